@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * nmsim command line: thin yargs commands over the library. Each command lives in
+ * commands/<name>.ts and exports `command` (a yargs CommandModule).
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT_USAGE } from './run.js';
+import { commands } from './commands/index.js';
+import { TOOL_VERSION } from '../version.js';
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('nmsim')
+    .usage(
+      'nmsim — which N:M activation-sparsity pattern should the next sparse tensor core support, and what does it cost?\n\n' +
+        'Usage: nmsim <command> [options]',
+    )
+    .version(TOOL_VERSION)
+    .strict()
+    .demandCommand(1, 'Name a command; `nmsim --help` lists them.')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .epilogue('Docs: README.md (getting started), traces/README.md (trace bundle format), hardware-profiles/README.md.')
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`✖ usage  ${msg}\n  hint: run with --help to see the options.\n`);
+      process.exit(EXIT_USAGE);
+    });
+  for (const c of commands) cli = cli.command(c);
+  await cli.parseAsync();
+}
+
+await main(hideBin(process.argv));

@@ -1,0 +1,40 @@
+/**
+ * nmsim public API. Pipeline (DESIGN.md §3):
+ *
+ *   hardware-profiles/*.yaml ─ profile/ ─▶ HardwareProfile
+ *   traces/<bundle>/         ─ trace/   ─▶ TraceBundle ─ analysis/ ─▶ per-site statistics
+ *   workload/ + perf/ + area/ ─▶ cycles, bytes, µm²  ─ explore/ ─▶ design points, Pareto fronts
+ *   report/ ─▶ CSV · SVG/PNG · design-review.md/.html · run.json
+ */
+
+// errors as data
+export * from './diagnostics.js';
+
+// sparsity: the one N:M definition, criteria and mitigations
+export * from './sparsity/pattern.js';
+export * from './sparsity/select.js';
+export * from './sparsity/prune.js';
+export * from './sparsity/criteria/magnitude.js';
+export * from './sparsity/criteria/amber.js';
+export * from './sparsity/criteria/clact.js';
+export * from './sparsity/mitigation/var.js';
+export * from './sparsity/mitigation/shift.js';
+export * from './sparsity/mitigation/affine.js';
+
+// trace: bundle format, readers, writer
+export * from './trace/manifest.js';
+
+
+// capture: llama2.c engine, real pruned runs
+
+
+// analysis: streaming statistics over traces
+
+
+// profile + area: hardware profiles, tech files, area model
+
+
+// workload + perf: model shapes, GEMMs, performance and I/O model
+
+
+// explore + report: sweeps, Pareto fronts, design review
