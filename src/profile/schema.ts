@@ -1,0 +1,74 @@
+/**
+ * Hardware profile: the design, not the workload (DESIGN.md §4). This is the *resolved* form:
+ * every quantity is a plain number whose unit is in its key. The loader (profile/load.ts)
+ * accepts YAML or JSON where a quantity may instead be written with units under the key
+ * without its unit suffix (`clock: 1.41 GHz` → `clockMHz: 1410`), converts once with mathjs,
+ * then validates against this schema. Models only ever see `HardwareProfile`.
+ */
+import { z } from 'zod';
+
+export const SPARSE_OPERANDS = ['activation', 'weight', 'both'] as const;
+export const SELECTOR_STYLES = ['mux', 'sorted-mux', 'hierarchical'] as const;
+export const SPARSITY_EFFECTS = ['skipping', 'gating'] as const;
+export const FALLBACKS = ['dense', 'compatible'] as const;
+export const PRUNING_UNIT_KINDS = ['hardware', 'software', 'none'] as const;
+export const PRUNING_NETWORKS = ['batcher', 'bitonic', 'selection', 'threshold'] as const;
+export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as const;
+
+export const BufferSchema = z
+  .object({
+    name: z.string().min(1).describe('e.g. "smem", "operand-buffer", "l2"'),
+    sizeKiB: z.number().positive(),
+    bandwidthBytesPerCycle: z.number().positive().describe('per tensor core (or per SM for shared levels: see `shared`)'),
+    shared: z.boolean().default(false).describe('true when one instance serves every core (e.g. L2)'),
+  })
+  .strict();
+
+export const ProfileSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().min(1).describe('what is assumed, and whether the numbers are illustrative'),
+    illustrative: z.boolean().describe('true when the design is a what-if, not a shipped product'),
+    sources: z.array(z.string().min(1)).default([]).describe('citations for clocks, counts, bandwidths'),
+    clockMHz: z.number().positive(),
+    tensorCore: z
+      .object({
+        count: z.number().int().positive().describe('tensor cores in the chip'),
+        lanes: z.number().int().positive().describe('independent dot-product lanes per core'),
+        denseKPerCycle: z.number().int().positive().describe('reduction depth each lane consumes per cycle, dense'),
+        operandBits: z.number().int().positive(),
+        accumulatorBits: z.number().int().positive(),
+        macDatatype: z.enum(MAC_DATATYPES),
+      })
+      .strict(),
+    sparsity: z
+      .object({
+        operand: z.enum(SPARSE_OPERANDS),
+        patterns: z.array(z.string().min(1)).describe('N:M patterns run natively, e.g. ["2:4", "4:8", "8:16"]'),
+        metadataEncoding: z.enum(['index', 'bitmask', 'combinatorial']),
+        selectorStyle: z.enum(SELECTOR_STYLES),
+        effect: z.enum(SPARSITY_EFFECTS),
+        fallback: z.enum(FALLBACKS).describe('unsupported pattern: run dense, or a compatible narrower pattern'),
+        onlinePruning: z
+          .object({
+            kind: z.enum(PRUNING_UNIT_KINDS).describe('software: a separate pass through memory before the GEMM'),
+            network: z.enum(PRUNING_NETWORKS).optional(),
+            groupsPerCycle: z.number().positive().optional(),
+            latencyCycles: z.number().int().nonnegative().optional(),
+          })
+          .strict(),
+      })
+      .strict(),
+    memory: z
+      .object({
+        buffers: z.array(BufferSchema).min(1),
+        dramBandwidthGBps: z.number().positive(),
+        dramLatencyNs: z.number().nonnegative(),
+      })
+      .strict(),
+    tech: z.string().min(1).describe('tech file name in hardware-profiles/tech/ without extension, e.g. "nangate45"'),
+  })
+  .strict();
+
+export type HardwareProfile = z.infer<typeof ProfileSchema>;
+export type ProfileInput = z.input<typeof ProfileSchema>;
