@@ -32,6 +32,10 @@ export * from './trace/manifest.js';
 
 
 // profile + area: hardware profiles, tech files, area model
+export * from './profile/schema.js';
+export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, profilePatterns, type LoadedProfile } from './profile/load.js';
+export { loadTech, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
+export { convertQuantity, PROFILE_QUANTITIES } from './profile/quantities.js';
 
 
 // workload + perf: model shapes, GEMMs, performance and I/O model
