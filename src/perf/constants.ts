@@ -4,11 +4,15 @@
  */
 
 /**
- * Tokens the MAC array processes side by side: the row dimension of the tensor-core operation.
- * Source: NVIDIA PTX ISA, warp-level `mma.sync.aligned.m16n8k16` for FP16/BF16 (m = 16 rows).
- * A profile with fewer lanes than this uses all its lanes as rows.
+ * Operand reuse inside the MAC array: operands move from the operand buffer (buffers[0]) into
+ * the array one matrix fragment at a time and are reused inside it. Fragment shape from the
+ * NVIDIA PTX ISA, warp-level `mma.sync.aligned.m16n8k16` (FP16/BF16): A 16 × 16, B 16 × 8.
+ * At 256 MACs/cycle that is (16·16 + 16·8) · 2 B / 8 cycles = 96 B/cycle, the a100-like
+ * profile's operand-buffer bandwidth. Assumption for non-NVIDIA designs.
  */
-export const MAC_ARRAY_ROW_GRANULE_TOKENS = 16;
+export const MMA_FRAGMENT_ROWS_TOKENS = 16;
+export const MMA_FRAGMENT_COLS_OUT = 8;
+export const MMA_FRAGMENT_K_ELEMENTS = 16;
 
 /**
  * Output tile per core and reduction step (elements). Assumption: a 128 × 128 output tile with

@@ -2,13 +2,17 @@
  * Tile-level, cycle-approximate pipeline of one GEMM (rows × K → N) on the profile's tensor
  * cores, with its roofline bound beside it.
  *
- *   per K step of a tile:  DRAM ─▶ shared level ─▶ local buffer ─▶ metadata decode ─▶ MAC array
- *                          (compressed activations + metadata, dense weight rows)   (skipping or gating)
+ *   per K step of a tile:  DRAM ─▶ buffers (outermost … buffers[0]) ─▶ metadata decode ─▶ MAC array
+ *                          (compressed activations + metadata, dense weight rows)  (skipping or gating)
+ *                          each level must deliver its step's bytes at its bandwidth (a shared
+ *                          level's bandwidth is split among the active cores);
  *   per tile:  fill (first load + DRAM latency + decode latency) · double-buffered steps,
  *              each max(MAC cycles of the previous step, supply of this one) · drain (MAC
  *              pipeline + write-back of the output tile)
  *   per GEMM:  tiles in raster order, `cores` at a time (a wave); a wave lasts as long as its
- *              slowest tile; a partial last wave leaves cores idle (tile quantization).
+ *              slowest tile; a partial last wave leaves cores idle (tile quantization). With
+ *              fewer output tiles than cores, K is split across cores (partial sums written
+ *              at accumulator width), as GEMV kernels do.
  *
  * DRAM traffic: each operand once while the smaller one fits half the reuse capacity (shared
  * levels); otherwise the cheaper operand is re-streamed once per resident chunk of the other.
@@ -26,10 +30,13 @@ import {
   INDEX_DECODE_LATENCY_CYCLES,
   KERNEL_LAUNCH_GAP_NS,
   MAC_PIPELINE_DRAIN_CYCLES,
+  MMA_FRAGMENT_COLS_OUT,
+  MMA_FRAGMENT_K_ELEMENTS,
+  MMA_FRAGMENT_ROWS_TOKENS,
 } from './constants.js';
 import { computeKFraction, type ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
-import { chooseTile, type TileShape } from './tiling.js';
+import { chooseTile, levelTile, type TileShape } from './tiling.js';
 
 export const STALL_CAUSES = ['dram', 'buffer', 'fill', 'drain', 'launch'] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
@@ -53,11 +60,15 @@ export interface GemmSim {
   nOut: number;
   tile: TileShape;
   tiles: number;
+  /** K slices per output tile (split-K when output tiles < cores) */
+  splitK: number;
   waves: number;
   cycles: number;
   /** MAC cycles on the critical path */
   computeCycles: number;
   stallCycles: Record<StallCause, number>;
+  /** the buffer stall cycles split by the level that bound them, by level name */
+  bufferStallByLevel: Record<string, number>;
   rooflineCycles: number;
   rooflineBound: 'compute' | 'memory';
   /** executed MACs / (peak MACs per cycle × cycles) */
@@ -87,6 +98,8 @@ export function metadataDecodeLatencyCycles(plan: ExecutionPlan): number {
 interface StepCost {
   compute: number;
   buffer: number;
+  /** index of the buffer level that needs the most cycles this step */
+  bufferLevel: number;
   dram: number;
 }
 
@@ -94,6 +107,7 @@ interface TileTiming {
   cycles: number;
   compute: number;
   stalls: Record<StallCause, number>;
+  bufferStallByLevel: number[];
 }
 
 function emptyStalls(): Record<StallCause, number> {
@@ -123,10 +137,6 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
     if (plan.mode === 'native' && plan.runPattern?.kind === 'nm') return keptPerToken(plan.runPattern, kDense);
     return kDense * kFrac;
   };
-  const rowBytes = (kDense: number) => {
-    const rb = activationRowBytes(pattern, compressed, kDense, b, plan.metadataEncoding);
-    return rb.valueBytes + rb.metadataBytes;
-  };
 
   // unique DRAM bytes, then reloads when neither operand fits half the reuse capacity
   const act = activationRowBytes(pattern, compressed, K, b, plan.metadataEncoding);
@@ -149,8 +159,37 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const rowsOf = (i: number) => Math.min(tile.rowsTokens, R - i * tile.rowsTokens);
   const colsOf = (j: number) => Math.min(tile.colsOut, N - j * tile.colsOut);
 
-  // on-chip bytes a tile step moves, and their total over the GEMM (to spread DRAM bytes)
-  const onChip = (r: number, c: number, kDense: number) => r * rowBytes(kDense) + kDense * rowFrac * c * b;
+  // bytes per dense element of the two operands as they move on chip
+  const aBytesPerElement = (act.valueBytes + act.metadataBytes) / K;
+  const wBytesPerElement = rowFrac * b;
+  // the tile each buffer level holds (level 0: the output tile; shared levels: the whole GEMM)
+  const levelTiles = hw.levels.map((level, i) =>
+    i === 0 ? { rows: tile.rowsTokens, cols: tile.colsOut } : level.shared ? { rows: R, cols: N } : levelTile(level.bytes, tile, b),
+  );
+  /**
+   * Bytes one core pulls out of buffer level `i` during one K step of an r × c tile:
+   * level 0 feeds the MAC array fragment by fragment; level 1 refills the level-0 tile once per
+   * step; a level further out refills the tile of the level inside it, whose reuse divides the
+   * traffic (each activation element is reused across that tile's columns, each weight element
+   * across its rows).
+   */
+  const levelBytes = (i: number, r: number, c: number, kDense: number): number => {
+    if (i === 0) {
+      const frags = Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(c / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
+      return (
+        frags *
+        MMA_FRAGMENT_K_ELEMENTS *
+        (MMA_FRAGMENT_ROWS_TOKENS * aBytesPerElement + MMA_FRAGMENT_COLS_OUT * wBytesPerElement)
+      );
+    }
+    if (i === 1) return kDense * (r * aBytesPerElement + c * wBytesPerElement);
+    const inner = levelTiles[i - 1];
+    const ri = Math.max(r, Math.min(R, inner.rows));
+    const ci = Math.max(c, Math.min(N, inner.cols));
+    return kDense * r * c * (aBytesPerElement / ci + wBytesPerElement / ri);
+  };
+  // on-chip bytes a tile step brings in (level-0 refill), and their total (to spread DRAM bytes)
+  const onChip = (r: number, c: number, kDense: number) => kDense * (r * aBytesPerElement + c * wBytesPerElement);
   const rowClasses = new Map<number, number>();
   for (let i = 0; i < rowTiles; i++) rowClasses.set(rowsOf(i), (rowClasses.get(rowsOf(i)) ?? 0) + 1);
   const colClasses = new Map<number, number>();
@@ -168,47 +207,69 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const decodeLatency = sparse ? metadataDecodeLatencyCycles(plan) : 0;
 
   const stepCost = (r: number, c: number, kDense: number, active: number): StepCost => {
-    const bytes = onChip(r, c, kDense);
     let buffer = 0;
-    for (const level of hw.levels) buffer = Math.max(buffer, bytes / level.bandwidthBytesPerCycle);
+    let bufferLevel = 0;
+    hw.levels.forEach((level, i) => {
+      const perCoreBw = level.shared ? level.bandwidthBytesPerCycle / active : level.bandwidthBytesPerCycle;
+      const t = levelBytes(i, r, c, kDense) / perCoreBw;
+      if (t > buffer) {
+        buffer = t;
+        bufferLevel = i;
+      }
+    });
     return {
       compute: Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(keptK(kDense) / hw.kPerCycle),
       buffer,
-      dram: (bytes * dramPerOnChipByte * active) / hw.dramBytesPerCycle,
+      bufferLevel,
+      dram: (onChip(r, c, kDense) * dramPerOnChipByte * active) / hw.dramBytesPerCycle,
     };
   };
 
   const memo = new Map<string, TileTiming>();
-  const tileTiming = (r: number, c: number, active: number): TileTiming => {
-    const key = `${r}x${c}@${active}`;
+  // split K across cores when there are fewer output tiles than cores (GEMV-style decode):
+  // each K slice is a tile of its own that writes partial sums at accumulator width
+  const outputTiles = rowTiles * colTiles;
+  const splitK = outputTiles < hw.cores ? Math.max(1, Math.min(Math.floor(hw.cores / outputTiles), steps)) : 1;
+  const stepsPerSlice = Math.ceil(steps / splitK);
+  const slices = Math.ceil(steps / stepsPerSlice);
+  const outElementBytes = slices > 1 ? hw.accumulatorBytes : b;
+
+  const tileTiming = (r: number, c: number, s0: number, s1: number, active: number): TileTiming => {
+    const key = `${r}x${c}:${s1 - s0}:${s1 === steps}@${active}`;
     const hit = memo.get(key);
     if (hit) return hit;
     const stalls = emptyStalls();
+    const bufferStallByLevel = hw.levels.map(() => 0);
     let compute = 0;
     let prevCompute = 0;
-    for (let s = 0; s < steps; s++) {
+    for (let s = s0; s < s1; s++) {
       const cost = stepCost(r, c, kAt(s), active);
       const supply = Math.max(cost.buffer, cost.dram);
-      if (s === 0) {
+      if (s === s0) {
         stalls.fill += supply + hw.dramLatencyCycles + decodeLatency;
       } else if (supply > prevCompute) {
-        stalls[cost.dram >= cost.buffer ? 'dram' : 'buffer'] += supply - prevCompute;
+        if (cost.dram >= cost.buffer) stalls.dram += supply - prevCompute;
+        else {
+          stalls.buffer += supply - prevCompute;
+          bufferStallByLevel[cost.bufferLevel] += supply - prevCompute;
+        }
       }
       compute += cost.compute;
       prevCompute = cost.compute;
     }
-    const tileOut = r * c * b;
+    const tileOut = r * c * outElementBytes;
     stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / localBw, (tileOut * active) / hw.dramBytesPerCycle);
     const cycles = compute + STALL_CAUSES.reduce((sum, k) => sum + stalls[k], 0);
-    const t = { cycles, compute, stalls };
+    const t = { cycles, compute, stalls, bufferStallByLevel };
     memo.set(key, t);
     return t;
   };
 
-  // tile by tile, `cores` at a time, in raster order (row tiles outer)
-  const tiles = rowTiles * colTiles;
+  // tile by tile, `cores` at a time, in raster order (row tiles outer, K slices inner)
+  const tiles = outputTiles * slices;
   const waves = Math.ceil(tiles / hw.cores);
   const stallCycles = emptyStalls();
+  const bufferStallByLevel = hw.levels.map(() => 0);
   let cycles = 0;
   let computeCycles = 0;
   for (let w = 0; w < waves; w++) {
@@ -218,17 +279,22 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
     let slowest: TileTiming | undefined;
     const seen = new Set<string>();
     for (let t = first; t <= last; t++) {
-      const r = rowsOf(Math.floor(t / colTiles));
-      const c = colsOf(t % colTiles);
-      const key = `${r}x${c}`;
+      const out = Math.floor(t / slices);
+      const slice = t % slices;
+      const r = rowsOf(Math.floor(out / colTiles));
+      const c = colsOf(out % colTiles);
+      const s0 = slice * stepsPerSlice;
+      const s1 = Math.min(steps, s0 + stepsPerSlice);
+      const key = `${r}x${c}:${s1 - s0}:${s1 === steps}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const timing = tileTiming(r, c, active);
+      const timing = tileTiming(r, c, s0, s1, active);
       if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
     }
     cycles += slowest!.cycles;
     computeCycles += slowest!.compute;
     for (const k of STALL_CAUSES) stallCycles[k] += slowest!.stalls[k];
+    slowest!.bufferStallByLevel.forEach((v, i) => (bufferStallByLevel[i] += v));
   }
   stallCycles.launch = KERNEL_LAUNCH_GAP_NS * 1e-9 * hw.clockHz;
   cycles += stallCycles.launch;
@@ -251,10 +317,12 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
     nOut: N,
     tile,
     tiles,
+    splitK: slices,
     waves,
     cycles,
     computeCycles,
     stallCycles,
+    bufferStallByLevel: Object.fromEntries(hw.levels.map((l, i) => [l.name, bufferStallByLevel[i]])),
     rooflineCycles: Math.max(computeBound, memoryBound),
     rooflineBound: computeBound >= memoryBound ? 'compute' : 'memory',
     utilization: cycles > 0 ? executedMacs / (hw.peakDenseMacsPerCycle * cycles) : 0,
@@ -266,9 +334,9 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
       activationValues: R * act.valueBytes,
       activationMetadata: R * act.metadataBytes,
       weights: wBytes,
-      outputs: outBytes,
+      outputs: slices > 1 ? R * N * slices * outElementBytes : outBytes,
       reloads,
-      dramTotal: dramInput + outBytes,
+      dramTotal: dramInput + (slices > 1 ? R * N * slices * outElementBytes : outBytes),
     },
   };
 }

@@ -3,14 +3,14 @@
  *
  * Interpretation of the profile (coordinated with src/profile/schema.ts):
  * - a tensor core does `lanes × denseKPerCycle` MACs per cycle; lanes form a grid of
- *   `laneRows` tokens × `laneCols` outputs (MAC_ARRAY_ROW_GRANULE_TOKENS rows);
- * - `memory.buffers`: the first non-shared buffer is the core's local operand buffer (its size
- *   bounds the tile); every level's `bandwidthBytesPerCycle` is what it delivers to one core;
- *   shared levels (L2) hold the reuse between tiles;
- * - `sparsity.onlinePruning.groupsPerCycle` is per tensor core.
+ *   `laneRows` = activationRowsPerCycle tokens (default: lanes) × `laneCols` outputs;
+ * - `memory.buffers`, innermost first: buffers[0] is the operand buffer (its size bounds the
+ *   output tile); a per-core level's size and bandwidth are per tensor core; a shared level
+ *   (L2) gives the whole instance's size and bandwidth, split among the cores active at once,
+ *   and holds the reuse between tiles;
+ * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per core.
  */
 import type { HardwareProfile } from '../profile/schema.js';
-import { MAC_ARRAY_ROW_GRANULE_TOKENS } from './constants.js';
 
 export interface BufferLevel {
   name: string;
@@ -41,7 +41,7 @@ export interface HardwareView {
 export function hardwareView(p: HardwareProfile): HardwareView {
   const tc = p.tensorCore;
   const clockHz = p.clockMHz * 1e6;
-  const laneRows = Math.min(tc.lanes, MAC_ARRAY_ROW_GRANULE_TOKENS);
+  const laneRows = Math.min(tc.lanes, tc.activationRowsPerCycle ?? tc.lanes);
   const laneCols = Math.max(1, Math.floor(tc.lanes / laneRows));
   const levels: BufferLevel[] = p.memory.buffers.map((b) => ({
     name: b.name,
@@ -49,7 +49,7 @@ export function hardwareView(p: HardwareProfile): HardwareView {
     bandwidthBytesPerCycle: b.bandwidthBytesPerCycle,
     shared: b.shared ?? false,
   }));
-  const localBuffer = levels.find((b) => !b.shared) ?? levels[0];
+  const localBuffer = levels[0];
   const sharedBytes = levels.filter((b) => b.shared).reduce((s, b) => s + b.bytes, 0);
   return {
     name: p.name,

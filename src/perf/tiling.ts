@@ -38,3 +38,12 @@ export function chooseTile(hw: HardwareView, groupM: number): TileShape {
   const bufferBytes = tileBytes(hw, r, c, kStep);
   return { rowsTokens: r, colsOut: c, kStepElements: kStep, bufferBytes, fits: bufferBytes <= cap };
 }
+
+/**
+ * The tile a per-core buffer level further out holds: double-buffered operand slices of
+ * `kStep` for a square tile no smaller than the output tile.
+ */
+export function levelTile(levelBytes: number, output: TileShape, operandBytes: number): { rows: number; cols: number } {
+  const side = Math.floor(levelBytes / (OPERAND_BUFFER_STAGES * 2 * output.kStepElements * operandBytes));
+  return { rows: Math.max(output.rowsTokens, side), cols: Math.max(output.colsOut, side) };
+}
