@@ -8,10 +8,10 @@
  *
  * Where an operator writes an activation site and the profile prunes in hardware, the online
  * pruning unit sits on its write path: the site is written compressed, and the unit's
- * throughput (groups per cycle per core) is one more stage the operator cannot outrun.
+ * throughput (elements per cycle per core) is one more stage the operator cannot outrun.
  * Roofline = the max(…) term alone, so cycles ≥ roofline.
  */
-import { groupCount, type NmPattern } from '../sparsity/pattern.js';
+import { groupCount, parsePattern, type NmPattern } from '../sparsity/pattern.js';
 import type { NonGemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes } from './activation-bytes.js';
 import {
@@ -46,12 +46,22 @@ export function batcherDepthStages(m: number): number {
   return (k * (k + 1)) / 2;
 }
 
-export function pruningUnit(profile: HardwareProfile, pattern: NmPattern): { groupsPerCyclePerCore: number; latencyCycles: number } {
+/**
+ * The unit's rate in elements per cycle per core: `groupsPerCycle` counts groups of the largest
+ * native M (a wide network's sub-networks serve the narrower patterns), so the same silicon
+ * prunes groupsPerCycle × max M elements per cycle whatever the pattern.
+ */
+export function pruningUnit(profile: HardwareProfile, pattern: NmPattern): { elementsPerCyclePerCore: number; latencyCycles: number } {
   const u = profile.sparsity.onlinePruning;
+  const widest = Math.max(pattern.m, ...profileGroupSizes(profile));
   return {
-    groupsPerCyclePerCore: u.groupsPerCycle ?? DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE,
-    latencyCycles: u.latencyCycles ?? batcherDepthStages(pattern.m),
+    elementsPerCyclePerCore: (u.groupsPerCycle ?? DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE) * widest,
+    latencyCycles: u.latencyCycles ?? batcherDepthStages(widest),
   };
+}
+
+function profileGroupSizes(profile: HardwareProfile): number[] {
+  return profile.sparsity.patterns.map((s) => parsePattern(s)).flatMap((p) => (p.kind === 'nm' ? [p.m] : []));
 }
 
 function streamingOp(
@@ -62,14 +72,14 @@ function streamingOp(
   kvCacheBytes: number,
   vectorFlops: number,
   tensorFlops: number,
-  pruning: { groups: number; groupsPerCyclePerCore: number; latencyCycles: number } | undefined,
+  pruning: { groups: number; elements: number; elementsPerCyclePerCore: number; latencyCycles: number } | undefined,
   launches: number,
 ): OpSim {
   const terms: Record<OpBound, number> = {
     memory: (bytesRead + bytesWritten + kvCacheBytes) / hw.dramBytesPerCycle,
     vector: vectorFlops / (VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE * hw.cores),
     tensor: tensorFlops / (2 * hw.peakDenseMacsPerCycle),
-    pruning: pruning ? pruning.groups / (pruning.groupsPerCyclePerCore * hw.cores) : 0,
+    pruning: pruning ? pruning.elements / (pruning.elementsPerCyclePerCore * hw.cores) : 0,
   };
   let bound: OpBound = 'memory';
   for (const k of OP_BOUNDS) if (terms[k] > terms[bound]) bound = k;
@@ -103,7 +113,8 @@ export function simulateNonGemm(op: NonGemmOp, plan: ExecutionPlan, hw: Hardware
   const nmP: NmPattern = plan.requested.kind === 'nm' ? plan.requested : { kind: 'nm', n: Math.floor(site.k / 2), m: site.k };
   const unit = pruningUnit(profile, nmP);
   const groups = site.rowsTokens * groupCount(nmP, site.k);
-  return streamingOp(hw, op.name, op.bytesRead, written, kv, op.vectorFlops, op.tensorCoreFlops, { groups, ...unit }, 1);
+  const elements = site.rowsTokens * site.k;
+  return streamingOp(hw, op.name, op.bytesRead, written, kv, op.vectorFlops, op.tensorCoreFlops, { groups, elements, ...unit }, 1);
 }
 
 /**

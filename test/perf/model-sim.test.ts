@@ -71,3 +71,20 @@ describe('whole-model performance and I/O', () => {
     }
   });
 });
+
+describe('the online pruning unit on the producer write path', () => {
+  test('prunes groupsPerCycle groups of the widest native M per cycle per core, whatever the pattern', async () => {
+    const { simulateNonGemm } = await import('../../src/perf/non-gemm.js');
+    const { planPattern } = await import('../../src/perf/execution-plan.js');
+    const { hardwareView } = await import('../../src/perf/hardware-view.js');
+    const p = await shipped('act-flex'); // 1 group of 32 per cycle per core, 528 cores, 15 stages
+    const w = modelWorkload(llama, { kind: 'prefill', tokens: 2048 }, 2);
+    const act = w.layers[0].nonGemm.find((o) => o.name === 'mlp_activation')!;
+    const sim = simulateNonGemm(act, planPattern(p, parsePattern('2:4')), hardwareView(p), p);
+    expect(sim.pruningCycles).toBeCloseTo((2048 * 14336) / (32 * 528), 9);
+    // BF16 values + 4-bit index per group of 4 written instead of the dense tensor
+    const dense = 2048 * 14336 * 2;
+    expect(sim.bytesWritten).toBe(dense * 0.5625);
+    expect(sim.bound).toBe('memory');
+  });
+});
