@@ -216,3 +216,36 @@ describe('bad bundles', () => {
     ]);
   });
 });
+
+describe('bad references to masks and weight statistics', () => {
+  test('a mask of the wrong dtype or shape, and column norms of the wrong length, are named by key path', async () => {
+    const d = fresh();
+    const K = 8;
+    const header = encodeSafetensorsHeader([
+      { key: 'x', dtype: 'F32', shape: [2, K], byteLength: 2 * K * 4 },
+      { key: 'm', dtype: 'F32', shape: [2, 1], byteLength: 8 },
+      { key: 'n', dtype: 'F32', shape: [K - 1], byteLength: (K - 1) * 4 },
+    ]);
+    fs.writeFileSync(path.join(d, 'run.safetensors'), Buffer.concat([header, Buffer.alloc(2 * K * 4 + 8 + (K - 1) * 4)]));
+    const ref = (key: string, shape: number[]) => ({ file: 'run.safetensors', key, shape });
+    fs.writeFileSync(
+      path.join(d, 'manifest.json'),
+      JSON.stringify(
+        manifestWith([
+          {
+            id: 'r',
+            config: { pattern: '2:4' },
+            metrics: [],
+            tokens: 2,
+            sites: [{ name: 's', consumers: ['q'], tensor: ref('x', [2, K]), masks: [{ consumer: 'q', tensor: ref('m', [2, 1]) }], weight_stats: [{ consumer: 'q', column_norms: ref('n', [K - 1]) }] }],
+          },
+        ]),
+      ),
+    );
+    const ds = await diagnosticsOf(openBundle(d));
+    expect(ds.map((x) => [x.code, x.path])).toEqual([
+      ['trace/unsupported-dtype', 'runs[0].sites[0].masks[0].tensor'],
+      ['trace/shape-mismatch', 'runs[0].sites[0].weight_stats[0].column_norms.shape'],
+    ]);
+  });
+});

@@ -96,4 +96,12 @@ describe('files written by numpy', () => {
     expect(masks.map((m) => m.expectedKeptFraction)).toEqual([0.6, 0.6]); // 4:8 on K = 20: 4 + 4 + min(4, 4) of 20
     expect(r.warnings.map((w) => w.code).sort()).toEqual(['trace/mask-violates-pattern', 'trace/non-finite-values']);
   });
+
+  test('a bundle opens from its folder or its manifest.json, and hashes its files as Python’s hashlib does', async () => {
+    const b = await openBundle(path.join(FIX, 'bundle', 'manifest.json'));
+    expect(b.anonymous).toBe(false);
+    expect(b.manifest.runs[0].id).toBe('m4of8');
+    expect(await b.sha256()).toEqual(expected.bundle.sha256);
+    await b.close();
+  });
 });
