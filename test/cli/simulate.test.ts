@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 
 describe('nmsim simulate', () => {
   test('--json reports per-pattern speedup, I/O and per-GEMM cycles above the roofline', () => {
@@ -26,22 +26,20 @@ describe('nmsim simulate', () => {
     expect(r.stderr).toBe('');
   });
   test('a trace bundle folder supplies the model shapes from its manifest', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-sim-'));
-    fs.writeFileSync(
-      path.join(dir, 'manifest.json'),
-      JSON.stringify({
-        format: 'nmsim-trace',
-        version: 1,
-        model: { name: 'stories260K', family: 'llama', hidden_size: 64, intermediate_size: 172, num_layers: 5, num_heads: 8, num_kv_heads: 4, vocab_size: 512 },
-        source: { tool: 'test', checkpoint: 'stories260K.bin', dataset: 'none' },
-        runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: [], tokens: 0, sites: [] }],
-      }),
-    );
-    const r = runCli(['simulate', '--profile', 'act-8of16', '--model', dir, '--phase', 'decode', '--json']);
+    // test/fixtures/numpy/bundle: hidden 20, intermediate 12, 1 layer, 4 heads (2 kv), vocab 32
+    const r = runCli(['simulate', '--profile', 'act-8of16', '--model', path.join(REPO_ROOT, 'test', 'fixtures', 'numpy', 'bundle'), '--phase', 'decode', '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.model).toMatchObject({ name: 'stories260K', hidden_size: 64, head_dim: 8 });
-    expect(doc.results[0].layers[0].gemms.find((g: { name: string }) => g.name === 'down')).toMatchObject({ k_in: 172, n_out: 64 });
+    expect(doc.model).toMatchObject({ name: 'fixture', hidden_size: 20, head_dim: 5, num_layers: 1 });
+    expect(doc.results[0].layers[0].gemms.map((g: { name: string; k_in: number; n_out: number }) => [g.name, g.k_in, g.n_out])).toEqual([
+      ['q', 20, 20],
+      ['k', 20, 10],
+      ['v', 20, 10],
+      ['o', 20, 20],
+      ['gate', 20, 12],
+      ['up', 20, 12],
+      ['down', 12, 20],
+    ]);
   });
   test('an unknown model is a usage error (exit 2) that lists the catalog', () => {
     const r = runCli(['simulate', '--profile', 'act-flex', '--model', 'gpt-5', '--phase', 'decode']);

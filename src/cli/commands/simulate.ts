@@ -55,7 +55,7 @@ export const command: CommandModule<object, Args> = {
           : { kind: 'decode', batch: positiveInt('batch', argv.batch), contextTokens: positiveInt('context', argv.context) };
       const file = resolveProfileRef(argv.profile);
       const loaded = await loadProfile(file);
-      const model = loadModelRef(argv.model);
+      const model = await loadModelRef(argv.model);
       const measured = argv.measured ? loadMeasuredSparsity(argv.measured) : undefined;
       const profile = loaded.profile;
       const w = modelWorkload(model, phase, profile.tensorCore.operandBits / 8);
