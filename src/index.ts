@@ -63,6 +63,7 @@ export * from './perf/hardware-view.js';
 export * from './perf/execution-plan.js';
 export * from './perf/activation-bytes.js';
 export * from './perf/tiling.js';
+export * from './perf/operand-traffic.js';
 export * from './perf/gemm-pipeline.js';
 export * from './perf/non-gemm.js';
 export * from './perf/io-model.js';

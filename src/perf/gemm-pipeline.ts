@@ -25,18 +25,11 @@
 import { keptPerToken } from '../sparsity/pattern.js';
 import type { GemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes } from './activation-bytes.js';
-import {
-  COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE,
-  INDEX_DECODE_LATENCY_CYCLES,
-  KERNEL_LAUNCH_GAP_NS,
-  MAC_PIPELINE_DRAIN_CYCLES,
-  MMA_FRAGMENT_COLS_OUT,
-  MMA_FRAGMENT_K_ELEMENTS,
-  MMA_FRAGMENT_ROWS_TOKENS,
-} from './constants.js';
+import { KERNEL_LAUNCH_GAP_NS, MAC_PIPELINE_DRAIN_CYCLES } from './constants.js';
 import { computeKFraction, type ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
-import { chooseTile, levelTile, type TileShape } from './tiling.js';
+import { chooseTile, type TileShape } from './tiling.js';
+import { metadataDecodeLatencyCycles, operandTraffic, reloadBytes } from './operand-traffic.js';
 
 export const STALL_CAUSES = ['dram', 'buffer', 'fill', 'drain', 'launch'] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
@@ -80,19 +73,6 @@ export interface GemmSim {
   /** fraction of weight rows fetched (row skipping in decode; 1 otherwise) */
   weightRowFraction: number;
   bytes: GemmBytes;
-}
-
-export function metadataDecodeLatencyCycles(plan: ExecutionPlan): number {
-  if (!plan.compressed || plan.runPattern?.kind !== 'nm') return 0;
-  const m = plan.runPattern.m;
-  switch (plan.metadataEncoding) {
-    case 'index':
-      return INDEX_DECODE_LATENCY_CYCLES;
-    case 'bitmask':
-      return Math.max(1, Math.ceil(Math.log2(m)));
-    case 'combinatorial':
-      return Math.ceil(m / COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE);
-  }
 }
 
 interface StepCost {
@@ -143,13 +123,7 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const actBytes = R * (act.valueBytes + act.metadataBytes);
   const wBytes = K * rowFrac * N * b;
   const outBytes = R * N * b;
-  const half = hw.reuseCapacityBytes / 2;
-  let reloads = 0;
-  if (actBytes > half && wBytes > half) {
-    const reloadW = (Math.ceil(actBytes / half) - 1) * wBytes;
-    const reloadA = (Math.ceil(wBytes / half) - 1) * actBytes;
-    reloads = Math.min(reloadW, reloadA);
-  }
+  const reloads = reloadBytes(actBytes, wBytes, hw.reuseCapacityBytes);
   const dramInput = actBytes + wBytes + reloads;
 
   const rowTiles = Math.ceil(R / tile.rowsTokens);
@@ -159,37 +133,9 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const rowsOf = (i: number) => Math.min(tile.rowsTokens, R - i * tile.rowsTokens);
   const colsOf = (j: number) => Math.min(tile.colsOut, N - j * tile.colsOut);
 
-  // bytes per dense element of the two operands as they move on chip
-  const aBytesPerElement = (act.valueBytes + act.metadataBytes) / K;
-  const wBytesPerElement = rowFrac * b;
-  // the tile each buffer level holds (level 0: the output tile; shared levels: the whole GEMM)
-  const levelTiles = hw.levels.map((level, i) =>
-    i === 0 ? { rows: tile.rowsTokens, cols: tile.colsOut } : level.shared ? { rows: R, cols: N } : levelTile(level.bytes, tile, b),
-  );
-  /**
-   * Bytes one core pulls out of buffer level `i` during one K step of an r × c tile:
-   * level 0 feeds the MAC array fragment by fragment; level 1 refills the level-0 tile once per
-   * step; a level further out refills the tile of the level inside it, whose reuse divides the
-   * traffic (each activation element is reused across that tile's columns, each weight element
-   * across its rows).
-   */
-  const levelBytes = (i: number, r: number, c: number, kDense: number): number => {
-    if (i === 0) {
-      const frags = Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(c / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
-      return (
-        frags *
-        MMA_FRAGMENT_K_ELEMENTS *
-        (MMA_FRAGMENT_ROWS_TOKENS * aBytesPerElement + MMA_FRAGMENT_COLS_OUT * wBytesPerElement)
-      );
-    }
-    if (i === 1) return kDense * (r * aBytesPerElement + c * wBytesPerElement);
-    const inner = levelTiles[i - 1];
-    const ri = Math.max(r, Math.min(R, inner.rows));
-    const ci = Math.max(c, Math.min(N, inner.cols));
-    return kDense * r * c * (aBytesPerElement / ci + wBytesPerElement / ri);
-  };
-  // on-chip bytes a tile step brings in (level-0 refill), and their total (to spread DRAM bytes)
-  const onChip = (r: number, c: number, kDense: number) => kDense * (r * aBytesPerElement + c * wBytesPerElement);
+  const traffic = operandTraffic(hw, tile, R, N, (act.valueBytes + act.metadataBytes) / K, rowFrac * b);
+  const levelBytes = traffic.levelBytes;
+  const onChip = traffic.tileRefillBytes;
   const rowClasses = new Map<number, number>();
   for (let i = 0; i < rowTiles; i++) rowClasses.set(rowsOf(i), (rowClasses.get(rowsOf(i)) ?? 0) + 1);
   const colClasses = new Map<number, number>();
