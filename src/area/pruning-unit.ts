@@ -5,8 +5,9 @@
  * Comparator networks (sorting-networks.ts): each compare-and-swap element compares a key of
  * (operandBits − 1) magnitude bits plus ⌈log₂M⌉ inverted-index bits, so ties go to the lower
  * index as in sparsity/select.ts, and swaps the (operandBits + ⌈log₂M⌉)-bit value+index.
- * Pipeline registers: `latencyCycles` ranks (default: the network depth) of M value+index
- * words. The unit is replicated ⌈groupsPerCycle⌉ times; groupsPerCycle counts groups of the
+ * Pipeline registers: min(latencyCycles, network depth) ranks of M value+index words (a
+ * latency below the depth packs several stages per rank; default: one rank per stage).
+ * The unit is replicated ⌈groupsPerCycle⌉ times; groupsPerCycle counts groups of the
  * largest M. A flexible core uses the Batcher network of the largest M, whose recursive
  * sub-sorters serve the narrower patterns, plus an output mux per wire per extra pattern.
  *
@@ -81,7 +82,8 @@ export function pruningUnitArea(spec: PruningUnitSpec, patterns: readonly NmPatt
     source = `exact radix select, one stage per key bit (keys: ${spec.operandBits - 1} magnitude + ${idx} index bits); ${techTag(tech)}`;
   } else {
     const { comparators, depth } = unitComparators(spec.network, patterns);
-    const ranks = spec.latencyCycles ?? depth;
+    // one register rank per stage at most; a shorter latency packs several stages per rank
+    const ranks = Math.min(spec.latencyCycles ?? depth, depth);
     items.push(
       cellItem(
         `${units} × ${comparators} compare-and-swap (${keyBits(spec.operandBits, mMax)}-bit compare, ${payload}-bit swap), ${spec.network} network for M = ${mMax}`,
