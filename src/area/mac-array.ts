@@ -1,9 +1,11 @@
 /**
  * The dense MAC array: the baseline every sparse core is compared with.
  *
- * Per multiplier (lanes × denseKPerCycle of them): operand registers (2 × operandBits), a
- * mantissa array multiplier, and for floats an exponent adder, a sign XOR, an exponent
- * difference and an alignment shifter for the product; a product pipeline register.
+ * Per multiplier (lanes × denseKPerCycle of them): a mantissa array multiplier, and for
+ * floats an exponent adder, a sign XOR, an exponent difference and an alignment shifter for
+ * the product; a product pipeline register. Operand registers are shared the way a tensor
+ * core shares operands: lanes = activation rows × output columns, each row's K activations
+ * are registered once for all columns and each column's K weights once for all rows.
  * Per lane: a max-exponent tree (floats), an adder tree over K products, the accumulate
  * adder (floats: with alignment, leading-zero count, normalization shift and rounding), and
  * the accumulator register. This is a fused dot-product lane with one normalization per
@@ -20,6 +22,8 @@ import { inputError } from '../diagnostics.js';
 export interface MacGeometry {
   lanes: number;
   denseKPerCycle: number;
+  /** lanes = rows × output columns; default lanes (one column) */
+  activationRowsPerCycle?: number;
   operandBits: number;
   accumulatorBits: number;
   macDatatype: HardwareProfile['tensorCore']['macDatatype'];
@@ -75,11 +79,17 @@ export function macArrayArea(g: MacGeometry, tech: TechLibrary): AreaComponent {
   const f = MAC_FORMATS[g.macDatatype];
   const acc = accumulatorFormat(g, f);
   const multipliers = g.lanes * g.denseKPerCycle;
+  const rows = g.activationRowsPerCycle ?? g.lanes;
+  const columns = Math.ceil(g.lanes / rows);
   const items = [
     cellItem(`${multipliers} ${g.macDatatype} multipliers (${f.mantissaBits}×${f.mantissaBits} array${f.kind === 'float' ? ', exponent add, product alignment' : ''})`, scaleCounts(multiplierCells(f), multipliers), tech),
     cellItem(`${g.lanes} lanes: ${g.denseKPerCycle}-input adder tree and ${g.accumulatorBits}-bit accumulate${f.kind === 'float' ? ' (align, normalize, round)' : ''}`, scaleCounts(laneReductionCells(f, acc, g.denseKPerCycle), g.lanes), tech),
     cellItem(`${g.lanes} accumulator registers × ${g.accumulatorBits} bits`, registers(g.lanes * g.accumulatorBits), tech),
-    cellItem(`pipeline registers: 2 × ${g.operandBits}-bit operands and a ${productBits(f)}-bit product per multiplier`, registers(multipliers * (2 * g.operandBits + productBits(f))), tech),
+    cellItem(
+      `operand registers: ${rows} activation rows and ${columns} weight columns × ${g.denseKPerCycle} × ${g.operandBits} bits; a ${productBits(f)}-bit product register per multiplier`,
+      registers((rows + columns) * g.denseKPerCycle * g.operandBits + multipliers * productBits(f)),
+      tech,
+    ),
   ];
   return component(
     'mac_array',

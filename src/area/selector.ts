@@ -17,8 +17,9 @@
  * is used. It is exact only for masks with that block structure — a different (coarser)
  * pattern than fine-grained N:M, whose accuracy must be measured on traces.
  *
- * The window of weights the candidates come from is held in staging registers: a lane
- * keeps max(M, ⌊K/N⌋·M) weights instead of the K a dense lane needs.
+ * The window of weights the candidates come from is held in staging registers: an output
+ * column (shared by the lanes of every activation row) keeps max(M, ⌊K/N⌋·M) weights
+ * instead of the K a dense column needs.
  */
 import type { NmPattern } from '../sparsity/pattern.js';
 import { formatPattern, nm } from '../sparsity/pattern.js';
@@ -36,6 +37,8 @@ export interface SelectorGeometry {
   lanes: number;
   denseKPerCycle: number;
   operandBits: number;
+  /** lanes = rows × output columns; lanes of one column share its staged weights. Default lanes */
+  activationRowsPerCycle?: number;
 }
 
 /** Weights a lane stages for pattern p (its candidate window). */
@@ -110,6 +113,13 @@ export function selectorArea(g: SelectorGeometry, patterns: readonly NmPattern[]
     source = `${sorted ? 'sorted indices: (M−N+1):1 mux per kept rank' : 'one M:1 mux per kept lane per operand bit'}${style === 'hierarchical' ? ' (hierarchical blocks do not divide these patterns: costed as sorted-mux)' : ''}; ${techTag(tech)}`;
   }
   const window = Math.max(k, ...patterns.map((p) => stagingWindow(p, k)));
-  items.push(cellItem(`weight staging: ${window - k} extra ${g.operandBits}-bit registers per lane (window ${window} vs ${k} dense)`, registers((window - k) * g.operandBits * g.lanes), tech));
+  const columns = Math.ceil(g.lanes / (g.activationRowsPerCycle ?? g.lanes));
+  items.push(
+    cellItem(
+      `weight staging: ${window - k} extra ${g.operandBits}-bit registers per output column (window ${window} vs ${k} dense), ${columns} column(s)`,
+      registers((window - k) * g.operandBits * columns),
+      tech,
+    ),
+  );
   return component('selector', items, source);
 }

@@ -28,12 +28,13 @@ describe('MAC array', () => {
     expect(multiplierCells(MAC_FORMATS.fp16)).toEqual({ nand2: 121, inv: 121 + 6, fullAdder: 99 + 6 + 6, halfAdder: 11, xor2: 1, mux2: 125 });
   });
 
-  test('the array is lanes × K multipliers plus per-lane reduction and registers', () => {
-    const g = { lanes: 64, denseKPerCycle: 8, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' as const };
+  test('the array is lanes × K multipliers plus per-lane reduction and registers shared by rows and columns', () => {
+    const g = { lanes: 64, denseKPerCycle: 8, activationRowsPerCycle: 8, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' as const };
     const c = macArrayArea(g, n45);
     expect(c.breakdown[0].areaUm2).toBeCloseTo(512 * countsAreaUm2(multiplierCells(MAC_FORMATS.fp16), n45), 6);
     expect(c.breakdown[2].cells).toEqual({ dff: 64 * 32 });
-    expect(c.breakdown[3].cells).toEqual({ dff: 512 * (32 + 25) });
+    // 8 rows × 8 activations + 8 columns × 8 weights, 16 bits each; 25-bit product per multiplier
+    expect(c.breakdown[3].cells).toEqual({ dff: (8 + 8) * 8 * 16 + 512 * 25 });
     expect(c.areaUm2).toBeCloseTo(c.breakdown.reduce((s, i) => s + i.areaUm2, 0), 6);
   });
 

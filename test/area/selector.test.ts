@@ -18,7 +18,7 @@ describe('operand selector', () => {
     const c = selectorArea(one, [nm(8, 16)], 'mux', tech);
     expect(c.breakdown[0].cells).toEqual({ mux2: 1920 });
     expect(c.breakdown[0].areaUm2).toBeCloseTo(1920 * MUX2, 6);
-    // the lane holds the 16-weight group instead of 8 dense weights: 8 × 16 extra flip-flops
+    // the (single) column holds the 16-weight group instead of 8 dense weights: 8 × 16 extra flip-flops
     expect(c.breakdown[1].cells).toEqual({ dff: 128 });
     expect(c.areaUm2).toBeCloseTo(1920 * MUX2 + 128 * DFF, 6);
   });
@@ -57,10 +57,12 @@ describe('operand selector', () => {
     expect(muxInputsPerSlot([nm(2, 4), nm(4, 8)], 8, true)).toEqual(new Array(8).fill(5));
   });
 
-  test('lanes and operand width scale the selector linearly', () => {
-    const a = selectorArea(one, [nm(4, 8)], 'mux', tech).areaUm2;
-    const b = selectorArea({ lanes: 64, denseKPerCycle: 8, operandBits: 8 }, [nm(4, 8)], 'mux', tech).areaUm2;
-    expect(b).toBeCloseTo(a * 32, 6);
+  test('muxes scale with lanes and operand width; staged weights with output columns only', () => {
+    const a = selectorArea(one, [nm(4, 8)], 'mux', tech);
+    const b = selectorArea({ lanes: 64, denseKPerCycle: 8, operandBits: 8, activationRowsPerCycle: 8 }, [nm(4, 8)], 'mux', tech);
+    expect(b.breakdown[0].areaUm2).toBeCloseTo(a.breakdown[0].areaUm2 * 32, 6);
+    // 8 columns × (16 − 8) weights × 8 bits, shared by the 8 rows
+    expect(b.breakdown[1].cells).toEqual({ dff: 8 * 8 * 8 });
   });
 
   const geometry = fc.record({
