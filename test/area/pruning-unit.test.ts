@@ -48,6 +48,14 @@ describe('online pruning unit', () => {
     expect(unitComparators('selection', [nm(8, 16), nm(16, 32)]).comparators).toBe(191);
   });
 
+  test('a radix-select unit for 2:4 has 17 stages (15 magnitude + 2 index bits) of popcount, compare and mask update', () => {
+    const c = pruningUnitArea({ network: 'threshold', groupsPerCycle: 1, operandBits: 16, signedInteger: false }, [nm(2, 4)], tech);
+    // per stage: 4 AND2, 4 FA popcount, 3-bit count compare (3 FA + 3 INV), 8 NAND2 mask update
+    expect(c.breakdown[0].cells).toEqual({ nand2: 17 * 12, inv: 17 * 7, fullAdder: 17 * 7 });
+    // registers: remaining key bits 4 × (17 − s), a 4-bit mask and a 3-bit count, for s = 0 … 16
+    expect(c.breakdown[1].cells).toEqual({ dff: 4 * 153 + 17 * 7 });
+  });
+
   test('integer operands pay for an absolute value before comparing', () => {
     const base = { network: 'batcher' as const, groupsPerCycle: 1, latencyCycles: 3, operandBits: 8 };
     const unsigned = pruningUnitArea({ ...base, signedInteger: false }, [nm(2, 4)], tech).areaUm2;

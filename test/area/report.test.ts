@@ -41,6 +41,16 @@ describe('area report', () => {
     }
   });
 
+  test('a gating core selects no weights but decompresses activations back to dense positions', () => {
+    const gating: HardwareProfile = { ...profiles['act-8of16'], sparsity: { ...profiles['act-8of16'].sparsity, effect: 'gating' } };
+    const r = areaReport(gating, techs.nangate45);
+    expect(componentOf(r.core, 'selector').areaUm2).toBe(0);
+    const skipping = areaReport(profiles['act-8of16'], techs.nangate45);
+    // 8 rows × 8 positions × 16 bits × (min(8, 9) − 1 MUX2 + one AND2)
+    const decompression = 64 * 16 * (7 * 1.862 + 0.798 + 0.532);
+    expect(componentOf(r.core, 'compression').areaUm2 - componentOf(skipping.core, 'compression').areaUm2).toBeCloseTo(decompression, 6);
+  });
+
   test('overhead is (core − dense) / dense, and chip area is the core × 528', () => {
     const r = areaReport(profiles['act-8of16'], techs.nangate45);
     const sum = r.core.components.reduce((s, c) => s + c.areaUm2, 0);
