@@ -49,6 +49,17 @@ export * from './profile/schema.js';
 export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, profilePatterns, type LoadedProfile } from './profile/load.js';
 export { loadTech, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
 export { convertQuantity, PROFILE_QUANTITIES } from './profile/quantities.js';
+export * from './area/component.js';
+export { MAC_FORMATS, FLOAT_ACCUMULATORS, type NumberFormat } from './area/datatypes.js';
+export { macArrayArea, multiplierCells, laneReductionCells, productBits, type MacGeometry } from './area/mac-array.js';
+export { selectorArea, candidatePositions, muxInputsPerSlot, stagingWindow, hierarchicalApplies, HIERARCHICAL_BLOCK, type SelectorStyle, type SelectorGeometry } from './area/selector.js';
+export { metadataArea, metadataBitsPerValue, groupDecoderCells, decodersPerCore, type MetadataGeometry } from './area/metadata.js';
+export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS, type PruningNetworkKind, type PruningUnitSpec } from './area/pruning-unit.js';
+export { selectionNetwork, batcherOddEvenMergeSort, bitonicSort, comparatorCount, networkDepth, applyNetwork, NETWORK_KINDS, type ComparatorNetwork, type Comparator, type NetworkKind } from './area/sorting-networks.js';
+export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
+export { sramArea, sramAreaUm2 } from './area/sram.js';
+export { areaReport, componentOf, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
+export { formatAreaTable, areaReportJson, reportColumns } from './area/format.js';
 
 
 // workload + perf: model shapes, GEMMs, performance and I/O model

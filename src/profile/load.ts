@@ -83,8 +83,8 @@ function checkConsistency(profile: HardwareProfile, file: string): Diagnostic[] 
   if (profile.sparsity.selectorStyle === 'hierarchical') {
     profile.sparsity.patterns.forEach((t, i) => {
       const p = parsePattern(t);
-      if (p.kind === 'nm' && (p.m % 4 !== 0 || p.n % 2 !== 0)) {
-        warn(`sparsity.patterns[${i}]`, `the hierarchical selector composes 4-element blocks; ${t} does not split into them and is costed as a flat mux.`, 'use M a multiple of 4, or selectorStyle: sorted-mux.');
+      if (p.kind === 'nm' && (p.m % 2 !== 0 || p.n % 2 !== 0 || tc.denseKPerCycle % 2 !== 0)) {
+        warn(`sparsity.patterns[${i}]`, `the hierarchical selector picks blocks of 2 elements; ${t} (or denseKPerCycle) does not split into them, so the selector is costed as sorted-mux.`, 'use even N, M and denseKPerCycle, or selectorStyle: sorted-mux.');
       }
     });
   }
