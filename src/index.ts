@@ -63,6 +63,22 @@ export { formatAreaTable, areaReportJson, reportColumns } from './area/format.js
 
 
 // workload + perf: model shapes, GEMMs, performance and I/O model
+export * from './workload/model-shape.js';
+export * from './workload/catalog.js';
+export * from './workload/from-manifest.js';
+export * from './workload/load-model.js';
+export * from './workload/layer-ops.js';
+export * from './perf/measured-sparsity.js';
+export * from './perf/measured-file.js';
+export * from './perf/hardware-view.js';
+export * from './perf/execution-plan.js';
+export * from './perf/activation-bytes.js';
+export * from './perf/tiling.js';
+export * from './perf/operand-traffic.js';
+export * from './perf/gemm-pipeline.js';
+export * from './perf/non-gemm.js';
+export * from './perf/io-model.js';
+export * from './perf/model-sim.js';
 
 
 // explore + report: sweeps, Pareto fronts, design review
