@@ -6,6 +6,8 @@
  * - the tensor core must take sparse activations (`sparsity.operand` activation or both) and
  *   the profile must prune online (`onlinePruning.kind` hardware or software), else dense;
  * - a pattern listed in `sparsity.patterns` runs natively;
+ * - a finer pattern whose every mask is also a mask of a native one (2:4 on 8:16) runs there in
+ *   one pass, whatever the fallback;
  * - otherwise `fallback: dense` runs dense; `fallback: compatible` runs the data on the native
  *   pattern n':m' that needs the fewest MAC cycles, where a fraction f of the data's M-groups
  *   fits n':m' (every m'-subgroup holds ≤ n' kept values) and the rest takes a second pass, i.e.
@@ -133,6 +135,22 @@ export function planPattern(profile: HardwareProfile, requested: Pattern, measur
   const natives = s.patterns.map((p) => p.trim().toLowerCase());
   if (natives.includes(formatPattern(requested))) {
     return sparse('native', requested, 1, undefined, 'supported natively');
+  }
+  // every mask of a finer pattern that packs into a native one (2:4 data on 8:16 hardware:
+  // four 2:4 groups hold exactly 8 of 16) runs in one pass whatever the fallback says
+  if (requested.kind === 'nm') {
+    const contained = nativeNm(profile)
+      .filter((q) => q.m % requested.m === 0 && (q.m / requested.m) * requested.n <= q.n)
+      .sort((a, b) => a.n / a.m - b.n / b.m)[0];
+    if (contained) {
+      return sparse(
+        'compatible',
+        contained,
+        1,
+        'implied by the pattern (every mask fits)',
+        `runs on native ${formatPattern(contained)}: every ${formatPattern(requested)} mask is also a ${formatPattern(contained)} mask`,
+      );
+    }
   }
   if (s.fallback === 'dense') return dense(`not supported natively and sparsity.fallback is dense`, true);
   // compatible: the cheapest native pattern that the data fits

@@ -25,6 +25,17 @@ describe('how a profile runs a pattern', () => {
     expect(plan.mode).toBe('dense');
     expect(plan.warnings[0].code).toBe('perf/pattern-runs-dense');
   });
+  test('a finer pattern that packs into a native one runs there in one pass even with fallback dense', () => {
+    // four 2:4 groups hold exactly 8 kept values in 16: every 2:4 mask is an 8:16 mask
+    const plan = planPattern(actProfile(['8:16']), parsePattern('2:4'));
+    expect(plan.mode).toBe('compatible');
+    expect(plan.runPattern).toEqual(nm(8, 16));
+    expect(plan.compatibleFraction).toBe(1);
+    expect(computeKFraction(plan)).toBe(0.5);
+    expect(plan.warnings).toEqual([]);
+    // 4:8 is not implied by 2:4 hardware (a 4:8 group may hold 3 in one half)
+    expect(planPattern(actProfile(['2:4']), parsePattern('4:8')).mode).toBe('dense');
+  });
   test('fallback compatible without traces: 16:32 on 8:16 hardware at the random-mask fraction, with a warning', () => {
     const plan = planPattern(actProfile(['8:16'], { fallback: 'compatible' }), parsePattern('16:32'));
     const f = (12870 * 12870) / 601080390;
