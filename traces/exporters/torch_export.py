@@ -555,7 +555,7 @@ def export_bundle(
                     if state.record_masks:
                         entry["masks"] = []
                         for c in site_consumers:
-                            key = f"{site[: -len('.input')]}.mask.{c.consumer}"
+                            key = f"{site}.mask.{c.consumer}"
                             packed = np.packbits(state.masks[(site, c.consumer)].numpy(), axis=1, bitorder="little")
                             tensors[key] = torch.from_numpy(np.ascontiguousarray(packed))
                             entry["masks"].append({"consumer": c.consumer,
