@@ -16,6 +16,7 @@ import { keptPerToken, parsePattern } from '../../src/sparsity/pattern.js';
 import { pruneMatrix, type PruneContext } from '../../src/sparsity/prune.js';
 import { amberColumnNorms, amberFactorsFromNorms } from '../../src/sparsity/criteria/amber.js';
 import { channelNorms } from '../../src/sparsity/criteria/clact.js';
+import { runCli } from '../helpers/cli.js';
 import { EXPORTER, FIXTURES, findTorchPython, runPython } from './python.js';
 
 const PYTHON = findTorchPython();
@@ -153,6 +154,27 @@ describeTorch(`torch_export.py on a tiny llama-style model${SKIP_NOTE}`, () => {
       for (const s of run.sites) expect(s.tensor).toMatchObject({ dtype: 'BF16', shape: [256, s.name.includes('down_proj') ? 212 : 84] });
     }
     expect(f16.bundle.manifest.runs.every((r) => r.sites.every((s) => s.tensor.dtype === 'F16'))).toBe(true);
+  });
+
+  test('nmsim inspect --json accepts the bundle: no warnings, every mask satisfies its pattern at the expected density', () => {
+    const r = runCli(['inspect', bf16.dir, '--json']);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(true);
+    expect(report.warnings).toEqual([]);
+    let masks = 0;
+    for (const run of report.runs) {
+      for (const site of run.sites) {
+        for (const m of site.masks ?? []) {
+          expect(m.satisfies_pattern).toBe(true);
+          expect(m.violating_groups).toBe(0);
+          expect(m.kept_fraction).toBeCloseTo(m.expected_kept_fraction, 12);
+          masks++;
+        }
+      }
+    }
+    expect(masks).toBe(36 * 14);
   });
 
   test('every recorded mask keeps exactly min(N, r) per group — no group over its quota, no padding bits', async () => {

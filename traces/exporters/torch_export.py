@@ -279,7 +279,7 @@ class _RunState:
     site_input: dict = field(default_factory=dict)  # site -> (window, rows) for the equality check
     prune_cache: dict = field(default_factory=dict)
     inputs: dict = field(default_factory=dict)  # site -> recorded [T, K]
-    masks: dict = field(default_factory=dict)  # (site, consumer) -> bool [T, K]
+    masks: dict = field(default_factory=dict)  # (site, consumer) -> packed uint8 [T, ceil(K/8)]
     err_sq: dict = field(default_factory=dict)
     ref_sq: dict = field(default_factory=dict)
     kept: dict = field(default_factory=dict)
@@ -335,8 +335,9 @@ class _RunState:
                 if self.record_masks:
                     mbuf = self.masks.get(mk)
                     if mbuf is None:
-                        mbuf = self.masks[mk] = torch.empty((self.trace_tokens, k), dtype=torch.bool)
-                    mbuf[self.position : self.position + n_rec] = keep[:n_rec].cpu()
+                        mbuf = self.masks[mk] = np.zeros((self.trace_tokens, (k + 7) // 8), dtype=np.uint8)
+                    mbuf[self.position : self.position + n_rec] = np.packbits(
+                        keep[:n_rec].cpu().numpy(), axis=1, bitorder="little")
                 x64 = rows[:n_rec].double()
                 self.err_sq[mk] = self.err_sq.get(mk, 0.0) + float((out[:n_rec].double() - x64).pow(2).sum())
                 self.ref_sq[mk] = self.ref_sq.get(mk, 0.0) + float(x64.pow(2).sum())
@@ -556,8 +557,7 @@ def export_bundle(
                         entry["masks"] = []
                         for c in site_consumers:
                             key = f"{site}.mask.{c.consumer}"
-                            packed = np.packbits(state.masks[(site, c.consumer)].numpy(), axis=1, bitorder="little")
-                            tensors[key] = torch.from_numpy(np.ascontiguousarray(packed))
+                            tensors[key] = torch.from_numpy(state.masks[(site, c.consumer)])
                             entry["masks"].append({"consumer": c.consumer,
                                                    "tensor": _ref(file, key, tensors[key], torch.uint8)})
                     entry["weight_stats"] = weight_stats[site]
