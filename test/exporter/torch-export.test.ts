@@ -117,12 +117,12 @@ describeTorch(`torch_export.py on a tiny llama-style model${SKIP_NOTE}`, () => {
     bf16 = await exportWith('bf16', [
       '--model', path.join(FIXTURES, 'tiny_llama.py:build_bf16'),
       '--patterns', '2:4,16:32,unstructured', '--criteria', 'magnitude,amber,clact', '--mitigations', 'none,var,dpts,spts',
-      '--seq-len', '128', '--trace-tokens', '256', '--calib-tokens', '256', '--weights',
+      '--seq-len', '128', '--trace-tokens', '256', '--calib-tokens', '256', '--max-tokens', '768', '--weights',
     ]);
     f16 = await exportWith('f16', [
       '--model', path.join(FIXTURES, 'tiny_llama.py:build_f16act'),
       '--patterns', '4:8,8:16', '--criteria', 'magnitude,amber,clact', '--mitigations', 'none,var,dpts',
-      '--seq-len', '96', '--trace-tokens', '192', '--trace-dtype', 'f16',
+      '--seq-len', '96', '--trace-tokens', '192', '--max-tokens', '576', '--trace-dtype', 'f16',
     ]);
   }, 300_000);
 
