@@ -16,7 +16,8 @@ import { keptPerToken, parsePattern } from '../../src/sparsity/pattern.js';
 import { pruneMatrix, type PruneContext } from '../../src/sparsity/prune.js';
 import { amberColumnNorms, amberFactorsFromNorms } from '../../src/sparsity/criteria/amber.js';
 import { channelNorms } from '../../src/sparsity/criteria/clact.js';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { describeWithShared, sharedPath } from '../helpers/shared.js';
 import { EXPORTER, FIXTURES, findTorchPython, runPython } from './python.js';
 
 const PYTHON = findTorchPython();
@@ -304,6 +305,18 @@ describeTorch(`torch_export.py diagnostics${SKIP_NOTE}`, () => {
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  test('a text that is not UTF-8 exits 1 with exporter/failed, no traceback and no output folder', () => {
+    const bad = path.join(dir, 'latin1.txt');
+    fs.writeFileSync(bad, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0xfe, 0x0a]));
+    const out = path.join(dir, 'latin1');
+    const r = runPython(PYTHON!, [EXPORTER, '--model', model(), '--text', bad, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('exporter/failed');
+    expect(r.stderr).toMatch(/UnicodeDecodeError/);
+    expect(r.stderr).not.toMatch(/Traceback/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('an existing output folder is kept unless --overwrite is given', () => {
     const out = path.join(dir, 'exists');
     fs.mkdirSync(out);
@@ -323,3 +336,53 @@ describeTorch(`nm_prune.py against a loop-by-loop reference${SKIP_NOTE}`, () => 
     expect(r.stdout).toMatch(/checked \d+ rows, 0 mismatches/);
   });
 });
+
+// A real (tiny) LLM: Karpathy's stories260K llama2.c checkpoint from ../shared, loaded by the
+// example in traces/exporters/examples/llama2c_model.py.
+const describeReal = PYTHON
+  ? describeWithShared
+  : (name: string, _files: string[], body: () => void) => describe.skip(name, body);
+describeReal(
+  `torch_export.py on the real stories260K checkpoint${SKIP_NOTE}`,
+  ['models/stories260K.bin', 'models/tok512.bin', 'data/stories260K_greedy_from_bos_256.txt', 'data/tinystories_hf_validation_head.stories.txt'],
+  () => {
+    const example = path.join(REPO_ROOT, 'traces', 'exporters', 'examples', 'llama2c_model.py');
+    let real: Exported;
+    let realWork = '';
+    beforeAll(async () => {
+      const work = (realWork = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-exporter-real-')));
+      const stories = fs.readFileSync(sharedPath('data', 'tinystories_hf_validation_head.stories.txt'), 'utf8').split('\n<|endoftext|>\n');
+      const text = path.join(work, 'stories8.txt');
+      fs.writeFileSync(text, stories.slice(0, 8).join('\n<|endoftext|>\n'));
+      const dir = path.join(work, 'stories260k');
+      const r = runPython(PYTHON!, [EXPORTER, '--model', `${example}:build`, '--text', text, '--out', dir, '--patterns', '8:16,16:32',
+        '--criteria', 'magnitude,amber,clact', '--mitigations', 'none,dpts', '--seq-len', '256', '--trace-tokens', '512', '--trace-dtype', 'f32']);
+      if (r.code !== 0) throw new Error(`exporter failed (${r.code}):\n${r.stderr}`);
+      real = { dir, bundle: await openBundle(dir), report: JSON.parse(fs.readFileSync(path.join(dir, 'exporter-report.json'), 'utf8')), stderr: r.stderr };
+    }, 300_000);
+    afterAll(async () => {
+      await real?.bundle.close();
+      if (realWork) fs.rmSync(realWork, { recursive: true, force: true });
+    });
+
+    test('the llama2.c loader greedy-decodes the published stories260K sample exactly', () => {
+      const r = runPython(PYTHON!, [example, 'selftest']);
+      expect(r.stdout).toContain('greedy decode matches the golden text');
+      expect(r.code).toBe(0);
+    }, 300_000);
+
+    test('on real activations nmsim reproduces every mask and relative error, and pruning costs perplexity', async () => {
+      expect(real.bundle.manifest.model).toMatchObject({ hidden_size: 64, intermediate_size: 172, num_layers: 5, num_heads: 8, num_kv_heads: 4, vocab_size: 512 });
+      const r = await reproduce(real);
+      expect(r.masksChecked).toBe(12 * 5 * 7);
+      expect(r.maskMismatches).toBe(0);
+      expect(r.maxRelErrDeviation).toBeLessThan(1e-5);
+      const runs = real.bundle.manifest.runs;
+      const dense = perplexity(runs[0]);
+      // stories260K scores about 3.5 on TinyStories (../shared/models/SOURCES.md); these 8 stories are easy ones
+      expect(dense).toBeGreaterThan(1.5);
+      expect(dense).toBeLessThan(6);
+      for (const run of runs.slice(1)) expect(perplexity(run)).toBeGreaterThan(dense);
+    });
+  },
+);

@@ -146,8 +146,8 @@ def amber_column_norms(weight: torch.Tensor, rows_per_chunk: int = 1024) -> torc
         pos = q * (count - 1)
         lo = math.floor(pos)
         hi = min(lo + 1, count - 1)
-        v_lo = float(torch.kthvalue(w.cpu(), lo + 1).values)
-        v_hi = float(torch.kthvalue(w.cpu(), hi + 1).values) if hi != lo else v_lo
+        v_lo = float(torch.kthvalue(w, lo + 1).values)
+        v_hi = float(torch.kthvalue(w, hi + 1).values) if hi != lo else v_lo
         return v_lo + (v_hi - v_lo) * (pos - lo)
 
     lo_v = quantile(AMBER_LOW_QUANTILE)

@@ -767,6 +767,15 @@ def main(argv=None) -> int:
     except ExportError as e:
         print(e.format(), file=sys.stderr)
         return 2 if e.usage else 1
+    except KeyboardInterrupt:
+        print("✖ exporter/interrupted\n  nothing was written", file=sys.stderr)
+        return 130
+    except Exception as e:  # the user's model, files or hardware failed: say what, not where
+        if os.environ.get("NMSIM_DEBUG"):
+            raise
+        print(f"✖ exporter/failed\n  {type(e).__name__}: {e}\n  hint: nothing was written; set NMSIM_DEBUG=1 "
+              "for the Python traceback", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
