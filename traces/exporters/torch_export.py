@@ -399,6 +399,27 @@ def _commit_bundle(tmp: str, out_dir: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _is_leaf(v) -> bool:
+    if isinstance(v, dict):
+        return all(not isinstance(x, (dict, list)) or (isinstance(x, list) and all(not isinstance(y, (dict, list)) for y in x))
+                   for x in v.values())
+    if isinstance(v, list):
+        return all(not isinstance(x, (dict, list)) for x in v)
+    return True
+
+
+def dumps_manifest(obj, indent: int = 0) -> str:
+    """JSON with nested objects indented and leaf objects (tensor refs, configs, metrics) on one
+    line: readable, and a tenth the size of indent=2 for a many-run bundle."""
+    if _is_leaf(obj):
+        return json.dumps(obj, ensure_ascii=False, allow_nan=False)
+    pad, inner = "  " * indent, "  " * (indent + 1)
+    if isinstance(obj, list):
+        return "[\n" + ",\n".join(inner + dumps_manifest(v, indent + 1) for v in obj) + "\n" + pad + "]"
+    items = (f"{inner}{json.dumps(k)}: {dumps_manifest(v, indent + 1)}" for k, v in obj.items())
+    return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+
+
 def _ref(file: str, key: str, t: torch.Tensor | tuple, dtype) -> dict:
     shape = list(t.shape) if isinstance(t, torch.Tensor) else list(t)
     return {"file": file, "key": key, "shape": shape, "dtype": MANIFEST_DTYPE[dtype]}
@@ -611,8 +632,7 @@ def export_bundle(
             src["notes"] = "; ".join(([src["notes"]] if src.get("notes") else []) + all_notes)
             manifest = {"format": "nmsim-trace", "version": 1, "model": info, "source": src, "runs": runs}
             with open(os.path.join(tmp, "manifest.json"), "w", encoding="utf-8") as f:
-                json.dump(manifest, f, indent=2, allow_nan=False)
-                f.write("\n")
+                f.write(dumps_manifest(manifest) + "\n")
             report = {"exporter": src["tool"], "trace_dtype": MANIFEST_DTYPE[tdtype], "recorded_tokens": recorded,
                       "seq_len": seq_len, "inexact_recorded_values": inexact_total, "warnings": warnings,
                       "static_shifts": static_shift, "runs": report_runs}
