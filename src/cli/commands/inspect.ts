@@ -141,8 +141,13 @@ export const command: CommandModule<object, InspectArgs> = {
         type: 'number',
         describe: 'scan only the first N tokens of every site (default: all); statistics then describe that prefix',
       })
-      .example('$0 inspect traces/stories260k', 'a shipped bundle')
-      .example('$0 inspect acts.safetensors --json --max-tokens 512', 'a bare file, first 512 tokens, as JSON') as Argv<InspectArgs>,
+      .example('$0 inspect traces/my-bundle', 'a bundle folder')
+      .example('$0 inspect acts.safetensors --json --max-tokens 512', 'a bare file, first 512 tokens, as JSON')
+      .epilogue(
+        'Per site: shape, dtype, mean, RMS, absmax, exact-zero fraction, NaN/Inf counts; per mask: kept fraction and ' +
+          'how many groups break the run’s N:M pattern. NaN/Inf and mask violations are warnings (stderr), not errors. ' +
+          'Exit codes: 0 ok, 1 bad input (the file and key path are named), 2 bad usage. Format: traces/README.md.',
+      ) as Argv<InspectArgs>,
   handler: (args: ArgumentsCamelCase<InspectArgs>) =>
     runCommand(args.json, async () => {
       const maxTokens = args.maxTokens;
