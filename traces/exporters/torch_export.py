@@ -410,7 +410,7 @@ def _is_leaf(v) -> bool:
 
 def dumps_manifest(obj, indent: int = 0) -> str:
     """JSON with nested objects indented and leaf objects (tensor refs, configs, metrics) on one
-    line: readable, and a tenth the size of indent=2 for a many-run bundle."""
+    line: readable, and about half the size of indent=2 for a many-run bundle."""
     if _is_leaf(obj):
         return json.dumps(obj, ensure_ascii=False, allow_nan=False)
     pad, inner = "  " * indent, "  " * (indent + 1)
