@@ -11,6 +11,7 @@
  */
 import { formatPattern, type NmPattern, type Pattern } from '../sparsity/pattern.js';
 import { countBits } from './bitset.js';
+import { OverfullUnitCounter, isWordGroup } from './word-counts.js';
 import type { CompatibilityRecord } from './types.js';
 
 export function compatibilityUnit(a: Pattern, b: NmPattern): number {
@@ -23,6 +24,8 @@ export class CompatibilityAccumulator {
   readonly target: NmPattern;
   readonly unit: number;
   private readonly k: number;
+  private readonly unitsPerRow: number;
+  private readonly overfull: OverfullUnitCounter | null;
   private units = 0;
   private structural = 0;
   private density = 0;
@@ -31,10 +34,21 @@ export class CompatibilityAccumulator {
     this.target = target;
     this.unit = compatibilityUnit(source, target);
     this.k = k;
+    this.unitsPerRow = Math.ceil(k / this.unit);
+    this.overfull = isWordGroup(target.m) && isWordGroup(this.unit) ? new OverfullUnitCounter(target.n, target.m, this.unit) : null;
   }
 
-  /** keepWords: the source pattern's packed keep mask of one row; nonzeroWords: x ≠ 0. */
-  addRow(keepWords: Uint32Array, nonzeroWords: Uint32Array): void {
+  /** keepWords: the source pattern's packed keep mask of one row; nonzeroWords: x ≠ 0 (rowHasZeros: some x = 0). */
+  addRow(keepWords: Uint32Array, nonzeroWords: Uint32Array, rowHasZeros = true): void {
+    if (this.overfull) {
+      const nWords = (this.k + 31) >>> 5;
+      const failed = this.overfull.count(keepWords, null, nWords);
+      this.units += this.unitsPerRow;
+      this.structural += this.unitsPerRow - failed;
+      // without natural zeros, kept nonzeros are the kept positions
+      this.density += this.unitsPerRow - (rowHasZeros && failed > 0 ? this.overfull.count(keepWords, nonzeroWords, nWords) : failed);
+      return;
+    }
     const { k, unit } = this;
     const { n, m } = this.target;
     for (let u = 0; u < k; u += unit) {

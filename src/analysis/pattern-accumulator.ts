@@ -3,7 +3,9 @@
  * site: fed one token row at a time with the row's keep decisions (and, when a mitigation
  * changes values, the pruned row x̃), it sums everything a SlotStats needs. Sums are float64.
  */
-import { effectiveDensity, type Pattern } from '../sparsity/pattern.js';
+import { effectiveDensity, type NmPattern, type Pattern } from '../sparsity/pattern.js';
+import { histogramGroups, isWordGroup } from './word-counts.js';
+import { ChannelCounter } from './channel-counter.js';
 import { countAll, countBits, wordsFor } from './bitset.js';
 import { UnionAccumulator, independentUnionDensity, type RandomBatchPlan } from './union-density.js';
 import type { ChannelKeepRecord, Stats } from './types.js';
@@ -55,10 +57,11 @@ export class PatternAccumulator {
   readonly k: number;
   /** packed keep mask of the last row added */
   readonly words: Uint32Array;
-  private readonly chan: Uint32Array;
+  private readonly chan: ChannelCounter;
   private readonly union: UnionAccumulator;
-  private readonly keptNonzeroHist: number[];
-  private readonly inputNonzeroHist: number[];
+  private readonly keptNonzeroHist: Float64Array;
+  private readonly inputNonzeroHist: Float64Array;
+  private readonly wordGroups: boolean;
   tokens = 0;
   private sumSqX = 0;
   private sumSqErr = 0;
@@ -72,10 +75,11 @@ export class PatternAccumulator {
     this.pattern = pattern;
     this.k = k;
     this.words = new Uint32Array(wordsFor(k));
-    this.chan = new Uint32Array(k);
+    this.chan = new ChannelCounter(k);
     this.union = new UnionAccumulator(k, randomPlan);
-    this.keptNonzeroHist = pattern.kind === 'nm' ? new Array(pattern.n + 1).fill(0) : [];
-    this.inputNonzeroHist = pattern.kind === 'nm' ? new Array(pattern.m + 1).fill(0) : [];
+    this.keptNonzeroHist = new Float64Array(pattern.kind === 'nm' ? pattern.n + 1 : 0);
+    this.inputNonzeroHist = new Float64Array(pattern.kind === 'nm' ? pattern.m + 1 : 0);
+    this.wordGroups = pattern.kind === 'nm' && isWordGroup(pattern.m);
   }
 
   /**
@@ -83,7 +87,7 @@ export class PatternAccumulator {
    * x̃ when a mitigation changed values; null means x̃ = keep ⊙ x.
    */
   addRow(row: RowContext, keep: Uint8Array, keepOff: number, out: Float32Array | null, outOff: number): void {
-    const { k, chan, words } = this;
+    const { k, words } = this;
     const x2 = row.x2;
     let w = 0;
     if (out === null) {
@@ -94,7 +98,6 @@ export class PatternAccumulator {
         const e = x2[j];
         keptE += e * kv;
         droppedE += e * (1 - kv);
-        chan[j] += kv;
         w |= kv << (j & 31);
         if ((j & 31) === 31) {
           words[j >>> 5] = w;
@@ -121,7 +124,6 @@ export class PatternAccumulator {
         err += d * d;
         xy += xv * yv;
         yy += yv * yv;
-        chan[j] += kv;
         w |= kv << (j & 31);
         if ((j & 31) === 31) {
           words[j >>> 5] = w;
@@ -134,12 +136,43 @@ export class PatternAccumulator {
       this.keptEnergy += keptE;
     }
     if ((k & 31) !== 0) words[k >>> 5] = w;
+    this.afterWords(row);
+  }
+
+  /**
+   * Adds one token whose keep words the network kernel already wrote;
+   * `dropped` is Σ x² over the pruned elements (x̃ = keep ⊙ x).
+   */
+  addPacked(row: RowContext, dropped: number): void {
+    const keptE = row.energy - dropped;
+    this.sumSqErr += dropped;
+    this.sumXY += keptE;
+    this.sumSqY += keptE;
+    this.keptEnergy += keptE;
+    this.afterWords(row);
+  }
+
+  private afterWords(row: RowContext): void {
+    const { k, words } = this;
     this.sumSqX += row.energy;
-    this.kept += countAll(words, words.length);
+    this.chan.add(words);
+    const kept = countAll(words, words.length);
+    this.kept += kept;
     this.naturalZeros += k - row.nonzeros;
     this.tokens++;
     const p = this.pattern;
-    if (p.kind === 'nm') {
+    if (this.wordGroups) {
+      const m = (p as NmPattern).m;
+      if (row.nonzeros === k) {
+        // no natural zero in this row: kept nonzeros are the kept positions, input groups are full
+        histogramGroups(words, null, k, m, this.keptNonzeroHist);
+        this.inputNonzeroHist[m] += Math.floor(k / m);
+        if (k % m !== 0) this.inputNonzeroHist[k % m]++;
+      } else {
+        histogramGroups(words, row.nonzeroWords, k, m, this.keptNonzeroHist);
+        histogramGroups(row.nonzeroWords, null, k, m, this.inputNonzeroHist);
+      }
+    } else if (p.kind === 'nm') {
       const { m } = p;
       const nz = row.nonzeroWords;
       const kh = this.keptNonzeroHist;
@@ -150,7 +183,7 @@ export class PatternAccumulator {
         ih[countBits(nz, g, len)]++;
       }
     }
-    this.union.addRow(row.t, words);
+    this.union.addRow(row.t, words, kept);
   }
 
   /** Statistics without compatibility (the lane adds it) and without output error. */
@@ -160,7 +193,7 @@ export class PatternAccumulator {
     const p = this.pattern;
     const sumSqX = this.sumSqX;
     const groups = this.inputNonzeroHist.reduce((a, b) => a + b, 0);
-    const accepted = p.kind === 'nm' ? this.inputNonzeroHist.slice(0, p.n + 1).reduce((a, b) => a + b, 0) : 0;
+    const accepted = p.kind === 'nm' ? this.inputNonzeroHist.subarray(0, p.n + 1).reduce((a, b) => a + b, 0) : 0;
     return {
       elements,
       relErrL2: sumSqX > 0 ? Math.sqrt(this.sumSqErr / sumSqX) : 0,
@@ -169,8 +202,8 @@ export class PatternAccumulator {
       keptFraction,
       effectiveDensity: effectiveDensity(p, this.k),
       naturalZeroFraction: elements > 0 ? this.naturalZeros / elements : 0,
-      keptNonzeroHistogram: [...this.keptNonzeroHist],
-      inputNonzeroHistogram: [...this.inputNonzeroHist],
+      keptNonzeroHistogram: Array.from(this.keptNonzeroHist),
+      inputNonzeroHistogram: Array.from(this.inputNonzeroHist),
       densityBoundAcceptance: p.kind === 'nm' ? (groups > 0 ? accepted / groups : 1) : null,
       compressed: compressedSizes(p, this.k, this.tokens, dtypeBits),
       unionDensity: this.union.sums.map((s) => ({
@@ -188,16 +221,17 @@ export class PatternAccumulator {
   private channelKeep(topChannels: number, bins: number): ChannelKeepRecord {
     const histogram = new Array(bins).fill(0);
     const t = this.tokens;
+    const chan = this.chan.result();
     const order: number[] = [];
     for (let j = 0; j < this.k; j++) {
-      const f = t > 0 ? this.chan[j] / t : 0;
+      const f = t > 0 ? chan[j] / t : 0;
       histogram[Math.min(bins - 1, Math.floor(f * bins))]++;
       order.push(j);
     }
-    order.sort((a, b) => this.chan[b] - this.chan[a] || a - b);
+    order.sort((a, b) => chan[b] - chan[a] || a - b);
     return {
       histogram,
-      top: order.slice(0, topChannels).map((channel) => ({ channel, keepFraction: t > 0 ? this.chan[channel] / t : 0 })),
+      top: order.slice(0, topChannels).map((channel) => ({ channel, keepFraction: t > 0 ? chan[channel] / t : 0 })),
     };
   }
 }

@@ -8,11 +8,12 @@
  *                  ─▶ per row and pattern: PatternAccumulator (+ compatibility, output error)
  */
 import type { Consumer } from '../trace/manifest.js';
-import { formatPattern, type Pattern } from '../sparsity/pattern.js';
+import { formatPattern, type NmPattern, type Pattern } from '../sparsity/pattern.js';
 import { pruneMatrix, type Criterion, type Mitigation, type PruneContext } from '../sparsity/prune.js';
 import { fitAffine, applyAffine } from '../sparsity/mitigation/affine.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { MagnitudeSelector } from './magnitude-kernel.js';
+import { NetworkSelector, isNetworkPattern } from './network-kernel.js';
 import { PatternAccumulator, RowContext } from './pattern-accumulator.js';
 import { CompatibilityAccumulator } from './compatibility.js';
 import { planRandomBatches } from './union-density.js';
@@ -82,7 +83,12 @@ interface Lane {
   mitigation: Mitigation;
   consumers: ConsumerInput[];
   ctx: PruneContext;
-  fast: MagnitudeSelector | null;
+  /** magnitude + none: power-of-two patterns ≤ 32 on the sorting network, the rest ranked */
+  fast: boolean;
+  network: NetworkSelector | null;
+  networkPatterns: number[];
+  ranked: MagnitudeSelector | null;
+  rankedPatterns: number[];
   acc: PatternAccumulator[];
   compat: CompatibilityAccumulator[][];
   /** [pattern][consumer] */
@@ -136,6 +142,8 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
         }
         const fast = criterion === 'magnitude' && mitigation === 'none';
         const acc = patterns.map((p) => new PatternAccumulator(p, k, randomPlan));
+        const networkPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [i] : [])) : [];
+        const rankedPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [] : [i])) : [];
         const compat = patterns.map((a) =>
           patterns.flatMap((b) => (b.kind === 'nm' && a.kind !== 'dense' && formatPattern(a) !== formatPattern(b) ? [new CompatibilityAccumulator(a, b, k)] : [])),
         );
@@ -144,7 +152,14 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
           mitigation,
           consumers,
           ctx: { amberFactors: consumers[0].amberFactors, staticShift: site.staticShift },
-          fast: fast ? new MagnitudeSelector(k, patterns) : null,
+          fast,
+          network:
+            networkPatterns.length > 0
+              ? new NetworkSelector(k, networkPatterns.map((i) => patterns[i] as NmPattern), networkPatterns.map((i) => acc[i].words))
+              : null,
+          networkPatterns,
+          ranked: rankedPatterns.length > 0 ? new MagnitudeSelector(k, rankedPatterns.map((i) => patterns[i])) : null,
+          rankedPatterns,
           acc,
           compat,
           output: patterns.map(() =>
@@ -175,7 +190,7 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
   const pruned = new Float64Array(k);
 
   const row = new RowContext(k);
-  let buf = new Float32Array(chunkRows * k);
+  let buf: Float32Array = new Float32Array(chunkRows * k);
   for (let r0 = 0; r0 < tokens; r0 += chunkRows) {
     const rows = Math.min(chunkRows, tokens - r0);
     buf = await source.readRows(r0, rows, buf);
@@ -207,17 +222,26 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
         }
       }
       for (const lane of lanes) {
-        if (lane.fast) lane.fast.select(bits, off, lane.keepRows);
+        if (lane.fast) {
+          if (lane.network) {
+            lane.network.select(bits, off, row.x2);
+            lane.networkPatterns.forEach((p, i) => lane.acc[p].addPacked(row, lane.network!.dropped[i]));
+          }
+          if (lane.ranked) {
+            const rows = lane.rankedPatterns.map((p) => lane.keepRows[p]);
+            lane.ranked.select(bits, off, rows);
+            lane.rankedPatterns.forEach((p, i) => lane.acc[p].addRow(row, rows[i], 0, null, 0));
+          }
+        }
         for (let p = 0; p < patterns.length; p++) {
           const acc = lane.acc[p];
-          if (lane.fast) acc.addRow(row, lane.keepRows[p], 0, null, 0);
-          else acc.addRow(row, lane.keepChunk[p], off, lane.outChunk[p], off);
-          for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords);
+          if (!lane.fast) acc.addRow(row, lane.keepChunk[p], off, lane.outChunk[p], off);
+          for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords, row.nonzeros !== k);
           if (!withWeights) continue;
           // output error: ‖W(x̃ − x)‖ against ‖W x‖
           for (let j = 0; j < k; j++) {
             const xv = buf[off + j];
-            const yv = lane.fast ? (lane.keepRows[p][j] ? xv : 0) : lane.outChunk[p][off + j];
+            const yv = lane.fast ? ((acc.words[j >>> 5] >>> (j & 31)) & 1 ? xv : 0) : lane.outChunk[p][off + j];
             pruned[j] = yv;
             diff[j] = yv - xv;
           }

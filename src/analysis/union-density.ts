@@ -76,11 +76,19 @@ export interface UnionSums {
   randomDensitySum: number;
 }
 
-/** Streams one mask row per token (in token order) and sums batch union densities. */
+/**
+ * Streams one mask row per token (in token order) and sums batch union densities.
+ * Consecutive windows are built hierarchically: a batch size takes the completed windows of
+ * the largest smaller size that divides it (B = 8 ORs two finished 4-windows), so the seven
+ * default sizes cost about two word-ORs per row instead of seven.
+ */
 export class UnionAccumulator {
   private readonly k: number;
   private readonly nWords: number;
   private readonly plan: RandomBatchPlan;
+  private readonly sizes: number[];
+  /** per size: the size index it is fed from, −1 = single rows */
+  private readonly source: number[];
   private readonly consecutive: Uint32Array[];
   private readonly consecutiveFill: number[];
   private readonly random: Uint32Array[][];
@@ -91,11 +99,17 @@ export class UnionAccumulator {
     this.k = k;
     this.nWords = (k + 31) >>> 5;
     this.plan = plan;
-    this.consecutive = plan.batchSizes.map(() => new Uint32Array(this.nWords));
-    this.consecutiveFill = plan.batchSizes.map(() => 0);
-    this.random = plan.batchSizes.map((_, si) => Array.from({ length: plan.batchesPerSize[si] }, () => new Uint32Array(this.nWords)));
-    this.randomFill = plan.batchSizes.map((_, si) => new Int32Array(plan.batchesPerSize[si]));
-    this.sums = plan.batchSizes.map((b) => ({
+    this.sizes = plan.batchSizes;
+    this.source = this.sizes.map((b, i) => {
+      let src = -1;
+      for (let j = 0; j < i; j++) if (b % this.sizes[j] === 0 && this.sizes[j] < b) src = j;
+      return src;
+    });
+    this.consecutive = this.sizes.map(() => new Uint32Array(this.nWords));
+    this.consecutiveFill = this.sizes.map(() => 0);
+    this.random = this.sizes.map((_, si) => Array.from({ length: plan.batchesPerSize[si] }, () => new Uint32Array(this.nWords)));
+    this.randomFill = this.sizes.map((_, si) => new Int32Array(plan.batchesPerSize[si]));
+    this.sums = this.sizes.map((b) => ({
       batchSize: b,
       consecutiveBatches: 0,
       consecutiveDensitySum: 0,
@@ -104,28 +118,12 @@ export class UnionAccumulator {
     }));
   }
 
-  /** Adds token t's packed keep mask. Tokens must arrive in order 0, 1, 2, … */
-  addRow(t: number, words: Uint32Array): void {
-    const { nWords, k } = this;
-    const sizes = this.plan.batchSizes;
-    for (let si = 0; si < sizes.length; si++) {
-      const b = sizes[si];
-      const acc = this.consecutive[si];
-      if (b === 1) {
-        this.sums[si].consecutiveBatches++;
-        this.sums[si].consecutiveDensitySum += countAll(words, nWords) / k;
-        continue;
-      }
-      if (this.consecutiveFill[si] === 0) acc.set(words.subarray(0, nWords));
-      else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
-      if (++this.consecutiveFill[si] === b) {
-        this.sums[si].consecutiveBatches++;
-        this.sums[si].consecutiveDensitySum += countAll(acc, nWords) / k;
-        this.consecutiveFill[si] = 0;
-      }
-    }
+  /** Adds token t's packed keep mask; `kept` is its popcount. Tokens arrive in order 0, 1, 2, … */
+  addRow(t: number, words: Uint32Array, kept: number): void {
+    this.feed(-1, words, 1, kept);
     const memberships = this.plan.byToken.get(t);
     if (!memberships) return;
+    const { nWords, k } = this;
     for (let i = 0; i < memberships.length; i += 2) {
       const si = memberships[i];
       const r = memberships[i + 1];
@@ -133,9 +131,36 @@ export class UnionAccumulator {
       const fill = this.randomFill[si];
       if (fill[r] === 0) acc.set(words.subarray(0, nWords));
       else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
-      if (++fill[r] === sizes[si]) {
+      if (++fill[r] === this.sizes[si]) {
         this.sums[si].randomBatches++;
-        this.sums[si].randomDensitySum += countAll(acc, nWords) / k;
+        this.sums[si].randomDensitySum += (this.sizes[si] === 1 ? kept : countAll(acc, nWords)) / k;
+      }
+    }
+  }
+
+  /** A finished window of `tokens` rows (the union in `words`, `count` bits set) from `src`. */
+  private feed(src: number, words: Uint32Array, tokens: number, count: number): void {
+    const { nWords, k, sizes } = this;
+    for (let si = 0; si < sizes.length; si++) {
+      if (this.source[si] !== src) continue;
+      const b = sizes[si];
+      if (b === tokens) {
+        // a size equal to its input window (B = 1 on single rows)
+        this.sums[si].consecutiveBatches++;
+        this.sums[si].consecutiveDensitySum += count / k;
+        this.feed(si, words, tokens, count);
+        continue;
+      }
+      const acc = this.consecutive[si];
+      if (this.consecutiveFill[si] === 0) acc.set(words.subarray(0, nWords));
+      else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
+      this.consecutiveFill[si] += tokens;
+      if (this.consecutiveFill[si] === b) {
+        const c = countAll(acc, nWords);
+        this.sums[si].consecutiveBatches++;
+        this.sums[si].consecutiveDensitySum += c / k;
+        this.consecutiveFill[si] = 0;
+        this.feed(si, acc, b, c);
       }
     }
   }
