@@ -39,7 +39,7 @@ export const CONVENTIONS = [
   'rel_err_l2 = ‖x̃ − x‖/‖x‖, cosine = ⟨x, x̃⟩/(‖x‖‖x̃‖), retained_energy = Σ_kept x²/Σ x², natural zeros = exact zeros of the input',
   'compressed format: every group, tail included, stores N value slots plus its metadata (index N·⌈log₂M⌉, bitmask M, combinatorial ⌈log₂C(M,N)⌉ bits); value widths: trace dtype, fp8 and int8 (8 bits)',
   'compatibility A→B: unit = max(M_A, M_B) when one divides the other, else a B-group; structural = every B-group holds ≤ N_B kept; density-bound = ≤ N_B kept nonzeros',
-  'union density: consecutive = aligned non-overlapping batches of B tokens (incomplete last batch left out); random = batches of B distinct tokens, mulberry32 seeded by (seed, site index); independent = 1 − (1 − kept_fraction)^B',
+  'union density: consecutive = aligned non-overlapping batches of B tokens over the first ⌊T/L⌋·L tokens of each site (L = lcm of the batch sizes ≤ T), the same tokens for every B; random = nested batches (the first B of an ordered random sample of max B distinct tokens), mulberry32 seeded by (seed, site index); independent = 1 − (1 − kept_fraction)^B',
   'output error (where the bundle has weights): ‖W x̃ − W x‖/‖W x‖; affine fits its per-output scale and shift on the same tokens (in-sample)',
 ];
 

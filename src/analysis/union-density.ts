@@ -4,11 +4,16 @@
  * of channels pruned in every token of the batch.
  *
  * Two batchings of a site's tokens, both measured on the trace:
- * - consecutive: aligned, non-overlapping windows [iB, (i+1)B); an incomplete last window is
- *   left out (a site with fewer than B tokens has no consecutive batch of size B);
- * - random: R batches of B distinct tokens drawn uniformly without replacement (Floyd's
- *   algorithm) with mulberry32 seeded by (seed, site index), so results do not depend on
- *   worker scheduling. Drawn once per site, shared by every pattern and configuration.
+ * - consecutive: aligned, non-overlapping windows [iB, (i+1)B) over the first C tokens, where
+ *   C = ⌊T / L⌋ · L and L is the least common multiple of the batch sizes ≤ T (the largest of
+ *   them when that multiple exceeds T). Every size then averages over the same tokens, so the
+ *   mean union density is exactly monotone along a divisor chain (1, 2, 4, … 64): a window's
+ *   union covers each of its sub-windows. A site with fewer than B tokens has no batch of B.
+ * - random: R draws, each an ordered sample of S = min(T, max B) distinct tokens (partial
+ *   Fisher–Yates, mulberry32 seeded by (seed, site index), so results do not depend on worker
+ *   scheduling); the batch of size B in draw r is the first B tokens of that sample. Batches
+ *   are nested, so the random union density is monotone in B for any sizes. Drawn once per
+ *   site, shared by every pattern and configuration.
  * The independence assumption 1 − (1 − d)^B (d = kept fraction) is reported beside them.
  */
 import { countAll } from './bitset.js';
@@ -28,44 +33,53 @@ export function mulberry32(seed: number): () => number {
 /** Which random batches each token belongs to, for every batch size. */
 export interface RandomBatchPlan {
   batchSizes: number[];
-  /** per batch size: the token ids of each batch, concatenated (R·B entries), or empty if tokens < B */
-  members: Int32Array[];
+  /** random batches per batch size (0 where the site has fewer than B tokens) */
   batchesPerSize: number[];
   /** token → list of [sizeIndex, batchIndex] pairs */
   byToken: Map<number, number[]>;
+  /** consecutive windows use tokens [0, consecutiveTokens) */
+  consecutiveTokens: number;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** C = ⌊T / L⌋ · L, L = lcm of the sizes ≤ T (or the largest such size if the lcm exceeds T). */
+export function consecutiveCoverage(tokens: number, batchSizes: number[]): number {
+  const fit = batchSizes.filter((b) => b >= 1 && b <= tokens);
+  if (fit.length === 0) return 0;
+  let l = 1;
+  for (const b of fit) l = (l / gcd(l, b)) * b;
+  if (l > tokens) l = Math.max(...fit);
+  return Math.floor(tokens / l) * l;
 }
 
 export function planRandomBatches(tokens: number, batchSizes: number[], batchesPerSize: number, seed: number): RandomBatchPlan {
   const rand = mulberry32(seed);
-  const members: Int32Array[] = [];
-  const counts: number[] = [];
   const byToken = new Map<number, number[]>();
-  batchSizes.forEach((b, si) => {
-    if (tokens < b || b < 1) {
-      members.push(new Int32Array(0));
-      counts.push(0);
-      return;
-    }
-    const ids = new Int32Array(batchesPerSize * b);
+  const sample = Math.min(tokens, Math.max(0, ...batchSizes));
+  const counts = batchSizes.map((b) => (b >= 1 && b <= tokens ? batchesPerSize : 0));
+  if (sample > 0) {
     for (let r = 0; r < batchesPerSize; r++) {
-      // Floyd's algorithm: b distinct values from [0, tokens)
-      const chosen = new Set<number>();
-      for (let j = tokens - b; j < tokens; j++) {
-        const v = Math.floor(rand() * (j + 1));
-        chosen.add(chosen.has(v) ? j : v);
-      }
-      let i = 0;
-      for (const v of [...chosen].sort((x, y) => x - y)) {
-        ids[r * b + i++] = v;
-        let list = byToken.get(v);
-        if (!list) byToken.set(v, (list = []));
-        list.push(si, r);
+      // partial Fisher–Yates over 0 … T−1, swaps kept in a map: an ordered sample of `sample` tokens
+      const swapped = new Map<number, number>();
+      for (let i = 0; i < sample; i++) {
+        const j = i + Math.floor(rand() * (tokens - i));
+        const vi = swapped.get(i) ?? i;
+        const vj = swapped.get(j) ?? j;
+        swapped.set(j, vi);
+        swapped.set(i, vj);
+        // token vj is position i of the sample: it belongs to every batch with B > i
+        let list = byToken.get(vj);
+        if (!list) byToken.set(vj, (list = []));
+        batchSizes.forEach((b, si) => {
+          if (counts[si] > 0 && i < b) list!.push(si, r);
+        });
       }
     }
-    members.push(ids);
-    counts.push(batchesPerSize);
-  });
-  return { batchSizes, members, batchesPerSize: counts, byToken };
+  }
+  return { batchSizes, batchesPerSize: counts, byToken, consecutiveTokens: consecutiveCoverage(tokens, batchSizes) };
 }
 
 export interface UnionSums {
@@ -120,7 +134,7 @@ export class UnionAccumulator {
 
   /** Adds token t's packed keep mask; `kept` is its popcount. Tokens arrive in order 0, 1, 2, … */
   addRow(t: number, words: Uint32Array, kept: number): void {
-    this.feed(-1, words, 1, kept);
+    if (t < this.plan.consecutiveTokens) this.feed(-1, words, 1, kept);
     const memberships = this.plan.byToken.get(t);
     if (!memberships) return;
     const { nWords, k } = this;
