@@ -64,6 +64,11 @@ export function chooseRuns(bundle: TraceBundle, ids: string[]): { runs: { run: R
   return { runs, warnings };
 }
 
+/** Token rows analyze() will stream for these run ids (for a progress bar). */
+export function plannedRows(bundle: TraceBundle, runIds: string[]): number {
+  return chooseRuns(bundle, runIds).runs.reduce((a, { run }) => a + run.sites.reduce((b, s) => b + (s.tensor.shape[0] ?? 0), 0), 0);
+}
+
 function defaultWorkers(totalElements: number): number {
   return totalElements >= 4 * 1024 * 1024 ? Math.max(0, Math.min(2, availableParallelism())) : 0;
 }
