@@ -10,11 +10,13 @@
  *   stage by stage: after stage p every block of 2p is sorted, so the N-th largest composite
  *   of each block of M — the block's threshold — is read right after the stage that sorts
  *   blocks of M. All paper patterns cost the 191 compare-exchanges of one 32-sort, about six
- *   per element. The network is emitted once as straight-line code over local variables (a
- *   `new Function` built from the comparator table below, never from input data).
+ *   per element.
  * - Element i is kept at N:M iff its composite ≥ its block's threshold (exactly N per block,
  *   composites being distinct). The kernel writes keep bits (one word per 32 elements) and
  *   sums the squares of the dropped elements.
+ * - The per-row work is emitted once as straight-line code over local variables (a
+ *   `new Function` built from the comparator table and the pattern list, never from input
+ *   data), so composites and thresholds live in registers.
  * - A tail group (K not a multiple of Mmax) is ranked directly by the reference rule on its
  *   real elements, so it keeps min(N, r).
  * Tested equal to sparsity/select.ts `selectKeep` on random data with ties, zeros and NaN.
@@ -55,72 +57,72 @@ export function batcherStages(n: number): NetworkStage[] {
   return stages;
 }
 
-type ThresholdFn = (comp: Float64Array, g: number, thr: Float64Array) => void;
+/** Processes the full groups of one row: keep words |= per pattern, dropped energy per pattern. */
+type RowFn = (comp: Float64Array | Int32Array, x2: Float64Array, full: number, words: Uint32Array[], dropped: Float64Array) => void;
 
 /**
- * Straight-line code: loads comp[g … g+Mmax) into locals, runs the network descending, and
- * after each stage stores the thresholds thr[t·Mmax + block] = N-th largest of each block of
- * the patterns whose M that stage completes.
+ * Emits the row kernel as straight-line code over local variables, once per (Mmax, patterns):
+ * per group, load the composites (o_i keeps the originals), run the network descending, take
+ * each pattern's block thresholds T right after the stage that sorts its blocks, then for every
+ * element and pattern: kept = o_i ≥ T, set its keep bit, add x_i² to the dropped energy if not.
+ *
+ * int32 flavour (rows whose keys have their low 13 bits clear — every value that came from F16
+ * or BF16 — so key >>> 13 keeps the exact order and composites fit in 23 bits): branch-free
+ * compare-exchange d = a − b, d &= d >> 31, a −= d, b += d, and kept = (T − o − 1) >>> 31.
+ * float64 flavour (any float32 row): compare-exchange and kept by comparison.
  */
-function buildThresholdFn(mMax: number, patterns: NmPattern[]): ThresholdFn {
-  const lines: string[] = [];
-  for (let i = 0; i < mMax; i++) lines.push(`let s${i} = comp[g + ${i}];`);
-  lines.push('let t;');
+function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
+  const L: string[] = [];
+  patterns.forEach((_, t) => L.push(`const W${t} = words[${t}]; let D${t} = 0;`));
+  L.push(`for (let g = 0; g < full; g += ${mMax}) {`);
+  for (let i = 0; i < mMax; i++) L.push(int ? `let s${i} = comp[g + ${i}] | 0;` : `let s${i} = comp[g + ${i}];`);
+  for (let i = 0; i < mMax; i++) L.push(`const o${i} = s${i};`);
+  L.push(int ? 'let d = 0;' : 'let t = 0;');
   for (const st of batcherStages(mMax)) {
     for (let c = 0; c < st.a.length; c++) {
       const a = `s${st.a[c]}`;
       const b = `s${st.b[c]}`;
-      lines.push(`t = ${a}; if (${b} > t) { ${a} = ${b}; ${b} = t; }`);
+      L.push(int ? `d = ${a} - ${b}; d &= d >> 31; ${a} = (${a} - d) | 0; ${b} = (${b} + d) | 0;` : `t = ${a}; if (${b} > t) { ${a} = ${b}; ${b} = t; }`);
     }
-    patterns.forEach((p, ti) => {
+    patterns.forEach((p, t) => {
       if (p.m !== st.sortedBlock) return;
-      for (let blk = 0; blk < mMax; blk += p.m) lines.push(`thr[${ti * mMax + blk / p.m}] = s${blk + p.n - 1};`);
+      for (let blk = 0; blk < mMax; blk += p.m) L.push(`const T${t}_${blk / p.m} = s${blk + p.n - 1};`);
     });
   }
-  return new Function('comp', 'g', 'thr', lines.join('\n')) as ThresholdFn;
-}
-
-type IntThresholdFn = (comp: Int32Array, g: number, thr: Int32Array) => void;
-
-/**
- * The same network on int32 composites, branch-free: with d = a − b and m = d >> 31 (−1 when
- * a < b), t = d & m swaps by a −= t, b += t. Used when every key of the row has its low 13 bits
- * clear — true of any value that came from F16 or BF16 — so key >>> 13 keeps the exact order and
- * (key >>> 13) · 32 + (31 − i) fits in 23 bits.
- */
-function buildIntThresholdFn(mMax: number, patterns: NmPattern[]): IntThresholdFn {
-  const lines: string[] = [];
-  for (let i = 0; i < mMax; i++) lines.push(`let s${i} = comp[g + ${i}] | 0;`);
-  lines.push('let d = 0;');
-  for (const st of batcherStages(mMax)) {
-    for (let c = 0; c < st.a.length; c++) {
-      const a = `s${st.a[c]}`;
-      const b = `s${st.b[c]}`;
-      lines.push(`d = ${a} - ${b}; d &= d >> 31; ${a} = (${a} - d) | 0; ${b} = (${b} + d) | 0;`);
+  for (let i = 0; i < mMax; i++) L.push(`const e${i} = x2[g + ${i}];`);
+  L.push('let k = 0;');
+  patterns.forEach((p, t) => {
+    L.push(`let w${t} = 0;`);
+    for (let i = 0; i < mMax; i++) {
+      const T = `T${t}_${Math.floor(i / p.m)}`;
+      L.push(int ? `k = (${T} - o${i} - 1) >>> 31;` : `k = o${i} >= ${T} ? 1 : 0;`);
+      L.push(`w${t} |= k << ${i}; D${t} += e${i} * (1 - k);`);
     }
-    patterns.forEach((p, ti) => {
-      if (p.m !== st.sortedBlock) return;
-      for (let blk = 0; blk < mMax; blk += p.m) lines.push(`thr[${ti * mMax + blk / p.m}] = s${blk + p.n - 1};`);
-    });
-  }
-  return new Function('comp', 'g', 'thr', lines.join('\n')) as IntThresholdFn;
+    L.push(`W${t}[g >>> 5] |= w${t} << (g & 31);`);
+  });
+  L.push('}');
+  patterns.forEach((_, t) => L.push(`dropped[${t}] = D${t};`));
+  return new Function('comp', 'x2', 'full', 'words', 'dropped', L.join('\n')) as RowFn;
 }
 
-const intNetworkCache = new Map<string, IntThresholdFn>();
-const networkCache = new Map<string, ThresholdFn>();
+const rowFnCache = new Map<string, RowFn>();
+
+function rowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
+  const key = `${int ? 'i' : 'd'}${mMax}|${patterns.map((p) => `${p.n}:${p.m}`).join(',')}`;
+  let fn = rowFnCache.get(key);
+  if (!fn) rowFnCache.set(key, (fn = buildRowFn(mMax, patterns, int)));
+  return fn;
+}
 
 export class NetworkSelector {
   readonly k: number;
   private readonly mMax: number;
   private readonly patterns: NmPattern[];
-  private readonly shifts: number[];
-  private readonly thresholds: ThresholdFn;
-  private readonly intThresholds: IntThresholdFn;
+  private readonly intRow: RowFn;
+  private readonly doubleRow: RowFn;
   private readonly comp: Float64Array;
   private readonly compInt: Int32Array;
-  private readonly thrInt: Int32Array;
   private readonly keys: Int32Array;
-  private readonly thr: Float64Array;
   /** packed keep words of the last row, per pattern */
   readonly words: Uint32Array[];
   /** dropped energy Σ x² of the last row, per pattern */
@@ -130,19 +132,11 @@ export class NetworkSelector {
     this.k = k;
     this.patterns = patterns;
     this.mMax = Math.max(2, ...patterns.map((p) => p.m));
-    this.shifts = patterns.map((p) => Math.log2(p.m));
-    const key = `${this.mMax}|${patterns.map((p) => `${p.n}:${p.m}`).join(',')}`;
-    let fn = networkCache.get(key);
-    if (!fn) networkCache.set(key, (fn = buildThresholdFn(this.mMax, patterns)));
-    this.thresholds = fn;
-    let intFn = intNetworkCache.get(key);
-    if (!intFn) intNetworkCache.set(key, (intFn = buildIntThresholdFn(this.mMax, patterns)));
-    this.intThresholds = intFn;
+    this.intRow = rowFn(this.mMax, patterns, true);
+    this.doubleRow = rowFn(this.mMax, patterns, false);
     this.comp = new Float64Array(k);
     this.compInt = new Int32Array(k);
-    this.thrInt = new Int32Array(patterns.length * this.mMax);
     this.keys = new Int32Array(k);
-    this.thr = new Float64Array(patterns.length * this.mMax);
     this.words = words ?? patterns.map(() => new Uint32Array((k + 31) >>> 5));
     this.dropped = new Float64Array(patterns.length);
   }
@@ -150,68 +144,27 @@ export class NetworkSelector {
   /** bits: Int32Array view of the float32 row at `offset`; x2: the row's squares. */
   select(bits: Int32Array, offset: number, x2: Float64Array): void {
     const { k, mMax, keys, dropped, words } = this;
+    const full = k - (k % mMax);
+    const lowMask = mMax - 1;
+    const compInt = this.compInt;
+    // one pass: keys, int32 composites (valid if every key has its low 13 bits clear)
     let low = 0;
     for (let j = 0; j < k; j++) {
       const a = bits[offset + j] & 0x7fffffff;
       const nan = a > 0x7f800000;
-      keys[j] = nan ? -1 : a;
+      const key = nan ? -1 : a;
+      keys[j] = key;
       low |= nan ? 0 : a;
+      compInt[j] = (nan ? -1 : a >>> 13) * 32 + (31 - (j & lowMask));
     }
-    dropped.fill(0);
     for (const w of words) w.fill(0);
-    const full = k - (k % mMax);
-    if ((low & 0x1fff) === 0) this.selectInt(full, x2);
-    else this.selectDouble(full, x2);
+    if ((low & 0x1fff) === 0) this.intRow(compInt, x2, full, words, dropped);
+    else {
+      const comp = this.comp;
+      for (let j = 0; j < full; j++) comp[j] = keys[j] * 64 + (63 - (j & lowMask));
+      this.doubleRow(comp, x2, full, words, dropped);
+    }
     if (full < k) this.tail(full, x2);
-  }
-
-  private selectInt(full: number, x2: Float64Array): void {
-    const { mMax, keys, compInt: comp, thrInt: thr, patterns, shifts, dropped, words } = this;
-    const lowMask = mMax - 1;
-    for (let j = 0; j < full; j++) {
-      const key = keys[j];
-      comp[j] = (key < 0 ? -1 : key >>> 13) * 32 + (31 - (j & lowMask));
-    }
-    const nPat = patterns.length;
-    for (let g = 0; g < full; g += mMax) {
-      this.intThresholds(comp, g, thr);
-      for (let ti = 0; ti < nPat; ti++) {
-        const sh = shifts[ti];
-        const base = ti * mMax;
-        let w = 0;
-        let drop = 0;
-        for (let i = 0; i < mMax; i++) {
-          const kept = (thr[base + (i >> sh)] - comp[g + i] - 1) >>> 31; // comp ≥ threshold
-          w |= kept << i;
-          drop += x2[g + i] * (1 - kept);
-        }
-        words[ti][g >>> 5] |= w << (g & 31);
-        dropped[ti] += drop;
-      }
-    }
-  }
-
-  private selectDouble(full: number, x2: Float64Array): void {
-    const { mMax, keys, comp, thr, patterns, shifts, dropped, words } = this;
-    const lowMask = mMax - 1;
-    for (let j = 0; j < full; j++) comp[j] = keys[j] * 64 + (63 - (j & lowMask));
-    const nPat = patterns.length;
-    for (let g = 0; g < full; g += mMax) {
-      this.thresholds(comp, g, thr);
-      for (let ti = 0; ti < nPat; ti++) {
-        const sh = shifts[ti];
-        const base = ti * mMax;
-        let w = 0;
-        let drop = 0;
-        for (let i = 0; i < mMax; i++) {
-          const kept = comp[g + i] >= thr[base + (i >> sh)] ? 1 : 0;
-          w |= kept << i;
-          drop += x2[g + i] * (1 - kept);
-        }
-        words[ti][g >>> 5] |= w << (g & 31);
-        dropped[ti] += drop;
-      }
-    }
   }
 
   /** The last, partial group of Mmax: reference ranking on the real elements only. */
