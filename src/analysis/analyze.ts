@@ -128,13 +128,13 @@ export async function analyze(
       }),
     };
   });
-  const firstSite = runs[0]?.run.sites[0];
+  const dtypes = [...new Set(results.map((r) => r.dtype))];
   return {
     source: {
       root: bundle.root,
       anonymous: bundle.anonymous,
       model: bundle.manifest.model.name,
-      traceDtype: firstSite?.tensor.dtype ?? 'unknown',
+      traceDtype: dtypes.length > 0 ? dtypes.join('+') : 'unknown',
     },
     plan: {
       patterns: plan.patterns.map(formatPattern),

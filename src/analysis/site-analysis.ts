@@ -40,6 +40,8 @@ export interface SiteInput {
   name: string;
   layer: number | null;
   source: RowSource;
+  /** stored dtype of the activations (F16, BF16, F32) */
+  dtype: string;
   dtypeBits: number;
   consumers: ConsumerInput[];
   staticShift?: number;
@@ -62,6 +64,7 @@ export function configurations(plan: AnalysisPlan): Configuration[] {
 }
 
 export interface SiteResult {
+  dtype: string;
   /** per configuration (same order as configurations(plan)): one SlotStats per consumer analysed */
   slots: SlotStats[][];
   warnings: Diagnostic[];
@@ -292,7 +295,7 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
   // keep slots in the site's consumer order
   const order = site.consumers.map((c) => c.consumer);
   for (const list of slots) list.sort((a, b) => order.indexOf(a.consumer) - order.indexOf(b.consumer));
-  return { slots, warnings };
+  return { dtype: site.dtype, slots, warnings };
 }
 
 /**

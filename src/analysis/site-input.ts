@@ -35,6 +35,7 @@ export async function loadSiteInput(bundle: TraceBundle, run: Run, runIndex: num
     name: site.name,
     layer: site.layer ?? null,
     source,
+    dtype: source.info.dtype,
     dtypeBits: dtypeBits(source.info.dtype),
     consumers,
     staticShift: site.static_shift,

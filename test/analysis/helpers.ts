@@ -21,6 +21,7 @@ export function siteInput(x: Float32Array, tokens: number, k: number, extra: Par
     name: 'layers.0.mlp.down_proj.input',
     layer: 0,
     source: memorySource(x, tokens, k),
+    dtype: 'F16',
     dtypeBits: 16,
     consumers: [{ consumer: 'down' }],
     clactBatchTokens: 4,
