@@ -62,6 +62,8 @@ export class PatternAccumulator {
   private readonly keptNonzeroHist: Float64Array;
   private readonly inputNonzeroHist: Float64Array;
   private readonly wordGroups: boolean;
+  /** set by the lane when keep rows come from a selection (every group keeps exactly min(N, r)) */
+  exactlyN = false;
   tokens = 0;
   private sumSqX = 0;
   private sumSqErr = 0;
@@ -163,8 +165,16 @@ export class PatternAccumulator {
     const p = this.pattern;
     if (this.wordGroups) {
       const m = (p as NmPattern).m;
-      if (row.nonzeros === k) {
-        // no natural zero in this row: kept nonzeros are the kept positions, input groups are full
+      if (row.nonzeros === k && this.exactlyN) {
+        // no natural zero in this row: kept nonzeros are the kept positions — exactly N in each
+        // full group (selection keeps N of M distinct ranks) and min(N, r) in the tail — and
+        // every input group is full
+        const n = (p as NmPattern).n;
+        this.keptNonzeroHist[n] += Math.floor(k / m);
+        if (k % m !== 0) this.keptNonzeroHist[Math.min(n, k % m)]++;
+        this.inputNonzeroHist[m] += Math.floor(k / m);
+        if (k % m !== 0) this.inputNonzeroHist[k % m]++;
+      } else if (row.nonzeros === k) {
         histogramGroups(words, null, k, m, this.keptNonzeroHist);
         this.inputNonzeroHist[m] += Math.floor(k / m);
         if (k % m !== 0) this.inputNonzeroHist[k % m]++;
@@ -206,7 +216,7 @@ export class PatternAccumulator {
       inputNonzeroHistogram: Array.from(this.inputNonzeroHist),
       densityBoundAcceptance: p.kind === 'nm' ? (groups > 0 ? accepted / groups : 1) : null,
       compressed: compressedSizes(p, this.k, this.tokens, dtypeBits),
-      unionDensity: this.union.sums.map((s) => ({
+      unionDensity: this.union.finish().map((s) => ({
         batchSize: s.batchSize,
         consecutive: s.consecutiveBatches > 0 ? s.consecutiveDensitySum / s.consecutiveBatches : null,
         consecutiveBatches: s.consecutiveBatches,

@@ -145,6 +145,8 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
         }
         const fast = criterion === 'magnitude' && mitigation === 'none';
         const acc = patterns.map((p) => new PatternAccumulator(p, k, randomPlan));
+        // every lane's keep rows come from a selection (kernels or selectKeep): min(N, r) per group
+        for (const a of acc) a.exactlyN = true;
         const networkPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [i] : [])) : [];
         const rankedPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [] : [i])) : [];
         const compat = patterns.map((a) =>

@@ -13,7 +13,9 @@
  *   Fisher–Yates, mulberry32 seeded by (seed, site index), so results do not depend on worker
  *   scheduling); the batch of size B in draw r is the first B tokens of that sample. Batches
  *   are nested, so the random union density is monotone in B for any sizes. Drawn once per
- *   site, shared by every pattern and configuration.
+ *   site, shared by every pattern and configuration. Streaming keeps one union per draw and
+ *   size bucket (sample positions [B_{j−1}, B_j)); the union of the first B_j positions is the
+ *   OR of buckets 0 … j, taken at the end — one OR per token and draw it belongs to.
  * The independence assumption 1 − (1 − d)^B (d = kept fraction) is reported beside them.
  */
 import { countAll } from './bitset.js';
@@ -35,8 +37,10 @@ export interface RandomBatchPlan {
   batchSizes: number[];
   /** random batches per batch size (0 where the site has fewer than B tokens) */
   batchesPerSize: number[];
-  /** token → list of [sizeIndex, batchIndex] pairs */
+  /** token → list of [sizeIndex, draw] pairs: the token sits in that size's bucket of that draw */
   byToken: Map<number, number[]>;
+  /** draws made (0 when the site has no token) */
+  draws: number;
   /** consecutive windows use tokens [0, consecutiveTokens) */
   consecutiveTokens: number;
 }
@@ -70,16 +74,19 @@ export function planRandomBatches(tokens: number, batchSizes: number[], batchesP
         const vj = swapped.get(j) ?? j;
         swapped.set(j, vi);
         swapped.set(i, vj);
-        // token vj is position i of the sample: it belongs to every batch with B > i
+        // token vj is position i of the sample: it goes to the bucket of the smallest B > i
+        let bucket = -1;
+        batchSizes.forEach((b, si) => {
+          if (counts[si] > 0 && i < b && (bucket < 0 || b < batchSizes[bucket])) bucket = si;
+        });
+        if (bucket < 0) continue;
         let list = byToken.get(vj);
         if (!list) byToken.set(vj, (list = []));
-        batchSizes.forEach((b, si) => {
-          if (counts[si] > 0 && i < b) list!.push(si, r);
-        });
+        list.push(bucket, r);
       }
     }
   }
-  return { batchSizes, batchesPerSize: counts, byToken, consecutiveTokens: consecutiveCoverage(tokens, batchSizes) };
+  return { batchSizes, batchesPerSize: counts, byToken, draws: sample > 0 ? batchesPerSize : 0, consecutiveTokens: consecutiveCoverage(tokens, batchSizes) };
 }
 
 export interface UnionSums {
@@ -105,8 +112,10 @@ export class UnionAccumulator {
   private readonly source: number[];
   private readonly consecutive: Uint32Array[];
   private readonly consecutiveFill: number[];
+  /** [draw][size bucket] unions */
   private readonly random: Uint32Array[][];
-  private readonly randomFill: Int32Array[];
+  private readonly randomUsed: Uint8Array[];
+  private finished = false;
   readonly sums: UnionSums[];
 
   constructor(k: number, plan: RandomBatchPlan) {
@@ -121,8 +130,8 @@ export class UnionAccumulator {
     });
     this.consecutive = this.sizes.map(() => new Uint32Array(this.nWords));
     this.consecutiveFill = this.sizes.map(() => 0);
-    this.random = this.sizes.map((_, si) => Array.from({ length: plan.batchesPerSize[si] }, () => new Uint32Array(this.nWords)));
-    this.randomFill = this.sizes.map((_, si) => new Int32Array(plan.batchesPerSize[si]));
+    this.random = Array.from({ length: plan.draws }, () => this.sizes.map(() => new Uint32Array(this.nWords)));
+    this.randomUsed = Array.from({ length: plan.draws }, () => new Uint8Array(this.sizes.length));
     this.sums = this.sizes.map((b) => ({
       batchSize: b,
       consecutiveBatches: 0,
@@ -137,19 +146,38 @@ export class UnionAccumulator {
     if (t < this.plan.consecutiveTokens) this.feed(-1, words, 1, kept);
     const memberships = this.plan.byToken.get(t);
     if (!memberships) return;
-    const { nWords, k } = this;
+    const nWords = this.nWords;
     for (let i = 0; i < memberships.length; i += 2) {
       const si = memberships[i];
       const r = memberships[i + 1];
-      const acc = this.random[si][r];
-      const fill = this.randomFill[si];
-      if (fill[r] === 0) acc.set(words.subarray(0, nWords));
-      else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
-      if (++fill[r] === this.sizes[si]) {
+      const acc = this.random[r][si];
+      if (this.randomUsed[r][si] === 0) {
+        acc.set(words.subarray(0, nWords));
+        this.randomUsed[r][si] = 1;
+      } else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
+    }
+  }
+
+  /** Random batches: per draw, the union of the first B sample positions = OR of buckets ≤ B. */
+  finish(): UnionSums[] {
+    if (this.finished) return this.sums;
+    this.finished = true;
+    const { nWords, k, sizes } = this;
+    const order = sizes.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+    const acc = new Uint32Array(nWords);
+    for (let r = 0; r < this.plan.draws; r++) {
+      acc.fill(0);
+      for (const si of order) {
+        if (this.plan.batchesPerSize[si] === 0) continue;
+        if (this.randomUsed[r][si]) {
+          const b = this.random[r][si];
+          for (let w = 0; w < nWords; w++) acc[w] |= b[w];
+        }
         this.sums[si].randomBatches++;
-        this.sums[si].randomDensitySum += (this.sizes[si] === 1 ? kept : countAll(acc, nWords)) / k;
+        this.sums[si].randomDensitySum += countAll(acc, nWords) / k;
       }
     }
+    return this.sums;
   }
 
   /** A finished window of `tokens` rows (the union in `words`, `count` bits set) from `src`. */
