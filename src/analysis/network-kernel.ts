@@ -167,6 +167,26 @@ export class NetworkSelector {
     if (full < k) this.tail(full, x2);
   }
 
+  /**
+   * The same selection on a row of F16/BF16 codes: key = code & 0x7fff (NaN codes → −1) orders
+   * |x| exactly, so the int32 network runs on key · 32 + (31 − i) without decoding.
+   */
+  selectHalf(codes: Uint16Array, offset: number, x2: Float64Array, nanAbove: number): void {
+    const { k, mMax, keys, dropped, words } = this;
+    const full = k - (k % mMax);
+    const lowMask = mMax - 1;
+    const comp = this.compInt;
+    for (let j = 0; j < k; j++) {
+      const a = codes[offset + j] & 0x7fff;
+      const key = a > nanAbove ? -1 : a;
+      keys[j] = key;
+      comp[j] = key * 32 + (31 - (j & lowMask));
+    }
+    for (const w of words) w.fill(0);
+    this.intRow(comp, x2, full, words, dropped);
+    if (full < k) this.tail(full, x2);
+  }
+
   /** The last, partial group of Mmax: reference ranking on the real elements only. */
   private tail(g0: number, x2: Float64Array): void {
     const { k, keys, patterns, dropped, words } = this;

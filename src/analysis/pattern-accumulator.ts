@@ -28,6 +28,28 @@ export class RowContext {
     this.nonzeroWords = new Uint32Array(wordsFor(k));
   }
 
+  /** Loads a row of F16/BF16 codes (no float row: only the fast network lane may use it). */
+  loadHalf(t: number, codes: Uint16Array, off: number, squares: Float64Array): void {
+    const { k, x2, nonzeroWords } = this;
+    this.t = t;
+    let e = 0;
+    let w = 0;
+    for (let j = 0; j < k; j++) {
+      const c = codes[off + j];
+      const s = squares[c];
+      x2[j] = s;
+      e += s;
+      w |= ((c & 0x7fff) !== 0 ? 1 : 0) << (j & 31);
+      if ((j & 31) === 31) {
+        nonzeroWords[j >>> 5] = w;
+        w = 0;
+      }
+    }
+    if ((k & 31) !== 0) nonzeroWords[k >>> 5] = w;
+    this.energy = e;
+    this.nonzeros = countAll(nonzeroWords, nonzeroWords.length);
+  }
+
   load(t: number, x: Float32Array, xOff: number): void {
     const { k, x2, nonzeroWords } = this;
     this.t = t;

@@ -17,6 +17,8 @@ import { NetworkSelector, isNetworkPattern } from './network-kernel.js';
 import { PatternAccumulator, RowContext } from './pattern-accumulator.js';
 import { CompatibilityAccumulator } from './compatibility.js';
 import { planRandomBatches } from './union-density.js';
+import { halfNanAbove, squareTable, type HalfDtype } from './half-rows.js';
+import { LITTLE_ENDIAN_HOST } from '../trace/dtype.js';
 import type { AnalysisPlan, SlotStats } from './types.js';
 
 /** What analysis needs from a tensor: the trace branch's TensorSource satisfies it. */
@@ -24,6 +26,9 @@ export interface RowSource {
   rows: number;
   cols: number;
   readRows(rowStart: number, rowCount: number, out?: Float32Array): Promise<Float32Array>;
+  /** raw stored bytes; with info.dtype F16/BF16 the fast lane reads codes without decoding */
+  readBytes?(byteStart: number, byteCount: number, out?: Uint8Array): Promise<Uint8Array>;
+  info?: { dtype: string };
 }
 
 export interface ConsumerInput {
@@ -195,6 +200,11 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
   const pruned = new Float64Array(k);
 
   const row = new RowContext(k);
+  const half = halfDtype(source, lanes, withWeights);
+  if (half) {
+    await streamHalf(source, half, tokens, k, chunkRows, row, lanes, onRows);
+    return finishSite(site, plan, lanes, tokens, k, warnings);
+  }
   let buf: Float32Array = new Float32Array(chunkRows * k);
   for (let r0 = 0; r0 < tokens; r0 += chunkRows) {
     const rows = Math.min(chunkRows, tokens - r0);
@@ -272,7 +282,48 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
     }
     onRows?.(rows);
   }
+  return finishSite(site, plan, lanes, tokens, k, warnings);
+}
 
+/** F16/BF16 codes can feed the fast lane directly when every lane is magnitude + none on network patterns. */
+function halfDtype(source: RowSource, lanes: Lane[], withWeights: boolean): HalfDtype | null {
+  const dtype = source.info?.dtype;
+  if ((dtype !== 'F16' && dtype !== 'BF16') || !source.readBytes || !LITTLE_ENDIAN_HOST || withWeights) return null;
+  return lanes.every((l) => l.fast && !l.ranked) ? dtype : null;
+}
+
+async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k: number, chunkRows: number, row: RowContext, lanes: Lane[], onRows?: (rows: number) => void): Promise<void> {
+  const squares = squareTable(dtype);
+  const nanAbove = halfNanAbove(dtype);
+  // double-buffered: the next chunk is read while this one is analysed
+  const buffers = [new Uint8Array(chunkRows * k * 2), new Uint8Array(chunkRows * k * 2)];
+  const read = (r0: number, which: number) => source.readBytes!(r0 * k * 2, Math.min(chunkRows, tokens - r0) * k * 2, buffers[which]);
+  let pending: Promise<Uint8Array> | null = tokens > 0 ? read(0, 0) : null;
+  for (let r0 = 0, which = 0; r0 < tokens; r0 += chunkRows, which ^= 1) {
+    const rows = Math.min(chunkRows, tokens - r0);
+    const bytes = await pending!;
+    pending = r0 + chunkRows < tokens ? read(r0 + chunkRows, which ^ 1) : null;
+    const codes = new Uint16Array(bytes.buffer, bytes.byteOffset, rows * k);
+    for (let i = 0; i < rows; i++) {
+      const off = i * k;
+      row.loadHalf(r0 + i, codes, off, squares);
+      for (const lane of lanes) {
+        const net = lane.network!;
+        net.selectHalf(codes, off, row.x2, nanAbove);
+        for (let q = 0; q < lane.networkPatterns.length; q++) {
+          const p = lane.networkPatterns[q];
+          const acc = lane.acc[p];
+          acc.addPacked(row, net.dropped[q]);
+          for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords, row.nonzeros !== k);
+        }
+      }
+    }
+    onRows?.(rows);
+  }
+}
+
+function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: number, k: number, warnings: Diagnostic[]): SiteResult {
+  const patterns = plan.patterns;
   const configs = configurations(plan);
   const slots: SlotStats[][] = configs.map(() => []);
   for (const lane of lanes) {
