@@ -68,16 +68,18 @@ type RowFn = (comp: Float64Array | Int32Array, x2: Float64Array, full: number, w
  *
  * int32 flavour (rows whose keys have their low 13 bits clear — every value that came from F16
  * or BF16 — so key >>> 13 keeps the exact order and composites fit in 23 bits): branch-free
- * compare-exchange d = a − b, d &= d >> 31, a −= d, b += d, and kept = (T − o − 1) >>> 31.
- * float64 flavour (any float32 row): compare-exchange and kept by comparison.
+ * compare-exchange d = a − b, d &= d >> 31, a −= d, b += d; right after the stage that sorts a
+ * pattern's blocks, the top N positions of each block are kept and the others dropped, their
+ * element index read from the composite's low 5 bits.
+ * float64 flavour (any float32 row): compare-exchange, then kept = composite ≥ block threshold.
  */
 function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
   const L: string[] = [];
   patterns.forEach((_, t) => L.push(`const W${t} = words[${t}]; let D${t} = 0;`));
   L.push(`for (let g = 0; g < full; g += ${mMax}) {`);
   for (let i = 0; i < mMax; i++) L.push(int ? `let s${i} = comp[g + ${i}] | 0;` : `let s${i} = comp[g + ${i}];`);
-  for (let i = 0; i < mMax; i++) L.push(`const o${i} = s${i};`);
-  L.push(int ? 'let d = 0;' : 'let t = 0;');
+  if (!int) for (let i = 0; i < mMax; i++) L.push(`const o${i} = s${i};`);
+  L.push(int ? 'let d = 0; let w = 0; let q = 0;' : 'let t = 0;');
   for (const st of batcherStages(mMax)) {
     for (let c = 0; c < st.a.length; c++) {
       const a = `s${st.a[c]}`;
@@ -86,20 +88,32 @@ function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
     }
     patterns.forEach((p, t) => {
       if (p.m !== st.sortedBlock) return;
-      for (let blk = 0; blk < mMax; blk += p.m) L.push(`const T${t}_${blk / p.m} = s${blk + p.n - 1};`);
+      if (int) {
+        // blocks of M are sorted now: the top N positions are kept, the rest dropped; the
+        // element index is the composite's low 5 bits (31 − i)
+        L.push('w = 0;');
+        for (let blk = 0; blk < mMax; blk += p.m) {
+          for (let j = blk; j < blk + p.n; j++) L.push(`w |= 1 << (31 - (s${j} & 31));`);
+          for (let j = blk + p.n; j < blk + p.m; j++) L.push(`q = 31 - (s${j} & 31); D${t} += x2[g + q];`);
+        }
+        L.push(`W${t}[g >>> 5] |= w << (g & 31);`);
+      } else {
+        for (let blk = 0; blk < mMax; blk += p.m) L.push(`const T${t}_${blk / p.m} = s${blk + p.n - 1};`);
+      }
     });
   }
-  for (let i = 0; i < mMax; i++) L.push(`const e${i} = x2[g + ${i}];`);
-  L.push('let k = 0;');
-  patterns.forEach((p, t) => {
-    L.push(`let w${t} = 0;`);
-    for (let i = 0; i < mMax; i++) {
-      const T = `T${t}_${Math.floor(i / p.m)}`;
-      L.push(int ? `k = (${T} - o${i} - 1) >>> 31;` : `k = o${i} >= ${T} ? 1 : 0;`);
-      L.push(`w${t} |= k << ${i}; D${t} += e${i} * (1 - k);`);
-    }
-    L.push(`W${t}[g >>> 5] |= w${t} << (g & 31);`);
-  });
+  if (!int) {
+    for (let i = 0; i < mMax; i++) L.push(`const e${i} = x2[g + ${i}];`);
+    L.push('let k = 0;');
+    patterns.forEach((p, t) => {
+      L.push(`let w${t} = 0;`);
+      for (let i = 0; i < mMax; i++) {
+        L.push(`k = o${i} >= T${t}_${Math.floor(i / p.m)} ? 1 : 0;`);
+        L.push(`w${t} |= k << ${i}; D${t} += e${i} * (1 - k);`);
+      }
+      L.push(`W${t}[g >>> 5] |= w${t} << (g & 31);`);
+    });
+  }
   L.push('}');
   patterns.forEach((_, t) => L.push(`dropped[${t}] = D${t};`));
   return new Function('comp', 'x2', 'full', 'words', 'dropped', L.join('\n')) as RowFn;
