@@ -85,7 +85,9 @@ export async function analyze(
   onProgress?: (p: AnalysisProgress) => void,
   options: AnalyzeOptions = {},
 ): Promise<AnalysisResult> {
-  const plan = resolvePlan(planInput);
+  // clact batches: the plan's, else what the bundle's clact runs used, else the default
+  const recordedClact = bundle.manifest.runs.find((r) => r.config.clact_batch_tokens !== undefined)?.config.clact_batch_tokens;
+  const plan = resolvePlan(planInput.clactBatchTokens === undefined && recordedClact !== undefined ? { ...planInput, clactBatchTokens: recordedClact } : planInput);
   const { runs, warnings } = chooseRuns(bundle, plan.runs);
   const tasks = runs.flatMap(({ run, index }) => run.sites.map((site, s) => ({ run, runIndex: index, siteIndex: s, rows: site.tensor.shape[0] ?? 0, elements: (site.tensor.shape[0] ?? 0) * (site.tensor.shape[1] ?? 0), name: site.name })));
   const totalRows = tasks.reduce((a, t) => a + t.rows, 0);

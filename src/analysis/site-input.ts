@@ -39,6 +39,6 @@ export async function loadSiteInput(bundle: TraceBundle, run: Run, runIndex: num
     dtypeBits: dtypeBits(source.info.dtype),
     consumers,
     staticShift: site.static_shift,
-    clactBatchTokens: run.config.clact_batch_tokens ?? plan.clactBatchTokens,
+    clactBatchTokens: plan.clactBatchTokens,
   };
 }

@@ -26,7 +26,7 @@ export interface AnalysisPlan {
   /** random batches drawn per batch size and site */
   randomBatchesPerSize: number;
   randomSeed: number;
-  /** tokens per clact channel-norm batch when the run does not say (manifest clact_batch_tokens) */
+  /** tokens per clact channel-norm batch (default: the bundle's clact runs' clact_batch_tokens, else 64) */
   clactBatchTokens: number;
   /** channels listed in channelKeep.top */
   topChannels: number;
