@@ -166,6 +166,8 @@ describe('nmsim analyze (CLI)', () => {
       ['--criteria', 'largest'],
       ['--batch-sizes', '0,2'],
       ['--runs', 'nope'],
+      ['--threads', '-1'],
+      ['--random-batches', '0'],
     ]) {
       const r = runCli(['analyze', bundleDir, ...args, '--out', out]);
       expect(r.code).toBe(2);

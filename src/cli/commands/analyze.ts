@@ -8,7 +8,7 @@ import type { CommandModule } from 'yargs';
 import { stringify } from 'csv-stringify/sync';
 import { runCommand, printJson } from '../run.js';
 import { startProgress } from '../progress.js';
-import { formatDiagnostic } from '../../diagnostics.js';
+import { formatDiagnostic, usageError } from '../../diagnostics.js';
 import { writeDirAtomic } from '../../io/atomic.js';
 import { openBundle } from '../../trace/bundle.js';
 import { parsePatternList } from '../../sparsity/pattern.js';
@@ -113,7 +113,15 @@ export const command: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'also write CSV tables and analysis.json into this folder (replaced atomically)' })
       .option('threads', { type: 'number', describe: 'worker threads (0 = none); default: up to 2 on large traces' })
       .option('seed', { type: 'number', default: 2509, describe: 'seed of the random decode batches' })
-      .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site' }) as never,
+      .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site' })
+      .example('$0 analyze traces/stories260k', 'the dense run under 2:4, 4:8, 8:16, 16:32 and unstructured (magnitude)')
+      .example('$0 analyze traces/stories260k --patterns 8:16,16:32 --criteria magnitude,amber --mitigations none,dpts --out reports/analysis', 'four configurations per pattern; CSV tables + analysis.json in reports/analysis')
+      .epilogue(
+        'Output: per configuration, model-level rel_err_l2, cosine, retained energy, kept fraction, natural zeros, compressed size; ' +
+          'compatibility between patterns; decode union density (consecutive / random batches / independence). ' +
+          'With --out: summary, sites, layers, consumers, compressed-size, compatibility, union-density, histograms and top-channels CSVs. ' +
+          'Exit codes: 0 ok, 1 bad trace, 2 bad options.',
+      ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
       const patterns = parsePatternList(argv.patterns, { path: '--patterns' });
@@ -121,6 +129,14 @@ export const command: CommandModule<object, Args> = {
       const mitigations = parseMitigations(argv.mitigations);
       const batchSizes = parseBatchSizes(argv['batch-sizes']);
       const runs = (argv.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const whole = (name: string, v: number | undefined, min: number) => {
+        if (v !== undefined && (!Number.isInteger(v) || v < min)) {
+          throw usageError({ code: 'analysis/invalid-option', path: `--${name}`, message: `--${name} must be a whole number ≥ ${min}.`, expected: `an integer ≥ ${min}`, found: String(v), hint: `e.g. --${name} ${Math.max(min, 2)}` });
+        }
+      };
+      whole('threads', argv.threads, 0);
+      whole('random-batches', argv['random-batches'], 1);
+      whole('seed', argv.seed, 0);
       const bundle = await openBundle(argv.trace);
       try {
         const progress = await startProgress(plannedRows(bundle, runs), 'analyze', !argv.json);
