@@ -10,7 +10,7 @@
 import type { Consumer } from '../trace/manifest.js';
 import { formatPattern, type NmPattern, type Pattern } from '../sparsity/pattern.js';
 import { pruneMatrix, type Criterion, type Mitigation, type PruneContext } from '../sparsity/prune.js';
-import { fitAffine, applyAffine } from '../sparsity/mitigation/affine.js';
+import { matVec, outputRelErr, type OutputErrorSums } from './output-error.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { MagnitudeSelector } from './magnitude-kernel.js';
 import { NetworkSelector, isNetworkPattern } from './network-kernel.js';
@@ -78,13 +78,6 @@ export interface SiteResult {
 /** Rows per chunk: about 1 Mi elements (4 MiB of float32). */
 export const CHUNK_ELEMENTS = 1 << 20;
 
-interface OutputErrorSums {
-  err: number;
-  ref: number;
-  /** affine: every token's y and ỹ, fitted at the end */
-  y?: number[][];
-  yPruned?: number[][];
-}
 
 interface Lane {
   criterion: Criterion;
@@ -106,14 +99,6 @@ interface Lane {
   keepRows: Uint8Array[];
 }
 
-function matVec(w: Float32Array, outDim: number, k: number, v: Float32Array | Float64Array, vOff: number, y: Float64Array): void {
-  for (let o = 0; o < outDim; o++) {
-    let s = 0;
-    const row = o * k;
-    for (let j = 0; j < k; j++) s += w[row + j] * v[vOff + j];
-    y[o] = s;
-  }
-}
 
 export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: (rows: number) => void): Promise<SiteResult> {
   const { source } = site;
@@ -349,29 +334,4 @@ function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: 
   const order = site.consumers.map((c) => c.consumer);
   for (const list of slots) list.sort((a, b) => order.indexOf(a.consumer) - order.indexOf(b.consumer));
   return { dtype: site.dtype, slots, warnings };
-}
-
-/**
- * ‖ŷ − y‖ / ‖y‖ over the site's tokens. For affine, ŷ = a ⊙ ỹ + b with (a, b) the closed-form
- * least-squares fit on these same tokens (in-sample: an optimistic bound for held-out data).
- */
-function outputRelErr(s: OutputErrorSums, outDim: number): number {
-  if (s.y && s.yPruned) {
-    const t = s.y.length;
-    const y = new Float32Array(t * outDim);
-    const yp = new Float32Array(t * outDim);
-    for (let i = 0; i < t; i++) {
-      y.set(s.y[i], i * outDim);
-      yp.set(s.yPruned[i], i * outDim);
-    }
-    applyAffine(yp, t, outDim, fitAffine(y, yp, t, outDim));
-    let err = 0;
-    let ref = 0;
-    for (let i = 0; i < t * outDim; i++) {
-      err += (yp[i] - y[i]) ** 2;
-      ref += y[i] * y[i];
-    }
-    return ref > 0 ? Math.sqrt(err / ref) : 0;
-  }
-  return s.ref > 0 ? Math.sqrt(s.err / s.ref) : 0;
 }

@@ -213,3 +213,23 @@ describe('word-level counting', () => {
     expect(Array.from(c.result())).toEqual(Array.from(naive));
   });
 });
+
+describe('affine output correction', () => {
+  test('never raises the in-sample output error above no correction (the fit may choose a = 1, b = 0)', async () => {
+    const k = 16;
+    const out = 4;
+    const tokens = 30;
+    const x = activations(12, tokens, k, 0, false);
+    const w = Float32Array.from({ length: out * k }, (_, i) => Math.cos(i * 0.7));
+    const site = siteInput(x, tokens, k, { consumers: [{ consumer: 'down', weight: { data: w, outFeatures: out } }] });
+    const res = await analyzeSite(site, plan({ patterns: parsePatternList('2:4,4:8'), mitigations: ['none', 'affine'] }));
+    for (let p = 0; p < 2; p++) {
+      const none = res.slots[p][0].outputRelErrL2!;
+      const affine = res.slots[2 + p][0].outputRelErrL2!;
+      expect(none).toBeGreaterThan(0);
+      expect(affine).toBeLessThanOrEqual(none + 1e-12);
+      // the activation itself is pruned the same way
+      expect(res.slots[2 + p][0].relErrL2).toBeCloseTo(res.slots[p][0].relErrL2, 14);
+    }
+  });
+});
