@@ -137,6 +137,15 @@ describe('nmsim analyze (CLI)', () => {
     }
   });
 
+  test('worker threads give exactly the in-process result', () => {
+    const args = ['analyze', bundleDir, '--patterns', '2:4,16:32,unstructured', '--criteria', 'magnitude,amber', '--json'];
+    const inProcess = runCli([...args, '--threads', '0']);
+    const threaded = runCli([...args, '--threads', '2']);
+    expect(inProcess.code).toBe(0);
+    expect(threaded.code).toBe(0);
+    expect(JSON.parse(threaded.stdout)).toEqual(JSON.parse(inProcess.stdout));
+  });
+
   test('a bare .npy file is analysed as one anonymous run', () => {
     const npy = path.join(dir, 'x.npy');
     const k = 16;
