@@ -190,11 +190,14 @@ export class NetworkSelector {
     const full = k - (k % mMax);
     const lowMask = mMax - 1;
     const comp = this.compInt;
-    for (let j = 0; j < k; j++) {
+    for (let j = 0; j < full; j++) {
       const a = codes[offset + j] & 0x7fff;
-      const key = a > nanAbove ? -1 : a;
-      keys[j] = key;
-      comp[j] = key * 32 + (31 - (j & lowMask));
+      comp[j] = (a > nanAbove ? -1 : a) * 32 + (31 - (j & lowMask));
+    }
+    // keys are only read by the tail ranking
+    for (let j = full; j < k; j++) {
+      const a = codes[offset + j] & 0x7fff;
+      keys[j] = a > nanAbove ? -1 : a;
     }
     for (const w of words) w.fill(0);
     this.intRow(comp, x2, full, words, dropped);

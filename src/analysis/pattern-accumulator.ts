@@ -39,7 +39,7 @@ export class RowContext {
       const s = squares[c];
       x2[j] = s;
       e += s;
-      w |= ((c & 0x7fff) !== 0 ? 1 : 0) << (j & 31);
+      w |= (((c & 0x7fff) + 0x7fff) >>> 15) << (j & 31); // 1 unless ±0
       if ((j & 31) === 31) {
         nonzeroWords[j >>> 5] = w;
         w = 0;
