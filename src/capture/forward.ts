@@ -35,7 +35,7 @@ export interface LinearHooks {
 }
 
 export interface KvCache {
-  /** per layer [seqLen, kvDim] */
+  /** per layer [kvDim, seqLen] (channel-major) */
   key: Float32Array[];
   value: Float32Array[];
 }
@@ -140,6 +140,7 @@ export function forwardChunk(
   const xb = new Float32Array(T * dim);
   const att = new Float32Array(T * dim);
   const hb = new Float32Array(T * c.hiddenDim);
+  const seqLen = c.seqLen;
   const scores = new Float64Array(startPos + T);
 
   for (let l = 0; l < c.nLayers; l++) {
@@ -148,35 +149,42 @@ export function forwardChunk(
     const [q, k, v] = runSite(model, l, 'qkv', xb, T, dim, startPos, hooks);
     rope(q, T, dim, hs, startPos);
     rope(k, T, kv, hs, startPos);
+    // cache layout [kvDim, seqLen] (channel-major): the score and value sums below run over
+    // positions in long contiguous inner loops
     const keys = cache.key[l];
     const values = cache.value[l];
-    keys.set(k, startPos * kv);
-    values.set(v, startPos * kv);
-    att.fill(0);
+    for (let t = 0; t < T; t++) {
+      for (let ch = 0; ch < kv; ch++) {
+        keys[ch * seqLen + startPos + t] = k[t * kv + ch];
+        values[ch * seqLen + startPos + t] = v[t * kv + ch];
+      }
+    }
     for (let t = 0; t < T; t++) {
       const pos = startPos + t;
+      const n = pos + 1;
       for (let h = 0; h < c.nHeads; h++) {
         const qo = t * dim + h * hs;
         const ko = Math.floor(h / kvMul) * hs;
-        let max = -Infinity;
-        for (let p = 0; p <= pos; p++) {
-          const kr = p * kv + ko;
-          let s = 0;
-          for (let i = 0; i < hs; i++) s += q[qo + i] * keys[kr + i];
-          s *= scale;
-          scores[p] = s;
-          if (s > max) max = s;
+        scores.fill(0, 0, n);
+        for (let i = 0; i < hs; i++) {
+          const qi = q[qo + i] * scale;
+          const row = (ko + i) * seqLen;
+          for (let p = 0; p < n; p++) scores[p] += qi * keys[row + p];
         }
+        let max = -Infinity;
+        for (let p = 0; p < n; p++) if (scores[p] > max) max = scores[p];
         let sum = 0;
-        for (let p = 0; p <= pos; p++) {
+        for (let p = 0; p < n; p++) {
           const e = Math.exp(scores[p] - max);
           scores[p] = e;
           sum += e;
         }
-        for (let p = 0; p <= pos; p++) {
-          const a = scores[p] / sum;
-          const vr = p * kv + ko;
-          for (let i = 0; i < hs; i++) att[qo + i] += a * values[vr + i];
+        const inv = 1 / sum;
+        for (let i = 0; i < hs; i++) {
+          const row = (ko + i) * seqLen;
+          let a = 0;
+          for (let p = 0; p < n; p++) a += scores[p] * values[row + p];
+          att[qo + i] = a * inv;
         }
       }
     }
