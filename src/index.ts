@@ -23,6 +23,15 @@ export * from './sparsity/mitigation/affine.js';
 
 // trace: bundle format, readers, writer
 export * from './trace/manifest.js';
+export * from './trace/dtype.js';
+export * from './trace/tensor-info.js';
+export * from './trace/safetensors.js';
+export * from './trace/npy.js';
+export * from './trace/mask.js';
+export * from './trace/manifest-check.js';
+export * from './trace/anonymous.js';
+export * from './trace/bundle.js';
+export * from './trace/writer.js';
 
 
 // capture: llama2.c engine, real pruned runs
