@@ -6,7 +6,7 @@
  *
  *   node scripts/perplexity-table.mjs --model M --tokenizer T --text F [--stories 100] [--offset 0]
  *        [--calib-offset 900] [--calib-stories 50] [--patterns 2:4,4:8,8:16,16:32,unstructured]
- *        [--criteria magnitude,amber,clact] [--mitigations none,var,dpts,spts,affine]
+ *        [--criteria magnitude,amber,clact] [--mitigations none,var,dpts,spts,affine] [--no-dense]
  */
 import { parseArgs } from 'node:util';
 import { loadCheckpoint } from '../dist/capture/checkpoint.js';
@@ -26,6 +26,7 @@ const { values: a } = parseArgs({
     patterns: { type: 'string', default: '2:4,4:8,8:16,16:32,unstructured' },
     criteria: { type: 'string', default: 'magnitude,amber,clact' },
     mitigations: { type: 'string', default: 'none,var,dpts,spts,affine' },
+    'no-dense': { type: 'boolean', default: false },
   },
 });
 const model = await loadCheckpoint(a.model);
@@ -37,8 +38,10 @@ const amber = modelAmberFactors(model);
 const emit = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
 const t0 = performance.now();
-const dense = evaluatePerplexity(model, evalStream);
-emit({ id: 'dense', pattern: 'dense', perplexity: dense.perplexity, mean_nll_nats: dense.meanNllNats, scored_tokens: dense.scoredTokens, tokens_per_s: dense.tokensPerSecond });
+if (!a['no-dense']) {
+  const dense = evaluatePerplexity(model, evalStream);
+  emit({ id: 'dense', pattern: 'dense', perplexity: dense.perplexity, mean_nll_nats: dense.meanNllNats, scored_tokens: dense.scoredTokens, tokens_per_s: dense.tokensPerSecond });
+}
 const mitigations = parseMitigations(a.mitigations);
 const staticShift = mitigations.includes('spts') ? calibrateStaticShifts(model, calibStream) : undefined;
 for (const pattern of parsePatternList(a.patterns)) {
@@ -49,7 +52,7 @@ for (const pattern of parsePatternList(a.patterns)) {
       const calibration = { staticShift, affine: mitigation === 'affine' ? calibrateAffine(model, calibStream, spec, amber) : undefined };
       const calibSeconds = (performance.now() - tc) / 1000;
       const r = evaluatePerplexity(model, evalStream, () => createPruningHooks(model, spec, { amber, calibration }));
-      emit({ id: runId(spec), pattern: a.patterns && pattern.kind === 'nm' ? `${pattern.n}:${pattern.m}` : pattern.kind, criterion, mitigation,
+      emit({ id: runId(spec), pattern: pattern.kind === 'nm' ? `${pattern.n}:${pattern.m}` : pattern.kind, criterion, mitigation,
         perplexity: r.perplexity, mean_nll_nats: r.meanNllNats, scored_tokens: r.scoredTokens, tokens_per_s: r.tokensPerSecond, calibration_s: calibSeconds });
     }
   }
