@@ -7,8 +7,10 @@
  *   node scripts/perplexity-table.mjs --model M --tokenizer T --text F [--stories 100] [--offset 0]
  *        [--calib-offset 900] [--calib-stories 50] [--patterns 2:4,4:8,8:16,16:32,unstructured]
  *        [--criteria magnitude,amber,clact] [--mitigations none,var,dpts,spts,affine] [--no-dense]
+ *        [--skip-files done1.jsonl,done2.jsonl]   (skip run ids already in these files; lets two processes share a table)
  */
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { loadCheckpoint } from '../dist/capture/checkpoint.js';
 import { loadTokenizer } from '../dist/capture/tokenizer.js';
 import { loadStories, selectStories } from '../dist/capture/stories.js';
@@ -27,6 +29,7 @@ const { values: a } = parseArgs({
     criteria: { type: 'string', default: 'magnitude,amber,clact' },
     mitigations: { type: 'string', default: 'none,var,dpts,spts,affine' },
     'no-dense': { type: 'boolean', default: false },
+    'skip-files': { type: 'string', default: '' },
   },
 });
 const model = await loadCheckpoint(a.model);
@@ -35,6 +38,16 @@ const stories = await loadStories(a.text);
 const evalStream = encodeStream(tok, selectStories(stories, { offset: +a.offset, count: +a.stories }, a.text, '--stories'));
 const calibStream = encodeStream(tok, selectStories(stories, { offset: +a['calib-offset'], count: +a['calib-stories'] }, a.text, '--calib'));
 const amber = modelAmberFactors(model);
+/** ids already measured (by an earlier or a parallel run of this script), re-read before each run */
+const doneIds = () => {
+  const ids = new Set();
+  for (const f of a['skip-files'].split(',').filter(Boolean)) {
+    let text = '';
+    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    for (const line of text.split('\n')) { try { const o = JSON.parse(line); if (o.id) ids.add(o.id); } catch { /* partial line */ } }
+  }
+  return ids;
+};
 const emit = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 
 const t0 = performance.now();
@@ -48,6 +61,7 @@ for (const pattern of parsePatternList(a.patterns)) {
   for (const criterion of parseCriteria(a.criteria)) {
     for (const mitigation of mitigations) {
       const spec = { pattern, criterion, mitigation };
+      if (doneIds().has(runId(spec))) continue;
       const tc = performance.now();
       const calibration = { staticShift, affine: mitigation === 'affine' ? calibrateAffine(model, calibStream, spec, amber) : undefined };
       const calibSeconds = (performance.now() - tc) / 1000;

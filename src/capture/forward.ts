@@ -19,6 +19,7 @@ import type { Consumer } from '../trace/manifest.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
+import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
 
 export const RMS_NORM_EPS = 1e-5;
@@ -166,21 +167,55 @@ export function forwardChunk(
         const qo = t * dim + h * hs;
         const ko = Math.floor(h / kvMul) * hs;
         scores.fill(0, 0, n);
-        for (let i = 0; i < hs; i++) {
-          const qi = q[qo + i] * scale;
-          const row = (ko + i) * seqLen;
-          for (let p = 0; p < n; p++) scores[p] += qi * keys[row + p];
+        // four channels per pass over the positions (hs is even; a 2-channel pass takes the rest)
+        let i = 0;
+        for (; i + 4 <= hs; i += 4) {
+          const q0 = q[qo + i] * scale;
+          const q1 = q[qo + i + 1] * scale;
+          const q2 = q[qo + i + 2] * scale;
+          const q3 = q[qo + i + 3] * scale;
+          const r0 = (ko + i) * seqLen;
+          const r1 = r0 + seqLen;
+          const r2 = r1 + seqLen;
+          const r3 = r2 + seqLen;
+          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p] + q2 * keys[r2 + p] + q3 * keys[r3 + p];
+        }
+        for (; i < hs; i += 2) {
+          const q0 = q[qo + i] * scale;
+          const q1 = q[qo + i + 1] * scale;
+          const r0 = (ko + i) * seqLen;
+          const r1 = r0 + seqLen;
+          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p];
         }
         let max = -Infinity;
         for (let p = 0; p < n; p++) if (scores[p] > max) max = scores[p];
         let sum = 0;
         for (let p = 0; p < n; p++) {
-          const e = Math.exp(scores[p] - max);
+          const e = expNonPositive(scores[p] - max);
           scores[p] = e;
           sum += e;
         }
         const inv = 1 / sum;
-        for (let i = 0; i < hs; i++) {
+        i = 0;
+        for (; i + 4 <= hs; i += 4) {
+          const r0 = (ko + i) * seqLen;
+          const r1 = r0 + seqLen;
+          const r2 = r1 + seqLen;
+          const r3 = r2 + seqLen;
+          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          for (let p = 0; p < n; p++) {
+            const w = scores[p];
+            a0 += w * values[r0 + p];
+            a1 += w * values[r1 + p];
+            a2 += w * values[r2 + p];
+            a3 += w * values[r3 + p];
+          }
+          att[qo + i] = a0 * inv;
+          att[qo + i + 1] = a1 * inv;
+          att[qo + i + 2] = a2 * inv;
+          att[qo + i + 3] = a3 * inv;
+        }
+        for (; i < hs; i++) {
           const row = (ko + i) * seqLen;
           let a = 0;
           for (let p = 0; p < n; p++) a += scores[p] * values[row + p];

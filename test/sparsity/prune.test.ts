@@ -194,3 +194,20 @@ describe('pruneMatrix invariants', () => {
     );
   });
 });
+
+describe('unstructured selection', () => {
+  test('keeps the same set as a stable descending sort, ties and NaN included', () => {
+    const valueArb = fc.oneof(fc.constantFrom(0, 1, -1, 2, Number.NaN, -0), fc.float({ noDefaultInfinity: true }));
+    fc.assert(
+      fc.property(fc.array(valueArb, { minLength: 1, maxLength: 90 }), (vals) => {
+        const k = vals.length;
+        const row = Float32Array.from(vals);
+        const { keep, kept } = prune(row, 1, k, { pattern: { kind: 'unstructured' } });
+        const key = (j: number) => (Number.isNaN(row[j]) ? -Infinity : Math.abs(row[j]));
+        const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => key(b) - key(a) || a - b);
+        const want = new Set(order.slice(0, Math.floor(k / 2)));
+        return kept === Math.floor(k / 2) && Array.from(keep).every((v, j) => v === (want.has(j) ? 1 : 0));
+      }),
+    );
+  });
+});
