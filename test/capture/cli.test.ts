@@ -65,7 +65,7 @@ describeWithShared('nmsim capture and generate', ['models/stories260K.bin', 'mod
     } finally {
       await b.close();
     }
-  });
+  }, 600_000);
 
   test('capture refuses calibration stories that overlap the evaluated ones (exit 2, nothing written)', () => {
     const out = path.join(tmp, 'never');
@@ -112,5 +112,5 @@ describeWithShared('nmsim capture and generate', ['models/stories260K.bin', 'mod
     // one token per step: clact degenerates to magnitude, token for token
     const mag = JSON.parse(runCli(['generate', '--model', MODEL, '--tokenizer', TOK, '--steps', '40', '--pattern', '2:4', '--json']).stdout);
     expect(j.generated_ids).toEqual(mag.generated_ids);
-  });
+  }, 300_000);
 });
