@@ -32,6 +32,10 @@ export * from './trace/manifest-check.js';
 export * from './trace/anonymous.js';
 export * from './trace/bundle.js';
 export * from './trace/writer.js';
+export * from './trace/bundle-files.js';
+export * from './trace/tensor-stats.js';
+export * from './trace/inspect.js';
+export * from './trace/json-schema.js';
 
 
 // capture: llama2.c engine, real pruned runs

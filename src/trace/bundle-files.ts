@@ -94,6 +94,7 @@ export class BundleFiles {
   }
 
   private async openFile(rel: string, where: RefWhere): Promise<OpenTensorFile> {
+    const abs = await this.resolve(rel, where); // containment first: never even stat a path outside
     const kind = tensorFileKind(rel);
     if (!kind) {
       throw inputError({
@@ -105,7 +106,6 @@ export class BundleFiles {
         hint: 'export tensors with safetensors.torch.save_file (traces/README.md).',
       });
     }
-    const abs = await this.resolve(rel, where);
     const display = path.join(this.baseDir, rel);
     const fh = await fs.open(abs, 'r');
     try {

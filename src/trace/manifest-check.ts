@@ -19,28 +19,46 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
 
 const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
 
-/** One diagnostic per zod issue, with the key path and what was expected. */
-export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string): Diagnostic[] {
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+/** One diagnostic per zod issue, with the key path, what was expected and (given `raw`) what was found. */
+export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string, raw?: unknown): Diagnostic[] {
   return issues.map((issue) => {
-    const d: Diagnostic = {
-      code: 'trace/invalid-manifest',
-      severity: 'error',
-      file,
-      path: formatKeyPath(issue.path),
-      message: issue.message,
-      hint: SPEC_HINT,
-    };
+    const where = formatKeyPath(issue.path);
+    const d: Diagnostic = { code: 'trace/invalid-manifest', severity: 'error', file, path: where, message: issue.message, hint: SPEC_HINT };
     const i = issue as unknown as Record<string, unknown>;
+    const value = raw === undefined ? undefined : valueAt(raw, issue.path);
     if (issue.code === 'invalid_type') {
       d.expected = String(i.expected);
-      d.message = `${d.path || 'the manifest'}: ${issue.message}`;
+      if (raw !== undefined && value === undefined) {
+        d.message = `${where} is missing (required: ${d.expected}).`;
+        d.found = 'nothing';
+      } else {
+        d.message = `${where || 'the manifest'} must be ${d.expected === 'array' ? 'an array' : `a ${d.expected}`}.`;
+        if (raw !== undefined) d.found = show(value);
+      }
     } else if (issue.code === 'unrecognized_keys') {
       d.found = (i.keys as string[]).join(', ');
-      d.message = `unknown key(s) ${(i.keys as string[]).map((k) => `"${k}"`).join(', ')}${d.path ? ` in ${d.path}` : ''} (check the spelling: keys are snake_case).`;
+      d.message = `unknown key(s) ${(i.keys as string[]).map((k) => `"${k}"`).join(', ')}${where ? ` in ${where}` : ''} (check the spelling: keys are snake_case).`;
     } else if (issue.code === 'invalid_value') {
       d.expected = (i.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
+      d.message = `${where} must be one of ${d.expected}.`;
+      if (raw !== undefined) d.found = show(value);
     } else {
-      d.message = `${d.path || 'the manifest'}: ${issue.message}`;
+      d.message = `${where || 'the manifest'}: ${issue.message}`;
+      if (raw !== undefined && value !== undefined) d.found = show(value);
     }
     return d;
   });
@@ -70,7 +88,7 @@ export function parseManifest(text: string, file: string): Manifest {
     });
   }
   const parsed = ManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, file), 'input');
+  if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, file, raw), 'input');
   const manifest = parsed.data;
   const problems: Diagnostic[] = [];
   const runIds = new Set<string>();

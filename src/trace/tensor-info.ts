@@ -19,6 +19,10 @@ export interface TensorInfo {
   byteLength: number;
 }
 
+/**
+ * Reads of one source share a scratch buffer: await each read before starting the next on the
+ * same source (open a second source for parallel reads; positional reads on one file are safe).
+ */
 export interface TensorSource {
   info: TensorInfo;
   /** 2-D view: [shape[0], product(rest)]; a 1-D tensor is [1, n]; a 0-D one [1, 1] */

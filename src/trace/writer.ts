@@ -51,7 +51,7 @@ export class BundleWriter {
    */
   async finish(manifest: Manifest): Promise<void> {
     const parsed = ManifestSchema.safeParse(manifest);
-    if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, path.join(this.outDir, MANIFEST_FILE)), 'usage');
+    if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, path.join(this.outDir, MANIFEST_FILE), manifest), 'usage');
     await writeDirAtomic(this.outDir, async (tmp) => {
       for (const [file, tensors] of this.files) {
         const target = path.join(tmp, file);
