@@ -56,13 +56,14 @@ if (!a['no-dense']) {
   emit({ id: 'dense', pattern: 'dense', perplexity: dense.perplexity, mean_nll_nats: dense.meanNllNats, scored_tokens: dense.scoredTokens, tokens_per_s: dense.tokensPerSecond });
 }
 const mitigations = parseMitigations(a.mitigations);
-const staticShift = mitigations.includes('spts') ? calibrateStaticShifts(model, calibStream) : undefined;
+let staticShift; // calibrated on first use
 for (const pattern of parsePatternList(a.patterns)) {
   for (const criterion of parseCriteria(a.criteria)) {
     for (const mitigation of mitigations) {
       const spec = { pattern, criterion, mitigation };
       if (doneIds().has(runId(spec))) continue;
       const tc = performance.now();
+      if (mitigation === 'spts') staticShift ??= calibrateStaticShifts(model, calibStream);
       const calibration = { staticShift, affine: mitigation === 'affine' ? calibrateAffine(model, calibStream, spec, amber) : undefined };
       const calibSeconds = (performance.now() - tc) / 1000;
       const r = evaluatePerplexity(model, evalStream, () => createPruningHooks(model, spec, { amber, calibration }));

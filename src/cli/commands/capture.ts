@@ -106,6 +106,14 @@ export const command: CommandModule<object, Args> = {
       const specs = expandSpecs(patterns, criteria, mitigations, argv.dense);
       if (specs.length === 0) throw usageError({ code: 'capture/no-runs', path: '--patterns', message: 'nothing to run.', hint: 'name a pattern, or keep the dense run' });
       const traceTokens = checkCount(argv['trace-tokens'], '--trace-tokens', 0);
+      if (argv.out !== undefined && traceTokens === 0) {
+        throw usageError({
+          code: 'capture/empty-bundle',
+          path: '--trace-tokens',
+          message: 'a bundle needs recorded activations, but --trace-tokens is 0.',
+          hint: 'record some tokens (e.g. --trace-tokens 256), or drop --out to only measure perplexity',
+        });
+      }
       const range = { offset: checkCount(argv.offset, '--offset', 0), count: checkCount(argv.stories, '--stories', 1) };
 
       const { model, tokenizer, checkpointSha256 } = await loadModelAndTokenizer(argv.model, argv.tokenizer);
