@@ -337,7 +337,7 @@ export async function loadCheckpoint(file: string): Promise<ModelWeights> {
 }
 
 /** Number of weights (parameters), counting a tied classifier once. */
-export function parameterCount(c: ModelConfig): number {
+export function checkpointParameterCount(c: ModelConfig): number {
   const s = tensorSizes(c);
   const perLayer = s.wq + s.wk + s.wv + s.wo + s.w1 + s.w2 + s.w3 + 2 * c.dim;
   return s.emb + c.nLayers * perLayer + c.dim + (c.sharedClassifier ? 0 : s.emb);

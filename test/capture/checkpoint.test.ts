@@ -3,7 +3,7 @@
  * (legacy_export, version1_export, version2_export), and against the real stories260K files.
  */
 import * as fs from 'node:fs';
-import { parseCheckpoint, parameterCount, expectedCheckpointBytes } from '../../src/capture/checkpoint.js';
+import { parseCheckpoint, checkpointParameterCount, expectedCheckpointBytes } from '../../src/capture/checkpoint.js';
 import { NmsimError } from '../../src/diagnostics.js';
 import { describeWithShared, sharedPath } from '../helpers/shared.js';
 
@@ -189,7 +189,7 @@ describeWithShared('stories260K checkpoints', ['models/stories260K.bin', 'models
     const q = parseCheckpoint(fs.readFileSync(sharedPath('models/stories260K_q80.bin')));
     for (const m of [fp, q]) {
       expect(m.config).toMatchObject({ dim: 64, hiddenDim: 172, nLayers: 5, nHeads: 8, nKvHeads: 4, vocabSize: 512, seqLen: 512, sharedClassifier: true });
-      expect(parameterCount(m.config)).toBe(260032);
+      expect(checkpointParameterCount(m.config)).toBe(260032);
     }
     expect(expectedCheckpointBytes(fp.config)).toBe(1056540);
     expect(expectedCheckpointBytes(q.config)).toBe(294816);
