@@ -21,6 +21,7 @@ import { toHtml, toMarkdown } from './document.js';
 import { renderPng } from './png.js';
 import type { ReviewData, RunRecord } from './review-data.js';
 import { reviewDocument } from './review-document.js';
+import { validateReviewData } from './validate.js';
 
 export const REPORT_FILES = {
   csv: 'design-points.csv',
@@ -42,6 +43,7 @@ function sha256(data: string | Uint8Array): string {
 
 /** Renders every deterministic report file in memory (everything but run.json). */
 export async function renderReport(data: ReviewData): Promise<Map<string, string | Uint8Array>> {
+  validateReviewData(data);
   const files = new Map<string, string | Uint8Array>();
   files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds));
   const svgs = await renderCharts(data);
