@@ -13,7 +13,7 @@ export interface HashedFile {
   sha256: string;
 }
 
-export interface ProfileInput {
+export interface ReviewProfile {
   name: string;
   path: string;
   sha256: string;
@@ -22,7 +22,7 @@ export interface ProfileInput {
   illustrative: boolean;
 }
 
-export interface BundleRunInput {
+export interface ReviewBundleRun {
   id: string;
   pattern: string;
   criterion: string;
@@ -33,12 +33,12 @@ export interface BundleRunInput {
   scoredTokens?: number;
 }
 
-export interface BundleInput {
+export interface ReviewBundle {
   path: string;
   model: string;
   checkpoint: string;
   files: HashedFile[];
-  runs: BundleRunInput[];
+  runs: ReviewBundleRun[];
 }
 
 /** Compressed activation I/O per pattern and metadata encoding, vs dense, at one value width. */
@@ -103,8 +103,8 @@ export interface ReviewData {
   toolVersion: string;
   /** what the speed-ups are computed for and how (e.g. catalog model, phase parameters) */
   workload: string;
-  profiles: ProfileInput[];
-  bundles: BundleInput[];
+  profiles: ReviewProfile[];
+  bundles: ReviewBundle[];
   points: DesignPoint[];
   headline: HeadlineFront;
   accuracyReferences: AccuracyReference[];
