@@ -71,4 +71,4 @@ export const ProfileSchema = z
   .strict();
 
 export type HardwareProfile = z.infer<typeof ProfileSchema>;
-export type ReviewProfile = z.input<typeof ProfileSchema>;
+export type ProfileInput = z.input<typeof ProfileSchema>;
