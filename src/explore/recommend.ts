@@ -16,6 +16,10 @@ export interface RecommendationInput {
   compare?: [string, string];
 }
 
+function coreName(s: PatternSummary): string {
+  return s.nativeProfile ?? `${s.compatibleProfile} (compatible)`;
+}
+
 export function recommendationSentence(input: RecommendationInput): string {
   const { points, summary } = input;
   const byId = new Map(points.map((p) => [p.id, p]));
@@ -44,9 +48,9 @@ export function recommendationSentence(input: RecommendationInput): string {
   const verb = gain >= 0 ? 'lowers' : 'raises';
   sentence += ` ${wideName} (${wide.bestConfig}) ${verb} ${kind === 'measured-perplexity' ? 'perplexity' : 'proxy error'} from ${fixed(narrow.accuracyValue, 3)} (${narrowName}, ${narrow.bestConfig}) to ${fixed(wide.accuracyValue, 3)} (${percent(Math.abs(gain), 1)} ${gain >= 0 ? 'better' : 'worse'})`;
   if (narrow.areaOverheadFraction !== null && wide.areaOverheadFraction !== null && narrow.areaUm2 !== null && wide.areaUm2 !== null) {
-    sentence += ` for ${signedPercentPoints(wide.areaOverheadFraction - narrow.areaOverheadFraction)} area overhead (${wide.nativeProfile} ${percent(wide.areaOverheadFraction)} vs ${narrow.nativeProfile} ${percent(narrow.areaOverheadFraction)}, ${wide.areaUm2 >= narrow.areaUm2 ? '+' : ''}${areaUm2(wide.areaUm2 - narrow.areaUm2)} per core).`;
+    sentence += ` for ${signedPercentPoints(wide.areaOverheadFraction - narrow.areaOverheadFraction)} area overhead (${coreName(wide)} ${percent(wide.areaOverheadFraction)} vs ${coreName(narrow)} ${percent(narrow.areaOverheadFraction)}, ${wide.areaUm2 >= narrow.areaUm2 ? '+' : ''}${areaUm2(wide.areaUm2 - narrow.areaUm2)} per core).`;
   } else {
-    sentence += `; no swept profile runs ${narrow.nativeProfile === null ? narrowName : wideName} natively, so its area is not compared.`;
+    sentence += `; no swept profile runs ${narrow.areaOverheadFraction === null ? narrowName : wideName}, so its area is not compared.`;
   }
   return sentence;
 }

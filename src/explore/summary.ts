@@ -1,7 +1,8 @@
 /**
  * Per-pattern summary of a sweep: the best accuracy each pattern reaches (any criterion ×
- * mitigation, on the headline accuracy kind), and the cheapest core that runs it natively with
- * that core's speed-ups and I/O savings.
+ * mitigation, on the headline accuracy kind), and the cheapest core that runs it natively (else
+ * the cheapest that runs it through a compatible narrower pattern) with that core's speed-ups and
+ * I/O savings.
  */
 import { compareDesignPoints, comparePatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
 
@@ -11,7 +12,10 @@ export interface PatternSummary {
   bestConfig: string;
   accuracyValue: number;
   accuracyKind: AccuracyKind;
+  /** the cheapest profile that runs the pattern natively, if any */
   nativeProfile: string | null;
+  /** when no profile runs it natively: the cheapest that runs it through a compatible narrower pattern */
+  compatibleProfile: string | null;
   areaUm2: number | null;
   areaOverheadFraction: number | null;
   prefillSpeedup: number | null;
@@ -36,15 +40,18 @@ export function summarizeByPattern(points: readonly DesignPoint[], accuracyKind:
     const pool = ofKind.length > 0 ? ofKind : of;
     const best = argMin(pool, (p) => p.accuracy.value, compareDesignPoints)!;
     const cheapestNative = argMin(of.filter((p) => p.native), (p) => p.areaOverheadFraction, compareDesignPoints);
-    const onCore = cheapestNative
-      ? (of.find((p) => p.profile === cheapestNative.profile && p.criterion === best.criterion && p.mitigation === best.mitigation) ?? cheapestNative)
+    const cheapestCompatible = cheapestNative ? undefined : argMin(of, (p) => p.areaOverheadFraction, compareDesignPoints);
+    const chosen = cheapestNative ?? cheapestCompatible;
+    const onCore = chosen
+      ? (of.find((p) => p.profile === chosen.profile && p.criterion === best.criterion && p.mitigation === best.mitigation) ?? chosen)
       : undefined;
     rows.push({
       pattern,
       bestConfig: `${best.criterion}+${best.mitigation}`,
       accuracyValue: best.accuracy.value,
       accuracyKind: best.accuracy.kind,
-      nativeProfile: onCore?.profile ?? null,
+      nativeProfile: cheapestNative ? onCore!.profile : null,
+      compatibleProfile: cheapestCompatible ? onCore!.profile : null,
       areaUm2: onCore?.areaUm2 ?? null,
       areaOverheadFraction: onCore?.areaOverheadFraction ?? null,
       prefillSpeedup: onCore?.prefillSpeedup ?? null,

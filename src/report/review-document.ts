@@ -28,18 +28,18 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
   b.push({
     kind: 'paragraph',
-    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern. Hardware: the cheapest swept core that runs the pattern natively.`,
+    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern. Hardware: the cheapest swept core that runs the pattern natively (else through a compatible narrower pattern).`,
   });
   b.push({
     kind: 'table',
-    headers: ['pattern', 'best configuration', 'accuracy', 'accuracy kind', 'native core', 'area overhead', 'prefill speed-up', 'decode speed-up', 'decode I/O savings', 'on front'],
+    headers: ['pattern', 'best configuration', 'accuracy', 'accuracy kind', 'core', 'area overhead', 'prefill speed-up', 'decode speed-up', 'decode I/O savings', 'on front'],
     numeric: [false, false, true, false, false, true, true, true, true, false],
     rows: data.summary.map((s) => [
       s.pattern,
       s.bestConfig,
       accuracyCell(s.accuracyKind, s.accuracyValue),
       s.accuracyKind,
-      s.nativeProfile ?? '—',
+      s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—'),
       orDash(s.areaOverheadFraction, (v) => percent(v, 2)),
       orDash(s.prefillSpeedup, speedup),
       orDash(s.decodeSpeedup, speedup),

@@ -77,8 +77,8 @@ export function fixtureReviewData(): ReviewData {
     speedupFrontIds: [points[1].id, points[3].id],
     accuracyReferences: [{ label: 'dense', kind: 'measured-perplexity', value: 3.495, source: 'fixture dense run' }],
     summary: [
-      { pattern: '8:16', bestConfig: 'magnitude+var', accuracyValue: 3.9, accuracyKind: 'measured-perplexity', nativeProfile: 'act-8of16', areaUm2: 110_000, areaOverheadFraction: 0.1, prefillSpeedup: 1.6, decodeSpeedup: 1.28, ioSavingsFraction: 0.3, onFront: true },
-      { pattern: '16:32', bestConfig: 'magnitude+var', accuracyValue: 3.7, accuracyKind: 'measured-perplexity', nativeProfile: 'act-16of32', areaUm2: 120_000, areaOverheadFraction: 0.2, prefillSpeedup: 1.55, decodeSpeedup: 1.24, ioSavingsFraction: 0.3, onFront: true },
+      { pattern: '8:16', bestConfig: 'magnitude+var', accuracyValue: 3.9, accuracyKind: 'measured-perplexity', nativeProfile: 'act-8of16', compatibleProfile: null, areaUm2: 110_000, areaOverheadFraction: 0.1, prefillSpeedup: 1.6, decodeSpeedup: 1.28, ioSavingsFraction: 0.3, onFront: true },
+      { pattern: '16:32', bestConfig: 'magnitude+var', accuracyValue: 3.7, accuracyKind: 'measured-perplexity', nativeProfile: 'act-16of32', compatibleProfile: null, areaUm2: 120_000, areaOverheadFraction: 0.2, prefillSpeedup: 1.55, decodeSpeedup: 1.24, ioSavingsFraction: 0.3, onFront: true },
     ],
     ioSavings: [
       { pattern: '8:16', encoding: 'index', valueBits: 16, footprintFraction: 0.625, savingsFraction: 0.375, source: 'closed form' },

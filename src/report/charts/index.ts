@@ -36,7 +36,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
   const onHeadline = new Set(data.headline.frontIds);
   const onSpeedup = new Set(data.speedupFrontIds);
   const accuracyLabel = accuracyAxisLabel(kind);
-  const subtitle = `${candidates.length} design points with ${kind}; ${data.workload}`;
+  const subtitle = `${candidates.length} design points · accuracy: ${kind === 'measured-perplexity' ? 'measured perplexity' : 'analysis proxy'} · speed-ups: ${data.points[0]?.model ?? '—'}`;
   const references = data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value }));
 
   const headline = await scatterFrontChart({

@@ -43,7 +43,7 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
   const refLayer = plot.append('g').attr('class', 'references').attr('font-size', 10).attr('fill', '#555555');
   for (const r of refs) {
     refLayer.append('line').attr('x1', 0).attr('x2', innerWidthPx).attr('y1', px(y(r.y))).attr('y2', px(y(r.y))).attr('stroke', '#888888').attr('stroke-dasharray', '2,3');
-    refLayer.append('text').attr('x', innerWidthPx - 4).attr('y', px(y(r.y) - 4)).attr('text-anchor', 'end').text(`${r.label}: ${fixed(r.y, 3)}`);
+    refLayer.append('text').attr('x', 4).attr('y', px(y(r.y) + 12)).text(`${r.label}: ${fixed(r.y, 3)}`);
   }
 
   // front as a staircase: sorted by x from best to worst, y monotone by construction
@@ -78,6 +78,10 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     if (!list.includes(p.label)) list.push(p.label);
     labelled.set(key, list);
   }
+  // greedy placement: a label that would overlap an earlier one moves down a line
+  const LINE_PX = 13;
+  const CHAR_PX = 6;
+  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
   const labels = plot.append('g').attr('class', 'front-labels').attr('font-size', 10);
   for (const p of front) {
     const key = `${fixed(p.x, 6)}|${fixed(p.y, 6)}`;
@@ -85,7 +89,17 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     if (!list) continue;
     labelled.delete(key);
     const text = list.length > 2 ? `${list[0]} (+${list.length - 1})` : list.join(', ');
-    labels.append('text').attr('x', px(x(p.x) + 8)).attr('y', px(y(p.y) - 8)).text(text);
+    const widthPx = text.length * CHAR_PX;
+    let lx = x(p.x) + 8;
+    if (lx + widthPx > innerWidthPx + 180) lx = x(p.x) - 8 - widthPx;
+    let ly = y(p.y) - 8;
+    for (let tries = 0; tries < 8; tries++) {
+      const box = { x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 3, y1: ly + 3 };
+      if (!placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) break;
+      ly += LINE_PX;
+    }
+    placed.push({ x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 3, y1: ly + 3 });
+    labels.append('text').attr('x', px(lx)).attr('y', px(ly)).text(text);
   }
 
   const patterns = [...new Set(spec.points.map((p) => p.pattern))].sort(comparePatterns);
