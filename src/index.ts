@@ -23,6 +23,19 @@ export * from './sparsity/mitigation/affine.js';
 
 // trace: bundle format, readers, writer
 export * from './trace/manifest.js';
+export * from './trace/dtype.js';
+export * from './trace/tensor-info.js';
+export * from './trace/safetensors.js';
+export * from './trace/npy.js';
+export * from './trace/mask.js';
+export * from './trace/manifest-check.js';
+export * from './trace/anonymous.js';
+export * from './trace/bundle.js';
+export * from './trace/writer.js';
+export * from './trace/bundle-files.js';
+export * from './trace/tensor-stats.js';
+export * from './trace/inspect.js';
+export * from './trace/json-schema.js';
 
 
 // capture: llama2.c engine, real pruned runs
@@ -32,9 +45,40 @@ export * from './trace/manifest.js';
 
 
 // profile + area: hardware profiles, tech files, area model
+export * from './profile/schema.js';
+export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, profilePatterns, type LoadedProfile } from './profile/load.js';
+export { loadTech, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
+export { convertQuantity, PROFILE_QUANTITIES } from './profile/quantities.js';
+export * from './area/component.js';
+export { MAC_FORMATS, FLOAT_ACCUMULATORS, type NumberFormat } from './area/datatypes.js';
+export { macArrayArea, multiplierCells, laneReductionCells, productBits, type MacGeometry } from './area/mac-array.js';
+export { selectorArea, candidatePositions, muxInputsPerSlot, stagingWindow, hierarchicalApplies, HIERARCHICAL_BLOCK, type SelectorStyle, type SelectorGeometry } from './area/selector.js';
+export { metadataArea, metadataBitsPerValue, groupDecoderCells, decodersPerCore, type MetadataGeometry } from './area/metadata.js';
+export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS, type PruningNetworkKind, type PruningUnitSpec } from './area/pruning-unit.js';
+export { selectionNetwork, batcherOddEvenMergeSort, bitonicSort, comparatorCount, networkDepth, applyNetwork, NETWORK_KINDS, type ComparatorNetwork, type Comparator, type NetworkKind } from './area/sorting-networks.js';
+export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
+export { sramArea, sramAreaUm2 } from './area/sram.js';
+export { areaReport, componentOf, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
+export { formatAreaTable, areaReportJson, reportColumns } from './area/format.js';
 
 
 // workload + perf: model shapes, GEMMs, performance and I/O model
+export * from './workload/model-shape.js';
+export * from './workload/catalog.js';
+export * from './workload/from-manifest.js';
+export * from './workload/load-model.js';
+export * from './workload/layer-ops.js';
+export * from './perf/measured-sparsity.js';
+export * from './perf/measured-file.js';
+export * from './perf/hardware-view.js';
+export * from './perf/execution-plan.js';
+export * from './perf/activation-bytes.js';
+export * from './perf/tiling.js';
+export * from './perf/operand-traffic.js';
+export * from './perf/gemm-pipeline.js';
+export * from './perf/non-gemm.js';
+export * from './perf/io-model.js';
+export * from './perf/model-sim.js';
 
 
 // explore + report: sweeps, Pareto fronts, design review

@@ -18,8 +18,11 @@ export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as 
 export const BufferSchema = z
   .object({
     name: z.string().min(1).describe('e.g. "smem", "operand-buffer", "l2"'),
-    sizeKiB: z.number().positive(),
-    bandwidthBytesPerCycle: z.number().positive().describe('per tensor core (or per SM for shared levels: see `shared`)'),
+    sizeKiB: z.number().positive().describe('per tensor core for a per-core buffer; the whole instance when shared'),
+    bandwidthBytesPerCycle: z
+      .number()
+      .positive()
+      .describe('per tensor core for a per-core buffer; for a shared one (`shared: true`), the whole instance'),
     shared: z.boolean().default(false).describe('true when one instance serves every core (e.g. L2)'),
   })
   .strict();
@@ -36,6 +39,14 @@ export const ProfileSchema = z
         count: z.number().int().positive().describe('tensor cores in the chip'),
         lanes: z.number().int().positive().describe('independent dot-product lanes per core'),
         denseKPerCycle: z.number().int().positive().describe('reduction depth each lane consumes per cycle, dense'),
+        activationRowsPerCycle: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe(
+            'distinct activation rows (tokens) the lanes consume per cycle; lanes on one row share its sparsity metadata. Default: lanes (no sharing, conservative)',
+          ),
         operandBits: z.number().int().positive(),
         accumulatorBits: z.number().int().positive(),
         macDatatype: z.enum(MAC_DATATYPES),
@@ -61,7 +72,7 @@ export const ProfileSchema = z
       .strict(),
     memory: z
       .object({
-        buffers: z.array(BufferSchema).min(1),
+        buffers: z.array(BufferSchema).min(1).describe('innermost first: buffers[0] is the operand buffer that holds (compressed) activations'),
         dramBandwidthGBps: z.number().positive(),
         dramLatencyNs: z.number().nonnegative(),
       })

@@ -1,0 +1,108 @@
+/**
+ * Renders an area report: a component × core table with the source of every component, and
+ * the snake_case JSON form (`area_um2`, `source` on every component). Pure: returns strings
+ * and plain objects; the CLI prints them.
+ */
+import type { AreaComponent } from './component.js';
+import { COMPONENT_NAMES } from './component.js';
+import type { AreaReport, CoreArea } from './report.js';
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+function fmtUm2(x: number): string {
+  return Math.round(x).toLocaleString('en-US');
+}
+function fmtPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+}
+
+/** Columns: dense, each pattern, and the whole pattern set when it has more than one. */
+export function reportColumns(r: AreaReport): CoreArea[] {
+  return r.perPattern.length > 1 ? [r.dense, ...r.perPattern, r.core] : [r.dense, r.core];
+}
+
+export function formatAreaTable(r: AreaReport, opts: { detail?: boolean } = {}): string {
+  const cols = reportColumns(r);
+  const head = ['component (µm²)', ...cols.map((c) => (c === r.core && cols.length > 2 ? `${c.label.replace(/ \+ /g, '+')} core` : c.label))];
+  const rows: string[][] = [head];
+  for (const name of COMPONENT_NAMES) rows.push([name, ...cols.map((c) => fmtUm2(c.components.find((x) => x.name === name)!.areaUm2))]);
+  rows.push(['total', ...cols.map((c) => fmtUm2(c.totalUm2))]);
+  rows.push(['overhead vs dense core', ...cols.map((c) => fmtPct(c.overheadVsDense))]);
+  rows.push(['overhead vs dense MAC array', ...cols.map((c) => fmtPct(c.overheadVsMacArray))]);
+  const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const out: string[] = [];
+  out.push(`area of one tensor core — profile ${r.profile}, tech ${r.tech}${r.techDerivation ? ` (${r.techDerivation})` : ''}`);
+  out.push(
+    `selector ${r.selectorStyle}, metadata ${r.metadataEncoding}, pruning ${r.pruning.kind}${r.pruning.network ? ` (${r.pruning.network}, ${r.pruning.elementsPerCycle} elements/cycle)` : ''}; every column has the same dense throughput`,
+  );
+  out.push('');
+  out.push(line(rows[0]));
+  out.push(widths.map((w) => '─'.repeat(w)).join('  '));
+  for (const row of rows.slice(1)) out.push(line(row));
+  out.push('');
+  out.push(
+    `chip: ${r.chip.tensorCores} tensor cores = ${r.chip.coresMm2.toFixed(2)} mm² (dense ${r.chip.denseCoresMm2.toFixed(2)} mm²), plus ${r.chip.sharedSramMm2.toFixed(2)} mm² shared SRAM`,
+  );
+  out.push('');
+  out.push(`sources (${r.core.label} column):`);
+  for (const c of r.core.components) out.push(`  ${c.name.padEnd(13)} ${c.source}`);
+  if (opts.detail) {
+    out.push('');
+    out.push(`breakdown (${r.core.label} column):`);
+    for (const c of r.core.components) {
+      for (const i of c.breakdown) out.push(`  ${c.name.padEnd(13)} ${fmtUm2(i.areaUm2).padStart(10)}  ${i.item}`);
+    }
+  }
+  return out.join('\n');
+}
+
+function componentJson(c: AreaComponent) {
+  return {
+    name: c.name,
+    area_um2: round3(c.areaUm2),
+    source: c.source,
+    breakdown: c.breakdown.map((i) => ({
+      item: i.item,
+      area_um2: round3(i.areaUm2),
+      ...(i.cells ? { cells: Object.fromEntries(Object.entries(i.cells).map(([k, v]) => [k, round3(v as number)])) } : {}),
+      ...(i.bits !== undefined ? { sram_bits: i.bits } : {}),
+    })),
+  };
+}
+
+function coreJson(c: CoreArea) {
+  return {
+    label: c.label,
+    patterns: c.patterns,
+    total_area_um2: round3(c.totalUm2),
+    overhead_area_um2: round3(c.overheadUm2),
+    overhead_vs_dense: round6(c.overheadVsDense),
+    overhead_vs_mac_array: round6(c.overheadVsMacArray),
+    components: c.components.map(componentJson),
+  };
+}
+
+export function areaReportJson(r: AreaReport) {
+  return {
+    profile: r.profile,
+    tech: r.tech,
+    ...(r.techDerivation ? { tech_derivation: r.techDerivation } : {}),
+    selector_style: r.selectorStyle,
+    metadata_encoding: r.metadataEncoding,
+    pruning: {
+      kind: r.pruning.kind,
+      ...(r.pruning.network ? { network: r.pruning.network, elements_per_cycle: r.pruning.elementsPerCycle } : {}),
+    },
+    dense: coreJson(r.dense),
+    core: coreJson(r.core),
+    per_pattern: r.perPattern.map(coreJson),
+    chip: {
+      tensor_cores: r.chip.tensorCores,
+      dense_cores_mm2: round6(r.chip.denseCoresMm2),
+      cores_mm2: round6(r.chip.coresMm2),
+      shared_sram_mm2: round6(r.chip.sharedSramMm2),
+    },
+  };
+}

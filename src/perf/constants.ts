@@ -1,0 +1,69 @@
+/**
+ * Every modelling constant of the performance model, with its unit in its name and its source
+ * or an explicit "assumption" label. Nothing else in src/perf holds a bare number.
+ */
+
+/**
+ * Operand reuse inside the MAC array: operands move from the operand buffer (buffers[0]) into
+ * the array one matrix fragment at a time and are reused inside it. Fragment shape from the
+ * NVIDIA PTX ISA, warp-level `mma.sync.aligned.m16n8k16` (FP16/BF16): A 16 × 16, B 16 × 8.
+ * At 256 MACs/cycle that is (16·16 + 16·8) · 2 B / 8 cycles = 96 B/cycle, the a100-like
+ * profile's operand-buffer bandwidth. Assumption for non-NVIDIA designs.
+ */
+export const MMA_FRAGMENT_ROWS_TOKENS = 16;
+export const MMA_FRAGMENT_COLS_OUT = 8;
+export const MMA_FRAGMENT_K_ELEMENTS = 16;
+
+/**
+ * Output tile per core and reduction step (elements). Assumption: a 128 × 128 output tile with
+ * 64-deep K steps, a common CUTLASS threadblock tile for FP16 tensor-op GEMMs (CUTLASS
+ * `GemmShape<128, 128, 64>`); shrunk until double-buffered operands and the accumulator tile
+ * fit the core's local buffer. K steps are rounded up to whole N:M groups.
+ */
+export const DEFAULT_TILE_ROWS_TOKENS = 128;
+export const DEFAULT_TILE_COLS_OUT = 128;
+export const DEFAULT_TILE_K_ELEMENTS = 64;
+
+/** Operand stages in flight per core: double buffering (load step s+1 while computing step s). */
+export const OPERAND_BUFFER_STAGES = 2;
+
+/** Assumption: cycles from the last MAC of a tile to its accumulators being readable. */
+export const MAC_PIPELINE_DRAIN_CYCLES = 4;
+
+/**
+ * Metadata decode latency per encoding (cycles, pipelined: one group per lane-row per cycle,
+ * so decode adds fill latency, not throughput). Assumptions from the decoders' structure:
+ * index — one register stage; bitmask — a prefix-popcount tree, ⌈log₂ M⌉ stages;
+ * combinatorial — unranking the combinatorial number system, 4 positions per stage, ⌈M/4⌉ stages.
+ */
+export const INDEX_DECODE_LATENCY_CYCLES = 1;
+export const COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE = 4;
+
+/**
+ * Online pruning unit defaults when the profile omits them. Latency: a Batcher odd-even merge
+ * network has log₂M·(log₂M+1)/2 comparator stages (Batcher 1968; Knuth TAOCP vol. 3 §5.3.4),
+ * assumed one stage per cycle. Throughput: assumption, one group per cycle per tensor core.
+ */
+export const DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE = 1;
+
+/**
+ * Software online pruning (today's GPUs): activations are pruned and compressed by separate
+ * kernels through memory before the sparse GEMM. cuSPARSELt exposes them as two calls,
+ * `cusparseLtSpMMAPrune` (dense in → pruned dense out) and `cusparseLtSpMMACompress` (pruned
+ * dense in → values + metadata out) — NVIDIA cuSPARSELt documentation, "Matmul" API.
+ */
+export const SOFTWARE_PRUNE_KERNELS_PER_SITE = 2;
+
+/**
+ * Gap between back-to-back dependent kernels (launch + tail), charged once per operator on
+ * every profile. Assumption: 2 µs, the order of magnitude of CUDA kernel launch latency; set to
+ * 0 to model an accelerator that sequences operators in hardware.
+ */
+export const KERNEL_LAUNCH_GAP_NS = 2000;
+
+/**
+ * Vector (non-tensor-core) throughput per tensor core, for norms, softmax and activations.
+ * Assumption from the NVIDIA A100 whitepaper SM layout: 64 FP32 lanes and 4 tensor cores per
+ * SM → 16 FP32 FMA lanes (32 flop/cycle) per tensor core.
+ */
+export const VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE = 32;

@@ -1,0 +1,191 @@
+/**
+ * How a profile runs a requested activation pattern: natively, through a compatible native
+ * pattern (profile `sparsity.fallback: compatible`), or dense. Pure; warnings are data.
+ *
+ * Rules:
+ * - the tensor core must take sparse activations (`sparsity.operand` activation or both) and
+ *   the profile must prune online (`onlinePruning.kind` hardware or software), else dense;
+ * - a pattern listed in `sparsity.patterns` runs natively;
+ * - a finer pattern whose every mask is also a mask of a native one (2:4 on 8:16) runs there in
+ *   one pass, whatever the fallback;
+ * - otherwise `fallback: dense` runs dense; `fallback: compatible` runs the data on the native
+ *   pattern n':m' that needs the fewest MAC cycles, where a fraction f of the data's M-groups
+ *   fits n':m' (every m'-subgroup holds ≤ n' kept values) and the rest takes a second pass, i.e.
+ *   runs at dense cost. f is measured on traces when given, else the probability under
+ *   uniformly random masks (stated in the output);
+ * - `effect: gating` keeps every MAC cycle (energy only); skipping runs kept elements only.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import type { HardwareProfile } from '../profile/schema.js';
+import {
+  binomial,
+  formatPattern,
+  parsePattern,
+  type MetadataEncoding,
+  type NmPattern,
+  type Pattern,
+} from '../sparsity/pattern.js';
+import type { MeasuredSparsity } from './measured-sparsity.js';
+
+export const RUN_MODES = ['dense', 'native', 'compatible'] as const;
+export type RunMode = (typeof RUN_MODES)[number];
+
+export interface ExecutionPlan {
+  requested: Pattern;
+  mode: RunMode;
+  /** the native pattern the MAC array runs (native: the requested one) */
+  runPattern?: Pattern;
+  /** fraction of data groups that run on runPattern in one pass (1 when native) */
+  compatibleFraction: number;
+  compatibleSource?: string;
+  /** MAC skipping applies (profile effect skipping and a sparse mode) */
+  skipping: boolean;
+  /** activations between layers are stored as values + metadata */
+  compressed: boolean;
+  metadataEncoding: MetadataEncoding;
+  /** where pruning happens: a unit on the producer's write path, or a pass through memory */
+  pruning: 'hardware' | 'software' | 'none';
+  /** decode fetches only the weight rows some token of the batch keeps */
+  rowSkipping: boolean;
+  reason: string;
+  warnings: Diagnostic[];
+}
+
+/**
+ * Probability that a uniformly random N-of-M mask has ≤ n' kept values in every consecutive
+ * m'-subgroup (m' divides M): Σ over subgroup counts c_i ≤ n', Σ c_i = N of Π C(m', c_i),
+ * divided by C(M, N).
+ */
+export function randomMaskCompatibility(data: NmPattern, hw: NmPattern): number {
+  if (data.m % hw.m === 0) {
+    const subgroups = data.m / hw.m;
+    let ways: bigint[] = [1n];
+    for (let g = 0; g < subgroups; g++) {
+      const next: bigint[] = new Array(ways.length + hw.n).fill(0n);
+      for (let have = 0; have < ways.length; have++) {
+        if (ways[have] === 0n) continue;
+        for (let c = 0; c <= Math.min(hw.n, hw.m); c++) next[have + c] += ways[have] * binomial(hw.m, c);
+      }
+      ways = next;
+    }
+    const fit = ways[data.n] ?? 0n;
+    const total = binomial(data.m, data.n);
+    // scale to keep the ratio exact in doubles
+    return Number((fit * 1_000_000_000_000n) / total) / 1e12;
+  }
+  if (hw.m % data.m === 0) return (hw.m / data.m) * data.n <= hw.n ? 1 : 0;
+  return 0;
+}
+
+function nativeNm(profile: HardwareProfile): NmPattern[] {
+  const out: NmPattern[] = [];
+  for (const s of profile.sparsity.patterns) {
+    const p = parsePattern(s);
+    if (p.kind === 'nm') out.push(p);
+  }
+  return out;
+}
+
+/** MAC cycles per dense K element of a plan (1 = dense speed). */
+export function computeKFraction(plan: ExecutionPlan): number {
+  if (!plan.skipping || !plan.runPattern || plan.runPattern.kind !== 'nm') {
+    return plan.skipping && plan.runPattern?.kind === 'unstructured' ? 0.5 : 1;
+  }
+  const d = plan.runPattern.n / plan.runPattern.m;
+  return plan.compatibleFraction * d + (1 - plan.compatibleFraction);
+}
+
+export function planPattern(profile: HardwareProfile, requested: Pattern, measured?: MeasuredSparsity): ExecutionPlan {
+  const s = profile.sparsity;
+  const base = {
+    requested,
+    compatibleFraction: 1,
+    metadataEncoding: s.metadataEncoding,
+    warnings: [] as Diagnostic[],
+  };
+  const dense = (reason: string, warn: boolean): ExecutionPlan => ({
+    ...base,
+    mode: 'dense',
+    skipping: false,
+    compressed: false,
+    pruning: 'none',
+    rowSkipping: false,
+    reason,
+    warnings: warn
+      ? [{ code: 'perf/pattern-runs-dense', severity: 'warning', message: `${formatPattern(requested)} runs dense on ${profile.name}: ${reason}` }]
+      : [],
+  });
+  if (requested.kind === 'dense') return dense('dense baseline', false);
+  if (s.operand === 'weight') return dense('the tensor core takes sparse weights only, not sparse activations', true);
+  if (s.onlinePruning.kind === 'none') return dense('the profile has no online pruning (onlinePruning.kind: none)', true);
+  const pruning = s.onlinePruning.kind;
+  const sparse = (mode: RunMode, runPattern: Pattern, fraction: number, source: string | undefined, reason: string): ExecutionPlan => ({
+    ...base,
+    mode,
+    runPattern,
+    compatibleFraction: fraction,
+    ...(source ? { compatibleSource: source } : {}),
+    skipping: s.effect === 'skipping',
+    compressed: true,
+    pruning,
+    // a software pass feeds a dense-weight sparse GEMM (cuSPARSELt): no weight-row gathering
+    rowSkipping: pruning === 'hardware',
+    reason,
+  });
+  const natives = s.patterns.map((p) => p.trim().toLowerCase());
+  if (natives.includes(formatPattern(requested))) {
+    return sparse('native', requested, 1, undefined, 'supported natively');
+  }
+  // every mask of a finer pattern that packs into a native one (2:4 data on 8:16 hardware:
+  // four 2:4 groups hold exactly 8 of 16) runs in one pass whatever the fallback says
+  if (requested.kind === 'nm') {
+    const contained = nativeNm(profile)
+      .filter((q) => q.m % requested.m === 0 && (q.m / requested.m) * requested.n <= q.n)
+      .sort((a, b) => a.n / a.m - b.n / b.m)[0];
+    if (contained) {
+      return sparse(
+        'compatible',
+        contained,
+        1,
+        'implied by the pattern (every mask fits)',
+        `runs on native ${formatPattern(contained)}: every ${formatPattern(requested)} mask is also a ${formatPattern(contained)} mask`,
+      );
+    }
+  }
+  if (s.fallback === 'dense') return dense(`not supported natively and sparsity.fallback is dense`, true);
+  // compatible: the cheapest native pattern that the data fits
+  let best: { p: NmPattern; f: number; source: string; cost: number } | undefined;
+  for (const q of nativeNm(profile)) {
+    const key = formatPattern(q);
+    let f: number | undefined;
+    let source = '';
+    const m = measured && measured.pattern.trim().toLowerCase() === formatPattern(requested) ? measured.compatibleFraction[key] : undefined;
+    if (m !== undefined) {
+      f = m;
+      source = `measured (${measured!.unionSource})`;
+    } else if (requested.kind === 'nm') {
+      f = randomMaskCompatibility(requested, q);
+      source = 'uniform-random-mask estimate';
+    }
+    if (f === undefined || f <= 0) continue;
+    const cost = f * (q.n / q.m) + (1 - f);
+    if (!best || cost < best.cost - 1e-12) best = { p: q, f, source, cost };
+  }
+  if (!best || best.cost >= 1) return dense('no native pattern is compatible with it', true);
+  const plan = sparse(
+    'compatible',
+    best.p,
+    best.f,
+    best.source,
+    `runs on native ${formatPattern(best.p)}: ${(best.f * 100).toFixed(1)}% of groups fit (${best.source}), the rest take a second pass`,
+  );
+  if (best.source.startsWith('uniform')) {
+    plan.warnings.push({
+      code: 'perf/compatibility-estimated',
+      severity: 'warning',
+      message: `${formatPattern(requested)} on ${formatPattern(best.p)} hardware uses an estimated compatible fraction ${best.f.toFixed(4)} (uniformly random masks); real masks differ.`,
+      hint: 'pass measured statistics from a trace (analysis) to use the measured fraction.',
+    });
+  }
+  return plan;
+}

@@ -1,0 +1,81 @@
+/**
+ * Quantities the performance model derives from a resolved `HardwareProfile`, in one place.
+ *
+ * Interpretation of the profile (coordinated with src/profile/schema.ts):
+ * - a tensor core does `lanes × denseKPerCycle` MACs per cycle; lanes form a grid of
+ *   `laneRows` = activationRowsPerCycle tokens (default: lanes) × `laneCols` outputs;
+ * - `memory.buffers`, innermost first: buffers[0] is the operand buffer (its size bounds the
+ *   output tile); a per-core level's size and bandwidth are per tensor core; a shared level
+ *   (L2) gives the whole instance's size and bandwidth, split among the cores active at once,
+ *   and holds the reuse between tiles;
+ * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per core.
+ */
+import type { HardwareProfile } from '../profile/schema.js';
+
+export interface BufferLevel {
+  name: string;
+  bytes: number;
+  bandwidthBytesPerCycle: number;
+  shared: boolean;
+}
+
+export interface HardwareView {
+  name: string;
+  clockHz: number;
+  cores: number;
+  lanes: number;
+  kPerCycle: number;
+  laneRows: number;
+  laneCols: number;
+  operandBytes: number;
+  accumulatorBytes: number;
+  peakDenseMacsPerCycle: number;
+  dramBytesPerCycle: number;
+  dramLatencyCycles: number;
+  localBuffer: BufferLevel;
+  levels: BufferLevel[];
+  /** on-chip bytes that can hold reuse between tiles (shared levels, else all local buffers) */
+  reuseCapacityBytes: number;
+}
+
+export function hardwareView(p: HardwareProfile): HardwareView {
+  const tc = p.tensorCore;
+  const clockHz = p.clockMHz * 1e6;
+  const laneRows = Math.min(tc.lanes, tc.activationRowsPerCycle ?? tc.lanes);
+  const laneCols = Math.max(1, Math.floor(tc.lanes / laneRows));
+  const levels: BufferLevel[] = p.memory.buffers.map((b) => ({
+    name: b.name,
+    bytes: b.sizeKiB * 1024,
+    bandwidthBytesPerCycle: b.bandwidthBytesPerCycle,
+    shared: b.shared ?? false,
+  }));
+  const localBuffer = levels[0];
+  const sharedBytes = levels.filter((b) => b.shared).reduce((s, b) => s + b.bytes, 0);
+  return {
+    name: p.name,
+    clockHz,
+    cores: tc.count,
+    lanes: tc.lanes,
+    kPerCycle: tc.denseKPerCycle,
+    laneRows,
+    laneCols,
+    operandBytes: tc.operandBits / 8,
+    accumulatorBytes: tc.accumulatorBits / 8,
+    peakDenseMacsPerCycle: tc.count * tc.lanes * tc.denseKPerCycle,
+    dramBytesPerCycle: (p.memory.dramBandwidthGBps * 1e9) / clockHz,
+    dramLatencyCycles: Math.ceil(p.memory.dramLatencyNs * 1e-9 * clockHz),
+    localBuffer,
+    levels,
+    reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * tc.count,
+  };
+}
+
+/** Dense tensor-core peak in TFLOP/s (2 flops per MAC): count × lanes × K/cycle × 2 × clock. */
+export function densePeakTflops(p: HardwareProfile): number {
+  const hw = hardwareView(p);
+  return (2 * hw.peakDenseMacsPerCycle * hw.clockHz) / 1e12;
+}
+
+export function cyclesToSeconds(hw: HardwareView, cycles: number): number {
+  return cycles / hw.clockHz;
+}

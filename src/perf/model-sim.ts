@@ -1,0 +1,178 @@
+/**
+ * Whole-model performance for one step of a phase, per pattern, and the comparison against
+ * dense (speed-ups include Amdahl's law: attention, norms, activations, the LM head and any
+ * pruning passes are in the total).
+ *
+ *   workload (shapes) ─┬─ plan (native / compatible / dense) ─▶ GEMM tile pipelines
+ *   profile ───────────┘                                      ─▶ non-GEMM operators (+ pruning unit / passes)
+ *                                                             ─▶ totals, roofline, I/O
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import type { HardwareProfile } from '../profile/schema.js';
+import { effectiveDensity, formatPattern, METADATA_ENCODINGS, type MetadataEncoding, type Pattern } from '../sparsity/pattern.js';
+import type { GemmOp, ModelWorkload } from '../workload/layer-ops.js';
+import { planPattern, type ExecutionPlan } from './execution-plan.js';
+import { simulateGemm, type GemmSim } from './gemm-pipeline.js';
+import { hardwareView, type HardwareView } from './hardware-view.js';
+import { modelIo, type IoTotals } from './io-model.js';
+import { unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
+import { simulateNonGemm, simulateSoftwarePrunePass, type OpSim } from './non-gemm.js';
+
+export interface LayerSim {
+  layerCount: number;
+  attention: string;
+  gemms: GemmSim[];
+  nonGemm: OpSim[];
+  /** one layer of this kind */
+  cycles: number;
+  rooflineCycles: number;
+}
+
+export interface ModelSim {
+  pattern: string;
+  plan: ExecutionPlan;
+  /** decode with row skipping: the fraction of weight rows fetched and where it comes from */
+  weightRows?: { fraction: number; batch: number; source: string };
+  layers: LayerSim[];
+  head: { gemms: GemmSim[]; nonGemm: OpSim[] };
+  cycles: number;
+  rooflineCycles: number;
+  gemmCycles: number;
+  nonGemmCycles: number;
+  timeS: number;
+  denseEquivalentFlops: number;
+  /** dense-equivalent TFLOP/s (the work of the dense model per unit time) */
+  tflops: number;
+  io: { perStep: IoTotals; perLayer: IoTotals; perToken: IoTotals };
+  ioByEncoding: Record<MetadataEncoding, IoTotals>;
+  warnings: Diagnostic[];
+}
+
+export interface PatternComparison {
+  sim: ModelSim;
+  /** dense cycles / pattern cycles, whole model step */
+  speedup: number;
+  /** the same over the seven pruned projections only (no Amdahl dilution) */
+  gemmSpeedup: number;
+  /** 1 − pattern bytes / dense bytes (per step) */
+  ioSavings: number;
+  /** 1 − pattern site-activation bytes / dense (written + read) */
+  activationIoSavings: number;
+  weightIoSavings: number;
+}
+
+export interface Comparison {
+  profile: string;
+  model: string;
+  phase: ModelWorkload['phase'];
+  hw: HardwareView;
+  dense: ModelSim;
+  patterns: PatternComparison[];
+}
+
+function sumCycles(list: { cycles: number }[]): number {
+  return list.reduce((s, x) => s + x.cycles, 0);
+}
+function sumRoofline(list: { rooflineCycles: number }[]): number {
+  return list.reduce((s, x) => s + x.rooflineCycles, 0);
+}
+
+export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity): ModelSim {
+  const hw = hardwareView(profile);
+  const own = measured && measured.pattern.trim().toLowerCase() === formatPattern(pattern) ? measured : undefined;
+  const plan = planPattern(profile, pattern, own);
+  const warnings = [...plan.warnings];
+  const rowSkip = plan.mode !== 'dense' && plan.rowSkipping && w.phase.kind === 'decode';
+  let weightRows: ModelSim['weightRows'];
+  const rowFraction = (g: GemmOp): number => {
+    if (!rowSkip || !g.site) return 1;
+    const u = unionDensity(effectiveDensity(pattern, g.kIn), g.rowsTokens, own);
+    return u.density;
+  };
+  if (rowSkip) {
+    const k = w.model.hiddenSize;
+    const u = unionDensity(effectiveDensity(pattern, k), w.rowsTokens, own);
+    weightRows = { fraction: u.density, batch: w.rowsTokens, source: u.source };
+  }
+  const sitesOf = (l: { nonGemm: ModelWorkload['layers'][number]['nonGemm'] }) =>
+    l.nonGemm.filter((op) => op.producesSite).map((op) => op.producesSite!);
+  const layers: LayerSim[] = w.layers.map((l) => {
+    const gemms = l.gemms.map((g) => simulateGemm(g, plan, hw, rowFraction(g)));
+    const nonGemm = l.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile));
+    if (plan.mode !== 'dense' && plan.pruning === 'software') {
+      for (const s of sitesOf(l)) nonGemm.push(simulateSoftwarePrunePass(s.site, s.rowsTokens, s.k, plan, hw));
+    }
+    const all = [...gemms, ...nonGemm];
+    return { layerCount: l.layerCount, attention: l.attention, gemms, nonGemm, cycles: sumCycles(all), rooflineCycles: sumRoofline(all) };
+  });
+  const head = {
+    gemms: w.head.gemms.map((g) => simulateGemm(g, plan, hw, 1)),
+    nonGemm: w.head.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile)),
+  };
+  const headCycles = sumCycles([...head.gemms, ...head.nonGemm]);
+  const cycles = layers.reduce((s, l) => s + l.layerCount * l.cycles, 0) + headCycles;
+  const rooflineCycles = layers.reduce((s, l) => s + l.layerCount * l.rooflineCycles, 0) + sumRoofline([...head.gemms, ...head.nonGemm]);
+  const gemmCycles = layers.reduce((s, l) => s + l.layerCount * sumCycles(l.gemms), 0) + sumCycles(head.gemms);
+  const flops =
+    layers.reduce((s, l) => s + l.layerCount * l.gemms.reduce((t, g) => t + g.denseEquivalentFlops, 0), 0) +
+    head.gemms.reduce((t, g) => t + g.denseEquivalentFlops, 0);
+  const timeS = cycles / hw.clockHz;
+  const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
+  for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
+  for (const l of layers) {
+    for (const g of l.gemms) {
+      if (!g.tile.fits) {
+        warnings.push({
+          code: 'perf/tile-exceeds-buffer',
+          severity: 'warning',
+          message: `the smallest ${g.tile.rowsTokens}×${g.tile.colsOut} tile needs ${g.tile.bufferBytes} bytes, more than the ${hw.localBuffer.name} buffer holds; cycles are optimistic.`,
+        });
+        break;
+      }
+    }
+  }
+  return {
+    pattern: formatPattern(pattern),
+    plan,
+    ...(weightRows ? { weightRows } : {}),
+    layers,
+    head,
+    cycles,
+    rooflineCycles,
+    gemmCycles,
+    nonGemmCycles: cycles - gemmCycles,
+    timeS,
+    denseEquivalentFlops: flops,
+    tflops: flops / timeS / 1e12,
+    io: modelIo(w, plan, hw.operandBytes, profile.sparsity.metadataEncoding, rowFraction),
+    ioByEncoding,
+    warnings,
+  };
+}
+
+function projectionCycles(s: ModelSim): number {
+  return s.layers.reduce((t, l) => t + l.layerCount * sumCycles(l.gemms), 0);
+}
+
+/** Dense baseline plus each pattern, with speed-ups and I/O savings against the baseline. */
+export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[]): Comparison {
+  const dense = simulateModel(w, profile, { kind: 'dense' });
+  const siteBytes = (io: IoTotals) => io.siteActivationsReadBytes + io.siteActivationsWrittenBytes;
+  const out: PatternComparison[] = patterns
+    .filter((p) => p.kind !== 'dense')
+    .map((p) => {
+      const m = measured?.find((x) => x.pattern.trim().toLowerCase() === formatPattern(p));
+      const sim = simulateModel(w, profile, p, m);
+      const d = dense.io.perStep;
+      const s = sim.io.perStep;
+      return {
+        sim,
+        speedup: dense.cycles / sim.cycles,
+        gemmSpeedup: projectionCycles(dense) / projectionCycles(sim),
+        ioSavings: 1 - s.totalBytes / d.totalBytes,
+        activationIoSavings: 1 - siteBytes(s) / siteBytes(d),
+        weightIoSavings: 1 - s.weightsBytes / d.weightsBytes,
+      };
+    });
+  return { profile: profile.name, model: w.model.name, phase: w.phase, hw: hardwareView(profile), dense, patterns: out };
+}

@@ -1,0 +1,140 @@
+/**
+ * Non-GEMM operators (norms, attention, activation, residuals) and, for software online
+ * pruning, the separate prune/compress passes — each as a streaming operator:
+ *
+ *   cycles = max(DRAM bytes / DRAM bytes per cycle, vector flops / vector rate,
+ *                tensor-core flops / dense peak, pruning-unit groups / unit rate)
+ *            + DRAM latency + pruning-unit latency + kernel launch gap
+ *
+ * Where an operator writes an activation site and the profile prunes in hardware, the online
+ * pruning unit sits on its write path: the site is written compressed, and the unit's
+ * throughput (elements per cycle per core) is one more stage the operator cannot outrun.
+ * Roofline = the max(…) term alone, so cycles ≥ roofline.
+ */
+import { groupCount, parsePattern, type NmPattern } from '../sparsity/pattern.js';
+import type { NonGemmOp } from '../workload/layer-ops.js';
+import { activationRowBytes } from './activation-bytes.js';
+import {
+  DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE,
+  KERNEL_LAUNCH_GAP_NS,
+  SOFTWARE_PRUNE_KERNELS_PER_SITE,
+  VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE,
+} from './constants.js';
+import type { ExecutionPlan } from './execution-plan.js';
+import type { HardwareView } from './hardware-view.js';
+import type { HardwareProfile } from '../profile/schema.js';
+
+export const OP_BOUNDS = ['memory', 'vector', 'tensor', 'pruning'] as const;
+export type OpBound = (typeof OP_BOUNDS)[number];
+
+export interface OpSim {
+  name: string;
+  cycles: number;
+  rooflineCycles: number;
+  bound: OpBound;
+  bytesRead: number;
+  bytesWritten: number;
+  kvCacheBytes: number;
+  /** groups the online pruning unit handled and the cycles it needed (0 when none) */
+  pruningGroups: number;
+  pruningCycles: number;
+}
+
+/** Batcher odd-even merge sort depth for M = 2^k: k(k+1)/2 comparator stages. */
+export function batcherDepthStages(m: number): number {
+  const k = Math.ceil(Math.log2(Math.max(2, m)));
+  return (k * (k + 1)) / 2;
+}
+
+/**
+ * The unit's rate in elements per cycle per core: `groupsPerCycle` counts groups of the largest
+ * native M (a wide network's sub-networks serve the narrower patterns), so the same silicon
+ * prunes groupsPerCycle × max M elements per cycle whatever the pattern.
+ */
+export function pruningUnit(profile: HardwareProfile, pattern: NmPattern): { elementsPerCyclePerCore: number; latencyCycles: number } {
+  const u = profile.sparsity.onlinePruning;
+  const widest = Math.max(pattern.m, ...profileGroupSizes(profile));
+  return {
+    elementsPerCyclePerCore: (u.groupsPerCycle ?? DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE) * widest,
+    latencyCycles: u.latencyCycles ?? batcherDepthStages(widest),
+  };
+}
+
+function profileGroupSizes(profile: HardwareProfile): number[] {
+  return profile.sparsity.patterns.map((s) => parsePattern(s)).flatMap((p) => (p.kind === 'nm' ? [p.m] : []));
+}
+
+function streamingOp(
+  hw: HardwareView,
+  name: string,
+  bytesRead: number,
+  bytesWritten: number,
+  kvCacheBytes: number,
+  vectorFlops: number,
+  tensorFlops: number,
+  pruning: { groups: number; elements: number; elementsPerCyclePerCore: number; latencyCycles: number } | undefined,
+  launches: number,
+): OpSim {
+  const terms: Record<OpBound, number> = {
+    memory: (bytesRead + bytesWritten + kvCacheBytes) / hw.dramBytesPerCycle,
+    vector: vectorFlops / (VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE * hw.cores),
+    tensor: tensorFlops / (2 * hw.peakDenseMacsPerCycle),
+    pruning: pruning ? pruning.elements / (pruning.elementsPerCyclePerCore * hw.cores) : 0,
+  };
+  let bound: OpBound = 'memory';
+  for (const k of OP_BOUNDS) if (terms[k] > terms[bound]) bound = k;
+  const roofline = Math.max(terms.memory, terms.vector, terms.tensor);
+  const overhead = hw.dramLatencyCycles + (pruning?.latencyCycles ?? 0) + launches * KERNEL_LAUNCH_GAP_NS * 1e-9 * hw.clockHz;
+  return {
+    name,
+    cycles: terms[bound] + overhead,
+    rooflineCycles: roofline,
+    bound,
+    bytesRead,
+    bytesWritten,
+    kvCacheBytes,
+    pruningGroups: pruning?.groups ?? 0,
+    pruningCycles: terms.pruning,
+  };
+}
+
+/** One non-GEMM operator under a plan: its produced site is compressed when pruned in hardware. */
+export function simulateNonGemm(op: NonGemmOp, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile): OpSim {
+  const kv = op.kvCacheBytesRead + op.kvCacheBytesWritten;
+  const site = op.producesSite;
+  const pruneHere = site && plan.mode !== 'dense' && plan.pruning === 'hardware';
+  if (!site || !pruneHere) {
+    return streamingOp(hw, op.name, op.bytesRead, op.bytesWritten, kv, op.vectorFlops, op.tensorCoreFlops, undefined, 1);
+  }
+  const b = hw.operandBytes;
+  const denseSite = site.rowsTokens * site.k * b;
+  const rb = activationRowBytes(plan.requested, true, site.k, b, plan.metadataEncoding);
+  const written = op.bytesWritten - denseSite + site.rowsTokens * (rb.valueBytes + rb.metadataBytes);
+  const nmP: NmPattern = plan.requested.kind === 'nm' ? plan.requested : { kind: 'nm', n: Math.floor(site.k / 2), m: site.k };
+  const unit = pruningUnit(profile, nmP);
+  const groups = site.rowsTokens * groupCount(nmP, site.k);
+  const elements = site.rowsTokens * site.k;
+  return streamingOp(hw, op.name, op.bytesRead, written, kv, op.vectorFlops, op.tensorCoreFlops, { groups, elements, ...unit }, 1);
+}
+
+/**
+ * Software online pruning of one site: SOFTWARE_PRUNE_KERNELS_PER_SITE kernels through memory
+ * (prune: read dense, write pruned dense; compress: read pruned dense, write values + metadata).
+ * With one kernel, it reads dense and writes compressed.
+ */
+export function simulateSoftwarePrunePass(
+  siteName: string,
+  rowsTokens: number,
+  k: number,
+  plan: ExecutionPlan,
+  hw: HardwareView,
+): OpSim {
+  const b = hw.operandBytes;
+  const dense = rowsTokens * k * b;
+  const rb = activationRowBytes(plan.requested, true, k, b, plan.metadataEncoding);
+  const compressed = rowsTokens * (rb.valueBytes + rb.metadataBytes);
+  const kernels = SOFTWARE_PRUNE_KERNELS_PER_SITE;
+  const read = kernels * dense;
+  const written = (kernels - 1) * dense + compressed;
+  return streamingOp(hw, `prune_pass:${siteName}`, read, written, 0, 0, 0, undefined, kernels);
+}

@@ -1,0 +1,89 @@
+/**
+ * How many operand bytes move where, for one GEMM on one profile:
+ * - DRAM: each operand once while the smaller fits half the on-chip reuse capacity, else the
+ *   cheaper operand is re-streamed once per resident chunk of the other;
+ * - buffer levels: what one core pulls out of each level per K step of a tile;
+ * - metadata decode latency per encoding.
+ */
+import {
+  COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE,
+  INDEX_DECODE_LATENCY_CYCLES,
+  MMA_FRAGMENT_COLS_OUT,
+  MMA_FRAGMENT_K_ELEMENTS,
+  MMA_FRAGMENT_ROWS_TOKENS,
+} from './constants.js';
+import type { ExecutionPlan } from './execution-plan.js';
+import type { HardwareView } from './hardware-view.js';
+import { levelTile, type TileShape } from './tiling.js';
+
+/** Operand bytes fetched from DRAM beyond the unique ones. */
+export function reloadBytes(activationBytes: number, weightBytes: number, reuseCapacityBytes: number): number {
+  const half = reuseCapacityBytes / 2;
+  if (activationBytes <= half || weightBytes <= half) return 0;
+  const reloadWeights = (Math.ceil(activationBytes / half) - 1) * weightBytes;
+  const reloadActivations = (Math.ceil(weightBytes / half) - 1) * activationBytes;
+  return Math.min(reloadWeights, reloadActivations);
+}
+
+export function metadataDecodeLatencyCycles(plan: ExecutionPlan): number {
+  if (!plan.compressed || plan.runPattern?.kind !== 'nm') return 0;
+  const m = plan.runPattern.m;
+  switch (plan.metadataEncoding) {
+    case 'index':
+      return INDEX_DECODE_LATENCY_CYCLES;
+    case 'bitmask':
+      return Math.max(1, Math.ceil(Math.log2(m)));
+    case 'combinatorial':
+      return Math.ceil(m / COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE);
+  }
+}
+
+export interface OperandTraffic {
+  /** bytes one core pulls out of buffer level `i` during one K step of an r × c tile */
+  levelBytes(i: number, r: number, c: number, kDense: number): number;
+  /** bytes that refill an r × c output tile's operands for one K step */
+  tileRefillBytes(r: number, c: number, kDense: number): number;
+}
+
+/**
+ * Level 0 feeds the MAC array fragment by fragment (operands reused inside the array within a
+ * fragment); level 1 refills the level-0 tile once per step; a level further out refills the
+ * tile of the level inside it, whose reuse divides the traffic (an activation element is reused
+ * across that tile's columns, a weight element across its rows). A shared level's inner tile is
+ * the whole GEMM (its reuse is the DRAM model's).
+ *
+ * @param aBytesPerElement stored activation bytes per dense element (values + metadata)
+ * @param wBytesPerElement weight bytes per dense element times the fetched row fraction
+ */
+export function operandTraffic(
+  hw: HardwareView,
+  tile: TileShape,
+  rowsTokens: number,
+  nOut: number,
+  aBytesPerElement: number,
+  wBytesPerElement: number,
+): OperandTraffic {
+  const levelTiles = hw.levels.map((level, i) =>
+    i === 0
+      ? { rows: tile.rowsTokens, cols: tile.colsOut }
+      : level.shared
+        ? { rows: rowsTokens, cols: nOut }
+        : levelTile(level.bytes, tile, hw.operandBytes),
+  );
+  const tileRefillBytes = (r: number, c: number, kDense: number) => kDense * (r * aBytesPerElement + c * wBytesPerElement);
+  return {
+    tileRefillBytes,
+    levelBytes(i, r, c, kDense) {
+      if (i === 0) {
+        const frags =
+          Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(c / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
+        return frags * MMA_FRAGMENT_K_ELEMENTS * (MMA_FRAGMENT_ROWS_TOKENS * aBytesPerElement + MMA_FRAGMENT_COLS_OUT * wBytesPerElement);
+      }
+      if (i === 1) return tileRefillBytes(r, c, kDense);
+      const inner = levelTiles[i - 1];
+      const ri = Math.max(r, Math.min(rowsTokens, inner.rows));
+      const ci = Math.max(c, Math.min(nOut, inner.cols));
+      return kDense * r * c * (aBytesPerElement / ci + wBytesPerElement / ri);
+    },
+  };
+}

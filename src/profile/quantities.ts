@@ -1,0 +1,139 @@
+/**
+ * Quantities written with units. A profile may give a quantity either with its unit in the key
+ * (`clockMHz: 1410`) or under the bare key as text with a unit (`clock: 1.41 GHz`). This module
+ * converts the second form to the first, once, at load (mathjs, imported lazily), so models only
+ * ever see numbers whose unit is in their key name.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+
+export interface QuantityKey {
+  /** object path holding the key; `[]` marks "every element of the array" */
+  at: string;
+  bare: string;
+  resolved: string;
+  unit: string;
+  example: string;
+}
+
+/** Every quantity that may be written with units in a hardware profile. */
+export const PROFILE_QUANTITIES: readonly QuantityKey[] = [
+  { at: '', bare: 'clock', resolved: 'clockMHz', unit: 'MHz', example: '1.41 GHz' },
+  { at: 'memory', bare: 'dramBandwidth', resolved: 'dramBandwidthGBps', unit: 'GB/s', example: '2.04 TB/s' },
+  { at: 'memory', bare: 'dramLatency', resolved: 'dramLatencyNs', unit: 'ns', example: '600 ns' },
+  { at: 'memory.buffers[]', bare: 'size', resolved: 'sizeKiB', unit: 'KiB', example: '192 KiB' },
+] as const;
+
+type MathJs = typeof import('mathjs');
+let mathPromise: Promise<MathJs> | undefined;
+function loadMath(): Promise<MathJs> {
+  mathPromise ??= import('mathjs');
+  return mathPromise;
+}
+
+/** Drops float noise from unit conversion (1.862 µm² must not become 1.8619999999999999). */
+export function roundConverted(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
+/**
+ * Converts "1.41 GHz" to `unit` ("MHz"). Returns the number or a reason string.
+ */
+export async function convertQuantity(text: unknown, unit: string): Promise<number | string> {
+  if (typeof text === 'number') return `a bare number has no unit`;
+  if (typeof text !== 'string') return `expected text with a unit, found ${JSON.stringify(text)}`;
+  const math = await loadMath();
+  let u;
+  try {
+    u = math.unit(text.trim());
+  } catch (e) {
+    return `"${text}" is not a quantity mathjs can read (${(e as Error).message})`;
+  }
+  if (u.value === null) return `"${text}" has a unit but no number`;
+  if (!u.equalBase(math.unit(unit))) return `"${text}" cannot be converted to ${unit}`;
+  return roundConverted(u.toNumber(unit));
+}
+
+/** Objects at a dotted path, `[]` expanding arrays; returns [object, its path] pairs. */
+function objectsAt(root: unknown, at: string): Array<[Record<string, unknown>, string]> {
+  let level: Array<[unknown, string]> = [[root, '']];
+  if (at !== '') {
+    for (const part of at.split('.')) {
+      const isArray = part.endsWith('[]');
+      const key = isArray ? part.slice(0, -2) : part;
+      const next: Array<[unknown, string]> = [];
+      for (const [v, p] of level) {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) continue;
+        const child = (v as Record<string, unknown>)[key];
+        const childPath = p === '' ? key : `${p}.${key}`;
+        if (isArray) {
+          if (Array.isArray(child)) child.forEach((c, i) => next.push([c, `${childPath}[${i}]`]));
+        } else next.push([child, childPath]);
+      }
+      level = next;
+    }
+  }
+  return level.filter(([v]) => v !== null && typeof v === 'object' && !Array.isArray(v)) as Array<
+    [Record<string, unknown>, string]
+  >;
+}
+
+/**
+ * Rewrites bare quantity keys in place into their unit-suffixed form. Returns diagnostics for
+ * unreadable units, wrong dimensions, and a quantity given both ways, and the key paths they
+ * concern (so schema errors about the same keys are not reported twice).
+ */
+export async function resolveQuantities(
+  raw: unknown,
+  keys: readonly QuantityKey[],
+  file: string,
+  prefix: string,
+): Promise<{ diagnostics: Diagnostic[]; failedPaths: Set<string> }> {
+  const out: Diagnostic[] = [];
+  const failedPaths = new Set<string>();
+  for (const q of keys) {
+    for (const [obj, objPath] of objectsAt(raw, q.at)) {
+      if (!(q.bare in obj)) continue;
+      const path = objPath === '' ? q.bare : `${objPath}.${q.bare}`;
+      const fail = () => {
+        failedPaths.add(path);
+        failedPaths.add(objPath === '' ? q.resolved : `${objPath}.${q.resolved}`);
+      };
+      if (q.resolved in obj) {
+        fail();
+        out.push({
+          code: `${prefix}/duplicate-quantity`,
+          severity: 'error',
+          file,
+          path,
+          message: `${q.bare} and ${q.resolved} are the same quantity; give it once.`,
+          hint: `keep either "${q.bare}: ${q.example}" or "${q.resolved}: <number>".`,
+        });
+        continue;
+      }
+      const value = await convertQuantity(obj[q.bare], q.unit);
+      if (typeof value === 'string') {
+        fail();
+        out.push({
+          code: `${prefix}/bad-unit`,
+          severity: 'error',
+          file,
+          path,
+          message: `${path}: ${value}.`,
+          expected: `a quantity convertible to ${q.unit}, e.g. "${q.example}"`,
+          found: JSON.stringify(obj[q.bare]),
+          hint: `write "${q.bare}: ${q.example}", or give the number in ${q.unit} as "${q.resolved}".`,
+        });
+        continue;
+      }
+      delete obj[q.bare];
+      obj[q.resolved] = value;
+    }
+  }
+  return { diagnostics: out, failedPaths };
+}
+
+/** Bare keys accepted at an object path (for the unknown-key hint). */
+export function bareKeysAt(keys: readonly QuantityKey[], path: string): string[] {
+  const normalized = path.replace(/\[\d+\]/g, '[]');
+  return keys.filter((q) => q.at === normalized).map((q) => `${q.bare} (with units)`);
+}

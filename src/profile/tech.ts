@@ -1,0 +1,199 @@
+/**
+ * Tech files (hardware-profiles/tech/*.yaml): standard-cell and SRAM bit-cell areas, each a
+ * value + unit + source. A cell may instead be composed of other cells (`composedOf`), and a
+ * whole node may be derived from another by a cited logic-area scale factor (`derivedFrom`):
+ * that is the documented path from ASAP7 to a 5 nm-class node. The loader resolves all of this
+ * into a `TechLibrary` whose areas are plain µm² numbers; the area model never reads files.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { inputError, type Diagnostic, NmsimError } from '../diagnostics.js';
+import { SHIPPED_TECH_DIR, SPEC_EXTENSIONS } from './paths.js';
+import { readSpecFile } from './read-spec.js';
+import { convertQuantity, roundConverted } from './quantities.js';
+import { zodIssuesToDiagnostics } from './zod-issues.js';
+
+/** The standard cells the area model is built from. */
+export const CELL_NAMES = ['mux2', 'nand2', 'inv', 'dff', 'fullAdder', 'halfAdder', 'xor2'] as const;
+export type CellName = (typeof CELL_NAMES)[number];
+
+/** Node names `nmsim area --node` accepts (tech files shipped under those names). */
+export const TECH_NODES = ['nangate45', 'asap7', '5nm'] as const;
+export type TechNode = (typeof TECH_NODES)[number];
+
+const ConstantSchema = z
+  .object({
+    value: z.number().positive(),
+    unit: z.string().min(1).describe('mathjs unit text: "um^2", "nm^2"; "fraction" for a pure ratio'),
+    source: z.string().min(1),
+  })
+  .strict();
+
+const CellSchema = z
+  .object({
+    value: z.number().positive().optional(),
+    unit: z.string().min(1).optional(),
+    cell: z.string().min(1).optional().describe('library cell name, e.g. MUX2_X1'),
+    composedOf: z.partialRecord(z.enum(CELL_NAMES), z.number().positive()).optional(),
+    source: z.string().min(1),
+  })
+  .strict();
+
+export const TechFileSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().min(1),
+    nodeNm: z.number().positive().describe('nominal feature size'),
+    derivedFrom: z
+      .object({ tech: z.string().min(1), logicAreaScale: ConstantSchema })
+      .strict()
+      .optional()
+      .describe('cells = the base node cells × logicAreaScale (cells listed here override)'),
+    cells: z.partialRecord(z.enum(CELL_NAMES), CellSchema).default({}),
+    sram: z.object({ bitcell: ConstantSchema, arrayEfficiency: ConstantSchema }).strict(),
+    references: z.record(z.string(), ConstantSchema).default({}).describe('cross-check figures, never used by the model'),
+  })
+  .strict();
+
+export interface ResolvedCell {
+  areaUm2: number;
+  /** library cell name, or the composition ("4 × nand2") */
+  cell: string;
+  source: string;
+}
+
+export interface TechLibrary {
+  name: string;
+  description: string;
+  nodeNm: number;
+  cells: Record<CellName, ResolvedCell>;
+  sram: { bitcellAreaUm2: number; arrayEfficiency: number; source: string };
+  /** how the node was derived (scale factor and its source), when it was */
+  derivation?: string;
+  references: Record<string, { value: number; unit: string; source: string }>;
+}
+
+async function constantTo(c: z.infer<typeof ConstantSchema>, unit: string, file: string, where: string): Promise<number> {
+  if (c.unit === 'fraction') {
+    if (unit !== 'fraction') throw inputError({ code: 'tech/bad-unit', file, path: where, message: `${where} needs an area unit, not "fraction".`, hint: 'write unit: um^2' });
+    if (c.value > 1) throw inputError({ code: 'tech/bad-value', file, path: `${where}.value`, message: `${where} is a fraction and must be at most 1.`, found: String(c.value), hint: 'write 0.7 for 70%.' });
+    return c.value;
+  }
+  const v = await convertQuantity(`${c.value} ${c.unit}`, unit);
+  if (typeof v === 'string') {
+    throw inputError({ code: 'tech/bad-unit', file, path: `${where}.unit`, message: `${where}: ${v}.`, expected: unit, found: c.unit, hint: 'areas take unit: um^2 (or nm^2); ratios take unit: fraction.' });
+  }
+  return v;
+}
+
+/** Finds `<name>.yaml|.yml|.json` in the given folders, in order. */
+export function findTechFile(nameOrPath: string, dirs: readonly string[] = [SHIPPED_TECH_DIR]): string {
+  if (/[\\/]/.test(nameOrPath) || SPEC_EXTENSIONS.some((e) => nameOrPath.endsWith(e))) {
+    if (fs.existsSync(nameOrPath)) return nameOrPath;
+  }
+  for (const dir of dirs) {
+    for (const ext of SPEC_EXTENSIONS) {
+      const f = path.join(dir, `${nameOrPath}${ext}`);
+      if (fs.existsSync(f)) return f;
+    }
+  }
+  throw inputError({
+    code: 'tech/unknown',
+    message: `no tech file named "${nameOrPath}".`,
+    found: nameOrPath,
+    hint: `shipped tech files: ${listShippedTech().join(', ')} (hardware-profiles/tech/).`,
+  });
+}
+
+export function listShippedTech(): string[] {
+  if (!fs.existsSync(SHIPPED_TECH_DIR)) return [];
+  return fs
+    .readdirSync(SHIPPED_TECH_DIR)
+    .filter((f) => SPEC_EXTENSIONS.some((e) => f.endsWith(e)))
+    .map((f) => f.replace(/\.(ya?ml|json)$/, ''))
+    .sort();
+}
+
+/** Loads and resolves a tech file by name (searching `dirs`) or path. */
+export async function loadTech(nameOrPath: string, dirs: readonly string[] = [SHIPPED_TECH_DIR], seen: string[] = []): Promise<TechLibrary> {
+  const file = findTechFile(nameOrPath, dirs);
+  if (seen.includes(file)) {
+    throw inputError({ code: 'tech/derivation-cycle', file, path: 'derivedFrom.tech', message: `tech files derive from each other in a cycle: ${[...seen, file].join(' → ')}.`, hint: 'derive from a node that lists its own cells.' });
+  }
+  const raw = readSpecFile(file, 'tech');
+  const parsed = TechFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, { prefix: 'tech', file, schema: TechFileSchema, raw }));
+  }
+  const t = parsed.data;
+  let base: TechLibrary | undefined;
+  let scale = 1;
+  let derivation: string | undefined;
+  if (t.derivedFrom) {
+    base = await loadTech(t.derivedFrom.tech, [path.dirname(file), ...dirs], [...seen, file]);
+    scale = await constantTo(t.derivedFrom.logicAreaScale, 'fraction', file, 'derivedFrom.logicAreaScale');
+    derivation = `${base.name} cells × ${scale} (${t.derivedFrom.logicAreaScale.source})`;
+  }
+
+  const cells = {} as Record<CellName, ResolvedCell>;
+  const resolving = new Set<CellName>();
+  const problems: Diagnostic[] = [];
+  const resolveCell = async (name: CellName): Promise<ResolvedCell | undefined> => {
+    if (cells[name]) return cells[name];
+    const spec = t.cells[name];
+    const where = `cells.${name}`;
+    if (!spec) {
+      if (base) {
+        const b = base.cells[name];
+        cells[name] = { areaUm2: roundConverted(b.areaUm2 * scale), cell: b.cell, source: `${b.source}; scaled × ${scale} to ${t.name}` };
+        return cells[name];
+      }
+      problems.push({ code: 'tech/missing-cell', severity: 'error', file, path: where, message: `cell "${name}" is not given.`, hint: `give value + unit + source, or composedOf other cells (${CELL_NAMES.join(', ')}).` });
+      return undefined;
+    }
+    if ((spec.value === undefined) === (spec.composedOf === undefined)) {
+      problems.push({ code: 'tech/invalid-cell', severity: 'error', file, path: where, message: `cell "${name}" needs exactly one of value (+ unit) or composedOf.`, hint: 'e.g. { value: 1.862, unit: um^2, cell: MUX2_X1, source: ... } or { composedOf: { nand2: 4 }, source: ... }' });
+      return undefined;
+    }
+    if (spec.value !== undefined) {
+      const areaUm2 = await constantTo({ value: spec.value, unit: spec.unit ?? 'um^2', source: spec.source }, 'um^2', file, where);
+      cells[name] = { areaUm2, cell: spec.cell ?? name, source: spec.source };
+      return cells[name];
+    }
+    if (resolving.has(name)) {
+      problems.push({ code: 'tech/composition-cycle', severity: 'error', file, path: `${where}.composedOf`, message: `cell "${name}" is composed of itself.`, hint: 'compose from cells that have a value.' });
+      return undefined;
+    }
+    resolving.add(name);
+    let areaUm2 = 0;
+    const parts: string[] = [];
+    for (const [part, count] of Object.entries(spec.composedOf!) as Array<[CellName, number]>) {
+      const c = await resolveCell(part);
+      if (!c) return undefined;
+      areaUm2 += count * c.areaUm2;
+      parts.push(`${count} × ${c.cell}`);
+    }
+    resolving.delete(name);
+    cells[name] = { areaUm2: roundConverted(areaUm2), cell: parts.join(' + '), source: spec.source };
+    return cells[name];
+  };
+  for (const name of CELL_NAMES) await resolveCell(name);
+  if (problems.length > 0) throw new NmsimError(problems);
+
+  const references: TechLibrary['references'] = {};
+  for (const [k, c] of Object.entries(t.references)) references[k] = { ...c };
+  return {
+    name: t.name,
+    description: t.description,
+    nodeNm: t.nodeNm,
+    cells,
+    sram: {
+      bitcellAreaUm2: await constantTo(t.sram.bitcell, 'um^2', file, 'sram.bitcell'),
+      arrayEfficiency: await constantTo(t.sram.arrayEfficiency, 'fraction', file, 'sram.arrayEfficiency'),
+      source: `bit cell: ${t.sram.bitcell.source}; array efficiency: ${t.sram.arrayEfficiency.source}`,
+    },
+    derivation,
+    references,
+  };
+}

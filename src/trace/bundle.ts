@@ -1,0 +1,151 @@
+/**
+ * Opening a trace bundle: a folder with manifest.json (format v1, traces/README.md), or one
+ * bare .safetensors / .npy file read as an anonymous one-run bundle.
+ *
+ *   path ─▶ manifest (zod → diagnostics) ─▶ every tensor reference resolved inside the folder,
+ *          its file header read once, key, dtype and shape checked ─▶ TraceBundle (lazy reads)
+ *
+ * Every problem found is reported at once, each with the file and key path.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type Diagnostic, inputError } from '../diagnostics.js';
+import { synthesizeManifest } from './anonymous.js';
+import { BundleFiles, tensorFileKind } from './bundle-files.js';
+import type { Manifest, TensorRef } from './manifest.js';
+import { parseManifest } from './manifest-check.js';
+import { validateRefs } from './bundle-validate.js';
+import { type TensorSource, fileTensorSource, formatShape } from './tensor-info.js';
+
+export const MANIFEST_FILE = 'manifest.json';
+
+export interface TraceBundle {
+  /** the folder (or the single file) as given */
+  root: string;
+  /** for a bare .safetensors/.npy: a synthesized one-run manifest (anonymous: true) */
+  manifest: Manifest;
+  anonymous: boolean;
+  /** non-fatal findings from opening (none today; inspect adds its own) */
+  warnings: Diagnostic[];
+  /** a lazily read tensor; `where` (a key path) goes into diagnostics */
+  tensor(ref: TensorRef, where?: string): Promise<TensorSource>;
+  /** a whole (small) tensor as float32: statistics, column norms */
+  readFloat32(ref: TensorRef, where?: string): Promise<Float32Array>;
+  /** a packed mask's bytes [tokens, ceil(K/8)] */
+  readMask(ref: TensorRef, where?: string): Promise<Uint8Array>;
+  /** sha256 of every file in the bundle (manifest included), keyed by relative name */
+  sha256(): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+async function statOrNull(p: string) {
+  try {
+    return await fs.stat(p);
+  } catch {
+    return null;
+  }
+}
+
+function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files: BundleFiles, hashed: string[]): TraceBundle {
+  async function tensor(ref: TensorRef, where?: string): Promise<TensorSource> {
+    const f = await files.file(ref.file, { file: root, path: where ? `${where}.file` : undefined });
+    const key = f.kind === 'npy' ? '' : (ref.key ?? '');
+    const info = f.tensors.get(key);
+    if (!info) {
+      throw inputError({ code: 'trace/missing-tensor', file: f.display, path: where, message: `"${ref.file}" has no tensor "${key}".`, hint: `list its keys with \`nmsim inspect ${f.display}\`.` });
+    }
+    return fileTensorSource(f.fh, info);
+  }
+  return {
+    root,
+    manifest,
+    anonymous,
+    warnings: [],
+    tensor,
+    async readFloat32(ref, where) {
+      const src = await tensor(ref, where);
+      return src.readRows(0, src.rows);
+    },
+    async readMask(ref, where) {
+      const src = await tensor(ref, where);
+      if (src.info.dtype !== 'U8') {
+        throw inputError({ code: 'trace/unsupported-dtype', file: src.info.file, path: where, message: 'A mask must be stored as U8 (bit-packed).', expected: 'U8', found: src.info.dtype });
+      }
+      return src.readBytes(0, src.info.byteLength);
+    },
+    async sha256() {
+      const out: Record<string, string> = {};
+      for (const rel of [...hashed].sort()) {
+        const abs = anonymous ? root : await files.resolve(rel, { file: root });
+        const hash = createHash('sha256');
+        for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+        out[rel] = hash.digest('hex');
+      }
+      return out;
+    },
+    close: () => files.close(),
+  };
+}
+
+function refsOf(manifest: Manifest): TensorRef[] {
+  const out: TensorRef[] = [];
+  for (const run of manifest.runs) {
+    for (const site of run.sites) {
+      out.push(site.tensor, ...(site.masks ?? []).map((m) => m.tensor));
+      for (const ws of site.weight_stats ?? []) for (const r of [ws.column_norms, ws.amber_column_norms, ws.weight]) if (r) out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Opens a bundle folder, its manifest.json, or a bare .safetensors/.npy file; validates everything. */
+export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundle> {
+  const given = pathToFolderOrFile;
+  const st = await statOrNull(given);
+  if (!st) {
+    throw inputError({ code: 'trace/missing-file', file: given, message: `No such file or folder: ${given}.`, hint: 'give a bundle folder (with manifest.json), a .safetensors or a .npy file.' });
+  }
+  if (st.isFile() && path.basename(given) !== MANIFEST_FILE) {
+    const kind = tensorFileKind(given);
+    if (!kind) {
+      throw inputError({ code: 'trace/unsupported-file', file: given, message: `${given} is neither a bundle folder, a .safetensors nor a .npy file.`, expected: 'a folder with manifest.json, *.safetensors or *.npy', found: path.extname(given) || 'no extension', hint: 'see traces/README.md for the bundle format.' });
+    }
+    const files = new BundleFiles(path.dirname(given));
+    const name = path.basename(given);
+    try {
+      const f = await files.file(name, { file: given });
+      const manifest = synthesizeManifest(name, [...f.tensors.values()], f.metadata);
+      if (manifest.runs[0].sites.length === 0) {
+        throw inputError({ code: 'trace/empty-bundle', file: given, message: `${given} holds no 2-D float tensor to inspect.`, expected: 'at least one F32/F16/BF16 tensor of shape [tokens, K]', found: [...f.tensors.values()].map((t) => `${t.key || 'array'} ${t.dtype}${formatShape(t.shape)}`).join(', ') || 'no tensors', hint: 'store activations as [tokens, K] (x.reshape(-1, x.shape[-1])).' });
+      }
+      return makeBundle(given, manifest, true, files, [name]);
+    } catch (e) {
+      await files.close();
+      throw e;
+    }
+  }
+  const folder = st.isFile() ? path.dirname(given) : given;
+  const manifestFile = path.join(folder, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await fs.readFile(manifestFile, 'utf8');
+  } catch {
+    const entries = (await fs.readdir(folder)).filter((e) => !e.startsWith('.'));
+    const tensors = entries.filter((e) => tensorFileKind(e));
+    if (tensors.length === 0) {
+      throw inputError({ code: 'trace/empty-bundle', file: folder, message: `${folder} is not a trace bundle: it has no manifest.json and no tensor files.`, expected: 'manifest.json and one or more .safetensors files', found: entries.length === 0 ? 'an empty folder' : entries.slice(0, 5).join(', '), hint: 'export a bundle as described in traces/README.md.' });
+    }
+    throw inputError({ code: 'trace/missing-manifest', file: manifestFile, message: `${folder} has tensor files but no manifest.json.`, expected: 'manifest.json (traces/README.md)', found: tensors.slice(0, 5).join(', '), hint: `inspect one file directly: nmsim inspect ${path.join(folder, tensors[0])}` });
+  }
+  const manifest = parseManifest(text, manifestFile);
+  const files = new BundleFiles(folder);
+  try {
+    await validateRefs(files, manifest, manifestFile, false);
+  } catch (e) {
+    await files.close();
+    throw e;
+  }
+  const hashed = [MANIFEST_FILE, ...new Set(refsOf(manifest).map((r) => path.normalize(r.file)))];
+  return makeBundle(folder, manifest, false, files, hashed);
+}

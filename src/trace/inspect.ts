@@ -1,0 +1,186 @@
+/**
+ * What `nmsim inspect` reports about a bundle: per site, summary statistics of the stored
+ * activations and, for each keep-mask, the measured kept fraction and how many groups break
+ * the run's N:M pattern. Tensors are streamed in chunks of rows into reused buffers, so memory
+ * stays bounded whatever the bundle's size.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { type Pattern, effectiveDensity, formatPattern, parsePattern } from '../sparsity/pattern.js';
+import type { TraceBundle } from './bundle.js';
+import type { Consumer, Manifest, Metric, RunConfig } from './manifest.js';
+import { type MaskCheck, checkMaskRows, emptyMaskCheck, maskRowBytes } from './mask.js';
+import { type TensorStats, accumulateStats, emptyStats, finishStats } from './tensor-stats.js';
+
+/** Elements decoded per chunk: 4 Mi float32 = 16 MiB, plus the raw-bytes scratch of the reader. */
+export const DEFAULT_CHUNK_ELEMENTS = 1 << 22;
+
+export interface MaskInspection {
+  consumer: Consumer;
+  keptFraction: number;
+  /** what the run's pattern keeps for this K (tail rule included) */
+  expectedKeptFraction: number;
+  groups: number;
+  violatingGroups: number;
+  satisfiesPattern: boolean;
+  paddingBitRows: number;
+}
+
+export interface SiteInspection {
+  name: string;
+  layer?: number;
+  consumers: Consumer[];
+  file: string;
+  key: string;
+  dtype: string;
+  shape: number[];
+  tokensScanned: number;
+  stats: TensorStats;
+  masks: MaskInspection[];
+}
+
+export interface RunInspection {
+  id: string;
+  config: RunConfig;
+  tokens: number;
+  metrics: Metric[];
+  sites: SiteInspection[];
+}
+
+export interface InspectReport {
+  root: string;
+  anonymous: boolean;
+  model: Manifest['model'];
+  source: Manifest['source'];
+  runs: RunInspection[];
+  /** non-finite values, masks that break their pattern, stray padding bits */
+  warnings: Diagnostic[];
+}
+
+export interface InspectOptions {
+  /** scan only the first N tokens of every site (default: all) */
+  maxTokens?: number;
+  chunkElements?: number;
+  /** called after each chunk with the bytes read so far */
+  onProgress?: (bytesRead: number) => void;
+}
+
+/** Bytes `inspectBundle` will read (for a progress bar). */
+export function inspectBytes(manifest: Manifest, maxTokens?: number): number {
+  let bytes = 0;
+  for (const run of manifest.runs) {
+    for (const site of run.sites) {
+      const [t, k] = site.tensor.shape;
+      const tokens = Math.min(t, maxTokens ?? t);
+      const width = site.tensor.dtype === 'F32' ? 4 : site.tensor.dtype === 'U8' ? 1 : 2;
+      bytes += tokens * k * width + (site.masks?.length ?? 0) * tokens * maskRowBytes(k);
+    }
+  }
+  return bytes;
+}
+
+export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = {}): Promise<InspectReport> {
+  const { manifest } = bundle;
+  const chunkElements = opts.chunkElements ?? DEFAULT_CHUNK_ELEMENTS;
+  const warnings: Diagnostic[] = [...bundle.warnings];
+  let floats: Float32Array = new Float32Array(0);
+  let maskBytes: Uint8Array = new Uint8Array(0);
+  let bytesRead = 0;
+  const runs: RunInspection[] = [];
+
+  for (const [i, run] of manifest.runs.entries()) {
+    const pattern: Pattern = parsePattern(run.config.pattern);
+    const sites: SiteInspection[] = [];
+    for (const [j, site] of run.sites.entries()) {
+      const where = `runs[${i}].sites[${j}]`;
+      const src = await bundle.tensor(site.tensor, `${where}.tensor`);
+      const tokens = Math.min(src.rows, opts.maxTokens ?? src.rows);
+      const k = src.cols;
+      const rowsPerChunk = Math.max(1, Math.floor(chunkElements / Math.max(k, 1)));
+      const acc = emptyStats();
+      for (let t = 0; t < tokens; t += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, tokens - t);
+        floats = await src.readRows(t, rows, floats);
+        accumulateStats(acc, floats, rows * k);
+        bytesRead += (src.info.byteLength / Math.max(src.rows, 1)) * rows;
+        opts.onProgress?.(bytesRead);
+      }
+      const stats = finishStats(acc);
+      if (stats.nanCount + stats.infCount > 0) {
+        warnings.push({
+          code: 'trace/non-finite-values',
+          severity: 'warning',
+          file: src.info.file,
+          path: `${where}.tensor`,
+          message: `Site "${site.name}" of run "${run.id}" holds ${stats.nanCount} NaN and ${stats.infCount} ±Inf values; mean and RMS skip them.`,
+          expected: 'finite activations',
+          found: `${stats.nanCount} NaN, ${stats.infCount} Inf in ${stats.count} values`,
+          hint: 'an fp16 overflow in the exporting model? export in BF16 or F32.',
+        });
+      }
+
+      const masks: MaskInspection[] = [];
+      for (const [m, mask] of (site.masks ?? []).entries()) {
+        const mp = `${where}.masks[${m}].tensor`;
+        const msrc = await bundle.tensor(mask.tensor, mp);
+        const rowBytes = maskRowBytes(k);
+        const maskRowsPerChunk = Math.max(1, Math.floor((chunkElements * 4) / Math.max(rowBytes, 1)));
+        const check: MaskCheck = emptyMaskCheck();
+        for (let t = 0; t < tokens; t += maskRowsPerChunk) {
+          const rows = Math.min(maskRowsPerChunk, tokens - t);
+          maskBytes = await msrc.readBytes(t * rowBytes, rows * rowBytes, maskBytes);
+          checkMaskRows(maskBytes, rows, k, pattern, check);
+          bytesRead += rows * rowBytes;
+          opts.onProgress?.(bytesRead);
+        }
+        const inspection: MaskInspection = {
+          consumer: mask.consumer,
+          keptFraction: check.elementCount > 0 ? check.keptCount / check.elementCount : 0,
+          expectedKeptFraction: effectiveDensity(pattern, k),
+          groups: check.groupCount,
+          violatingGroups: check.violatingGroups,
+          satisfiesPattern: check.violatingGroups === 0,
+          paddingBitRows: check.paddingBitRows,
+        };
+        masks.push(inspection);
+        if (check.violatingGroups > 0) {
+          warnings.push({
+            code: 'trace/mask-violates-pattern',
+            severity: 'warning',
+            file: msrc.info.file,
+            path: mp,
+            message: `The ${mask.consumer} mask of "${site.name}" keeps too many elements in ${check.violatingGroups} of ${check.groupCount} groups for run "${run.id}" (${formatPattern(pattern)}).`,
+            expected: pattern.kind === 'nm' ? `≤ ${pattern.n} kept per group of ${pattern.m} (tail group of r: ≤ min(${pattern.n}, r))` : `≤ ${Math.floor(k / 2)} kept per token`,
+            found: `${check.violatingGroups} groups over`,
+            hint: 'check the bit order (LSB first: np.packbits(..., bitorder="little")) and the run’s config.pattern.',
+          });
+        }
+        if (check.paddingBitRows > 0) {
+          warnings.push({
+            code: 'trace/mask-padding-bits',
+            severity: 'warning',
+            file: msrc.info.file,
+            path: mp,
+            message: `${check.paddingBitRows} rows of the ${mask.consumer} mask of "${site.name}" set bits past K = ${k}.`,
+            expected: 'padding bits 0',
+            found: `${check.paddingBitRows} rows`,
+            hint: 'pack the [tokens, K] boolean mask, not a padded one.',
+          });
+        }
+      }
+      sites.push({
+        name: site.name,
+        ...(site.layer !== undefined ? { layer: site.layer } : {}),
+        consumers: site.consumers,
+        file: site.tensor.file,
+        key: site.tensor.key ?? '',
+        dtype: src.info.dtype,
+        shape: src.info.shape,
+        tokensScanned: tokens,
+        stats,
+        masks,
+      });
+    }
+    runs.push({ id: run.id, config: run.config, tokens: run.tokens, metrics: run.metrics, sites });
+  }
+  return { root: bundle.root, anonymous: bundle.anonymous, model: manifest.model, source: manifest.source, runs, warnings };
+}

@@ -1,0 +1,142 @@
+/**
+ * manifest.json → a validated Manifest, or diagnostics with the key path of every problem
+ * (`runs[2].sites[0].tensor.key`). Checks that need the tensor files live in bundle.ts.
+ */
+import type { ZodError } from 'zod';
+import { type Diagnostic, NmsimError, inputError, isNmsimError } from '../diagnostics.js';
+import { parsePattern } from '../sparsity/pattern.js';
+import { type Manifest, ManifestSchema } from './manifest.js';
+
+/** ['runs', 2, 'sites', 0, 'tensor', 'key'] → "runs[2].sites[0].tensor.key" */
+export function formatKeyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out;
+}
+
+const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function show(v: unknown): string {
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
+}
+
+/** One diagnostic per zod issue, with the key path, what was expected and (given `raw`) what was found. */
+export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string, raw?: unknown): Diagnostic[] {
+  return issues.map((issue) => {
+    const where = formatKeyPath(issue.path);
+    const d: Diagnostic = { code: 'trace/invalid-manifest', severity: 'error', file, path: where, message: issue.message, hint: SPEC_HINT };
+    const i = issue as unknown as Record<string, unknown>;
+    const value = raw === undefined ? undefined : valueAt(raw, issue.path);
+    if (issue.code === 'invalid_type') {
+      d.expected = String(i.expected);
+      if (raw !== undefined && value === undefined) {
+        d.message = `${where} is missing (required: ${d.expected}).`;
+        d.found = 'nothing';
+      } else {
+        d.message = `${where || 'the manifest'} must be ${d.expected === 'array' ? 'an array' : `a ${d.expected}`}.`;
+        if (raw !== undefined) d.found = show(value);
+      }
+    } else if (issue.code === 'unrecognized_keys') {
+      d.found = (i.keys as string[]).join(', ');
+      d.message = `unknown key(s) ${(i.keys as string[]).map((k) => `"${k}"`).join(', ')}${where ? ` in ${where}` : ''} (check the spelling: keys are snake_case).`;
+    } else if (issue.code === 'invalid_value') {
+      d.expected = (i.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
+      d.message = `${where} must be one of ${d.expected}.`;
+      if (raw !== undefined) d.found = show(value);
+    } else {
+      d.message = `${where || 'the manifest'}: ${issue.message}`;
+      if (raw !== undefined && value !== undefined) d.found = show(value);
+    }
+    return d;
+  });
+}
+
+/** Parses and validates manifest text (schema, pattern strings, unique ids). Throws NmsimError. */
+export function parseManifest(text: string, file: string): Manifest {
+  if (text.trim() === '') {
+    throw inputError({
+      code: 'trace/empty-bundle',
+      file,
+      message: 'manifest.json is empty.',
+      expected: 'a JSON manifest with at least one run (format v1)',
+      found: '0 bytes of JSON',
+      hint: SPEC_HINT,
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw inputError({
+      code: 'trace/manifest-not-json',
+      file,
+      message: `manifest.json is not valid JSON (${(e as Error).message}).`,
+      hint: 'check for a trailing comma or an unquoted key.',
+    });
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, file, raw), 'input');
+  const manifest = parsed.data;
+  const problems: Diagnostic[] = [];
+  const runIds = new Set<string>();
+  manifest.runs.forEach((run, i) => {
+    if (runIds.has(run.id)) {
+      problems.push({ code: 'trace/duplicate-id', severity: 'error', file, path: `runs[${i}].id`, message: `Run id "${run.id}" is used twice.`, hint: 'give every run its own id.' });
+    }
+    runIds.add(run.id);
+    try {
+      parsePattern(run.config.pattern, { file, path: `runs[${i}].config.pattern` });
+    } catch (e) {
+      if (!isNmsimError(e)) throw e;
+      for (const d of e.diagnostics) problems.push({ ...d, code: 'trace/invalid-pattern', severity: 'error' });
+    }
+    const names = new Set<string>();
+    run.sites.forEach((site, j) => {
+      if (names.has(site.name)) {
+        problems.push({ code: 'trace/duplicate-id', severity: 'error', file, path: `runs[${i}].sites[${j}].name`, message: `Site "${site.name}" appears twice in run "${run.id}".`, hint: 'list every site once per run.' });
+      }
+      names.add(site.name);
+      (site.masks ?? []).forEach((mask, k) => {
+        if (!site.consumers.includes(mask.consumer)) {
+          problems.push({
+            code: 'trace/unknown-consumer',
+            severity: 'error',
+            file,
+            path: `runs[${i}].sites[${j}].masks[${k}].consumer`,
+            message: `A mask is given for consumer "${mask.consumer}", which does not read site "${site.name}".`,
+            expected: site.consumers.join(', '),
+            found: mask.consumer,
+            hint: 'add the consumer to the site’s consumers, or attach the mask to the right site.',
+          });
+        }
+      });
+    });
+  });
+  if (manifest.runs.every((r) => r.sites.length === 0)) {
+    problems.push({
+      code: 'trace/empty-bundle',
+      severity: 'error',
+      file,
+      path: 'runs',
+      message: 'The bundle has no sites: no run lists a tensor.',
+      expected: 'at least one site with a tensor',
+      found: `${manifest.runs.length} run(s), 0 sites`,
+      hint: 'export at least one linear-layer input per run (traces/README.md).',
+    });
+  }
+  if (problems.length > 0) throw new NmsimError(problems, 'input');
+  return manifest;
+}
