@@ -37,8 +37,14 @@ export function buildReview(input: ReviewInput): ReviewData {
   const notes = [...input.notes];
   const runsDense = input.sweep.skipped.filter((s) => s.reason === 'runs-dense');
   if (runsDense.length > 0) {
-    const pairs = [...new Set(runsDense.map((s) => `${s.pattern} on ${s.profile}`))];
-    notes.push(`Not design points (the core would run them dense, so pruning buys nothing): ${pairs.join('; ')}.`);
+    const byProfile = new Map<string, string[]>();
+    for (const s of runsDense) {
+      const list = byProfile.get(s.profile) ?? [];
+      if (!list.includes(s.pattern)) list.push(s.pattern);
+      byProfile.set(s.profile, list);
+    }
+    const parts = [...byProfile].map(([profile, pats]) => `${profile}: ${pats.join(', ')}`);
+    notes.push(`Not design points (the core would run them dense, so pruning buys nothing) — ${parts.join('; ')}.`);
   }
   const noAccuracy = input.sweep.skipped.filter((s) => s.reason === 'no-accuracy');
   if (noAccuracy.length > 0) {

@@ -3,7 +3,7 @@
  * runs, hashes), summary per pattern, the charts with the front listed under each, the
  * assumptions with the source of every constant, notes. No timestamps, no timings.
  */
-import { sortDesignPoints } from '../explore/design-point.js';
+import { compareDesignPoints, comparePatterns } from '../explore/design-point.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, percent, PRECISION, speedup } from './format.js';
@@ -60,7 +60,11 @@ export function reviewDocument(data: ReviewData): Block[] {
     kind: 'table',
     headers: ['profile', 'pattern', 'criterion', 'mitigation', 'accuracy', 'area overhead', 'prefill speed-up', 'decode speed-up'],
     numeric: [false, false, false, false, true, true, true, true],
-    rows: sortDesignPoints(ids.map((id) => byId.get(id)!).filter((p) => p !== undefined)).map((p) => [
+    rows: ids
+      .map((id) => byId.get(id)!)
+      .filter((p) => p !== undefined)
+      .sort((a, b) => comparePatterns(a.pattern, b.pattern) || compareDesignPoints(a, b))
+      .map((p) => [
       p.profile,
       p.pattern,
       p.criterion,

@@ -23,7 +23,7 @@ describe('buildReview', () => {
 
   it('explains in notes what is not plotted and why', () => {
     expect(review.notes).toEqual([
-      'Not design points (the core would run them dense, so pruning buys nothing): 16:32 on act-8of16.',
+      'Not design points (the core would run them dense, so pruning buys nothing) — act-8of16: 16:32.',
       'No accuracy (neither a measured run nor an analysis proxy) for: 4:8 clact+spts.',
       '2 design points have only the analysis proxy; they are in design-points.csv but not on the measured-perplexity charts, which never mix the two kinds.',
     ]);

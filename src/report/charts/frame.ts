@@ -39,6 +39,14 @@ export interface Frame {
   toString(): string;
 }
 
+/** DejaVu Sans at 11 px averages ≈ 6 px per character: 118 characters fill the chart's width. */
+export const SUBTITLE_MAX_CHARS = 118;
+
+/** Shortens text to `max` characters with an ellipsis (charts have no text wrapping). */
+export function fitText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+
 export interface FrameSpec {
   title: string;
   subtitle?: string;
@@ -56,7 +64,7 @@ export async function createFrame(spec: FrameSpec): Promise<Frame> {
     .attr('font-size', 12);
   svg.append('rect').attr('width', CHART_WIDTH_PX).attr('height', CHART_HEIGHT_PX).attr('fill', '#ffffff');
   svg.append('text').attr('class', 'title').attr('x', MARGIN_PX.left).attr('y', 24).attr('font-size', 16).attr('font-weight', 'bold').text(spec.title);
-  if (spec.subtitle) svg.append('text').attr('class', 'subtitle').attr('x', MARGIN_PX.left).attr('y', 42).attr('font-size', 11).attr('fill', '#444444').text(spec.subtitle);
+  if (spec.subtitle) svg.append('text').attr('class', 'subtitle').attr('x', MARGIN_PX.left).attr('y', 42).attr('font-size', 11).attr('fill', '#444444').text(fitText(spec.subtitle, SUBTITLE_MAX_CHARS));
   const innerWidthPx = CHART_WIDTH_PX - MARGIN_PX.left - MARGIN_PX.right;
   const innerHeightPx = CHART_HEIGHT_PX - MARGIN_PX.top - MARGIN_PX.bottom;
   const plot = svg.append('g').attr('class', 'plot').attr('transform', `translate(${MARGIN_PX.left},${MARGIN_PX.top})`);

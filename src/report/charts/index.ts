@@ -64,7 +64,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
   const valueBits = data.ioSavings[0]?.valueBits ?? 16;
   const io = await groupedBarChart({
     title: CHART_TITLES['io-savings'],
-    subtitle: `compressed activations (values + metadata) vs dense, ${valueBits}-bit values; ${data.ioSavings[0]?.source ?? ''}`,
+    subtitle: `values + metadata vs dense, ${valueBits}-bit values; ${data.ioSavings[0]?.source ?? ''}`,
     xLabel: 'pattern',
     yLabel: 'I/O saved vs dense activations (%)',
     groups: ioPatterns,

@@ -91,7 +91,7 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     const text = list.length > 2 ? `${list[0]} (+${list.length - 1})` : list.join(', ');
     const widthPx = text.length * CHAR_PX;
     let lx = x(p.x) + 8;
-    if (lx + widthPx > innerWidthPx + 180) lx = x(p.x) - 8 - widthPx;
+    if (lx + widthPx > innerWidthPx) lx = Math.max(0, x(p.x) - 8 - widthPx);
     let ly = y(p.y) - 8;
     for (let tries = 0; tries < 8; tries++) {
       const box = { x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 3, y1: ly + 3 };
