@@ -42,6 +42,15 @@ export * from './trace/json-schema.js';
 
 
 // analysis: streaming statistics over traces
+export * from './analysis/types.js';
+export { analyze, chooseRuns, plannedRows, CONVENTIONS as ANALYSIS_CONVENTIONS, type AnalysisProgress, type AnalyzeOptions } from './analysis/analyze.js';
+export { defaultPlan, resolvePlan, parseBatchSizes, DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES } from './analysis/plan.js';
+export { analyzeSite, configurations, type RowSource, type SiteInput, type ConsumerInput, type Configuration, type SiteResult } from './analysis/site-analysis.js';
+export { measuredSparsityFor } from './analysis/measured-sparsity.js';
+export { compressedSizes, metadataBitsPerToken, valueSlotsPerToken, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
+export { independentUnionDensity, consecutiveCoverage } from './analysis/union-density.js';
+export { csvTables } from './analysis/tables.js';
+export { toSnakeCase } from './analysis/json.js';
 
 
 // profile + area: hardware profiles, tech files, area model

@@ -1,13 +1,175 @@
+/**
+ * nmsim analyze <bundle|file.safetensors|file.npy>: sparsity statistics of a trace for each
+ * requested pattern × criterion × mitigation (analysis/analyze.ts), as a table, JSON or CSVs.
+ */
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { runCommand } from '../run.js';
-import { usageError } from '../../diagnostics.js';
+import { stringify } from 'csv-stringify/sync';
+import { runCommand, printJson } from '../run.js';
+import { startProgress } from '../progress.js';
+import { formatDiagnostic, usageError } from '../../diagnostics.js';
+import { writeDirAtomic } from '../../io/atomic.js';
+import { openBundle } from '../../trace/bundle.js';
+import { parsePatternList } from '../../sparsity/pattern.js';
+import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
+import { analyze, plannedRows } from '../../analysis/analyze.js';
+import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, parseBatchSizes } from '../../analysis/plan.js';
+import { csvTables } from '../../analysis/tables.js';
+import { toSnakeCase } from '../../analysis/json.js';
+import type { AnalysisResult, ConfigResult } from '../../analysis/types.js';
+import { TOOL_VERSION } from '../../version.js';
 
-// placeholder until the analyze issue lands; replaced wholesale by its implementation
-export const command: CommandModule = {
-  command: 'analyze',
-  describe: false,
-  handler: () =>
-    runCommand(false, async () => {
-      throw usageError({ code: 'cli/not-built', message: '`nmsim analyze` is not built yet.' });
+interface Args {
+  trace: string;
+  patterns: string;
+  criteria: string;
+  mitigations: string;
+  'batch-sizes': string;
+  runs?: string;
+  json?: boolean;
+  out?: string;
+  threads?: number;
+  seed: number;
+  'random-batches': number;
+}
+
+const f = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function configLabel(c: ConfigResult, several: boolean): string {
+  return several ? `${c.pattern} ${c.criterion}/${c.mitigation}` : c.pattern;
+}
+
+/** The readable report: accuracy and size, compatibility, decode union density. */
+export function formatAnalysis(result: AnalysisResult): string {
+  const out: string[] = [];
+  const several = result.plan.criteria.length > 1 || result.plan.mitigations.length > 1;
+  for (const run of result.runs) {
+    out.push(
+      `nmsim analyze — ${result.source.root}${result.source.anonymous ? ' (bare tensor file, anonymous run)' : ''}`,
+      `run "${run.runId}" (${run.runPattern}: ${run.runPattern === 'dense' ? 'pre-pruning inputs' : 'inputs recorded in that pruned run'}), ${run.sites} sites × ${run.tokens} tokens, ${result.source.traceDtype}`,
+      '',
+    );
+    const idx = (c: ConfigResult) => c.model.compressed.find((z) => z.encoding === 'index' && z.valueFormat === 'trace')?.ratio ?? null;
+    const bm = (c: ConfigResult) => c.model.compressed.find((z) => z.encoding === 'bitmask' && z.valueFormat === 'trace')?.ratio ?? null;
+    out.push(
+      table(
+        ['pattern', 'rel_err_l2', 'cosine', 'retained', 'kept', 'eff_density', 'nat_zeros', 'dense_ok', 'size_idx', 'size_bitmask', 'out_err'],
+        run.configs
+          .filter((c) => c.model.slots > 0)
+          .map((c) => [configLabel(c, several), f(c.model.relErrL2), f(c.model.cosine), f(c.model.retainedEnergy), f(c.model.keptFraction), f(c.model.effectiveDensity), f(c.model.naturalZeroFraction), f(c.model.densityBoundAcceptance), f(idx(c)), f(bm(c)), f(c.model.outputRelErrL2)]),
+      ),
+      '  (model level, element-weighted; dense_ok: input groups a density-bound core takes unpruned; size_*: compressed/dense bits at the trace dtype)',
+      '',
+    );
+    const compat = run.configs.filter((c) => c.model.compatibility.length > 0 && c.model.slots > 0);
+    if (compat.length > 0) {
+      const targets = [...new Set(compat.flatMap((c) => c.model.compatibility.map((z) => z.target)))];
+      out.push(
+        'Compatibility: data pruned at the row pattern on hardware for the column pattern (structural / density-bound)',
+        table(
+          ['from \\ to', ...targets],
+          compat.map((c) => [configLabel(c, several), ...targets.map((t) => {
+            const z = c.model.compatibility.find((r) => r.target === t);
+            return z ? `${f(z.structuralFraction, 3)}/${f(z.densityBoundFraction, 3)}` : '—';
+          })]),
+        ),
+        '',
+      );
+    }
+    const sizes = result.plan.batchSizes;
+    out.push(
+      'Decode union density: fraction of weight rows a batch of B tokens still needs (consecutive / random / independence 1−(1−d)^B)',
+      table(
+        ['pattern', ...sizes.map((b) => `B=${b}`)],
+        run.configs.filter((c) => c.model.slots > 0).map((c) => [configLabel(c, several), ...c.model.unionDensity.map((u) => `${f(u.consecutive, 3)}/${f(u.random, 3)}/${f(u.independent, 3)}`)]),
+      ),
+      '',
+    );
+  }
+  out.push('Conventions:', ...result.conventions.map((c) => `  - ${c}`));
+  out.push(`  - random batches: ${result.plan.randomBatchesPerSize} per batch size and site, seed ${result.plan.randomSeed}`);
+  return out.join('\n') + '\n';
+}
+
+export const command: CommandModule<object, Args> = {
+  command: 'analyze <trace>',
+  describe: 'Sparsity statistics of a trace: error, kept fraction, compressed size, pattern compatibility, decode union density',
+  builder: (y) =>
+    y
+      .positional('trace', { type: 'string', demandOption: true, describe: 'a bundle folder (with manifest.json), or a bare .safetensors / .npy file (analysed as one anonymous run)' })
+      .option('patterns', { type: 'string', default: DEFAULT_PATTERNS, describe: 'comma-separated N:M patterns, "unstructured" (top half per token) or "dense"' })
+      .option('criteria', { type: 'string', default: 'magnitude', describe: `selection criteria: ${CRITERIA.join(', ')} (amber needs amber_column_norms in the bundle)` })
+      .option('mitigations', { type: 'string', default: 'none', describe: `error mitigations: ${MITIGATIONS.join(', ')} (spts needs a site static_shift)` })
+      .option('batch-sizes', { type: 'string', default: DEFAULT_BATCH_SIZES.join(','), describe: 'decode batch sizes B for the union density' })
+      .option('runs', { type: 'string', describe: 'run ids to analyse (comma-separated); default: the dense run, i.e. the pre-pruning inputs' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the full result as JSON (snake_case keys) instead of the table' })
+      .option('out', { type: 'string', describe: 'also write CSV tables and analysis.json into this folder (replaced atomically)' })
+      .option('threads', { type: 'number', describe: 'worker threads (0 = none); default: up to 2 on large traces' })
+      .option('seed', { type: 'number', default: 2509, describe: 'seed of the random decode batches' })
+      .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site' })
+      .example('$0 analyze traces/stories260k', 'the dense run under 2:4, 4:8, 8:16, 16:32 and unstructured (magnitude)')
+      .example('$0 analyze traces/stories260k --patterns 8:16,16:32 --criteria magnitude,amber --mitigations none,dpts --out reports/analysis', 'four configurations per pattern; CSV tables + analysis.json in reports/analysis')
+      .epilogue(
+        'Output: per configuration, model-level rel_err_l2, cosine, retained energy, kept fraction, natural zeros, compressed size; ' +
+          'compatibility between patterns; decode union density (consecutive / random batches / independence). ' +
+          'With --out: summary, sites, layers, consumers, compressed-size, compatibility, union-density, histograms and top-channels CSVs. ' +
+          'Exit codes: 0 ok, 1 bad trace, 2 bad options.',
+      ) as never,
+  handler: (argv) =>
+    runCommand(argv.json, async () => {
+      const patterns = parsePatternList(argv.patterns, { path: '--patterns' });
+      const criteria = parseCriteria(argv.criteria);
+      const mitigations = parseMitigations(argv.mitigations);
+      const batchSizes = parseBatchSizes(argv['batch-sizes']);
+      const runs = (argv.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const whole = (name: string, v: number | undefined, min: number) => {
+        if (v !== undefined && (!Number.isInteger(v) || v < min)) {
+          throw usageError({ code: 'analysis/invalid-option', path: `--${name}`, message: `--${name} must be a whole number ≥ ${min}.`, expected: `an integer ≥ ${min}`, found: String(v), hint: `e.g. --${name} ${Math.max(min, 2)}` });
+        }
+      };
+      whole('threads', argv.threads, 0);
+      whole('random-batches', argv['random-batches'], 1);
+      whole('seed', argv.seed, 0);
+      const bundle = await openBundle(argv.trace);
+      try {
+        const progress = await startProgress(plannedRows(bundle, runs), 'analyze', !argv.json);
+        let last = 0;
+        const result = await analyze(
+          bundle,
+          { patterns, criteria, mitigations, batchSizes, runs, randomSeed: argv.seed, randomBatchesPerSize: argv['random-batches'] },
+          (p) => {
+            progress.tick(p.doneRows - last, p.site);
+            last = p.doneRows;
+          },
+          { workers: argv.threads },
+        );
+        progress.stop();
+        const json = { tool: `nmsim ${TOOL_VERSION}`, ...(toSnakeCase(result) as object) };
+        if (argv.out) {
+          const tables = csvTables(result);
+          await writeDirAtomic(argv.out, async (dir) => {
+            for (const [name, rows] of Object.entries(tables)) {
+              const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
+              await fs.writeFile(path.join(dir, name), stringify(rows, { header: true, columns }));
+            }
+            await fs.writeFile(path.join(dir, 'analysis.json'), JSON.stringify(json, null, 2) + '\n');
+          });
+        }
+        for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+        if (argv.json) printJson({ ok: true, ...json });
+        else {
+          process.stdout.write(formatAnalysis(result));
+          if (argv.out) process.stdout.write(`wrote ${Object.keys(csvTables(result)).length} CSV tables and analysis.json to ${argv.out}\n`);
+        }
+      } finally {
+        await bundle.close();
+      }
     }),
 };

@@ -1,0 +1,21 @@
+// One timed nmsim analysis run (a child of bench/run.js so its peak RSS and CPU time are its own).
+// usage: node bench/nmsim-child.js FILE PATTERNS THREADS → prints JSON {elements, patterns, per_tensor}
+import { openBundle } from '../dist/trace/bundle.js';
+import { analyze } from '../dist/analysis/analyze.js';
+import { parsePatternList } from '../dist/sparsity/pattern.js';
+
+const [file, patterns = '2:4,4:8,8:16,16:32', threads] = process.argv.slice(2);
+const bundle = await openBundle(file);
+const t0 = performance.now();
+const result = await analyze(bundle, { patterns: parsePatternList(patterns) }, undefined, threads === undefined ? {} : { workers: Number(threads) });
+const wallS = (performance.now() - t0) / 1000;
+await bundle.close();
+const configs = result.runs[0].configs;
+process.stdout.write(
+  JSON.stringify({
+    wall_s: wallS,
+    elements: configs[0].model.elements,
+    patterns: configs.length,
+    per_tensor: configs.flatMap((c) => c.sites.map((s) => ({ tensor: s.site, pattern: c.pattern, rel_err_l2: s.relErrL2, kept_fraction: s.keptFraction }))),
+  }) + '\n',
+);

@@ -1,0 +1,117 @@
+// npm run bench — nmsim's analysis against the numpy peer on the same large trace, same run.
+//
+// Makes (once, cached) .bench/trace.safetensors with ../shared/bench/make_trace.py
+// (--tokens 2048 --layers 8, ~730 MiB F16), then alternates BENCH_REPS (default 3) timed runs of
+//   nmsim: node bench/nmsim-child.js (analyze(): 2:4,4:8,8:16,16:32, magnitude, every statistic)
+//   peer:  python3 ../shared/bench/nm_numpy_peer.py FILE --json (rel_err_l2 + kept_fraction only)
+// each under /usr/bin/time -v (peak RSS, user + system CPU of the whole process tree) and reports
+// medians of wall and CPU time, element-patterns/s, the ratio, and the agreement of the numbers.
+// Environment: BENCH_REPS, BENCH_TOKENS, BENCH_LAYERS, BENCH_THREADS (nmsim worker threads).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as os from 'node:os';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shared = path.resolve(root, '..', 'shared', 'bench');
+const reps = Number(process.env.BENCH_REPS ?? 3);
+const tokens = process.env.BENCH_TOKENS ?? '2048';
+const layers = process.env.BENCH_LAYERS ?? '8';
+const threads = process.env.BENCH_THREADS;
+const patterns = '2:4,4:8,8:16,16:32';
+const benchDir = path.join(root, '.bench');
+const trace = path.join(benchDir, tokens === '2048' && layers === '8' ? 'trace.safetensors' : `trace-${tokens}x${layers}.safetensors`);
+
+function fail(message) {
+  process.stderr.write(`✖ bench: ${message}\n`);
+  process.exit(1);
+}
+
+for (const f of ['make_trace.py', 'nm_numpy_peer.py']) if (!existsSync(path.join(shared, f))) fail(`../shared/bench/${f} not found`);
+if (spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status !== 0) fail('python3 with numpy is needed for the peer and the trace');
+mkdirSync(benchDir, { recursive: true });
+if (!existsSync(trace)) {
+  process.stderr.write(`making ${path.relative(root, trace)} (once) …\n`);
+  const r = spawnSync('python3', [path.join(shared, 'make_trace.py'), trace, '--tokens', tokens, '--layers', layers], { stdio: 'inherit' });
+  if (r.status !== 0) fail('make_trace.py failed');
+}
+
+/** Runs argv under /usr/bin/time -v; returns wall, CPU (user+sys of the tree), peak RSS, stdout, stderr. */
+function timed(argv) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-v', ...argv], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) fail(`${argv.join(' ')} exited ${r.status}:\n${r.stderr.slice(-2000)}`);
+  const num = (re) => Number((re.exec(r.stderr) ?? [])[1]);
+  const cpuS = num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/);
+  const rssMiB = num(/Maximum resident set size \(kbytes\): (\d+)/) / 1024;
+  return { wallS, cpuS, rssMiB, stdout: r.stdout, stderr: r.stderr };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const nmsimArgv = [process.execPath, path.join(root, 'bench', 'nmsim-child.js'), trace, patterns, ...(threads !== undefined ? [threads] : [])];
+const peerArgv = ['python3', path.join(shared, 'nm_numpy_peer.py'), trace, '--patterns', patterns, '--json'];
+const runs = { nmsim: [], numpy: [] };
+let nmsimOut;
+let peerOut;
+for (let i = 0; i < reps; i++) {
+  const a = timed(nmsimArgv);
+  nmsimOut = JSON.parse(a.stdout);
+  runs.nmsim.push(a);
+  const b = timed(peerArgv);
+  peerOut = JSON.parse(b.stdout);
+  runs.numpy.push(b);
+  process.stderr.write(`rep ${i + 1}/${reps}: nmsim ${a.wallS.toFixed(1)} s wall ${a.cpuS.toFixed(1)} s CPU · numpy ${b.wallS.toFixed(1)} s wall ${b.cpuS.toFixed(1)} s CPU\n`);
+}
+
+const elementPatterns = nmsimOut.elements * nmsimOut.patterns;
+let maxErrDiff = 0;
+let maxKeptDiff = 0;
+for (const e of peerOut) {
+  const m = nmsimOut.per_tensor.find((t) => t.tensor === e.tensor && t.pattern === e.pattern);
+  if (!m) fail(`nmsim has no result for ${e.tensor} ${e.pattern}`);
+  maxErrDiff = Math.max(maxErrDiff, Math.abs(m.rel_err_l2 - e.rel_err_l2));
+  maxKeptDiff = Math.max(maxKeptDiff, Math.abs(m.kept_fraction - e.kept_fraction));
+}
+const summary = Object.fromEntries(
+  Object.entries(runs).map(([tool, rs]) => {
+    const wall = median(rs.map((r) => r.wallS));
+    const cpu = median(rs.map((r) => r.cpuS));
+    return [tool, { wall_s: wall, cpu_s: cpu, peak_rss_mib: Math.max(...rs.map((r) => r.rssMiB)), m_element_patterns_per_s: elementPatterns / wall / 1e6, m_element_patterns_per_cpu_s: elementPatterns / cpu / 1e6, wall_s_all: rs.map((r) => r.wallS), cpu_s_all: rs.map((r) => r.cpuS) }];
+  }),
+);
+const report = {
+  trace: path.relative(root, trace),
+  trace_mib: statSync(trace).size / 2 ** 20,
+  elements: nmsimOut.elements,
+  patterns,
+  reps,
+  nmsim_threads: threads ?? 'default (up to 2)',
+  machine: `${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null, OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? null },
+  ...summary,
+  speedup_wall: summary.numpy.wall_s / summary.nmsim.wall_s,
+  speedup_cpu: summary.numpy.cpu_s / summary.nmsim.cpu_s,
+  agreement: { max_abs_diff_rel_err_l2: maxErrDiff, max_abs_diff_kept_fraction: maxKeptDiff },
+};
+writeFileSync(path.join(benchDir, 'results.json'), JSON.stringify(report, null, 2) + '\n');
+
+const row = (name, s) =>
+  `${name.padEnd(6)}  ${s.wall_s.toFixed(2).padStart(8)}  ${s.cpu_s.toFixed(2).padStart(8)}  ${s.peak_rss_mib.toFixed(0).padStart(9)}  ${s.m_element_patterns_per_s.toFixed(1).padStart(12)}  ${s.m_element_patterns_per_cpu_s.toFixed(1).padStart(14)}`;
+process.stdout.write(
+  [
+    `nmsim bench — ${report.trace} (${report.trace_mib.toFixed(0)} MiB F16, ${report.elements} elements) × ${patterns}, median of ${reps}`,
+    `tool    wall (s)   CPU (s)  peak RSS (MiB)  M el-pat/s  M el-pat/CPU-s`,
+    row('nmsim', summary.nmsim),
+    row('numpy', summary.numpy),
+    `speed-up: ${report.speedup_wall.toFixed(2)}× wall, ${report.speedup_cpu.toFixed(2)}× CPU (nmsim computes every statistic; the peer only error and kept fraction)`,
+    `agreement: max |Δ rel_err_l2| = ${maxErrDiff.toExponential(2)}, max |Δ kept_fraction| = ${maxKeptDiff.toExponential(2)}`,
+    `machine: ${report.machine}; OPENBLAS_CORETYPE=${report.env.OPENBLAS_CORETYPE ?? 'unset'}`,
+    `results: ${path.relative(root, path.join(benchDir, 'results.json'))}`,
+  ].join('\n') + '\n',
+);

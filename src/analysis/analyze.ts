@@ -1,0 +1,212 @@
+/**
+ * analyze(bundle, plan): streams every site of the chosen run(s) through analyzeSite and
+ * returns plain records (types.ts).
+ *
+ *   bundle ─▶ runs (default: the dense run = pre-pruning inputs)
+ *          ─▶ sites, each on a long-lived worker thread (or in-process) ─▶ SlotStats per config
+ *          ─▶ aggregates per layer, consumer kind and model (aggregate.ts)
+ *
+ * Sites are independent and their random batches are seeded by site index, so results are the
+ * same whatever the number of workers.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { NmsimError, usageError, type Diagnostic } from '../diagnostics.js';
+import { formatPattern } from '../sparsity/pattern.js';
+import type { TraceBundle } from '../trace/bundle.js';
+import type { Run } from '../trace/manifest.js';
+import { aggregate, groupBy } from './aggregate.js';
+import { resolvePlan } from './plan.js';
+import { analyzeSite, configurations, type SiteResult } from './site-analysis.js';
+import { loadSiteInput } from './site-input.js';
+import type { AnalysisPlan, AnalysisResult, ConfigResult, RunAnalysis, SlotStats } from './types.js';
+
+export interface AnalysisProgress {
+  doneRows: number;
+  totalRows: number;
+  site: string;
+}
+
+export interface AnalyzeOptions {
+  /** worker threads; 0 = in-process. Default: up to 2 when the work is large (≥ 4 Mi elements). */
+  workers?: number;
+}
+
+export const CONVENTIONS = [
+  'groups of M start at index 0 of K; a tail group of r < M elements is zero-padded and keeps min(N, r); ties: lower index wins; unstructured keeps the top floor(K/2) per token',
+  'slot = (site, consumer) under one configuration; aggregates are element-weighted (tokens·K) means over slots',
+  'rel_err_l2 = ‖x̃ − x‖/‖x‖, cosine = ⟨x, x̃⟩/(‖x‖‖x̃‖), retained_energy = Σ_kept x²/Σ x², natural zeros = exact zeros of the input',
+  'compressed format: every group, tail included, stores N value slots plus its metadata (index N·⌈log₂M⌉, bitmask M, combinatorial ⌈log₂C(M,N)⌉ bits); value widths: trace dtype, fp8 and int8 (8 bits)',
+  'compatibility A→B: unit = max(M_A, M_B) when one divides the other, else a B-group; structural = every B-group holds ≤ N_B kept; density-bound = ≤ N_B kept nonzeros',
+  'union density: consecutive = aligned non-overlapping batches of B tokens over the first ⌊T/L⌋·L tokens of each site (L = lcm of the batch sizes ≤ T), the same tokens for every B; random = nested batches (the first B of an ordered random sample of max B distinct tokens), mulberry32 seeded by (seed, site index); independent = 1 − (1 − kept_fraction)^B',
+  'output error (where the bundle has weights): ‖W x̃ − W x‖/‖W x‖; affine fits its per-output scale and shift on the same tokens (in-sample)',
+];
+
+export function chooseRuns(bundle: TraceBundle, ids: string[]): { runs: { run: Run; index: number }[]; warnings: Diagnostic[] } {
+  const all = bundle.manifest.runs.map((run, index) => ({ run, index }));
+  const warnings: Diagnostic[] = [];
+  if (ids.length === 0 || (ids.length === 1 && ids[0] === 'dense')) {
+    const dense = all.find((r) => r.run.config.pattern === 'dense' || r.run.id === 'dense');
+    if (dense) return { runs: [dense], warnings };
+    if (ids.length === 0) {
+      warnings.push({ code: 'analysis/no-dense-run', severity: 'warning', path: 'runs', message: `The bundle has no dense run; analysing run "${all[0].run.id}" (its recorded inputs).`, hint: `choose with --runs ${all.map((r) => r.run.id).join(',')}` });
+      return { runs: [all[0]], warnings };
+    }
+  }
+  const runs = ids.map((id) => {
+    const found = all.find((r) => r.run.id === id);
+    if (!found) {
+      throw usageError({ code: 'analysis/unknown-run', file: bundle.root, path: '--runs', message: `The bundle has no run "${id}".`, expected: all.map((r) => r.run.id).join(', '), found: id, hint: `pass one of: ${all.map((r) => r.run.id).join(', ')}` });
+    }
+    return found;
+  });
+  return { runs, warnings };
+}
+
+/** Token rows analyze() will stream for these run ids (for a progress bar). */
+export function plannedRows(bundle: TraceBundle, runIds: string[]): number {
+  return chooseRuns(bundle, runIds).runs.reduce((a, { run }) => a + run.sites.reduce((b, s) => b + (s.tensor.shape[0] ?? 0), 0), 0);
+}
+
+function defaultWorkers(totalElements: number): number {
+  return totalElements >= 4 * 1024 * 1024 ? Math.max(0, Math.min(2, availableParallelism())) : 0;
+}
+
+/** Compiled code can start workers; under ts-jest (a .ts module) work stays in-process. */
+function workerScript(): URL | null {
+  const url = new URL('./worker.js', import.meta.url);
+  return import.meta.url.endsWith('.js') ? url : null;
+}
+
+export async function analyze(
+  bundle: TraceBundle,
+  planInput: Partial<AnalysisPlan> = {},
+  onProgress?: (p: AnalysisProgress) => void,
+  options: AnalyzeOptions = {},
+): Promise<AnalysisResult> {
+  // clact batches: the plan's, else what the bundle's clact runs used, else the default
+  const recordedClact = bundle.manifest.runs.find((r) => r.config.clact_batch_tokens !== undefined)?.config.clact_batch_tokens;
+  const plan = resolvePlan(planInput.clactBatchTokens === undefined && recordedClact !== undefined ? { ...planInput, clactBatchTokens: recordedClact } : planInput);
+  const { runs, warnings } = chooseRuns(bundle, plan.runs);
+  const tasks = runs.flatMap(({ run, index }) => run.sites.map((site, s) => ({ run, runIndex: index, siteIndex: s, rows: site.tensor.shape[0] ?? 0, elements: (site.tensor.shape[0] ?? 0) * (site.tensor.shape[1] ?? 0), name: site.name })));
+  const totalRows = tasks.reduce((a, t) => a + t.rows, 0);
+  const totalElements = tasks.reduce((a, t) => a + t.elements, 0);
+  let doneRows = 0;
+  const tick = (rows: number, site: string) => {
+    doneRows += rows;
+    onProgress?.({ doneRows, totalRows, site });
+  };
+  const script = workerScript();
+  const workers = Math.min(tasks.length, options.workers ?? defaultWorkers(totalElements));
+  const results: SiteResult[] = new Array(tasks.length);
+  if (workers > 0 && script) {
+    await runOnWorkers(script, workers, bundle.root, plan, tasks, results, tick);
+  } else {
+    for (const [i, t] of tasks.entries()) {
+      const input = await loadSiteInput(bundle, t.run, t.runIndex, t.siteIndex, plan);
+      results[i] = await analyzeSite(input, plan, (rows) => tick(rows, t.name));
+    }
+  }
+  const configs = configurations(plan);
+  const runResults: RunAnalysis[] = runs.map(({ run }) => {
+    const siteResults = results.filter((_, i) => tasks[i].run === run);
+    return {
+      runId: run.id,
+      runPattern: run.config.pattern,
+      tokens: run.tokens,
+      sites: run.sites.length,
+      configs: configs.map((c, ci): ConfigResult => {
+        const slots: SlotStats[] = siteResults.flatMap((r) => r.slots[ci]);
+        return {
+          pattern: formatPattern(c.pattern),
+          criterion: c.criterion,
+          mitigation: c.mitigation,
+          model: aggregate(slots),
+          layers: groupBy(slots, (s) => s.layer).map(([layer, list]) => ({ layer, ...aggregate(list) })),
+          consumers: groupBy(slots, (s) => s.consumer).map(([consumer, list]) => ({ consumer, ...aggregate(list) })),
+          sites: slots,
+        };
+      }),
+    };
+  });
+  const dtypes = [...new Set(results.map((r) => r.dtype))];
+  return {
+    source: {
+      root: bundle.root,
+      anonymous: bundle.anonymous,
+      model: bundle.manifest.model.name,
+      traceDtype: dtypes.length > 0 ? dtypes.join('+') : 'unknown',
+    },
+    plan: {
+      patterns: plan.patterns.map(formatPattern),
+      criteria: plan.criteria,
+      mitigations: plan.mitigations,
+      batchSizes: plan.batchSizes,
+      randomBatchesPerSize: plan.randomBatchesPerSize,
+      randomSeed: plan.randomSeed,
+      clactBatchTokens: plan.clactBatchTokens,
+    },
+    conventions: CONVENTIONS,
+    runs: runResults,
+    warnings: [...warnings, ...dedupe(results.flatMap((r) => r.warnings))],
+  };
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => (seen.has(d.message) ? false : (seen.add(d.message), true)));
+}
+
+interface Task {
+  runIndex: number;
+  siteIndex: number;
+  name: string;
+}
+
+/** Long-lived workers, each opening the bundle once; sites are handed out largest first. */
+async function runOnWorkers(
+  script: URL,
+  count: number,
+  root: string,
+  plan: AnalysisPlan,
+  tasks: (Task & { elements: number })[],
+  results: SiteResult[],
+  tick: (rows: number, site: string) => void,
+): Promise<void> {
+  const queue = tasks.map((t, i) => i).sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
+  const pool = Array.from({ length: count }, () => new Worker(fileURLToPath(script), { workerData: { root, plan } }));
+  try {
+    await Promise.all(
+      pool.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            let current = -1;
+            const next = () => {
+              const i = queue.shift();
+              if (i === undefined) return resolve();
+              current = i;
+              worker.postMessage({ id: i, runIndex: tasks[i].runIndex, siteIndex: tasks[i].siteIndex });
+            };
+            worker.on('message', (msg: { kind: 'rows'; rows: number } | { kind: 'done'; result: SiteResult } | { kind: 'error'; error: unknown }) => {
+              if (msg.kind === 'rows') tick(msg.rows, tasks[current].name);
+              else if (msg.kind === 'done') {
+                results[current] = msg.result;
+                next();
+              } else reject(reviveError(msg.error as WorkerError));
+            });
+            worker.on('error', reject);
+            next();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+type WorkerError = { diagnostics?: NmsimError['diagnostics']; kind?: NmsimError['kind']; message?: string };
+
+function reviveError(error: WorkerError): Error {
+  return error.diagnostics ? new NmsimError(error.diagnostics, error.kind) : new Error(error.message);
+}

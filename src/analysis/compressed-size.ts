@@ -1,0 +1,83 @@
+/**
+ * Compressed activation size, exact to the bit, in the hardware-faithful format:
+ * every group of M along K — the tail group included, being zero-padded to M — stores N value
+ * slots plus its metadata (pattern.ts `metadataBitsPerGroup`). So one token of length K costs
+ *   ⌈K/M⌉ · (N · valueBits + metadataBitsPerGroup(N:M, encoding))
+ * and dense costs K · valueBits. "unstructured" is treated as one group of K keeping ⌊K/2⌋:
+ * index ⌊K/2⌋·⌈log₂K⌉, bitmask K, combinatorial ⌈log₂ C(K, ⌊K/2⌋)⌉ bits per token.
+ */
+import {
+  METADATA_ENCODINGS,
+  binomial,
+  ceilLog2Big,
+  groupCount,
+  metadataBitsPerGroup,
+  type MetadataEncoding,
+  type Pattern,
+} from '../sparsity/pattern.js';
+
+export const VALUE_FORMATS = ['trace', 'fp8', 'int8'] as const;
+export type ValueFormat = (typeof VALUE_FORMATS)[number];
+
+/** Bits per stored value: the trace dtype, FP8 (E4M3/E5M2) and INT8 what-ifs. */
+export function valueBits(format: ValueFormat, traceDtypeBits: number): number {
+  return format === 'trace' ? traceDtypeBits : 8;
+}
+
+export function dtypeBits(dtype: string | undefined): number {
+  return dtype === 'F32' ? 32 : dtype === 'U8' ? 8 : 16;
+}
+
+const combinatorialCache = new Map<number, number>();
+
+/** Metadata bits for one token of length K (all its groups). */
+export function metadataBitsPerToken(p: Pattern, k: number, encoding: MetadataEncoding): number {
+  if (p.kind === 'dense') return 0;
+  if (p.kind === 'nm') return groupCount(p, k) * metadataBitsPerGroup(p, encoding);
+  const half = Math.floor(k / 2);
+  switch (encoding) {
+    case 'index':
+      return half * ceilLog2Big(BigInt(k));
+    case 'bitmask':
+      return k;
+    case 'combinatorial': {
+      let bits = combinatorialCache.get(k);
+      if (bits === undefined) {
+        bits = ceilLog2Big(binomial(k, half));
+        combinatorialCache.set(k, bits);
+      }
+      return bits;
+    }
+  }
+}
+
+/** Value slots stored per token: N per group (tail padded), ⌊K/2⌋ unstructured, K dense. */
+export function valueSlotsPerToken(p: Pattern, k: number): number {
+  if (p.kind === 'dense') return k;
+  if (p.kind === 'unstructured') return Math.floor(k / 2);
+  return groupCount(p, k) * p.n;
+}
+
+export interface CompressedSize {
+  encoding: MetadataEncoding;
+  valueFormat: ValueFormat;
+  valueBits: number;
+  compressedBits: number;
+  denseBits: number;
+  /** compressedBits / denseBits */
+  ratio: number;
+}
+
+/** Sizes for `tokens` tokens of length K, every encoding × value format. */
+export function compressedSizes(p: Pattern, k: number, tokens: number, traceDtypeBits: number): CompressedSize[] {
+  const out: CompressedSize[] = [];
+  for (const valueFormat of VALUE_FORMATS) {
+    const vb = valueBits(valueFormat, traceDtypeBits);
+    const denseBits = tokens * k * vb;
+    for (const encoding of METADATA_ENCODINGS) {
+      const compressedBits = p.kind === 'dense' ? denseBits : tokens * (valueSlotsPerToken(p, k) * vb + metadataBitsPerToken(p, k, encoding));
+      out.push({ encoding, valueFormat, valueBits: vb, compressedBits, denseBits, ratio: denseBits > 0 ? compressedBits / denseBits : 0 });
+    }
+  }
+  return out;
+}

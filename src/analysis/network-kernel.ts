@@ -1,0 +1,224 @@
+/**
+ * The fast magnitude kernel for power-of-two group sizes up to 32 (2:4, 4:8, 8:16, 16:32 …):
+ * one sorting network per group of Mmax gives every smaller pattern on the way.
+ *
+ * - Element i of a group of Mmax becomes the float64 composite c = key · 64 + (63 − i), with
+ *   key = bits(x) & 0x7fffffff (the order of |x| is the integer order of these bit patterns;
+ *   NaN → −1, below every number). Composites are distinct, exact in a double (37 bits), and
+ *   order exactly like the reference rule "larger |x| first, lower index on ties".
+ * - Batcher's odd-even merge sort (descending; 5/19/63/191 comparators for 4/8/16/32) runs
+ *   stage by stage: after stage p every block of 2p is sorted, so the N-th largest composite
+ *   of each block of M — the block's threshold — is read right after the stage that sorts
+ *   blocks of M. All paper patterns cost the 191 compare-exchanges of one 32-sort, about six
+ *   per element.
+ * - Element i is kept at N:M iff its composite ≥ its block's threshold (exactly N per block,
+ *   composites being distinct). The kernel writes keep bits (one word per 32 elements) and
+ *   sums the squares of the dropped elements.
+ * - The per-row work is emitted once as straight-line code over local variables (a
+ *   `new Function` built from the comparator table and the pattern list, never from input
+ *   data), so composites and thresholds live in registers.
+ * - A tail group (K not a multiple of Mmax) is ranked directly by the reference rule on its
+ *   real elements, so it keeps min(N, r).
+ * Tested equal to sparsity/select.ts `selectKeep` on random data with ties, zeros and NaN.
+ */
+import type { NmPattern } from '../sparsity/pattern.js';
+
+export const NETWORK_MAX_GROUP = 32;
+
+export function isNetworkPattern(p: { kind: string; m?: number }): p is NmPattern {
+  return p.kind === 'nm' && p.m! >= 2 && p.m! <= NETWORK_MAX_GROUP && (p.m! & (p.m! - 1)) === 0;
+}
+
+export interface NetworkStage {
+  a: number[];
+  b: number[];
+  /** blocks of this size are sorted after the stage */
+  sortedBlock: number;
+}
+
+/** Batcher odd-even merge sort comparators for n = 2^j, by stage p = 1, 2, 4, … (Knuth 5.3.4). */
+export function batcherStages(n: number): NetworkStage[] {
+  const stages: NetworkStage[] = [];
+  for (let p = 1; p < n; p <<= 1) {
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let k = p; k >= 1; k >>= 1) {
+      for (let j = k % p; j <= n - 1 - k; j += 2 * k) {
+        for (let i = 0; i <= Math.min(k - 1, n - j - k - 1); i++) {
+          if (Math.floor((i + j) / (2 * p)) === Math.floor((i + j + k) / (2 * p))) {
+            a.push(i + j);
+            b.push(i + j + k);
+          }
+        }
+      }
+    }
+    stages.push({ a, b, sortedBlock: 2 * p });
+  }
+  return stages;
+}
+
+/** Processes the full groups of one row: keep words |= per pattern, dropped energy per pattern. */
+type RowFn = (comp: Float64Array | Int32Array, x2: Float64Array, full: number, words: Uint32Array[], dropped: Float64Array) => void;
+
+/**
+ * Emits the row kernel as straight-line code over local variables, once per (Mmax, patterns):
+ * per group, load the composites (o_i keeps the originals), run the network descending, take
+ * each pattern's block thresholds T right after the stage that sorts its blocks, then for every
+ * element and pattern: kept = o_i ≥ T, set its keep bit, add x_i² to the dropped energy if not.
+ *
+ * int32 flavour (rows whose keys have their low 13 bits clear — every value that came from F16
+ * or BF16 — so key >>> 13 keeps the exact order and composites fit in 23 bits): branch-free
+ * compare-exchange d = a − b, d &= d >> 31, a −= d, b += d; right after the stage that sorts a
+ * pattern's blocks, the top N positions of each block are kept and the others dropped, their
+ * element index read from the composite's low 5 bits.
+ * float64 flavour (any float32 row): compare-exchange, then kept = composite ≥ block threshold.
+ */
+function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
+  const L: string[] = [];
+  patterns.forEach((_, t) => L.push(`const W${t} = words[${t}]; let D${t} = 0;`));
+  L.push(`for (let g = 0; g < full; g += ${mMax}) {`);
+  for (let i = 0; i < mMax; i++) L.push(int ? `let s${i} = comp[g + ${i}] | 0;` : `let s${i} = comp[g + ${i}];`);
+  if (!int) for (let i = 0; i < mMax; i++) L.push(`const o${i} = s${i};`);
+  L.push(int ? 'let d = 0; let w = 0; let q = 0;' : 'let t = 0;');
+  for (const st of batcherStages(mMax)) {
+    for (let c = 0; c < st.a.length; c++) {
+      const a = `s${st.a[c]}`;
+      const b = `s${st.b[c]}`;
+      L.push(int ? `d = ${a} - ${b}; d &= d >> 31; ${a} = (${a} - d) | 0; ${b} = (${b} + d) | 0;` : `t = ${a}; if (${b} > t) { ${a} = ${b}; ${b} = t; }`);
+    }
+    patterns.forEach((p, t) => {
+      if (p.m !== st.sortedBlock) return;
+      if (int) {
+        // blocks of M are sorted now: the top N positions are kept, the rest dropped; the
+        // element index is the composite's low 5 bits (31 − i)
+        L.push('w = 0;');
+        for (let blk = 0; blk < mMax; blk += p.m) {
+          for (let j = blk; j < blk + p.n; j++) L.push(`w |= 1 << (31 - (s${j} & 31));`);
+          for (let j = blk + p.n; j < blk + p.m; j++) L.push(`q = 31 - (s${j} & 31); D${t} += x2[g + q];`);
+        }
+        L.push(`W${t}[g >>> 5] |= w << (g & 31);`);
+      } else {
+        for (let blk = 0; blk < mMax; blk += p.m) L.push(`const T${t}_${blk / p.m} = s${blk + p.n - 1};`);
+      }
+    });
+  }
+  if (!int) {
+    for (let i = 0; i < mMax; i++) L.push(`const e${i} = x2[g + ${i}];`);
+    L.push('let k = 0;');
+    patterns.forEach((p, t) => {
+      L.push(`let w${t} = 0;`);
+      for (let i = 0; i < mMax; i++) {
+        L.push(`k = o${i} >= T${t}_${Math.floor(i / p.m)} ? 1 : 0;`);
+        L.push(`w${t} |= k << ${i}; D${t} += e${i} * (1 - k);`);
+      }
+      L.push(`W${t}[g >>> 5] |= w${t} << (g & 31);`);
+    });
+  }
+  L.push('}');
+  patterns.forEach((_, t) => L.push(`dropped[${t}] = D${t};`));
+  return new Function('comp', 'x2', 'full', 'words', 'dropped', L.join('\n')) as RowFn;
+}
+
+const rowFnCache = new Map<string, RowFn>();
+
+function rowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
+  const key = `${int ? 'i' : 'd'}${mMax}|${patterns.map((p) => `${p.n}:${p.m}`).join(',')}`;
+  let fn = rowFnCache.get(key);
+  if (!fn) rowFnCache.set(key, (fn = buildRowFn(mMax, patterns, int)));
+  return fn;
+}
+
+export class NetworkSelector {
+  readonly k: number;
+  private readonly mMax: number;
+  private readonly patterns: NmPattern[];
+  private readonly intRow: RowFn;
+  private readonly doubleRow: RowFn;
+  private readonly comp: Float64Array;
+  private readonly compInt: Int32Array;
+  private readonly keys: Int32Array;
+  /** packed keep words of the last row, per pattern */
+  readonly words: Uint32Array[];
+  /** dropped energy Σ x² of the last row, per pattern */
+  readonly dropped: Float64Array;
+
+  constructor(k: number, patterns: NmPattern[], words?: Uint32Array[]) {
+    this.k = k;
+    this.patterns = patterns;
+    this.mMax = Math.max(2, ...patterns.map((p) => p.m));
+    this.intRow = rowFn(this.mMax, patterns, true);
+    this.doubleRow = rowFn(this.mMax, patterns, false);
+    this.comp = new Float64Array(k);
+    this.compInt = new Int32Array(k);
+    this.keys = new Int32Array(k);
+    this.words = words ?? patterns.map(() => new Uint32Array((k + 31) >>> 5));
+    this.dropped = new Float64Array(patterns.length);
+  }
+
+  /** bits: Int32Array view of the float32 row at `offset`; x2: the row's squares. */
+  select(bits: Int32Array, offset: number, x2: Float64Array): void {
+    const { k, mMax, keys, dropped, words } = this;
+    const full = k - (k % mMax);
+    const lowMask = mMax - 1;
+    const compInt = this.compInt;
+    // one pass: keys, int32 composites (valid if every key has its low 13 bits clear)
+    let low = 0;
+    for (let j = 0; j < k; j++) {
+      const a = bits[offset + j] & 0x7fffffff;
+      const nan = a > 0x7f800000;
+      const key = nan ? -1 : a;
+      keys[j] = key;
+      low |= nan ? 0 : a;
+      compInt[j] = (nan ? -1 : a >>> 13) * 32 + (31 - (j & lowMask));
+    }
+    for (const w of words) w.fill(0);
+    if ((low & 0x1fff) === 0) this.intRow(compInt, x2, full, words, dropped);
+    else {
+      const comp = this.comp;
+      for (let j = 0; j < full; j++) comp[j] = keys[j] * 64 + (63 - (j & lowMask));
+      this.doubleRow(comp, x2, full, words, dropped);
+    }
+    if (full < k) this.tail(full, x2);
+  }
+
+  /**
+   * The same selection on a row of F16/BF16 codes: key = code & 0x7fff (NaN codes → −1) orders
+   * |x| exactly, so the int32 network runs on key · 32 + (31 − i) without decoding.
+   */
+  selectHalf(codes: Uint16Array, offset: number, x2: Float64Array, nanAbove: number): void {
+    const { k, mMax, keys, dropped, words } = this;
+    const full = k - (k % mMax);
+    const lowMask = mMax - 1;
+    const comp = this.compInt;
+    for (let j = 0; j < full; j++) {
+      const a = codes[offset + j] & 0x7fff;
+      comp[j] = (a > nanAbove ? -1 : a) * 32 + (31 - (j & lowMask));
+    }
+    // keys are only read by the tail ranking
+    for (let j = full; j < k; j++) {
+      const a = codes[offset + j] & 0x7fff;
+      keys[j] = a > nanAbove ? -1 : a;
+    }
+    for (const w of words) w.fill(0);
+    this.intRow(comp, x2, full, words, dropped);
+    if (full < k) this.tail(full, x2);
+  }
+
+  /** The last, partial group of Mmax: reference ranking on the real elements only. */
+  private tail(g0: number, x2: Float64Array): void {
+    const { k, keys, patterns, dropped, words } = this;
+    patterns.forEach((p, ti) => {
+      const { n, m } = p;
+      for (let g = g0; g < k; g += m) {
+        const end = Math.min(k, g + m);
+        for (let j = g; j < end; j++) {
+          const kj = keys[j];
+          let r = 0;
+          for (let i = g; i < end; i++) if (keys[i] > kj || (keys[i] === kj && i < j)) r++;
+          if (r < n) words[ti][j >>> 5] |= 1 << (j & 31);
+          else dropped[ti] += x2[j];
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Decode union density: for a batch of B tokens, the fraction of the K input channels kept by
+ * at least one token — the weight rows a decode step must still fetch when it skips the rows
+ * of channels pruned in every token of the batch.
+ *
+ * Two batchings of a site's tokens, both measured on the trace:
+ * - consecutive: aligned, non-overlapping windows [iB, (i+1)B) over the first C tokens, where
+ *   C = ⌊T / L⌋ · L and L is the least common multiple of the batch sizes ≤ T (the largest of
+ *   them when that multiple exceeds T). Every size then averages over the same tokens, so the
+ *   mean union density is exactly monotone along a divisor chain (1, 2, 4, … 64): a window's
+ *   union covers each of its sub-windows. A site with fewer than B tokens has no batch of B.
+ * - random: R draws, each an ordered sample of S = min(T, max B) distinct tokens (partial
+ *   Fisher–Yates, mulberry32 seeded by (seed, site index), so results do not depend on worker
+ *   scheduling); the batch of size B in draw r is the first B tokens of that sample. Batches
+ *   are nested, so the random union density is monotone in B for any sizes. Drawn once per
+ *   site, shared by every pattern and configuration. Streaming keeps one union per draw and
+ *   size bucket (sample positions [B_{j−1}, B_j)); the union of the first B_j positions is the
+ *   OR of buckets 0 … j, taken at the end — one OR per token and draw it belongs to.
+ * The independence assumption 1 − (1 − d)^B (d = kept fraction) is reported beside them.
+ */
+import { countAll } from './bitset.js';
+
+/** mulberry32: a small, well-known 32-bit PRNG (public domain); deterministic across platforms. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Which random batches each token belongs to, for every batch size. */
+export interface RandomBatchPlan {
+  batchSizes: number[];
+  /** random batches per batch size (0 where the site has fewer than B tokens) */
+  batchesPerSize: number[];
+  /** token → list of [sizeIndex, draw] pairs: the token sits in that size's bucket of that draw */
+  byToken: Map<number, number[]>;
+  /** draws made (0 when the site has no token) */
+  draws: number;
+  /** consecutive windows use tokens [0, consecutiveTokens) */
+  consecutiveTokens: number;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** C = ⌊T / L⌋ · L, L = lcm of the sizes ≤ T (or the largest such size if the lcm exceeds T). */
+export function consecutiveCoverage(tokens: number, batchSizes: number[]): number {
+  const fit = batchSizes.filter((b) => b >= 1 && b <= tokens);
+  if (fit.length === 0) return 0;
+  let l = 1;
+  for (const b of fit) l = (l / gcd(l, b)) * b;
+  if (l > tokens) l = Math.max(...fit);
+  return Math.floor(tokens / l) * l;
+}
+
+export function planRandomBatches(tokens: number, batchSizes: number[], batchesPerSize: number, seed: number): RandomBatchPlan {
+  const rand = mulberry32(seed);
+  const byToken = new Map<number, number[]>();
+  const sample = Math.min(tokens, Math.max(0, ...batchSizes));
+  const counts = batchSizes.map((b) => (b >= 1 && b <= tokens ? batchesPerSize : 0));
+  if (sample > 0) {
+    for (let r = 0; r < batchesPerSize; r++) {
+      // partial Fisher–Yates over 0 … T−1, swaps kept in a map: an ordered sample of `sample` tokens
+      const swapped = new Map<number, number>();
+      for (let i = 0; i < sample; i++) {
+        const j = i + Math.floor(rand() * (tokens - i));
+        const vi = swapped.get(i) ?? i;
+        const vj = swapped.get(j) ?? j;
+        swapped.set(j, vi);
+        swapped.set(i, vj);
+        // token vj is position i of the sample: it goes to the bucket of the smallest B > i
+        let bucket = -1;
+        batchSizes.forEach((b, si) => {
+          if (counts[si] > 0 && i < b && (bucket < 0 || b < batchSizes[bucket])) bucket = si;
+        });
+        if (bucket < 0) continue;
+        let list = byToken.get(vj);
+        if (!list) byToken.set(vj, (list = []));
+        list.push(bucket, r);
+      }
+    }
+  }
+  return { batchSizes, batchesPerSize: counts, byToken, draws: sample > 0 ? batchesPerSize : 0, consecutiveTokens: consecutiveCoverage(tokens, batchSizes) };
+}
+
+export interface UnionSums {
+  batchSize: number;
+  consecutiveBatches: number;
+  consecutiveDensitySum: number;
+  randomBatches: number;
+  randomDensitySum: number;
+}
+
+/**
+ * Streams one mask row per token (in token order) and sums batch union densities.
+ * Consecutive windows are built hierarchically: a batch size takes the completed windows of
+ * the largest smaller size that divides it (B = 8 ORs two finished 4-windows), so the seven
+ * default sizes cost about two word-ORs per row instead of seven.
+ */
+export class UnionAccumulator {
+  private readonly k: number;
+  private readonly nWords: number;
+  private readonly plan: RandomBatchPlan;
+  private readonly sizes: number[];
+  /** per size: the size index it is fed from, −1 = single rows */
+  private readonly source: number[];
+  private readonly consecutive: Uint32Array[];
+  private readonly consecutiveFill: number[];
+  /** [draw][size bucket] unions */
+  private readonly random: Uint32Array[][];
+  private readonly randomUsed: Uint8Array[];
+  private finished = false;
+  readonly sums: UnionSums[];
+
+  constructor(k: number, plan: RandomBatchPlan) {
+    this.k = k;
+    this.nWords = (k + 31) >>> 5;
+    this.plan = plan;
+    this.sizes = plan.batchSizes;
+    this.source = this.sizes.map((b, i) => {
+      let src = -1;
+      for (let j = 0; j < i; j++) if (b % this.sizes[j] === 0 && this.sizes[j] < b) src = j;
+      return src;
+    });
+    this.consecutive = this.sizes.map(() => new Uint32Array(this.nWords));
+    this.consecutiveFill = this.sizes.map(() => 0);
+    this.random = Array.from({ length: plan.draws }, () => this.sizes.map(() => new Uint32Array(this.nWords)));
+    this.randomUsed = Array.from({ length: plan.draws }, () => new Uint8Array(this.sizes.length));
+    this.sums = this.sizes.map((b) => ({
+      batchSize: b,
+      consecutiveBatches: 0,
+      consecutiveDensitySum: 0,
+      randomBatches: 0,
+      randomDensitySum: 0,
+    }));
+  }
+
+  /** Adds token t's packed keep mask; `kept` is its popcount. Tokens arrive in order 0, 1, 2, … */
+  addRow(t: number, words: Uint32Array, kept: number): void {
+    if (t < this.plan.consecutiveTokens) this.feed(-1, words, 1, kept);
+    const memberships = this.plan.byToken.get(t);
+    if (!memberships) return;
+    const nWords = this.nWords;
+    for (let i = 0; i < memberships.length; i += 2) {
+      const si = memberships[i];
+      const r = memberships[i + 1];
+      const acc = this.random[r][si];
+      if (this.randomUsed[r][si] === 0) {
+        acc.set(words.subarray(0, nWords));
+        this.randomUsed[r][si] = 1;
+      } else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
+    }
+  }
+
+  /** Random batches: per draw, the union of the first B sample positions = OR of buckets ≤ B. */
+  finish(): UnionSums[] {
+    if (this.finished) return this.sums;
+    this.finished = true;
+    const { nWords, k, sizes } = this;
+    const order = sizes.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+    const acc = new Uint32Array(nWords);
+    for (let r = 0; r < this.plan.draws; r++) {
+      acc.fill(0);
+      for (const si of order) {
+        if (this.plan.batchesPerSize[si] === 0) continue;
+        if (this.randomUsed[r][si]) {
+          const b = this.random[r][si];
+          for (let w = 0; w < nWords; w++) acc[w] |= b[w];
+        }
+        this.sums[si].randomBatches++;
+        this.sums[si].randomDensitySum += countAll(acc, nWords) / k;
+      }
+    }
+    return this.sums;
+  }
+
+  /** A finished window of `tokens` rows (the union in `words`, `count` bits set) from `src`. */
+  private feed(src: number, words: Uint32Array, tokens: number, count: number): void {
+    const { nWords, k, sizes } = this;
+    for (let si = 0; si < sizes.length; si++) {
+      if (this.source[si] !== src) continue;
+      const b = sizes[si];
+      if (b === tokens) {
+        // a size equal to its input window (B = 1 on single rows)
+        this.sums[si].consecutiveBatches++;
+        this.sums[si].consecutiveDensitySum += count / k;
+        this.feed(si, words, tokens, count);
+        continue;
+      }
+      const acc = this.consecutive[si];
+      if (this.consecutiveFill[si] === 0) acc.set(words.subarray(0, nWords));
+      else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
+      this.consecutiveFill[si] += tokens;
+      if (this.consecutiveFill[si] === b) {
+        const c = countAll(acc, nWords);
+        this.sums[si].consecutiveBatches++;
+        this.sums[si].consecutiveDensitySum += c / k;
+        this.consecutiveFill[si] = 0;
+        this.feed(si, acc, b, c);
+      }
+    }
+  }
+}
+
+/** 1 − (1 − d)^B: the union density if every channel were kept independently with probability d. */
+export function independentUnionDensity(keptFraction: number, batchSize: number): number {
+  return 1 - Math.pow(1 - keptFraction, batchSize);
+}
