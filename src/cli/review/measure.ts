@@ -19,7 +19,9 @@ function denseRun(result: AnalysisResult) {
 export function proxiesFrom(result: AnalysisResult, bundleLabel: string): ProxyAccuracy[] {
   const run = denseRun(result);
   if (!run) return [];
-  return run.configs.map((c) => ({
+  // a configuration skipped at every site (e.g. spts without calibrated shifts) aggregates no
+  // slot; its zero error is not a measurement, so it gives no proxy
+  return run.configs.filter((c) => c.model.slots > 0).map((c) => ({
     pattern: c.pattern,
     criterion: c.criterion,
     mitigation: c.mitigation,
