@@ -39,6 +39,19 @@ export * from './trace/json-schema.js';
 
 
 // capture: llama2.c engine, real pruned runs
+export * from './capture/checkpoint.js';
+export * from './capture/tokenizer.js';
+export * from './capture/sites.js';
+export { matmulXWt } from './capture/matmul.js';
+export * from './capture/forward.js';
+export * from './capture/generate.js';
+export * from './capture/stories.js';
+export * from './capture/perplexity.js';
+export * from './capture/prune-hooks.js';
+export * from './capture/calibrate.js';
+export * from './capture/recorder.js';
+export * from './capture/capture.js';
+export * from './capture/capture-bundle.js';
 
 
 // analysis: streaming statistics over traces

@@ -154,12 +154,7 @@ export interface AnalysisResult {
 }
 
 /** What the performance model needs about one pattern, measured on a trace. */
-export interface MeasuredSparsity {
-  pattern: string;
-  keptFraction: number;
-  unionDensityByBatch: Record<number, number>;
-  unionSource: 'measured-consecutive';
-  compatibleFraction: Record<string, number>;
-}
+/** The performance model's input contract, produced by measuredSparsityFor() (one definition, in perf/). */
+export type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 
 export type { ValueFormat };

@@ -54,7 +54,12 @@ export function selectKeep(
   return kept;
 }
 
-/** "unstructured": the top floor(K/2) of the whole vector, lower index first on ties. */
+/**
+ * "unstructured": the top floor(K/2) of the whole vector, lower index first on ties.
+ * Finds the quota-th largest score t with a native numeric sort, keeps every score above t,
+ * then scores equal to t in index order until the quota is met — the same set as a stable
+ * sort by descending score, without a comparator callback per pair.
+ */
 function selectTopHalf(
   scores: ArrayLike<number>,
   k: number,
@@ -63,13 +68,15 @@ function selectTopHalf(
   keepOffset: number,
 ): number {
   const quota = Math.floor(k / 2);
-  const order = Array.from({ length: k }, (_, j) => j);
-  order.sort((a, b) => {
-    const sa = rankKey(scores[scoreOffset + a]);
-    const sb = rankKey(scores[scoreOffset + b]);
-    return sb > sa ? 1 : sb < sa ? -1 : a - b;
-  });
   keep.fill(0, keepOffset, keepOffset + k);
-  for (let i = 0; i < quota; i++) keep[keepOffset + order[i]] = 1;
+  if (quota === 0) return 0;
+  const ranked = new Float64Array(k);
+  for (let j = 0; j < k; j++) ranked[j] = rankKey(scores[scoreOffset + j]);
+  const threshold = Float64Array.from(ranked).sort()[k - quota];
+  let ties = quota;
+  for (let j = 0; j < k; j++) if (ranked[j] > threshold) ties--;
+  for (let j = 0; j < k; j++) {
+    if (ranked[j] > threshold || (ranked[j] === threshold && ties-- > 0)) keep[keepOffset + j] = 1;
+  }
   return quota;
 }

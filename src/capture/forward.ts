@@ -1,0 +1,252 @@
+/**
+ * The Llama-2 forward pass of llama2.c (run.c), float32 storage, in one chunked form:
+ * `forwardChunk` runs T new tokens at positions start..start+T−1 against a KV cache. The
+ * whole-sequence evaluation path is one chunk from an empty cache (causal attention inside the
+ * chunk); the generation path is a chunk of one token per step.
+ *
+ *   x = emb[token]
+ *   per layer: xb = rmsnorm(x)·g_att → [site qkv] q,k,v = Wq xb, Wk xb, Wv xb → RoPE(q,k)
+ *              → causal grouped-query attention → [site o] x += Wo att
+ *              xb = rmsnorm(x)·g_ffn → [site gate_up] h = silu(W1 xb) ⊙ (W3 xb) → [site down] x += W2 h
+ *   logits = Wcls rmsnorm(x)·g_final
+ * RMSNorm eps 1e-5; RoPE theta 10000 on adjacent pairs (2i, 2i+1) within each head;
+ * attention scale 1/sqrt(head_size); kv head of query head h is h / (n_heads / n_kv_heads).
+ *
+ * Pruning enters through `LinearHooks`: before every projection the hooks turn a site's input
+ * into the input each consumer multiplies, and may correct each consumer's output.
+ */
+import type { Consumer } from '../trace/manifest.js';
+import type { ModelWeights } from './checkpoint.js';
+import { headSize, kvDim } from './checkpoint.js';
+import { matmulXWt } from './matmul.js';
+import { expNonPositive } from './exp.js';
+import { SITE_CONSUMERS, type SiteKind } from './sites.js';
+
+export const RMS_NORM_EPS = 1e-5;
+export const ROPE_THETA = 10000;
+
+export interface LinearHooks {
+  /**
+   * The input each consumer of the site multiplies, in SITE_CONSUMERS[kind] order, given the
+   * site's pre-pruning input x [tokens, K]. `startPos` is the position of row 0.
+   */
+  inputs(layer: number, kind: SiteKind, x: Float32Array, tokens: number, k: number, startPos: number): Float32Array[];
+  /** Optional in-place correction of a consumer's output y [tokens, outDim]. */
+  output?(layer: number, consumer: Consumer, y: Float32Array, tokens: number, outDim: number): void;
+}
+
+export interface KvCache {
+  /** per layer [kvDim, seqLen] (channel-major) */
+  key: Float32Array[];
+  value: Float32Array[];
+}
+
+export function createKvCache(model: ModelWeights): KvCache {
+  const c = model.config;
+  const n = c.seqLen * kvDim(c);
+  return {
+    key: Array.from({ length: c.nLayers }, () => new Float32Array(n)),
+    value: Array.from({ length: c.nLayers }, () => new Float32Array(n)),
+  };
+}
+
+function rmsnorm(out: Float32Array, x: Float32Array, g: Float32Array, tokens: number, dim: number): void {
+  for (let t = 0; t < tokens; t++) {
+    const r = t * dim;
+    let ss = 0;
+    for (let i = 0; i < dim; i++) ss += x[r + i] * x[r + i];
+    const inv = 1 / Math.sqrt(ss / dim + RMS_NORM_EPS);
+    for (let i = 0; i < dim; i++) out[r + i] = g[i] * (inv * x[r + i]);
+  }
+}
+
+/** Rotates adjacent pairs of each head of v [tokens, width] by position (llama2.c RoPE). */
+function rope(v: Float32Array, tokens: number, width: number, hs: number, startPos: number): void {
+  for (let t = 0; t < tokens; t++) {
+    const pos = startPos + t;
+    const r = t * width;
+    for (let i = 0; i < width; i += 2) {
+      const freq = Math.fround(1 / Math.pow(ROPE_THETA, (i % hs) / hs));
+      const val = Math.fround(pos * freq);
+      const fcr = Math.cos(val);
+      const fci = Math.sin(val);
+      const v0 = v[r + i];
+      const v1 = v[r + i + 1];
+      v[r + i] = v0 * fcr - v1 * fci;
+      v[r + i + 1] = v0 * fci + v1 * fcr;
+    }
+  }
+}
+
+/** The weight, output width and input width of each consumer in one layer. */
+function projections(model: ModelWeights, layer: number) {
+  const c = model.config;
+  const w = model.layers[layer];
+  const kv = kvDim(c);
+  return {
+    q: [w.wq, c.dim],
+    k: [w.wk, kv],
+    v: [w.wv, kv],
+    o: [w.wo, c.dim],
+    gate: [w.w1, c.hiddenDim],
+    up: [w.w3, c.hiddenDim],
+    down: [w.w2, c.dim],
+  } as Record<Consumer, [Float32Array, number]>;
+}
+
+/** Runs every consumer of a site; returns their outputs in SITE_CONSUMERS order. */
+function runSite(
+  model: ModelWeights,
+  layer: number,
+  kind: SiteKind,
+  x: Float32Array,
+  tokens: number,
+  k: number,
+  startPos: number,
+  hooks: LinearHooks | undefined,
+): Float32Array[] {
+  const consumers = SITE_CONSUMERS[kind];
+  const inputs = hooks ? hooks.inputs(layer, kind, x, tokens, k, startPos) : consumers.map(() => x);
+  const proj = projections(model, layer);
+  return consumers.map((consumer, i) => {
+    const [w, outDim] = proj[consumer];
+    const y = new Float32Array(tokens * outDim);
+    matmulXWt(y, inputs[i], w, tokens, k, outDim);
+    hooks?.output?.(layer, consumer, y, tokens, outDim);
+    return y;
+  });
+}
+
+/**
+ * Runs tokens at positions startPos.. (startPos + tokens.length ≤ seqLen), filling the cache,
+ * and returns the logits [tokens, vocab].
+ */
+export function forwardChunk(
+  model: ModelWeights,
+  cache: KvCache,
+  tokenIds: ArrayLike<number>,
+  startPos: number,
+  hooks?: LinearHooks,
+): Float32Array {
+  const c = model.config;
+  const T = tokenIds.length;
+  if (startPos + T > c.seqLen) throw new RangeError(`positions ${startPos}..${startPos + T - 1} exceed seq_len ${c.seqLen}`);
+  const dim = c.dim;
+  const hs = headSize(c);
+  const kv = kvDim(c);
+  const kvMul = c.nHeads / c.nKvHeads;
+  const scale = 1 / Math.sqrt(hs);
+  const x = new Float32Array(T * dim);
+  for (let t = 0; t < T; t++) x.set(model.tokenEmbedding.subarray(tokenIds[t] * dim, (tokenIds[t] + 1) * dim), t * dim);
+  const xb = new Float32Array(T * dim);
+  const att = new Float32Array(T * dim);
+  const hb = new Float32Array(T * c.hiddenDim);
+  const seqLen = c.seqLen;
+  const scores = new Float64Array(startPos + T);
+
+  for (let l = 0; l < c.nLayers; l++) {
+    const w = model.layers[l];
+    rmsnorm(xb, x, w.rmsAtt, T, dim);
+    const [q, k, v] = runSite(model, l, 'qkv', xb, T, dim, startPos, hooks);
+    rope(q, T, dim, hs, startPos);
+    rope(k, T, kv, hs, startPos);
+    // cache layout [kvDim, seqLen] (channel-major): the score and value sums below run over
+    // positions in long contiguous inner loops
+    const keys = cache.key[l];
+    const values = cache.value[l];
+    for (let t = 0; t < T; t++) {
+      for (let ch = 0; ch < kv; ch++) {
+        keys[ch * seqLen + startPos + t] = k[t * kv + ch];
+        values[ch * seqLen + startPos + t] = v[t * kv + ch];
+      }
+    }
+    for (let t = 0; t < T; t++) {
+      const pos = startPos + t;
+      const n = pos + 1;
+      for (let h = 0; h < c.nHeads; h++) {
+        const qo = t * dim + h * hs;
+        const ko = Math.floor(h / kvMul) * hs;
+        scores.fill(0, 0, n);
+        // four channels per pass over the positions (hs is even; a 2-channel pass takes the rest)
+        let i = 0;
+        for (; i + 4 <= hs; i += 4) {
+          const q0 = q[qo + i] * scale;
+          const q1 = q[qo + i + 1] * scale;
+          const q2 = q[qo + i + 2] * scale;
+          const q3 = q[qo + i + 3] * scale;
+          const r0 = (ko + i) * seqLen;
+          const r1 = r0 + seqLen;
+          const r2 = r1 + seqLen;
+          const r3 = r2 + seqLen;
+          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p] + q2 * keys[r2 + p] + q3 * keys[r3 + p];
+        }
+        for (; i < hs; i += 2) {
+          const q0 = q[qo + i] * scale;
+          const q1 = q[qo + i + 1] * scale;
+          const r0 = (ko + i) * seqLen;
+          const r1 = r0 + seqLen;
+          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p];
+        }
+        let max = -Infinity;
+        for (let p = 0; p < n; p++) if (scores[p] > max) max = scores[p];
+        let sum = 0;
+        for (let p = 0; p < n; p++) {
+          const e = expNonPositive(scores[p] - max);
+          scores[p] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        i = 0;
+        for (; i + 4 <= hs; i += 4) {
+          const r0 = (ko + i) * seqLen;
+          const r1 = r0 + seqLen;
+          const r2 = r1 + seqLen;
+          const r3 = r2 + seqLen;
+          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+          for (let p = 0; p < n; p++) {
+            const w = scores[p];
+            a0 += w * values[r0 + p];
+            a1 += w * values[r1 + p];
+            a2 += w * values[r2 + p];
+            a3 += w * values[r3 + p];
+          }
+          att[qo + i] = a0 * inv;
+          att[qo + i + 1] = a1 * inv;
+          att[qo + i + 2] = a2 * inv;
+          att[qo + i + 3] = a3 * inv;
+        }
+        for (; i < hs; i++) {
+          const row = (ko + i) * seqLen;
+          let a = 0;
+          for (let p = 0; p < n; p++) a += scores[p] * values[row + p];
+          att[qo + i] = a * inv;
+        }
+      }
+    }
+    const [o] = runSite(model, l, 'o', att, T, dim, startPos, hooks);
+    for (let i = 0; i < T * dim; i++) x[i] += o[i];
+
+    rmsnorm(xb, x, w.rmsFfn, T, dim);
+    const [g, u] = runSite(model, l, 'gate_up', xb, T, dim, startPos, hooks);
+    for (let i = 0; i < T * c.hiddenDim; i++) {
+      const a = g[i];
+      hb[i] = (a / (1 + Math.exp(-a))) * u[i];
+    }
+    const [down] = runSite(model, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
+    for (let i = 0; i < T * dim; i++) x[i] += down[i];
+  }
+  rmsnorm(xb, x, model.rmsFinal, T, dim);
+  const logits = new Float32Array(T * c.vocabSize);
+  matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
+  return logits;
+}
+
+/** Whole-sequence causal pass from an empty cache (evaluation). */
+export function forwardSequence(model: ModelWeights, tokenIds: ArrayLike<number>, hooks?: LinearHooks): Float32Array {
+  return forwardChunk(model, createKvCache(model), tokenIds, 0, hooks);
+}
+
+/** One KV-cache step (generation): the logits [vocab] of the token at `pos`. */
+export function forwardStep(model: ModelWeights, cache: KvCache, token: number, pos: number, hooks?: LinearHooks): Float32Array {
+  return forwardChunk(model, cache, [token], pos, hooks);
+}

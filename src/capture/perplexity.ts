@@ -1,0 +1,84 @@
+/**
+ * Perplexity protocol of llama2.c's validation: each story is encoded as BOS + tokens (no EOS),
+ * the stories are concatenated into one stream, and the stream is cut into windows
+ * ids[i : i + seqLen] for i = 0, seqLen − 1, 2·(seqLen − 1), … Consecutive windows share one
+ * boundary token, so every next-token prediction of the stream is scored exactly once, each
+ * window from an empty cache (whole-sequence causal pass). Perplexity = exp(mean NLL).
+ */
+import type { ModelWeights } from './checkpoint.js';
+import { forwardSequence, type LinearHooks } from './forward.js';
+import { encode, type Tokenizer } from './tokenizer.js';
+
+export function encodeStream(tok: Tokenizer, stories: readonly string[]): Int32Array {
+  const ids: number[] = [];
+  for (const s of stories) for (const id of encode(tok, s.trim(), true, false)) ids.push(id);
+  return Int32Array.from(ids);
+}
+
+/** Window start positions: stride seqLen − 1, the last window reaching the stream's end. */
+export function windowStarts(streamLength: number, seqLen: number): number[] {
+  const starts: number[] = [];
+  for (let i = 0; i + 1 < streamLength; i += seqLen - 1) starts.push(i);
+  return starts;
+}
+
+export interface PerplexityResult {
+  scoredTokens: number;
+  nllSumNats: number;
+  meanNllNats: number;
+  perplexity: number;
+  windows: number;
+  seconds: number;
+  /** stream tokens processed per second (forward passes over every window position) */
+  tokensPerSecond: number;
+}
+
+/** NLL (nats) of target under a logits row, by a float64 log-sum-exp. */
+export function tokenNll(logits: Float32Array, offset: number, vocab: number, target: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < vocab; i++) if (logits[offset + i] > max) max = logits[offset + i];
+  let sum = 0;
+  for (let i = 0; i < vocab; i++) sum += Math.exp(logits[offset + i] - max);
+  return Math.log(sum) + max - logits[offset + target];
+}
+
+export interface WindowHooksFactory {
+  /** hooks for the window starting at stream position `start` (undefined: dense) */
+  (start: number, window: Int32Array): LinearHooks | undefined;
+}
+
+export function evaluatePerplexity(
+  model: ModelWeights,
+  stream: Int32Array,
+  hooksFor?: WindowHooksFactory,
+  onWindow?: (done: number, total: number) => void,
+): PerplexityResult {
+  const started = performance.now();
+  const seqLen = model.config.seqLen;
+  const vocab = model.config.vocabSize;
+  const starts = windowStarts(stream.length, seqLen);
+  let nll = 0;
+  let scored = 0;
+  let processed = 0;
+  starts.forEach((start, w) => {
+    const window = stream.subarray(start, Math.min(start + seqLen, stream.length));
+    const logits = forwardSequence(model, window, hooksFor?.(start, window));
+    for (let t = 0; t + 1 < window.length; t++) {
+      nll += tokenNll(logits, t * vocab, vocab, window[t + 1]);
+      scored++;
+    }
+    processed += window.length;
+    onWindow?.(w + 1, starts.length);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const mean = scored > 0 ? nll / scored : NaN;
+  return {
+    scoredTokens: scored,
+    nllSumNats: nll,
+    meanNllNats: mean,
+    perplexity: Math.exp(mean),
+    windows: starts.length,
+    seconds,
+    tokensPerSecond: processed / seconds,
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Pruning at the input of every linear projection of the engine, built on the one sparsity
+ * implementation (src/sparsity/prune.ts): criterion → N:M selection → mitigation, per consumer.
+ * q, k, v (and gate, up) share an input but prune it independently; when the criterion does
+ * not depend on the consumer's weight (magnitude, clact) their masks are identical, so the
+ * pruned input is computed once and shared — amber computes one per consumer.
+ *
+ * clact takes its channel norms over the rows passed in one call: the evaluation window
+ * (seq_len tokens, `clact_batch_tokens`) in the whole-sequence path — which lets a token's
+ * selection see the channel norms of later tokens of its window, as a batch-level criterion
+ * does — and the single token in the generation path, where it degenerates to magnitude.
+ * affine prunes like none; its per-output-channel correction is applied to the consumer's output.
+ */
+import type { Consumer } from '../trace/manifest.js';
+import { formatPattern, type Pattern } from '../sparsity/pattern.js';
+import { pruneMatrix, type Criterion, type Mitigation, type PruneSpec } from '../sparsity/prune.js';
+import { amberFactors } from '../sparsity/criteria/amber.js';
+import { applyAffine, type AffineCorrection } from '../sparsity/mitigation/affine.js';
+import type { ModelWeights } from './checkpoint.js';
+import type { LinearHooks } from './forward.js';
+import { consumerWeight, SITE_CONSUMERS, siteName, type SiteKind } from './sites.js';
+
+/** One configuration of a run: dense, or pattern + criterion + mitigation. */
+export interface RunSpec {
+  pattern: Pattern;
+  criterion: Criterion;
+  mitigation: Mitigation;
+}
+
+export function isDenseSpec(s: RunSpec): boolean {
+  return s.pattern.kind === 'dense';
+}
+
+/** "dense", or "8:16-magnitude-none". */
+export function runId(s: RunSpec): string {
+  if (isDenseSpec(s)) return 'dense';
+  return `${formatPattern(s.pattern).replace(':', 'of')}-${s.criterion}-${s.mitigation}`;
+}
+
+export function consumerKey(layer: number, consumer: Consumer): string {
+  return `${layer}.${consumer}`;
+}
+
+/** What calibration gives a run: spts shifts per site name, affine corrections per consumer. */
+export interface Calibration {
+  staticShift?: Map<string, number>;
+  affine?: Map<string, AffineCorrection>;
+}
+
+/** Amber factors f_j of every consumer (static: from the weights alone). */
+export function modelAmberFactors(model: ModelWeights): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  model.layers.forEach((w, layer) => {
+    for (const kind of Object.keys(SITE_CONSUMERS) as SiteKind[]) {
+      for (const consumer of SITE_CONSUMERS[kind]) {
+        const { weight, outFeatures, inFeatures } = consumerWeight(model.config, w, consumer);
+        out.set(consumerKey(layer, consumer), amberFactors(weight, outFeatures, inFeatures));
+      }
+    }
+  });
+  return out;
+}
+
+/** Sees each site's pre-pruning input and the mask each consumer applied. */
+export interface SiteObserver {
+  (layer: number, kind: SiteKind, x: Float32Array, tokens: number, k: number, startPos: number, masks: Uint8Array[] | undefined): void;
+}
+
+export interface PruningHooksOptions {
+  amber?: Map<string, Float32Array>;
+  calibration?: Calibration;
+  observe?: SiteObserver;
+}
+
+/**
+ * Hooks that prune every linear input per `spec`. Dense specs only observe. Throws a usage
+ * diagnostic (from pruneMatrix) when amber factors or spts shifts are missing.
+ */
+export function createPruningHooks(model: ModelWeights, spec: RunSpec, opts: PruningHooksOptions = {}): LinearHooks {
+  const dense = isDenseSpec(spec);
+  const pruneSpec: PruneSpec = { pattern: spec.pattern, criterion: spec.criterion, mitigation: spec.mitigation };
+  const amber = spec.criterion === 'amber' && !dense ? (opts.amber ?? modelAmberFactors(model)) : undefined;
+  const affine = spec.mitigation === 'affine' && !dense ? opts.calibration?.affine : undefined;
+  if (spec.mitigation === 'affine' && !dense && !affine) {
+    throw new Error('createPruningHooks: the affine mitigation needs calibrated corrections');
+  }
+  return {
+    inputs(layer, kind, x, tokens, k, startPos) {
+      const consumers = SITE_CONSUMERS[kind];
+      if (dense) {
+        opts.observe?.(layer, kind, x, tokens, k, startPos, undefined);
+        return consumers.map(() => x);
+      }
+      const staticShift = opts.calibration?.staticShift?.get(siteName(layer, kind));
+      const outs: Float32Array[] = [];
+      const masks: Uint8Array[] = [];
+      for (let i = 0; i < consumers.length; i++) {
+        if (i > 0 && !amber) {
+          outs.push(outs[0]);
+          masks.push(masks[0]);
+          continue;
+        }
+        const out = new Float32Array(tokens * k);
+        const keep = new Uint8Array(tokens * k);
+        pruneMatrix(x, tokens, k, pruneSpec, { amberFactors: amber?.get(consumerKey(layer, consumers[i])), staticShift }, out, keep);
+        outs.push(out);
+        masks.push(keep);
+      }
+      opts.observe?.(layer, kind, x, tokens, k, startPos, masks);
+      return outs;
+    },
+    output: affine
+      ? (layer, consumer, y, tokens, outDim) => {
+          const c = affine.get(consumerKey(layer, consumer));
+          if (c) applyAffine(y, tokens, outDim, c);
+        }
+      : undefined,
+  };
+}
