@@ -91,7 +91,23 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'table', headers: ['pattern', 'core', 'component', 'area', 'source'], numeric: [false, false, false, true, false], rows: areaRows });
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['union-density'] });
   b.push({ kind: 'chart', stem: 'union-density', title: CHART_TITLES['union-density'] });
-  b.push({ kind: 'paragraph', text: `Source: ${data.unionDensitySource}. Independence: 1 − (1 − d)^B with d the measured kept fraction.` });
+  b.push({ kind: 'paragraph', text: `Source: ${data.unionDensitySource}. Independence: 1 − (1 − d)^B with d the measured kept fraction. Cells: measured (independence).` });
+  const batches = [...new Set(data.unionDensity.map((r) => r.batch))].sort((x, y) => x - y);
+  const unionPatterns = [...new Set(data.unionDensity.map((r) => r.pattern))].sort(comparePatterns);
+  if (batches.length > 0) {
+    b.push({
+      kind: 'table',
+      headers: ['pattern', ...batches.map((x) => `B = ${x}`)],
+      numeric: [false, ...batches.map(() => true)],
+      rows: unionPatterns.map((pattern) => [
+        pattern,
+        ...batches.map((batch) => {
+          const r = data.unionDensity.find((u) => u.pattern === pattern && u.batch === batch);
+          return r ? `${fixed(r.measuredDensity, 3)} (${fixed(r.independenceDensity, 3)})` : '—';
+        }),
+      ]),
+    });
+  }
 
   b.push({ kind: 'heading', level: 2, text: 'Inputs' });
   b.push({ kind: 'heading', level: 3, text: 'Hardware profiles' });

@@ -48,7 +48,7 @@ const EXPECTED_LABELS: Record<string, string[]> = {
   'accuracy-vs-speedup': [CHART_TITLES['accuracy-vs-speedup'], 'prefill speed-up vs dense on the same core (×)', 'Pareto front'],
   'io-savings': [CHART_TITLES['io-savings'], 'index', 'bitmask', '37.5%', '43.8%', '34.4%'],
   'area-breakdown': [CHART_TITLES['area-breakdown'], 'mac_array', 'selector', '110000', '120000'],
-  'union-density': ['Decode: weight rows fetched vs batch size', '8:16 measured', '8:16 independent', 'decode batch B (tokens)'],
+  'union-density': ['Decode: weight rows fetched vs batch size', '8:16', 'measured', 'independence', 'decode batch B (tokens)'],
 };
 
 describe('report folder', () => {

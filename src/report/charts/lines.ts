@@ -30,9 +30,11 @@ export async function unionDensityChart(rows: readonly UnionDensityRow[], subtit
     lines.append('path').attr('d', path((r) => r.measuredDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     lines.append('path').attr('d', path((r) => r.independenceDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 1.5).attr('stroke-dasharray', '5,3');
     for (const r of series) lines.append('circle').attr('cx', px(x(r.batch))).attr('cy', px(y(r.measuredDensity))).attr('r', 3).attr('fill', color);
-    legend.push({ label: `${pattern} measured`, color, mark: 'line' });
-    legend.push({ label: `${pattern} independent`, color, mark: 'dash' });
+    legend.push({ label: pattern, color, mark: 'line' });
   }
-  drawLegend(frame, legend);
+  // line style, once: solid = measured on the trace, dashed = independence assumption
+  legend.push({ label: 'measured', color: '#555555', mark: 'line' });
+  legend.push({ label: 'independence', color: '#555555', mark: 'dash' });
+  drawLegend(frame, legend, 'pattern');
   return frame.toString();
 }
