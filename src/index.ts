@@ -104,3 +104,17 @@ export * from './perf/model-sim.js';
 
 
 // explore + report: sweeps, Pareto fronts, design review
+export * from './explore/design-point.js';
+export * from './explore/pareto.js';
+export * from './explore/objectives.js';
+export * from './explore/accuracy.js';
+export * from './explore/sweep.js';
+export * from './explore/summary.js';
+export * from './explore/recommend.js';
+export * from './explore/io-savings.js';
+export * from './explore/review.js';
+export type * from './report/review-data.js';
+export { renderReport, runJson, writeReviewReport, REPORT_FILES } from './report/write-report.js';
+export { designPointsCsv, DESIGN_POINT_COLUMNS } from './report/design-points-csv.js';
+export { renderPng, chartFontFiles } from './report/png.js';
+export { CHART_STEMS, HEADLINE_CHART, renderCharts } from './report/charts/index.js';

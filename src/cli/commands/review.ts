@@ -1,13 +1,175 @@
-import type { CommandModule } from 'yargs';
-import { runCommand } from '../run.js';
-import { usageError } from '../../diagnostics.js';
+/**
+ * nmsim review [--traces …] [--profiles …] [--model …] [--out reports/NAME] [--json]
+ * The design review: every pattern × criterion × mitigation on every profile, Pareto fronts,
+ * charts and a report folder (see src/report/README.md for its files).
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
+import { PAPER_PATTERNS, formatPattern } from '../../sparsity/pattern.js';
+import { CRITERIA, MITIGATIONS, parseCriteria, parseMitigations } from '../../sparsity/prune.js';
+import { MODEL_IDS } from '../../workload/catalog.js';
+import { writeReviewReport } from '../../report/write-report.js';
+import { sortDesignPoints } from '../../explore/design-point.js';
+import { TOOL_VERSION } from '../../version.js';
+import { startProgress } from '../progress.js';
+import { printJson, runCommand } from '../run.js';
+import {
+  DEFAULT_BATCH_SIZES,
+  DEFAULT_DECODE_BATCH,
+  DEFAULT_DECODE_CONTEXT_TOKENS,
+  DEFAULT_PREFILL_TOKENS,
+  DEFAULT_REVIEW_MODEL,
+  reviewPatterns,
+  runReview,
+} from '../review/run-review.js';
+import { terminalSummary } from '../review/summary-text.js';
+import { wholeNumberOption } from '../review/options.js';
 
-// placeholder until the review issue lands; replaced wholesale by its implementation
-export const command: CommandModule = {
+export const DEFAULT_OUT = 'reports/review';
+
+/** Warnings for the terminal: the first of each code in full, then how many more share it. */
+export function collapseWarnings(warnings: readonly Diagnostic[]): string {
+  const byCode = new Map<string, Diagnostic[]>();
+  for (const w of warnings) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w]);
+  let out = '';
+  for (const [code, list] of byCode) {
+    out += formatDiagnostic(list[0]) + '\n';
+    if (list.length > 1) out += `  … and ${list.length - 1} more ${code} (all in --json output)\n`;
+  }
+  return out;
+}
+const DEFAULT_PATTERNS = [...PAPER_PATTERNS, 'unstructured'].join(',');
+
+interface ReviewArgs {
+  traces?: string[];
+  profiles?: string[];
+  model: string;
+  out: string;
+  patterns: string;
+  criteria: string;
+  mitigations: string;
+  prefillTokens?: number;
+  decodeBatch?: number;
+  context: number;
+  json?: boolean;
+  progress: boolean;
+}
+
+function listArg(v: string[] | undefined): string[] {
+  return (v ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+export const command: CommandModule<object, ReviewArgs> = {
   command: 'review',
-  describe: false,
-  handler: () =>
-    runCommand(false, async () => {
-      throw usageError({ code: 'cli/not-built', message: '`nmsim review` is not built yet.' });
+  describe: 'The design review: sweep patterns × criteria × mitigations over hardware profiles, Pareto fronts, charts and a report folder',
+  builder: (y: Argv<object>) =>
+    y
+      .option('traces', { type: 'string', array: true, describe: 'trace bundle folders (comma-separated or repeated); default: every bundle under traces/. Accuracy comes from the bundle with the most measured runs' })
+      .option('profiles', { type: 'string', array: true, describe: 'hardware profiles: files, folders or shipped names (comma-separated or repeated); default: every profile in hardware-profiles/' })
+      .option('model', { type: 'string', default: DEFAULT_REVIEW_MODEL, describe: `model whose shapes the speed-ups and I/O are computed for: ${MODEL_IDS.join(', ')}, or "bundle" for the bundle's own model` })
+      .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'report folder; replaced atomically (only an earlier report folder is ever replaced)' })
+      .option('patterns', { type: 'string', default: DEFAULT_PATTERNS, describe: 'patterns to sweep (dense is always the baseline)' })
+      .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
+      .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
+      .option('prefill-tokens', { type: 'number', default: DEFAULT_PREFILL_TOKENS, describe: 'prefill length T (tokens) for the prefill speed-up' })
+      .option('decode-batch', { type: 'number', default: DEFAULT_DECODE_BATCH, describe: 'decode batch B (tokens per step) for the decode speed-up and I/O savings' })
+      .option('context', { type: 'number', default: DEFAULT_DECODE_CONTEXT_TOKENS, describe: 'decode context length L (tokens)' })
+      .option('progress', { type: 'boolean', default: true, describe: 'progress bar on a terminal (--no-progress to hide)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of the summary' })
+      .example('nmsim review', 'review the shipped bundles on the shipped profiles into reports/review/')
+      .example('nmsim review --profiles act-8of16,act-16of32 --out reports/816-vs-1632', 'compare two cores')
+      .epilogue(
+        'Writes design-points.csv, five charts (.svg + .png; the headline is accuracy-vs-area.png), design-review.md, a ' +
+          'self-contained design-review.html and run.json into --out (see src/report/README.md). Accuracy is the measured ' +
+          'perplexity of the bundle run with the same configuration, else the analysis proxy, always labelled. ' +
+          'Exit codes: 0 ok, 1 bad input (a profile or bundle; nothing is written), 2 bad usage.',
+      ),
+  handler: (args: ArgumentsCamelCase<ReviewArgs>) =>
+    runCommand(args.json, async () => {
+      const started = performance.now();
+      const opts = {
+        traces: listArg(args.traces),
+        profiles: listArg(args.profiles),
+        model: args.model,
+        patterns: reviewPatterns(args.patterns),
+        criteria: parseCriteria(args.criteria),
+        mitigations: parseMitigations(args.mitigations),
+        prefillTokens: wholeNumberOption('--prefill-tokens', args.prefillTokens ?? DEFAULT_PREFILL_TOKENS),
+        decodeBatch: wholeNumberOption('--decode-batch', args.decodeBatch ?? DEFAULT_DECODE_BATCH),
+        decodeContextTokens: wholeNumberOption('--context', args.context),
+        batchSizes: [...DEFAULT_BATCH_SIZES],
+      };
+      const bar = await startProgress(100, 'review', args.progress && !args.json);
+      let done = 0;
+      const progress = {
+        stage(label: string, fraction: number) {
+          const target = Math.round(fraction * 100);
+          if (target > done) {
+            bar.tick(target - done, label);
+            done = target;
+          } else bar.tick(0, label);
+        },
+      };
+      let outcome;
+      let written;
+      try {
+        outcome = await runReview(opts, progress);
+        progress.stage('writing the report', 0.9);
+        written = await writeReviewReport(args.out, outcome.data, {
+          toolVersion: TOOL_VERSION,
+          command: `nmsim ${process.argv.slice(2).join(' ')}`.trim(),
+          timingsMs: outcome.timingsMs,
+        });
+        progress.stage('done', 1);
+      } finally {
+        bar.stop();
+      }
+      const totalS = (performance.now() - started) / 1000;
+      const data = outcome.data;
+      if (args.json) {
+        printJson({
+          ok: true,
+          out: written.outDir,
+          headline_png: written.headlinePng,
+          files: written.files,
+          recommendation: data.recommendation,
+          accuracy_kind: data.headline.accuracyKind,
+          design_points: data.points.length,
+          front: data.headline.frontIds,
+          summary: data.summary.map((s) => ({
+            pattern: s.pattern,
+            best_config: s.bestConfig,
+            accuracy: s.accuracyValue,
+            accuracy_kind: s.accuracyKind,
+            native_profile: s.nativeProfile,
+            compatible_profile: s.compatibleProfile,
+            area_um2: s.areaUm2,
+            area_overhead_fraction: s.areaOverheadFraction,
+            prefill_speedup: s.prefillSpeedup,
+            decode_speedup: s.decodeSpeedup,
+            io_savings_fraction: s.ioSavingsFraction,
+            on_front: s.onFront,
+          })),
+          points: sortDesignPoints(data.points).map((p) => ({
+            profile: p.profile,
+            pattern: p.pattern,
+            criterion: p.criterion,
+            mitigation: p.mitigation,
+            accuracy: p.accuracy.value,
+            accuracy_kind: p.accuracy.kind,
+            prefill_speedup: p.prefillSpeedup,
+            decode_speedup: p.decodeSpeedup,
+            io_savings_fraction: p.ioSavingsFraction,
+            area_um2: p.areaUm2,
+            area_overhead_fraction: p.areaOverheadFraction,
+          })),
+          warnings: outcome.warnings.map((w) => ({ code: w.code, message: w.message, file: w.file, path: w.path })),
+          elapsed_s: Number(totalS.toFixed(2)),
+        });
+        return;
+      }
+      process.stderr.write(collapseWarnings(outcome.warnings));
+      process.stdout.write(terminalSummary(data, written.outDir, written.headlinePng));
+      process.stdout.write(`(${totalS.toFixed(1)} s; patterns ${opts.patterns.map(formatPattern).join(', ')})\n`);
     }),
 };

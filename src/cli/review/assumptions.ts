@@ -1,0 +1,44 @@
+/**
+ * The assumptions table of the report: every modelling constant the review's numbers rest on,
+ * with its value (unit in the name or beside the value) and its source. Tech-file constants
+ * come from the loaded tech files themselves; the performance-model constants are read from
+ * src/perf/constants.ts (values) with the sources stated there.
+ */
+import * as perf from '../../perf/constants.js';
+import type { TechLibrary } from '../../profile/tech.js';
+import type { Assumption } from '../../report/review-data.js';
+import { fixed } from '../../report/format.js';
+
+export function techAssumptions(techs: readonly TechLibrary[]): Assumption[] {
+  const out: Assumption[] = [];
+  for (const t of [...techs].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const [name, cell] of Object.entries(t.cells).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      out.push({ name: `${t.name}.${name}AreaUm2`, value: `${fixed(cell.areaUm2, 5)} µm² (${cell.cell})`, source: cell.source });
+    }
+    out.push({ name: `${t.name}.sramBitcellAreaUm2`, value: `${fixed(t.sram.bitcellAreaUm2, 5)} µm²`, source: t.sram.source });
+    out.push({ name: `${t.name}.sramArrayEfficiency`, value: fixed(t.sram.arrayEfficiency, 3), source: t.sram.source });
+    if (t.derivation) out.push({ name: `${t.name}.derivation`, value: '—', source: t.derivation });
+  }
+  return out;
+}
+
+/**
+ * Every numeric constant exported by src/perf/constants.ts, by name (units are in the names);
+ * each carries its source or "assumption" label in the comment beside it in that file.
+ */
+export function perfAssumptions(): Assumption[] {
+  return Object.entries(perf)
+    .filter(([, v]) => typeof v === 'number')
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, v]) => ({ name, value: String(v), source: 'src/perf/constants.ts (source or assumption stated beside the constant)' }));
+}
+
+/** Conventions that are not constants but change the numbers; shown with the assumptions. */
+export function reviewConventions(analysisConventions: readonly string[], workload: string): Assumption[] {
+  return [
+    { name: 'workload', value: workload, source: 'src/workload/catalog.ts (published model configs)' },
+    { name: 'accuracy', value: 'measured perplexity where the bundle ran the configuration, else the analysis proxy', source: 'explore/accuracy.ts' },
+    { name: 'design points', value: 'only where the core exploits the pattern (natively or through a compatible narrower pattern)', source: 'explore/sweep.ts' },
+    ...analysisConventions.map((c, i) => ({ name: `analysis convention ${i + 1}`, value: '—', source: c })),
+  ];
+}

@@ -1,0 +1,66 @@
+/**
+ * From an analysis of the bundle's dense run to what the review needs: the accuracy proxy per
+ * configuration, the measured sparsity per pattern for the performance model, the union-density
+ * rows for the chart and the compressed I/O per pattern × encoding measured on the trace.
+ */
+import { measuredSparsityFor } from '../../analysis/measured-sparsity.js';
+import type { AnalysisResult, ConfigResult, MeasuredSparsity } from '../../analysis/types.js';
+import type { ProxyAccuracy } from '../../explore/accuracy.js';
+import type { IoSavingsRow, UnionDensityRow } from '../../report/review-data.js';
+import { METADATA_ENCODINGS } from '../../sparsity/pattern.js';
+
+/** The configuration whose statistics stand for a pattern's sparsity structure. */
+export const STRUCTURE_CONFIG = { criterion: 'magnitude', mitigation: 'none' } as const;
+
+function denseRun(result: AnalysisResult) {
+  return result.runs[0];
+}
+
+export function proxiesFrom(result: AnalysisResult, bundleLabel: string): ProxyAccuracy[] {
+  const run = denseRun(result);
+  if (!run) return [];
+  // a configuration skipped at every site (e.g. spts without calibrated shifts) aggregates no
+  // slot; its zero error is not a measurement, so it gives no proxy
+  return run.configs.filter((c) => c.model.slots > 0).map((c) => ({
+    pattern: c.pattern,
+    criterion: c.criterion,
+    mitigation: c.mitigation,
+    relErrL2: c.model.relErrL2,
+    source: `analysis of ${bundleLabel} run "${run.runId}" (${run.tokens} tokens per site): element-weighted rel. L2 error of the pruned linear inputs`,
+  }));
+}
+
+function structureConfigs(result: AnalysisResult): ConfigResult[] {
+  const run = denseRun(result);
+  if (!run) return [];
+  return run.configs.filter((c) => c.criterion === STRUCTURE_CONFIG.criterion && c.mitigation === STRUCTURE_CONFIG.mitigation);
+}
+
+/** MeasuredSparsity per analysed pattern, through the analysis module's own measuredSparsityFor. */
+export function measuredSparsityFrom(result: AnalysisResult): MeasuredSparsity[] {
+  return structureConfigs(result)
+    .filter((c) => c.model.slots > 0)
+    .map((c) => measuredSparsityFor(result, c.pattern, { criterion: STRUCTURE_CONFIG.criterion, mitigation: STRUCTURE_CONFIG.mitigation }));
+}
+
+export function unionDensityRows(result: AnalysisResult): UnionDensityRow[] {
+  return structureConfigs(result).flatMap((c) =>
+    c.model.unionDensity
+      .filter((u) => u.consecutive !== null)
+      .map((u) => ({ pattern: c.pattern, batch: u.batchSize, measuredDensity: u.consecutive as number, independenceDensity: u.independent })),
+  );
+}
+
+/** Compressed activation size at the trace's own value width, measured over every site (tails included). */
+export function ioSavingsRows(result: AnalysisResult, bundleLabel: string): IoSavingsRow[] {
+  const rows: IoSavingsRow[] = [];
+  for (const c of structureConfigs(result)) {
+    if (!/^\d+:\d+$/.test(c.pattern)) continue;
+    for (const encoding of METADATA_ENCODINGS) {
+      const rec = c.model.compressed.find((r) => r.encoding === encoding && r.valueFormat === 'trace');
+      if (!rec) continue;
+      rows.push({ pattern: c.pattern, encoding, valueBits: rec.valueBits, footprintFraction: rec.ratio, savingsFraction: 1 - rec.ratio, source: `measured on ${bundleLabel}, tail groups included` });
+    }
+  }
+  return rows;
+}

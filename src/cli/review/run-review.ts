@@ -1,0 +1,243 @@
+/**
+ * `nmsim review` without the printing: gathers inputs, runs the models, returns ReviewData.
+ *
+ *   profiles ─ loadProfile ─┬─ loadTech ─ areaReport ──────────────▶ area per profile
+ *                           └─ compareModel (prefill, decode) ──────▶ speed-up, I/O per pattern
+ *   bundles ─ openBundle ─ analyze(dense run) ─▶ proxies, measured sparsity, union density, I/O
+ *                        └ manifest runs ──────▶ measured perplexity
+ *   ─▶ sweep ─▶ buildReview (fronts, summary, recommendation) ─▶ ReviewData
+ */
+import { analyze, type AnalysisProgress } from '../../analysis/analyze.js';
+import { areaReport } from '../../area/report.js';
+import { inputError, type Diagnostic } from '../../diagnostics.js';
+import { accuracyFor, measuredRuns, runConfig, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
+import { ioFootprintTable } from '../../explore/io-savings.js';
+import { buildReview } from '../../explore/review.js';
+import { sweep, type ExecutionEstimate, type ProfileCost } from '../../explore/sweep.js';
+import { loadTech, type TechLibrary } from '../../profile/tech.js';
+import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from '../../report/review-data.js';
+import { formatPattern, parsePattern, type Pattern } from '../../sparsity/pattern.js';
+import type { Criterion, Mitigation } from '../../sparsity/prune.js';
+import { TOOL_VERSION } from '../../version.js';
+import { catalogModel } from '../../workload/catalog.js';
+import { modelFromManifest } from '../../workload/from-manifest.js';
+import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
+import { perfAssumptions, reviewConventions, techAssumptions } from './assumptions.js';
+import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type OpenedBundle } from './inputs.js';
+import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
+import { estimateProfile, workloadText, type ReviewWorkload } from './performance.js';
+
+export const DEFAULT_REVIEW_MODEL = 'llama3.1-8b';
+export const DEFAULT_PREFILL_TOKENS = 2048;
+export const DEFAULT_DECODE_BATCH = 8;
+export const DEFAULT_DECODE_CONTEXT_TOKENS = 4096;
+export const DEFAULT_BATCH_SIZES = [1, 2, 4, 8, 16, 32, 64];
+
+export interface ReviewOptions {
+  /** bundle folders or files; empty = every bundle under traces/ */
+  traces: string[];
+  /** profile files, folders or shipped names; empty = every shipped profile */
+  profiles: string[];
+  /** catalog model id for speed-ups and I/O, or "bundle" for the bundle's own shapes */
+  model: string;
+  patterns: Pattern[];
+  criteria: Criterion[];
+  mitigations: Mitigation[];
+  prefillTokens: number;
+  decodeBatch: number;
+  decodeContextTokens: number;
+  batchSizes: number[];
+  title?: string;
+}
+
+/** Fractions of the progress bar per stage. */
+export interface ReviewProgress {
+  stage(name: string, fraction: number): void;
+}
+
+export interface ReviewOutcome {
+  data: ReviewData;
+  timingsMs: Record<string, number>;
+  warnings: Diagnostic[];
+  primaryBundle: string;
+}
+
+function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): ReviewBundle {
+  const m = b.bundle.manifest;
+  return {
+    path: b.path,
+    model: m.model.name,
+    checkpoint: m.source.checkpoint,
+    files: b.files,
+    runs: m.runs.map((run) => {
+      const c = runConfig(run);
+      const mr = measured.find((x) => x.runId === run.id);
+      const dense = c.pattern === 'dense';
+      return {
+        id: run.id,
+        pattern: c.pattern,
+        criterion: dense ? '—' : c.criterion,
+        mitigation: dense ? '—' : c.mitigation,
+        ...(mr ? { perplexity: mr.perplexity, perplexityDataset: mr.dataset, scoredTokens: mr.scoredTokens } : {}),
+      };
+    }),
+  };
+}
+
+export async function runReview(opts: ReviewOptions, progress?: ReviewProgress): Promise<ReviewOutcome> {
+  const timingsMs: Record<string, number> = {};
+  const warnings: Diagnostic[] = [];
+  let t = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    timingsMs[name] = now - t;
+    t = now;
+  };
+
+  // a wrong --model fails before any work
+  const catalogShape = opts.model === 'bundle' ? undefined : catalogModel(opts.model);
+
+  // inputs
+  const bundlePaths = opts.traces.length > 0 ? opts.traces : defaultBundlePaths();
+  if (bundlePaths.length === 0) {
+    throw inputError({ code: 'review/no-bundles', message: 'no trace bundle to review: traces/ holds none and --traces was not given.', hint: 'pass --traces traces/stories260k (a folder with manifest.json), or capture one with `nmsim capture`.' });
+  }
+  progress?.stage('loading profiles', 0.02);
+  const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles));
+  warnings.push(...profileWarnings);
+  progress?.stage('opening bundles', 0.08);
+  const bundles = await openBundlesHashed(bundlePaths);
+  lap('load_inputs_ms');
+  try {
+    const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest));
+    // the bundle with the most measured runs carries the accuracy axis (ties: first by path)
+    let primaryIndex = 0;
+    measuredByBundle.forEach((m, i) => {
+      if (m.length > measuredByBundle[primaryIndex].length) primaryIndex = i;
+    });
+    const primary = bundles[primaryIndex];
+    const measured = measuredByBundle[primaryIndex];
+    const notes: string[] = [];
+    if (bundles.length > 1) {
+      notes.push(`Accuracy comes from ${primary.path} (the bundle with the most measured runs); ${bundles.filter((_, i) => i !== primaryIndex).map((b) => b.path).join(', ')} listed as inputs only — review each with --traces to compare them.`);
+    }
+
+    // analysis of the primary bundle's dense run, in two passes: the sparsity structure
+    // (union density over every batch size, compatibility, compressed sizes) needs only the
+    // magnitude selection; the accuracy proxies need every configuration but no decode batches
+    // (about a quarter less work than one pass computing everything for every configuration)
+    progress?.stage('analysing traces', 0.1);
+    const analysis = await analyze(
+      primary.bundle,
+      { patterns: opts.patterns, criteria: ['magnitude'], mitigations: ['none'], batchSizes: opts.batchSizes, runs: [] },
+      (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, 0.1 + 0.1 * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows)),
+    );
+    const proxyAnalysis = await analyze(
+      primary.bundle,
+      { patterns: opts.patterns, criteria: opts.criteria, mitigations: opts.mitigations, batchSizes: [1], randomBatchesPerSize: 0, runs: [] },
+      (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, 0.2 + 0.5 * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows)),
+    );
+    warnings.push(...dedupeDiagnostics([...analysis.warnings, ...proxyAnalysis.warnings]));
+    lap('analysis_ms');
+    const proxies = proxiesFrom(proxyAnalysis, primary.path);
+    const measuredSparsity = measuredSparsityFrom(analysis);
+
+    // workload for speed-ups
+    const shape = catalogShape ?? modelFromManifest(primary.bundle.manifest.model, primary.path);
+    const workload: ReviewWorkload = { shape, prefillTokens: opts.prefillTokens, decodeBatch: opts.decodeBatch, decodeContextTokens: opts.decodeContextTokens };
+    notes.push(
+      `Speed-ups and I/O are modelled on ${shape.id}'s shapes with the sparsity structure measured on ${primary.path} (decode weight-row union density for B = ${opts.decodeBatch}, compatibility between patterns): an assumption that ${primary.bundle.manifest.model.name}'s masks are as correlated as ${shape.id}'s would be.`,
+    );
+    const workloadLine = `accuracy from ${primary.bundle.manifest.model.name} (${primary.path}); ${workloadText(workload)}`;
+
+    // hardware models per profile
+    const patterns = opts.patterns.map(formatPattern).filter((p) => p !== 'dense');
+    const techCache = new Map<string, TechLibrary>();
+    const reports: AreaReportLike[] = [];
+    const costs: ProfileCost[] = [];
+    const estimates = new Map<string, Map<string, ExecutionEstimate>>();
+    for (const [i, p] of profiles.entries()) {
+      progress?.stage(`modelling ${p.loaded.profile.name}`, 0.7 + (0.2 * i) / profiles.length);
+      const techKey = `${p.loaded.profile.tech}|${p.loaded.techDirs.join('|')}`;
+      let tech = techCache.get(techKey);
+      if (!tech) {
+        tech = await loadTech(p.loaded.profile.tech, p.loaded.techDirs);
+        techCache.set(techKey, tech);
+      }
+      const report = areaReport(p.loaded.profile, tech);
+      reports.push(report);
+      costs.push(profileCost(report));
+      estimates.set(p.loaded.profile.name, estimateProfile(p.loaded.profile, patterns, workload, measuredSparsity).byPattern);
+    }
+    lap('models_ms');
+
+    const configs: SweepConfig[] = patterns.flatMap((pattern) => opts.criteria.flatMap((criterion) => opts.mitigations.map((mitigation) => ({ pattern, criterion, mitigation }))));
+    const result = sweep({
+      configs,
+      profiles: costs,
+      accuracy: (c) => accuracyFor(c, measured, proxies, primary.path),
+      execution: (profile, pattern) => estimates.get(profile)!.get(pattern)!,
+      workload: { model: shape.id, prefillTokens: opts.prefillTokens, decodeBatch: opts.decodeBatch, decodeContextTokens: opts.decodeContextTokens },
+    });
+
+    const references: AccuracyReference[] = [];
+    const dense = measured.find((m) => m.pattern === 'dense');
+    if (dense) references.push({ label: 'dense', kind: 'measured-perplexity', value: dense.perplexity, source: `${primary.path} run "${dense.runId}"` });
+    const unstructured = measured.filter((m) => m.pattern === 'unstructured').sort((a, b) => a.perplexity - b.perplexity)[0];
+    if (unstructured) {
+      references.push({ label: `unstructured 50% (${unstructured.criterion}+${unstructured.mitigation})`, kind: 'measured-perplexity', value: unstructured.perplexity, source: `${primary.path} run "${unstructured.runId}"` });
+    }
+
+    let ioSavings: IoSavingsRow[] = ioSavingsRows(analysis, primary.label);
+    if (ioSavings.length === 0) {
+      ioSavings = ioFootprintTable(patterns, 16).map((r) => ({ ...r, source: 'closed form (N·16 + metadata bits) / (M·16)' }));
+    }
+    const techs = [...techCache.values()];
+    const data = buildReview({
+      title: opts.title ?? `Design review: ${primary.bundle.manifest.model.name} on ${profiles.length} hardware profiles`,
+      toolVersion: TOOL_VERSION,
+      workload: workloadLine,
+      profiles: profiles.map((p) => ({
+        name: p.loaded.profile.name,
+        path: p.path,
+        sha256: p.sha256,
+        description: p.loaded.profile.description.trim().replace(/\s+/g, ' '),
+        patterns: [...p.loaded.profile.sparsity.patterns],
+        illustrative: p.loaded.profile.illustrative,
+      })),
+      bundles: bundles.map((b, i) => bundleSummary(b, measuredByBundle[i])),
+      sweep: result,
+      accuracyReferences: references,
+      ioSavings,
+      areaBreakdown: areaBreakdownRows(reports, patterns),
+      unionDensity: unionDensityRows(analysis),
+      unionDensitySource: `${primary.path} run "${analysis.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
+      assumptions: [...reviewConventions(analysis.conventions, workloadText(workload)), ...techAssumptions(techs), ...perfAssumptions()],
+      notes,
+    });
+    lap('sweep_ms');
+    return { data, timingsMs, warnings, primaryBundle: primary.path };
+  } finally {
+    await Promise.all(bundles.map((b) => b.bundle.close()));
+  }
+}
+
+function dedupeDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.code}|${d.file ?? ''}|${d.path ?? ''}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Parses and checks the pattern list for the review: N:M and unstructured (dense is the baseline). */
+export function reviewPatterns(text: string): Pattern[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => parsePattern(s, { path: '--patterns' }))
+    .filter((p) => p.kind !== 'dense');
+}

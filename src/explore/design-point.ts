@@ -1,0 +1,93 @@
+/**
+ * A design point: one hardware profile running one activation-sparsity configuration
+ * (pattern × criterion × mitigation) on one workload, with accuracy beside its hardware cost.
+ * Plain record, units in the field names; everything else in explore/ and report/ reads these.
+ */
+import type { Criterion, Mitigation } from '../sparsity/prune.js';
+
+/**
+ * How the accuracy figure was obtained. Measured perplexity comes from a real pruned forward
+ * pass recorded in a trace bundle's runs; the proxy is the element-weighted relative L2 error
+ * of the pruned linear inputs from the analysis of the bundle's dense run. They are never
+ * mixed on one axis.
+ */
+export const ACCURACY_KINDS = ['measured-perplexity', 'proxy-rel-err'] as const;
+export type AccuracyKind = (typeof ACCURACY_KINDS)[number];
+
+export interface Accuracy {
+  /** perplexity (≥ 1) or relative L2 error (≥ 0); lower is better for both */
+  value: number;
+  kind: AccuracyKind;
+  /** where it comes from, e.g. `traces/stories260k run "p8of16-magnitude" perplexity on tinystories[0:100]` */
+  source: string;
+}
+
+export interface DesignPoint {
+  /** stable key: `profile|pattern|criterion|mitigation` */
+  id: string;
+  profile: string;
+  /** formatPattern() form: "8:16", "unstructured", "dense" */
+  pattern: string;
+  criterion: Criterion;
+  mitigation: Mitigation;
+  /** true when the profile runs `pattern` natively */
+  native: boolean;
+  /** what the core actually executes: the pattern, a compatible narrower one, or "dense" */
+  executedAs: string;
+  accuracy: Accuracy;
+  /** the workload the speed-ups and I/O savings are for (catalog id or bundle model name) */
+  model: string;
+  prefillTokens: number;
+  decodeBatch: number;
+  decodeContextTokens: number;
+  /** dense cycles / sparse cycles on the same profile, whole model */
+  prefillSpeedup: number;
+  decodeSpeedup: number;
+  /** 1 − sparse bytes / dense bytes moved per decode step (activations, metadata, weights) */
+  ioSavingsFraction: number;
+  /** core area with sparsity support, and the same core without it */
+  areaUm2: number;
+  denseAreaUm2: number;
+  /** areaUm2 / denseAreaUm2 − 1 */
+  areaOverheadFraction: number;
+}
+
+export function designPointId(profile: string, pattern: string, criterion: string, mitigation: string): string {
+  return `${profile}|${pattern}|${criterion}|${mitigation}`;
+}
+
+/**
+ * Stable order for every listing and file: profile, then pattern (dense, N:M by M then N,
+ * unstructured last), then criterion, then mitigation (declaration order of the closed sets).
+ */
+export function patternRank(pattern: string): number {
+  if (pattern === 'dense') return 0;
+  const m = /^(\d+):(\d+)$/.exec(pattern);
+  if (m) return 1 + Number(m[2]) * 100 + Number(m[1]);
+  return pattern === 'unstructured' ? 100_000 : 200_000;
+}
+
+export function comparePatterns(a: string, b: string): number {
+  return patternRank(a) - patternRank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+const CRITERION_ORDER = ['magnitude', 'amber', 'clact'];
+const MITIGATION_ORDER = ['none', 'var', 'dpts', 'spts', 'affine'];
+
+function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareDesignPoints(a: DesignPoint, b: DesignPoint): number {
+  return (
+    cmpText(a.profile, b.profile) ||
+    comparePatterns(a.pattern, b.pattern) ||
+    CRITERION_ORDER.indexOf(a.criterion) - CRITERION_ORDER.indexOf(b.criterion) ||
+    MITIGATION_ORDER.indexOf(a.mitigation) - MITIGATION_ORDER.indexOf(b.mitigation) ||
+    cmpText(a.id, b.id)
+  );
+}
+
+export function sortDesignPoints(points: readonly DesignPoint[]): DesignPoint[] {
+  return [...points].sort(compareDesignPoints);
+}

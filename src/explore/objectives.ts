@@ -1,0 +1,65 @@
+/**
+ * The objectives a design point can be judged on, with their directions, and the fronts the
+ * review draws. Accuracy is only compared within one accuracy kind (perplexity and proxy error
+ * are different quantities), so a front that includes accuracy is computed over the points of
+ * one kind.
+ */
+import type { AccuracyKind, DesignPoint } from './design-point.js';
+import { paretoFront, type Objective } from './pareto.js';
+
+export const OBJECTIVE_NAMES = [
+  'accuracy',
+  'area_overhead_fraction',
+  'prefill_speedup',
+  'decode_speedup',
+  'io_savings_fraction',
+] as const;
+export type ObjectiveName = (typeof OBJECTIVE_NAMES)[number];
+
+export const DESIGN_OBJECTIVES: Record<ObjectiveName, Objective<DesignPoint>> = {
+  accuracy: { name: 'accuracy', direction: 'minimize', value: (p) => p.accuracy.value },
+  area_overhead_fraction: { name: 'area_overhead_fraction', direction: 'minimize', value: (p) => p.areaOverheadFraction },
+  prefill_speedup: { name: 'prefill_speedup', direction: 'maximize', value: (p) => p.prefillSpeedup },
+  decode_speedup: { name: 'decode_speedup', direction: 'maximize', value: (p) => p.decodeSpeedup },
+  io_savings_fraction: { name: 'io_savings_fraction', direction: 'maximize', value: (p) => p.ioSavingsFraction },
+};
+
+export function isObjectiveName(s: string): s is ObjectiveName {
+  return (OBJECTIVE_NAMES as readonly string[]).includes(s);
+}
+
+/**
+ * The accuracy kind a review compares on: measured perplexity when at least `minMeasured`
+ * points have it (a front of one point says nothing), else the proxy.
+ */
+export function headlineAccuracyKind(points: readonly DesignPoint[], minMeasured = 2): AccuracyKind {
+  const measured = points.filter((p) => p.accuracy.kind === 'measured-perplexity').length;
+  return measured >= minMeasured ? 'measured-perplexity' : 'proxy-rel-err';
+}
+
+export interface DesignFront {
+  objectives: ObjectiveName[];
+  accuracyKind: AccuracyKind | null;
+  /** the points the front was computed over (all points, or those of `accuracyKind`) */
+  candidates: DesignPoint[];
+  /** ids of the points on the front, in candidate order */
+  frontIds: string[];
+}
+
+/** Pareto front of design points over named objectives (2 or 3 in reports). */
+export function designFront(
+  points: readonly DesignPoint[],
+  objectives: readonly ObjectiveName[],
+  accuracyKind?: AccuracyKind,
+): DesignFront {
+  const usesAccuracy = objectives.includes('accuracy');
+  const kind = usesAccuracy ? (accuracyKind ?? headlineAccuracyKind(points)) : null;
+  const candidates = kind === null ? [...points] : points.filter((p) => p.accuracy.kind === kind);
+  const result = paretoFront(candidates, objectives.map((n) => DESIGN_OBJECTIVES[n]));
+  return {
+    objectives: [...objectives],
+    accuracyKind: kind,
+    candidates,
+    frontIds: result.front.map((i) => candidates[i].id),
+  };
+}

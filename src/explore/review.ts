@@ -1,0 +1,77 @@
+/**
+ * Assembles a design review from a finished sweep: the headline front (accuracy vs area
+ * overhead) and the speed-up front on the same accuracy kind, the per-pattern summary, the
+ * recommendation sentence, and notes on what was skipped. Pure; the CLI gathers the inputs
+ * (profiles, bundles, model results) and report/ renders the outcome.
+ */
+import type { AccuracyReference, AreaBreakdownRow, Assumption, ReviewBundle, IoSavingsRow, ReviewProfile, ReviewData, UnionDensityRow } from '../report/review-data.js';
+import { designFront, headlineAccuracyKind } from './objectives.js';
+import { recommendationSentence } from './recommend.js';
+import { summarizeByPattern } from './summary.js';
+import type { SweepResult } from './sweep.js';
+
+export interface ReviewInput {
+  title: string;
+  toolVersion: string;
+  workload: string;
+  profiles: ReviewProfile[];
+  bundles: ReviewBundle[];
+  sweep: SweepResult;
+  accuracyReferences: AccuracyReference[];
+  ioSavings: IoSavingsRow[];
+  areaBreakdown: AreaBreakdownRow[];
+  unionDensity: UnionDensityRow[];
+  unionDensitySource: string;
+  assumptions: Assumption[];
+  notes: string[];
+  /** the pair the recommendation compares, default ["8:16", "16:32"] */
+  compare?: [string, string];
+}
+
+export function buildReview(input: ReviewInput): ReviewData {
+  const points = input.sweep.points;
+  const kind = headlineAccuracyKind(points);
+  const headline = designFront(points, ['accuracy', 'area_overhead_fraction'], kind);
+  const speed = designFront(points, ['accuracy', 'prefill_speedup'], kind);
+  const summary = summarizeByPattern(points, kind, headline.frontIds);
+  const notes = [...input.notes];
+  const runsDense = input.sweep.skipped.filter((s) => s.reason === 'runs-dense');
+  if (runsDense.length > 0) {
+    const byProfile = new Map<string, string[]>();
+    for (const s of runsDense) {
+      const list = byProfile.get(s.profile) ?? [];
+      if (!list.includes(s.pattern)) list.push(s.pattern);
+      byProfile.set(s.profile, list);
+    }
+    const parts = [...byProfile].map(([profile, pats]) => `${profile}: ${pats.join(', ')}`);
+    notes.push(`Not design points (the core would run them dense, so pruning buys nothing) — ${parts.join('; ')}.`);
+  }
+  const noAccuracy = input.sweep.skipped.filter((s) => s.reason === 'no-accuracy');
+  if (noAccuracy.length > 0) {
+    const configs = [...new Set(noAccuracy.map((s) => `${s.pattern} ${s.criterion}+${s.mitigation}`))];
+    notes.push(`No accuracy (neither a measured run nor an analysis proxy) for: ${configs.join('; ')}.`);
+  }
+  const proxyCount = points.filter((p) => p.accuracy.kind !== kind).length;
+  if (proxyCount > 0) {
+    notes.push(`${proxyCount} design points have only the ${kind === 'measured-perplexity' ? 'analysis proxy' : 'measured perplexity'}; they are in design-points.csv but not on the ${kind} charts, which never mix the two kinds.`);
+  }
+  return {
+    title: input.title,
+    toolVersion: input.toolVersion,
+    workload: input.workload,
+    profiles: input.profiles,
+    bundles: input.bundles,
+    points,
+    headline: { accuracyKind: kind, frontIds: headline.frontIds },
+    speedupFrontIds: speed.frontIds,
+    accuracyReferences: input.accuracyReferences,
+    summary,
+    ioSavings: input.ioSavings,
+    areaBreakdown: input.areaBreakdown,
+    unionDensity: input.unionDensity,
+    unionDensitySource: input.unionDensitySource,
+    recommendation: recommendationSentence({ points, frontIds: headline.frontIds, summary, compare: input.compare }),
+    assumptions: input.assumptions,
+    notes,
+  };
+}

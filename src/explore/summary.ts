@@ -1,0 +1,64 @@
+/**
+ * Per-pattern summary of a sweep: the best accuracy each pattern reaches (any criterion ×
+ * mitigation, on the headline accuracy kind), and the cheapest core that runs it natively (else
+ * the cheapest that runs it through a compatible narrower pattern) with that core's speed-ups and
+ * I/O savings.
+ */
+import { compareDesignPoints, comparePatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
+
+export interface PatternSummary {
+  pattern: string;
+  /** "criterion+mitigation" of the most accurate point of this pattern */
+  bestConfig: string;
+  accuracyValue: number;
+  accuracyKind: AccuracyKind;
+  /** the cheapest profile that runs the pattern natively, if any */
+  nativeProfile: string | null;
+  /** when no profile runs it natively: the cheapest that runs it through a compatible narrower pattern */
+  compatibleProfile: string | null;
+  areaUm2: number | null;
+  areaOverheadFraction: number | null;
+  prefillSpeedup: number | null;
+  decodeSpeedup: number | null;
+  ioSavingsFraction: number | null;
+  /** some point of this pattern is on the headline front */
+  onFront: boolean;
+}
+
+/** The first of the minima under the stable design-point order (deterministic ties). */
+function argMin<T>(items: readonly T[], key: (t: T) => number, order: (a: T, b: T) => number): T | undefined {
+  return [...items].sort((a, b) => key(a) - key(b) || order(a, b))[0];
+}
+
+export function summarizeByPattern(points: readonly DesignPoint[], accuracyKind: AccuracyKind, frontIds: readonly string[]): PatternSummary[] {
+  const front = new Set(frontIds);
+  const patterns = [...new Set(points.map((p) => p.pattern))].sort(comparePatterns);
+  const rows: PatternSummary[] = [];
+  for (const pattern of patterns) {
+    const of = points.filter((p) => p.pattern === pattern);
+    const ofKind = of.filter((p) => p.accuracy.kind === accuracyKind);
+    const pool = ofKind.length > 0 ? ofKind : of;
+    const best = argMin(pool, (p) => p.accuracy.value, compareDesignPoints)!;
+    const cheapestNative = argMin(of.filter((p) => p.native), (p) => p.areaOverheadFraction, compareDesignPoints);
+    const cheapestCompatible = cheapestNative ? undefined : argMin(of, (p) => p.areaOverheadFraction, compareDesignPoints);
+    const chosen = cheapestNative ?? cheapestCompatible;
+    const onCore = chosen
+      ? (of.find((p) => p.profile === chosen.profile && p.criterion === best.criterion && p.mitigation === best.mitigation) ?? chosen)
+      : undefined;
+    rows.push({
+      pattern,
+      bestConfig: `${best.criterion}+${best.mitigation}`,
+      accuracyValue: best.accuracy.value,
+      accuracyKind: best.accuracy.kind,
+      nativeProfile: cheapestNative ? onCore!.profile : null,
+      compatibleProfile: cheapestCompatible ? onCore!.profile : null,
+      areaUm2: onCore?.areaUm2 ?? null,
+      areaOverheadFraction: onCore?.areaOverheadFraction ?? null,
+      prefillSpeedup: onCore?.prefillSpeedup ?? null,
+      decodeSpeedup: onCore?.decodeSpeedup ?? null,
+      ioSavingsFraction: onCore?.ioSavingsFraction ?? null,
+      onFront: of.some((p) => front.has(p.id)),
+    });
+  }
+  return rows;
+}

@@ -1,0 +1,100 @@
+/**
+ * The sweep: every profile × configuration becomes a design point when the core can exploit
+ * the pattern (natively, or through a compatible narrower pattern). A pattern the core would
+ * run dense is not a design point — pruning would cost accuracy and buy nothing — it is
+ * listed as skipped, with the reason, so the report can say so.
+ *
+ * The models are passed in as functions (area per profile, execution estimate per profile ×
+ * pattern, accuracy per configuration), so the join is pure and testable on hand-made numbers.
+ */
+import type { Accuracy, DesignPoint } from './design-point.js';
+import { designPointId, sortDesignPoints } from './design-point.js';
+import type { SweepConfig } from './accuracy.js';
+
+export interface ProfileCost {
+  profile: string;
+  areaUm2: number;
+  denseAreaUm2: number;
+}
+
+export interface ExecutionEstimate {
+  native: boolean;
+  /** the pattern the core executes, or "dense" when it cannot exploit the pattern */
+  executedAs: string;
+  prefillSpeedup: number;
+  decodeSpeedup: number;
+  ioSavingsFraction: number;
+}
+
+export interface WorkloadPoint {
+  model: string;
+  prefillTokens: number;
+  decodeBatch: number;
+  decodeContextTokens: number;
+}
+
+export interface SweepInput {
+  configs: readonly SweepConfig[];
+  profiles: readonly ProfileCost[];
+  accuracy: (config: SweepConfig) => Accuracy | undefined;
+  execution: (profile: string, pattern: string) => ExecutionEstimate;
+  workload: WorkloadPoint;
+}
+
+export interface SkippedPoint {
+  profile: string;
+  pattern: string;
+  criterion: string;
+  mitigation: string;
+  reason: 'runs-dense' | 'no-accuracy';
+}
+
+export interface SweepResult {
+  points: DesignPoint[];
+  skipped: SkippedPoint[];
+}
+
+export function sweep(input: SweepInput): SweepResult {
+  const points: DesignPoint[] = [];
+  const skipped: SkippedPoint[] = [];
+  for (const prof of input.profiles) {
+    const execByPattern = new Map<string, ExecutionEstimate>();
+    for (const c of input.configs) {
+      let exec = execByPattern.get(c.pattern);
+      if (!exec) {
+        exec = input.execution(prof.profile, c.pattern);
+        execByPattern.set(c.pattern, exec);
+      }
+      if (exec.executedAs === 'dense') {
+        skipped.push({ profile: prof.profile, ...c, reason: 'runs-dense' });
+        continue;
+      }
+      const accuracy = input.accuracy(c);
+      if (!accuracy) {
+        skipped.push({ profile: prof.profile, ...c, reason: 'no-accuracy' });
+        continue;
+      }
+      points.push({
+        id: designPointId(prof.profile, c.pattern, c.criterion, c.mitigation),
+        profile: prof.profile,
+        pattern: c.pattern,
+        criterion: c.criterion,
+        mitigation: c.mitigation,
+        native: exec.native,
+        executedAs: exec.executedAs,
+        accuracy,
+        model: input.workload.model,
+        prefillTokens: input.workload.prefillTokens,
+        decodeBatch: input.workload.decodeBatch,
+        decodeContextTokens: input.workload.decodeContextTokens,
+        prefillSpeedup: exec.prefillSpeedup,
+        decodeSpeedup: exec.decodeSpeedup,
+        ioSavingsFraction: exec.ioSavingsFraction,
+        areaUm2: prof.areaUm2,
+        denseAreaUm2: prof.denseAreaUm2,
+        areaOverheadFraction: prof.areaUm2 / prof.denseAreaUm2 - 1,
+      });
+    }
+  }
+  return { points: sortDesignPoints(points), skipped };
+}

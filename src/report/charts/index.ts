@@ -1,0 +1,93 @@
+/**
+ * The five review charts, rendered from ReviewData. Fixed file stems; each chart is written as
+ * `<stem>.svg` and `<stem>.png`.
+ */
+import { comparePatterns, type DesignPoint } from '../../explore/design-point.js';
+import { METADATA_ENCODINGS } from '../../sparsity/pattern.js';
+import { fixed, percent } from '../format.js';
+import type { ReviewData } from '../review-data.js';
+import { groupedBarChart, stackedBarChart } from './bars.js';
+import { unionDensityChart } from './lines.js';
+import { scatterFrontChart } from './scatter-front.js';
+
+export const CHART_STEMS = ['accuracy-vs-area', 'accuracy-vs-speedup', 'io-savings', 'area-breakdown', 'union-density'] as const;
+export type ChartStem = (typeof CHART_STEMS)[number];
+export const HEADLINE_CHART: ChartStem = 'accuracy-vs-area';
+
+export const CHART_TITLES: Record<ChartStem, string> = {
+  'accuracy-vs-area': 'Accuracy vs area overhead (Pareto front)',
+  'accuracy-vs-speedup': 'Accuracy vs prefill speed-up',
+  'io-savings': 'Activation I/O savings by pattern and metadata encoding',
+  'area-breakdown': 'Area breakdown per pattern',
+  'union-density': 'Decode union density vs batch (measured vs independence)',
+};
+
+export function accuracyAxisLabel(kind: ReviewData['headline']['accuracyKind']): string {
+  return kind === 'measured-perplexity' ? 'measured perplexity (lower is better)' : 'proxy: relative L2 error of pruned inputs (lower is better)';
+}
+
+function pointLabel(p: DesignPoint): string {
+  return `${p.pattern} ${p.profile}`;
+}
+
+export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, string>> {
+  const kind = data.headline.accuracyKind;
+  const candidates = data.points.filter((p) => p.accuracy.kind === kind);
+  const onHeadline = new Set(data.headline.frontIds);
+  const onSpeedup = new Set(data.speedupFrontIds);
+  const accuracyLabel = accuracyAxisLabel(kind);
+  const subtitle = `${candidates.length} design points · accuracy: ${kind === 'measured-perplexity' ? 'measured perplexity' : 'analysis proxy'} · speed-ups: ${data.points[0]?.model ?? '—'}`;
+  const references = data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value }));
+
+  const headline = await scatterFrontChart({
+    title: CHART_TITLES['accuracy-vs-area'],
+    subtitle,
+    xLabel: 'area overhead vs the same core without sparsity support (%)',
+    yLabel: accuracyLabel,
+    xDirection: 'minimize',
+    xFormat: (v) => fixed(v * 100, 0),
+    points: candidates.map((p) => ({ id: p.id, pattern: p.pattern, x: p.areaOverheadFraction, y: p.accuracy.value, label: pointLabel(p), onFront: onHeadline.has(p.id) })),
+    references,
+  });
+  const speed = await scatterFrontChart({
+    title: CHART_TITLES['accuracy-vs-speedup'],
+    subtitle,
+    xLabel: 'prefill speed-up vs dense on the same core (×)',
+    yLabel: accuracyLabel,
+    xDirection: 'maximize',
+    points: candidates.map((p) => ({ id: p.id, pattern: p.pattern, x: p.prefillSpeedup, y: p.accuracy.value, label: pointLabel(p), onFront: onSpeedup.has(p.id) })),
+    references,
+  });
+
+  const ioPatterns = [...new Set(data.ioSavings.map((r) => r.pattern))].sort(comparePatterns);
+  const encodings = METADATA_ENCODINGS.filter((e) => data.ioSavings.some((r) => r.encoding === e));
+  const valueBits = data.ioSavings[0]?.valueBits ?? 16;
+  const io = await groupedBarChart({
+    title: CHART_TITLES['io-savings'],
+    subtitle: `values + metadata vs dense, ${valueBits}-bit values; ${data.ioSavings[0]?.source ?? ''}`,
+    xLabel: 'pattern',
+    yLabel: 'I/O saved vs dense activations (%)',
+    groups: ioPatterns,
+    series: [...encodings],
+    value: (g, s) => data.ioSavings.find((r) => r.pattern === g && r.encoding === s)?.savingsFraction,
+    yFormat: (v) => fixed(v * 100, 0),
+    barLabel: (v) => percent(v, 1),
+  });
+
+  const areaGroups = [...new Set(data.areaBreakdown.map((r) => r.pattern))].sort(comparePatterns);
+  const components = [...new Set(data.areaBreakdown.map((r) => r.component))];
+  const groupProfile = (g: string) => data.areaBreakdown.find((r) => r.pattern === g)?.profile ?? '';
+  const area = await stackedBarChart({
+    title: CHART_TITLES['area-breakdown'],
+    subtitle: `one core per pattern: ${areaGroups.map((g) => `${g} = ${groupProfile(g)}`).join(', ')}`,
+    xLabel: 'pattern (core that runs it natively)',
+    yLabel: 'area per tensor core (µm²)',
+    groups: areaGroups,
+    series: components,
+    value: (g, s) => data.areaBreakdown.filter((r) => r.pattern === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
+    barLabel: (v) => fixed(v, 0),
+  });
+
+  const union = await unionDensityChart(data.unionDensity, data.unionDensitySource);
+  return { 'accuracy-vs-area': headline, 'accuracy-vs-speedup': speed, 'io-savings': io, 'area-breakdown': area, 'union-density': union };
+}

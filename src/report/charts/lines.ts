@@ -1,0 +1,40 @@
+/**
+ * Line chart on a log₂ x axis: decode union density vs batch size, measured (solid, one line
+ * per pattern) against the independence assumption 1 − (1 − d)^B (dashed).
+ */
+import { comparePatterns } from '../../explore/design-point.js';
+import type { UnionDensityRow } from '../review-data.js';
+import { px } from '../format.js';
+import { createFrame, drawAxes, drawLegend, patternColor, type LegendEntry } from './frame.js';
+
+export async function unionDensityChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
+  const frame = await createFrame({
+    title: 'Decode: weight rows fetched vs batch size',
+    subtitle,
+    xLabel: 'decode batch B (tokens)',
+    yLabel: 'union density (fraction of weight rows fetched)',
+  });
+  const { d3, plot, innerWidthPx, innerHeightPx } = frame;
+  const batches = [...new Set(rows.map((r) => r.batch))].sort((a, b) => a - b);
+  const x = d3.scaleLog().base(2).domain([batches[0] ?? 1, batches[batches.length - 1] ?? 2]).range([0, innerWidthPx]);
+  const y = d3.scaleLinear().domain([0, 1]).range([innerHeightPx, 0]);
+  // log axis: ticks only at the measured batch sizes
+  drawAxes(frame, x, y, { xTickValues: batches, xFormat: (v) => String(v) });
+  const patterns = [...new Set(rows.map((r) => r.pattern))].sort(comparePatterns);
+  const legend: LegendEntry[] = [];
+  const lines = plot.append('g').attr('class', 'lines');
+  for (const pattern of patterns) {
+    const series = rows.filter((r) => r.pattern === pattern).sort((a, b) => a.batch - b.batch);
+    const color = patternColor(pattern);
+    const path = (get: (r: UnionDensityRow) => number) => series.map((r, i) => `${i === 0 ? 'M' : 'L'}${px(x(r.batch))},${px(y(get(r)))}`).join('');
+    lines.append('path').attr('d', path((r) => r.measuredDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    lines.append('path').attr('d', path((r) => r.independenceDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 1.5).attr('stroke-dasharray', '5,3');
+    for (const r of series) lines.append('circle').attr('cx', px(x(r.batch))).attr('cy', px(y(r.measuredDensity))).attr('r', 3).attr('fill', color);
+    legend.push({ label: pattern, color, mark: 'line' });
+  }
+  // line style, once: solid = measured on the trace, dashed = independence assumption
+  legend.push({ label: 'measured', color: '#555555', mark: 'line' });
+  legend.push({ label: 'independence', color: '#555555', mark: 'dash' });
+  drawLegend(frame, legend, 'pattern');
+  return frame.toString();
+}

@@ -1,0 +1,130 @@
+/**
+ * Everything a design-review report shows, as plain data. The review (explore/ + cli/) builds
+ * it from the models; the writers in report/ only render it — they compute nothing that is not
+ * a re-arrangement or a format of these fields. Units are in the field names.
+ */
+import type { AccuracyKind, DesignPoint } from '../explore/design-point.js';
+import type { PatternSummary } from '../explore/summary.js';
+import type { MetadataEncoding } from '../sparsity/pattern.js';
+
+/** One input file with its content hash (hex SHA-256). */
+export interface HashedFile {
+  path: string;
+  sha256: string;
+}
+
+export interface ReviewProfile {
+  name: string;
+  path: string;
+  sha256: string;
+  description: string;
+  patterns: string[];
+  illustrative: boolean;
+}
+
+export interface ReviewBundleRun {
+  id: string;
+  pattern: string;
+  criterion: string;
+  mitigation: string;
+  /** measured perplexity of the run, when recorded */
+  perplexity?: number;
+  perplexityDataset?: string;
+  scoredTokens?: number;
+}
+
+export interface ReviewBundle {
+  path: string;
+  model: string;
+  checkpoint: string;
+  files: HashedFile[];
+  runs: ReviewBundleRun[];
+}
+
+/** Compressed activation I/O per pattern and metadata encoding, vs dense, at one value width. */
+export interface IoSavingsRow {
+  pattern: string;
+  encoding: MetadataEncoding;
+  valueBits: number;
+  /** compressed (values + metadata) bits / dense bits */
+  footprintFraction: number;
+  savingsFraction: number;
+  /** "closed form (pattern.ts)" or "measured on <bundle>" */
+  source: string;
+}
+
+/** One component of one core's area (stacked bar segment). */
+export interface AreaBreakdownRow {
+  /** bar label, e.g. "8:16" */
+  pattern: string;
+  profile: string;
+  component: string;
+  areaUm2: number;
+  source: string;
+}
+
+/** Decode weight-row union density for a batch of B tokens. */
+export interface UnionDensityRow {
+  pattern: string;
+  batch: number;
+  measuredDensity: number;
+  /** 1 − (1 − d)^B with d the measured kept fraction */
+  independenceDensity: number;
+}
+
+/** A modelling constant with its unit in the name and its source. */
+export interface Assumption {
+  name: string;
+  value: string;
+  source: string;
+}
+
+/** One row of the summary table (computed by explore/summary.ts). */
+export type PatternSummaryRow = PatternSummary;
+
+export interface HeadlineFront {
+  accuracyKind: AccuracyKind;
+  frontIds: string[];
+}
+
+/**
+ * Accuracy of configurations that are not design points (no swept core runs them sparsely),
+ * drawn as horizontal reference lines: dense, unstructured 50%.
+ */
+export interface AccuracyReference {
+  label: string;
+  kind: AccuracyKind;
+  value: number;
+  source: string;
+}
+
+export interface ReviewData {
+  title: string;
+  toolVersion: string;
+  /** what the speed-ups are computed for and how (e.g. catalog model, phase parameters) */
+  workload: string;
+  profiles: ReviewProfile[];
+  bundles: ReviewBundle[];
+  points: DesignPoint[];
+  headline: HeadlineFront;
+  accuracyReferences: AccuracyReference[];
+  /** front of accuracy vs prefill speed-up (same accuracy kind as the headline) */
+  speedupFrontIds: string[];
+  summary: PatternSummaryRow[];
+  ioSavings: IoSavingsRow[];
+  areaBreakdown: AreaBreakdownRow[];
+  unionDensity: UnionDensityRow[];
+  /** where the union densities come from, e.g. 'traces/stories260k run "dense", consecutive batches' */
+  unionDensitySource: string;
+  recommendation: string;
+  assumptions: Assumption[];
+  /** non-fatal findings shown in the report (e.g. "no measured perplexity for 4:8 amber") */
+  notes: string[];
+}
+
+/** run.json: the one file allowed to differ between runs (timings). */
+export interface RunRecord {
+  toolVersion: string;
+  command: string;
+  timingsMs: Record<string, number>;
+}

@@ -1,0 +1,157 @@
+/**
+ * The content of design-review.md / .html, in order: recommendation, inputs (profiles, bundles,
+ * runs, hashes), summary per pattern, the charts with the front listed under each, the
+ * assumptions with the source of every constant, notes. No timestamps, no timings.
+ */
+import { compareDesignPoints, comparePatterns } from '../explore/design-point.js';
+import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
+import type { Block } from './document.js';
+import { areaUm2, fixed, percent, PRECISION, speedup } from './format.js';
+import type { ReviewData } from './review-data.js';
+
+function accuracyCell(kind: string, v: number): string {
+  return kind === 'measured-perplexity' ? fixed(v, PRECISION.perplexity) : fixed(v, PRECISION.relErr);
+}
+
+function orDash<T>(v: T | null, f: (x: T) => string): string {
+  return v === null ? '—' : f(v);
+}
+
+export function reviewDocument(data: ReviewData): Block[] {
+  const b: Block[] = [];
+  b.push({ kind: 'heading', level: 1, text: data.title });
+  b.push({ kind: 'paragraph', text: `nmsim ${data.toolVersion} · ${data.points.length} design points · workload: ${data.workload}` });
+
+  b.push({ kind: 'heading', level: 2, text: 'Recommendation' });
+  b.push({ kind: 'paragraph', text: data.recommendation });
+
+  b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
+  b.push({
+    kind: 'paragraph',
+    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern. Hardware: the cheapest swept core that runs the pattern natively (else through a compatible narrower pattern).`,
+  });
+  b.push({
+    kind: 'table',
+    headers: ['pattern', 'best configuration', 'accuracy', 'accuracy kind', 'core', 'area overhead', 'prefill speed-up', 'decode speed-up', 'decode I/O savings', 'on front'],
+    numeric: [false, false, true, false, false, true, true, true, true, false],
+    rows: data.summary.map((s) => [
+      s.pattern,
+      s.bestConfig,
+      accuracyCell(s.accuracyKind, s.accuracyValue),
+      s.accuracyKind,
+      s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—'),
+      orDash(s.areaOverheadFraction, (v) => percent(v, 2)),
+      orDash(s.prefillSpeedup, speedup),
+      orDash(s.decodeSpeedup, speedup),
+      orDash(s.ioSavingsFraction, (v) => percent(v, 1)),
+      s.onFront ? 'yes' : 'no',
+    ]),
+  });
+  if (data.accuracyReferences.length > 0) {
+    b.push({
+      kind: 'list',
+      items: data.accuracyReferences.map((r) => `reference — ${r.label}: ${accuracyCell(r.kind, r.value)} (${r.kind}; ${r.source})`),
+    });
+  }
+
+  b.push({ kind: 'heading', level: 2, text: 'Charts' });
+  const byId = new Map(data.points.map((p) => [p.id, p]));
+  const frontTable = (ids: readonly string[]): Block => ({
+    kind: 'table',
+    headers: ['profile', 'pattern', 'criterion', 'mitigation', 'accuracy', 'area overhead', 'prefill speed-up', 'decode speed-up'],
+    numeric: [false, false, false, false, true, true, true, true],
+    rows: ids
+      .map((id) => byId.get(id)!)
+      .filter((p) => p !== undefined)
+      .sort((a, b) => comparePatterns(a.pattern, b.pattern) || compareDesignPoints(a, b))
+      .map((p) => [
+      p.profile,
+      p.pattern,
+      p.criterion,
+      p.mitigation,
+      accuracyCell(p.accuracy.kind, p.accuracy.value),
+      percent(p.areaOverheadFraction, 2),
+      speedup(p.prefillSpeedup),
+      speedup(p.decodeSpeedup),
+    ]),
+  });
+  b.push({ kind: 'heading', level: 3, text: CHART_TITLES[HEADLINE_CHART] });
+  b.push({ kind: 'chart', stem: HEADLINE_CHART, title: CHART_TITLES[HEADLINE_CHART] });
+  b.push({ kind: 'paragraph', text: `Points on the front (${accuracyAxisLabel(data.headline.accuracyKind)} vs area overhead; duplicates all listed):` });
+  b.push(frontTable(data.headline.frontIds));
+  b.push({ kind: 'heading', level: 3, text: CHART_TITLES['accuracy-vs-speedup'] });
+  b.push({ kind: 'chart', stem: 'accuracy-vs-speedup', title: CHART_TITLES['accuracy-vs-speedup'] });
+  b.push({ kind: 'paragraph', text: 'Points on the accuracy–prefill speed-up front:' });
+  b.push(frontTable(data.speedupFrontIds));
+  b.push({ kind: 'heading', level: 3, text: CHART_TITLES['io-savings'] });
+  b.push({ kind: 'chart', stem: 'io-savings', title: CHART_TITLES['io-savings'] });
+  b.push({ kind: 'heading', level: 3, text: CHART_TITLES['area-breakdown'] });
+  b.push({ kind: 'chart', stem: 'area-breakdown', title: CHART_TITLES['area-breakdown'] });
+  const areaRows = data.areaBreakdown.map((r) => [r.pattern, r.profile, r.component, areaUm2(r.areaUm2, 1), r.source]);
+  b.push({ kind: 'table', headers: ['pattern', 'core', 'component', 'area', 'source'], numeric: [false, false, false, true, false], rows: areaRows });
+  b.push({ kind: 'heading', level: 3, text: CHART_TITLES['union-density'] });
+  b.push({ kind: 'chart', stem: 'union-density', title: CHART_TITLES['union-density'] });
+  b.push({ kind: 'paragraph', text: `Source: ${data.unionDensitySource}. Independence: 1 − (1 − d)^B with d the measured kept fraction. Cells: measured (independence).` });
+  const batches = [...new Set(data.unionDensity.map((r) => r.batch))].sort((x, y) => x - y);
+  const unionPatterns = [...new Set(data.unionDensity.map((r) => r.pattern))].sort(comparePatterns);
+  if (batches.length > 0) {
+    b.push({
+      kind: 'table',
+      headers: ['pattern', ...batches.map((x) => `B = ${x}`)],
+      numeric: [false, ...batches.map(() => true)],
+      rows: unionPatterns.map((pattern) => [
+        pattern,
+        ...batches.map((batch) => {
+          const r = data.unionDensity.find((u) => u.pattern === pattern && u.batch === batch);
+          return r ? `${fixed(r.measuredDensity, 3)} (${fixed(r.independenceDensity, 3)})` : '—';
+        }),
+      ]),
+    });
+  }
+
+  b.push({ kind: 'heading', level: 2, text: 'Inputs' });
+  b.push({ kind: 'heading', level: 3, text: 'Hardware profiles' });
+  b.push({
+    kind: 'table',
+    headers: ['profile', 'native patterns', 'illustrative', 'file', 'sha256'],
+    rows: data.profiles.map((p) => [p.name, p.patterns.join(', ') || '—', p.illustrative ? 'yes' : 'no', p.path, p.sha256]),
+  });
+  b.push({ kind: 'list', items: data.profiles.map((p) => `${p.name}: ${p.description}`) });
+  b.push({ kind: 'heading', level: 3, text: 'Trace bundles' });
+  for (const bundle of data.bundles) {
+    b.push({ kind: 'paragraph', text: `${bundle.path} — model ${bundle.model}, checkpoint ${bundle.checkpoint}` });
+    b.push({ kind: 'table', headers: ['file', 'sha256'], rows: bundle.files.map((f) => [f.path, f.sha256]) });
+    b.push({
+      kind: 'table',
+      headers: ['run', 'pattern', 'criterion', 'mitigation', 'perplexity', 'dataset', 'scored tokens'],
+      numeric: [false, false, false, false, true, false, true],
+      rows: bundle.runs.map((r) => [
+        r.id,
+        r.pattern,
+        r.criterion,
+        r.mitigation,
+        r.perplexity === undefined ? '—' : fixed(r.perplexity, PRECISION.perplexity),
+        r.perplexityDataset ?? '—',
+        r.scoredTokens === undefined ? '—' : String(r.scoredTokens),
+      ]),
+    });
+  }
+
+  b.push({ kind: 'heading', level: 2, text: 'Assumptions and sources' });
+  b.push({ kind: 'table', headers: ['constant', 'value', 'source'], rows: data.assumptions.map((a) => [a.name, a.value, a.source]) });
+  if (data.notes.length > 0) {
+    b.push({ kind: 'heading', level: 2, text: 'Notes' });
+    b.push({ kind: 'list', items: data.notes });
+  }
+  b.push({ kind: 'heading', level: 2, text: 'Files' });
+  b.push({
+    kind: 'list',
+    items: [
+      'design-points.csv — every design point, one row each',
+      'accuracy-vs-area, accuracy-vs-speedup, io-savings, area-breakdown, union-density — .svg and .png',
+      'design-review.html — this report, self-contained',
+      'run.json — inputs with hashes, tool version, timings',
+    ],
+  });
+  return b;
+}

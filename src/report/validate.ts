@@ -1,0 +1,42 @@
+/**
+ * Checks ReviewData before anything is rendered: a non-finite number would be drawn as
+ * NaN coordinates or written as an empty CSV cell, silently. Fails with a diagnostic naming the
+ * design point and the field instead.
+ */
+import { NmsimError, type Diagnostic } from '../diagnostics.js';
+import type { ReviewData } from './review-data.js';
+
+const POINT_NUMBERS = [
+  'prefillSpeedup',
+  'decodeSpeedup',
+  'ioSavingsFraction',
+  'areaUm2',
+  'denseAreaUm2',
+  'areaOverheadFraction',
+  'prefillTokens',
+  'decodeBatch',
+  'decodeContextTokens',
+] as const;
+
+export function validateReviewData(data: ReviewData): void {
+  const problems: Diagnostic[] = [];
+  const bad = (path: string, found: unknown, hint: string) =>
+    problems.push({ code: 'report/non-finite-value', severity: 'error', path, message: `${path} is ${String(found)}, not a finite number.`, hint });
+  const ids = new Set<string>();
+  data.points.forEach((p, i) => {
+    if (ids.has(p.id)) problems.push({ code: 'report/duplicate-point', severity: 'error', path: `points[${i}].id`, message: `design point "${p.id}" appears twice.`, hint: 'each profile × pattern × criterion × mitigation is one point.' });
+    ids.add(p.id);
+    if (!Number.isFinite(p.accuracy.value)) bad(`points[${i}].accuracy.value (${p.id})`, p.accuracy.value, `the ${p.accuracy.kind} of this configuration is missing; check ${p.accuracy.source}.`);
+    for (const k of POINT_NUMBERS) if (!Number.isFinite(p[k])) bad(`points[${i}].${k} (${p.id})`, p[k], 'a model returned no value for this design point.');
+  });
+  data.areaBreakdown.forEach((r, i) => {
+    if (!Number.isFinite(r.areaUm2)) bad(`areaBreakdown[${i}].areaUm2 (${r.profile} ${r.component})`, r.areaUm2, 'the area model returned no value for this component.');
+  });
+  data.unionDensity.forEach((r, i) => {
+    if (!Number.isFinite(r.measuredDensity) || !Number.isFinite(r.independenceDensity)) bad(`unionDensity[${i}] (${r.pattern}, B = ${r.batch})`, r.measuredDensity, 'the analysis returned no union density for this batch.');
+  });
+  for (const id of [...data.headline.frontIds, ...data.speedupFrontIds]) {
+    if (!ids.has(id)) problems.push({ code: 'report/unknown-front-point', severity: 'error', path: 'headline.frontIds', message: `front lists "${id}", which is not a design point.` });
+  }
+  if (problems.length > 0) throw new NmsimError(problems, 'input');
+}

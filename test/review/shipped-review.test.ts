@@ -1,0 +1,67 @@
+/**
+ * The README's main command on the shipped inputs: `nmsim review` with its defaults (every
+ * bundle under traces/, every profile in hardware-profiles/). Every measured perplexity in the
+ * report is checked against the bundle's manifest, read here independently of nmsim.
+ * Skips clearly until the shipped bundle traces/stories260k exists.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli, REPO_ROOT } from '../helpers/cli.js';
+
+const BUNDLE = path.join(REPO_ROOT, 'traces', 'stories260k');
+const shipped = existsSync(path.join(BUNDLE, 'manifest.json'));
+const describeShipped = shipped ? describe : describe.skip;
+
+describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim review with the shipped defaults (skipped: traces/stories260k not found)', () => {
+  let tmp: string;
+  let out: string;
+  let run: { code: number; stdout: string; stderr: string };
+  let elapsedMs: number;
+
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-shipped-'));
+    out = path.join(tmp, 'review');
+    const t = performance.now();
+    run = runCli(['review', '--out', out, '--no-progress'], { timeoutMs: 180_000 });
+    elapsedMs = performance.now() - t;
+  });
+
+  afterAll(async () => {
+    await fs.rm(tmp, { recursive: true, force: true });
+  });
+
+  it('succeeds, states the 8:16 vs 16:32 trade, and points at the headline chart', async () => {
+    expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/On the accuracy–area Pareto front \(measured perplexity\): /);
+    expect(run.stdout).toMatch(/16:32 \([a-z]+\+[a-z]+\) lowers perplexity from \d+\.\d{3} \(8:16, [a-z]+\+[a-z]+\) to \d+\.\d{3} \(\d+\.\d% better\) for \+\d+\.\d pp area overhead/);
+    expect(run.stdout).toContain(`headline chart: ${out}/accuracy-vs-area.png`);
+    expect((await fs.stat(path.join(out, 'accuracy-vs-area.png'))).size).toBeGreaterThan(10_000);
+    // informational: the issue asks for well under a minute on this machine
+    process.stdout.write(`shipped review: ${(elapsedMs / 1000).toFixed(1)} s wall\n`);
+  });
+
+  it('reports exactly the perplexities the bundle measured, for every measured design point', async () => {
+    const manifest = JSON.parse(await fs.readFile(path.join(BUNDLE, 'manifest.json'), 'utf8'));
+    const measured = new Map<string, number>();
+    for (const r of manifest.runs) {
+      const ppl = r.metrics.find((m: { metric: string }) => m.metric === 'perplexity');
+      if (ppl) measured.set(`${r.config.pattern}|${r.config.criterion ?? 'magnitude'}|${r.config.mitigation ?? 'none'}`, ppl.value);
+    }
+    const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
+    const header = csv[0].split(',');
+    const col = (name: string) => header.indexOf(name);
+    let checked = 0;
+    for (const line of csv.slice(1)) {
+      const cells = line.split(',');
+      if (cells[col('accuracy_kind')] !== 'measured-perplexity') continue;
+      const key = `${cells[col('pattern')]}|${cells[col('criterion')]}|${cells[col('mitigation')]}`;
+      expect({ key, ppl: cells[col('perplexity')] }).toEqual({ key, ppl: measured.get(key)!.toFixed(4) });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+    const md = await fs.readFile(path.join(out, 'design-review.md'), 'utf8');
+    expect(md).toContain(`reference — dense: ${measured.get('dense|magnitude|none')!.toFixed(4)}`);
+  });
+});

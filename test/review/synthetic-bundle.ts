@@ -1,0 +1,53 @@
+/**
+ * A small synthetic trace bundle for the review's end-to-end tests, written with the trace
+ * module's BundleWriter: one decoder layer (hidden 32, intermediate 64), 64 tokens of seeded
+ * pseudo-random activations, and runs with invented perplexities (dense 5.0, 2:4 7.0, 8:16 6.0,
+ * 16:32 5.5) — invented so the expected front and sentence can be worked out by hand; they say
+ * nothing about any real model.
+ */
+import { BundleWriter } from '../../src/trace/writer.js';
+import type { Manifest, Run } from '../../src/trace/manifest.js';
+
+/** mulberry32: a tiny seeded generator, so the bundle bytes are the same on every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const SYNTHETIC_PERPLEXITY: Record<string, number> = { dense: 5.0, '2:4': 7.0, '8:16': 6.0, '16:32': 5.5 };
+
+export async function writeSyntheticBundle(outDir: string): Promise<void> {
+  const w = new BundleWriter(outDir);
+  const tokens = 64;
+  const rand = rng(2509);
+  const tensor = (k: number) => Float32Array.from({ length: tokens * k }, () => (rand() - 0.5) * 4 * (rand() < 0.1 ? 4 : 1));
+  const file = 'dense.safetensors';
+  const sites: Run['sites'] = [
+    { name: 'layers.0.self_attn.qkv.input', layer: 0, consumers: ['q', 'k', 'v'], tensor: w.addTensor(file, 'layers.0.self_attn.qkv.input', tensor(32), [tokens, 32], 'F16') },
+    { name: 'layers.0.self_attn.o_proj.input', layer: 0, consumers: ['o'], tensor: w.addTensor(file, 'layers.0.self_attn.o_proj.input', tensor(32), [tokens, 32], 'F16') },
+    { name: 'layers.0.mlp.gate_up.input', layer: 0, consumers: ['gate', 'up'], tensor: w.addTensor(file, 'layers.0.mlp.gate_up.input', tensor(32), [tokens, 32], 'F16') },
+    { name: 'layers.0.mlp.down_proj.input', layer: 0, consumers: ['down'], tensor: w.addTensor(file, 'layers.0.mlp.down_proj.input', tensor(64), [tokens, 64], 'F16') },
+  ];
+  const metric = (value: number) => [{ metric: 'perplexity', dataset: 'synthetic', tokens: 1000, value }];
+  const pruned = (pattern: string): Run => ({
+    id: `${pattern.replace(':', 'of')}-magnitude-none`,
+    config: { pattern, criterion: 'magnitude', mitigation: 'none' },
+    metrics: metric(SYNTHETIC_PERPLEXITY[pattern]),
+    tokens: 0,
+    sites: [],
+  });
+  const manifest: Manifest = {
+    format: 'nmsim-trace',
+    version: 1,
+    model: { name: 'synthetic-tiny', family: 'llama', hidden_size: 32, intermediate_size: 64, num_layers: 1, num_heads: 4, num_kv_heads: 4, vocab_size: 32 },
+    source: { tool: 'nmsim test (synthetic)', checkpoint: 'none (synthetic activations)', dataset: 'mulberry32 seed 2509' },
+    runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: metric(SYNTHETIC_PERPLEXITY.dense), tokens, sites }, pruned('2:4'), pruned('8:16'), pruned('16:32')],
+  };
+  await w.finish(manifest);
+}
