@@ -6,6 +6,7 @@
  * and dense costs K · valueBits. "unstructured" is treated as one group of K keeping ⌊K/2⌋:
  * index ⌊K/2⌋·⌈log₂K⌉, bitmask K, combinatorial ⌈log₂ C(K, ⌊K/2⌋)⌉ bits per token.
  */
+import type { CompressedSizeRecord } from './types.js';
 import {
   METADATA_ENCODINGS,
   binomial,
@@ -58,15 +59,8 @@ export function valueSlotsPerToken(p: Pattern, k: number): number {
   return groupCount(p, k) * p.n;
 }
 
-export interface CompressedSize {
-  encoding: MetadataEncoding;
-  valueFormat: ValueFormat;
-  valueBits: number;
-  compressedBits: number;
-  denseBits: number;
-  /** compressedBits / denseBits */
-  ratio: number;
-}
+/** One encoding × value width; the record type lives in types.ts with the other results. */
+export type CompressedSize = CompressedSizeRecord;
 
 /** Sizes for `tokens` tokens of length K, every encoding × value format. */
 export function compressedSizes(p: Pattern, k: number, tokens: number, traceDtypeBits: number): CompressedSize[] {
