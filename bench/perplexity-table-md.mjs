@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * Turns the JSON lines of scripts/perplexity-table.mjs (and `nmsim capture --json` outputs)
+ * Turns the JSON lines of bench/perplexity-table.mjs (and `nmsim capture --json` outputs)
  * into one Markdown table: rows pattern × criterion, columns mitigations; the first file's
  * value wins when an id repeats. Cells not measured show "—".
  *
- *   node scripts/perplexity-table-md.mjs table.jsonl [more.jsonl | capture.json …]
+ *   node bench/perplexity-table-md.mjs table.jsonl [more.jsonl | capture.json …]
  */
 import { readFileSync } from 'node:fs';
 

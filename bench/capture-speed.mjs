@@ -5,7 +5,7 @@
  * (KV-cache steps from BOS). Prints the 1-minute load average beside it: on a shared machine
  * the numbers mean little without it. Needs `npm run build`.
  *
- *   node scripts/capture-speed.mjs MODEL TOKENIZER STORIES.txt [N=20]
+ *   node bench/capture-speed.mjs MODEL TOKENIZER STORIES.txt [N=20]
  */
 import os from 'node:os';
 import { loadCheckpoint } from '../dist/capture/checkpoint.js';

@@ -4,7 +4,7 @@
  * no trace recording. Needs `npm run build` first. Writes one JSON line per run to stdout as it
  * goes (so a partial table survives an interrupted run) and a summary line at the end.
  *
- *   node scripts/perplexity-table.mjs --model M --tokenizer T --text F [--stories 100] [--offset 0]
+ *   node bench/perplexity-table.mjs --model M --tokenizer T --text F [--stories 100] [--offset 0]
  *        [--calib-offset 900] [--calib-stories 50] [--patterns 2:4,4:8,8:16,16:32,unstructured]
  *        [--criteria magnitude,amber,clact] [--mitigations none,var,dpts,spts,affine] [--no-dense]
  *        [--skip-files done1.jsonl,done2.jsonl]   (skip run ids already in these files; lets two processes share a table)
