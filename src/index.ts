@@ -115,6 +115,6 @@ export * from './explore/io-savings.js';
 export * from './explore/review.js';
 export type * from './report/review-data.js';
 export { renderReport, runJson, writeReviewReport, REPORT_FILES } from './report/write-report.js';
-export { designPointsCsv, DESIGN_POINT_COLUMNS } from './report/design-points-csv.js';
+export { designPointsCsv, designPointsHeader, decodeColumns, DESIGN_POINT_COLUMNS } from './report/design-points-csv.js';
 export { renderPng, chartFontFiles } from './report/png.js';
 export { CHART_STEMS, HEADLINE_CHART, renderCharts } from './report/charts/index.js';

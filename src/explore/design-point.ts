@@ -22,6 +22,20 @@ export interface Accuracy {
   source: string;
 }
 
+/**
+ * One decode step of B tokens at context L on one core: the speed-up over the same core run
+ * dense, and the bytes saved. Decode is reported at several batch sizes because the answer
+ * flips with B: a single stream (B = 1) fetches only the weight rows its one token keeps, a
+ * batch fetches the union of its tokens' rows, which approaches every row as B grows.
+ */
+export interface DecodeAtBatch {
+  batchTokens: number;
+  /** dense cycles / sparse cycles for one decode step, whole model */
+  speedup: number;
+  /** 1 − sparse bytes / dense bytes moved per decode step (activations, metadata, weights) */
+  ioSavingsFraction: number;
+}
+
 export interface DesignPoint {
   /** stable key: `profile|pattern|criterion|mitigation` */
   id: string;
@@ -38,18 +52,30 @@ export interface DesignPoint {
   /** the workload the speed-ups and I/O savings are for (catalog id or bundle model name) */
   model: string;
   prefillTokens: number;
-  decodeBatch: number;
   decodeContextTokens: number;
   /** dense cycles / sparse cycles on the same profile, whole model */
   prefillSpeedup: number;
-  decodeSpeedup: number;
-  /** 1 − sparse bytes / dense bytes moved per decode step (activations, metadata, weights) */
-  ioSavingsFraction: number;
+  /** one entry per decode batch size of the review, ascending by batchTokens (never empty) */
+  decode: DecodeAtBatch[];
   /** core area with sparsity support, and the same core without it */
   areaUm2: number;
   denseAreaUm2: number;
   /** areaUm2 / denseAreaUm2 − 1 */
   areaOverheadFraction: number;
+}
+
+/**
+ * The decode batch the fronts and objectives use when one decode figure is needed: the largest
+ * batch of the review (the serving case, and the conservative one — a batch's union density is
+ * never below a single token's kept fraction).
+ */
+export function objectiveDecode(p: Pick<DesignPoint, 'decode'>): DecodeAtBatch {
+  return p.decode[p.decode.length - 1];
+}
+
+/** The decode figures at batch B, or undefined when the review did not model B. */
+export function decodeAt(p: Pick<DesignPoint, 'decode'>, batchTokens: number): DecodeAtBatch | undefined {
+  return p.decode.find((d) => d.batchTokens === batchTokens);
 }
 
 export function designPointId(profile: string, pattern: string, criterion: string, mitigation: string): string {

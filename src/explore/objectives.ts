@@ -4,7 +4,7 @@
  * are different quantities), so a front that includes accuracy is computed over the points of
  * one kind.
  */
-import type { AccuracyKind, DesignPoint } from './design-point.js';
+import { objectiveDecode, type AccuracyKind, type DesignPoint } from './design-point.js';
 import { paretoFront, type Objective } from './pareto.js';
 
 export const OBJECTIVE_NAMES = [
@@ -20,8 +20,10 @@ export const DESIGN_OBJECTIVES: Record<ObjectiveName, Objective<DesignPoint>> = 
   accuracy: { name: 'accuracy', direction: 'minimize', value: (p) => p.accuracy.value },
   area_overhead_fraction: { name: 'area_overhead_fraction', direction: 'minimize', value: (p) => p.areaOverheadFraction },
   prefill_speedup: { name: 'prefill_speedup', direction: 'maximize', value: (p) => p.prefillSpeedup },
-  decode_speedup: { name: 'decode_speedup', direction: 'maximize', value: (p) => p.decodeSpeedup },
-  io_savings_fraction: { name: 'io_savings_fraction', direction: 'maximize', value: (p) => p.ioSavingsFraction },
+  // decode objectives are taken at the review's largest decode batch (objectiveDecode); the
+  // review's own fronts (accuracy vs area, accuracy vs prefill) do not use them
+  decode_speedup: { name: 'decode_speedup', direction: 'maximize', value: (p) => objectiveDecode(p).speedup },
+  io_savings_fraction: { name: 'io_savings_fraction', direction: 'maximize', value: (p) => objectiveDecode(p).ioSavingsFraction },
 };
 
 export function isObjectiveName(s: string): s is ObjectiveName {

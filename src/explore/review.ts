@@ -14,6 +14,8 @@ export interface ReviewInput {
   title: string;
   toolVersion: string;
   workload: string;
+  /** decode batch sizes B of the sweep, ascending */
+  decodeBatches: number[];
   profiles: ReviewProfile[];
   bundles: ReviewBundle[];
   sweep: SweepResult;
@@ -59,6 +61,7 @@ export function buildReview(input: ReviewInput): ReviewData {
     title: input.title,
     toolVersion: input.toolVersion,
     workload: input.workload,
+    decodeBatches: [...input.decodeBatches],
     profiles: input.profiles,
     bundles: input.bundles,
     points,

@@ -4,7 +4,7 @@
  * the cheapest that runs it through a compatible narrower pattern) with that core's speed-ups and
  * I/O savings.
  */
-import { compareDesignPoints, comparePatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
+import { compareDesignPoints, comparePatterns, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
 
 export interface PatternSummary {
   pattern: string;
@@ -19,8 +19,8 @@ export interface PatternSummary {
   areaUm2: number | null;
   areaOverheadFraction: number | null;
   prefillSpeedup: number | null;
-  decodeSpeedup: number | null;
-  ioSavingsFraction: number | null;
+  /** that core's decode figures, one per decode batch (empty when no core runs the pattern) */
+  decode: DecodeAtBatch[];
   /** some point of this pattern is on the headline front */
   onFront: boolean;
 }
@@ -55,8 +55,7 @@ export function summarizeByPattern(points: readonly DesignPoint[], accuracyKind:
       areaUm2: onCore?.areaUm2 ?? null,
       areaOverheadFraction: onCore?.areaOverheadFraction ?? null,
       prefillSpeedup: onCore?.prefillSpeedup ?? null,
-      decodeSpeedup: onCore?.decodeSpeedup ?? null,
-      ioSavingsFraction: onCore?.ioSavingsFraction ?? null,
+      decode: onCore ? onCore.decode.map((d) => ({ ...d })) : [],
       onFront: of.some((p) => front.has(p.id)),
     });
   }

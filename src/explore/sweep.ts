@@ -7,7 +7,7 @@
  * The models are passed in as functions (area per profile, execution estimate per profile ×
  * pattern, accuracy per configuration), so the join is pure and testable on hand-made numbers.
  */
-import type { Accuracy, DesignPoint } from './design-point.js';
+import type { Accuracy, DecodeAtBatch, DesignPoint } from './design-point.js';
 import { designPointId, sortDesignPoints } from './design-point.js';
 import type { SweepConfig } from './accuracy.js';
 
@@ -22,14 +22,15 @@ export interface ExecutionEstimate {
   /** the pattern the core executes, or "dense" when it cannot exploit the pattern */
   executedAs: string;
   prefillSpeedup: number;
-  decodeSpeedup: number;
-  ioSavingsFraction: number;
+  /** one entry per decode batch of the workload, ascending by batchTokens */
+  decode: DecodeAtBatch[];
 }
 
 export interface WorkloadPoint {
   model: string;
   prefillTokens: number;
-  decodeBatch: number;
+  /** decode batch sizes B, ascending, distinct */
+  decodeBatches: number[];
   decodeContextTokens: number;
 }
 
@@ -85,11 +86,9 @@ export function sweep(input: SweepInput): SweepResult {
         accuracy,
         model: input.workload.model,
         prefillTokens: input.workload.prefillTokens,
-        decodeBatch: input.workload.decodeBatch,
         decodeContextTokens: input.workload.decodeContextTokens,
         prefillSpeedup: exec.prefillSpeedup,
-        decodeSpeedup: exec.decodeSpeedup,
-        ioSavingsFraction: exec.ioSavingsFraction,
+        decode: exec.decode.map((d) => ({ ...d })),
         areaUm2: prof.areaUm2,
         denseAreaUm2: prof.denseAreaUm2,
         areaOverheadFraction: prof.areaUm2 / prof.denseAreaUm2 - 1,

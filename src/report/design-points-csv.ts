@@ -3,9 +3,15 @@
  * headers with units, fixed precision (report/format.ts). Empty cell = not applicable.
  */
 import { stringify } from 'csv-stringify/sync';
-import { sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
+import { decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, PRECISION } from './format.js';
 
+/** Column names for decode at batch B: one speed-up and one I/O-savings column per batch. */
+export function decodeColumns(batch: number): [string, string] {
+  return [`decode_speedup_b${batch}`, `decode_io_savings_fraction_b${batch}`];
+}
+
+/** The fixed columns; the decode columns (decodeColumns, per batch) follow prefill_speedup. */
 export const DESIGN_POINT_COLUMNS = [
   'profile',
   'pattern',
@@ -19,11 +25,8 @@ export const DESIGN_POINT_COLUMNS = [
   'accuracy_source',
   'model',
   'prefill_tokens',
-  'decode_batch',
   'decode_context_tokens',
   'prefill_speedup',
-  'decode_speedup',
-  'io_savings_fraction',
   'area_um2',
   'dense_area_um2',
   'area_overhead_fraction',
@@ -31,9 +34,27 @@ export const DESIGN_POINT_COLUMNS = [
   'on_accuracy_speedup_front',
 ] as const;
 
-export function designPointsCsv(points: readonly DesignPoint[], headlineFrontIds: readonly string[], speedupFrontIds: readonly string[]): string {
+/** Header row: the fixed columns with the decode pair for each batch (ascending) after prefill_speedup. */
+export function designPointsHeader(decodeBatches: readonly number[]): string[] {
+  const cols: string[] = [...DESIGN_POINT_COLUMNS];
+  const at = cols.indexOf('prefill_speedup') + 1;
+  cols.splice(at, 0, ...decodeBatches.flatMap(decodeColumns));
+  return cols;
+}
+
+export function designPointsCsv(
+  points: readonly DesignPoint[],
+  headlineFrontIds: readonly string[],
+  speedupFrontIds: readonly string[],
+  decodeBatches: readonly number[],
+): string {
   const headline = new Set(headlineFrontIds);
   const speed = new Set(speedupFrontIds);
+  const decodeCells = (p: DesignPoint): string[] =>
+    decodeBatches.flatMap((b) => {
+      const d = decodeAt(p, b);
+      return d ? [fixed(d.speedup, PRECISION.speedup), fixed(d.ioSavingsFraction, PRECISION.fraction)] : ['', ''];
+    });
   const rows = sortDesignPoints(points).map((p) => [
     p.profile,
     p.pattern,
@@ -47,16 +68,14 @@ export function designPointsCsv(points: readonly DesignPoint[], headlineFrontIds
     p.accuracy.source,
     p.model,
     String(p.prefillTokens),
-    String(p.decodeBatch),
     String(p.decodeContextTokens),
     fixed(p.prefillSpeedup, PRECISION.speedup),
-    fixed(p.decodeSpeedup, PRECISION.speedup),
-    fixed(p.ioSavingsFraction, PRECISION.fraction),
+    ...decodeCells(p),
     fixed(p.areaUm2, PRECISION.areaUm2),
     fixed(p.denseAreaUm2, PRECISION.areaUm2),
     fixed(p.areaOverheadFraction, PRECISION.fraction),
     headline.has(p.id) ? 'true' : 'false',
     speed.has(p.id) ? 'true' : 'false',
   ]);
-  return stringify([[...DESIGN_POINT_COLUMNS], ...rows], { record_delimiter: '\n' });
+  return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });
 }

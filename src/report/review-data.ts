@@ -103,6 +103,8 @@ export interface ReviewData {
   toolVersion: string;
   /** what the speed-ups are computed for and how (e.g. catalog model, phase parameters) */
   workload: string;
+  /** decode batch sizes B every point and summary row has figures for, ascending */
+  decodeBatches: number[];
   profiles: ReviewProfile[];
   bundles: ReviewBundle[];
   points: DesignPoint[];

@@ -3,7 +3,7 @@
  * runs, hashes), summary per pattern, the charts with the front listed under each, the
  * assumptions with the source of every constant, notes. No timestamps, no timings.
  */
-import { compareDesignPoints, comparePatterns } from '../explore/design-point.js';
+import { compareDesignPoints, comparePatterns, decodeAt, type DecodeAtBatch } from '../explore/design-point.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, percent, PRECISION, speedup } from './format.js';
@@ -13,12 +13,18 @@ function accuracyCell(kind: string, v: number): string {
   return kind === 'measured-perplexity' ? fixed(v, PRECISION.perplexity) : fixed(v, PRECISION.relErr);
 }
 
+function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
+  const d = decodeAt({ decode: [...decode] }, batch);
+  return d ? f(d) : '—';
+}
+
 function orDash<T>(v: T | null, f: (x: T) => string): string {
   return v === null ? '—' : f(v);
 }
 
 export function reviewDocument(data: ReviewData): Block[] {
   const b: Block[] = [];
+  const decodeBatches = data.decodeBatches;
   b.push({ kind: 'heading', level: 1, text: data.title });
   b.push({ kind: 'paragraph', text: `nmsim ${data.toolVersion} · ${data.points.length} design points · workload: ${data.workload}` });
 
@@ -32,8 +38,19 @@ export function reviewDocument(data: ReviewData): Block[] {
   });
   b.push({
     kind: 'table',
-    headers: ['pattern', 'best configuration', 'accuracy', 'accuracy kind', 'core', 'area overhead', 'prefill speed-up', 'decode speed-up', 'decode I/O savings', 'on front'],
-    numeric: [false, false, true, false, false, true, true, true, true, false],
+    headers: [
+      'pattern',
+      'best configuration',
+      'accuracy',
+      'accuracy kind',
+      'core',
+      'area overhead',
+      'prefill speed-up',
+      ...decodeBatches.map((bt) => `decode speed-up B = ${bt}`),
+      ...decodeBatches.map((bt) => `decode I/O savings B = ${bt}`),
+      'on front',
+    ],
+    numeric: [false, false, true, false, false, true, true, ...decodeBatches.map(() => true), ...decodeBatches.map(() => true), false],
     rows: data.summary.map((s) => [
       s.pattern,
       s.bestConfig,
@@ -42,8 +59,8 @@ export function reviewDocument(data: ReviewData): Block[] {
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—'),
       orDash(s.areaOverheadFraction, (v) => percent(v, 2)),
       orDash(s.prefillSpeedup, speedup),
-      orDash(s.decodeSpeedup, speedup),
-      orDash(s.ioSavingsFraction, (v) => percent(v, 1)),
+      ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => speedup(d.speedup))),
+      ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => percent(d.ioSavingsFraction, 1))),
       s.onFront ? 'yes' : 'no',
     ]),
   });
@@ -58,8 +75,8 @@ export function reviewDocument(data: ReviewData): Block[] {
   const byId = new Map(data.points.map((p) => [p.id, p]));
   const frontTable = (ids: readonly string[]): Block => ({
     kind: 'table',
-    headers: ['profile', 'pattern', 'criterion', 'mitigation', 'accuracy', 'area overhead', 'prefill speed-up', 'decode speed-up'],
-    numeric: [false, false, false, false, true, true, true, true],
+    headers: ['profile', 'pattern', 'criterion', 'mitigation', 'accuracy', 'area overhead', 'prefill speed-up', ...decodeBatches.map((bt) => `decode speed-up B = ${bt}`)],
+    numeric: [false, false, false, false, true, true, true, ...decodeBatches.map(() => true)],
     rows: ids
       .map((id) => byId.get(id)!)
       .filter((p) => p !== undefined)
@@ -72,7 +89,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       accuracyCell(p.accuracy.kind, p.accuracy.value),
       percent(p.areaOverheadFraction, 2),
       speedup(p.prefillSpeedup),
-      speedup(p.decodeSpeedup),
+      ...decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => speedup(d.speedup))),
     ]),
   });
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES[HEADLINE_CHART] });

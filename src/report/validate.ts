@@ -8,13 +8,10 @@ import type { ReviewData } from './review-data.js';
 
 const POINT_NUMBERS = [
   'prefillSpeedup',
-  'decodeSpeedup',
-  'ioSavingsFraction',
   'areaUm2',
   'denseAreaUm2',
   'areaOverheadFraction',
   'prefillTokens',
-  'decodeBatch',
   'decodeContextTokens',
 ] as const;
 
@@ -28,6 +25,16 @@ export function validateReviewData(data: ReviewData): void {
     ids.add(p.id);
     if (!Number.isFinite(p.accuracy.value)) bad(`points[${i}].accuracy.value (${p.id})`, p.accuracy.value, `the ${p.accuracy.kind} of this configuration is missing; check ${p.accuracy.source}.`);
     for (const k of POINT_NUMBERS) if (!Number.isFinite(p[k])) bad(`points[${i}].${k} (${p.id})`, p[k], 'a model returned no value for this design point.');
+    for (const b of data.decodeBatches) {
+      const d = p.decode.find((x) => x.batchTokens === b);
+      if (!d) {
+        problems.push({ code: 'report/missing-decode-batch', severity: 'error', path: `points[${i}].decode (${p.id})`, message: `design point "${p.id}" has no decode figures for B = ${b}.`, hint: 'every point needs one decode entry per review decode batch.' });
+        continue;
+      }
+      for (const k of ['speedup', 'ioSavingsFraction'] as const) {
+        if (!Number.isFinite(d[k])) bad(`points[${i}].decode[B = ${b}].${k} (${p.id})`, d[k], 'a model returned no value for this design point.');
+      }
+    }
   });
   data.areaBreakdown.forEach((r, i) => {
     if (!Number.isFinite(r.areaUm2)) bad(`areaBreakdown[${i}].areaUm2 (${r.profile} ${r.component})`, r.areaUm2, 'the area model returned no value for this component.');

@@ -45,7 +45,7 @@ function sha256(data: string | Uint8Array): string {
 export async function renderReport(data: ReviewData): Promise<Map<string, string | Uint8Array>> {
   validateReviewData(data);
   const files = new Map<string, string | Uint8Array>();
-  files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds));
+  files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches));
   const svgs = await renderCharts(data);
   for (const stem of CHART_STEMS) {
     files.set(`${stem}.svg`, svgs[stem]);

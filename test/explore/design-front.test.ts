@@ -15,6 +15,18 @@ describe('design fronts', () => {
     expect(f.frontIds).toEqual(['act-8of16|8:16|magnitude|var', 'act-16of32|16:32|magnitude|var']);
   });
 
+  it('takes the decode objectives at the largest decode batch, whatever B = 1 says', () => {
+    // a: best single stream, worse at B = 8; b: the reverse. At B = 8 (the objective) b dominates a.
+    const a = point('a', '8:16', 'magnitude', 'none', 3.9, 'measured-perplexity', 0.1, 1.6, {
+      decode: [{ batchTokens: 1, speedup: 1.6, ioSavingsFraction: 0.45 }, { batchTokens: 8, speedup: 1.01, ioSavingsFraction: 0.01 }],
+    });
+    const b = point('b', '8:16', 'magnitude', 'none', 3.9, 'measured-perplexity', 0.1, 1.6, {
+      decode: [{ batchTokens: 1, speedup: 1.2, ioSavingsFraction: 0.2 }, { batchTokens: 8, speedup: 1.05, ioSavingsFraction: 0.02 }],
+    });
+    expect(designFront([a, b], ['accuracy', 'decode_speedup']).frontIds).toEqual([b.id]);
+    expect(designFront([a, b], ['accuracy', 'io_savings_fraction']).frontIds).toEqual([b.id]);
+  });
+
   it('falls back to the proxy when fewer than two points have measured perplexity', () => {
     const oneMeasured = [points[0], points[4], points[5]];
     expect(headlineAccuracyKind(oneMeasured)).toBe('proxy-rel-err');

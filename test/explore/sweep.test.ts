@@ -43,7 +43,7 @@ describe('sweep', () => {
   const exec = (profile: string, pattern: string): ExecutionEstimate => {
     const natives: Record<string, string[]> = { 'act-8of16': ['8:16'], flex: ['2:4', '8:16'] };
     const native = natives[profile].includes(pattern);
-    return { native, executedAs: native ? pattern : 'dense', prefillSpeedup: native ? 1.7 : 1, decodeSpeedup: native ? 1.3 : 1, ioSavingsFraction: native ? 0.25 : 0 };
+    return { native, executedAs: native ? pattern : 'dense', prefillSpeedup: native ? 1.7 : 1, decode: [{ batchTokens: 1, speedup: native ? 1.5 : 1, ioSavingsFraction: native ? 0.4 : 0 }, { batchTokens: 8, speedup: native ? 1.3 : 1, ioSavingsFraction: native ? 0.25 : 0 }] };
   };
   const configs: SweepConfig[] = [
     { pattern: '2:4', criterion: 'magnitude', mitigation: 'none' },
@@ -58,7 +58,7 @@ describe('sweep', () => {
     ],
     accuracy: (c) => (c.criterion === 'amber' ? undefined : { value: c.pattern === '2:4' ? 5 : 4, kind: 'measured-perplexity', source: 's' }),
     execution: exec,
-    workload: { model: 'm', prefillTokens: 2048, decodeBatch: 8, decodeContextTokens: 4096 },
+    workload: { model: 'm', prefillTokens: 2048, decodeBatches: [1, 8], decodeContextTokens: 4096 },
   });
 
   it('makes a point for every profile × configuration the core exploits and that has an accuracy', () => {
@@ -67,6 +67,15 @@ describe('sweep', () => {
       ['flex|2:4|magnitude|none', '0.300000', 1.7],
       ['flex|8:16|magnitude|none', '0.300000', 1.7],
     ]);
+  });
+
+  it('carries every decode batch into the point, in batch order, and the workload beside it', () => {
+    const p = result.points.find((x) => x.id === 'flex|2:4|magnitude|none')!;
+    expect(p.decode).toEqual([
+      { batchTokens: 1, speedup: 1.5, ioSavingsFraction: 0.4 },
+      { batchTokens: 8, speedup: 1.3, ioSavingsFraction: 0.25 },
+    ]);
+    expect([p.prefillTokens, p.decodeContextTokens]).toEqual([2048, 4096]);
   });
 
   it('lists what it skipped and why', () => {

@@ -222,7 +222,11 @@ describe('design-points.csv', () => {
       perplexity: '3.7000',
       proxy_rel_err_l2: '',
       prefill_speedup: '1.550',
-      decode_speedup: '1.240',
+      // fixture: decode B = 1 is 0.92 × prefill (1.55 × 0.92 = 1.426), B = 8 is 0.8 × prefill (1.240); I/O 0.45 and 0.30
+      decode_speedup_b1: '1.426',
+      decode_io_savings_fraction_b1: '0.4500',
+      decode_speedup_b8: '1.240',
+      decode_io_savings_fraction_b8: '0.3000',
       area_um2: '120000.0',
       area_overhead_fraction: '0.2000',
       on_accuracy_area_front: 'true',

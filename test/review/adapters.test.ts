@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { areaBreakdownRows, profileCost, type AreaReportLike } from '../../src/cli/review/area.js';
 import { defaultBundlePaths, displayPath } from '../../src/cli/review/inputs.js';
 import { estimateProfile } from '../../src/cli/review/performance.js';
+import { wholeNumberListOption } from '../../src/cli/review/options.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { catalogModel } from '../../src/workload/catalog.js';
 import { REPO_ROOT } from '../helpers/cli.js';
@@ -55,17 +56,36 @@ describe('area adapter', () => {
 describe('performance adapter on a shipped profile', () => {
   it('runs the native pattern faster than dense but never beyond M/N, and names what the core executes', async () => {
     const { profile } = await loadProfile(path.join(REPO_ROOT, 'hardware-profiles', 'act-8of16.yaml'));
-    const { byPattern } = estimateProfile(profile, ['8:16', '16:32'], { shape: catalogModel('llama3.1-8b'), prefillTokens: 2048, decodeBatch: 8, decodeContextTokens: 4096 }, []);
+    const { byPattern } = estimateProfile(profile, ['8:16', '16:32'], { shape: catalogModel('llama3.1-8b'), prefillTokens: 2048, decodeBatches: [1, 8], decodeContextTokens: 4096 }, []);
     const native = byPattern.get('8:16')!;
     expect(native.native).toBe(true);
     expect(native.executedAs).toBe('8:16');
     expect(native.prefillSpeedup).toBeGreaterThan(1);
     expect(native.prefillSpeedup).toBeLessThanOrEqual(2);
+    // one decode figure per batch, in order; without measured masks B = 8 is the independence
+    // union 1 − 0.5^8 ≈ 0.996 of the rows, so a single stream gains more than the batch
+    expect(native.decode.map((d) => d.batchTokens)).toEqual([1, 8]);
+    expect(native.decode[0].speedup).toBeGreaterThan(1);
+    expect(native.decode[0].speedup).toBeLessThanOrEqual(2);
+    expect(native.decode[0].speedup).toBeGreaterThan(native.decode[1].speedup);
     const wider = byPattern.get('16:32')!;
     expect(wider.native).toBe(false);
     // without a measured compatibility fraction, 16:32 data cannot be shown to fit 8:16 groups
     expect(wider.executedAs).toBe('dense');
     expect(wider.prefillSpeedup).toBeCloseTo(1, 9);
+  });
+});
+
+describe('--decode-batches parsing', () => {
+  it('gives distinct batch sizes in ascending order, whatever the spelling', () => {
+    expect(wholeNumberListOption('--decode-batches', '8, 1,8')).toEqual([1, 8]);
+    expect(wholeNumberListOption('--decode-batches', '16')).toEqual([16]);
+  });
+
+  it('refuses zero, fractions, words and an empty list as usage errors naming the option', () => {
+    for (const bad of ['0', '1.5', '1,x', '', ' , ']) {
+      expect(() => wholeNumberListOption('--decode-batches', bad)).toThrow(/--decode-batches/);
+    }
   });
 });
 

@@ -78,6 +78,54 @@ describe('nmsim review on a synthetic bundle', () => {
     expect(rows.filter((r) => r.on_accuracy_area_front === 'true').map((r) => r.profile).sort()).toEqual(['act-16of32', 'act-2of4', 'act-8of16']);
   });
 
+  it('models decode at B = 1 exactly as `nmsim simulate --phase decode --batch 1` does, faster than dense and than B = 8', () => {
+    const csv = firstFiles['design-points.csv'].trim().split('\n');
+    const header = csv[0].split(',');
+    // the default --decode-batches 1,8: one speed-up and one I/O column per batch, right after prefill
+    expect(header.slice(header.indexOf('prefill_speedup'), header.indexOf('prefill_speedup') + 5)).toEqual([
+      'prefill_speedup', 'decode_speedup_b1', 'decode_io_savings_fraction_b1', 'decode_speedup_b8', 'decode_io_savings_fraction_b8',
+    ]);
+    const rows = csv.slice(1).map((l) => Object.fromEntries(header.map((h, i) => [h, l.split(',')[i]])));
+    // the synthetic bundle's widths (32, 64) are multiples of every M, so one token keeps exactly
+    // N/M of its channels: the measured B = 1 union density is the closed-form one simulate uses
+    // without --measured, and both must give the same whole-model decode step
+    const natives = rows.filter((r) => r.native === 'true' && r.criterion === 'magnitude' && r.mitigation === 'none');
+    expect(natives.map((r) => `${r.profile} ${r.pattern}`).sort()).toEqual(['act-16of32 16:32', 'act-2of4 2:4', 'act-8of16 8:16']);
+    for (const r of natives) {
+      const sim = runCli(['simulate', '--profile', r.profile, '--model', 'llama3.1-8b', '--phase', 'decode', '--batch', '1', '--context', '4096', '--patterns', r.pattern, '--json']);
+      expect(sim.code).toBe(0);
+      const res = JSON.parse(sim.stdout).results.find((x: { pattern: string }) => x.pattern === r.pattern);
+      expect({ core: r.profile, speedup: r.decode_speedup_b1, io: r.decode_io_savings_fraction_b1 }).toEqual({
+        core: r.profile,
+        speedup: res.speedup.toFixed(3),
+        io: res.io_savings.toFixed(4),
+      });
+      // hardware pruning on a native core: a single stream fetches half the weight rows
+      expect(Number(r.decode_speedup_b1)).toBeGreaterThan(1);
+      // a batch of 8 fetches the union of its tokens' rows, so it gains less
+      expect(Number(r.decode_speedup_b1)).toBeGreaterThan(Number(r.decode_speedup_b8));
+      expect(Number(r.decode_io_savings_fraction_b1)).toBeGreaterThan(Number(r.decode_io_savings_fraction_b8));
+    }
+    // the Markdown summary and the terminal summary show one decode column per batch
+    expect(firstFiles['design-review.md']).toContain('| prefill speed-up | decode speed-up B = 1 | decode speed-up B = 8 | decode I/O savings B = 1 | decode I/O savings B = 8 |');
+    expect(firstRun.stdout).toMatch(/prefill\s+dec B=1\s+dec B=8\s+front/);
+  });
+
+  it('--decode-batch B is a one-batch alias: one decode column, B in the JSON', () => {
+    const r = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--out', path.join(tmp, 'reports', 'one-batch'), '--decode-batch', '4', '--json', ...FAST]);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.decode_batches).toEqual([4]);
+    expect(j.points.every((p: { decode: { batch_tokens: number }[] }) => p.decode.length === 1 && p.decode[0].batch_tokens === 4)).toBe(true);
+  });
+
+  it('--decode-batches takes distinct whole numbers in any order and refuses anything else (exit 2)', () => {
+    const bad = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--out', path.join(tmp, 'reports', 'bad'), '--decode-batches', '1,x', ...FAST]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--decode-batches');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('a second run gives byte-identical files (run.json differs only in timings)', async () => {
     const again = runCli(['review', '--traces', bundle, '--profiles', PROFILES, '--out', out, ...FAST]);
     expect(again.code).toBe(0);

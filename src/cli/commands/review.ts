@@ -9,13 +9,13 @@ import { PAPER_PATTERNS, formatPattern } from '../../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, parseCriteria, parseMitigations } from '../../sparsity/prune.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { writeReviewReport } from '../../report/write-report.js';
-import { sortDesignPoints } from '../../explore/design-point.js';
+import { sortDesignPoints, type DecodeAtBatch } from '../../explore/design-point.js';
 import { TOOL_VERSION } from '../../version.js';
 import { startProgress } from '../progress.js';
 import { printJson, runCommand } from '../run.js';
 import {
   DEFAULT_BATCH_SIZES,
-  DEFAULT_DECODE_BATCH,
+  DEFAULT_DECODE_BATCHES,
   DEFAULT_DECODE_CONTEXT_TOKENS,
   DEFAULT_PREFILL_TOKENS,
   DEFAULT_REVIEW_MODEL,
@@ -23,7 +23,7 @@ import {
   runReview,
 } from '../review/run-review.js';
 import { terminalSummary } from '../review/summary-text.js';
-import { wholeNumberOption } from '../review/options.js';
+import { wholeNumberListOption, wholeNumberOption } from '../review/options.js';
 
 export const DEFAULT_OUT = 'reports/review';
 
@@ -49,10 +49,15 @@ interface ReviewArgs {
   criteria: string;
   mitigations: string;
   prefillTokens?: number;
+  decodeBatches?: string;
   decodeBatch?: number;
   context: number;
   json?: boolean;
   progress: boolean;
+}
+
+function decodeJson(d: DecodeAtBatch): { batch_tokens: number; speedup: number; io_savings_fraction: number } {
+  return { batch_tokens: d.batchTokens, speedup: d.speedup, io_savings_fraction: d.ioSavingsFraction };
 }
 
 function listArg(v: string[] | undefined): string[] {
@@ -72,7 +77,13 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
       .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
       .option('prefill-tokens', { type: 'number', default: DEFAULT_PREFILL_TOKENS, describe: 'prefill length T (tokens) for the prefill speed-up' })
-      .option('decode-batch', { type: 'number', default: DEFAULT_DECODE_BATCH, describe: 'decode batch B (tokens per step) for the decode speed-up and I/O savings' })
+      .option('decode-batches', {
+        type: 'string',
+        default: DEFAULT_DECODE_BATCHES.join(','),
+        describe:
+          'decode batch sizes B (tokens per step, comma-separated): one decode speed-up and I/O-savings column per B. B = 1 is the single stream, where a token fetches only the weight rows it keeps; larger B fetch the union of their tokens\' rows. The largest B is the decode objective',
+      })
+      .option('decode-batch', { type: 'number', describe: 'one decode batch B: the same as --decode-batches B (overrides it)' })
       .option('context', { type: 'number', default: DEFAULT_DECODE_CONTEXT_TOKENS, describe: 'decode context length L (tokens)' })
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on a terminal (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of the summary' })
@@ -95,7 +106,10 @@ export const command: CommandModule<object, ReviewArgs> = {
         criteria: parseCriteria(args.criteria),
         mitigations: parseMitigations(args.mitigations),
         prefillTokens: wholeNumberOption('--prefill-tokens', args.prefillTokens ?? DEFAULT_PREFILL_TOKENS),
-        decodeBatch: wholeNumberOption('--decode-batch', args.decodeBatch ?? DEFAULT_DECODE_BATCH),
+        decodeBatches:
+          args.decodeBatch !== undefined
+            ? [wholeNumberOption('--decode-batch', args.decodeBatch)]
+            : wholeNumberListOption('--decode-batches', args.decodeBatches ?? DEFAULT_DECODE_BATCHES.join(',')),
         decodeContextTokens: wholeNumberOption('--context', args.context),
         batchSizes: [...DEFAULT_BATCH_SIZES],
       };
@@ -135,6 +149,7 @@ export const command: CommandModule<object, ReviewArgs> = {
           recommendation: data.recommendation,
           accuracy_kind: data.headline.accuracyKind,
           design_points: data.points.length,
+          decode_batches: data.decodeBatches,
           front: data.headline.frontIds,
           summary: data.summary.map((s) => ({
             pattern: s.pattern,
@@ -146,8 +161,7 @@ export const command: CommandModule<object, ReviewArgs> = {
             area_um2: s.areaUm2,
             area_overhead_fraction: s.areaOverheadFraction,
             prefill_speedup: s.prefillSpeedup,
-            decode_speedup: s.decodeSpeedup,
-            io_savings_fraction: s.ioSavingsFraction,
+            decode: s.decode.map(decodeJson),
             on_front: s.onFront,
           })),
           points: sortDesignPoints(data.points).map((p) => ({
@@ -158,8 +172,7 @@ export const command: CommandModule<object, ReviewArgs> = {
             accuracy: p.accuracy.value,
             accuracy_kind: p.accuracy.kind,
             prefill_speedup: p.prefillSpeedup,
-            decode_speedup: p.decodeSpeedup,
-            io_savings_fraction: p.ioSavingsFraction,
+            decode: p.decode.map(decodeJson),
             area_um2: p.areaUm2,
             area_overhead_fraction: p.areaOverheadFraction,
           })),

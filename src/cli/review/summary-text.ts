@@ -14,9 +14,21 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   lines.push(data.title);
   lines.push(`  ${data.points.length} design points · ${data.workload}`);
   lines.push('');
-  const head = ['pattern', 'best config', data.headline.accuracyKind === 'measured-perplexity' ? 'ppl' : 'rel err', 'native core', 'area +', 'prefill', 'decode', 'front'];
-  const widths = [12, 16, 8, 12, 8, 8, 8, 5];
-  lines.push('  ' + head.map((h, i) => pad(h, widths[i], i >= 2 && i <= 6 && i !== 3)).join(' '));
+  const batches = data.decodeBatches;
+  const head = [
+    'pattern',
+    'best config',
+    data.headline.accuracyKind === 'measured-perplexity' ? 'ppl' : 'rel err',
+    'native core',
+    'area +',
+    'prefill',
+    ...batches.map((b) => `dec B=${b}`),
+    'front',
+  ];
+  const widths = [12, 16, 8, 12, 8, 8, ...batches.map((b) => Math.max(8, `dec B=${b}`.length)), 5];
+  // numeric columns (right-aligned): accuracy, area, prefill and every decode column
+  const numeric = (i: number) => i >= 2 && i < head.length - 1 && i !== 3;
+  lines.push('  ' + head.map((h, i) => pad(h, widths[i], numeric(i))).join(' '));
   for (const s of data.summary) {
     const row = [
       s.pattern,
@@ -25,10 +37,13 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile}*` : '—'),
       s.areaOverheadFraction === null ? '—' : percent(s.areaOverheadFraction, 1),
       s.prefillSpeedup === null ? '—' : speedup(s.prefillSpeedup),
-      s.decodeSpeedup === null ? '—' : speedup(s.decodeSpeedup),
+      ...batches.map((b) => {
+        const d = s.decode.find((x) => x.batchTokens === b);
+        return d ? speedup(d.speedup) : '—';
+      }),
       s.onFront ? 'yes' : '',
     ];
-    lines.push('  ' + row.map((c, i) => pad(c, widths[i], i >= 2 && i <= 6 && i !== 3)).join(' '));
+    lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
   }
   if (data.summary.some((s) => !s.nativeProfile && s.compatibleProfile)) lines.push('  * through a compatible narrower pattern (no swept core runs it natively)');
   for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, 3)}`);
