@@ -75,3 +75,23 @@ export function diagnosticToJson(d: Diagnostic): Record<string, string> {
   if (d.hint !== undefined) out.hint = d.hint;
   return out;
 }
+
+/** ['runs', 2, 'sites', 0, 'tensor', 'key'] → "runs[2].sites[0].tensor.key" (the `path` of a diagnostic). */
+export function formatKeyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+/** The value at a key path inside parsed JSON/YAML, or undefined where the path leaves it. */
+export function valueAtPath(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const part of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[part];
+  }
+  return v;
+}

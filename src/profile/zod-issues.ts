@@ -4,16 +4,7 @@
  * profile and tech-file loaders.
  */
 import type { z } from 'zod';
-import type { Diagnostic } from '../diagnostics.js';
-
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
+import { type Diagnostic, formatKeyPath, valueAtPath } from '../diagnostics.js';
 
 /** Walks optional/default/nullable wrappers down to the schema that carries a shape. */
 function unwrap(schema: z.ZodType): z.ZodType {
@@ -37,15 +28,6 @@ export function schemaAt(schema: z.ZodType, path: readonly PropertyKey[]): z.Zod
 export function validKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   const s: any = schemaAt(schema, path);
   return s?.def?.type === 'object' ? Object.keys(s.shape) : [];
-}
-
-function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
-  let v: any = raw;
-  for (const part of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = v[part as any];
-  }
-  return v;
 }
 
 function describeFound(v: unknown): string {
@@ -82,7 +64,7 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx:
       }
       continue;
     }
-    const found = valueAt(ctx.raw, issue.path);
+    const found = valueAtPath(ctx.raw, issue.path);
     if (issue.code === 'invalid_value') {
       const values = (issue as any).values as unknown[];
       out.push({

@@ -3,30 +3,11 @@
  * (`runs[2].sites[0].tensor.key`). Checks that need the tensor files live in bundle.ts.
  */
 import type { ZodError } from 'zod';
-import { type Diagnostic, NmsimError, inputError, isNmsimError } from '../diagnostics.js';
+import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, valueAtPath } from '../diagnostics.js';
 import { parsePattern } from '../sparsity/pattern.js';
 import { type Manifest, ManifestSchema } from './manifest.js';
 
-/** ['runs', 2, 'sites', 0, 'tensor', 'key'] → "runs[2].sites[0].tensor.key" */
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out === '' ? String(p) : `.${String(p)}`;
-  }
-  return out;
-}
-
 const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v = root;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
-}
 
 function show(v: unknown): string {
   const s = JSON.stringify(v);
@@ -39,7 +20,7 @@ export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string,
     const where = formatKeyPath(issue.path);
     const d: Diagnostic = { code: 'trace/invalid-manifest', severity: 'error', file, path: where, message: issue.message, hint: SPEC_HINT };
     const i = issue as unknown as Record<string, unknown>;
-    const value = raw === undefined ? undefined : valueAt(raw, issue.path);
+    const value = raw === undefined ? undefined : valueAtPath(raw, issue.path);
     if (issue.code === 'invalid_type') {
       d.expected = String(i.expected);
       if (raw !== undefined && value === undefined) {
