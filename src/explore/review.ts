@@ -4,31 +4,33 @@
  * recommendation sentence, and notes on what was skipped. Pure; the CLI gathers the inputs
  * (profiles, bundles, model results) and report/ renders the outcome.
  */
-import type { AccuracyReference, AreaBreakdownRow, Assumption, ReviewBundle, IoSavingsRow, ReviewProfile, ReviewData, UnionDensityRow } from '../report/review-data.js';
+import type { ReviewData } from '../report/review-data.js';
 import { designFront, headlineAccuracyKind } from './objectives.js';
 import { recommendationSentence } from './recommend.js';
 import { summarizeByPattern } from './summary.js';
 import type { SweepResult } from './sweep.js';
 
-export interface ReviewInput {
-  title: string;
-  toolVersion: string;
-  workload: string;
-  /** decode batch sizes B of the sweep, ascending */
-  decodeBatches: number[];
-  profiles: ReviewProfile[];
-  bundles: ReviewBundle[];
+/** What buildReview needs: the report's pass-through fields plus the sweep it derives the rest from. */
+export type ReviewInput = Pick<
+  ReviewData,
+  | 'title'
+  | 'toolVersion'
+  | 'workload'
+  | 'decodeBatches'
+  | 'profiles'
+  | 'bundles'
+  | 'accuracyReferences'
+  | 'ioSavings'
+  | 'areaBreakdown'
+  | 'unionDensity'
+  | 'unionDensitySource'
+  | 'assumptions'
+  | 'notes'
+> & {
   sweep: SweepResult;
-  accuracyReferences: AccuracyReference[];
-  ioSavings: IoSavingsRow[];
-  areaBreakdown: AreaBreakdownRow[];
-  unionDensity: UnionDensityRow[];
-  unionDensitySource: string;
-  assumptions: Assumption[];
-  notes: string[];
   /** the pair the recommendation compares, default ["8:16", "16:32"] */
   compare?: [string, string];
-}
+};
 
 export function buildReview(input: ReviewInput): ReviewData {
   const points = input.sweep.points;

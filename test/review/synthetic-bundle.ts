@@ -6,19 +6,11 @@
  * nothing about any real model.
  */
 import { BundleWriter } from '../../src/trace/writer.js';
+import { mulberry32 } from '../../src/analysis/union-density.js';
 import type { Manifest, Run } from '../../src/trace/manifest.js';
 
-/** mulberry32: a tiny seeded generator, so the bundle bytes are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the analysis module's seeded generator, so the bundle bytes are the same on every run */
+const rng = mulberry32;
 
 export const SYNTHETIC_PERPLEXITY: Record<string, number> = { dense: 5.0, '2:4': 7.0, '8:16': 6.0, '16:32': 5.5 };
 
