@@ -5,11 +5,12 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT_USAGE } from './run.js';
+import { EXIT_USAGE, handleClosedStreams } from './run.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../version.js';
 
 export async function main(argv: string[]): Promise<void> {
+  handleClosedStreams();
   let cli = yargs(argv)
     .scriptName('nmsim')
     .usage(

@@ -2,19 +2,21 @@
  * Writes a design-review report folder. Pipeline:
  *
  *   ReviewData ─▶ renderCharts (SVG) ─▶ renderPng ─┐
- *              ─▶ designPointsCsv                   ├─▶ all bytes in memory ─▶ writeDirAtomic(out)
+ *              ─▶ designPointsCsv                   ├─▶ all bytes in memory ─▶ claim.write(out)
  *              ─▶ reviewDocument ─▶ md / html ───────┘
  *
- * Every byte is produced before the folder is touched, then the folder is written into a
- * temporary sibling and swapped in: a failed run leaves the previous report as it was.
+ * The output folder is claimed first (io/output-folder.ts: only a new, empty or earlier report
+ * folder, never one with a user's file), every byte is produced, then the folder is written into
+ * a temporary sibling and swapped in: a failed run leaves the previous report as it was.
  * Every file but run.json is a pure function of ReviewData (byte-identical across runs);
  * run.json adds timings.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { usageError } from '../diagnostics.js';
-import { writeDirAtomic } from '../io/atomic.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { claimOutputFolder, type ClaimOptions } from '../io/output-folder.js';
+import type { OutputKind } from '../io/output-kind.js';
 import { CHART_STEMS, HEADLINE_CHART, renderCharts } from './charts/index.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { toHtml, toMarkdown } from './document.js';
@@ -76,60 +78,58 @@ export function runJson(data: ReviewData, files: Map<string, string | Uint8Array
   return JSON.stringify(doc, null, 2) + '\n';
 }
 
+/** Every file a review report folder holds (the marker aside). */
+export function reportFileNames(): string[] {
+  return [...Object.values(REPORT_FILES), ...CHART_STEMS.flatMap((s) => [`${s}.svg`, `${s}.png`])];
+}
+
 /**
- * Refuses to replace a folder that is not an earlier nmsim report (writeDirAtomic swaps the
- * whole folder, so `--out ~/Documents` must not be accepted).
+ * A report folder written before the output marker existed: its run.json is an nmsim review
+ * run.json, and the files it owns are the report files run.json lists as its outputs (a
+ * one-line run.json proves nothing; anything else in the folder is someone else's).
  */
-async function assertReplaceable(outDir: string): Promise<void> {
-  let entries: string[];
+async function legacyReportFiles(dir: string, files: readonly string[]): Promise<readonly string[] | undefined> {
+  if (!files.includes(REPORT_FILES.run)) return undefined;
   try {
-    entries = await fs.readdir(outDir);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    if (code === 'ENOTDIR') {
-      throw usageError({ code: 'report/out-not-folder', file: outDir, message: `--out ${outDir} is a file, not a folder.`, hint: 'give a folder path, e.g. reports/review.' });
-    }
-    throw e;
-  }
-  if (entries.length === 0) return;
-  let isReport = false;
-  try {
-    const run = JSON.parse(await fs.readFile(path.join(outDir, REPORT_FILES.run), 'utf8'));
-    isReport = run?.format === RUN_JSON_FORMAT;
+    const run = JSON.parse(await fs.readFile(path.join(dir, REPORT_FILES.run), 'utf8'));
+    if (run?.format !== RUN_JSON_FORMAT || run?.tool !== 'nmsim' || !Array.isArray(run.outputs)) return undefined;
+    const names = new Set(reportFileNames());
+    const listed = new Set(run.outputs.map((o: { file?: unknown }) => o?.file));
+    return files.filter((f) => f === REPORT_FILES.run || (names.has(f) && listed.has(f)));
   } catch {
-    isReport = false;
-  }
-  if (!isReport) {
-    throw usageError({
-      code: 'report/out-not-a-report',
-      file: outDir,
-      message: `--out ${outDir} exists and is not an nmsim review report; refusing to replace it.`,
-      expected: 'a new folder, an empty folder, or an earlier report folder (with run.json)',
-      hint: 'choose another --out, e.g. reports/review.',
-    });
+    return undefined;
   }
 }
+
+/** The output kind of `nmsim review --out` (io/output-folder.ts: replaced only when it is one). */
+export const REVIEW_REPORT_OUTPUT: OutputKind = { id: 'review-report', label: 'review report', legacyFiles: legacyReportFiles };
 
 export interface WrittenReport {
   outDir: string;
   files: string[];
   headlinePng: string;
+  /** notes from the output folder (e.g. a restored earlier report), when the caller gave no onWarning */
+  warnings: Diagnostic[];
 }
 
-export async function writeReviewReport(outDir: string, data: ReviewData, run: RunRecord): Promise<WrittenReport> {
-  await assertReplaceable(outDir);
-  const started = performance.now();
-  const files = await renderReport(data);
-  const timingsMs = { ...run.timingsMs, render_ms: performance.now() - started };
-  const runText = runJson(data, files, { ...run, timingsMs });
-  await writeDirAtomic(outDir, async (tmp) => {
-    for (const [name, content] of files) await fs.writeFile(path.join(tmp, name), content);
-    await fs.writeFile(path.join(tmp, REPORT_FILES.run), runText);
-  });
-  return {
-    outDir,
-    files: [...files.keys(), REPORT_FILES.run],
-    headlinePng: path.join(outDir, `${HEADLINE_CHART}.png`),
-  };
+export async function writeReviewReport(outDir: string, data: ReviewData, run: RunRecord, opts: ClaimOptions = {}): Promise<WrittenReport> {
+  const claim = await claimOutputFolder(outDir, REVIEW_REPORT_OUTPUT, opts);
+  try {
+    const started = performance.now();
+    const files = await renderReport(data);
+    const timingsMs = { ...run.timingsMs, render_ms: performance.now() - started };
+    const runText = runJson(data, files, { ...run, timingsMs });
+    await claim.write(async (tmp) => {
+      for (const [name, content] of files) await fs.writeFile(path.join(tmp, name), content);
+      await fs.writeFile(path.join(tmp, REPORT_FILES.run), runText);
+    });
+    return {
+      outDir,
+      files: [...files.keys(), REPORT_FILES.run],
+      headlinePng: path.join(outDir, `${HEADLINE_CHART}.png`),
+      warnings: claim.warnings,
+    };
+  } finally {
+    await claim.release();
+  }
 }

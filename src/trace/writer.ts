@@ -1,12 +1,14 @@
 /**
  * Writes a trace bundle (format v1): one .safetensors file per name given to addTensor, and
  * manifest.json. Everything is written into a temporary folder beside the target and renamed
- * into place (io/atomic.ts), so an interrupted write never leaves a half bundle that looks valid.
+ * into place (io/output-folder.ts), so an interrupted write never leaves a half bundle that looks
+ * valid; an existing folder is replaced only when it is a bundle nmsim wrote.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { NmsimError, usageError } from '../diagnostics.js';
-import { writeDirAtomic } from '../io/atomic.js';
+import { NmsimError, usageError, type Diagnostic } from '../diagnostics.js';
+import { writeOutputFolder, type ClaimOptions } from '../io/output-folder.js';
+import type { OutputKind } from '../io/output-kind.js';
 import { TOOL_VERSION } from '../version.js';
 import { type DType, DTYPE_BYTES, DTYPES, encodeFromFloat32 } from './dtype.js';
 import { type Manifest, ManifestSchema, type TensorRef } from './manifest.js';
@@ -14,6 +16,35 @@ import { zodIssuesToDiagnostics } from './manifest-check.js';
 import { MANIFEST_FILE, openBundle } from './bundle.js';
 import { encodeSafetensorsHeader } from './safetensors.js';
 import { elementCount, formatShape } from './tensor-info.js';
+
+/**
+ * A bundle written before the output marker existed is nmsim's own when its manifest says
+ * `nmsim capture` made it; it owns the manifest and the tensor files the manifest names (a
+ * bundle from the PyTorch exporter is not nmsim capture's; anything else beside it is foreign).
+ */
+async function legacyBundleFiles(dir: string, files: readonly string[]): Promise<readonly string[] | undefined> {
+  if (!files.includes(MANIFEST_FILE)) return undefined;
+  try {
+    const m = JSON.parse(await fs.readFile(path.join(dir, MANIFEST_FILE), 'utf8'));
+    if (m?.format !== 'nmsim-trace' || typeof m?.source?.tool !== 'string' || !m.source.tool.startsWith('nmsim capture ')) return undefined;
+    const named = new Set<string>([MANIFEST_FILE]);
+    const collect = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(collect);
+      else if (v !== null && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.file === 'string' && typeof o.key === 'string') named.add(path.posix.normalize(o.file));
+        Object.values(o).forEach(collect);
+      }
+    };
+    collect(m.runs);
+    return files.filter((f) => named.has(f));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The output kind of a trace bundle folder (capture --out). */
+export const TRACE_BUNDLE_OUTPUT: OutputKind = { id: 'trace-bundle', label: 'trace bundle', legacyFiles: legacyBundleFiles };
 
 interface Pending {
   key: string;
@@ -47,12 +78,14 @@ export class BundleWriter {
 
   /**
    * Validates the manifest, writes every file and manifest.json into a temp folder, reopens it
-   * with openBundle (references, shapes, dtypes), then renames it into place.
+   * with openBundle (references, shapes, dtypes), then renames it into place. Returns the
+   * output folder's notes (e.g. a removed stale temporary) when `opts.onWarning` is not given.
    */
-  async finish(manifest: Manifest): Promise<void> {
+  async finish(manifest: Manifest, opts: ClaimOptions = {}): Promise<Diagnostic[]> {
     const parsed = ManifestSchema.safeParse(manifest);
     if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, path.join(this.outDir, MANIFEST_FILE), manifest), 'usage');
-    await writeDirAtomic(this.outDir, async (tmp) => {
+    const warnings: Diagnostic[] = [];
+    await writeOutputFolder(this.outDir, TRACE_BUNDLE_OUTPUT, async (tmp) => {
       for (const [file, tensors] of this.files) {
         const target = path.join(tmp, file);
         await fs.mkdir(path.dirname(target), { recursive: true });
@@ -73,6 +106,7 @@ export class BundleWriter {
       // read it back as any user would: a manifest that does not match its tensors is never renamed into place
       const check = await openBundle(tmp);
       await check.close();
-    });
+    }, { onWarning: (d) => warnings.push(d), ...opts });
+    return warnings;
   }
 }

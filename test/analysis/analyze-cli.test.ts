@@ -111,7 +111,7 @@ describe('nmsim analyze (CLI)', () => {
     expect(r.stdout).toMatch(/^16:32 /m);
     expect(r.stdout).toMatch(/Decode union density/);
     expect(readdirSync(out).sort()).toEqual(
-      ['analysis.json', 'compatibility.csv', 'compressed-size.csv', 'consumers.csv', 'histograms.csv', 'layers.csv', 'sites.csv', 'summary.csv', 'top-channels.csv', 'union-density.csv'].sort(),
+      ['.nmsim-output.json', 'analysis.json', 'compatibility.csv', 'compressed-size.csv', 'consumers.csv', 'histograms.csv', 'layers.csv', 'sites.csv', 'summary.csv', 'top-channels.csv', 'union-density.csv'].sort(),
     );
     const summary = readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
     expect(summary[0]).toBe('run_id,pattern,criterion,mitigation,slots,elements,rel_err_l2,cosine,retained_energy,kept_fraction,effective_density,natural_zero_fraction,output_rel_err_l2,density_bound_acceptance');

@@ -26,6 +26,7 @@ afterAll(async () => {
 });
 
 const EXPECTED_FILES = [
+  '.nmsim-output.json',
   'accuracy-vs-area.png',
   'accuracy-vs-area.svg',
   'accuracy-vs-speedup.png',
@@ -84,7 +85,7 @@ describe('report folder', () => {
       const bytes = await fs.readFile(path.join(first, o.file));
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(o.sha256);
     }
-    expect(run.outputs).toHaveLength(EXPECTED_FILES.length - 1);
+    expect(run.outputs).toHaveLength(EXPECTED_FILES.length - 2); // all but run.json and the output marker
   });
 });
 
@@ -184,7 +185,7 @@ describe('atomic writes', () => {
     } catch (e) {
       caught = e;
     }
-    expect(isNmsimError(caught) && caught.diagnostics[0].code).toBe('report/out-not-a-report');
+    expect(isNmsimError(caught) && caught.diagnostics[0].code).toBe('output/not-nmsim-output');
     expect(await fs.readFile(path.join(other, 'thesis.tex'), 'utf8')).toBe('precious');
     await fs.rm(other, { recursive: true });
   });

@@ -48,6 +48,7 @@ describe('nmsim review on a synthetic bundle', () => {
     expect(firstRun.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(firstRun.code).toBe(0);
     expect(Object.keys(first).sort()).toEqual([
+      '.nmsim-output.json',
       'accuracy-vs-area.png', 'accuracy-vs-area.svg', 'accuracy-vs-speedup.png', 'accuracy-vs-speedup.svg', 'area-breakdown.png', 'area-breakdown.svg',
       'design-points.csv', 'design-review.html', 'design-review.md', 'io-savings.png', 'io-savings.svg', 'run.json', 'union-density.png', 'union-density.svg',
     ]);
@@ -183,13 +184,14 @@ describe('nmsim review with broken inputs', () => {
     expect(await snapshot(out)).toEqual(before);
   });
 
-  it('refuses to replace a folder that is not a report (exit 2)', async () => {
+  it('refuses to replace a folder that is not a report (exit 1)', async () => {
     const other = path.join(tmp, 'notes');
     await fs.mkdir(other);
     await fs.writeFile(path.join(other, 'todo.txt'), 'keep me');
     const r = runCli(['review', '--traces', bundle, '--profiles', PROFILES, '--out', other, ...FAST]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('report/out-not-a-report');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('output/not-nmsim-output');
+    expect(r.stderr).toContain('todo.txt');
     expect(await fs.readFile(path.join(other, 'todo.txt'), 'utf8')).toBe('keep me');
   });
 

@@ -2,20 +2,16 @@
  * nmsim analyze <bundle|file.safetensors|file.npy>: sparsity statistics of a trace for each
  * requested pattern × criterion × mitigation (analysis/analyze.ts), as a table, JSON or CSVs.
  */
-import * as path from 'node:path';
-import { promises as fs } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { stringify } from 'csv-stringify/sync';
-import { runCommand, printJson } from '../run.js';
+import { runCommand, printJson, claimOutput } from '../run.js';
 import { startProgress } from '../progress.js';
 import { formatDiagnostic, usageError } from '../../diagnostics.js';
-import { writeDirAtomic } from '../../io/atomic.js';
+import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../analysis-output.js';
 import { openBundle } from '../../trace/bundle.js';
 import { parsePatternList } from '../../sparsity/pattern.js';
 import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
 import { analyze, plannedRows } from '../../analysis/analyze.js';
 import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, parseBatchSizes } from '../../analysis/plan.js';
-import { csvTables } from '../../analysis/tables.js';
 import { toSnakeCase } from '../../analysis/json.js';
 import type { AnalysisResult, ConfigResult } from '../../analysis/types.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -110,7 +106,7 @@ export const command: CommandModule<object, Args> = {
       .option('batch-sizes', { type: 'string', default: DEFAULT_BATCH_SIZES.join(','), describe: 'decode batch sizes B for the union density' })
       .option('runs', { type: 'string', describe: 'run ids to analyse (comma-separated); default: the dense run, i.e. the pre-pruning inputs' })
       .option('json', { type: 'boolean', default: false, describe: 'print the full result as JSON (snake_case keys) instead of the table' })
-      .option('out', { type: 'string', describe: 'also write CSV tables and analysis.json into this folder (replaced atomically)' })
+      .option('out', { type: 'string', describe: 'also write CSV tables and analysis.json into this folder (created, or replaced atomically only when it is an earlier analysis folder; never the input)' })
       .option('threads', { type: 'number', describe: 'worker threads (0 = none); default: up to 2 on large traces' })
       .option('seed', { type: 'number', default: 2509, describe: 'seed of the random decode batches' })
       .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site' })
@@ -137,6 +133,7 @@ export const command: CommandModule<object, Args> = {
       whole('threads', argv.threads, 0);
       whole('random-batches', argv['random-batches'], 1);
       whole('seed', argv.seed, 0);
+      const claim = argv.out !== undefined ? await claimOutput(argv.out, ANALYSIS_OUTPUT, [argv.trace]) : undefined;
       const bundle = await openBundle(argv.trace);
       try {
         const progress = await startProgress(plannedRows(bundle, runs), 'analyze', !argv.json);
@@ -152,21 +149,12 @@ export const command: CommandModule<object, Args> = {
         );
         progress.stop();
         const json = { tool: `nmsim ${TOOL_VERSION}`, ...(toSnakeCase(result) as object) };
-        if (argv.out) {
-          const tables = csvTables(result);
-          await writeDirAtomic(argv.out, async (dir) => {
-            for (const [name, rows] of Object.entries(tables)) {
-              const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
-              await fs.writeFile(path.join(dir, name), stringify(rows, { header: true, columns }));
-            }
-            await fs.writeFile(path.join(dir, 'analysis.json'), JSON.stringify(json, null, 2) + '\n');
-          });
-        }
+        const csvCount = claim ? await writeAnalysisFolder(claim, result, json) : 0;
         for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
         if (argv.json) printJson({ ok: true, ...json });
         else {
           process.stdout.write(formatAnalysis(result));
-          if (argv.out) process.stdout.write(`wrote ${Object.keys(csvTables(result)).length} CSV tables and analysis.json to ${argv.out}\n`);
+          if (claim) process.stdout.write(`wrote ${csvCount} CSV tables and analysis.json to ${argv.out}\n`);
         }
       } finally {
         await bundle.close();

@@ -4,7 +4,7 @@
 import type { CommandModule } from 'yargs';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { printJson, runCommand } from '../run.js';
+import { claimOutput, printJson, runCommand } from '../run.js';
 import { startProgress } from '../progress.js';
 import { usageError } from '../../diagnostics.js';
 import { formatPattern, parsePatternList, type Pattern } from '../../sparsity/pattern.js';
@@ -13,6 +13,7 @@ import { formatStoryRange, loadStories, selectStories } from '../../capture/stor
 import { encodeStream } from '../../capture/perplexity.js';
 import { captureRuns, type CapturedRun } from '../../capture/capture.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
+import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
 import type { RunSpec } from '../../capture/prune-hooks.js';
 import { calibOptions, checkCount, loadCalibStream, loadModelAndTokenizer, modelOptions, specsNeedCalibration } from '../capture-options.js';
 
@@ -88,7 +89,7 @@ export const command: CommandModule<object, Args> = {
           describe: 'stream positions recorded per site and run (pre-pruning input in F16 + masks); 0 records none',
         },
         dense: { type: 'boolean', default: true, describe: 'include the dense run (--no-dense skips it)' },
-        out: { type: 'string', describe: 'bundle folder to write (replaced atomically); without it nothing is written' },
+        out: { type: 'string', describe: 'bundle folder to write (created, or replaced atomically only when it is a bundle nmsim captured); without it nothing is written' },
         json: { type: 'boolean', describe: 'print the runs and their perplexities as JSON' },
       })
       .example(
@@ -115,6 +116,7 @@ export const command: CommandModule<object, Args> = {
         });
       }
       const range = { offset: checkCount(argv.offset, '--offset', 0), count: checkCount(argv.stories, '--stories', 1) };
+      if (argv.out !== undefined) await claimOutput(argv.out, TRACE_BUNDLE_OUTPUT, [argv.model, argv.tokenizer, argv.text]);
 
       const { model, tokenizer, checkpointSha256 } = await loadModelAndTokenizer(argv.model, argv.tokenizer);
       const textBytes = await fs.readFile(argv.text).catch(() => undefined);
@@ -141,7 +143,7 @@ export const command: CommandModule<object, Args> = {
       });
       progress.stop();
 
-      if (argv.out) {
+      if (argv.out !== undefined) {
         await writeCaptureBundle(argv.out, model, runs, {
           name: path.basename(argv.model).replace(/\.bin$/, ''),
           checkpoint: path.basename(argv.model),

@@ -8,11 +8,12 @@ import { formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
 import { PAPER_PATTERNS, formatPattern } from '../../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, parseCriteria, parseMitigations } from '../../sparsity/prune.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
-import { writeReviewReport } from '../../report/write-report.js';
+import { REVIEW_REPORT_OUTPUT, writeReviewReport } from '../../report/write-report.js';
 import { sortDesignPoints, type DecodeAtBatch } from '../../explore/design-point.js';
 import { TOOL_VERSION } from '../../version.js';
 import { startProgress } from '../progress.js';
-import { printJson, runCommand } from '../run.js';
+import { claimOutput, printJson, runCommand } from '../run.js';
+import { defaultBundlePaths, profileFiles } from '../review/inputs.js';
 import {
   DEFAULT_BATCH_SIZES,
   DEFAULT_DECODE_BATCHES,
@@ -64,6 +65,17 @@ function listArg(v: string[] | undefined): string[] {
   return (v ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/** The files and folders a review reads, so that --out is never one of them (nor inside or around one). */
+function reviewInputs(traces: string[], profiles: string[]): string[] {
+  let files: string[] = [];
+  try {
+    files = profileFiles(profiles);
+  } catch {
+    // an unknown profile is reported by the review itself, with its diagnostics
+  }
+  return [...(traces.length > 0 ? traces : defaultBundlePaths()), ...files];
+}
+
 export const command: CommandModule<object, ReviewArgs> = {
   command: 'review',
   describe: 'The design review: sweep patterns × criteria × mitigations over hardware profiles, Pareto fronts, charts and a report folder',
@@ -72,7 +84,7 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('traces', { type: 'string', array: true, describe: 'trace bundle folders (comma-separated or repeated); default: every bundle under traces/. Accuracy comes from the bundle with the most measured runs' })
       .option('profiles', { type: 'string', array: true, describe: 'hardware profiles: files, folders or shipped names (comma-separated or repeated); default: every profile in hardware-profiles/' })
       .option('model', { type: 'string', default: DEFAULT_REVIEW_MODEL, describe: `model whose shapes the speed-ups and I/O are computed for: ${MODEL_IDS.join(', ')}, or "bundle" for the bundle's own model` })
-      .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'report folder; replaced atomically (only an earlier report folder is ever replaced)' })
+      .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'report folder; created, or replaced atomically only when it is an earlier report folder holding nothing but nmsim\'s files' })
       .option('patterns', { type: 'string', default: DEFAULT_PATTERNS, describe: 'patterns to sweep (dense is always the baseline)' })
       .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
       .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
@@ -113,6 +125,7 @@ export const command: CommandModule<object, ReviewArgs> = {
         decodeContextTokens: wholeNumberOption('--context', args.context),
         batchSizes: [...DEFAULT_BATCH_SIZES],
       };
+      await claimOutput(args.out, REVIEW_REPORT_OUTPUT, reviewInputs(opts.traces, opts.profiles));
       const bar = await startProgress(100, 'review', args.progress && !args.json);
       let done = 0;
       const progress = {
