@@ -29,12 +29,17 @@ export function displayPath(p: string): string {
   return abs;
 }
 
-/** Every folder directly under traces/ that holds a manifest.json, sorted by name. */
+/**
+ * Every folder directly under traces/ (or a link to one) that holds a manifest.json, sorted by
+ * name. Dot-folders never count: they are hidden, and an interrupted `capture --out traces/x`
+ * leaves its unfinished bundle in `.x.nmsim-tmp-…` (removed by the next capture to traces/x).
+ */
 export function defaultBundlePaths(dir = SHIPPED_TRACES_DIR): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, MANIFEST_FILE)))
-    .map((d) => path.join(dir, d.name))
+  return readdirSync(dir)
+    .filter((name) => !name.startsWith('.'))
+    .map((name) => path.join(dir, name))
+    .filter((p) => existsSync(path.join(p, MANIFEST_FILE)) && statSync(p).isDirectory())
     .sort();
 }
 
