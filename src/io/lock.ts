@@ -3,10 +3,11 @@
  * O_EXCL) holding the writer's pid, a random token, its command and start time. A second run
  * finds it and stops with a clear message; a lock whose pid no longer runs is taken over:
  * renamed aside first (only one taker can rename it), checked to still be the dead run's
- * (same token), then deleted.
+ * (same token), then deleted. A lock written on another host (a shared disk) is never taken over.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync, unlinkSync } from 'node:fs';
+import * as os from 'node:os';
 import { inputError, type Diagnostic } from '../diagnostics.js';
 import { isProcessAlive, lockPath } from './temp-names.js';
 
@@ -17,6 +18,8 @@ const ATTEMPTS = 5;
 interface LockInfo {
   pid: number;
   token: string;
+  /** pids are only comparable on one machine (one container): a lock from elsewhere is never taken over */
+  host?: string;
   command?: string;
   started?: string;
 }
@@ -51,7 +54,8 @@ export interface OutputLock {
 export async function acquireLock(target: string, given: string, command: string, warn: (d: Diagnostic) => void): Promise<OutputLock> {
   const file = lockPath(target);
   const token = randomBytes(8).toString('hex');
-  const mine: LockInfo = { pid: process.pid, token, command, started: new Date().toISOString() };
+  const host = os.hostname();
+  const mine: LockInfo = { pid: process.pid, token, host, command, started: new Date().toISOString() };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     try {
       await fs.writeFile(file, JSON.stringify(mine) + '\n', { flag: 'wx' });
@@ -76,11 +80,12 @@ export async function acquireLock(target: string, given: string, command: string
     const held = await readLock(file);
     if (!held) continue; // released meanwhile
     const { info } = held;
-    if (info && info.pid !== process.pid && isProcessAlive(info.pid)) {
+    const elsewhere = info?.host !== undefined && info.host !== host;
+    if (info && (elsewhere || (info.pid !== process.pid && isProcessAlive(info.pid)))) {
       throw inputError({
         code: 'output/busy',
         file: given,
-        message: `another nmsim run (pid ${info.pid}${info.started ? `, started ${info.started}` : ''}) is writing ${given} right now.`,
+        message: `another nmsim run (pid ${info.pid}${elsewhere ? ` on ${info.host}` : ''}${info.started ? `, started ${info.started}` : ''}) is writing ${given} right now.`,
         found: info.command,
         hint: `wait for it to finish, or choose another --out; if no such run exists, delete ${file}.`,
       });

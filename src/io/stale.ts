@@ -54,7 +54,8 @@ export async function recoverStale(target: ResolvedTarget, kind: OutputKind, war
   const note = (code: string, message: string) => warn({ code, severity: 'warning', file: target.given, message });
   for (const t of stale.filter((s) => s.role === 'tmp')) {
     await fs.rm(path.join(dir, t.name), { recursive: true, force: true });
-    note('output/removed-temporary', `removed ${path.join(dir, t.name)}, the unfinished output of an interrupted nmsim run (pid ${t.pid}).`);
+    const what = t.name.includes('.nmsim-lock.stale-') ? 'a lock it was taking over' : 'its unfinished output';
+    note('output/removed-temporary', `removed ${path.join(dir, t.name)}, ${what}, left by an interrupted nmsim run (pid ${t.pid}).`);
   }
   const olds = await Promise.all(stale.filter((s) => s.role === 'old').map(async (t) => ({ t, mtimeMs: (await fs.stat(path.join(dir, t.name))).mtimeMs })));
   olds.sort((a, b) => b.mtimeMs - a.mtimeMs);

@@ -5,6 +5,7 @@
  *   .<name>.nmsim-tmp-<pid>-<8 hex>   the new output being written (file or folder)
  *   .<name>.nmsim-old-<pid>-<8 hex>   the previous output, moved aside for the swap
  *   .<name>.nmsim-lock                who is writing <name> now (pid, command, start time)
+ *   .<name>.nmsim-lock.stale-<pid>-…  a dead run's lock while <pid> takes it over
  *
  * Names written by nmsim 0.1.0 before this scheme (`.<name>.tmp-<pid>-<hex>` and the same with
  * `.old`) are recognised too, so what an interrupted old run left behind is recovered.
@@ -49,6 +50,8 @@ export function parseTempName(target: string, name: string): TempEntry | undefin
   const base = path.basename(target);
   const current = new RegExp(`^\\.${escape(stem(base))}\\.nmsim-(tmp|old)-(\\d+)-[0-9a-f]{8}$`).exec(name);
   if (current) return { name, role: current[1] as TempRole, pid: Number(current[2]), legacy: false };
+  const aside = new RegExp(`^\\.${escape(stem(base))}\\.nmsim-lock\\.stale-(\\d+)-[0-9a-f]{16}$`).exec(name);
+  if (aside) return { name, role: 'tmp', pid: Number(aside[1]), legacy: false }; // a lock being taken over (lock.ts)
   const legacy = new RegExp(`^\\.${escape(base)}\\.tmp-(\\d+)-[0-9a-f]{8}(\\.old)?$`).exec(name);
   if (legacy) return { name, role: legacy[2] ? 'old' : 'tmp', pid: Number(legacy[1]), legacy: true };
   return undefined;

@@ -120,6 +120,24 @@ describe('writeOutputFolder', () => {
     expect(warnings.map((w) => w.code)).toEqual(['output/stale-lock']);
     expect(fs.readdirSync(path.dirname(out))).toEqual([]);
   });
+
+  it('never takes over a lock written on another host (a shared disk), even with a pid that is dead here', async () => {
+    const out = path.join(dir('other-host'), 'out');
+    fs.writeFileSync(lockPath(out), JSON.stringify({ pid: deadPid(), token: 't', host: 'not-this-host.example', command: 'nmsim capture' }));
+    const code = await codeOf(claimOutputFolder(out, KIND));
+    expect(code).toBe('output/busy: nmsim capture');
+    expect(fs.existsSync(lockPath(out))).toBe(true);
+  });
+
+  it('cleans a lock a dead run was taking over when it died', async () => {
+    const out = path.join(dir('aside'), 'out');
+    const aside = `${lockPath(out)}.stale-${deadPid()}-0123456789abcdef`;
+    fs.writeFileSync(aside, '{}');
+    const warnings: Diagnostic[] = [];
+    await writeOutputFolder(out, KIND, async (d) => fs.writeFileSync(path.join(d, 'a'), ''), { onWarning: (d) => warnings.push(d) });
+    expect(warnings.map((w) => w.code)).toEqual(['output/removed-temporary']);
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['out']);
+  });
 });
 
 describe('what may be replaced', () => {
