@@ -11,13 +11,17 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { listTree, type OutputKind } from './output-kind.js';
+import { OUTPUT_MARKER, listTree, type OutputKind } from './output-kind.js';
 import { inspectExisting, type ResolvedTarget } from './output-target.js';
 import { isProcessAlive, parseTempName, type TempEntry } from './temp-names.js';
 
-/** Deletes the listed files of `dir`, then the folders they leave empty; returns what remains. */
+/**
+ * Deletes the listed files of `dir` (the marker last, so a removal cut short still leaves a
+ * folder marked as nmsim's), then the folders they leave empty; returns what remains.
+ */
 export async function removeOwned(dir: string, owned: readonly string[]): Promise<string[]> {
-  for (const f of owned) await fs.rm(path.join(dir, f), { force: true });
+  const markerLast = [...owned.filter((f) => f !== OUTPUT_MARKER), ...owned.filter((f) => f === OUTPUT_MARKER)];
+  for (const f of markerLast) await fs.rm(path.join(dir, f), { force: true });
   const folders = [...new Set(owned.flatMap((f) => f.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'))))];
   for (const d of folders.sort((a, b) => b.split('/').length - a.split('/').length)) {
     await fs.rmdir(path.join(dir, d)).catch(() => undefined);

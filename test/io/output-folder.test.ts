@@ -196,6 +196,7 @@ describe('stale temporaries beside an existing output', () => {
     const pid = deadPid();
     const own = path.join(parent, `.out.nmsim-old-${pid}-00000001`);
     fs.cpSync(out, own, { recursive: true });
+    fs.rmSync(path.join(own, 'a.txt')); // its removal was cut short: the marker (deleted last) is still there
     const foreign = path.join(parent, `.out.tmp-${pid}-00000002.old`);
     fs.mkdirSync(foreign);
     fs.writeFileSync(path.join(foreign, 'thesis.tex'), 'precious');
