@@ -13,6 +13,20 @@ describe('file-system errors as diagnostics', () => {
     });
   });
 
+  it.each([
+    ['EBUSY', /busy/],
+    ['EMFILE', /too many open files/],
+    ['EDQUOT', /quota/],
+    ['ENOTDIR', /is a file, not a folder/],
+    ['ENAMETOOLONG', /too long/],
+    ['EIO', /input\/output error/],
+  ])('%s has a plain-words cause', (code, cause) => {
+    const d = errnoDiagnostic(errno(code, 'open', '/x/y'));
+    expect(d.code).toBe(`io/${code.toLowerCase()}`);
+    expect(d.message).toMatch(cause);
+    expect(d.hint).toBeDefined();
+  });
+
   it('a rename names both paths; a caller\'s context replaces the generic opening', () => {
     const d = errnoDiagnostic(errno('EXDEV', 'rename', '/a/x', '/b/x'), { file: 'reports/r', doing: 'cannot write the output folder reports/r' });
     expect(d.file).toBe('reports/r');

@@ -401,9 +401,6 @@ describe('closed pipes and file-system errors', () => {
     ['EROFS', /read-only/],
     ['EACCES', /permission/],
     ['EISDIR', /is a folder/],
-    ['EBUSY', /busy/],
-    ['EMFILE', /too many open files/],
-    ['EDQUOT', /quota/],
   ])('an injected %s while writing is io/<errno>, exit 1, naming the path and the cause', (code, cause) => {
     const out = path.join(fresh(`errno-${code}`), 'a');
     const r = analyzeTo(out, [], withFault(`errno:${code}`));
