@@ -3,15 +3,15 @@
  * (`runs[2].sites[0].tensor.key`). Checks that need the tensor files live in bundle.ts.
  */
 import type { ZodError } from 'zod';
-import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, valueAtPath } from '../diagnostics.js';
+import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, previewJson, valueAtPath } from '../diagnostics.js';
 import { parsePattern } from '../sparsity/pattern.js';
 import { type Manifest, ManifestSchema } from './manifest.js';
 
 const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
 
+/** The found value, short (iterative: a value nested 100k deep must not overflow the stack). */
 function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  return previewJson(v, 60);
 }
 
 /** One diagnostic per zod issue, with the key path, what was expected and (given `raw`) what was found. */

@@ -10,7 +10,7 @@
  * Only the header is read here; tensors are read lazily through tensor-info.ts.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { type Diagnostic, NmsimError, inputError } from '../diagnostics.js';
+import { type Diagnostic, NmsimError, inputError, previewJson } from '../diagnostics.js';
 import { DTYPES, DTYPE_BYTES, isDType } from './dtype.js';
 import { type TensorInfo, elementCount, formatShape, readFully } from './tensor-info.js';
 
@@ -27,6 +27,8 @@ export interface SafetensorsHeader {
   dataStart: number;
   tensors: TensorInfo[];
   metadata: Record<string, string>;
+  /** non-fatal findings: non-string metadata values (dropped), gaps in the data buffer */
+  warnings: Diagnostic[];
 }
 
 /**
@@ -61,40 +63,58 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
   const bad = (d: Omit<Diagnostic, 'severity' | 'file'>): void => {
     problems.push({ severity: 'error', file, ...d });
   };
+  const warnings: Diagnostic[] = [];
   const tensors: TensorInfo[] = [];
-  let metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = {};
   const ranges: { key: string; begin: number; end: number }[] = [];
 
   for (const [key, entry] of Object.entries(parsed as Record<string, unknown>)) {
     if (key === '__metadata__') {
+      // the format says {string: string}; other values are dropped with a warning (never String()ed:
+      // an array nested 100k deep would overflow the stack)
       if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
-        metadata = Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, String(v)]));
+        for (const [k, v] of Object.entries(entry)) {
+          if (typeof v === 'string') metadata[k] = v;
+          else {
+            warnings.push({
+              code: 'trace/bad-metadata',
+              severity: 'warning',
+              file,
+              path: `__metadata__.${k}`,
+              message: `Metadata value "${k}" is not a string; it is ignored.`,
+              expected: 'a string (safetensors metadata is {string: string})',
+              found: previewJson(v),
+            });
+          }
+        }
+      } else {
+        warnings.push({ code: 'trace/bad-metadata', severity: 'warning', file, path: '__metadata__', message: '__metadata__ is not an object of strings; it is ignored.', expected: '{"key": "value", …}', found: previewJson(entry) });
       }
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-    if (!e || typeof e !== 'object') {
-      bad({ code: 'trace/bad-header', path: key, message: `Header entry "${key}" is not an object.`, expected: '{"dtype", "shape", "data_offsets"}', found: JSON.stringify(entry) });
+    if (!e || typeof e !== 'object' || Array.isArray(e)) {
+      bad({ code: 'trace/bad-header', path: key, message: `Header entry "${key}" is not an object.`, expected: '{"dtype", "shape", "data_offsets"}', found: previewJson(entry) });
       continue;
     }
     if (typeof e.dtype !== 'string' || !isDType(e.dtype)) {
       bad({
         code: 'trace/unsupported-dtype',
         path: `${key}.dtype`,
-        message: `Tensor "${key}" has dtype ${JSON.stringify(e.dtype)}, which nmsim does not read.`,
+        message: `Tensor "${key}" has dtype ${previewJson(e.dtype)}, which nmsim does not read.`,
         expected: DTYPES.join(', '),
-        found: String(e.dtype),
+        found: typeof e.dtype === 'string' ? e.dtype.slice(0, 60) : previewJson(e.dtype),
         hint: UNSUPPORTED_DTYPE_HINT,
       });
       continue;
     }
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      bad({ code: 'trace/bad-header', path: `${key}.shape`, message: `Tensor "${key}" has an invalid shape.`, expected: 'an array of non-negative integers', found: JSON.stringify(e.shape) });
+      bad({ code: 'trace/bad-header', path: `${key}.shape`, message: `Tensor "${key}" has an invalid shape.`, expected: 'an array of non-negative integers', found: previewJson(e.shape) });
       continue;
     }
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      bad({ code: 'trace/bad-offsets', path: `${key}.data_offsets`, message: `Tensor "${key}" has invalid data_offsets.`, expected: '[begin, end], non-negative integers', found: JSON.stringify(offs) });
+      bad({ code: 'trace/bad-offsets', path: `${key}.data_offsets`, message: `Tensor "${key}" has invalid data_offsets.`, expected: '[begin, end], non-negative integers', found: previewJson(offs) });
       continue;
     }
     const [begin, end] = offs as [number, number];
@@ -162,7 +182,7 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
     }
   }
   if (problems.length > 0) throw new NmsimError(problems, 'input');
-  return { dataStart, tensors, metadata };
+  return { dataStart, tensors, metadata, warnings };
 }
 
 /** Reads and validates the header of an open .safetensors file of `fileBytes` bytes. */
