@@ -29,6 +29,8 @@ export interface OpenTensorFile {
   /** key → tensor; a .npy file has the single key '' */
   tensors: Map<string, TensorInfo>;
   metadata: Record<string, string>;
+  /** non-fatal findings from reading the header (gaps in the data, dropped metadata) */
+  warnings: Diagnostic[];
 }
 
 /** Where a problem with a manifest reference is reported. */
@@ -112,14 +114,27 @@ export class BundleFiles {
       const bytes = (await fh.stat()).size;
       if (kind === 'safetensors') {
         const h = await readSafetensorsHeader(fh, display, bytes);
-        return { display, kind, fh, bytes, tensors: new Map(h.tensors.map((t) => [t.key, t])), metadata: h.metadata };
+        return { display, kind, fh, bytes, tensors: new Map(h.tensors.map((t) => [t.key, t])), metadata: h.metadata, warnings: h.warnings };
       }
       const info = await readNpyHeader(fh, display, bytes);
-      return { display, kind, fh, bytes, tensors: new Map([['', info]]), metadata: {} };
+      return { display, kind, fh, bytes, tensors: new Map([['', info]]), metadata: {}, warnings: [] };
     } catch (e) {
       await fh.close();
       throw e;
     }
+  }
+
+  /** Warnings from the headers of every file opened so far, in opening order. */
+  async warnings(): Promise<Diagnostic[]> {
+    const out: Diagnostic[] = [];
+    for (const p of this.open.values()) {
+      try {
+        for (const w of (await p).warnings) out.push(w);
+      } catch {
+        // a file that failed to open reported an error instead
+      }
+    }
+    return out;
   }
 
   /** The distinct files opened so far (relative names). */

@@ -26,7 +26,7 @@ export interface TraceBundle {
   /** for a bare .safetensors/.npy: a synthesized one-run manifest (anonymous: true) */
   manifest: Manifest;
   anonymous: boolean;
-  /** non-fatal findings from opening (none today; inspect adds its own) */
+  /** non-fatal findings from opening: gaps in a file's data buffer, dropped metadata (inspect adds its own) */
   warnings: Diagnostic[];
   /** a lazily read tensor; `where` (a key path) goes into diagnostics */
   tensor(ref: TensorRef, where?: string): Promise<TensorSource>;
@@ -47,7 +47,7 @@ async function statOrNull(p: string) {
   }
 }
 
-function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files: BundleFiles, hashed: string[]): TraceBundle {
+function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files: BundleFiles, hashed: string[], warnings: Diagnostic[]): TraceBundle {
   async function tensor(ref: TensorRef, where?: string): Promise<TensorSource> {
     const f = await files.file(ref.file, { file: root, path: where ? `${where}.file` : undefined });
     const key = f.kind === 'npy' ? '' : (ref.key ?? '');
@@ -61,7 +61,7 @@ function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files:
     root,
     manifest,
     anonymous,
-    warnings: [],
+    warnings,
     tensor,
     async readFloat32(ref, where) {
       const src = await tensor(ref, where);
@@ -119,7 +119,7 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
       if (manifest.runs[0].sites.length === 0) {
         throw inputError({ code: 'trace/empty-bundle', file: given, message: `${given} holds no 2-D float tensor to inspect.`, expected: 'at least one F32/F16/BF16 tensor of shape [tokens, K]', found: [...f.tensors.values()].map((t) => `${t.key || 'array'} ${t.dtype}${formatShape(t.shape)}`).join(', ') || 'no tensors', hint: 'store activations as [tokens, K] (x.reshape(-1, x.shape[-1])).' });
       }
-      return makeBundle(given, manifest, true, files, [name]);
+      return makeBundle(given, manifest, true, files, [name], await files.warnings());
     } catch (e) {
       await files.close();
       throw e;
@@ -147,5 +147,5 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
     throw e;
   }
   const hashed = [MANIFEST_FILE, ...new Set(refsOf(manifest).map((r) => path.normalize(r.file)))];
-  return makeBundle(folder, manifest, false, files, hashed);
+  return makeBundle(folder, manifest, false, files, hashed, await files.warnings());
 }

@@ -5,6 +5,7 @@
 import type { ZodError } from 'zod';
 import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, previewJson, valueAtPath } from '../diagnostics.js';
 import { parsePattern } from '../sparsity/pattern.js';
+import { duplicateKeyDiagnostics } from './json-keys.js';
 import { type Manifest, ManifestSchema } from './manifest.js';
 
 const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
@@ -68,6 +69,9 @@ export function parseManifest(text: string, file: string): Manifest {
       hint: 'check for a trailing comma or an unquoted key.',
     });
   }
+  // JSON.parse kept the last of any repeated key; which one the writer meant is unknowable
+  const duplicates = duplicateKeyDiagnostics(text, file, 'manifest');
+  if (duplicates.length > 0) throw new NmsimError(duplicates, 'input');
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, file, raw), 'input');
   const manifest = parsed.data;

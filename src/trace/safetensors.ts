@@ -12,6 +12,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { type Diagnostic, NmsimError, inputError, previewJson } from '../diagnostics.js';
 import { DTYPES, DTYPE_BYTES, isDType } from './dtype.js';
+import { duplicateKeyDiagnostics } from './json-keys.js';
 import { type TensorInfo, elementCount, formatShape, readFully } from './tensor-info.js';
 
 /** A header beyond this is not a real tensor index (the reference implementation uses the same bound). */
@@ -59,7 +60,8 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
       hint: 'write the file with safetensors.torch.save_file.',
     });
   }
-  const problems: Diagnostic[] = [];
+  // JSON.parse kept the last of any repeated key: a tensor named twice is ambiguous, refuse it
+  const problems: Diagnostic[] = duplicateKeyDiagnostics(headerText, file, 'header');
   const bad = (d: Omit<Diagnostic, 'severity' | 'file'>): void => {
     problems.push({ severity: 'error', file, ...d });
   };
@@ -182,7 +184,43 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
     }
   }
   if (problems.length > 0) throw new NmsimError(problems, 'input');
+  const gap = dataGapWarning(sorted, dataBytes, file);
+  if (gap) warnings.push(gap);
   return { dataStart, tensors, metadata, warnings };
+}
+
+/**
+ * Bytes of the data buffer no tensor covers (between tensors, before the first, after the
+ * last): one warning per file. The reference reader refuses such files; nmsim reads them (each
+ * tensor is where its offsets say) but says so, since a writer that leaves holes may have lost
+ * a tensor.
+ */
+function dataGapWarning(sorted: readonly { begin: number; end: number }[], dataBytes: number, file: string): Diagnostic | undefined {
+  let reach = 0;
+  let gaps = 0;
+  let gapBytes = 0;
+  let first = -1;
+  const hole = (from: number, to: number) => {
+    gaps += 1;
+    gapBytes += to - from;
+    if (first < 0) first = from;
+  };
+  for (const r of sorted) {
+    if (r.end === r.begin) continue;
+    if (r.begin > reach) hole(reach, r.begin);
+    if (r.end > reach) reach = r.end;
+  }
+  if (dataBytes > reach) hole(reach, dataBytes);
+  if (gaps === 0) return undefined;
+  return {
+    code: 'trace/data-gap',
+    severity: 'warning',
+    file,
+    message: `${gapBytes} bytes of the data buffer belong to no tensor.`,
+    expected: 'tensors stored back to back from byte 0 to the end of the file',
+    found: `${gapBytes} of ${dataBytes} data bytes in ${gaps} gap${gaps === 1 ? '' : 's'} (first at byte ${first})`,
+    hint: 'a tensor may be missing from the header; the others are read where their offsets say. Export the file again to be sure.',
+  };
 }
 
 /** Reads and validates the header of an open .safetensors file of `fileBytes` bytes. */
