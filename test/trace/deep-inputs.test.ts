@@ -67,7 +67,7 @@ describe('a manifest nested 100,000 deep', () => {
 });
 
 describe('a safetensors header with deep or many entries', () => {
-  const header = (h: string) => parseSafetensorsHeader(h, 'f.safetensors', 8 + h.length, 1 << 20);
+  const header = (h: string, dataBytes = 1 << 20) => parseSafetensorsHeader(h, 'f.safetensors', 8 + h.length, dataBytes);
 
   test('an entry nested 100,000 deep is a bad-header error for that key', () => {
     const ds = diagnostics(() => header(`{"x":${deepArray()}}`));
@@ -86,7 +86,7 @@ describe('a safetensors header with deep or many entries', () => {
   });
 
   test('a metadata value nested 100,000 deep is dropped with a warning, the tensors still read', () => {
-    const h = header(`{"__metadata__":{"ok":"yes","deep":${deepArray()}},"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`);
+    const h = header(`{"__metadata__":{"ok":"yes","deep":${deepArray()}},"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4);
     expect(h.metadata).toEqual({ ok: 'yes' });
     expect(h.warnings.map((w) => [w.code, w.path])).toEqual([['trace/bad-metadata', '__metadata__.deep']]);
   });
