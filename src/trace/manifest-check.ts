@@ -38,6 +38,20 @@ export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string,
       d.expected = (i.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
       d.message = `${where} must be one of ${d.expected}.`;
       if (raw !== undefined) d.found = show(value);
+    } else if (issue.code === 'custom') {
+      // refinements (metric ranges) carry their own expected and hint
+      const params = (i.params ?? {}) as { expected?: string; hint?: string };
+      d.message = `${where}: ${issue.message}`;
+      if (params.expected !== undefined) d.expected = params.expected;
+      if (params.hint !== undefined) d.hint = `${params.hint} ${SPEC_HINT}`;
+      if (raw !== undefined && value !== undefined) d.found = show(value);
+    } else if (issue.code === 'too_big' || issue.code === 'too_small') {
+      const bound = String(issue.code === 'too_big' ? i.maximum : i.minimum);
+      const unit = i.origin === 'array' ? ' items' : i.origin === 'string' ? ' characters' : '';
+      d.expected = issue.code === 'too_big' ? `≤ ${bound}${unit}` : `≥ ${bound}${unit}`;
+      if (i.inclusive === false) d.expected = `${issue.code === 'too_big' ? '<' : '>'} ${bound}${unit}`;
+      d.message = `${where || 'the manifest'}: ${issue.message}.`;
+      if (raw !== undefined && value !== undefined) d.found = i.origin === 'string' && typeof value === 'string' ? `${value.length} characters` : i.origin === 'array' && Array.isArray(value) ? `${value.length} items` : show(value);
     } else {
       d.message = `${where || 'the manifest'}: ${issue.message}`;
       if (raw !== undefined && value !== undefined) d.found = show(value);
