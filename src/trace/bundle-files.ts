@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type Diagnostic, inputError } from '../diagnostics.js';
 import { readNpyHeader } from './npy.js';
+import { openRegularFile } from './regular-file.js';
 import { readSafetensorsHeader } from './safetensors.js';
 import type { TensorInfo } from './tensor-info.js';
 
@@ -109,9 +110,9 @@ export class BundleFiles {
       });
     }
     const display = path.join(this.baseDir, rel);
-    const fh = await fs.open(abs, 'r');
+    // a regular file only: a FIFO would block forever, a folder or device fail mid-read
+    const { fh, bytes } = await openRegularFile(abs, display, where, 'tensors');
     try {
-      const bytes = (await fh.stat()).size;
       if (kind === 'safetensors') {
         const h = await readSafetensorsHeader(fh, display, bytes);
         return { display, kind, fh, bytes, tensors: new Map(h.tensors.map((t) => [t.key, t])), metadata: h.metadata, warnings: h.warnings };
