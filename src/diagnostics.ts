@@ -92,6 +92,16 @@ export function usageError(d: Omit<Diagnostic, 'severity'>): NmsimError {
 }
 
 /**
+ * A printed field (message, path, found …) is cut to this many characters: a 5 MB tensor key
+ * must not print 10 MB of diagnostics.
+ */
+export const MAX_DIAGNOSTIC_FIELD_CHARS = 1000;
+
+function cut(s: string): string {
+  return s.length > MAX_DIAGNOSTIC_FIELD_CHARS ? `${s.slice(0, MAX_DIAGNOSTIC_FIELD_CHARS - 1)}…` : s;
+}
+
+/**
  * Human form, e.g.
  * ✖ profile/invalid-pattern  hardware-profiles/stc-8of16.yaml › sparsity.patterns[1]
  *   "16:8" is not an N:M pattern: n (16) must be between 1 and m (8).
@@ -99,22 +109,22 @@ export function usageError(d: Omit<Diagnostic, 'severity'>): NmsimError {
  */
 export function formatDiagnostic(d: Diagnostic): string {
   const mark = d.severity === 'error' ? '✖' : '⚠';
-  const where = [d.file, d.path].filter((s) => s !== undefined && s !== '').join(' › ');
-  const lines = [`${mark} ${d.code}${where ? `  ${where}` : ''}`, `  ${d.message}`];
-  if (d.expected !== undefined) lines.push(`  expected: ${d.expected}`);
-  if (d.found !== undefined) lines.push(`  found: ${d.found}`);
-  if (d.hint !== undefined) lines.push(`  hint: ${d.hint}`);
+  const where = [d.file, d.path].filter((s): s is string => s !== undefined && s !== '').map(cut).join(' › ');
+  const lines = [`${mark} ${d.code}${where ? `  ${where}` : ''}`, `  ${cut(d.message)}`];
+  if (d.expected !== undefined) lines.push(`  expected: ${cut(d.expected)}`);
+  if (d.found !== undefined) lines.push(`  found: ${cut(d.found)}`);
+  if (d.hint !== undefined) lines.push(`  hint: ${cut(d.hint)}`);
   return lines.join('\n');
 }
 
 /** JSON form for `--json` consumers (snake_case keys). */
 export function diagnosticToJson(d: Diagnostic): Record<string, string> {
-  const out: Record<string, string> = { code: d.code, severity: d.severity, message: d.message };
-  if (d.file !== undefined) out.file = d.file;
-  if (d.path !== undefined) out.path = d.path;
-  if (d.expected !== undefined) out.expected = d.expected;
-  if (d.found !== undefined) out.found = d.found;
-  if (d.hint !== undefined) out.hint = d.hint;
+  const out: Record<string, string> = { code: d.code, severity: d.severity, message: cut(d.message) };
+  if (d.file !== undefined) out.file = cut(d.file);
+  if (d.path !== undefined) out.path = cut(d.path);
+  if (d.expected !== undefined) out.expected = cut(d.expected);
+  if (d.found !== undefined) out.found = cut(d.found);
+  if (d.hint !== undefined) out.hint = cut(d.hint);
   return out;
 }
 
@@ -129,7 +139,7 @@ export function previewJson(value: unknown, maxChars = 60): string {
   const full = () => out.length >= maxChars;
   const scalar = (v: unknown): string => {
     if (typeof v === 'string') return JSON.stringify(v.length > maxChars ? v.slice(0, maxChars) : v);
-    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+    if (typeof v === 'number') return String(v); // Infinity (JSON's 1e999) shown as such, not as null
     if (v === null || typeof v === 'boolean') return String(v);
     return String(typeof v === 'bigint' ? `${v}n` : typeof v === 'undefined' ? 'undefined' : `[${typeof v}]`);
   };

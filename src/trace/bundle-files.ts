@@ -69,13 +69,14 @@ export class BundleFiles {
     let real: string;
     try {
       real = await fs.realpath(abs);
-    } catch {
+    } catch (e) {
+      const loop = (e as NodeJS.ErrnoException).code === 'ELOOP';
       throw inputError({
         code: 'trace/missing-file',
         ...where,
-        message: `The manifest names "${rel}", which is not in the bundle folder.`,
+        message: loop ? `The manifest names "${rel}", a symbolic link that leads back to itself.` : `The manifest names "${rel}", which is not in the bundle folder.`,
         expected: `a file ${path.join(this.baseDir, rel)}`,
-        found: 'no such file',
+        found: loop ? 'a symbolic-link loop' : 'no such file',
         hint: 'copy the file into the bundle, or fix the name in manifest.json.',
       });
     }

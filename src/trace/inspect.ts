@@ -98,7 +98,9 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
       const k = src.cols;
       const acc = emptyStats();
       const width = src.info.byteLength / Math.max(src.rows * src.cols, 1);
-      if (k <= chunkElements) {
+      if (k === 0) {
+        // a zero-width tensor ([2^52, 0] is legal): nothing to read, and no loop over its rows
+      } else if (k <= chunkElements) {
         const rowsPerChunk = Math.max(1, Math.floor(chunkElements / Math.max(k, 1)));
         for (let t = 0; t < tokens; t += rowsPerChunk) {
           const rows = Math.min(rowsPerChunk, tokens - t);
@@ -140,7 +142,10 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
         const rowBytes = maskRowBytes(k);
         const chunkBytes = chunkElements * 4;
         const check: MaskCheck = emptyMaskCheck();
-        if (rowBytes <= chunkBytes) {
+        if (rowBytes === 0) {
+          // zero-width rows: no bytes, no N:M groups; one (empty) group per row otherwise, as checkMaskRows counts
+          if (pattern.kind !== 'nm') check.groupCount += tokens;
+        } else if (rowBytes <= chunkBytes) {
           const maskRowsPerChunk = Math.max(1, Math.floor(chunkBytes / Math.max(rowBytes, 1)));
           for (let t = 0; t < tokens; t += maskRowsPerChunk) {
             const rows = Math.min(maskRowsPerChunk, tokens - t);

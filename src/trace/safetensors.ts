@@ -265,12 +265,13 @@ export async function readSafetensorsHeader(fh: FileHandle, file: string, fileBy
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBuf);
   } catch {
+    const utf16 = (headerBuf[0] === 0xff && headerBuf[1] === 0xfe) || (headerBuf[0] === 0xfe && headerBuf[1] === 0xff);
     throw inputError({
       code: 'trace/header-not-json',
       file,
-      message: 'The safetensors header is not UTF-8 text.',
+      message: utf16 ? 'The safetensors header is UTF-16 text; the format is UTF-8 JSON.' : 'The safetensors header is not UTF-8 text.',
       expected: 'a UTF-8 JSON object',
-      found: 'binary bytes',
+      found: utf16 ? 'a UTF-16 byte-order mark' : 'binary bytes',
       hint: 'is this a .safetensors file? write it with safetensors.torch.save_file or nmsim’s writer.',
     });
   }
