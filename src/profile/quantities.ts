@@ -4,7 +4,7 @@
  * converts the second form to the first, once, at load (mathjs, imported lazily), so models only
  * ever see numbers whose unit is in their key name.
  */
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, previewJson } from '../diagnostics.js';
 
 export interface QuantityKey {
   /** object path holding the key; `[]` marks "every element of the array" */
@@ -40,7 +40,7 @@ export function roundConverted(x: number): number {
  */
 export async function convertQuantity(text: unknown, unit: string): Promise<number | string> {
   if (typeof text === 'number') return `a bare number has no unit`;
-  if (typeof text !== 'string') return `expected text with a unit, found ${JSON.stringify(text)}`;
+  if (typeof text !== 'string') return `expected text with a unit, found ${previewJson(text)}`;
   const math = await loadMath();
   let u;
   try {
@@ -120,7 +120,7 @@ export async function resolveQuantities(
           path,
           message: `${path}: ${value}.`,
           expected: `a quantity convertible to ${q.unit}, e.g. "${q.example}"`,
-          found: JSON.stringify(obj[q.bare]),
+          found: previewJson(obj[q.bare]),
           hint: `write "${q.bare}: ${q.example}", or give the number in ${q.unit} as "${q.resolved}".`,
         });
         continue;

@@ -4,7 +4,7 @@
  * profile and tech-file loaders.
  */
 import type { z } from 'zod';
-import { type Diagnostic, formatKeyPath, valueAtPath } from '../diagnostics.js';
+import { type Diagnostic, formatKeyPath, previewJson, valueAtPath } from '../diagnostics.js';
 
 /** Walks optional/default/nullable wrappers down to the schema that carries a shape. */
 function unwrap(schema: z.ZodType): z.ZodType {
@@ -32,8 +32,7 @@ export function validKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
 
 function describeFound(v: unknown): string {
   if (v === undefined) return 'nothing (the key is missing)';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  return previewJson(v, 80); // iterative: JSON.stringify overflows the stack on a value nested 20k deep
 }
 
 export interface IssueContext {

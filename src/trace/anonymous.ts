@@ -90,7 +90,7 @@ export function synthesizeManifest(fileName: string, tensors: TensorInfo[], meta
       name: 'unknown',
       family: 'unknown',
       hidden_size: Math.max(1, hiddenK ?? 1),
-      intermediate_size: Math.max(1, downK ?? (allK.length > 0 ? Math.max(...allK) : 1)),
+      intermediate_size: Math.max(1, downK ?? allK.reduce((a, b) => (b > a ? b : a), 1)), // no spread: 200k tensors would overflow the stack
       num_layers: Math.max(1, layers.size),
       num_heads: 1,
       num_kv_heads: 1,

@@ -7,6 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { type Diagnostic, inputError } from '../diagnostics.js';
 import { readNpyHeader } from './npy.js';
+import { openRegularFile } from './regular-file.js';
 import { readSafetensorsHeader } from './safetensors.js';
 import type { TensorInfo } from './tensor-info.js';
 
@@ -29,6 +30,8 @@ export interface OpenTensorFile {
   /** key → tensor; a .npy file has the single key '' */
   tensors: Map<string, TensorInfo>;
   metadata: Record<string, string>;
+  /** non-fatal findings from reading the header (gaps in the data, dropped metadata) */
+  warnings: Diagnostic[];
 }
 
 /** Where a problem with a manifest reference is reported. */
@@ -66,13 +69,14 @@ export class BundleFiles {
     let real: string;
     try {
       real = await fs.realpath(abs);
-    } catch {
+    } catch (e) {
+      const loop = (e as NodeJS.ErrnoException).code === 'ELOOP';
       throw inputError({
         code: 'trace/missing-file',
         ...where,
-        message: `The manifest names "${rel}", which is not in the bundle folder.`,
+        message: loop ? `The manifest names "${rel}", a symbolic link that leads back to itself.` : `The manifest names "${rel}", which is not in the bundle folder.`,
         expected: `a file ${path.join(this.baseDir, rel)}`,
-        found: 'no such file',
+        found: loop ? 'a symbolic-link loop' : 'no such file',
         hint: 'copy the file into the bundle, or fix the name in manifest.json.',
       });
     }
@@ -107,19 +111,32 @@ export class BundleFiles {
       });
     }
     const display = path.join(this.baseDir, rel);
-    const fh = await fs.open(abs, 'r');
+    // a regular file only: a FIFO would block forever, a folder or device fail mid-read
+    const { fh, bytes } = await openRegularFile(abs, display, where, 'tensors');
     try {
-      const bytes = (await fh.stat()).size;
       if (kind === 'safetensors') {
         const h = await readSafetensorsHeader(fh, display, bytes);
-        return { display, kind, fh, bytes, tensors: new Map(h.tensors.map((t) => [t.key, t])), metadata: h.metadata };
+        return { display, kind, fh, bytes, tensors: new Map(h.tensors.map((t) => [t.key, t])), metadata: h.metadata, warnings: h.warnings };
       }
       const info = await readNpyHeader(fh, display, bytes);
-      return { display, kind, fh, bytes, tensors: new Map([['', info]]), metadata: {} };
+      return { display, kind, fh, bytes, tensors: new Map([['', info]]), metadata: {}, warnings: [] };
     } catch (e) {
       await fh.close();
       throw e;
     }
+  }
+
+  /** Warnings from the headers of every file opened so far, in opening order. */
+  async warnings(): Promise<Diagnostic[]> {
+    const out: Diagnostic[] = [];
+    for (const p of this.open.values()) {
+      try {
+        for (const w of (await p).warnings) out.push(w);
+      } catch {
+        // a file that failed to open reported an error instead
+      }
+    }
+    return out;
   }
 
   /** The distinct files opened so far (relative names). */

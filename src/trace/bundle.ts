@@ -8,17 +8,24 @@
  * Every problem found is reported at once, each with the file and key path.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type Diagnostic, inputError } from '../diagnostics.js';
+import { type Diagnostic, NmsimError, inputError } from '../diagnostics.js';
 import { synthesizeManifest } from './anonymous.js';
 import { BundleFiles, tensorFileKind } from './bundle-files.js';
 import type { Manifest, TensorRef } from './manifest.js';
 import { parseManifest } from './manifest-check.js';
 import { validateRefs } from './bundle-validate.js';
+import { fileKindOf, notAFileError, openRegularFile } from './regular-file.js';
 import { type TensorSource, fileTensorSource, formatShape } from './tensor-info.js';
 
 export const MANIFEST_FILE = 'manifest.json';
+
+/**
+ * A manifest beyond this is not a real one (200,000 sites take about 60 MB). Node strings stop
+ * at ~512 MiB, so a larger file could not even be decoded; refuse it by name instead.
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024 * 1024;
 
 export interface TraceBundle {
   /** the folder (or the single file) as given */
@@ -26,7 +33,7 @@ export interface TraceBundle {
   /** for a bare .safetensors/.npy: a synthesized one-run manifest (anonymous: true) */
   manifest: Manifest;
   anonymous: boolean;
-  /** non-fatal findings from opening (none today; inspect adds its own) */
+  /** non-fatal findings from opening: gaps in a file's data buffer, dropped metadata (inspect adds its own) */
   warnings: Diagnostic[];
   /** a lazily read tensor; `where` (a key path) goes into diagnostics */
   tensor(ref: TensorRef, where?: string): Promise<TensorSource>;
@@ -39,6 +46,68 @@ export interface TraceBundle {
   close(): Promise<void>;
 }
 
+/** sha256 of a regular file, read in 1 MiB chunks through one reused buffer. */
+async function sha256Of(abs: string): Promise<string> {
+  const { fh } = await openRegularFile(abs, abs, { file: abs }, 'bundle files');
+  try {
+    const hash = createHash('sha256');
+    const buf = new Uint8Array(1 << 20);
+    for (let position = 0; ; ) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, position);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      position += bytesRead;
+    }
+    return hash.digest('hex');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * manifest.json as text, or undefined when there is none. UTF-8 (a leading BOM is dropped);
+ * a FIFO, device or folder in its place, a UTF-16 or otherwise non-UTF-8 file, and a file past
+ * MAX_MANIFEST_BYTES are input errors.
+ */
+async function readManifestText(manifestFile: string): Promise<string | undefined> {
+  let opened;
+  try {
+    opened = await openRegularFile(manifestFile, manifestFile, { file: manifestFile }, 'the manifest');
+  } catch (e) {
+    if (e instanceof NmsimError && e.diagnostics[0]?.code === 'trace/missing-file') return undefined;
+    throw e;
+  }
+  const { fh, bytes } = opened;
+  try {
+    if (bytes > MAX_MANIFEST_BYTES) {
+      throw inputError({ code: 'trace/manifest-too-large', file: manifestFile, message: `manifest.json is ${bytes} bytes, more than any real manifest (limit ${MAX_MANIFEST_BYTES}).`, expected: `≤ ${MAX_MANIFEST_BYTES} bytes`, found: `${bytes} bytes`, hint: 'is this the right file? A manifest lists tensors; the tensors themselves go in .safetensors files.' });
+    }
+    const buf = new Uint8Array(bytes);
+    let done = 0;
+    while (done < bytes) {
+      const { bytesRead } = await fh.read(buf, done, bytes - done, done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    const utf16 = (buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff);
+    try {
+      if (utf16) throw new Error('UTF-16');
+      return new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, done));
+    } catch {
+      throw inputError({
+        code: 'trace/manifest-not-json',
+        file: manifestFile,
+        message: utf16 ? 'manifest.json is UTF-16 text; the format is UTF-8 JSON.' : 'manifest.json is not UTF-8 text.',
+        expected: 'UTF-8 JSON',
+        found: utf16 ? 'a UTF-16 byte-order mark' : 'bytes that are not UTF-8',
+        hint: utf16 ? 'save it as UTF-8 (PowerShell: Out-File -Encoding utf8; Python: open(..., "w", encoding="utf-8")).' : 'save it as UTF-8; json.dump(..., ensure_ascii=True) writes plain ASCII.',
+      });
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 async function statOrNull(p: string) {
   try {
     return await fs.stat(p);
@@ -47,7 +116,7 @@ async function statOrNull(p: string) {
   }
 }
 
-function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files: BundleFiles, hashed: string[]): TraceBundle {
+function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files: BundleFiles, hashed: string[], warnings: Diagnostic[]): TraceBundle {
   async function tensor(ref: TensorRef, where?: string): Promise<TensorSource> {
     const f = await files.file(ref.file, { file: root, path: where ? `${where}.file` : undefined });
     const key = f.kind === 'npy' ? '' : (ref.key ?? '');
@@ -61,7 +130,7 @@ function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files:
     root,
     manifest,
     anonymous,
-    warnings: [],
+    warnings,
     tensor,
     async readFloat32(ref, where) {
       const src = await tensor(ref, where);
@@ -78,9 +147,7 @@ function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files:
       const out: Record<string, string> = {};
       for (const rel of [...hashed].sort()) {
         const abs = anonymous ? root : await files.resolve(rel, { file: root });
-        const hash = createHash('sha256');
-        for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-        out[rel] = hash.digest('hex');
+        out[rel] = await sha256Of(abs);
       }
       return out;
     },
@@ -106,6 +173,7 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
   if (!st) {
     throw inputError({ code: 'trace/missing-file', file: given, message: `No such file or folder: ${given}.`, hint: 'give a bundle folder (with manifest.json), a .safetensors or a .npy file.' });
   }
+  if (!st.isFile() && !st.isDirectory()) throw notAFileError(given, fileKindOf(st), { file: given }, 'bundles');
   if (st.isFile() && path.basename(given) !== MANIFEST_FILE) {
     const kind = tensorFileKind(given);
     if (!kind) {
@@ -119,7 +187,7 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
       if (manifest.runs[0].sites.length === 0) {
         throw inputError({ code: 'trace/empty-bundle', file: given, message: `${given} holds no 2-D float tensor to inspect.`, expected: 'at least one F32/F16/BF16 tensor of shape [tokens, K]', found: [...f.tensors.values()].map((t) => `${t.key || 'array'} ${t.dtype}${formatShape(t.shape)}`).join(', ') || 'no tensors', hint: 'store activations as [tokens, K] (x.reshape(-1, x.shape[-1])).' });
       }
-      return makeBundle(given, manifest, true, files, [name]);
+      return makeBundle(given, manifest, true, files, [name], await files.warnings());
     } catch (e) {
       await files.close();
       throw e;
@@ -127,10 +195,8 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
   }
   const folder = st.isFile() ? path.dirname(given) : given;
   const manifestFile = path.join(folder, MANIFEST_FILE);
-  let text: string;
-  try {
-    text = await fs.readFile(manifestFile, 'utf8');
-  } catch {
+  const text = await readManifestText(manifestFile);
+  if (text === undefined) {
     const entries = (await fs.readdir(folder)).filter((e) => !e.startsWith('.'));
     const tensors = entries.filter((e) => tensorFileKind(e));
     if (tensors.length === 0) {
@@ -147,5 +213,5 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
     throw e;
   }
   const hashed = [MANIFEST_FILE, ...new Set(refsOf(manifest).map((r) => path.normalize(r.file)))];
-  return makeBundle(folder, manifest, false, files, hashed);
+  return makeBundle(folder, manifest, false, files, hashed, await files.warnings());
 }

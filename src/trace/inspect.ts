@@ -1,14 +1,15 @@
 /**
  * What `nmsim inspect` reports about a bundle: per site, summary statistics of the stored
  * activations and, for each keep-mask, the measured kept fraction and how many groups break
- * the run's N:M pattern. Tensors are streamed in chunks of rows into reused buffers, so memory
- * stays bounded whatever the bundle's size.
+ * the run's N:M pattern. Tensors are streamed in chunks of rows into reused buffers — and rows
+ * wider than a chunk in column ranges — so memory stays bounded by the chunk size whatever the
+ * bundle's size or shape.
  */
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, capDiagnostics } from '../diagnostics.js';
 import { type Pattern, effectiveDensity, formatPattern, parsePattern } from '../sparsity/pattern.js';
 import type { TraceBundle } from './bundle.js';
 import type { Consumer, Manifest, Metric, RunConfig } from './manifest.js';
-import { type MaskCheck, checkMaskRows, emptyMaskCheck, maskRowBytes } from './mask.js';
+import { type MaskCheck, checkMaskRows, emptyMaskCheck, maskRowBytes, newMaskRowState, scanMaskRowBytes } from './mask.js';
 import { type TensorStats, accumulateStats, emptyStats, finishStats } from './tensor-stats.js';
 
 /** Elements decoded per chunk: 4 Mi float32 = 16 MiB, plus the raw-bytes scratch of the reader. */
@@ -95,14 +96,30 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
       const src = await bundle.tensor(site.tensor, `${where}.tensor`);
       const tokens = Math.min(src.rows, opts.maxTokens ?? src.rows);
       const k = src.cols;
-      const rowsPerChunk = Math.max(1, Math.floor(chunkElements / Math.max(k, 1)));
       const acc = emptyStats();
-      for (let t = 0; t < tokens; t += rowsPerChunk) {
-        const rows = Math.min(rowsPerChunk, tokens - t);
-        floats = await src.readRows(t, rows, floats);
-        accumulateStats(acc, floats, rows * k);
-        bytesRead += (src.info.byteLength / Math.max(src.rows, 1)) * rows;
-        opts.onProgress?.(bytesRead);
+      const width = src.info.byteLength / Math.max(src.rows * src.cols, 1);
+      if (k === 0) {
+        // a zero-width tensor ([2^52, 0] is legal): nothing to read, and no loop over its rows
+      } else if (k <= chunkElements) {
+        const rowsPerChunk = Math.max(1, Math.floor(chunkElements / Math.max(k, 1)));
+        for (let t = 0; t < tokens; t += rowsPerChunk) {
+          const rows = Math.min(rowsPerChunk, tokens - t);
+          floats = await src.readRows(t, rows, floats);
+          accumulateStats(acc, floats, rows * k);
+          bytesRead += width * rows * k;
+          opts.onProgress?.(bytesRead);
+        }
+      } else {
+        // a row wider than a chunk: stream it in column ranges
+        for (let t = 0; t < tokens; t++) {
+          for (let c = 0; c < k; c += chunkElements) {
+            const n = Math.min(chunkElements, k - c);
+            floats = await src.readRowRange(t, c, n, floats);
+            accumulateStats(acc, floats, n);
+            bytesRead += width * n;
+            opts.onProgress?.(bytesRead);
+          }
+        }
       }
       const stats = finishStats(acc);
       if (stats.nanCount + stats.infCount > 0) {
@@ -123,14 +140,32 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
         const mp = `${where}.masks[${m}].tensor`;
         const msrc = await bundle.tensor(mask.tensor, mp);
         const rowBytes = maskRowBytes(k);
-        const maskRowsPerChunk = Math.max(1, Math.floor((chunkElements * 4) / Math.max(rowBytes, 1)));
+        const chunkBytes = chunkElements * 4;
         const check: MaskCheck = emptyMaskCheck();
-        for (let t = 0; t < tokens; t += maskRowsPerChunk) {
-          const rows = Math.min(maskRowsPerChunk, tokens - t);
-          maskBytes = await msrc.readBytes(t * rowBytes, rows * rowBytes, maskBytes);
-          checkMaskRows(maskBytes, rows, k, pattern, check);
-          bytesRead += rows * rowBytes;
-          opts.onProgress?.(bytesRead);
+        if (rowBytes === 0) {
+          // zero-width rows: no bytes, no N:M groups; one (empty) group per row otherwise, as checkMaskRows counts
+          if (pattern.kind !== 'nm') check.groupCount += tokens;
+        } else if (rowBytes <= chunkBytes) {
+          const maskRowsPerChunk = Math.max(1, Math.floor(chunkBytes / Math.max(rowBytes, 1)));
+          for (let t = 0; t < tokens; t += maskRowsPerChunk) {
+            const rows = Math.min(maskRowsPerChunk, tokens - t);
+            maskBytes = await msrc.readBytes(t * rowBytes, rows * rowBytes, maskBytes);
+            checkMaskRows(maskBytes, rows, k, pattern, check);
+            bytesRead += rows * rowBytes;
+            opts.onProgress?.(bytesRead);
+          }
+        } else {
+          // a mask row wider than a chunk: check it in byte slices
+          const state = newMaskRowState();
+          for (let t = 0; t < tokens; t++) {
+            for (let b = 0; b < rowBytes; b += chunkBytes) {
+              const n = Math.min(chunkBytes, rowBytes - b);
+              maskBytes = await msrc.readBytes(t * rowBytes + b, n, maskBytes);
+              scanMaskRowBytes(maskBytes.subarray(0, n), k, pattern, check, state);
+              bytesRead += n;
+              opts.onProgress?.(bytesRead);
+            }
+          }
         }
         const inspection: MaskInspection = {
           consumer: mask.consumer,
@@ -182,5 +217,6 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
     }
     runs.push({ id: run.id, config: run.config, tokens: run.tokens, metrics: run.metrics, sites });
   }
-  return { root: bundle.root, anonymous: bundle.anonymous, model: manifest.model, source: manifest.source, runs, warnings };
+  // 200k sites with NaN must not print 200k warnings: the first 20 and a count (diagnostics.ts)
+  return { root: bundle.root, anonymous: bundle.anonymous, model: manifest.model, source: manifest.source, runs, warnings: capDiagnostics(warnings) };
 }

@@ -5,12 +5,36 @@
  */
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic.js';
-import { ManifestSchema, TRACE_FORMAT_VERSION } from './manifest.js';
+import { METRIC_RANGES, ManifestSchema, MetricSchema, TRACE_FORMAT_VERSION, metricRangePattern } from './manifest.js';
 
 export const MANIFEST_SCHEMA_FILE = 'traces/manifest.schema.json';
 
+/**
+ * The metric ranges (a zod refinement, which JSON Schema cannot see) as an if/then/else chain
+ * on the metric name: the first matching row of METRIC_RANGES bounds the value, as in the zod
+ * check.
+ */
+function metricRangesJsonSchema(): Record<string, unknown> {
+  let chain: Record<string, unknown> | undefined;
+  for (const r of [...METRIC_RANGES].reverse()) {
+    const value: Record<string, number> = { minimum: r.min };
+    if (r.max !== undefined) value.maximum = r.max;
+    chain = {
+      if: { properties: { metric: { type: 'string', pattern: metricRangePattern(r) } }, required: ['metric'] },
+      then: { properties: { value } },
+      ...(chain ? { else: chain } : {}),
+    };
+  }
+  return chain!;
+}
+
 export function manifestJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(ManifestSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(ManifestSchema, {
+    target: 'draft-2020-12',
+    override: (ctx) => {
+      if (ctx.zodSchema === MetricSchema) ctx.jsonSchema.allOf = [metricRangesJsonSchema() as typeof ctx.jsonSchema];
+    },
+  }) as Record<string, unknown>;
   return {
     $schema: schema.$schema,
     $id: `https://nmsim.invalid/traces/manifest.v${TRACE_FORMAT_VERSION}.schema.json`,

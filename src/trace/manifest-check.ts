@@ -3,15 +3,16 @@
  * (`runs[2].sites[0].tensor.key`). Checks that need the tensor files live in bundle.ts.
  */
 import type { ZodError } from 'zod';
-import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, valueAtPath } from '../diagnostics.js';
+import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, previewJson, valueAtPath } from '../diagnostics.js';
 import { parsePattern } from '../sparsity/pattern.js';
+import { duplicateKeyDiagnostics } from './json-keys.js';
 import { type Manifest, ManifestSchema } from './manifest.js';
 
 const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
 
+/** The found value, short (iterative: a value nested 100k deep must not overflow the stack). */
 function show(v: unknown): string {
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}…` : s;
+  return previewJson(v, 60);
 }
 
 /** One diagnostic per zod issue, with the key path, what was expected and (given `raw`) what was found. */
@@ -37,6 +38,20 @@ export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string,
       d.expected = (i.values as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
       d.message = `${where} must be one of ${d.expected}.`;
       if (raw !== undefined) d.found = show(value);
+    } else if (issue.code === 'custom') {
+      // refinements (metric ranges) carry their own expected and hint
+      const params = (i.params ?? {}) as { expected?: string; hint?: string };
+      d.message = `${where}: ${issue.message}`;
+      if (params.expected !== undefined) d.expected = params.expected;
+      if (params.hint !== undefined) d.hint = `${params.hint} ${SPEC_HINT}`;
+      if (raw !== undefined && value !== undefined) d.found = show(value);
+    } else if (issue.code === 'too_big' || issue.code === 'too_small') {
+      const bound = String(issue.code === 'too_big' ? i.maximum : i.minimum);
+      const unit = i.origin === 'array' ? ' items' : i.origin === 'string' ? ' characters' : '';
+      d.expected = issue.code === 'too_big' ? `≤ ${bound}${unit}` : `≥ ${bound}${unit}`;
+      if (i.inclusive === false) d.expected = `${issue.code === 'too_big' ? '<' : '>'} ${bound}${unit}`;
+      d.message = `${where || 'the manifest'}: ${issue.message}.`;
+      if (raw !== undefined && value !== undefined) d.found = i.origin === 'string' && typeof value === 'string' ? `${value.length} characters` : i.origin === 'array' && Array.isArray(value) ? `${value.length} items` : show(value);
     } else {
       d.message = `${where || 'the manifest'}: ${issue.message}`;
       if (raw !== undefined && value !== undefined) d.found = show(value);
@@ -68,6 +83,9 @@ export function parseManifest(text: string, file: string): Manifest {
       hint: 'check for a trailing comma or an unquoted key.',
     });
   }
+  // JSON.parse kept the last of any repeated key; which one the writer meant is unknowable
+  const duplicates = duplicateKeyDiagnostics(text, file, 'manifest');
+  if (duplicates.length > 0) throw new NmsimError(duplicates, 'input');
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, file, raw), 'input');
   const manifest = parsed.data;

@@ -14,12 +14,76 @@ export const TRACE_FORMAT_VERSION = 1;
 export const CONSUMERS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 export type Consumer = (typeof CONSUMERS)[number];
 
+/**
+ * Upper bounds on what a manifest may claim (traces/README.md, "Bounds"). Generous: 10–100× the
+ * largest public LLMs (Llama 3.1 405B: 126 layers, hidden 16,384, intermediate 53,248, 128
+ * heads; Gemma 3 vocabulary 262,144), so they only catch corrupt or hostile numbers
+ * (`num_layers: 1e9`) before anything sizes a loop or a buffer from them.
+ */
+export const MANIFEST_BOUNDS = {
+  /** transformer blocks; a site's `layer` index is below it */
+  layers: 4096,
+  /** hidden_size, intermediate_size, head_dim, out_features */
+  modelDim: 2 ** 20,
+  /** num_heads, num_kv_heads */
+  heads: 65_536,
+  vocab: 2 ** 24,
+  /** run and metric token counts, max_seq_len, clact_batch_tokens */
+  tokens: 2 ** 40,
+  /** each dimension of a tensor reference's shape */
+  shapeDim: 2 ** 40,
+  /** dimensions of a tensor reference's shape */
+  rank: 8,
+  /** run ids, site names, tensor keys and file names */
+  nameChars: 1024,
+} as const;
+
+const BOUNDS_NOTE = 'nmsim’s bound, see traces/README.md';
+const count = (max: number, what: string) => z.number().int().positive().max(max, { error: `${what} must be ≤ ${max} (${BOUNDS_NOTE})` });
+const countOrZero = (max: number, what: string) => z.number().int().nonnegative().max(max, { error: `${what} must be ≤ ${max} (${BOUNDS_NOTE})` });
+const name = (what: string) => z.string().min(1).max(MANIFEST_BOUNDS.nameChars, { error: `${what} must be at most ${MANIFEST_BOUNDS.nameChars} characters (${BOUNDS_NOTE})` });
+
+/**
+ * What a metric's value can be, by its name: the lower-cased name is split into words at
+ * `_ - .` and spaces, and the first row with a matching word applies (so "mean_nll_nats" is an
+ * NLL, "acc_norm" an accuracy, "accumulated" nothing). Other names take any finite value.
+ */
+export const METRIC_RANGES = [
+  { kind: 'perplexity', words: ['perplexity', 'ppl'], min: 1, max: undefined, why: 'perplexity = exp(mean NLL) ≥ 1' },
+  { kind: 'nll', words: ['nll', 'loss', 'entropy'], min: 0, max: undefined, why: 'a negative log-likelihood or cross-entropy is ≥ 0' },
+  { kind: 'accuracy', words: ['accuracy', 'acc'], min: 0, max: 1, why: 'an accuracy is a fraction in [0, 1], not a percentage' },
+] as const;
+export type MetricRange = (typeof METRIC_RANGES)[number];
+
+const METRIC_WORD_SEPARATOR = /[-_. ]/;
+
+export function metricRange(metricName: string): MetricRange | undefined {
+  const words = metricName.toLowerCase().split(METRIC_WORD_SEPARATOR);
+  return METRIC_RANGES.find((r) => r.words.some((w) => words.includes(w)));
+}
+
+export function describeMetricRange(r: MetricRange): string {
+  return r.max === undefined ? `≥ ${r.min}` : `in [${r.min}, ${r.max}]`;
+}
+
+/**
+ * The same classification as a JSON Schema regular expression (no flags in JSON Schema, so
+ * each letter is a [xX] class): a whole word of `r` inside the metric name.
+ */
+export function metricRangePattern(r: MetricRange): string {
+  const word = (w: string) => w.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`);
+  return `(^|[-_. ])(${r.words.map(word).join('|')})([-_. ]|$)`;
+}
+
 /** A tensor inside the bundle: file relative to the bundle folder, key inside a safetensors file. */
 export const TensorRefSchema = z
   .object({
-    file: z.string().min(1).describe('path relative to the bundle folder, e.g. "dense.safetensors"'),
-    key: z.string().min(1).optional().describe('tensor name inside a .safetensors file (absent for .npy)'),
-    shape: z.array(z.number().int().nonnegative()).describe('shape as stored'),
+    file: name('file').describe('path relative to the bundle folder, e.g. "dense.safetensors"'),
+    key: name('key').optional().describe('tensor name inside a .safetensors file (absent for .npy)'),
+    shape: z
+      .array(countOrZero(MANIFEST_BOUNDS.shapeDim, 'a shape dimension'))
+      .max(MANIFEST_BOUNDS.rank, { error: `a shape has at most ${MANIFEST_BOUNDS.rank} dimensions (${BOUNDS_NOTE})` })
+      .describe('shape as stored'),
     dtype: z.enum(['F32', 'F16', 'BF16', 'U8']).optional().describe('dtype as stored; checked against the file'),
   })
   .strict();
@@ -28,7 +92,7 @@ export type TensorRef = z.infer<typeof TensorRefSchema>;
 export const WeightStatsSchema = z
   .object({
     consumer: z.enum(CONSUMERS),
-    out_features: z.number().int().positive().optional(),
+    out_features: count(MANIFEST_BOUNDS.modelDim, 'out_features').optional(),
     column_norms: TensorRefSchema.optional().describe('‖W[:,j]‖₂ per input channel, shape [K]'),
     amber_column_norms: TensorRefSchema.optional().describe(
       'standardised column norms ‖Ŵ[:,j]‖₂ for the amber criterion, shape [K]',
@@ -48,8 +112,13 @@ export type MaskRef = z.infer<typeof MaskRefSchema>;
 
 export const SiteSchema = z
   .object({
-    name: z.string().min(1).describe('module path of the linear input, e.g. "layers.3.mlp.down_proj.input"'),
-    layer: z.number().int().nonnegative().optional(),
+    name: name('a site name').describe('module path of the linear input, e.g. "layers.3.mlp.down_proj.input"'),
+    layer: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(MANIFEST_BOUNDS.layers - 1, { error: `a layer index must be below ${MANIFEST_BOUNDS.layers} (${BOUNDS_NOTE})` })
+      .optional(),
     consumers: z.array(z.enum(CONSUMERS)).min(1),
     tensor: TensorRefSchema.describe('the pre-pruning input, shape [tokens, K]'),
     masks: z.array(MaskRefSchema).optional().describe('the keep-mask each consumer actually applied'),
@@ -63,11 +132,24 @@ export const MetricSchema = z
   .object({
     metric: z.string().min(1).describe('e.g. "perplexity"'),
     dataset: z.string().min(1),
-    tokens: z.number().int().nonnegative().describe('scored tokens'),
-    value: z.number(),
+    tokens: countOrZero(MANIFEST_BOUNDS.tokens, 'tokens').describe('scored tokens'),
+    value: z.number().describe('finite; perplexity ≥ 1, NLL/loss/entropy ≥ 0, accuracy in [0, 1] (METRIC_RANGES)'),
     detail: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    const r = metricRange(m.metric);
+    if (!r || (m.value >= r.min && (r.max === undefined || m.value <= r.max))) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['value'],
+      message: `a "${m.metric.length > 60 ? `${m.metric.slice(0, 59)}…` : m.metric}" of ${m.value} is impossible: ${r.why}.`,
+      params: {
+        expected: `${describeMetricRange(r)} (${r.why})`,
+        hint: r.kind === 'accuracy' ? 'write accuracies as fractions (0.735, not 73.5).' : 'check the exporter: is this the right metric, in the right unit?',
+      },
+    });
+  });
 export type Metric = z.infer<typeof MetricSchema>;
 
 export const RunConfigSchema = z
@@ -75,17 +157,17 @@ export const RunConfigSchema = z
     pattern: z.string().min(1).describe('"dense", "unstructured" or "N:M"'),
     criterion: z.enum(['magnitude', 'amber', 'clact']).optional(),
     mitigation: z.enum(['none', 'var', 'dpts', 'spts', 'affine']).optional(),
-    clact_batch_tokens: z.number().int().positive().optional().describe('tokens per clact channel-norm batch'),
+    clact_batch_tokens: count(MANIFEST_BOUNDS.tokens, 'clact_batch_tokens').optional().describe('tokens per clact channel-norm batch'),
   })
   .strict();
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 export const RunSchema = z
   .object({
-    id: z.string().min(1),
+    id: name('a run id'),
     config: RunConfigSchema,
     metrics: z.array(MetricSchema),
-    tokens: z.number().int().nonnegative().describe('tokens recorded per site'),
+    tokens: countOrZero(MANIFEST_BOUNDS.tokens, 'tokens').describe('tokens recorded per site'),
     sites: z.array(SiteSchema),
   })
   .strict();
@@ -95,14 +177,14 @@ export const ModelSchema = z
   .object({
     name: z.string().min(1),
     family: z.string().min(1).describe('e.g. "llama", "qwen2", "gemma3"'),
-    hidden_size: z.number().int().positive(),
-    intermediate_size: z.number().int().positive(),
-    num_layers: z.number().int().positive(),
-    num_heads: z.number().int().positive(),
-    num_kv_heads: z.number().int().positive(),
-    vocab_size: z.number().int().positive(),
-    head_dim: z.number().int().positive().optional(),
-    max_seq_len: z.number().int().positive().optional(),
+    hidden_size: count(MANIFEST_BOUNDS.modelDim, 'hidden_size'),
+    intermediate_size: count(MANIFEST_BOUNDS.modelDim, 'intermediate_size'),
+    num_layers: count(MANIFEST_BOUNDS.layers, 'num_layers'),
+    num_heads: count(MANIFEST_BOUNDS.heads, 'num_heads'),
+    num_kv_heads: count(MANIFEST_BOUNDS.heads, 'num_kv_heads'),
+    vocab_size: count(MANIFEST_BOUNDS.vocab, 'vocab_size'),
+    head_dim: count(MANIFEST_BOUNDS.modelDim, 'head_dim').optional(),
+    max_seq_len: count(MANIFEST_BOUNDS.tokens, 'max_seq_len').optional(),
   })
   .strict();
 export type ModelInfo = z.infer<typeof ModelSchema>;

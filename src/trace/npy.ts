@@ -21,21 +21,154 @@ const NPY_HINT =
   'save little-endian float32/float16 in C order: np.save(path, np.ascontiguousarray(x, dtype="<f4")) ' +
   '(or dtype="<f2"); masks as np.packbits(mask, axis=-1, bitorder="little") (uint8).';
 
+type PyValue = string | number | boolean | null | PyValue[];
+
+/**
+ * The header dict NumPy writes, read as the Python literal it is (numpy.lib.format uses
+ * ast.literal_eval): string keys; values strings, True/False/None, integers (a Python 2 `L`
+ * suffix allowed) and tuples or lists of them, nested iteratively. Returns the entries in order
+ * (repeats included) or the reason it is not such a dict.
+ */
+function parsePyDict(text: string): { entries: [string, PyValue][] } | { error: string } {
+  let i = 0;
+  const n = text.length;
+  const skip = () => {
+    while (i < n && /\s/.test(text[i])) i++;
+  };
+  const fail = (what: string) => ({ error: `${what} at character ${i}` });
+  const str = (): string | undefined => {
+    const q = text[i];
+    if (q !== "'" && q !== '"') return undefined;
+    let out = '';
+    for (i++; i < n && text[i] !== q; i++) {
+      if (text[i] === '\\') i++; // an escaped character: kept as written (NumPy never writes one)
+      out += text[i] ?? '';
+    }
+    if (i >= n) return undefined;
+    i++;
+    return out;
+  };
+  /** a scalar, or OPEN after pushing a new tuple/list */
+  const OPEN = Symbol('open');
+  const stack: { close: string; items: PyValue[] }[] = [];
+  const value = (): PyValue | undefined | typeof OPEN => {
+    skip();
+    const c = text[i];
+    if (c === "'" || c === '"') return str();
+    if (c === '(' || c === '[') {
+      stack.push({ close: c === '(' ? ')' : ']', items: [] });
+      i++;
+      return OPEN;
+    }
+    const m = /^(True|False|None|-?\d+L?)/.exec(text.slice(i, i + 32));
+    if (!m) return undefined;
+    i += m[0].length;
+    if (m[0] === 'True' || m[0] === 'False') return m[0] === 'True';
+    if (m[0] === 'None') return null;
+    return Number(m[0].replace(/L$/, ''));
+  };
+  /** a whole value: scalars, or tuples/lists closed iteratively */
+  const whole = (): PyValue | undefined => {
+    const depth = stack.length;
+    let v = value();
+    for (;;) {
+      if (v === undefined) return undefined;
+      if (v !== OPEN) {
+        if (stack.length === depth) return v;
+        stack[stack.length - 1].items.push(v);
+        skip();
+        if (text[i] === ',') i++;
+        else if (text[i] !== stack[stack.length - 1].close) return undefined;
+      }
+      skip();
+      const top = stack[stack.length - 1];
+      if (stack.length > depth && text[i] === top.close) {
+        i++;
+        stack.pop();
+        v = top.items;
+        continue;
+      }
+      v = value();
+    }
+  };
+  skip();
+  if (text[i] !== '{') return fail('no opening {');
+  i++;
+  const entries: [string, PyValue][] = [];
+  for (;;) {
+    skip();
+    if (text[i] === '}') break;
+    const key = str();
+    if (key === undefined) return fail('expected a quoted key');
+    skip();
+    if (text[i] !== ':') return fail(`expected : after '${key}'`);
+    i++;
+    const v = whole();
+    if (v === undefined) return fail(`unreadable value for '${key}'`);
+    entries.push([key, v]);
+    skip();
+    if (text[i] === ',') i++;
+    else if (text[i] !== '}') return fail(`expected , or } after '${key}'`);
+  }
+  i++;
+  skip();
+  if (i < n) return fail('text after the closing }');
+  return { entries };
+}
+
+const NPY_KEYS = ['descr', 'fortran_order', 'shape'] as const;
+
 /** Parses the header dict text of a .npy file; returns the tensor description. */
 export function parseNpyHeader(text: string, file: string, dataStart: number, dataBytes: number): TensorInfo {
-  const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text)?.[1];
-  const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw inputError({
+  const notDict = (found: string, path?: string, message = 'The .npy header is not the dict NumPy writes (descr, fortran_order, shape).') =>
+    inputError({
       code: 'trace/header-not-json',
       file,
-      message: 'The .npy header is not the dict NumPy writes (descr, fortran_order, shape).',
+      path,
+      message,
       expected: "{'descr': '<f4', 'fortran_order': False, 'shape': (…), }",
-      found: JSON.stringify(text.slice(0, 80)),
+      found,
       hint: 'write the file with np.save.',
     });
+  const parsed = parsePyDict(text);
+  if ('error' in parsed) throw notDict(`${parsed.error}: ${JSON.stringify(text.slice(0, 80))}`);
+  const dict = new Map<string, PyValue>();
+  for (const [key, v] of parsed.entries) {
+    if (dict.has(key)) {
+      throw inputError({
+        code: 'trace/duplicate-key',
+        file,
+        path: key,
+        message: `The .npy header names '${key}' twice; NumPy would read the last, which is ambiguous.`,
+        expected: `each of ${NPY_KEYS.join(', ')} once`,
+        found: `'${key}' twice`,
+        hint: 'write the file with np.save.',
+      });
+    }
+    if (!(NPY_KEYS as readonly string[]).includes(key)) throw notDict(`'${key.slice(0, 40)}'`, key, `The .npy header has a key NumPy does not write ('${key.slice(0, 40)}'); NumPy refuses such files.`);
+    dict.set(key, v);
   }
+  const missing = NPY_KEYS.filter((k) => !dict.has(k));
+  if (missing.length > 0) throw notDict(`no ${missing.join(', ')}: ${JSON.stringify(text.slice(0, 80))}`);
+  const descrValue = dict.get('descr')!;
+  if (typeof descrValue !== 'string') {
+    throw inputError({
+      code: 'trace/unsupported-dtype',
+      file,
+      path: 'descr',
+      message: 'The array has a structured (record) dtype, which nmsim does not read.',
+      expected: "'<f4' (F32), '<f2' (F16) or '|u1' (U8 masks)",
+      found: 'a list of fields',
+      hint: NPY_HINT,
+    });
+  }
+  const descr = descrValue;
+  const fortranValue = dict.get('fortran_order');
+  if (typeof fortranValue !== 'boolean') throw notDict(`fortran_order: ${JSON.stringify(fortranValue)}`, 'fortran_order');
+  const fortran = fortranValue ? 'True' : 'False';
+  const shapeValue = dict.get('shape');
+  if (!Array.isArray(shapeValue)) throw notDict(`shape: ${JSON.stringify(shapeValue)?.slice(0, 60)}`, 'shape');
+  const shapeText = shapeValue.map((d) => (Array.isArray(d) ? '(…)' : String(d))).join(', ');
   const dtype = DESCR_TO_DTYPE[descr];
   if (dtype === undefined) {
     throw inputError({
@@ -59,9 +192,8 @@ export function parseNpyHeader(text: string, file: string, dataStart: number, da
       hint: NPY_HINT,
     });
   }
-  const parts = shapeText.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  const shape = parts.map((p) => Number(p.replace(/L$/, '')));
-  if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+  const shape = shapeValue as number[];
+  if (!shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     throw inputError({
       code: 'trace/header-not-json',
       file,

@@ -10,8 +10,9 @@
  * Only the header is read here; tensors are read lazily through tensor-info.ts.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { type Diagnostic, NmsimError, inputError } from '../diagnostics.js';
+import { type Diagnostic, NmsimError, inputError, previewJson } from '../diagnostics.js';
 import { DTYPES, DTYPE_BYTES, isDType } from './dtype.js';
+import { duplicateKeyDiagnostics } from './json-keys.js';
 import { type TensorInfo, elementCount, formatShape, readFully } from './tensor-info.js';
 
 /** A header beyond this is not a real tensor index (the reference implementation uses the same bound). */
@@ -27,6 +28,8 @@ export interface SafetensorsHeader {
   dataStart: number;
   tensors: TensorInfo[];
   metadata: Record<string, string>;
+  /** non-fatal findings: non-string metadata values (dropped), gaps in the data buffer */
+  warnings: Diagnostic[];
 }
 
 /**
@@ -57,44 +60,63 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
       hint: 'write the file with safetensors.torch.save_file.',
     });
   }
-  const problems: Diagnostic[] = [];
+  // JSON.parse kept the last of any repeated key: a tensor named twice is ambiguous, refuse it
+  const problems: Diagnostic[] = duplicateKeyDiagnostics(headerText, file, 'header');
   const bad = (d: Omit<Diagnostic, 'severity' | 'file'>): void => {
     problems.push({ severity: 'error', file, ...d });
   };
+  const warnings: Diagnostic[] = [];
   const tensors: TensorInfo[] = [];
-  let metadata: Record<string, string> = {};
+  const metadata: Record<string, string> = {};
   const ranges: { key: string; begin: number; end: number }[] = [];
 
   for (const [key, entry] of Object.entries(parsed as Record<string, unknown>)) {
     if (key === '__metadata__') {
+      // the format says {string: string}; other values are dropped with a warning (never String()ed:
+      // an array nested 100k deep would overflow the stack)
       if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
-        metadata = Object.fromEntries(Object.entries(entry).map(([k, v]) => [k, String(v)]));
+        for (const [k, v] of Object.entries(entry)) {
+          if (typeof v === 'string') metadata[k] = v;
+          else {
+            warnings.push({
+              code: 'trace/bad-metadata',
+              severity: 'warning',
+              file,
+              path: `__metadata__.${k}`,
+              message: `Metadata value "${k}" is not a string; it is ignored.`,
+              expected: 'a string (safetensors metadata is {string: string})',
+              found: previewJson(v),
+            });
+          }
+        }
+      } else {
+        warnings.push({ code: 'trace/bad-metadata', severity: 'warning', file, path: '__metadata__', message: '__metadata__ is not an object of strings; it is ignored.', expected: '{"key": "value", …}', found: previewJson(entry) });
       }
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
-    if (!e || typeof e !== 'object') {
-      bad({ code: 'trace/bad-header', path: key, message: `Header entry "${key}" is not an object.`, expected: '{"dtype", "shape", "data_offsets"}', found: JSON.stringify(entry) });
+    if (!e || typeof e !== 'object' || Array.isArray(e)) {
+      bad({ code: 'trace/bad-header', path: key, message: `Header entry "${key}" is not an object.`, expected: '{"dtype", "shape", "data_offsets"}', found: previewJson(entry) });
       continue;
     }
     if (typeof e.dtype !== 'string' || !isDType(e.dtype)) {
       bad({
         code: 'trace/unsupported-dtype',
         path: `${key}.dtype`,
-        message: `Tensor "${key}" has dtype ${JSON.stringify(e.dtype)}, which nmsim does not read.`,
+        message: `Tensor "${key}" has dtype ${previewJson(e.dtype)}, which nmsim does not read.`,
         expected: DTYPES.join(', '),
-        found: String(e.dtype),
+        found: typeof e.dtype === 'string' ? e.dtype.slice(0, 60) : previewJson(e.dtype),
         hint: UNSUPPORTED_DTYPE_HINT,
       });
       continue;
     }
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      bad({ code: 'trace/bad-header', path: `${key}.shape`, message: `Tensor "${key}" has an invalid shape.`, expected: 'an array of non-negative integers', found: JSON.stringify(e.shape) });
+      bad({ code: 'trace/bad-header', path: `${key}.shape`, message: `Tensor "${key}" has an invalid shape.`, expected: 'an array of non-negative integers', found: previewJson(e.shape) });
       continue;
     }
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      bad({ code: 'trace/bad-offsets', path: `${key}.data_offsets`, message: `Tensor "${key}" has invalid data_offsets.`, expected: '[begin, end], non-negative integers', found: JSON.stringify(offs) });
+      bad({ code: 'trace/bad-offsets', path: `${key}.data_offsets`, message: `Tensor "${key}" has invalid data_offsets.`, expected: '[begin, end], non-negative integers', found: previewJson(offs) });
       continue;
     }
     const [begin, end] = offs as [number, number];
@@ -162,7 +184,43 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
     }
   }
   if (problems.length > 0) throw new NmsimError(problems, 'input');
-  return { dataStart, tensors, metadata };
+  const gap = dataGapWarning(sorted, dataBytes, file);
+  if (gap) warnings.push(gap);
+  return { dataStart, tensors, metadata, warnings };
+}
+
+/**
+ * Bytes of the data buffer no tensor covers (between tensors, before the first, after the
+ * last): one warning per file. The reference reader refuses such files; nmsim reads them (each
+ * tensor is where its offsets say) but says so, since a writer that leaves holes may have lost
+ * a tensor.
+ */
+function dataGapWarning(sorted: readonly { begin: number; end: number }[], dataBytes: number, file: string): Diagnostic | undefined {
+  let reach = 0;
+  let gaps = 0;
+  let gapBytes = 0;
+  let first = -1;
+  const hole = (from: number, to: number) => {
+    gaps += 1;
+    gapBytes += to - from;
+    if (first < 0) first = from;
+  };
+  for (const r of sorted) {
+    if (r.end === r.begin) continue;
+    if (r.begin > reach) hole(reach, r.begin);
+    if (r.end > reach) reach = r.end;
+  }
+  if (dataBytes > reach) hole(reach, dataBytes);
+  if (gaps === 0) return undefined;
+  return {
+    code: 'trace/data-gap',
+    severity: 'warning',
+    file,
+    message: `${gapBytes} bytes of the data buffer belong to no tensor.`,
+    expected: 'tensors stored back to back from byte 0 to the end of the file',
+    found: `${gapBytes} of ${dataBytes} data bytes in ${gaps} gap${gaps === 1 ? '' : 's'} (first at byte ${first})`,
+    hint: 'a tensor may be missing from the header; the others are read where their offsets say. Export the file again to be sure.',
+  };
 }
 
 /** Reads and validates the header of an open .safetensors file of `fileBytes` bytes. */
@@ -207,12 +265,13 @@ export async function readSafetensorsHeader(fh: FileHandle, file: string, fileBy
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(headerBuf);
   } catch {
+    const utf16 = (headerBuf[0] === 0xff && headerBuf[1] === 0xfe) || (headerBuf[0] === 0xfe && headerBuf[1] === 0xff);
     throw inputError({
       code: 'trace/header-not-json',
       file,
-      message: 'The safetensors header is not UTF-8 text.',
+      message: utf16 ? 'The safetensors header is UTF-16 text; the format is UTF-8 JSON.' : 'The safetensors header is not UTF-8 text.',
       expected: 'a UTF-8 JSON object',
-      found: 'binary bytes',
+      found: utf16 ? 'a UTF-16 byte-order mark' : 'binary bytes',
       hint: 'is this a .safetensors file? write it with safetensors.torch.save_file or nmsim’s writer.',
     });
   }
