@@ -69,8 +69,10 @@ export function compressedSizes(p: Pattern, k: number, tokens: number, traceDtyp
     const vb = valueBits(valueFormat, traceDtypeBits);
     const denseBits = tokens * k * vb;
     for (const encoding of METADATA_ENCODINGS) {
-      const compressedBits = p.kind === 'dense' ? denseBits : tokens * (valueSlotsPerToken(p, k) * vb + metadataBitsPerToken(p, k, encoding));
-      out.push({ encoding, valueFormat, valueBits: vb, compressedBits, denseBits, ratio: denseBits > 0 ? compressedBits / denseBits : 0 });
+      const perTokenBits = p.kind === 'dense' ? k * vb : valueSlotsPerToken(p, k) * vb + metadataBitsPerToken(p, k, encoding);
+      const compressedBits = tokens * perTokenBits;
+      // the ratio is per token (the same for any token count, also 0 tokens)
+      out.push({ encoding, valueFormat, valueBits: vb, compressedBits, denseBits, ratio: k > 0 ? perTokenBits / (k * vb) : 0 });
     }
   }
   return out;
