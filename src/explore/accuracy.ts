@@ -65,3 +65,9 @@ export function accuracyFor(config: SweepConfig, measured: readonly MeasuredRun[
   if (p) return { value: p.relErrL2, kind: 'proxy-rel-err', source: p.source };
   return undefined;
 }
+
+/** The analysis proxy of a configuration alone (also where a measured run exists). */
+export function proxyFor(config: SweepConfig, proxies: readonly ProxyAccuracy[]): Accuracy | undefined {
+  const p = proxies.find((r) => sameConfig(r, config));
+  return p ? { value: p.relErrL2, kind: 'proxy-rel-err', source: p.source } : undefined;
+}

@@ -14,7 +14,11 @@ const rng = mulberry32;
 
 export const SYNTHETIC_PERPLEXITY: Record<string, number> = { dense: 5.0, '2:4': 7.0, '8:16': 6.0, '16:32': 5.5 };
 
-export async function writeSyntheticBundle(outDir: string): Promise<void> {
+/**
+ * `measured`: the pruned patterns that get a run with a perplexity (default 2:4, 8:16 and
+ * 16:32); the dense run is always there.
+ */
+export async function writeSyntheticBundle(outDir: string, measured: readonly string[] = ['2:4', '8:16', '16:32']): Promise<void> {
   const w = new BundleWriter(outDir);
   const tokens = 64;
   const rand = rng(2509);
@@ -39,7 +43,7 @@ export async function writeSyntheticBundle(outDir: string): Promise<void> {
     version: 1,
     model: { name: 'synthetic-tiny', family: 'llama', hidden_size: 32, intermediate_size: 64, num_layers: 1, num_heads: 4, num_kv_heads: 4, vocab_size: 32 },
     source: { tool: 'nmsim test (synthetic)', checkpoint: 'none (synthetic activations)', dataset: 'mulberry32 seed 2509' },
-    runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: metric(SYNTHETIC_PERPLEXITY.dense), tokens, sites }, pruned('2:4'), pruned('8:16'), pruned('16:32')],
+    runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: metric(SYNTHETIC_PERPLEXITY.dense), tokens, sites }, ...measured.map(pruned)],
   };
   await w.finish(manifest);
 }

@@ -10,7 +10,7 @@
 import { analyze, type AnalysisProgress } from '../../analysis/analyze.js';
 import { areaReport } from '../../area/report.js';
 import { inputError, type Diagnostic } from '../../diagnostics.js';
-import { accuracyFor, measuredRuns, runConfig, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
+import { accuracyFor, measuredRuns, proxyFor, runConfig, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
 import { ioFootprintTable } from '../../explore/io-savings.js';
 import { buildReview } from '../../explore/review.js';
 import { sweep, type ExecutionEstimate, type ProfileCost } from '../../explore/sweep.js';
@@ -186,6 +186,7 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
       configs,
       profiles: costs,
       accuracy: (c) => accuracyFor(c, measured, proxies, primary.path),
+      proxy: (c) => proxyFor(c, proxies),
       execution: (profile, pattern) => estimates.get(profile)!.get(pattern)!,
       workload: { model: shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
     });
