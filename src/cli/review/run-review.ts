@@ -9,7 +9,7 @@
  */
 import { analyze, type AnalysisProgress } from '../../analysis/analyze.js';
 import { areaReport } from '../../area/report.js';
-import { inputError, type Diagnostic } from '../../diagnostics.js';
+import { NmsimError, inputError, type Diagnostic } from '../../diagnostics.js';
 import { accuracyFor, measuredRuns, proxyFor, runConfig, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
 import { ioFootprintTable } from '../../explore/io-savings.js';
 import { buildReview } from '../../explore/review.js';
@@ -147,7 +147,17 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
       { patterns: opts.patterns, criteria: opts.criteria, mitigations: proxyMitigations, batchSizes: [1], randomBatchesPerSize: 0, runs: [] },
       (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, 0.2 + 0.5 * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows)),
     );
+    // a site with no finite row has no statistics: the review refuses rather than score it
+    const errors = dedupeDiagnostics([...analysis.errors, ...proxyAnalysis.errors]);
+    if (errors.length > 0) throw new NmsimError(errors);
     warnings.push(...dedupeDiagnostics([...analysis.warnings, ...proxyAnalysis.warnings]));
+    const nonfinite = analysis.runs[0]?.nonfinite;
+    if (nonfinite && nonfinite.rows > 0) {
+      const sites = nonfinite.sites.map((s) => `${s.site} (${s.rows} row${s.rows === 1 ? '' : 's'}, first at [${s.firstRow}, ${s.firstColumn}])`).join('; ');
+      notes.push(
+        `${nonfinite.rows} of the ${nonfinite.tokenRows} token rows of the analysed sites held NaN or Inf (${nonfinite.values} value${nonfinite.values === 1 ? '' : 's'}) and were left out of every statistic: ${sites}. The proxies, union densities and I/O figures are those of the finite rows.`,
+      );
+    }
     lap('analysis_ms');
     const proxies = proxiesFrom(proxyAnalysis, primary.path);
     const measuredSparsity = measuredSparsityFrom(analysis);
