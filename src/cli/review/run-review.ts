@@ -7,10 +7,12 @@
  *                        └ manifest runs ──────▶ measured perplexity
  *   ─▶ sweep ─▶ buildReview (fronts, summary, recommendation) ─▶ ReviewData
  */
+import * as path from 'node:path';
 import { analyze, type AnalysisProgress } from '../../analysis/analyze.js';
 import { areaReport } from '../../area/report.js';
 import { NmsimError, inputError, type Diagnostic } from '../../diagnostics.js';
-import { accuracyFor, measuredRuns, proxyFor, runConfig, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
+import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
+import { maskViolations } from './masks.js';
 import { ioFootprintTable } from '../../explore/io-savings.js';
 import { buildReview } from '../../explore/review.js';
 import { sweep, type ExecutionEstimate, type ProfileCost } from '../../explore/sweep.js';
@@ -18,6 +20,7 @@ import { loadTech, type TechLibrary } from '../../profile/tech.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from '../../report/review-data.js';
 import { formatPattern, parsePattern, type Pattern } from '../../sparsity/pattern.js';
 import type { Criterion, Mitigation } from '../../sparsity/prune.js';
+import { MANIFEST_FILE } from '../../trace/bundle.js';
 import { TOOL_VERSION } from '../../version.js';
 import { catalogModel } from '../../workload/catalog.js';
 import { modelFromManifest } from '../../workload/from-manifest.js';
@@ -111,15 +114,28 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
   const bundles = await openBundlesHashed(bundlePaths);
   lap('load_inputs_ms');
   try {
-    const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest));
+    const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest, path.join(b.path, MANIFEST_FILE)));
     // the bundle with the most measured runs carries the accuracy axis (ties: first by path)
     let primaryIndex = 0;
     measuredByBundle.forEach((m, i) => {
       if (m.length > measuredByBundle[primaryIndex].length) primaryIndex = i;
     });
     const primary = bundles[primaryIndex];
-    const measured = measuredByBundle[primaryIndex];
     const notes: string[] = [];
+    // the perplexities one axis may hold: one text, one run per configuration, masks that obey
+    // their pattern; everything left out or suspicious is named in the notes
+    const patternsSwept = opts.patterns.map(formatPattern).filter((p) => p !== 'dense');
+    const sweptConfigs: SweepConfig[] = patternsSwept.flatMap((pattern) => opts.criteria.flatMap((criterion) => opts.mitigations.map((mitigation) => ({ pattern, criterion, mitigation }))));
+    const rawMeasured = measuredByBundle[primaryIndex];
+    const screen = screenMeasuredRuns(
+      rawMeasured,
+      sweptConfigs,
+      await maskViolations(primary.bundle, new Set(rawMeasured.map((r) => r.runId))),
+      new Map(primary.bundle.manifest.runs.map((r, i) => [r.id, i])),
+    );
+    const measured = screen.usable;
+    notes.push(...screen.notes);
+    warnings.push(...screen.warnings.map((w) => ({ ...w, file: path.join(primary.path, MANIFEST_FILE) })));
     if (bundles.length > 1) {
       notes.push(`Accuracy comes from ${primary.path} (the bundle with the most measured runs); ${bundles.filter((_, i) => i !== primaryIndex).map((b) => b.path).join(', ')} listed as inputs only — review each with --traces to compare them.`);
     }
@@ -191,9 +207,8 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
     }
     lap('models_ms');
 
-    const configs: SweepConfig[] = patterns.flatMap((pattern) => opts.criteria.flatMap((criterion) => opts.mitigations.map((mitigation) => ({ pattern, criterion, mitigation }))));
     const result = sweep({
-      configs,
+      configs: sweptConfigs,
       profiles: costs,
       accuracy: (c) => accuracyFor(c, measured, proxies, primary.path),
       proxy: (c) => proxyFor(c, proxies),
