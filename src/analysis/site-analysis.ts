@@ -14,7 +14,7 @@
  * tensor without them, so the site's statistics are those of its finite rows, exactly.
  */
 import type { Consumer } from '../trace/manifest.js';
-import { formatPattern, type NmPattern, type Pattern } from '../sparsity/pattern.js';
+import { effectiveDensity, formatPattern, type NmPattern, type Pattern } from '../sparsity/pattern.js';
 import { pruneMatrix, type Criterion, type Mitigation, type PruneContext } from '../sparsity/prune.js';
 import { addAffineToken, matVec, outputErrorSums, outputRelErr, type OutputErrorSums } from './output-error.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -412,6 +412,25 @@ function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: 
         `Tensor "${key}" (site ${site.name}) holds ${nonfinite.values} non-finite values (${nonfinite.nan} NaN, ${nonfinite.posInf} +Inf, ${nonfinite.negInf} -Inf) ` +
         `in ${nonfinite.rows} of its ${nonfinite.tokens} token rows, the first at [${nonfinite.firstRow}, ${nonfinite.firstColumn}]; those rows are excluded from every statistic of the site.`,
       hint: 'fix the export (F16 overflow? a diverged run?); --nonfinite error refuses such traces instead',
+    });
+  }
+  // a pattern that cannot prune this row width (K ≤ N: one tail group keeps it all) or keeps
+  // nothing (unstructured at K = 1) would read as lossless / total loss without saying why
+  for (const pattern of patterns) {
+    // dense and N = M (e.g. 4:4) keep everything by definition, at any K
+    if (pattern.kind === 'dense' || (pattern.kind === 'nm' && pattern.n === pattern.m)) continue;
+    const d = effectiveDensity(pattern, k);
+    if (d !== 1 && d !== 0) continue;
+    const name = formatPattern(pattern);
+    warnings.push({
+      code: d === 1 ? 'analysis/pattern-prunes-nothing' : 'analysis/pattern-keeps-nothing',
+      severity: 'warning',
+      ...where,
+      message:
+        d === 1
+          ? `Site ${site.name} has rows of K = ${k}: under ${name} every group (a tail group of min(M, K) elements keeps min(N, r)) keeps all its elements, so ${name} prunes nothing there (effective density 1); its error 0 says nothing about ${name}.`
+          : `Site ${site.name} has rows of K = ${k}: ${name} keeps ⌊K/2⌋ = 0 elements of each row (effective density 0).`,
+      hint: 'is the tensor [tokens, K] with the feature dimension last?',
     });
   }
   if (tokens === 0) {
