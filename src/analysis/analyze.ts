@@ -49,7 +49,18 @@ export function chooseRuns(bundle: TraceBundle, ids: string[]): { runs: { run: R
   const all = bundle.manifest.runs.map((run, index) => ({ run, index }));
   const warnings: Diagnostic[] = [];
   if (ids.length === 0 || (ids.length === 1 && ids[0] === 'dense')) {
-    const dense = all.find((r) => r.run.config.pattern === 'dense' || r.run.id === 'dense');
+    const denseRuns = all.filter((r) => r.run.config.pattern === 'dense' || r.run.id === 'dense');
+    const dense = denseRuns[0];
+    if (dense && denseRuns.length > 1) {
+      warnings.push({
+        code: 'analysis/several-dense-runs',
+        severity: 'warning',
+        file: bundle.root,
+        path: 'runs',
+        message: `The bundle has ${denseRuns.length} dense runs (${denseRuns.map((r) => `"${r.run.id}"`).join(', ')}); analysing the first, "${dense.run.id}".`,
+        hint: `choose another with --runs ${denseRuns.slice(1).map((r) => r.run.id).join(',')}`,
+      });
+    }
     if (dense) return { runs: [dense], warnings };
     if (ids.length === 0) {
       warnings.push({ code: 'analysis/no-dense-run', severity: 'warning', path: 'runs', message: `The bundle has no dense run; analysing run "${all[0].run.id}" (its recorded inputs).`, hint: `choose with --runs ${all.map((r) => r.run.id).join(',')}` });

@@ -260,6 +260,8 @@ describe('nmsim analyze on a trace holding NaN or Inf', () => {
     expect(json.runs[0].configs[0].model.elements).toBe(38 * 32);
     const j = JSON.parse(runCli(['analyze', poisoned, '--patterns', '2:4,8:16', '--json']).stdout);
     expect(j.runs[0].nonfinite.rows).toBe(2);
+    // worker threads redo the site the same way
+    expect(JSON.parse(runCli(['analyze', poisoned, '--patterns', '2:4,8:16', '--json', '--threads', '2']).stdout)).toEqual(j);
     expect(j.warnings.map((w: { code: string }) => w.code)).toContain('analysis/nonfinite-rows');
   });
 

@@ -75,3 +75,16 @@ describe('degenerate traces', () => {
     expect(viaCodes.slots[0][0].relErrL2).toBeGreaterThan(0);
   });
 });
+
+describe('which run analyze() reads', () => {
+  test('a bundle with two dense runs: the first is analysed and the choice is said, with the ids to pick from', async () => {
+    const { chooseRuns } = await import('../../src/analysis/analyze.js');
+    const run = (id: string, pattern: string) => ({ id, config: { pattern }, metrics: [], tokens: 0, sites: [] });
+    const bundle = { root: 'b', manifest: { runs: [run('p8', '8:16'), run('dense-a', 'dense'), run('dense-b', 'dense')] } } as never;
+    const { runs, warnings } = chooseRuns(bundle, []);
+    expect(runs.map((r) => r.run.id)).toEqual(['dense-a']);
+    expect(warnings).toEqual([expect.objectContaining({ code: 'analysis/several-dense-runs', severity: 'warning' })]);
+    expect(warnings[0].message).toContain('"dense-a"');
+    expect(warnings[0].hint).toContain('--runs dense-b');
+  });
+});
