@@ -51,15 +51,7 @@ export function resolvePlan(partial: Partial<AnalysisPlan> = {}): AnalysisPlan {
   if (plan.criteria.length === 0 || plan.mitigations.length === 0) {
     throw usageError({ code: 'analysis/empty-list', path: plan.criteria.length === 0 ? '--criteria' : '--mitigations', message: 'Give at least one criterion and one mitigation.', hint: '--criteria magnitude --mitigations none' });
   }
-  for (const b of plan.batchSizes) {
-    if (!Number.isInteger(b) || b < 1 || b > MAX_BATCH_SIZE) {
-      throw usageError({ code: 'analysis/invalid-batch-size', path: '--batch-sizes', message: `${b} is not a batch size.`, expected: `whole numbers from 1 to ${MAX_BATCH_SIZE}`, found: String(b), hint: '--batch-sizes 1,2,4,8,16,32,64' });
-    }
-  }
-  plan.batchSizes = [...new Set(plan.batchSizes)].sort((a, b) => a - b);
-  if (plan.batchSizes.length === 0 || plan.batchSizes.length > MAX_BATCH_SIZE_COUNT) {
-    throw usageError({ code: 'analysis/invalid-batch-size', path: '--batch-sizes', message: `${plan.batchSizes.length} batch sizes given; the union density needs 1 to ${MAX_BATCH_SIZE_COUNT}.`, expected: `1 to ${MAX_BATCH_SIZE_COUNT} distinct sizes`, found: String(plan.batchSizes.length), hint: '--batch-sizes 1,2,4,8,16,32,64' });
-  }
+  plan.batchSizes = checkBatchSizes(plan.batchSizes, '--batch-sizes');
   if (!Number.isInteger(plan.randomBatchesPerSize) || plan.randomBatchesPerSize < 0 || plan.randomBatchesPerSize > MAX_RANDOM_BATCHES) {
     throw usageError({ code: 'analysis/invalid-option', path: '--random-batches', message: `--random-batches must be a whole number from 0 to ${MAX_RANDOM_BATCHES}.`, expected: `0 … ${MAX_RANDOM_BATCHES} (default ${DEFAULT_RANDOM_BATCHES})`, found: String(plan.randomBatchesPerSize), hint: `e.g. --random-batches ${DEFAULT_RANDOM_BATCHES}` });
   }
@@ -71,6 +63,23 @@ export function resolvePlan(partial: Partial<AnalysisPlan> = {}): AnalysisPlan {
   }
   checkClactBatchTokens(plan.clactBatchTokens);
   return plan;
+}
+
+/**
+ * Decode batch sizes: whole numbers 1 … 4096, 1 to 64 distinct; returns them distinct and
+ * ascending. `option` names the flag the user wrote (--batch-sizes, --decode-batches).
+ */
+export function checkBatchSizes(sizes: readonly number[], option: string, hint = '--batch-sizes 1,2,4,8,16,32,64'): number[] {
+  for (const b of sizes) {
+    if (!Number.isInteger(b) || b < 1 || b > MAX_BATCH_SIZE) {
+      throw usageError({ code: 'analysis/invalid-batch-size', path: option, message: `${b} is not a batch size.`, expected: `whole numbers from 1 to ${MAX_BATCH_SIZE}`, found: String(b), hint });
+    }
+  }
+  const out = [...new Set(sizes)].sort((a, b) => a - b);
+  if (out.length === 0 || out.length > MAX_BATCH_SIZE_COUNT) {
+    throw usageError({ code: 'analysis/invalid-batch-size', path: option, message: `${out.length} batch sizes given; the union density takes 1 to ${MAX_BATCH_SIZE_COUNT}.`, expected: `1 to ${MAX_BATCH_SIZE_COUNT} distinct sizes`, found: String(out.length), hint });
+  }
+  return out;
 }
 
 /**

@@ -61,3 +61,16 @@ describe('nmsim review on a trace holding NaN', () => {
     await expect(fs.access(out)).rejects.toThrow();
   });
 });
+
+describe('nmsim review analysis bounds', () => {
+  test('a decode batch above 4096, or too many of them, is refused naming --decode-batches (exit 2)', async () => {
+    const b = path.join(tmp, 'bounds');
+    await writeSyntheticBundle(b, []);
+    for (const batches of ['1,5000', Array.from({ length: 70 }, (_, i) => i + 1).join(',')]) {
+      const r = runCli(['review', '--traces', b, '--out', path.join(tmp, 'never-bounds'), ...ARGS, '--decode-batches', batches]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('--decode-batches');
+      expect(r.stderr).not.toContain('--batch-sizes');
+    }
+  });
+});

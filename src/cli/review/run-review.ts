@@ -9,6 +9,7 @@
  */
 import * as path from 'node:path';
 import { analyze, type AnalysisProgress } from '../../analysis/analyze.js';
+import { checkBatchSizes } from '../../analysis/plan.js';
 import { areaReport } from '../../area/report.js';
 import { NmsimError, inputError, type Diagnostic } from '../../diagnostics.js';
 import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
@@ -99,8 +100,11 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
     t = now;
   };
 
-  // a wrong --model fails before any work
+  // a wrong --model or an unbounded analysis input fails before any work: the decode batches are
+  // measured with the review's own batch sizes, within the analysis plan's bounds
   const catalogShape = opts.model === 'bundle' ? undefined : catalogModel(opts.model);
+  checkBatchSizes(opts.decodeBatches, '--decode-batches', '--decode-batches 1,8');
+  checkBatchSizes([...opts.batchSizes, ...opts.decodeBatches], '--decode-batches', '--decode-batches 1,8');
 
   // inputs
   const bundlePaths = opts.traces.length > 0 ? opts.traces : defaultBundlePaths();
