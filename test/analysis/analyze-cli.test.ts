@@ -177,6 +177,9 @@ describe('nmsim analyze (CLI)', () => {
       ['--runs', 'nope'],
       ['--threads', '-1'],
       ['--random-batches', '0'],
+      ['--random-batches', '10001'],
+      ['--batch-sizes', '1,8192'],
+      ['--nonfinite', 'skip'],
     ]) {
       const r = runCli(['analyze', bundleDir, ...args, '--out', out]);
       expect(r.code).toBe(2);

@@ -130,8 +130,9 @@ export const command: CommandModule<object, Args> = {
       .epilogue(
         'Output: per configuration, model-level rel_err_l2, cosine, retained energy, kept fraction, natural zeros, compressed size; ' +
           'compatibility between patterns; decode union density (consecutive / random batches / independence). ' +
-          'With --out: summary, sites, layers, consumers, compressed-size, compatibility, union-density, histograms and top-channels CSVs. ' +
-          'Exit codes: 0 ok, 1 bad trace, 2 bad options.',
+          'With --out: summary, sites, layers, consumers, compressed-size, compatibility, union-density, histograms, top-channels and nonfinite CSVs. ' +
+          'Token rows holding NaN/Inf are excluded from every statistic and counted (--nonfinite error refuses them); rows are bounded to K ≤ 2^20. ' +
+          'Exit codes: 0 ok, 1 bad trace (or a site with no finite row), 2 bad options.',
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
