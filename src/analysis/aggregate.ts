@@ -1,7 +1,9 @@
 /**
  * Element-weighted aggregation of slot statistics (per layer, per consumer kind, whole model).
- * Ratios are means weighted by each slot's elements (tokens · K); histograms, group counts and
- * bit counts are summed; compressed ratios are recomputed from the summed bits.
+ * Ratios are means weighted by each slot's analysed elements (finite tokens · K) over the slots
+ * where the ratio is defined (null where none is); histograms, group counts and bit counts are
+ * summed; compressed ratios are recomputed from the summed bits. Non-finite counts are summed
+ * over distinct sites (q, k and v share one).
  */
 import type { AggregateStats, CompressedSizeRecord, SlotStats, Stats } from './types.js';
 
@@ -22,8 +24,9 @@ function sumArrays(arrays: number[][]): number[] {
   return out;
 }
 
+/** Weighted mean over the slots where the value is defined and analysed elements exist; null if none. */
 function weightedNullable(slots: SlotStats[], pick: (s: SlotStats) => number | null): number | null {
-  const have = slots.filter((s) => pick(s) !== null);
+  const have = slots.filter((s) => pick(s) !== null && s.elements > 0);
   return have.length === 0 ? null : weighted(have, (s) => pick(s)!);
 }
 
@@ -32,14 +35,15 @@ export function aggregate(slots: SlotStats[]): AggregateStats {
   const compressed: CompressedSizeRecord[] = (first?.compressed ?? []).map((c, i) => {
     const compressedBits = slots.reduce((a, s) => a + s.compressed[i].compressedBits, 0);
     const denseBits = slots.reduce((a, s) => a + s.compressed[i].denseBits, 0);
-    return { ...c, compressedBits, denseBits, ratio: denseBits > 0 ? compressedBits / denseBits : 0 };
+    // no analysed token anywhere: the per-token ratio of the slots (closed form)
+    return { ...c, compressedBits, denseBits, ratio: denseBits > 0 ? compressedBits / denseBits : weighted(slots.map((s) => ({ ...s, elements: 1 })), (s) => s.compressed[i].ratio) };
   });
   const compatibility = (first?.compatibility ?? []).map((c, i) => ({
     target: c.target,
     unitElements: c.unitElements,
     units: slots.reduce((a, s) => a + s.compatibility[i].units, 0),
-    structuralFraction: weighted(slots, (s) => s.compatibility[i].structuralFraction),
-    densityBoundFraction: weighted(slots, (s) => s.compatibility[i].densityBoundFraction),
+    structuralFraction: weightedNullable(slots, (s) => s.compatibility[i].structuralFraction),
+    densityBoundFraction: weightedNullable(slots, (s) => s.compatibility[i].densityBoundFraction),
   }));
   const unionDensity = (first?.unionDensity ?? []).map((u, i) => ({
     batchSize: u.batchSize,
@@ -47,17 +51,21 @@ export function aggregate(slots: SlotStats[]): AggregateStats {
     consecutiveBatches: slots.reduce((a, s) => a + s.unionDensity[i].consecutiveBatches, 0),
     random: weightedNullable(slots, (s) => s.unionDensity[i].random),
     randomBatches: slots.reduce((a, s) => a + s.unionDensity[i].randomBatches, 0),
-    independent: weighted(slots, (s) => s.unionDensity[i].independent),
+    independent: weightedNullable(slots, (s) => s.unionDensity[i].independent),
   }));
+  const sites = new Map<string, SlotStats>();
+  for (const s of slots) if (!sites.has(s.site)) sites.set(s.site, s);
   return {
     slots: slots.length,
+    nonfiniteRows: [...sites.values()].reduce((a, s) => a + s.nonfiniteRows, 0),
+    nonfiniteValues: [...sites.values()].reduce((a, s) => a + s.nonfiniteValues, 0),
     elements: slots.reduce((a, s) => a + s.elements, 0),
-    relErrL2: weighted(slots, (s) => s.relErrL2),
-    cosine: weighted(slots, (s) => s.cosine),
-    retainedEnergy: weighted(slots, (s) => s.retainedEnergy),
-    keptFraction: weighted(slots, (s) => s.keptFraction),
-    effectiveDensity: weighted(slots, (s) => s.effectiveDensity),
-    naturalZeroFraction: weighted(slots, (s) => s.naturalZeroFraction),
+    relErrL2: weightedNullable(slots, (s) => s.relErrL2),
+    cosine: weightedNullable(slots, (s) => s.cosine),
+    retainedEnergy: weightedNullable(slots, (s) => s.retainedEnergy),
+    keptFraction: weightedNullable(slots, (s) => s.keptFraction),
+    effectiveDensity: weighted(slots.some((s) => s.elements > 0) ? slots : slots.map((s) => ({ ...s, elements: s.k })), (s) => s.effectiveDensity),
+    naturalZeroFraction: weightedNullable(slots, (s) => s.naturalZeroFraction),
     outputRelErrL2: weightedNullable(slots, (s) => s.outputRelErrL2),
     keptNonzeroHistogram: sumArrays(slots.map((s) => s.keptNonzeroHistogram)),
     inputNonzeroHistogram: sumArrays(slots.map((s) => s.inputNonzeroHistogram)),

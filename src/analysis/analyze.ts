@@ -17,10 +17,11 @@ import { formatPattern } from '../sparsity/pattern.js';
 import type { TraceBundle } from '../trace/bundle.js';
 import type { Run } from '../trace/manifest.js';
 import { aggregate, groupBy } from './aggregate.js';
-import { resolvePlan } from './plan.js';
+import { checkClactBatchTokens, resolvePlan } from './plan.js';
+import { checkSiteBounds } from './memory.js';
 import { analyzeSite, configurations, type SiteResult } from './site-analysis.js';
 import { loadSiteInput } from './site-input.js';
-import type { AnalysisPlan, AnalysisResult, ConfigResult, RunAnalysis, SlotStats } from './types.js';
+import type { AnalysisPlan, AnalysisResult, ConfigResult, NonfiniteSummary, RunAnalysis, SlotStats } from './types.js';
 
 export interface AnalysisProgress {
   doneRows: number;
@@ -41,13 +42,25 @@ export const CONVENTIONS = [
   'compatibility A→B: unit = max(M_A, M_B) when one divides the other, else a B-group; structural = every B-group holds ≤ N_B kept; density-bound = ≤ N_B kept nonzeros',
   'union density: consecutive = aligned non-overlapping batches of B tokens over the first ⌊T/L⌋·L tokens of each site (L = lcm of the batch sizes ≤ T), the same tokens for every B; random = nested batches (the first B of an ordered random sample of max B distinct tokens), mulberry32 seeded by (seed, site index); independent = 1 − (1 − kept_fraction)^B',
   'output error (where the bundle has weights): ‖W x̃ − W x‖/‖W x‖; affine fits its per-output scale and shift on the same tokens (in-sample)',
+  'non-finite values: a token row holding NaN or ±Inf is excluded from every statistic of its site (as if absent from the tensor) and counted; --nonfinite error refuses instead; a statistic with no analysed row, or with a zero denominator, is null, never 0 or 1',
 ];
 
 export function chooseRuns(bundle: TraceBundle, ids: string[]): { runs: { run: Run; index: number }[]; warnings: Diagnostic[] } {
   const all = bundle.manifest.runs.map((run, index) => ({ run, index }));
   const warnings: Diagnostic[] = [];
   if (ids.length === 0 || (ids.length === 1 && ids[0] === 'dense')) {
-    const dense = all.find((r) => r.run.config.pattern === 'dense' || r.run.id === 'dense');
+    const denseRuns = all.filter((r) => r.run.config.pattern === 'dense' || r.run.id === 'dense');
+    const dense = denseRuns[0];
+    if (dense && denseRuns.length > 1) {
+      warnings.push({
+        code: 'analysis/several-dense-runs',
+        severity: 'warning',
+        file: bundle.root,
+        path: 'runs',
+        message: `The bundle has ${denseRuns.length} dense runs (${denseRuns.map((r) => `"${r.run.id}"`).join(', ')}); analysing the first, "${dense.run.id}".`,
+        hint: `choose another with --runs ${denseRuns.slice(1).map((r) => r.run.id).join(',')}`,
+      });
+    }
     if (dense) return { runs: [dense], warnings };
     if (ids.length === 0) {
       warnings.push({ code: 'analysis/no-dense-run', severity: 'warning', path: 'runs', message: `The bundle has no dense run; analysing run "${all[0].run.id}" (its recorded inputs).`, hint: `choose with --runs ${all.map((r) => r.run.id).join(',')}` });
@@ -86,10 +99,24 @@ export async function analyze(
   options: AnalyzeOptions = {},
 ): Promise<AnalysisResult> {
   // clact batches: the plan's, else what the bundle's clact runs used, else the default
-  const recordedClact = bundle.manifest.runs.find((r) => r.config.clact_batch_tokens !== undefined)?.config.clact_batch_tokens;
+  const recordedAt = bundle.manifest.runs.findIndex((r) => r.config.clact_batch_tokens !== undefined);
+  const recordedClact = recordedAt >= 0 ? bundle.manifest.runs[recordedAt].config.clact_batch_tokens : undefined;
+  if (planInput.clactBatchTokens === undefined && recordedClact !== undefined) {
+    checkClactBatchTokens(recordedClact, { file: bundle.root, path: `runs[${recordedAt}].config.clact_batch_tokens` });
+  }
   const plan = resolvePlan(planInput.clactBatchTokens === undefined && recordedClact !== undefined ? { ...planInput, clactBatchTokens: recordedClact } : planInput);
   const { runs, warnings } = chooseRuns(bundle, plan.runs);
   const tasks = runs.flatMap(({ run, index }) => run.sites.map((site, s) => ({ run, runIndex: index, siteIndex: s, rows: site.tensor.shape[0] ?? 0, elements: (site.tensor.shape[0] ?? 0) * (site.tensor.shape[1] ?? 0), name: site.name })));
+  // every site's row width and working set, before anything is read or allocated
+  for (const t of tasks) {
+    const site = t.run.sites[t.siteIndex];
+    checkSiteBounds({ tokens: site.tensor.shape[0] ?? 0, k: site.tensor.shape[1] ?? 0, consumers: site.consumers.length }, plan, {
+      site: site.name,
+      tensorKey: site.tensor.key ?? site.tensor.file,
+      file: bundle.root,
+      path: `runs[${t.runIndex}].sites[${t.siteIndex}].tensor`,
+    });
+  }
   const totalRows = tasks.reduce((a, t) => a + t.rows, 0);
   const totalElements = tasks.reduce((a, t) => a + t.elements, 0);
   let doneRows = 0;
@@ -116,6 +143,7 @@ export async function analyze(
       runPattern: run.config.pattern,
       tokens: run.tokens,
       sites: run.sites.length,
+      nonfinite: nonfiniteSummary(plan, siteResults),
       configs: configs.map((c, ci): ConfigResult => {
         const slots: SlotStats[] = siteResults.flatMap((r) => r.slots[ci]);
         return {
@@ -146,10 +174,26 @@ export async function analyze(
       randomBatchesPerSize: plan.randomBatchesPerSize,
       randomSeed: plan.randomSeed,
       clactBatchTokens: plan.clactBatchTokens,
+      nonfinite: plan.nonfinite,
     },
     conventions: CONVENTIONS,
     runs: runResults,
-    warnings: [...warnings, ...dedupe(results.flatMap((r) => r.warnings))],
+    warnings: [...warnings, ...dedupe(results.flatMap((r) => r.warnings.filter((d) => d.severity !== 'error')))],
+    errors: dedupe(results.flatMap((r) => r.warnings.filter((d) => d.severity === 'error'))),
+  };
+}
+
+function nonfiniteSummary(plan: AnalysisPlan, sites: SiteResult[]): NonfiniteSummary {
+  const sum = (f: (r: SiteResult) => number) => sites.reduce((a, r) => a + f(r), 0);
+  return {
+    policy: plan.nonfinite,
+    rows: sum((r) => r.nonfinite.rows),
+    values: sum((r) => r.nonfinite.values),
+    nan: sum((r) => r.nonfinite.nan),
+    posInf: sum((r) => r.nonfinite.posInf),
+    negInf: sum((r) => r.nonfinite.negInf),
+    tokenRows: sum((r) => r.nonfinite.tokens),
+    sites: sites.filter((r) => r.nonfinite.values > 0).map((r) => r.nonfinite),
   };
 }
 

@@ -95,8 +95,9 @@ export class CompatibilityAccumulator {
       target: formatPattern(this.target),
       unitElements: this.unit,
       units: u,
-      structuralFraction: u > 0 ? this.structural / u : 1,
-      densityBoundFraction: u > 0 ? this.density / u : 1,
+      // no unit checked (no analysed token): undefined, not "always compatible"
+      structuralFraction: u > 0 ? this.structural / u : null,
+      densityBoundFraction: u > 0 ? this.density / u : null,
     };
   }
 }

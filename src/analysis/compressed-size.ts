@@ -31,6 +31,25 @@ export function dtypeBits(dtype: string | undefined): number {
 
 const combinatorialCache = new Map<number, number>();
 
+/** Below this K the exact BigInt C(K, ⌊K/2⌋) is cheap (its cost grows as K²: ~60 s at K = 2^20). */
+const EXACT_BINOMIAL_MAX_K = 4096;
+
+/**
+ * ⌈log₂ C(m, n)⌉. Exact (BigInt) for m ≤ 4096; above, log₂ C = Σ_{i=1..r} log₂((m − r + i)/i)
+ * (r = min(n, m − n)) summed in float64 — O(m), error below r·2^-52·log₂ m ≈ 1e-9 at m = 2^20 —
+ * whose ceiling is exact unless the sum lies within 1e-6 of an integer, where the exact value
+ * is computed instead.
+ */
+export function ceilLog2Binomial(m: number, n: number): number {
+  if (m <= EXACT_BINOMIAL_MAX_K) return ceilLog2Big(binomial(m, n));
+  const r = Math.min(n, m - n);
+  let sum = 0;
+  for (let i = 1; i <= r; i++) sum += Math.log2((m - r + i) / i);
+  const frac = sum - Math.floor(sum);
+  if (frac < 1e-6 || frac > 1 - 1e-6) return ceilLog2Big(binomial(m, n));
+  return Math.ceil(sum);
+}
+
 /** Metadata bits for one token of length K (all its groups). */
 export function metadataBitsPerToken(p: Pattern, k: number, encoding: MetadataEncoding): number {
   if (p.kind === 'dense') return 0;
@@ -44,7 +63,7 @@ export function metadataBitsPerToken(p: Pattern, k: number, encoding: MetadataEn
     case 'combinatorial': {
       let bits = combinatorialCache.get(k);
       if (bits === undefined) {
-        bits = ceilLog2Big(binomial(k, half));
+        bits = ceilLog2Binomial(k, half);
         combinatorialCache.set(k, bits);
       }
       return bits;
@@ -69,8 +88,10 @@ export function compressedSizes(p: Pattern, k: number, tokens: number, traceDtyp
     const vb = valueBits(valueFormat, traceDtypeBits);
     const denseBits = tokens * k * vb;
     for (const encoding of METADATA_ENCODINGS) {
-      const compressedBits = p.kind === 'dense' ? denseBits : tokens * (valueSlotsPerToken(p, k) * vb + metadataBitsPerToken(p, k, encoding));
-      out.push({ encoding, valueFormat, valueBits: vb, compressedBits, denseBits, ratio: denseBits > 0 ? compressedBits / denseBits : 0 });
+      const perTokenBits = p.kind === 'dense' ? k * vb : valueSlotsPerToken(p, k) * vb + metadataBitsPerToken(p, k, encoding);
+      const compressedBits = tokens * perTokenBits;
+      // the ratio is per token (the same for any token count, also 0 tokens)
+      out.push({ encoding, valueFormat, valueBits: vb, compressedBits, denseBits, ratio: k > 0 ? perTokenBits / (k * vb) : 0 });
     }
   }
   return out;

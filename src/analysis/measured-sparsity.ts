@@ -17,7 +17,8 @@ export function measuredSparsityFor(
   const run = select.runId ? result.runs.find((r) => r.runId === select.runId) : result.runs[0];
   const criterion = select.criterion ?? 'magnitude';
   const mitigation = select.mitigation ?? 'none';
-  const config = run?.configs.find((c) => c.pattern === name && c.criterion === criterion && c.mitigation === mitigation && c.model.slots > 0);
+  // a configuration with no analysed token (every row non-finite) has no kept fraction to give
+  const config = run?.configs.find((c) => c.pattern === name && c.criterion === criterion && c.mitigation === mitigation && c.model.slots > 0 && c.model.keptFraction !== null);
   if (!run || !config) {
     throw usageError({
       code: 'analysis/pattern-not-analysed',
@@ -30,6 +31,6 @@ export function measuredSparsityFor(
   const unionDensityByBatch: Record<number, number> = {};
   for (const u of config.model.unionDensity) if (u.consecutive !== null) unionDensityByBatch[u.batchSize] = u.consecutive;
   const compatibleFraction: Record<string, number> = {};
-  for (const c of config.model.compatibility) compatibleFraction[c.target] = c.structuralFraction;
-  return { pattern: name, keptFraction: config.model.keptFraction, unionDensityByBatch, unionSource: 'measured-consecutive', compatibleFraction };
+  for (const c of config.model.compatibility) if (c.structuralFraction !== null) compatibleFraction[c.target] = c.structuralFraction;
+  return { pattern: name, keptFraction: config.model.keptFraction!, unionDensityByBatch, unionSource: 'measured-consecutive', compatibleFraction };
 }

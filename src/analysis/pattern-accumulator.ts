@@ -218,25 +218,39 @@ export class PatternAccumulator {
     this.union.addRow(row.t, words, kept);
   }
 
-  /** Statistics without compatibility (the lane adds it) and without output error. */
+  /**
+   * Statistics without compatibility (the lane adds it) and without output error. Ratios are
+   * null where undefined: no token added, or a zero input energy (see types.ts Stats).
+   */
   finish(dtypeBits: number, topChannels: number, histogramBins: number): Omit<Stats, 'compatibility' | 'outputRelErrL2'> {
     const elements = this.tokens * this.k;
-    const keptFraction = elements > 0 ? this.kept / elements : 0;
+    const any = elements > 0;
+    const keptFraction = any ? this.kept / elements : null;
     const p = this.pattern;
     const sumSqX = this.sumSqX;
     const groups = this.inputNonzeroHist.reduce((a, b) => a + b, 0);
     const accepted = p.kind === 'nm' ? this.inputNonzeroHist.subarray(0, p.n + 1).reduce((a, b) => a + b, 0) : 0;
+    let relErrL2: number | null = null;
+    let cosine: number | null = null;
+    if (any && sumSqX > 0) {
+      relErrL2 = Math.sqrt(this.sumSqErr / sumSqX);
+      // x ≠ 0 pruned to x̃ = 0 (e.g. unstructured at K = 1) is a total loss: cosine 0
+      cosine = this.sumSqY > 0 ? this.sumXY / Math.sqrt(sumSqX * this.sumSqY) : 0;
+    } else if (any && this.sumSqErr === 0) {
+      // x = 0 and x̃ = x: nothing lost (the cosine of zero vectors stays undefined)
+      relErrL2 = 0;
+    }
     return {
       elements,
-      relErrL2: sumSqX > 0 ? Math.sqrt(this.sumSqErr / sumSqX) : 0,
-      cosine: sumSqX > 0 && this.sumSqY > 0 ? this.sumXY / Math.sqrt(sumSqX * this.sumSqY) : sumSqX === this.sumSqY ? 1 : 0,
-      retainedEnergy: sumSqX > 0 ? this.keptEnergy / sumSqX : 1,
+      relErrL2,
+      cosine,
+      retainedEnergy: any && sumSqX > 0 ? this.keptEnergy / sumSqX : null,
       keptFraction,
       effectiveDensity: effectiveDensity(p, this.k),
-      naturalZeroFraction: elements > 0 ? this.naturalZeros / elements : 0,
+      naturalZeroFraction: any ? this.naturalZeros / elements : null,
       keptNonzeroHistogram: Array.from(this.keptNonzeroHist),
       inputNonzeroHistogram: Array.from(this.inputNonzeroHist),
-      densityBoundAcceptance: p.kind === 'nm' ? (groups > 0 ? accepted / groups : 1) : null,
+      densityBoundAcceptance: p.kind === 'nm' && groups > 0 ? accepted / groups : null,
       compressed: compressedSizes(p, this.k, this.tokens, dtypeBits),
       unionDensity: this.union.finish().map((s) => ({
         batchSize: s.batchSize,
@@ -244,7 +258,7 @@ export class PatternAccumulator {
         consecutiveBatches: s.consecutiveBatches,
         random: s.randomBatches > 0 ? s.randomDensitySum / s.randomBatches : null,
         randomBatches: s.randomBatches,
-        independent: independentUnionDensity(keptFraction, s.batchSize),
+        independent: keptFraction === null ? null : independentUnionDensity(keptFraction, s.batchSize),
       })),
       channelKeep: this.channelKeep(topChannels, histogramBins),
     };
@@ -255,6 +269,8 @@ export class PatternAccumulator {
     const t = this.tokens;
     const chan = this.chan.result();
     const order: number[] = [];
+    // no token, no keep frequency: an empty histogram, no top channel
+    if (t === 0) return { histogram, top: [] };
     for (let j = 0; j < this.k; j++) {
       const f = t > 0 ? chan[j] / t : 0;
       histogram[Math.min(bins - 1, Math.floor(f * bins))]++;

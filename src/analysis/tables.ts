@@ -2,7 +2,7 @@
  * Flat rows (snake_case keys with units) for CSV files and the terminal table. Pure: the CLI
  * writes them. One table per concept; model-level unless the name says otherwise.
  */
-import type { AggregateStats, AnalysisResult, ConfigResult, RunAnalysis, Stats } from './types.js';
+import type { AggregateStats, AnalysisResult, ConfigResult, RunAnalysis, SlotStats, Stats } from './types.js';
 
 export type Row = Record<string, string | number | null>;
 
@@ -28,23 +28,51 @@ function each<T>(result: AnalysisResult, f: (run: RunAnalysis, c: ConfigResult) 
   return result.runs.flatMap((run) => run.configs.flatMap((c) => f(run, c)));
 }
 
+/** Rows excluded for NaN/±Inf (README "Non-finite values") and the non-finite values, before the statistics. */
+function nonfiniteCols(s: AggregateStats | SlotStats): Row {
+  return { nonfinite_rows: s.nonfiniteRows, nonfinite_values: s.nonfiniteValues };
+}
+
 export function summaryRows(result: AnalysisResult): Row[] {
-  return each(result, (run, c) => [{ ...keyCols(run, c), slots: c.model.slots, ...statCols(c.model) }]);
+  return each(result, (run, c) => [{ ...keyCols(run, c), slots: c.model.slots, ...nonfiniteCols(c.model), ...statCols(c.model) }]);
 }
 
 export function siteRows(result: AnalysisResult): Row[] {
   return each(result, (run, c) =>
-    c.sites.map((s) => ({ ...keyCols(run, c), site: s.site, layer: s.layer, consumer: s.consumer, tokens: s.tokens, k: s.k, ...statCols(s) })),
+    c.sites.map((s) => ({ ...keyCols(run, c), site: s.site, layer: s.layer, consumer: s.consumer, tokens: s.tokens, k: s.k, ...nonfiniteCols(s), ...statCols(s) })),
   );
 }
 
 export function layerRows(result: AnalysisResult): Row[] {
-  return each(result, (run, c) => c.layers.map((l) => ({ ...keyCols(run, c), layer: l.layer, slots: l.slots, ...statCols(l) })));
+  return each(result, (run, c) => c.layers.map((l) => ({ ...keyCols(run, c), layer: l.layer, slots: l.slots, ...nonfiniteCols(l), ...statCols(l) })));
 }
 
 export function consumerRows(result: AnalysisResult): Row[] {
-  return each(result, (run, c) => c.consumers.map((l) => ({ ...keyCols(run, c), consumer: l.consumer, slots: l.slots, ...statCols(l) })));
+  return each(result, (run, c) => c.consumers.map((l) => ({ ...keyCols(run, c), consumer: l.consumer, slots: l.slots, ...nonfiniteCols(l), ...statCols(l) })));
 }
+
+/** One row per site holding NaN/±Inf: counts and the first position (tokens: the site's rows, excluded ones included). */
+export function nonfiniteRows(result: AnalysisResult): Row[] {
+  return result.runs.flatMap((run) =>
+    run.nonfinite.sites.map((s) => ({
+      run_id: run.runId,
+      site: s.site,
+      tensor_key: s.tensorKey,
+      tokens: s.tokens,
+      k: s.k,
+      nonfinite_rows: s.rows,
+      nonfinite_values: s.values,
+      nan: s.nan,
+      pos_inf: s.posInf,
+      neg_inf: s.negInf,
+      first_row: s.firstRow,
+      first_column: s.firstColumn,
+    })),
+  );
+}
+
+/** Header of nonfinite.csv (written even when no site holds a non-finite value). */
+export const NONFINITE_COLUMNS = ['run_id', 'site', 'tensor_key', 'tokens', 'k', 'nonfinite_rows', 'nonfinite_values', 'nan', 'pos_inf', 'neg_inf', 'first_row', 'first_column'];
 
 export function compressedRows(result: AnalysisResult): Row[] {
   return each(result, (run, c) =>
@@ -107,6 +135,12 @@ export function topChannelRows(result: AnalysisResult): Row[] {
   );
 }
 
+/** The header of a table: its rows' keys, or the fixed columns of a table that may be empty. */
+export function tableColumns(name: string, rows: Row[]): string[] {
+  if (rows.length > 0) return Object.keys(rows[0]);
+  return name === 'nonfinite.csv' ? [...NONFINITE_COLUMNS] : [];
+}
+
 /** CSV file name → rows, the files `nmsim analyze --out` writes. */
 export function csvTables(result: AnalysisResult): Record<string, Row[]> {
   return {
@@ -119,5 +153,6 @@ export function csvTables(result: AnalysisResult): Record<string, Row[]> {
     'union-density.csv': unionRows(result),
     'histograms.csv': histogramRows(result),
     'top-channels.csv': topChannelRows(result),
+    'nonfinite.csv': nonfiniteRows(result),
   };
 }

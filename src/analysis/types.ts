@@ -15,6 +15,10 @@ import type { MetadataEncoding, Pattern } from '../sparsity/pattern.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValueFormat } from './compressed-size.js';
 
+/** What to do with a token row holding NaN or ±Inf (README "Non-finite values"). */
+export const NONFINITE_POLICIES = ['exclude', 'error'] as const;
+export type NonfinitePolicy = (typeof NONFINITE_POLICIES)[number];
+
 export interface AnalysisPlan {
   patterns: Pattern[];
   criteria: Criterion[];
@@ -32,6 +36,8 @@ export interface AnalysisPlan {
   topChannels: number;
   /** bins of the per-channel keep-frequency histogram over [0, 1] */
   channelHistogramBins: number;
+  /** exclude (default): rows holding NaN/±Inf are left out of every statistic and counted; error: refuse */
+  nonfinite: NonfinitePolicy;
 }
 
 export interface CompressedSizeRecord {
@@ -50,10 +56,10 @@ export interface CompatibilityRecord {
   /** elements per unit checked: max(M_A, M_B) when one divides the other, else M_B */
   unitElements: number;
   units: number;
-  /** fraction of units in which every B-group holds ≤ N_B kept positions */
-  structuralFraction: number;
+  /** fraction of units in which every B-group holds ≤ N_B kept positions (null: no unit checked) */
+  structuralFraction: number | null;
   /** same, counting only kept values that are nonzero (a density-bound core: natural zeros free) */
-  densityBoundFraction: number;
+  densityBoundFraction: number | null;
 }
 
 export interface UnionDensityRecord {
@@ -64,8 +70,8 @@ export interface UnionDensityRecord {
   /** mean over random batches of B distinct tokens (null: fewer than B tokens) */
   random: number | null;
   randomBatches: number;
-  /** 1 − (1 − keptFraction)^B */
-  independent: number;
+  /** 1 − (1 − keptFraction)^B (null: no analysed token) */
+  independent: number | null;
 }
 
 export interface ChannelKeepRecord {
@@ -75,21 +81,27 @@ export interface ChannelKeepRecord {
   top: { channel: number; keepFraction: number }[];
 }
 
-/** Statistics shared by slots and aggregates. */
+/**
+ * Statistics shared by slots and aggregates. A ratio is null where it is undefined: no analysed
+ * token (every row non-finite, or an empty site), or a zero denominator (an all-zero input has
+ * no relative error once a mitigation makes x̃ ≠ 0, no retained-energy fraction, no cosine).
+ * Aggregates average the non-null values only (element-weighted).
+ */
 export interface Stats {
+  /** analysed elements: finite token rows × K */
   elements: number;
-  /** ‖x̃ − x‖ / ‖x‖ */
-  relErrL2: number;
-  /** ⟨x, x̃⟩ / (‖x‖ ‖x̃‖) */
-  cosine: number;
+  /** ‖x̃ − x‖ / ‖x‖ (0 when x̃ = x, also for x = 0) */
+  relErrL2: number | null;
+  /** ⟨x, x̃⟩ / (‖x‖ ‖x̃‖); 0 when x ≠ 0 and x̃ = 0 */
+  cosine: number | null;
   /** Σ_kept x² / Σ x² (energy of the input at kept positions) */
-  retainedEnergy: number;
+  retainedEnergy: number | null;
   /** measured kept positions / elements */
-  keptFraction: number;
+  keptFraction: number | null;
   /** closed form keptPerToken(pattern, K) / K (tail rule included) */
   effectiveDensity: number;
   /** exact zeros in the input / elements */
-  naturalZeroFraction: number;
+  naturalZeroFraction: number | null;
   /** ‖W x̃ − W x‖ / ‖W x‖ where the bundle has the consumer's weight; null otherwise */
   outputRelErrL2: number | null;
   /** groups of M by number of kept nonzero values, index 0..N (N:M patterns only, else []) */
@@ -108,12 +120,53 @@ export interface SlotStats extends Stats {
   site: string;
   layer: number | null;
   consumer: Consumer;
+  /** token rows analysed (the site's rows minus the excluded non-finite ones) */
   tokens: number;
   k: number;
+  /** token rows excluded because they hold NaN or ±Inf (a site's count, repeated on each of its slots) */
+  nonfiniteRows: number;
+  /** NaN and ±Inf values in the site */
+  nonfiniteValues: number;
 }
 
 export interface AggregateStats extends Stats {
   slots: number;
+  /** excluded rows and non-finite values, summed over the distinct sites of the slots */
+  nonfiniteRows: number;
+  nonfiniteValues: number;
+}
+
+/** The non-finite values of one site (all zero for a clean site). */
+export interface NonfiniteSite {
+  site: string;
+  /** the tensor's key in its file (the file name for a .npy) */
+  tensorKey: string;
+  /** token rows in the tensor */
+  tokens: number;
+  k: number;
+  /** rows holding at least one non-finite value (excluded from every statistic) */
+  rows: number;
+  values: number;
+  nan: number;
+  posInf: number;
+  negInf: number;
+  /** position [row, column] of the first non-finite value in row-major order; null when none */
+  firstRow: number | null;
+  firstColumn: number | null;
+}
+
+/** A run's non-finite values: totals and the sites that hold any. */
+export interface NonfiniteSummary {
+  policy: NonfinitePolicy;
+  rows: number;
+  values: number;
+  nan: number;
+  posInf: number;
+  negInf: number;
+  /** token rows in the run's sites, summed (the denominator of `rows`) */
+  tokenRows: number;
+  /** sites with at least one non-finite value, in site order */
+  sites: NonfiniteSite[];
 }
 
 export interface ConfigResult {
@@ -133,6 +186,7 @@ export interface RunAnalysis {
   tokens: number;
   sites: number;
   configs: ConfigResult[];
+  nonfinite: NonfiniteSummary;
 }
 
 export interface AnalysisResult {
@@ -145,12 +199,15 @@ export interface AnalysisResult {
     randomBatchesPerSize: number;
     randomSeed: number;
     clactBatchTokens: number;
+    nonfinite: NonfinitePolicy;
   };
   /** the conventions the numbers follow, in words (copied into reports) */
   conventions: string[];
   runs: RunAnalysis[];
-  /** problems that did not stop the analysis (e.g. a configuration skipped for a missing statistic) */
+  /** problems that did not stop the analysis (e.g. a configuration skipped for a missing statistic, excluded non-finite rows) */
   warnings: Diagnostic[];
+  /** problems that leave statistics undefined (null), e.g. a site with no finite row; the CLI exits 1 on any */
+  errors: Diagnostic[];
 }
 
 /** What the performance model needs about one pattern, measured on a trace. */

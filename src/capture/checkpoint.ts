@@ -318,7 +318,69 @@ export function parseCheckpoint(bytes: Uint8Array, file = '<checkpoint>'): Model
     w2: per.w2[i],
     w3: per.w3[i],
   }));
-  return { config, tokenEmbedding: emb, layers, rmsFinal, wcls };
+  const model = { config, tokenEmbedding: emb, layers, rmsFinal, wcls };
+  checkFiniteWeights(model, file);
+  return model;
+}
+
+/** llama2.c's names (TransformerWeights) and shapes [rows, cols] of every tensor, in file order. */
+function namedTensors(m: ModelWeights): { name: string; layer: number | null; data: Float32Array; shape: [number, number] }[] {
+  const c = m.config;
+  const kv = kvDim(c);
+  const out: { name: string; layer: number | null; data: Float32Array; shape: [number, number] }[] = [
+    { name: 'tok_embeddings', layer: null, data: m.tokenEmbedding, shape: [c.vocabSize, c.dim] },
+  ];
+  m.layers.forEach((l, i) => {
+    out.push(
+      { name: 'rms_att_weight', layer: i, data: l.rmsAtt, shape: [1, c.dim] },
+      { name: 'wq', layer: i, data: l.wq, shape: [c.dim, c.dim] },
+      { name: 'wk', layer: i, data: l.wk, shape: [kv, c.dim] },
+      { name: 'wv', layer: i, data: l.wv, shape: [kv, c.dim] },
+      { name: 'wo', layer: i, data: l.wo, shape: [c.dim, c.dim] },
+      { name: 'rms_ffn_weight', layer: i, data: l.rmsFfn, shape: [1, c.dim] },
+      { name: 'w1', layer: i, data: l.w1, shape: [c.hiddenDim, c.dim] },
+      { name: 'w2', layer: i, data: l.w2, shape: [c.dim, c.hiddenDim] },
+      { name: 'w3', layer: i, data: l.w3, shape: [c.hiddenDim, c.dim] },
+    );
+  });
+  out.push({ name: 'rms_final_weight', layer: null, data: m.rmsFinal, shape: [1, c.dim] });
+  if (m.wcls !== m.tokenEmbedding) out.push({ name: 'wcls', layer: null, data: m.wcls, shape: [c.vocabSize, c.dim] });
+  return out;
+}
+
+/**
+ * A NaN or ±Inf weight makes every logit NaN: the model would "run" and report perplexity NaN.
+ * Refused at load with the tensor's llama2.c name, its layer and the first bad index (row and
+ * column for matrices). Q8_0 weights are checked after dequantization (an Inf or NaN group
+ * scale). The freq_cis tables of legacy files are never read, so they are not checked.
+ */
+function checkFiniteWeights(m: ModelWeights, file: string): void {
+  for (const t of namedTensors(m)) {
+    const d = t.data;
+    let first = -1;
+    let count = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] - d[i] === 0) continue;
+      if (first < 0) first = i;
+      count++;
+    }
+    if (first < 0) continue;
+    const v = d[first];
+    const found = v !== v ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
+    const [rows, cols] = t.shape;
+    const at = rows > 1 ? `index ${first} (row ${Math.floor(first / cols)}, column ${first % cols} of [${rows}, ${cols}])` : `index ${first} (of ${cols})`;
+    throw inputError({
+      code: 'checkpoint/nonfinite-weight',
+      file,
+      path: t.layer === null ? `weights.${t.name}` : `weights.layers[${t.layer}].${t.name}`,
+      message:
+        `weight "${t.name}"${t.layer === null ? '' : ` of layer ${t.layer}`} holds ${found} at ${at}` +
+        `${count > 1 ? ` (${count} non-finite values in that tensor)` : ''}${m.config.format === 'v2-q8_0' ? ', after Q8_0 dequantization (a NaN or Inf group scale?)' : ''}; a forward pass through it has no perplexity.`,
+      expected: 'finite weights',
+      found,
+      hint: 'the checkpoint is corrupted or was exported from a diverged model; export it again from a healthy one',
+    });
+  }
 }
 
 export async function loadCheckpoint(file: string): Promise<ModelWeights> {

@@ -5,6 +5,7 @@
  * boundary token, so every next-token prediction of the stream is scored exactly once, each
  * window from an empty cache (whole-sequence causal pass). Perplexity = exp(mean NLL).
  */
+import { inputError } from '../diagnostics.js';
 import type { ModelWeights } from './checkpoint.js';
 import { forwardSequence, type LinearHooks } from './forward.js';
 import { encode, type Tokenizer } from './tokenizer.js';
@@ -64,14 +65,43 @@ export function evaluatePerplexity(
     const window = stream.subarray(start, Math.min(start + seqLen, stream.length));
     const logits = forwardSequence(model, window, hooksFor?.(start, window));
     for (let t = 0; t + 1 < window.length; t++) {
-      nll += tokenNll(logits, t * vocab, vocab, window[t + 1]);
+      const tokenLoss = tokenNll(logits, t * vocab, vocab, window[t + 1]);
+      // NaN/Inf logits (weights or activations overflowing float32): no perplexity, never "NaN"
+      if (!Number.isFinite(tokenLoss)) {
+        throw inputError({
+          code: 'capture/nonfinite-logits',
+          message: `the forward pass produced non-finite logits at stream position ${start + t} (window ${w + 1} of ${starts.length}, position ${t}); the perplexity of this run is undefined.`,
+          expected: 'finite logits',
+          found: String(tokenLoss),
+          hint: 'the checkpoint overflows float32 (huge weights?), or a mitigation produced Inf; check the model with `nmsim generate`',
+        });
+      }
+      nll += tokenLoss;
       scored++;
     }
     processed += window.length;
     onWindow?.(w + 1, starts.length);
   });
   const seconds = (performance.now() - started) / 1000;
-  const mean = scored > 0 ? nll / scored : NaN;
+  if (scored === 0) {
+    throw inputError({
+      code: 'capture/no-scored-tokens',
+      message: `the evaluation stream holds ${stream.length} token${stream.length === 1 ? '' : 's'}: no next-token prediction to score, so no perplexity.`,
+      expected: 'at least 2 tokens',
+      found: String(stream.length),
+      hint: 'evaluate more text (--stories)',
+    });
+  }
+  const mean = nll / scored;
+  if (!Number.isFinite(Math.exp(mean))) {
+    throw inputError({
+      code: 'capture/perplexity-overflow',
+      message: `the mean NLL is ${mean.toFixed(1)} nats per token: exp() of it exceeds float64, so the perplexity cannot be reported.`,
+      expected: 'a mean NLL below 709.78 nats (perplexity < 1.8e308)',
+      found: `${mean.toFixed(1)} nats`,
+      hint: 'the model predicts nothing of this text; check the checkpoint and the tokenizer',
+    });
+  }
   return {
     scoredTokens: scored,
     nllSumNats: nll,

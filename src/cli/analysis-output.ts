@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { csvTables } from '../analysis/tables.js';
+import { csvTables, tableColumns } from '../analysis/tables.js';
 import type { AnalysisResult } from '../analysis/types.js';
 import type { OutputClaim } from '../io/output-folder.js';
 import type { OutputKind } from '../io/output-kind.js';
@@ -24,6 +24,7 @@ export const ANALYSIS_CSV_FILES = [
   'union-density.csv',
   'histograms.csv',
   'top-channels.csv',
+  'nonfinite.csv',
 ] as const;
 
 /**
@@ -49,7 +50,7 @@ export async function writeAnalysisFolder(claim: OutputClaim, result: AnalysisRe
   const tables = csvTables(result);
   await claim.write(async (dir) => {
     for (const [name, rows] of Object.entries(tables)) {
-      const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
+      const columns = tableColumns(name, rows);
       await fs.writeFile(path.join(dir, name), stringify(rows, { header: true, columns }));
     }
     await fs.writeFile(path.join(dir, ANALYSIS_JSON), JSON.stringify(json, null, 2) + '\n');

@@ -3,7 +3,8 @@
  * configuration (pattern, criterion, mitigation), else the analysis proxy (element-weighted
  * relative L2 error of the pruned linear inputs, model level), always labelled which.
  */
-import type { Manifest, Run } from '../trace/manifest.js';
+import { inputError, type Diagnostic } from '../diagnostics.js';
+import type { Consumer, Manifest, Run } from '../trace/manifest.js';
 import type { Criterion, Mitigation } from '../sparsity/prune.js';
 import { formatPattern, parsePattern } from '../sparsity/pattern.js';
 import type { Accuracy } from './design-point.js';
@@ -37,15 +38,117 @@ export function runConfig(run: Run): SweepConfig {
   return { pattern, criterion: run.config.criterion ?? 'magnitude', mitigation: run.config.mitigation ?? 'none' };
 }
 
-/** Every run of the manifest that recorded a perplexity, in manifest order. */
-export function measuredRuns(manifest: Manifest): MeasuredRun[] {
+/**
+ * Every run of the manifest that recorded a perplexity, in manifest order. A perplexity below 1
+ * (or not finite) cannot be exp of a mean NLL ≥ 0: the manifest is refused, naming the run.
+ */
+export function measuredRuns(manifest: Manifest, file?: string): MeasuredRun[] {
   const out: MeasuredRun[] = [];
-  for (const run of manifest.runs) {
-    const metric = run.metrics.find((m) => m.metric.toLowerCase() === 'perplexity');
-    if (!metric) continue;
+  manifest.runs.forEach((run, i) => {
+    const j = run.metrics.findIndex((m) => m.metric.toLowerCase() === 'perplexity');
+    if (j < 0) return;
+    const metric = run.metrics[j];
+    if (!(Number.isFinite(metric.value) && metric.value >= 1)) {
+      throw inputError({
+        code: 'review/impossible-perplexity',
+        file,
+        path: `runs[${i}].metrics[${j}].value`,
+        message: `run "${run.id}" records a perplexity of ${metric.value}; a perplexity is exp(mean NLL) ≥ 1.`,
+        expected: 'a finite number ≥ 1',
+        found: String(metric.value),
+        hint: 'was another metric (accuracy, NLL, an error) stored under "perplexity"?',
+      });
+    }
     out.push({ ...runConfig(run), runId: run.id, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens });
-  }
+  });
   return out;
+}
+
+/** A recorded mask keeping more than its run's pattern allows (trace/mask.ts checkMaskRows). */
+export interface MaskViolation {
+  /** the first site and consumer found breaking the pattern */
+  site: string;
+  consumer: Consumer;
+  violatingGroups: number;
+  groups: number;
+}
+
+export interface MeasuredScreen {
+  /** the runs one accuracy axis may hold, in manifest order */
+  usable: MeasuredRun[];
+  /** what was left out or looks wrong, in words for the report */
+  notes: string[];
+  warnings: Diagnostic[];
+}
+
+function configText(r: SweepConfig): string {
+  return r.pattern === 'dense' ? 'dense' : `${r.pattern} ${r.criterion}+${r.mitigation}`;
+}
+
+const ppl = (v: number) => v.toFixed(4);
+
+/**
+ * Which measured perplexities a review may compare (a perplexity depends on the text it is
+ * measured on, so one axis holds one text):
+ * - runs whose recorded masks break their pattern are left out (their perplexity is another
+ *   configuration's);
+ * - only runs on the same text — dataset and scored tokens — as the dense run (else as the most
+ *   runs) are kept;
+ * - a configuration measured twice keeps the first run in manifest order (named when the values
+ *   differ);
+ * - a pruned run measured better than dense, and measured runs the sweep does not include, are
+ *   named. Nothing is dropped or used silently.
+ */
+export function screenMeasuredRuns(measured: readonly MeasuredRun[], swept: readonly SweepConfig[], violations: ReadonlyMap<string, MaskViolation> = new Map(), runIndex?: ReadonlyMap<string, number>): MeasuredScreen {
+  const notes: string[] = [];
+  const warnings: Diagnostic[] = [];
+  let runs = measured.filter((r) => {
+    const v = violations.get(r.runId);
+    if (!v) return true;
+    const what = `Run "${r.runId}" (${configText(r)}): its recorded masks keep more than the pattern allows in ${v.violatingGroups} of ${v.groups} groups (first at ${v.site}, consumer ${v.consumer}), so its perplexity is not that of ${r.pattern}; left out.`;
+    notes.push(what);
+    warnings.push({ code: 'review/mask-violates-pattern', severity: 'warning', path: `runs[${runIndex?.get(r.runId) ?? measured.indexOf(r)}]`, message: what, hint: `check the exporter; \`nmsim inspect\` lists the masks that break their pattern` });
+    return false;
+  });
+  // one text: the dense run's, else the one most runs share (first in manifest order on ties)
+  const textOf = (r: MeasuredRun) => `${r.dataset}\u0000${r.scoredTokens}`;
+  if (runs.length > 0) {
+    const dense = runs.find((r) => r.pattern === 'dense');
+    const counts = new Map<string, number>();
+    for (const r of runs) counts.set(textOf(r), (counts.get(textOf(r)) ?? 0) + 1);
+    const text = dense ? textOf(dense) : [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
+    const other = runs.filter((r) => textOf(r) !== text);
+    if (other.length > 0) {
+      const ref = runs.find((r) => textOf(r) === text)!;
+      notes.push(
+        `Measured perplexities are compared only on one text, that of ${dense ? 'the dense run' : 'most runs'} (${ref.dataset}, ${ref.scoredTokens} scored tokens); left out: ${other.map((r) => `run "${r.runId}" (${configText(r)}, ${r.dataset}, ${r.scoredTokens} tokens)`).join(', ')}.`,
+      );
+      runs = runs.filter((r) => textOf(r) === text);
+    }
+  }
+  // one run per configuration: the first
+  const usable: MeasuredRun[] = [];
+  for (const r of runs) {
+    const same = runs.filter((x) => sameConfig(x, r));
+    if (same[0] !== r) continue;
+    usable.push(r);
+    if (same.some((x) => x.perplexity !== r.perplexity)) {
+      notes.push(`${configText(r)} is measured by ${same.length} runs with different perplexities: ${same.map((x) => `"${x.runId}" ${ppl(x.perplexity)}`).join(', ')}; the first in manifest order is used.`);
+    }
+  }
+  const dense = usable.find((r) => r.pattern === 'dense');
+  if (dense) {
+    for (const r of usable) {
+      if (r.pattern !== 'dense' && r.perplexity < dense.perplexity) {
+        notes.push(`Run "${r.runId}" (${configText(r)}) measured perplexity ${ppl(r.perplexity)}, below the dense run's ${ppl(dense.perplexity)}: pruning half the activations rarely helps; check that run.`);
+      }
+    }
+  }
+  const outside = usable.filter((r) => r.pattern !== 'dense' && !swept.some((c) => sameConfig(c, r)));
+  if (outside.length > 0) {
+    notes.push(`Measured runs outside this review's sweep (not shown): ${outside.map((r) => `${configText(r)} ("${r.runId}")`).join(', ')}; add them with --patterns, --criteria and --mitigations.`);
+  }
+  return { usable, notes, warnings };
 }
 
 export function sameConfig(a: SweepConfig, b: SweepConfig): boolean {
@@ -64,4 +167,10 @@ export function accuracyFor(config: SweepConfig, measured: readonly MeasuredRun[
   const p = proxies.find((r) => sameConfig(r, config));
   if (p) return { value: p.relErrL2, kind: 'proxy-rel-err', source: p.source };
   return undefined;
+}
+
+/** The analysis proxy of a configuration alone (also where a measured run exists). */
+export function proxyFor(config: SweepConfig, proxies: readonly ProxyAccuracy[]): Accuracy | undefined {
+  const p = proxies.find((r) => sameConfig(r, config));
+  return p ? { value: p.relErrL2, kind: 'proxy-rel-err', source: p.source } : undefined;
 }

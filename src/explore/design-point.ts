@@ -48,7 +48,13 @@ export interface DesignPoint {
   native: boolean;
   /** what the core actually executes: the pattern, a compatible narrower one, or "dense" */
   executedAs: string;
+  /** the point's own figure: measured perplexity where the bundle has a run of it, else the proxy */
   accuracy: Accuracy;
+  /**
+   * the analysis proxy beside a measured `accuracy` (absent when `accuracy` is the proxy, or no
+   * proxy was computed): lets a comparison fall back to the proxy for every point at once
+   */
+  proxy?: Accuracy;
   /** the workload the speed-ups and I/O savings are for (catalog id or bundle model name) */
   model: string;
   prefillTokens: number;
@@ -62,6 +68,18 @@ export interface DesignPoint {
   denseAreaUm2: number;
   /** areaUm2 / denseAreaUm2 − 1 */
   areaOverheadFraction: number;
+}
+
+/** The point's accuracy of one kind, or undefined when it has none of that kind. */
+export function accuracyOf(p: Pick<DesignPoint, 'accuracy' | 'proxy'>, kind: AccuracyKind): Accuracy | undefined {
+  if (p.accuracy.kind === kind) return p.accuracy;
+  return p.proxy?.kind === kind ? p.proxy : undefined;
+}
+
+/** The point as seen on a chart or front of one accuracy kind (accuracy = that kind's figure), or undefined. */
+export function asKind(p: DesignPoint, kind: AccuracyKind): DesignPoint | undefined {
+  const a = accuracyOf(p, kind);
+  return a ? (a === p.accuracy ? p : { ...p, accuracy: a }) : undefined;
 }
 
 /**

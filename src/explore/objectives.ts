@@ -4,7 +4,7 @@
  * are different quantities), so a front that includes accuracy is computed over the points of
  * one kind.
  */
-import { objectiveDecode, type AccuracyKind, type DesignPoint } from './design-point.js';
+import { accuracyOf, asKind, objectiveDecode, type AccuracyKind, type DesignPoint } from './design-point.js';
 import { paretoFront, type Objective } from './pareto.js';
 
 export const OBJECTIVE_NAMES = [
@@ -31,18 +31,24 @@ export function isObjectiveName(s: string): s is ObjectiveName {
 }
 
 /**
- * The accuracy kind a review compares on: measured perplexity when at least `minMeasured`
- * points have it (a front of one point says nothing), else the proxy.
+ * The accuracy kind a review compares on: measured perplexity when it covers at least
+ * `minMeasured` patterns (something to compare), or every pattern of the sweep (one measured
+ * pattern alone: nothing else to compare it with); else the proxy, which the analysis gives
+ * every pattern. Counting patterns, not points: one pattern measured on three cores says
+ * nothing about the others.
  */
 export function headlineAccuracyKind(points: readonly DesignPoint[], minMeasured = 2): AccuracyKind {
-  const measured = points.filter((p) => p.accuracy.kind === 'measured-perplexity').length;
-  return measured >= minMeasured ? 'measured-perplexity' : 'proxy-rel-err';
+  const patterns = new Set(points.map((p) => p.pattern));
+  const measured = new Set(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern));
+  const proxied = new Set(points.filter((p) => accuracyOf(p, 'proxy-rel-err')).map((p) => p.pattern));
+  if (measured.size >= minMeasured || (measured.size > 0 && measured.size === patterns.size)) return 'measured-perplexity';
+  return proxied.size > 0 || measured.size === 0 ? 'proxy-rel-err' : 'measured-perplexity';
 }
 
 export interface DesignFront {
   objectives: ObjectiveName[];
   accuracyKind: AccuracyKind | null;
-  /** the points the front was computed over (all points, or those of `accuracyKind`) */
+  /** the points the front was computed over (all points, or those with an `accuracyKind` figure, `accuracy` set to it) */
   candidates: DesignPoint[];
   /** ids of the points on the front, in candidate order */
   frontIds: string[];
@@ -56,7 +62,7 @@ export function designFront(
 ): DesignFront {
   const usesAccuracy = objectives.includes('accuracy');
   const kind = usesAccuracy ? (accuracyKind ?? headlineAccuracyKind(points)) : null;
-  const candidates = kind === null ? [...points] : points.filter((p) => p.accuracy.kind === kind);
+  const candidates = kind === null ? [...points] : points.flatMap((p) => asKind(p, kind) ?? []);
   const result = paretoFront(candidates, objectives.map((n) => DESIGN_OBJECTIVES[n]));
   return {
     objectives: [...objectives],

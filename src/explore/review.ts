@@ -5,6 +5,7 @@
  * (profiles, bundles, model results) and report/ renders the outcome.
  */
 import type { ReviewData } from '../report/review-data.js';
+import { accuracyOf } from './design-point.js';
 import { designFront, headlineAccuracyKind } from './objectives.js';
 import { recommendationSentence } from './recommend.js';
 import { summarizeByPattern } from './summary.js';
@@ -55,9 +56,15 @@ export function buildReview(input: ReviewInput): ReviewData {
     const configs = [...new Set(noAccuracy.map((s) => `${s.pattern} ${s.criterion}+${s.mitigation}`))];
     notes.push(`No accuracy (neither a measured run nor an analysis proxy) for: ${configs.join('; ')}.`);
   }
-  const proxyCount = points.filter((p) => p.accuracy.kind !== kind).length;
-  if (proxyCount > 0) {
-    notes.push(`${proxyCount} design points have only the ${kind === 'measured-perplexity' ? 'analysis proxy' : 'measured perplexity'}; they are in design-points.csv but not on the ${kind} charts, which never mix the two kinds.`);
+  const lacking = points.filter((p) => !accuracyOf(p, kind)).length;
+  if (lacking > 0) {
+    notes.push(`${lacking} design points have only the ${kind === 'measured-perplexity' ? 'analysis proxy' : 'measured perplexity'}; they are in design-points.csv but not on the ${kind} charts, which never mix the two kinds.`);
+  }
+  if (kind === 'proxy-rel-err') {
+    const measuredPatterns = [...new Set(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern))];
+    if (measuredPatterns.length > 0) {
+      notes.push(`Measured perplexity exists only for ${measuredPatterns.join(', ')}: too few patterns to compare on it, so the summary, the fronts and the charts use the analysis proxy for every pattern; the perplexities are in design-points.csv and in the bundle's runs.`);
+    }
   }
   return {
     title: input.title,
@@ -75,7 +82,7 @@ export function buildReview(input: ReviewInput): ReviewData {
     areaBreakdown: input.areaBreakdown,
     unionDensity: input.unionDensity,
     unionDensitySource: input.unionDensitySource,
-    recommendation: recommendationSentence({ points, frontIds: headline.frontIds, summary, compare: input.compare }),
+    recommendation: recommendationSentence({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare }),
     assumptions: input.assumptions,
     notes,
   };

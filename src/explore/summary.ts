@@ -1,16 +1,19 @@
 /**
  * Per-pattern summary of a sweep: the best accuracy each pattern reaches (any criterion ×
- * mitigation, on the headline accuracy kind), and the cheapest core that runs it natively (else
- * the cheapest that runs it through a compatible narrower pattern) with that core's speed-ups and
- * I/O savings.
+ * mitigation) on ONE accuracy kind, the review's headline kind — a pattern without a figure of
+ * that kind gets none (null), never a figure of the other kind — and the cheapest core that
+ * runs it natively (else the cheapest that runs it through a compatible narrower pattern) with
+ * that core's speed-ups and I/O savings.
  */
-import { compareDesignPoints, comparePatterns, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
+import { accuracyOf, compareDesignPoints, comparePatterns, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
 
 export interface PatternSummary {
   pattern: string;
-  /** "criterion+mitigation" of the most accurate point of this pattern */
-  bestConfig: string;
-  accuracyValue: number;
+  /** "criterion+mitigation" of the most accurate point of this pattern (null: no figure of the kind) */
+  bestConfig: string | null;
+  /** best accuracy of `accuracyKind` (null: the pattern has no figure of that kind) */
+  accuracyValue: number | null;
+  /** the kind every row of one summary shares */
   accuracyKind: AccuracyKind;
   /** the cheapest profile that runs the pattern natively, if any */
   nativeProfile: string | null;
@@ -36,20 +39,19 @@ export function summarizeByPattern(points: readonly DesignPoint[], accuracyKind:
   const rows: PatternSummary[] = [];
   for (const pattern of patterns) {
     const of = points.filter((p) => p.pattern === pattern);
-    const ofKind = of.filter((p) => p.accuracy.kind === accuracyKind);
-    const pool = ofKind.length > 0 ? ofKind : of;
-    const best = argMin(pool, (p) => p.accuracy.value, compareDesignPoints)!;
+    const value = (p: DesignPoint) => accuracyOf(p, accuracyKind)!.value;
+    const best = argMin(of.filter((p) => accuracyOf(p, accuracyKind)), value, compareDesignPoints);
     const cheapestNative = argMin(of.filter((p) => p.native), (p) => p.areaOverheadFraction, compareDesignPoints);
     const cheapestCompatible = cheapestNative ? undefined : argMin(of, (p) => p.areaOverheadFraction, compareDesignPoints);
     const chosen = cheapestNative ?? cheapestCompatible;
     const onCore = chosen
-      ? (of.find((p) => p.profile === chosen.profile && p.criterion === best.criterion && p.mitigation === best.mitigation) ?? chosen)
+      ? ((best && of.find((p) => p.profile === chosen.profile && p.criterion === best.criterion && p.mitigation === best.mitigation)) ?? chosen)
       : undefined;
     rows.push({
       pattern,
-      bestConfig: `${best.criterion}+${best.mitigation}`,
-      accuracyValue: best.accuracy.value,
-      accuracyKind: best.accuracy.kind,
+      bestConfig: best ? `${best.criterion}+${best.mitigation}` : null,
+      accuracyValue: best ? value(best) : null,
+      accuracyKind,
       nativeProfile: cheapestNative ? onCore!.profile : null,
       compatibleProfile: cheapestCompatible ? onCore!.profile : null,
       areaUm2: onCore?.areaUm2 ?? null,

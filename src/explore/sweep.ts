@@ -38,6 +38,8 @@ export interface SweepInput {
   configs: readonly SweepConfig[];
   profiles: readonly ProfileCost[];
   accuracy: (config: SweepConfig) => Accuracy | undefined;
+  /** the analysis proxy of a configuration, attached beside a measured accuracy (optional) */
+  proxy?: (config: SweepConfig) => Accuracy | undefined;
   execution: (profile: string, pattern: string) => ExecutionEstimate;
   workload: WorkloadPoint;
 }
@@ -75,6 +77,7 @@ export function sweep(input: SweepInput): SweepResult {
         skipped.push({ profile: prof.profile, ...c, reason: 'no-accuracy' });
         continue;
       }
+      const proxy = accuracy.kind === 'measured-perplexity' ? input.proxy?.(c) : undefined;
       points.push({
         id: designPointId(prof.profile, c.pattern, c.criterion, c.mitigation),
         profile: prof.profile,
@@ -84,6 +87,7 @@ export function sweep(input: SweepInput): SweepResult {
         native: exec.native,
         executedAs: exec.executedAs,
         accuracy,
+        ...(proxy && proxy.kind === 'proxy-rel-err' ? { proxy } : {}),
         model: input.workload.model,
         prefillTokens: input.workload.prefillTokens,
         decodeContextTokens: input.workload.decodeContextTokens,

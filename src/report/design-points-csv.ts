@@ -3,7 +3,7 @@
  * headers with units, fixed precision (report/format.ts). Empty cell = not applicable.
  */
 import { stringify } from 'csv-stringify/sync';
-import { decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
+import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, PRECISION } from './format.js';
 
 /** Column names for decode at batch B: one speed-up and one I/O-savings column per batch. */
@@ -42,6 +42,11 @@ export function designPointsHeader(decodeBatches: readonly number[]): string[] {
   return cols;
 }
 
+function accuracyCsv(p: DesignPoint, kind: 'measured-perplexity' | 'proxy-rel-err', digits: number): string {
+  const a = accuracyOf(p, kind);
+  return a ? fixed(a.value, digits) : '';
+}
+
 export function designPointsCsv(
   points: readonly DesignPoint[],
   headlineFrontIds: readonly string[],
@@ -63,8 +68,9 @@ export function designPointsCsv(
     p.native ? 'true' : 'false',
     p.executedAs,
     p.accuracy.kind,
-    p.accuracy.kind === 'measured-perplexity' ? fixed(p.accuracy.value, PRECISION.perplexity) : '',
-    p.accuracy.kind === 'proxy-rel-err' ? fixed(p.accuracy.value, PRECISION.relErr) : '',
+    // both figures where the point has both (measured perplexity beside its analysis proxy)
+    accuracyCsv(p, 'measured-perplexity', PRECISION.perplexity),
+    accuracyCsv(p, 'proxy-rel-err', PRECISION.relErr),
     p.accuracy.source,
     p.model,
     String(p.prefillTokens),

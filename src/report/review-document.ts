@@ -3,13 +3,14 @@
  * runs, hashes), summary per pattern, the charts with the front listed under each, the
  * assumptions with the source of every constant, notes. No timestamps, no timings.
  */
-import { compareDesignPoints, comparePatterns, decodeAt, type DecodeAtBatch } from '../explore/design-point.js';
+import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, type DecodeAtBatch } from '../explore/design-point.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, percent, PRECISION, speedup } from './format.js';
 import type { ReviewData } from './review-data.js';
 
-function accuracyCell(kind: string, v: number): string {
+function accuracyCell(kind: string, v: number | null): string {
+  if (v === null) return '—';
   return kind === 'measured-perplexity' ? fixed(v, PRECISION.perplexity) : fixed(v, PRECISION.relErr);
 }
 
@@ -34,7 +35,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
   b.push({
     kind: 'paragraph',
-    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern. Hardware: the cheapest swept core that runs the pattern natively (else through a compatible narrower pattern).`,
+    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern (— where the pattern has none: the other kind is a different quantity and is not shown here). Hardware: the cheapest swept core that runs the pattern natively (else through a compatible narrower pattern).`,
   });
   b.push({
     kind: 'table',
@@ -53,9 +54,9 @@ export function reviewDocument(data: ReviewData): Block[] {
     numeric: [false, false, true, false, false, true, true, ...decodeBatches.map(() => true), ...decodeBatches.map(() => true), false],
     rows: data.summary.map((s) => [
       s.pattern,
-      s.bestConfig,
+      s.bestConfig ?? '—',
       accuracyCell(s.accuracyKind, s.accuracyValue),
-      s.accuracyKind,
+      s.accuracyValue === null ? '—' : s.accuracyKind,
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—'),
       orDash(s.areaOverheadFraction, (v) => percent(v, 2)),
       orDash(s.prefillSpeedup, speedup),
@@ -73,9 +74,10 @@ export function reviewDocument(data: ReviewData): Block[] {
 
   b.push({ kind: 'heading', level: 2, text: 'Charts' });
   const byId = new Map(data.points.map((p) => [p.id, p]));
+  const kind = data.headline.accuracyKind;
   const frontTable = (ids: readonly string[]): Block => ({
     kind: 'table',
-    headers: ['profile', 'pattern', 'criterion', 'mitigation', 'accuracy', 'area overhead', 'prefill speed-up', ...decodeBatches.map((bt) => `decode speed-up B = ${bt}`)],
+    headers: ['profile', 'pattern', 'criterion', 'mitigation', kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error', 'area overhead', 'prefill speed-up', ...decodeBatches.map((bt) => `decode speed-up B = ${bt}`)],
     numeric: [false, false, false, false, true, true, true, ...decodeBatches.map(() => true)],
     rows: ids
       .map((id) => byId.get(id)!)
@@ -86,7 +88,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       p.pattern,
       p.criterion,
       p.mitigation,
-      accuracyCell(p.accuracy.kind, p.accuracy.value),
+      accuracyCell(kind, accuracyOf(p, kind)?.value ?? null),
       percent(p.areaOverheadFraction, 2),
       speedup(p.prefillSpeedup),
       ...decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => speedup(d.speedup))),
@@ -98,7 +100,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push(frontTable(data.headline.frontIds));
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['accuracy-vs-speedup'] });
   b.push({ kind: 'chart', stem: 'accuracy-vs-speedup', title: CHART_TITLES['accuracy-vs-speedup'] });
-  b.push({ kind: 'paragraph', text: 'Points on the accuracy–prefill speed-up front:' });
+  b.push({ kind: 'paragraph', text: `Points on the front (${accuracyAxisLabel(data.headline.accuracyKind)} vs prefill speed-up):` });
   b.push(frontTable(data.speedupFrontIds));
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['io-savings'] });
   b.push({ kind: 'chart', stem: 'io-savings', title: CHART_TITLES['io-savings'] });

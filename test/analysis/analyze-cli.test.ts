@@ -66,7 +66,7 @@ describe('analyze() on a bundle', () => {
       const c = r.runs[0].configs[0];
       expect(c.sites).toHaveLength(3 + 1 + 2 + 1);
       expect(c.consumers.map((x) => x.consumer)).toEqual(['q', 'k', 'v', 'o', 'gate', 'up', 'down']);
-      const weighted = c.sites.reduce((a, s) => a + s.elements * s.relErrL2, 0) / c.sites.reduce((a, s) => a + s.elements, 0);
+      const weighted = c.sites.reduce((a, s) => a + s.elements * s.relErrL2!, 0) / c.sites.reduce((a, s) => a + s.elements, 0);
       expect(c.model.relErrL2).toBeCloseTo(weighted, 14);
       expect(c.layers).toHaveLength(1);
       expect(c.layers[0].relErrL2).toBeCloseTo(weighted, 14);
@@ -111,10 +111,10 @@ describe('nmsim analyze (CLI)', () => {
     expect(r.stdout).toMatch(/^16:32 /m);
     expect(r.stdout).toMatch(/Decode union density/);
     expect(readdirSync(out).sort()).toEqual(
-      ['.nmsim-output.json', 'analysis.json', 'compatibility.csv', 'compressed-size.csv', 'consumers.csv', 'histograms.csv', 'layers.csv', 'sites.csv', 'summary.csv', 'top-channels.csv', 'union-density.csv'].sort(),
+      ['.nmsim-output.json', 'analysis.json', 'compatibility.csv', 'compressed-size.csv', 'consumers.csv', 'histograms.csv', 'layers.csv', 'nonfinite.csv', 'sites.csv', 'summary.csv', 'top-channels.csv', 'union-density.csv'].sort(),
     );
     const summary = readFileSync(path.join(out, 'summary.csv'), 'utf8').trim().split('\n');
-    expect(summary[0]).toBe('run_id,pattern,criterion,mitigation,slots,elements,rel_err_l2,cosine,retained_energy,kept_fraction,effective_density,natural_zero_fraction,output_rel_err_l2,density_bound_acceptance');
+    expect(summary[0]).toBe('run_id,pattern,criterion,mitigation,slots,nonfinite_rows,nonfinite_values,elements,rel_err_l2,cosine,retained_energy,kept_fraction,effective_density,natural_zero_fraction,output_rel_err_l2,density_bound_acceptance');
     expect(summary).toHaveLength(4);
     const json = JSON.parse(readFileSync(path.join(out, 'analysis.json'), 'utf8'));
     expect(json.runs[0].configs[0].model.rel_err_l2).toBeGreaterThan(0);
@@ -177,6 +177,9 @@ describe('nmsim analyze (CLI)', () => {
       ['--runs', 'nope'],
       ['--threads', '-1'],
       ['--random-batches', '0'],
+      ['--random-batches', '10001'],
+      ['--batch-sizes', '1,8192'],
+      ['--nonfinite', 'skip'],
     ]) {
       const r = runCli(['analyze', bundleDir, ...args, '--out', out]);
       expect(r.code).toBe(2);
@@ -198,5 +201,104 @@ describe('nmsim analyze (CLI)', () => {
     expect(b.code).toBe(1);
     expect(b.stderr).toMatch(/manifest\.json/);
     expect(b.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+});
+
+/** One-site bundle of F16 activations with non-finite values written where `poison` says. */
+async function writePoisoned(out: string, poison: (x: Float32Array, k: number) => void): Promise<void> {
+  const w = new BundleWriter(out);
+  const k = 32;
+  const x = activations(21, tokens, k, 0.02);
+  poison(x, k);
+  const tensor = w.addTensor('dense.safetensors', 'layers.0.mlp.down_proj.input', x, [tokens, k], 'F16');
+  await w.finish({
+    format: 'nmsim-trace',
+    version: 1,
+    model: { name: 'tiny-nan', family: 'llama', hidden_size: 32, intermediate_size: 32, num_layers: 1, num_heads: 2, num_kv_heads: 2, vocab_size: 32 },
+    source: { tool: 'analysis test', checkpoint: 'synthetic', dataset: 'synthetic' },
+    runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: [], tokens, sites: [{ name: 'layers.0.mlp.down_proj.input', layer: 0, consumers: ['down'], tensor }] }],
+  });
+}
+
+describe('nmsim analyze on a trace holding NaN or Inf', () => {
+  const poisoned = path.join(dir, 'poisoned');
+  const clean = path.join(dir, 'poisoned-clean');
+  const allNan = path.join(dir, 'all-nan');
+  beforeAll(async () => {
+    // NaN at [3, 7]; +Inf at [10, 0] and −Inf at [10, 31]; the clean twin has those two rows as zeros removed
+    await writePoisoned(poisoned, (x, k) => {
+      x[3 * k + 7] = NaN;
+      x[10 * k] = Infinity;
+      x[10 * k + 31] = -Infinity;
+    });
+    await writePoisoned(allNan, (x) => x.fill(NaN));
+  });
+
+  test('excludes the rows, reports them in the table, --json, every CSV and analysis.json, and never scores them as lossless', async () => {
+    const out = path.join(dir, 'poisoned-report');
+    const r = runCli(['analyze', poisoned, '--patterns', '2:4,8:16', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('non-finite: 3 values (1 NaN, 1 +Inf, 1 -Inf) in 2 of 40 token rows, excluded from every statistic');
+    expect(r.stderr).toMatch(/analysis\/nonfinite-rows/);
+    expect(r.stderr).toContain('"layers.0.mlp.down_proj.input"');
+    expect(r.stderr).toContain('[3, 7]');
+    expect(readdirSync(out)).toContain('nonfinite.csv');
+    const nonfinite = readFileSync(path.join(out, 'nonfinite.csv'), 'utf8').trim().split('\n');
+    expect(nonfinite).toEqual([
+      'run_id,site,tensor_key,tokens,k,nonfinite_rows,nonfinite_values,nan,pos_inf,neg_inf,first_row,first_column',
+      'dense,layers.0.mlp.down_proj.input,layers.0.mlp.down_proj.input,40,32,2,3,1,1,1,3,7',
+    ]);
+    for (const file of ['summary.csv', 'sites.csv', 'layers.csv', 'consumers.csv']) {
+      const [head, first] = readFileSync(path.join(out, file), 'utf8').trim().split('\n');
+      const row = Object.fromEntries(head.split(',').map((h, i) => [h, first.split(',')[i]]));
+      expect([file, row.nonfinite_rows, row.nonfinite_values]).toEqual([file, '2', '3']);
+      expect(Number(row.rel_err_l2)).toBeGreaterThan(0.01);
+    }
+    const json = JSON.parse(readFileSync(path.join(out, 'analysis.json'), 'utf8'));
+    expect(json.runs[0].nonfinite).toMatchObject({ policy: 'exclude', rows: 2, values: 3, nan: 1, pos_inf: 1, neg_inf: 1, token_rows: 40 });
+    expect(json.runs[0].nonfinite.sites[0]).toMatchObject({ tensor_key: 'layers.0.mlp.down_proj.input', first_row: 3, first_column: 7 });
+    expect(json.runs[0].configs[0].model.nonfinite_rows).toBe(2);
+    // the statistics are those of the 38 finite rows
+    expect(json.runs[0].configs[0].sites[0].tokens).toBe(38);
+    expect(json.runs[0].configs[0].model.elements).toBe(38 * 32);
+    const j = JSON.parse(runCli(['analyze', poisoned, '--patterns', '2:4,8:16', '--json']).stdout);
+    expect(j.runs[0].nonfinite.rows).toBe(2);
+    // worker threads redo the site the same way
+    expect(JSON.parse(runCli(['analyze', poisoned, '--patterns', '2:4,8:16', '--json', '--threads', '2']).stdout)).toEqual(j);
+    expect(j.warnings.map((w: { code: string }) => w.code)).toContain('analysis/nonfinite-rows');
+  });
+
+  test('a clean trace says so in the table', () => {
+    const r = runCli(['analyze', bundleDir, '--patterns', '2:4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('non-finite: none');
+  });
+
+  test('--nonfinite error refuses with exit 1, the tensor key and the first position, and writes nothing', () => {
+    const out = path.join(dir, 'never-nan');
+    const r = runCli(['analyze', poisoned, '--nonfinite', 'error', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/analysis\/nonfinite-value/);
+    expect(r.stderr).toContain('layers.0.mlp.down_proj.input');
+    expect(r.stderr).toContain('[3, 7]');
+    expect(existsSync(out)).toBe(false);
+    const bad = runCli(['analyze', poisoned, '--nonfinite', 'ignore']);
+    expect(bad.code).toBe(2);
+  });
+
+  test('a site with no finite row exits 1 with nulls, never a perfect score, and writes nothing', () => {
+    const out = path.join(dir, 'never-all-nan');
+    const r = runCli(['analyze', allNan, '--patterns', '2:4', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/analysis\/no-finite-rows/);
+    expect(r.stdout).toMatch(/^2:4 +— +— +— +— /m);
+    expect(existsSync(out)).toBe(false);
+    const j = runCli(['analyze', allNan, '--patterns', '2:4', '--json']);
+    expect(j.code).toBe(1);
+    const doc = JSON.parse(j.stdout);
+    expect(doc.ok).toBe(false);
+    expect(doc.errors[0].code).toBe('analysis/no-finite-rows');
+    expect(doc.runs[0].configs[0].model.rel_err_l2).toBeNull();
+    expect(doc.runs[0].configs[0].model.retained_energy).toBeNull();
   });
 });

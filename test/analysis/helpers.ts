@@ -1,4 +1,5 @@
 import type { RowSource, SiteInput, ConsumerInput } from '../../src/analysis/site-analysis.js';
+import { bf16ToFloat32, float32ToBf16, float32ToFp16, fp16ToFloat32 } from '../../src/trace/dtype.js';
 import { resolvePlan } from '../../src/analysis/plan.js';
 import type { AnalysisPlan } from '../../src/analysis/types.js';
 
@@ -48,4 +49,37 @@ export function activations(seed: number, tokens: number, k: number, zeroFractio
     x[i] = f16Like ? Math.fround(Math.round(v * 512) / 512) : v;
   }
   return x;
+}
+
+/**
+ * An in-memory [tokens, K] tensor stored as F16 or BF16 codes: readBytes gives the codes (the
+ * fast lane's half path), readRows decodes them like the trace readers do.
+ */
+export function halfSource(x: Float32Array, tokens: number, k: number, dtype: 'F16' | 'BF16' = 'F16'): RowSource {
+  const codes = Uint16Array.from(x, (v) => (dtype === 'F16' ? float32ToFp16(v) : float32ToBf16(v)));
+  const bytes = new Uint8Array(codes.buffer);
+  const decoded = Float32Array.from(codes, (c) => (dtype === 'F16' ? fp16ToFloat32(c) : bf16ToFloat32(c)));
+  return {
+    rows: tokens,
+    cols: k,
+    info: { dtype },
+    async readRows(rowStart, rowCount, out) {
+      const target = out && out.length >= rowCount * k ? out : new Float32Array(rowCount * k);
+      target.set(decoded.subarray(rowStart * k, (rowStart + rowCount) * k));
+      return target;
+    },
+    async readBytes(byteStart, byteCount, out) {
+      const target = out && out.length >= byteCount ? out : new Uint8Array(byteCount);
+      target.set(bytes.subarray(byteStart, byteStart + byteCount));
+      return target;
+    },
+  };
+}
+
+/** x without the listed token rows. */
+export function dropRows(x: Float32Array, tokens: number, k: number, rows: readonly number[]): Float32Array {
+  const keep = Array.from({ length: tokens }, (_, t) => t).filter((t) => !rows.includes(t));
+  const out = new Float32Array(keep.length * k);
+  keep.forEach((t, i) => out.set(x.subarray(t * k, (t + 1) * k), i * k));
+  return out;
 }

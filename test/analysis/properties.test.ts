@@ -66,7 +66,7 @@ describe('analysis properties (fast-check)', () => {
         const pats: Pattern[] = Array.from({ length: m }, (_, i) => nm(i + 1, m));
         const res = await analyzeSite(siteInput(row(values), 96 / 32, 32), plan({ patterns: pats }));
         const errs = res.slots.map((s) => s[0].relErrL2);
-        for (let i = 1; i < errs.length; i++) expect(errs[i]).toBeLessThanOrEqual(errs[i - 1] + 1e-15);
+        for (let i = 1; i < errs.length; i++) expect(errs[i]).toBeLessThanOrEqual(errs[i - 1]! + 1e-15);
         expect(errs[errs.length - 1]).toBe(0);
       }),
       { numRuns: 60 },
@@ -119,8 +119,8 @@ describe('analysis properties (fast-check)', () => {
           const chain = await analyzeSite(siteInput(x, tokens, k), plan({ patterns: parsePatternList(pats), batchSizes: [1, 2, 4, 8, 16, 32, 64], randomBatchesPerSize: 8 }));
           for (const [slot] of chain.slots) {
             const u = slot.unionDensity;
-            expect(u[0].consecutive).toBeCloseTo(slot.keptFraction, 12);
-            expect(u[0].random).toBeCloseTo(slot.keptFraction, 12);
+            expect(u[0].consecutive).toBeCloseTo(slot.keptFraction!, 12);
+            expect(u[0].random).toBeCloseTo(slot.keptFraction!, 12);
             monotone(u.map((r) => r.consecutive));
             monotone(u.map((r) => r.random));
           }

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { parseCheckpoint, checkpointParameterCount, expectedCheckpointBytes } from '../../src/capture/checkpoint.js';
 import { NmsimError } from '../../src/diagnostics.js';
+import { evaluatePerplexity } from '../../src/capture/perplexity.js';
 import { describeWithShared, sharedPath } from '../helpers/shared.js';
 
 const CFG = { dim: 8, hidden: 12, layers: 2, heads: 2, kvHeads: 1, vocab: 16, seq: 4 };
@@ -202,5 +203,44 @@ describeWithShared('stories260K checkpoints', ['models/stories260K.bin', 'models
       for (let i = 0; i < 32; i++) m = Math.max(m, Math.abs(a[g + i]));
       for (let i = 0; i < 32; i++) expect(Math.abs(a[g + i] - b[g + i])).toBeLessThanOrEqual(m / 254 + 1e-7);
     }
+  });
+});
+
+describe('non-finite weights and perplexities', () => {
+  test('a NaN or Inf weight is refused at load with the tensor name, layer and first bad index (exit 1)', () => {
+    // legacy: NaN in layer 1's wk at element 5 (row 0, column 5 of [kvDim, dim] = [4, 8]), a second one later
+    const w = tinyWeights();
+    w.wk[kvDim * CFG.dim + 5] = NaN;
+    w.wk[kvDim * CFG.dim + 9] = NaN;
+    const e = errorOf(() => parseCheckpoint(legacy(w), 'nan.bin'));
+    expect(e.kind).toBe('input');
+    expect(e.diagnostics[0]).toMatchObject({ code: 'checkpoint/nonfinite-weight', file: 'nan.bin', path: 'weights.layers[1].wk', found: 'NaN' });
+    expect(e.diagnostics[0].message).toContain('"wk" of layer 1');
+    expect(e.diagnostics[0].message).toContain('index 5 (row 0, column 5 of [4, 8])');
+    expect(e.diagnostics[0].message).toContain('2 non-finite values');
+    // v1: −Inf in the final norm
+    const w1 = tinyWeights();
+    w1.rmsFinal[3] = -Infinity;
+    expect(errorOf(() => parseCheckpoint(v1(w1), 'inf.bin')).diagnostics[0]).toMatchObject({ code: 'checkpoint/nonfinite-weight', path: 'weights.rms_final_weight', found: '-Inf' });
+    // v2 (Q8_0): an Inf group scale makes the dequantized weights of that group non-finite
+    const q = v2(tinyWeights(), 4).bytes;
+    const view = new DataView(q.buffer, q.byteOffset);
+    const embScales = 256 + 4 * (2 * CFG.layers * CFG.dim + CFG.dim) + CFG.vocab * CFG.dim;
+    view.setFloat32(embScales + 4 * 2, Infinity, true); // group 2 of the embedding: elements 8 … 11
+    const eq = errorOf(() => parseCheckpoint(q, 'q.bin')).diagnostics[0];
+    expect(eq).toMatchObject({ code: 'checkpoint/nonfinite-weight', path: 'weights.tok_embeddings' });
+    expect(eq.message).toMatch(/index (8|9|10|11) /);
+  });
+
+  test('a forward pass that overflows float32 is refused, never reported as perplexity NaN or Infinity', () => {
+    const w = tinyWeights();
+    for (const t of [w.wq, w.wk, w.wv, w.wo, w.w1, w.w2, w.w3]) t.forEach((v, i) => (t[i] = v * 1e30));
+    const model = parseCheckpoint(legacy(w), 'huge.bin');
+    const e = errorOf(() => evaluatePerplexity(model, Int32Array.from([1, 2, 3, 4, 5, 6])));
+    expect(e.kind).toBe('input');
+    expect(e.diagnostics[0].code).toBe('capture/nonfinite-logits');
+    expect(e.diagnostics[0].message).toMatch(/stream position \d+/);
+    // a stream with nothing to score has no perplexity either
+    expect(errorOf(() => evaluatePerplexity(parseCheckpoint(legacy(tinyWeights()), 't.bin'), Int32Array.from([1]))).diagnostics[0].code).toBe('capture/no-scored-tokens');
   });
 });

@@ -90,6 +90,29 @@ describeWithShared('nmsim capture and generate', ['models/stories260K.bin', 'mod
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('a checkpoint holding a NaN weight is refused at load (exit 1) naming the tensor and index: no "ppl NaN", no bundle, no manifest blamed', () => {
+    const bytes = Buffer.from(fs.readFileSync(MODEL));
+    // legacy layout: 7-int header, then tok_embeddings [512, 64]; element 100 is row 1, column 36
+    bytes.writeFloatLE(NaN, 28 + 4 * 100);
+    const bad = path.join(tmp, 'nan.bin');
+    fs.writeFileSync(bad, bytes);
+    const out = path.join(tmp, 'never-nan');
+    for (const args of [
+      ['capture', '--model', bad, '--tokenizer', TOK, '--text', TEXT, '--stories', '1', '--patterns', '2:4', '--out', out],
+      ['capture', '--model', bad, '--tokenizer', TOK, '--text', TEXT, '--stories', '1', '--patterns', '2:4', '--json'],
+      ['generate', '--model', bad, '--tokenizer', TOK, '--steps', '4'],
+    ]) {
+      const r = runCli(args);
+      expect({ args: args[0], code: r.code }).toEqual({ args: args[0], code: 1 });
+      expect(r.stderr).toContain('checkpoint/nonfinite-weight');
+      expect(r.stderr).toContain('"tok_embeddings"');
+      expect(r.stderr).toContain('index 100 (row 1, column 36 of [512, 64])');
+      expect(r.stdout + r.stderr).not.toMatch(/ppl NaN|perplexity.*NaN|manifest/);
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+    }
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('unknown criteria and impossible patterns are usage errors listing the valid names', () => {
     const a = runCli(['capture', '--model', MODEL, '--tokenizer', TOK, '--text', TEXT, '--criteria', 'wanda']);
     expect(a.code).toBe(2);

@@ -27,7 +27,7 @@ describe('design fronts', () => {
     expect(designFront([a, b], ['accuracy', 'io_savings_fraction']).frontIds).toEqual([b.id]);
   });
 
-  it('falls back to the proxy when fewer than two points have measured perplexity', () => {
+  it('falls back to the proxy when fewer than two patterns have measured perplexity', () => {
     const oneMeasured = [points[0], points[4], points[5]];
     expect(headlineAccuracyKind(oneMeasured)).toBe('proxy-rel-err');
     const f = designFront(oneMeasured, ['accuracy', 'area_overhead_fraction']);

@@ -14,11 +14,26 @@ const rng = mulberry32;
 
 export const SYNTHETIC_PERPLEXITY: Record<string, number> = { dense: 5.0, '2:4': 7.0, '8:16': 6.0, '16:32': 5.5 };
 
-export async function writeSyntheticBundle(outDir: string): Promise<void> {
+/**
+ * `measured`: the pruned patterns that get a run with a perplexity (default 2:4, 8:16 and
+ * 16:32); the dense run is always there.
+ */
+export async function writeSyntheticBundle(
+  outDir: string,
+  measured: readonly string[] = ['2:4', '8:16', '16:32'],
+  /** edits a site's activations [64, K] before they are written (e.g. to plant a NaN) */
+  edit?: (site: string, x: Float32Array, k: number) => void,
+): Promise<void> {
   const w = new BundleWriter(outDir);
   const tokens = 64;
   const rand = rng(2509);
-  const tensor = (k: number) => Float32Array.from({ length: tokens * k }, () => (rand() - 0.5) * 4 * (rand() < 0.1 ? 4 : 1));
+  let site = 0;
+  const names = ['layers.0.self_attn.qkv.input', 'layers.0.self_attn.o_proj.input', 'layers.0.mlp.gate_up.input', 'layers.0.mlp.down_proj.input'];
+  const tensor = (k: number) => {
+    const x = Float32Array.from({ length: tokens * k }, () => (rand() - 0.5) * 4 * (rand() < 0.1 ? 4 : 1));
+    edit?.(names[site++], x, k);
+    return x;
+  };
   const file = 'dense.safetensors';
   const sites: Run['sites'] = [
     { name: 'layers.0.self_attn.qkv.input', layer: 0, consumers: ['q', 'k', 'v'], tensor: w.addTensor(file, 'layers.0.self_attn.qkv.input', tensor(32), [tokens, 32], 'F16') },
@@ -39,7 +54,7 @@ export async function writeSyntheticBundle(outDir: string): Promise<void> {
     version: 1,
     model: { name: 'synthetic-tiny', family: 'llama', hidden_size: 32, intermediate_size: 64, num_layers: 1, num_heads: 4, num_kv_heads: 4, vocab_size: 32 },
     source: { tool: 'nmsim test (synthetic)', checkpoint: 'none (synthetic activations)', dataset: 'mulberry32 seed 2509' },
-    runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: metric(SYNTHETIC_PERPLEXITY.dense), tokens, sites }, pruned('2:4'), pruned('8:16'), pruned('16:32')],
+    runs: [{ id: 'dense', config: { pattern: 'dense' }, metrics: metric(SYNTHETIC_PERPLEXITY.dense), tokens, sites }, ...measured.map(pruned)],
   };
   await w.finish(manifest);
 }

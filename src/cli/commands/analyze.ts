@@ -3,17 +3,17 @@
  * requested pattern × criterion × mitigation (analysis/analyze.ts), as a table, JSON or CSVs.
  */
 import type { CommandModule } from 'yargs';
-import { runCommand, printJson, claimOutput } from '../run.js';
+import { runCommand, printJson, claimOutput, EXIT_INPUT } from '../run.js';
 import { startProgress } from '../progress.js';
-import { formatDiagnostic, usageError } from '../../diagnostics.js';
+import { NmsimError, formatDiagnostic, usageError } from '../../diagnostics.js';
 import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../analysis-output.js';
 import { openBundle } from '../../trace/bundle.js';
 import { parsePatternList } from '../../sparsity/pattern.js';
 import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
 import { analyze, plannedRows } from '../../analysis/analyze.js';
-import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, parseBatchSizes } from '../../analysis/plan.js';
+import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, parseBatchSizes, parseNonfinitePolicy } from '../../analysis/plan.js';
 import { toSnakeCase } from '../../analysis/json.js';
-import type { AnalysisResult, ConfigResult } from '../../analysis/types.js';
+import { NONFINITE_POLICIES, type AnalysisResult, type ConfigResult, type RunAnalysis } from '../../analysis/types.js';
 import { TOOL_VERSION } from '../../version.js';
 
 interface Args {
@@ -28,6 +28,7 @@ interface Args {
   threads?: number;
   seed: number;
   'random-batches': number;
+  nonfinite: string;
 }
 
 const f = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
@@ -36,6 +37,14 @@ function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** The run's non-finite values in one line (always printed: "none" says the trace was checked). */
+export function nonfiniteLine(run: RunAnalysis): string {
+  const n = run.nonfinite;
+  if (n.values === 0) return 'non-finite: none';
+  const what = `${n.values} values (${n.nan} NaN, ${n.posInf} +Inf, ${n.negInf} -Inf) in ${n.rows} of ${n.tokenRows} token rows`;
+  return `non-finite: ${what}, excluded from every statistic (${n.sites.length} site${n.sites.length === 1 ? '' : 's'}; nonfinite.csv lists them)`;
 }
 
 function configLabel(c: ConfigResult, several: boolean): string {
@@ -50,6 +59,7 @@ export function formatAnalysis(result: AnalysisResult): string {
     out.push(
       `nmsim analyze — ${result.source.root}${result.source.anonymous ? ' (bare tensor file, anonymous run)' : ''}`,
       `run "${run.runId}" (${run.runPattern}: ${run.runPattern === 'dense' ? 'pre-pruning inputs' : 'inputs recorded in that pruned run'}), ${run.sites} sites × ${run.tokens} tokens, ${result.source.traceDtype}`,
+      nonfiniteLine(run),
       '',
     );
     const idx = (c: ConfigResult) => c.model.compressed.find((z) => z.encoding === 'index' && z.valueFormat === 'trace')?.ratio ?? null;
@@ -109,14 +119,16 @@ export const command: CommandModule<object, Args> = {
       .option('out', { type: 'string', describe: 'also write CSV tables and analysis.json into this folder (created, or replaced atomically only when it is an earlier analysis folder; never the input)' })
       .option('threads', { type: 'number', describe: 'worker threads (0 = none); default: up to 2 on large traces' })
       .option('seed', { type: 'number', default: 2509, describe: 'seed of the random decode batches' })
-      .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site' })
+      .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site (1 … 10000)' })
+      .option('nonfinite', { type: 'string', default: 'exclude', describe: `token rows holding NaN/Inf: ${NONFINITE_POLICIES.join(' or ')} (exclude: left out of every statistic and counted; error: refuse, exit 1)` })
       .example('$0 analyze traces/stories260k', 'the dense run under 2:4, 4:8, 8:16, 16:32 and unstructured (magnitude)')
       .example('$0 analyze traces/stories260k --patterns 8:16,16:32 --criteria magnitude,amber --mitigations none,dpts --out reports/analysis', 'four configurations per pattern; CSV tables + analysis.json in reports/analysis')
       .epilogue(
         'Output: per configuration, model-level rel_err_l2, cosine, retained energy, kept fraction, natural zeros, compressed size; ' +
           'compatibility between patterns; decode union density (consecutive / random batches / independence). ' +
-          'With --out: summary, sites, layers, consumers, compressed-size, compatibility, union-density, histograms and top-channels CSVs. ' +
-          'Exit codes: 0 ok, 1 bad trace, 2 bad options.',
+          'With --out: summary, sites, layers, consumers, compressed-size, compatibility, union-density, histograms, top-channels and nonfinite CSVs. ' +
+          'Token rows holding NaN/Inf are excluded from every statistic and counted (--nonfinite error refuses them); rows are bounded to K ≤ 2^20. ' +
+          'Exit codes: 0 ok, 1 bad trace (or a site with no finite row), 2 bad options.',
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
@@ -125,6 +137,7 @@ export const command: CommandModule<object, Args> = {
       const mitigations = parseMitigations(argv.mitigations);
       const batchSizes = parseBatchSizes(argv['batch-sizes']);
       const runs = (argv.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const nonfinite = parseNonfinitePolicy(argv.nonfinite);
       const whole = (name: string, v: number | undefined, min: number) => {
         if (v !== undefined && (!Number.isInteger(v) || v < min)) {
           throw usageError({ code: 'analysis/invalid-option', path: `--${name}`, message: `--${name} must be a whole number ≥ ${min}.`, expected: `an integer ≥ ${min}`, found: String(v), hint: `e.g. --${name} ${Math.max(min, 2)}` });
@@ -140,7 +153,7 @@ export const command: CommandModule<object, Args> = {
         let last = 0;
         const result = await analyze(
           bundle,
-          { patterns, criteria, mitigations, batchSizes, runs, randomSeed: argv.seed, randomBatchesPerSize: argv['random-batches'] },
+          { patterns, criteria, mitigations, batchSizes, runs, randomSeed: argv.seed, randomBatchesPerSize: argv['random-batches'], nonfinite },
           (p) => {
             progress.tick(p.doneRows - last, p.site);
             last = p.doneRows;
@@ -149,6 +162,18 @@ export const command: CommandModule<object, Args> = {
         );
         progress.stop();
         const json = { tool: `nmsim ${TOOL_VERSION}`, ...(toSnakeCase(result) as object) };
+        // statistics left undefined (a site with no finite row): show them, write nothing, exit 1
+        if (result.errors.length > 0) {
+          for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+          if (argv.json) {
+            printJson({ ...json, ok: false });
+            process.stderr.write(result.errors.map(formatDiagnostic).join('\n') + '\n');
+            process.exitCode = EXIT_INPUT;
+            return;
+          }
+          process.stdout.write(formatAnalysis(result));
+          throw new NmsimError(result.errors);
+        }
         const csvCount = claim ? await writeAnalysisFolder(claim, result, json) : 0;
         for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
         if (argv.json) printJson({ ok: true, ...json });

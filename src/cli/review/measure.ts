@@ -21,11 +21,11 @@ export function proxiesFrom(result: AnalysisResult, bundleLabel: string): ProxyA
   if (!run) return [];
   // a configuration skipped at every site (e.g. spts without calibrated shifts) aggregates no
   // slot; its zero error is not a measurement, so it gives no proxy
-  return run.configs.filter((c) => c.model.slots > 0).map((c) => ({
+  return run.configs.flatMap((c) => (c.model.slots > 0 && c.model.relErrL2 !== null ? [{ config: c, relErrL2: c.model.relErrL2 }] : [])).map(({ config: c, relErrL2 }) => ({
     pattern: c.pattern,
     criterion: c.criterion,
     mitigation: c.mitigation,
-    relErrL2: c.model.relErrL2,
+    relErrL2,
     source: `analysis of ${bundleLabel} run "${run.runId}" (${run.tokens} tokens per site): element-weighted rel. L2 error of the pruned linear inputs`,
   }));
 }
@@ -46,8 +46,8 @@ export function measuredSparsityFrom(result: AnalysisResult): MeasuredSparsity[]
 export function unionDensityRows(result: AnalysisResult): UnionDensityRow[] {
   return structureConfigs(result).flatMap((c) =>
     c.model.unionDensity
-      .filter((u) => u.consecutive !== null)
-      .map((u) => ({ pattern: c.pattern, batch: u.batchSize, measuredDensity: u.consecutive as number, independenceDensity: u.independent })),
+      .filter((u) => u.consecutive !== null && u.independent !== null)
+      .map((u) => ({ pattern: c.pattern, batch: u.batchSize, measuredDensity: u.consecutive as number, independenceDensity: u.independent as number })),
   );
 }
 

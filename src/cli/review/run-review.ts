@@ -7,10 +7,13 @@
  *                        └ manifest runs ──────▶ measured perplexity
  *   ─▶ sweep ─▶ buildReview (fronts, summary, recommendation) ─▶ ReviewData
  */
+import * as path from 'node:path';
 import { analyze, type AnalysisProgress } from '../../analysis/analyze.js';
+import { checkBatchSizes } from '../../analysis/plan.js';
 import { areaReport } from '../../area/report.js';
-import { inputError, type Diagnostic } from '../../diagnostics.js';
-import { accuracyFor, measuredRuns, runConfig, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
+import { NmsimError, inputError, type Diagnostic } from '../../diagnostics.js';
+import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../../explore/accuracy.js';
+import { maskViolations } from './masks.js';
 import { ioFootprintTable } from '../../explore/io-savings.js';
 import { buildReview } from '../../explore/review.js';
 import { sweep, type ExecutionEstimate, type ProfileCost } from '../../explore/sweep.js';
@@ -18,6 +21,7 @@ import { loadTech, type TechLibrary } from '../../profile/tech.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from '../../report/review-data.js';
 import { formatPattern, parsePattern, type Pattern } from '../../sparsity/pattern.js';
 import type { Criterion, Mitigation } from '../../sparsity/prune.js';
+import { MANIFEST_FILE } from '../../trace/bundle.js';
 import { TOOL_VERSION } from '../../version.js';
 import { catalogModel } from '../../workload/catalog.js';
 import { modelFromManifest } from '../../workload/from-manifest.js';
@@ -96,8 +100,11 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
     t = now;
   };
 
-  // a wrong --model fails before any work
+  // a wrong --model or an unbounded analysis input fails before any work: the decode batches are
+  // measured with the review's own batch sizes, within the analysis plan's bounds
   const catalogShape = opts.model === 'bundle' ? undefined : catalogModel(opts.model);
+  checkBatchSizes(opts.decodeBatches, '--decode-batches', '--decode-batches 1,8');
+  checkBatchSizes([...opts.batchSizes, ...opts.decodeBatches], '--decode-batches', '--decode-batches 1,8');
 
   // inputs
   const bundlePaths = opts.traces.length > 0 ? opts.traces : defaultBundlePaths();
@@ -111,15 +118,28 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
   const bundles = await openBundlesHashed(bundlePaths);
   lap('load_inputs_ms');
   try {
-    const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest));
+    const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest, path.join(b.path, MANIFEST_FILE)));
     // the bundle with the most measured runs carries the accuracy axis (ties: first by path)
     let primaryIndex = 0;
     measuredByBundle.forEach((m, i) => {
       if (m.length > measuredByBundle[primaryIndex].length) primaryIndex = i;
     });
     const primary = bundles[primaryIndex];
-    const measured = measuredByBundle[primaryIndex];
     const notes: string[] = [];
+    // the perplexities one axis may hold: one text, one run per configuration, masks that obey
+    // their pattern; everything left out or suspicious is named in the notes
+    const patternsSwept = opts.patterns.map(formatPattern).filter((p) => p !== 'dense');
+    const sweptConfigs: SweepConfig[] = patternsSwept.flatMap((pattern) => opts.criteria.flatMap((criterion) => opts.mitigations.map((mitigation) => ({ pattern, criterion, mitigation }))));
+    const rawMeasured = measuredByBundle[primaryIndex];
+    const screen = screenMeasuredRuns(
+      rawMeasured,
+      sweptConfigs,
+      await maskViolations(primary.bundle, new Set(rawMeasured.map((r) => r.runId))),
+      new Map(primary.bundle.manifest.runs.map((r, i) => [r.id, i])),
+    );
+    const measured = screen.usable;
+    notes.push(...screen.notes);
+    warnings.push(...screen.warnings.map((w) => ({ ...w, file: path.join(primary.path, MANIFEST_FILE) })));
     if (bundles.length > 1) {
       notes.push(`Accuracy comes from ${primary.path} (the bundle with the most measured runs); ${bundles.filter((_, i) => i !== primaryIndex).map((b) => b.path).join(', ')} listed as inputs only — review each with --traces to compare them.`);
     }
@@ -147,7 +167,17 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
       { patterns: opts.patterns, criteria: opts.criteria, mitigations: proxyMitigations, batchSizes: [1], randomBatchesPerSize: 0, runs: [] },
       (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, 0.2 + 0.5 * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows)),
     );
+    // a site with no finite row has no statistics: the review refuses rather than score it
+    const errors = dedupeDiagnostics([...analysis.errors, ...proxyAnalysis.errors]);
+    if (errors.length > 0) throw new NmsimError(errors);
     warnings.push(...dedupeDiagnostics([...analysis.warnings, ...proxyAnalysis.warnings]));
+    const nonfinite = analysis.runs[0]?.nonfinite;
+    if (nonfinite && nonfinite.rows > 0) {
+      const sites = nonfinite.sites.map((s) => `${s.site} (${s.rows} row${s.rows === 1 ? '' : 's'}, first at [${s.firstRow}, ${s.firstColumn}])`).join('; ');
+      notes.push(
+        `${nonfinite.rows} of the ${nonfinite.tokenRows} token rows of the analysed sites held NaN or Inf (${nonfinite.values} value${nonfinite.values === 1 ? '' : 's'}) and were left out of every statistic: ${sites}. The proxies, union densities and I/O figures are those of the finite rows.`,
+      );
+    }
     lap('analysis_ms');
     const proxies = proxiesFrom(proxyAnalysis, primary.path);
     const measuredSparsity = measuredSparsityFrom(analysis);
@@ -181,11 +211,11 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
     }
     lap('models_ms');
 
-    const configs: SweepConfig[] = patterns.flatMap((pattern) => opts.criteria.flatMap((criterion) => opts.mitigations.map((mitigation) => ({ pattern, criterion, mitigation }))));
     const result = sweep({
-      configs,
+      configs: sweptConfigs,
       profiles: costs,
       accuracy: (c) => accuracyFor(c, measured, proxies, primary.path),
+      proxy: (c) => proxyFor(c, proxies),
       execution: (profile, pattern) => estimates.get(profile)!.get(pattern)!,
       workload: { model: shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
     });

@@ -32,8 +32,8 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   for (const s of data.summary) {
     const row = [
       s.pattern,
-      s.bestConfig,
-      s.accuracyKind === 'measured-perplexity' ? fixed(s.accuracyValue, 3) : fixed(s.accuracyValue, 4),
+      s.bestConfig ?? '—',
+      s.accuracyValue === null ? '—' : s.accuracyKind === 'measured-perplexity' ? fixed(s.accuracyValue, 3) : fixed(s.accuracyValue, 4),
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile}*` : '—'),
       s.areaOverheadFraction === null ? '—' : percent(s.areaOverheadFraction, 1),
       s.prefillSpeedup === null ? '—' : speedup(s.prefillSpeedup),
@@ -46,7 +46,10 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
   }
   if (data.summary.some((s) => !s.nativeProfile && s.compatibleProfile)) lines.push('  * through a compatible narrower pattern (no swept core runs it natively)');
-  for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, 3)}`);
+  if (data.summary.some((s) => s.accuracyValue === null)) {
+    lines.push(`  — no ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity (a proxy error is another quantity, never shown in this column)' : 'proxy error'} for that pattern`);
+  }
+  for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, 3)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
   lines.push('');
   lines.push(data.recommendation);
   lines.push('');

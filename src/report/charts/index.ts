@@ -2,7 +2,7 @@
  * The five review charts, rendered from ReviewData. Fixed file stems; each chart is written as
  * `<stem>.svg` and `<stem>.png`.
  */
-import { comparePatterns, type DesignPoint } from '../../explore/design-point.js';
+import { asKind, comparePatterns, type DesignPoint } from '../../explore/design-point.js';
 import { METADATA_ENCODINGS } from '../../sparsity/pattern.js';
 import { fixed, percent } from '../format.js';
 import type { ReviewData } from '../review-data.js';
@@ -32,7 +32,8 @@ function pointLabel(p: DesignPoint): string {
 
 export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, string>> {
   const kind = data.headline.accuracyKind;
-  const candidates = data.points.filter((p) => p.accuracy.kind === kind);
+  // every point with a figure of the headline kind, plotted at that figure (never the other kind)
+  const candidates = data.points.flatMap((p) => asKind(p, kind) ?? []);
   const onHeadline = new Set(data.headline.frontIds);
   const onSpeedup = new Set(data.speedupFrontIds);
   const accuracyLabel = accuracyAxisLabel(kind);
