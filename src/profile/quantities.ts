@@ -5,6 +5,7 @@
  * ever see numbers whose unit is in their key name.
  */
 import type { Diagnostic } from '../diagnostics.js';
+import { excerpt } from '../user-text.js';
 
 export interface QuantityKey {
   /** object path holding the key; `[]` marks "every element of the array" */
@@ -40,18 +41,25 @@ export function roundConverted(x: number): number {
  */
 export async function convertQuantity(text: unknown, unit: string): Promise<number | string> {
   if (typeof text === 'number') return `a bare number has no unit`;
-  if (typeof text !== 'string') return `expected text with a unit, found ${JSON.stringify(text)}`;
+  if (typeof text !== 'string') return `expected text with a unit, found ${Array.isArray(text) ? 'a list' : text === null ? 'nothing' : typeof text}`;
+  if (text.length > MAX_QUANTITY_CHARS) return `${excerpt(text)} is too long to be a quantity`;
   const math = await loadMath();
   let u;
   try {
     u = math.unit(text.trim());
   } catch (e) {
-    return `"${text}" is not a quantity mathjs can read (${(e as Error).message})`;
+    const unknown = /Unit "(.*)" not found/.exec((e as Error).message);
+    return `${excerpt(text)} is not a quantity mathjs can read (${unknown ? `unknown unit ${excerpt(unknown[1])}` : 'write a number and a unit'})`;
   }
-  if (u.value === null) return `"${text}" has a unit but no number`;
-  if (!u.equalBase(math.unit(unit))) return `"${text}" cannot be converted to ${unit}`;
-  return roundConverted(u.toNumber(unit));
+  if (u.value === null) return `${excerpt(text)} has a unit but no number`;
+  if (!u.equalBase(math.unit(unit))) return `${excerpt(text)} cannot be converted to ${unit}`;
+  const value = roundConverted(u.toNumber(unit));
+  if (!Number.isFinite(value)) return `${excerpt(text)} is not a finite quantity`;
+  return value;
 }
+
+/** A quantity is a number and a unit; longer text is not parsed. */
+const MAX_QUANTITY_CHARS = 64;
 
 /** Objects at a dotted path, `[]` expanding arrays; returns [object, its path] pairs. */
 function objectsAt(root: unknown, at: string): Array<[Record<string, unknown>, string]> {
@@ -87,9 +95,10 @@ export async function resolveQuantities(
   keys: readonly QuantityKey[],
   file: string,
   prefix: string,
-): Promise<{ diagnostics: Diagnostic[]; failedPaths: Set<string> }> {
+): Promise<{ diagnostics: Diagnostic[]; failedPaths: Set<string>; converted: Map<string, ConvertedQuantity> }> {
   const out: Diagnostic[] = [];
   const failedPaths = new Set<string>();
+  const converted = new Map<string, ConvertedQuantity>();
   for (const q of keys) {
     for (const [obj, objPath] of objectsAt(raw, q.at)) {
       if (!(q.bare in obj)) continue;
@@ -120,16 +129,27 @@ export async function resolveQuantities(
           path,
           message: `${path}: ${value}.`,
           expected: `a quantity convertible to ${q.unit}, e.g. "${q.example}"`,
-          found: JSON.stringify(obj[q.bare]),
+          found: typeof obj[q.bare] === 'string' || typeof obj[q.bare] === 'number' ? excerpt(obj[q.bare]) : Array.isArray(obj[q.bare]) ? 'a list' : 'a mapping',
           hint: `write "${q.bare}: ${q.example}", or give the number in ${q.unit} as "${q.resolved}".`,
         });
         continue;
       }
+      converted.set(objPath === '' ? q.resolved : `${objPath}.${q.resolved}`, { barePath: path, text: String(obj[q.bare]), unit: q.unit });
       delete obj[q.bare];
       obj[q.resolved] = value;
     }
   }
-  return { diagnostics: out, failedPaths };
+  return { diagnostics: out, failedPaths, converted };
+}
+
+/** A quantity written with units, converted at load: where the user wrote it, and how. */
+export interface ConvertedQuantity {
+  /** the user's key path (`memory.buffers[0].size`) */
+  barePath: string;
+  /** what the user wrote (`192 KiB`) */
+  text: string;
+  /** the unit it was converted to */
+  unit: string;
 }
 
 /** Bare keys accepted at an object path (for the unknown-key hint). */
