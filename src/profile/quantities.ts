@@ -43,6 +43,8 @@ export async function convertQuantity(text: unknown, unit: string): Promise<numb
   if (typeof text === 'number') return `a bare number has no unit`;
   if (typeof text !== 'string') return `expected text with a unit, found ${Array.isArray(text) ? 'a list' : text === null ? 'nothing' : typeof text}`;
   if (text.length > MAX_QUANTITY_CHARS) return `${excerpt(text)} is too long to be a quantity`;
+  const fast = convertCommonUnit(text, unit);
+  if (fast !== undefined) return fast;
   const math = await loadMath();
   let u;
   try {
@@ -60,6 +62,30 @@ export async function convertQuantity(text: unknown, unit: string): Promise<numb
 
 /** A quantity is a number and a unit; longer text is not parsed. */
 const MAX_QUANTITY_CHARS = 64;
+
+const KIB = 1024;
+/**
+ * The units profiles and tech files are written in, as factors to the unit a key resolves to,
+ * so that the common case needs no mathjs (importing it takes about a second, on every
+ * command that reads a profile). Anything else goes to mathjs; a test checks every factor
+ * here against mathjs. Decimal prefixes are powers of 1000 (kB = 1000 B), binary ones of 1024.
+ */
+export const COMMON_UNITS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  MHz: { Hz: 1e-6, kHz: 1e-3, MHz: 1, GHz: 1e3, THz: 1e6 },
+  'GB/s': { 'B/s': 1e-9, 'kB/s': 1e-6, 'MB/s': 1e-3, 'GB/s': 1, 'TB/s': 1e3, 'PB/s': 1e6, 'KiB/s': KIB / 1e9, 'MiB/s': KIB ** 2 / 1e9, 'GiB/s': KIB ** 3 / 1e9, 'TiB/s': KIB ** 4 / 1e9 },
+  ns: { ps: 1e-3, ns: 1, us: 1e3, ms: 1e6, s: 1e9 },
+  KiB: { B: 1 / KIB, kB: 1e3 / KIB, MB: 1e6 / KIB, GB: 1e9 / KIB, TB: 1e12 / KIB, KiB: 1, MiB: KIB, GiB: KIB ** 2, TiB: KIB ** 3 },
+  'um^2': { 'nm^2': 1e-6, 'um^2': 1, 'mm^2': 1e6 },
+};
+
+/** "1.41 GHz" → 1410 (MHz) without mathjs, or undefined when the text is not that simple. */
+export function convertCommonUnit(text: string, unit: string): number | undefined {
+  const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z/^0-9]+)\s*$/.exec(text);
+  const factor = m ? COMMON_UNITS[unit]?.[m[2]] : undefined;
+  if (!m || factor === undefined) return undefined;
+  const value = roundConverted(Number(m[1]) * factor);
+  return Number.isFinite(value) ? value : undefined;
+}
 
 /** Objects at a dotted path, `[]` expanding arrays; returns [object, its path] pairs. */
 function objectsAt(root: unknown, at: string): Array<[Record<string, unknown>, string]> {
