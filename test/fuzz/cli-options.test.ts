@@ -330,6 +330,23 @@ if (hasShared('models/stories260K.bin') && hasShared('models/tok512.bin') && has
   );
 }
 
+/** every size option at 10^12, where each used to run for ever, crash or be silently accepted */
+const HUGE = '1000000000000';
+const SIZES: string[][] = [
+  ['simulate', '--profile', 'act-8of16', '--model', 'llama3.1-8b', '--phase', 'prefill', '--tokens', HUGE],
+  ['simulate', '--profile', 'act-8of16', '--model', 'llama3.1-8b', '--batch', HUGE],
+  ['simulate', '--profile', 'act-8of16', '--model', 'llama3.1-8b', '--context', HUGE],
+  ['analyze', BUNDLE, '--threads', HUGE],
+  ['analyze', BUNDLE, '--seed', HUGE],
+  ['inspect', BUNDLE, '--max-tokens', HUGE],
+  ...['--prefill-tokens', '--decode-batches', '--decode-batch', '--context'].map((o) => ['review', '--traces', REVIEW_BUNDLE, '--profiles', 'act-8of16', '--no-progress', '--out', path.join(tmp, 'reports', `huge${o}`), o, HUGE]),
+];
+if (hasShared('models/stories260K.bin') && hasShared('models/tok512.bin')) {
+  const m = ['--model', sharedPath('models', 'stories260K.bin'), '--tokenizer', sharedPath('models', 'tok512.bin')];
+  const text = sharedPath('data', 'tinystories_hf_validation_head.stories.txt');
+  SIZES.push(['generate', ...m, '--steps', HUGE], ['capture', ...m, '--text', text, '--stories', HUGE], ['capture', ...m, '--text', text, '--stories', '1', '--patterns', '2:4', '--trace-tokens', HUGE, '--out', path.join(tmp, 'bundles', 'huge')]);
+}
+
 const GLOBAL: string[][] = [[], ['--help'], ['--version'], ['simulat'], ['review', '--help'], ['area', '--profile'], ['inspect'], ['--json'], ['simulate', '--no-profile', '--model', 'llama3.1-8b']];
 
 // ----- running ---------------------------------------------------------------------------------
@@ -393,7 +410,7 @@ function problem(o: Outcome): string {
 describe('CLI option fuzzing', () => {
   test('every generated argument vector exits 0, 1 or 2 with a diagnostic and no stack trace, and accepted runs are bounded', async () => {
     await writeSyntheticBundle(REVIEW_BUNDLE);
-    const list: string[][] = [...GLOBAL];
+    const list: string[][] = [...GLOBAL, ...SIZES];
     COMMANDS.forEach((c, i) => list.push(...fc.sample(vectors(c), { seed: SEED + i, numRuns: c.runs })));
     const outcomes = await runAll(list);
     if (process.env.NMSIM_FUZZ_SUMMARY) {

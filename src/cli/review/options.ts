@@ -17,24 +17,12 @@ export function boundText(option: BoundedOption): string {
   return `${formatBound(OPTION_BOUNDS[option].min)}–${formatBound(OPTION_BOUNDS[option].max)}`;
 }
 
-const BOUNDED: Record<string, BoundedOption> = {
-  '--prefill-tokens': 'prefill-tokens',
-  '--decode-batches': 'decode-batches',
-  '--decode-batch': 'decode-batches',
-  '--context': 'context',
-};
-
-/** A whole-number review option (`--prefill-tokens`, `--decode-batch`, `--context`). */
-export function wholeNumberOption(name: string, value: unknown): number {
-  return number(BOUNDED[name] ?? 'context', value, undefined, name);
-}
-
 /**
  * A comma-separated list of whole numbers (e.g. `--decode-batches 1,8`): distinct values,
  * ascending, so the report's decode columns come out in the same order whatever the spelling.
  */
-export function wholeNumberListOption(name: string, value: unknown): number[] {
-  return numberList(BOUNDED[name] ?? 'decode-batches', value, name);
+export function wholeNumberListOption(name: '--decode-batches', value: unknown): number[] {
+  return numberList('decode-batches', value, name);
 }
 
 /** `--traces a,b --traces c` → ['a', 'b', 'c']. */
