@@ -161,10 +161,25 @@ function asWritten(d: Diagnostic, converted: ReadonlyMap<string, ConvertedQuanti
   return { ...d, path: q.barePath, found: `${excerpt(q.text)} = ${d.found} ${q.unit}` };
 }
 
-/** A tech file given where a profile belongs: say so, instead of listing every missing key. */
+/**
+ * A tech file given where a profile belongs: say so, instead of listing every missing key. A
+ * mapping with no profile key at all is some other file: say that, without listing its keys
+ * (they are the file's contents).
+ */
 function refuseTechFile(raw: unknown, file: string): void {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
   const keys = Object.keys(raw);
+  const profileKeys = [...Object.keys(ProfileSchema.shape), ...PROFILE_QUANTITIES.filter((q) => q.at === '').map((q) => q.bare)];
+  if (keys.length > 0 && !keys.some((k) => profileKeys.includes(k)) && !keys.includes('cells') && !keys.includes('sram')) {
+    throw new NmsimError({
+      code: 'profile/not-a-profile',
+      severity: 'error',
+      file,
+      message: `${file} is not a hardware profile: none of its ${keys.length} top-level keys is a profile key.`,
+      expected: `the keys of a profile: ${Object.keys(ProfileSchema.shape).join(', ')}`,
+      hint: 'check the path; hardware-profiles/README.md shows a profile, with an example.',
+    });
+  }
   if (keys.includes('tensorCore') || !(keys.includes('cells') || keys.includes('sram'))) return;
   const name = path.basename(file).replace(/\.(ya?ml|json)$/i, '');
   throw new NmsimError({

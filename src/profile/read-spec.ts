@@ -78,7 +78,8 @@ export function readSpecFile(file: string, prefix: string): unknown {
         hint: 'check that this is the profile or tech file you meant.',
       });
     }
-    text = fs.readFileSync(file, 'utf8');
+    // a byte-order mark (Windows editors) is not part of the document
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     if ((e as { diagnostics?: unknown }).diagnostics) throw e;
     throw inputError({

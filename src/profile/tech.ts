@@ -213,6 +213,18 @@ export async function loadTechFile(file: string, dirs: readonly string[] = [SHIP
       hint: `a profile's tech: names a tech file; ${validTechNames(dirs)}`,
     });
   }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const keys = Object.keys(raw);
+    if (keys.length > 0 && !keys.some((k) => k in TechFileSchema.shape)) {
+      throw inputError({
+        code: 'tech/not-a-tech-file',
+        file,
+        message: `${file} is not a tech file: none of its ${keys.length} top-level keys is a tech-file key.`,
+        expected: `the keys of a tech file: ${Object.keys(TechFileSchema.shape).join(', ')}`,
+        hint: validTechNames(dirs),
+      });
+    }
+  }
   const parsed = TechFileSchema.safeParse(raw);
   if (!parsed.success) {
     throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, { prefix: 'tech', file, schema: TechFileSchema, raw, documentKind: 'a tech file' }));

@@ -200,6 +200,34 @@ describe('hostile and mistaken spec files', () => {
     expect(ds[0].code).toBe('tech/is-profile');
   });
 
+  test('a YAML file of other keys (an .env-like or /proc status file) is named as not a profile, its keys unlisted', async () => {
+    const ds = await profileDiagnostics(writeSpec(dir, 'env.yaml', `SECRET_TOKEN_NAME: ${SECRET}\npassword: hunter2\n`));
+    expect(ds).toHaveLength(1);
+    expect(ds[0].code).toBe('profile/not-a-profile');
+    expect(printed(ds)).not.toMatch(/SECRET_TOKEN_NAME|hunter2|TOP-SEC/);
+    const notTech = writeSpec(dir, 'w/tech/notes.yaml', `SECRET_TOKEN_NAME: ${SECRET}\n`);
+    const tds = await diagnosticsOfPromise(loadTech('notes', [path.dirname(notTech)]));
+    expect(tds[0].code).toBe('tech/not-a-tech-file');
+    expect(printed(tds)).not.toMatch(/SECRET_TOKEN_NAME|TOP-SEC/);
+  });
+
+  test('a JSON profile saved with a byte-order mark loads', async () => {
+    const f = writeSpec(dir, 'bom.json', '\uFEFF' + JSON.stringify(goodProfile()));
+    expect((await loadProfile(f)).profile.name).toBe('test-core');
+  });
+
+  test('20,000 nested brackets are a YAML error, not a crash', async () => {
+    const ds = await profileDiagnostics(writeSpec(dir, 'deep.yaml', '['.repeat(20_000)));
+    expect(ds[0].code).toBe('profile/bad-yaml');
+  });
+
+  test('a __proto__ key is an unknown key and pollutes nothing', async () => {
+    const text = stringify(goodProfile()) + '__proto__: { polluted: true }\n';
+    const ds = await profileDiagnostics(writeSpec(dir, 'proto.yaml', text));
+    expect(ds.map((d) => d.path)).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   test('an unknown unit is named with the unit and the key', async () => {
     const doc = goodProfile();
     doc.clock = '1.41 GHzz';
