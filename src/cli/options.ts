@@ -7,7 +7,7 @@
  * refused (yargs' own number parsing would read the first two as 16 and 1000 and the next ones
  * as NaN or Infinity), with the decimal spelling as the hint where there is one.
  */
-import { usageError } from '../diagnostics.js';
+import { isNmsimError, usageError } from '../diagnostics.js';
 import { excerpt } from '../user-text.js';
 
 export interface OptionBound {
@@ -142,6 +142,27 @@ export function nonEmptyList<T>(list: readonly T[], label: string, raw: unknown,
  */
 export function noEffect(option: string, because: string, hint: string): never {
   throw usageError({ code: 'cli/no-effect', path: option, message: `${option} has no effect ${because}.`, hint });
+}
+
+/**
+ * Parses the user's option text with a library parser whose diagnostics quote the offending
+ * part verbatim ("\"…\" is not a sparsity pattern"): the quote becomes a short escaped excerpt,
+ * so a long or control-character value is not printed back whole.
+ */
+export function parseQuoted<T>(text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (e) {
+    if (!isNmsimError(e)) throw e;
+    const parts = [...new Set([text, ...text.split(',')].map((p) => p.trim()).filter((p) => p !== ''))].sort((a, b) => b.length - a.length);
+    for (const d of e.diagnostics) {
+      for (const part of parts) {
+        d.message = d.message.split(`"${part}"`).join(excerpt(part));
+        if (d.found === JSON.stringify(part) || d.found === part) d.found = excerpt(part);
+      }
+    }
+    throw e;
+  }
 }
 
 /** The option names yargs reports, as the user types them. */

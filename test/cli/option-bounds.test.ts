@@ -158,3 +158,15 @@ describeWithShared('nmsim capture and generate option checks', ['models/stories2
 afterAll(() => {
   fs.rmSync(path.join(os.tmpdir(), 'nmsim-never-written'), { recursive: true, force: true });
 });
+
+describe('option values in diagnostics', () => {
+  test('a long or control-character option value is quoted as a short escaped excerpt', () => {
+    const long = `2:4${'x'.repeat(3000)}`;
+    const r = run(['area', '--profile', 'act-8of16', '--pattern', long]);
+    expectUsage(r, '--pattern');
+    expect(r.stderr.length).toBeLessThan(1000);
+    const esc = run(['simulate', '--profile', 'act-8of16', '--model', 'llama3.1-8b', '--patterns', '2:4\u001b[31mRED']);
+    expectUsage(esc, '--patterns');
+    expect(esc.stderr).not.toContain('\u001b');
+  });
+});

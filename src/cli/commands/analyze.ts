@@ -15,7 +15,7 @@ import { parsePatternList } from '../../sparsity/pattern.js';
 import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
 import { analyze, plannedRows } from '../../analysis/analyze.js';
 import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, parseBatchSizes } from '../../analysis/plan.js';
-import { formatBound, nonEmptyList, OPTION_BOUNDS, wholeNumberOption } from '../options.js';
+import { formatBound, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
 import { csvTables } from '../../analysis/tables.js';
 import { toSnakeCase } from '../../analysis/json.js';
 import type { AnalysisResult, ConfigResult } from '../../analysis/types.js';
@@ -126,9 +126,9 @@ export const command: CommandModule<object, Args> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const patterns = nonEmptyList(parsePatternList(argv.patterns, { path: '--patterns' }), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
-      const criteria = parseCriteria(argv.criteria);
-      const mitigations = parseMitigations(argv.mitigations);
+      const patterns = nonEmptyList(parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
+      const criteria = parseQuoted(argv.criteria, parseCriteria);
+      const mitigations = parseQuoted(argv.mitigations, parseMitigations);
       const batchSizes = parseBatchSizes(argv['batch-sizes']);
       const runs = (argv.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
       const whole = (name: string, v: number | undefined, min: number) => {

@@ -12,7 +12,7 @@ import { METADATA_ENCODINGS, parsePatternList, type NmPattern } from '../../spar
 import { PRUNING_NETWORK_KINDS } from '../../area/pruning-unit.js';
 import { areaReport } from '../../area/report.js';
 import { areaReportJson, formatAreaTable } from '../../area/format.js';
-import { MAX_LIST_PATTERNS, noEffect, nonEmptyList } from '../options.js';
+import { MAX_LIST_PATTERNS, noEffect, nonEmptyList, parseQuoted } from '../options.js';
 import { excerpt } from '../../user-text.js';
 
 interface AreaArgs {
@@ -57,7 +57,7 @@ export const command: CommandModule<object, AreaArgs> = {
       if (argv.detail && argv.json) noEffect('--detail', 'with --json (the JSON always lists every component\'s breakdown)', 'drop --detail, or --json for the table.');
       let patterns: NmPattern[] | undefined;
       if (argv.pattern !== undefined) {
-        const list = nonEmptyList(parsePatternList(argv.pattern, { path: '--pattern' }), '--pattern', argv.pattern, 'N:M pattern', '2:4,8:16');
+        const list = nonEmptyList(parseQuoted(argv.pattern, (t) => parsePatternList(t, { path: '--pattern' })), '--pattern', argv.pattern, 'N:M pattern', '2:4,8:16');
         const bad = list.find((p) => p.kind !== 'nm');
         if (bad) {
           throw usageError({ code: 'area/invalid-pattern', path: '--pattern', message: 'the area model needs N:M patterns.', found: excerpt(argv.pattern), hint: 'e.g. --pattern 2:4,8:16 (dense is always the baseline column).' });

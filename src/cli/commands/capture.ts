@@ -15,7 +15,7 @@ import { captureRuns, type CapturedRun } from '../../capture/capture.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import type { RunSpec } from '../../capture/prune-hooks.js';
 import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
-import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, wholeNumberOption, type BoundedOption } from '../options.js';
+import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
 
 const bounds = (o: BoundedOption) => `${formatBound(OPTION_BOUNDS[o].min)}–${formatBound(OPTION_BOUNDS[o].max)}`;
 
@@ -44,9 +44,9 @@ const DEFAULT_MITIGATIONS = 'none';
 
 /** Checks every option before the checkpoint is read; an option that cannot act is refused. */
 function captureOptions(argv: Args) {
-  const patterns = nonEmptyList(parsePatternList(argv.patterns, { path: '--patterns' }), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
-  const criteria = nonEmptyList(parseCriteria(argv.criteria ?? DEFAULT_CRITERIA), '--criteria', argv.criteria, 'criterion', 'magnitude');
-  const mitigations = nonEmptyList(parseMitigations(argv.mitigations ?? DEFAULT_MITIGATIONS), '--mitigations', argv.mitigations, 'mitigation', 'none');
+  const patterns = nonEmptyList(parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
+  const criteria = nonEmptyList(parseQuoted(argv.criteria ?? DEFAULT_CRITERIA, parseCriteria), '--criteria', argv.criteria, 'criterion', 'magnitude');
+  const mitigations = nonEmptyList(parseQuoted(argv.mitigations ?? DEFAULT_MITIGATIONS, parseMitigations), '--mitigations', argv.mitigations, 'mitigation', 'none');
   if (patterns.every((p) => p.kind === 'dense')) {
     for (const [option, value] of [['--criteria', argv.criteria], ['--mitigations', argv.mitigations]] as const) {
       if (value !== undefined) noEffect(option, 'when --patterns names only dense (the dense run prunes nothing)', `drop ${option}, or add a sparse pattern, e.g. --patterns dense,8:16.`);

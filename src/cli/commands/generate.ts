@@ -7,7 +7,7 @@ import { printJson, runCommand } from '../run.js';
 import { isNmsimError, usageError } from '../../diagnostics.js';
 import { excerpt } from '../../user-text.js';
 import type { StoryRange } from '../../capture/stories.js';
-import { formatBound, MAX_PROMPT_BYTES, noEffect, OPTION_BOUNDS, wholeNumberOption } from '../options.js';
+import { formatBound, MAX_PROMPT_BYTES, noEffect, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
 import { formatPattern, parsePattern } from '../../sparsity/pattern.js';
 import { parseCriteria, parseMitigations } from '../../sparsity/prune.js';
 import { generateGreedy } from '../../capture/generate.js';
@@ -34,7 +34,7 @@ const DEFAULT_STEPS = 256;
 function one<T>(text: string, parse: (t: string) => T[], option: string): T {
   let list: T[];
   try {
-    list = parse(text);
+    list = parseQuoted(text, parse);
   } catch (e) {
     if (isNmsimError(e)) for (const d of e.diagnostics) d.path = option;
     throw e;
@@ -48,7 +48,7 @@ function one<T>(text: string, parse: (t: string) => T[], option: string): T {
 
 /** Checks every option before the checkpoint is read; an option that cannot act is refused. */
 function generateOptions(argv: Args): { spec: RunSpec; steps: number; calib: StoryRange } {
-  const pattern = parsePattern(argv.pattern, { path: '--pattern' });
+  const pattern = parseQuoted(argv.pattern, (t) => parsePattern(t, { path: '--pattern' }));
   const spec: RunSpec = {
     pattern,
     criterion: one(argv.criterion ?? 'magnitude', parseCriteria, '--criterion'),

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, printJson } from '../run.js';
 import { type Diagnostic, formatDiagnostic } from '../../diagnostics.js';
-import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, wholeNumberOption, type BoundedOption } from '../options.js';
+import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
 import { parsePatternList, PAPER_PATTERNS } from '../../sparsity/pattern.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
@@ -68,7 +68,7 @@ export const command: CommandModule<object, Args> = {
   handler: (argv) =>
     runCommand(argv.json, async () => {
       const patterns = nonEmptyList(
-        parsePatternList(argv.patterns, { path: '--patterns' }).filter((p) => p.kind !== 'dense'),
+        parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })).filter((p) => p.kind !== 'dense'),
         '--patterns',
         argv.patterns,
         'sparse pattern (dense is always the baseline)',

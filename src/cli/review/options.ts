@@ -3,7 +3,7 @@ import { usageError } from '../../diagnostics.js';
 import { parseCriteria, parseMitigations } from '../../sparsity/prune.js';
 import { isModelId, MODEL_IDS } from '../../workload/catalog.js';
 import { didYouMean, excerpt } from '../../user-text.js';
-import { formatBound, noEffect, nonEmptyList, OPTION_BOUNDS, wholeNumberListOption as numberList, wholeNumberOption as number, type BoundedOption } from '../options.js';
+import { formatBound, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberListOption as numberList, wholeNumberOption as number, type BoundedOption } from '../options.js';
 import {
   DEFAULT_DECODE_BATCHES,
   DEFAULT_DECODE_CONTEXT_TOKENS,
@@ -65,9 +65,9 @@ export function reviewOptions(args: ReviewArgv): Omit<ReviewOptions, 'batchSizes
     traces: listArg(args.traces),
     profiles: listArg(args.profiles),
     model: reviewModel(args.model),
-    patterns: nonEmptyList(reviewPatterns(args.patterns), '--patterns', args.patterns, 'sparse pattern (dense is always the baseline)', '2:4,8:16'),
-    criteria: nonEmptyList(parseCriteria(args.criteria), '--criteria', args.criteria, 'criterion', 'magnitude'),
-    mitigations: nonEmptyList(parseMitigations(args.mitigations), '--mitigations', args.mitigations, 'mitigation', 'none'),
+    patterns: nonEmptyList(parseQuoted(args.patterns, reviewPatterns), '--patterns', args.patterns, 'sparse pattern (dense is always the baseline)', '2:4,8:16'),
+    criteria: nonEmptyList(parseQuoted(args.criteria, parseCriteria), '--criteria', args.criteria, 'criterion', 'magnitude'),
+    mitigations: nonEmptyList(parseQuoted(args.mitigations, parseMitigations), '--mitigations', args.mitigations, 'mitigation', 'none'),
     prefillTokens: number('prefill-tokens', args.prefillTokens, DEFAULT_PREFILL_TOKENS),
     decodeBatches:
       args.decodeBatch !== undefined
