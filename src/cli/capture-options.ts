@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { usageError } from '../diagnostics.js';
 import { parseCheckpoint, type ModelConfig, type ModelWeights } from '../capture/checkpoint.js';
 import { SITE_CONSUMERS, SITE_KINDS, siteInputDim } from '../capture/sites.js';
-import { noEffect, wholeNumberOption } from './options.js';
+import { formatBound, noEffect, OPTION_BOUNDS, wholeNumberOption } from './options.js';
 import { loadTokenizer, type Tokenizer } from '../capture/tokenizer.js';
 import { formatStoryRange, loadStories, selectStories, type StoryRange } from '../capture/stories.js';
 import { encodeStream } from '../capture/perplexity.js';
@@ -26,9 +26,9 @@ export const calibOptions = {
   'calib-offset': {
     type: 'string',
     defaultDescription: String(DEFAULT_CALIB_OFFSET),
-    describe: 'spts/affine only: first calibration story; must not overlap the evaluated stories',
+    describe: `spts/affine only: first calibration story (0–${formatBound(OPTION_BOUNDS['calib-offset'].max)}); must not overlap the evaluated stories`,
   },
-  'calib-stories': { type: 'string', defaultDescription: String(DEFAULT_CALIB_STORIES), describe: 'spts/affine only: number of calibration stories' },
+  'calib-stories': { type: 'string', defaultDescription: String(DEFAULT_CALIB_STORIES), describe: `spts/affine only: number of calibration stories (1–${formatBound(OPTION_BOUNDS['calib-stories'].max)})` },
 } as const;
 
 export interface CalibArgs {

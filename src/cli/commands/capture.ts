@@ -99,7 +99,7 @@ export const command: CommandModule<object, Args> = {
         ...modelOptions,
         text: { type: 'string', demandOption: true, describe: 'UTF-8 stories separated by "<|endoftext|>" lines (evaluation and calibration text)' },
         stories: { type: 'string', defaultDescription: String(DEFAULT_STORIES), describe: `number of stories evaluated (${bounds('stories')})` },
-        offset: { type: 'string', defaultDescription: '0', describe: 'first evaluated story (0-based)' },
+        offset: { type: 'string', defaultDescription: '0', describe: `first evaluated story (0-based, ${bounds('offset')})` },
         patterns: {
           type: 'string',
           default: DEFAULT_PATTERNS,
