@@ -61,6 +61,17 @@ function unresolvedAliasAt(doc: Document, lines: LineCounter): string {
   return at;
 }
 
+/**
+ * "not valid JSON at line 3, column 7: a key is missing or not in double quotes" for a
+ * JSON.parse error, quoting nothing of the text (V8's own message quotes up to ~10 characters
+ * of it). For any reader of JSON files.
+ */
+export function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = jsonPosition(text, message);
+  return `not valid JSON${at ? ` at ${at}` : ''}: ${jsonReason(message)}`;
+}
+
 export function readSpecFile(file: string, prefix: string): unknown {
   let text: string;
   try {
@@ -93,9 +104,7 @@ export function readSpecFile(file: string, prefix: string): unknown {
     try {
       return JSON.parse(text);
     } catch (e) {
-      const message = (e as Error).message;
-      const at = jsonPosition(text, message);
-      throw inputError({ code: `${prefix}/bad-json`, file, message: `not valid JSON${at ? ` at ${at}` : ''}: ${jsonReason(message)}.`, hint: 'fix the JSON syntax, or write the file as YAML.' });
+      throw inputError({ code: `${prefix}/bad-json`, file, message: `${jsonSyntaxProblem(text, e)}.`, hint: 'fix the JSON syntax, or write the file as YAML.' });
     }
   }
   const lineCounter = new LineCounter();
