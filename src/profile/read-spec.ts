@@ -40,7 +40,8 @@ function jsonReason(message: string): string {
   if (/Unexpected end of JSON input/i.test(message)) return 'the text ends before the JSON does';
   if (/Unexpected non-whitespace character after JSON/i.test(message)) return 'more text follows the JSON value';
   if (/Bad control character/i.test(message)) return 'a control character inside a string';
-  if (/Expected property name/i.test(message)) return 'a key is missing or not in double quotes';
+  if (/property name/i.test(message)) return 'a key is missing or not in double quotes (or a comma trails)';
+  if (/Expected ',' or/i.test(message)) return 'a comma or a closing bracket is missing';
   if (/Unexpected token/i.test(message)) return 'an unexpected character';
   return 'a syntax error';
 }

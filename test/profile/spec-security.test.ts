@@ -119,6 +119,11 @@ describe('no diagnostic echoes a file', () => {
     expect(printed(ds)).not.toContain(SECRET_PART);
   });
 
+  test('broken JSON says where and what, in its own words', async () => {
+    const ds = await profileDiagnostics(writeSpec(dir, 'trailing.json', '{\n  "name": "x",\n}'));
+    expect(ds[0].message).toBe('not valid JSON at line 3, column 1: a key is missing or not in double quotes (or a comma trails).');
+  });
+
   test('broken JSON gives no excerpt of the file', async () => {
     const ds = await profileDiagnostics(writeSpec(dir, 'bad.json', `{"name": ${SECRET}}`));
     expect(ds[0].code).toBe('profile/bad-json');
