@@ -69,7 +69,7 @@ export { toSnakeCase } from './analysis/json.js';
 // profile + area: hardware profiles, tech files, area model
 export * from './profile/schema.js';
 export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, profilePatterns, type LoadedProfile } from './profile/load.js';
-export { loadTech, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
+export { loadTech, loadTechFile, techSearchDirs, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
 export { convertQuantity, PROFILE_QUANTITIES } from './profile/quantities.js';
 export * from './area/component.js';
 export { MAC_FORMATS, FLOAT_ACCUMULATORS, type NumberFormat } from './area/datatypes.js';

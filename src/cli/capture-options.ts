@@ -5,7 +5,9 @@
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { usageError } from '../diagnostics.js';
-import { parseCheckpoint, type ModelWeights } from '../capture/checkpoint.js';
+import { parseCheckpoint, type ModelConfig, type ModelWeights } from '../capture/checkpoint.js';
+import { SITE_CONSUMERS, SITE_KINDS, siteInputDim } from '../capture/sites.js';
+import { formatBound, noEffect, OPTION_BOUNDS, wholeNumberOption } from './options.js';
 import { loadTokenizer, type Tokenizer } from '../capture/tokenizer.js';
 import { formatStoryRange, loadStories, selectStories, type StoryRange } from '../capture/stories.js';
 import { encodeStream } from '../capture/perplexity.js';
@@ -22,12 +24,36 @@ export const modelOptions = {
 
 export const calibOptions = {
   'calib-offset': {
-    type: 'number',
-    default: DEFAULT_CALIB_OFFSET,
-    describe: 'first calibration story (spts shift, affine fit); must not overlap the evaluated stories',
+    type: 'string',
+    defaultDescription: String(DEFAULT_CALIB_OFFSET),
+    describe: `spts/affine only: first calibration story (0–${formatBound(OPTION_BOUNDS['calib-offset'].max)}); must not overlap the evaluated stories`,
   },
-  'calib-stories': { type: 'number', default: DEFAULT_CALIB_STORIES, describe: 'number of calibration stories' },
+  'calib-stories': { type: 'string', defaultDescription: String(DEFAULT_CALIB_STORIES), describe: `spts/affine only: number of calibration stories (1–${formatBound(OPTION_BOUNDS['calib-stories'].max)})` },
 } as const;
+
+export interface CalibArgs {
+  'calib-offset'?: string;
+  'calib-stories'?: string;
+}
+
+/** The calibration range the options give (defaults where absent). */
+export function calibRange(argv: CalibArgs): StoryRange {
+  return {
+    offset: wholeNumberOption('calib-offset', argv['calib-offset'], DEFAULT_CALIB_OFFSET),
+    count: wholeNumberOption('calib-stories', argv['calib-stories'], DEFAULT_CALIB_STORIES),
+  };
+}
+
+/**
+ * Calibration options (and `extra`, e.g. generate's --text) act only for spts and affine: given
+ * for a run that calibrates nothing, they are a usage error naming both options.
+ */
+export function refuseUnusedCalibration(argv: CalibArgs, needsCalibration: boolean, mitigationOption: string, extra: Record<string, unknown> = {}): void {
+  if (needsCalibration) return;
+  for (const [option, value] of Object.entries({ '--calib-offset': argv['calib-offset'], '--calib-stories': argv['calib-stories'], ...extra })) {
+    if (value !== undefined) noEffect(option, `unless ${mitigationOption} includes spts or affine (only they are calibrated)`, `drop ${option}, or add spts or affine to ${mitigationOption}.`);
+  }
+}
 
 export interface LoadedModel {
   model: ModelWeights;
@@ -53,17 +79,30 @@ export async function loadModelAndTokenizer(modelPath: string, tokenizerPath: st
   return { model, tokenizer, checkpointSha256: sha256Hex(bytes) };
 }
 
-export function checkCount(value: number, option: string, min: number): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw usageError({
-      code: 'cli/bad-number',
-      path: option,
-      message: `${option} must be a whole number ≥ ${min}.`,
-      found: String(value),
-      hint: `for example ${option} ${Math.max(min, 1)}`,
-    });
-  }
-  return value;
+/**
+ * Bytes the recorder holds per recorded stream position: every site's F32 input and one mask
+ * byte per consumer (capture/recorder.ts).
+ */
+export function recordedBytesPerPosition(c: ModelConfig): number {
+  return c.nLayers * SITE_KINDS.reduce((sum, kind) => sum + siteInputDim(c, kind) * (4 + SITE_CONSUMERS[kind].length), 0);
+}
+
+/** Memory the recorded positions may take: they are all held until the bundle is written. */
+export const MAX_RECORDING_BYTES = 2 ** 30;
+
+/** Refuses a --trace-tokens whose recording would not fit MAX_RECORDING_BYTES for this model. */
+export function checkRecordingMemory(traceTokens: number, c: ModelConfig): void {
+  const perPosition = recordedBytesPerPosition(c);
+  if (traceTokens * perPosition <= MAX_RECORDING_BYTES) return;
+  const fits = Math.floor(MAX_RECORDING_BYTES / perPosition);
+  throw usageError({
+    code: 'cli/out-of-range',
+    path: '--trace-tokens',
+    message: `--trace-tokens ${traceTokens} would hold ${(traceTokens * perPosition / 2 ** 30).toFixed(1)} GiB of recordings in memory for this model (${perPosition.toLocaleString('en-US')} bytes per position); at most 1 GiB.`,
+    expected: `at most ${fits.toLocaleString('en-US')} positions for this model`,
+    found: String(traceTokens),
+    hint: `record fewer positions, e.g. --trace-tokens ${Math.min(fits, 2048)}.`,
+  });
 }
 
 function overlaps(a: StoryRange, b: StoryRange): boolean {
@@ -77,8 +116,6 @@ export async function loadCalibStream(
   calib: StoryRange,
   evaluated?: StoryRange,
 ): Promise<{ stream: Int32Array; label: string }> {
-  checkCount(calib.offset, '--calib-offset', 0);
-  checkCount(calib.count, '--calib-stories', 1);
   if (evaluated && overlaps(calib, evaluated)) {
     throw usageError({
       code: 'capture/calibration-overlap',

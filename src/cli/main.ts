@@ -5,7 +5,9 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT_USAGE, handleClosedStreams } from './run.js';
+import { EXIT_USAGE, handleClosedStreams, reportNmsimError } from './run.js';
+import { checkOptionShapes } from './options.js';
+import { isNmsimError } from '../diagnostics.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../version.js';
 
@@ -23,6 +25,16 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .epilogue('Docs: README.md (getting started), traces/README.md (trace bundle format), hardware-profiles/README.md.')
+    // before any command runs: an option given twice, or a value option given as a flag
+    .middleware((argv) => {
+      try {
+        checkOptionShapes(argv, (cli as unknown as { getOptions(): { array: string[]; string: string[] } }).getOptions());
+      } catch (e) {
+        if (!isNmsimError(e)) throw e;
+        reportNmsimError(argv.json === true, e);
+        process.exit(process.exitCode);
+      }
+    })
     .fail((msg, err) => {
       if (err) throw err;
       process.stderr.write(`✖ usage  ${msg}\n  hint: run with --help to see the options.\n`);

@@ -15,13 +15,6 @@ export const EXIT_INTERNAL = 3;
 /** 128 + signal number, as a shell reports a process ended by that signal */
 const EXIT_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
-function printErrors(error: NmsimError, json: boolean | undefined): void {
-  if (json) {
-    process.stdout.write(JSON.stringify({ ok: false, errors: error.diagnostics.map(diagnosticToJson) }, null, 2) + '\n');
-  }
-  process.stderr.write(error.diagnostics.map(formatDiagnostic).join('\n') + '\n');
-}
-
 export async function runCommand(json: boolean | undefined, body: () => Promise<void>): Promise<void> {
   try {
     await body();
@@ -37,9 +30,7 @@ export async function runCommand(json: boolean | undefined, body: () => Promise<
       return;
     }
     if (isNmsimError(e) || isErrnoError(e)) {
-      const error = isNmsimError(e) ? e : new NmsimError(errnoDiagnostic(e));
-      printErrors(error, json);
-      process.exitCode = error.kind === 'usage' ? EXIT_USAGE : EXIT_INPUT;
+      reportNmsimError(json, isNmsimError(e) ? e : new NmsimError(errnoDiagnostic(e)));
       return;
     }
     const err = e as Error;
@@ -50,6 +41,15 @@ export async function runCommand(json: boolean | undefined, body: () => Promise<
     // a lock that cannot be removed now is a dead run's lock to the next run, which takes it over
     await releaseAllClaims().catch(() => undefined);
   }
+}
+
+/** Prints an NmsimError's diagnostics (and a JSON error document with --json); sets the exit code. */
+export function reportNmsimError(json: boolean | undefined, e: NmsimError): void {
+  if (json) {
+    process.stdout.write(JSON.stringify({ ok: false, errors: e.diagnostics.map(diagnosticToJson) }, null, 2) + '\n');
+  }
+  process.stderr.write(e.diagnostics.map(formatDiagnostic).join('\n') + '\n');
+  process.exitCode = e.kind === 'usage' ? EXIT_USAGE : EXIT_INPUT;
 }
 
 /** Writes a JSON document to stdout (stable key order is the caller's job). */

@@ -67,3 +67,14 @@ export const KERNEL_LAUNCH_GAP_NS = 2000;
  * SM → 16 FP32 FMA lanes (32 flop/cycle) per tensor core.
  */
 export const VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE = 32;
+
+/**
+ * The tile pipeline is simulated wave by wave over every tile of a GEMM (gemm-pipeline.ts), so
+ * its time grows with the tile count. Bound: 2^20 tiles per GEMM. The largest sizes the CLI
+ * accepts (--tokens 131,072, --batch 8,192) stay inside it on every shipped profile and catalog
+ * model (widest: qwen2.5-7b's gate/up at 131,072 tokens on 64 × 64 tiles, 606,208 tiles, about
+ * 1 s per pattern). More tiles come from an operand buffer too small for a useful tile (the
+ * tile shrinks to lane rows × columns) or a size no review needs; the model refuses them
+ * rather than running for minutes.
+ */
+export const MAX_SIMULATED_TILES_PER_GEMM = 2 ** 20;

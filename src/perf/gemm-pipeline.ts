@@ -25,7 +25,8 @@
 import { keptPerToken } from '../sparsity/pattern.js';
 import type { GemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes } from './activation-bytes.js';
-import { KERNEL_LAUNCH_GAP_NS, MAC_PIPELINE_DRAIN_CYCLES } from './constants.js';
+import { KERNEL_LAUNCH_GAP_NS, MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM } from './constants.js';
+import { inputError, type NmsimError } from '../diagnostics.js';
 import { computeKFraction, type ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
 import { chooseTile, type TileShape } from './tiling.js';
@@ -98,6 +99,22 @@ function emptyStalls(): Record<StallCause, number> {
  * @param weightRowFraction fraction of weight rows (input channels) the GEMM must fetch: the
  *   batch's union density in decode with row skipping, else 1.
  */
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+/** The GEMM needs more tiles than the simulation is bounded to: name the GEMM, the tile and the fix. */
+function tooManyTiles(gemm: GemmOp, tile: TileShape, tiles: number, hw: HardwareView): NmsimError {
+  return inputError({
+    code: 'perf/too-many-tiles',
+    path: 'memory.buffers[0]',
+    message: `${hw.name}: the ${gemm.name} GEMM would be simulated as ${thousands(tiles)} tiles; the tile pipeline is bounded to ${thousands(MAX_SIMULATED_TILES_PER_GEMM)} per GEMM.`,
+    expected: `at most ${thousands(MAX_SIMULATED_TILES_PER_GEMM)} tiles per GEMM`,
+    found: `${thousands(tiles)} tiles of ${tile.rowsTokens} × ${tile.colsOut} (${gemm.name}: ${gemm.rowsTokens} × ${gemm.kIn} → ${gemm.nOut})`,
+    hint: tile.fits
+      ? 'the workload is larger than one simulation holds: use fewer tokens (--tokens, --prefill-tokens) or a smaller batch.'
+      : `the operand buffer (memory.buffers[0], ${thousands(hw.localBuffer.bytes)} bytes) cannot hold a ${tile.rowsTokens} × ${tile.colsOut} tile with its ${tile.kStepElements}-deep operands (${thousands(tile.bufferBytes)} bytes): give it more space, or more lanes per core.`,
+  });
+}
+
 export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmSim {
   const R = gemm.rowsTokens;
   const K = gemm.kIn;
@@ -213,6 +230,7 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
 
   // tile by tile, `cores` at a time, in raster order (row tiles outer, K slices inner)
   const tiles = outputTiles * slices;
+  if (tiles > MAX_SIMULATED_TILES_PER_GEMM) throw tooManyTiles(gemm, tile, tiles, hw);
   const waves = Math.ceil(tiles / hw.cores);
   const stallCycles = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);

@@ -1,7 +1,7 @@
 /** Reads `--measured FILE.json`: one MeasuredSparsity or a list of them (analysis output). */
-import * as fs from 'node:fs';
 import { z } from 'zod';
-import { inputError } from '../diagnostics.js';
+import { inputError, isNmsimError } from '../diagnostics.js';
+import { readSpecFile } from '../profile/read-spec.js';
 import type { MeasuredSparsity } from './measured-sparsity.js';
 
 const Fraction = z.number().min(0).max(1);
@@ -18,9 +18,11 @@ export const MeasuredSparsitySchema = z
 export function loadMeasuredSparsity(file: string): MeasuredSparsity[] {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    // the spec-file reader: at most 1 MiB, and its errors never quote the file
+    raw = readSpecFile(file, 'perf');
   } catch (e) {
-    throw inputError({ code: 'perf/bad-measured', file, message: `cannot read measured statistics: ${(e as Error).message}`, hint: 'give a JSON file written by the analysis (measuredSparsityFor).' });
+    if (!isNmsimError(e)) throw e;
+    throw inputError({ code: 'perf/bad-measured', file, message: `cannot read measured statistics: ${e.diagnostics[0].message}`, hint: 'give a JSON file written by the analysis (measuredSparsityFor).' });
   }
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((item, i) => {

@@ -11,17 +11,19 @@ import * as path from 'node:path';
 import { NmsimError, isNmsimError, type Diagnostic } from '../diagnostics.js';
 import { parsePattern, formatPattern, type NmPattern } from '../sparsity/pattern.js';
 import { ProfileSchema, type HardwareProfile } from './schema.js';
-import { PROFILE_QUANTITIES, resolveQuantities, bareKeysAt } from './quantities.js';
+import { PROFILE_QUANTITIES, resolveQuantities, bareKeysAt, type ConvertedQuantity } from './quantities.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
 import { readSpecFile } from './read-spec.js';
-import { SHIPPED_PROFILE_DIR, SHIPPED_TECH_DIR, SPEC_EXTENSIONS } from './paths.js';
-import { findTechFile, listShippedTech } from './tech.js';
+import { SHIPPED_PROFILE_DIR, SPEC_EXTENSIONS } from './paths.js';
+import { checkTechName, findTechFile, listShippedTech, techSearchDirs, TECH_NAME, validTechNames } from './tech.js';
+import { listLimitAt, numberLimitAt } from './limits.js';
+import { didYouMean, excerpt } from '../user-text.js';
 
 export interface LoadedProfile {
   profile: HardwareProfile;
   /** the file it came from */
   file: string;
-  /** folders searched for its tech file (its own tech/ first, then the shipped one) */
+  /** folders searched for its tech file, in order: its tech/ folder, its own folder, the shipped tech/ */
   techDirs: string[];
   warnings: Diagnostic[];
 }
@@ -57,7 +59,10 @@ function checkPatterns(profile: HardwareProfile, file: string): { errors: Diagno
       seen.add(key);
     } catch (e) {
       if (!isNmsimError(e)) throw e;
-      for (const d of e.diagnostics) errors.push({ ...d, code: 'profile/invalid-pattern', file, path: where });
+      // the pattern text is the user's: quoted as a short escaped excerpt only
+      for (const d of e.diagnostics) {
+        errors.push({ ...d, code: 'profile/invalid-pattern', file, path: where, message: d.message.split(`"${text}"`).join(excerpt(text)), found: excerpt(text) });
+      }
     }
   });
   return { errors, warnings };
@@ -100,6 +105,7 @@ function checkConsistency(profile: HardwareProfile, file: string): Diagnostic[] 
  */
 export async function loadProfile(file: string): Promise<LoadedProfile> {
   const raw = readSpecFile(file, 'profile');
+  refuseTechFile(raw, file);
   const quantities = await resolveQuantities(raw, PROFILE_QUANTITIES, file, 'profile');
   const parsed = ProfileSchema.safeParse(raw);
   const errors: Diagnostic[] = [...quantities.diagnostics];
@@ -110,14 +116,23 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
       schema: ProfileSchema,
       raw,
       extraKeys: (p) => bareKeysAt(PROFILE_QUANTITIES, p),
+      numberLimit: numberLimitAt,
+      listLimit: listLimitAt,
+      documentKind: 'a hardware profile',
     });
-    errors.push(...schemaErrors.filter((d) => !quantities.failedPaths.has(d.path ?? '')));
+    errors.push(...schemaErrors.filter((d) => !quantities.failedPaths.has(d.path ?? '')).map((d) => asWritten(d, quantities.converted)));
   }
   if (!parsed.success || errors.length > 0) throw new NmsimError(errors);
   const profile = parsed.data;
   const patterns = checkPatterns(profile, file);
   errors.push(...patterns.errors);
-  const techDirs = [path.join(path.dirname(file), 'tech'), SHIPPED_TECH_DIR];
+  const techDirs = techSearchDirs(file);
+  try {
+    checkTechName(profile.tech, techDirs);
+  } catch (e) {
+    if (!isNmsimError(e)) throw e;
+    throw new NmsimError([...errors, ...e.diagnostics.map((d) => ({ ...d, code: 'profile/invalid-tech', file, path: 'tech' }))]);
+  }
   try {
     findTechFile(profile.tech, techDirs);
   } catch (e) {
@@ -127,13 +142,53 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
       severity: 'error',
       file,
       path: 'tech',
-      message: `no tech file named "${profile.tech}" next to the profile (tech/) or shipped.`,
-      found: profile.tech,
-      hint: `shipped tech files: ${listShippedTech().join(', ')}.`,
+      message: `no tech file named ${excerpt(profile.tech)} next to the profile (its tech/ folder or its own folder) or shipped.${didYouMean(profile.tech, listShippedTech())}`,
+      found: excerpt(profile.tech),
+      hint: validTechNames(techDirs),
     });
   }
   if (errors.length > 0) throw new NmsimError(errors);
   return { profile, file, techDirs, warnings: [...patterns.warnings, ...checkConsistency(profile, file)] };
+}
+
+/**
+ * A diagnostic about a quantity the user wrote with units names the key they wrote
+ * (`clock`, not `clockMHz`) and shows their text beside the converted number.
+ */
+function asWritten(d: Diagnostic, converted: ReadonlyMap<string, ConvertedQuantity>): Diagnostic {
+  const q = d.path === undefined ? undefined : converted.get(d.path);
+  if (!q) return d;
+  return { ...d, path: q.barePath, found: `${excerpt(q.text)} = ${d.found} ${q.unit}` };
+}
+
+/**
+ * A tech file given where a profile belongs: say so, instead of listing every missing key. A
+ * mapping with no profile key at all is some other file: say that, without listing its keys
+ * (they are the file's contents).
+ */
+function refuseTechFile(raw: unknown, file: string): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+  const keys = Object.keys(raw);
+  const profileKeys = [...Object.keys(ProfileSchema.shape), ...PROFILE_QUANTITIES.filter((q) => q.at === '').map((q) => q.bare)];
+  if (keys.length > 0 && !keys.some((k) => profileKeys.includes(k)) && !keys.includes('cells') && !keys.includes('sram')) {
+    throw new NmsimError({
+      code: 'profile/not-a-profile',
+      severity: 'error',
+      file,
+      message: `${file} is not a hardware profile: none of its ${keys.length} top-level keys is a profile key.`,
+      expected: `the keys of a profile: ${Object.keys(ProfileSchema.shape).join(', ')}`,
+      hint: 'check the path; hardware-profiles/README.md shows a profile, with an example.',
+    });
+  }
+  if (keys.includes('tensorCore') || !(keys.includes('cells') || keys.includes('sram'))) return;
+  const name = path.basename(file).replace(/\.(ya?ml|json)$/i, '');
+  throw new NmsimError({
+    code: 'profile/is-tech-file',
+    severity: 'error',
+    file,
+    message: `${file} is a tech file (cells and SRAM areas), not a hardware profile.`,
+    hint: `a profile names it in its tech key (tech: ${TECH_NAME.test(name) ? name : 'NAME'}), and \`nmsim area --node\` picks a shipped one; hardware-profiles/README.md describes profiles.`,
+  });
 }
 
 function specFilesIn(dir: string): string[] {
@@ -169,17 +224,21 @@ export function listShippedProfiles(): string[] {
 /** A path, or the name of a shipped profile, → the file to load. */
 export function resolveProfileRef(ref: string): string {
   if (fs.existsSync(ref) && fs.statSync(ref).isFile()) return ref;
-  for (const ext of SPEC_EXTENSIONS) {
-    const f = path.join(SHIPPED_PROFILE_DIR, `${ref}${ext}`);
-    if (fs.existsSync(f)) return f;
+  // a shipped profile is looked up by its plain name only
+  if (TECH_NAME.test(ref)) {
+    for (const ext of SPEC_EXTENSIONS) {
+      const f = path.join(SHIPPED_PROFILE_DIR, `${ref}${ext}`);
+      if (fs.existsSync(f)) return f;
+    }
   }
+  const shipped = listShippedProfiles();
   throw new NmsimError(
     {
       code: 'profile/not-found',
       severity: 'error',
-      message: `"${ref}" is neither a profile file nor a shipped profile name.`,
-      found: ref,
-      hint: `shipped profiles: ${listShippedProfiles().join(', ')}; or give a path to a .yaml/.json profile.`,
+      message: `${excerpt(ref)} is neither a profile file nor a shipped profile name.${didYouMean(ref, shipped)}`,
+      found: excerpt(ref),
+      hint: `shipped profiles: ${shipped.join(', ')}; or give a path to a .yaml/.json profile.`,
     },
     'usage',
   );

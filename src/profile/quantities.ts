@@ -4,7 +4,8 @@
  * converts the second form to the first, once, at load (mathjs, imported lazily), so models only
  * ever see numbers whose unit is in their key name.
  */
-import { type Diagnostic, previewJson } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { excerpt } from '../user-text.js';
 
 export interface QuantityKey {
   /** object path holding the key; `[]` marks "every element of the array" */
@@ -40,17 +41,50 @@ export function roundConverted(x: number): number {
  */
 export async function convertQuantity(text: unknown, unit: string): Promise<number | string> {
   if (typeof text === 'number') return `a bare number has no unit`;
-  if (typeof text !== 'string') return `expected text with a unit, found ${previewJson(text)}`;
+  if (typeof text !== 'string') return `expected text with a unit, found ${Array.isArray(text) ? 'a list' : text === null ? 'nothing' : typeof text}`;
+  if (text.length > MAX_QUANTITY_CHARS) return `${excerpt(text)} is too long to be a quantity`;
+  const fast = convertCommonUnit(text, unit);
+  if (fast !== undefined) return fast;
   const math = await loadMath();
   let u;
   try {
     u = math.unit(text.trim());
   } catch (e) {
-    return `"${text}" is not a quantity mathjs can read (${(e as Error).message})`;
+    const unknown = /Unit "(.*)" not found/.exec((e as Error).message);
+    return `${excerpt(text)} is not a quantity mathjs can read (${unknown ? `unknown unit ${excerpt(unknown[1])}` : 'write a number and a unit'})`;
   }
-  if (u.value === null) return `"${text}" has a unit but no number`;
-  if (!u.equalBase(math.unit(unit))) return `"${text}" cannot be converted to ${unit}`;
-  return roundConverted(u.toNumber(unit));
+  if (u.value === null) return `${excerpt(text)} has a unit but no number`;
+  if (!u.equalBase(math.unit(unit))) return `${excerpt(text)} cannot be converted to ${unit}`;
+  const value = roundConverted(u.toNumber(unit));
+  if (!Number.isFinite(value)) return `${excerpt(text)} is not a finite quantity`;
+  return value;
+}
+
+/** A quantity is a number and a unit; longer text is not parsed. */
+const MAX_QUANTITY_CHARS = 64;
+
+const KIB = 1024;
+/**
+ * The units profiles and tech files are written in, as factors to the unit a key resolves to,
+ * so that the common case needs no mathjs (importing it takes about a second, on every
+ * command that reads a profile). Anything else goes to mathjs; a test checks every factor
+ * here against mathjs. Decimal prefixes are powers of 1000 (kB = 1000 B), binary ones of 1024.
+ */
+export const COMMON_UNITS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  MHz: { Hz: 1e-6, kHz: 1e-3, MHz: 1, GHz: 1e3, THz: 1e6 },
+  'GB/s': { 'B/s': 1e-9, 'kB/s': 1e-6, 'MB/s': 1e-3, 'GB/s': 1, 'TB/s': 1e3, 'PB/s': 1e6, 'KiB/s': KIB / 1e9, 'MiB/s': KIB ** 2 / 1e9, 'GiB/s': KIB ** 3 / 1e9, 'TiB/s': KIB ** 4 / 1e9 },
+  ns: { ps: 1e-3, ns: 1, us: 1e3, ms: 1e6, s: 1e9 },
+  KiB: { B: 1 / KIB, kB: 1e3 / KIB, MB: 1e6 / KIB, GB: 1e9 / KIB, TB: 1e12 / KIB, KiB: 1, MiB: KIB, GiB: KIB ** 2, TiB: KIB ** 3 },
+  'um^2': { 'nm^2': 1e-6, 'um^2': 1, 'mm^2': 1e6 },
+};
+
+/** "1.41 GHz" → 1410 (MHz) without mathjs, or undefined when the text is not that simple. */
+export function convertCommonUnit(text: string, unit: string): number | undefined {
+  const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([A-Za-z/^0-9]+)\s*$/.exec(text);
+  const factor = m ? COMMON_UNITS[unit]?.[m[2]] : undefined;
+  if (!m || factor === undefined) return undefined;
+  const value = roundConverted(Number(m[1]) * factor);
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /** Objects at a dotted path, `[]` expanding arrays; returns [object, its path] pairs. */
@@ -87,9 +121,10 @@ export async function resolveQuantities(
   keys: readonly QuantityKey[],
   file: string,
   prefix: string,
-): Promise<{ diagnostics: Diagnostic[]; failedPaths: Set<string> }> {
+): Promise<{ diagnostics: Diagnostic[]; failedPaths: Set<string>; converted: Map<string, ConvertedQuantity> }> {
   const out: Diagnostic[] = [];
   const failedPaths = new Set<string>();
+  const converted = new Map<string, ConvertedQuantity>();
   for (const q of keys) {
     for (const [obj, objPath] of objectsAt(raw, q.at)) {
       if (!(q.bare in obj)) continue;
@@ -120,16 +155,27 @@ export async function resolveQuantities(
           path,
           message: `${path}: ${value}.`,
           expected: `a quantity convertible to ${q.unit}, e.g. "${q.example}"`,
-          found: previewJson(obj[q.bare]),
+          found: typeof obj[q.bare] === 'string' || typeof obj[q.bare] === 'number' ? excerpt(obj[q.bare]) : Array.isArray(obj[q.bare]) ? 'a list' : 'a mapping',
           hint: `write "${q.bare}: ${q.example}", or give the number in ${q.unit} as "${q.resolved}".`,
         });
         continue;
       }
+      converted.set(objPath === '' ? q.resolved : `${objPath}.${q.resolved}`, { barePath: path, text: String(obj[q.bare]), unit: q.unit });
       delete obj[q.bare];
       obj[q.resolved] = value;
     }
   }
-  return { diagnostics: out, failedPaths };
+  return { diagnostics: out, failedPaths, converted };
+}
+
+/** A quantity written with units, converted at load: where the user wrote it, and how. */
+export interface ConvertedQuantity {
+  /** the user's key path (`memory.buffers[0].size`) */
+  barePath: string;
+  /** what the user wrote (`192 KiB`) */
+  text: string;
+  /** the unit it was converted to */
+  unit: string;
 }
 
 /** Bare keys accepted at an object path (for the unknown-key hint). */

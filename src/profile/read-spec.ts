@@ -1,10 +1,19 @@
-/** Reads one YAML or JSON spec file into plain data, or throws a diagnostic naming the line. */
+/**
+ * Reads one YAML or JSON spec file (a hardware profile, a tech file) into plain data, or throws
+ * a diagnostic naming the file and the line. A diagnostic never quotes the file: a spec file
+ * is small (at most 1 MiB), and a wrong file — a path mistyped, or a file that was never a
+ * spec — must not be echoed back. YAML anchors may expand at most 100 aliases (the yaml
+ * library's guard against "billion laughs" documents); tags other than YAML's own are refused.
+ */
 import * as fs from 'node:fs';
-import { Parser, parse as parseYaml, YAMLParseError } from 'yaml';
+import { isAlias, LineCounter, Parser, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { inputError } from '../diagnostics.js';
 
-/** Specs are small (a profile ~2 KB, a tech file ~6 KB); a file past this is not one. */
-export const MAX_SPEC_BYTES = 2 ** 20;
+/** Spec files are a few kilobytes; anything larger is not one (and is not parsed). */
+export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
+
+/** YAML aliases one document may expand (the yaml library's default, stated here). */
+export const MAX_YAML_ALIASES = 100;
 
 /**
  * Profiles nest 4 deep. The yaml composer recurses per level, and a stack overflow that lands
@@ -29,33 +38,95 @@ function yamlDepth(text: string): number {
   return max;
 }
 
-/** The file's text; a regular file of at most MAX_SPEC_BYTES (a FIFO would block the read forever). */
-function readSpecText(file: string, prefix: string): string {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
-  try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile()) {
-      throw inputError({ code: `${prefix}/not-found`, file, message: `${file} is not a regular file.`, hint: 'give the path of a .yaml or .json file.' });
-    }
-    if (st.size > MAX_SPEC_BYTES) {
-      throw inputError({ code: `${prefix}/too-large`, file, message: `${file} is ${st.size} bytes; a spec file is at most ${MAX_SPEC_BYTES}.`, expected: `≤ ${MAX_SPEC_BYTES} bytes`, found: `${st.size} bytes`, hint: 'is this the right file? Profiles and tech files are a few KB of YAML.' });
-    }
-    return fs.readFileSync(fd, 'utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
+/**
+ * The yaml library's reason without the text it sometimes quotes ("Unresolved alias …: name",
+ * "Block scalar header includes extra characters: |…"): the part before the first ': ', at
+ * most 80 characters, printable ASCII only.
+ */
+function yamlReason(e: YAMLError): string {
+  const first = e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  const reason = first.split(': ')[0].replace(/[^\x20-\x7e]/g, '?');
+  return reason.length > 80 ? `${reason.slice(0, 77)}...` : reason;
+}
+
+/** "line 3, column 7" from V8's JSON.parse message, when it gives a position. */
+function jsonPosition(text: string, message: string): string | undefined {
+  const m = /at position (\d+)/.exec(message);
+  if (!m) return undefined;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return `line ${line}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
+}
+
+/** What kind of JSON problem V8 reports, in words that quote nothing from the file. */
+function jsonReason(message: string): string {
+  if (/Unexpected end of JSON input/i.test(message)) return 'the text ends before the JSON does';
+  if (/Unexpected non-whitespace character after JSON/i.test(message)) return 'more text follows the JSON value';
+  if (/Bad control character/i.test(message)) return 'a control character inside a string';
+  if (/property name/i.test(message)) return 'a key is missing or not in double quotes (or a comma trails)';
+  if (/Expected ',' or/i.test(message)) return 'a comma or a closing bracket is missing';
+  if (/Unexpected token/i.test(message)) return 'an unexpected character';
+  return 'a syntax error';
+}
+
+/** " at line L, column C" of the first alias that resolves to no anchor, or ''. */
+function unresolvedAliasAt(doc: Document, lines: LineCounter): string {
+  let at = '';
+  visit(doc, {
+    Alias(_key, node) {
+      if (at === '' && isAlias(node) && node.resolve(doc) === undefined && node.range) {
+        const pos = lines.linePos(node.range[0]);
+        at = ` at line ${pos.line}, column ${pos.col}`;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return at;
+}
+
+/**
+ * "not valid JSON at line 3, column 7: a key is missing or not in double quotes" for a
+ * JSON.parse error, quoting nothing of the text (V8's own message quotes up to ~10 characters
+ * of it). For any reader of JSON files.
+ */
+export function jsonSyntaxProblem(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = jsonPosition(text, message);
+  return `not valid JSON${at ? ` at ${at}` : ''}: ${jsonReason(message)}`;
 }
 
 export function readSpecFile(file: string, prefix: string): unknown {
   let text: string;
   try {
-    text = readSpecText(file, prefix);
+    // opened without blocking and checked on the descriptor: a FIFO would block a plain read forever
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0));
+    try {
+      const stat = fs.fstatSync(fd);
+      if (!stat.isFile()) {
+        throw inputError({ code: `${prefix}/not-a-file`, file, message: `${file} is not a regular file.`, hint: 'give the path of a .yaml or .json file.' });
+      }
+      if (stat.size > MAX_SPEC_FILE_BYTES) {
+        throw inputError({
+          code: `${prefix}/too-large`,
+          file,
+          message: `${file} is ${stat.size.toLocaleString('en-US')} bytes; a spec file is at most 1 MiB.`,
+          expected: 'at most 1 MiB (shipped profiles are about 2 KB)',
+          found: `${stat.size.toLocaleString('en-US')} bytes`,
+          hint: 'check that this is the profile or tech file you meant.',
+        });
+      }
+      // a byte-order mark (Windows editors) is not part of the document
+      text = fs.readFileSync(fd, 'utf8').replace(/^\uFEFF/, '');
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
-    if (e instanceof Error && e.name === 'NmsimError') throw e;
+    if ((e as { diagnostics?: unknown }).diagnostics) throw e;
     throw inputError({
       code: `${prefix}/not-found`,
       file,
-      message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+      message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}.`,
       hint: 'check the path; `nmsim area --help` lists the shipped profiles.',
     });
   }
@@ -63,20 +134,43 @@ export function readSpecFile(file: string, prefix: string): unknown {
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw inputError({ code: `${prefix}/bad-json`, file, message: `not valid JSON: ${(e as Error).message}.`, hint: 'fix the JSON syntax, or write the file as YAML.' });
+      throw inputError({ code: `${prefix}/bad-json`, file, message: `${jsonSyntaxProblem(text, e)}.`, hint: 'fix the JSON syntax, or write the file as YAML.' });
     }
   }
-  try {
-    const depth = yamlDepth(text);
-    if (depth > MAX_SPEC_DEPTH) throw new YAMLParseError([0, 0], 'BAD_INDENT', `the document is nested more than ${MAX_SPEC_DEPTH} deep (${depth} levels)`);
-    return parseYaml(text);
-  } catch (e) {
-    const line = e instanceof YAMLParseError && e.linePos ? ` (line ${e.linePos[0].line})` : '';
+  const depth = yamlDepth(text);
+  if (depth > MAX_SPEC_DEPTH) {
     throw inputError({
       code: `${prefix}/bad-yaml`,
       file,
-      message: `not valid YAML${line}: ${(e as Error).message.split('\n')[0]}.`,
+      message: `not valid YAML: the document is nested more than ${MAX_SPEC_DEPTH} deep (${depth} levels).`,
+      hint: 'profiles and tech files nest a few levels; is this the right file?',
+    });
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'silent', lineCounter });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const pos = lineCounter.linePos(problem.pos[0]);
+    const line = ` at line ${pos.line}, column ${pos.col}`;
+    const unknownTag = problem.code === 'TAG_RESOLVE_FAILED';
+    throw inputError({
+      code: `${prefix}/bad-yaml`,
+      file,
+      message: `not valid YAML${line}: ${unknownTag ? 'an unknown tag (!name): spec files use plain YAML values' : yamlReason(problem)}.`,
       hint: 'fix the YAML syntax at that line; quantities with units are plain text: `clock: 1.41 GHz`.',
+    });
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (e) {
+    const excessive = /alias count/i.test((e as Error).message);
+    throw inputError({
+      code: `${prefix}/bad-yaml`,
+      file,
+      message: excessive
+        ? `not valid YAML: its aliases (*name) expand more than ${MAX_YAML_ALIASES} times, as a "billion laughs" document does.`
+        : `not valid YAML${unresolvedAliasAt(doc, lineCounter)}: an alias (*name) refers to no anchor (&name) defined before it.`,
+      hint: 'write the values out; spec files do not need anchors and aliases.',
     });
   }
 }

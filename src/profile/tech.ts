@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { inputError, type Diagnostic, NmsimError } from '../diagnostics.js';
+import { didYouMean, excerpt } from '../user-text.js';
 import { SHIPPED_TECH_DIR, SPEC_EXTENSIONS } from './paths.js';
 import { readSpecFile } from './read-spec.js';
 import { convertQuantity, roundConverted } from './quantities.js';
@@ -22,9 +23,13 @@ export type CellName = (typeof CELL_NAMES)[number];
 export const TECH_NODES = ['nangate45', 'asap7', '5nm'] as const;
 export type TechNode = (typeof TECH_NODES)[number];
 
+/** Cell and bit-cell areas lie within these (µm²): a 1 nm² cell or a 1 mm² one is a unit mistake. */
+export const MIN_AREA_UM2 = 1e-6;
+export const MAX_AREA_UM2 = 1e6;
+
 const ConstantSchema = z
   .object({
-    value: z.number().positive(),
+    value: z.number().positive().max(1e12),
     unit: z.string().min(1).describe('mathjs unit text: "um^2", "nm^2"; "fraction" for a pure ratio'),
     source: z.string().min(1),
   })
@@ -32,10 +37,10 @@ const ConstantSchema = z
 
 const CellSchema = z
   .object({
-    value: z.number().positive().optional(),
+    value: z.number().positive().max(1e12).optional(),
     unit: z.string().min(1).optional(),
     cell: z.string().min(1).optional().describe('library cell name, e.g. MUX2_X1'),
-    composedOf: z.partialRecord(z.enum(CELL_NAMES), z.number().positive()).optional(),
+    composedOf: z.partialRecord(z.enum(CELL_NAMES), z.number().int().min(1).max(1024)).optional().describe('whole cells of other kinds, at most 1,024 of each'),
     source: z.string().min(1),
   })
   .strict();
@@ -44,7 +49,7 @@ export const TechFileSchema = z
   .object({
     name: z.string().min(1),
     description: z.string().min(1),
-    nodeNm: z.number().positive().describe('nominal feature size'),
+    nodeNm: z.number().min(1).max(10_000).describe('nominal feature size, 1 to 10,000 nm'),
     derivedFrom: z
       .object({ tech: z.string().min(1), logicAreaScale: ConstantSchema })
       .strict()
@@ -82,27 +87,91 @@ async function constantTo(c: z.infer<typeof ConstantSchema>, unit: string, file:
   }
   const v = await convertQuantity(`${c.value} ${c.unit}`, unit);
   if (typeof v === 'string') {
-    throw inputError({ code: 'tech/bad-unit', file, path: `${where}.unit`, message: `${where}: ${v}.`, expected: unit, found: c.unit, hint: 'areas take unit: um^2 (or nm^2); ratios take unit: fraction.' });
+    throw inputError({ code: 'tech/bad-unit', file, path: `${where}.unit`, message: `${where}: ${v}.`, expected: unit, found: excerpt(c.unit), hint: 'areas take unit: um^2 (or nm^2); ratios take unit: fraction.' });
+  }
+  if (unit === 'um^2' && (v < MIN_AREA_UM2 || v > MAX_AREA_UM2)) {
+    throw inputError({
+      code: 'tech/out-of-range',
+      file,
+      path: `${where}.value`,
+      message: `${where} is ${v} µm²; an area here must be from ${MIN_AREA_UM2} to ${MAX_AREA_UM2.toLocaleString('en-US')} µm².`,
+      expected: `from ${MIN_AREA_UM2} to ${MAX_AREA_UM2.toLocaleString('en-US')} µm² (a standard cell or a bit cell)`,
+      found: `${v} µm²`,
+      hint: 'a Nangate 45 nm DFF is 4.522 µm² and an N5 bit cell 0.021 µm²; check the value and its unit (um^2 or nm^2).',
+    });
   }
   return v;
 }
 
-/** Finds `<name>.yaml|.yml|.json` in the given folders, in order. */
-export function findTechFile(nameOrPath: string, dirs: readonly string[] = [SHIPPED_TECH_DIR]): string {
-  if (/[\\/]/.test(nameOrPath) || SPEC_EXTENSIONS.some((e) => nameOrPath.endsWith(e))) {
-    if (fs.existsSync(nameOrPath)) return nameOrPath;
+/**
+ * A tech file is named, never given as a path: a spec's `tech:` (or `derivedFrom.tech`) must
+ * not be a way to read any file on the machine. Letters, digits, `-` and `_`, at most 64.
+ */
+export const TECH_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Where a profile's tech file is looked for, in order: the `tech/` folder next to the profile,
+ * the profile's own folder, then the shipped hardware-profiles/tech/.
+ */
+export function techSearchDirs(profileFile: string): string[] {
+  const own = path.dirname(path.resolve(profileFile));
+  return [...new Set([path.join(own, 'tech'), own, SHIPPED_TECH_DIR])];
+}
+
+function specNamesIn(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isFile() && SPEC_EXTENSIONS.some((e) => d.name.endsWith(e)))
+      .map((d) => d.name.replace(/\.(ya?ml|json)$/, ''))
+      .filter((n) => TECH_NAME.test(n))
+      .sort();
+  } catch {
+    return [];
   }
+}
+
+/** The hint that lists the names a `tech:` may take (the shipped ones, then those of a tech/ folder). */
+export function validTechNames(dirs: readonly string[] = [SHIPPED_TECH_DIR]): string {
+  const local = dirs.filter((d) => path.basename(d) === 'tech' && path.resolve(d) !== path.resolve(SHIPPED_TECH_DIR)).flatMap(specNamesIn);
+  const shipped = listShippedTech();
+  return `shipped tech files: ${shipped.join(', ')}${local.length > 0 ? `; next to the profile: ${[...new Set(local)].join(', ')}` : ''} (or a tech file in the profile's own folder, by name).`;
+}
+
+/** Refuses a tech "name" that is a path, has an extension, or is not a plain name. */
+export function checkTechName(name: unknown, dirs: readonly string[] = [SHIPPED_TECH_DIR], where: { file?: string; path?: string } = {}): string {
+  if (typeof name === 'string' && TECH_NAME.test(name)) return name;
+  const text = typeof name === 'string' ? name : String(name);
+  const stem = path.basename(text.replace(/\\/g, '/')).replace(/\.(ya?ml|json)$/i, '');
+  const pathLike = /[\\/]/.test(text) || text.includes('..');
+  throw inputError({
+    code: 'tech/invalid-name',
+    ...where,
+    message: pathLike
+      ? `${excerpt(text)} is a path; a tech file is named, not located (it is looked for next to the profile and among the shipped ones).`
+      : `${excerpt(text)} is not a tech file name: letters, digits, "-" and "_" only, without an extension.`,
+    expected: 'a tech file name, e.g. nangate45',
+    found: excerpt(text),
+    hint: `${TECH_NAME.test(stem) && !pathLike ? `write ${stem}; ` : ''}${validTechNames(dirs)}`,
+  });
+}
+
+/** Finds `<name>.yaml|.yml|.json` in the given folders, in order. */
+export function findTechFile(name: string, dirs: readonly string[] = [SHIPPED_TECH_DIR], where: { file?: string; path?: string } = {}): string {
+  checkTechName(name, dirs, where);
   for (const dir of dirs) {
     for (const ext of SPEC_EXTENSIONS) {
-      const f = path.join(dir, `${nameOrPath}${ext}`);
-      if (fs.existsSync(f)) return f;
+      const f = path.join(dir, `${name}${ext}`);
+      if (fs.existsSync(f) && fs.statSync(f).isFile()) return f;
     }
   }
+  const known = [...new Set(dirs.flatMap(specNamesIn))];
   throw inputError({
     code: 'tech/unknown',
-    message: `no tech file named "${nameOrPath}".`,
-    found: nameOrPath,
-    hint: `shipped tech files: ${listShippedTech().join(', ')} (hardware-profiles/tech/).`,
+    ...where,
+    message: `no tech file named ${excerpt(name)}.${didYouMean(name, known)}`,
+    found: excerpt(name),
+    hint: validTechNames(dirs),
   });
 }
 
@@ -115,23 +184,58 @@ export function listShippedTech(): string[] {
     .sort();
 }
 
-/** Loads and resolves a tech file by name (searching `dirs`) or path. */
-export async function loadTech(nameOrPath: string, dirs: readonly string[] = [SHIPPED_TECH_DIR], seen: string[] = []): Promise<TechLibrary> {
-  const file = findTechFile(nameOrPath, dirs);
-  if (seen.includes(file)) {
-    throw inputError({ code: 'tech/derivation-cycle', file, path: 'derivedFrom.tech', message: `tech files derive from each other in a cycle: ${[...seen, file].join(' → ')}.`, hint: 'derive from a node that lists its own cells.' });
+/** Loads and resolves a tech file by name, searching `dirs` in order (techSearchDirs). */
+export async function loadTech(name: string, dirs: readonly string[] = [SHIPPED_TECH_DIR], seen: string[] = []): Promise<TechLibrary> {
+  return loadTechFile(findTechFile(name, dirs), dirs, seen);
+}
+
+/** A spec that is a hardware profile, not a tech file (it has the profile's keys). */
+function looksLikeProfile(raw: unknown): boolean {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return false;
+  const keys = Object.keys(raw);
+  return !keys.includes('cells') && !keys.includes('sram') && (keys.includes('tensorCore') || keys.includes('sparsity'));
+}
+
+/**
+ * Loads and resolves the tech file at an explicit path (the caller chose it). A node it
+ * derives from is looked up by name, next to it first, then in `dirs`.
+ */
+export async function loadTechFile(file: string, dirs: readonly string[] = [SHIPPED_TECH_DIR], seen: string[] = []): Promise<TechLibrary> {
+  if (seen.includes(path.resolve(file))) {
+    throw inputError({ code: 'tech/derivation-cycle', file, path: 'derivedFrom.tech', message: `tech files derive from each other in a cycle: ${[...seen, path.resolve(file)].join(' → ')}.`, hint: 'derive from a node that lists its own cells.' });
   }
   const raw = readSpecFile(file, 'tech');
+  if (looksLikeProfile(raw)) {
+    throw inputError({
+      code: 'tech/is-profile',
+      file,
+      message: `${file} is a hardware profile, not a tech file (it has tensorCore/sparsity, not cells and sram).`,
+      hint: `a profile's tech: names a tech file; ${validTechNames(dirs)}`,
+    });
+  }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    const keys = Object.keys(raw);
+    if (keys.length > 0 && !keys.some((k) => k in TechFileSchema.shape)) {
+      throw inputError({
+        code: 'tech/not-a-tech-file',
+        file,
+        message: `${file} is not a tech file: none of its ${keys.length} top-level keys is a tech-file key.`,
+        expected: `the keys of a tech file: ${Object.keys(TechFileSchema.shape).join(', ')}`,
+        hint: validTechNames(dirs),
+      });
+    }
+  }
   const parsed = TechFileSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, { prefix: 'tech', file, schema: TechFileSchema, raw }));
+    throw new NmsimError(zodIssuesToDiagnostics(parsed.error.issues, { prefix: 'tech', file, schema: TechFileSchema, raw, documentKind: 'a tech file' }));
   }
   const t = parsed.data;
   let base: TechLibrary | undefined;
   let scale = 1;
   let derivation: string | undefined;
   if (t.derivedFrom) {
-    base = await loadTech(t.derivedFrom.tech, [path.dirname(file), ...dirs], [...seen, file]);
+    const baseDirs = [...new Set([path.dirname(file), ...dirs])];
+    base = await loadTechFile(findTechFile(t.derivedFrom.tech, baseDirs, { file, path: 'derivedFrom.tech' }), baseDirs, [...seen, path.resolve(file)]);
     scale = await constantTo(t.derivedFrom.logicAreaScale, 'fraction', file, 'derivedFrom.logicAreaScale');
     derivation = `${base.name} cells × ${scale} (${t.derivedFrom.logicAreaScale.source})`;
   }

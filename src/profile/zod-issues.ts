@@ -4,7 +4,9 @@
  * profile and tech-file loaders.
  */
 import type { z } from 'zod';
-import { type Diagnostic, formatKeyPath, previewJson, valueAtPath } from '../diagnostics.js';
+import { type Diagnostic, formatKeyPath, valueAtPath } from '../diagnostics.js';
+import { excerpt } from '../user-text.js';
+import { rangeText, type ListLimit, type NumberLimit } from './limits.js';
 
 /** Walks optional/default/nullable wrappers down to the schema that carries a shape. */
 function unwrap(schema: z.ZodType): z.ZodType {
@@ -30,9 +32,28 @@ export function validKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
   return s?.def?.type === 'object' ? Object.keys(s.shape) : [];
 }
 
-function describeFound(v: unknown): string {
+/**
+ * What was found, for a diagnostic: a short escaped excerpt of a value, never more. At the
+ * top of a document (a file that is not a mapping at all — perhaps not a spec file) only its
+ * kind is named, so a wrong file is never echoed.
+ */
+export function describeFound(v: unknown, atRoot = false): string {
   if (v === undefined) return 'nothing (the key is missing)';
-  return previewJson(v, 80); // iterative: JSON.stringify overflows the stack on a value nested 20k deep
+  if (v === null) return 'null (an empty value)';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `${v} (not a finite number)`;
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return atRoot ? `text of ${[...v].length} characters` : excerpt(v);
+  if (Array.isArray(v)) return `a list of ${v.length} item${v.length === 1 ? '' : 's'}`;
+  if (v instanceof Uint8Array) return `binary data (${v.length} bytes)`;
+  if (typeof v === 'object') {
+    const keys = Object.keys(v as object);
+    return atRoot ? `a mapping of ${keys.length} keys` : `a mapping (keys ${excerpt(keys.join(', '))})`;
+  }
+  return typeof v;
+}
+
+function foundAt(raw: unknown, path: readonly PropertyKey[]): string {
+  return describeFound(valueAtPath(raw, path), path.length === 0);
 }
 
 export interface IssueContext {
@@ -43,27 +64,87 @@ export interface IssueContext {
   raw: unknown;
   /** extra accepted names per object path (e.g. quantity keys written with units) */
   extraKeys?: (path: string) => string[];
+  /** the bound of a number at a key path (profile/limits.ts) */
+  numberLimit?: (path: string) => NumberLimit | undefined;
+  /** the bound of a list's length at a key path */
+  listLimit?: (path: string) => ListLimit | undefined;
+  /** what a document of this kind is, for a file that is not a mapping: "a hardware profile" */
+  documentKind?: string;
+}
+
+/** The issue is about a number outside its bound (or not whole, or not finite). */
+function isNumberBoundIssue(issue: z.core.$ZodIssue, found: unknown): boolean {
+  if (issue.code === 'too_big' || issue.code === 'too_small') return (issue as { origin?: string }).origin !== 'array';
+  if (issue.code === 'invalid_type') return (issue as { expected?: string }).expected === 'int' || (typeof found === 'number' && !Number.isFinite(found));
+  return false;
+}
+
+function numberBoundDiagnostic(ctx: IssueContext, path: string, l: NumberLimit, found: unknown): Diagnostic {
+  const what = `${l.integer ? 'a whole number' : 'a number'} from ${rangeText(l)} (${l.unit})`;
+  const inRange = typeof found === 'number' && found >= l.min && found <= l.max;
+  return {
+    code: `${ctx.prefix}/${inRange && l.integer && !Number.isInteger(found) ? 'not-whole' : 'out-of-range'}`,
+    severity: 'error',
+    file: ctx.file,
+    path,
+    message: `${path} must be ${what}.`,
+    expected: what,
+    found: describeFound(found),
+    hint: `${l.why}.`,
+  };
 }
 
 export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx: IssueContext): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const boundReported = new Set<string>();
   for (const issue of issues) {
     const path = formatKeyPath(issue.path);
     if (issue.code === 'unrecognized_keys') {
       const valid = [...validKeysAt(ctx.schema, issue.path), ...(ctx.extraKeys?.(path) ?? [])];
       for (const key of issue.keys) {
+        const shown = key.length > 40 ? excerpt(key) : key;
         out.push({
           code: `${ctx.prefix}/unknown-key`,
           severity: 'error',
           file: ctx.file,
-          path: path === '' ? key : `${path}.${key}`,
-          message: `"${key}" is not a known key${path === '' ? ' at the top level' : ` in ${path}`}.`,
-          hint: `valid keys here: ${valid.join(', ')}.`,
+          path: path === '' ? shown : `${path}.${shown}`,
+          message: `${excerpt(key)} is not a known key${path === '' ? ' at the top level' : ` in ${path}`}.`,
+          hint: key === '<<' ? 'YAML merge keys (<<) are not supported: write the keys out in full.' : `valid keys here: ${valid.join(', ')}.`,
         });
       }
       continue;
     }
     const found = valueAtPath(ctx.raw, issue.path);
+    const limit = ctx.numberLimit?.(path);
+    if (limit && isNumberBoundIssue(issue, found)) {
+      if (!boundReported.has(path)) out.push(numberBoundDiagnostic(ctx, path, limit, found));
+      boundReported.add(path);
+      continue;
+    }
+    const list = ctx.listLimit?.(path);
+    if (list && (issue.code === 'too_big' || issue.code === 'too_small') && Array.isArray(found)) {
+      out.push({
+        code: `${ctx.prefix}/out-of-range`,
+        severity: 'error',
+        file: ctx.file,
+        path,
+        message: `${path} lists ${found.length} ${list.what}; it takes ${rangeText(list)}.`,
+        expected: `${rangeText(list)} ${list.what}`,
+        found: `${found.length} ${list.what}`,
+        hint: `${list.why}.`,
+      });
+      continue;
+    }
+    if (issue.path.length === 0 && ctx.documentKind && (found === null || typeof found !== 'object' || Array.isArray(found))) {
+      out.push({
+        code: `${ctx.prefix}/not-a-mapping`,
+        severity: 'error',
+        file: ctx.file,
+        message: `this file is not ${ctx.documentKind}: it holds ${foundAt(ctx.raw, [])}, not a mapping of keys.`,
+        hint: 'hardware-profiles/README.md shows the layout, with an example.',
+      });
+      continue;
+    }
     if (issue.code === 'invalid_value') {
       const values = (issue as any).values as unknown[];
       out.push({
@@ -72,7 +153,7 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx:
         file: ctx.file,
         path,
         message: `${path} must be one of ${values.map((v) => JSON.stringify(v)).join(', ')}.`,
-        found: describeFound(found),
+        found: foundAt(ctx.raw, issue.path),
         hint: `valid names: ${values.join(', ')}.`,
       });
       continue;
@@ -95,7 +176,7 @@ export function zodIssuesToDiagnostics(issues: readonly z.core.$ZodIssue[], ctx:
       file: ctx.file,
       path,
       message: `${path === '' ? 'the document' : path}: ${issue.message}.`,
-      found: describeFound(found),
+      found: foundAt(ctx.raw, issue.path),
       hint: 'hardware-profiles/README.md describes every key and its unit.',
     });
   }

@@ -3,6 +3,7 @@
  * from the model's published Hugging Face config.json (cited per entry).
  */
 import { usageError } from '../diagnostics.js';
+import { didYouMean, excerpt } from '../user-text.js';
 import type { ModelShape } from './model-shape.js';
 
 export const MODEL_IDS = ['llama2-7b', 'llama3.1-8b', 'qwen2.5-7b', 'gemma3-4b'] as const;
@@ -92,9 +93,9 @@ export function catalogModel(id: string): ModelShape {
   throw usageError({
     code: 'workload/unknown-model',
     path: '--model',
-    message: `"${id}" is neither a catalog model nor a trace bundle folder.`,
+    message: `${excerpt(id)} is neither a catalog model nor a trace bundle folder.${didYouMean(id, MODEL_IDS)}`,
     expected: `one of ${MODEL_IDS.join(', ')}, or the path of a trace bundle (a folder with manifest.json)`,
-    found: JSON.stringify(id),
+    found: excerpt(id),
     hint: 'run `nmsim simulate --help` for the catalog, or point --model at a bundle folder.',
   });
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { loadTech, listShippedTech, CELL_NAMES } from '../../src/profile/tech.js';
+import { loadTech, loadTechFile, listShippedTech, CELL_NAMES } from '../../src/profile/tech.js';
 import { NmsimError } from '../../src/diagnostics.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-tech-'));
@@ -59,7 +59,7 @@ describe('tech files', () => {
     );
     let err: NmsimError | undefined;
     try {
-      await loadTech(f);
+      await loadTechFile(f);
     } catch (e) {
       err = e as NmsimError;
     }
@@ -73,7 +73,7 @@ describe('tech files', () => {
     for (const c of CELL_NAMES) cells[c] = { value: base.cells[c].areaUm2, unit: 'um^2', source: 'test' };
     const f = path.join(tmp, 'eff.yaml');
     fs.writeFileSync(f, stringify({ name: 'eff', description: 'd', nodeNm: 45, cells, sram: { bitcell: { value: 0.3, unit: 'um^2', source: 's' }, arrayEfficiency: { value: 1.5, unit: 'fraction', source: 's' } } }));
-    await expect(loadTech(f)).rejects.toMatchObject({ diagnostics: [{ code: 'tech/bad-value', path: 'sram.arrayEfficiency.value' }] });
+    await expect(loadTechFile(f)).rejects.toMatchObject({ diagnostics: [{ code: 'tech/bad-value', path: 'sram.arrayEfficiency.value' }] });
   });
 
   test('an area given in nm^2 is converted to µm²', async () => {
@@ -82,7 +82,7 @@ describe('tech files', () => {
     const cells: Record<string, unknown> = {};
     for (const c of CELL_NAMES) cells[c] = { value: base.cells[c].areaUm2 * 1e6, unit: 'nm^2', source: 'test' };
     fs.writeFileSync(f, stringify({ name: 'nm2', description: 'd', nodeNm: 45, cells, sram: { bitcell: { value: 346000, unit: 'nm^2', source: 's' }, arrayEfficiency: { value: 0.7, unit: 'fraction', source: 's' } } }));
-    const t = await loadTech(f);
+    const t = await loadTechFile(f);
     expect(t.cells.mux2.areaUm2).toBe(1.862);
     expect(t.sram.bitcellAreaUm2).toBe(0.346);
   });

@@ -11,7 +11,8 @@ import { openBundle } from '../../trace/bundle.js';
 import { parsePatternList } from '../../sparsity/pattern.js';
 import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
 import { analyze, plannedRows } from '../../analysis/analyze.js';
-import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, parseBatchSizes, parseNonfinitePolicy } from '../../analysis/plan.js';
+import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, parseBatchSizes, parseNonfinitePolicy } from '../../analysis/plan.js';
+import { formatBound, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
 import { toSnakeCase } from '../../analysis/json.js';
 import { NONFINITE_POLICIES, type AnalysisResult, type ConfigResult, type RunAnalysis } from '../../analysis/types.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -25,8 +26,9 @@ interface Args {
   runs?: string;
   json?: boolean;
   out?: string;
-  threads?: number;
-  seed: number;
+  /** text; checked by options.ts (decimal digits, bounds) */
+  threads?: string;
+  seed?: string;
   'random-batches': number;
   nonfinite: string;
 }
@@ -117,8 +119,8 @@ export const command: CommandModule<object, Args> = {
       .option('runs', { type: 'string', describe: 'run ids to analyse (comma-separated); default: the dense run, i.e. the pre-pruning inputs' })
       .option('json', { type: 'boolean', default: false, describe: 'print the full result as JSON (snake_case keys) instead of the table' })
       .option('out', { type: 'string', describe: 'also write CSV tables and analysis.json into this folder (created, or replaced atomically only when it is an earlier analysis folder; never the input)' })
-      .option('threads', { type: 'number', describe: 'worker threads (0 = none); default: up to 2 on large traces' })
-      .option('seed', { type: 'number', default: 2509, describe: 'seed of the random decode batches' })
+      .option('threads', { type: 'string', describe: `worker threads (0 = none, at most ${OPTION_BOUNDS.threads.max}); default: up to 2 on large traces` })
+      .option('seed', { type: 'string', defaultDescription: String(DEFAULT_RANDOM_SEED), describe: `seed of the random decode batches (0–${formatBound(OPTION_BOUNDS.seed.max)})` })
       .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site (1 … 10000)' })
       .option('nonfinite', { type: 'string', default: 'exclude', describe: `token rows holding NaN/Inf: ${NONFINITE_POLICIES.join(' or ')} (exclude: left out of every statistic and counted; error: refuse, exit 1)` })
       .example('$0 analyze traces/stories260k', 'the dense run under 2:4, 4:8, 8:16, 16:32 and unstructured (magnitude)')
@@ -132,9 +134,9 @@ export const command: CommandModule<object, Args> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const patterns = parsePatternList(argv.patterns, { path: '--patterns' });
-      const criteria = parseCriteria(argv.criteria);
-      const mitigations = parseMitigations(argv.mitigations);
+      const patterns = nonEmptyList(parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
+      const criteria = parseQuoted(argv.criteria, parseCriteria);
+      const mitigations = parseQuoted(argv.mitigations, parseMitigations);
       const batchSizes = parseBatchSizes(argv['batch-sizes']);
       const runs = (argv.runs ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
       const nonfinite = parseNonfinitePolicy(argv.nonfinite);
@@ -143,9 +145,9 @@ export const command: CommandModule<object, Args> = {
           throw usageError({ code: 'analysis/invalid-option', path: `--${name}`, message: `--${name} must be a whole number ≥ ${min}.`, expected: `an integer ≥ ${min}`, found: String(v), hint: `e.g. --${name} ${Math.max(min, 2)}` });
         }
       };
-      whole('threads', argv.threads, 0);
+      const threads = argv.threads === undefined ? undefined : wholeNumberOption('threads', argv.threads);
       whole('random-batches', argv['random-batches'], 1);
-      whole('seed', argv.seed, 0);
+      const seed = wholeNumberOption('seed', argv.seed, DEFAULT_RANDOM_SEED);
       const claim = argv.out !== undefined ? await claimOutput(argv.out, ANALYSIS_OUTPUT, [argv.trace]) : undefined;
       const bundle = await openBundle(argv.trace);
       try {
@@ -153,12 +155,12 @@ export const command: CommandModule<object, Args> = {
         let last = 0;
         const result = await analyze(
           bundle,
-          { patterns, criteria, mitigations, batchSizes, runs, randomSeed: argv.seed, randomBatchesPerSize: argv['random-batches'], nonfinite },
+          { patterns, criteria, mitigations, batchSizes, runs, randomSeed: seed, randomBatchesPerSize: argv['random-batches'], nonfinite },
           (p) => {
             progress.tick(p.doneRows - last, p.site);
             last = p.doneRows;
           },
-          { workers: argv.threads },
+          { workers: threads },
         );
         progress.stop();
         const json = { tool: `nmsim ${TOOL_VERSION}`, ...(toSnakeCase(result) as object) };

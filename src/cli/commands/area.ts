@@ -12,6 +12,8 @@ import { METADATA_ENCODINGS, parsePatternList, type NmPattern } from '../../spar
 import { PRUNING_NETWORK_KINDS } from '../../area/pruning-unit.js';
 import { areaReport } from '../../area/report.js';
 import { areaReportJson, formatAreaTable } from '../../area/format.js';
+import { MAX_LIST_PATTERNS, noEffect, nonEmptyList, parseQuoted } from '../options.js';
+import { excerpt } from '../../user-text.js';
 
 interface AreaArgs {
   profile: string;
@@ -36,7 +38,7 @@ export const command: CommandModule<object, AreaArgs> = {
       })
       .option('pattern', {
         type: 'string',
-        describe: 'comma-separated N:M patterns the core supports instead of the profile\'s list, e.g. "2:4,4:8,8:16,16:32"; one column per pattern plus their union',
+        describe: `comma-separated N:M patterns the core supports instead of the profile's list (1–${MAX_LIST_PATTERNS}), e.g. "2:4,4:8,8:16,16:32"; one column per pattern plus their union`,
       })
       .option('node', {
         type: 'string',
@@ -52,12 +54,13 @@ export const command: CommandModule<object, AreaArgs> = {
       .example('nmsim area --profile act-16of32 --selector sorted-mux --json', 'one core, sorted-index selector, as JSON') as any,
   handler: (argv) =>
     runCommand(argv.json, async () => {
+      if (argv.detail && argv.json) noEffect('--detail', 'with --json (the JSON always lists every component\'s breakdown)', 'drop --detail, or --json for the table.');
       let patterns: NmPattern[] | undefined;
       if (argv.pattern !== undefined) {
-        const list = parsePatternList(argv.pattern, { path: '--pattern' });
+        const list = nonEmptyList(parseQuoted(argv.pattern, (t) => parsePatternList(t, { path: '--pattern' })), '--pattern', argv.pattern, 'N:M pattern', '2:4,8:16');
         const bad = list.find((p) => p.kind !== 'nm');
-        if (bad || list.length === 0) {
-          throw usageError({ code: 'area/invalid-pattern', path: '--pattern', message: 'the area model needs N:M patterns.', found: argv.pattern, hint: 'e.g. --pattern 2:4,8:16 (dense is always the baseline column).' });
+        if (bad) {
+          throw usageError({ code: 'area/invalid-pattern', path: '--pattern', message: 'the area model needs N:M patterns.', found: excerpt(argv.pattern), hint: 'e.g. --pattern 2:4,8:16 (dense is always the baseline column).' });
         }
         patterns = list as NmPattern[];
       }

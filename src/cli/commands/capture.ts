@@ -15,26 +15,52 @@ import { captureRuns, type CapturedRun } from '../../capture/capture.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
 import type { RunSpec } from '../../capture/prune-hooks.js';
-import { calibOptions, checkCount, loadCalibStream, loadModelAndTokenizer, modelOptions, specsNeedCalibration } from '../capture-options.js';
+import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
+import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
+
+const bounds = (o: BoundedOption) => `${formatBound(OPTION_BOUNDS[o].min)}–${formatBound(OPTION_BOUNDS[o].max)}`;
 
 export const DEFAULT_PATTERNS = '2:4,4:8,8:16,16:32,unstructured';
 export const DEFAULT_TRACE_TOKENS = 2048;
 
-interface Args {
+/** numbers arrive as text and are checked by options.ts (decimal digits, bounds) */
+interface Args extends CalibArgs {
   model: string;
   tokenizer: string;
   text: string;
-  stories: number;
-  offset: number;
+  stories?: string;
+  offset?: string;
   patterns: string;
-  criteria: string;
-  mitigations: string;
-  'calib-offset': number;
-  'calib-stories': number;
-  'trace-tokens': number;
+  criteria?: string;
+  mitigations?: string;
+  'trace-tokens'?: string;
   dense: boolean;
   out?: string;
   json?: boolean;
+}
+
+const DEFAULT_STORIES = 100;
+const DEFAULT_CRITERIA = 'magnitude';
+const DEFAULT_MITIGATIONS = 'none';
+
+/** Checks every option before the checkpoint is read; an option that cannot act is refused. */
+function captureOptions(argv: Args) {
+  const patterns = nonEmptyList(parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
+  const criteria = nonEmptyList(parseQuoted(argv.criteria ?? DEFAULT_CRITERIA, parseCriteria), '--criteria', argv.criteria, 'criterion', 'magnitude');
+  const mitigations = nonEmptyList(parseQuoted(argv.mitigations ?? DEFAULT_MITIGATIONS, parseMitigations), '--mitigations', argv.mitigations, 'mitigation', 'none');
+  if (patterns.every((p) => p.kind === 'dense')) {
+    for (const [option, value] of [['--criteria', argv.criteria], ['--mitigations', argv.mitigations]] as const) {
+      if (value !== undefined) noEffect(option, 'when --patterns names only dense (the dense run prunes nothing)', `drop ${option}, or add a sparse pattern, e.g. --patterns dense,8:16.`);
+    }
+  }
+  const specs = expandSpecs(patterns, criteria, mitigations, argv.dense);
+  refuseUnusedCalibration(argv, specsNeedCalibration(specs), '--mitigations');
+  const traceTokens = wholeNumberOption('trace-tokens', argv['trace-tokens'], DEFAULT_TRACE_TOKENS);
+  if (argv.out === undefined && traceTokens > 0 && argv['trace-tokens'] !== undefined) {
+    noEffect('--trace-tokens', 'without --out (the recorded activations are kept only in the bundle)', 'add --out FOLDER to write the bundle, or drop --trace-tokens to only measure perplexity.');
+  }
+  const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
+  return { specs, traceTokens, range, calib: calibRange(argv) };
 }
 
 /** dense (unless excluded) then patterns × criteria × mitigations, in that order. */
@@ -73,20 +99,20 @@ export const command: CommandModule<object, Args> = {
       .options({
         ...modelOptions,
         text: { type: 'string', demandOption: true, describe: 'UTF-8 stories separated by "<|endoftext|>" lines (evaluation and calibration text)' },
-        stories: { type: 'number', default: 100, describe: 'number of stories evaluated' },
-        offset: { type: 'number', default: 0, describe: 'first evaluated story (0-based)' },
+        stories: { type: 'string', defaultDescription: String(DEFAULT_STORIES), describe: `number of stories evaluated (${bounds('stories')})` },
+        offset: { type: 'string', defaultDescription: '0', describe: `first evaluated story (0-based, ${bounds('offset')})` },
         patterns: {
           type: 'string',
           default: DEFAULT_PATTERNS,
-          describe: 'comma-separated patterns: N:M (1 ≤ N ≤ M ≤ 64), "unstructured" (top half per token), "dense"',
+          describe: `comma-separated patterns (1–${MAX_LIST_PATTERNS}): N:M (1 ≤ N ≤ M ≤ 64), "unstructured" (top half per token), "dense"`,
         },
-        criteria: { type: 'string', default: 'magnitude', describe: 'selection criteria: magnitude, amber, clact (clact batch = the evaluation window)' },
-        mitigations: { type: 'string', default: 'none', describe: 'error mitigations: none, var, dpts, spts, affine (spts/affine calibrate on the calibration stories)' },
+        criteria: { type: 'string', defaultDescription: DEFAULT_CRITERIA, describe: 'selection criteria: magnitude, amber, clact (clact batch = the evaluation window)' },
+        mitigations: { type: 'string', defaultDescription: DEFAULT_MITIGATIONS, describe: 'error mitigations: none, var, dpts, spts, affine (spts/affine calibrate on the calibration stories)' },
         ...calibOptions,
         'trace-tokens': {
-          type: 'number',
-          default: DEFAULT_TRACE_TOKENS,
-          describe: 'stream positions recorded per site and run (pre-pruning input in F16 + masks); 0 records none',
+          type: 'string',
+          defaultDescription: String(DEFAULT_TRACE_TOKENS),
+          describe: `with --out: stream positions recorded per site and run (${bounds('trace-tokens')}, and at most 1 GiB held in memory; pre-pruning input in F16 + masks)`,
         },
         dense: { type: 'boolean', default: true, describe: 'include the dense run (--no-dense skips it)' },
         out: { type: 'string', describe: 'bundle folder to write (created, or replaced atomically only when it is a bundle nmsim captured); without it nothing is written' },
@@ -98,16 +124,9 @@ export const command: CommandModule<object, Args> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const patterns = parsePatternList(argv.patterns, { path: '--patterns' });
-      const criteria = parseCriteria(argv.criteria);
-      const mitigations = parseMitigations(argv.mitigations);
-      if (criteria.length === 0 || mitigations.length === 0) {
-        throw usageError({ code: 'capture/empty-list', path: criteria.length === 0 ? '--criteria' : '--mitigations', message: 'the list is empty.', hint: 'name at least one, e.g. --criteria magnitude --mitigations none' });
-      }
-      const specs = expandSpecs(patterns, criteria, mitigations, argv.dense);
+      const { specs, traceTokens: requestedTraceTokens, range, calib: calibStories } = captureOptions(argv);
       if (specs.length === 0) throw usageError({ code: 'capture/no-runs', path: '--patterns', message: 'nothing to run.', hint: 'name a pattern, or keep the dense run' });
-      const traceTokens = checkCount(argv['trace-tokens'], '--trace-tokens', 0);
-      if (argv.out !== undefined && traceTokens === 0) {
+      if (argv.out !== undefined && requestedTraceTokens === 0) {
         throw usageError({
           code: 'capture/empty-bundle',
           path: '--trace-tokens',
@@ -115,16 +134,16 @@ export const command: CommandModule<object, Args> = {
           hint: 'record some tokens (e.g. --trace-tokens 256), or drop --out to only measure perplexity',
         });
       }
-      const range = { offset: checkCount(argv.offset, '--offset', 0), count: checkCount(argv.stories, '--stories', 1) };
       if (argv.out !== undefined) await claimOutput(argv.out, TRACE_BUNDLE_OUTPUT, [argv.model, argv.tokenizer, argv.text]);
 
       const { model, tokenizer, checkpointSha256 } = await loadModelAndTokenizer(argv.model, argv.tokenizer);
       const textBytes = await fs.readFile(argv.text).catch(() => undefined);
       const stories = await loadStories(argv.text);
       const evalStream = encodeStream(tokenizer, selectStories(stories, range, argv.text, '--offset/--stories'));
-      const calib = specsNeedCalibration(specs)
-        ? await loadCalibStream(argv.text, tokenizer, { offset: argv['calib-offset'], count: argv['calib-stories'] }, range)
-        : undefined;
+      // only positions the stream holds can be recorded, and without --out none are kept
+      const traceTokens = argv.out === undefined ? 0 : Math.min(requestedTraceTokens, evalStream.length);
+      checkRecordingMemory(traceTokens, model.config);
+      const calib = specsNeedCalibration(specs) ? await loadCalibStream(argv.text, tokenizer, calibStories, range) : undefined;
       const evaluated = `${path.basename(argv.text)} ${formatStoryRange(range)}`;
 
       const windowsPerRun = Math.max(1, Math.ceil((evalStream.length - 1) / (model.config.seqLen - 1)));

@@ -4,7 +4,8 @@
  * exact-zero fraction, NaN/Inf counts, and for masks the kept fraction and N:M validity.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { diagnosticToJson, formatDiagnostic, usageError } from '../../diagnostics.js';
+import { diagnosticToJson, formatDiagnostic } from '../../diagnostics.js';
+import { wholeNumberOption } from '../options.js';
 import { openBundle } from '../../trace/bundle.js';
 import { type InspectReport, inspectBundle, inspectBytes } from '../../trace/inspect.js';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION } from '../../trace/manifest.js';
@@ -14,7 +15,8 @@ import { printJson, runCommand } from '../run.js';
 interface InspectArgs {
   path: string;
   json?: boolean;
-  maxTokens?: number;
+  /** text; checked by options.ts (decimal digits, bounds) */
+  maxTokens?: string;
 }
 
 function num(x: number): string {
@@ -139,8 +141,8 @@ export const command: CommandModule<object, InspectArgs> = {
       })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys) instead of text' })
       .option('max-tokens', {
-        type: 'number',
-        describe: 'scan only the first N tokens of every site (default: all); statistics then describe that prefix',
+        type: 'string',
+        describe: 'scan only the first N tokens of every site (a whole number ≥ 1; default: all); statistics then describe that prefix',
       })
       .example('$0 inspect traces/my-bundle', 'a bundle folder')
       .example('$0 inspect acts.safetensors --json --max-tokens 512', 'a bare file, first 512 tokens, as JSON')
@@ -151,17 +153,7 @@ export const command: CommandModule<object, InspectArgs> = {
       ) as Argv<InspectArgs>,
   handler: (args: ArgumentsCamelCase<InspectArgs>) =>
     runCommand(args.json, async () => {
-      const maxTokens = args.maxTokens;
-      if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0)) {
-        throw usageError({
-          code: 'cli/invalid-option',
-          path: '--max-tokens',
-          message: '--max-tokens must be a positive whole number.',
-          expected: 'an integer ≥ 1',
-          found: String(maxTokens),
-          hint: 'leave it out to scan every token.',
-        });
-      }
+      const maxTokens = args.maxTokens === undefined ? undefined : wholeNumberOption('max-tokens', args.maxTokens);
       const bundle = await openBundle(args.path);
       try {
         const progress = await startProgress(inspectBytes(bundle.manifest, maxTokens), 'inspect', !args.json);

@@ -6,7 +6,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
 import { PAPER_PATTERNS, formatPattern } from '../../sparsity/pattern.js';
-import { CRITERIA, MITIGATIONS, parseCriteria, parseMitigations } from '../../sparsity/prune.js';
+import { CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { REVIEW_REPORT_OUTPUT, writeReviewReport } from '../../report/write-report.js';
 import { sortDesignPoints, type DecodeAtBatch } from '../../explore/design-point.js';
@@ -20,11 +20,10 @@ import {
   DEFAULT_DECODE_CONTEXT_TOKENS,
   DEFAULT_PREFILL_TOKENS,
   DEFAULT_REVIEW_MODEL,
-  reviewPatterns,
   runReview,
 } from '../review/run-review.js';
 import { terminalSummary } from '../review/summary-text.js';
-import { wholeNumberListOption, wholeNumberOption } from '../review/options.js';
+import { boundText, reviewOptions } from '../review/options.js';
 
 export const DEFAULT_OUT = 'reports/review';
 
@@ -49,20 +48,17 @@ interface ReviewArgs {
   patterns: string;
   criteria: string;
   mitigations: string;
-  prefillTokens?: number;
+  /** numbers arrive as text and are checked by ../review/options.ts (decimal digits, bounds) */
+  prefillTokens?: string;
   decodeBatches?: string;
-  decodeBatch?: number;
-  context: number;
+  decodeBatch?: string;
+  context?: string;
   json?: boolean;
   progress: boolean;
 }
 
 function decodeJson(d: DecodeAtBatch): { batch_tokens: number; speedup: number; io_savings_fraction: number } {
   return { batch_tokens: d.batchTokens, speedup: d.speedup, io_savings_fraction: d.ioSavingsFraction };
-}
-
-function listArg(v: string[] | undefined): string[] {
-  return (v ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== '');
 }
 
 /** The files and folders a review reads, so that --out is never one of them (nor inside or around one). */
@@ -88,15 +84,15 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('patterns', { type: 'string', default: DEFAULT_PATTERNS, describe: 'patterns to sweep (dense is always the baseline)' })
       .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
       .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
-      .option('prefill-tokens', { type: 'number', default: DEFAULT_PREFILL_TOKENS, describe: 'prefill length T (tokens) for the prefill speed-up' })
+      .option('prefill-tokens', { type: 'string', defaultDescription: String(DEFAULT_PREFILL_TOKENS), describe: `prefill length T (tokens, ${boundText('prefill-tokens')}) for the prefill speed-up` })
       .option('decode-batches', {
         type: 'string',
-        default: DEFAULT_DECODE_BATCHES.join(','),
+        defaultDescription: DEFAULT_DECODE_BATCHES.join(','),
         describe:
-          'decode batch sizes B (tokens per step, comma-separated): one decode speed-up and I/O-savings column per B. B = 1 is the single stream, where a token fetches only the weight rows it keeps; larger B fetch the union of their tokens\' rows. The largest B is the decode objective',
+          `decode batch sizes B (tokens per step, ${boundText('decode-batches')}, comma-separated): one decode speed-up and I/O-savings column per B. B = 1 is the single stream, where a token fetches only the weight rows it keeps; larger B fetch the union of their tokens' rows. The largest B is the decode objective`,
       })
-      .option('decode-batch', { type: 'number', describe: 'one decode batch B: the same as --decode-batches B (overrides it)' })
-      .option('context', { type: 'number', default: DEFAULT_DECODE_CONTEXT_TOKENS, describe: 'decode context length L (tokens)' })
+      .option('decode-batch', { type: 'string', describe: 'one decode batch B: the same as --decode-batches B (give one of the two)' })
+      .option('context', { type: 'string', defaultDescription: String(DEFAULT_DECODE_CONTEXT_TOKENS), describe: `decode context length L (tokens, ${boundText('context')})` })
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on a terminal (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of the summary' })
       .example('nmsim review', 'review the shipped bundles on the shipped profiles into reports/review/')
@@ -110,21 +106,7 @@ export const command: CommandModule<object, ReviewArgs> = {
   handler: (args: ArgumentsCamelCase<ReviewArgs>) =>
     runCommand(args.json, async () => {
       const started = performance.now();
-      const opts = {
-        traces: listArg(args.traces),
-        profiles: listArg(args.profiles),
-        model: args.model,
-        patterns: reviewPatterns(args.patterns),
-        criteria: parseCriteria(args.criteria),
-        mitigations: parseMitigations(args.mitigations),
-        prefillTokens: wholeNumberOption('--prefill-tokens', args.prefillTokens ?? DEFAULT_PREFILL_TOKENS),
-        decodeBatches:
-          args.decodeBatch !== undefined
-            ? [wholeNumberOption('--decode-batch', args.decodeBatch)]
-            : wholeNumberListOption('--decode-batches', args.decodeBatches ?? DEFAULT_DECODE_BATCHES.join(',')),
-        decodeContextTokens: wholeNumberOption('--context', args.context),
-        batchSizes: [...DEFAULT_BATCH_SIZES],
-      };
+      const opts = { ...reviewOptions(args), batchSizes: [...DEFAULT_BATCH_SIZES] };
       await claimOutput(args.out, REVIEW_REPORT_OUTPUT, reviewInputs(opts.traces, opts.profiles));
       const bar = await startProgress(100, 'review', args.progress && !args.json);
       let done = 0;

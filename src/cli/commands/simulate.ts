@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { runCommand, printJson } from '../run.js';
-import { usageError, type Diagnostic, formatDiagnostic } from '../../diagnostics.js';
+import { type Diagnostic, formatDiagnostic } from '../../diagnostics.js';
+import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
 import { parsePatternList, PAPER_PATTERNS } from '../../sparsity/pattern.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
@@ -15,19 +16,37 @@ interface Args {
   profile: string;
   model: string;
   phase: string;
-  tokens: number;
-  batch: number;
-  context: number;
+  /** numbers arrive as text and are checked by options.ts (decimal digits, bounds) */
+  tokens?: string;
+  batch?: string;
+  context?: string;
   patterns: string;
   measured?: string;
   json?: boolean;
 }
 
-function positiveInt(name: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) {
-    throw usageError({ code: 'cli/invalid-option', path: `--${name}`, message: `--${name} must be a whole number ≥ 1.`, found: String(v), hint: `e.g. --${name} 2048` });
+const DEFAULT_PREFILL_TOKENS = 2048;
+const DEFAULT_DECODE_BATCH = 1;
+const DEFAULT_CONTEXT_TOKENS = 2048;
+
+const bound = (o: BoundedOption) => `${formatBound(OPTION_BOUNDS[o].min)}–${formatBound(OPTION_BOUNDS[o].max)}`;
+
+/** The phase the options describe; an option of the other phase is refused, not ignored. */
+export function phaseFromOptions(argv: Pick<Args, 'phase' | 'tokens' | 'batch' | 'context'>): Phase {
+  if (argv.phase === 'prefill') {
+    for (const o of ['batch', 'context'] as const) {
+      if (argv[o] !== undefined) noEffect(`--${o}`, 'with --phase prefill (it describes a decode step)', `drop --${o}, or use --phase decode.`);
+    }
+    return { kind: 'prefill', tokens: wholeNumberOption('tokens', argv.tokens, DEFAULT_PREFILL_TOKENS) };
   }
-  return v;
+  if (argv.tokens !== undefined) {
+    noEffect('--tokens', `with --phase ${argv.phase} (the prompt length is a prefill option; decode is the default phase)`, 'add --phase prefill, or drop --tokens (decode takes --batch and --context).');
+  }
+  return {
+    kind: 'decode',
+    batch: wholeNumberOption('batch', argv.batch, DEFAULT_DECODE_BATCH),
+    contextTokens: wholeNumberOption('context', argv.context, DEFAULT_CONTEXT_TOKENS),
+  };
 }
 
 export const command: CommandModule<object, Args> = {
@@ -38,21 +57,24 @@ export const command: CommandModule<object, Args> = {
       .option('profile', { type: 'string', demandOption: true, describe: 'hardware profile: a shipped name (a100-like, h100-like, act-2of4 … act-flex) or a .yaml/.json path' })
       .option('model', { type: 'string', demandOption: true, describe: `catalog model (${MODEL_IDS.join(', ')}) or a trace bundle folder (its manifest's model shapes)` })
       .option('phase', { type: 'string', choices: PHASES as unknown as string[], default: 'decode', describe: 'prefill: T tokens of one sequence; decode: one step of B sequences at context L' })
-      .option('tokens', { type: 'number', default: 2048, describe: 'prefill: prompt length T in tokens' })
-      .option('batch', { type: 'number', default: 1, describe: 'decode: sequences per step B (the weight rows fetched are the union of their kept channels)' })
-      .option('context', { type: 'number', default: 2048, describe: 'decode: context length L in tokens (KV cache read per step)' })
-      .option('patterns', { type: 'string', default: PAPER_PATTERNS.join(','), describe: 'comma-separated activation patterns to compare with dense (N:M or unstructured)' })
+      .option('tokens', { type: 'string', defaultDescription: String(DEFAULT_PREFILL_TOKENS), describe: `prefill only: prompt length T in tokens (${bound('tokens')})` })
+      .option('batch', { type: 'string', defaultDescription: String(DEFAULT_DECODE_BATCH), describe: `decode only: sequences per step B (${bound('batch')}; the weight rows fetched are the union of their kept channels)` })
+      .option('context', { type: 'string', defaultDescription: String(DEFAULT_CONTEXT_TOKENS), describe: `decode only: context length L in tokens (${bound('context')}; KV cache read per step)` })
+      .option('patterns', { type: 'string', default: PAPER_PATTERNS.join(','), describe: `comma-separated activation patterns to compare with dense (N:M or unstructured; 1–${MAX_LIST_PATTERNS})` })
       .option('measured', { type: 'string', describe: 'JSON file of measured sparsity statistics (MeasuredSparsity, or a list) from the analysis: union densities and compatibility fractions' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of tables' })
       .example('$0 simulate --profile act-flex --model llama3.1-8b --phase decode --batch 8', '')
       .example('$0 simulate --profile a100-like --model llama3.1-8b --phase prefill --tokens 2048 --json', ''),
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const patterns = parsePatternList(argv.patterns, { path: '--patterns' });
-      const phase: Phase =
-        argv.phase === 'prefill'
-          ? { kind: 'prefill', tokens: positiveInt('tokens', argv.tokens) }
-          : { kind: 'decode', batch: positiveInt('batch', argv.batch), contextTokens: positiveInt('context', argv.context) };
+      const patterns = nonEmptyList(
+        parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })).filter((p) => p.kind !== 'dense'),
+        '--patterns',
+        argv.patterns,
+        'sparse pattern (dense is always the baseline)',
+        '2:4,8:16',
+      );
+      const phase = phaseFromOptions(argv);
       const file = resolveProfileRef(argv.profile);
       const loaded = await loadProfile(file);
       const model = await loadModelRef(argv.model);
