@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { usageError } from '../diagnostics.js';
+import { inputError, usageError } from '../diagnostics.js';
 import { parseCheckpoint, type ModelConfig, type ModelWeights } from '../capture/checkpoint.js';
 import { SITE_CONSUMERS, SITE_KINDS, siteInputDim } from '../capture/sites.js';
 import { formatBound, noEffect, OPTION_BOUNDS, wholeNumberOption } from './options.js';
@@ -66,11 +66,12 @@ export async function loadModelAndTokenizer(modelPath: string, tokenizerPath: st
   try {
     bytes = await fs.readFile(modelPath);
   } catch (e) {
-    throw usageError({
+    // a missing or unreadable file is bad input (exit 1), not bad usage
+    throw inputError({
       code: 'capture/model-unreadable',
       file: modelPath,
       path: '--model',
-      message: `cannot read the model file: ${(e as Error).message}.`,
+      message: `cannot read the model file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
       hint: 'pass --model with the path of a llama2.c .bin checkpoint',
     });
   }

@@ -9,6 +9,7 @@
  */
 import { isNmsimError, usageError } from '../diagnostics.js';
 import { excerpt } from '../user-text.js';
+import { MAX_BATCH_SIZE } from '../analysis/plan.js';
 
 export interface OptionBound {
   min: number;
@@ -28,7 +29,7 @@ export const OPTION_BOUNDS = {
   tokens: { min: 1, max: 131_072, unit: 'tokens', why: 'the catalog models read at most 128k tokens of context, and the performance model simulates every output tile (at most 2^20 per GEMM)' },
   'prefill-tokens': { min: 1, max: 131_072, unit: 'tokens', why: 'the catalog models read at most 128k tokens of context, and the performance model simulates every output tile (at most 2^20 per GEMM) for every profile' },
   batch: { min: 1, max: 8_192, unit: 'sequences', why: 'serving batches are a few hundred sequences, and the logits GEMM of a larger batch (262k-token vocabulary) exceeds the tile simulation\'s 2^20 tiles' },
-  'decode-batches': { min: 1, max: 4_096, unit: 'tokens per step', why: 'every decode batch is measured on the trace, and the analysis draws batches of at most 4,096 tokens' },
+  'decode-batches': { min: 1, max: MAX_BATCH_SIZE, unit: 'tokens per step', why: 'every decode batch is measured on the trace, and the analysis draws batches of at most 4,096 tokens' },
   context: { min: 1, max: 16_777_216, unit: 'tokens', why: '16M tokens is beyond every published context window' },
   'max-tokens': { min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'tokens', why: 'a cap above the tokens of a site just scans them all' },
   stories: { min: 1, max: 10_000_000, unit: 'stories', why: 'the range must also lie inside the story file' },

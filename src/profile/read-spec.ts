@@ -8,6 +8,9 @@
 import * as fs from 'node:fs';
 import { isAlias, LineCounter, Parser, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { inputError } from '../diagnostics.js';
+import { jsonSyntaxProblem } from '../user-text.js';
+
+export { jsonSyntaxProblem };
 
 /** Spec files are a few kilobytes; anything larger is not one (and is not parsed). */
 export const MAX_SPEC_FILE_BYTES = 1024 * 1024;
@@ -49,26 +52,6 @@ function yamlReason(e: YAMLError): string {
   return reason.length > 80 ? `${reason.slice(0, 77)}...` : reason;
 }
 
-/** "line 3, column 7" from V8's JSON.parse message, when it gives a position. */
-function jsonPosition(text: string, message: string): string | undefined {
-  const m = /at position (\d+)/.exec(message);
-  if (!m) return undefined;
-  const before = text.slice(0, Number(m[1]));
-  const line = before.split('\n').length;
-  return `line ${line}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
-}
-
-/** What kind of JSON problem V8 reports, in words that quote nothing from the file. */
-function jsonReason(message: string): string {
-  if (/Unexpected end of JSON input/i.test(message)) return 'the text ends before the JSON does';
-  if (/Unexpected non-whitespace character after JSON/i.test(message)) return 'more text follows the JSON value';
-  if (/Bad control character/i.test(message)) return 'a control character inside a string';
-  if (/property name/i.test(message)) return 'a key is missing or not in double quotes (or a comma trails)';
-  if (/Expected ',' or/i.test(message)) return 'a comma or a closing bracket is missing';
-  if (/Unexpected token/i.test(message)) return 'an unexpected character';
-  return 'a syntax error';
-}
-
 /** " at line L, column C" of the first alias that resolves to no anchor, or ''. */
 function unresolvedAliasAt(doc: Document, lines: LineCounter): string {
   let at = '';
@@ -83,17 +66,6 @@ function unresolvedAliasAt(doc: Document, lines: LineCounter): string {
     },
   });
   return at;
-}
-
-/**
- * "not valid JSON at line 3, column 7: a key is missing or not in double quotes" for a
- * JSON.parse error, quoting nothing of the text (V8's own message quotes up to ~10 characters
- * of it). For any reader of JSON files.
- */
-export function jsonSyntaxProblem(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const at = jsonPosition(text, message);
-  return `not valid JSON${at ? ` at ${at}` : ''}: ${jsonReason(message)}`;
 }
 
 export function readSpecFile(file: string, prefix: string): unknown {

@@ -2,6 +2,7 @@
  * manifest.json → a validated Manifest, or diagnostics with the key path of every problem
  * (`runs[2].sites[0].tensor.key`). Checks that need the tensor files live in bundle.ts.
  */
+import { jsonSyntaxProblem } from '../user-text.js';
 import type { ZodError } from 'zod';
 import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, previewJson, valueAtPath } from '../diagnostics.js';
 import { parsePattern } from '../sparsity/pattern.js';
@@ -79,7 +80,7 @@ export function parseManifest(text: string, file: string): Manifest {
     throw inputError({
       code: 'trace/manifest-not-json',
       file,
-      message: `manifest.json is not valid JSON (${(e as Error).message}).`,
+      message: `manifest.json is ${jsonSyntaxProblem(text, e)}.`,
       hint: 'check for a trailing comma or an unquoted key.',
     });
   }

@@ -9,6 +9,7 @@
  *
  * Only the header is read here; tensors are read lazily through tensor-info.ts.
  */
+import { jsonSyntaxProblem } from '../user-text.js';
 import type { FileHandle } from 'node:fs/promises';
 import { type Diagnostic, NmsimError, inputError, previewJson } from '../diagnostics.js';
 import { DTYPES, DTYPE_BYTES, isDType } from './dtype.js';
@@ -44,9 +45,9 @@ export function parseSafetensorsHeader(headerText: string, file: string, dataSta
     throw inputError({
       code: 'trace/header-not-json',
       file,
-      message: `The safetensors header is not valid JSON (${(e as Error).message}).`,
+      message: `The safetensors header is ${jsonSyntaxProblem(headerText, e)}.`,
       expected: 'a JSON object after the 8-byte length',
-      found: JSON.stringify(headerText.slice(0, 40)),
+      found: `${headerText.length} characters that do not parse as JSON`,
       hint: 'is this a .safetensors file? write it with safetensors.torch.save_file or nmsim’s writer.',
     });
   }

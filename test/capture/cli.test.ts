@@ -113,6 +113,14 @@ describeWithShared('nmsim capture and generate', ['models/stories260K.bin', 'mod
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('a --model that is a folder is an input error (exit 1) naming the file and the cause, not bad usage', () => {
+    const r = runCli(['capture', '--model', tmp, '--tokenizer', TOK, '--text', TEXT, '--stories', '1', '--patterns', '2:4']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('capture/model-unreadable');
+    expect(r.stderr).toContain('EISDIR');
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
   test('unknown criteria and impossible patterns are usage errors listing the valid names', () => {
     const a = runCli(['capture', '--model', MODEL, '--tokenizer', TOK, '--text', TEXT, '--criteria', 'wanda']);
     expect(a.code).toBe(2);
