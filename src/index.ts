@@ -68,7 +68,9 @@ export { toSnakeCase } from './analysis/json.js';
 
 // profile + area: hardware profiles, tech files, area model
 export * from './profile/schema.js';
-export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, profilePatterns, type LoadedProfile } from './profile/load.js';
+export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, type LoadedProfile } from './profile/load.js';
+export { normalizeProfile, withDesignChoices, defaultPruningLatencyCycles, type NormalizedProfile, type DesignChoices } from './profile/normalize.js';
+export { PROFILE_DEFAULTS, type ProfileDefault } from './profile/defaults.js';
 export { loadTech, loadTechFile, techSearchDirs, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
 export { convertQuantity, PROFILE_QUANTITIES } from './profile/quantities.js';
 export * from './area/component.js';

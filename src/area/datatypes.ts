@@ -4,9 +4,7 @@
  * A100 whitepaper: 8-bit exponent, 10-bit mantissa), FP8 E4M3 (Micikevicius et al., "FP8
  * formats for deep learning", arXiv 2209.05433). `mantissaBits` includes the hidden bit.
  */
-import { MAC_DATATYPES } from '../profile/schema.js';
-
-export type MacDatatype = (typeof MAC_DATATYPES)[number];
+import type { MacDatatype } from '../profile/schema.js';
 
 export interface NumberFormat {
   kind: 'float' | 'int';

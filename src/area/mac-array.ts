@@ -22,8 +22,8 @@ import { inputError } from '../diagnostics.js';
 export interface MacGeometry {
   lanes: number;
   denseKPerCycle: number;
-  /** lanes = rows × output columns; default lanes (one column) */
-  activationRowsPerCycle?: number;
+  /** lanes = rows × output columns */
+  activationRowsPerCycle: number;
   operandBits: number;
   accumulatorBits: number;
   macDatatype: HardwareProfile['tensorCore']['macDatatype'];
@@ -79,7 +79,7 @@ export function macArrayArea(g: MacGeometry, tech: TechLibrary): AreaComponent {
   const f = MAC_FORMATS[g.macDatatype];
   const acc = accumulatorFormat(g, f);
   const multipliers = g.lanes * g.denseKPerCycle;
-  const rows = g.activationRowsPerCycle ?? g.lanes;
+  const rows = g.activationRowsPerCycle;
   const columns = Math.ceil(g.lanes / rows);
   const items = [
     cellItem(`${multipliers} ${g.macDatatype} multipliers (${f.mantissaBits}×${f.mantissaBits} array${f.kind === 'float' ? ', exponent add, product alignment' : ''})`, scaleCounts(multiplierCells(f), multipliers), tech),

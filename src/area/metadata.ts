@@ -25,7 +25,7 @@ import { metadataBitsPerGroup, binomial, ceilLog2Big, formatPattern } from '../s
 import type { TechLibrary } from '../profile/tech.js';
 import { addCounts, cellItem, component, countsAreaUm2, scaleCounts, techTag, type AreaComponent, type CellCounts } from './component.js';
 import { ceilLog2, muxTree, subtractor } from './gates.js';
-import { sramItem } from './sram.js';
+import { BITS_PER_BYTE, kibText, sramItem } from './sram.js';
 import type { SelectorStyle } from './selector.js';
 
 export interface MetadataGeometry {
@@ -33,7 +33,7 @@ export interface MetadataGeometry {
   denseKPerCycle: number;
   operandBits: number;
   /** capacity of the operand buffer that holds compressed activations */
-  operandBufferKiB: number;
+  operandBufferBytes: number;
 }
 
 /** Metadata bits per kept value. */
@@ -72,10 +72,10 @@ export function decodersPerCore(p: NmPattern, g: MetadataGeometry): number {
 export function metadataArea(g: MetadataGeometry, patterns: readonly NmPattern[], encoding: MetadataEncoding, style: SelectorStyle, tech: TechLibrary): AreaComponent {
   const worstStorage = patterns.reduce((a, b) => (metadataBitsPerValue(b, encoding) > metadataBitsPerValue(a, encoding) ? b : a));
   const perValue = metadataBitsPerValue(worstStorage, encoding);
-  const valueCapacity = (g.operandBufferKiB * 8192) / g.operandBits;
+  const valueCapacity = (g.operandBufferBytes * BITS_PER_BYTE) / g.operandBits;
   const bits = Math.ceil(valueCapacity * perValue);
   const storage = sramItem(
-    `metadata SRAM beside the ${g.operandBufferKiB} KiB operand buffer: ${metadataBitsPerGroup(worstStorage, encoding)} bits per ${formatPattern(worstStorage)} group (${encoding}) = ${perValue.toFixed(3)} bits per ${g.operandBits}-bit value`,
+    `metadata SRAM beside the ${kibText(g.operandBufferBytes)} operand buffer: ${metadataBitsPerGroup(worstStorage, encoding)} bits per ${formatPattern(worstStorage)} group (${encoding}) = ${perValue.toFixed(3)} bits per ${g.operandBits}-bit value`,
     bits,
     tech,
   );

@@ -6,7 +6,8 @@
  * (operandBits − 1) magnitude bits plus ⌈log₂M⌉ inverted-index bits, so ties go to the lower
  * index as in sparsity/select.ts, and swaps the (operandBits + ⌈log₂M⌉)-bit value+index.
  * Pipeline registers: min(latencyCycles, network depth) ranks of M value+index words (a
- * latency below the depth packs several stages per rank; default: one rank per stage).
+ * latency below the depth packs several stages per rank; a profile that omits it gets one
+ * rank per stage, `pruningUnitStages`).
  * The unit is replicated ⌈groupsPerCycle⌉ times; groupsPerCycle counts groups of the
  * largest M. A flexible core uses the Batcher network of the largest M, whose recursive
  * sub-sorters serve the narrower patterns, plus an output mux per wire per extra pattern.
@@ -19,17 +20,19 @@ import type { NmPattern } from '../sparsity/pattern.js';
 import type { TechLibrary } from '../profile/tech.js';
 import { addCounts, cellItem, component, scaleCounts, techTag, type AreaComponent, type AreaItem, type CellCounts } from './component.js';
 import { and2, ceilLog2, muxTree, registers, subtractor } from './gates.js';
-import { selectionNetwork, comparatorCount, networkDepth, type NetworkKind } from './sorting-networks.js';
+import { selectionNetwork, comparatorCount, networkDepthStages, type NetworkKind } from './sorting-networks.js';
+import { PRUNING_NETWORKS, type PruningNetwork } from '../profile/schema.js';
 
-export const PRUNING_NETWORK_KINDS = ['batcher', 'bitonic', 'selection', 'threshold'] as const;
-export type PruningNetworkKind = (typeof PRUNING_NETWORK_KINDS)[number];
+/** The pruning network kinds (declared once, in the profile schema). */
+export const PRUNING_NETWORK_KINDS = PRUNING_NETWORKS;
+export type PruningNetworkKind = PruningNetwork;
 
 export interface PruningUnitSpec {
   network: PruningNetworkKind;
   /** groups of the largest M pruned per cycle per core */
   groupsPerCycle: number;
-  /** pipeline register ranks; undefined → one per network stage */
-  latencyCycles?: number;
+  /** pipeline register ranks wanted (capped at the network depth) */
+  latencyCycles: number;
   operandBits: number;
   /** integer operands need an absolute value before comparing magnitudes */
   signedInteger: boolean;
@@ -44,21 +47,40 @@ export function compareAndSwapCells(operandBits: number, m: number): CellCounts 
   return addCounts(subtractor(keyBits(operandBits, m)), muxTree(2, 2 * (operandBits + ceilLog2(m))));
 }
 
+/**
+ * The network a unit builds for the given patterns: several patterns share one network, the
+ * full Batcher (or bitonic) sort of the widest group, which contains complete sorters of every
+ * narrower power-of-two group; a pruned selection network does not, so a flexible core falls
+ * back to the full Batcher network.
+ */
+function unitNetworkKind(kind: NetworkKind, patterns: readonly NmPattern[]): NetworkKind {
+  return patterns.length > 1 && kind === 'selection' ? 'batcher' : kind;
+}
+
+function widestPattern(patterns: readonly NmPattern[]): NmPattern {
+  return patterns.reduce((a, b) => (b.m > a.m ? b : a));
+}
+
 /** Comparators one unit needs for the given patterns (the union for several). */
 export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): { comparators: number; depth: number; m: number } {
-  const mMax = Math.max(...patterns.map((p) => p.m));
-  const widest = patterns.find((p) => p.m === mMax)!;
-  // several patterns share one network: the full Batcher (or bitonic) sort of the widest group
-  // contains complete sorters of every narrower power-of-two group; a pruned selection network
-  // does not, so a flexible core falls back to the full Batcher network.
-  const effectiveKind: NetworkKind = patterns.length > 1 && kind === 'selection' ? 'batcher' : kind;
-  const net = selectionNetwork(effectiveKind, widest.n, mMax);
-  let comparators = comparatorCount(net);
+  const widest = widestPattern(patterns);
+  const effectiveKind = unitNetworkKind(kind, patterns);
+  let comparators = comparatorCount(selectionNetwork(effectiveKind, widest.n, widest.m));
   for (const p of patterns) {
-    const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(mMax / p.m);
+    const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(widest.m / p.m);
     comparators = Math.max(comparators, sub);
   }
-  return { comparators, depth: networkDepth(net), m: mMax };
+  return { comparators, depth: networkDepthStages(effectiveKind, widest.m, widest.n), m: widest.m };
+}
+
+/**
+ * Pipeline stages of the unit built for these patterns, one register rank per stage: the depth
+ * of its comparator network, or one stage per key bit for the radix select (threshold). The
+ * profile's default latency (profile/normalize.ts) and this file's costing both use it.
+ */
+export function pruningUnitStages(network: PruningNetworkKind, patterns: readonly NmPattern[], operandBits: number): number {
+  if (network === 'threshold') return keyBits(operandBits, widestPattern(patterns).m);
+  return unitComparators(network, patterns).depth;
 }
 
 export function pruningUnitArea(spec: PruningUnitSpec, patterns: readonly NmPattern[], tech: TechLibrary): AreaComponent {
@@ -83,7 +105,7 @@ export function pruningUnitArea(spec: PruningUnitSpec, patterns: readonly NmPatt
   } else {
     const { comparators, depth } = unitComparators(spec.network, patterns);
     // one register rank per stage at most; a shorter latency packs several stages per rank
-    const ranks = Math.min(spec.latencyCycles ?? depth, depth);
+    const ranks = Math.min(spec.latencyCycles, depth);
     items.push(
       cellItem(
         `${units} × ${comparators} compare-and-swap (${keyBits(spec.operandBits, mMax)}-bit compare, ${payload}-bit swap), ${spec.network} network for M = ${mMax}`,

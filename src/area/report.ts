@@ -12,7 +12,8 @@
  */
 import type { HardwareProfile } from '../profile/schema.js';
 import type { TechLibrary } from '../profile/tech.js';
-import { formatPattern, parsePattern, type MetadataEncoding, type NmPattern } from '../sparsity/pattern.js';
+import { withDesignChoices, type DesignChoices } from '../profile/normalize.js';
+import { formatPattern, type MetadataEncoding, type NmPattern } from '../sparsity/pattern.js';
 import { COMPONENT_NAMES, type AreaComponent, type ComponentName } from './component.js';
 import { macArrayArea } from './mac-array.js';
 import { selectorArea, type SelectorStyle } from './selector.js';
@@ -21,13 +22,8 @@ import { pruningUnitArea, type PruningNetworkKind } from './pruning-unit.js';
 import { compressionArea } from './compression.js';
 import { sramArea } from './sram.js';
 
-export interface AreaOptions {
-  /** patterns the core supports, instead of the profile's list */
-  patterns?: readonly NmPattern[];
-  selectorStyle?: SelectorStyle;
-  metadataEncoding?: MetadataEncoding;
-  network?: PruningNetworkKind;
-}
+/** Other design choices than the profile's (patterns the core supports, selector, encoding, network). */
+export type AreaOptions = DesignChoices;
 
 export interface CoreArea {
   /** "dense", "8:16", or "2:4 + 4:8 + 8:16 + 16:32" */
@@ -59,17 +55,11 @@ function zero(name: ComponentName, source: string): AreaComponent {
   return { name, areaUm2: 0, breakdown: [], source };
 }
 
-interface Resolved {
-  style: SelectorStyle;
-  encoding: MetadataEncoding;
-  network: PruningNetworkKind;
-  elementsPerCycle: number;
-}
-
-function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[], r: Resolved, tech: TechLibrary): AreaComponent[] {
+/** The six components of one core supporting `patterns` (none: the dense core), by the profile's design choices. */
+function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[], tech: TechLibrary): AreaComponent[] {
   const tc = profile.tensorCore;
   const sp = profile.sparsity;
-  const rows = tc.activationRowsPerCycle ?? tc.lanes;
+  const rows = tc.activationRowsPerCycle;
   const perCore = profile.memory.buffers.filter((b) => !b.shared);
   const mac = macArrayArea(tc, tech);
   const sram = sramArea(perCore, tech);
@@ -79,21 +69,29 @@ function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[]
   const gating = sp.effect === 'gating';
   const selector = gating
     ? zero('selector', 'gating: weights stream dense, so no weight selector (see compression: decompression)')
-    : selectorArea(tc, patterns, r.style, tech);
+    : selectorArea(tc, patterns, sp.selectorStyle, tech);
   const operandBuffer = profile.memory.buffers[0];
-  const metadata = metadataArea({ rows, denseKPerCycle: tc.denseKPerCycle, operandBits: tc.operandBits, operandBufferKiB: operandBuffer.sizeKiB }, patterns, r.encoding, gating ? 'mux' : r.style, tech);
-  const hardware = sp.onlinePruning.kind === 'hardware';
+  const metadata = metadataArea(
+    { rows, denseKPerCycle: tc.denseKPerCycle, operandBits: tc.operandBits, operandBufferBytes: operandBuffer.bytes },
+    patterns,
+    sp.metadataEncoding,
+    gating ? 'mux' : sp.selectorStyle,
+    tech,
+  );
+  const unit = sp.onlinePruning;
+  const hardware = unit.kind === 'hardware';
   const mMax = Math.max(...patterns.map((p) => p.m));
-  const units = Math.ceil(r.elementsPerCycle / mMax);
+  // the unit keeps its rate in elements per cycle, so a core built for other patterns prunes as fast
+  const units = hardware ? Math.ceil(unit.elementsPerCyclePerCore / mMax) : 0;
   const pruning = hardware
     ? pruningUnitArea(
-        { network: r.network, groupsPerCycle: r.elementsPerCycle / mMax, latencyCycles: sp.onlinePruning.latencyCycles, operandBits: tc.operandBits, signedInteger: tc.macDatatype === 'int8' },
+        { network: unit.network, groupsPerCycle: unit.elementsPerCyclePerCore / mMax, latencyCycles: unit.latencyCycles, operandBits: tc.operandBits, signedInteger: tc.macDatatype === 'int8' },
         patterns,
         tech,
       )
-    : zero('pruning_unit', sp.onlinePruning.kind === 'software' ? 'software: a separate pass through memory prunes the activations (no hardware unit)' : 'none: the sparse operand arrives pruned');
+    : zero('pruning_unit', unit.kind === 'software' ? 'software: a separate pass through memory prunes the activations (no hardware unit)' : 'none: the sparse operand arrives pruned');
   const compression = compressionArea(
-    { hardwarePacking: hardware, maskFromUnit: r.network === 'threshold', units, operandBits: tc.operandBits, encoding: r.encoding, gating, rows, denseKPerCycle: tc.denseKPerCycle },
+    { hardwarePacking: hardware, maskFromUnit: hardware && unit.network === 'threshold', units, operandBits: tc.operandBits, encoding: sp.metadataEncoding, gating, rows, denseKPerCycle: tc.denseKPerCycle },
     patterns,
     tech,
   );
@@ -116,35 +114,27 @@ function coreArea(label: string, patterns: readonly NmPattern[], components: Are
 }
 
 export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: AreaOptions = {}): AreaReport {
-  const sp = profile.sparsity;
-  const profilePatterns = sp.patterns.map((t) => parsePattern(t)).filter((p): p is NmPattern => p.kind === 'nm');
-  const patterns = opts.patterns ?? profilePatterns;
-  const profileMMax = Math.max(0, ...profilePatterns.map((p) => p.m));
-  // the pruning rate is kept in elements per cycle, so cores built for other patterns prune as fast
-  const elementsPerCycle = (sp.onlinePruning.groupsPerCycle ?? 1) * (profileMMax || Math.max(1, ...patterns.map((p) => p.m)));
-  const r: Resolved = {
-    style: opts.selectorStyle ?? sp.selectorStyle,
-    encoding: opts.metadataEncoding ?? sp.metadataEncoding,
-    network: opts.network ?? sp.onlinePruning.network ?? 'batcher',
-    elementsPerCycle,
-  };
-  const denseComponents = coreComponents(profile, [], r, tech);
+  const design = withDesignChoices(profile, opts);
+  const sp = design.sparsity;
+  const patterns = sp.patterns;
+  const denseComponents = coreComponents(design, [], tech);
   const dense = coreArea('dense', [], denseComponents);
   const ref = { total: dense.totalUm2, mac: denseComponents[0].areaUm2 };
-  const core = coreArea(patterns.length === 0 ? 'dense' : patterns.map(formatPattern).join(' + '), patterns, coreComponents(profile, patterns, r, tech), ref);
-  const perPattern = patterns.map((p) => coreArea(formatPattern(p), [p], coreComponents(profile, [p], r, tech), ref));
-  const shared = profile.memory.buffers.filter((b) => b.shared);
+  const core = coreArea(patterns.length === 0 ? 'dense' : patterns.map(formatPattern).join(' + '), patterns, coreComponents(design, patterns, tech), ref);
+  const perPattern = patterns.map((p) => coreArea(formatPattern(p), [p], coreComponents(design, [p], tech), ref));
+  const shared = design.memory.buffers.filter((b) => b.shared);
   const sharedSramUm2 = sramArea(shared, tech).areaUm2;
-  const n = profile.tensorCore.count;
+  const n = design.tensorCore.count;
+  const unit = sp.onlinePruning;
   return {
-    profile: profile.name,
+    profile: design.name,
     tech: tech.name,
     techDerivation: tech.derivation,
-    selectorStyle: r.style,
-    metadataEncoding: r.encoding,
+    selectorStyle: sp.selectorStyle,
+    metadataEncoding: sp.metadataEncoding,
     pruning: {
-      kind: sp.onlinePruning.kind,
-      ...(sp.onlinePruning.kind === 'hardware' ? { network: r.network, elementsPerCycle } : {}),
+      kind: unit.kind,
+      ...(unit.kind === 'hardware' ? { network: unit.network, elementsPerCycle: unit.elementsPerCyclePerCore } : {}),
     },
     dense,
     core,

@@ -24,11 +24,11 @@
 import type { NmPattern } from '../sparsity/pattern.js';
 import { formatPattern, nm } from '../sparsity/pattern.js';
 import type { TechLibrary } from '../profile/tech.js';
-import { SELECTOR_STYLES } from '../profile/schema.js';
+import type { SelectorStyle } from '../profile/schema.js';
 import { cellItem, component, techTag, type AreaComponent, type AreaItem } from './component.js';
 import { muxTree, registers } from './gates.js';
 
-export type SelectorStyle = (typeof SELECTOR_STYLES)[number];
+export type { SelectorStyle };
 
 /** Block size of the hierarchical selector's coarse rank. */
 export const HIERARCHICAL_BLOCK = 2;
@@ -37,8 +37,8 @@ export interface SelectorGeometry {
   lanes: number;
   denseKPerCycle: number;
   operandBits: number;
-  /** lanes = rows × output columns; lanes of one column share its staged weights. Default lanes */
-  activationRowsPerCycle?: number;
+  /** lanes = rows × output columns; lanes of one column share its staged weights */
+  activationRowsPerCycle: number;
 }
 
 /** Weights a lane stages for pattern p (its candidate window). */
@@ -113,7 +113,7 @@ export function selectorArea(g: SelectorGeometry, patterns: readonly NmPattern[]
     source = `${sorted ? 'sorted indices: (M−N+1):1 mux per kept rank' : 'one M:1 mux per kept lane per operand bit'}${style === 'hierarchical' ? ' (hierarchical blocks do not divide these patterns: costed as sorted-mux)' : ''}; ${techTag(tech)}`;
   }
   const window = Math.max(k, ...patterns.map((p) => stagingWindow(p, k)));
-  const columns = Math.ceil(g.lanes / (g.activationRowsPerCycle ?? g.lanes));
+  const columns = Math.ceil(g.lanes / g.activationRowsPerCycle);
   items.push(
     cellItem(
       `weight staging: ${window - k} extra ${g.operandBits}-bit registers per output column (window ${window} vs ${k} dense), ${columns} column(s)`,

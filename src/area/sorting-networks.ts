@@ -140,3 +140,11 @@ export function applyNetwork(net: ComparatorNetwork, keys: readonly number[]): n
   }
   return v;
 }
+
+/**
+ * Pipeline stages of the top-N-of-M network of one kind: its depth, one comparator rank per
+ * stage (free padding comparators cost no stage). Batcher and bitonic for M = 2^p: p(p+1)/2.
+ */
+export function networkDepthStages(kind: NetworkKind, m: number, n: number): number {
+  return networkDepth(selectionNetwork(kind, n, m));
+}

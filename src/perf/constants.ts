@@ -1,6 +1,8 @@
 /**
  * Every modelling constant of the performance model, with its unit in its name and its source
- * or an explicit "assumption" label. Nothing else in src/perf holds a bare number.
+ * or an explicit "assumption" label. Nothing else in src/perf holds a bare number. What a
+ * profile may leave out (the pruning unit's rate, network and latency, …) is not a perf
+ * constant: profile/defaults.ts holds those defaults and profile/normalize.ts applies them.
  */
 
 /**
@@ -38,13 +40,6 @@ export const MAC_PIPELINE_DRAIN_CYCLES = 4;
  */
 export const INDEX_DECODE_LATENCY_CYCLES = 1;
 export const COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE = 4;
-
-/**
- * Online pruning unit defaults when the profile omits them. Latency: a Batcher odd-even merge
- * network has log₂M·(log₂M+1)/2 comparator stages (Batcher 1968; Knuth TAOCP vol. 3 §5.3.4),
- * assumed one stage per cycle. Throughput: assumption, one group per cycle per tensor core.
- */
-export const DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE = 1;
 
 /**
  * Software online pruning (today's GPUs): activations are pruned and compressed by separate

@@ -17,15 +17,8 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import type { HardwareProfile } from '../profile/schema.js';
-import {
-  binomial,
-  formatPattern,
-  parsePattern,
-  type MetadataEncoding,
-  type NmPattern,
-  type Pattern,
-} from '../sparsity/pattern.js';
-import type { MeasuredSparsity } from './measured-sparsity.js';
+import { binomial, formatPattern, samePattern, type MetadataEncoding, type NmPattern, type Pattern } from '../sparsity/pattern.js';
+import { isMeasuredFor, type MeasuredSparsity } from './measured-sparsity.js';
 
 export const RUN_MODES = ['dense', 'native', 'compatible'] as const;
 export type RunMode = (typeof RUN_MODES)[number];
@@ -77,15 +70,6 @@ export function randomMaskCompatibility(data: NmPattern, hw: NmPattern): number 
   return 0;
 }
 
-function nativeNm(profile: HardwareProfile): NmPattern[] {
-  const out: NmPattern[] = [];
-  for (const s of profile.sparsity.patterns) {
-    const p = parsePattern(s);
-    if (p.kind === 'nm') out.push(p);
-  }
-  return out;
-}
-
 /** MAC cycles per dense K element of a plan (1 = dense speed). */
 export function computeKFraction(plan: ExecutionPlan): number {
   if (!plan.skipping || !plan.runPattern || plan.runPattern.kind !== 'nm') {
@@ -132,14 +116,13 @@ export function planPattern(profile: HardwareProfile, requested: Pattern, measur
     rowSkipping: pruning === 'hardware',
     reason,
   });
-  const natives = s.patterns.map((p) => p.trim().toLowerCase());
-  if (natives.includes(formatPattern(requested))) {
+  if (s.patterns.some((p) => samePattern(p, requested))) {
     return sparse('native', requested, 1, undefined, 'supported natively');
   }
   // every mask of a finer pattern that packs into a native one (2:4 data on 8:16 hardware:
   // four 2:4 groups hold exactly 8 of 16) runs in one pass whatever the fallback says
   if (requested.kind === 'nm') {
-    const contained = nativeNm(profile)
+    const contained = s.patterns
       .filter((q) => q.m % requested.m === 0 && (q.m / requested.m) * requested.n <= q.n)
       .sort((a, b) => a.n / a.m - b.n / b.m)[0];
     if (contained) {
@@ -155,11 +138,11 @@ export function planPattern(profile: HardwareProfile, requested: Pattern, measur
   if (s.fallback === 'dense') return dense(`not supported natively and sparsity.fallback is dense`, true);
   // compatible: the cheapest native pattern that the data fits
   let best: { p: NmPattern; f: number; source: string; cost: number } | undefined;
-  for (const q of nativeNm(profile)) {
+  for (const q of s.patterns) {
     const key = formatPattern(q);
     let f: number | undefined;
     let source = '';
-    const m = measured && measured.pattern.trim().toLowerCase() === formatPattern(requested) ? measured.compatibleFraction[key] : undefined;
+    const m = measured && isMeasuredFor(measured, requested) ? measured.compatibleFraction[key] : undefined;
     if (m !== undefined) {
       f = m;
       source = `measured (${measured!.unionSource})`;

@@ -1,23 +1,18 @@
 /**
- * Quantities the performance model derives from a resolved `HardwareProfile`, in one place.
+ * Quantities the performance model derives from a normalized `HardwareProfile`, in one place
+ * (the profile's defaults and units are resolved by profile/normalize.ts; nothing here defaults).
  *
  * Interpretation of the profile (coordinated with src/profile/schema.ts):
  * - a tensor core does `lanes × denseKPerCycle` MACs per cycle; lanes form a grid of
- *   `laneRows` = activationRowsPerCycle tokens (default: lanes) × `laneCols` outputs;
+ *   `laneRows` = activationRowsPerCycle tokens × `laneCols` outputs;
  * - `memory.buffers`, innermost first: buffers[0] is the operand buffer (its size bounds the
  *   output tile); a per-core level's size and bandwidth are per tensor core; a shared level
  *   (L2) gives the whole instance's size and bandwidth, split among the cores active at once,
  *   and holds the reuse between tiles;
  * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per core.
  */
-import type { HardwareProfile } from '../profile/schema.js';
-
-export interface BufferLevel {
-  name: string;
-  bytes: number;
-  bandwidthBytesPerCycle: number;
-  shared: boolean;
-}
+import type { BufferLevel, HardwareProfile } from '../profile/schema.js';
+import { KERNEL_LAUNCH_GAP_NS } from './constants.js';
 
 export interface HardwareView {
   name: string;
@@ -32,6 +27,8 @@ export interface HardwareView {
   peakDenseMacsPerCycle: number;
   dramBytesPerCycle: number;
   dramLatencyCycles: number;
+  /** KERNEL_LAUNCH_GAP_NS at this clock */
+  launchGapCycles: number;
   localBuffer: BufferLevel;
   levels: BufferLevel[];
   /** on-chip bytes that can hold reuse between tiles (shared levels, else all local buffers) */
@@ -40,20 +37,14 @@ export interface HardwareView {
 
 export function hardwareView(p: HardwareProfile): HardwareView {
   const tc = p.tensorCore;
-  const clockHz = p.clockMHz * 1e6;
-  const laneRows = Math.min(tc.lanes, tc.activationRowsPerCycle ?? tc.lanes);
+  const laneRows = tc.activationRowsPerCycle;
   const laneCols = Math.max(1, Math.floor(tc.lanes / laneRows));
-  const levels: BufferLevel[] = p.memory.buffers.map((b) => ({
-    name: b.name,
-    bytes: b.sizeKiB * 1024,
-    bandwidthBytesPerCycle: b.bandwidthBytesPerCycle,
-    shared: b.shared ?? false,
-  }));
+  const levels = p.memory.buffers;
   const localBuffer = levels[0];
   const sharedBytes = levels.filter((b) => b.shared).reduce((s, b) => s + b.bytes, 0);
   return {
     name: p.name,
-    clockHz,
+    clockHz: p.clockHz,
     cores: tc.count,
     lanes: tc.lanes,
     kPerCycle: tc.denseKPerCycle,
@@ -62,8 +53,9 @@ export function hardwareView(p: HardwareProfile): HardwareView {
     operandBytes: tc.operandBits / 8,
     accumulatorBytes: tc.accumulatorBits / 8,
     peakDenseMacsPerCycle: tc.count * tc.lanes * tc.denseKPerCycle,
-    dramBytesPerCycle: (p.memory.dramBandwidthGBps * 1e9) / clockHz,
-    dramLatencyCycles: Math.ceil(p.memory.dramLatencyNs * 1e-9 * clockHz),
+    dramBytesPerCycle: p.memory.dramBytesPerCycle,
+    dramLatencyCycles: p.memory.dramLatencyCycles,
+    launchGapCycles: KERNEL_LAUNCH_GAP_NS * 1e-9 * p.clockHz,
     localBuffer,
     levels,
     reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * tc.count,
@@ -74,8 +66,4 @@ export function hardwareView(p: HardwareProfile): HardwareView {
 export function densePeakTflops(p: HardwareProfile): number {
   const hw = hardwareView(p);
   return (2 * hw.peakDenseMacsPerCycle * hw.clockHz) / 1e12;
-}
-
-export function cyclesToSeconds(hw: HardwareView, cycles: number): number {
-  return cycles / hw.clockHz;
 }

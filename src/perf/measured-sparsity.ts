@@ -1,3 +1,5 @@
+import { formatPattern, type Pattern } from '../sparsity/pattern.js';
+
 /**
  * What the analysis engine measures on real traces for one pattern (produced by the analysis
  * branch's `measuredSparsityFor(result, pattern)`); the performance model takes it optionally.
@@ -17,6 +19,11 @@ export interface MeasuredSparsity {
    * one pass
    */
   compatibleFraction: Record<string, number>;
+}
+
+/** True when the statistics were measured on data pruned with `pattern` ("8:16", any spacing or case). */
+export function isMeasuredFor(measured: MeasuredSparsity, pattern: Pattern): boolean {
+  return measured.pattern.trim().toLowerCase() === formatPattern(pattern);
 }
 
 /** Union density for batch B: measured when the trace has B, else 1 − (1 − d)^B (independence). */

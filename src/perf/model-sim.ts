@@ -15,7 +15,7 @@ import { planPattern, type ExecutionPlan } from './execution-plan.js';
 import { simulateGemm, type GemmSim } from './gemm-pipeline.js';
 import { hardwareView, type HardwareView } from './hardware-view.js';
 import { modelIo, type IoTotals } from './io-model.js';
-import { unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
+import { isMeasuredFor, unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
 import { simulateNonGemm, simulateSoftwarePrunePass, type OpSim } from './non-gemm.js';
 
 export interface LayerSim {
@@ -79,7 +79,7 @@ function sumRoofline(list: { rooflineCycles: number }[]): number {
 
 export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity): ModelSim {
   const hw = hardwareView(profile);
-  const own = measured && measured.pattern.trim().toLowerCase() === formatPattern(pattern) ? measured : undefined;
+  const own = measured && isMeasuredFor(measured, pattern) ? measured : undefined;
   const plan = planPattern(profile, pattern, own);
   const warnings = [...plan.warnings];
   const rowSkip = plan.mode !== 'dense' && plan.rowSkipping && w.phase.kind === 'decode';
@@ -161,7 +161,7 @@ export function compareModel(w: ModelWorkload, profile: HardwareProfile, pattern
   const out: PatternComparison[] = patterns
     .filter((p) => p.kind !== 'dense')
     .map((p) => {
-      const m = measured?.find((x) => x.pattern.trim().toLowerCase() === formatPattern(p));
+      const m = measured?.find((x) => isMeasuredFor(x, p));
       const sim = simulateModel(w, profile, p, m);
       const d = dense.io.perStep;
       const s = sim.io.perStep;

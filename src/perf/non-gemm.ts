@@ -11,15 +11,10 @@
  * throughput (elements per cycle per core) is one more stage the operator cannot outrun.
  * Roofline = the max(…) term alone, so cycles ≥ roofline.
  */
-import { groupCount, parsePattern, type NmPattern } from '../sparsity/pattern.js';
+import { groupCount, type NmPattern } from '../sparsity/pattern.js';
 import type { NonGemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes } from './activation-bytes.js';
-import {
-  DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE,
-  KERNEL_LAUNCH_GAP_NS,
-  SOFTWARE_PRUNE_KERNELS_PER_SITE,
-  VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE,
-} from './constants.js';
+import { SOFTWARE_PRUNE_KERNELS_PER_SITE, VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE } from './constants.js';
 import type { ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
 import type { HardwareProfile } from '../profile/schema.js';
@@ -40,28 +35,12 @@ export interface OpSim {
   pruningCycles: number;
 }
 
-/** Batcher odd-even merge sort depth for M = 2^k: k(k+1)/2 comparator stages. */
-export function batcherDepthStages(m: number): number {
-  const k = Math.ceil(Math.log2(Math.max(2, m)));
-  return (k * (k + 1)) / 2;
-}
-
-/**
- * The unit's rate in elements per cycle per core: `groupsPerCycle` counts groups of the largest
- * native M (a wide network's sub-networks serve the narrower patterns), so the same silicon
- * prunes groupsPerCycle × max M elements per cycle whatever the pattern.
- */
-export function pruningUnit(profile: HardwareProfile, pattern: NmPattern): { elementsPerCyclePerCore: number; latencyCycles: number } {
-  const u = profile.sparsity.onlinePruning;
-  const widest = Math.max(pattern.m, ...profileGroupSizes(profile));
-  return {
-    elementsPerCyclePerCore: (u.groupsPerCycle ?? DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE) * widest,
-    latencyCycles: u.latencyCycles ?? batcherDepthStages(widest),
-  };
-}
-
-function profileGroupSizes(profile: HardwareProfile): number[] {
-  return profile.sparsity.patterns.map((s) => parsePattern(s)).flatMap((p) => (p.kind === 'nm' ? [p.m] : []));
+/** The online pruning unit's share of one operator: the groups and elements it prunes, at its rate and latency. */
+interface PruningWork {
+  groups: number;
+  elements: number;
+  elementsPerCyclePerCore: number;
+  latencyCycles: number;
 }
 
 function streamingOp(
@@ -72,7 +51,7 @@ function streamingOp(
   kvCacheBytes: number,
   vectorFlops: number,
   tensorFlops: number,
-  pruning: { groups: number; elements: number; elementsPerCyclePerCore: number; latencyCycles: number } | undefined,
+  pruning: PruningWork | undefined,
   launches: number,
 ): OpSim {
   const terms: Record<OpBound, number> = {
@@ -84,7 +63,8 @@ function streamingOp(
   let bound: OpBound = 'memory';
   for (const k of OP_BOUNDS) if (terms[k] > terms[bound]) bound = k;
   const roofline = Math.max(terms.memory, terms.vector, terms.tensor);
-  const overhead = hw.dramLatencyCycles + (pruning?.latencyCycles ?? 0) + launches * KERNEL_LAUNCH_GAP_NS * 1e-9 * hw.clockHz;
+  // no pruning on this operator: no unit latency, no groups (optional runtime data, not a default)
+  const overhead = hw.dramLatencyCycles + (pruning?.latencyCycles ?? 0) + launches * hw.launchGapCycles;
   return {
     name,
     cycles: terms[bound] + overhead,
@@ -98,12 +78,17 @@ function streamingOp(
   };
 }
 
-/** One non-GEMM operator under a plan: its produced site is compressed when pruned in hardware. */
+/**
+ * One non-GEMM operator under a plan: its produced site is compressed when pruned in hardware.
+ * The pruning unit is the profile's silicon: groupsPerCycle groups of the widest native M per
+ * cycle per core (a wide network's sub-networks serve the narrower patterns), so it prunes the
+ * same elements per cycle, with the same latency, whatever the pattern.
+ */
 export function simulateNonGemm(op: NonGemmOp, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile): OpSim {
   const kv = op.kvCacheBytesRead + op.kvCacheBytesWritten;
   const site = op.producesSite;
-  const pruneHere = site && plan.mode !== 'dense' && plan.pruning === 'hardware';
-  if (!site || !pruneHere) {
+  const unit = profile.sparsity.onlinePruning;
+  if (!site || plan.mode === 'dense' || plan.pruning !== 'hardware' || unit.kind !== 'hardware') {
     return streamingOp(hw, op.name, op.bytesRead, op.bytesWritten, kv, op.vectorFlops, op.tensorCoreFlops, undefined, 1);
   }
   const b = hw.operandBytes;
@@ -111,10 +96,13 @@ export function simulateNonGemm(op: NonGemmOp, plan: ExecutionPlan, hw: Hardware
   const rb = activationRowBytes(plan.requested, true, site.k, b, plan.metadataEncoding);
   const written = op.bytesWritten - denseSite + site.rowsTokens * (rb.valueBytes + rb.metadataBytes);
   const nmP: NmPattern = plan.requested.kind === 'nm' ? plan.requested : { kind: 'nm', n: Math.floor(site.k / 2), m: site.k };
-  const unit = pruningUnit(profile, nmP);
-  const groups = site.rowsTokens * groupCount(nmP, site.k);
-  const elements = site.rowsTokens * site.k;
-  return streamingOp(hw, op.name, op.bytesRead, written, kv, op.vectorFlops, op.tensorCoreFlops, { groups, elements, ...unit }, 1);
+  const pruning: PruningWork = {
+    groups: site.rowsTokens * groupCount(nmP, site.k),
+    elements: site.rowsTokens * site.k,
+    elementsPerCyclePerCore: unit.elementsPerCyclePerCore,
+    latencyCycles: unit.latencyCycles,
+  };
+  return streamingOp(hw, op.name, op.bytesRead, written, kv, op.vectorFlops, op.tensorCoreFlops, pruning, 1);
 }
 
 /**

@@ -1,16 +1,17 @@
 /**
  * Hardware-profile loader: YAML or JSON → `HardwareProfile` (schema.ts) plus warnings as data.
  *
- *   read file ─▶ resolve quantities written with units (quantities.ts, mathjs) ─▶ zod
- *     ─▶ patterns parse with sparsity/pattern.ts ─▶ tech file exists ─▶ consistency warnings
+ *   read file ─▶ resolve quantities written with units (quantities.ts, mathjs) ─▶ zod (ProfileSpec)
+ *     ─▶ normalize (normalize.ts: patterns parsed, defaults and units resolved, warnings)
+ *     ─▶ tech file exists
  *
  * Errors throw an NmsimError whose diagnostics name the file, the key path and the fix.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NmsimError, isNmsimError, type Diagnostic } from '../diagnostics.js';
-import { parsePattern, formatPattern, type NmPattern } from '../sparsity/pattern.js';
-import { ProfileSchema, type HardwareProfile } from './schema.js';
+import { ProfileSchema, type HardwareProfile, type ProfileSpec } from './schema.js';
+import { normalizeProfile, type NormalizedProfile } from './normalize.js';
 import { PROFILE_QUANTITIES, resolveQuantities, bareKeysAt, type ConvertedQuantity } from './quantities.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
 import { readSpecFile } from './read-spec.js';
@@ -20,83 +21,15 @@ import { listLimitAt, numberLimitAt } from './limits.js';
 import { didYouMean, excerpt } from '../user-text.js';
 
 export interface LoadedProfile {
+  /** normalized: what the models read */
   profile: HardwareProfile;
+  /** what the file says, validated, with quantities written with units converted into the unit keys */
+  spec: ProfileSpec;
   /** the file it came from */
   file: string;
   /** folders searched for its tech file, in order: its tech/ folder, its own folder, the shipped tech/ */
   techDirs: string[];
   warnings: Diagnostic[];
-}
-
-/** The N:M patterns a profile lists, parsed (they are validated at load, so this never throws). */
-export function profilePatterns(profile: HardwareProfile): NmPattern[] {
-  return profile.sparsity.patterns.map((p) => parsePattern(p) as NmPattern);
-}
-
-function checkPatterns(profile: HardwareProfile, file: string): { errors: Diagnostic[]; warnings: Diagnostic[] } {
-  const errors: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
-  const seen = new Set<string>();
-  profile.sparsity.patterns.forEach((text, i) => {
-    const where = `sparsity.patterns[${i}]`;
-    try {
-      const p = parsePattern(text, { file, path: where });
-      if (p.kind !== 'nm') {
-        errors.push({
-          code: 'profile/invalid-pattern',
-          severity: 'error',
-          file,
-          path: where,
-          message: `"${text}" is not an N:M pattern a core can run natively.`,
-          hint: 'list N:M patterns such as "2:4" or "8:16"; dense is always supported (see sparsity.fallback).',
-        });
-        return;
-      }
-      const key = formatPattern(p);
-      if (seen.has(key)) {
-        warnings.push({ code: 'profile/duplicate-pattern', severity: 'warning', file, path: where, message: `${key} is listed twice.`, hint: 'list each pattern once.' });
-      }
-      seen.add(key);
-    } catch (e) {
-      if (!isNmsimError(e)) throw e;
-      // the pattern text is the user's: quoted as a short escaped excerpt only
-      for (const d of e.diagnostics) {
-        errors.push({ ...d, code: 'profile/invalid-pattern', file, path: where, message: d.message.split(`"${text}"`).join(excerpt(text)), found: excerpt(text) });
-      }
-    }
-  });
-  return { errors, warnings };
-}
-
-function checkConsistency(profile: HardwareProfile, file: string): Diagnostic[] {
-  const w: Diagnostic[] = [];
-  const warn = (pathStr: string, message: string, hint: string) =>
-    w.push({ code: 'profile/inconsistent', severity: 'warning', file, path: pathStr, message, hint });
-  const op = profile.sparsity.onlinePruning;
-  if (op.kind === 'hardware') {
-    if (op.network === undefined) warn('sparsity.onlinePruning.network', 'a hardware pruning unit without a network; the area model assumes "batcher".', 'name the network: batcher, bitonic, selection or threshold.');
-    if (op.groupsPerCycle === undefined) warn('sparsity.onlinePruning.groupsPerCycle', 'a hardware pruning unit without a rate; one group per cycle is assumed.', 'give groupsPerCycle (groups of the largest M pruned per cycle per core).');
-    if (op.latencyCycles === undefined) warn('sparsity.onlinePruning.latencyCycles', 'a hardware pruning unit without a pipeline latency; one register rank per network stage is assumed.', 'give latencyCycles.');
-    if (profile.sparsity.operand === 'weight') warn('sparsity.onlinePruning.kind', 'weights are pruned offline; a hardware online pruning unit is unusual for a weight-sparse core.', 'use kind: none or software for weight sparsity.');
-  } else if (op.network !== undefined || op.groupsPerCycle !== undefined || op.latencyCycles !== undefined) {
-    warn('sparsity.onlinePruning', `network, groupsPerCycle and latencyCycles describe a hardware unit and are ignored for kind "${op.kind}".`, 'remove them, or set kind: hardware.');
-  }
-  const tc = profile.tensorCore;
-  if (tc.activationRowsPerCycle !== undefined && tc.lanes % tc.activationRowsPerCycle !== 0) {
-    warn('tensorCore.activationRowsPerCycle', `lanes (${tc.lanes}) is not a multiple of activationRowsPerCycle (${tc.activationRowsPerCycle}).`, 'lanes are rows × output columns; make lanes a multiple of the row count.');
-  }
-  if (profile.sparsity.selectorStyle === 'hierarchical') {
-    profile.sparsity.patterns.forEach((t, i) => {
-      const p = parsePattern(t);
-      if (p.kind === 'nm' && (p.m % 2 !== 0 || p.n % 2 !== 0 || tc.denseKPerCycle % 2 !== 0)) {
-        warn(`sparsity.patterns[${i}]`, `the hierarchical selector picks blocks of 2 elements; ${t} (or denseKPerCycle) does not split into them, so the selector is costed as sorted-mux.`, 'use even N, M and denseKPerCycle, or selectorStyle: sorted-mux.');
-      }
-    });
-  }
-  if (profile.sparsity.patterns.length === 0 && profile.sparsity.onlinePruning.kind === 'hardware') {
-    warn('sparsity.patterns', 'a pruning unit on a core that lists no sparse pattern.', 'list the patterns the core runs, or set onlinePruning.kind: none.');
-  }
-  return w;
 }
 
 /**
@@ -123,18 +56,23 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
     errors.push(...schemaErrors.filter((d) => !quantities.failedPaths.has(d.path ?? '')).map((d) => asWritten(d, quantities.converted)));
   }
   if (!parsed.success || errors.length > 0) throw new NmsimError(errors);
-  const profile = parsed.data;
-  const patterns = checkPatterns(profile, file);
-  errors.push(...patterns.errors);
+  const spec = parsed.data;
+  let normalized: NormalizedProfile | undefined;
+  try {
+    normalized = normalizeProfile(spec, file);
+  } catch (e) {
+    if (!isNmsimError(e)) throw e;
+    errors.push(...e.diagnostics);
+  }
   const techDirs = techSearchDirs(file);
   try {
-    checkTechName(profile.tech, techDirs);
+    checkTechName(spec.tech, techDirs);
   } catch (e) {
     if (!isNmsimError(e)) throw e;
     throw new NmsimError([...errors, ...e.diagnostics.map((d) => ({ ...d, code: 'profile/invalid-tech', file, path: 'tech' }))]);
   }
   try {
-    findTechFile(profile.tech, techDirs);
+    findTechFile(spec.tech, techDirs);
   } catch (e) {
     if (!isNmsimError(e)) throw e;
     errors.push({
@@ -142,13 +80,13 @@ export async function loadProfile(file: string): Promise<LoadedProfile> {
       severity: 'error',
       file,
       path: 'tech',
-      message: `no tech file named ${excerpt(profile.tech)} next to the profile (its tech/ folder or its own folder) or shipped.${didYouMean(profile.tech, listShippedTech())}`,
-      found: excerpt(profile.tech),
+      message: `no tech file named ${excerpt(spec.tech)} next to the profile (its tech/ folder or its own folder) or shipped.${didYouMean(spec.tech, listShippedTech())}`,
+      found: excerpt(spec.tech),
       hint: validTechNames(techDirs),
     });
   }
-  if (errors.length > 0) throw new NmsimError(errors);
-  return { profile, file, techDirs, warnings: [...patterns.warnings, ...checkConsistency(profile, file)] };
+  if (errors.length > 0 || normalized === undefined) throw new NmsimError(errors);
+  return { profile: normalized.profile, spec, file, techDirs, warnings: normalized.warnings };
 }
 
 /**

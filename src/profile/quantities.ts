@@ -63,7 +63,8 @@ export async function convertQuantity(text: unknown, unit: string): Promise<numb
 /** A quantity is a number and a unit; longer text is not parsed. */
 const MAX_QUANTITY_CHARS = 64;
 
-const KIB = 1024;
+/** Bytes in a KiB (IEC 80000-13 binary prefix). */
+export const KIB_BYTES = 1024;
 /**
  * The units profiles and tech files are written in, as factors to the unit a key resolves to,
  * so that the common case needs no mathjs (importing it takes about a second, on every
@@ -72,9 +73,9 @@ const KIB = 1024;
  */
 export const COMMON_UNITS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   MHz: { Hz: 1e-6, kHz: 1e-3, MHz: 1, GHz: 1e3, THz: 1e6 },
-  'GB/s': { 'B/s': 1e-9, 'kB/s': 1e-6, 'MB/s': 1e-3, 'GB/s': 1, 'TB/s': 1e3, 'PB/s': 1e6, 'KiB/s': KIB / 1e9, 'MiB/s': KIB ** 2 / 1e9, 'GiB/s': KIB ** 3 / 1e9, 'TiB/s': KIB ** 4 / 1e9 },
+  'GB/s': { 'B/s': 1e-9, 'kB/s': 1e-6, 'MB/s': 1e-3, 'GB/s': 1, 'TB/s': 1e3, 'PB/s': 1e6, 'KiB/s': KIB_BYTES / 1e9, 'MiB/s': KIB_BYTES ** 2 / 1e9, 'GiB/s': KIB_BYTES ** 3 / 1e9, 'TiB/s': KIB_BYTES ** 4 / 1e9 },
   ns: { ps: 1e-3, ns: 1, us: 1e3, ms: 1e6, s: 1e9 },
-  KiB: { B: 1 / KIB, kB: 1e3 / KIB, MB: 1e6 / KIB, GB: 1e9 / KIB, TB: 1e12 / KIB, KiB: 1, MiB: KIB, GiB: KIB ** 2, TiB: KIB ** 3 },
+  KiB: { B: 1 / KIB_BYTES, kB: 1e3 / KIB_BYTES, MB: 1e6 / KIB_BYTES, GB: 1e9 / KIB_BYTES, TB: 1e12 / KIB_BYTES, KiB: 1, MiB: KIB_BYTES, GiB: KIB_BYTES ** 2, TiB: KIB_BYTES ** 3 },
   'um^2': { 'nm^2': 1e-6, 'um^2': 1, 'mm^2': 1e6 },
 };
 

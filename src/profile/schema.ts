@@ -1,12 +1,15 @@
 /**
- * Hardware profile: the design, not the workload (DESIGN.md §4). This is the *resolved* form:
- * every quantity is a plain number whose unit is in its key. The loader (profile/load.ts)
- * accepts YAML or JSON where a quantity may instead be written with units under the key
- * without its unit suffix (`clock: 1.41 GHz` → `clockMHz: 1410`), converts once with mathjs,
- * then validates against this schema (every number within its bound, limits.ts). Models only
- * ever see `HardwareProfile`.
+ * Hardware profile: the design, not the workload (DESIGN.md §4), in two forms.
+ *
+ *   file ─▶ quantities with units resolved into unit keys (quantities.ts) ─▶ ProfileSchema (zod)
+ *        ─▶ `ProfileSpec`: what the file says, validated; optional keys may be absent
+ *        ─▶ normalize.ts ─▶ `HardwareProfile`: every default resolved (defaults.ts) and every
+ *           unit converted to the one the models compute in (bytes, cycles, Hz); patterns parsed
+ *
+ * Models (perf/, area/) only ever see `HardwareProfile` and read plain numbers from it.
  */
 import { z } from 'zod';
+import { METADATA_ENCODINGS, type NmPattern } from '../sparsity/pattern.js';
 import { limitedNumber, PROFILE_LIST_LIMITS } from './limits.js';
 
 export const SPARSE_OPERANDS = ['activation', 'weight', 'both'] as const;
@@ -14,6 +17,8 @@ export const SELECTOR_STYLES = ['mux', 'sorted-mux', 'hierarchical'] as const;
 export const SPARSITY_EFFECTS = ['skipping', 'gating'] as const;
 export const FALLBACKS = ['dense', 'compatible'] as const;
 export const PRUNING_UNIT_KINDS = ['hardware', 'software', 'none'] as const;
+// closed sets the sparsity module is to declare once (integrator: import them from sparsity/
+// when its single declarations land); metadata encodings already come from sparsity/pattern.ts
 export const PRUNING_NETWORKS = ['batcher', 'bitonic', 'selection', 'threshold'] as const;
 export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as const;
 
@@ -22,7 +27,7 @@ export const BufferSchema = z
     name: z.string().min(1).describe('e.g. "smem", "operand-buffer", "l2"'),
     sizeKiB: limitedNumber('memory.buffers[].sizeKiB').describe('per tensor core for a per-core buffer; the whole instance when shared'),
     bandwidthBytesPerCycle: limitedNumber('memory.buffers[].bandwidthBytesPerCycle').describe('per tensor core for a per-core buffer; for a shared one (`shared: true`), the whole instance'),
-    shared: z.boolean().default(false).describe('true when one instance serves every core (e.g. L2)'),
+    shared: z.boolean().optional().describe('true when one instance serves every core (e.g. L2). Default: false'),
   })
   .strict();
 
@@ -31,7 +36,7 @@ export const ProfileSchema = z
     name: z.string().min(1),
     description: z.string().min(1).describe('what is assumed, and whether the numbers are illustrative'),
     illustrative: z.boolean().describe('true when the design is a what-if, not a shipped product'),
-    sources: z.array(z.string().min(1)).max(PROFILE_LIST_LIMITS.sources.max).default([]).describe('citations for clocks, counts, bandwidths'),
+    sources: z.array(z.string().min(1)).max(PROFILE_LIST_LIMITS.sources.max).optional().describe('citations for clocks, counts, bandwidths. Default: none'),
     clockMHz: limitedNumber('clockMHz'),
     tensorCore: z
       .object({
@@ -52,16 +57,16 @@ export const ProfileSchema = z
       .object({
         operand: z.enum(SPARSE_OPERANDS),
         patterns: z.array(z.string().min(1)).max(PROFILE_LIST_LIMITS['sparsity.patterns'].max).describe('N:M patterns run natively, e.g. ["2:4", "4:8", "8:16"]'),
-        metadataEncoding: z.enum(['index', 'bitmask', 'combinatorial']),
+        metadataEncoding: z.enum(METADATA_ENCODINGS),
         selectorStyle: z.enum(SELECTOR_STYLES),
         effect: z.enum(SPARSITY_EFFECTS),
         fallback: z.enum(FALLBACKS).describe('unsupported pattern: run dense, or a compatible narrower pattern'),
         onlinePruning: z
           .object({
             kind: z.enum(PRUNING_UNIT_KINDS).describe('software: a separate pass through memory before the GEMM'),
-            network: z.enum(PRUNING_NETWORKS).optional(),
-            groupsPerCycle: limitedNumber('sparsity.onlinePruning.groupsPerCycle').optional(),
-            latencyCycles: limitedNumber('sparsity.onlinePruning.latencyCycles').optional(),
+            network: z.enum(PRUNING_NETWORKS).optional().describe('hardware only. Default: batcher'),
+            groupsPerCycle: limitedNumber('sparsity.onlinePruning.groupsPerCycle').optional().describe('hardware only: groups of the widest native M per cycle per core. Default: 1'),
+            latencyCycles: limitedNumber('sparsity.onlinePruning.latencyCycles').optional().describe('hardware only. Default: one register rank per stage of the unit'),
           })
           .strict(),
       })
@@ -77,5 +82,78 @@ export const ProfileSchema = z
   })
   .strict();
 
-export type HardwareProfile = z.infer<typeof ProfileSchema>;
+/** A profile as its file says it, validated, with units resolved into the unit keys. */
+export type ProfileSpec = z.infer<typeof ProfileSchema>;
 export type ProfileInput = z.input<typeof ProfileSchema>;
+
+export type SparseOperand = (typeof SPARSE_OPERANDS)[number];
+export type SelectorStyle = (typeof SELECTOR_STYLES)[number];
+export type PruningNetwork = (typeof PRUNING_NETWORKS)[number];
+export type MacDatatype = (typeof MAC_DATATYPES)[number];
+
+/** A hardware online pruning unit, every figure resolved. */
+export interface HardwarePruningUnit {
+  kind: 'hardware';
+  network: PruningNetwork;
+  /** groups of the widest native M pruned per cycle per core */
+  groupsPerCycle: number;
+  /** groupsPerCycle × the widest native M: the unit's rate whatever pattern it prunes (0 when the core lists no pattern) */
+  elementsPerCyclePerCore: number;
+  /** cycles from a group entering the unit to its kept values leaving it */
+  latencyCycles: number;
+}
+
+export type OnlinePruning = HardwarePruningUnit | { kind: 'software' } | { kind: 'none' };
+
+export interface BufferLevel {
+  name: string;
+  bytes: number;
+  /** per tensor core for a per-core level; the whole instance for a shared one */
+  bandwidthBytesPerCycle: number;
+  /** one instance serves every core (L2) */
+  shared: boolean;
+}
+
+/**
+ * The normalized profile (normalize.ts) — what every model reads. Every default is resolved and
+ * listed in `defaulted`; sizes are bytes, DRAM figures are per cycle of `clockHz`.
+ */
+export interface HardwareProfile {
+  name: string;
+  description: string;
+  illustrative: boolean;
+  sources: string[];
+  /** the clock as the profile gives it (reports) */
+  clockMHz: number;
+  clockHz: number;
+  tensorCore: {
+    count: number;
+    lanes: number;
+    denseKPerCycle: number;
+    /** distinct activation rows per cycle, 1 … lanes */
+    activationRowsPerCycle: number;
+    operandBits: number;
+    accumulatorBits: number;
+    macDatatype: MacDatatype;
+  };
+  sparsity: {
+    operand: SparseOperand;
+    /** native N:M patterns, each once, in the profile's order */
+    patterns: NmPattern[];
+    metadataEncoding: ProfileSpec['sparsity']['metadataEncoding'];
+    selectorStyle: SelectorStyle;
+    effect: ProfileSpec['sparsity']['effect'];
+    fallback: ProfileSpec['sparsity']['fallback'];
+    onlinePruning: OnlinePruning;
+  };
+  memory: {
+    /** innermost first: buffers[0] is the operand buffer */
+    buffers: BufferLevel[];
+    dramBytesPerCycle: number;
+    /** DRAM latency rounded up to whole cycles */
+    dramLatencyCycles: number;
+  };
+  tech: string;
+  /** key paths the profile left out and normalize filled with their documented default (defaults.ts) */
+  defaulted: string[];
+}

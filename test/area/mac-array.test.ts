@@ -39,7 +39,7 @@ describe('MAC array', () => {
   });
 
   test('ASAP7 / Nangate45 area of the same MAC array lands near the Stillmaker–Baas 45→7 nm factor (0.059)', () => {
-    const g = { lanes: 64, denseKPerCycle: 8, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' as const };
+    const g = { lanes: 64, denseKPerCycle: 8, activationRowsPerCycle: 64, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' as const };
     const ratio = macArrayArea(g, a7).areaUm2 / macArrayArea(g, n45).areaUm2;
     // an independent cross-check, not a calibration: cell-by-cell ratios range 0.048 (FA) to 0.082 (INV)
     expect(ratio).toBeGreaterThan(0.04);
@@ -47,9 +47,9 @@ describe('MAC array', () => {
   });
 
   test('an unmodelled float accumulator width is refused with the key and the valid widths', () => {
-    expect(() => macArrayArea({ lanes: 1, denseKPerCycle: 1, operandBits: 16, accumulatorBits: 24, macDatatype: 'fp16' }, n45)).toThrow(NmsimError);
+    expect(() => macArrayArea({ lanes: 1, denseKPerCycle: 1, activationRowsPerCycle: 1, operandBits: 16, accumulatorBits: 24, macDatatype: 'fp16' }, n45)).toThrow(NmsimError);
     try {
-      macArrayArea({ lanes: 1, denseKPerCycle: 1, operandBits: 16, accumulatorBits: 24, macDatatype: 'fp16' }, n45);
+      macArrayArea({ lanes: 1, denseKPerCycle: 1, activationRowsPerCycle: 1, operandBits: 16, accumulatorBits: 24, macDatatype: 'fp16' }, n45);
     } catch (e) {
       expect((e as NmsimError).diagnostics[0]).toMatchObject({ code: 'area/unsupported-accumulator', path: 'tensorCore.accumulatorBits' });
       expect((e as NmsimError).diagnostics[0].hint).toMatch(/16, 32, 64/);

@@ -10,7 +10,7 @@ beforeAll(async () => {
 
 const BITCELL = 0.346;
 const EFF = 0.7;
-const geometry = { rows: 8, denseKPerCycle: 8, operandBits: 16, operandBufferKiB: 1 };
+const geometry = { rows: 8, denseKPerCycle: 8, operandBits: 16, operandBufferBytes: 1024 };
 
 describe('metadata', () => {
   // hand-derived: index N·⌈log₂M⌉, bitmask M, combinatorial ⌈log₂ C(M,N)⌉

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { loadTech, type TechLibrary } from '../../src/profile/tech.js';
-import { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS } from '../../src/area/pruning-unit.js';
+import { pruningUnitArea, pruningUnitStages, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS } from '../../src/area/pruning-unit.js';
 import { countsAreaUm2 } from '../../src/area/component.js';
-import { nm } from '../../src/sparsity/pattern.js';
+import { nm, type NmPattern } from '../../src/sparsity/pattern.js';
 
 let tech: TechLibrary;
 beforeAll(async () => {
@@ -49,7 +49,7 @@ describe('online pruning unit', () => {
   });
 
   test('a radix-select unit for 2:4 has 17 stages (15 magnitude + 2 index bits) of popcount, compare and mask update', () => {
-    const c = pruningUnitArea({ network: 'threshold', groupsPerCycle: 1, operandBits: 16, signedInteger: false }, [nm(2, 4)], tech);
+    const c = pruningUnitArea({ network: 'threshold', groupsPerCycle: 1, latencyCycles: 17, operandBits: 16, signedInteger: false }, [nm(2, 4)], tech);
     // per stage: 4 AND2, 4 FA popcount, 3-bit count compare (3 FA + 3 INV), 8 NAND2 mask update
     expect(c.breakdown[0].cells).toEqual({ nand2: 17 * 12, inv: 17 * 7, fullAdder: 17 * 7 });
     // registers: remaining key bits 4 × (17 − s), a 4-bit mask and a 3-bit count, for s = 0 … 16
@@ -71,10 +71,13 @@ describe('online pruning unit', () => {
         fc.constantFrom(8, 16),
         fc.boolean(),
         fc.option(fc.integer({ min: 1, max: 30 }), { nil: undefined }),
-        (network, p, operandBits, sameElements, latencyCycles) => {
+        (network, p, operandBits, sameElements, latency) => {
           const m = 2 ** p;
-          const small = pruningUnitArea({ network, groupsPerCycle: sameElements ? 64 / m : 1, latencyCycles, operandBits, signedInteger: false }, [nm(m / 2, m)], tech).areaUm2;
-          const big = pruningUnitArea({ network, groupsPerCycle: sameElements ? 64 / (2 * m) : 1, latencyCycles, operandBits, signedInteger: false }, [nm(m, 2 * m)], tech).areaUm2;
+          // no latency given: one rank per stage, as a profile that omits it gets
+          const latencyCycles = (q: NmPattern) => latency ?? pruningUnitStages(network, [q], operandBits);
+          const [narrow, wide] = [nm(m / 2, m), nm(m, 2 * m)];
+          const small = pruningUnitArea({ network, groupsPerCycle: sameElements ? 64 / m : 1, latencyCycles: latencyCycles(narrow), operandBits, signedInteger: false }, [narrow], tech).areaUm2;
+          const big = pruningUnitArea({ network, groupsPerCycle: sameElements ? 64 / (2 * m) : 1, latencyCycles: latencyCycles(wide), operandBits, signedInteger: false }, [wide], tech).areaUm2;
           return big >= small;
         },
       ),

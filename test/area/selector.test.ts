@@ -11,7 +11,7 @@ beforeAll(async () => {
 
 const MUX2 = 1.862;
 const DFF = 4.522;
-const one = { lanes: 1, denseKPerCycle: 8, operandBits: 16 };
+const one = { lanes: 1, denseKPerCycle: 8, operandBits: 16, activationRowsPerCycle: 1 };
 
 describe('operand selector', () => {
   test('8:16 with M:1 muxes: 8 multipliers × 16 bits × 15 MUX2 = 1920 MUX2 = 3575.04 µm², plus 8 staged weights', () => {
@@ -65,11 +65,14 @@ describe('operand selector', () => {
     expect(b.breakdown[1].cells).toEqual({ dff: 8 * 8 * 8 });
   });
 
-  const geometry = fc.record({
-    lanes: fc.integer({ min: 1, max: 64 }),
-    denseKPerCycle: fc.constantFrom(2, 4, 8, 16),
-    operandBits: fc.constantFrom(4, 8, 16),
-  });
+  // one activation row per lane (a profile's default)
+  const geometry = fc
+    .record({
+      lanes: fc.integer({ min: 1, max: 64 }),
+      denseKPerCycle: fc.constantFrom(2, 4, 8, 16),
+      operandBits: fc.constantFrom(4, 8, 16),
+    })
+    .map((g) => ({ ...g, activationRowsPerCycle: g.lanes }));
 
   test('property: selector area never shrinks as M grows at N = M/2', () => {
     fc.assert(

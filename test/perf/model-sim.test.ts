@@ -63,7 +63,7 @@ describe('whole-model performance and I/O', () => {
     expect(names.length).toBeGreaterThanOrEqual(7);
     for (const name of names) {
       const p = await shipped(name);
-      const c = compareModel(decode(4), p, p.sparsity.patterns.map((s) => parsePattern(s)));
+      const c = compareModel(decode(4), p, p.sparsity.patterns);
       for (const s of [c.dense, ...c.patterns.map((x) => x.sim)]) {
         expect(s.warnings).toEqual([]);
         expect(s.cycles).toBeGreaterThanOrEqual(s.rooflineCycles);

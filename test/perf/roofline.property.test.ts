@@ -7,10 +7,11 @@ import { parsePattern } from '../../src/sparsity/pattern.js';
 import { modelWorkload } from '../../src/workload/layer-ops.js';
 import type { ModelShape } from '../../src/workload/model-shape.js';
 import { profile } from './profiles.js';
+import type { ProfileInput } from '../../src/profile/schema.js';
 
 const NM = ['2:4', '4:8', '8:16', '16:32'];
 
-const arbProfile = fc
+const arbSpec = fc
   .record({
     cores: fc.integer({ min: 1, max: 128 }),
     lanesLog2: fc.integer({ min: 2, max: 7 }),
@@ -28,8 +29,8 @@ const arbProfile = fc
     dramGBps: fc.integer({ min: 20, max: 5000 }),
     dramLatencyNs: fc.integer({ min: 0, max: 800 }),
   })
-  .map((r) =>
-    profile({
+  .map(
+    (r): ProfileInput => ({
       name: 'random',
       description: 'random test profile',
       illustrative: true,
@@ -63,6 +64,7 @@ const arbProfile = fc
       tech: 'nangate45',
     }),
   );
+const arbProfile = arbSpec.map(profile);
 
 const arbPattern = fc.constantFrom('dense', 'unstructured', ...NM, '1:4', '3:8');
 const arbGemm = fc.record({
@@ -90,8 +92,8 @@ describe('cycles never beat the roofline', () => {
   });
   test('a native N:M GEMM is never more than M/N times faster than dense on the same core', () => {
     fc.assert(
-      fc.property(arbProfile, fc.constantFrom(...NM), arbGemm, (p0, pat, g) => {
-        const p = profile({ ...p0, sparsity: { ...p0.sparsity, operand: 'activation', patterns: [pat], onlinePruning: { kind: 'hardware' } } });
+      fc.property(arbSpec, fc.constantFrom(...NM), arbGemm, (spec, pat, g) => {
+        const p = profile({ ...spec, sparsity: { ...spec.sparsity, operand: 'activation', patterns: [pat], onlinePruning: { kind: 'hardware' } } });
         const hw = hardwareView(p);
         const op = { name: 'up' as const, site: 'mlp_in' as const, rowsTokens: g.rows, kIn: g.k, nOut: g.n };
         const pattern = parsePattern(pat);

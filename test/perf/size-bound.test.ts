@@ -10,7 +10,7 @@ import { NmsimError } from '../../src/diagnostics.js';
 import { parsePatternList } from '../../src/sparsity/pattern.js';
 import { MODEL_CATALOG, MODEL_IDS } from '../../src/workload/catalog.js';
 import { modelWorkload } from '../../src/workload/layer-ops.js';
-import { H100_LIKE, profile } from './profiles.js';
+import { H100_LIKE, H100_SPEC, profile } from './profiles.js';
 import { listShippedProfiles, loadProfile, resolveProfileRef } from '../../src/profile/load.js';
 import { chooseTile } from '../../src/perf/tiling.js';
 import { hardwareView } from '../../src/perf/hardware-view.js';
@@ -22,10 +22,10 @@ const llama = MODEL_CATALOG['llama3.1-8b'];
 
 describe('bounded tile simulation', () => {
   const oneLane = profile({
-    ...H100_LIKE,
+    ...H100_SPEC,
     name: 'one-lane',
-    tensorCore: { ...H100_LIKE.tensorCore, lanes: 1, activationRowsPerCycle: 1 },
-    memory: { ...H100_LIKE.memory, buffers: [{ name: 'tiny', sizeKiB: 0.0625, bandwidthBytesPerCycle: 8, shared: false }, H100_LIKE.memory.buffers[1]] },
+    tensorCore: { ...H100_SPEC.tensorCore, lanes: 1, activationRowsPerCycle: 1 },
+    memory: { ...H100_SPEC.memory, buffers: [{ name: 'tiny', sizeKiB: 0.0625, bandwidthBytesPerCycle: 8, shared: false }, H100_SPEC.memory.buffers[1]] },
   });
 
   test('a GEMM of more than 2^20 tiles is refused at once, naming the GEMM, the tile and the buffer to raise', () => {

@@ -66,8 +66,8 @@ describe('profile field bounds', () => {
     max.memory = { buffers: [{ name: 'b', size: '1 TiB', bandwidthBytesPerCycle: 1048576 }], dramBandwidth: '1 PB/s', dramLatency: '1 ms' };
     const hi = await loadProfile(writeSpec(dir, 'max.yaml', max));
     expect(hi.profile.tensorCore.denseKPerCycle).toBe(65536);
-    expect(hi.profile.memory.buffers[0].sizeKiB).toBe(2 ** 30);
-    expect(hi.profile.memory.dramBandwidthGBps).toBe(1e6);
+    expect(hi.spec.memory.buffers[0].sizeKiB).toBe(2 ** 30);
+    expect(hi.spec.memory.dramBandwidthGBps).toBe(1e6);
 
     const min = goodProfile();
     min.clock = '1 MHz';
@@ -75,8 +75,9 @@ describe('profile field bounds', () => {
     min.sparsity.onlinePruning = { kind: 'hardware', network: 'batcher', groupsPerCycle: 0.001, latencyCycles: 0 };
     min.memory = { buffers: [{ name: 'b', size: '64 B', bandwidthBytesPerCycle: 0.001 }], dramBandwidth: '1 MB/s', dramLatency: '0 ns' };
     const lo = await loadProfile(writeSpec(dir, 'min.yaml', min));
-    expect(lo.profile.memory.buffers[0].sizeKiB).toBe(0.0625);
-    expect(lo.profile.memory.dramBandwidthGBps).toBe(0.001);
+    expect(lo.spec.memory.buffers[0].sizeKiB).toBe(0.0625);
+    expect(lo.spec.memory.dramBandwidthGBps).toBe(0.001);
+    expect(lo.profile.memory.buffers[0].bytes).toBe(64);
   });
 
   test('at most 64 patterns and 16 buffer levels', async () => {

@@ -62,23 +62,28 @@ describe('shipped profiles', () => {
   });
 
   test('A100-like peak dense FP16 is 312 TFLOPS: 432 cores × 256 FMA × 2 × 1410 MHz', async () => {
-    const { profile } = await loadProfile(resolveProfileRef('a100-like'));
+    const { profile, spec } = await loadProfile(resolveProfileRef('a100-like'));
     expect(profile.clockMHz).toBe(1410);
     const tc = profile.tensorCore;
     const tflops = (tc.count * tc.lanes * tc.denseKPerCycle * 2 * profile.clockMHz * 1e6) / 1e12;
     expect(Math.abs(tflops - 312) / 312).toBeLessThan(0.005);
-    expect(profile.memory.dramBandwidthGBps).toBe(2039);
-    expect(profile.sparsity.patterns).toEqual(['2:4']);
+    expect(spec.memory.dramBandwidthGBps).toBe(2039);
+    // 2039 GB/s at 1410 MHz: 2039e9 / 1410e6 = 1446.10 bytes per cycle
+    expect(profile.memory.dramBytesPerCycle).toBeCloseTo(2039e9 / 1410e6, 9);
+    expect(spec.sparsity.patterns).toEqual(['2:4']);
+    expect(profile.sparsity.patterns).toEqual([{ kind: 'nm', n: 2, m: 4 }]);
     expect(profile.sparsity.onlinePruning.kind).toBe('software');
   });
 
   test('H100-like peak dense FP16 is 989.4 TFLOPS at 1830 MHz and DRAM reads 3.35 TB/s', async () => {
-    const { profile } = await loadProfile(resolveProfileRef('h100-like'));
+    const { profile, spec } = await loadProfile(resolveProfileRef('h100-like'));
     const tc = profile.tensorCore;
     const tflops = (tc.count * tc.lanes * tc.denseKPerCycle * 2 * profile.clockMHz * 1e6) / 1e12;
     expect(Math.abs(tflops - 989.4) / 989.4).toBeLessThan(0.001);
-    expect(profile.memory.dramBandwidthGBps).toBe(3350);
-    expect(profile.memory.buffers[2]).toEqual({ name: 'l2', sizeKiB: 51200, bandwidthBytesPerCycle: 5120, shared: true });
+    expect(spec.memory.dramBandwidthGBps).toBe(3350);
+    expect(spec.memory.buffers[2]).toEqual({ name: 'l2', sizeKiB: 51200, bandwidthBytesPerCycle: 5120, shared: true });
+    // normalized: 50 MiB = 52,428,800 bytes
+    expect(profile.memory.buffers[2]).toEqual({ name: 'l2', bytes: 52_428_800, bandwidthBytesPerCycle: 5120, shared: true });
   });
 
   test('the act-* cores share the H100-like dense geometry and prune 32 elements per cycle', async () => {
@@ -87,8 +92,8 @@ describe('shipped profiles', () => {
       const { profile } = await loadProfile(resolveProfileRef(name));
       expect(profile.tensorCore).toEqual(h100.tensorCore);
       expect(profile.clockMHz).toBe(h100.clockMHz);
-      expect(profile.sparsity.onlinePruning.kind).toBe('hardware');
-      expect((profile.sparsity.onlinePruning.groupsPerCycle ?? 0) * m).toBe(32);
+      const unit = profile.sparsity.onlinePruning;
+      expect(unit.kind === 'hardware' && [unit.groupsPerCycle * m, unit.elementsPerCyclePerCore]).toEqual([32, 32]);
     }
   });
 
@@ -119,13 +124,13 @@ describe('quantities written with units', () => {
   });
 
   test('the loader converts every bare quantity once, into the unit-suffixed key', async () => {
-    const { profile, warnings } = await loadProfile(write(goodProfile()));
+    const { spec, warnings } = await loadProfile(write(goodProfile()));
     expect(warnings).toEqual([]);
-    expect(profile.clockMHz).toBe(1500);
-    expect(profile.memory.dramBandwidthGBps).toBe(100);
-    expect(profile.memory.dramLatencyNs).toBe(300);
-    expect(profile.memory.buffers[0].sizeKiB).toBe(32);
-    expect('clock' in profile).toBe(false);
+    expect(spec.clockMHz).toBe(1500);
+    expect(spec.memory.dramBandwidthGBps).toBe(100);
+    expect(spec.memory.dramLatencyNs).toBe(300);
+    expect(spec.memory.buffers[0].sizeKiB).toBe(32);
+    expect('clock' in spec).toBe(false);
   });
 
   test('property: a clock written in GHz loads as the same number of MHz (JSON and YAML)', async () => {
@@ -141,8 +146,9 @@ describe('quantities written with units', () => {
   });
 
   test('property: a resolved profile written back out loads to itself', async () => {
-    const { profile } = await loadProfile(write(goodProfile()));
-    const again = await loadProfile(write(profile, '.json'));
+    const { spec, profile } = await loadProfile(write(goodProfile()));
+    const again = await loadProfile(write(spec, '.json'));
+    expect(again.spec).toEqual(spec);
     expect(again.profile).toEqual(profile);
   });
 });

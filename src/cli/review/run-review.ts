@@ -243,7 +243,7 @@ export async function runReview(opts: ReviewOptions, progress?: ReviewProgress):
         path: p.path,
         sha256: p.sha256,
         description: p.loaded.profile.description.trim().replace(/\s+/g, ' '),
-        patterns: [...p.loaded.profile.sparsity.patterns],
+        patterns: p.loaded.profile.sparsity.patterns.map(formatPattern),
         illustrative: p.loaded.profile.illustrative,
       })),
       bundles: bundles.map((b, i) => bundleSummary(b, measuredByBundle[i])),
