@@ -19,6 +19,9 @@ import { DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE, DEFAULT_PRUNING_NETWORK } fr
 import { KIB_BYTES } from './quantities.js';
 import type { BufferLevel, HardwareProfile, OnlinePruning, ProfileSpec, PruningNetwork, SelectorStyle } from './schema.js';
 
+/** 1 ns × 1 MHz = 10⁻³ cycles. */
+const NS_MHZ_PER_CYCLE = 1000;
+
 export interface NormalizedProfile {
   profile: HardwareProfile;
   warnings: Diagnostic[];
@@ -134,7 +137,9 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
     memory: {
       buffers,
       dramBytesPerCycle: (spec.memory.dramBandwidthGBps * 1e9) / clockHz,
-      dramLatencyCycles: Math.ceil(spec.memory.dramLatencyNs * 1e-9 * clockHz),
+      // ns × MHz / 1000 = cycles, exact for whole ns and MHz (ns × 1e-9 × Hz made 500 ns at
+      // 1830 MHz 915.0000000000001, rounded up to 916)
+      dramLatencyCycles: Math.ceil((spec.memory.dramLatencyNs * spec.clockMHz) / NS_MHZ_PER_CYCLE),
     },
     tech: spec.tech,
     defaulted,

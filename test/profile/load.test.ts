@@ -82,8 +82,9 @@ describe('shipped profiles', () => {
     expect(Math.abs(tflops - 989.4) / 989.4).toBeLessThan(0.001);
     expect(spec.memory.dramBandwidthGBps).toBe(3350);
     expect(spec.memory.buffers[2]).toEqual({ name: 'l2', sizeKiB: 51200, bandwidthBytesPerCycle: 5120, shared: true });
-    // normalized: 50 MiB = 52,428,800 bytes
+    // normalized: 50 MiB = 52,428,800 bytes; 500 ns at 1.83 GHz = 915 cycles
     expect(profile.memory.buffers[2]).toEqual({ name: 'l2', bytes: 52_428_800, bandwidthBytesPerCycle: 5120, shared: true });
+    expect(profile.memory.dramLatencyCycles).toBe(915);
   });
 
   test('the act-* cores share the H100-like dense geometry and prune 32 elements per cycle', async () => {

@@ -107,11 +107,12 @@ describe('profile normalization', () => {
     expect(await latency('batcher', ['2:4', '16:32'])).toBe(15);
   });
 
-  test('units are resolved once: 32 KiB is 32,768 bytes, 100 GB/s at 1.5 GHz is 66.7 bytes per cycle', async () => {
+  test('units are resolved once: 32 KiB is 32,768 bytes, 100 GB/s at 1.5 GHz is 66.7 bytes per cycle, 300 ns is 450 cycles', async () => {
     const { profile } = await load(() => {});
     expect(profile.clockHz).toBe(1.5e9);
     expect(profile.memory.buffers[0].bytes).toBe(32768);
     expect(profile.memory.dramBytesPerCycle).toBeCloseTo(100e9 / 1.5e9, 12);
+    expect(profile.memory.dramLatencyCycles).toBe(450);
     expect(profile.sparsity.patterns).toEqual([nm(2, 4), nm(8, 16)]);
   });
 
