@@ -24,13 +24,13 @@
  */
 import { keptPerToken } from '../sparsity/pattern.js';
 import type { GemmOp } from '../workload/layer-ops.js';
-import { activationRowBytes } from './activation-bytes.js';
-import { KERNEL_LAUNCH_GAP_NS, MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM } from './constants.js';
+import { activationRowBytes, type RowBytes } from './activation-bytes.js';
+import { MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM } from './constants.js';
 import { inputError, type NmsimError } from '../diagnostics.js';
 import { computeKFraction, type ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
 import { chooseTile, type TileShape } from './tiling.js';
-import { metadataDecodeLatencyCycles, operandTraffic, reloadBytes } from './operand-traffic.js';
+import { metadataDecodeLatencyCycles, operandTraffic, reloadBytes, type OperandTraffic } from './operand-traffic.js';
 
 export const STALL_CAUSES = ['dram', 'buffer', 'fill', 'drain', 'launch'] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
@@ -76,6 +76,134 @@ export interface GemmSim {
   bytes: GemmBytes;
 }
 
+/** What one GEMM moves and computes under a plan, before any tiling. */
+interface GemmWork {
+  rows: number;
+  k: number;
+  n: number;
+  sparse: boolean;
+  /** fraction of weight rows fetched */
+  rowFraction: number;
+  /** stored bytes of one activation row (values + metadata) */
+  activationRow: RowBytes;
+  activationBytes: number;
+  weightBytes: number;
+  outputBytes: number;
+  reloadBytes: number;
+  /** unique input bytes plus reloads: what the tiles pull from DRAM */
+  dramInputBytes: number;
+  /** MACs per token row over a K slice of kDense elements */
+  keptK(kDense: number): number;
+  /** metadata decode fill latency of a tile (0 when dense) */
+  decodeLatencyCycles: number;
+  tile: TileShape;
+}
+
+/** Step 1: the GEMM's operands, MACs and unique DRAM bytes (reloads when neither operand fits half the reuse capacity). */
+function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmWork {
+  const b = hw.operandBytes;
+  const pattern = gemm.site ? plan.requested : ({ kind: 'dense' } as const);
+  const sparse = gemm.site !== undefined && plan.mode !== 'dense';
+  const compressed = sparse && plan.compressed;
+  const kFrac = sparse ? computeKFraction(plan) : 1;
+  const rowFraction = sparse && plan.rowSkipping ? weightRowFraction : 1;
+  const groupM = sparse && plan.runPattern?.kind === 'nm' ? plan.runPattern.m : 1;
+  // MACs per token row over a K slice: kept elements on a skipping native pattern
+  const keptK = (kDense: number): number => {
+    if (!sparse || !plan.skipping) return kDense;
+    if (plan.mode === 'native' && plan.runPattern?.kind === 'nm') return keptPerToken(plan.runPattern, kDense);
+    return kDense * kFrac;
+  };
+  const activationRow = activationRowBytes(pattern, compressed, gemm.kIn, b, plan.metadataEncoding);
+  const activationBytes = gemm.rowsTokens * (activationRow.valueBytes + activationRow.metadataBytes);
+  const weightBytes = gemm.kIn * rowFraction * gemm.nOut * b;
+  const reloads = reloadBytes(activationBytes, weightBytes, hw.reuseCapacityBytes);
+  return {
+    rows: gemm.rowsTokens,
+    k: gemm.kIn,
+    n: gemm.nOut,
+    sparse,
+    rowFraction,
+    activationRow,
+    activationBytes,
+    weightBytes,
+    outputBytes: gemm.rowsTokens * gemm.nOut * b,
+    reloadBytes: reloads,
+    dramInputBytes: activationBytes + weightBytes + reloads,
+    keptK,
+    decodeLatencyCycles: sparse ? metadataDecodeLatencyCycles(plan) : 0,
+    tile: chooseTile(hw, groupM),
+  };
+}
+
+/** Output tiles, K steps and K slices of a GEMM. */
+interface TileGrid {
+  rowTiles: number;
+  colTiles: number;
+  steps: number;
+  /** dense K elements of step s (the last may be short) */
+  kAt(s: number): number;
+  /** rows of row tile i, columns of column tile j (edge tiles are short) */
+  rowsOf(i: number): number;
+  colsOf(j: number): number;
+  /** K slices per output tile (split-K when output tiles < cores) and the steps of each */
+  slices: number;
+  stepsPerSlice: number;
+  /** bytes per output element written back: accumulator width for split-K partial sums */
+  outElementBytes: number;
+  /** every tile the pipeline simulates: output tiles × K slices */
+  tiles: number;
+}
+
+/**
+ * Step 2: the tile grid. K is split across cores when there are fewer output tiles than cores
+ * (GEMV-style decode): each K slice is a tile of its own that writes partial sums at
+ * accumulator width.
+ */
+function tileGrid(work: GemmWork, hw: HardwareView): TileGrid {
+  const { tile } = work;
+  const rowTiles = Math.ceil(work.rows / tile.rowsTokens);
+  const colTiles = Math.ceil(work.n / tile.colsOut);
+  const steps = Math.ceil(work.k / tile.kStepElements);
+  const outputTiles = rowTiles * colTiles;
+  const splitK = outputTiles < hw.cores ? Math.max(1, Math.min(Math.floor(hw.cores / outputTiles), steps)) : 1;
+  const stepsPerSlice = Math.ceil(steps / splitK);
+  const slices = Math.ceil(steps / stepsPerSlice);
+  return {
+    rowTiles,
+    colTiles,
+    steps,
+    kAt: (s) => Math.min(tile.kStepElements, work.k - s * tile.kStepElements),
+    rowsOf: (i) => Math.min(tile.rowsTokens, work.rows - i * tile.rowsTokens),
+    colsOf: (j) => Math.min(tile.colsOut, work.n - j * tile.colsOut),
+    slices,
+    stepsPerSlice,
+    outElementBytes: slices > 1 ? hw.accumulatorBytes : hw.operandBytes,
+    tiles: outputTiles * slices,
+  };
+}
+
+/**
+ * Step 3: DRAM input bytes per on-chip refill byte. The GEMM's DRAM input is spread over its
+ * tile-steps in proportion to their on-chip bytes; tiles of equal size are counted once per
+ * size class.
+ */
+function dramPerOnChipByte(work: GemmWork, grid: TileGrid, traffic: OperandTraffic): number {
+  const rowClasses = new Map<number, number>();
+  for (let i = 0; i < grid.rowTiles; i++) rowClasses.set(grid.rowsOf(i), (rowClasses.get(grid.rowsOf(i)) ?? 0) + 1);
+  const colClasses = new Map<number, number>();
+  for (let j = 0; j < grid.colTiles; j++) colClasses.set(grid.colsOf(j), (colClasses.get(grid.colsOf(j)) ?? 0) + 1);
+  let onChipTotal = 0;
+  for (const [r, nr] of rowClasses) {
+    for (const [c, nc] of colClasses) {
+      let perTile = 0;
+      for (let s = 0; s < grid.steps; s++) perTile += traffic.tileRefillBytes(r, c, grid.kAt(s));
+      onChipTotal += nr * nc * perTile;
+    }
+  }
+  return onChipTotal > 0 ? work.dramInputBytes / onChipTotal : 0;
+}
+
 interface StepCost {
   compute: number;
   buffer: number;
@@ -91,14 +219,146 @@ interface TileTiming {
   bufferStallByLevel: number[];
 }
 
+/** Everything a tile's timing depends on besides its size. */
+interface TileContext {
+  work: GemmWork;
+  grid: TileGrid;
+  traffic: OperandTraffic;
+  dramPerOnChipByte: number;
+  hw: HardwareView;
+}
+
+/**
+ * One K step of an r × c tile with `active` cores running: MAC cycles, and the supply cycles of
+ * the slowest buffer level (a shared level's bandwidth split among the active cores) and of
+ * the step's share of DRAM.
+ */
+function stepCost(ctx: TileContext, r: number, c: number, kDense: number, active: number): StepCost {
+  const { hw, traffic } = ctx;
+  let buffer = 0;
+  let bufferLevel = 0;
+  hw.levels.forEach((level, i) => {
+    const perCoreBw = level.shared ? level.bandwidthBytesPerCycle / active : level.bandwidthBytesPerCycle;
+    const t = traffic.levelBytes(i, r, c, kDense) / perCoreBw;
+    if (t > buffer) {
+      buffer = t;
+      bufferLevel = i;
+    }
+  });
+  return {
+    compute: Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(ctx.work.keptK(kDense) / hw.kPerCycle),
+    buffer,
+    bufferLevel,
+    dram: (traffic.tileRefillBytes(r, c, kDense) * ctx.dramPerOnChipByte * active) / hw.dramBytesPerCycle,
+  };
+}
+
+/**
+ * Step 4: one tile over K steps s0 … s1 − 1: fill (first supply + DRAM latency + decode
+ * latency), double-buffered steps that stall when this step's supply outlasts the previous
+ * step's MACs, drain (MAC pipeline + write-back of the output tile).
+ */
+function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: number, active: number): TileTiming {
+  const { hw, grid } = ctx;
+  const stalls = emptyStalls();
+  const bufferStallByLevel = hw.levels.map(() => 0);
+  let compute = 0;
+  let prevCompute = 0;
+  for (let s = s0; s < s1; s++) {
+    const cost = stepCost(ctx, r, c, grid.kAt(s), active);
+    const supply = Math.max(cost.buffer, cost.dram);
+    if (s === s0) {
+      stalls.fill += supply + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
+    } else if (supply > prevCompute) {
+      if (cost.dram >= cost.buffer) stalls.dram += supply - prevCompute;
+      else {
+        stalls.buffer += supply - prevCompute;
+        bufferStallByLevel[cost.bufferLevel] += supply - prevCompute;
+      }
+    }
+    compute += cost.compute;
+    prevCompute = cost.compute;
+  }
+  const tileOut = r * c * grid.outElementBytes;
+  stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, (tileOut * active) / hw.dramBytesPerCycle);
+  const cycles = compute + STALL_CAUSES.reduce((sum, k) => sum + stalls[k], 0);
+  return { cycles, compute, stalls, bufferStallByLevel };
+}
+
+interface WaveTotals {
+  waves: number;
+  cycles: number;
+  computeCycles: number;
+  stallCycles: Record<StallCause, number>;
+  bufferStallByLevel: number[];
+}
+
+/**
+ * Step 5: every tile, `cores` at a time in raster order (row tiles outer, K slices inner); a
+ * wave lasts as long as its slowest tile. Tiles of one size and slice length in one wave are
+ * timed once, and a timing is reused across waves with the same number of active cores.
+ */
+function runWaves(ctx: TileContext): WaveTotals {
+  const { hw, grid } = ctx;
+  const memo = new Map<string, TileTiming>();
+  const timed = (r: number, c: number, s0: number, s1: number, active: number): TileTiming => {
+    const key = `${r}x${c}:${s1 - s0}:${s1 === grid.steps}@${active}`;
+    let t = memo.get(key);
+    if (!t) {
+      t = tileTiming(ctx, r, c, s0, s1, active);
+      memo.set(key, t);
+    }
+    return t;
+  };
+  const waves = Math.ceil(grid.tiles / hw.cores);
+  const stallCycles = emptyStalls();
+  const bufferStallByLevel = hw.levels.map(() => 0);
+  let cycles = 0;
+  let computeCycles = 0;
+  for (let w = 0; w < waves; w++) {
+    const first = w * hw.cores;
+    const last = Math.min(grid.tiles, first + hw.cores) - 1;
+    const active = last - first + 1;
+    let slowest: TileTiming | undefined;
+    const seen = new Set<string>();
+    for (let t = first; t <= last; t++) {
+      const out = Math.floor(t / grid.slices);
+      const slice = t % grid.slices;
+      const r = grid.rowsOf(Math.floor(out / grid.colTiles));
+      const c = grid.colsOf(out % grid.colTiles);
+      const s0 = slice * grid.stepsPerSlice;
+      const s1 = Math.min(grid.steps, s0 + grid.stepsPerSlice);
+      const key = `${r}x${c}:${s1 - s0}:${s1 === grid.steps}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const timing = timed(r, c, s0, s1, active);
+      if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
+    }
+    cycles += slowest!.cycles;
+    computeCycles += slowest!.compute;
+    for (const k of STALL_CAUSES) stallCycles[k] += slowest!.stalls[k];
+    slowest!.bufferStallByLevel.forEach((v, i) => (bufferStallByLevel[i] += v));
+  }
+  return { waves, cycles, computeCycles, stallCycles, bufferStallByLevel };
+}
+
+/** The bottleneck: MAC cycles, or the stall cause that cost the most cycles. */
+function bottleneckOf(computeCycles: number, stallCycles: Record<StallCause, number>): Bottleneck {
+  let bottleneck: Bottleneck = 'compute';
+  let most = computeCycles;
+  for (const k of STALL_CAUSES) {
+    if (stallCycles[k] > most) {
+      most = stallCycles[k];
+      bottleneck = k;
+    }
+  }
+  return bottleneck;
+}
+
 function emptyStalls(): Record<StallCause, number> {
   return { dram: 0, buffer: 0, fill: 0, drain: 0, launch: 0 };
 }
 
-/**
- * @param weightRowFraction fraction of weight rows (input channels) the GEMM must fetch: the
- *   batch's union density in decode with row skipping, else 1.
- */
 const thousands = (n: number) => n.toLocaleString('en-US');
 
 /** The GEMM needs more tiles than the simulation is bounded to: name the GEMM, the tile and the fix. */
@@ -115,192 +375,55 @@ function tooManyTiles(gemm: GemmOp, tile: TileShape, tiles: number, hw: Hardware
   });
 }
 
+/**
+ * The pipeline drawn at the top of this file, as its named steps: the GEMM's work, the tile
+ * grid, the DRAM share per on-chip byte, the waves of tiles, then the roofline beside it.
+ *
+ * @param weightRowFraction fraction of weight rows (input channels) the GEMM must fetch: the
+ *   batch's union density in decode with row skipping, else 1.
+ */
 export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmSim {
-  const R = gemm.rowsTokens;
-  const K = gemm.kIn;
-  const N = gemm.nOut;
-  const b = hw.operandBytes;
-  const pattern = gemm.site ? plan.requested : ({ kind: 'dense' } as const);
-  const sparse = gemm.site !== undefined && plan.mode !== 'dense';
-  const compressed = sparse && plan.compressed;
-  const kFrac = sparse ? computeKFraction(plan) : 1;
-  const rowFrac = sparse && plan.rowSkipping ? weightRowFraction : 1;
-  const groupM = sparse && plan.runPattern?.kind === 'nm' ? plan.runPattern.m : 1;
-  const tile = chooseTile(hw, groupM);
+  const work = gemmWork(gemm, plan, hw, weightRowFraction);
+  const grid = tileGrid(work, hw);
+  if (grid.tiles > MAX_SIMULATED_TILES_PER_GEMM) throw tooManyTiles(gemm, work.tile, grid.tiles, hw);
+  const storedActivationBytesPerElement = (work.activationRow.valueBytes + work.activationRow.metadataBytes) / work.k;
+  const traffic = operandTraffic(hw, work.tile, work.rows, work.n, storedActivationBytesPerElement, work.rowFraction * hw.operandBytes);
+  const ctx: TileContext = { work, grid, traffic, dramPerOnChipByte: dramPerOnChipByte(work, grid, traffic), hw };
+  const run = runWaves(ctx);
+  run.stallCycles.launch = hw.launchGapCycles;
+  const cycles = run.cycles + run.stallCycles.launch;
 
-  // MACs per token row over a K slice: kept elements on a skipping native pattern
-  const keptK = (kDense: number): number => {
-    if (!sparse || !plan.skipping) return kDense;
-    if (plan.mode === 'native' && plan.runPattern?.kind === 'nm') return keptPerToken(plan.runPattern, kDense);
-    return kDense * kFrac;
-  };
-
-  // unique DRAM bytes, then reloads when neither operand fits half the reuse capacity
-  const act = activationRowBytes(pattern, compressed, K, b, plan.metadataEncoding);
-  const actBytes = R * (act.valueBytes + act.metadataBytes);
-  const wBytes = K * rowFrac * N * b;
-  const outBytes = R * N * b;
-  const reloads = reloadBytes(actBytes, wBytes, hw.reuseCapacityBytes);
-  const dramInput = actBytes + wBytes + reloads;
-
-  const rowTiles = Math.ceil(R / tile.rowsTokens);
-  const colTiles = Math.ceil(N / tile.colsOut);
-  const steps = Math.ceil(K / tile.kStepElements);
-  const kAt = (s: number) => Math.min(tile.kStepElements, K - s * tile.kStepElements);
-  const rowsOf = (i: number) => Math.min(tile.rowsTokens, R - i * tile.rowsTokens);
-  const colsOf = (j: number) => Math.min(tile.colsOut, N - j * tile.colsOut);
-
-  const traffic = operandTraffic(hw, tile, R, N, (act.valueBytes + act.metadataBytes) / K, rowFrac * b);
-  const levelBytes = traffic.levelBytes;
-  const onChip = traffic.tileRefillBytes;
-  const rowClasses = new Map<number, number>();
-  for (let i = 0; i < rowTiles; i++) rowClasses.set(rowsOf(i), (rowClasses.get(rowsOf(i)) ?? 0) + 1);
-  const colClasses = new Map<number, number>();
-  for (let j = 0; j < colTiles; j++) colClasses.set(colsOf(j), (colClasses.get(colsOf(j)) ?? 0) + 1);
-  let onChipTotal = 0;
-  for (const [r, nr] of rowClasses) {
-    for (const [c, nc] of colClasses) {
-      let perTile = 0;
-      for (let s = 0; s < steps; s++) perTile += onChip(r, c, kAt(s));
-      onChipTotal += nr * nc * perTile;
-    }
-  }
-  const dramPerOnChipByte = onChipTotal > 0 ? dramInput / onChipTotal : 0;
-  const localBw = hw.localBuffer.bandwidthBytesPerCycle;
-  const decodeLatency = sparse ? metadataDecodeLatencyCycles(plan) : 0;
-
-  const stepCost = (r: number, c: number, kDense: number, active: number): StepCost => {
-    let buffer = 0;
-    let bufferLevel = 0;
-    hw.levels.forEach((level, i) => {
-      const perCoreBw = level.shared ? level.bandwidthBytesPerCycle / active : level.bandwidthBytesPerCycle;
-      const t = levelBytes(i, r, c, kDense) / perCoreBw;
-      if (t > buffer) {
-        buffer = t;
-        bufferLevel = i;
-      }
-    });
-    return {
-      compute: Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(keptK(kDense) / hw.kPerCycle),
-      buffer,
-      bufferLevel,
-      dram: (onChip(r, c, kDense) * dramPerOnChipByte * active) / hw.dramBytesPerCycle,
-    };
-  };
-
-  const memo = new Map<string, TileTiming>();
-  // split K across cores when there are fewer output tiles than cores (GEMV-style decode):
-  // each K slice is a tile of its own that writes partial sums at accumulator width
-  const outputTiles = rowTiles * colTiles;
-  const splitK = outputTiles < hw.cores ? Math.max(1, Math.min(Math.floor(hw.cores / outputTiles), steps)) : 1;
-  const stepsPerSlice = Math.ceil(steps / splitK);
-  const slices = Math.ceil(steps / stepsPerSlice);
-  const outElementBytes = slices > 1 ? hw.accumulatorBytes : b;
-
-  const tileTiming = (r: number, c: number, s0: number, s1: number, active: number): TileTiming => {
-    const key = `${r}x${c}:${s1 - s0}:${s1 === steps}@${active}`;
-    const hit = memo.get(key);
-    if (hit) return hit;
-    const stalls = emptyStalls();
-    const bufferStallByLevel = hw.levels.map(() => 0);
-    let compute = 0;
-    let prevCompute = 0;
-    for (let s = s0; s < s1; s++) {
-      const cost = stepCost(r, c, kAt(s), active);
-      const supply = Math.max(cost.buffer, cost.dram);
-      if (s === s0) {
-        stalls.fill += supply + hw.dramLatencyCycles + decodeLatency;
-      } else if (supply > prevCompute) {
-        if (cost.dram >= cost.buffer) stalls.dram += supply - prevCompute;
-        else {
-          stalls.buffer += supply - prevCompute;
-          bufferStallByLevel[cost.bufferLevel] += supply - prevCompute;
-        }
-      }
-      compute += cost.compute;
-      prevCompute = cost.compute;
-    }
-    const tileOut = r * c * outElementBytes;
-    stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / localBw, (tileOut * active) / hw.dramBytesPerCycle);
-    const cycles = compute + STALL_CAUSES.reduce((sum, k) => sum + stalls[k], 0);
-    const t = { cycles, compute, stalls, bufferStallByLevel };
-    memo.set(key, t);
-    return t;
-  };
-
-  // tile by tile, `cores` at a time, in raster order (row tiles outer, K slices inner)
-  const tiles = outputTiles * slices;
-  if (tiles > MAX_SIMULATED_TILES_PER_GEMM) throw tooManyTiles(gemm, tile, tiles, hw);
-  const waves = Math.ceil(tiles / hw.cores);
-  const stallCycles = emptyStalls();
-  const bufferStallByLevel = hw.levels.map(() => 0);
-  let cycles = 0;
-  let computeCycles = 0;
-  for (let w = 0; w < waves; w++) {
-    const first = w * hw.cores;
-    const last = Math.min(tiles, first + hw.cores) - 1;
-    const active = last - first + 1;
-    let slowest: TileTiming | undefined;
-    const seen = new Set<string>();
-    for (let t = first; t <= last; t++) {
-      const out = Math.floor(t / slices);
-      const slice = t % slices;
-      const r = rowsOf(Math.floor(out / colTiles));
-      const c = colsOf(out % colTiles);
-      const s0 = slice * stepsPerSlice;
-      const s1 = Math.min(steps, s0 + stepsPerSlice);
-      const key = `${r}x${c}:${s1 - s0}:${s1 === steps}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const timing = tileTiming(r, c, s0, s1, active);
-      if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
-    }
-    cycles += slowest!.cycles;
-    computeCycles += slowest!.compute;
-    for (const k of STALL_CAUSES) stallCycles[k] += slowest!.stalls[k];
-    slowest!.bufferStallByLevel.forEach((v, i) => (bufferStallByLevel[i] += v));
-  }
-  stallCycles.launch = KERNEL_LAUNCH_GAP_NS * 1e-9 * hw.clockHz;
-  cycles += stallCycles.launch;
-
-  const executedMacs = R * N * keptK(K);
+  const executedMacs = work.rows * work.n * work.keptK(work.k);
   const computeBound = executedMacs / hw.peakDenseMacsPerCycle;
-  const memoryBound = (actBytes + wBytes + outBytes) / hw.dramBytesPerCycle;
-  let bottleneck: Bottleneck = 'compute';
-  let most = computeCycles;
-  for (const k of STALL_CAUSES) {
-    if (stallCycles[k] > most) {
-      most = stallCycles[k];
-      bottleneck = k;
-    }
-  }
+  const memoryBound = (work.activationBytes + work.weightBytes + work.outputBytes) / hw.dramBytesPerCycle;
+  const outputs = grid.slices > 1 ? work.rows * work.n * grid.slices * grid.outElementBytes : work.outputBytes;
   return {
     name: gemm.name,
-    rowsTokens: R,
-    kIn: K,
-    nOut: N,
-    tile,
-    tiles,
-    splitK: slices,
-    waves,
+    rowsTokens: work.rows,
+    kIn: work.k,
+    nOut: work.n,
+    tile: work.tile,
+    tiles: grid.tiles,
+    splitK: grid.slices,
+    waves: run.waves,
     cycles,
-    computeCycles,
-    stallCycles,
-    bufferStallByLevel: Object.fromEntries(hw.levels.map((l, i) => [l.name, bufferStallByLevel[i]])),
+    computeCycles: run.computeCycles,
+    stallCycles: run.stallCycles,
+    bufferStallByLevel: Object.fromEntries(hw.levels.map((l, i) => [l.name, run.bufferStallByLevel[i]])),
     rooflineCycles: Math.max(computeBound, memoryBound),
     rooflineBound: computeBound >= memoryBound ? 'compute' : 'memory',
     utilization: cycles > 0 ? executedMacs / (hw.peakDenseMacsPerCycle * cycles) : 0,
-    bottleneck,
+    bottleneck: bottleneckOf(run.computeCycles, run.stallCycles),
     executedMacs,
-    denseEquivalentFlops: 2 * R * K * N,
-    weightRowFraction: rowFrac,
+    denseEquivalentFlops: 2 * work.rows * work.k * work.n,
+    weightRowFraction: work.rowFraction,
     bytes: {
-      activationValues: R * act.valueBytes,
-      activationMetadata: R * act.metadataBytes,
-      weights: wBytes,
-      outputs: slices > 1 ? R * N * slices * outElementBytes : outBytes,
-      reloads,
-      dramTotal: dramInput + (slices > 1 ? R * N * slices * outElementBytes : outBytes),
+      activationValues: work.rows * work.activationRow.valueBytes,
+      activationMetadata: work.rows * work.activationRow.metadataBytes,
+      weights: work.weightBytes,
+      outputs,
+      reloads: work.reloadBytes,
+      dramTotal: work.dramInputBytes + outputs,
     },
   };
 }
