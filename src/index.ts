@@ -68,7 +68,7 @@ export { toSnakeCase } from './analysis/json.js';
 
 // profile + area: hardware profiles, tech files, area model
 export * from './profile/schema.js';
-export { loadProfile, loadProfiles, listShippedProfiles, resolveProfileRef, type LoadedProfile } from './profile/load.js';
+export { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from './profile/load.js';
 export { normalizeProfile, withDesignChoices, defaultPruningLatencyCycles, type NormalizedProfile, type DesignChoices } from './profile/normalize.js';
 export { PROFILE_DEFAULTS, type ProfileDefault } from './profile/defaults.js';
 export { loadTech, loadTechFile, techSearchDirs, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
@@ -82,7 +82,7 @@ export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, PRUNING
 export { selectionNetwork, batcherOddEvenMergeSort, bitonicSort, comparatorCount, networkDepth, applyNetwork, NETWORK_KINDS, type ComparatorNetwork, type Comparator, type NetworkKind } from './area/sorting-networks.js';
 export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
 export { sramArea, sramAreaUm2 } from './area/sram.js';
-export { areaReport, componentOf, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
+export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
 export { formatAreaTable, areaReportJson, reportColumns } from './area/format.js';
 
 

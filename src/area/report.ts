@@ -14,7 +14,7 @@ import type { HardwareProfile } from '../profile/schema.js';
 import type { TechLibrary } from '../profile/tech.js';
 import { withDesignChoices, type DesignChoices } from '../profile/normalize.js';
 import { formatPattern, type MetadataEncoding, type NmPattern } from '../sparsity/pattern.js';
-import { COMPONENT_NAMES, type AreaComponent, type ComponentName } from './component.js';
+import type { AreaComponent, ComponentName } from './component.js';
 import { macArrayArea } from './mac-array.js';
 import { selectorArea, type SelectorStyle } from './selector.js';
 import { metadataArea } from './metadata.js';
@@ -142,9 +142,3 @@ export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: Ar
     chip: { tensorCores: n, denseCoresMm2: (dense.totalUm2 * n) / 1e6, coresMm2: (core.totalUm2 * n) / 1e6, sharedSramMm2: sharedSramUm2 / 1e6 },
   };
 }
-
-export function componentOf(core: CoreArea, name: ComponentName): AreaComponent {
-  return core.components.find((c) => c.name === name)!;
-}
-
-export { COMPONENT_NAMES };

@@ -137,22 +137,6 @@ function specFilesIn(dir: string): string[] {
     .sort();
 }
 
-/** Loads every profile in a folder (not its tech/ subfolder), in file-name order. */
-export async function loadProfiles(dir: string): Promise<LoadedProfile[]> {
-  const out: LoadedProfile[] = [];
-  const errors: Diagnostic[] = [];
-  for (const f of specFilesIn(dir)) {
-    try {
-      out.push(await loadProfile(f));
-    } catch (e) {
-      if (!isNmsimError(e)) throw e;
-      errors.push(...e.diagnostics);
-    }
-  }
-  if (errors.length > 0) throw new NmsimError(errors);
-  return out;
-}
-
 /** Names of the shipped profiles (`a100-like`, `act-8of16`, …). */
 export function listShippedProfiles(): string[] {
   if (!fs.existsSync(SHIPPED_PROFILE_DIR)) return [];

@@ -13,7 +13,7 @@
  * of T tokens with causal attention and computes logits for the last position only (serving);
  * decode runs B sequences, each at context L; the KV cache is stored at the operand width.
  */
-import type { ModelShape } from './model-shape.js';
+import { localLayerCount, type ModelShape } from './model-shape.js';
 import {
   GATED_ACTIVATION_FLOPS_PER_ELEMENT,
   RESIDUAL_FLOPS_PER_ELEMENT,
@@ -170,7 +170,7 @@ export function modelWorkload(m: ModelShape, phase: Phase, elementBytes: number)
   const R = phaseRows(phase);
   const h = m.hiddenSize;
   const layers: LayerWorkload[] = [];
-  const local = m.slidingWindow ? m.numLayers - Math.floor(m.numLayers / m.slidingWindow.globalEveryLayers) : 0;
+  const local = localLayerCount(m);
   const global = m.numLayers - local;
   if (global > 0) layers.push(layerOps(m, phase, Infinity, global, elementBytes));
   if (local > 0 && m.slidingWindow) layers.push(layerOps(m, phase, m.slidingWindow.windowTokens, local, elementBytes));

@@ -33,19 +33,6 @@ export interface ModelShape {
   source: string;
 }
 
-/** Parameter count implied by the shapes (embeddings, projections, biases, norms, LM head). */
-export function parameterCount(m: ModelShape): number {
-  const h = m.hiddenSize;
-  const qOut = m.numHeads * m.headDim;
-  const kvOut = m.numKvHeads * m.headDim;
-  const attention = h * qOut + 2 * h * kvOut + qOut * h + (m.qkvBias ? qOut + 2 * kvOut : 0);
-  const mlp = 3 * h * m.intermediateSize;
-  const norms = m.normsPerLayer * h;
-  const perLayer = attention + mlp + norms;
-  const embeddings = m.vocabSize * h * (m.tiedEmbeddings ? 1 : 2);
-  return m.numLayers * perLayer + embeddings + h;
-}
-
 /** Number of layers that attend over at most `windowTokens` (0 when there is no window). */
 export function localLayerCount(m: ModelShape): number {
   if (!m.slidingWindow) return 0;

@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { loadProfile, listShippedProfiles, resolveProfileRef } from '../../src/profile/load.js';
 import { loadTech, TECH_NODES, type TechLibrary } from '../../src/profile/tech.js';
-import { areaReport, componentOf } from '../../src/area/report.js';
-import { COMPONENT_NAMES } from '../../src/area/component.js';
+import { areaReport, type CoreArea } from '../../src/area/report.js';
+import { COMPONENT_NAMES, type ComponentName } from '../../src/area/component.js';
 import { SELECTOR_STYLES, type HardwareProfile } from '../../src/profile/schema.js';
 import { nm, METADATA_ENCODINGS } from '../../src/sparsity/pattern.js';
 import { PRUNING_NETWORK_KINDS } from '../../src/area/pruning-unit.js';
+
+const componentOf = (core: CoreArea, name: ComponentName) => core.components.find((c) => c.name === name)!;
 
 const techs: Record<string, TechLibrary> = {};
 const profiles: Record<string, HardwareProfile> = {};

@@ -1,7 +1,20 @@
 import { MODEL_CATALOG, MODEL_IDS, catalogModel } from '../../src/workload/catalog.js';
-import { parameterCount, localLayerCount } from '../../src/workload/model-shape.js';
+import { localLayerCount, type ModelShape } from '../../src/workload/model-shape.js';
 import { modelFromManifest } from '../../src/workload/from-manifest.js';
 import { isNmsimError } from '../../src/diagnostics.js';
+
+/** Parameter count implied by the shapes (embeddings, projections, biases, norms, LM head): the test's own count. */
+function parameterCount(m: ModelShape): number {
+  const h = m.hiddenSize;
+  const qOut = m.numHeads * m.headDim;
+  const kvOut = m.numKvHeads * m.headDim;
+  const attention = h * qOut + 2 * h * kvOut + qOut * h + (m.qkvBias ? qOut + 2 * kvOut : 0);
+  const mlp = 3 * h * m.intermediateSize;
+  const norms = m.normsPerLayer * h;
+  const perLayer = attention + mlp + norms;
+  const embeddings = m.vocabSize * h * (m.tiedEmbeddings ? 1 : 2);
+  return m.numLayers * perLayer + embeddings + h;
+}
 
 describe('the model catalog', () => {
   // Parameter counts published with each model (Hugging Face model cards / safetensors index):
