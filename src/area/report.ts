@@ -98,18 +98,19 @@ function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[]
   return [mac, selector, metadata, pruning, compression, sram];
 }
 
-function coreArea(label: string, patterns: readonly NmPattern[], components: AreaComponent[], dense?: { total: number; mac: number }): CoreArea {
-  const totalUm2 = components.reduce((s, c) => s + c.areaUm2, 0);
-  const denseTotal = dense?.total ?? totalUm2;
-  const mac = dense?.mac ?? components.find((c) => c.name === 'mac_array')!.areaUm2;
+const totalUm2 = (components: readonly AreaComponent[]): number => components.reduce((s, c) => s + c.areaUm2, 0);
+
+/** A core's totals and its overhead against the dense core (total and MAC array, µm²). */
+function coreArea(label: string, patterns: readonly NmPattern[], components: AreaComponent[], dense: { totalUm2: number; macUm2: number }): CoreArea {
+  const total = totalUm2(components);
   return {
     label,
     patterns: patterns.map(formatPattern),
     components,
-    totalUm2,
-    overheadUm2: totalUm2 - denseTotal,
-    overheadVsDense: (totalUm2 - denseTotal) / denseTotal,
-    overheadVsMacArray: (totalUm2 - denseTotal) / mac,
+    totalUm2: total,
+    overheadUm2: total - dense.totalUm2,
+    overheadVsDense: (total - dense.totalUm2) / dense.totalUm2,
+    overheadVsMacArray: (total - dense.totalUm2) / dense.macUm2,
   };
 }
 
@@ -118,8 +119,8 @@ export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: Ar
   const sp = design.sparsity;
   const patterns = sp.patterns;
   const denseComponents = coreComponents(design, [], tech);
-  const dense = coreArea('dense', [], denseComponents);
-  const ref = { total: dense.totalUm2, mac: denseComponents[0].areaUm2 };
+  const ref = { totalUm2: totalUm2(denseComponents), macUm2: denseComponents[0].areaUm2 };
+  const dense = coreArea('dense', [], denseComponents, ref);
   const core = coreArea(patterns.length === 0 ? 'dense' : patterns.map(formatPattern).join(' + '), patterns, coreComponents(design, patterns, tech), ref);
   const perPattern = patterns.map((p) => coreArea(formatPattern(p), [p], coreComponents(design, [p], tech), ref));
   const shared = design.memory.buffers.filter((b) => b.shared);

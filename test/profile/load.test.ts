@@ -7,31 +7,10 @@ import { loadProfile, listShippedProfiles, resolveProfileRef } from '../../src/p
 import { convertQuantity } from '../../src/profile/quantities.js';
 import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
 import { NmsimError, type Diagnostic } from '../../src/diagnostics.js';
+import { goodProfile } from './fixture.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-profile-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** A valid profile in the bare-key-with-units form, as a user would write it. */
-function goodProfile(): any {
-  return {
-    name: 'test-core',
-    description: 'test core; illustrative',
-    illustrative: true,
-    clock: '1.5 GHz',
-    tensorCore: { count: 4, lanes: 16, denseKPerCycle: 8, activationRowsPerCycle: 4, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
-    sparsity: {
-      operand: 'activation',
-      patterns: ['2:4', '8:16'],
-      metadataEncoding: 'index',
-      selectorStyle: 'sorted-mux',
-      effect: 'skipping',
-      fallback: 'dense',
-      onlinePruning: { kind: 'hardware', network: 'batcher', groupsPerCycle: 2, latencyCycles: 10 },
-    },
-    memory: { buffers: [{ name: 'operand-buffer', size: '32 KiB', bandwidthBytesPerCycle: 64 }], dramBandwidth: '100 GB/s', dramLatency: '300 ns' },
-    tech: 'nangate45',
-  };
-}
 
 let counter = 0;
 function write(doc: unknown, ext = '.yaml'): string {
