@@ -79,6 +79,46 @@ export function computeKFraction(plan: ExecutionPlan): number {
   return plan.compatibleFraction * d + (1 - plan.compatibleFraction);
 }
 
+/**
+ * The sparsest native pattern every mask of a finer one packs into, in one pass whatever the
+ * fallback says (2:4 data on 8:16 hardware: four 2:4 groups hold exactly 8 of 16).
+ */
+function containingNative(natives: readonly NmPattern[], requested: NmPattern): NmPattern | undefined {
+  return natives.filter((q) => q.m % requested.m === 0 && (q.m / requested.m) * requested.n <= q.n).sort((a, b) => a.n / a.m - b.n / b.m)[0];
+}
+
+/** Costs closer than this (MAC cycles per dense element) are a tie: the first native pattern listed wins. */
+const COST_TIE = 1e-12;
+
+/**
+ * fallback compatible: the native pattern n':m' the data needs the fewest MAC cycles on,
+ * f·n'/m' + (1 − f), with f measured on traces when given, else the random-mask probability.
+ */
+function cheapestCompatible(
+  natives: readonly NmPattern[],
+  requested: Pattern,
+  measured: MeasuredSparsity | undefined,
+): { p: NmPattern; f: number; source: string; cost: number } | undefined {
+  let best: { p: NmPattern; f: number; source: string; cost: number } | undefined;
+  for (const q of natives) {
+    const key = formatPattern(q);
+    let f: number | undefined;
+    let source = '';
+    const m = measured && isMeasuredFor(measured, requested) ? measured.compatibleFraction[key] : undefined;
+    if (m !== undefined) {
+      f = m;
+      source = `measured (${measured!.unionSource})`;
+    } else if (requested.kind === 'nm') {
+      f = randomMaskCompatibility(requested, q);
+      source = 'uniform-random-mask estimate';
+    }
+    if (f === undefined || f <= 0) continue;
+    const cost = f * (q.n / q.m) + (1 - f);
+    if (!best || cost < best.cost - COST_TIE) best = { p: q, f, source, cost };
+  }
+  return best;
+}
+
 export function planPattern(profile: HardwareProfile, requested: Pattern, measured?: MeasuredSparsity): ExecutionPlan {
   const s = profile.sparsity;
   const base = {
@@ -119,41 +159,18 @@ export function planPattern(profile: HardwareProfile, requested: Pattern, measur
   if (s.patterns.some((p) => samePattern(p, requested))) {
     return sparse('native', requested, 1, undefined, 'supported natively');
   }
-  // every mask of a finer pattern that packs into a native one (2:4 data on 8:16 hardware:
-  // four 2:4 groups hold exactly 8 of 16) runs in one pass whatever the fallback says
-  if (requested.kind === 'nm') {
-    const contained = s.patterns
-      .filter((q) => q.m % requested.m === 0 && (q.m / requested.m) * requested.n <= q.n)
-      .sort((a, b) => a.n / a.m - b.n / b.m)[0];
-    if (contained) {
-      return sparse(
-        'compatible',
-        contained,
-        1,
-        'implied by the pattern (every mask fits)',
-        `runs on native ${formatPattern(contained)}: every ${formatPattern(requested)} mask is also a ${formatPattern(contained)} mask`,
-      );
-    }
+  const contained = requested.kind === 'nm' ? containingNative(s.patterns, requested) : undefined;
+  if (contained) {
+    return sparse(
+      'compatible',
+      contained,
+      1,
+      'implied by the pattern (every mask fits)',
+      `runs on native ${formatPattern(contained)}: every ${formatPattern(requested)} mask is also a ${formatPattern(contained)} mask`,
+    );
   }
   if (s.fallback === 'dense') return dense(`not supported natively and sparsity.fallback is dense`, true);
-  // compatible: the cheapest native pattern that the data fits
-  let best: { p: NmPattern; f: number; source: string; cost: number } | undefined;
-  for (const q of s.patterns) {
-    const key = formatPattern(q);
-    let f: number | undefined;
-    let source = '';
-    const m = measured && isMeasuredFor(measured, requested) ? measured.compatibleFraction[key] : undefined;
-    if (m !== undefined) {
-      f = m;
-      source = `measured (${measured!.unionSource})`;
-    } else if (requested.kind === 'nm') {
-      f = randomMaskCompatibility(requested, q);
-      source = 'uniform-random-mask estimate';
-    }
-    if (f === undefined || f <= 0) continue;
-    const cost = f * (q.n / q.m) + (1 - f);
-    if (!best || cost < best.cost - 1e-12) best = { p: q, f, source, cost };
-  }
+  const best = cheapestCompatible(s.patterns, requested, measured);
   if (!best || best.cost >= 1) return dense('no native pattern is compatible with it', true);
   const plan = sparse(
     'compatible',

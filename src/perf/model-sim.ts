@@ -10,7 +10,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import { effectiveDensity, formatPattern, METADATA_ENCODINGS, type MetadataEncoding, type Pattern } from '../sparsity/pattern.js';
-import type { GemmOp, ModelWorkload } from '../workload/layer-ops.js';
+import type { GemmOp, LayerWorkload, ModelWorkload } from '../workload/layer-ops.js';
 import { planPattern, type ExecutionPlan } from './execution-plan.js';
 import { simulateGemm, type GemmSim } from './gemm-pipeline.js';
 import { hardwareView, type HardwareView } from './hardware-view.js';
@@ -77,6 +77,36 @@ function sumRoofline(list: { rooflineCycles: number }[]): number {
   return list.reduce((s, x) => s + x.rooflineCycles, 0);
 }
 
+/** One decoder layer under a plan: its GEMMs, its other operators and, for software pruning, the passes over each site it produces. */
+function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile, rowFraction: (g: GemmOp) => number): LayerSim {
+  const gemms = l.gemms.map((g) => simulateGemm(g, plan, hw, rowFraction(g)));
+  const nonGemm = l.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile));
+  if (plan.mode !== 'dense' && plan.pruning === 'software') {
+    for (const op of l.nonGemm) {
+      const s = op.producesSite;
+      if (s) nonGemm.push(simulateSoftwarePrunePass(s.site, s.rowsTokens, s.k, plan, hw));
+    }
+  }
+  const all = [...gemms, ...nonGemm];
+  return { layerCount: l.layerCount, attention: l.attention, gemms, nonGemm, cycles: sumCycles(all), rooflineCycles: sumRoofline(all) };
+}
+
+/** A warning per layer kind whose smallest tile does not fit the operand buffer (its cycles are optimistic). */
+function tileWarnings(layers: readonly LayerSim[], hw: HardwareView): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const l of layers) {
+    const g = l.gemms.find((x) => !x.tile.fits);
+    if (g) {
+      out.push({
+        code: 'perf/tile-exceeds-buffer',
+        severity: 'warning',
+        message: `the smallest ${g.tile.rowsTokens}×${g.tile.colsOut} tile needs ${g.tile.bufferBytes} bytes, more than the ${hw.localBuffer.name} buffer holds; cycles are optimistic.`,
+      });
+    }
+  }
+  return out;
+}
+
 export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity): ModelSim {
   const hw = hardwareView(profile);
   const own = measured && isMeasuredFor(measured, pattern) ? measured : undefined;
@@ -94,17 +124,7 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     const u = unionDensity(effectiveDensity(pattern, k), w.rowsTokens, own);
     weightRows = { fraction: u.density, batch: w.rowsTokens, source: u.source };
   }
-  const sitesOf = (l: { nonGemm: ModelWorkload['layers'][number]['nonGemm'] }) =>
-    l.nonGemm.filter((op) => op.producesSite).map((op) => op.producesSite!);
-  const layers: LayerSim[] = w.layers.map((l) => {
-    const gemms = l.gemms.map((g) => simulateGemm(g, plan, hw, rowFraction(g)));
-    const nonGemm = l.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile));
-    if (plan.mode !== 'dense' && plan.pruning === 'software') {
-      for (const s of sitesOf(l)) nonGemm.push(simulateSoftwarePrunePass(s.site, s.rowsTokens, s.k, plan, hw));
-    }
-    const all = [...gemms, ...nonGemm];
-    return { layerCount: l.layerCount, attention: l.attention, gemms, nonGemm, cycles: sumCycles(all), rooflineCycles: sumRoofline(all) };
-  });
+  const layers = w.layers.map((l) => simulateLayer(l, plan, hw, profile, rowFraction));
   const head = {
     gemms: w.head.gemms.map((g) => simulateGemm(g, plan, hw, 1)),
     nonGemm: w.head.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile)),
@@ -119,18 +139,7 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
   const timeS = cycles / hw.clockHz;
   const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
   for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
-  for (const l of layers) {
-    for (const g of l.gemms) {
-      if (!g.tile.fits) {
-        warnings.push({
-          code: 'perf/tile-exceeds-buffer',
-          severity: 'warning',
-          message: `the smallest ${g.tile.rowsTokens}×${g.tile.colsOut} tile needs ${g.tile.bufferBytes} bytes, more than the ${hw.localBuffer.name} buffer holds; cycles are optimistic.`,
-        });
-        break;
-      }
-    }
-  }
+  warnings.push(...tileWarnings(layers, hw));
   return {
     pattern: formatPattern(pattern),
     plan,
