@@ -28,8 +28,9 @@ export interface NormalizedProfile {
 }
 
 /** Parses the native patterns; errors name `sparsity.patterns[i]`, a pattern listed twice is kept once with a warning. */
-function nativePatterns(texts: readonly string[], file: string | undefined): { patterns: NmPattern[]; errors: Diagnostic[]; warnings: Diagnostic[] } {
+function nativePatterns(texts: readonly string[], file: string | undefined): { patterns: NmPattern[]; listedAt: number[]; errors: Diagnostic[]; warnings: Diagnostic[] } {
   const patterns: NmPattern[] = [];
+  const listedAt: number[] = [];
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const at = file === undefined ? {} : { file };
@@ -53,6 +54,7 @@ function nativePatterns(texts: readonly string[], file: string | undefined): { p
         return;
       }
       patterns.push(p);
+      listedAt.push(i);
     } catch (e) {
       if (!isNmsimError(e)) throw e;
       // the pattern text is the user's: quoted as a short escaped excerpt only
@@ -61,7 +63,7 @@ function nativePatterns(texts: readonly string[], file: string | undefined): { p
       }
     }
   });
-  return { patterns, errors, warnings };
+  return { patterns, listedAt, errors, warnings };
 }
 
 /** Latency of a unit that does not give one: one register rank per stage (0 with no pattern to prune). */
@@ -144,11 +146,11 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
     tech: spec.tech,
     defaulted,
   };
-  return { profile, warnings: [...native.warnings, ...consistencyWarnings(spec, profile, file)] };
+  return { profile, warnings: [...native.warnings, ...consistencyWarnings(spec, profile, native.listedAt, file)] };
 }
 
 /** Designs that load but are probably not what was meant; each says what the models assume. */
-function consistencyWarnings(spec: ProfileSpec, profile: HardwareProfile, file: string | undefined): Diagnostic[] {
+function consistencyWarnings(spec: ProfileSpec, profile: HardwareProfile, listedAt: readonly number[], file: string | undefined): Diagnostic[] {
   const w: Diagnostic[] = [];
   const warn = (pathStr: string, message: string, hint: string) =>
     w.push({ code: 'profile/inconsistent', severity: 'warning', ...(file === undefined ? {} : { file }), path: pathStr, message, hint });
@@ -169,10 +171,9 @@ function consistencyWarnings(spec: ProfileSpec, profile: HardwareProfile, file: 
     warn('tensorCore.activationRowsPerCycle', `lanes (${tc.lanes}) is not a multiple of activationRowsPerCycle (${tc.activationRowsPerCycle}).`, 'lanes are rows × output columns; make lanes a multiple of the row count.');
   }
   if (profile.sparsity.selectorStyle === 'hierarchical') {
-    spec.sparsity.patterns.forEach((t, i) => {
-      const p = parsePattern(t);
-      if (p.kind === 'nm' && (p.m % 2 !== 0 || p.n % 2 !== 0 || tc.denseKPerCycle % 2 !== 0)) {
-        warn(`sparsity.patterns[${i}]`, `the hierarchical selector picks blocks of 2 elements; ${t} (or denseKPerCycle) does not split into them, so the selector is costed as sorted-mux.`, 'use even N, M and denseKPerCycle, or selectorStyle: sorted-mux.');
+    profile.sparsity.patterns.forEach((p, i) => {
+      if (p.m % 2 !== 0 || p.n % 2 !== 0 || tc.denseKPerCycle % 2 !== 0) {
+        warn(`sparsity.patterns[${listedAt[i]}]`, `the hierarchical selector picks blocks of 2 elements; ${formatPattern(p)} (or denseKPerCycle) does not split into them, so the selector is costed as sorted-mux.`, 'use even N, M and denseKPerCycle, or selectorStyle: sorted-mux.');
       }
     });
   }

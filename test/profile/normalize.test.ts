@@ -129,6 +129,18 @@ describe('profile normalization', () => {
     expect(warnings.map((w) => [w.code, w.path])).toEqual([['profile/duplicate-pattern', 'sparsity.patterns[2]']]);
   });
 
+  test('a hierarchical selector warns at each pattern that does not split into blocks of 2, by its place in the file', async () => {
+    const { warnings } = await load((d) => {
+      d.sparsity.selectorStyle = 'hierarchical';
+      d.sparsity.patterns = ['2:4', '3:8', '2:4', '4:6'];
+    });
+    expect(warnings.map((w) => [w.code, w.path])).toEqual([
+      ['profile/duplicate-pattern', 'sparsity.patterns[2]'],
+      ['profile/inconsistent', 'sparsity.patterns[1]'],
+    ]);
+    expect(warnings[1].message).toMatch(/3:8 \(or denseKPerCycle\) does not split/);
+  });
+
   test('the warning for a missing latency states the cycles assumed', async () => {
     const { warnings } = await load((d) => delete d.sparsity.onlinePruning.latencyCycles);
     expect(warnings.map((w) => w.path)).toEqual(['sparsity.onlinePruning.latencyCycles']);
