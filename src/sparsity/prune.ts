@@ -92,8 +92,6 @@ export function pruneMatrix(
       });
     }
     factors = ctx.amberFactors;
-  } else if (criterion === 'clact') {
-    factors = channelNorms(x, tokens, k);
   }
   if (mitigation === 'spts' && ctx.staticShift === undefined) {
     throw usageError({
@@ -102,19 +100,26 @@ export function pruneMatrix(
       hint: 'calibrate it with calibrateStaticShift() on calibration tokens, or use --mitigations dpts',
     });
   }
-  const u = new Float32Array(k);
-  const scores = new Float32Array(k);
+  // η per token, then the shifted values z = x − η (float32, in `out`): the criterion sees and
+  // prunes z, so clact's channel norms are taken over z — the paper's code prunes the shifted
+  // tensor, and its criterion sees only that
+  const shifts = new Float64Array(tokens);
   const scratch = new Float32Array(k);
-  let kept = 0;
   for (let t = 0; t < tokens; t++) {
     const row = t * k;
     const eta = mitigation === 'dpts' ? lowerMedian(x, k, row, scratch) : mitigation === 'spts' ? ctx.staticShift! : 0;
-    for (let j = 0; j < k; j++) {
-      u[j] = x[row + j] - eta;
-      scores[j] = factors ? Math.abs(u[j]) * factors[j] : Math.abs(u[j]);
-    }
+    shifts[t] = eta;
+    for (let j = 0; j < k; j++) out[row + j] = x[row + j] - eta;
+  }
+  if (criterion === 'clact') factors = channelNorms(out, tokens, k);
+  const scores = new Float32Array(k);
+  let kept = 0;
+  for (let t = 0; t < tokens; t++) {
+    const row = t * k;
+    const eta = shifts[t];
+    for (let j = 0; j < k; j++) scores[j] = factors ? Math.abs(out[row + j]) * factors[j] : Math.abs(out[row + j]);
     kept += selectKeep(scores, k, pattern, keep, 0, row);
-    for (let j = 0; j < k; j++) out[row + j] = (keep[row + j] ? u[j] : 0) + eta;
+    for (let j = 0; j < k; j++) out[row + j] = (keep[row + j] ? out[row + j] : 0) + eta;
     if (mitigation === 'var') {
       const v = varScale(x, out, k, row, row);
       for (let j = 0; j < k; j++) out[row + j] *= v;

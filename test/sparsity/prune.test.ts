@@ -160,6 +160,24 @@ describe('pruneMatrix on a 4×64 matrix', () => {
     const single = prune(batch.subarray(0, 4), 1, 4, { pattern: nm(2, 4), criterion: 'clact' });
     expect(Array.from(single.keep)).toEqual(Array.from(prune(batch.subarray(0, 4), 1, 4, { pattern: nm(2, 4) }).keep));
   });
+
+  test('clact with dpts takes its channel norms over the shifted values z = x − η that it prunes', () => {
+    // lower medians: token 0 sorted [10,10,11,12] → 10, token 1 sorted [20,20,20,25] → 20
+    // z = [[0,2,1,0],[0,0,5,0]] → ‖Z[:,j]‖ = [0, 2, 5, 0]; token 0 scores |z|·‖Z‖ = [0, 4, 5, 0] → 1:4 keeps j = 2.
+    // (Norms over x would be [22.4, 23.3, 27.3, 22.4] → scores [0, 46.6, 27.3, 0] → j = 1.)
+    const batch = Float32Array.from([10, 12, 11, 10, /**/ 20, 20, 25, 20]);
+    const { keep, out } = prune(batch, 2, 4, { pattern: nm(1, 4), criterion: 'clact', mitigation: 'dpts' });
+    expect(Array.from(keep)).toEqual([0, 0, 1, 0, /**/ 0, 0, 1, 0]);
+    expect(Array.from(out)).toEqual([10, 10, 11, 10, /**/ 20, 20, 25, 20]);
+  });
+
+  test('clact with spts takes its channel norms over x − η with the static η of the site', () => {
+    // η = 10: z = [[0,2,1,0],[0,0,5,0]] → the same norms and choice as above; token 1 keeps j = 2 too
+    const batch = Float32Array.from([10, 12, 11, 10, /**/ 10, 10, 15, 10]);
+    const { keep, out } = prune(batch, 2, 4, { pattern: nm(1, 4), criterion: 'clact', mitigation: 'spts' }, { staticShift: 10 });
+    expect(Array.from(keep)).toEqual([0, 0, 1, 0, /**/ 0, 0, 1, 0]);
+    expect(Array.from(out)).toEqual([10, 10, 11, 10, /**/ 10, 10, 15, 10]);
+  });
 });
 
 describe('pruneMatrix invariants', () => {
