@@ -14,6 +14,8 @@ export * from './diagnostics.js';
 export * from './sparsity/pattern.js';
 export * from './sparsity/select.js';
 export * from './sparsity/prune.js';
+export * from './sparsity/footprint.js';
+export * from './sparsity/union-density.js';
 export * from './sparsity/criteria/magnitude.js';
 export * from './sparsity/criteria/amber.js';
 export * from './sparsity/criteria/clact.js';
@@ -60,8 +62,8 @@ export { analyze, chooseRuns, plannedRows, CONVENTIONS as ANALYSIS_CONVENTIONS, 
 export { defaultPlan, resolvePlan, parseBatchSizes, DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES } from './analysis/plan.js';
 export { analyzeSite, configurations, type RowSource, type SiteInput, type ConsumerInput, type Configuration, type SiteResult } from './analysis/site-analysis.js';
 export { measuredSparsityFor } from './analysis/measured-sparsity.js';
-export { compressedSizes, metadataBitsPerToken, valueSlotsPerToken, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
-export { independentUnionDensity, consecutiveCoverage } from './analysis/union-density.js';
+export { compressedSizes, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
+export { consecutiveCoverage } from './analysis/union-density.js';
 export { csvTables } from './analysis/tables.js';
 export { toSnakeCase } from './analysis/json.js';
 
