@@ -16,6 +16,7 @@ export * from './sparsity/select.js';
 export * from './sparsity/prune.js';
 export * from './sparsity/footprint.js';
 export * from './sparsity/union-density.js';
+export * from './sparsity/sorting-networks.js';
 export * from './sparsity/criteria/magnitude.js';
 export * from './sparsity/criteria/amber.js';
 export * from './sparsity/criteria/clact.js';
@@ -78,8 +79,7 @@ export { MAC_FORMATS, FLOAT_ACCUMULATORS, type NumberFormat } from './area/datat
 export { macArrayArea, multiplierCells, laneReductionCells, productBits, type MacGeometry } from './area/mac-array.js';
 export { selectorArea, candidatePositions, muxInputsPerSlot, stagingWindow, hierarchicalApplies, HIERARCHICAL_BLOCK, type SelectorStyle, type SelectorGeometry } from './area/selector.js';
 export { metadataArea, metadataBitsPerValue, groupDecoderCells, decodersPerCore, type MetadataGeometry } from './area/metadata.js';
-export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS, type PruningNetworkKind, type PruningUnitSpec } from './area/pruning-unit.js';
-export { selectionNetwork, batcherOddEvenMergeSort, bitonicSort, comparatorCount, networkDepth, applyNetwork, NETWORK_KINDS, type ComparatorNetwork, type Comparator, type NetworkKind } from './area/sorting-networks.js';
+export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, type PruningUnitSpec } from './area/pruning-unit.js';
 export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
 export { sramArea, sramAreaUm2 } from './area/sram.js';
 export { areaReport, componentOf, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';

@@ -2,7 +2,7 @@
  * Online pruning unit: picks the top N of every group of M activations as they are produced
  * (the activation cannot be pruned offline, DESIGN.md §2).
  *
- * Comparator networks (sorting-networks.ts): each compare-and-swap element compares a key of
+ * Comparator networks (sparsity/sorting-networks.ts): each compare-and-swap element compares a key of
  * (operandBits − 1) magnitude bits plus ⌈log₂M⌉ inverted-index bits, so ties go to the lower
  * index as in sparsity/select.ts, and swaps the (operandBits + ⌈log₂M⌉)-bit value+index.
  * Pipeline registers: min(latencyCycles, network depth) ranks of M value+index words (a
@@ -19,10 +19,7 @@ import type { NmPattern } from '../sparsity/pattern.js';
 import type { TechLibrary } from '../profile/tech.js';
 import { addCounts, cellItem, component, scaleCounts, techTag, type AreaComponent, type AreaItem, type CellCounts } from './component.js';
 import { and2, ceilLog2, muxTree, registers, subtractor } from './gates.js';
-import { selectionNetwork, comparatorCount, networkDepth, type NetworkKind } from './sorting-networks.js';
-
-export const PRUNING_NETWORK_KINDS = ['batcher', 'bitonic', 'selection', 'threshold'] as const;
-export type PruningNetworkKind = (typeof PRUNING_NETWORK_KINDS)[number];
+import { selectionNetwork, comparatorCount, networkDepth, type NetworkKind, type PruningNetworkKind } from '../sparsity/sorting-networks.js';
 
 export interface PruningUnitSpec {
   network: PruningNetworkKind;

@@ -8,13 +8,14 @@
  */
 import { z } from 'zod';
 import { limitedNumber, PROFILE_LIST_LIMITS } from './limits.js';
+import { PRUNING_NETWORK_KINDS } from '../sparsity/sorting-networks.js';
+import { METADATA_ENCODINGS } from '../sparsity/pattern.js';
 
 export const SPARSE_OPERANDS = ['activation', 'weight', 'both'] as const;
 export const SELECTOR_STYLES = ['mux', 'sorted-mux', 'hierarchical'] as const;
 export const SPARSITY_EFFECTS = ['skipping', 'gating'] as const;
 export const FALLBACKS = ['dense', 'compatible'] as const;
 export const PRUNING_UNIT_KINDS = ['hardware', 'software', 'none'] as const;
-export const PRUNING_NETWORKS = ['batcher', 'bitonic', 'selection', 'threshold'] as const;
 export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as const;
 
 export const BufferSchema = z
@@ -52,14 +53,14 @@ export const ProfileSchema = z
       .object({
         operand: z.enum(SPARSE_OPERANDS),
         patterns: z.array(z.string().min(1)).max(PROFILE_LIST_LIMITS['sparsity.patterns'].max).describe('N:M patterns run natively, e.g. ["2:4", "4:8", "8:16"]'),
-        metadataEncoding: z.enum(['index', 'bitmask', 'combinatorial']),
+        metadataEncoding: z.enum(METADATA_ENCODINGS),
         selectorStyle: z.enum(SELECTOR_STYLES),
         effect: z.enum(SPARSITY_EFFECTS),
         fallback: z.enum(FALLBACKS).describe('unsupported pattern: run dense, or a compatible narrower pattern'),
         onlinePruning: z
           .object({
             kind: z.enum(PRUNING_UNIT_KINDS).describe('software: a separate pass through memory before the GEMM'),
-            network: z.enum(PRUNING_NETWORKS).optional(),
+            network: z.enum(PRUNING_NETWORK_KINDS).optional(),
             groupsPerCycle: limitedNumber('sparsity.onlinePruning.groupsPerCycle').optional(),
             latencyCycles: limitedNumber('sparsity.onlinePruning.latencyCycles').optional(),
           })

@@ -5,7 +5,7 @@ import { areaReport, componentOf } from '../../src/area/report.js';
 import { COMPONENT_NAMES } from '../../src/area/component.js';
 import { SELECTOR_STYLES, type HardwareProfile } from '../../src/profile/schema.js';
 import { nm, METADATA_ENCODINGS } from '../../src/sparsity/pattern.js';
-import { PRUNING_NETWORK_KINDS } from '../../src/area/pruning-unit.js';
+import { PRUNING_NETWORK_KINDS } from '../../src/sparsity/sorting-networks.js';
 
 const techs: Record<string, TechLibrary> = {};
 const profiles: Record<string, HardwareProfile> = {};
