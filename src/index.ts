@@ -12,12 +12,13 @@ export * from './diagnostics.js';
 
 // sparsity: the one N:M definition, criteria and mitigations
 export * from './sparsity/pattern.js';
+export * from './sparsity/registry.js';
+export * from './sparsity/configurations.js';
 export * from './sparsity/select.js';
 export * from './sparsity/prune.js';
 export * from './sparsity/footprint.js';
 export * from './sparsity/union-density.js';
 export * from './sparsity/sorting-networks.js';
-export * from './sparsity/criteria/magnitude.js';
 export * from './sparsity/criteria/amber.js';
 export * from './sparsity/criteria/clact.js';
 export * from './sparsity/mitigation/var.js';

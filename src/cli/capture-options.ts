@@ -12,6 +12,7 @@ import { loadTokenizer, type Tokenizer } from '../capture/tokenizer.js';
 import { formatStoryRange, loadStories, selectStories, type StoryRange } from '../capture/stories.js';
 import { encodeStream } from '../capture/perplexity.js';
 import { sha256Hex } from '../capture/capture-bundle.js';
+import { needsCalibration } from '../capture/capture.js';
 import type { RunSpec } from '../capture/prune-hooks.js';
 
 export const DEFAULT_CALIB_OFFSET = 900;
@@ -131,5 +132,5 @@ export async function loadCalibStream(
 }
 
 export function specsNeedCalibration(specs: RunSpec[]): boolean {
-  return specs.some((s) => s.pattern.kind !== 'dense' && (s.mitigation === 'spts' || s.mitigation === 'affine'));
+  return specs.some(needsCalibration);
 }

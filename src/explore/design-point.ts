@@ -3,7 +3,7 @@
  * (pattern × criterion × mitigation) on one workload, with accuracy beside its hardware cost.
  * Plain record, units in the field names; everything else in explore/ and report/ reads these.
  */
-import type { Criterion, Mitigation } from '../sparsity/prune.js';
+import type { Criterion, Mitigation } from '../sparsity/registry.js';
 
 /**
  * How the accuracy figure was obtained. Measured perplexity comes from a real pruned forward

@@ -3,7 +3,8 @@
  * 4×64 matrix whose values are known in closed form, plus fast-check invariants.
  */
 import fc from 'fast-check';
-import { pruneMatrix, type PruneSpec } from '../../src/sparsity/prune.js';
+import { pruneMatrix } from '../../src/sparsity/prune.js';
+import type { PruneSpec } from '../../src/sparsity/configurations.js';
 import { nm, parsePattern, type Pattern } from '../../src/sparsity/pattern.js';
 import { amberFactors } from '../../src/sparsity/criteria/amber.js';
 import { varScale } from '../../src/sparsity/mitigation/var.js';
@@ -159,6 +160,22 @@ describe('pruneMatrix on a 4×64 matrix', () => {
     expect(Array.from(keep.subarray(0, 4))).toEqual([1, 0, 1, 0]);
     const single = prune(batch.subarray(0, 4), 1, 4, { pattern: nm(2, 4), criterion: 'clact' });
     expect(Array.from(single.keep)).toEqual(Array.from(prune(batch.subarray(0, 4), 1, 4, { pattern: nm(2, 4) }).keep));
+  });
+
+  test('amber without K factors of this consumer and spts without η are refused, even with no row to prune', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as NmsimError).diagnostics[0].code;
+      }
+      return null;
+    };
+    const row = Float32Array.from([1, 2, 3, 4]);
+    expect(code(() => prune(row, 1, 4, { pattern: nm(2, 4), criterion: 'amber' }))).toBe('sparsity/missing-amber-factors');
+    expect(code(() => prune(row, 1, 4, { pattern: nm(2, 4), criterion: 'amber' }, { amberFactors: new Float32Array(3) }))).toBe('sparsity/missing-amber-factors');
+    expect(code(() => prune(new Float32Array(0), 0, 4, { pattern: nm(2, 4), mitigation: 'spts' }))).toBe('sparsity/missing-static-shift');
+    expect(code(() => prune(row, 1, 4, { pattern: nm(2, 4), criterion: 'amber', mitigation: 'spts' }, { staticShift: 0 }))).toBe('sparsity/missing-amber-factors');
   });
 
   test('clact with dpts takes its channel norms over the shifted values z = x − η that it prunes', () => {
