@@ -230,6 +230,28 @@ describe('pruneMatrix invariants', () => {
   });
 });
 
+describe('clact on a single token', () => {
+  test('keeps what magnitude keeps under the same shift: its norms |z_j| are over the values pruned', () => {
+    // norms over x would score |z_j|·|x_j| and differ; values are multiples of 1/8 so no two squares collide in float32
+    const valueArb = fc.integer({ min: -64, max: 64 }).map((v) => v / 8);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((k) => fc.array(valueArb, { minLength: k, maxLength: k })),
+        fc.constantFrom(nm(2, 4), nm(4, 8), nm(3, 7), { kind: 'unstructured' } as const),
+        fc.constantFrom('none', 'dpts', 'spts') as fc.Arbitrary<'none' | 'dpts' | 'spts'>,
+        (vals, pattern, mitigation) => {
+          const row = Float32Array.from(vals);
+          const ctx = { staticShift: 0.625 };
+          const clact = prune(row, 1, row.length, { pattern, criterion: 'clact', mitigation }, ctx);
+          const magnitude = prune(row, 1, row.length, { pattern, mitigation }, ctx);
+          return Array.from(clact.keep).join() === Array.from(magnitude.keep).join();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('unstructured selection', () => {
   test('keeps the same set as a stable descending sort, ties and NaN included', () => {
     const valueArb = fc.oneof(fc.constantFrom(0, 1, -1, 2, Number.NaN, -0), fc.float({ noDefaultInfinity: true }));
