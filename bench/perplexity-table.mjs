@@ -18,7 +18,7 @@ import { encodeStream, evaluatePerplexity } from '../dist/capture/perplexity.js'
 import { createPruningHooks, modelAmberFactors, runId } from '../dist/capture/prune-hooks.js';
 import { calibrateStaticShifts, calibrateAffine } from '../dist/capture/calibrate.js';
 import { parsePatternList } from '../dist/sparsity/pattern.js';
-import { parseCriteria, parseMitigations } from '../dist/sparsity/prune.js';
+import { parseCriteria, parseMitigations } from '../dist/sparsity/registry.js';
 
 const { values: a } = parseArgs({
   options: {

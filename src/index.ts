@@ -12,9 +12,13 @@ export * from './diagnostics.js';
 
 // sparsity: the one N:M definition, criteria and mitigations
 export * from './sparsity/pattern.js';
+export * from './sparsity/registry.js';
+export * from './sparsity/configurations.js';
 export * from './sparsity/select.js';
 export * from './sparsity/prune.js';
-export * from './sparsity/criteria/magnitude.js';
+export * from './sparsity/footprint.js';
+export * from './sparsity/union-density.js';
+export * from './sparsity/sorting-networks.js';
 export * from './sparsity/criteria/amber.js';
 export * from './sparsity/criteria/clact.js';
 export * from './sparsity/mitigation/var.js';
@@ -60,8 +64,8 @@ export { analyze, chooseRuns, plannedRows, CONVENTIONS as ANALYSIS_CONVENTIONS, 
 export { defaultPlan, resolvePlan, parseBatchSizes, DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES } from './analysis/plan.js';
 export { analyzeSite, configurations, type RowSource, type SiteInput, type ConsumerInput, type Configuration, type SiteResult } from './analysis/site-analysis.js';
 export { measuredSparsityFor } from './analysis/measured-sparsity.js';
-export { compressedSizes, metadataBitsPerToken, valueSlotsPerToken, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
-export { independentUnionDensity, consecutiveCoverage } from './analysis/union-density.js';
+export { compressedSizes, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
+export { consecutiveCoverage } from './analysis/union-density.js';
 export { csvTables } from './analysis/tables.js';
 export { toSnakeCase } from './analysis/json.js';
 
@@ -78,8 +82,7 @@ export { MAC_FORMATS, FLOAT_ACCUMULATORS, type NumberFormat } from './area/datat
 export { macArrayArea, multiplierCells, laneReductionCells, productBits, type MacGeometry } from './area/mac-array.js';
 export { selectorArea, candidatePositions, muxInputsPerSlot, stagingWindow, hierarchicalApplies, HIERARCHICAL_BLOCK, type SelectorStyle, type SelectorGeometry } from './area/selector.js';
 export { metadataArea, metadataBitsPerValue, groupDecoderCells, decodersPerCore, type MetadataGeometry } from './area/metadata.js';
-export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS, type PruningNetworkKind, type PruningUnitSpec } from './area/pruning-unit.js';
-export { selectionNetwork, batcherOddEvenMergeSort, bitonicSort, comparatorCount, networkDepth, applyNetwork, NETWORK_KINDS, type ComparatorNetwork, type Comparator, type NetworkKind } from './area/sorting-networks.js';
+export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, type PruningUnitSpec } from './area/pruning-unit.js';
 export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
 export { sramArea, sramAreaUm2 } from './area/sram.js';
 export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';

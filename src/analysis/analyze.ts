@@ -38,7 +38,8 @@ export const CONVENTIONS = [
   'groups of M start at index 0 of K; a tail group of r < M elements is zero-padded and keeps min(N, r); ties: lower index wins; unstructured keeps the top floor(K/2) per token',
   'slot = (site, consumer) under one configuration; aggregates are element-weighted (tokens·K) means over slots',
   'rel_err_l2 = ‖x̃ − x‖/‖x‖, cosine = ⟨x, x̃⟩/(‖x‖‖x̃‖), retained_energy = Σ_kept x²/Σ x², natural zeros = exact zeros of the input',
-  'compressed format: every group, tail included, stores N value slots plus its metadata (index N·⌈log₂M⌉, bitmask M, combinatorial ⌈log₂C(M,N)⌉ bits); value widths: trace dtype, fp8 and int8 (8 bits)',
+  'compressed format (sparsity/footprint.ts): every group, tail included, stores N value slots plus its metadata (index N·⌈log₂M⌉, bitmask M, combinatorial ⌈log₂C(M,N)⌉ bits); unstructured stores ⌊K/2⌋ values and a K-bit bitmask under every encoding; value widths: trace dtype, fp8 and int8 (8 bits)',
+  'criteria score the values being pruned: under dpts/spts z = x − η, so clact takes its channel norms over z',
   'compatibility A→B: unit = max(M_A, M_B) when one divides the other, else a B-group; structural = every B-group holds ≤ N_B kept; density-bound = ≤ N_B kept nonzeros',
   'union density: consecutive = aligned non-overlapping batches of B tokens over the first ⌊T/L⌋·L tokens of each site (L = lcm of the batch sizes ≤ T), the same tokens for every B; random = nested batches (the first B of an ordered random sample of max B distinct tokens), mulberry32 seeded by (seed, site index); independent = 1 − (1 − kept_fraction)^B',
   'output error (where the bundle has weights): ‖W x̃ − W x‖/‖W x‖; affine fits its per-output scale and shift on the same tokens (in-sample)',
@@ -218,7 +219,7 @@ async function runOnWorkers(
   results: SiteResult[],
   tick: (rows: number, site: string) => void,
 ): Promise<void> {
-  const queue = tasks.map((t, i) => i).sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
+  const queue = tasks.map((_, i) => i).sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
   const pool = Array.from({ length: count }, () => new Worker(fileURLToPath(script), { workerData: { root, plan } }));
   try {
     await Promise.all(

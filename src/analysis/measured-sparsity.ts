@@ -5,7 +5,7 @@
  */
 import { usageError } from '../diagnostics.js';
 import { formatPattern, parsePattern, type Pattern } from '../sparsity/pattern.js';
-import type { Criterion, Mitigation } from '../sparsity/prune.js';
+import type { Criterion, Mitigation } from '../sparsity/registry.js';
 import type { AnalysisResult, MeasuredSparsity } from './types.js';
 
 export function measuredSparsityFor(

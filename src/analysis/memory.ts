@@ -18,6 +18,8 @@
  */
 import { inputError } from '../diagnostics.js';
 import type { AnalysisPlan } from './types.js';
+import { CRITERION_INFO } from '../sparsity/registry.js';
+import { hasFastKernel } from './lanes.js';
 
 export const MAX_ROW_ELEMENTS = 1 << 20;
 export const SITE_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -41,8 +43,8 @@ export interface SiteShape {
 /** Lanes (criterion × mitigation [× consumer for amber]) and whether one of them is the fast magnitude/none lane. */
 function laneCount(plan: AnalysisPlan, consumers: number): { lanes: number; fast: number } {
   let lanes = 0;
-  for (const c of plan.criteria) lanes += plan.mitigations.length * (c === 'amber' ? consumers : 1);
-  const fast = plan.criteria.includes('magnitude') && plan.mitigations.includes('none') ? 1 : 0;
+  for (const c of plan.criteria) lanes += plan.mitigations.length * (CRITERION_INFO[c].perConsumer ? consumers : 1);
+  const fast = plan.criteria.some((c) => plan.mitigations.some((m) => hasFastKernel(c, m))) ? 1 : 0;
   return { lanes, fast };
 }
 
@@ -62,7 +64,7 @@ export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
   const sizes = plan.batchSizes.length;
   const maxB = Math.max(0, ...plan.batchSizes);
   const draws = Math.min(tokens, maxB) > 0 ? plan.randomBatchesPerSize : 0;
-  const chunkRows = chunkRowsFor(k, tokens, plan.criteria.includes('clact') ? plan.clactBatchTokens : null);
+  const chunkRows = chunkRowsFor(k, tokens, plan.criteria.some((c) => CRITERION_INFO[c].batchReduction) ? plan.clactBatchTokens : null);
   const perElement =
     24 +
     4 * chunkRows +

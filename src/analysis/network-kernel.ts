@@ -6,10 +6,10 @@
  *   key = bits(x) & 0x7fffffff (the order of |x| is the integer order of these bit patterns;
  *   NaN → −1, below every number). Composites are distinct, exact in a double (37 bits), and
  *   order exactly like the reference rule "larger |x| first, lower index on ties".
- * - Batcher's odd-even merge sort (descending; 5/19/63/191 comparators for 4/8/16/32) runs
- *   stage by stage: after stage p every block of 2p is sorted, so the N-th largest composite
- *   of each block of M — the block's threshold — is read right after the stage that sorts
- *   blocks of M. All paper patterns cost the 191 compare-exchanges of one 32-sort, about six
+ * - Batcher's odd-even merge sort (sparsity/sorting-networks.ts `batcherMergeStages`, run
+ *   descending; 5/19/63/191 comparators for 4/8/16/32) runs stage by stage: after stage p
+ *   every block of 2p is sorted, so the N-th largest composite of each block of M — the
+ *   block's threshold — is read right after the stage that sorts blocks of M. All paper patterns cost the 191 compare-exchanges of one 32-sort, about six
  *   per element.
  * - Element i is kept at N:M iff its composite ≥ its block's threshold (exactly N per block,
  *   composites being distinct). The kernel writes keep bits (one word per 32 elements) and
@@ -22,39 +22,12 @@
  * Tested equal to sparsity/select.ts `selectKeep` on random data with ties, zeros and NaN.
  */
 import type { NmPattern } from '../sparsity/pattern.js';
+import { batcherMergeStages } from '../sparsity/sorting-networks.js';
 
 export const NETWORK_MAX_GROUP = 32;
 
 export function isNetworkPattern(p: { kind: string; m?: number }): p is NmPattern {
   return p.kind === 'nm' && p.m! >= 2 && p.m! <= NETWORK_MAX_GROUP && (p.m! & (p.m! - 1)) === 0;
-}
-
-export interface NetworkStage {
-  a: number[];
-  b: number[];
-  /** blocks of this size are sorted after the stage */
-  sortedBlock: number;
-}
-
-/** Batcher odd-even merge sort comparators for n = 2^j, by stage p = 1, 2, 4, … (Knuth 5.3.4). */
-export function batcherStages(n: number): NetworkStage[] {
-  const stages: NetworkStage[] = [];
-  for (let p = 1; p < n; p <<= 1) {
-    const a: number[] = [];
-    const b: number[] = [];
-    for (let k = p; k >= 1; k >>= 1) {
-      for (let j = k % p; j <= n - 1 - k; j += 2 * k) {
-        for (let i = 0; i <= Math.min(k - 1, n - j - k - 1); i++) {
-          if (Math.floor((i + j) / (2 * p)) === Math.floor((i + j + k) / (2 * p))) {
-            a.push(i + j);
-            b.push(i + j + k);
-          }
-        }
-      }
-    }
-    stages.push({ a, b, sortedBlock: 2 * p });
-  }
-  return stages;
 }
 
 /** Processes the full groups of one row: keep words |= per pattern, dropped energy per pattern. */
@@ -80,10 +53,11 @@ function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
   for (let i = 0; i < mMax; i++) L.push(int ? `let s${i} = comp[g + ${i}] | 0;` : `let s${i} = comp[g + ${i}];`);
   if (!int) for (let i = 0; i < mMax; i++) L.push(`const o${i} = s${i};`);
   L.push(int ? 'let d = 0; let w = 0; let q = 0;' : 'let t = 0;');
-  for (const st of batcherStages(mMax)) {
-    for (let c = 0; c < st.a.length; c++) {
-      const a = `s${st.a[c]}`;
-      const b = `s${st.b[c]}`;
+  // the generator's pairs [lo, hi] with the larger composite moved to lo: a descending sort
+  for (const st of batcherMergeStages(mMax)) {
+    for (const [lo, hi] of st.comparators) {
+      const a = `s${lo}`;
+      const b = `s${hi}`;
       L.push(int ? `d = ${a} - ${b}; d &= d >> 31; ${a} = (${a} - d) | 0; ${b} = (${b} + d) | 0;` : `t = ${a}; if (${b} > t) { ${a} = ${b}; ${b} = t; }`);
     }
     patterns.forEach((p, t) => {

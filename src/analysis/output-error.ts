@@ -11,6 +11,9 @@
  *   residual_o = M2y + M2p − 2C      (constant pruned channel, M2p ≤ 1e-30: a_o = 1, b_o = ȳ − p̄)
  * with p = ỹ_o, y = y_o, M2 the sums of squared deviations and C the co-moment.
  */
+import type { Lane } from './lanes.js';
+import type { SiteInput } from './site-analysis.js';
+
 export interface AffineMoments {
   n: number;
   meanP: Float64Array;
@@ -83,4 +86,66 @@ export function outputRelErr(s: OutputErrorSums, outDim: number): number | null 
   }
   if (s.ref > 0) return Math.sqrt(err / s.ref);
   return err === 0 && (s.affine ? s.affine.n > 0 : true) ? 0 : null;
+}
+
+/** y = W x per consumer and row of a chunk, shared by every lane and pattern, and the scratch to compare W x̃ with it. */
+export interface OutputScratch {
+  /** [consumer] y rows of the chunk (null: no weight) */
+  refs: (Float64Array | null)[];
+  yRef: Float64Array;
+  yErr: Float64Array;
+  diff: Float64Array;
+  pruned: Float64Array;
+}
+
+export function outputScratch(site: SiteInput, chunkRows: number, k: number): OutputScratch | null {
+  if (!site.consumers.some((c) => c.weight)) return null;
+  const maxOut = Math.max(1, ...site.consumers.map((c) => c.weight?.outFeatures ?? 0));
+  return {
+    refs: site.consumers.map((c) => (c.weight ? new Float64Array(chunkRows * c.weight.outFeatures) : null)),
+    yRef: new Float64Array(maxOut),
+    yErr: new Float64Array(maxOut),
+    diff: new Float64Array(k),
+    pruned: new Float64Array(k),
+  };
+}
+
+/** The dense outputs y = W x of every row of the chunk, per consumer with a weight. */
+export function referenceOutputs(site: SiteInput, out: OutputScratch, buf: Float32Array, rows: number, k: number): void {
+  site.consumers.forEach((c, ci) => {
+    if (!c.weight) return;
+    const outDim = c.weight.outFeatures;
+    for (let i = 0; i < rows; i++) {
+      matVec(c.weight.data, outDim, k, buf, i * k, out.yRef);
+      out.refs[ci]!.set(out.yRef.subarray(0, outDim), i * outDim);
+    }
+  });
+}
+
+/** Adds row i (chunk offset off) to lane × pattern p's output error; x̃ from the keep words (fast lanes) or the pruned chunk. */
+export function addOutputError(site: SiteInput, out: OutputScratch, lane: Lane, p: number, buf: Float32Array, prunedChunk: Float32Array, i: number, off: number, k: number): void {
+  const { pruned, diff, yErr } = out;
+  const acc = lane.acc[p];
+  for (let j = 0; j < k; j++) {
+    const xv = buf[off + j];
+    const yv = lane.fast ? ((acc.words[j >>> 5] >>> (j & 31)) & 1 ? xv : 0) : prunedChunk[off + j];
+    pruned[j] = yv;
+    diff[j] = yv - xv;
+  }
+  lane.consumers.forEach((c, ci) => {
+    if (!c.weight) return;
+    const outDim = c.weight.outFeatures;
+    const ref = out.refs[site.consumers.indexOf(c)]!.subarray(i * outDim, (i + 1) * outDim);
+    const sums = lane.output[p][ci];
+    if (sums.affine) {
+      matVec(c.weight.data, outDim, k, pruned, 0, yErr);
+      addAffineToken(sums, ref, yErr, outDim);
+      return;
+    }
+    matVec(c.weight.data, outDim, k, diff, 0, yErr);
+    for (let o = 0; o < outDim; o++) {
+      sums.err += yErr[o] * yErr[o];
+      sums.ref += ref[o] * ref[o];
+    }
+  });
 }

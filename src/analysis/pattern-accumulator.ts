@@ -7,7 +7,8 @@ import { effectiveDensity, type NmPattern, type Pattern } from '../sparsity/patt
 import { histogramGroups, isWordGroup } from './word-counts.js';
 import { ChannelCounter } from './channel-counter.js';
 import { countAll, countBits, wordsFor } from './bitset.js';
-import { UnionAccumulator, independentUnionDensity, type RandomBatchPlan } from './union-density.js';
+import { UnionAccumulator, type RandomBatchPlan } from './union-density.js';
+import { independentUnionDensity } from '../sparsity/union-density.js';
 import type { ChannelKeepRecord, Stats } from './types.js';
 import { compressedSizes } from './compressed-size.js';
 

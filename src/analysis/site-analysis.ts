@@ -5,8 +5,9 @@
  *
  *   chunk of rows ─▶ fast lane (magnitude + none): per row, every pattern at once
  *                      (NetworkSelector / MagnitudeSelector; F16/BF16 codes undecoded)
- *                  ─▶ other lanes (criterion × mitigation [× consumer for amber]), one lane and
- *                      pattern at a time on shared chunk buffers: pruneMatrix (the reference path)
+ *                  ─▶ other lanes (criterion × mitigation [× consumer for amber]: lanes.ts), one
+ *                      lane and pattern at a time on shared chunk buffers: pruneMatrix (the
+ *                      reference path)
  *                  ─▶ per row and pattern: PatternAccumulator (+ compatibility, output error)
  *
  * Non-finite values (nonfinite.ts): a pass stops at the first row whose Σx² is not finite;
@@ -14,20 +15,21 @@
  * tensor without them, so the site's statistics are those of its finite rows, exactly.
  */
 import type { Consumer } from '../trace/manifest.js';
-import { effectiveDensity, formatPattern, type NmPattern, type Pattern } from '../sparsity/pattern.js';
-import { pruneMatrix, type Criterion, type Mitigation, type PruneContext } from '../sparsity/prune.js';
-import { addAffineToken, matVec, outputErrorSums, outputRelErr, type OutputErrorSums } from './output-error.js';
+import type { Pattern } from '../sparsity/pattern.js';
+import { pruneMatrix } from '../sparsity/prune.js';
+import { CRITERION_INFO } from '../sparsity/registry.js';
+import { configurationProduct, type PruneSpec } from '../sparsity/configurations.js';
+import { addOutputError, outputRelErr, outputScratch, referenceOutputs, type OutputScratch } from './output-error.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { MagnitudeSelector } from './magnitude-kernel.js';
-import { NetworkSelector, isNetworkPattern } from './network-kernel.js';
-import { PatternAccumulator, RowContext } from './pattern-accumulator.js';
-import { CompatibilityAccumulator } from './compatibility.js';
+import { RowContext } from './pattern-accumulator.js';
+import { buildLanes, type Lane } from './lanes.js';
 import { planRandomBatches } from './union-density.js';
 import { halfNanAbove, squareTable, type HalfDtype } from './half-rows.js';
 import { DTYPE_BYTES, LITTLE_ENDIAN_HOST, isDType } from '../trace/dtype.js';
 import type { AnalysisPlan, NonfiniteSite, SlotStats } from './types.js';
 import { checkSiteBounds, chunkRowsFor } from './memory.js';
 import { FiniteRowView, cleanRecord, firstNonfiniteInRow, nonfiniteError, scanNonfinite } from './nonfinite.js';
+import { siteWarnings } from './site-warnings.js';
 
 /** What analysis needs from a tensor: the trace branch's TensorSource satisfies it. */
 export interface RowSource {
@@ -66,18 +68,12 @@ export interface SiteInput {
   where?: { file?: string; path?: string };
 }
 
-export interface Configuration {
-  pattern: Pattern;
-  criterion: Criterion;
-  mitigation: Mitigation;
-}
+/** One configuration of the plan (pattern × criterion × mitigation). */
+export type Configuration = PruneSpec;
 
 /** criteria × mitigations × patterns, pattern varying fastest (the order reports show). */
 export function configurations(plan: AnalysisPlan): Configuration[] {
-  const out: Configuration[] = [];
-  for (const criterion of plan.criteria)
-    for (const mitigation of plan.mitigations) for (const pattern of plan.patterns) out.push({ pattern, criterion, mitigation });
-  return out;
+  return configurationProduct(plan, { patterns: 'inner', dense: 'crossed' });
 }
 
 export interface SiteResult {
@@ -92,24 +88,6 @@ export interface SiteResult {
 
 export { CHUNK_ELEMENTS } from './memory.js';
 
-
-interface Lane {
-  criterion: Criterion;
-  mitigation: Mitigation;
-  consumers: ConsumerInput[];
-  ctx: PruneContext;
-  /** magnitude + none: power-of-two patterns ≤ 32 on the sorting network, the rest ranked */
-  fast: boolean;
-  network: NetworkSelector | null;
-  networkPatterns: number[];
-  ranked: MagnitudeSelector | null;
-  rankedPatterns: number[];
-  acc: PatternAccumulator[];
-  compat: CompatibilityAccumulator[][];
-  /** [pattern][consumer] */
-  output: OutputErrorSums[][];
-  keepRows: Uint8Array[];
-}
 
 
 export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: (rows: number) => void): Promise<SiteResult> {
@@ -153,120 +131,99 @@ function firstNonfiniteRow(bits: Int32Array, rows: number, k: number): number {
   return -1;
 }
 
-/** One pass over `source`; stops at the first non-finite row. */
+/** What one pass over a site's rows shares between its steps. */
+interface RowPass {
+  site: SiteInput;
+  k: number;
+  patterns: Pattern[];
+  row: RowContext;
+  fastLanes: Lane[];
+  slowLanes: Lane[];
+  /** keep decisions and pruned values of one chunk, shared by the slow lanes in turn */
+  keepChunk: Uint8Array;
+  prunedChunk: Float32Array;
+  output: OutputScratch | null;
+}
+
+/** magnitude + none: every pattern of a row at once on the kernels. */
+function runFastLanes(pass: RowPass, buf: Float32Array, bits: Int32Array, r0: number, rows: number): void {
+  const { k, row, patterns, output } = pass;
+  for (let i = 0; i < rows; i++) {
+    const off = i * k;
+    row.load(r0 + i, buf, off);
+    for (const lane of pass.fastLanes) {
+      if (lane.network) {
+        lane.network.select(bits, off, row.x2);
+        lane.networkPatterns.forEach((p, q) => lane.acc[p].addPacked(row, lane.network!.dropped[q]));
+      }
+      if (lane.ranked) {
+        const keep = lane.rankedPatterns.map((p) => lane.keepRows[p]);
+        lane.ranked.select(bits, off, keep);
+        lane.rankedPatterns.forEach((p, q) => lane.acc[p].addRow(row, keep[q], 0, null, 0));
+      }
+      for (let p = 0; p < patterns.length; p++) {
+        for (const c of lane.compat[p]) c.addRow(lane.acc[p].words, row.nonzeroWords, row.nonzeros !== k);
+        if (output) addOutputError(pass.site, output, lane, p, buf, pass.prunedChunk, i, off, k);
+      }
+    }
+  }
+}
+
+/** Every other lane: the reference path, one lane and pattern at a time over the chunk (clact in batches of its tokens). */
+function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number): void {
+  const { site, k, row, patterns, keepChunk, prunedChunk, output } = pass;
+  for (const lane of pass.slowLanes) {
+    const batch = CRITERION_INFO[lane.criterion].batchReduction ? site.clactBatchTokens : rows;
+    for (let p = 0; p < patterns.length; p++) {
+      const spec = { pattern: patterns[p], criterion: lane.criterion, mitigation: lane.mitigation };
+      for (let b0 = 0; b0 < rows; b0 += batch) {
+        const bn = Math.min(batch, rows - b0);
+        pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
+      }
+      const acc = lane.acc[p];
+      for (let i = 0; i < rows; i++) {
+        const off = i * k;
+        row.load(r0 + i, buf, off);
+        acc.addRow(row, keepChunk, off, prunedChunk, off);
+        for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords, row.nonzeros !== k);
+        if (output) addOutputError(site, output, lane, p, buf, prunedChunk, i, off, k);
+      }
+    }
+  }
+}
+
+/**
+ * One pass over `source`; stops at the first non-finite row:
+ *   lanes ─▶ (F16/BF16 codes on the fast lane only: streamHalf) or per chunk of rows:
+ *   read ─▶ non-finite check ─▶ reference outputs ─▶ fast lanes ─▶ slow lanes
+ */
 async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSource, onRows?: (rows: number) => void): Promise<PassResult> {
   const tokens = source.rows;
   const k = source.cols;
   const warnings: Diagnostic[] = [];
-  const patterns = plan.patterns;
   const randomPlan = planRandomBatches(tokens, plan.batchSizes, plan.randomBatchesPerSize, (plan.randomSeed ^ Math.imul(site.index + 1, 0x9e3779b1)) >>> 0);
-
-  const lanes: Lane[] = [];
-  for (const criterion of plan.criteria) {
-    for (const mitigation of plan.mitigations) {
-      const groups: ConsumerInput[][] = criterion === 'amber' ? site.consumers.map((c) => [c]) : [site.consumers];
-      for (const consumers of groups) {
-        if (criterion === 'amber' && !consumers[0].amberFactors) {
-          warnings.push({
-            code: 'analysis/missing-amber-norms',
-            severity: 'warning',
-            path: site.name,
-            message: `site ${site.name} has no amber_column_norms for consumer ${consumers[0].consumer}; amber is skipped there.`,
-            hint: 'record weight statistics with the trace (weight_stats[].amber_column_norms), or use --criteria magnitude',
-          });
-          continue;
-        }
-        if (mitigation === 'spts' && site.staticShift === undefined) {
-          warnings.push({
-            code: 'analysis/missing-static-shift',
-            severity: 'warning',
-            path: site.name,
-            message: `site ${site.name} has no static_shift; spts is skipped there.`,
-            hint: 'calibrate η per site (static_shift in the manifest), or use --mitigations dpts',
-          });
-          continue;
-        }
-        const fast = criterion === 'magnitude' && mitigation === 'none';
-        const acc = patterns.map((p) => new PatternAccumulator(p, k, randomPlan));
-        // every lane's keep rows come from a selection (kernels or selectKeep): min(N, r) per group
-        for (const a of acc) a.exactlyN = true;
-        const networkPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [i] : [])) : [];
-        const rankedPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [] : [i])) : [];
-        const compat = patterns.map((a) =>
-          patterns.flatMap((b) => (b.kind === 'nm' && a.kind !== 'dense' && formatPattern(a) !== formatPattern(b) ? [new CompatibilityAccumulator(a, b, k)] : [])),
-        );
-        lanes.push({
-          criterion,
-          mitigation,
-          consumers,
-          ctx: { amberFactors: consumers[0].amberFactors, staticShift: site.staticShift },
-          fast,
-          network:
-            networkPatterns.length > 0
-              ? new NetworkSelector(k, networkPatterns.map((i) => patterns[i] as NmPattern), networkPatterns.map((i) => acc[i].words))
-              : null,
-          networkPatterns,
-          ranked: rankedPatterns.length > 0 ? new MagnitudeSelector(k, rankedPatterns.map((i) => patterns[i])) : null,
-          rankedPatterns,
-          acc,
-          compat,
-          output: patterns.map(() => consumers.map((c) => outputErrorSums(c.weight?.outFeatures ?? 0, mitigation === 'affine'))),
-          keepRows: fast ? patterns.map(() => new Uint8Array(k)) : [],
-        });
-      }
-    }
-  }
-
-  const anyClact = lanes.some((l) => l.criterion === 'clact');
-  const chunkRows = chunkRowsFor(k, tokens, anyClact ? site.clactBatchTokens : null);
-  const fastLanes = lanes.filter((l) => l.fast);
-  const slowLanes = lanes.filter((l) => !l.fast);
-  // the other lanes take turns on one keep chunk and one pruned chunk
-  const keepChunk = slowLanes.length > 0 ? new Uint8Array(chunkRows * k) : new Uint8Array(0);
-  const outChunk = slowLanes.length > 0 ? new Float32Array(chunkRows * k) : new Float32Array(0);
-  const withWeights = site.consumers.some((c) => c.weight);
-  // y = W x per consumer and row of the chunk, shared by every lane and pattern
-  const refs = site.consumers.map((c) => (withWeights && c.weight ? new Float64Array(chunkRows * c.weight.outFeatures) : null));
-  const maxOut = Math.max(1, ...site.consumers.map((c) => c.weight?.outFeatures ?? 0));
-  const yRef = new Float64Array(maxOut);
-  const yErr = new Float64Array(maxOut);
-  const diff = new Float64Array(withWeights ? k : 0);
-  const pruned = new Float64Array(withWeights ? k : 0);
-
+  const lanes = buildLanes(site, plan, k, randomPlan, warnings);
+  const batched = lanes.some((l) => CRITERION_INFO[l.criterion].batchReduction);
+  const chunkRows = chunkRowsFor(k, tokens, batched ? site.clactBatchTokens : null);
   const row = new RowContext(k);
-  const half = halfDtype(source, lanes, withWeights);
+  const output = outputScratch(site, chunkRows, k);
+  const half = halfDtype(source, lanes, output !== null);
   if (half) {
     const bad = await streamHalf(source, half, tokens, k, chunkRows, row, lanes, onRows);
     return bad >= 0 ? { kind: 'nonfinite', row: bad, fromRow: bad } : { kind: 'done', lanes, warnings };
   }
-
-  /** Output error of row i (chunk offset off) under lane × pattern p; x̃ from keep words (fast) or the pruned chunk. */
-  const outputError = (lane: Lane, p: number, buf: Float32Array, i: number, off: number) => {
-    const acc = lane.acc[p];
-    for (let j = 0; j < k; j++) {
-      const xv = buf[off + j];
-      const yv = lane.fast ? ((acc.words[j >>> 5] >>> (j & 31)) & 1 ? xv : 0) : outChunk[off + j];
-      pruned[j] = yv;
-      diff[j] = yv - xv;
-    }
-    lane.consumers.forEach((c, ci) => {
-      if (!c.weight) return;
-      const outDim = c.weight.outFeatures;
-      const ref = refs[site.consumers.indexOf(c)]!.subarray(i * outDim, (i + 1) * outDim);
-      const sums = lane.output[p][ci];
-      if (sums.affine) {
-        matVec(c.weight.data, outDim, k, pruned, 0, yErr);
-        addAffineToken(sums, ref, yErr, outDim);
-        return;
-      }
-      matVec(c.weight.data, outDim, k, diff, 0, yErr);
-      for (let o = 0; o < outDim; o++) {
-        sums.err += yErr[o] * yErr[o];
-        sums.ref += ref[o] * ref[o];
-      }
-    });
+  const slowLanes = lanes.filter((l) => !l.fast);
+  const pass: RowPass = {
+    site,
+    k,
+    patterns: plan.patterns,
+    row,
+    fastLanes: lanes.filter((l) => l.fast),
+    slowLanes,
+    keepChunk: new Uint8Array(slowLanes.length > 0 ? chunkRows * k : 0),
+    prunedChunk: new Float32Array(slowLanes.length > 0 ? chunkRows * k : 0),
+    output,
   };
-
   let buf: Float32Array = new Float32Array(chunkRows * k);
   for (let r0 = 0; r0 < tokens; r0 += chunkRows) {
     const rows = Math.min(chunkRows, tokens - r0);
@@ -274,55 +231,9 @@ async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSourc
     const bits = new Int32Array(buf.buffer, buf.byteOffset, rows * k);
     const bad = firstNonfiniteRow(bits, rows, k);
     if (bad >= 0) return { kind: 'nonfinite', row: r0 + bad, fromRow: r0 + bad };
-    if (withWeights) {
-      site.consumers.forEach((c, ci) => {
-        if (!c.weight) return;
-        const outDim = c.weight.outFeatures;
-        for (let i = 0; i < rows; i++) {
-          matVec(c.weight.data, outDim, k, buf, i * k, yRef);
-          refs[ci]!.set(yRef.subarray(0, outDim), i * outDim);
-        }
-      });
-    }
-    if (fastLanes.length > 0) {
-      for (let i = 0; i < rows; i++) {
-        const off = i * k;
-        row.load(r0 + i, buf, off);
-        for (const lane of fastLanes) {
-          if (lane.network) {
-            lane.network.select(bits, off, row.x2);
-            lane.networkPatterns.forEach((p, q) => lane.acc[p].addPacked(row, lane.network!.dropped[q]));
-          }
-          if (lane.ranked) {
-            const keep = lane.rankedPatterns.map((p) => lane.keepRows[p]);
-            lane.ranked.select(bits, off, keep);
-            lane.rankedPatterns.forEach((p, q) => lane.acc[p].addRow(row, keep[q], 0, null, 0));
-          }
-          for (let p = 0; p < patterns.length; p++) {
-            for (const c of lane.compat[p]) c.addRow(lane.acc[p].words, row.nonzeroWords, row.nonzeros !== k);
-            if (withWeights) outputError(lane, p, buf, i, off);
-          }
-        }
-      }
-    }
-    for (const lane of slowLanes) {
-      const batch = lane.criterion === 'clact' ? site.clactBatchTokens : rows;
-      for (let p = 0; p < patterns.length; p++) {
-        const pattern = patterns[p];
-        for (let b0 = 0; b0 < rows; b0 += batch) {
-          const bn = Math.min(batch, rows - b0);
-          pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, { pattern, criterion: lane.criterion, mitigation: lane.mitigation }, lane.ctx, outChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
-        }
-        const acc = lane.acc[p];
-        for (let i = 0; i < rows; i++) {
-          const off = i * k;
-          row.load(r0 + i, buf, off);
-          acc.addRow(row, keepChunk, off, outChunk, off);
-          for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords, row.nonzeros !== k);
-          if (withWeights) outputError(lane, p, buf, i, off);
-        }
-      }
-    }
+    if (output) referenceOutputs(site, output, buf, rows, k);
+    if (pass.fastLanes.length > 0) runFastLanes(pass, buf, bits, r0, rows);
+    runSlowLanes(pass, buf, r0, rows);
     onRows?.(rows);
   }
   return { kind: 'done', lanes, warnings };
@@ -373,12 +284,12 @@ async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k
   return -1;
 }
 
-function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: number, k: number, warnings: Diagnostic[], nonfinite: NonfiniteSite): SiteResult {
-  const patterns = plan.patterns;
+/** The statistics of every lane × pattern as slots per configuration, in the site's consumer order. */
+function collectSlots(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: number, k: number, nonfinite: NonfiniteSite): SlotStats[][] {
   const configs = configurations(plan);
   const slots: SlotStats[][] = configs.map(() => []);
   for (const lane of lanes) {
-    patterns.forEach((pattern, p) => {
+    plan.patterns.forEach((pattern, p) => {
       const base = lane.acc[p].finish(site.dtypeBits, plan.topChannels, plan.channelHistogramBins);
       const compatibility = lane.compat[p].map((c) => c.finish());
       const ci = configs.findIndex((c) => c.pattern === pattern && c.criterion === lane.criterion && c.mitigation === lane.mitigation);
@@ -398,62 +309,14 @@ function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: 
       });
     });
   }
-  // keep slots in the site's consumer order
   const order = site.consumers.map((c) => c.consumer);
   for (const list of slots) list.sort((a, b) => order.indexOf(a.consumer) - order.indexOf(b.consumer));
-  const where = site.where ?? {};
-  const key = nonfinite.tensorKey;
-  if (nonfinite.rows > 0) {
-    warnings.push({
-      code: 'analysis/nonfinite-rows',
-      severity: 'warning',
-      ...where,
-      message:
-        `Tensor "${key}" (site ${site.name}) holds ${nonfinite.values} non-finite values (${nonfinite.nan} NaN, ${nonfinite.posInf} +Inf, ${nonfinite.negInf} -Inf) ` +
-        `in ${nonfinite.rows} of its ${nonfinite.tokens} token rows, the first at [${nonfinite.firstRow}, ${nonfinite.firstColumn}]; those rows are excluded from every statistic of the site.`,
-      hint: 'fix the export (F16 overflow? a diverged run?); --nonfinite error refuses such traces instead',
-    });
-  }
-  // a pattern that cannot prune this row width (K ≤ N: one tail group keeps it all) or keeps
-  // nothing (unstructured at K = 1) would read as lossless / total loss without saying why
-  for (const pattern of patterns) {
-    // dense and N = M (e.g. 4:4) keep everything by definition, at any K
-    if (pattern.kind === 'dense' || (pattern.kind === 'nm' && pattern.n === pattern.m)) continue;
-    const d = effectiveDensity(pattern, k);
-    if (d !== 1 && d !== 0) continue;
-    const name = formatPattern(pattern);
-    warnings.push({
-      code: d === 1 ? 'analysis/pattern-prunes-nothing' : 'analysis/pattern-keeps-nothing',
-      severity: 'warning',
-      ...where,
-      message:
-        d === 1
-          ? `Site ${site.name} has rows of K = ${k}: under ${name} every group (a tail group of min(M, K) elements keeps min(N, r)) keeps all its elements, so ${name} prunes nothing there (effective density 1); its error 0 says nothing about ${name}.`
-          : `Site ${site.name} has rows of K = ${k}: ${name} keeps ⌊K/2⌋ = 0 elements of each row (effective density 0).`,
-      hint: 'is the tensor [tokens, K] with the feature dimension last?',
-    });
-  }
-  if (tokens === 0) {
-    warnings.push({
-      code: 'analysis/no-finite-rows',
-      severity: 'error',
-      ...where,
-      message:
-        nonfinite.tokens === 0
-          ? `Tensor "${key}" (site ${site.name}) has no token rows: its statistics are undefined (null).`
-          : `Every one of the ${nonfinite.tokens} token rows of tensor "${key}" (site ${site.name}) holds a non-finite value: its statistics are undefined (null).`,
-      expected: 'at least one token row of finite values',
-      found: `${nonfinite.tokens} rows, ${nonfinite.rows} with NaN/Inf`,
-      hint: 'record the site again; a site with no finite activation says nothing about pruning',
-    });
-  } else if (slots.some((list) => list.some((s) => s.retainedEnergy === null))) {
-    warnings.push({
-      code: 'analysis/zero-input',
-      severity: 'warning',
-      ...where,
-      message: `Tensor "${key}" (site ${site.name}) is all zeros over its ${tokens} analysed rows: retained energy and cosine are undefined there (null), and so is the relative error of a mitigation that moves x̃ off 0.`,
-      hint: 'a site of zeros is usually a recording bug (hook on the wrong module?)',
-    });
-  }
+  return slots;
+}
+
+function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: number, k: number, warnings: Diagnostic[], nonfinite: NonfiniteSite): SiteResult {
+  const slots = collectSlots(site, plan, lanes, tokens, k, nonfinite);
+  const zeroInput = slots.some((list) => list.some((s) => s.retainedEnergy === null));
+  warnings.push(...siteWarnings(site, plan.patterns, tokens, k, nonfinite, zeroInput));
   return { dtype: site.dtype, slots, warnings, nonfinite };
 }

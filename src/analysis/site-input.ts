@@ -6,6 +6,7 @@ import { inputError } from '../diagnostics.js';
 import type { TraceBundle } from '../trace/bundle.js';
 import type { Run, Site, TensorRef } from '../trace/manifest.js';
 import { amberFactorsFromNorms } from '../sparsity/criteria/amber.js';
+import { CRITERION_INFO } from '../sparsity/registry.js';
 import { dtypeBits } from './compressed-size.js';
 import type { ConsumerInput, SiteInput } from './site-analysis.js';
 import type { AnalysisPlan } from './types.js';
@@ -35,7 +36,7 @@ export async function loadSiteInput(bundle: TraceBundle, run: Run, runIndex: num
   const site: Site = run.sites[siteIndex];
   const where = `runs[${runIndex}].sites[${siteIndex}]`;
   const source = await bundle.tensor(site.tensor, `${where}.tensor`);
-  const needAmber = plan.criteria.includes('amber');
+  const needAmber = plan.criteria.some((c) => CRITERION_INFO[c].perConsumer);
   const consumers: ConsumerInput[] = [];
   for (const consumer of site.consumers) {
     const input: ConsumerInput = { consumer };

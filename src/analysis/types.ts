@@ -10,7 +10,7 @@
  * weighs tokens · K, the GEMM operand elements it feeds.
  */
 import type { Consumer } from '../trace/manifest.js';
-import type { Criterion, Mitigation } from '../sparsity/prune.js';
+import type { Criterion, Mitigation } from '../sparsity/registry.js';
 import type { MetadataEncoding, Pattern } from '../sparsity/pattern.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { ValueFormat } from './compressed-size.js';

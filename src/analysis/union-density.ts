@@ -16,7 +16,8 @@
  *   site, shared by every pattern and configuration. Streaming keeps one union per draw and
  *   size bucket (sample positions [B_{j−1}, B_j)); the union of the first B_j positions is the
  *   OR of buckets 0 … j, taken at the end — one OR per token and draw it belongs to.
- * The independence assumption 1 − (1 − d)^B (d = kept fraction) is reported beside them.
+ * The independence assumption 1 − (1 − d)^B (d = kept fraction; sparsity/union-density.ts) is
+ * reported beside them.
  */
 import { countAll } from './bitset.js';
 
@@ -206,9 +207,4 @@ export class UnionAccumulator {
       }
     }
   }
-}
-
-/** 1 − (1 − d)^B: the union density if every channel were kept independently with probability d. */
-export function independentUnionDensity(keptFraction: number, batchSize: number): number {
-  return 1 - Math.pow(1 - keptFraction, batchSize);
 }

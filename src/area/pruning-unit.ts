@@ -2,7 +2,7 @@
  * Online pruning unit: picks the top N of every group of M activations as they are produced
  * (the activation cannot be pruned offline, DESIGN.md §2).
  *
- * Comparator networks (sorting-networks.ts): each compare-and-swap element compares a key of
+ * Comparator networks (sparsity/sorting-networks.ts): each compare-and-swap element compares a key of
  * (operandBits − 1) magnitude bits plus ⌈log₂M⌉ inverted-index bits, so ties go to the lower
  * index as in sparsity/select.ts, and swaps the (operandBits + ⌈log₂M⌉)-bit value+index.
  * Pipeline registers: min(latencyCycles, network depth) ranks of M value+index words (a
@@ -20,12 +20,7 @@ import type { NmPattern } from '../sparsity/pattern.js';
 import type { TechLibrary } from '../profile/tech.js';
 import { addCounts, cellItem, component, scaleCounts, techTag, type AreaComponent, type AreaItem, type CellCounts } from './component.js';
 import { and2, ceilLog2, muxTree, registers, subtractor } from './gates.js';
-import { selectionNetwork, comparatorCount, networkDepthStages, type NetworkKind } from './sorting-networks.js';
-import { PRUNING_NETWORKS, type PruningNetwork } from '../profile/schema.js';
-
-/** The pruning network kinds (declared once, in the profile schema). */
-export const PRUNING_NETWORK_KINDS = PRUNING_NETWORKS;
-export type PruningNetworkKind = PruningNetwork;
+import { selectionNetwork, comparatorCount, networkDepthStages, type NetworkKind, type PruningNetworkKind } from '../sparsity/sorting-networks.js';
 
 export interface PruningUnitSpec {
   network: PruningNetworkKind;
@@ -70,7 +65,7 @@ export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[
     const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(widest.m / p.m);
     comparators = Math.max(comparators, sub);
   }
-  return { comparators, depth: networkDepthStages(effectiveKind, widest.m, widest.n), m: widest.m };
+  return { comparators, depth: networkDepthStages(effectiveKind, widest.m, { n: widest.n }), m: widest.m };
 }
 
 /**

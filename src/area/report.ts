@@ -18,7 +18,8 @@ import type { AreaComponent, ComponentName } from './component.js';
 import { macArrayArea } from './mac-array.js';
 import { selectorArea, type SelectorStyle } from './selector.js';
 import { metadataArea } from './metadata.js';
-import { pruningUnitArea, type PruningNetworkKind } from './pruning-unit.js';
+import { pruningUnitArea } from './pruning-unit.js';
+import type { PruningNetworkKind } from '../sparsity/sorting-networks.js';
 import { compressionArea } from './compression.js';
 import { sramArea } from './sram.js';
 

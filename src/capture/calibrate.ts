@@ -9,6 +9,7 @@
  */
 import type { Consumer } from '../trace/manifest.js';
 import { pruneMatrix } from '../sparsity/prune.js';
+import { CRITERION_INFO } from '../sparsity/registry.js';
 import { calibrateStaticShift } from '../sparsity/mitigation/shift.js';
 import { accumulateAffine, createAffineStats, finishAffine, type AffineCorrection, type AffineStats } from '../sparsity/mitigation/affine.js';
 import type { ModelWeights } from './checkpoint.js';
@@ -49,7 +50,7 @@ export function calibrateAffine(
   amber?: Map<string, Float32Array>,
 ): Map<string, AffineCorrection> {
   const c = model.config;
-  const factors = spec.criterion === 'amber' ? (amber ?? modelAmberFactors(model)) : undefined;
+  const factors = CRITERION_INFO[spec.criterion].perConsumer ? (amber ?? modelAmberFactors(model)) : undefined;
   const stats = new Map<string, AffineStats>();
   const hooks: LinearHooks = {
     inputs(layer, kind, x, tokens, k) {

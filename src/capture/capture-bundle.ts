@@ -22,9 +22,10 @@ import { formatPattern } from '../sparsity/pattern.js';
 import { TOOL_VERSION } from '../version.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize } from './checkpoint.js';
-import type { CapturedRun } from './capture.js';
+import { needsCalibration, type CapturedRun } from './capture.js';
+import { CRITERION_INFO, MITIGATION_INFO } from '../sparsity/registry.js';
 import { isDenseSpec } from './prune-hooks.js';
-import { consumerWeight, SITE_CONSUMERS, siteName, SITE_KINDS } from './sites.js';
+import { consumerWeight, SITE_CONSUMERS, SITE_KINDS } from './sites.js';
 import type { Consumer } from '../trace/manifest.js';
 
 export const WEIGHTS_FILE = 'weights.safetensors';
@@ -111,13 +112,13 @@ function runEntry(writer: BundleWriter, run: CapturedRun, weights: Map<string, W
       }));
     }
     const eta = run.staticShift?.get(r.name);
-    if (eta !== undefined && run.spec.mitigation === 'spts') site.static_shift = eta;
+    if (eta !== undefined && MITIGATION_INFO[run.spec.mitigation].needsStaticShift) site.static_shift = eta;
     return site;
   });
   const dense = isDenseSpec(run.spec);
   const detail = [
     `mean NLL ${run.result.meanNllNats.toFixed(6)} nats/token over ${run.result.windows} windows of ≤ ${src.clactBatchTokens} tokens sharing one boundary token`,
-    !dense && (run.spec.mitigation === 'spts' || run.spec.mitigation === 'affine') && src.calibration
+    needsCalibration(run.spec) && src.calibration
       ? `calibrated on ${src.calibration}`
       : undefined,
   ]
@@ -131,7 +132,7 @@ function runEntry(writer: BundleWriter, run: CapturedRun, weights: Map<string, W
           pattern: formatPattern(run.spec.pattern),
           criterion: run.spec.criterion,
           mitigation: run.spec.mitigation,
-          ...(run.spec.criterion === 'clact' ? { clact_batch_tokens: src.clactBatchTokens } : {}),
+          ...(CRITERION_INFO[run.spec.criterion].batchReduction ? { clact_batch_tokens: src.clactBatchTokens } : {}),
         },
     metrics: [
       { metric: 'perplexity', dataset: src.evaluated, tokens: run.result.scoredTokens, value: run.result.perplexity, detail },

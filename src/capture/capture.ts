@@ -13,6 +13,7 @@ import { evaluatePerplexity, type PerplexityResult } from './perplexity.js';
 import { calibrateAffine, calibrateStaticShifts } from './calibrate.js';
 import { createPruningHooks, isDenseSpec, modelAmberFactors, runId, type Calibration, type RunSpec } from './prune-hooks.js';
 import { createRecorder, type SiteRecording } from './recorder.js';
+import { CRITERION_INFO, MITIGATION_INFO } from '../sparsity/registry.js';
 
 export interface CapturedRun {
   id: string;
@@ -38,11 +39,11 @@ export interface CaptureOptions {
 }
 
 export function needsCalibration(spec: RunSpec): boolean {
-  return !isDenseSpec(spec) && (spec.mitigation === 'spts' || spec.mitigation === 'affine');
+  return !isDenseSpec(spec) && MITIGATION_INFO[spec.mitigation].needsCalibration;
 }
 
 export function captureRuns(model: ModelWeights, opts: CaptureOptions): CapturedRun[] {
-  const amber = opts.specs.some((s) => s.criterion === 'amber' && !isDenseSpec(s)) ? modelAmberFactors(model) : undefined;
+  const amber = opts.specs.some((s) => CRITERION_INFO[s.criterion].perConsumer && !isDenseSpec(s)) ? modelAmberFactors(model) : undefined;
   let shifts: Map<string, number> | undefined;
   const runs: CapturedRun[] = [];
   opts.specs.forEach((spec, index) => {
@@ -50,7 +51,7 @@ export function captureRuns(model: ModelWeights, opts: CaptureOptions): Captured
     const calibration: Calibration = {};
     if (needsCalibration(spec)) {
       if (!opts.calibStream) throw new Error(`captureRuns: ${runId(spec)} needs a calibration stream`);
-      if (spec.mitigation === 'spts') calibration.staticShift = shifts ??= calibrateStaticShifts(model, opts.calibStream);
+      if (MITIGATION_INFO[spec.mitigation].needsStaticShift) calibration.staticShift = shifts ??= calibrateStaticShifts(model, opts.calibStream);
       else calibration.affine = calibrateAffine(model, opts.calibStream, spec, amber);
     }
     const calibrationSeconds = (performance.now() - started) / 1000;

@@ -16,8 +16,8 @@
  *
  * `parseCheckpoint` is pure (bytes in, model out); `loadCheckpoint` reads the file.
  */
-import { promises as fs } from 'node:fs';
 import { inputError } from '../diagnostics.js';
+import { readInputFile } from './input-file.js';
 
 export const CHECKPOINT_MAGIC = 0x616b3432;
 export const V1_HEADER_BYTES = 256;
@@ -220,32 +220,22 @@ function readHeader(bytes: Uint8Array, file: string): ModelConfig {
         hint: 'export with llama2.c export.py --version 1 or --version 2, or use the legacy format',
       });
     }
-    const p = (i: number) => view.getInt32(8 + 4 * i, true);
     return {
-      dim: p(0),
-      hiddenDim: p(1),
-      nLayers: p(2),
-      nHeads: p(3),
-      nKvHeads: p(4),
-      vocabSize: p(5),
-      seqLen: p(6),
+      ...headerShape(view, 8),
       sharedClassifier: bytes[36] !== 0,
       format: version === 1 ? 'v1' : 'v2-q8_0',
       groupSize: version === 2 ? view.getInt32(37, true) : undefined,
     };
   }
-  const p = (i: number) => view.getInt32(4 * i, true);
-  return {
-    dim: p(0),
-    hiddenDim: p(1),
-    nLayers: p(2),
-    nHeads: p(3),
-    nKvHeads: p(4),
-    vocabSize: Math.abs(p(5)),
-    seqLen: p(6),
-    sharedClassifier: p(5) > 0,
-    format: 'legacy',
-  };
+  // legacy: a negative vocab size means an unshared classifier
+  const shape = headerShape(view, 0);
+  return { ...shape, vocabSize: Math.abs(shape.vocabSize), sharedClassifier: shape.vocabSize > 0, format: 'legacy' };
+}
+
+/** The seven int32 sizes every llama2.c header starts with, from byte `offset`. */
+function headerShape(view: DataView, offset: number): Pick<ModelConfig, 'dim' | 'hiddenDim' | 'nLayers' | 'nHeads' | 'nKvHeads' | 'vocabSize' | 'seqLen'> {
+  const p = (i: number) => view.getInt32(offset + 4 * i, true);
+  return { dim: p(0), hiddenDim: p(1), nLayers: p(2), nHeads: p(3), nKvHeads: p(4), vocabSize: p(5), seqLen: p(6) };
 }
 
 /** Parses a whole checkpoint held in memory. Throws input diagnostics naming `file`. */
@@ -384,17 +374,7 @@ function checkFiniteWeights(m: ModelWeights, file: string): void {
 }
 
 export async function loadCheckpoint(file: string): Promise<ModelWeights> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    throw inputError({
-      code: 'checkpoint/unreadable',
-      file,
-      message: `cannot read the model file: ${(e as Error).message}.`,
-      hint: 'pass --model with the path of a llama2.c .bin checkpoint',
-    });
-  }
+  const bytes = await readInputFile(file, { code: 'checkpoint/unreadable', noun: 'model file', hint: 'pass --model with the path of a llama2.c .bin checkpoint' });
   return parseCheckpoint(bytes, file);
 }
 

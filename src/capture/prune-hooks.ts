@@ -12,8 +12,10 @@
  * affine prunes like none; its per-output-channel correction is applied to the consumer's output.
  */
 import type { Consumer } from '../trace/manifest.js';
-import { formatPattern, type Pattern } from '../sparsity/pattern.js';
-import { pruneMatrix, type Criterion, type Mitigation, type PruneSpec } from '../sparsity/prune.js';
+import { formatPattern } from '../sparsity/pattern.js';
+import { pruneMatrix } from '../sparsity/prune.js';
+import { CRITERION_INFO, MITIGATION_INFO } from '../sparsity/registry.js';
+import type { PruneSpec } from '../sparsity/configurations.js';
 import { amberFactors } from '../sparsity/criteria/amber.js';
 import { applyAffine, type AffineCorrection } from '../sparsity/mitigation/affine.js';
 import type { ModelWeights } from './checkpoint.js';
@@ -21,11 +23,7 @@ import type { LinearHooks } from './forward.js';
 import { consumerWeight, SITE_CONSUMERS, siteName, type SiteKind } from './sites.js';
 
 /** One configuration of a run: dense, or pattern + criterion + mitigation. */
-export interface RunSpec {
-  pattern: Pattern;
-  criterion: Criterion;
-  mitigation: Mitigation;
-}
+export type RunSpec = PruneSpec;
 
 export function isDenseSpec(s: RunSpec): boolean {
   return s.pattern.kind === 'dense';
@@ -79,9 +77,10 @@ export interface PruningHooksOptions {
 export function createPruningHooks(model: ModelWeights, spec: RunSpec, opts: PruningHooksOptions = {}): LinearHooks {
   const dense = isDenseSpec(spec);
   const pruneSpec: PruneSpec = { pattern: spec.pattern, criterion: spec.criterion, mitigation: spec.mitigation };
-  const amber = spec.criterion === 'amber' && !dense ? (opts.amber ?? modelAmberFactors(model)) : undefined;
-  const affine = spec.mitigation === 'affine' && !dense ? opts.calibration?.affine : undefined;
-  if (spec.mitigation === 'affine' && !dense && !affine) {
+  const amber = CRITERION_INFO[spec.criterion].perConsumer && !dense ? (opts.amber ?? modelAmberFactors(model)) : undefined;
+  const correctsOutput = MITIGATION_INFO[spec.mitigation].correctsOutput && !dense;
+  const affine = correctsOutput ? opts.calibration?.affine : undefined;
+  if (correctsOutput && !affine) {
     throw new Error('createPruningHooks: the affine mitigation needs calibrated corrections');
   }
   return {

@@ -3,8 +3,8 @@
  * ../shared/data/tinystories_hf_validation_head.stories.txt and of TinyStories-valid.txt).
  * Each story is stripped of surrounding whitespace; empty ones are dropped.
  */
-import { promises as fs } from 'node:fs';
 import { inputError } from '../diagnostics.js';
+import { readInputFile } from './input-file.js';
 
 export const STORY_SEPARATOR = '<|endoftext|>';
 
@@ -17,17 +17,7 @@ export function splitStories(text: string): string[] {
 }
 
 export async function loadStories(file: string): Promise<string[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    throw inputError({
-      code: 'capture/text-unreadable',
-      file,
-      message: `cannot read the text file: ${(e as Error).message}.`,
-      hint: 'pass --text with a UTF-8 file of stories separated by "<|endoftext|>" lines',
-    });
-  }
+  const text = (await readInputFile(file, { code: 'capture/text-unreadable', noun: 'text file', hint: 'pass --text with a UTF-8 file of stories separated by "<|endoftext|>" lines' })).toString('utf8');
   const stories = splitStories(text);
   if (stories.length === 0) {
     throw inputError({

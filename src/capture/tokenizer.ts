@@ -11,8 +11,8 @@
  * Decoding strips the leading space of the piece that follows BOS and maps <0xXX> to the byte.
  * Token pieces are held as "binary strings" (one char per byte) so that lookups are byte-exact.
  */
-import { promises as fs } from 'node:fs';
 import { inputError } from '../diagnostics.js';
+import { readInputFile } from './input-file.js';
 
 export const UNK_ID = 0;
 export const BOS_ID = 1;
@@ -74,17 +74,7 @@ export function parseTokenizer(bytes: Uint8Array, vocabSize: number, file = '<to
 }
 
 export async function loadTokenizer(file: string, vocabSize: number): Promise<Tokenizer> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (e) {
-    throw inputError({
-      code: 'tokenizer/unreadable',
-      file,
-      message: `cannot read the tokenizer file: ${(e as Error).message}.`,
-      hint: 'pass --tokenizer with a llama2.c tokenizer .bin (tok512.bin for stories260K)',
-    });
-  }
+  const bytes = await readInputFile(file, { code: 'tokenizer/unreadable', noun: 'tokenizer file', hint: 'pass --tokenizer with a llama2.c tokenizer .bin (tok512.bin for stories260K)' });
   return parseTokenizer(bytes, vocabSize, file);
 }
 

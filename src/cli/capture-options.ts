@@ -3,8 +3,7 @@
  * its tokenizer, the story text, story ranges and the calibration range.
  */
 import * as path from 'node:path';
-import { promises as fs } from 'node:fs';
-import { inputError, usageError } from '../diagnostics.js';
+import { usageError } from '../diagnostics.js';
 import { parseCheckpoint, type ModelConfig, type ModelWeights } from '../capture/checkpoint.js';
 import { SITE_CONSUMERS, SITE_KINDS, siteInputDim } from '../capture/sites.js';
 import { formatBound, noEffect, OPTION_BOUNDS, wholeNumberOption } from './options.js';
@@ -12,6 +11,8 @@ import { loadTokenizer, type Tokenizer } from '../capture/tokenizer.js';
 import { formatStoryRange, loadStories, selectStories, type StoryRange } from '../capture/stories.js';
 import { encodeStream } from '../capture/perplexity.js';
 import { sha256Hex } from '../capture/capture-bundle.js';
+import { needsCalibration } from '../capture/capture.js';
+import { readInputFile } from '../capture/input-file.js';
 import type { RunSpec } from '../capture/prune-hooks.js';
 
 export const DEFAULT_CALIB_OFFSET = 900;
@@ -62,19 +63,7 @@ export interface LoadedModel {
 }
 
 export async function loadModelAndTokenizer(modelPath: string, tokenizerPath: string): Promise<LoadedModel> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(modelPath);
-  } catch (e) {
-    // a missing or unreadable file is bad input (exit 1), not bad usage
-    throw inputError({
-      code: 'capture/model-unreadable',
-      file: modelPath,
-      path: '--model',
-      message: `cannot read the model file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
-      hint: 'pass --model with the path of a llama2.c .bin checkpoint',
-    });
-  }
+  const bytes = await readInputFile(modelPath, { code: 'capture/model-unreadable', noun: 'model file', path: '--model', hint: 'pass --model with the path of a llama2.c .bin checkpoint' });
   const model = parseCheckpoint(bytes, modelPath);
   const tokenizer = await loadTokenizer(tokenizerPath, model.config.vocabSize);
   return { model, tokenizer, checkpointSha256: sha256Hex(bytes) };
@@ -131,5 +120,5 @@ export async function loadCalibStream(
 }
 
 export function specsNeedCalibration(specs: RunSpec[]): boolean {
-  return specs.some((s) => s.pattern.kind !== 'dense' && (s.mitigation === 'spts' || s.mitigation === 'affine'));
+  return specs.some(needsCalibration);
 }

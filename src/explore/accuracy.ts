@@ -5,7 +5,7 @@
  */
 import { inputError, type Diagnostic } from '../diagnostics.js';
 import type { Consumer, Manifest, Run } from '../trace/manifest.js';
-import type { Criterion, Mitigation } from '../sparsity/prune.js';
+import type { Criterion, Mitigation } from '../sparsity/registry.js';
 import { formatPattern, parsePattern } from '../sparsity/pattern.js';
 import type { Accuracy } from './design-point.js';
 

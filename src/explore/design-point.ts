@@ -3,7 +3,7 @@
  * (pattern × criterion × mitigation) on one workload, with accuracy beside its hardware cost.
  * Plain record, units in the field names; everything else in explore/ and report/ reads these.
  */
-import type { Criterion, Mitigation } from '../sparsity/prune.js';
+import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 
 /**
  * How the accuracy figure was obtained. Measured perplexity comes from a real pruned forward
@@ -115,8 +115,8 @@ export function comparePatterns(a: string, b: string): number {
   return patternRank(a) - patternRank(b) || (a < b ? -1 : a > b ? 1 : 0);
 }
 
-const CRITERION_ORDER = ['magnitude', 'amber', 'clact'];
-const MITIGATION_ORDER = ['none', 'var', 'dpts', 'spts', 'affine'];
+const CRITERION_ORDER: readonly string[] = CRITERIA;
+const MITIGATION_ORDER: readonly string[] = MITIGATIONS;
 
 function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -4,7 +4,8 @@
  * compressed / dense ratio per group is (N·valueBits + metadataBits) / (M·valueBits).
  * Examples at 16-bit values with index metadata: 2:4 → 36/64 = 56.25 %, 16:32 → 336/512 = 65.625 %.
  */
-import { METADATA_ENCODINGS, metadataBitsPerGroup, parsePattern, type MetadataEncoding } from '../sparsity/pattern.js';
+import { METADATA_ENCODINGS, parsePattern, type MetadataEncoding } from '../sparsity/pattern.js';
+import { footprintRatio } from '../sparsity/footprint.js';
 
 export interface IoFootprint {
   pattern: string;
@@ -19,17 +20,11 @@ export function ioFootprint(pattern: string, encoding: MetadataEncoding, valueBi
   if (p.kind !== 'nm') {
     throw new Error(`ioFootprint needs an N:M pattern, got "${pattern}"`);
   }
-  const bits = p.n * valueBits + metadataBitsPerGroup(p, encoding);
-  const footprintFraction = bits / (p.m * valueBits);
+  const footprintFraction = footprintRatio(p, p.m, valueBits, encoding);
   return { pattern, encoding, valueBits, footprintFraction, savingsFraction: 1 - footprintFraction };
 }
 
 /** Every N:M pattern in `patterns` × every metadata encoding, in the given order. */
 export function ioFootprintTable(patterns: readonly string[], valueBits: number): IoFootprint[] {
   return patterns.filter((p) => parsePattern(p).kind === 'nm').flatMap((p) => METADATA_ENCODINGS.map((e) => ioFootprint(p, e, valueBits)));
-}
-
-/** Independence assumption for decode: B tokens each keep a channel with probability d. */
-export function independenceUnionDensity(keptFraction: number, batch: number): number {
-  return 1 - Math.pow(1 - keptFraction, batch);
 }

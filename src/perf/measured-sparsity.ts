@@ -4,6 +4,8 @@ import { formatPattern, type Pattern } from '../sparsity/pattern.js';
  * What the analysis engine measures on real traces for one pattern (produced by the analysis
  * branch's `measuredSparsityFor(result, pattern)`); the performance model takes it optionally.
  */
+import { independentUnionDensity } from '../sparsity/union-density.js';
+
 export interface MeasuredSparsity {
   /** the pattern the trace was pruned with, e.g. "8:16" */
   pattern: string;
@@ -36,5 +38,5 @@ export function unionDensity(
   if (m !== undefined && Number.isFinite(m)) {
     return { density: m, source: `measured (${measured!.unionSource})` };
   }
-  return { density: 1 - Math.pow(1 - density, batch), source: 'independence assumption 1 − (1 − d)^B' };
+  return { density: independentUnionDensity(density, batch), source: 'independence assumption 1 − (1 − d)^B' };
 }

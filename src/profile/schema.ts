@@ -11,15 +11,13 @@
 import { z } from 'zod';
 import { METADATA_ENCODINGS, type NmPattern } from '../sparsity/pattern.js';
 import { limitedNumber, PROFILE_LIST_LIMITS } from './limits.js';
+import { PRUNING_NETWORK_KINDS, type PruningNetworkKind } from '../sparsity/sorting-networks.js';
 
 export const SPARSE_OPERANDS = ['activation', 'weight', 'both'] as const;
 export const SELECTOR_STYLES = ['mux', 'sorted-mux', 'hierarchical'] as const;
 export const SPARSITY_EFFECTS = ['skipping', 'gating'] as const;
 export const FALLBACKS = ['dense', 'compatible'] as const;
 export const PRUNING_UNIT_KINDS = ['hardware', 'software', 'none'] as const;
-// closed sets the sparsity module is to declare once (integrator: import them from sparsity/
-// when its single declarations land); metadata encodings already come from sparsity/pattern.ts
-export const PRUNING_NETWORKS = ['batcher', 'bitonic', 'selection', 'threshold'] as const;
 export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as const;
 
 export const BufferSchema = z
@@ -64,7 +62,7 @@ export const ProfileSchema = z
         onlinePruning: z
           .object({
             kind: z.enum(PRUNING_UNIT_KINDS).describe('software: a separate pass through memory before the GEMM'),
-            network: z.enum(PRUNING_NETWORKS).optional().describe('hardware only. Default: batcher'),
+            network: z.enum(PRUNING_NETWORK_KINDS).optional().describe('hardware only. Default: batcher'),
             groupsPerCycle: limitedNumber('sparsity.onlinePruning.groupsPerCycle').optional().describe('hardware only: groups of the widest native M per cycle per core. Default: 1'),
             latencyCycles: limitedNumber('sparsity.onlinePruning.latencyCycles').optional().describe('hardware only. Default: one register rank per stage of the unit'),
           })
@@ -88,7 +86,7 @@ export type ProfileInput = z.input<typeof ProfileSchema>;
 
 export type SparseOperand = (typeof SPARSE_OPERANDS)[number];
 export type SelectorStyle = (typeof SELECTOR_STYLES)[number];
-export type PruningNetwork = (typeof PRUNING_NETWORKS)[number];
+export type PruningNetwork = PruningNetworkKind;
 export type MacDatatype = (typeof MAC_DATATYPES)[number];
 
 /** A hardware online pruning unit, every figure resolved. */

@@ -1,6 +1,7 @@
 /**
  * The one definition of an N:M pattern in nmsim: parsing, density, tail and tie rules, and
- * metadata bits. Every other module (capture, analysis, area, perf, exporter checks) uses this.
+ * metadata bits. Every other module (capture, analysis, area, perf, exporter checks) uses this;
+ * the compressed footprint of a whole row is footprint.ts's.
  *
  * Semantics (DESIGN.md §1, arXiv 2509.22166):
  * - groups start at index 0 of K; a tail group of r < M elements is treated as zero-padded to
@@ -87,8 +88,10 @@ export function formatPattern(p: Pattern): string {
   return p.kind === 'nm' ? `${p.n}:${p.m}` : p.kind;
 }
 
+/** True when two patterns are the same pattern (same kind, and for N:M the same N and M). */
 export function samePattern(a: Pattern, b: Pattern): boolean {
-  return formatPattern(a) === formatPattern(b);
+  if (a.kind !== b.kind) return false;
+  return a.kind !== 'nm' || (b.kind === 'nm' && a.n === b.n && a.m === b.m);
 }
 
 /** Elements kept in a (possibly tail) group of r ≤ M real elements: min(N, r). */
@@ -108,13 +111,6 @@ export function keptPerToken(p: Pattern, k: number): number {
   const full = Math.floor(k / p.m);
   const tail = k - full * p.m;
   return full * p.n + (tail > 0 ? keptInGroup(p, tail) : 0);
-}
-
-/** Nominal density N/M (1 for dense, 0.5 for unstructured). */
-export function nominalDensity(p: Pattern): number {
-  if (p.kind === 'dense') return 1;
-  if (p.kind === 'unstructured') return 0.5;
-  return p.n / p.m;
 }
 
 /** Effective density for vectors of length K, counting the tail rule exactly. */
@@ -152,8 +148,4 @@ export function metadataBitsPerGroup(p: NmPattern, encoding: MetadataEncoding): 
     case 'combinatorial':
       return ceilLog2Big(binomial(p.m, p.n));
   }
-}
-
-export function isMetadataEncoding(s: string): s is MetadataEncoding {
-  return (METADATA_ENCODINGS as readonly string[]).includes(s);
 }

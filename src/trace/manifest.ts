@@ -7,6 +7,7 @@
  * leave it. Keys are snake_case so Python exporters can write them without a mapping.
  */
 import { z } from 'zod';
+import { CRITERIA, MITIGATIONS } from '../sparsity/registry.js';
 
 export const TRACE_FORMAT = 'nmsim-trace';
 export const TRACE_FORMAT_VERSION = 1;
@@ -155,8 +156,8 @@ export type Metric = z.infer<typeof MetricSchema>;
 export const RunConfigSchema = z
   .object({
     pattern: z.string().min(1).describe('"dense", "unstructured" or "N:M"'),
-    criterion: z.enum(['magnitude', 'amber', 'clact']).optional(),
-    mitigation: z.enum(['none', 'var', 'dpts', 'spts', 'affine']).optional(),
+    criterion: z.enum(CRITERIA).optional(),
+    mitigation: z.enum(MITIGATIONS).optional(),
     clact_batch_tokens: count(MANIFEST_BOUNDS.tokens, 'clact_batch_tokens').optional().describe('tokens per clact channel-norm batch'),
   })
   .strict();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { selectKeep } from '../../src/sparsity/select.js';
 import { nm, parsePatternList, type NmPattern, type Pattern } from '../../src/sparsity/pattern.js';
-import { NetworkSelector, batcherStages, isNetworkPattern } from '../../src/analysis/network-kernel.js';
+import { NetworkSelector, isNetworkPattern } from '../../src/analysis/network-kernel.js';
 import { MagnitudeSelector } from '../../src/analysis/magnitude-kernel.js';
 
 /** Reference keep rows: selectKeep on |x| scores (the magnitude criterion). */
@@ -36,31 +36,6 @@ function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
 }
-
-describe('Batcher odd-even merge sort network', () => {
-  test('has the textbook comparator counts 5, 19, 63 and 191 for 4, 8, 16 and 32 inputs', () => {
-    const count = (n: number) => batcherStages(n).reduce((a, s) => a + s.a.length, 0);
-    expect([4, 8, 16, 32].map(count)).toEqual([5, 19, 63, 191]);
-  });
-
-  test('sorts every 0/1 input of 16 (so, by the 0-1 principle, every input) with blocks sorted after each stage', () => {
-    const stages = batcherStages(16);
-    let unsorted = 0;
-    for (let v = 0; v < 1 << 16; v++) {
-      const s = Array.from({ length: 16 }, (_, i) => (v >>> i) & 1);
-      for (const st of stages) {
-        st.a.forEach((a, c) => {
-          const b = st.b[c];
-          if (s[b] > s[a]) [s[a], s[b]] = [s[b], s[a]];
-        });
-        for (let blk = 0; blk < 16; blk += st.sortedBlock) {
-          for (let i = blk; i + 1 < blk + st.sortedBlock; i++) if (s[i] < s[i + 1]) unsorted++;
-        }
-      }
-    }
-    expect(unsorted).toBe(0);
-  });
-});
 
 describe('NetworkSelector (sorting-network magnitude kernel)', () => {
   const patterns = parsePatternList('2:4,4:8,8:16,16:32,1:2,3:4,5:8,1:32') as NmPattern[];

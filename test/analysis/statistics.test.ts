@@ -1,5 +1,6 @@
 import { analyzeSite } from '../../src/analysis/site-analysis.js';
-import { pruneMatrix, type Criterion, type Mitigation } from '../../src/sparsity/prune.js';
+import { pruneMatrix } from '../../src/sparsity/prune.js';
+import type { Criterion, Mitigation } from '../../src/sparsity/registry.js';
 import { amberFactorsFromNorms } from '../../src/sparsity/criteria/amber.js';
 import { parsePatternList } from '../../src/sparsity/pattern.js';
 import { fieldCounts, OverfullUnitCounter } from '../../src/analysis/word-counts.js';

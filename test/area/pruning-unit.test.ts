@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { loadTech, type TechLibrary } from '../../src/profile/tech.js';
-import { pruningUnitArea, pruningUnitStages, compareAndSwapCells, unitComparators, keyBits, PRUNING_NETWORK_KINDS } from '../../src/area/pruning-unit.js';
+import { pruningUnitArea, pruningUnitStages, compareAndSwapCells, unitComparators, keyBits } from '../../src/area/pruning-unit.js';
+import { PRUNING_NETWORK_KINDS } from '../../src/sparsity/sorting-networks.js';
 import { countsAreaUm2 } from '../../src/area/component.js';
 import { nm, type NmPattern } from '../../src/sparsity/pattern.js';
 

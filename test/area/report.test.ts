@@ -5,7 +5,7 @@ import { areaReport, type CoreArea } from '../../src/area/report.js';
 import { COMPONENT_NAMES, type ComponentName } from '../../src/area/component.js';
 import { SELECTOR_STYLES, type HardwareProfile } from '../../src/profile/schema.js';
 import { nm, METADATA_ENCODINGS } from '../../src/sparsity/pattern.js';
-import { PRUNING_NETWORK_KINDS } from '../../src/area/pruning-unit.js';
+import { PRUNING_NETWORK_KINDS } from '../../src/sparsity/sorting-networks.js';
 
 const componentOf = (core: CoreArea, name: ComponentName) => core.components.find((c) => c.name === name)!;
 

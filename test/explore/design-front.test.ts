@@ -1,7 +1,7 @@
 import { designFront, headlineAccuracyKind } from '../../src/explore/objectives.js';
 import { summarizeByPattern } from '../../src/explore/summary.js';
 import { recommendationSentence } from '../../src/explore/recommend.js';
-import { ioFootprint, ioFootprintTable, independenceUnionDensity } from '../../src/explore/io-savings.js';
+import { ioFootprint, ioFootprintTable } from '../../src/explore/io-savings.js';
 import { sortDesignPoints } from '../../src/explore/design-point.js';
 import { fixturePoints, point } from '../report/fixture.js';
 
@@ -100,10 +100,5 @@ describe('closed-form I/O footprint', () => {
   it('lists every N:M pattern × encoding and skips unstructured', () => {
     const t = ioFootprintTable(['2:4', 'unstructured', '16:32'], 8);
     expect(t.map((r) => `${r.pattern}/${r.encoding}`)).toEqual(['2:4/index', '2:4/bitmask', '2:4/combinatorial', '16:32/index', '16:32/bitmask', '16:32/combinatorial']);
-  });
-
-  it('independence union density is 1 − (1 − d)^B', () => {
-    expect(independenceUnionDensity(0.5, 1)).toBe(0.5);
-    expect(independenceUnionDensity(0.5, 3)).toBe(0.875);
   });
 });

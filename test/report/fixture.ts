@@ -4,7 +4,7 @@
  * fronts and the recommendation can be worked out by hand (see the tests).
  */
 import { designPointId, type DesignPoint } from '../../src/explore/design-point.js';
-import type { Criterion, Mitigation } from '../../src/sparsity/prune.js';
+import type { Criterion, Mitigation } from '../../src/sparsity/registry.js';
 import type { ReviewData } from '../../src/report/review-data.js';
 
 export function point(

@@ -3,7 +3,8 @@
  * 4×64 matrix whose values are known in closed form, plus fast-check invariants.
  */
 import fc from 'fast-check';
-import { pruneMatrix, type PruneSpec } from '../../src/sparsity/prune.js';
+import { pruneMatrix } from '../../src/sparsity/prune.js';
+import type { PruneSpec } from '../../src/sparsity/configurations.js';
 import { nm, parsePattern, type Pattern } from '../../src/sparsity/pattern.js';
 import { amberFactors } from '../../src/sparsity/criteria/amber.js';
 import { varScale } from '../../src/sparsity/mitigation/var.js';
@@ -160,6 +161,40 @@ describe('pruneMatrix on a 4×64 matrix', () => {
     const single = prune(batch.subarray(0, 4), 1, 4, { pattern: nm(2, 4), criterion: 'clact' });
     expect(Array.from(single.keep)).toEqual(Array.from(prune(batch.subarray(0, 4), 1, 4, { pattern: nm(2, 4) }).keep));
   });
+
+  test('amber without K factors of this consumer and spts without η are refused, even with no row to prune', () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as NmsimError).diagnostics[0].code;
+      }
+      return null;
+    };
+    const row = Float32Array.from([1, 2, 3, 4]);
+    expect(code(() => prune(row, 1, 4, { pattern: nm(2, 4), criterion: 'amber' }))).toBe('sparsity/missing-amber-factors');
+    expect(code(() => prune(row, 1, 4, { pattern: nm(2, 4), criterion: 'amber' }, { amberFactors: new Float32Array(3) }))).toBe('sparsity/missing-amber-factors');
+    expect(code(() => prune(new Float32Array(0), 0, 4, { pattern: nm(2, 4), mitigation: 'spts' }))).toBe('sparsity/missing-static-shift');
+    expect(code(() => prune(row, 1, 4, { pattern: nm(2, 4), criterion: 'amber', mitigation: 'spts' }, { staticShift: 0 }))).toBe('sparsity/missing-amber-factors');
+  });
+
+  test('clact with dpts takes its channel norms over the shifted values z = x − η that it prunes', () => {
+    // lower medians: token 0 sorted [10,10,11,12] → 10, token 1 sorted [20,20,20,25] → 20
+    // z = [[0,2,1,0],[0,0,5,0]] → ‖Z[:,j]‖ = [0, 2, 5, 0]; token 0 scores |z|·‖Z‖ = [0, 4, 5, 0] → 1:4 keeps j = 2.
+    // (Norms over x would be [22.4, 23.3, 27.3, 22.4] → scores [0, 46.6, 27.3, 0] → j = 1.)
+    const batch = Float32Array.from([10, 12, 11, 10, /**/ 20, 20, 25, 20]);
+    const { keep, out } = prune(batch, 2, 4, { pattern: nm(1, 4), criterion: 'clact', mitigation: 'dpts' });
+    expect(Array.from(keep)).toEqual([0, 0, 1, 0, /**/ 0, 0, 1, 0]);
+    expect(Array.from(out)).toEqual([10, 10, 11, 10, /**/ 20, 20, 25, 20]);
+  });
+
+  test('clact with spts takes its channel norms over x − η with the static η of the site', () => {
+    // η = 10: z = [[0,2,1,0],[0,0,5,0]] → the same norms and choice as above; token 1 keeps j = 2 too
+    const batch = Float32Array.from([10, 12, 11, 10, /**/ 10, 10, 15, 10]);
+    const { keep, out } = prune(batch, 2, 4, { pattern: nm(1, 4), criterion: 'clact', mitigation: 'spts' }, { staticShift: 10 });
+    expect(Array.from(keep)).toEqual([0, 0, 1, 0, /**/ 0, 0, 1, 0]);
+    expect(Array.from(out)).toEqual([10, 10, 11, 10, /**/ 10, 10, 15, 10]);
+  });
 });
 
 describe('pruneMatrix invariants', () => {
@@ -191,6 +226,28 @@ describe('pruneMatrix invariants', () => {
         const { out } = prune(row, 1, k, { pattern: nm(m, m) });
         return out.every((v, j) => Object.is(v, row[j]) || (v === 0 && row[j] === 0));
       }),
+    );
+  });
+});
+
+describe('clact on a single token', () => {
+  test('keeps what magnitude keeps under the same shift: its norms |z_j| are over the values pruned', () => {
+    // norms over x would score |z_j|·|x_j| and differ; values are multiples of 1/8 so no two squares collide in float32
+    const valueArb = fc.integer({ min: -64, max: 64 }).map((v) => v / 8);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }).chain((k) => fc.array(valueArb, { minLength: k, maxLength: k })),
+        fc.constantFrom(nm(2, 4), nm(4, 8), nm(3, 7), { kind: 'unstructured' } as const),
+        fc.constantFrom('none', 'dpts', 'spts') as fc.Arbitrary<'none' | 'dpts' | 'spts'>,
+        (vals, pattern, mitigation) => {
+          const row = Float32Array.from(vals);
+          const ctx = { staticShift: 0.625 };
+          const clact = prune(row, 1, row.length, { pattern, criterion: 'clact', mitigation }, ctx);
+          const magnitude = prune(row, 1, row.length, { pattern, mitigation }, ctx);
+          return Array.from(clact.keep).join() === Array.from(magnitude.keep).join();
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

@@ -12,7 +12,8 @@ criteria/*.ts, mitigation/*.ts; DESIGN.md section 1; arXiv 2509.22166) so that n
 Per token t of x [tokens, K] (float32):
     u_t = x_t - eta_t                  (eta: dpts = lower median of x_t, spts = the site's
                                         calibrated static shift, else 0)
-    s_tj = |u_tj| * f_j                (f = 1 magnitude, amber factors, clact channel norms)
+    s_tj = |u_tj| * f_j                (f = 1 magnitude, amber factors, clact channel norms
+                                        ||U[:, j]||_2 over the batch of shifted values u)
     keep = select(s_t, pattern)
     x~_t = keep * u_t + eta_t
     var: x~_t <- v_t * x~_t, v_t = sqrt(var(x_t) / var(x~_t)), unbiased over K, zeros included
@@ -217,8 +218,6 @@ def prune(
         if amber_factors is None or amber_factors.numel() != x.shape[1]:
             raise ValueError("the amber criterion needs this consumer's per-channel factors")
         factors = amber_factors.to(device=x.device, dtype=torch.float32)
-    elif criterion == "clact":
-        factors = channel_norms(x)
     if mitigation == "dpts":
         eta = lower_median(x).unsqueeze(1)
     elif mitigation == "spts":
@@ -228,6 +227,9 @@ def prune(
     else:
         eta = None
     u = x - eta if eta is not None else x
+    if criterion == "clact":
+        # channel norms over the shifted values u = x - eta that are pruned (nmsim prune.ts)
+        factors = channel_norms(u)
     scores = u.abs() * factors if factors is not None else u.abs()
     keep = select_keep(scores, pattern)
     out = torch.where(keep, u, torch.zeros_like(u))

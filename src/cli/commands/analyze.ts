@@ -9,7 +9,7 @@ import { NmsimError, formatDiagnostic, usageError } from '../../diagnostics.js';
 import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../analysis-output.js';
 import { openBundle } from '../../trace/bundle.js';
 import { parsePatternList } from '../../sparsity/pattern.js';
-import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
+import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
 import { analyze, plannedRows } from '../../analysis/analyze.js';
 import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, parseBatchSizes, parseNonfinitePolicy } from '../../analysis/plan.js';
 import { formatBound, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';

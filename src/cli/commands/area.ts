@@ -9,7 +9,7 @@ import { loadProfile, listShippedProfiles, resolveProfileRef } from '../../profi
 import { loadTech, TECH_NODES } from '../../profile/tech.js';
 import { SELECTOR_STYLES } from '../../profile/schema.js';
 import { METADATA_ENCODINGS, parsePatternList, type NmPattern } from '../../sparsity/pattern.js';
-import { PRUNING_NETWORK_KINDS } from '../../area/pruning-unit.js';
+import { PRUNING_NETWORK_KINDS } from '../../sparsity/sorting-networks.js';
 import { areaReport } from '../../area/report.js';
 import { areaReportJson, formatAreaTable } from '../../area/format.js';
 import { MAX_LIST_PATTERNS, noEffect, nonEmptyList, parseQuoted } from '../options.js';

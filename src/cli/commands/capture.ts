@@ -7,14 +7,14 @@ import { promises as fs } from 'node:fs';
 import { claimOutput, printJson, runCommand } from '../run.js';
 import { startProgress } from '../progress.js';
 import { usageError } from '../../diagnostics.js';
-import { formatPattern, parsePatternList, type Pattern } from '../../sparsity/pattern.js';
-import { parseCriteria, parseMitigations } from '../../sparsity/prune.js';
+import { formatPattern, parsePatternList } from '../../sparsity/pattern.js';
+import { configurationProduct } from '../../sparsity/configurations.js';
+import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
 import { formatStoryRange, loadStories, selectStories } from '../../capture/stories.js';
 import { encodeStream } from '../../capture/perplexity.js';
 import { captureRuns, type CapturedRun } from '../../capture/capture.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
-import type { RunSpec } from '../../capture/prune-hooks.js';
 import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
 import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
 
@@ -53,7 +53,8 @@ function captureOptions(argv: Args) {
       if (value !== undefined) noEffect(option, 'when --patterns names only dense (the dense run prunes nothing)', `drop ${option}, or add a sparse pattern, e.g. --patterns dense,8:16.`);
     }
   }
-  const specs = expandSpecs(patterns, criteria, mitigations, argv.dense);
+  // dense (unless excluded) then patterns × criteria × mitigations, in that order
+  const specs = configurationProduct({ patterns, criteria, mitigations }, { patterns: 'outer', dense: 'once', withDense: argv.dense });
   refuseUnusedCalibration(argv, specsNeedCalibration(specs), '--mitigations');
   const traceTokens = wholeNumberOption('trace-tokens', argv['trace-tokens'], DEFAULT_TRACE_TOKENS);
   if (argv.out === undefined && traceTokens > 0 && argv['trace-tokens'] !== undefined) {
@@ -61,17 +62,6 @@ function captureOptions(argv: Args) {
   }
   const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
   return { specs, traceTokens, range, calib: calibRange(argv) };
-}
-
-/** dense (unless excluded) then patterns × criteria × mitigations, in that order. */
-export function expandSpecs(patterns: Pattern[], criteria: RunSpec['criterion'][], mitigations: RunSpec['mitigation'][], dense: boolean): RunSpec[] {
-  const specs: RunSpec[] = [];
-  if (dense || patterns.some((p) => p.kind === 'dense')) specs.push({ pattern: { kind: 'dense' }, criterion: 'magnitude', mitigation: 'none' });
-  for (const pattern of patterns) {
-    if (pattern.kind === 'dense') continue;
-    for (const criterion of criteria) for (const mitigation of mitigations) specs.push({ pattern, criterion, mitigation });
-  }
-  return specs;
 }
 
 function runJson(r: CapturedRun) {

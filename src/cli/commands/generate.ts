@@ -9,7 +9,7 @@ import { excerpt } from '../../user-text.js';
 import type { StoryRange } from '../../capture/stories.js';
 import { formatBound, MAX_PROMPT_BYTES, noEffect, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
 import { formatPattern, parsePattern } from '../../sparsity/pattern.js';
-import { parseCriteria, parseMitigations } from '../../sparsity/prune.js';
+import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
 import { generateGreedy } from '../../capture/generate.js';
 import { calibrateAffine, calibrateStaticShifts } from '../../capture/calibrate.js';
 import { createPruningHooks, runId, type Calibration, type RunSpec } from '../../capture/prune-hooks.js';

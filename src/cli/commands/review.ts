@@ -6,7 +6,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { formatDiagnostic, type Diagnostic } from '../../diagnostics.js';
 import { PAPER_PATTERNS, formatPattern } from '../../sparsity/pattern.js';
-import { CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
+import { CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { REVIEW_REPORT_OUTPUT, writeReviewReport } from '../../report/write-report.js';
 import { sortDesignPoints, type DecodeAtBatch } from '../../explore/design-point.js';

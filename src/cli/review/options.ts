@@ -1,6 +1,6 @@
 /** Option checks for `nmsim review` (usage errors name the option, the bound and the fix). */
 import { usageError } from '../../diagnostics.js';
-import { parseCriteria, parseMitigations } from '../../sparsity/prune.js';
+import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
 import { isModelId, MODEL_IDS } from '../../workload/catalog.js';
 import { didYouMean, excerpt } from '../../user-text.js';
 import { formatBound, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberListOption as numberList, wholeNumberOption as number, type BoundedOption } from '../options.js';

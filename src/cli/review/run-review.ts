@@ -20,7 +20,7 @@ import { sweep, type ExecutionEstimate, type ProfileCost } from '../../explore/s
 import { loadTech, type TechLibrary } from '../../profile/tech.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from '../../report/review-data.js';
 import { formatPattern, parsePattern, type Pattern } from '../../sparsity/pattern.js';
-import type { Criterion, Mitigation } from '../../sparsity/prune.js';
+import type { Criterion, Mitigation } from '../../sparsity/registry.js';
 import { MANIFEST_FILE } from '../../trace/bundle.js';
 import { TOOL_VERSION } from '../../version.js';
 import { catalogModel } from '../../workload/catalog.js';

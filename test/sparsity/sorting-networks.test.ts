@@ -1,5 +1,16 @@
 import fc from 'fast-check';
-import { selectionNetwork, comparatorCount, networkDepth, applyNetwork, NETWORK_KINDS } from '../../src/area/sorting-networks.js';
+import {
+  selectionNetwork,
+  comparatorCount,
+  networkDepth,
+  applyNetwork,
+  batcherMergeStages,
+  batcherOddEvenMergeSort,
+  networkComparators,
+  networkDepthStages,
+  NETWORK_KINDS,
+  PRUNING_NETWORK_KINDS,
+} from '../../src/sparsity/sorting-networks.js';
 
 /** Top-N check on the output wires: the N highest wires hold the N largest inputs (as a multiset). */
 function selectsTopN(kind: (typeof NETWORK_KINDS)[number], n: number, keys: number[], net = selectionNetwork(kind, n, keys.length)): boolean {
@@ -68,5 +79,62 @@ describe('comparator networks', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('Batcher merge stages (the analysis kernel runs them descending)', () => {
+  test('are the comparators of the area model’s Batcher network, stage by stage: 5/19/63/191 for 4/8/16/32', () => {
+    for (const n of [4, 8, 16, 32]) {
+      expect(batcherMergeStages(n).flatMap((st) => st.comparators)).toEqual(batcherOddEvenMergeSort(n));
+      expect(batcherMergeStages(n).map((st) => st.sortedBlock)).toEqual(Array.from({ length: Math.log2(n) }, (_, i) => 2 ** (i + 1)));
+    }
+    expect([4, 8, 16, 32].map((n) => batcherOddEvenMergeSort(n).length)).toEqual([5, 19, 63, 191]);
+  });
+
+  test('sort every 0/1 input of 16 descending (larger key to the lower wire), every block sorted after its stage', () => {
+    const stages = batcherMergeStages(16);
+    let unsorted = 0;
+    for (let v = 0; v < 1 << 16; v++) {
+      const s = Array.from({ length: 16 }, (_, i) => (v >>> i) & 1);
+      for (const st of stages) {
+        for (const [a, b] of st.comparators) if (s[b] > s[a]) [s[a], s[b]] = [s[b], s[a]];
+        for (let blk = 0; blk < 16; blk += st.sortedBlock) {
+          for (let i = blk; i + 1 < blk + st.sortedBlock; i++) if (s[i] < s[i + 1]) unsorted++;
+        }
+      }
+    }
+    expect(unsorted).toBe(0);
+  });
+});
+
+describe('pruning-unit network shape (perf latency, area comparators)', () => {
+  test('Batcher and bitonic take p(p+1)/2 stages for M = 2^p: 3/6/10/15 for M = 4/8/16/32', () => {
+    for (const kind of ['batcher', 'bitonic'] as const) expect([4, 8, 16, 32].map((m) => networkDepthStages(kind, m))).toEqual([3, 6, 10, 15]);
+  });
+
+  test('comparators: Batcher 191, bitonic 240, pruned selection 157 for 16:32; threshold has none', () => {
+    expect(networkComparators('batcher', 32)).toBe(191);
+    expect(networkComparators('bitonic', 32)).toBe(240);
+    expect(networkComparators('selection', 32, { n: 16 })).toBe(157);
+    expect(networkComparators('threshold', 32)).toBe(0);
+  });
+
+  test('equal the generated network’s count and depth for every kind, N and M up to 64', () => {
+    for (const kind of NETWORK_KINDS) {
+      for (const m of [2, 3, 4, 6, 8, 12, 16, 24, 32, 64]) {
+        for (const n of [1, Math.ceil(m / 2), m - 1]) {
+          const net = selectionNetwork(kind, n, m);
+          expect([kind, n, m, networkComparators(kind, m, { n })]).toEqual([kind, n, m, comparatorCount(net)]);
+          expect([kind, n, m, networkDepthStages(kind, m, { n })]).toEqual([kind, n, m, networkDepth(net)]);
+        }
+      }
+    }
+  });
+
+  test('threshold takes one stage per key bit: 15 magnitude + 5 index bits = 20 for BF16 groups of 32', () => {
+    expect(networkDepthStages('threshold', 32, { keyBits: 16 - 1 + 5 })).toBe(20);
+    expect(() => networkDepthStages('threshold', 32)).toThrow(/keyBits/);
+    expect(() => networkDepthStages('selection', 32)).toThrow(/needs n/);
+    expect(PRUNING_NETWORK_KINDS).toEqual([...NETWORK_KINDS, 'threshold']);
   });
 });
