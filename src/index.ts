@@ -62,8 +62,8 @@ export { analyzeSite, configurations, type RowSource, type SiteInput, type Consu
 export { measuredSparsityFor } from './analysis/measured-sparsity.js';
 export { compressedSizes, metadataBitsPerToken, valueSlotsPerToken, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
 export { independentUnionDensity, consecutiveCoverage } from './analysis/union-density.js';
-export { csvTables } from './analysis/tables.js';
-export { toSnakeCase } from './analysis/json.js';
+export { csvTables } from './report/analysis-tables.js';
+export { toSnakeCase } from './report/snake-case.js';
 
 
 // profile + area: hardware profiles, tech files, area model
@@ -81,7 +81,7 @@ export { selectionNetwork, batcherOddEvenMergeSort, bitonicSort, comparatorCount
 export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
 export { sramArea, sramAreaUm2 } from './area/sram.js';
 export { areaReport, componentOf, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
-export { formatAreaTable, areaReportJson, reportColumns } from './area/format.js';
+export { formatAreaTable, areaReportJson, reportColumns } from './report/area-report.js';
 
 
 // workload + perf: model shapes, GEMMs, performance and I/O model
@@ -112,8 +112,8 @@ export * from './explore/sweep.js';
 export * from './explore/summary.js';
 export * from './explore/recommend.js';
 export * from './explore/io-savings.js';
-export * from './explore/review.js';
-export type * from './report/review-data.js';
+export * from './review/build.js';
+export type * from './review/review-data.js';
 export { renderReport, runJson, writeReviewReport, REPORT_FILES } from './report/write-report.js';
 export { designPointsCsv, designPointsHeader, decodeColumns, DESIGN_POINT_COLUMNS } from './report/design-points-csv.js';
 export { renderPng, chartFontFiles } from './report/png.js';

@@ -6,14 +6,14 @@ import type { CommandModule } from 'yargs';
 import { runCommand, printJson, claimOutput, EXIT_INPUT } from '../run.js';
 import { startProgress } from '../progress.js';
 import { NmsimError, formatDiagnostic, usageError } from '../../diagnostics.js';
-import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../analysis-output.js';
+import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../../report/analysis-folder.js';
 import { openBundle } from '../../trace/bundle.js';
 import { parsePatternList } from '../../sparsity/pattern.js';
 import { parseCriteria, parseMitigations, CRITERIA, MITIGATIONS } from '../../sparsity/prune.js';
 import { analyze, plannedRows } from '../../analysis/analyze.js';
 import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, parseBatchSizes, parseNonfinitePolicy } from '../../analysis/plan.js';
 import { formatBound, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
-import { toSnakeCase } from '../../analysis/json.js';
+import { toSnakeCase } from '../../report/snake-case.js';
 import { NONFINITE_POLICIES, type AnalysisResult, type ConfigResult, type RunAnalysis } from '../../analysis/types.js';
 import { TOOL_VERSION } from '../../version.js';
 

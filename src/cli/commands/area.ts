@@ -11,7 +11,7 @@ import { SELECTOR_STYLES } from '../../profile/schema.js';
 import { METADATA_ENCODINGS, parsePatternList, type NmPattern } from '../../sparsity/pattern.js';
 import { PRUNING_NETWORK_KINDS } from '../../area/pruning-unit.js';
 import { areaReport } from '../../area/report.js';
-import { areaReportJson, formatAreaTable } from '../../area/format.js';
+import { areaReportJson, formatAreaTable } from '../../report/area-report.js';
 import { MAX_LIST_PATTERNS, noEffect, nonEmptyList, parseQuoted } from '../options.js';
 import { excerpt } from '../../user-text.js';
 

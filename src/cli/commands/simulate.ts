@@ -10,7 +10,7 @@ import { modelWorkload, PHASES, type Phase } from '../../workload/layer-ops.js';
 import { compareModel } from '../../perf/model-sim.js';
 import { densePeakTflops } from '../../perf/hardware-view.js';
 import { loadMeasuredSparsity } from '../../perf/measured-file.js';
-import { comparisonJson, comparisonText } from '../simulate-output.js';
+import { comparisonJson, comparisonText } from '../../report/simulate.js';
 
 interface Args {
   profile: string;

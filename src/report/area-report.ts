@@ -3,9 +3,9 @@
  * the snake_case JSON form (`area_um2`, `source` on every component). Pure: returns strings
  * and plain objects; the CLI prints them.
  */
-import type { AreaComponent } from './component.js';
-import { COMPONENT_NAMES } from './component.js';
-import type { AreaReport, CoreArea } from './report.js';
+import type { AreaComponent } from '../area/component.js';
+import { COMPONENT_NAMES } from '../area/component.js';
+import type { AreaReport, CoreArea } from '../area/report.js';
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
