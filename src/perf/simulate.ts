@@ -10,6 +10,7 @@
  * How each pattern runs (natively, through a compatible native pattern, or dense) is decided in
  * one place, execution-plan.ts planPattern.
  */
+import type { Diagnostic } from '../diagnostics.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { modelWorkload, type Phase } from '../workload/layer-ops.js';
@@ -32,4 +33,19 @@ export function simulate(input: SimulateInput): Comparison {
   const workload = modelWorkload(input.model, input.phase, hardwareView(input.profile).operandBytes);
   const patterns = input.patterns.filter((p) => p.kind !== 'dense');
   return compareModel(workload, input.profile, patterns, input.measured ? [...input.measured] : undefined);
+}
+
+/** Every warning of a comparison's runs (dense first, then each pattern), each once. */
+export function comparisonWarnings(c: Comparison): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const sim of [c.dense, ...c.patterns.map((p) => p.sim)]) {
+    for (const d of sim.warnings) {
+      const key = `${d.code}:${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out;
 }

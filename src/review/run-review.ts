@@ -21,13 +21,13 @@ import { areaReport } from '../area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
 import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../explore/accuracy.js';
-import { patternKey } from '../explore/design-point.js';
+import { distinctPatterns, patternKey } from '../explore/design-point.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
 import { sweep, type ExecutionEstimate, type ProfileCost } from '../explore/sweep.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { profilePatterns } from '../profile/load.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
-import type { Pattern } from '../sparsity/pattern.js';
+import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/prune.js';
 import { MANIFEST_FILE } from '../trace/bundle.js';
 import { TOOL_VERSION } from '../version.js';
@@ -191,13 +191,13 @@ interface PrimaryAnalysis {
  * selection; the accuracy proxies need every configuration but no decode batches (about a
  * quarter less work than one pass computing everything for every configuration).
  */
-async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions, progress?: ReviewProgress): Promise<PrimaryAnalysis> {
+async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[], progress?: ReviewProgress): Promise<PrimaryAnalysis> {
   const notes: string[] = [];
   const at = (start: number, span: number) => (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, start + span * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows));
   progress?.stage('analysing traces', 0.1);
   // the decode batches are measured too, so every decode figure uses a measured union density
   const batchSizes = [...new Set([...opts.batchSizes, ...opts.decodeBatches])].sort((a, b) => a - b);
-  const structure = await analyze(primary.bundle, { patterns: opts.patterns, criteria: ['magnitude'], mitigations: ['none'], batchSizes, runs: [] }, at(0.1, 0.1));
+  const structure = await analyze(primary.bundle, { patterns: [...structurePatterns], criteria: ['magnitude'], mitigations: ['none'], batchSizes, runs: [] }, at(0.1, 0.1));
   // spts needs a calibrated static shift per site; a bundle that records none cannot give an
   // spts proxy, so it is left out of the proxy pass with one note instead of a warning per site
   const hasStaticShifts = primary.bundle.manifest.runs.some((r) => r.sites.some((s) => s.static_shift !== undefined));
@@ -221,6 +221,19 @@ async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions
     );
   }
   return { structure, proxies, notes, warnings: dedupeDiagnostics([...structure.warnings, ...proxies.warnings]) };
+}
+
+/**
+ * The patterns whose sparsity structure is measured: the swept ones and every N:M pattern a
+ * swept core runs natively (in that order). A core runs a pattern it does not list through the
+ * cheapest native pattern its data fits (perf/execution-plan.ts), and the fraction that fits is
+ * measured only against analysed patterns — so the natives are analysed too, as in the
+ * analysis `nmsim simulate --measured` reads (`nmsim analyze`'s default patterns).
+ */
+function structurePatternsOf(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[]): Pattern[] {
+  const swept = new Set(opts.patterns.map(patternKey));
+  const natives = distinctPatterns(profiles.flatMap((p) => profilePatterns(p.loaded.profile))).filter((p) => !swept.has(patternKey(p)));
+  return [...opts.patterns, ...natives];
 }
 
 /** The workload the speed-ups are modelled on, and the note that says whose masks they assume. */
@@ -277,7 +290,7 @@ function accuracyReferences(measured: readonly MeasuredRun[], bundlePath: string
 
 /** Compressed activation I/O measured on the trace, else the closed form at 16-bit values. */
 function ioSavingsOf(structure: AnalysisResult, primary: OpenedBundle, patterns: readonly Pattern[]): IoSavingsRow[] {
-  const measured = ioSavingsRows(structure, primary.label);
+  const measured = ioSavingsRows(structure, primary.label).filter((r) => patterns.some((q) => samePattern(q, r.pattern)));
   return measured.length > 0 ? measured : ioFootprintTable(patterns, 16).map((r) => ({ ...r, source: 'closed form (N·16 + metadata bits) / (M·16)' }));
 }
 
@@ -315,7 +328,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const primary = choosePrimary(bundles);
     const p = primary.bundle;
     const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
-    const analysis = await analysePrimary(p, opts, progress);
+    const analysis = await analysePrimary(p, opts, structurePatternsOf(opts, profiles), progress);
     clock.lap('analysis_ms');
 
     const proxies = proxiesFrom(analysis.proxies, p.path);
@@ -349,7 +362,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       accuracyReferences: accuracyReferences(accuracy.measured, p.path),
       ioSavings: ioSavingsOf(analysis.structure, p, opts.patterns),
       areaBreakdown: areaBreakdownRows(models.reports, opts.patterns),
-      unionDensity: unionDensityRows(analysis.structure),
+      unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
       unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
       assumptions: [...reviewConventions(analysis.structure.conventions, workloadText(workload)), ...techAssumptions(models.techs), ...perfAssumptions()],
       notes: [...accuracy.notes, ...primary.notes, ...analysis.notes, workloadNote],
