@@ -153,4 +153,17 @@ describe('the import graph of src/', () => {
       .flatMap((i) => i.names.filter((n) => !publicNames.has(n)).map((n) => `${path.relative(SRC, i.from)}: ${n} from ${path.relative(SRC, i.target)}`));
     expect(offenders).toEqual([]);
   });
+
+  it('lets only loaders, capture, report writers, io/ and cli/ touch the file system', () => {
+    // folders whose modules are loaders or writers by nature
+    const fileSystemFolders = new Set(['cli', 'io', 'trace', 'profile', 'capture']);
+    // the loaders and writers inside the modelling folders, each documented as one
+    const loaders = new Set(['perf/measured-file.ts', 'workload/load-model.ts', 'review/inputs.ts', 'report/write-report.ts', 'report/analysis-folder.ts']);
+    const offenders = imports
+      .filter((i) => !i.relative && /^(node:)?fs(\/promises)?$/.test(i.target))
+      .map((i) => path.relative(SRC, i.from).split(path.sep).join('/'))
+      .filter((f) => !fileSystemFolders.has(f.split('/')[0]) && !loaders.has(f));
+    expect([...new Set(offenders)]).toEqual([]);
+  });
 });
+
