@@ -196,7 +196,7 @@ export function comparisonText(c: Comparison, title: string): string {
       ['pattern', 'runs as', 'time ms', 'speedup', 'GEMM speedup', 'TFLOP/s', 'MB/step', 'I/O saved', 'weight rows'],
       ...all.map((p) => [
         p.sim.pattern,
-        p.sim.plan.mode === 'dense' ? 'dense' : `${p.sim.plan.mode}${p.sim.plan.mode === 'compatible' && p.sim.plan.runPattern?.kind === 'nm' ? ` ${p.sim.plan.runPattern.n}:${p.sim.plan.runPattern.m}` : ''}`,
+        p.sim.plan.mode === 'dense' ? 'dense' : `${p.sim.plan.mode}${p.sim.plan.mode === 'compatible' && p.sim.plan.runPattern?.kind === 'nm' ? ` ${patternText(p.sim.plan.runPattern)}` : ''}`,
         (p.sim.timeS * 1e3).toFixed(PRECISION.timeMsText),
         `${p.speedup.toFixed(PRECISION.speedup)}×`,
         `${p.gemmSpeedup.toFixed(PRECISION.speedup)}×`,
