@@ -52,7 +52,7 @@ export { simulate, comparisonWarnings, type SimulateInput } from './perf/simulat
 export type { Comparison, ModelSim, PatternComparison } from './perf/model-sim.js';
 export { planPattern, type ExecutionPlan } from './perf/execution-plan.js';
 export { densePeakTflops } from './perf/hardware-view.js';
-export { loadMeasuredSparsity } from './perf/measured-file.js';
+export { loadMeasuredSparsity, measuredSparsityFromJson, MAX_MEASURED_FILE_BYTES } from './perf/measured-file.js';
 export type { MeasuredSparsity } from './perf/measured-sparsity.js';
 export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
 export { PRUNING_NETWORK_KINDS } from './area/pruning-unit.js';

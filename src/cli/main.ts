@@ -27,9 +27,19 @@ function unknownOptionHint(msg: string, y: unknown): string {
   return hints.length > 0 ? ` (did you mean ${[...new Set(hints)].map((k) => `--${k}`).join(', ')}?)` : '';
 }
 
+/** `--measured -` → `--measured=-`: yargs reads a lone "-" as a positional, not as the option's value (stdin). */
+function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i + 1] === '-' && /^--[a-z][a-z-]*$/.test(argv[i])) out.push(`${argv[i]}=-`), i++;
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<void> {
   handleClosedStreams();
-  let cli = yargs(argv)
+  let cli = yargs(joinDashValues(argv))
     .scriptName('nmsim')
     .usage(
       'nmsim — which N:M activation-sparsity pattern should the next sparse tensor core support, and what does it cost?\n\n' +

@@ -64,16 +64,28 @@ async function readBounded(file: string): Promise<string> {
     if (st.size > MAX_MEASURED_FILE_BYTES) {
       throw bad(file, `cannot read measured statistics: ${st.size.toLocaleString('en-US')} bytes, more than an analysis holds (at most ${MAX_MEASURED_FILE_BYTES / 2 ** 20} MiB).`);
     }
-    return (await fh.readFile('utf8')).replace(/^\uFEFF/, '');
+    return await fh.readFile('utf8');
   } finally {
     await fh.close();
   }
 }
 
-/** The MeasuredSparsity of every pattern the analysis holds (magnitude selection, no mitigation). */
+/** The MeasuredSparsity of every pattern the analysis in `file` holds (magnitude selection, no mitigation). */
 export async function loadMeasuredSparsity(file: string): Promise<MeasuredSparsity[]> {
-  const text = await readBounded(file);
+  return measuredSparsityFromJson(await readBounded(file), file);
+}
+
+/**
+ * The same from the analysis JSON's text (`nmsim simulate --measured -` reads it from a pipe);
+ * `file` names where it came from in diagnostics.
+ */
+export function measuredSparsityFromJson(text: string, file: string): MeasuredSparsity[] {
   let raw: unknown;
+  if (Buffer.byteLength(text, 'utf8') > MAX_MEASURED_FILE_BYTES) {
+    throw bad(file, `cannot read measured statistics: more than an analysis holds (at most ${MAX_MEASURED_FILE_BYTES / 2 ** 20} MiB).`);
+  }
+  // a byte-order mark (Windows editors) is not part of the document
+  text = text.replace(/^\uFEFF/, '');
   try {
     raw = JSON.parse(text);
   } catch (e) {

@@ -7,7 +7,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { execSync } from 'node:child_process';
+import { CLI, runCli } from '../helpers/cli.js';
 import { writeSyntheticBundle } from '../review/synthetic-bundle.js';
 
 let tmp: string;
@@ -56,14 +57,15 @@ describe('review and simulate agree', () => {
     expect(rows.source).toMatch(/^measured/);
   });
 
-  it('simulate --measured reads what analyze --json prints (one piped into the other)', async () => {
-    const an = runCli(['analyze', bundle, '--json']);
-    expect(an.code).toBe(0);
-    const printed = path.join(tmp, 'printed.json');
-    await fs.writeFile(printed, an.stdout);
+  it('simulate --measured - reads what analyze --json prints, piped from one command into the other', () => {
+    const node = JSON.stringify(process.execPath);
+    const cli = JSON.stringify(CLI);
+    const piped = execSync(`${node} ${cli} analyze ${JSON.stringify(bundle)} --json | ${node} ${cli} simulate --profile act-8of16 --model llama3.1-8b --phase decode --batch 8 --context ${CONTEXT_TOKENS} --patterns 8:16,unstructured --measured - --json`, {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
     const fromFile = simulate('act-8of16', ['--phase', 'decode', '--batch', '8', '--context', CONTEXT_TOKENS], analysisJson);
-    const fromStdout = simulate('act-8of16', ['--phase', 'decode', '--batch', '8', '--context', CONTEXT_TOKENS], printed);
-    expect(fromStdout).toEqual(fromFile);
+    expect(JSON.parse(piped).results).toEqual(fromFile);
   });
 
   it('every review point has the speed-up simulate gives for the same profile, pattern and phase; a pattern the review skips runs dense in simulate', () => {

@@ -5,7 +5,9 @@
 import type { CommandModule } from 'yargs';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PREFILL_TOKENS } from '../../defaults.js';
 import { formatDiagnostic } from '../../diagnostics.js';
-import { loadMeasuredSparsity } from '../../perf/measured-file.js';
+import { loadMeasuredSparsity, MAX_MEASURED_FILE_BYTES, measuredSparsityFromJson } from '../../perf/measured-file.js';
+import type { MeasuredSparsity } from '../../perf/measured-sparsity.js';
+import { inputError } from '../../diagnostics.js';
 import { comparisonWarnings, simulate } from '../../perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
 import { comparisonJson, comparisonText, comparisonTitle } from '../../report/simulate.js';
@@ -30,6 +32,24 @@ interface Args {
 
 /** a single decode batch: the first of the review's decode batches (a single stream) */
 const DEFAULT_DECODE_BATCH = DEFAULT_DECODE_BATCHES[0];
+
+/**
+ * `--measured FILE`, or `--measured -` for the analysis piped in (`nmsim analyze B --json |
+ * nmsim simulate … --measured -`): read to its end, at most MAX_MEASURED_FILE_BYTES.
+ */
+async function measuredOption(value: string): Promise<MeasuredSparsity[]> {
+  if (value !== '-') return loadMeasuredSparsity(value);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_MEASURED_FILE_BYTES) {
+      throw inputError({ code: 'perf/bad-measured', file: 'standard input', message: `the piped analysis is more than ${MAX_MEASURED_FILE_BYTES / 2 ** 20} MiB; an analysis is smaller.`, hint: 'pipe the output of nmsim analyze BUNDLE --json.' });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return measuredSparsityFromJson(Buffer.concat(chunks).toString('utf8'), 'standard input');
+}
 
 /** The phase the options describe; an option of the other phase is refused, not ignored. */
 export function phaseFromOptions(argv: Pick<Args, 'phase' | 'tokens' | 'batch' | 'context'>): Phase {
@@ -61,10 +81,11 @@ export const command: CommandModule<object, Args> = {
       .option('batch', { type: 'string', defaultDescription: String(DEFAULT_DECODE_BATCH), describe: `decode only: sequences per step B (${boundText('batch')}; the weight rows fetched are the union of their kept channels)` })
       .option('context', SHARED_OPTIONS.context)
       .option('patterns', SHARED_OPTIONS.patterns)
-      .option('measured', { type: 'string', describe: 'the analysis of a trace — analysis.json from `nmsim analyze --out`, or what `nmsim analyze --json` prints: union densities and compatible fractions measured on its masks' })
+      .option('measured', { type: 'string', describe: 'the analysis of a trace — analysis.json from `nmsim analyze --out`, or what `nmsim analyze --json` prints (- reads it from a pipe): union densities and compatible fractions measured on its masks' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of tables' })
       .example('$0 simulate --profile act-flex --model llama3.1-8b --phase decode --batch 8', '')
       .example('$0 simulate --profile act-8of16 --phase decode --batch 8 --measured reports/analysis/analysis.json', 'decode with the union densities measured on a trace')
+      .example('$0 analyze traces/stories260k --json | $0 simulate --profile act-flex --batch 8 --measured -', 'the same, piped')
       .example('$0 simulate --profile a100-like --model llama3.1-8b --phase prefill --tokens 2048 --json', ''),
   handler: (argv) =>
     runCommand(argv.json, async () => {
@@ -73,7 +94,7 @@ export const command: CommandModule<object, Args> = {
       const file = resolveProfileRef(oneProfileOption(argv.profile, 'simulate'));
       const loaded = await loadProfile(file);
       const model = await loadModelRef(argv.model);
-      const measured = argv.measured === undefined ? undefined : await loadMeasuredSparsity(argv.measured);
+      const measured = argv.measured === undefined ? undefined : await measuredOption(argv.measured);
       const profile = loaded.profile;
       const c = simulate({ profile, model, phase, patterns, measured });
       const warnings = [...loaded.warnings, ...comparisonWarnings(c)];
