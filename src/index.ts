@@ -1,125 +1,88 @@
 /**
- * nmsim public API. Pipeline (DESIGN.md §3):
+ * nmsim public API, by layer (DESIGN.md §3): specs and traces in, pure models in the middle,
+ * renderers out. The four entry points: analyze (a trace's sparsity statistics), simulate (a
+ * model step on a profile), areaReport (a core's silicon), runReview (the whole design review).
  *
- *   hardware-profiles/*.yaml ─ profile/ ─▶ HardwareProfile
- *   traces/<bundle>/         ─ trace/   ─▶ TraceBundle ─ analysis/ ─▶ per-site statistics
- *   workload/ + perf/ + area/ ─▶ cycles, bytes, µm²  ─ explore/ ─▶ design points, Pareto fronts
- *   report/ ─▶ CSV · SVG/PNG · design-review.md/.html · run.json
+ *   profile/ + trace/ ─▶ analysis/ ─▶ perf/ · area/ ─▶ explore/ ─▶ review/ ─▶ report/
  */
 
-// errors as data
-export * from './diagnostics.js';
+// errors as data, shared defaults
+export { NmsimError, isNmsimError, inputError, usageError, formatDiagnostic, diagnosticToJson, type Diagnostic, type ErrorKind } from './diagnostics.js';
+export { DEFAULT_MODEL, DEFAULT_PREFILL_TOKENS, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_DECODE_BATCHES, DEFAULT_PATTERNS, DEFAULT_PATTERNS_TEXT, DEFAULT_UNION_BATCH_SIZES } from './defaults.js';
+export { TOOL_VERSION } from './version.js';
 
 // sparsity: the one N:M definition, criteria and mitigations
-export * from './sparsity/pattern.js';
-export * from './sparsity/registry.js';
-export * from './sparsity/configurations.js';
-export * from './sparsity/select.js';
-export * from './sparsity/prune.js';
-export * from './sparsity/footprint.js';
-export * from './sparsity/union-density.js';
-export * from './sparsity/sorting-networks.js';
-export * from './sparsity/criteria/amber.js';
-export * from './sparsity/criteria/clact.js';
-export * from './sparsity/mitigation/var.js';
-export * from './sparsity/mitigation/shift.js';
-export * from './sparsity/mitigation/affine.js';
+export { parsePattern, parsePatternList, formatPattern, samePattern, nm, keptPerToken, effectiveDensity, metadataBitsPerGroup, PAPER_PATTERNS, METADATA_ENCODINGS, type Pattern, type NmPattern, type MetadataEncoding } from './sparsity/pattern.js';
+export { CRITERIA, MITIGATIONS, CRITERION_INFO, MITIGATION_INFO, parseCriteria, parseMitigations, type Criterion, type Mitigation, type PruneContext } from './sparsity/registry.js';
+export { configurationProduct, type PruneSpec } from './sparsity/configurations.js';
+export { pruneMatrix } from './sparsity/prune.js';
+export { selectKeep } from './sparsity/select.js';
+export { rowFootprint, footprintRatio, type RowFootprint } from './sparsity/footprint.js';
+export { independentUnionDensity } from './sparsity/union-density.js';
+export { selectionNetwork, networkDepthStages, networkComparators, PRUNING_NETWORK_KINDS, type PruningNetworkKind } from './sparsity/sorting-networks.js';
 
-// trace: bundle format, readers, writer
-export * from './trace/manifest.js';
-export * from './trace/dtype.js';
-export * from './trace/tensor-info.js';
-export * from './trace/safetensors.js';
-export * from './trace/npy.js';
-export * from './trace/mask.js';
-export * from './trace/manifest-check.js';
-export * from './trace/anonymous.js';
-export * from './trace/bundle.js';
-export * from './trace/writer.js';
-export * from './trace/bundle-files.js';
-export * from './trace/tensor-stats.js';
-export * from './trace/inspect.js';
-export * from './trace/json-schema.js';
+// trace: bundles of activations from real pruned runs
+export { openBundle, MANIFEST_FILE, type TraceBundle } from './trace/bundle.js';
+export { BundleWriter, TRACE_BUNDLE_OUTPUT } from './trace/writer.js';
+export { inspectBundle, inspectBytes, type InspectReport } from './trace/inspect.js';
+export { TRACE_FORMAT, TRACE_FORMAT_VERSION, ManifestSchema, type Manifest, type Run, type Site } from './trace/manifest.js';
 
-
-// capture: llama2.c engine, real pruned runs
-export * from './capture/checkpoint.js';
-export * from './capture/tokenizer.js';
-export * from './capture/sites.js';
-export { matmulXWt } from './capture/matmul.js';
-export * from './capture/forward.js';
-export * from './capture/generate.js';
-export * from './capture/stories.js';
-export * from './capture/perplexity.js';
-export * from './capture/prune-hooks.js';
-export * from './capture/calibrate.js';
-export * from './capture/recorder.js';
-export * from './capture/capture.js';
-export * from './capture/capture-bundle.js';
-
+// capture: real pruned runs of llama2.c checkpoints, with perplexity
+export { parseCheckpoint, loadCheckpoint, type ModelConfig, type ModelWeights } from './capture/checkpoint.js';
+export { loadTokenizer, encode, decode, type Tokenizer } from './capture/tokenizer.js';
+export { loadStories, selectStories, formatStoryRange, type StoryRange } from './capture/stories.js';
+export { encodeStream, evaluatePerplexity, type PerplexityResult } from './capture/perplexity.js';
+export { createPruningHooks, runId, type RunSpec, type Calibration } from './capture/prune-hooks.js';
+export { calibrateStaticShifts, calibrateAffine } from './capture/calibrate.js';
+export { captureRuns, type CapturedRun, type CaptureOptions } from './capture/capture.js';
+export { writeCaptureBundle, sha256Hex } from './capture/capture-bundle.js';
+export { generateGreedy, type GenerateResult } from './capture/generate.js';
+export { SITE_KINDS, SITE_CONSUMERS, siteInputDim } from './capture/sites.js';
 
 // analysis: streaming statistics over traces
-export * from './analysis/types.js';
-export { analyze, chooseRuns, plannedRows, CONVENTIONS as ANALYSIS_CONVENTIONS, type AnalysisProgress, type AnalyzeOptions } from './analysis/analyze.js';
-export { defaultPlan, resolvePlan, parseBatchSizes, DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES } from './analysis/plan.js';
-export { analyzeSite, configurations, type RowSource, type SiteInput, type ConsumerInput, type Configuration, type SiteResult } from './analysis/site-analysis.js';
+export { analyze, plannedRows, type AnalyzeOptions, type AnalysisProgress } from './analysis/analyze.js';
+export { defaultPlan, resolvePlan, parseBatchSizes, parseNonfinitePolicy, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, MAX_BATCH_SIZE } from './analysis/plan.js';
 export { measuredSparsityFor } from './analysis/measured-sparsity.js';
-export { compressedSizes, VALUE_FORMATS, type CompressedSize } from './analysis/compressed-size.js';
-export { consecutiveCoverage } from './analysis/union-density.js';
-export { csvTables } from './analysis/tables.js';
-export { toSnakeCase } from './analysis/json.js';
+export { NONFINITE_POLICIES, type AnalysisResult, type AnalysisPlan, type ConfigResult } from './analysis/types.js';
 
-
-// profile + area: hardware profiles, tech files, area model
-export * from './profile/schema.js';
+// hardware: profiles and tech files, workloads, performance, area
 export { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from './profile/load.js';
-export { normalizeProfile, withDesignChoices, defaultPruningLatencyCycles, type NormalizedProfile, type DesignChoices } from './profile/normalize.js';
-export { PROFILE_DEFAULTS, type ProfileDefault } from './profile/defaults.js';
-export { loadTech, loadTechFile, techSearchDirs, listShippedTech, findTechFile, CELL_NAMES, TECH_NODES, type CellName, type TechNode, type TechLibrary, type ResolvedCell } from './profile/tech.js';
-export { convertQuantity, PROFILE_QUANTITIES } from './profile/quantities.js';
-export * from './area/component.js';
-export { MAC_FORMATS, FLOAT_ACCUMULATORS, type NumberFormat } from './area/datatypes.js';
-export { macArrayArea, multiplierCells, laneReductionCells, productBits, type MacGeometry } from './area/mac-array.js';
-export { selectorArea, candidatePositions, muxInputsPerSlot, stagingWindow, hierarchicalApplies, HIERARCHICAL_BLOCK, type SelectorStyle, type SelectorGeometry } from './area/selector.js';
-export { metadataArea, metadataBitsPerValue, groupDecoderCells, decodersPerCore, type MetadataGeometry } from './area/metadata.js';
-export { pruningUnitArea, compareAndSwapCells, unitComparators, keyBits, type PruningUnitSpec } from './area/pruning-unit.js';
-export { compressionArea, packingCellsPerGroup, type CompressionSpec } from './area/compression.js';
-export { sramArea, sramAreaUm2 } from './area/sram.js';
+export { normalizeProfile, withDesignChoices, type DesignChoices } from './profile/normalize.js';
+export { PROFILE_DEFAULTS } from './profile/defaults.js';
+export { loadTech, TECH_NODES, type TechLibrary } from './profile/tech.js';
+export { SELECTOR_STYLES, type HardwareProfile, type ProfileSpec } from './profile/schema.js';
+export { MODEL_IDS, MODEL_CATALOG, catalogModel, isModelId, type ModelId } from './workload/catalog.js';
+export { loadModelRef } from './workload/load-model.js';
+export { modelWorkload, PHASES, type Phase } from './workload/layer-ops.js';
+export type { ModelShape } from './workload/model-shape.js';
+export { simulate, comparisonWarnings, type SimulateInput } from './perf/simulate.js';
+export type { Comparison, ModelSim, PatternComparison } from './perf/model-sim.js';
+export { planPattern, type ExecutionPlan } from './perf/execution-plan.js';
+export { densePeakTflops } from './perf/hardware-view.js';
+export { loadMeasuredSparsity, measuredSparsityFromJson, MAX_MEASURED_FILE_BYTES } from './perf/measured-file.js';
+export type { MeasuredSparsity } from './perf/measured-sparsity.js';
 export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
-export { formatAreaTable, areaReportJson, reportColumns } from './area/format.js';
 
+// explore: design points, exact Pareto fronts, the recommendation as data
+export { sortDesignPoints, accuracyOf, type DesignPoint, type Accuracy, type AccuracyKind, type DecodeAtBatch } from './explore/design-point.js';
+export { paretoFront, type Objective, type ParetoResult } from './explore/pareto.js';
+export { designFront, headlineAccuracyKind, OBJECTIVE_NAMES, type ObjectiveName } from './explore/objectives.js';
+export { sweep, type SweepInput, type SweepResult } from './explore/sweep.js';
+export { summarizeByPattern, type PatternSummary } from './explore/summary.js';
+export { recommend, type Recommendation } from './explore/recommend.js';
 
-// workload + perf: model shapes, GEMMs, performance and I/O model
-export * from './workload/model-shape.js';
-export * from './workload/catalog.js';
-export * from './workload/from-manifest.js';
-export * from './workload/load-model.js';
-export * from './workload/layer-ops.js';
-export * from './perf/measured-sparsity.js';
-export * from './perf/measured-file.js';
-export * from './perf/hardware-view.js';
-export * from './perf/execution-plan.js';
-export * from './perf/activation-bytes.js';
-export * from './perf/tiling.js';
-export * from './perf/operand-traffic.js';
-export * from './perf/gemm-pipeline.js';
-export * from './perf/non-gemm.js';
-export * from './perf/io-model.js';
-export * from './perf/model-sim.js';
+// review: the design review as a library (inputs → analysis → perf/area → explore → ReviewData)
+export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress } from './review/run-review.js';
+export { defaultBundlePaths, profileFiles } from './review/inputs.js';
+export { buildReview } from './review/build.js';
+export type { ReviewData } from './review/review-data.js';
 
-
-// explore + report: sweeps, Pareto fronts, design review
-export * from './explore/design-point.js';
-export * from './explore/pareto.js';
-export * from './explore/objectives.js';
-export * from './explore/accuracy.js';
-export * from './explore/sweep.js';
-export * from './explore/summary.js';
-export * from './explore/recommend.js';
-export * from './explore/io-savings.js';
-export * from './explore/review.js';
-export type * from './report/review-data.js';
-export { renderReport, runJson, writeReviewReport, REPORT_FILES } from './report/write-report.js';
-export { designPointsCsv, designPointsHeader, decodeColumns, DESIGN_POINT_COLUMNS } from './report/design-points-csv.js';
-export { renderPng, chartFontFiles } from './report/png.js';
-export { CHART_STEMS, HEADLINE_CHART, renderCharts } from './report/charts/index.js';
+// report: every renderer (strings and files; the CLI prints them)
+export { writeReviewReport, renderReport, REPORT_FILES, type WrittenReport } from './report/write-report.js';
+export { recommendationText } from './report/recommendation.js';
+export { designPointsCsv } from './report/design-points-csv.js';
+export { analysisJson } from './report/analysis-json.js';
+export { formatAnalysis } from './report/analysis-text.js';
+export { formatAreaTable, areaReportJson } from './report/area-report.js';
+export { comparisonJson, comparisonText } from './report/simulate.js';
+export { toSnakeCase } from './report/snake-case.js';

@@ -8,12 +8,38 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT_USAGE, handleClosedStreams, reportNmsimError } from './run.js';
 import { checkOptionShapes } from './options.js';
 import { isNmsimError } from '../diagnostics.js';
+import { closestName } from '../user-text.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../version.js';
 
+/**
+ * "Unknown argument: contxt" → " (did you mean --context?)": the closest option the command
+ * declares, for each unknown option yargs names.
+ */
+function unknownOptionHint(msg: string, y: unknown): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (!m) return '';
+  const keys = Object.keys((y as { getOptions?: () => { key: Record<string, unknown> } }).getOptions?.().key ?? {}).filter((k) => k.length > 1 && !/[A-Z]/.test(k));
+  const hints = m[1]
+    .split(', ')
+    .map((u) => closestName(u.replace(/^-+/, ''), keys))
+    .filter((k): k is string => k !== undefined);
+  return hints.length > 0 ? ` (did you mean ${[...new Set(hints)].map((k) => `--${k}`).join(', ')}?)` : '';
+}
+
+/** `--measured -` → `--measured=-`: yargs reads a lone "-" as a positional, not as the option's value (stdin). */
+function joinDashValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i + 1] === '-' && /^--[a-z][a-z-]*$/.test(argv[i])) out.push(`${argv[i]}=-`), i++;
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export async function main(argv: string[]): Promise<void> {
   handleClosedStreams();
-  let cli = yargs(argv)
+  let cli = yargs(joinDashValues(argv))
     .scriptName('nmsim')
     .usage(
       'nmsim — which N:M activation-sparsity pattern should the next sparse tensor core support, and what does it cost?\n\n' +
@@ -37,7 +63,7 @@ export async function main(argv: string[]): Promise<void> {
     })
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`✖ usage  ${msg}\n  hint: run with --help to see the options.\n`);
+      process.stderr.write(`✖ usage  ${msg}${unknownOptionHint(msg, cli)}\n  hint: run with --help to see the options.\n`);
       process.exit(EXIT_USAGE);
     });
   for (const c of commands) cli = cli.command(c);

@@ -7,9 +7,11 @@
  * refused (yargs' own number parsing would read the first two as 16 and 1000 and the next ones
  * as NaN or Infinity), with the decimal spelling as the hint where there is one.
  */
-import { isNmsimError, usageError } from '../diagnostics.js';
+import { isNmsimError, usageError, type Diagnostic } from '../diagnostics.js';
 import { excerpt } from '../user-text.js';
 import { MAX_BATCH_SIZE } from '../analysis/plan.js';
+import { DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_PATTERNS_TEXT } from '../defaults.js';
+import { parsePatternList, type Pattern } from '../sparsity/pattern.js';
 
 export interface OptionBound {
   min: number;
@@ -54,8 +56,13 @@ export function formatBound(v: number): string {
   return v === Number.MAX_SAFE_INTEGER ? '2^53 − 1' : v.toLocaleString('en-US', { maximumFractionDigits: 12 });
 }
 
-function boundText(b: OptionBound): string {
+function rangeText(b: OptionBound): string {
   return `a whole number from ${formatBound(b.min)} to ${formatBound(b.max)}${b.unit ? ` (${b.unit})` : ''}`;
+}
+
+/** "1–4,096": an option's bound, for its --help text. */
+export function boundText(option: BoundedOption): string {
+  return `${formatBound(OPTION_BOUNDS[option].min)}–${formatBound(OPTION_BOUNDS[option].max)}`;
 }
 
 /** A decimal spelling of what the user probably meant ("0x10" → 16), when there is one. */
@@ -71,7 +78,7 @@ function decimalReading(text: string): number | undefined {
 export function wholeNumberOption(option: BoundedOption, raw: unknown, fallback?: number, label = `--${option}`): number {
   const b: OptionBound = OPTION_BOUNDS[option];
   if (raw === undefined) {
-    if (fallback === undefined) throw usageError({ code: 'cli/missing-value', path: label, message: `${label} needs a value.`, expected: boundText(b) });
+    if (fallback === undefined) throw usageError({ code: 'cli/missing-value', path: label, message: `${label} needs a value.`, expected: rangeText(b) });
     return fallback;
   }
   let value: number;
@@ -80,14 +87,14 @@ export function wholeNumberOption(option: BoundedOption, raw: unknown, fallback?
   else {
     const text = typeof raw === 'string' ? raw.trim() : '';
     if (text === '') {
-      throw usageError({ code: 'cli/missing-value', path: label, message: `${label} needs a value.`, expected: boundText(b), hint: `e.g. ${label} ${formatBound(Math.max(b.min, 1)).replace(/,/g, '')}` });
+      throw usageError({ code: 'cli/missing-value', path: label, message: `${label} needs a value.`, expected: rangeText(b), hint: `e.g. ${label} ${formatBound(Math.max(b.min, 1)).replace(/,/g, '')}` });
     }
     const reading = decimalReading(text);
     throw usageError({
       code: 'cli/not-a-whole-number',
       path: label,
       message: `${label} takes a whole number written in decimal digits.`,
-      expected: boundText(b),
+      expected: rangeText(b),
       found: excerpt(raw),
       hint: reading !== undefined && reading >= b.min && reading <= b.max ? `write ${label} ${reading}` : `e.g. ${label} ${Math.max(b.min, 1)}`,
     });
@@ -96,8 +103,8 @@ export function wholeNumberOption(option: BoundedOption, raw: unknown, fallback?
     throw usageError({
       code: 'cli/out-of-range',
       path: label,
-      message: `${label} must be ${boundText(b)}.`,
-      expected: boundText(b),
+      message: `${label} must be ${rangeText(b)}.`,
+      expected: rangeText(b),
       found: typeof raw === 'string' ? excerpt(raw.trim()) : String(raw),
       hint: `${b.why}.`,
     });
@@ -114,7 +121,7 @@ export function wholeNumberListOption(option: BoundedOption, raw: unknown, label
     .map((s) => s.trim())
     .filter((s) => s !== '');
   if (parts.length === 0) {
-    throw usageError({ code: 'cli/missing-value', path: label, message: `${label} needs at least one value.`, expected: `${boundText(OPTION_BOUNDS[option])}, or several separated by commas`, found: excerpt(String(raw ?? '')), hint: `e.g. ${label} 1,8` });
+    throw usageError({ code: 'cli/missing-value', path: label, message: `${label} needs at least one value.`, expected: `${rangeText(OPTION_BOUNDS[option])}, or several separated by commas`, found: excerpt(String(raw ?? '')), hint: `e.g. ${label} 1,8` });
   }
   return [...new Set(parts.map((p) => wholeNumberOption(option, p, undefined, label)))].sort((a, b) => a - b);
 }
@@ -194,4 +201,67 @@ export function checkOptionShapes(argv: Record<string, unknown>, declared: { arr
       }
     }
   }
+}
+
+/** `--traces a,b --traces c` → ['a', 'b', 'c']: a list option given comma-separated or repeated. */
+export function listArg(v: readonly unknown[] | string | undefined): string[] {
+  const values = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return values.flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * `--patterns` of simulate, review and area: the sparse patterns compared with dense (dense is
+ * always the baseline, so naming it adds nothing). At least one, at most MAX_LIST_PATTERNS.
+ */
+export function sparsePatternsOption(text: string, label = '--patterns'): Pattern[] {
+  const parsed = parseQuoted(text, (t) => parsePatternList(t, { path: label })).filter((p) => p.kind !== 'dense');
+  return nonEmptyList(parsed, label, text, 'sparse pattern (dense is always the baseline)', '2:4,8:16');
+}
+
+/**
+ * The profile of a command that models one (`simulate`, `area`): `--profile` or its alias
+ * `--profiles`, naming exactly one; `nmsim review` compares several.
+ */
+export function oneProfileOption(value: unknown, command: string): string {
+  const refs = listArg(value as string | string[] | undefined);
+  if (refs.length === 1) return refs[0];
+  throw usageError({
+    code: refs.length === 0 ? 'cli/missing-value' : 'cli/one-profile',
+    path: '--profile',
+    message: refs.length === 0 ? '--profile needs a value.' : `nmsim ${command} models one profile; --profile names ${refs.length}.`,
+    found: refs.length === 0 ? undefined : excerpt(refs.join(',')),
+    hint: refs.length === 0 ? 'e.g. --profile act-8of16 (a shipped name or a .yaml/.json file).' : `run nmsim ${command} once per profile, or compare them side by side with nmsim review --profiles ${refs.join(',')}.`,
+  });
+}
+
+/**
+ * Option declarations several commands share, so that an option means the same thing, with the
+ * same default, in every command that takes it.
+ */
+export const SHARED_OPTIONS = {
+  patterns: {
+    type: 'string',
+    default: DEFAULT_PATTERNS_TEXT,
+    describe: `activation patterns compared with dense, comma-separated (N:M or unstructured; 1–${MAX_LIST_PATTERNS}; dense is always the baseline)`,
+  },
+  context: {
+    type: 'string',
+    defaultDescription: String(DEFAULT_DECODE_CONTEXT_TOKENS),
+    describe: `decode only: context length L in tokens (${boundText('context')}; the KV cache read per step)`,
+  },
+} as const;
+
+/**
+ * The deprecated spelling of an option: still accepted, with a warning that names the new one
+ * (returned as a diagnostic; the command prints it). Giving both is a usage error.
+ */
+export function deprecatedAlias<T>(oldName: string, newName: string, oldValue: T | undefined, newValue: T | undefined): { value: T | undefined; warning?: Diagnostic } {
+  if (oldValue === undefined) return { value: newValue };
+  if (newValue !== undefined) {
+    throw usageError({ code: 'cli/repeated-option', path: newName, message: `${oldName} is the old spelling of ${newName}; give one of them.`, hint: `write ${newName} only.` });
+  }
+  return {
+    value: oldValue,
+    warning: { code: 'cli/deprecated-option', severity: 'warning', path: oldName, message: `${oldName} is deprecated: every command spells it ${newName}.`, hint: `write ${newName}; ${oldName} will be removed.` },
+  };
 }

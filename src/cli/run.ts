@@ -61,13 +61,18 @@ function printWarning(d: Diagnostic): void {
   process.stderr.write(formatDiagnostic(d) + '\n');
 }
 
+/** The command line as typed, for run.json, bundle manifests and output locks: "nmsim review --out x". */
+export function commandLine(): string {
+  return `nmsim ${process.argv.slice(2).join(' ')}`.trim();
+}
+
 /**
  * Claims a command's --out folder before any work (io/output-folder.ts): refuses it unless it
  * is new, empty or an earlier output of the same kind, never an input; takes its lock; recovers
  * what interrupted runs left (and says so on stderr). runCommand releases it at the end.
  */
 export function claimOutput(out: string, kind: OutputKind, inputs: readonly string[]): Promise<OutputClaim> {
-  return claimOutputFolder(out, kind, { inputs, command: `nmsim ${process.argv.slice(2).join(' ')}`.trim(), onWarning: printWarning });
+  return claimOutputFolder(out, kind, { inputs, command: commandLine(), onWarning: printWarning });
 }
 
 /**

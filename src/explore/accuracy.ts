@@ -6,14 +6,12 @@
 import { inputError, type Diagnostic } from '../diagnostics.js';
 import type { Consumer, Manifest, Run } from '../trace/manifest.js';
 import type { Criterion, Mitigation } from '../sparsity/registry.js';
-import { formatPattern, parsePattern } from '../sparsity/pattern.js';
+import { formatPattern, parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
+import type { PruneSpec } from '../sparsity/configurations.js';
 import type { Accuracy } from './design-point.js';
 
-export interface SweepConfig {
-  pattern: string;
-  criterion: Criterion;
-  mitigation: Mitigation;
-}
+/** One swept configuration: the one PruneSpec of sparsity/configurations.ts. */
+export type SweepConfig = PruneSpec;
 
 /** One model-level proxy figure from the analysis (AnalysisResult.runs[].configs[].model). */
 export interface ProxyAccuracy extends SweepConfig {
@@ -34,7 +32,7 @@ export interface MeasuredRun extends SweepConfig {
  * magnitude and none (the paper's baseline, and what `nmsim capture` records by default).
  */
 export function runConfig(run: Run): SweepConfig {
-  const pattern = formatPattern(parsePattern(run.config.pattern));
+  const pattern = parsePattern(run.config.pattern);
   return { pattern, criterion: run.config.criterion ?? 'magnitude', mitigation: run.config.mitigation ?? 'none' };
 }
 
@@ -82,7 +80,7 @@ export interface MeasuredScreen {
 }
 
 function configText(r: SweepConfig): string {
-  return r.pattern === 'dense' ? 'dense' : `${r.pattern} ${r.criterion}+${r.mitigation}`;
+  return r.pattern.kind === 'dense' ? 'dense' : `${formatPattern(r.pattern)} ${r.criterion}+${r.mitigation}`;
 }
 
 const ppl = (v: number) => v.toFixed(4);
@@ -105,7 +103,7 @@ export function screenMeasuredRuns(measured: readonly MeasuredRun[], swept: read
   let runs = measured.filter((r) => {
     const v = violations.get(r.runId);
     if (!v) return true;
-    const what = `Run "${r.runId}" (${configText(r)}): its recorded masks keep more than the pattern allows in ${v.violatingGroups} of ${v.groups} groups (first at ${v.site}, consumer ${v.consumer}), so its perplexity is not that of ${r.pattern}; left out.`;
+    const what = `Run "${r.runId}" (${configText(r)}): its recorded masks keep more than the pattern allows in ${v.violatingGroups} of ${v.groups} groups (first at ${v.site}, consumer ${v.consumer}), so its perplexity is not that of ${formatPattern(r.pattern)}; left out.`;
     notes.push(what);
     warnings.push({ code: 'review/mask-violates-pattern', severity: 'warning', path: `runs[${runIndex?.get(r.runId) ?? measured.indexOf(r)}]`, message: what, hint: `check the exporter; \`nmsim inspect\` lists the masks that break their pattern` });
     return false;
@@ -113,7 +111,7 @@ export function screenMeasuredRuns(measured: readonly MeasuredRun[], swept: read
   // one text: the dense run's, else the one most runs share (first in manifest order on ties)
   const textOf = (r: MeasuredRun) => `${r.dataset}\u0000${r.scoredTokens}`;
   if (runs.length > 0) {
-    const dense = runs.find((r) => r.pattern === 'dense');
+    const dense = runs.find((r) => r.pattern.kind === 'dense');
     const counts = new Map<string, number>();
     for (const r of runs) counts.set(textOf(r), (counts.get(textOf(r)) ?? 0) + 1);
     const text = dense ? textOf(dense) : [...counts.entries()].sort((a, b) => b[1] - a[1])[0][0];
@@ -136,15 +134,15 @@ export function screenMeasuredRuns(measured: readonly MeasuredRun[], swept: read
       notes.push(`${configText(r)} is measured by ${same.length} runs with different perplexities: ${same.map((x) => `"${x.runId}" ${ppl(x.perplexity)}`).join(', ')}; the first in manifest order is used.`);
     }
   }
-  const dense = usable.find((r) => r.pattern === 'dense');
+  const dense = usable.find((r) => r.pattern.kind === 'dense');
   if (dense) {
     for (const r of usable) {
-      if (r.pattern !== 'dense' && r.perplexity < dense.perplexity) {
+      if (r.pattern.kind !== 'dense' && r.perplexity < dense.perplexity) {
         notes.push(`Run "${r.runId}" (${configText(r)}) measured perplexity ${ppl(r.perplexity)}, below the dense run's ${ppl(dense.perplexity)}: pruning half the activations rarely helps; check that run.`);
       }
     }
   }
-  const outside = usable.filter((r) => r.pattern !== 'dense' && !swept.some((c) => sameConfig(c, r)));
+  const outside = usable.filter((r) => r.pattern.kind !== 'dense' && !swept.some((c) => sameConfig(c, r)));
   if (outside.length > 0) {
     notes.push(`Measured runs outside this review's sweep (not shown): ${outside.map((r) => `${configText(r)} ("${r.runId}")`).join(', ')}; add them with --patterns, --criteria and --mitigations.`);
   }
@@ -152,7 +150,7 @@ export function screenMeasuredRuns(measured: readonly MeasuredRun[], swept: read
 }
 
 export function sameConfig(a: SweepConfig, b: SweepConfig): boolean {
-  return a.pattern === b.pattern && a.criterion === b.criterion && a.mitigation === b.mitigation;
+  return samePattern(a.pattern, b.pattern) && a.criterion === b.criterion && a.mitigation === b.mitigation;
 }
 
 /**

@@ -3,6 +3,7 @@
  * (pattern × criterion × mitigation) on one workload, with accuracy beside its hardware cost.
  * Plain record, units in the field names; everything else in explore/ and report/ reads these.
  */
+import { formatPattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 
 /**
@@ -40,14 +41,14 @@ export interface DesignPoint {
   /** stable key: `profile|pattern|criterion|mitigation` */
   id: string;
   profile: string;
-  /** formatPattern() form: "8:16", "unstructured", "dense" */
-  pattern: string;
+  /** the activation pattern the configuration prunes with (N:M or unstructured) */
+  pattern: Pattern;
   criterion: Criterion;
   mitigation: Mitigation;
   /** true when the profile runs `pattern` natively */
   native: boolean;
-  /** what the core actually executes: the pattern, a compatible narrower one, or "dense" */
-  executedAs: string;
+  /** what the core actually executes: the pattern, or a compatible narrower one */
+  executedAs: Pattern;
   /** the point's own figure: measured perplexity where the bundle has a run of it, else the proxy */
   accuracy: Accuracy;
   /**
@@ -96,23 +97,43 @@ export function decodeAt(p: Pick<DesignPoint, 'decode'>, batchTokens: number): D
   return p.decode.find((d) => d.batchTokens === batchTokens);
 }
 
-export function designPointId(profile: string, pattern: string, criterion: string, mitigation: string): string {
-  return `${profile}|${pattern}|${criterion}|${mitigation}`;
+/**
+ * A pattern as a key (Map keys, ids, sets): its canonical text, e.g. "8:16". A key, not a label:
+ * renderers format patterns themselves.
+ */
+export function patternKey(pattern: Pattern): string {
+  return formatPattern(pattern);
+}
+
+/** stable key `profile|pattern|criterion|mitigation` */
+export function designPointId(profile: string, pattern: Pattern, criterion: Criterion, mitigation: Mitigation): string {
+  return `${profile}|${patternKey(pattern)}|${criterion}|${mitigation}`;
 }
 
 /**
  * Stable order for every listing and file: profile, then pattern (dense, N:M by M then N,
  * unstructured last), then criterion, then mitigation (declaration order of the closed sets).
  */
-export function patternRank(pattern: string): number {
-  if (pattern === 'dense') return 0;
-  const m = /^(\d+):(\d+)$/.exec(pattern);
-  if (m) return 1 + Number(m[2]) * 100 + Number(m[1]);
-  return pattern === 'unstructured' ? 100_000 : 200_000;
+export function patternRank(pattern: Pattern): number {
+  switch (pattern.kind) {
+    case 'dense':
+      return 0;
+    case 'nm':
+      return 1 + pattern.m * 100 + pattern.n;
+    case 'unstructured':
+      return 100_000;
+  }
 }
 
-export function comparePatterns(a: string, b: string): number {
-  return patternRank(a) - patternRank(b) || (a < b ? -1 : a > b ? 1 : 0);
+export function comparePatterns(a: Pattern, b: Pattern): number {
+  return patternRank(a) - patternRank(b);
+}
+
+/** The distinct patterns of a list, in the stable pattern order. */
+export function distinctPatterns(patterns: Iterable<Pattern>): Pattern[] {
+  const byKey = new Map<string, Pattern>();
+  for (const p of patterns) byKey.set(patternKey(p), p);
+  return [...byKey.values()].sort(comparePatterns);
 }
 
 const CRITERION_ORDER: readonly string[] = CRITERIA;

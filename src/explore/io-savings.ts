@@ -4,27 +4,24 @@
  * compressed / dense ratio per group is (N·valueBits + metadataBits) / (M·valueBits).
  * Examples at 16-bit values with index metadata: 2:4 → 36/64 = 56.25 %, 16:32 → 336/512 = 65.625 %.
  */
-import { METADATA_ENCODINGS, parsePattern, type MetadataEncoding } from '../sparsity/pattern.js';
+import { METADATA_ENCODINGS, type MetadataEncoding, type NmPattern, type Pattern } from '../sparsity/pattern.js';
 import { footprintRatio } from '../sparsity/footprint.js';
 
 export interface IoFootprint {
-  pattern: string;
+  pattern: NmPattern;
   encoding: MetadataEncoding;
   valueBits: number;
   footprintFraction: number;
   savingsFraction: number;
 }
 
-export function ioFootprint(pattern: string, encoding: MetadataEncoding, valueBits: number): IoFootprint {
-  const p = parsePattern(pattern);
-  if (p.kind !== 'nm') {
-    throw new Error(`ioFootprint needs an N:M pattern, got "${pattern}"`);
-  }
-  const footprintFraction = footprintRatio(p, p.m, valueBits, encoding);
+export function ioFootprint(pattern: NmPattern, encoding: MetadataEncoding, valueBits: number): IoFootprint {
+  // one group of M: the closed form (N·valueBits + metadata bits) / (M·valueBits), from the one footprint function
+  const footprintFraction = footprintRatio(pattern, pattern.m, valueBits, encoding);
   return { pattern, encoding, valueBits, footprintFraction, savingsFraction: 1 - footprintFraction };
 }
 
 /** Every N:M pattern in `patterns` × every metadata encoding, in the given order. */
-export function ioFootprintTable(patterns: readonly string[], valueBits: number): IoFootprint[] {
-  return patterns.filter((p) => parsePattern(p).kind === 'nm').flatMap((p) => METADATA_ENCODINGS.map((e) => ioFootprint(p, e, valueBits)));
+export function ioFootprintTable(patterns: readonly Pattern[], valueBits: number): IoFootprint[] {
+  return patterns.filter((p): p is NmPattern => p.kind === 'nm').flatMap((p) => METADATA_ENCODINGS.map((e) => ioFootprint(p, e, valueBits)));
 }

@@ -4,7 +4,7 @@
  * are different quantities), so a front that includes accuracy is computed over the points of
  * one kind.
  */
-import { accuracyOf, asKind, objectiveDecode, type AccuracyKind, type DesignPoint } from './design-point.js';
+import { accuracyOf, asKind, objectiveDecode, patternKey, type AccuracyKind, type DesignPoint } from './design-point.js';
 import { paretoFront, type Objective } from './pareto.js';
 
 export const OBJECTIVE_NAMES = [
@@ -38,9 +38,9 @@ export function isObjectiveName(s: string): s is ObjectiveName {
  * nothing about the others.
  */
 export function headlineAccuracyKind(points: readonly DesignPoint[], minMeasured = 2): AccuracyKind {
-  const patterns = new Set(points.map((p) => p.pattern));
-  const measured = new Set(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern));
-  const proxied = new Set(points.filter((p) => accuracyOf(p, 'proxy-rel-err')).map((p) => p.pattern));
+  const patterns = new Set(points.map((p) => patternKey(p.pattern)));
+  const measured = new Set(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => patternKey(p.pattern)));
+  const proxied = new Set(points.filter((p) => accuracyOf(p, 'proxy-rel-err')).map((p) => patternKey(p.pattern)));
   if (measured.size >= minMeasured || (measured.size > 0 && measured.size === patterns.size)) return 'measured-perplexity';
   return proxied.size > 0 || measured.size === 0 ? 'proxy-rel-err' : 'measured-perplexity';
 }

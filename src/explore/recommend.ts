@@ -1,17 +1,18 @@
 /**
- * The recommendation sentence, computed from the sweep: which patterns are on the
- * accuracy–area front (and on which cores), and what the wider pattern buys over the narrower
- * one — by default 16:32 over 8:16, the question the design review is about — in accuracy,
- * for how much area. No thresholds: it states the trade, the architect decides.
+ * The recommendation, computed from the sweep as data (report/recommendation.ts words it): which
+ * patterns are on the accuracy–area front (and on which cores), and what the wider pattern buys
+ * over the narrower one — by default 16:32 over 8:16, the question the design review is about —
+ * in accuracy, for how much area. No thresholds: it states the trade, the architect decides.
  *
  * One accuracy kind per comparison, always named: the front is on the headline kind; the pair
  * is compared on the headline kind when both patterns have it, else on the other kind when
- * both have that (saying which pattern lacks the headline kind), else not at all. A measured
+ * both have that (recording which pattern lacks the headline kind), else not at all. A measured
  * perplexity is never set against a proxy error.
  */
-import { accuracyOf, compareDesignPoints, comparePatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
+import { nm, samePattern, type Pattern } from '../sparsity/pattern.js';
+import type { Criterion, Mitigation } from '../sparsity/registry.js';
+import { accuracyOf, compareDesignPoints, distinctPatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
 import type { PatternSummary } from './summary.js';
-import { areaUm2, fixed, percent, signedPercentPoints } from '../report/format.js';
 
 export interface RecommendationInput {
   points: readonly DesignPoint[];
@@ -19,84 +20,133 @@ export interface RecommendationInput {
   summary: readonly PatternSummary[];
   /** the kind the front and the summary are on (default: the summary's) */
   accuracyKind?: AccuracyKind;
-  /** the pair to compare: [narrower, wider]; defaults to ["8:16", "16:32"] */
-  compare?: [string, string];
+  /** the pair to compare: [narrower, wider]; defaults to [8:16, 16:32] */
+  compare?: [Pattern, Pattern];
 }
 
-const OTHER: Record<AccuracyKind, AccuracyKind> = { 'measured-perplexity': 'proxy-rel-err', 'proxy-rel-err': 'measured-perplexity' };
-const KIND_TEXT: Record<AccuracyKind, string> = { 'measured-perplexity': 'measured perplexity', 'proxy-rel-err': 'proxy error' };
-const QUANTITY: Record<AccuracyKind, string> = { 'measured-perplexity': 'perplexity', 'proxy-rel-err': 'proxy error' };
+/** The pair the review compares by default: the paper's recommended pattern and the next wider one. */
+export const DEFAULT_COMPARISON: [Pattern, Pattern] = [nm(8, 16), nm(16, 32)];
 
-function coreName(s: PatternSummary): string {
-  return s.nativeProfile ?? `${s.compatibleProfile} (compatible)`;
+export const OTHER_ACCURACY_KIND: Record<AccuracyKind, AccuracyKind> = { 'measured-perplexity': 'proxy-rel-err', 'proxy-rel-err': 'measured-perplexity' };
+
+/** The most accurate configuration of a pattern on one accuracy kind. */
+export interface BestConfiguration {
+  pattern: Pattern;
+  criterion: Criterion;
+  mitigation: Mitigation;
+  value: number;
 }
 
-/** The most accurate point of a pattern on one kind (stable order on ties). */
-function bestOf(points: readonly DesignPoint[], pattern: string, kind: AccuracyKind): { value: number; config: string } | undefined {
+/** The core a pattern's summary row names, with its cost. */
+export interface CoreCost {
+  profile: string;
+  /** true when the core runs the pattern through a compatible narrower pattern, not natively */
+  compatible: boolean;
+  areaUm2: number;
+  areaOverheadFraction: number;
+}
+
+export type PairComparison =
+  /** one of the two has no design point at all (not swept, or no swept core runs it sparsely) */
+  | { outcome: 'no-design-point'; narrow: Pattern; wide: Pattern; missing: Pattern }
+  /** `lacking` has no figure of the headline kind, and the two share no other kind */
+  | { outcome: 'no-common-kind'; narrow: Pattern; wide: Pattern; lacking: Pattern[] }
+  | {
+      outcome: 'compared';
+      narrow: BestConfiguration;
+      wide: BestConfiguration;
+      /** the kind the two are compared on */
+      accuracyKind: AccuracyKind;
+      /** the patterns without the headline kind, when the comparison fell back to the other kind */
+      lacking: Pattern[];
+      /** (narrow − wide) / narrow: > 0 when the wider pattern is more accurate (lower is better) */
+      gainFraction: number;
+      area:
+        | { outcome: 'compared'; narrow: CoreCost; wide: CoreCost; overheadDeltaFraction: number; areaDeltaUm2: number }
+        /** no swept profile runs `missing`, so its area is unknown */
+        | { outcome: 'unknown'; missing: Pattern };
+    };
+
+export type Recommendation =
+  /** no swept core runs any swept pattern sparsely, or no pattern has an accuracy figure */
+  | { outcome: 'no-design-point' }
+  /** no design point has a figure of the headline kind */
+  | { outcome: 'no-front'; accuracyKind: AccuracyKind }
+  | {
+      outcome: 'front';
+      accuracyKind: AccuracyKind;
+      /** the patterns some point has a measured perplexity for (stated when the front is on the proxy) */
+      measuredPatterns: Pattern[];
+      /** the patterns on the front, each with the cores it is on there (sorted) */
+      front: { pattern: Pattern; profiles: string[] }[];
+      /** summary patterns off the front that have a figure of the kind (dominated) */
+      notOnFront: Pattern[];
+      /** summary patterns without a figure of the kind */
+      lackingKind: Pattern[];
+      comparison: PairComparison;
+    };
+
+function bestOf(points: readonly DesignPoint[], pattern: Pattern, kind: AccuracyKind): BestConfiguration | undefined {
   const best = points
-    .filter((p) => p.pattern === pattern && accuracyOf(p, kind))
+    .filter((p) => samePattern(p.pattern, pattern) && accuracyOf(p, kind))
     .sort((a, b) => accuracyOf(a, kind)!.value - accuracyOf(b, kind)!.value || compareDesignPoints(a, b))[0];
-  return best ? { value: accuracyOf(best, kind)!.value, config: `${best.criterion}+${best.mitigation}` } : undefined;
+  return best ? { pattern, criterion: best.criterion, mitigation: best.mitigation, value: accuracyOf(best, kind)!.value } : undefined;
 }
 
-export function recommendationSentence(input: RecommendationInput): string {
+function coreCost(s: PatternSummary): CoreCost | undefined {
+  if (s.areaUm2 === null || s.areaOverheadFraction === null) return undefined;
+  const profile = s.nativeProfile ?? s.compatibleProfile;
+  return profile === null ? undefined : { profile, compatible: s.nativeProfile === null, areaUm2: s.areaUm2, areaOverheadFraction: s.areaOverheadFraction };
+}
+
+function comparePair(points: readonly DesignPoint[], summary: readonly PatternSummary[], kind: AccuracyKind, [narrowPattern, widePattern]: [Pattern, Pattern]): PairComparison {
+  const narrow = summary.find((s) => samePattern(s.pattern, narrowPattern));
+  const wide = summary.find((s) => samePattern(s.pattern, widePattern));
+  if (!narrow || !wide) return { outcome: 'no-design-point', narrow: narrowPattern, wide: widePattern, missing: narrow ? widePattern : narrowPattern };
+  // one kind for both: the headline's, else the other one where both have it
+  let on = kind;
+  let a = bestOf(points, narrowPattern, on);
+  let b = bestOf(points, widePattern, on);
+  let lacking: Pattern[] = [];
+  if (!a || !b) {
+    lacking = [!a ? narrowPattern : null, !b ? widePattern : null].filter((x): x is Pattern => x !== null);
+    on = OTHER_ACCURACY_KIND[kind];
+    a = bestOf(points, narrowPattern, on);
+    b = bestOf(points, widePattern, on);
+    if (!a || !b) return { outcome: 'no-common-kind', narrow: narrowPattern, wide: widePattern, lacking };
+  }
+  const narrowCore = coreCost(narrow);
+  const wideCore = coreCost(wide);
+  return {
+    outcome: 'compared',
+    narrow: a,
+    wide: b,
+    accuracyKind: on,
+    lacking,
+    gainFraction: (a.value - b.value) / a.value,
+    area:
+      narrowCore && wideCore
+        ? { outcome: 'compared', narrow: narrowCore, wide: wideCore, overheadDeltaFraction: wideCore.areaOverheadFraction - narrowCore.areaOverheadFraction, areaDeltaUm2: wideCore.areaUm2 - narrowCore.areaUm2 }
+        : { outcome: 'unknown', missing: narrowCore ? widePattern : narrowPattern },
+  };
+}
+
+export function recommend(input: RecommendationInput): Recommendation {
   const { points, summary } = input;
-  if (points.length === 0) return 'No design point: no swept core runs any swept pattern sparsely, or no pattern has an accuracy figure (see the notes).';
+  if (points.length === 0) return { outcome: 'no-design-point' };
   const kind: AccuracyKind = input.accuracyKind ?? summary[0]?.accuracyKind ?? points[0].accuracy.kind;
   const byId = new Map(points.map((p) => [p.id, p]));
   const front = input.frontIds.map((id) => byId.get(id)).filter((p): p is DesignPoint => p !== undefined);
-  const measuredPatterns = [...new Set(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern))].sort(comparePatterns);
-  const kindText =
-    kind === 'measured-perplexity'
-      ? 'measured perplexity'
-      : measuredPatterns.length === 0
-        ? 'proxy error; no measured perplexity'
-        : `proxy error; measured perplexity only for ${measuredPatterns.join(', ')}`;
-  if (front.length === 0) return `No design point has a ${KIND_TEXT[kind]}, so none is on the accuracy–area front.`;
-
-  const frontPatterns = [...new Set(front.map((p) => p.pattern))].sort(comparePatterns);
-  const parts = frontPatterns.map((pattern) => {
-    const cores = [...new Set(front.filter((p) => p.pattern === pattern).map((p) => p.profile))].sort();
-    return `${pattern} (${cores.join(', ')})`;
-  });
-  const off = summary.filter((s) => !frontPatterns.includes(s.pattern));
-  const dominated = off.filter((s) => s.accuracyValue !== null).map((s) => s.pattern);
-  const lacking = off.filter((s) => s.accuracyValue === null).map((s) => s.pattern);
-  let sentence = `On the accuracy–area Pareto front (${kindText}): ${parts.join(', ')}`;
-  if (dominated.length > 0) sentence += `; not on it: ${dominated.join(', ')}`;
-  if (lacking.length > 0) sentence += `; no ${KIND_TEXT[kind]}: ${lacking.join(', ')}`;
-  sentence += '.';
-
-  const [narrowName, wideName] = input.compare ?? ['8:16', '16:32'];
-  const narrow = summary.find((s) => s.pattern === narrowName);
-  const wide = summary.find((s) => s.pattern === wideName);
-  if (!narrow || !wide) {
-    sentence += ` ${wideName} vs ${narrowName}: not compared, ${!narrow ? narrowName : wideName} has no design point (not swept, or no swept core runs it sparsely).`;
-    return sentence;
-  }
-  // one kind for both: the headline's, else the other one where both have it
-  let on = kind;
-  let a = bestOf(points, narrowName, on);
-  let b = bestOf(points, wideName, on);
-  let why = '';
-  if (!a || !b) {
-    const missing = [!a ? narrowName : null, !b ? wideName : null].filter((x) => x !== null).join(' and ');
-    on = OTHER[kind];
-    a = bestOf(points, narrowName, on);
-    b = bestOf(points, wideName, on);
-    if (!a || !b) {
-      sentence += ` ${wideName} vs ${narrowName}: not compared, ${missing} ${missing.includes(' and ') ? 'have' : 'has'} no ${KIND_TEXT[kind]} and the two have no other accuracy kind in common.`;
-      return sentence;
-    }
-    why = `, on the ${on === 'proxy-rel-err' ? 'analysis proxy' : 'measured perplexity'}: ${missing} ${missing.includes(' and ') ? 'have' : 'has'} no ${KIND_TEXT[kind]}`;
-  }
-  const gain = (a.value - b.value) / a.value;
-  const verb = gain >= 0 ? 'lowers' : 'raises';
-  sentence += ` ${wideName} (${b.config}) ${verb} ${QUANTITY[on]} from ${fixed(a.value, 3)} (${narrowName}, ${a.config}) to ${fixed(b.value, 3)} (${percent(Math.abs(gain), 1)} ${gain >= 0 ? 'better' : 'worse'}${why})`;
-  if (narrow.areaOverheadFraction !== null && wide.areaOverheadFraction !== null && narrow.areaUm2 !== null && wide.areaUm2 !== null) {
-    sentence += ` for ${signedPercentPoints(wide.areaOverheadFraction - narrow.areaOverheadFraction)} area overhead (${coreName(wide)} ${percent(wide.areaOverheadFraction)} vs ${coreName(narrow)} ${percent(narrow.areaOverheadFraction)}, ${wide.areaUm2 >= narrow.areaUm2 ? '+' : ''}${areaUm2(wide.areaUm2 - narrow.areaUm2)} per core).`;
-  } else {
-    sentence += `; no swept profile runs ${narrow.areaOverheadFraction === null ? narrowName : wideName}, so its area is not compared.`;
-  }
-  return sentence;
+  if (front.length === 0) return { outcome: 'no-front', accuracyKind: kind };
+  const frontPatterns = distinctPatterns(front.map((p) => p.pattern));
+  const off = summary.filter((s) => !frontPatterns.some((p) => samePattern(p, s.pattern)));
+  return {
+    outcome: 'front',
+    accuracyKind: kind,
+    measuredPatterns: distinctPatterns(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern)),
+    front: frontPatterns.map((pattern) => ({ pattern, profiles: [...new Set(front.filter((p) => samePattern(p.pattern, pattern)).map((p) => p.profile))].sort() })),
+    notOnFront: off.filter((s) => s.accuracyValue !== null).map((s) => s.pattern),
+    lackingKind: off.filter((s) => s.accuracyValue === null).map((s) => s.pattern),
+    comparison: comparePair(points, summary, kind, input.compare ?? DEFAULT_COMPARISON),
+  };
 }

@@ -5,10 +5,11 @@
  * runs it natively (else the cheapest that runs it through a compatible narrower pattern) with
  * that core's speed-ups and I/O savings.
  */
-import { accuracyOf, compareDesignPoints, comparePatterns, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
+import { samePattern, type Pattern } from '../sparsity/pattern.js';
+import { accuracyOf, compareDesignPoints, distinctPatterns, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
 
 export interface PatternSummary {
-  pattern: string;
+  pattern: Pattern;
   /** "criterion+mitigation" of the most accurate point of this pattern (null: no figure of the kind) */
   bestConfig: string | null;
   /** best accuracy of `accuracyKind` (null: the pattern has no figure of that kind) */
@@ -35,10 +36,9 @@ function argMin<T>(items: readonly T[], key: (t: T) => number, order: (a: T, b: 
 
 export function summarizeByPattern(points: readonly DesignPoint[], accuracyKind: AccuracyKind, frontIds: readonly string[]): PatternSummary[] {
   const front = new Set(frontIds);
-  const patterns = [...new Set(points.map((p) => p.pattern))].sort(comparePatterns);
   const rows: PatternSummary[] = [];
-  for (const pattern of patterns) {
-    const of = points.filter((p) => p.pattern === pattern);
+  for (const pattern of distinctPatterns(points.map((p) => p.pattern))) {
+    const of = points.filter((p) => samePattern(p.pattern, pattern));
     const value = (p: DesignPoint) => accuracyOf(p, accuracyKind)!.value;
     const best = argMin(of.filter((p) => accuracyOf(p, accuracyKind)), value, compareDesignPoints);
     const cheapestNative = argMin(of.filter((p) => p.native), (p) => p.areaOverheadFraction, compareDesignPoints);

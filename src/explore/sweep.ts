@@ -7,8 +7,9 @@
  * The models are passed in as functions (area per profile, execution estimate per profile ×
  * pattern, accuracy per configuration), so the join is pure and testable on hand-made numbers.
  */
+import type { Pattern } from '../sparsity/pattern.js';
 import type { Accuracy, DecodeAtBatch, DesignPoint } from './design-point.js';
-import { designPointId, sortDesignPoints } from './design-point.js';
+import { designPointId, patternKey, sortDesignPoints } from './design-point.js';
 import type { SweepConfig } from './accuracy.js';
 
 export interface ProfileCost {
@@ -19,8 +20,8 @@ export interface ProfileCost {
 
 export interface ExecutionEstimate {
   native: boolean;
-  /** the pattern the core executes, or "dense" when it cannot exploit the pattern */
-  executedAs: string;
+  /** the pattern the core executes (dense: it cannot exploit the pattern) */
+  executedAs: Pattern;
   prefillSpeedup: number;
   /** one entry per decode batch of the workload, ascending by batchTokens */
   decode: DecodeAtBatch[];
@@ -40,15 +41,12 @@ export interface SweepInput {
   accuracy: (config: SweepConfig) => Accuracy | undefined;
   /** the analysis proxy of a configuration, attached beside a measured accuracy (optional) */
   proxy?: (config: SweepConfig) => Accuracy | undefined;
-  execution: (profile: string, pattern: string) => ExecutionEstimate;
+  execution: (profile: string, pattern: Pattern) => ExecutionEstimate;
   workload: WorkloadPoint;
 }
 
-export interface SkippedPoint {
+export interface SkippedPoint extends SweepConfig {
   profile: string;
-  pattern: string;
-  criterion: string;
-  mitigation: string;
   reason: 'runs-dense' | 'no-accuracy';
 }
 
@@ -63,12 +61,12 @@ export function sweep(input: SweepInput): SweepResult {
   for (const prof of input.profiles) {
     const execByPattern = new Map<string, ExecutionEstimate>();
     for (const c of input.configs) {
-      let exec = execByPattern.get(c.pattern);
+      let exec = execByPattern.get(patternKey(c.pattern));
       if (!exec) {
         exec = input.execution(prof.profile, c.pattern);
-        execByPattern.set(c.pattern, exec);
+        execByPattern.set(patternKey(c.pattern), exec);
       }
-      if (exec.executedAs === 'dense') {
+      if (exec.executedAs.kind === 'dense') {
         skipped.push({ profile: prof.profile, ...c, reason: 'runs-dense' });
         continue;
       }

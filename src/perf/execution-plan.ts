@@ -12,7 +12,8 @@
  *   pattern n':m' that needs the fewest MAC cycles, where a fraction f of the data's M-groups
  *   fits n':m' (every m'-subgroup holds ≤ n' kept values) and the rest takes a second pass, i.e.
  *   runs at dense cost. f is measured on traces when given, else the probability under
- *   uniformly random masks (stated in the output);
+ *   uniformly random masks (stated in the output); unstructured data has no such closed form
+ *   (it depends on the row), so without a measured f it runs dense;
  * - `effect: gating` keeps every MAC cycle (energy only); skipping runs kept elements only.
  */
 import type { Diagnostic } from '../diagnostics.js';
@@ -171,7 +172,10 @@ export function planPattern(profile: HardwareProfile, requested: Pattern, measur
   }
   if (s.fallback === 'dense') return dense(`not supported natively and sparsity.fallback is dense`, true);
   const best = cheapestCompatible(s.patterns, requested, measured);
-  if (!best || best.cost >= 1) return dense('no native pattern is compatible with it', true);
+  if (!best || best.cost >= 1) {
+    const unmeasured = requested.kind === 'unstructured' && !(measured && isMeasuredFor(measured, requested));
+    return dense(unmeasured ? 'unstructured data fits a native pattern only as far as a trace shows, and no measured compatible fraction was given (--measured)' : 'no native pattern is compatible with it', true);
+  }
   const plan = sparse(
     'compatible',
     best.p,

@@ -162,6 +162,8 @@ export function resolveProfileRef(ref: string): string {
       found: excerpt(ref),
       hint: `shipped profiles: ${shipped.join(', ')}; or give a path to a .yaml/.json profile.`,
     },
-    'usage',
+    // a profile is an input file (a shipped name is short for hardware-profiles/NAME.yaml): one
+    // that is not there is bad input, exit 1, like a missing trace bundle
+    'input',
   );
 }

@@ -4,7 +4,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
-import { fixed, PRECISION } from './format.js';
+import { fixed, patternText, PRECISION } from './format.js';
 
 /** Column names for decode at batch B: one speed-up and one I/O-savings column per batch. */
 export function decodeColumns(batch: number): [string, string] {
@@ -62,11 +62,11 @@ export function designPointsCsv(
     });
   const rows = sortDesignPoints(points).map((p) => [
     p.profile,
-    p.pattern,
+    patternText(p.pattern),
     p.criterion,
     p.mitigation,
     p.native ? 'true' : 'false',
-    p.executedAs,
+    patternText(p.executedAs),
     p.accuracy.kind,
     // both figures where the point has both (measured perplexity beside its analysis proxy)
     accuracyCsv(p, 'measured-perplexity', PRECISION.perplexity),

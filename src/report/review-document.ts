@@ -3,16 +3,14 @@
  * runs, hashes), summary per pattern, the charts with the front listed under each, the
  * assumptions with the source of every constant, notes. No timestamps, no timings.
  */
-import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, type DecodeAtBatch } from '../explore/design-point.js';
+import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, distinctPatterns, type DecodeAtBatch } from '../explore/design-point.js';
+import { samePattern } from '../sparsity/pattern.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
 import type { Block } from './document.js';
-import { areaUm2, fixed, percent, PRECISION, speedup } from './format.js';
-import type { ReviewData } from './review-data.js';
-
-function accuracyCell(kind: string, v: number | null): string {
-  if (v === null) return '—';
-  return kind === 'measured-perplexity' ? fixed(v, PRECISION.perplexity) : fixed(v, PRECISION.relErr);
-}
+import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
+import { recommendationText } from './recommendation.js';
+import { accuracyCell, areaCoreText, assumptionValue, runPart } from './review-text.js';
+import type { ReviewData } from '../review/review-data.js';
 
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
   const d = decodeAt({ decode: [...decode] }, batch);
@@ -30,7 +28,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'paragraph', text: `nmsim ${data.toolVersion} · ${data.points.length} design points · workload: ${data.workload}` });
 
   b.push({ kind: 'heading', level: 2, text: 'Recommendation' });
-  b.push({ kind: 'paragraph', text: data.recommendation });
+  b.push({ kind: 'paragraph', text: recommendationText(data.recommendation) });
 
   b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
   b.push({
@@ -53,12 +51,12 @@ export function reviewDocument(data: ReviewData): Block[] {
     ],
     numeric: [false, false, true, false, false, true, true, ...decodeBatches.map(() => true), ...decodeBatches.map(() => true), false],
     rows: data.summary.map((s) => [
-      s.pattern,
+      patternText(s.pattern),
       s.bestConfig ?? '—',
       accuracyCell(s.accuracyKind, s.accuracyValue),
       s.accuracyValue === null ? '—' : s.accuracyKind,
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—'),
-      orDash(s.areaOverheadFraction, (v) => percent(v, 2)),
+      orDash(s.areaOverheadFraction, (v) => percent(v, PRECISION.percentTable)),
       orDash(s.prefillSpeedup, speedup),
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => speedup(d.speedup))),
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => percent(d.ioSavingsFraction, 1))),
@@ -85,11 +83,11 @@ export function reviewDocument(data: ReviewData): Block[] {
       .sort((a, b) => comparePatterns(a.pattern, b.pattern) || compareDesignPoints(a, b))
       .map((p) => [
       p.profile,
-      p.pattern,
+      patternText(p.pattern),
       p.criterion,
       p.mitigation,
       accuracyCell(kind, accuracyOf(p, kind)?.value ?? null),
-      percent(p.areaOverheadFraction, 2),
+      percent(p.areaOverheadFraction, PRECISION.percentTable),
       speedup(p.prefillSpeedup),
       ...decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => speedup(d.speedup))),
     ]),
@@ -106,23 +104,23 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'chart', stem: 'io-savings', title: CHART_TITLES['io-savings'] });
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['area-breakdown'] });
   b.push({ kind: 'chart', stem: 'area-breakdown', title: CHART_TITLES['area-breakdown'] });
-  const areaRows = data.areaBreakdown.map((r) => [r.pattern, r.profile, r.component, areaUm2(r.areaUm2, 1), r.source]);
+  const areaRows = data.areaBreakdown.map((r) => [patternText(r.pattern), areaCoreText(r), r.component, areaUm2(r.areaUm2, PRECISION.areaUm2), r.source]);
   b.push({ kind: 'table', headers: ['pattern', 'core', 'component', 'area', 'source'], numeric: [false, false, false, true, false], rows: areaRows });
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['union-density'] });
   b.push({ kind: 'chart', stem: 'union-density', title: CHART_TITLES['union-density'] });
   b.push({ kind: 'paragraph', text: `Source: ${data.unionDensitySource}. Independence: 1 − (1 − d)^B with d the measured kept fraction. Cells: measured (independence).` });
   const batches = [...new Set(data.unionDensity.map((r) => r.batch))].sort((x, y) => x - y);
-  const unionPatterns = [...new Set(data.unionDensity.map((r) => r.pattern))].sort(comparePatterns);
+  const unionPatterns = distinctPatterns(data.unionDensity.map((r) => r.pattern));
   if (batches.length > 0) {
     b.push({
       kind: 'table',
       headers: ['pattern', ...batches.map((x) => `B = ${x}`)],
       numeric: [false, ...batches.map(() => true)],
       rows: unionPatterns.map((pattern) => [
-        pattern,
+        patternText(pattern),
         ...batches.map((batch) => {
-          const r = data.unionDensity.find((u) => u.pattern === pattern && u.batch === batch);
-          return r ? `${fixed(r.measuredDensity, 3)} (${fixed(r.independenceDensity, 3)})` : '—';
+          const r = data.unionDensity.find((u) => samePattern(u.pattern, pattern) && u.batch === batch);
+          return r ? `${fixed(r.measuredDensity, PRECISION.densityText)} (${fixed(r.independenceDensity, PRECISION.densityText)})` : '—';
         }),
       ]),
     });
@@ -133,7 +131,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({
     kind: 'table',
     headers: ['profile', 'native patterns', 'illustrative', 'file', 'sha256'],
-    rows: data.profiles.map((p) => [p.name, p.patterns.join(', ') || '—', p.illustrative ? 'yes' : 'no', p.path, p.sha256]),
+    rows: data.profiles.map((p) => [p.name, p.patterns.map(patternText).join(', ') || '—', p.illustrative ? 'yes' : 'no', p.path, p.sha256]),
   });
   b.push({ kind: 'list', items: data.profiles.map((p) => `${p.name}: ${p.description}`) });
   b.push({ kind: 'heading', level: 3, text: 'Trace bundles' });
@@ -146,9 +144,9 @@ export function reviewDocument(data: ReviewData): Block[] {
       numeric: [false, false, false, false, true, false, true],
       rows: bundle.runs.map((r) => [
         r.id,
-        r.pattern,
-        r.criterion,
-        r.mitigation,
+        patternText(r.pattern),
+        runPart(r, 'criterion'),
+        runPart(r, 'mitigation'),
         r.perplexity === undefined ? '—' : fixed(r.perplexity, PRECISION.perplexity),
         r.perplexityDataset ?? '—',
         r.scoredTokens === undefined ? '—' : String(r.scoredTokens),
@@ -157,7 +155,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   }
 
   b.push({ kind: 'heading', level: 2, text: 'Assumptions and sources' });
-  b.push({ kind: 'table', headers: ['constant', 'value', 'source'], rows: data.assumptions.map((a) => [a.name, a.value, a.source]) });
+  b.push({ kind: 'table', headers: ['constant', 'value', 'source'], rows: data.assumptions.map((a) => [a.name, assumptionValue(a), a.source]) });
   if (data.notes.length > 0) {
     b.push({ kind: 'heading', level: 2, text: 'Notes' });
     b.push({ kind: 'list', items: data.notes });

@@ -4,7 +4,7 @@
  * design point and the field instead.
  */
 import { NmsimError, type Diagnostic } from '../diagnostics.js';
-import type { ReviewData } from './review-data.js';
+import type { ReviewData } from '../review/review-data.js';
 
 const POINT_NUMBERS = [
   'prefillSpeedup',

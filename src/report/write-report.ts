@@ -21,7 +21,7 @@ import { CHART_STEMS, HEADLINE_CHART, renderCharts } from './charts/index.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { toHtml, toMarkdown } from './document.js';
 import { renderPng } from './png.js';
-import type { ReviewData, RunRecord } from './review-data.js';
+import type { ReviewData, RunRecord } from '../review/review-data.js';
 import { reviewDocument } from './review-document.js';
 import { validateReviewData } from './validate.js';
 

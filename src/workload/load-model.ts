@@ -10,7 +10,9 @@ import type { ModelShape } from './model-shape.js';
 
 export async function loadModelRef(ref: string): Promise<ModelShape> {
   if (isModelId(ref)) return MODEL_CATALOG[ref];
-  if (!fs.existsSync(ref)) return catalogModel(ref); // throws a usage error listing the catalog
+  // a name that is not a path is a catalog id (a usage error listing the catalog when unknown);
+  // a path that is not there is a missing bundle (bad input, exit 1), reported by openBundle
+  if (!fs.existsSync(ref) && !/[\\/]|\.json$/i.test(ref)) return catalogModel(ref);
   const bundle = await openBundle(ref);
   try {
     return modelFromManifest(bundle.manifest.model, `trace bundle ${ref}`);

@@ -36,18 +36,18 @@ describe('nmsim area', () => {
     expect(r.stderr).toBe('');
   });
 
-  test('--pattern overrides the supported set; a bad pattern is a usage error (exit 2)', () => {
-    const ok = runCli(['area', '--profile', 'h100-like', '--pattern', '2:4,8:16', '--json']);
+  test('--patterns overrides the supported set; a bad pattern is a usage error (exit 2)', () => {
+    const ok = runCli(['area', '--profile', 'h100-like', '--patterns', '2:4,8:16', '--json']);
     expect(JSON.parse(ok.stdout).per_pattern.map((c: any) => c.label)).toEqual(['2:4', '8:16']);
-    const bad = runCli(['area', '--profile', 'h100-like', '--pattern', '16:8']);
+    const bad = runCli(['area', '--profile', 'h100-like', '--patterns', '16:8']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--pattern/);
+    expect(bad.stderr).toMatch(/--patterns/);
     expect(bad.stderr).toMatch(/8:16/);
   });
 
-  test('an unknown profile name lists the shipped ones (exit 2); a broken profile names file and key (exit 1)', () => {
+  test('an unknown profile name lists the shipped ones (exit 1, a missing input like a missing trace); a broken profile names file and key (exit 1)', () => {
     const unknown = runCli(['area', '--profile', 'b200-like']);
-    expect(unknown.code).toBe(2);
+    expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/act-flex/);
     const f = path.join(tmp, 'broken.yaml');
     fs.writeFileSync(f, fs.readFileSync(path.join('hardware-profiles', 'act-8of16.yaml'), 'utf8').replace('patterns: ["8:16"]', 'patterns: ["2:4", "16:8"]'));
@@ -62,6 +62,6 @@ describe('nmsim area', () => {
 
   test('--help explains every option', () => {
     const r = runCli(['area', '--help']);
-    for (const opt of ['--profile', '--pattern', '--node', '--selector', '--encoding', '--network', '--detail', '--json']) expect(r.stdout).toContain(opt);
+    for (const opt of ['--profile', '--patterns', '--node', '--selector', '--encoding', '--network', '--detail', '--json']) expect(r.stdout).toContain(opt);
   });
 });

@@ -10,10 +10,11 @@ describe('nmsim simulate', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.ok).toBe(true);
     expect(doc.profile.peak_dense_tflops).toBeCloseTo(989.4, 1);
-    expect(doc.results.map((x: { pattern: string }) => x.pattern)).toEqual(['dense', '2:4', '4:8', '8:16', '16:32']);
+    // the default --patterns of every command: the paper's patterns and unstructured
+    expect(doc.results.map((x: { pattern: string }) => x.pattern)).toEqual(['dense', '2:4', '4:8', '8:16', '16:32', 'unstructured']);
     const p816 = doc.results[3];
     expect(p816.speedup).toBeGreaterThan(1.4);
-    expect(p816.weight_rows).toEqual({ fraction: 0.5, batch: 1, source: 'independence assumption 1 − (1 − d)^B' });
+    expect(p816.weight_rows).toEqual({ fraction: 0.5, batch_tokens: 1, source: 'independence assumption 1 − (1 − d)^B' });
     expect(p816.io.per_step.kv_cache_bytes).toBe(doc.results[0].io.per_step.kv_cache_bytes);
     for (const g of p816.layers[0].gemms) expect(g.cycles).toBeGreaterThanOrEqual(g.roofline_cycles);
     expect(Object.keys(p816.layers[0].gemms[0].stall_cycles).sort()).toEqual(['buffer', 'drain', 'dram', 'fill', 'launch']);
@@ -61,12 +62,24 @@ describe('nmsim simulate', () => {
     expect(r.stderr).toContain('manifest.json');
     expect(r.stderr).toContain('model.hidden_size');
   });
-  test('measured statistics from a file set the decode weight rows', () => {
+  test('measured statistics from an analysis JSON set the decode weight rows', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-sim-'));
+    const f = path.join(dir, 'analysis.json');
+    // the part of `nmsim analyze --json` the performance model reads (the rest is ignored)
+    const config = { pattern: '8:16', criterion: 'magnitude', mitigation: 'none', model: { slots: 4, kept_fraction: 0.5, union_density: [{ batch_size: 8, consecutive: 0.72 }], compatibility: [] } };
+    fs.writeFileSync(f, JSON.stringify({ tool: 'nmsim 0.1.0', source: { root: 'test trace' }, runs: [{ run_id: 'dense', configs: [config] }] }));
+    const r = runCli(['simulate', '--profile', 'act-8of16', '--model', 'llama3.1-8b', '--batch', '8', '--patterns', '8:16', '--measured', f, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results[1].weight_rows).toEqual({ fraction: 0.72, batch_tokens: 8, source: 'measured (consecutive batches of test trace run "dense")' });
+  });
+
+  test('a measured file in the old camelCase list form is refused with the command that writes the new one (exit 1)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-sim-'));
     const f = path.join(dir, 'measured.json');
     fs.writeFileSync(f, JSON.stringify([{ pattern: '8:16', keptFraction: 0.5, unionDensityByBatch: { '8': 0.72 }, unionSource: 'test trace', compatibleFraction: {} }]));
     const r = runCli(['simulate', '--profile', 'act-8of16', '--model', 'llama3.1-8b', '--batch', '8', '--patterns', '8:16', '--measured', f, '--json']);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).results[1].weight_rows).toEqual({ fraction: 0.72, batch: 8, source: 'measured (test trace)' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('perf/bad-measured');
+    expect(r.stderr).toContain('nmsim analyze');
   });
 });

@@ -1,8 +1,9 @@
 import { designFront, headlineAccuracyKind } from '../../src/explore/objectives.js';
 import { summarizeByPattern } from '../../src/explore/summary.js';
-import { recommendationSentence } from '../../src/explore/recommend.js';
+import { recommendationSentence } from '../../src/report/recommendation.js';
 import { ioFootprint, ioFootprintTable } from '../../src/explore/io-savings.js';
 import { sortDesignPoints } from '../../src/explore/design-point.js';
+import { nm, parsePattern, formatPattern } from '../../src/sparsity/pattern.js';
 import { fixturePoints, point } from '../report/fixture.js';
 
 describe('design fronts', () => {
@@ -63,7 +64,7 @@ describe('summary and recommendation', () => {
   const summary = summarizeByPattern(points, 'measured-perplexity', front.frontIds);
 
   it('summarises each pattern by its most accurate configuration on its cheapest native core', () => {
-    expect(summary.map((s) => [s.pattern, s.bestConfig, s.accuracyValue, s.nativeProfile, s.areaOverheadFraction, s.onFront])).toEqual([
+    expect(summary.map((s) => [formatPattern(s.pattern), s.bestConfig, s.accuracyValue, s.nativeProfile, s.areaOverheadFraction, s.onFront])).toEqual([
       ['8:16', 'magnitude+var', 3.9, 'act-8of16', 0.1, true],
       ['16:32', 'magnitude+var', 3.7, 'act-16of32', 0.2, true],
     ]);
@@ -89,16 +90,16 @@ describe('summary and recommendation', () => {
 describe('closed-form I/O footprint', () => {
   it('matches DESIGN.md: 56.25 % (2:4) to 65.6 % (16:32) with index metadata, 56.25 % with bitmask', () => {
     // (N·16 + N·log2 M) / (M·16)
-    expect(ioFootprint('2:4', 'index', 16).footprintFraction).toBe(36 / 64);
-    expect(ioFootprint('8:16', 'index', 16).footprintFraction).toBe((128 + 32) / 256);
-    expect(ioFootprint('16:32', 'index', 16).footprintFraction).toBe((256 + 80) / 512);
-    for (const p of ['2:4', '4:8', '8:16', '16:32']) expect(ioFootprint(p, 'bitmask', 16).footprintFraction).toBe(0.5625);
+    expect(ioFootprint(nm(2, 4), 'index', 16).footprintFraction).toBe(36 / 64);
+    expect(ioFootprint(nm(8, 16), 'index', 16).footprintFraction).toBe((128 + 32) / 256);
+    expect(ioFootprint(nm(16, 32), 'index', 16).footprintFraction).toBe((256 + 80) / 512);
+    for (const p of [nm(2, 4), nm(4, 8), nm(8, 16), nm(16, 32)]) expect(ioFootprint(p, 'bitmask', 16).footprintFraction).toBe(0.5625);
     // combinatorial: ⌈log2 C(16,8)⌉ = ⌈log2 12870⌉ = 14
-    expect(ioFootprint('8:16', 'combinatorial', 16).savingsFraction).toBe(1 - 142 / 256);
+    expect(ioFootprint(nm(8, 16), 'combinatorial', 16).savingsFraction).toBe(1 - 142 / 256);
   });
 
   it('lists every N:M pattern × encoding and skips unstructured', () => {
-    const t = ioFootprintTable(['2:4', 'unstructured', '16:32'], 8);
-    expect(t.map((r) => `${r.pattern}/${r.encoding}`)).toEqual(['2:4/index', '2:4/bitmask', '2:4/combinatorial', '16:32/index', '16:32/bitmask', '16:32/combinatorial']);
+    const t = ioFootprintTable(['2:4', 'unstructured', '16:32'].map((p) => parsePattern(p)), 8);
+    expect(t.map((r) => `${formatPattern(r.pattern)}/${r.encoding}`)).toEqual(['2:4/index', '2:4/bitmask', '2:4/combinatorial', '16:32/index', '16:32/bitmask', '16:32/combinatorial']);
   });
 });

@@ -6,6 +6,7 @@
 import { measuredRuns, screenMeasuredRuns, type SweepConfig } from '../../src/explore/accuracy.js';
 import { isNmsimError } from '../../src/diagnostics.js';
 import type { Manifest } from '../../src/trace/manifest.js';
+import { parsePattern } from '../../src/sparsity/pattern.js';
 
 type RunLite = { id: string; pattern: string; criterion?: 'magnitude' | 'amber' | 'clact'; mitigation?: 'none' | 'var' | 'dpts' | 'spts' | 'affine'; ppl?: number; dataset?: string; tokens?: number };
 
@@ -25,7 +26,7 @@ function manifest(runs: RunLite[]): Manifest {
   } as Manifest;
 }
 
-const swept = (...patterns: string[]): SweepConfig[] => patterns.map((pattern) => ({ pattern, criterion: 'magnitude', mitigation: 'none' }));
+const swept = (...patterns: string[]): SweepConfig[] => patterns.map((pattern) => ({ pattern: parsePattern(pattern), criterion: 'magnitude', mitigation: 'none' }));
 
 describe('measured perplexities a review may compare', () => {
   test('a perplexity below 1 is impossible (exp of a mean NLL ≥ 0): refused with the run and key path', () => {

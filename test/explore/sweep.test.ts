@@ -1,6 +1,7 @@
 import { sweep, type ExecutionEstimate } from '../../src/explore/sweep.js';
 import { accuracyFor, measuredRuns, type ProxyAccuracy, type SweepConfig } from '../../src/explore/accuracy.js';
 import type { Manifest } from '../../src/trace/manifest.js';
+import { formatPattern, parsePattern, type Pattern } from '../../src/sparsity/pattern.js';
 
 const manifest = {
   format: 'nmsim-trace',
@@ -16,15 +17,15 @@ const manifest = {
 } as Manifest;
 
 const proxies: ProxyAccuracy[] = [
-  { pattern: '8:16', criterion: 'magnitude', mitigation: 'none', relErrL2: 0.3, source: 'analysis' },
-  { pattern: '2:4', criterion: 'magnitude', mitigation: 'none', relErrL2: 0.4, source: 'analysis' },
+  { pattern: parsePattern('8:16'), criterion: 'magnitude', mitigation: 'none', relErrL2: 0.3, source: 'analysis' },
+  { pattern: parsePattern('2:4'), criterion: 'magnitude', mitigation: 'none', relErrL2: 0.4, source: 'analysis' },
 ];
 
 describe('accuracy lookup', () => {
   const measured = measuredRuns(manifest);
 
   it('reads every run with a perplexity, defaulting criterion and mitigation to magnitude and none', () => {
-    expect(measured.map((m) => [m.runId, m.pattern, m.criterion, m.mitigation, m.perplexity])).toEqual([
+    expect(measured.map((m) => [m.runId, formatPattern(m.pattern), m.criterion, m.mitigation, m.perplexity])).toEqual([
       ['dense', 'dense', 'magnitude', 'none', 3.5],
       ['p8', '8:16', 'magnitude', 'none', 3.9],
       ['p8v', '8:16', 'magnitude', 'var', 3.8],
@@ -32,7 +33,7 @@ describe('accuracy lookup', () => {
   });
 
   it('prefers the measured perplexity and falls back to the labelled proxy', () => {
-    const c = (pattern: string, mitigation: 'none' | 'var' = 'none'): SweepConfig => ({ pattern, criterion: 'magnitude', mitigation });
+    const c = (pattern: string, mitigation: 'none' | 'var' = 'none'): SweepConfig => ({ pattern: parsePattern(pattern), criterion: 'magnitude', mitigation });
     expect(accuracyFor(c('8:16'), measured, proxies, 'traces/tiny')).toEqual({ value: 3.9, kind: 'measured-perplexity', source: 'traces/tiny run "p8": perplexity on ts (100 tokens)' });
     expect(accuracyFor(c('2:4'), measured, proxies, 'traces/tiny')).toEqual({ value: 0.4, kind: 'proxy-rel-err', source: 'analysis' });
     expect(accuracyFor(c('4:8'), measured, proxies, 'traces/tiny')).toBeUndefined();
@@ -40,15 +41,15 @@ describe('accuracy lookup', () => {
 });
 
 describe('sweep', () => {
-  const exec = (profile: string, pattern: string): ExecutionEstimate => {
+  const exec = (profile: string, pattern: Pattern): ExecutionEstimate => {
     const natives: Record<string, string[]> = { 'act-8of16': ['8:16'], flex: ['2:4', '8:16'] };
-    const native = natives[profile].includes(pattern);
-    return { native, executedAs: native ? pattern : 'dense', prefillSpeedup: native ? 1.7 : 1, decode: [{ batchTokens: 1, speedup: native ? 1.5 : 1, ioSavingsFraction: native ? 0.4 : 0 }, { batchTokens: 8, speedup: native ? 1.3 : 1, ioSavingsFraction: native ? 0.25 : 0 }] };
+    const native = natives[profile].includes(formatPattern(pattern));
+    return { native, executedAs: native ? pattern : { kind: 'dense' }, prefillSpeedup: native ? 1.7 : 1, decode: [{ batchTokens: 1, speedup: native ? 1.5 : 1, ioSavingsFraction: native ? 0.4 : 0 }, { batchTokens: 8, speedup: native ? 1.3 : 1, ioSavingsFraction: native ? 0.25 : 0 }] };
   };
   const configs: SweepConfig[] = [
-    { pattern: '2:4', criterion: 'magnitude', mitigation: 'none' },
-    { pattern: '8:16', criterion: 'magnitude', mitigation: 'none' },
-    { pattern: '8:16', criterion: 'amber', mitigation: 'none' },
+    { pattern: parsePattern('2:4'), criterion: 'magnitude', mitigation: 'none' },
+    { pattern: parsePattern('8:16'), criterion: 'magnitude', mitigation: 'none' },
+    { pattern: parsePattern('8:16'), criterion: 'amber', mitigation: 'none' },
   ];
   const result = sweep({
     configs,
@@ -56,7 +57,7 @@ describe('sweep', () => {
       { profile: 'flex', areaUm2: 130, denseAreaUm2: 100 },
       { profile: 'act-8of16', areaUm2: 110, denseAreaUm2: 100 },
     ],
-    accuracy: (c) => (c.criterion === 'amber' ? undefined : { value: c.pattern === '2:4' ? 5 : 4, kind: 'measured-perplexity', source: 's' }),
+    accuracy: (c) => (c.criterion === 'amber' ? undefined : { value: formatPattern(c.pattern) === '2:4' ? 5 : 4, kind: 'measured-perplexity', source: 's' }),
     execution: exec,
     workload: { model: 'm', prefillTokens: 2048, decodeBatches: [1, 8], decodeContextTokens: 4096 },
   });
@@ -79,7 +80,7 @@ describe('sweep', () => {
   });
 
   it('lists what it skipped and why', () => {
-    expect(result.skipped.map((s) => `${s.profile} ${s.pattern} ${s.criterion} ${s.reason}`)).toEqual([
+    expect(result.skipped.map((s) => `${s.profile} ${formatPattern(s.pattern)} ${s.criterion} ${s.reason}`)).toEqual([
       'flex 8:16 amber no-accuracy',
       'act-8of16 2:4 magnitude runs-dense',
       'act-8of16 8:16 amber no-accuracy',

@@ -83,7 +83,8 @@ const PROFILES = {
 };
 fs.copyFileSync(path.join(REPO_ROOT, 'hardware-profiles', 'tech', 'nangate45.yaml'), write('profiles/local/tech/mynode.yaml', ''));
 const MEASURED = {
-  good: write('measured/good.json', JSON.stringify({ pattern: '8:16', keptFraction: 0.5, unionDensityByBatch: { '1': 0.5, '8': 0.9 }, unionSource: 'fuzz', compatibleFraction: {} })),
+  // the analysis JSON `nmsim analyze` writes, reduced to the part simulate reads
+  good: write('measured/good.json', JSON.stringify({ tool: 'nmsim fuzz', runs: [{ run_id: 'dense', configs: [{ pattern: '8:16', criterion: 'magnitude', mitigation: 'none', model: { slots: 1, kept_fraction: 0.5, union_density: [{ batch_size: 1, consecutive: 0.5 }, { batch_size: 8, consecutive: 0.9 }], compatibility: [] } }] }] })),
   bad: write('measured/bad.json', 'not json at all'),
 };
 const REVIEW_BUNDLE = path.join(tmp, 'review-bundle');
@@ -191,7 +192,7 @@ const profileArb: Values = {
   invalid: fc.oneof(
     // files that are not usable profiles (exit 1) …
     { weight: 8, arbitrary: fc.constantFrom(PROFILES.pathTech, PROFILES.hugeK, PROFILES.tinyBuffer, PROFILES.bomb, PROFILES.brokenYaml, PROFILES.brokenJson, PROFILES.text, path.join(REPO_ROOT, 'hardware-profiles', 'tech', 'asap7.yaml')) },
-    // … and names or paths that are no profile at all (exit 2)
+    // … and names or paths that are no profile at all (exit 1 too: a missing input)
     { weight: 4, arbitrary: fc.constantFrom('act-8of17', '', path.join(tmp, 'missing.yaml'), tmp, '/dev/null') },
     { weight: 1, arbitrary: anyText },
   ),
@@ -226,7 +227,7 @@ const COMMANDS: CommandSpec[] = [
     switches: ['detail', 'json'],
     options: {
       profile: profileArb,
-      pattern: patternsArb,
+      patterns: patternsArb,
       node: oneOf(['nangate45', 'asap7', '5nm'], ['', 'tsmc3', '../tech/asap7']),
       selector: oneOf(['mux', 'sorted-mux', 'hierarchical'], ['', 'crossbar']),
       encoding: oneOf(['index', 'bitmask', 'combinatorial'], ['']),

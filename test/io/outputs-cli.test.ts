@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { CLI, REPO_ROOT, runCli, type CliResult } from '../helpers/cli.js';
 import { hasShared, sharedPath } from '../helpers/shared.js';
 import { writeSyntheticBundle } from '../review/synthetic-bundle.js';
-import { ANALYSIS_CSV_FILES } from '../../src/cli/analysis-output.js';
+import { ANALYSIS_CSV_FILES } from '../../src/report/analysis-folder.js';
 
 const FAULT = path.join(REPO_ROOT, 'test', 'fixtures', 'io', 'fault.mjs');
 const withFault = (fault: string) => ({ env: { NMSIM_FAULT: fault, NODE_OPTIONS: `--import ${FAULT}` } });

@@ -84,7 +84,8 @@ describe('shipped profiles', () => {
       throw new Error('not rejected');
     } catch (e) {
       expect((e as NmsimError).diagnostics[0].hint).toMatch(/act-8of16/);
-      expect((e as NmsimError).kind).toBe('usage');
+      // a profile is an input file: one that is not there is bad input (exit 1), like a missing trace
+      expect((e as NmsimError).kind).toBe('input');
     }
   });
 });

@@ -147,14 +147,9 @@ describe('no diagnostic echoes a file', () => {
     }
   });
 
-  test('--measured: a file that is not JSON is named, not quoted', () => {
+  test('--measured: a file that is not JSON is named, not quoted', async () => {
     const f = writeSpec(dir, 'measured.json', `${SECRET}\n`);
-    let ds: Diagnostic[] = [];
-    try {
-      loadMeasuredSparsity(f);
-    } catch (e) {
-      ds = (e as NmsimError).diagnostics;
-    }
+    const ds = await diagnosticsOfPromise(loadMeasuredSparsity(f));
     expect(ds[0].code).toBe('perf/bad-measured');
     expect(printed(ds)).not.toContain(SECRET_PART);
   });

@@ -4,8 +4,10 @@
  * fronts and the recommendation can be worked out by hand (see the tests).
  */
 import { designPointId, type DesignPoint } from '../../src/explore/design-point.js';
+import { recommend } from '../../src/explore/recommend.js';
+import { nm, parsePattern } from '../../src/sparsity/pattern.js';
 import type { Criterion, Mitigation } from '../../src/sparsity/registry.js';
-import type { ReviewData } from '../../src/report/review-data.js';
+import type { ReviewData } from '../../src/review/review-data.js';
 
 export function point(
   profile: string,
@@ -19,14 +21,15 @@ export function point(
   extra: Partial<DesignPoint> = {},
 ): DesignPoint {
   const denseAreaUm2 = 100_000;
+  const p = parsePattern(pattern);
   return {
-    id: designPointId(profile, pattern, criterion, mitigation),
+    id: designPointId(profile, p, criterion, mitigation),
     profile,
-    pattern,
+    pattern: p,
     criterion,
     mitigation,
     native: true,
-    executedAs: pattern,
+    executedAs: p,
     accuracy: { value: accuracy, kind, source: `fixture ${kind}` },
     model: 'llama3.1-8b',
     prefillTokens: 2048,
@@ -57,14 +60,19 @@ export function fixturePoints(): DesignPoint[] {
 
 export function fixtureReviewData(): ReviewData {
   const points = fixturePoints();
+  const frontIds = [points[1].id, points[3].id];
+  const summary: ReviewData['summary'] = [
+    { pattern: nm(8, 16), bestConfig: 'magnitude+var', accuracyValue: 3.9, accuracyKind: 'measured-perplexity', nativeProfile: 'act-8of16', compatibleProfile: null, areaUm2: 110_000, areaOverheadFraction: 0.1, prefillSpeedup: 1.6, decode: [{ batchTokens: 1, speedup: 1.472, ioSavingsFraction: 0.45 }, { batchTokens: 8, speedup: 1.28, ioSavingsFraction: 0.3 }], onFront: true },
+    { pattern: nm(16, 32), bestConfig: 'magnitude+var', accuracyValue: 3.7, accuracyKind: 'measured-perplexity', nativeProfile: 'act-16of32', compatibleProfile: null, areaUm2: 120_000, areaOverheadFraction: 0.2, prefillSpeedup: 1.55, decode: [{ batchTokens: 1, speedup: 1.426, ioSavingsFraction: 0.45 }, { batchTokens: 8, speedup: 1.24, ioSavingsFraction: 0.3 }], onFront: true },
+  ];
   return {
     title: 'Design review: fixture',
     toolVersion: '0.1.0',
     workload: 'llama3.1-8b (prefill T = 2048, decode B = 1, 8 at L = 4096)',
     decodeBatches: [1, 8],
     profiles: [
-      { name: 'act-8of16', path: 'hardware-profiles/act-8of16.yaml', sha256: 'a'.repeat(64), description: 'what-if 8:16 core', patterns: ['8:16'], illustrative: true },
-      { name: 'act-16of32', path: 'hardware-profiles/act-16of32.yaml', sha256: 'b'.repeat(64), description: 'what-if 16:32 core', patterns: ['16:32'], illustrative: true },
+      { name: 'act-8of16', path: 'hardware-profiles/act-8of16.yaml', sha256: 'a'.repeat(64), description: 'what-if 8:16 core', patterns: [nm(8, 16)], illustrative: true },
+      { name: 'act-16of32', path: 'hardware-profiles/act-16of32.yaml', sha256: 'b'.repeat(64), description: 'what-if 16:32 core', patterns: [nm(16, 32)], illustrative: true },
     ],
     bundles: [
       {
@@ -72,34 +80,31 @@ export function fixtureReviewData(): ReviewData {
         model: 'stories260K',
         checkpoint: 'stories260K.bin',
         files: [{ path: 'manifest.json', sha256: 'c'.repeat(64) }],
-        runs: [{ id: 'dense', pattern: 'dense', criterion: '—', mitigation: '—', perplexity: 3.495, perplexityDataset: 'tinystories', scoredTokens: 32927 }],
+        runs: [{ id: 'dense', pattern: { kind: 'dense' }, perplexity: 3.495, perplexityDataset: 'tinystories', scoredTokens: 32927 }],
       },
     ],
     points,
-    headline: { accuracyKind: 'measured-perplexity', frontIds: [points[1].id, points[3].id] },
-    speedupFrontIds: [points[1].id, points[3].id],
+    headline: { accuracyKind: 'measured-perplexity', frontIds },
+    speedupFrontIds: frontIds,
     accuracyReferences: [{ label: 'dense', kind: 'measured-perplexity', value: 3.495, source: 'fixture dense run' }],
-    summary: [
-      { pattern: '8:16', bestConfig: 'magnitude+var', accuracyValue: 3.9, accuracyKind: 'measured-perplexity', nativeProfile: 'act-8of16', compatibleProfile: null, areaUm2: 110_000, areaOverheadFraction: 0.1, prefillSpeedup: 1.6, decode: [{ batchTokens: 1, speedup: 1.472, ioSavingsFraction: 0.45 }, { batchTokens: 8, speedup: 1.28, ioSavingsFraction: 0.3 }], onFront: true },
-      { pattern: '16:32', bestConfig: 'magnitude+var', accuracyValue: 3.7, accuracyKind: 'measured-perplexity', nativeProfile: 'act-16of32', compatibleProfile: null, areaUm2: 120_000, areaOverheadFraction: 0.2, prefillSpeedup: 1.55, decode: [{ batchTokens: 1, speedup: 1.426, ioSavingsFraction: 0.45 }, { batchTokens: 8, speedup: 1.24, ioSavingsFraction: 0.3 }], onFront: true },
-    ],
+    summary,
     ioSavings: [
-      { pattern: '8:16', encoding: 'index', valueBits: 16, footprintFraction: 0.625, savingsFraction: 0.375, source: 'closed form' },
-      { pattern: '8:16', encoding: 'bitmask', valueBits: 16, footprintFraction: 0.5625, savingsFraction: 0.4375, source: 'closed form' },
-      { pattern: '16:32', encoding: 'index', valueBits: 16, footprintFraction: 0.65625, savingsFraction: 0.34375, source: 'closed form' },
-      { pattern: '16:32', encoding: 'bitmask', valueBits: 16, footprintFraction: 0.5625, savingsFraction: 0.4375, source: 'closed form' },
+      { pattern: nm(8, 16), encoding: 'index', valueBits: 16, footprintFraction: 0.625, savingsFraction: 0.375, source: 'closed form' },
+      { pattern: nm(8, 16), encoding: 'bitmask', valueBits: 16, footprintFraction: 0.5625, savingsFraction: 0.4375, source: 'closed form' },
+      { pattern: nm(16, 32), encoding: 'index', valueBits: 16, footprintFraction: 0.65625, savingsFraction: 0.34375, source: 'closed form' },
+      { pattern: nm(16, 32), encoding: 'bitmask', valueBits: 16, footprintFraction: 0.5625, savingsFraction: 0.4375, source: 'closed form' },
     ],
     areaBreakdown: [
-      { pattern: '8:16', profile: 'act-8of16', component: 'mac_array', areaUm2: 100_000, source: 'fixture' },
-      { pattern: '8:16', profile: 'act-8of16', component: 'selector', areaUm2: 10_000, source: 'fixture' },
-      { pattern: '16:32', profile: 'act-16of32', component: 'mac_array', areaUm2: 100_000, source: 'fixture' },
-      { pattern: '16:32', profile: 'act-16of32', component: 'selector', areaUm2: 20_000, source: 'fixture' },
+      { pattern: nm(8, 16), profile: 'act-8of16', core: 'profile', component: 'mac_array', areaUm2: 100_000, source: 'fixture' },
+      { pattern: nm(8, 16), profile: 'act-8of16', core: 'profile', component: 'selector', areaUm2: 10_000, source: 'fixture' },
+      { pattern: nm(16, 32), profile: 'act-16of32', core: 'profile', component: 'mac_array', areaUm2: 100_000, source: 'fixture' },
+      { pattern: nm(16, 32), profile: 'act-16of32', core: 'profile', component: 'selector', areaUm2: 20_000, source: 'fixture' },
     ],
     unionDensity: [1, 2, 4, 8].flatMap((b) => [
-      { pattern: '8:16', batch: b, measuredDensity: 1 - Math.pow(0.5, b) * 1.2 + 0.2 * (b === 1 ? 1 : 0), independenceDensity: 1 - Math.pow(0.5, b) },
+      { pattern: nm(8, 16), batch: b, measuredDensity: 1 - Math.pow(0.5, b) * 1.2 + 0.2 * (b === 1 ? 1 : 0), independenceDensity: 1 - Math.pow(0.5, b) },
     ]),
     unionDensitySource: 'fixture, consecutive batches',
-    recommendation: 'fixture recommendation.',
+    recommendation: recommend({ points, frontIds, summary }),
     assumptions: [{ name: 'mux2AreaUm2', value: '1.862 µm²', source: 'Nangate 45 nm MUX2_X1' }],
     notes: ['fixture note'],
   };

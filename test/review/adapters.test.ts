@@ -1,13 +1,15 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { areaBreakdownRows, profileCost, type AreaReportLike } from '../../src/cli/review/area.js';
-import { defaultBundlePaths, displayPath } from '../../src/cli/review/inputs.js';
-import { estimateProfile } from '../../src/cli/review/performance.js';
-import { wholeNumberListOption } from '../../src/cli/review/options.js';
+import { areaBreakdownRows, profileCost, type AreaReportLike } from '../../src/review/area.js';
+import { defaultBundlePaths, displayPath } from '../../src/review/inputs.js';
+import { estimateProfile } from '../../src/review/performance.js';
+import { wholeNumberListOption } from '../../src/cli/review-options.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { catalogModel } from '../../src/workload/catalog.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { areaCoreText } from '../../src/report/review-text.js';
+import { formatPattern, parsePatternList } from '../../src/sparsity/pattern.js';
 
 const core = (label: string, patterns: string[], parts: Record<string, number>) => ({
   label,
@@ -37,8 +39,8 @@ describe('area adapter', () => {
   });
 
   it('draws each pattern from its single-pattern hardware core, else from a flexible core’s variant, with a dense bar and no empty segments', () => {
-    const rows = areaBreakdownRows(reports, ['16:32', '8:16', '2:4']);
-    expect(rows.map((r) => `${r.pattern} ${r.profile} ${r.component} ${r.areaUm2}`)).toEqual([
+    const rows = areaBreakdownRows(reports, parsePatternList('16:32,8:16,2:4'));
+    expect(rows.map((r) => `${formatPattern(r.pattern)} ${areaCoreText(r)} ${r.component} ${r.areaUm2}`)).toEqual([
       'dense act-8of16 without sparsity mac_array 100',
       'dense act-8of16 without sparsity sram 50',
       '2:4 flex (2:4-only variant) mac_array 100',
@@ -56,10 +58,10 @@ describe('area adapter', () => {
 describe('performance adapter on a shipped profile', () => {
   it('runs the native pattern faster than dense but never beyond M/N, and names what the core executes', async () => {
     const { profile } = await loadProfile(path.join(REPO_ROOT, 'hardware-profiles', 'act-8of16.yaml'));
-    const { byPattern } = estimateProfile(profile, ['8:16', '16:32'], { shape: catalogModel('llama3.1-8b'), prefillTokens: 2048, decodeBatches: [1, 8], decodeContextTokens: 4096 }, []);
+    const { byPattern } = estimateProfile(profile, parsePatternList('8:16,16:32'), { shape: catalogModel('llama3.1-8b'), prefillTokens: 2048, decodeBatches: [1, 8], decodeContextTokens: 4096 }, []);
     const native = byPattern.get('8:16')!;
     expect(native.native).toBe(true);
-    expect(native.executedAs).toBe('8:16');
+    expect(formatPattern(native.executedAs)).toBe('8:16');
     expect(native.prefillSpeedup).toBeGreaterThan(1);
     expect(native.prefillSpeedup).toBeLessThanOrEqual(2);
     // one decode figure per batch, in order; without measured masks B = 8 is the independence
@@ -71,7 +73,7 @@ describe('performance adapter on a shipped profile', () => {
     const wider = byPattern.get('16:32')!;
     expect(wider.native).toBe(false);
     // without a measured compatibility fraction, 16:32 data cannot be shown to fit 8:16 groups
-    expect(wider.executedAs).toBe('dense');
+    expect(formatPattern(wider.executedAs)).toBe('dense');
     expect(wider.prefillSpeedup).toBeCloseTo(1, 9);
   });
 });

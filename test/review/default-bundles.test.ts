@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { defaultBundlePaths } from '../../src/cli/review/inputs.js';
+import { defaultBundlePaths } from '../../src/review/inputs.js';
 
 describe('the default bundle search under traces/', () => {
   let dir: string;

@@ -1,4 +1,5 @@
-import { proxiesFrom, unionDensityRows, ioSavingsRows } from '../../src/cli/review/measure.js';
+import { formatPattern, nm } from '../../src/sparsity/pattern.js';
+import { proxiesFrom, unionDensityRows, ioSavingsRows } from '../../src/review/measure.js';
 import type { AnalysisResult } from '../../src/analysis/types.js';
 
 /** Only the fields the adapter reads; the rest of AnalysisResult is irrelevant here. */
@@ -36,16 +37,16 @@ function result(): AnalysisResult {
 describe('analysis adapter', () => {
   it('takes the model-level relative error as the proxy, and none from a configuration skipped at every site', () => {
     const proxies = proxiesFrom(result(), 'traces/x');
-    expect(proxies.map((p) => [p.pattern, p.criterion, p.mitigation, p.relErrL2])).toEqual([['8:16', 'magnitude', 'none', 0.3]]);
+    expect(proxies.map((p) => [formatPattern(p.pattern), p.criterion, p.mitigation, p.relErrL2])).toEqual([['8:16', 'magnitude', 'none', 0.3]]);
     expect(proxies[0].source).toContain('traces/x run "dense" (128 tokens per site)');
   });
 
   it('keeps only batch sizes with measured consecutive batches, beside the independence value', () => {
-    expect(unionDensityRows(result())).toEqual([{ pattern: '8:16', batch: 1, measuredDensity: 0.5, independenceDensity: 0.5 }]);
+    expect(unionDensityRows(result())).toEqual([{ pattern: nm(8, 16), batch: 1, measuredDensity: 0.5, independenceDensity: 0.5 }]);
   });
 
   it('reads compressed I/O at the trace’s own value width', () => {
     const rows = ioSavingsRows(result(), 'x');
-    expect(rows.map((r) => [r.pattern, r.encoding, r.valueBits, r.footprintFraction, r.savingsFraction])).toEqual([['8:16', 'index', 16, 0.625, 0.375]]);
+    expect(rows.map((r) => [formatPattern(r.pattern), r.encoding, r.valueBits, r.footprintFraction, r.savingsFraction])).toEqual([['8:16', 'index', 16, 0.625, 0.375]]);
   });
 });

@@ -99,7 +99,7 @@ describe('nmsim review on a synthetic bundle', () => {
       expect({ core: r.profile, speedup: r.decode_speedup_b1, io: r.decode_io_savings_fraction_b1 }).toEqual({
         core: r.profile,
         speedup: res.speedup.toFixed(3),
-        io: res.io_savings.toFixed(4),
+        io: res.io_savings_fraction.toFixed(4),
       });
       // hardware pruning on a native core: a single stream fetches half the weight rows
       expect(Number(r.decode_speedup_b1)).toBeGreaterThan(1);

@@ -10,7 +10,7 @@ import { compressedSizes } from '../../src/analysis/compressed-size.js';
 import { activationRowBytes } from '../../src/perf/activation-bytes.js';
 import { ioFootprint } from '../../src/explore/io-savings.js';
 import { rowFootprint, footprintRatio } from '../../src/sparsity/footprint.js';
-import { METADATA_ENCODINGS, parsePattern, type MetadataEncoding, type Pattern } from '../../src/sparsity/pattern.js';
+import { METADATA_ENCODINGS, parsePattern, type MetadataEncoding, type NmPattern, type Pattern } from '../../src/sparsity/pattern.js';
 
 /** Metadata bits per group, from DESIGN.md §2 and ⌈log₂ C(M,N)⌉ worked out by hand. */
 const META_BITS: Record<string, Record<MetadataEncoding, number>> = {
@@ -51,10 +51,10 @@ describe('compressed footprint: analysis, perf and explore agree', () => {
 
   test('explore’s closed-form ratio equals the measured ratio of analysis and perf wherever M divides K', () => {
     for (const text of PATTERNS.filter((t) => t !== 'unstructured')) {
-      const p = parsePattern(text) as { n: number; m: number };
+      const p = parsePattern(text) as NmPattern;
       for (const k of KS.filter((v) => v % p.m === 0)) {
         for (const encoding of METADATA_ENCODINGS) {
-          const closed = ioFootprint(text, encoding, 16).footprintFraction;
+          const closed = ioFootprint(p, encoding, 16).footprintFraction;
           const analysis = compressedSizes(parsePattern(text), k, 1, 16).find((c) => c.encoding === encoding && c.valueFormat === 'trace')!.ratio;
           const perf = activationRowBytes(parsePattern(text), true, k, 2, encoding);
           expect([text, k, encoding, analysis, (perf.valueBytes + perf.metadataBytes) / (2 * k)]).toEqual([text, k, encoding, closed, closed]);

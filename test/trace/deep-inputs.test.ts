@@ -10,7 +10,7 @@ import { parseManifest } from '../../src/trace/manifest-check.js';
 import { parseSafetensorsHeader } from '../../src/trace/safetensors.js';
 import { type Diagnostic, NmsimError } from '../../src/diagnostics.js';
 import { runCli } from '../helpers/cli.js';
-import { formatInspectText } from '../../src/cli/commands/inspect.js';
+import { formatInspectText } from '../../src/report/inspect.js';
 import type { InspectReport } from '../../src/trace/inspect.js';
 import { emptyStats, finishStats } from '../../src/trace/tensor-stats.js';
 import { manifestWith, tempDir } from './tmp.js';

@@ -8,15 +8,17 @@ import { usageError, formatDiagnostic, diagnosticToJson, isNmsimError } from '..
 import { loadProfile, listShippedProfiles, resolveProfileRef } from '../../profile/load.js';
 import { loadTech, TECH_NODES } from '../../profile/tech.js';
 import { SELECTOR_STYLES } from '../../profile/schema.js';
-import { METADATA_ENCODINGS, parsePatternList, type NmPattern } from '../../sparsity/pattern.js';
+import { METADATA_ENCODINGS, type NmPattern } from '../../sparsity/pattern.js';
 import { PRUNING_NETWORK_KINDS } from '../../sparsity/sorting-networks.js';
 import { areaReport } from '../../area/report.js';
-import { areaReportJson, formatAreaTable } from '../../area/format.js';
-import { MAX_LIST_PATTERNS, noEffect, nonEmptyList, parseQuoted } from '../options.js';
+import { areaReportJson, formatAreaTable } from '../../report/area-report.js';
+import { deprecatedAlias, MAX_LIST_PATTERNS, noEffect, oneProfileOption, sparsePatternsOption } from '../options.js';
 import { excerpt } from '../../user-text.js';
 
 interface AreaArgs {
-  profile: string;
+  profile: string | string[];
+  patterns?: string;
+  /** deprecated spelling of --patterns (hidden) */
   pattern?: string;
   node?: string;
   selector?: (typeof SELECTOR_STYLES)[number];
@@ -33,13 +35,15 @@ export const command: CommandModule<object, AreaArgs> = {
     y
       .option('profile', {
         type: 'string',
+        alias: 'profiles',
         demandOption: true,
         describe: `hardware profile: a .yaml/.json path or a shipped name (${listShippedProfiles().join(', ')})`,
       })
-      .option('pattern', {
+      .option('patterns', {
         type: 'string',
         describe: `comma-separated N:M patterns the core supports instead of the profile's list (1–${MAX_LIST_PATTERNS}), e.g. "2:4,4:8,8:16,16:32"; one column per pattern plus their union`,
       })
+      .option('pattern', { type: 'string', hidden: true, describe: 'deprecated: --patterns' })
       .option('node', {
         type: 'string',
         choices: TECH_NODES as unknown as string[],
@@ -51,20 +55,22 @@ export const command: CommandModule<object, AreaArgs> = {
       .option('detail', { type: 'boolean', default: false, describe: 'also list each component\'s breakdown (cell counts behind every number)' })
       .option('json', { type: 'boolean', default: false, describe: 'print JSON (snake_case keys with units: area_um2, source per component)' })
       .example('nmsim area --profile act-flex --node nangate45', '2:4 … 16:32 side by side at 45 nm')
-      .example('nmsim area --profile act-16of32 --selector sorted-mux --json', 'one core, sorted-index selector, as JSON') as any,
+      .example('nmsim area --profile act-16of32 --selector sorted-mux --json', 'one core, sorted-index selector, as JSON')
+      .example('nmsim area --profile act-flex --patterns 2:4,8:16', 'the flexible core supporting only 2:4 and 8:16') as any,
   handler: (argv) =>
     runCommand(argv.json, async () => {
       if (argv.detail && argv.json) noEffect('--detail', 'with --json (the JSON always lists every component\'s breakdown)', 'drop --detail, or --json for the table.');
+      const { value: patternText, warning } = deprecatedAlias('--pattern', '--patterns', argv.pattern, argv.patterns);
+      if (warning) process.stderr.write(formatDiagnostic(warning) + '\n');
       let patterns: NmPattern[] | undefined;
-      if (argv.pattern !== undefined) {
-        const list = nonEmptyList(parseQuoted(argv.pattern, (t) => parsePatternList(t, { path: '--pattern' })), '--pattern', argv.pattern, 'N:M pattern', '2:4,8:16');
-        const bad = list.find((p) => p.kind !== 'nm');
-        if (bad) {
-          throw usageError({ code: 'area/invalid-pattern', path: '--pattern', message: 'the area model needs N:M patterns.', found: excerpt(argv.pattern), hint: 'e.g. --pattern 2:4,8:16 (dense is always the baseline column).' });
+      if (patternText !== undefined) {
+        const list = sparsePatternsOption(patternText);
+        if (list.some((p) => p.kind !== 'nm')) {
+          throw usageError({ code: 'area/invalid-pattern', path: '--patterns', message: 'the area model needs N:M patterns.', found: excerpt(patternText), hint: 'e.g. --patterns 2:4,8:16 (dense is always the baseline column).' });
         }
         patterns = list as NmPattern[];
       }
-      const loaded = await loadProfile(resolveProfileRef(argv.profile));
+      const loaded = await loadProfile(resolveProfileRef(oneProfileOption(argv.profile, 'area')));
       let tech;
       try {
         tech = await loadTech(argv.node ?? loaded.profile.tech, loaded.techDirs);

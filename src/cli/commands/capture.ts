@@ -4,7 +4,8 @@
 import type { CommandModule } from 'yargs';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
-import { claimOutput, printJson, runCommand } from '../run.js';
+import { claimOutput, commandLine, printJson, runCommand } from '../run.js';
+import { captureJson, captureRunLine, captureText } from '../../report/capture.js';
 import { startProgress } from '../progress.js';
 import { usageError } from '../../diagnostics.js';
 import { formatPattern, parsePatternList } from '../../sparsity/pattern.js';
@@ -12,7 +13,7 @@ import { configurationProduct } from '../../sparsity/configurations.js';
 import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
 import { formatStoryRange, loadStories, selectStories } from '../../capture/stories.js';
 import { encodeStream } from '../../capture/perplexity.js';
-import { captureRuns, type CapturedRun } from '../../capture/capture.js';
+import { captureRuns } from '../../capture/capture.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
 import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
@@ -62,23 +63,6 @@ function captureOptions(argv: Args) {
   }
   const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
   return { specs, traceTokens, range, calib: calibRange(argv) };
-}
-
-function runJson(r: CapturedRun) {
-  const dense = r.spec.pattern.kind === 'dense';
-  return {
-    id: r.id,
-    pattern: formatPattern(r.spec.pattern),
-    criterion: dense ? null : r.spec.criterion,
-    mitigation: dense ? null : r.spec.mitigation,
-    perplexity: r.result.perplexity,
-    mean_nll_nats: r.result.meanNllNats,
-    scored_tokens: r.result.scoredTokens,
-    eval_s: r.result.seconds,
-    eval_tokens_per_s: r.result.tokensPerSecond,
-    calibration_s: r.calibrationSeconds,
-    recorded_tokens: r.recordings.length > 0 ? Math.min(...r.recordings.map((s) => s.tokens)) : 0,
-  };
 }
 
 export const command: CommandModule<object, Args> = {
@@ -145,9 +129,7 @@ export const command: CommandModule<object, Args> = {
         traceTokens,
         onProgress: (i) => progress.tick(1, specs[i] ? `${i + 1}/${specs.length}` : ''),
         onRun: (r) => {
-          if (!argv.json && !process.stderr.isTTY) {
-            process.stderr.write(`  ${r.id.padEnd(32)} ppl ${r.result.perplexity.toFixed(4)}  (${r.result.tokensPerSecond.toFixed(0)} tok/s)\n`);
-          }
+          if (!argv.json && !process.stderr.isTTY) process.stderr.write(captureRunLine(r));
         },
       });
       progress.stop();
@@ -159,7 +141,7 @@ export const command: CommandModule<object, Args> = {
           checkpointSha256,
           dataset: path.basename(argv.text),
           datasetSha256: textBytes ? sha256Hex(textBytes) : undefined,
-          command: `nmsim ${process.argv.slice(2).join(' ')}`,
+          command: commandLine(),
           notes:
             `perplexity on ${evaluated} (${runs[0]?.result.scoredTokens ?? 0} scored tokens); ` +
             `sites record the first ${traceTokens} stream positions; masks are the keep-masks each consumer applied` +
@@ -170,23 +152,8 @@ export const command: CommandModule<object, Args> = {
         });
       }
 
-      if (argv.json) {
-        printJson({
-          ok: true,
-          model: path.basename(argv.model),
-          evaluated,
-          stories_offset: range.offset,
-          stories_count: range.count,
-          calibration: calib?.label ?? null,
-          clact_batch_tokens: model.config.seqLen,
-          bundle: argv.out ?? null,
-          runs: runs.map(runJson),
-        });
-      } else {
-        const lines = [`perplexity on ${evaluated} (${runs[0]?.result.scoredTokens ?? 0} scored tokens)`];
-        for (const r of runs) lines.push(`  ${r.id.padEnd(32)} ${r.result.perplexity.toFixed(4)}`);
-        if (argv.out) lines.push(`bundle written to ${argv.out}`);
-        process.stdout.write(lines.join('\n') + '\n');
-      }
+      const summary = { model: path.basename(argv.model), evaluated, range, calibration: calib?.label, clactBatchTokens: model.config.seqLen, bundle: argv.out, runs };
+      if (argv.json) printJson(captureJson(summary));
+      else process.stdout.write(captureText(summary));
     }),
 };

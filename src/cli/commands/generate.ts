@@ -9,6 +9,7 @@ import { excerpt } from '../../user-text.js';
 import type { StoryRange } from '../../capture/stories.js';
 import { formatBound, MAX_PROMPT_BYTES, noEffect, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
 import { formatPattern, parsePattern } from '../../sparsity/pattern.js';
+import { generateJson, generateSpeedLine } from '../../report/capture.js';
 import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
 import { generateGreedy } from '../../capture/generate.js';
 import { calibrateAffine, calibrateStaticShifts } from '../../capture/calibrate.js';
@@ -105,24 +106,12 @@ export const command: CommandModule<object, Args> = {
       }
       const hooks = spec.pattern.kind === 'dense' ? undefined : createPruningHooks(model, spec, { calibration });
       const r = generateGreedy(model, tokenizer, argv.prompt, steps, hooks);
+      const summary = { run: runId(spec), spec, prompt: argv.prompt, text: r.text, promptIds: r.promptIds, ids: r.ids, steps: r.steps, seconds: r.seconds };
       if (argv.json) {
-        printJson({
-          ok: true,
-          run: runId(spec),
-          pattern: formatPattern(spec.pattern),
-          criterion: spec.pattern.kind === 'dense' ? null : spec.criterion,
-          mitigation: spec.pattern.kind === 'dense' ? null : spec.mitigation,
-          prompt: argv.prompt,
-          text: r.text,
-          prompt_ids: r.promptIds,
-          generated_ids: r.ids,
-          steps: r.steps,
-          seconds: r.seconds,
-          tokens_per_s: r.steps / r.seconds,
-        });
+        printJson(generateJson(summary));
       } else {
         process.stdout.write(r.text + '\n');
-        process.stderr.write(`${r.steps} steps in ${r.seconds.toFixed(2)} s (${(r.steps / r.seconds).toFixed(0)} tok/s)\n`);
+        process.stderr.write(generateSpeedLine(summary));
       }
     }),
 };

@@ -1,19 +1,24 @@
+/**
+ * nmsim simulate: one whole-model step of a phase on one profile, dense and per pattern — the
+ * library's simulate (src/perf/simulate.ts), the same function the review calls.
+ */
 import type { CommandModule } from 'yargs';
-import { runCommand, printJson } from '../run.js';
-import { type Diagnostic, formatDiagnostic } from '../../diagnostics.js';
-import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
+import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PREFILL_TOKENS } from '../../defaults.js';
+import { formatDiagnostic } from '../../diagnostics.js';
+import { loadMeasuredSparsity, MAX_MEASURED_FILE_BYTES, measuredSparsityFromJson } from '../../perf/measured-file.js';
+import type { MeasuredSparsity } from '../../perf/measured-sparsity.js';
+import { inputError } from '../../diagnostics.js';
+import { comparisonWarnings, simulate } from '../../perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
-import { parsePatternList, PAPER_PATTERNS } from '../../sparsity/pattern.js';
+import { comparisonJson, comparisonText, comparisonTitle } from '../../report/simulate.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
+import { PHASES, type Phase } from '../../workload/layer-ops.js';
 import { loadModelRef } from '../../workload/load-model.js';
-import { modelWorkload, PHASES, type Phase } from '../../workload/layer-ops.js';
-import { compareModel } from '../../perf/model-sim.js';
-import { densePeakTflops } from '../../perf/hardware-view.js';
-import { loadMeasuredSparsity } from '../../perf/measured-file.js';
-import { comparisonJson, comparisonText } from '../simulate-output.js';
+import { boundText, noEffect, oneProfileOption, SHARED_OPTIONS, sparsePatternsOption, wholeNumberOption } from '../options.js';
+import { printJson, runCommand } from '../run.js';
 
 interface Args {
-  profile: string;
+  profile: string | string[];
   model: string;
   phase: string;
   /** numbers arrive as text and are checked by options.ts (decimal digits, bounds) */
@@ -25,11 +30,26 @@ interface Args {
   json?: boolean;
 }
 
-const DEFAULT_PREFILL_TOKENS = 2048;
-const DEFAULT_DECODE_BATCH = 1;
-const DEFAULT_CONTEXT_TOKENS = 2048;
+/** a single decode batch: the first of the review's decode batches (a single stream) */
+const DEFAULT_DECODE_BATCH = DEFAULT_DECODE_BATCHES[0];
 
-const bound = (o: BoundedOption) => `${formatBound(OPTION_BOUNDS[o].min)}–${formatBound(OPTION_BOUNDS[o].max)}`;
+/**
+ * `--measured FILE`, or `--measured -` for the analysis piped in (`nmsim analyze B --json |
+ * nmsim simulate … --measured -`): read to its end, at most MAX_MEASURED_FILE_BYTES.
+ */
+async function measuredOption(value: string): Promise<MeasuredSparsity[]> {
+  if (value !== '-') return loadMeasuredSparsity(value);
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of process.stdin) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > MAX_MEASURED_FILE_BYTES) {
+      throw inputError({ code: 'perf/bad-measured', file: 'standard input', message: `the piped analysis is more than ${MAX_MEASURED_FILE_BYTES / 2 ** 20} MiB; an analysis is smaller.`, hint: 'pipe the output of nmsim analyze BUNDLE --json.' });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return measuredSparsityFromJson(Buffer.concat(chunks).toString('utf8'), 'standard input');
+}
 
 /** The phase the options describe; an option of the other phase is refused, not ignored. */
 export function phaseFromOptions(argv: Pick<Args, 'phase' | 'tokens' | 'batch' | 'context'>): Phase {
@@ -45,7 +65,7 @@ export function phaseFromOptions(argv: Pick<Args, 'phase' | 'tokens' | 'batch' |
   return {
     kind: 'decode',
     batch: wholeNumberOption('batch', argv.batch, DEFAULT_DECODE_BATCH),
-    contextTokens: wholeNumberOption('context', argv.context, DEFAULT_CONTEXT_TOKENS),
+    contextTokens: wholeNumberOption('context', argv.context, DEFAULT_DECODE_CONTEXT_TOKENS),
   };
 }
 
@@ -54,70 +74,35 @@ export const command: CommandModule<object, Args> = {
   describe: 'cycles, time, TFLOP/s, speed-up and I/O of a model on a hardware profile, per N:M pattern',
   builder: (y) =>
     y
-      .option('profile', { type: 'string', demandOption: true, describe: 'hardware profile: a shipped name (a100-like, h100-like, act-2of4 … act-flex) or a .yaml/.json path' })
-      .option('model', { type: 'string', demandOption: true, describe: `catalog model (${MODEL_IDS.join(', ')}) or a trace bundle folder (its manifest's model shapes)` })
+      .option('profile', { type: 'string', alias: 'profiles', demandOption: true, describe: 'hardware profile: a shipped name (a100-like, h100-like, act-2of4 … act-flex) or a .yaml/.json path' })
+      .option('model', { type: 'string', default: DEFAULT_MODEL, describe: `catalog model (${MODEL_IDS.join(', ')}) or a trace bundle folder (its manifest's model shapes)` })
       .option('phase', { type: 'string', choices: PHASES as unknown as string[], default: 'decode', describe: 'prefill: T tokens of one sequence; decode: one step of B sequences at context L' })
-      .option('tokens', { type: 'string', defaultDescription: String(DEFAULT_PREFILL_TOKENS), describe: `prefill only: prompt length T in tokens (${bound('tokens')})` })
-      .option('batch', { type: 'string', defaultDescription: String(DEFAULT_DECODE_BATCH), describe: `decode only: sequences per step B (${bound('batch')}; the weight rows fetched are the union of their kept channels)` })
-      .option('context', { type: 'string', defaultDescription: String(DEFAULT_CONTEXT_TOKENS), describe: `decode only: context length L in tokens (${bound('context')}; KV cache read per step)` })
-      .option('patterns', { type: 'string', default: PAPER_PATTERNS.join(','), describe: `comma-separated activation patterns to compare with dense (N:M or unstructured; 1–${MAX_LIST_PATTERNS})` })
-      .option('measured', { type: 'string', describe: 'JSON file of measured sparsity statistics (MeasuredSparsity, or a list) from the analysis: union densities and compatibility fractions' })
+      .option('tokens', { type: 'string', defaultDescription: String(DEFAULT_PREFILL_TOKENS), describe: `prefill only: prompt length T in tokens (${boundText('tokens')})` })
+      .option('batch', { type: 'string', defaultDescription: String(DEFAULT_DECODE_BATCH), describe: `decode only: sequences per step B (${boundText('batch')}; the weight rows fetched are the union of their kept channels)` })
+      .option('context', SHARED_OPTIONS.context)
+      .option('patterns', SHARED_OPTIONS.patterns)
+      .option('measured', { type: 'string', describe: 'the analysis of a trace — analysis.json from `nmsim analyze --out`, or what `nmsim analyze --json` prints (- reads it from a pipe): union densities and compatible fractions measured on its masks' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of tables' })
       .example('$0 simulate --profile act-flex --model llama3.1-8b --phase decode --batch 8', '')
+      .example('$0 simulate --profile act-8of16 --phase decode --batch 8 --measured reports/analysis/analysis.json', 'decode with the union densities measured on a trace')
+      .example('$0 analyze traces/stories260k --json | $0 simulate --profile act-flex --batch 8 --measured -', 'the same, piped')
       .example('$0 simulate --profile a100-like --model llama3.1-8b --phase prefill --tokens 2048 --json', ''),
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const patterns = nonEmptyList(
-        parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })).filter((p) => p.kind !== 'dense'),
-        '--patterns',
-        argv.patterns,
-        'sparse pattern (dense is always the baseline)',
-        '2:4,8:16',
-      );
+      const patterns = sparsePatternsOption(argv.patterns);
       const phase = phaseFromOptions(argv);
-      const file = resolveProfileRef(argv.profile);
+      const file = resolveProfileRef(oneProfileOption(argv.profile, 'simulate'));
       const loaded = await loadProfile(file);
       const model = await loadModelRef(argv.model);
-      const measured = argv.measured ? loadMeasuredSparsity(argv.measured) : undefined;
+      const measured = argv.measured === undefined ? undefined : await measuredOption(argv.measured);
       const profile = loaded.profile;
-      const w = modelWorkload(model, phase, profile.tensorCore.operandBits / 8);
-      const c = compareModel(w, profile, patterns, measured);
-      const warnings: Diagnostic[] = [...loaded.warnings];
-      const seen = new Set<string>();
-      for (const p of [c.dense, ...c.patterns.map((x) => x.sim)]) {
-        for (const d of p.warnings) {
-          const key = `${d.code}:${d.message}`;
-          if (!seen.has(key)) {
-            seen.add(key);
-            warnings.push(d);
-          }
-        }
-      }
-      const peak = densePeakTflops(profile);
+      const c = simulate({ profile, model, phase, patterns, measured });
+      const warnings = [...loaded.warnings, ...comparisonWarnings(c)];
       if (argv.json) {
-        printJson(
-          comparisonJson(c, {
-            model: {
-              id: model.id,
-              name: model.name,
-              source: model.source,
-              hidden_size: model.hiddenSize,
-              intermediate_size: model.intermediateSize,
-              num_layers: model.numLayers,
-              num_heads: model.numHeads,
-              num_kv_heads: model.numKvHeads,
-              head_dim: model.headDim,
-              vocab_size: model.vocabSize,
-            },
-            profile: { name: profile.name, file, clock_mhz: profile.clockMHz, peak_dense_tflops: Math.round(peak * 1000) / 1000, illustrative: profile.illustrative },
-            warnings,
-          }),
-        );
+        printJson(comparisonJson(c, { model, profile, profileFile: file, warnings }));
         return;
       }
-      const phaseText = phase.kind === 'prefill' ? `prefill T=${phase.tokens}` : `decode B=${phase.batch} L=${phase.contextTokens}`;
-      const title = `${model.name} on ${profile.name} (${peak.toFixed(1)} TFLOP/s dense peak), ${phaseText}`;
-      process.stdout.write(comparisonText(c, title) + '\n');
+      process.stdout.write(comparisonText(c, comparisonTitle(c, model, profile)) + '\n');
       if (warnings.length) process.stderr.write(warnings.map(formatDiagnostic).join('\n') + '\n');
     }),
 };

@@ -2,10 +2,11 @@
  * The five review charts, rendered from ReviewData. Fixed file stems; each chart is written as
  * `<stem>.svg` and `<stem>.png`.
  */
-import { asKind, comparePatterns, type DesignPoint } from '../../explore/design-point.js';
-import { METADATA_ENCODINGS } from '../../sparsity/pattern.js';
-import { fixed, percent } from '../format.js';
-import type { ReviewData } from '../review-data.js';
+import { asKind, distinctPatterns, type DesignPoint } from '../../explore/design-point.js';
+import { METADATA_ENCODINGS, samePattern, type Pattern } from '../../sparsity/pattern.js';
+import { fixed, patternText, percent } from '../format.js';
+import { areaCoreText } from '../review-text.js';
+import type { ReviewData } from '../../review/review-data.js';
 import { groupedBarChart, stackedBarChart } from './bars.js';
 import { unionDensityChart } from './lines.js';
 import { scatterFrontChart } from './scatter-front.js';
@@ -27,7 +28,7 @@ export function accuracyAxisLabel(kind: ReviewData['headline']['accuracyKind']):
 }
 
 function pointLabel(p: DesignPoint): string {
-  return `${p.pattern} ${p.profile}`;
+  return `${patternText(p.pattern)} ${p.profile}`;
 }
 
 export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, string>> {
@@ -60,7 +61,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     references,
   });
 
-  const ioPatterns = [...new Set(data.ioSavings.map((r) => r.pattern))].sort(comparePatterns);
+  const ioPatterns = distinctPatterns(data.ioSavings.map((r) => r.pattern));
   const encodings = METADATA_ENCODINGS.filter((e) => data.ioSavings.some((r) => r.encoding === e));
   const valueBits = data.ioSavings[0]?.valueBits ?? 16;
   const io = await groupedBarChart({
@@ -68,24 +69,27 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     subtitle: `values + metadata vs dense, ${valueBits}-bit values; ${data.ioSavings[0]?.source ?? ''}`,
     xLabel: 'pattern',
     yLabel: 'I/O saved vs dense activations (%)',
-    groups: ioPatterns,
+    groups: ioPatterns.map(patternText),
     series: [...encodings],
-    value: (g, s) => data.ioSavings.find((r) => r.pattern === g && r.encoding === s)?.savingsFraction,
+    value: (g, s) => data.ioSavings.find((r) => patternText(r.pattern) === g && r.encoding === s)?.savingsFraction,
     yFormat: (v) => fixed(v * 100, 0),
     barLabel: (v) => percent(v, 1),
   });
 
-  const areaGroups = [...new Set(data.areaBreakdown.map((r) => r.pattern))].sort(comparePatterns);
+  const areaGroups = distinctPatterns(data.areaBreakdown.map((r) => r.pattern));
   const components = [...new Set(data.areaBreakdown.map((r) => r.component))];
-  const groupProfile = (g: string) => data.areaBreakdown.find((r) => r.pattern === g)?.profile ?? '';
+  const groupCore = (g: Pattern) => {
+    const row = data.areaBreakdown.find((r) => samePattern(r.pattern, g));
+    return row ? areaCoreText(row) : '';
+  };
   const area = await stackedBarChart({
     title: CHART_TITLES['area-breakdown'],
-    subtitle: `one core per pattern: ${areaGroups.map((g) => `${g} = ${groupProfile(g)}`).join(', ')}`,
+    subtitle: `one core per pattern: ${areaGroups.map((g) => `${patternText(g)} = ${groupCore(g)}`).join(', ')}`,
     xLabel: 'pattern (core that runs it natively)',
     yLabel: 'area per tensor core (µm²)',
-    groups: areaGroups,
+    groups: areaGroups.map(patternText),
     series: components,
-    value: (g, s) => data.areaBreakdown.filter((r) => r.pattern === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
+    value: (g, s) => data.areaBreakdown.filter((r) => patternText(r.pattern) === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
     barLabel: (v) => fixed(v, 0),
   });
 

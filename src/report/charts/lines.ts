@@ -2,9 +2,10 @@
  * Line chart on a log₂ x axis: decode union density vs batch size, measured (solid, one line
  * per pattern) against the independence assumption 1 − (1 − d)^B (dashed).
  */
-import { comparePatterns } from '../../explore/design-point.js';
-import type { UnionDensityRow } from '../review-data.js';
-import { px } from '../format.js';
+import { distinctPatterns } from '../../explore/design-point.js';
+import { samePattern } from '../../sparsity/pattern.js';
+import type { UnionDensityRow } from '../../review/review-data.js';
+import { patternText, px } from '../format.js';
 import { createFrame, drawAxes, drawLegend, patternColor, type LegendEntry } from './frame.js';
 
 export async function unionDensityChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
@@ -20,17 +21,17 @@ export async function unionDensityChart(rows: readonly UnionDensityRow[], subtit
   const y = d3.scaleLinear().domain([0, 1]).range([innerHeightPx, 0]);
   // log axis: ticks only at the measured batch sizes
   drawAxes(frame, x, y, { xTickValues: batches, xFormat: (v) => String(v) });
-  const patterns = [...new Set(rows.map((r) => r.pattern))].sort(comparePatterns);
+  const patterns = distinctPatterns(rows.map((r) => r.pattern));
   const legend: LegendEntry[] = [];
   const lines = plot.append('g').attr('class', 'lines');
   for (const pattern of patterns) {
-    const series = rows.filter((r) => r.pattern === pattern).sort((a, b) => a.batch - b.batch);
-    const color = patternColor(pattern);
+    const series = rows.filter((r) => samePattern(r.pattern, pattern)).sort((a, b) => a.batch - b.batch);
+    const color = patternColor(patternText(pattern));
     const path = (get: (r: UnionDensityRow) => number) => series.map((r, i) => `${i === 0 ? 'M' : 'L'}${px(x(r.batch))},${px(y(get(r)))}`).join('');
     lines.append('path').attr('d', path((r) => r.measuredDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     lines.append('path').attr('d', path((r) => r.independenceDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 1.5).attr('stroke-dasharray', '5,3');
     for (const r of series) lines.append('circle').attr('cx', px(x(r.batch))).attr('cy', px(y(r.measuredDensity))).attr('r', 3).attr('fill', color);
-    legend.push({ label: pattern, color, mark: 'line' });
+    legend.push({ label: patternText(pattern), color, mark: 'line' });
   }
   // line style, once: solid = measured on the trace, dashed = independence assumption
   legend.push({ label: 'measured', color: '#555555', mark: 'line' });

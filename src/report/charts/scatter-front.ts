@@ -3,13 +3,14 @@
  * through its points (ringed and labelled). Used for accuracy vs area overhead (the headline)
  * and accuracy vs speed-up.
  */
-import { comparePatterns } from '../../explore/design-point.js';
-import { fixed, px } from '../format.js';
+import { comparePatterns, distinctPatterns } from '../../explore/design-point.js';
+import type { Pattern } from '../../sparsity/pattern.js';
+import { fixed, patternText, px } from '../format.js';
 import { createFrame, drawAxes, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
 
 export interface ScatterPoint {
   id: string;
-  pattern: string;
+  pattern: Pattern;
   x: number;
   y: number;
   /** short label drawn beside front points */
@@ -65,7 +66,7 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     .attr('cx', (p: ScatterPoint) => px(x(p.x)))
     .attr('cy', (p: ScatterPoint) => px(y(p.y)))
     .attr('r', (p: ScatterPoint) => (p.onFront ? 6 : 4))
-    .attr('fill', (p: ScatterPoint) => patternColor(p.pattern))
+    .attr('fill', (p: ScatterPoint) => patternColor(patternText(p.pattern)))
     .attr('fill-opacity', (p: ScatterPoint) => (p.onFront ? 1 : 0.55))
     .attr('stroke', (p: ScatterPoint) => (p.onFront ? '#000000' : 'none'))
     .attr('stroke-width', 1.5);
@@ -102,7 +103,7 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     labels.append('text').attr('x', px(lx)).attr('y', px(ly)).text(text);
   }
 
-  const patterns = [...new Set(spec.points.map((p) => p.pattern))].sort(comparePatterns);
+  const patterns = distinctPatterns(spec.points.map((p) => p.pattern)).map(patternText);
   const legend: LegendEntry[] = patterns.map((p) => ({ label: p, color: patternColor(p), mark: 'dot' }));
   legend.push({ label: 'Pareto front', color: '#333333', mark: 'dash' });
   drawLegend(frame, legend, 'pattern');

@@ -3,18 +3,19 @@
  * the snake_case JSON form (`area_um2`, `source` on every component). Pure: returns strings
  * and plain objects; the CLI prints them.
  */
-import type { AreaComponent } from './component.js';
-import { COMPONENT_NAMES } from './component.js';
-import type { AreaReport, CoreArea } from './report.js';
+import type { AreaComponent } from '../area/component.js';
+import { COMPONENT_NAMES } from '../area/component.js';
+import type { AreaReport, CoreArea } from '../area/report.js';
+import { groupedNumber, PRECISION, rounded, textTable } from './format.js';
 
-const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+const round3 = (x: number): number => rounded(x, PRECISION.jsonMeasure);
+const round6 = (x: number): number => rounded(x, PRECISION.jsonRatio);
 
 function fmtUm2(x: number): string {
-  return Math.round(x).toLocaleString('en-US');
+  return groupedNumber(Math.round(x), 0);
 }
 function fmtPct(x: number): string {
-  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(PRECISION.percentText)}%`;
 }
 
 /** Columns: dense, each pattern, and the whole pattern set when it has more than one. */
@@ -30,20 +31,20 @@ export function formatAreaTable(r: AreaReport, opts: { detail?: boolean } = {}):
   rows.push(['total', ...cols.map((c) => fmtUm2(c.totalUm2))]);
   rows.push(['overhead vs dense core', ...cols.map((c) => fmtPct(c.overheadVsDense))]);
   rows.push(['overhead vs dense MAC array', ...cols.map((c) => fmtPct(c.overheadVsMacArray))]);
-  const widths = head.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const widths = head.map((_, i) => rows.reduce((w, row) => Math.max(w, row[i].length), 0));
+  const lines = textTable(rows).split('\n');
   const out: string[] = [];
   out.push(`area of one tensor core — profile ${r.profile}, tech ${r.tech}${r.techDerivation ? ` (${r.techDerivation})` : ''}`);
   out.push(
     `selector ${r.selectorStyle}, metadata ${r.metadataEncoding}, pruning ${r.pruning.kind}${r.pruning.network ? ` (${r.pruning.network}, ${r.pruning.elementsPerCycle} elements/cycle)` : ''}; every column has the same dense throughput`,
   );
   out.push('');
-  out.push(line(rows[0]));
+  out.push(lines[0]);
   out.push(widths.map((w) => '─'.repeat(w)).join('  '));
-  for (const row of rows.slice(1)) out.push(line(row));
+  out.push(...lines.slice(1));
   out.push('');
   out.push(
-    `chip: ${r.chip.tensorCores} tensor cores = ${r.chip.coresMm2.toFixed(2)} mm² (dense ${r.chip.denseCoresMm2.toFixed(2)} mm²), plus ${r.chip.sharedSramMm2.toFixed(2)} mm² shared SRAM`,
+    `chip: ${r.chip.tensorCores} tensor cores = ${r.chip.coresMm2.toFixed(PRECISION.chipMm2Text)} mm² (dense ${r.chip.denseCoresMm2.toFixed(PRECISION.chipMm2Text)} mm²), plus ${r.chip.sharedSramMm2.toFixed(PRECISION.chipMm2Text)} mm² shared SRAM`,
   );
   out.push('');
   out.push(`sources (${r.core.label} column):`);
@@ -78,8 +79,8 @@ function coreJson(c: CoreArea) {
     patterns: c.patterns,
     total_area_um2: round3(c.totalUm2),
     overhead_area_um2: round3(c.overheadUm2),
-    overhead_vs_dense: round6(c.overheadVsDense),
-    overhead_vs_mac_array: round6(c.overheadVsMacArray),
+    overhead_vs_dense_fraction: round6(c.overheadVsDense),
+    overhead_vs_mac_array_fraction: round6(c.overheadVsMacArray),
     components: c.components.map(componentJson),
   };
 }

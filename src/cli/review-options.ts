@@ -1,21 +1,11 @@
 /** Option checks for `nmsim review` (usage errors name the option, the bound and the fix). */
-import { usageError } from '../../diagnostics.js';
-import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
-import { isModelId, MODEL_IDS } from '../../workload/catalog.js';
-import { didYouMean, excerpt } from '../../user-text.js';
-import { formatBound, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberListOption as numberList, wholeNumberOption as number, type BoundedOption } from '../options.js';
-import {
-  DEFAULT_DECODE_BATCHES,
-  DEFAULT_DECODE_CONTEXT_TOKENS,
-  DEFAULT_PREFILL_TOKENS,
-  reviewPatterns,
-  type ReviewOptions,
-} from './run-review.js';
-
-/** "1–4,096": an option's bound for its --help text. */
-export function boundText(option: BoundedOption): string {
-  return `${formatBound(OPTION_BOUNDS[option].min)}–${formatBound(OPTION_BOUNDS[option].max)}`;
-}
+import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
+import { usageError } from '../diagnostics.js';
+import type { ResolvedReviewOptions } from '../review/run-review.js';
+import { parseCriteria, parseMitigations } from '../sparsity/registry.js';
+import { isModelId, MODEL_IDS } from '../workload/catalog.js';
+import { didYouMean, excerpt } from '../user-text.js';
+import { listArg, noEffect, nonEmptyList, parseQuoted, sparsePatternsOption, wholeNumberListOption as numberList, wholeNumberOption as number } from './options.js';
 
 /**
  * A comma-separated list of whole numbers (e.g. `--decode-batches 1,8`): distinct values,
@@ -25,11 +15,6 @@ export function wholeNumberListOption(name: '--decode-batches', value: unknown):
   return numberList('decode-batches', value, name);
 }
 
-/** `--traces a,b --traces c` → ['a', 'b', 'c']. */
-export function listArg(v: readonly unknown[] | undefined): string[] {
-  return (v ?? []).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter((s) => s !== '');
-}
-
 export interface ReviewArgv {
   traces?: string[];
   profiles?: string[];
@@ -37,6 +22,7 @@ export interface ReviewArgv {
   patterns: string;
   criteria: string;
   mitigations: string;
+  /** numbers arrive as text and are checked by options.ts (decimal digits, bounds) */
   prefillTokens?: string;
   decodeBatches?: string;
   decodeBatch?: string;
@@ -57,7 +43,7 @@ function reviewModel(model: string): string {
 }
 
 /** Every option of `nmsim review`, checked, before any profile or bundle is read. */
-export function reviewOptions(args: ReviewArgv): Omit<ReviewOptions, 'batchSizes'> {
+export function reviewOptions(args: ReviewArgv): ResolvedReviewOptions {
   if (args.decodeBatch !== undefined && args.decodeBatches !== undefined) {
     noEffect('--decode-batches', 'with --decode-batch (both set the decode batches)', 'give one: --decode-batch 8, or --decode-batches 1,8.');
   }
@@ -65,7 +51,7 @@ export function reviewOptions(args: ReviewArgv): Omit<ReviewOptions, 'batchSizes
     traces: listArg(args.traces),
     profiles: listArg(args.profiles),
     model: reviewModel(args.model),
-    patterns: nonEmptyList(parseQuoted(args.patterns, reviewPatterns), '--patterns', args.patterns, 'sparse pattern (dense is always the baseline)', '2:4,8:16'),
+    patterns: sparsePatternsOption(args.patterns),
     criteria: nonEmptyList(parseQuoted(args.criteria, parseCriteria), '--criteria', args.criteria, 'criterion', 'magnitude'),
     mitigations: nonEmptyList(parseQuoted(args.mitigations, parseMitigations), '--mitigations', args.mitigations, 'mitigation', 'none'),
     prefillTokens: number('prefill-tokens', args.prefillTokens, DEFAULT_PREFILL_TOKENS),
@@ -74,5 +60,6 @@ export function reviewOptions(args: ReviewArgv): Omit<ReviewOptions, 'batchSizes
         ? [number('decode-batches', args.decodeBatch, undefined, '--decode-batch')]
         : numberList('decode-batches', args.decodeBatches ?? DEFAULT_DECODE_BATCHES.join(',')),
     decodeContextTokens: number('context', args.context, DEFAULT_DECODE_CONTEXT_TOKENS),
+    batchSizes: [...DEFAULT_UNION_BATCH_SIZES],
   };
 }

@@ -3,11 +3,11 @@
  * configuration, the measured sparsity per pattern for the performance model, the union-density
  * rows for the chart and the compressed I/O per pattern × encoding measured on the trace.
  */
-import { measuredSparsityFor } from '../../analysis/measured-sparsity.js';
-import type { AnalysisResult, ConfigResult, MeasuredSparsity } from '../../analysis/types.js';
-import type { ProxyAccuracy } from '../../explore/accuracy.js';
-import type { IoSavingsRow, UnionDensityRow } from '../../report/review-data.js';
-import { METADATA_ENCODINGS } from '../../sparsity/pattern.js';
+import { measuredSparsityFor } from '../analysis/measured-sparsity.js';
+import type { AnalysisResult, ConfigResult, MeasuredSparsity } from '../analysis/types.js';
+import type { ProxyAccuracy } from '../explore/accuracy.js';
+import type { IoSavingsRow, UnionDensityRow } from './review-data.js';
+import { METADATA_ENCODINGS, parsePattern } from '../sparsity/pattern.js';
 
 /** The configuration whose statistics stand for a pattern's sparsity structure. */
 export const STRUCTURE_CONFIG = { criterion: 'magnitude', mitigation: 'none' } as const;
@@ -22,7 +22,7 @@ export function proxiesFrom(result: AnalysisResult, bundleLabel: string): ProxyA
   // a configuration skipped at every site (e.g. spts without calibrated shifts) aggregates no
   // slot; its zero error is not a measurement, so it gives no proxy
   return run.configs.flatMap((c) => (c.model.slots > 0 && c.model.relErrL2 !== null ? [{ config: c, relErrL2: c.model.relErrL2 }] : [])).map(({ config: c, relErrL2 }) => ({
-    pattern: c.pattern,
+    pattern: parsePattern(c.pattern),
     criterion: c.criterion,
     mitigation: c.mitigation,
     relErrL2,
@@ -47,7 +47,7 @@ export function unionDensityRows(result: AnalysisResult): UnionDensityRow[] {
   return structureConfigs(result).flatMap((c) =>
     c.model.unionDensity
       .filter((u) => u.consecutive !== null && u.independent !== null)
-      .map((u) => ({ pattern: c.pattern, batch: u.batchSize, measuredDensity: u.consecutive as number, independenceDensity: u.independent as number })),
+      .map((u) => ({ pattern: parsePattern(c.pattern), batch: u.batchSize, measuredDensity: u.consecutive as number, independenceDensity: u.independent as number })),
   );
 }
 
@@ -55,11 +55,13 @@ export function unionDensityRows(result: AnalysisResult): UnionDensityRow[] {
 export function ioSavingsRows(result: AnalysisResult, bundleLabel: string): IoSavingsRow[] {
   const rows: IoSavingsRow[] = [];
   for (const c of structureConfigs(result)) {
-    if (!/^\d+:\d+$/.test(c.pattern)) continue;
+    // the analysis records each configuration's pattern in its canonical text form
+    const pattern = parsePattern(c.pattern);
+    if (pattern.kind !== 'nm') continue;
     for (const encoding of METADATA_ENCODINGS) {
       const rec = c.model.compressed.find((r) => r.encoding === encoding && r.valueFormat === 'trace');
       if (!rec) continue;
-      rows.push({ pattern: c.pattern, encoding, valueBits: rec.valueBits, footprintFraction: rec.ratio, savingsFraction: 1 - rec.ratio, source: `measured on ${bundleLabel}, tail groups included` });
+      rows.push({ pattern, encoding, valueBits: rec.valueBits, footprintFraction: rec.ratio, savingsFraction: 1 - rec.ratio, source: `measured on ${bundleLabel}, tail groups included` });
     }
   }
   return rows;

@@ -1,4 +1,6 @@
-import { buildReview } from '../../src/explore/review.js';
+import { buildReview } from '../../src/review/build.js';
+import { recommendationText } from '../../src/report/recommendation.js';
+import { nm } from '../../src/sparsity/pattern.js';
 import { fixturePoints, fixtureReviewData } from '../report/fixture.js';
 
 describe('buildReview', () => {
@@ -8,8 +10,8 @@ describe('buildReview', () => {
     sweep: {
       points: fixturePoints(),
       skipped: [
-        { profile: 'act-8of16', pattern: '16:32', criterion: 'magnitude', mitigation: 'none', reason: 'runs-dense' },
-        { profile: 'act-8of16', pattern: '4:8', criterion: 'clact', mitigation: 'spts', reason: 'no-accuracy' },
+        { profile: 'act-8of16', pattern: nm(16, 32), criterion: 'magnitude', mitigation: 'none', reason: 'runs-dense' },
+        { profile: 'act-8of16', pattern: nm(4, 8), criterion: 'clact', mitigation: 'spts', reason: 'no-accuracy' },
       ],
     },
     notes: [],
@@ -30,6 +32,6 @@ describe('buildReview', () => {
   });
 
   it('computes the recommendation from the data', () => {
-    expect(review.recommendation).toContain('16:32 (magnitude+var) lowers perplexity from 3.900 (8:16, magnitude+var) to 3.700 (5.1% better)');
+    expect(recommendationText(review.recommendation)).toContain('16:32 (magnitude+var) lowers perplexity from 3.900 (8:16, magnitude+var) to 3.700 (5.1% better)');
   });
 });

@@ -6,13 +6,15 @@
  * agree with the design points; a pattern no single-pattern profile runs is taken from a
  * multi-pattern profile's single-pattern variant at the same dense throughput, and says so.
  */
-import type { ProfileCost } from '../../explore/sweep.js';
-import type { AreaBreakdownRow } from '../../report/review-data.js';
-import { comparePatterns } from '../../explore/design-point.js';
+import type { ProfileCost } from '../explore/sweep.js';
+import type { AreaBreakdownRow } from './review-data.js';
+import { distinctPatterns, patternKey } from '../explore/design-point.js';
+import type { NmPattern, Pattern } from '../sparsity/pattern.js';
 
 /** The part of area/report.ts's AreaReport the review reads. */
 export interface CoreAreaLike {
   label: string;
+  /** the core's patterns as area/report.ts labels them (patternKey form, e.g. "8:16") */
   patterns: string[];
   components: { name: string; areaUm2: number; source: string }[];
   totalUm2: number;
@@ -36,32 +38,37 @@ function hardwareFirst(r: AreaReportLike): number {
   return r.pruning.kind === 'hardware' ? 0 : 1;
 }
 
-export function areaBreakdownRows(reports: readonly AreaReportLike[], patterns: readonly string[]): AreaBreakdownRow[] {
+/** A core that runs exactly this one pattern. */
+function runsOnly(core: CoreAreaLike, pattern: Pattern): boolean {
+  return core.patterns.length === 1 && core.patterns[0] === patternKey(pattern);
+}
+
+export function areaBreakdownRows(reports: readonly AreaReportLike[], patterns: readonly Pattern[]): AreaBreakdownRow[] {
   const rows: AreaBreakdownRow[] = [];
-  const nm = [...new Set(patterns)].filter((p) => /^\d+:\d+$/.test(p)).sort(comparePatterns);
-  const push = (pattern: string, profile: string, core: CoreAreaLike, tech: string) => {
-    for (const c of core.components.filter((x) => x.areaUm2 > 0)) rows.push({ pattern, profile, component: c.name, areaUm2: c.areaUm2, source: `${c.source} [${tech}]` });
+  const nm = distinctPatterns(patterns).filter((p): p is NmPattern => p.kind === 'nm');
+  const push = (pattern: Pattern, profile: string, core: AreaBreakdownRow['core'], area: CoreAreaLike, tech: string) => {
+    for (const c of area.components.filter((x) => x.areaUm2 > 0)) rows.push({ pattern, profile, core, component: c.name, areaUm2: c.areaUm2, source: `${c.source} [${tech}]` });
   };
   let denseFrom: AreaReportLike | undefined;
   for (const pattern of nm) {
     const single = reports
-      .filter((r) => r.core.patterns.length === 1 && r.core.patterns[0] === pattern)
+      .filter((r) => runsOnly(r.core, pattern))
       .sort((a, b) => hardwareFirst(a) - hardwareFirst(b) || a.core.totalUm2 - b.core.totalUm2 || (a.profile < b.profile ? -1 : 1))[0];
     if (single) {
       denseFrom ??= single;
-      push(pattern, single.profile, single.core, single.tech);
+      push(pattern, single.profile, 'profile', single.core, single.tech);
       continue;
     }
     const multi = reports
-      .filter((r) => r.perPattern.some((c) => c.patterns.length === 1 && c.patterns[0] === pattern))
+      .filter((r) => r.perPattern.some((c) => runsOnly(c, pattern)))
       .sort((a, b) => b.core.patterns.length - a.core.patterns.length || (a.profile < b.profile ? -1 : 1))[0];
-    if (multi) {
-      const core = multi.perPattern.find((c) => c.patterns[0] === pattern)!;
-      push(pattern, `${multi.profile} (${pattern}-only variant)`, core, multi.tech);
-    }
+    if (multi) push(pattern, multi.profile, 'single-pattern-variant', multi.perPattern.find((c) => runsOnly(c, pattern))!, multi.tech);
   }
   if (denseFrom) {
-    const dense: AreaBreakdownRow[] = denseFrom.dense.components.filter((c) => c.areaUm2 > 0).map((c) => ({ pattern: 'dense', profile: `${denseFrom!.profile} without sparsity`, component: c.name, areaUm2: c.areaUm2, source: `${c.source} [${denseFrom!.tech}]` }));
+    const from = denseFrom;
+    const dense: AreaBreakdownRow[] = from.dense.components
+      .filter((c) => c.areaUm2 > 0)
+      .map((c) => ({ pattern: { kind: 'dense' }, profile: from.profile, core: 'without-sparsity', component: c.name, areaUm2: c.areaUm2, source: `${c.source} [${from.tech}]` }));
     rows.unshift(...dense);
   }
   return rows;

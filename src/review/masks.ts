@@ -4,10 +4,10 @@
  * so the review must not use it as that pattern's accuracy (explore/accuracy.ts
  * screenMeasuredRuns). Masks are streamed in chunks (trace/mask.ts checkMaskRows).
  */
-import type { MaskViolation } from '../../explore/accuracy.js';
-import { parsePattern } from '../../sparsity/pattern.js';
-import type { TraceBundle } from '../../trace/bundle.js';
-import { checkMaskRows, emptyMaskCheck, maskRowBytes } from '../../trace/mask.js';
+import type { MaskViolation } from '../explore/accuracy.js';
+import { parsePattern } from '../sparsity/pattern.js';
+import type { TraceBundle } from '../trace/bundle.js';
+import { checkMaskRows, emptyMaskCheck, maskRowBytes } from '../trace/mask.js';
 
 /** Mask rows per read: about 1 MiB. */
 const CHUNK_BYTES = 1 << 20;

@@ -6,13 +6,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NmsimError, inputError, isNmsimError, type Diagnostic } from '../../diagnostics.js';
-import { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from '../../profile/load.js';
-import { SHIPPED_PROFILE_DIR, SPEC_EXTENSIONS } from '../../profile/paths.js';
-import { openBundle, MANIFEST_FILE, type TraceBundle } from '../../trace/bundle.js';
+import { NmsimError, inputError, isNmsimError, type Diagnostic } from '../diagnostics.js';
+import { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from '../profile/load.js';
+import { SHIPPED_PROFILE_DIR, SPEC_EXTENSIONS } from '../profile/paths.js';
+import { openBundle, MANIFEST_FILE, type TraceBundle } from '../trace/bundle.js';
 
-/** The package root: src/cli/review (or dist/cli/review) → ../../.. */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The package root: src/review (or dist/review) → ../.. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHIPPED_TRACES_DIR = path.join(PACKAGE_ROOT, 'traces');
 
 /**

@@ -2,8 +2,10 @@
  * The one-screen terminal summary of a review: per-pattern table, the front, the
  * recommendation and where the report is. Plain text (no colour codes: it goes to pipes too).
  */
-import { fixed, percent, speedup } from '../../report/format.js';
-import type { ReviewData } from '../../report/review-data.js';
+import { fixed, patternText, percent, PRECISION, speedup } from './format.js';
+import { recommendationText } from './recommendation.js';
+import type { ReviewData } from '../review/review-data.js';
+import type { Pattern } from '../sparsity/pattern.js';
 
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
@@ -31,11 +33,11 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   lines.push('  ' + head.map((h, i) => pad(h, widths[i], numeric(i))).join(' '));
   for (const s of data.summary) {
     const row = [
-      s.pattern,
+      patternText(s.pattern),
       s.bestConfig ?? '—',
-      s.accuracyValue === null ? '—' : s.accuracyKind === 'measured-perplexity' ? fixed(s.accuracyValue, 3) : fixed(s.accuracyValue, 4),
+      s.accuracyValue === null ? '—' : s.accuracyKind === 'measured-perplexity' ? fixed(s.accuracyValue, PRECISION.perplexityText) : fixed(s.accuracyValue, PRECISION.relErrText),
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile}*` : '—'),
-      s.areaOverheadFraction === null ? '—' : percent(s.areaOverheadFraction, 1),
+      s.areaOverheadFraction === null ? '—' : percent(s.areaOverheadFraction, PRECISION.percentText),
       s.prefillSpeedup === null ? '—' : speedup(s.prefillSpeedup),
       ...batches.map((b) => {
         const d = s.decode.find((x) => x.batchTokens === b);
@@ -49,11 +51,16 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   if (data.summary.some((s) => s.accuracyValue === null)) {
     lines.push(`  — no ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity (a proxy error is another quantity, never shown in this column)' : 'proxy error'} for that pattern`);
   }
-  for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, 3)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
+  for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, PRECISION.perplexityText)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
   lines.push('');
-  lines.push(data.recommendation);
+  lines.push(recommendationText(data.recommendation));
   lines.push('');
   lines.push(`report: ${outDir}/design-review.md (and .html)`);
   lines.push(`headline chart: ${headlinePng}`);
   return lines.join('\n') + '\n';
+}
+
+/** The closing line of the terminal summary: wall time and the swept patterns. */
+export function reviewFooter(elapsedS: number, patterns: readonly Pattern[]): string {
+  return `(${elapsedS.toFixed(1)} s; patterns ${patterns.map(patternText).join(', ')})\n`;
 }

@@ -5,13 +5,15 @@
  * model (a catalog model by default: the tiny bundle model would be launch-bound on any GPU-
  * class profile and say nothing about the silicon).
  */
-import type { MeasuredSparsity } from '../../perf/measured-sparsity.js';
-import { compareModel, type Comparison } from '../../perf/model-sim.js';
-import type { HardwareProfile } from '../../profile/schema.js';
-import type { ExecutionEstimate } from '../../explore/sweep.js';
-import { formatPattern, parsePattern } from '../../sparsity/pattern.js';
-import { modelWorkload } from '../../workload/layer-ops.js';
-import type { ModelShape } from '../../workload/model-shape.js';
+import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import type { Comparison } from '../perf/model-sim.js';
+import { simulate } from '../perf/simulate.js';
+import type { HardwareProfile } from '../profile/schema.js';
+import type { ExecutionEstimate } from '../explore/sweep.js';
+import type { Pattern } from '../sparsity/pattern.js';
+import { patternKey } from '../explore/design-point.js';
+import type { Phase } from '../workload/layer-ops.js';
+import type { ModelShape } from '../workload/model-shape.js';
 
 export interface ReviewWorkload {
   shape: ModelShape;
@@ -25,30 +27,26 @@ export function workloadText(w: ReviewWorkload): string {
   return `speed-ups and I/O for ${w.shape.id} (${w.shape.source}) at prefill T = ${w.prefillTokens}, decode B = ${w.decodeBatches.join(', ')} at L = ${w.decodeContextTokens}`;
 }
 
-/** Bytes per stored element: the profile's operand width. */
-function elementBytes(profile: HardwareProfile): number {
-  return profile.tensorCore.operandBits / 8;
-}
-
-/** Runs the performance model for every pattern on one profile; returns estimates keyed by pattern. */
+/**
+ * Runs the performance model for every pattern on one profile — through perf/simulate.ts, the
+ * function `nmsim simulate` calls — and returns the estimates keyed by patternKey.
+ */
 export function estimateProfile(
   profile: HardwareProfile,
-  patterns: readonly string[],
+  patterns: readonly Pattern[],
   workload: ReviewWorkload,
   measured: readonly MeasuredSparsity[],
 ): { byPattern: Map<string, ExecutionEstimate>; prefill: Comparison; decode: Comparison[] } {
-  const parsed = patterns.map((p) => parsePattern(p)).filter((p) => p.kind !== 'dense');
-  const bytes = elementBytes(profile);
-  const prefill = compareModel(modelWorkload(workload.shape, { kind: 'prefill', tokens: workload.prefillTokens }, bytes), profile, parsed, [...measured]);
-  const decode = workload.decodeBatches.map((batch) =>
-    compareModel(modelWorkload(workload.shape, { kind: 'decode', batch, contextTokens: workload.decodeContextTokens }, bytes), profile, parsed, [...measured]),
-  );
+  const sparse = patterns.filter((p) => p.kind !== 'dense');
+  const run = (phase: Phase) => simulate({ profile, model: workload.shape, phase, patterns: sparse, measured });
+  const prefill = run({ kind: 'prefill', tokens: workload.prefillTokens });
+  const decode = workload.decodeBatches.map((batch) => run({ kind: 'decode', batch, contextTokens: workload.decodeContextTokens }));
   const byPattern = new Map<string, ExecutionEstimate>();
-  parsed.forEach((p, i) => {
+  sparse.forEach((p, i) => {
     const pre = prefill.patterns[i];
     const plan = pre.sim.plan;
-    const executedAs = plan.mode === 'dense' ? 'dense' : formatPattern(plan.runPattern ?? p);
-    byPattern.set(formatPattern(p), {
+    const executedAs: Pattern = plan.mode === 'dense' ? { kind: 'dense' } : (plan.runPattern ?? p);
+    byPattern.set(patternKey(p), {
       native: plan.mode === 'native',
       executedAs,
       prefillSpeedup: pre.speedup,

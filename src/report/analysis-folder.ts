@@ -1,12 +1,12 @@
 /**
- * The folder `nmsim analyze --out` writes: every CSV table of analysis/tables.ts and
+ * The folder `nmsim analyze --out` writes: every CSV table of report/analysis-tables.ts and
  * analysis.json, through io/output-folder.ts (created, or replaced only when it is an earlier
  * analysis folder holding nothing but nmsim's files).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { csvTables, tableColumns } from '../analysis/tables.js';
+import { csvTables, tableColumns } from './analysis-tables.js';
 import type { AnalysisResult } from '../analysis/types.js';
 import type { OutputClaim } from '../io/output-folder.js';
 import type { OutputKind } from '../io/output-kind.js';

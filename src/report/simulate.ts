@@ -1,17 +1,22 @@
 /**
  * `nmsim simulate` output: the JSON document (snake_case keys with units) and the text tables.
- * Numbers in JSON are rounded to stable precision so two runs print identical files.
+ * Numbers in JSON are rounded to stable precision (format.ts PRECISION) so two runs print
+ * identical files.
  */
 import type { Diagnostic } from '../diagnostics.js';
 import type { GemmSim } from '../perf/gemm-pipeline.js';
 import type { IoTotals } from '../perf/io-model.js';
 import type { Comparison, ModelSim } from '../perf/model-sim.js';
 import type { OpSim } from '../perf/non-gemm.js';
+import { densePeakTflops } from '../perf/hardware-view.js';
+import type { HardwareProfile } from '../profile/schema.js';
+import type { ModelShape } from '../workload/model-shape.js';
 import { diagnosticToJson } from '../diagnostics.js';
 import * as C from '../perf/constants.js';
+import { fixed, patternText, PRECISION, rounded, textTable } from './format.js';
 
-const r3 = (x: number) => Math.round(x * 1e3) / 1e3;
-const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
+const r3 = (x: number) => rounded(x, PRECISION.jsonMeasure);
+const r6 = (x: number) => rounded(x, PRECISION.jsonRatio);
 const int = (x: number) => Math.round(x);
 
 function ioJson(io: IoTotals) {
@@ -40,7 +45,7 @@ function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
     time_us: r3(timeS * 1e6),
     tflops: r3(g.denseEquivalentFlops / timeS / 1e12),
     speedup: dense ? r6(dense.cycles / g.cycles) : 1,
-    utilization: r6(g.utilization),
+    utilization_fraction: r6(g.utilization),
     bottleneck: g.bottleneck,
     compute_cycles: int(g.computeCycles),
     stall_cycles: Object.fromEntries(Object.entries(g.stallCycles).map(([k, v]) => [k, int(v)])),
@@ -77,7 +82,7 @@ function opJson(o: OpSim) {
 function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<string, unknown>) {
   return {
     pattern: s.pattern,
-    runs_as: s.plan.mode === 'dense' ? 'dense' : `${s.plan.mode} ${s.plan.runPattern?.kind === 'nm' ? `${s.plan.runPattern.n}:${s.plan.runPattern.m}` : s.plan.runPattern?.kind}`,
+    runs_as: s.plan.mode === 'dense' ? 'dense' : `${s.plan.mode} ${s.plan.runPattern ? patternText(s.plan.runPattern) : ''}`.trim(),
     reason: s.plan.reason,
     pruning: s.plan.pruning,
     compatible_fraction: s.plan.mode === 'compatible' ? r6(s.plan.compatibleFraction) : null,
@@ -89,7 +94,7 @@ function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<st
     non_gemm_cycles: int(s.nonGemmCycles),
     time_ms: r6(s.timeS * 1e3),
     tflops: r3(s.tflops),
-    weight_rows: s.weightRows ? { fraction: r6(s.weightRows.fraction), batch: s.weightRows.batch, source: s.weightRows.source } : null,
+    weight_rows: s.weightRows ? { fraction: r6(s.weightRows.fraction), batch_tokens: s.weightRows.batch, source: s.weightRows.source } : null,
     io: {
       per_step: ioJson(s.io.perStep),
       per_layer: ioJson(s.io.perLayer),
@@ -121,41 +126,67 @@ export const SIMULATE_ASSUMPTIONS = [
   'q, k, v (and gate, up) unfused: each reads its input site',
 ];
 
-export function comparisonJson(c: Comparison, meta: { model: Record<string, unknown>; profile: Record<string, unknown>; warnings: Diagnostic[] }) {
+export interface SimulateMeta {
+  model: ModelShape;
+  profile: HardwareProfile;
+  /** the profile file read */
+  profileFile: string;
+  warnings: readonly Diagnostic[];
+}
+
+function modelJson(m: ModelShape) {
+  return {
+    id: m.id,
+    name: m.name,
+    source: m.source,
+    hidden_size: m.hiddenSize,
+    intermediate_size: m.intermediateSize,
+    num_layers: m.numLayers,
+    num_heads: m.numHeads,
+    num_kv_heads: m.numKvHeads,
+    head_dim: m.headDim,
+    vocab_size: m.vocabSize,
+  };
+}
+
+export function comparisonJson(c: Comparison, meta: SimulateMeta) {
   const clockHz = c.hw.clockHz;
   const dense = c.dense;
+  const p = meta.profile;
   return {
     ok: true,
-    model: meta.model,
-    profile: meta.profile,
+    model: modelJson(meta.model),
+    profile: { name: p.name, file: meta.profileFile, clock_mhz: p.clockMHz, peak_dense_tflops: r3(densePeakTflops(p)), illustrative: p.illustrative },
     phase:
       c.phase.kind === 'prefill'
         ? { kind: 'prefill', tokens: c.phase.tokens }
-        : { kind: 'decode', batch: c.phase.batch, context_tokens: c.phase.contextTokens },
+        : { kind: 'decode', batch_tokens: c.phase.batch, context_tokens: c.phase.contextTokens },
     assumptions: SIMULATE_ASSUMPTIONS,
     warnings: meta.warnings.map(diagnosticToJson),
     results: [
-      simJson(dense, clockHz, dense, { speedup: 1, gemm_speedup: 1, io_savings: 0, activation_io_savings: 0, weight_io_savings: 0 }),
+      simJson(dense, clockHz, dense, { speedup: 1, gemm_speedup: 1, io_savings_fraction: 0, activation_io_savings_fraction: 0, weight_io_savings_fraction: 0 }),
       ...c.patterns.map((p) =>
         simJson(p.sim, clockHz, dense, {
           speedup: r6(p.speedup),
           gemm_speedup: r6(p.gemmSpeedup),
-          io_savings: r6(p.ioSavings),
-          activation_io_savings: r6(p.activationIoSavings),
-          weight_io_savings: r6(p.weightIoSavings),
+          io_savings_fraction: r6(p.ioSavings),
+          activation_io_savings_fraction: r6(p.activationIoSavings),
+          weight_io_savings_fraction: r6(p.weightIoSavings),
         }),
       ),
     ],
   };
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')).join('\n');
-}
+const table = textTable;
+const mb = (b: number) => fixed(b / 1e6, PRECISION.megabytesText);
+const pct = (x: number) => `${(x * 100).toFixed(PRECISION.percentText)}%`;
 
-const mb = (b: number) => (b / 1e6).toFixed(2);
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+/** "Llama-3.1-8B on act-flex (989.4 TFLOP/s dense peak), decode B=1 L=4096" */
+export function comparisonTitle(c: Comparison, model: ModelShape, profile: HardwareProfile): string {
+  const phase = c.phase.kind === 'prefill' ? `prefill T=${c.phase.tokens}` : `decode B=${c.phase.batch} L=${c.phase.contextTokens}`;
+  return `${model.name} on ${profile.name} (${densePeakTflops(profile).toFixed(PRECISION.tflopsText)} TFLOP/s dense peak), ${phase}`;
+}
 
 export function comparisonText(c: Comparison, title: string): string {
   const lines: string[] = [title, ''];
@@ -165,14 +196,14 @@ export function comparisonText(c: Comparison, title: string): string {
       ['pattern', 'runs as', 'time ms', 'speedup', 'GEMM speedup', 'TFLOP/s', 'MB/step', 'I/O saved', 'weight rows'],
       ...all.map((p) => [
         p.sim.pattern,
-        p.sim.plan.mode === 'dense' ? 'dense' : `${p.sim.plan.mode}${p.sim.plan.mode === 'compatible' && p.sim.plan.runPattern?.kind === 'nm' ? ` ${p.sim.plan.runPattern.n}:${p.sim.plan.runPattern.m}` : ''}`,
-        (p.sim.timeS * 1e3).toFixed(3),
-        `${p.speedup.toFixed(3)}×`,
-        `${p.gemmSpeedup.toFixed(3)}×`,
-        p.sim.tflops.toFixed(1),
+        p.sim.plan.mode === 'dense' ? 'dense' : `${p.sim.plan.mode}${p.sim.plan.mode === 'compatible' && p.sim.plan.runPattern?.kind === 'nm' ? ` ${patternText(p.sim.plan.runPattern)}` : ''}`,
+        (p.sim.timeS * 1e3).toFixed(PRECISION.timeMsText),
+        `${p.speedup.toFixed(PRECISION.speedup)}×`,
+        `${p.gemmSpeedup.toFixed(PRECISION.speedup)}×`,
+        p.sim.tflops.toFixed(PRECISION.tflopsText),
         mb(p.sim.io.perStep.totalBytes),
         pct(p.ioSavings),
-        p.sim.weightRows ? p.sim.weightRows.fraction.toFixed(3) : '-',
+        p.sim.weightRows ? p.sim.weightRows.fraction.toFixed(PRECISION.densityText) : '-',
       ]),
     ]),
   );
@@ -189,11 +220,11 @@ export function comparisonText(c: Comparison, title: string): string {
         `${Math.round(g.cycles)} ${g.bottleneck}`,
         ...c.patterns.map((p) => {
           const s = p.sim.layers[0].gemms[j];
-          return `${Math.round(s.cycles)} ${s.bottleneck} ${(g.cycles / s.cycles).toFixed(2)}×`;
+          return `${Math.round(s.cycles)} ${s.bottleneck} ${(g.cycles / s.cycles).toFixed(PRECISION.speedupText)}×`;
         }),
       ]),
     ]),
   );
-  lines.push('', `time split, dense: GEMMs ${pct(c.dense.gemmCycles / c.dense.cycles)}, other operators ${pct(c.dense.nonGemmCycles / c.dense.cycles)}; roofline ${(c.dense.rooflineCycles / c.hw.clockHz * 1e3).toFixed(3)} ms`);
+  lines.push('', `time split, dense: GEMMs ${pct(c.dense.gemmCycles / c.dense.cycles)}, other operators ${pct(c.dense.nonGemmCycles / c.dense.cycles)}; roofline ${(c.dense.rooflineCycles / c.hw.clockHz * 1e3).toFixed(PRECISION.timeMsText)} ms`);
   return lines.join('\n');
 }

@@ -1,11 +1,14 @@
 /**
- * Everything a design-review report shows, as plain data. The review (explore/ + cli/) builds
- * it from the models; the writers in report/ only render it — they compute nothing that is not
- * a re-arrangement or a format of these fields. Units are in the field names.
+ * Everything a design-review report shows, as plain data. The review (src/review, from the
+ * models of explore/, perf/, area/ and analysis/) builds it; the writers in report/ only render
+ * it — they compute nothing that is not a re-arrangement or a format of these fields. Units are
+ * in the field names; patterns stay Pattern values until a renderer formats them.
  */
 import type { AccuracyKind, DesignPoint } from '../explore/design-point.js';
+import type { Recommendation } from '../explore/recommend.js';
 import type { PatternSummary } from '../explore/summary.js';
-import type { MetadataEncoding } from '../sparsity/pattern.js';
+import type { MetadataEncoding, NmPattern, Pattern } from '../sparsity/pattern.js';
+import type { Criterion, Mitigation } from '../sparsity/registry.js';
 
 /** One input file with its content hash (hex SHA-256). */
 export interface HashedFile {
@@ -18,15 +21,17 @@ export interface ReviewProfile {
   path: string;
   sha256: string;
   description: string;
-  patterns: string[];
+  /** the N:M patterns the core runs natively */
+  patterns: NmPattern[];
   illustrative: boolean;
 }
 
 export interface ReviewBundleRun {
   id: string;
-  pattern: string;
-  criterion: string;
-  mitigation: string;
+  pattern: Pattern;
+  /** absent for the dense run (it prunes nothing) */
+  criterion?: Criterion;
+  mitigation?: Mitigation;
   /** measured perplexity of the run, when recorded */
   perplexity?: number;
   perplexityDataset?: string;
@@ -43,7 +48,7 @@ export interface ReviewBundle {
 
 /** Compressed activation I/O per pattern and metadata encoding, vs dense, at one value width. */
 export interface IoSavingsRow {
-  pattern: string;
+  pattern: NmPattern;
   encoding: MetadataEncoding;
   valueBits: number;
   /** compressed (values + metadata) bits / dense bits */
@@ -55,9 +60,14 @@ export interface IoSavingsRow {
 
 /** One component of one core's area (stacked bar segment). */
 export interface AreaBreakdownRow {
-  /** bar label, e.g. "8:16" */
-  pattern: string;
+  /** the bar: a pattern, or dense for the core without sparsity support */
+  pattern: Pattern;
   profile: string;
+  /**
+   * which core of the profile: its own; its single-pattern variant at the same dense throughput
+   * (a pattern no single-pattern profile runs); or the same core without sparsity support
+   */
+  core: 'profile' | 'single-pattern-variant' | 'without-sparsity';
   component: string;
   areaUm2: number;
   source: string;
@@ -65,17 +75,22 @@ export interface AreaBreakdownRow {
 
 /** Decode weight-row union density for a batch of B tokens. */
 export interface UnionDensityRow {
-  pattern: string;
+  pattern: Pattern;
   batch: number;
   measuredDensity: number;
   /** 1 − (1 − d)^B with d the measured kept fraction */
   independenceDensity: number;
 }
 
-/** A modelling constant with its unit in the name and its source. */
+/** A modelling constant with its unit in the name (or `quantity`) and its source. */
 export interface Assumption {
   name: string;
-  value: string;
+  /** a number (report/ renders it at the precision of its quantity) or a statement */
+  value: number | string;
+  /** what a number is: a standard-cell or bitcell area, a fraction, or a constant shown as written */
+  quantity?: 'area_um2' | 'fraction' | 'constant';
+  /** the standard cell behind an area */
+  cell?: string;
   source: string;
 }
 
@@ -118,7 +133,7 @@ export interface ReviewData {
   unionDensity: UnionDensityRow[];
   /** where the union densities come from, e.g. 'traces/stories260k run "dense", consecutive batches' */
   unionDensitySource: string;
-  recommendation: string;
+  recommendation: Recommendation;
   assumptions: Assumption[];
   /** non-fatal findings shown in the report (e.g. "no measured perplexity for 4:8 amber") */
   notes: string[];

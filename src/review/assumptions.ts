@@ -4,19 +4,18 @@
  * come from the loaded tech files themselves; the performance-model constants are read from
  * src/perf/constants.ts (values) with the sources stated there.
  */
-import * as perf from '../../perf/constants.js';
-import type { TechLibrary } from '../../profile/tech.js';
-import type { Assumption } from '../../report/review-data.js';
-import { fixed } from '../../report/format.js';
+import * as perf from '../perf/constants.js';
+import type { TechLibrary } from '../profile/tech.js';
+import type { Assumption } from './review-data.js';
 
 export function techAssumptions(techs: readonly TechLibrary[]): Assumption[] {
   const out: Assumption[] = [];
   for (const t of [...techs].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     for (const [name, cell] of Object.entries(t.cells).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      out.push({ name: `${t.name}.${name}AreaUm2`, value: `${fixed(cell.areaUm2, 5)} µm² (${cell.cell})`, source: cell.source });
+      out.push({ name: `${t.name}.${name}AreaUm2`, value: cell.areaUm2, quantity: 'area_um2', cell: cell.cell, source: cell.source });
     }
-    out.push({ name: `${t.name}.sramBitcellAreaUm2`, value: `${fixed(t.sram.bitcellAreaUm2, 5)} µm²`, source: t.sram.source });
-    out.push({ name: `${t.name}.sramArrayEfficiency`, value: fixed(t.sram.arrayEfficiency, 3), source: t.sram.source });
+    out.push({ name: `${t.name}.sramBitcellAreaUm2`, value: t.sram.bitcellAreaUm2, quantity: 'area_um2', source: t.sram.source });
+    out.push({ name: `${t.name}.sramArrayEfficiency`, value: t.sram.arrayEfficiency, quantity: 'fraction', source: t.sram.source });
     if (t.derivation) out.push({ name: `${t.name}.derivation`, value: '—', source: t.derivation });
   }
   return out;
@@ -30,7 +29,7 @@ export function perfAssumptions(): Assumption[] {
   return Object.entries(perf)
     .filter(([, v]) => typeof v === 'number')
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, v]) => ({ name, value: String(v), source: 'src/perf/constants.ts (source or assumption stated beside the constant)' }));
+    .map(([name, v]) => ({ name, value: v as number, quantity: 'constant' as const, source: 'src/perf/constants.ts (source or assumption stated beside the constant)' }));
 }
 
 /** Conventions that are not constants but change the numbers; shown with the assumptions. */

@@ -1,15 +1,16 @@
 /**
  * Assembles a design review from a finished sweep: the headline front (accuracy vs area
  * overhead) and the speed-up front on the same accuracy kind, the per-pattern summary, the
- * recommendation sentence, and notes on what was skipped. Pure; the CLI gathers the inputs
- * (profiles, bundles, model results) and report/ renders the outcome.
+ * recommendation, and notes on what was skipped. Pure; runReview (run-review.ts) gathers the
+ * inputs (profiles, bundles, model results) and report/ renders the outcome.
  */
-import type { ReviewData } from '../report/review-data.js';
-import { accuracyOf } from './design-point.js';
-import { designFront, headlineAccuracyKind } from './objectives.js';
-import { recommendationSentence } from './recommend.js';
-import { summarizeByPattern } from './summary.js';
-import type { SweepResult } from './sweep.js';
+import type { ReviewData } from './review-data.js';
+import { accuracyOf, distinctPatterns, patternKey } from '../explore/design-point.js';
+import { designFront, headlineAccuracyKind } from '../explore/objectives.js';
+import { recommend } from '../explore/recommend.js';
+import { summarizeByPattern } from '../explore/summary.js';
+import type { SweepResult } from '../explore/sweep.js';
+import { formatPattern, type Pattern } from '../sparsity/pattern.js';
 
 /** What buildReview needs: the report's pass-through fields plus the sweep it derives the rest from. */
 export type ReviewInput = Pick<
@@ -29,8 +30,8 @@ export type ReviewInput = Pick<
   | 'notes'
 > & {
   sweep: SweepResult;
-  /** the pair the recommendation compares, default ["8:16", "16:32"] */
-  compare?: [string, string];
+  /** the pair the recommendation compares, default [8:16, 16:32] */
+  compare?: [Pattern, Pattern];
 };
 
 export function buildReview(input: ReviewInput): ReviewData {
@@ -42,18 +43,14 @@ export function buildReview(input: ReviewInput): ReviewData {
   const notes = [...input.notes];
   const runsDense = input.sweep.skipped.filter((s) => s.reason === 'runs-dense');
   if (runsDense.length > 0) {
-    const byProfile = new Map<string, string[]>();
-    for (const s of runsDense) {
-      const list = byProfile.get(s.profile) ?? [];
-      if (!list.includes(s.pattern)) list.push(s.pattern);
-      byProfile.set(s.profile, list);
-    }
-    const parts = [...byProfile].map(([profile, pats]) => `${profile}: ${pats.join(', ')}`);
+    const byProfile = new Map<string, Pattern[]>();
+    for (const s of runsDense) byProfile.set(s.profile, [...(byProfile.get(s.profile) ?? []), s.pattern]);
+    const parts = [...byProfile].map(([profile, pats]) => `${profile}: ${[...new Set(pats.map(formatPattern))].join(', ')}`);
     notes.push(`Not design points (the core would run them dense, so pruning buys nothing) — ${parts.join('; ')}.`);
   }
   const noAccuracy = input.sweep.skipped.filter((s) => s.reason === 'no-accuracy');
   if (noAccuracy.length > 0) {
-    const configs = [...new Set(noAccuracy.map((s) => `${s.pattern} ${s.criterion}+${s.mitigation}`))];
+    const configs = [...new Set(noAccuracy.map((s) => `${formatPattern(s.pattern)} ${s.criterion}+${s.mitigation}`))];
     notes.push(`No accuracy (neither a measured run nor an analysis proxy) for: ${configs.join('; ')}.`);
   }
   const lacking = points.filter((p) => !accuracyOf(p, kind)).length;
@@ -61,9 +58,9 @@ export function buildReview(input: ReviewInput): ReviewData {
     notes.push(`${lacking} design points have only the ${kind === 'measured-perplexity' ? 'analysis proxy' : 'measured perplexity'}; they are in design-points.csv but not on the ${kind} charts, which never mix the two kinds.`);
   }
   if (kind === 'proxy-rel-err') {
-    const measuredPatterns = [...new Set(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern))];
+    const measuredPatterns = distinctPatterns(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern));
     if (measuredPatterns.length > 0) {
-      notes.push(`Measured perplexity exists only for ${measuredPatterns.join(', ')}: too few patterns to compare on it, so the summary, the fronts and the charts use the analysis proxy for every pattern; the perplexities are in design-points.csv and in the bundle's runs.`);
+      notes.push(`Measured perplexity exists only for ${measuredPatterns.map(patternKey).join(', ')}: too few patterns to compare on it, so the summary, the fronts and the charts use the analysis proxy for every pattern; the perplexities are in design-points.csv and in the bundle's runs.`);
     }
   }
   return {
@@ -82,7 +79,7 @@ export function buildReview(input: ReviewInput): ReviewData {
     areaBreakdown: input.areaBreakdown,
     unionDensity: input.unionDensity,
     unionDensitySource: input.unionDensitySource,
-    recommendation: recommendationSentence({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare }),
+    recommendation: recommend({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare }),
     assumptions: input.assumptions,
     notes,
   };

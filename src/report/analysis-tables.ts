@@ -2,7 +2,7 @@
  * Flat rows (snake_case keys with units) for CSV files and the terminal table. Pure: the CLI
  * writes them. One table per concept; model-level unless the name says otherwise.
  */
-import type { AggregateStats, AnalysisResult, ConfigResult, RunAnalysis, SlotStats, Stats } from './types.js';
+import type { AggregateStats, AnalysisResult, ConfigResult, RunAnalysis, SlotStats, Stats } from '../analysis/types.js';
 
 export type Row = Record<string, string | number | null>;
 

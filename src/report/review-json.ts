@@ -1,0 +1,61 @@
+/**
+ * `nmsim review --json`: one document with where the report went, the recommendation, the front,
+ * the summary per pattern and every design point (snake_case keys with units).
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { sortDesignPoints, type DecodeAtBatch } from '../explore/design-point.js';
+import type { ReviewData } from '../review/review-data.js';
+import { patternText } from './format.js';
+import { recommendationText } from './recommendation.js';
+
+/** Where the report folder went (report/write-report.ts WrittenReport). */
+export interface ReportLocation {
+  outDir: string;
+  headlinePng: string;
+  files: string[];
+}
+
+function decodeJson(d: DecodeAtBatch): { batch_tokens: number; speedup: number; io_savings_fraction: number } {
+  return { batch_tokens: d.batchTokens, speedup: d.speedup, io_savings_fraction: d.ioSavingsFraction };
+}
+
+export function reviewJson(data: ReviewData, written: ReportLocation, warnings: readonly Diagnostic[], elapsedS: number) {
+  return {
+    ok: true,
+    out: written.outDir,
+    headline_png: written.headlinePng,
+    files: written.files,
+    recommendation: recommendationText(data.recommendation),
+    accuracy_kind: data.headline.accuracyKind,
+    design_points: data.points.length,
+    decode_batches: data.decodeBatches,
+    front: data.headline.frontIds,
+    summary: data.summary.map((s) => ({
+      pattern: patternText(s.pattern),
+      best_config: s.bestConfig,
+      accuracy: s.accuracyValue,
+      accuracy_kind: s.accuracyKind,
+      native_profile: s.nativeProfile,
+      compatible_profile: s.compatibleProfile,
+      area_um2: s.areaUm2,
+      area_overhead_fraction: s.areaOverheadFraction,
+      prefill_speedup: s.prefillSpeedup,
+      decode: s.decode.map(decodeJson),
+      on_front: s.onFront,
+    })),
+    points: sortDesignPoints(data.points).map((p) => ({
+      profile: p.profile,
+      pattern: patternText(p.pattern),
+      criterion: p.criterion,
+      mitigation: p.mitigation,
+      accuracy: p.accuracy.value,
+      accuracy_kind: p.accuracy.kind,
+      prefill_speedup: p.prefillSpeedup,
+      decode: p.decode.map(decodeJson),
+      area_um2: p.areaUm2,
+      area_overhead_fraction: p.areaOverheadFraction,
+    })),
+    warnings: warnings.map((w) => ({ code: w.code, message: w.message, file: w.file, path: w.path })),
+    elapsed_s: Number(elapsedS.toFixed(2)),
+  };
+}

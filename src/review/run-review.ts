@@ -1,0 +1,386 @@
+/**
+ * The design review as a library: trace bundles and hardware profiles in, ReviewData out
+ * (report/ renders it, the CLI prints it). Named steps:
+ *
+ *   options ─ resolveReviewOptions ─▶ every default filled, the model and decode batches checked
+ *   profiles ─ loadProfilesHashed ──┬─ modelProfiles: loadTech ─ areaReport ─────────▶ area per profile
+ *   bundles ─ openBundlesHashed     │                 estimateProfile (perf/simulate) ─▶ speed-up, I/O per pattern
+ *       └ choosePrimary ─▶ screenAccuracy: manifest runs, masks checked ─▶ measured perplexities
+ *                        └ analysePrimary: analysis of the dense run ──▶ proxies, measured sparsity,
+ *                                                                         union density, I/O
+ *   ─▶ sweep ─▶ buildReview (fronts, summary, recommendation) ─▶ ReviewData
+ *
+ * Reads files only through its loaders (inputs.ts: default paths, profiles, bundles, hashes;
+ * masks.ts: recorded masks); everything after them is pure.
+ */
+import { configurationProduct } from '../sparsity/configurations.js';
+import * as path from 'node:path';
+import { analyze, type AnalysisProgress } from '../analysis/analyze.js';
+import { checkBatchSizes } from '../analysis/plan.js';
+import type { AnalysisResult } from '../analysis/types.js';
+import { areaReport } from '../area/report.js';
+import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
+import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
+import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../explore/accuracy.js';
+import { distinctPatterns, patternKey } from '../explore/design-point.js';
+import { ioFootprintTable } from '../explore/io-savings.js';
+import { sweep, type ExecutionEstimate, type ProfileCost } from '../explore/sweep.js';
+import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { loadTech, type TechLibrary } from '../profile/tech.js';
+import { samePattern, type Pattern } from '../sparsity/pattern.js';
+import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
+import { MANIFEST_FILE } from '../trace/bundle.js';
+import { TOOL_VERSION } from '../version.js';
+import { catalogModel } from '../workload/catalog.js';
+import { modelFromManifest } from '../workload/from-manifest.js';
+import type { ModelShape } from '../workload/model-shape.js';
+import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
+import { perfAssumptions, reviewConventions, techAssumptions } from './assumptions.js';
+import { buildReview } from './build.js';
+import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
+import { maskViolations } from './masks.js';
+import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
+import { estimateProfile, workloadText, type ReviewWorkload } from './performance.js';
+import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from './review-data.js';
+
+export interface ReviewOptions {
+  /** bundle folders; empty or absent = every bundle under the package's traces/ */
+  traces?: string[];
+  /** profile files, folders or shipped names; empty or absent = every shipped profile */
+  profiles?: string[];
+  /** catalog model id for speed-ups and I/O, or "bundle" for the bundle's own shapes (default llama3.1-8b) */
+  model?: string;
+  /** sparse patterns to sweep (dense is always the baseline); default: the paper's and unstructured */
+  patterns?: Pattern[];
+  /** default: every criterion */
+  criteria?: Criterion[];
+  /** default: every mitigation */
+  mitigations?: Mitigation[];
+  prefillTokens?: number;
+  /** decode batch sizes B (tokens per step); the largest is the decode objective (default 1, 8) */
+  decodeBatches?: number[];
+  decodeContextTokens?: number;
+  /** decode batches whose union density is measured on the trace, besides decodeBatches (default 1 … 64, for the chart) */
+  batchSizes?: number[];
+  title?: string;
+  /** the pair the recommendation compares, [narrower, wider]; default [8:16, 16:32] */
+  compare?: [Pattern, Pattern];
+}
+
+/** ReviewOptions with every default filled in and checked. */
+export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare'>> & Pick<ReviewOptions, 'title' | 'compare'>;
+
+/** Fractions of the progress bar per stage. */
+export interface ReviewProgress {
+  stage(name: string, fraction: number): void;
+}
+
+export interface ReviewOutcome {
+  data: ReviewData;
+  /** wall time per step, for run.json (the only run-dependent output) */
+  timingsMs: Record<string, number>;
+  warnings: Diagnostic[];
+  primaryBundle: string;
+}
+
+/**
+ * Fills every default and checks what can be checked before any file is read: a catalog model
+ * (unless "bundle"), decode batches within the analysis plan's bounds (each is measured on the
+ * trace), a pattern list without dense.
+ */
+export function resolveReviewOptions(opts: ReviewOptions = {}): ResolvedReviewOptions {
+  const decodeBatches = [...new Set(opts.decodeBatches ?? DEFAULT_DECODE_BATCHES)].sort((a, b) => a - b);
+  const batchSizes = [...(opts.batchSizes ?? DEFAULT_UNION_BATCH_SIZES)];
+  const model = opts.model ?? DEFAULT_MODEL;
+  if (model !== 'bundle') catalogModel(model);
+  checkBatchSizes(decodeBatches, '--decode-batches', '--decode-batches 1,8');
+  checkBatchSizes([...batchSizes, ...decodeBatches], '--decode-batches', '--decode-batches 1,8');
+  return {
+    traces: opts.traces ?? [],
+    profiles: opts.profiles ?? [],
+    model,
+    patterns: (opts.patterns ?? DEFAULT_PATTERNS).filter((p) => p.kind !== 'dense'),
+    criteria: opts.criteria ?? [...CRITERIA],
+    mitigations: opts.mitigations ?? [...MITIGATIONS],
+    prefillTokens: opts.prefillTokens ?? DEFAULT_PREFILL_TOKENS,
+    decodeBatches,
+    decodeContextTokens: opts.decodeContextTokens ?? DEFAULT_DECODE_CONTEXT_TOKENS,
+    batchSizes,
+    ...(opts.title !== undefined ? { title: opts.title } : {}),
+    ...(opts.compare !== undefined ? { compare: opts.compare } : {}),
+  };
+}
+
+/** Wall time per named step. */
+function stopwatch(): { timingsMs: Record<string, number>; lap(name: string): void } {
+  const timingsMs: Record<string, number> = {};
+  let t = performance.now();
+  return {
+    timingsMs,
+    lap(name) {
+      const now = performance.now();
+      timingsMs[name] = now - t;
+      t = now;
+    },
+  };
+}
+
+/** The bundle folders to review: the ones given, else every bundle under traces/. */
+function bundlePathsOf(opts: ResolvedReviewOptions): string[] {
+  const paths = opts.traces.length > 0 ? opts.traces : defaultBundlePaths();
+  if (paths.length === 0) {
+    throw inputError({ code: 'review/no-bundles', message: 'no trace bundle to review: traces/ holds none and --traces was not given.', hint: 'pass --traces traces/stories260k (a folder with manifest.json), or capture one with `nmsim capture`.' });
+  }
+  return paths;
+}
+
+/** Every swept configuration: pattern × criterion × mitigation. */
+function sweptConfigs(opts: ResolvedReviewOptions): SweepConfig[] {
+  return configurationProduct(opts, { patterns: 'outer', dense: 'crossed' });
+}
+
+interface Primary {
+  bundle: OpenedBundle;
+  index: number;
+  /** every bundle's runs with a perplexity, in bundle order */
+  measuredByBundle: MeasuredRun[][];
+  notes: string[];
+}
+
+/** The bundle with the most measured runs carries the accuracy axis (ties: the first by path). */
+function choosePrimary(bundles: readonly OpenedBundle[]): Primary {
+  const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest, path.join(b.path, MANIFEST_FILE)));
+  let index = 0;
+  measuredByBundle.forEach((m, i) => {
+    if (m.length > measuredByBundle[index].length) index = i;
+  });
+  const notes =
+    bundles.length > 1
+      ? [`Accuracy comes from ${bundles[index].path} (the bundle with the most measured runs); ${bundles.filter((_, i) => i !== index).map((b) => b.path).join(', ')} listed as inputs only — review each with --traces to compare them.`]
+      : [];
+  return { bundle: bundles[index], index, measuredByBundle, notes };
+}
+
+/**
+ * The perplexities one accuracy axis may hold: one text, one run per configuration, masks that
+ * obey their pattern; everything left out or suspicious is named in the notes.
+ */
+async function screenAccuracy(primary: OpenedBundle, raw: readonly MeasuredRun[], swept: readonly SweepConfig[]): Promise<{ measured: MeasuredRun[]; notes: string[]; warnings: Diagnostic[] }> {
+  const screen = screenMeasuredRuns(
+    raw,
+    swept,
+    await maskViolations(primary.bundle, new Set(raw.map((r) => r.runId))),
+    new Map(primary.bundle.manifest.runs.map((r, i) => [r.id, i])),
+  );
+  const file = path.join(primary.path, MANIFEST_FILE);
+  return { measured: screen.usable, notes: screen.notes, warnings: screen.warnings.map((w) => ({ ...w, file })) };
+}
+
+interface PrimaryAnalysis {
+  /** magnitude selection, every union batch: the sparsity structure */
+  structure: AnalysisResult;
+  /** every configuration, no decode batches: the accuracy proxies */
+  proxies: AnalysisResult;
+  notes: string[];
+  warnings: Diagnostic[];
+}
+
+/**
+ * The analysis of the primary bundle's dense run, in two passes: the sparsity structure (union
+ * density over every batch size, compatibility, compressed sizes) needs only the magnitude
+ * selection; the accuracy proxies need every configuration but no decode batches (about a
+ * quarter less work than one pass computing everything for every configuration).
+ */
+async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[], progress?: ReviewProgress): Promise<PrimaryAnalysis> {
+  const notes: string[] = [];
+  const at = (start: number, span: number) => (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, start + span * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows));
+  progress?.stage('analysing traces', 0.1);
+  // the decode batches are measured too, so every decode figure uses a measured union density
+  const batchSizes = [...new Set([...opts.batchSizes, ...opts.decodeBatches])].sort((a, b) => a - b);
+  const structure = await analyze(primary.bundle, { patterns: [...structurePatterns], criteria: ['magnitude'], mitigations: ['none'], batchSizes, runs: [] }, at(0.1, 0.1));
+  // spts needs a calibrated static shift per site; a bundle that records none cannot give an
+  // spts proxy, so it is left out of the proxy pass with one note instead of a warning per site
+  const hasStaticShifts = primary.bundle.manifest.runs.some((r) => r.sites.some((s) => s.static_shift !== undefined));
+  const proxyMitigations = hasStaticShifts ? opts.mitigations : opts.mitigations.filter((m) => m !== 'spts');
+  if (proxyMitigations.length < opts.mitigations.length) {
+    notes.push(`spts has no accuracy proxy: ${primary.path} records no calibrated static shift (sites[].static_shift); spts points appear only where the bundle measured an spts run.`);
+  }
+  const proxies = await analyze(
+    primary.bundle,
+    { patterns: opts.patterns, criteria: opts.criteria, mitigations: proxyMitigations, batchSizes: [1], randomBatchesPerSize: 0, runs: [] },
+    at(0.2, 0.5),
+  );
+  // a site with no finite row has no statistics: the review refuses rather than score it
+  const errors = dedupeDiagnostics([...structure.errors, ...proxies.errors]);
+  if (errors.length > 0) throw new NmsimError(errors);
+  const nonfinite = structure.runs[0]?.nonfinite;
+  if (nonfinite && nonfinite.rows > 0) {
+    const sites = nonfinite.sites.map((s) => `${s.site} (${s.rows} row${s.rows === 1 ? '' : 's'}, first at [${s.firstRow}, ${s.firstColumn}])`).join('; ');
+    notes.push(
+      `${nonfinite.rows} of the ${nonfinite.tokenRows} token rows of the analysed sites held NaN or Inf (${nonfinite.values} value${nonfinite.values === 1 ? '' : 's'}) and were left out of every statistic: ${sites}. The proxies, union densities and I/O figures are those of the finite rows.`,
+    );
+  }
+  return { structure, proxies, notes, warnings: dedupeDiagnostics([...structure.warnings, ...proxies.warnings]) };
+}
+
+/**
+ * The patterns whose sparsity structure is measured: the swept ones and every N:M pattern a
+ * swept core runs natively (in that order). A core runs a pattern it does not list through the
+ * cheapest native pattern its data fits (perf/execution-plan.ts), and the fraction that fits is
+ * measured only against analysed patterns — so the natives are analysed too, as in the
+ * analysis `nmsim simulate --measured` reads (`nmsim analyze`'s default patterns).
+ */
+function structurePatternsOf(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[]): Pattern[] {
+  const swept = new Set(opts.patterns.map(patternKey));
+  const natives = distinctPatterns(profiles.flatMap((p) => p.loaded.profile.sparsity.patterns)).filter((p) => !swept.has(patternKey(p)));
+  return [...opts.patterns, ...natives];
+}
+
+/** The workload the speed-ups are modelled on, and the note that says whose masks they assume. */
+function reviewWorkload(opts: ResolvedReviewOptions, primary: OpenedBundle): { workload: ReviewWorkload; note: string } {
+  const bundleModel = primary.bundle.manifest.model;
+  const shape: ModelShape = opts.model === 'bundle' ? modelFromManifest(bundleModel, primary.path) : catalogModel(opts.model);
+  return {
+    workload: { shape, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
+    note: `Speed-ups and I/O are modelled on ${shape.id}'s shapes with the sparsity structure measured on ${primary.path} (decode weight-row union density for B = ${opts.decodeBatches.join(', ')}, compatibility between patterns): an assumption that ${bundleModel.name}'s masks are as correlated as ${shape.id}'s would be.`,
+  };
+}
+
+interface ProfileModels {
+  reports: AreaReportLike[];
+  costs: ProfileCost[];
+  /** profile name → patternKey → estimate */
+  estimates: Map<string, Map<string, ExecutionEstimate>>;
+  techs: TechLibrary[];
+}
+
+/** Area (areaReport) and speed-ups (estimateProfile) per profile; each tech file is loaded once. */
+async function modelProfiles(profiles: readonly HashedProfile[], patterns: readonly Pattern[], workload: ReviewWorkload, measured: readonly MeasuredSparsity[], progress?: ReviewProgress): Promise<ProfileModels> {
+  const techCache = new Map<string, TechLibrary>();
+  const out: ProfileModels = { reports: [], costs: [], estimates: new Map(), techs: [] };
+  for (const [i, p] of profiles.entries()) {
+    const profile = p.loaded.profile;
+    progress?.stage(`modelling ${profile.name}`, 0.7 + (0.2 * i) / profiles.length);
+    const techKey = `${profile.tech}|${p.loaded.techDirs.join('|')}`;
+    let tech = techCache.get(techKey);
+    if (!tech) {
+      tech = await loadTech(profile.tech, p.loaded.techDirs);
+      techCache.set(techKey, tech);
+    }
+    const report = areaReport(profile, tech);
+    out.reports.push(report);
+    out.costs.push(profileCost(report));
+    out.estimates.set(profile.name, estimateProfile(profile, patterns, workload, measured).byPattern);
+  }
+  out.techs = [...techCache.values()];
+  return out;
+}
+
+/** Dense and the best unstructured run, drawn as reference lines (no swept core runs them sparsely). */
+function accuracyReferences(measured: readonly MeasuredRun[], bundlePath: string): AccuracyReference[] {
+  const references: AccuracyReference[] = [];
+  const dense = measured.find((m) => m.pattern.kind === 'dense');
+  if (dense) references.push({ label: 'dense', kind: 'measured-perplexity', value: dense.perplexity, source: `${bundlePath} run "${dense.runId}"` });
+  const unstructured = measured.filter((m) => m.pattern.kind === 'unstructured').sort((a, b) => a.perplexity - b.perplexity)[0];
+  if (unstructured) {
+    references.push({ label: `unstructured 50% (${unstructured.criterion}+${unstructured.mitigation})`, kind: 'measured-perplexity', value: unstructured.perplexity, source: `${bundlePath} run "${unstructured.runId}"` });
+  }
+  return references;
+}
+
+/** Compressed activation I/O measured on the trace, else the closed form at 16-bit values. */
+function ioSavingsOf(structure: AnalysisResult, primary: OpenedBundle, patterns: readonly Pattern[]): IoSavingsRow[] {
+  const measured = ioSavingsRows(structure, primary.label).filter((r) => patterns.some((q) => samePattern(q, r.pattern)));
+  return measured.length > 0 ? measured : ioFootprintTable(patterns, 16).map((r) => ({ ...r, source: 'closed form (N·16 + metadata bits) / (M·16)' }));
+}
+
+function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): ReviewBundle {
+  const m = b.bundle.manifest;
+  return {
+    path: b.path,
+    model: m.model.name,
+    checkpoint: m.source.checkpoint,
+    files: b.files,
+    runs: m.runs.map((run) => {
+      const c = runConfig(run);
+      const mr = measured.find((x) => x.runId === run.id);
+      return {
+        id: run.id,
+        pattern: c.pattern,
+        ...(c.pattern.kind === 'dense' ? {} : { criterion: c.criterion, mitigation: c.mitigation }),
+        ...(mr ? { perplexity: mr.perplexity, perplexityDataset: mr.dataset, scoredTokens: mr.scoredTokens } : {}),
+      };
+    }),
+  };
+}
+
+export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress): Promise<ReviewOutcome> {
+  const clock = stopwatch();
+  const opts = resolveReviewOptions(options);
+  const bundlePaths = bundlePathsOf(opts);
+  progress?.stage('loading profiles', 0.02);
+  const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles));
+  progress?.stage('opening bundles', 0.08);
+  const bundles = await openBundlesHashed(bundlePaths);
+  clock.lap('load_inputs_ms');
+  try {
+    const configs = sweptConfigs(opts);
+    const primary = choosePrimary(bundles);
+    const p = primary.bundle;
+    const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
+    const analysis = await analysePrimary(p, opts, structurePatternsOf(opts, profiles), progress);
+    clock.lap('analysis_ms');
+
+    const proxies = proxiesFrom(analysis.proxies, p.path);
+    const { workload, note: workloadNote } = reviewWorkload(opts, p);
+    const models = await modelProfiles(profiles, opts.patterns, workload, measuredSparsityFrom(analysis.structure), progress);
+    clock.lap('models_ms');
+
+    const result = sweep({
+      configs,
+      profiles: models.costs,
+      accuracy: (c) => accuracyFor(c, accuracy.measured, proxies, p.path),
+      proxy: (c) => proxyFor(c, proxies),
+      execution: (profile, pattern) => models.estimates.get(profile)!.get(patternKey(pattern))!,
+      workload: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
+    });
+    const data = buildReview({
+      title: opts.title ?? `Design review: ${p.bundle.manifest.model.name} on ${profiles.length} hardware profiles`,
+      toolVersion: TOOL_VERSION,
+      workload: `accuracy from ${p.bundle.manifest.model.name} (${p.path}); ${workloadText(workload)}`,
+      decodeBatches: [...opts.decodeBatches],
+      profiles: profiles.map((h) => ({
+        name: h.loaded.profile.name,
+        path: h.path,
+        sha256: h.sha256,
+        description: h.loaded.profile.description.trim().replace(/\s+/g, ' '),
+        patterns: [...h.loaded.profile.sparsity.patterns],
+        illustrative: h.loaded.profile.illustrative,
+      })),
+      bundles: bundles.map((b, i) => bundleSummary(b, primary.measuredByBundle[i])),
+      sweep: result,
+      accuracyReferences: accuracyReferences(accuracy.measured, p.path),
+      ioSavings: ioSavingsOf(analysis.structure, p, opts.patterns),
+      areaBreakdown: areaBreakdownRows(models.reports, opts.patterns),
+      unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
+      unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
+      assumptions: [...reviewConventions(analysis.structure.conventions, workloadText(workload)), ...techAssumptions(models.techs), ...perfAssumptions()],
+      notes: [...accuracy.notes, ...primary.notes, ...analysis.notes, workloadNote],
+      ...(opts.compare ? { compare: opts.compare } : {}),
+    });
+    clock.lap('sweep_ms');
+    return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...accuracy.warnings, ...analysis.warnings], primaryBundle: p.path };
+  } finally {
+    await Promise.all(bundles.map((b) => b.bundle.close()));
+  }
+}
+
+function dedupeDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.code}|${d.file ?? ''}|${d.path ?? ''}|${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
