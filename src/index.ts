@@ -34,7 +34,8 @@ export { loadStories, selectStories, formatStoryRange, type StoryRange } from '.
 export { encodeStream, evaluatePerplexity, type PerplexityResult } from './capture/perplexity.js';
 export { createPruningHooks, runId, type RunSpec, type Calibration } from './capture/prune-hooks.js';
 export { calibrateStaticShifts, calibrateAffine } from './capture/calibrate.js';
-export { captureRuns, type CapturedRun, type CaptureOptions } from './capture/capture.js';
+export { captureRuns, needsCalibration, type CapturedRun, type CaptureOptions } from './capture/capture.js';
+export { readInputFile } from './capture/input-file.js';
 export { writeCaptureBundle, sha256Hex } from './capture/capture-bundle.js';
 export { generateGreedy, type GenerateResult } from './capture/generate.js';
 export { SITE_KINDS, SITE_CONSUMERS, siteInputDim } from './capture/sites.js';

@@ -20,7 +20,10 @@ import type { NmPattern } from '../sparsity/pattern.js';
 import type { TechLibrary } from '../profile/tech.js';
 import { addCounts, cellItem, component, scaleCounts, techTag, type AreaComponent, type AreaItem, type CellCounts } from './component.js';
 import { and2, ceilLog2, muxTree, registers, subtractor } from './gates.js';
-import { selectionNetwork, comparatorCount, networkDepthStages, type NetworkKind, type PruningNetworkKind } from '../sparsity/sorting-networks.js';
+import { keyBits, unitComparators, type PruningNetworkKind } from '../sparsity/sorting-networks.js';
+
+// the unit's network shape (comparators, stages, key width) is an N:M quantity with one home
+export { keyBits, pruningUnitStages, unitComparators } from '../sparsity/sorting-networks.js';
 
 export interface PruningUnitSpec {
   network: PruningNetworkKind;
@@ -33,49 +36,9 @@ export interface PruningUnitSpec {
   signedInteger: boolean;
 }
 
-export function keyBits(operandBits: number, m: number): number {
-  return operandBits - 1 + ceilLog2(m);
-}
-
 /** One compare-and-swap element for groups of M. */
 export function compareAndSwapCells(operandBits: number, m: number): CellCounts {
   return addCounts(subtractor(keyBits(operandBits, m)), muxTree(2, 2 * (operandBits + ceilLog2(m))));
-}
-
-/**
- * The network a unit builds for the given patterns: several patterns share one network, the
- * full Batcher (or bitonic) sort of the widest group, which contains complete sorters of every
- * narrower power-of-two group; a pruned selection network does not, so a flexible core falls
- * back to the full Batcher network.
- */
-function unitNetworkKind(kind: NetworkKind, patterns: readonly NmPattern[]): NetworkKind {
-  return patterns.length > 1 && kind === 'selection' ? 'batcher' : kind;
-}
-
-function widestPattern(patterns: readonly NmPattern[]): NmPattern {
-  return patterns.reduce((a, b) => (b.m > a.m ? b : a));
-}
-
-/** Comparators one unit needs for the given patterns (the union for several). */
-export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): { comparators: number; depth: number; m: number } {
-  const widest = widestPattern(patterns);
-  const effectiveKind = unitNetworkKind(kind, patterns);
-  let comparators = comparatorCount(selectionNetwork(effectiveKind, widest.n, widest.m));
-  for (const p of patterns) {
-    const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(widest.m / p.m);
-    comparators = Math.max(comparators, sub);
-  }
-  return { comparators, depth: networkDepthStages(effectiveKind, widest.m, { n: widest.n }), m: widest.m };
-}
-
-/**
- * Pipeline stages of the unit built for these patterns, one register rank per stage: the depth
- * of its comparator network, or one stage per key bit for the radix select (threshold). The
- * profile's default latency (profile/normalize.ts) and this file's costing both use it.
- */
-export function pruningUnitStages(network: PruningNetworkKind, patterns: readonly NmPattern[], operandBits: number): number {
-  if (network === 'threshold') return keyBits(operandBits, widestPattern(patterns).m);
-  return unitComparators(network, patterns).depth;
 }
 
 export function pruningUnitArea(spec: PruningUnitSpec, patterns: readonly NmPattern[], tech: TechLibrary): AreaComponent {

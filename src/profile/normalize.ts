@@ -8,13 +8,13 @@
  *   warnings: designs that load but are probably not what was meant (as data)
  *
  * A hardware pruning unit's latency defaults to the stages of the unit the area model costs for
- * the profile's patterns (area/pruning-unit.ts `pruningUnitStages`), so perf and area describe
+ * the profile's patterns (sparsity/sorting-networks.ts `pruningUnitStages`), so perf and area describe
  * one unit. Pure: no files; throws NmsimError only for patterns that are not N:M.
  */
 import { isNmsimError, NmsimError, type Diagnostic } from '../diagnostics.js';
 import { formatPattern, parsePattern, samePattern, type MetadataEncoding, type NmPattern } from '../sparsity/pattern.js';
 import { excerpt } from '../user-text.js';
-import { pruningUnitStages } from '../area/pruning-unit.js';
+import { pruningUnitStages } from '../sparsity/sorting-networks.js';
 import { DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE, DEFAULT_PRUNING_NETWORK } from './defaults.js';
 import { KIB_BYTES } from './quantities.js';
 import type { BufferLevel, HardwareProfile, OnlinePruning, ProfileSpec, PruningNetwork, SelectorStyle } from './schema.js';

@@ -20,6 +20,7 @@
  * larger key on lo, a descending sort). M that is not a power of two is padded with −∞ wires;
  * a comparator that meets a −∞ wire is fixed wiring, not hardware.
  */
+import type { NmPattern } from './pattern.js';
 export type Comparator = readonly [number, number];
 
 /** The comparator networks. */
@@ -168,7 +169,7 @@ export function applyNetwork(net: ComparatorNetwork, keys: readonly number[]): n
 export interface NetworkShapeOptions {
   /** values kept per group (the selection network depends on it) */
   n?: number;
-  /** key bits compared: (operand bits − 1) magnitude bits + ⌈log₂M⌉ index bits (area/pruning-unit.ts keyBits) */
+  /** key bits compared: (operand bits − 1) magnitude bits + ⌈log₂M⌉ index bits (keyBits below) */
   keyBits?: number;
 }
 
@@ -202,4 +203,45 @@ export function networkDepthStages(kind: PruningNetworkKind, m: number, opts: Ne
 /** Comparators (that cost hardware) of a pruning unit for groups of M; none for `threshold`. */
 export function networkComparators(kind: PruningNetworkKind, m: number, opts: NetworkShapeOptions = {}): number {
   return kind === 'threshold' ? 0 : networkShape(kind, m, opts).comparators;
+}
+
+/** Key bits one comparator compares: (operand bits − 1) magnitude bits + ⌈log₂M⌉ index bits (ties: lower index). */
+export function keyBits(operandBits: number, m: number): number {
+  return operandBits - 1 + Math.ceil(Math.log2(m));
+}
+
+/**
+ * The network a unit builds for the given patterns: several patterns share one network, the
+ * full Batcher (or bitonic) sort of the widest group, which contains complete sorters of every
+ * narrower power-of-two group; a pruned selection network does not, so a flexible core falls
+ * back to the full Batcher network.
+ */
+function unitNetworkKind(kind: NetworkKind, patterns: readonly NmPattern[]): NetworkKind {
+  return patterns.length > 1 && kind === 'selection' ? 'batcher' : kind;
+}
+
+function widestPattern(patterns: readonly NmPattern[]): NmPattern {
+  return patterns.reduce((a, b) => (b.m > a.m ? b : a));
+}
+
+/** Comparators one unit needs for the given patterns (the union for several). */
+export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): { comparators: number; depth: number; m: number } {
+  const widest = widestPattern(patterns);
+  const effectiveKind = unitNetworkKind(kind, patterns);
+  let comparators = comparatorCount(selectionNetwork(effectiveKind, widest.n, widest.m));
+  for (const p of patterns) {
+    const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(widest.m / p.m);
+    comparators = Math.max(comparators, sub);
+  }
+  return { comparators, depth: networkDepthStages(effectiveKind, widest.m, { n: widest.n }), m: widest.m };
+}
+
+/**
+ * Pipeline stages of the unit built for these patterns, one register rank per stage: the depth
+ * of its comparator network, or one stage per key bit for the radix select (threshold). The
+ * profile's default latency (profile/normalize.ts) and this file's costing both use it.
+ */
+export function pruningUnitStages(network: PruningNetworkKind, patterns: readonly NmPattern[], operandBits: number): number {
+  if (network === 'threshold') return keyBits(operandBits, widestPattern(patterns).m);
+  return unitComparators(network, patterns).depth;
 }
