@@ -242,3 +242,65 @@ def prune(
         v = torch.where(vp > 0, ratio.sqrt(), torch.ones_like(vp))
         out = (out.double() * v.unsqueeze(1)).float()
     return out, keep
+
+
+# ---------------------------------------------------------------------------------------------
+# Weight N:M pruning (issue 14): the same selection along each weight's input dimension.
+
+WEIGHT_CRITERIA = ("magnitude", "wanda")
+
+
+def weight_scores(weight: torch.Tensor, criterion: str = "magnitude",
+                  input_norms: torch.Tensor | None = None) -> torch.Tensor:
+    """float32 scores of W [out, in]: magnitude |W_ij|; wanda |W_ij| * ||X_j||_2 (Sun et al.,
+    ICLR 2024, arXiv 2306.11695), X_j = input feature j over the calibration tokens.
+
+    |w| is exact in float32 (bf16/f16 widen exactly); the wanda score is one float32 product of
+    |w| and the float32 norm, as nmsim's Float32Array scores (Math.fround(|w| * norm))."""
+    if criterion not in WEIGHT_CRITERIA:
+        raise PatternError(f'"{criterion}" is not a weight criterion ({", ".join(WEIGHT_CRITERIA)})')
+    if weight.dim() != 2:
+        raise ValueError("weight_scores() takes a 2-D weight [out_features, in_features]")
+    scores = weight.detach().float().abs()
+    if criterion == "wanda":
+        if input_norms is None or input_norms.numel() != weight.shape[1]:
+            raise ValueError("the wanda criterion needs the layer's input-feature norms, one per input column")
+        scores = scores * input_norms.to(device=weight.device, dtype=torch.float32).view(1, -1)
+    return scores
+
+
+def prune_weight(weight: torch.Tensor, pattern: Pattern, criterion: str = "magnitude",
+                 input_norms: torch.Tensor | None = None,
+                 rows_per_chunk: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+    """Prunes W [out, in] along its input (reduction) dimension: in every output row, groups of
+    M consecutive input columns from column 0 keep the N highest scores (a tail of r < M keeps
+    min(N, r); ties: the lower column); "unstructured" keeps the top floor(in/2) of each row.
+    Each output row is a "token" of select_keep. Returns (pruned weight in W's dtype, keep)."""
+    out_features = weight.shape[0]
+    keep = torch.empty(weight.shape, dtype=torch.bool, device=weight.device)
+    for start in range(0, out_features, rows_per_chunk):
+        rows = weight[start : start + rows_per_chunk]
+        norms = input_norms if criterion == "wanda" else None
+        keep[start : start + rows_per_chunk] = select_keep(weight_scores(rows, criterion, norms), pattern)
+    pruned = torch.where(keep, weight.detach(), torch.zeros((), dtype=weight.dtype, device=weight.device))
+    return pruned, keep
+
+
+class InputNormAccumulator:
+    """wanda: ||X_j||_2 of a site's input over every calibration row, the sum of squares kept in
+    float64 (as nmsim's channelNorms), the square root rounded to float32 at the end."""
+
+    def __init__(self) -> None:
+        self.sum_sq: torch.Tensor | None = None
+        self.rows = 0
+
+    def add(self, x: torch.Tensor) -> None:
+        rows = x.detach().reshape(-1, x.shape[-1]).double()
+        s = rows.pow(2).sum(dim=0)
+        self.sum_sq = s if self.sum_sq is None else self.sum_sq + s
+        self.rows += rows.shape[0]
+
+    def norms(self) -> torch.Tensor:
+        if self.sum_sq is None:
+            raise ValueError("no calibration row reached this site")
+        return self.sum_sq.sqrt().float()

@@ -38,6 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nm_prune import (  # noqa: E402
     CRITERIA,
     MITIGATIONS,
+    WEIGHT_CRITERIA,
+    InputNormAccumulator,
     Pattern,
     PatternError,
     amber_column_norms,
@@ -48,11 +50,15 @@ from nm_prune import (  # noqa: E402
     parse_names,
     parse_pattern,
     prune,
+    prune_weight,
 )
 from safetensors_writer import write_safetensors  # noqa: E402
 
 EXPORTER_VERSION = "0.1.0"
 CONSUMERS = ("q", "k", "v", "o", "gate", "up", "down")
+# What a run prunes: the linear inputs during the run (nmsim's subject) or, for comparison, the
+# linear weights once before it (issue 14; manifest runs[].config.operand, absent = activation).
+OPERANDS = ("activation", "weight")
 
 # Module-name patterns (regular expressions searched in the module's dotted name; group 1 is
 # the layer index). They cover Hugging Face Llama, Qwen2, Mistral and Gemma 1/2/3
@@ -121,6 +127,7 @@ class RunConfig:
     pattern: Pattern
     criterion: str = "magnitude"
     mitigation: str = "none"
+    operand: str = "activation"
 
     @property
     def dense(self) -> bool:
@@ -131,6 +138,8 @@ class RunConfig:
         if self.dense:
             return "dense"
         pat = f"{self.pattern.n}of{self.pattern.m}" if self.pattern.kind == "nm" else self.pattern.kind
+        if self.operand == "weight":
+            return f"weight-{pat}-{self.criterion}"
         return f"{pat}-{self.criterion}-{self.mitigation}"
 
 
@@ -241,7 +250,8 @@ def model_info(model: torch.nn.Module, consumers: list[ConsumerModule], override
     return {k: v for k, v in info.items() if v is not None}
 
 
-def build_configs(patterns, criteria, mitigations, include_dense: bool = True) -> list[RunConfig]:
+def build_configs(patterns, criteria, mitigations, include_dense: bool = True,
+                  operand: str = "activation") -> list[RunConfig]:
     pats = [parse_pattern(p) if isinstance(p, str) else p for p in patterns]
     configs = [RunConfig(Pattern("dense"))] if include_dense or any(p.kind == "dense" for p in pats) else []
     for p in pats:
@@ -249,7 +259,7 @@ def build_configs(patterns, criteria, mitigations, include_dense: bool = True) -
             continue
         for c in criteria:
             for m in mitigations:
-                cfg = RunConfig(p, c, m)
+                cfg = RunConfig(p, c, m, operand)
                 if cfg not in configs:
                     configs.append(cfg)
     return configs
@@ -370,6 +380,88 @@ def _run_windows(model, windows, state: _RunState, consumers, hf: bool, score: b
     return nll, scored
 
 
+def _calibrate_input_norms(model, windows, consumers, hf: bool) -> tuple[dict[str, torch.Tensor], int]:
+    """wanda: ||X_j||_2 of every site's input over every row of a dense pass over `windows`
+    (hooks on the first consumer of each site; its co-consumers read the same vector)."""
+    acc: dict[str, InputNormAccumulator] = {}
+    handles = []
+    for c in consumers:
+        if c.site in acc:
+            continue
+        acc[c.site] = InputNormAccumulator()
+
+        def hook(module, args, a=acc[c.site]):
+            if args and isinstance(args[0], torch.Tensor):
+                a.add(args[0])
+
+        handles.append(c.module.register_forward_pre_hook(hook))
+    try:
+        for ids in windows:
+            _logits(model, ids.unsqueeze(0), hf)
+    finally:
+        for h in handles:
+            h.remove()
+    missing = [site for site, a in acc.items() if a.rows == 0]
+    if missing:
+        raise ExportError("site-not-reached", f"no calibration pass reached {missing[0]}",
+                          "every matched module must run in the model's forward")
+    rows = max(a.rows for a in acc.values())
+    return {site: a.norms() for site, a in acc.items()}, rows
+
+
+def _prune_weights(consumers, cfg: "RunConfig", dense_weights, input_norms) -> dict[str, torch.Tensor]:
+    """Replaces every consumer's weight by its pruned dense copy (nm_prune.prune_weight, along
+    the input dimension); returns the keep masks by module name."""
+    keep_by_name = {}
+    for c in consumers:
+        w = c.module.weight
+        dense = dense_weights[c.name].to(device=w.device)
+        norms = input_norms.get(c.site) if cfg.criterion == "wanda" else None
+        pruned, keep = prune_weight(dense, cfg.pattern, cfg.criterion, norms)
+        w.data.copy_(pruned)
+        keep_by_name[c.name] = keep
+    return keep_by_name
+
+
+def _restore_weights(consumers, dense_weights) -> None:
+    for c in consumers:
+        c.module.weight.data.copy_(dense_weights[c.name].to(device=c.module.weight.device))
+
+
+def _add_weight_run_tensors(entry, tensors, file, site, site_consumers, cfg, weight_keep, input_norms, masks) -> None:
+    """A weight run's site: each consumer's weight mask (U8 [out, ceil(in/8)], LSB first along
+    the input dimension, like activation masks) and, for wanda, the input norms it scored with."""
+    if masks:
+        entry["weight_masks"] = []
+        for c in site_consumers:
+            key = f"{c.stats_prefix}.weight_mask"
+            tensors[key] = torch.from_numpy(np.packbits(weight_keep[c.name].cpu().numpy(), axis=1, bitorder="little"))
+            entry["weight_masks"].append({"consumer": c.consumer, "tensor": _ref(file, key, tensors[key], torch.uint8)})
+    if cfg.criterion == "wanda":
+        key = f"{site}.input_norms"
+        tensors[key] = input_norms[site].cpu()
+        entry["input_norms"] = _ref(file, key, tensors[key], torch.float32)
+
+
+def _weight_report(site: str, c: "ConsumerModule", keep: torch.Tensor, dense: torch.Tensor) -> dict:
+    """||W~ - W||_2 / ||W||_2 (Frobenius, float64) and the kept fraction of one pruned weight."""
+    w = dense.double()
+    ref = float(w.pow(2).sum())
+    err = float(w.pow(2)[~keep.cpu()].sum())
+    return {"site": site, "consumer": c.consumer, "rel_err_l2": math.sqrt(err / ref) if ref > 0 else 0.0,
+            "kept_fraction": float(keep.double().mean())}
+
+
+def _weight_mask_digest(consumers, weight_keep) -> str:
+    """sha256 of every weight mask, consumers in bundle order (layer, then q k v o gate up down),
+    each np.packbits(keep [out, in], axis=1, bitorder="little"): the digest
+    test/fixtures/capture/weight_prune_ref.py prints, so the two can be compared."""
+    h = hashlib.sha256()
+    for c in consumers:
+        h.update(np.packbits(weight_keep[c.name].cpu().numpy(), axis=1, bitorder="little").tobytes())
+    return h.hexdigest()
+
+
 def _windows(ids: torch.Tensor, seq_len: int) -> list[torch.Tensor]:
     return [ids[i : i + seq_len] for i in range(0, ids.numel(), seq_len) if ids[i : i + seq_len].numel() >= 2]
 
@@ -447,6 +539,7 @@ def export_bundle(
     dataset: str = "text",
     overwrite: bool = False,
     log=None,
+    operand: str = "activation",
 ) -> dict:
     """Runs every configuration on `input_ids` (1-D token ids) and writes the bundle to out_dir.
 
@@ -454,21 +547,37 @@ def export_bundle(
     [1, seq] and returns logits [1, seq, vocab] (or an object with .logits, or a tuple).
     spts needs calibration tokens: `calib_ids`, or else the first `calib_tokens` of input_ids
     (then excluded from every run's evaluation so the runs stay comparable).
+
+    operand="weight" prunes the seven linear weights of every block once before each run
+    instead of the activations during it (criteria magnitude or wanda, no mitigation); wanda's
+    input norms come from a dense pass over the calibration tokens, as spts's shifts do.
     """
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+    if operand not in OPERANDS:
+        raise ExportError("bad-option", f'operand "{operand}" is not one of {", ".join(OPERANDS)}', usage=True)
+    weight_operand = operand == "weight"
     try:
         pats = [parse_pattern(p) if isinstance(p, str) else p for p in patterns]
-        crits = parse_names(",".join(criteria), CRITERIA, "criterion")
+        crits = parse_names(",".join(criteria), WEIGHT_CRITERIA if weight_operand else CRITERIA, "criterion")
         mits = parse_names(",".join(mitigations), MITIGATIONS, "mitigation")
     except PatternError as e:
-        hint = "nmsim's affine correction acts on layer outputs; fit it with nmsim from a dense trace" \
-            if "affine" in str(e) else "see --help for the accepted names"
+        if "affine" in str(e):
+            hint = "nmsim's affine correction acts on layer outputs; fit it with nmsim from a dense trace"
+        elif weight_operand and "criterion" in str(e):
+            hint = f"weight pruning takes the criteria {', '.join(WEIGHT_CRITERIA)}"
+        elif str(e).startswith('"wanda"'):
+            hint = "wanda scores weights: add --operand weight"
+        else:
+            hint = "see --help for the accepted names"
         raise ExportError("bad-option", str(e), hint, usage=True) from None
+    if weight_operand and mits != ["none"]:
+        raise ExportError("bad-option", f"mitigations ({', '.join(mits)}) act on pruned activations; a weight-pruned "
+                          "run has none", "drop --mitigations (or pass none) with --operand weight", usage=True)
     if trace_dtype not in ("auto", *TRACE_DTYPES):
         raise ExportError("bad-option", f'trace dtype "{trace_dtype}" is not one of auto, f16, bf16, f32', usage=True)
     if seq_len < 2 or trace_tokens < 1:
         raise ExportError("bad-option", "seq_len must be at least 2 and trace_tokens at least 1", usage=True)
-    configs = build_configs(pats, crits, mits, include_dense)
+    configs = build_configs(pats, crits, mits, include_dense, operand)
     if not configs:
         raise ExportError("bad-option", "no configuration to run", "give --patterns or keep the dense run", usage=True)
     consumers = find_consumers(model, consumer_patterns)
@@ -477,11 +586,12 @@ def export_bundle(
     notes: list[str] = []
     warnings: list[str] = []
     need_calib = any(c.mitigation == "spts" for c in configs if not c.dense)
-    if need_calib and calib_ids is None:
+    need_norms = any(c.criterion == "wanda" for c in configs if not c.dense)
+    if (need_calib or need_norms) and calib_ids is None:
         calib_ids = ids[:calib_tokens]
         ids = ids[calib_tokens:]
-        notes.append(f"spts calibrated on the first {calib_ids.numel()} tokens of {dataset}; "
-                     "every run is evaluated on the tokens after them")
+        notes.append(f"{'wanda' if need_norms else 'spts'} calibrated on the first {calib_ids.numel()} tokens of "
+                     f"{dataset}; every run is evaluated on the tokens after them")
     if calib_ids is not None:
         calib_ids = torch.as_tensor(calib_ids, dtype=torch.long).flatten()
     windows = _windows(ids, seq_len)
@@ -548,14 +658,40 @@ def export_bundle(
                 static_shift = {s: calibrate_static_shift(a[0], a[1]) for s, a in cstate.calib.items()}
                 say(f"spts: calibrated {len(static_shift)} static shifts on {calib_ids.numel()} tokens "
                     f"({time.time() - t0:.1f} s)")
+            input_norms: dict[str, torch.Tensor] = {}
+            dense_weights: dict[str, torch.Tensor] = {}
+            if weight_operand:
+                # the dense weights, kept on the CPU: each weight run prunes a copy and restores them
+                dense_weights = {c.name: c.module.weight.detach().cpu().clone() for c in consumers}
+            if need_norms:
+                t0 = time.time()
+                calib_windows = [w.to(device) for w in _windows(calib_ids, seq_len)]
+                if not calib_windows:
+                    raise ExportError("text-too-short", "wanda needs at least 2 calibration tokens",
+                                      "raise --calib-tokens or give --calib-text")
+                input_norms, calib_rows = _calibrate_input_norms(model, calib_windows, consumers, hf)
+                notes.append(f"wanda input norms ||X_j||_2 over {calib_rows} rows of a dense pass over the "
+                             f"calibration tokens (windows of {seq_len})")
+                say(f"wanda: input norms of {len(input_norms)} sites over {calib_rows} calibration rows "
+                    f"({time.time() - t0:.1f} s)")
 
             runs, report_runs, inexact_total = [], [], 0
             sites_in_order = list(dict.fromkeys(c.site for c in consumers))
             for i, cfg in enumerate(configs):
                 t0 = time.time()
-                state = _RunState(cfg, recorded, tdtype, record_masks and not cfg.dense, amber=amber,
+                weight_run = cfg.operand == "weight" and not cfg.dense
+                # a weight run's hooks only record: its activations are not pruned
+                hook_cfg = RunConfig(Pattern("dense")) if weight_run else cfg
+                state = _RunState(hook_cfg, recorded, tdtype, record_masks and not hook_cfg.dense, amber=amber,
                                   static_shift=static_shift)
-                nll, scored = _run_windows(model, windows, state, consumers, hf, score=True)
+                weight_keep: dict[str, torch.Tensor] = {}
+                try:
+                    if weight_run:
+                        weight_keep = _prune_weights(consumers, cfg, dense_weights, input_norms)
+                    nll, scored = _run_windows(model, windows, state, consumers, hf, score=True)
+                finally:
+                    if weight_run:
+                        _restore_weights(consumers, dense_weights)
                 ppl = math.exp(nll / scored)
                 inexact_total += state.inexact
                 file = f"run-{cfg.run_id}.safetensors"
@@ -581,11 +717,17 @@ def export_bundle(
                             tensors[key] = torch.from_numpy(state.masks[(site, c.consumer)])
                             entry["masks"].append({"consumer": c.consumer,
                                                    "tensor": _ref(file, key, tensors[key], torch.uint8)})
+                    if weight_run:
+                        _add_weight_run_tensors(entry, tensors, file, site, site_consumers, cfg, weight_keep,
+                                                input_norms, record_masks)
                     entry["weight_stats"] = weight_stats[site]
                     if cfg.mitigation == "spts" and not cfg.dense:
                         entry["static_shift"] = static_shift[site]
                     sites.append(entry)
-                    if not cfg.dense:
+                    if weight_run:
+                        site_report += [_weight_report(site, c, weight_keep[c.name], dense_weights[c.name])
+                                        for c in site_consumers]
+                    elif not cfg.dense:
                         for c in site_consumers:
                             mk = (site, c.consumer)
                             ref = state.ref_sq.get(mk, 0.0)
@@ -601,6 +743,8 @@ def export_bundle(
                     config.update(criterion=cfg.criterion, mitigation=cfg.mitigation)
                     if cfg.criterion == "clact":
                         config["clact_batch_tokens"] = seq_len
+                    if weight_run:
+                        config["operand"] = "weight"
                 metrics = []
                 if math.isfinite(ppl):
                     metrics.append({"metric": "perplexity", "dataset": dataset, "tokens": scored, "value": ppl,
@@ -612,6 +756,9 @@ def export_bundle(
                 seconds = time.time() - t0
                 report_runs.append({"id": cfg.run_id, "perplexity": ppl if math.isfinite(ppl) else None,
                                     "scored_tokens": scored, "seconds": round(seconds, 3), "sites": site_report})
+                if weight_run:
+                    report_runs[-1].update(operand="weight",
+                                           weight_mask_sha256=_weight_mask_digest(consumers, weight_keep))
                 say(f"run {i + 1}/{len(configs)} {cfg.run_id}: perplexity {ppl:.4f} over {scored} tokens "
                     f"({seconds:.1f} s)")
                 del state, tensors
@@ -628,7 +775,11 @@ def export_bundle(
             src.update(source or {})
             all_notes = notes + warnings + [
                 "pruning computed in float32 on each consumer's input (nm_prune.py); rel_err_l2 in "
-                "exporter-report.json is ||x~ - x||2 / ||x||2 of that float32 result over the recorded tokens"]
+                "exporter-report.json is ||x~ - x||2 / ||x||2 of that float32 result over the recorded tokens"
+                if not weight_operand else
+                "weights pruned once per run along their input dimension, scores in float32 (nm_prune.py "
+                "prune_weight); activations not pruned; rel_err_l2 in exporter-report.json is "
+                "||W~ - W||_F / ||W||_F of each consumer's weight"]
             src["notes"] = "; ".join(([src["notes"]] if src.get("notes") else []) + all_notes)
             manifest = {"format": "nmsim-trace", "version": 1, "model": info, "source": src, "runs": runs}
             with open(os.path.join(tmp, "manifest.json"), "w", encoding="utf-8") as f:
@@ -713,7 +864,12 @@ def parse_args(argv):
     p.add_argument("--out", required=True, help="bundle folder to create (written to a temp folder, then renamed)")
     p.add_argument("--patterns", default="2:4,8:16",
                    help='comma-separated N:M patterns, "unstructured" (default: 2:4,8:16; a dense run is always added)')
-    p.add_argument("--criteria", default="magnitude", help="comma-separated: magnitude, amber, clact (default: magnitude)")
+    p.add_argument("--criteria", default="magnitude",
+                   help="comma-separated: magnitude, amber, clact; with --operand weight: magnitude, wanda "
+                        "(default: magnitude)")
+    p.add_argument("--operand", default="activation", choices=OPERANDS,
+                   help="what each run prunes: the linear inputs during the run (default), or the seven linear "
+                        "weights of every block once before it, along their input dimension (no mitigations)")
     p.add_argument("--mitigations", default="none",
                    help="comma-separated: none, var, dpts, spts (default: none); every pattern x criterion x "
                         "mitigation is one run")
@@ -727,8 +883,9 @@ def parse_args(argv):
     p.add_argument("--no-masks", action="store_true", help="do not record the applied masks")
     p.add_argument("--weights", action="store_true", help="also record every consumer's full weight")
     p.add_argument("--calib-tokens", type=int, default=256,
-                   help="spts: calibrate on the first N tokens of --text (excluded from evaluation), default 256")
-    p.add_argument("--calib-text", help="spts: calibrate on this text instead")
+                   help="spts and wanda: calibrate on the first N tokens of --text (excluded from evaluation), "
+                        "or on the first N of --calib-text; default 256")
+    p.add_argument("--calib-text", help="spts and wanda: calibrate on this text instead")
     p.add_argument("--consumer-pattern", action="append", default=[], metavar="CONSUMER=REGEX",
                    help=r"override a module-name pattern, group 1 = layer index, e.g. q='blocks\.(\d+)\.attn\.wq$' "
                         "(repeatable; consumers: q, k, v, o, gate, up, down)")
@@ -764,7 +921,8 @@ def main(argv=None) -> int:
         with open(args.text, encoding="utf-8") as f:
             ids = tokenize(f.read())
         if args.max_tokens > 0:
-            calib = args.calib_tokens if "spts" in args.mitigations and not args.calib_text else 0
+            calibrates = "spts" in args.mitigations or (args.operand == "weight" and "wanda" in args.criteria)
+            calib = args.calib_tokens if calibrates and not args.calib_text else 0
             ids = ids[: args.max_tokens + calib]
         calib_ids = None
         if args.calib_text:
@@ -780,7 +938,7 @@ def main(argv=None) -> int:
             calib_ids=calib_ids, calib_tokens=args.calib_tokens, consumer_patterns=overrides,
             source={"checkpoint": args.model, "dataset_sha256": _sha256(args.text),
                     "command": "python torch_export.py " + shlex.join(argv)},
-            dataset=os.path.basename(args.text), overwrite=args.overwrite,
+            dataset=os.path.basename(args.text), overwrite=args.overwrite, operand=args.operand,
         )
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
