@@ -40,7 +40,7 @@ export interface BestConfiguration {
 /** The core a pattern's summary row names, with its cost. */
 export interface CoreCost {
   profile: string;
-  /** true when the core runs the pattern through a compatible narrower pattern, not natively */
+  /** true when the core runs the pattern through a compatible pattern (wider or narrower), not natively */
   compatible: boolean;
   areaUm2: number;
   areaOverheadFraction: number;

@@ -2,7 +2,7 @@
  * Per-pattern summary of a sweep: the best accuracy each pattern reaches (any criterion ×
  * mitigation) on ONE accuracy kind, the review's headline kind — a pattern without a figure of
  * that kind gets none (null), never a figure of the other kind — and the cheapest core that
- * runs it natively (else the cheapest that runs it through a compatible narrower pattern) with
+ * runs it natively (else the cheapest that runs it through a compatible pattern, wider or narrower) with
  * that core's speed-ups and I/O savings.
  */
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
@@ -18,7 +18,7 @@ export interface PatternSummary {
   accuracyKind: AccuracyKind;
   /** the cheapest profile that runs the pattern natively, if any */
   nativeProfile: string | null;
-  /** when no profile runs it natively: the cheapest that runs it through a compatible narrower pattern */
+  /** when no profile runs it natively: the cheapest that runs it through a compatible pattern (wider or narrower) */
   compatibleProfile: string | null;
   areaUm2: number | null;
   areaOverheadFraction: number | null;

@@ -1,6 +1,6 @@
 /**
  * The sweep: every profile × configuration becomes a design point when the core can exploit
- * the pattern (natively, or through a compatible narrower pattern). A pattern the core would
+ * the pattern (natively, or through a compatible pattern, wider or narrower). A pattern the core would
  * run dense is not a design point — pruning would cost accuracy and buy nothing — it is
  * listed as skipped, with the reason, so the report can say so.
  *

@@ -6,10 +6,11 @@
 import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, distinctPatterns, type DecodeAtBatch } from '../explore/design-point.js';
 import { samePattern } from '../sparsity/pattern.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
+import { countNoun } from '../plural.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
-import { accuracyCell, areaCoreText, assumptionValue, runPart } from './review-text.js';
+import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart } from './review-text.js';
 import type { ReviewData } from '../review/review-data.js';
 
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
@@ -23,9 +24,13 @@ function orDash<T>(v: T | null, f: (x: T) => string): string {
 
 export function reviewDocument(data: ReviewData): Block[] {
   const b: Block[] = [];
+  const coreCell = (s: ReviewData['summary'][number]) => {
+    const c = compatibleRun(s, data.points);
+    return c ? compatibleCoreText(c) : s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—';
+  };
   const decodeBatches = data.decodeBatches;
   b.push({ kind: 'heading', level: 1, text: data.title });
-  b.push({ kind: 'paragraph', text: `nmsim ${data.toolVersion} · ${data.points.length} design points · workload: ${data.workload}` });
+  b.push({ kind: 'paragraph', text: `nmsim ${data.toolVersion} · ${countNoun(data.points.length, 'design point')} · workload: ${data.workload}` });
 
   b.push({ kind: 'heading', level: 2, text: 'Recommendation' });
   b.push({ kind: 'paragraph', text: recommendationText(data.recommendation) });
@@ -33,7 +38,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
   b.push({
     kind: 'paragraph',
-    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern (— where the pattern has none: the other kind is a different quantity and is not shown here). Hardware: the cheapest swept core that runs the pattern natively (else through a compatible narrower pattern).`,
+    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern (— where the pattern has none: the other kind is a different quantity and is not shown here). Hardware: the cheapest swept core that runs the pattern natively, else the cheapest that runs it through a compatible pattern (named with the pattern it executes: a wider one the data's masks fit into, or a narrower one where groups that do not fit take a second pass).`,
   });
   b.push({
     kind: 'table',
@@ -55,7 +60,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       s.bestConfig ?? '—',
       accuracyCell(s.accuracyKind, s.accuracyValue),
       s.accuracyValue === null ? '—' : s.accuracyKind,
-      s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile} (compatible)` : '—'),
+      s.nativeProfile ?? coreCell(s),
       orDash(s.areaOverheadFraction, (v) => percent(v, PRECISION.percentTable)),
       orDash(s.prefillSpeedup, speedup),
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => speedup(d.speedup))),

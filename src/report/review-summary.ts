@@ -2,8 +2,10 @@
  * The one-screen terminal summary of a review: per-pattern table, the front, the
  * recommendation and where the report is. Plain text (no colour codes: it goes to pipes too).
  */
+import { countNoun } from '../plural.js';
 import { fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
+import { compatibleRun, compatibleRunSentence } from './review-text.js';
 import type { ReviewData } from '../review/review-data.js';
 import type { Pattern } from '../sparsity/pattern.js';
 
@@ -14,7 +16,7 @@ function pad(s: string, n: number, right = false): string {
 export function terminalSummary(data: ReviewData, outDir: string, headlinePng: string): string {
   const lines: string[] = [];
   lines.push(data.title);
-  lines.push(`  ${data.points.length} design points · ${data.workload}`);
+  lines.push(`  ${countNoun(data.points.length, 'design point')} · ${data.workload}`);
   lines.push('');
   const batches = data.decodeBatches;
   const head = [
@@ -47,7 +49,11 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     ];
     lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
   }
-  if (data.summary.some((s) => !s.nativeProfile && s.compatibleProfile)) lines.push('  * through a compatible narrower pattern (no swept core runs it natively)');
+  // one footnote per pattern a core runs through another: 2:4 on an 8:16 core runs as a WIDER pattern
+  for (const s of data.summary) {
+    const c = compatibleRun(s, data.points);
+    if (c) lines.push(`  * no swept core runs ${patternText(s.pattern)} natively; ${compatibleRunSentence(s.pattern, c)}`);
+  }
   if (data.summary.some((s) => s.accuracyValue === null)) {
     lines.push(`  — no ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity (a proxy error is another quantity, never shown in this column)' : 'proxy error'} for that pattern`);
   }

@@ -2,8 +2,10 @@
  * Small wordings of review data shared by the report document, the charts and the terminal
  * summary.
  */
-import type { AccuracyKind } from '../explore/design-point.js';
+import type { AccuracyKind, DesignPoint } from '../explore/design-point.js';
+import type { PatternSummary } from '../explore/summary.js';
 import type { AreaBreakdownRow, Assumption, ReviewBundleRun } from '../review/review-data.js';
+import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { fixed, patternText, PRECISION } from './format.js';
 
 /** The core behind an area bar: "act-8of16", "act-flex (8:16-only variant)", "act-2of4 without sparsity". */
@@ -40,4 +42,51 @@ export function assumptionValue(a: Assumption): string {
 /** A bundle run's criterion or mitigation ("—" for the dense run). */
 export function runPart(run: ReviewBundleRun, part: 'criterion' | 'mitigation'): string {
   return run[part] ?? '—';
+}
+
+/** How a core runs a pattern it does not support natively: the pattern it executes, and how the two relate. */
+export interface CompatibleRun {
+  profile: string;
+  executedAs: Pattern;
+  /** group size of the executed pattern vs the data's: wider (larger M), narrower, or the same M */
+  relation: 'wider' | 'narrower' | 'same group size';
+  /** every mask of the data is also a mask of the executed pattern (one pass); else some groups take a second */
+  everyMaskFits: boolean;
+}
+
+/**
+ * The compatible run behind a summary row that has no native core (null when the row has a
+ * native core or none): read off the design point of that core, so the wording follows what the
+ * core executes — 2:4 data on an 8:16 core runs as a WIDER pattern, 16:32 data on it as a narrower one.
+ */
+export function compatibleRun(row: Pick<PatternSummary, 'pattern' | 'nativeProfile' | 'compatibleProfile'>, points: readonly DesignPoint[]): CompatibleRun | null {
+  if (row.nativeProfile !== null || row.compatibleProfile === null) return null;
+  const p = points.find((x) => x.profile === row.compatibleProfile && samePattern(x.pattern, row.pattern) && !x.native);
+  if (!p) return null;
+  const data = row.pattern;
+  const run = p.executedAs;
+  const m = (q: Pattern) => (q.kind === 'nm' ? q.m : Infinity);
+  const relation = m(run) > m(data) ? 'wider' : m(run) < m(data) ? 'narrower' : 'same group size';
+  // a data group of M packs into a run group of M' = k·M when k·N ≤ N' (2:4 into 8:16: 4·2 ≤ 8)
+  const everyMaskFits = data.kind === 'nm' && run.kind === 'nm' && run.m % data.m === 0 && (run.m / data.m) * data.n <= run.n;
+  return { profile: p.profile, executedAs: run, relation, everyMaskFits };
+}
+
+/** "as 8:16, wider" — the core cell of a pattern a core runs through a compatible one. */
+export function compatibleCoreText(c: CompatibleRun): string {
+  return `${c.profile} (as ${patternText(c.executedAs)}, ${c.relation})`;
+}
+
+/** "2:4 runs on act-8of16 as 8:16, a wider pattern: every 2:4 mask is also an 8:16 mask (one pass)" */
+export function compatibleRunSentence(data: Pattern, c: CompatibleRun): string {
+  const how = c.everyMaskFits
+    ? `every ${patternText(data)} mask is also ${article(patternText(c.executedAs))} ${patternText(c.executedAs)} mask (one pass)`
+    : `groups that do not fit ${patternText(c.executedAs)} take a second pass`;
+  const rel = c.relation === 'same group size' ? 'a pattern of the same group size' : `a ${c.relation} pattern`;
+  return `${patternText(data)} runs on ${c.profile} as ${patternText(c.executedAs)}, ${rel}: ${how}`;
+}
+
+/** "an 8:16", "a 16:32" — the article English reads before a pattern's text. */
+function article(text: string): string {
+  return /^(8\d*|11|18|unstructured)\b/.test(text) ? 'an' : 'a';
 }

@@ -37,7 +37,7 @@ export function reviewConventions(analysisConventions: readonly string[], worklo
   return [
     { name: 'workload', value: workload, source: 'src/workload/catalog.ts (published model configs)' },
     { name: 'accuracy', value: 'measured perplexity where the bundle ran the configuration, else the analysis proxy', source: 'explore/accuracy.ts' },
-    { name: 'design points', value: 'only where the core exploits the pattern (natively or through a compatible narrower pattern)', source: 'explore/sweep.ts' },
+    { name: 'design points', value: 'only where the core exploits the pattern (natively, or through a compatible pattern: a wider one its masks fit into, or a narrower one with second passes)', source: 'explore/sweep.ts' },
     ...analysisConventions.map((c, i) => ({ name: `analysis convention ${i + 1}`, value: '—', source: c })),
   ];
 }

@@ -10,6 +10,7 @@ import { designFront, headlineAccuracyKind } from '../explore/objectives.js';
 import { recommend } from '../explore/recommend.js';
 import { summarizeByPattern } from '../explore/summary.js';
 import type { SweepResult } from '../explore/sweep.js';
+import { countNoun } from '../plural.js';
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
 
 /** What buildReview needs: the report's pass-through fields plus the sweep it derives the rest from. */
@@ -55,7 +56,7 @@ export function buildReview(input: ReviewInput): ReviewData {
   }
   const lacking = points.filter((p) => !accuracyOf(p, kind)).length;
   if (lacking > 0) {
-    notes.push(`${lacking} design points have only the ${kind === 'measured-perplexity' ? 'analysis proxy' : 'measured perplexity'}; they are in design-points.csv but not on the ${kind} charts, which never mix the two kinds.`);
+    notes.push(`${countNoun(lacking, 'design point')} ${lacking === 1 ? 'has' : 'have'} only the ${kind === 'measured-perplexity' ? 'analysis proxy' : 'measured perplexity'}; ${lacking === 1 ? 'it is' : 'they are'} in design-points.csv but not on the ${kind} charts, which never mix the two kinds.`);
   }
   if (kind === 'proxy-rel-err') {
     const measuredPatterns = distinctPatterns(points.filter((p) => accuracyOf(p, 'measured-perplexity')).map((p) => p.pattern));

@@ -30,6 +30,7 @@ import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 import { MANIFEST_FILE } from '../trace/bundle.js';
+import { countNoun } from '../plural.js';
 import { TOOL_VERSION } from '../version.js';
 import { catalogModel } from '../workload/catalog.js';
 import { modelFromManifest } from '../workload/from-manifest.js';
@@ -314,6 +315,11 @@ function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): Revie
   };
 }
 
+/** The default title: "Design review: stories260K on 7 hardware profiles" (1 hardware profile). */
+export function reviewTitle(modelName: string, profileCount: number): string {
+  return `Design review: ${modelName} on ${countNoun(profileCount, 'hardware profile')}`;
+}
+
 export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress): Promise<ReviewOutcome> {
   const clock = stopwatch();
   const opts = resolveReviewOptions(options);
@@ -345,7 +351,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       workload: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
     });
     const data = buildReview({
-      title: opts.title ?? `Design review: ${p.bundle.manifest.model.name} on ${profiles.length} hardware profiles`,
+      title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, profiles.length),
       toolVersion: TOOL_VERSION,
       workload: `accuracy from ${p.bundle.manifest.model.name} (${p.path}); ${workloadText(workload)}`,
       decodeBatches: [...opts.decodeBatches],

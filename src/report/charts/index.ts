@@ -4,6 +4,7 @@
  */
 import { asKind, distinctPatterns, type DesignPoint } from '../../explore/design-point.js';
 import { METADATA_ENCODINGS, samePattern, type Pattern } from '../../sparsity/pattern.js';
+import { countNoun } from '../../plural.js';
 import { fixed, patternText, percent } from '../format.js';
 import { areaCoreText } from '../review-text.js';
 import type { ReviewData } from '../../review/review-data.js';
@@ -38,7 +39,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
   const onHeadline = new Set(data.headline.frontIds);
   const onSpeedup = new Set(data.speedupFrontIds);
   const accuracyLabel = accuracyAxisLabel(kind);
-  const subtitle = `${candidates.length} design points · accuracy: ${kind === 'measured-perplexity' ? 'measured perplexity' : 'analysis proxy'} · speed-ups: ${data.points[0]?.model ?? '—'}`;
+  const subtitle = `${countNoun(candidates.length, 'design point')} · accuracy: ${kind === 'measured-perplexity' ? 'measured perplexity' : 'analysis proxy'} · speed-ups: ${data.points[0]?.model ?? '—'}`;
   const references = data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value }));
 
   const headline = await scatterFrontChart({
