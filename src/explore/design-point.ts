@@ -21,6 +21,8 @@ export interface Accuracy {
   kind: AccuracyKind;
   /** where it comes from, e.g. `traces/stories260k run "p8of16-magnitude" perplexity on tinystories[0:100]` */
   source: string;
+  /** optional 95 % interval [lo, hi] of the value (bootstrap over stories, explore/uncertainty.ts); charts draw it as an error bar */
+  interval?: readonly [number, number];
 }
 
 /**
@@ -47,7 +49,7 @@ export interface DesignPoint {
   mitigation: Mitigation;
   /** true when the profile runs `pattern` natively */
   native: boolean;
-  /** what the core actually executes: the pattern, or a compatible narrower one */
+  /** what the core actually executes: the pattern, or a compatible one (wider, its masks fit; or narrower, with second passes) */
   executedAs: Pattern;
   /** the point's own figure: measured perplexity where the bundle has a run of it, else the proxy */
   accuracy: Accuracy;

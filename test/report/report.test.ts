@@ -48,7 +48,7 @@ const EXPECTED_LABELS: Record<string, string[]> = {
   'accuracy-vs-area': [CHART_TITLES['accuracy-vs-area'], 'measured perplexity (lower is better)', 'area overhead vs the same core without sparsity support (%)', '8:16', '16:32', 'Pareto front', '8:16 act-8of16', '16:32 act-16of32', 'dense: 3.495'],
   'accuracy-vs-speedup': [CHART_TITLES['accuracy-vs-speedup'], 'prefill speed-up vs dense on the same core (×)', 'Pareto front'],
   'io-savings': [CHART_TITLES['io-savings'], 'index', 'bitmask', '37.5%', '43.8%', '34.4%'],
-  'area-breakdown': [CHART_TITLES['area-breakdown'], 'mac_array', 'selector', '110000', '120000'],
+  'area-breakdown': [CHART_TITLES['area-breakdown'], 'mac_array', 'selector', '110,000', '120,000'],
   'union-density': ['Decode: weight rows fetched vs batch size', '8:16', 'measured', 'independence', 'decode batch B (tokens)'],
 };
 

@@ -2,7 +2,7 @@
  * Bar charts: grouped bars (I/O savings by pattern × metadata encoding) and stacked bars (area
  * breakdown per pattern by component). Categories keep the order they are given in.
  */
-import { fixed, px } from '../format.js';
+import { groupedNumber, px } from '../format.js';
 import { createFrame, drawAxes, drawLegend, SERIES_COLORS } from './frame.js';
 
 export interface BarSpec {
@@ -72,7 +72,7 @@ export async function stackedBarChart(spec: BarSpec): Promise<string> {
         .attr('fill', SERIES_COLORS[si % SERIES_COLORS.length]);
       base += v;
     });
-    const label = spec.barLabel ? spec.barLabel(totals[gi]) : fixed(totals[gi], 0);
+    const label = spec.barLabel ? spec.barLabel(totals[gi]) : groupedNumber(totals[gi], 0);
     bars.append('text').attr('x', px(x(g) + x.bandwidth() / 2)).attr('y', px(y(totals[gi]) - 4)).attr('text-anchor', 'middle').attr('font-size', 10).text(label);
   });
   drawLegend(frame, spec.series.map((s, i) => ({ label: s, color: SERIES_COLORS[i % SERIES_COLORS.length], mark: 'box' })), 'component');

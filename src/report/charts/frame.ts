@@ -34,17 +34,55 @@ export interface Frame {
   /** the plot area group, translated by the margins */
   plot: Sel;
   svg: Sel;
+  /** where the plot area starts, below the title and every subtitle line */
+  topPx: number;
   innerWidthPx: number;
   innerHeightPx: number;
   toString(): string;
 }
 
-/** DejaVu Sans at 11 px averages ≈ 6 px per character: 118 characters fill the chart's width. */
-export const SUBTITLE_MAX_CHARS = 118;
+/**
+ * A conservative width of `text` in DejaVu Sans at `fontPx`, from the font's advance widths in
+ * em (DejaVuSans.ttf, unitsPerEm 2048): digits 1303/2048 = 0.636, space 651 = 0.318, lowercase
+ * at most ≈ 0.63 (m, w are wider: 0.974, 0.818), uppercase ≈ 0.70–0.86, "·" 0.318. Charts have
+ * no text measurement at render time (d3-node has no layout), so labels and subtitle lines are
+ * placed and wrapped on this estimate, erring wide.
+ */
+export function textWidthPx(text: string, fontPx: number): number {
+  let em = 0;
+  for (const ch of text) {
+    if (ch === ' ' || ch === '·' || ch === '.' || ch === ',' || ch === ':' || ch === ';' || ch === '|' || ch === "'" || ch === 'i' || ch === 'l' || ch === 'j') em += 0.33;
+    else if (ch === 'm' || ch === 'w' || ch === 'M' || ch === 'W' || ch === '%' || ch === '—') em += 1.0;
+    else if (/[A-Z]/.test(ch)) em += 0.8;
+    else if (ch === '(' || ch === ')' || ch === '-' || ch === 'f' || ch === 't' || ch === 'r') em += 0.45;
+    else em += 0.65;
+  }
+  return em * fontPx;
+}
 
-/** Shortens text to `max` characters with an ellipsis (charts have no text wrapping). */
-export function fitText(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+export const SUBTITLE_FONT_PX = 11;
+export const SUBTITLE_LINE_PX = 14;
+/** the first subtitle line's baseline; the plot starts MARGIN_PX.top below the chart's top for one line */
+const SUBTITLE_FIRST_Y_PX = 42;
+
+/**
+ * Splits a subtitle into lines that fit `maxWidthPx` (breaking after spaces; a single word wider
+ * than the line is kept whole on its own line). Nothing is cut: a chart's subtitle names things
+ * the reader needs (which core each bar is).
+ */
+export function wrapText(text: string, maxWidthPx: number, fontPx: number): string[] {
+  const words = text.split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    const candidate = line === '' ? w : `${line} ${w}`;
+    if (line !== '' && textWidthPx(candidate, fontPx) > maxWidthPx) {
+      lines.push(line);
+      line = w;
+    } else line = candidate;
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines;
 }
 
 export interface FrameSpec {
@@ -64,10 +102,22 @@ export async function createFrame(spec: FrameSpec): Promise<Frame> {
     .attr('font-size', 12);
   svg.append('rect').attr('width', CHART_WIDTH_PX).attr('height', CHART_HEIGHT_PX).attr('fill', '#ffffff');
   svg.append('text').attr('class', 'title').attr('x', MARGIN_PX.left).attr('y', 24).attr('font-size', 16).attr('font-weight', 'bold').text(spec.title);
-  if (spec.subtitle) svg.append('text').attr('class', 'subtitle').attr('x', MARGIN_PX.left).attr('y', 42).attr('font-size', 11).attr('fill', '#444444').text(fitText(spec.subtitle, SUBTITLE_MAX_CHARS));
+  const subtitleLines = spec.subtitle ? wrapText(spec.subtitle, CHART_WIDTH_PX - MARGIN_PX.left - 12, SUBTITLE_FONT_PX) : [];
+  subtitleLines.forEach((line, i) => {
+    svg
+      .append('text')
+      .attr('class', 'subtitle')
+      .attr('x', MARGIN_PX.left)
+      .attr('y', SUBTITLE_FIRST_Y_PX + i * SUBTITLE_LINE_PX)
+      .attr('font-size', SUBTITLE_FONT_PX)
+      .attr('fill', '#444444')
+      .text(line);
+  });
+  // a wrapped subtitle pushes the plot down by its extra lines
+  const topPx = MARGIN_PX.top + Math.max(0, subtitleLines.length - 1) * SUBTITLE_LINE_PX;
   const innerWidthPx = CHART_WIDTH_PX - MARGIN_PX.left - MARGIN_PX.right;
-  const innerHeightPx = CHART_HEIGHT_PX - MARGIN_PX.top - MARGIN_PX.bottom;
-  const plot = svg.append('g').attr('class', 'plot').attr('transform', `translate(${MARGIN_PX.left},${MARGIN_PX.top})`);
+  const innerHeightPx = CHART_HEIGHT_PX - topPx - MARGIN_PX.bottom;
+  const plot = svg.append('g').attr('class', 'plot').attr('transform', `translate(${MARGIN_PX.left},${topPx})`);
   svg
     .append('text')
     .attr('class', 'x-label')
@@ -78,23 +128,30 @@ export async function createFrame(spec: FrameSpec): Promise<Frame> {
   svg
     .append('text')
     .attr('class', 'y-label')
-    .attr('transform', `translate(20,${px(MARGIN_PX.top + innerHeightPx / 2)}) rotate(-90)`)
+    .attr('transform', `translate(20,${px(topPx + innerHeightPx / 2)}) rotate(-90)`)
     .attr('text-anchor', 'middle')
     .text(spec.yLabel);
   return {
     d3: d3n.d3,
     plot,
     svg,
+    topPx,
     innerWidthPx,
     innerHeightPx,
     toString: () => d3n.svgString() + '\n',
   };
 }
 
-/** Linear domain padded by 5% on each side (and never empty). */
-export function paddedDomain(values: readonly number[], includeZero = false): [number, number] {
-  let lo = Math.min(...values, ...(includeZero ? [0] : []));
-  let hi = Math.max(...values, ...(includeZero ? [0] : []));
+/**
+ * Linear domain padded by 5% on each side (and never empty). `anchor` (0 for shares, 1 for
+ * speed-ups) is always inside the domain, and when it is the lowest value the domain starts
+ * exactly there: a speed-up axis begins at 1×, so a 2 % gap between 1.24× and 1.26× looks as
+ * small as it is.
+ */
+export function paddedDomain(values: readonly number[], anchor?: number): [number, number] {
+  const all = anchor === undefined ? values : [...values, anchor];
+  let lo = Math.min(...all);
+  let hi = Math.max(...all);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
   if (lo === hi) {
     const d = lo === 0 ? 1 : Math.abs(lo) * 0.1;
@@ -102,7 +159,7 @@ export function paddedDomain(values: readonly number[], includeZero = false): [n
     hi += d;
   }
   const pad = (hi - lo) * 0.05;
-  return [includeZero && lo >= 0 ? Math.max(0, lo - pad) : lo - pad, hi + pad];
+  return [anchor !== undefined && lo >= anchor ? anchor : lo - pad, hi + pad];
 }
 
 /**
@@ -151,7 +208,7 @@ export interface LegendEntry {
 
 export function drawLegend(frame: Frame, entries: readonly LegendEntry[], title?: string): void {
   const x0 = CHART_WIDTH_PX - MARGIN_PX.right + 16;
-  const g = frame.svg.append('g').attr('class', 'legend').attr('transform', `translate(${x0},${MARGIN_PX.top})`);
+  const g = frame.svg.append('g').attr('class', 'legend').attr('transform', `translate(${x0},${frame.topPx})`);
   let y = 0;
   if (title) {
     g.append('text').attr('x', 0).attr('y', y + 4).attr('font-weight', 'bold').text(title);

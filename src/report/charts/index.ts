@@ -5,7 +5,8 @@
 import { asKind, distinctPatterns, type DesignPoint } from '../../explore/design-point.js';
 import { METADATA_ENCODINGS, samePattern, type Pattern } from '../../sparsity/pattern.js';
 import { countNoun } from '../../plural.js';
-import { fixed, patternText, percent } from '../format.js';
+import { fixed, groupedNumber, patternText, percent } from '../format.js';
+import { pointDetails } from './point-details.js';
 import { areaCoreText } from '../review-text.js';
 import type { ReviewData } from '../../review/review-data.js';
 import { groupedBarChart, stackedBarChart } from './bars.js';
@@ -32,6 +33,23 @@ function pointLabel(p: DesignPoint): string {
   return `${patternText(p.pattern)} ${p.profile}`;
 }
 
+/**
+ * The design points the recommendation's comparison names (its best configuration of each
+ * pattern, on the core it costs): labelled on both scatters even off a front.
+ */
+function namedPointIds(data: ReviewData): Set<string> {
+  const r = data.recommendation;
+  if (r.outcome !== 'front' || r.comparison.outcome !== 'compared') return new Set();
+  const c = r.comparison;
+  const cores = c.area.outcome === 'compared' ? [c.area.narrow.profile, c.area.wide.profile] : [null, null];
+  const ids = [c.narrow, c.wide].flatMap((best, i) =>
+    data.points
+      .filter((p) => samePattern(p.pattern, best.pattern) && p.criterion === best.criterion && p.mitigation === best.mitigation && (cores[i] === null || p.profile === cores[i]))
+      .map((p) => p.id),
+  );
+  return new Set(ids);
+}
+
 export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, string>> {
   const kind = data.headline.accuracyKind;
   // every point with a figure of the headline kind, plotted at that figure (never the other kind)
@@ -40,6 +58,18 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
   const onSpeedup = new Set(data.speedupFrontIds);
   const accuracyLabel = accuracyAxisLabel(kind);
   const subtitle = `${countNoun(candidates.length, 'design point')} · accuracy: ${kind === 'measured-perplexity' ? 'measured perplexity' : 'analysis proxy'} · speed-ups: ${data.points[0]?.model ?? '—'}`;
+  const named = namedPointIds(data);
+  const scatterPoint = (p: DesignPoint, x: number, front: Set<string>) => ({
+    id: p.id,
+    pattern: p.pattern,
+    x,
+    y: p.accuracy.value,
+    label: pointLabel(p),
+    onFront: front.has(p.id),
+    named: named.has(p.id),
+    ...(p.accuracy.interval ? { yInterval: p.accuracy.interval } : {}),
+    details: pointDetails(p, front.has(p.id)),
+  });
   const references = data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value }));
 
   const headline = await scatterFrontChart({
@@ -49,7 +79,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     yLabel: accuracyLabel,
     xDirection: 'minimize',
     xFormat: (v) => fixed(v * 100, 0),
-    points: candidates.map((p) => ({ id: p.id, pattern: p.pattern, x: p.areaOverheadFraction, y: p.accuracy.value, label: pointLabel(p), onFront: onHeadline.has(p.id) })),
+    points: candidates.map((p) => scatterPoint(p, p.areaOverheadFraction, onHeadline)),
     references,
   });
   const speed = await scatterFrontChart({
@@ -58,7 +88,8 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     xLabel: 'prefill speed-up vs dense on the same core (×)',
     yLabel: accuracyLabel,
     xDirection: 'maximize',
-    points: candidates.map((p) => ({ id: p.id, pattern: p.pattern, x: p.prefillSpeedup, y: p.accuracy.value, label: pointLabel(p), onFront: onSpeedup.has(p.id) })),
+    xAnchor: 1,
+    points: candidates.map((p) => scatterPoint(p, p.prefillSpeedup, onSpeedup)),
     references,
   });
 
@@ -91,7 +122,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     groups: areaGroups.map(patternText),
     series: components,
     value: (g, s) => data.areaBreakdown.filter((r) => patternText(r.pattern) === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
-    barLabel: (v) => fixed(v, 0),
+    barLabel: (v) => groupedNumber(v, 0),
   });
 
   const union = await unionDensityChart(data.unionDensity, data.unionDensitySource);

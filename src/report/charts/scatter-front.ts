@@ -2,11 +2,23 @@
  * Scatter of design points coloured by pattern, with the Pareto front drawn as a step line
  * through its points (ringed and labelled). Used for accuracy vs area overhead (the headline)
  * and accuracy vs speed-up.
+ *
+ * Every point carries its details at render time — a <title> (a tooltip in any SVG viewer and
+ * the HTML report) and the same facts as data-* attributes — so the SVG and the HTML page hold
+ * them and the page's script only shows them. Front points and points the recommendation names
+ * are labelled; a label that cannot be placed without overlapping another is left out (the
+ * point keeps its title). An accuracy interval, when the data has one, is an error bar.
  */
 import { comparePatterns, distinctPatterns } from '../../explore/design-point.js';
 import type { Pattern } from '../../sparsity/pattern.js';
 import { fixed, patternText, px } from '../format.js';
-import { createFrame, drawAxes, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
+import { createFrame, drawAxes, drawLegend, paddedDomain, patternColor, textWidthPx, type LegendEntry } from './frame.js';
+
+/** What a point's hover shows: one line per fact, and the same facts as data-* attributes (name → text). */
+export interface PointDetails {
+  lines: string[];
+  attributes: Record<string, string>;
+}
 
 export interface ScatterPoint {
   id: string;
@@ -16,6 +28,11 @@ export interface ScatterPoint {
   /** short label drawn beside front points */
   label: string;
   onFront: boolean;
+  /** labelled although off the front (the recommendation names it) */
+  named?: boolean;
+  /** 95 % interval of y, drawn as an error bar */
+  yInterval?: readonly [number, number];
+  details?: PointDetails;
 }
 
 export interface ScatterSpec {
@@ -25,6 +42,8 @@ export interface ScatterSpec {
   yLabel: string;
   /** direction of the x objective, to draw the front as a staircase in the right order */
   xDirection: 'minimize' | 'maximize';
+  /** a value the x axis always includes and starts at when no point is below it (1 for speed-ups) */
+  xAnchor?: number;
   xFormat?: (v: number) => string;
   points: ScatterPoint[];
   /** horizontal reference lines (e.g. dense and unstructured accuracy) */
@@ -36,8 +55,8 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
   const { d3, plot, innerWidthPx, innerHeightPx } = frame;
   const xs = spec.points.map((p) => p.x);
   const refs = spec.references ?? [];
-  const ys = [...spec.points.map((p) => p.y), ...refs.map((r) => r.y)];
-  const x = d3.scaleLinear().domain(paddedDomain(xs)).nice().range([0, innerWidthPx]);
+  const ys = [...spec.points.flatMap((p) => [p.y, ...(p.yInterval ?? [])]), ...refs.map((r) => r.y)];
+  const x = d3.scaleLinear().domain(paddedDomain(xs, spec.xAnchor)).nice().range([0, innerWidthPx]);
   const y = d3.scaleLinear().domain(paddedDomain(ys)).nice().range([innerHeightPx, 0]);
   drawAxes(frame, x, y, { xFormat: spec.xFormat });
 
@@ -56,50 +75,65 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
   }
 
   const ordered = [...spec.points].sort((a, b) => Number(a.onFront) - Number(b.onFront) || comparePatterns(a.pattern, b.pattern) || (a.id < b.id ? -1 : 1));
-  plot
-    .append('g')
-    .attr('class', 'points')
-    .selectAll('circle')
-    .data(ordered)
-    .enter()
-    .append('circle')
-    .attr('cx', (p: ScatterPoint) => px(x(p.x)))
-    .attr('cy', (p: ScatterPoint) => px(y(p.y)))
-    .attr('r', (p: ScatterPoint) => (p.onFront ? 6 : 4))
-    .attr('fill', (p: ScatterPoint) => patternColor(patternText(p.pattern)))
-    .attr('fill-opacity', (p: ScatterPoint) => (p.onFront ? 1 : 0.55))
-    .attr('stroke', (p: ScatterPoint) => (p.onFront ? '#000000' : 'none'))
-    .attr('stroke-width', 1.5);
+  const bars = plot.append('g').attr('class', 'error-bars').attr('stroke-width', 1.2);
+  for (const p of ordered) {
+    if (!p.yInterval) continue;
+    const [lo, hi] = p.yInterval;
+    const cx = px(x(p.x));
+    const color = patternColor(patternText(p.pattern));
+    bars.append('line').attr('class', 'error-bar').attr('data-point', p.id).attr('x1', cx).attr('x2', cx).attr('y1', px(y(lo))).attr('y2', px(y(hi))).attr('stroke', color);
+    for (const v of [lo, hi]) bars.append('line').attr('class', 'error-cap').attr('x1', px(x(p.x) - 4)).attr('x2', px(x(p.x) + 4)).attr('y1', px(y(v))).attr('y2', px(y(v))).attr('stroke', color);
+  }
+  const pointLayer = plot.append('g').attr('class', 'points');
+  for (const p of ordered) {
+    const c = pointLayer
+      .append('circle')
+      .attr('class', 'point')
+      .attr('data-point', p.id)
+      .attr('cx', px(x(p.x)))
+      .attr('cy', px(y(p.y)))
+      .attr('r', p.onFront ? 6 : 4)
+      .attr('fill', patternColor(patternText(p.pattern)))
+      .attr('fill-opacity', p.onFront ? 1 : 0.55)
+      .attr('stroke', p.onFront ? '#000000' : 'none')
+      .attr('stroke-width', 1.5);
+    if (p.details) {
+      for (const [name, value] of Object.entries(p.details.attributes)) c.attr(`data-${name}`, value);
+      c.append('title').text(p.details.lines.join('\n'));
+    }
+  }
 
-  // label each distinct front location once (duplicates share a label)
+  // label each distinct labelled location once (duplicates share a label): front points first
+  const toLabel = [...front, ...spec.points.filter((p) => !p.onFront && p.named).sort((a, b) => (a.id < b.id ? -1 : 1))];
   const labelled = new Map<string, string[]>();
-  for (const p of front) {
+  for (const p of toLabel) {
     const key = `${fixed(p.x, 6)}|${fixed(p.y, 6)}`;
     const list = labelled.get(key) ?? [];
     if (!list.includes(p.label)) list.push(p.label);
     labelled.set(key, list);
   }
-  // greedy placement: a label that would overlap an earlier one moves down a line
+  // greedy placement: right of the point, else left; a label that would overlap an earlier one
+  // moves down a line, then up; one that finds no free place is left out (its point has a title)
+  const FONT_PX = 10;
   const LINE_PX = 13;
-  const CHAR_PX = 6;
   const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
-  const labels = plot.append('g').attr('class', 'front-labels').attr('font-size', 10);
-  for (const p of front) {
+  const overlaps = (box: (typeof placed)[number]) => placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1);
+  const labels = plot.append('g').attr('class', 'point-labels').attr('font-size', FONT_PX);
+  for (const p of toLabel) {
     const key = `${fixed(p.x, 6)}|${fixed(p.y, 6)}`;
     const list = labelled.get(key);
     if (!list) continue;
     labelled.delete(key);
     const text = list.length > 2 ? `${list[0]} (+${list.length - 1})` : list.join(', ');
-    const widthPx = text.length * CHAR_PX;
+    const widthPx = textWidthPx(text, FONT_PX);
     let lx = x(p.x) + 8;
     if (lx + widthPx > innerWidthPx) lx = Math.max(0, x(p.x) - 8 - widthPx);
-    let ly = y(p.y) - 8;
-    for (let tries = 0; tries < 8; tries++) {
-      const box = { x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 3, y1: ly + 3 };
-      if (!placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) break;
-      ly += LINE_PX;
-    }
-    placed.push({ x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 3, y1: ly + 3 });
+    const y0 = y(p.y) - 8;
+    const boxAt = (ly: number) => ({ x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 2, y1: ly + 3 });
+    const offsets = [0, 1, -1, 2, -2, 3, -3, 4, -4].map((k) => y0 + k * LINE_PX).filter((ly) => ly - FONT_PX >= 0 && ly <= innerHeightPx);
+    const ly = offsets.find((v) => !overlaps(boxAt(v)));
+    if (ly === undefined) continue;
+    placed.push(boxAt(ly));
     labels.append('text').attr('x', px(lx)).attr('y', px(ly)).text(text);
   }
 
