@@ -110,7 +110,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['area-breakdown'] });
   b.push({ kind: 'chart', stem: 'area-breakdown', title: CHART_TITLES['area-breakdown'] });
   const areaRows = data.areaBreakdown.map((r) => [patternText(r.pattern), areaCoreText(r), r.component, areaUm2(r.areaUm2, PRECISION.areaUm2), r.source]);
-  b.push({ kind: 'table', headers: ['pattern', 'core', 'component', 'area', 'source'], numeric: [false, false, false, true, false], rows: areaRows });
+  b.push({ kind: 'table', headers: ['pattern', 'core', 'component', 'area', 'source'], numeric: [false, false, false, true, false], rows: areaRows, sourceColumn: 4 });
   b.push({ kind: 'heading', level: 3, text: CHART_TITLES['union-density'] });
   b.push({ kind: 'chart', stem: 'union-density', title: CHART_TITLES['union-density'] });
   b.push({ kind: 'paragraph', text: `Source: ${data.unionDensitySource}. Independence: 1 − (1 − d)^B with d the measured kept fraction. Cells: measured (independence).` });
@@ -160,7 +160,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   }
 
   b.push({ kind: 'heading', level: 2, text: 'Assumptions and sources' });
-  b.push({ kind: 'table', headers: ['constant', 'value', 'source'], rows: data.assumptions.map((a) => [a.name, assumptionValue(a), a.source]) });
+  b.push({ kind: 'table', headers: ['constant', 'value', 'source'], rows: data.assumptions.map((a) => [a.name, assumptionValue(a), a.source]), sourceColumn: 2 });
   if (data.notes.length > 0) {
     b.push({ kind: 'heading', level: 2, text: 'Notes' });
     b.push({ kind: 'list', items: data.notes });

@@ -42,7 +42,7 @@ describe('Markdown rendering', () => {
     const html = toHtml('a<b', [{ kind: 'paragraph', text: 'x & "y"' }, { kind: 'chart', stem: 's', title: 'T' }], { s: '<svg xmlns="http://www.w3.org/2000/svg"></svg>' });
     expect(html).toContain('<title>a&lt;b</title>');
     expect(html).toContain('<p>x &amp; &quot;y&quot;</p>');
-    expect(html).toContain('<figure>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>\n<figcaption>T</figcaption>\n</figure>');
+    expect(html).toContain('<figure id="chart-s">\n<svg xmlns="http://www.w3.org/2000/svg"></svg>\n<figcaption>T</figcaption>\n</figure>');
   });
 
   it('the design review of the fixture equals the reviewed golden file', async () => {
