@@ -41,6 +41,8 @@ const skipReason = !existsSync(CHROMIUM)
     ? 'puppeteer-core is not installed (npm ci installs it as a dev dependency)'
     : '';
 const describeBrowser = skipReason ? describe.skip : describe;
+// jest does not print the names of a suite that is skipped whole: say why here
+if (skipReason) process.stderr.write(`test/browser/html-report.test.ts skipped: ${skipReason}\n`);
 
 type Page = any;
 /** The few DOM shapes the page functions use (the project compiles without the DOM library). */
