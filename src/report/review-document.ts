@@ -3,7 +3,7 @@
  * runs, hashes), summary per pattern, the charts with the front listed under each, the
  * assumptions with the source of every constant, notes. No timestamps, no timings.
  */
-import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, distinctPatterns, type DecodeAtBatch } from '../explore/design-point.js';
+import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, distinctPatterns, type Accuracy, type AccuracyKind, type DecodeAtBatch } from '../explore/design-point.js';
 import { samePattern } from '../sparsity/pattern.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
 import { countNoun } from '../plural.js';
@@ -16,6 +16,12 @@ import type { ReviewData } from '../review/review-data.js';
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
   const d = decodeAt({ decode: [...decode] }, batch);
   return d ? f(d) : '—';
+}
+
+/** "3.9000 (95 % interval 3.8500–3.9600)" when the figure has an interval, else the figure alone. */
+function accuracyWithInterval(a: Accuracy | undefined, kind: AccuracyKind): string {
+  const value = accuracyCell(kind, a?.value ?? null);
+  return a?.interval ? `${value} (95 % interval ${accuracyCell(kind, a.interval[0])}–${accuracyCell(kind, a.interval[1])})` : value;
 }
 
 function orDash<T>(v: T | null, f: (x: T) => string): string {
@@ -91,7 +97,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       patternText(p.pattern),
       p.criterion,
       p.mitigation,
-      accuracyCell(kind, accuracyOf(p, kind)?.value ?? null),
+      accuracyWithInterval(accuracyOf(p, kind), kind),
       percent(p.areaOverheadFraction, PRECISION.percentTable),
       speedup(p.prefillSpeedup),
       ...decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => speedup(d.speedup))),

@@ -50,6 +50,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       mitigation: p.mitigation,
       accuracy: p.accuracy.value,
       accuracy_kind: p.accuracy.kind,
+      // only when the data has one (bootstrap over stories): absent, the JSON is as before
+      ...(p.accuracy.interval ? { accuracy_interval_95: [p.accuracy.interval[0], p.accuracy.interval[1]] } : {}),
       prefill_speedup: p.prefillSpeedup,
       decode: p.decode.map(decodeJson),
       area_um2: p.areaUm2,

@@ -24,6 +24,11 @@ export function validateReviewData(data: ReviewData): void {
     if (ids.has(p.id)) problems.push({ code: 'report/duplicate-point', severity: 'error', path: `points[${i}].id`, message: `design point "${p.id}" appears twice.`, hint: 'each profile × pattern × criterion × mitigation is one point.' });
     ids.add(p.id);
     if (!Number.isFinite(p.accuracy.value)) bad(`points[${i}].accuracy.value (${p.id})`, p.accuracy.value, `the ${p.accuracy.kind} of this configuration is missing; check ${p.accuracy.source}.`);
+    const iv = p.accuracy.interval;
+    if (iv !== undefined) {
+      if (!Number.isFinite(iv[0]) || !Number.isFinite(iv[1])) bad(`points[${i}].accuracy.interval (${p.id})`, `[${iv[0]}, ${iv[1]}]`, 'the bootstrap returned no interval for this configuration.');
+      else if (iv[0] > iv[1]) problems.push({ code: 'report/reversed-interval', severity: 'error', path: `points[${i}].accuracy.interval (${p.id})`, message: `the accuracy interval of "${p.id}" runs from ${iv[0]} down to ${iv[1]}.`, expected: '[lower, upper] with lower ≤ upper', found: `[${iv[0]}, ${iv[1]}]`, hint: 'an interval is [lower bound, upper bound].' });
+    }
     for (const k of POINT_NUMBERS) if (!Number.isFinite(p[k])) bad(`points[${i}].${k} (${p.id})`, p[k], 'a model returned no value for this design point.');
     for (const b of data.decodeBatches) {
       const d = p.decode.find((x) => x.batchTokens === b);
