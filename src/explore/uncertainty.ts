@@ -20,6 +20,7 @@
  */
 import { inputError, usageError } from '../diagnostics.js';
 import { mulberry32 } from '../analysis/union-density.js';
+import { countNoun } from '../plural.js';
 
 // module-local: the resampling loops run R·n times, and a global lookup is slow inside a vm context (jest)
 const { exp, floor } = Math;
@@ -195,7 +196,7 @@ function checkRun(run: PerStoryNll, name: string): void {
   const n = run.tokens.length;
   if (n === 0) throw inputError({ code: 'uncertainty/no-stories', path: `${name}.tokens`, message: 'an interval needs at least one story.', expected: '≥ 1 story', found: '0', hint: 'capture records per-story NLL; a run without it has no interval.' });
   if (run.nllSumsNats.length !== n) {
-    throw inputError({ code: 'uncertainty/length-mismatch', path: `${name}.nllSumsNats`, message: `${name} lists ${run.nllSumsNats.length} NLL sums for ${n} token counts.`, expected: `${n} NLL sums`, found: String(run.nllSumsNats.length), hint: 'one NLL sum and one token count per story.' });
+    throw inputError({ code: 'uncertainty/length-mismatch', path: `${name}.nllSumsNats`, message: `${name} lists ${run.nllSumsNats.length} NLL sums for ${n} token counts.`, expected: countNoun(n, 'NLL sum'), found: String(run.nllSumsNats.length), hint: 'one NLL sum and one token count per story.' });
   }
   for (let i = 0; i < n; i++) {
     const t = run.tokens[i];
@@ -207,7 +208,7 @@ function checkRun(run: PerStoryNll, name: string): void {
 
 function checkPaired(a: PerStoryNll, b: PerStoryNll): void {
   if (a.tokens.length !== b.tokens.length) {
-    throw inputError({ code: 'uncertainty/unpaired-runs', path: 'b.tokens', message: `the two runs hold ${a.tokens.length} and ${b.tokens.length} stories; a paired comparison needs the same stories.`, expected: `${a.tokens.length} stories`, found: String(b.tokens.length), hint: 'compare runs measured on the same text.' });
+    throw inputError({ code: 'uncertainty/unpaired-runs', path: 'b.tokens', message: `the two runs hold ${a.tokens.length} and ${b.tokens.length} stories; a paired comparison needs the same stories.`, expected: countNoun(a.tokens.length, 'story', 'stories'), found: String(b.tokens.length), hint: 'compare runs measured on the same text.' });
   }
   const i = a.tokens.findIndex((t, k) => t !== b.tokens[k]);
   if (i >= 0) {

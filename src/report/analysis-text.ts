@@ -4,6 +4,7 @@
  */
 import type { AnalysisResult, ConfigResult, RunAnalysis } from '../analysis/types.js';
 import { PRECISION, textTable } from './format.js';
+import { countNoun } from '../plural.js';
 
 /** A statistic, or "—" where the analysis has none. */
 const f = (v: number | null | undefined, digits: number = PRECISION.analysisText) => (v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(digits));
@@ -31,7 +32,7 @@ export function formatAnalysis(result: AnalysisResult): string {
   for (const run of result.runs) {
     out.push(
       `nmsim analyze — ${result.source.root}${result.source.anonymous ? ' (bare tensor file, anonymous run)' : ''}`,
-      `run "${run.runId}" (${run.runPattern}: ${run.runPattern === 'dense' ? 'pre-pruning inputs' : 'inputs recorded in that pruned run'}), ${run.sites} sites × ${run.tokens} tokens, ${result.source.traceDtype}`,
+      `run "${run.runId}" (${run.runPattern}: ${run.runPattern === 'dense' ? 'pre-pruning inputs' : 'inputs recorded in that pruned run'}), ${countNoun(run.sites, 'site')} × ${countNoun(run.tokens, 'token')}, ${result.source.traceDtype}`,
       nonfiniteLine(run),
       '',
     );

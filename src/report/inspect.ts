@@ -5,6 +5,7 @@
 import { diagnosticToJson } from '../diagnostics.js';
 import type { InspectReport } from '../trace/inspect.js';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION } from '../trace/manifest.js';
+import { countNoun } from '../plural.js';
 
 /** A statistic in at most 4 significant digits; integers below 10^6 as they are. */
 function num(x: number): string {
@@ -39,7 +40,7 @@ export function formatInspectText(r: InspectReport): string {
   for (const run of r.runs) {
     const c = run.config;
     const cfg = [c.pattern, c.criterion, c.mitigation].filter((x) => x !== undefined).join(' · ');
-    out.push(`  ${run.id}: ${cfg}, ${run.tokens} tokens per site, ${run.sites.length} sites`);
+    out.push(`  ${run.id}: ${cfg}, ${countNoun(run.tokens, 'token')} per site, ${countNoun(run.sites.length, 'site')}`);
     if (run.metrics.length === 0) out.push('    (no metrics)');
     for (const mt of run.metrics) out.push(`    ${mt.metric} = ${num(mt.value)} on ${mt.dataset} (${mt.tokens} tokens)${mt.detail ? ` — ${mt.detail}` : ''}`);
   }

@@ -4,7 +4,13 @@
  * because 8:16 is WIDER (every 2:4 mask is an 8:16 mask); only data wider than the core (16:32 on
  * 8:16, unstructured on 16:32) runs through a narrower pattern, with second passes.
  */
+import { NmsimError } from '../../src/diagnostics.js';
+import { bootstrapPairedPerplexity } from '../../src/explore/uncertainty.js';
 import { countNoun } from '../../src/plural.js';
+import { formatInspectText } from '../../src/report/inspect.js';
+import type { InspectReport } from '../../src/trace/inspect.js';
+import { emptyStats, finishStats } from '../../src/trace/tensor-stats.js';
+import { runCli } from '../helpers/cli.js';
 import { renderCharts } from '../../src/report/charts/index.js';
 import { toMarkdown } from '../../src/report/document.js';
 import { reviewDocument } from '../../src/report/review-document.js';
@@ -48,6 +54,39 @@ describe('counted nouns', () => {
     const points = fixturePoints().slice(0, 5); // one proxy-only point
     const review = buildReview({ ...base, sweep: { points, skipped: [] }, notes: [] });
     expect(review.notes).toContain('1 design point has only the analysis proxy; it is in design-points.csv but not on the measured-perplexity charts, which never mix the two kinds.');
+  });
+});
+
+describe('counted nouns outside the review', () => {
+  it('inspect says "1 token per site, 1 site" for a bare file of one row, and groups thousands', () => {
+    const site = (name: string) => ({ name, consumers: ['q'], file: 'x.npy', key: '', dtype: 'F32', shape: [1, 4], tokensScanned: 1, stats: finishStats(emptyStats()), masks: [] });
+    const report = (tokens: number, sites: number): InspectReport =>
+      ({
+        root: 'x.npy',
+        anonymous: true,
+        model: { name: 'anonymous', family: 'unknown', hidden_size: 4, intermediate_size: 4, num_layers: 1, num_heads: 1, num_kv_heads: 1, vocab_size: 0 },
+        source: { tool: 'nmsim', checkpoint: 'unknown', dataset: 'unknown' },
+        warnings: [],
+        runs: [{ id: 'anonymous', config: { pattern: 'dense' }, tokens, metrics: [], sites: Array.from({ length: sites }, (_, i) => site(`s${i}`)) }],
+      }) as unknown as InspectReport;
+    expect(formatInspectText(report(1, 1))).toContain('  anonymous: dense, 1 token per site, 1 site\n');
+    expect(formatInspectText(report(2048, 2))).toContain('  anonymous: dense, 2,048 tokens per site, 2 sites\n');
+  });
+
+  it('analyze heads a bare one-site file "1 site × 3 tokens" (test/fixtures/numpy/values-f32.npy is 3 × 5)', () => {
+    const r = runCli(['analyze', 'test/fixtures/numpy/values-f32.npy', '--patterns', '2:4']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('run "anonymous" (dense: pre-pruning inputs), 1 site × 3 tokens, F32');
+  });
+
+  it('the bootstrap names "1 story" when a paired comparison gets one story against two', () => {
+    try {
+      bootstrapPairedPerplexity({ nllSumsNats: [1], tokens: [2] }, { nllSumsNats: [1, 1], tokens: [2, 2] });
+      throw new Error('no error');
+    } catch (e) {
+      expect(e).toBeInstanceOf(NmsimError);
+      expect((e as NmsimError).diagnostics[0].expected).toBe('1 story');
+    }
   });
 });
 
