@@ -155,6 +155,18 @@ describe('labels and hover details on scatter points', () => {
     }
     // every point is still reachable: each has its details
     expect(elements(byClass(svg, 'points')[0], (e) => e.tagName === 'title')).toHaveLength(6);
+    // a label moved off its point's line (baseline not 8 px above any point) is joined to its point
+    // by a leader that starts on the rim of a front marker (r = 6)
+    const circles = elements(byClass(svg, 'points')[0], (e) => e.tagName === 'circle').map((c: El) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]);
+    const moved = labels.filter((t: El) => !circles.some(([, cy]) => Math.abs(Number(t.getAttribute('y')) - (cy - 8)) < 0.02));
+    const leaders = elements(byClass(svg, 'label-leaders')[0], (e) => e.tagName === 'line');
+    expect(leaders).toHaveLength(moved.length);
+    expect(leaders.length).toBeGreaterThan(0); // six points a few pixels apart: some labels had to move
+    for (const l of leaders) {
+      const [x1, y1] = [Number(l.getAttribute('x1')), Number(l.getAttribute('y1'))];
+      const rim = Math.min(...circles.map(([cx, cy]) => Math.abs(Math.hypot(x1 - cx, y1 - cy) - 6)));
+      expect(rim).toBeLessThan(0.05);
+    }
   });
 });
 

@@ -112,12 +112,15 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     if (!list.includes(p.label)) list.push(p.label);
     labelled.set(key, list);
   }
-  // greedy placement: right of the point, else left; a label that would overlap an earlier one
-  // moves down a line, then up; one that finds no free place is left out (its point has a title)
+  // greedy placement: beside the point (right, else left), else a line further down or up
+  // (then a thin leader joins label and point); never over another label or a labelled point; a
+  // label that finds no free place is left out (its point keeps its title)
   const FONT_PX = 10;
   const LINE_PX = 13;
-  const placed: { x0: number; x1: number; y0: number; y1: number }[] = [];
-  const overlaps = (box: (typeof placed)[number]) => placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1);
+  type Box = { x0: number; x1: number; y0: number; y1: number };
+  const placed: Box[] = toLabel.map((p) => ({ x0: x(p.x) - 6, x1: x(p.x) + 6, y0: y(p.y) - 6, y1: y(p.y) + 6 }));
+  const overlaps = (box: Box) => placed.some((b) => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1);
+  const leaders = plot.append('g').attr('class', 'label-leaders').attr('stroke', '#777777').attr('stroke-width', 0.8);
   const labels = plot.append('g').attr('class', 'point-labels').attr('font-size', FONT_PX);
   for (const p of toLabel) {
     const key = `${fixed(p.x, 6)}|${fixed(p.y, 6)}`;
@@ -126,15 +129,33 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
     labelled.delete(key);
     const text = list.length > 2 ? `${list[0]} (+${list.length - 1})` : list.join(', ');
     const widthPx = textWidthPx(text, FONT_PX);
-    let lx = x(p.x) + 8;
-    if (lx + widthPx > innerWidthPx) lx = Math.max(0, x(p.x) - 8 - widthPx);
-    const y0 = y(p.y) - 8;
-    const boxAt = (ly: number) => ({ x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 2, y1: ly + 3 });
-    const offsets = [0, 1, -1, 2, -2, 3, -3, 4, -4].map((k) => y0 + k * LINE_PX).filter((ly) => ly - FONT_PX >= 0 && ly <= innerHeightPx);
-    const ly = offsets.find((v) => !overlaps(boxAt(v)));
-    if (ly === undefined) continue;
-    placed.push(boxAt(ly));
-    labels.append('text').attr('x', px(lx)).attr('y', px(ly)).text(text);
+    const cx = x(p.x);
+    const cy = y(p.y);
+    const sides = [cx + 8, cx - 8 - widthPx].filter((lx) => lx >= 0 && lx + widthPx <= innerWidthPx);
+    const boxAt = (lx: number, ly: number): Box => ({ x0: lx, x1: lx + widthPx, y0: ly - LINE_PX + 3, y1: ly + 3 });
+    let spot: { lx: number; ly: number; k: number } | undefined;
+    for (const k of [0, 1, -1, 2, -2, 3, -3, 4, -4]) {
+      // k = 0: a front point's label sits above and beside it, clear of the front line drawn through
+      // it; any other point's label is centred beside it, so it cannot be read as its neighbour's
+      const ly = (p.onFront ? cy - 8 : cy + 4) + k * LINE_PX;
+      if (ly - FONT_PX < 0 || ly > innerHeightPx) continue;
+      const lx = sides.find((sx) => !overlaps(boxAt(sx, ly)));
+      if (lx !== undefined) {
+        spot = { lx, ly, k };
+        break;
+      }
+    }
+    if (!spot) continue;
+    placed.push(boxAt(spot.lx, spot.ly));
+    labels.append('text').attr('x', px(spot.lx)).attr('y', px(spot.ly)).text(text);
+    if (spot.k !== 0) {
+      // from the point's edge to the middle of the label's near side
+      const right = spot.lx > cx;
+      const ex = right ? spot.lx - 1 : spot.lx + widthPx + 1;
+      const ey = spot.ly - 4;
+      const d = Math.hypot(ex - cx, ey - cy) || 1;
+      leaders.append('line').attr('x1', px(cx + ((ex - cx) * 6) / d)).attr('y1', px(cy + ((ey - cy) * 6) / d)).attr('x2', px(ex)).attr('y2', px(ey));
+    }
   }
 
   const patterns = distinctPatterns(spec.points.map((p) => p.pattern)).map(patternText);
