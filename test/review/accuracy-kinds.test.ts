@@ -72,7 +72,7 @@ describe('a review of a bundle that measured only some patterns', () => {
     const svg = await fs.readFile(path.join(out, 'accuracy-vs-area.svg'), 'utf8');
     expect(svg).toContain('accuracy: analysis proxy');
     expect(svg).toContain('proxy: relative L2 error');
-    const plotted = svg.slice(svg.indexOf('class="points"'), svg.indexOf('class="front-labels"'));
+    const plotted = svg.slice(svg.indexOf('class="points"'), svg.indexOf('class="label-leaders"'));
     expect(plotted.match(/<circle/g)?.length).toBe(rows.length);
     expect(md).toContain('measured perplexity');
     expect(md).toMatch(/8:16[^\n]*6\.0000/); // the measured value is still reported (bundle runs, CSV)
