@@ -162,6 +162,18 @@ describeBrowser(`design-review.html in headless Chromium${skipReason ? ` (skippe
     expect(await page.$eval('#point-details', (e: El) => e.hidden)).toBe(true);
   });
 
+  it('shows the same details when a chart point gets the keyboard focus', async () => {
+    // an SVG element: puppeteer's page.focus takes HTML elements only
+    await page.$eval('#chart-accuracy-vs-speedup circle.point[data-config="act-16of32 · 16:32 magnitude+var"]', (e: El & { focus(): void }) => e.focus());
+    const text = await page.$eval('#point-details', (e: El) => (e.hidden ? '' : (e.textContent ?? '')));
+    // fixture: 16:32 magnitude+var, perplexity 3.7, 120,000 µm² (+20 %), prefill 1.55×
+    for (const s of ['act-16of32 · 16:32 magnitude+var', 'measured perplexity 3.7000', 'area 120,000 µm² (+20.00%', 'prefill 1.55×']) {
+      expect({ s, found: text.includes(s) }).toEqual({ s, found: true });
+    }
+    await page.$eval('#chart-accuracy-vs-speedup circle.point[data-config="act-16of32 · 16:32 magnitude+var"]', (e: El & { blur(): void }) => e.blur());
+    expect(await page.$eval('#point-details', (e: El) => e.hidden)).toBe(true);
+  });
+
   it('links each folded source reference to its entry in the numbered source list', async () => {
     const refs: { href: string; text: string; target: string }[] = await page.$$eval('a.source-ref', (as: El[]) =>
       as.map((a) => ({ href: a.getAttribute('href') ?? '', text: a.textContent ?? '', target: (globalThis as any).document.getElementById((a.getAttribute('href') ?? '').slice(1))?.textContent ?? '' })),

@@ -98,6 +98,8 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
       .attr('stroke', p.onFront ? '#000000' : 'none')
       .attr('stroke-width', 1.5);
     if (p.details) {
+      // focusable, so a keyboard reaches the same details as a pointer (the HTML page shows them on focus)
+      c.attr('tabindex', 0);
       for (const [name, value] of Object.entries(p.details.attributes)) c.attr(`data-${name}`, value);
       c.append('title').text(p.details.lines.join('\n'));
     }

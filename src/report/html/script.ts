@@ -1,7 +1,7 @@
 /**
  * The HTML report's only script, inlined (no network, no library): sortable tables (click a
  * header; numeric columns sort by the number in the cell, "—" last), a filter box per table,
- * and the details of a chart point shown in a box on hover (the details are already in the SVG
+ * and the details of a chart point shown in a box on hover or keyboard focus (the details are already in the SVG
  * as <title> and data-* attributes; this only shows them). Plain ES2017, no build step; the
  * report is still readable with scripts off (the tables are in document order, titles remain).
  */
@@ -71,6 +71,11 @@ export const HTML_SCRIPT = String.raw`(function () {
     point.addEventListener('mouseenter', function (e) { show(point, e.pageX, e.pageY); });
     point.addEventListener('mousemove', function (e) { show(point, e.pageX, e.pageY); });
     point.addEventListener('mouseleave', function () { box.hidden = true; });
+    point.addEventListener('focus', function () {
+      var r = point.getBoundingClientRect();
+      show(point, r.right + window.scrollX, r.bottom + window.scrollY);
+    });
+    point.addEventListener('blur', function () { box.hidden = true; });
   });
 })();
 `;
