@@ -129,6 +129,9 @@ describe('labels and hover details on scatter points', () => {
     expect(Math.abs(y2 - y(3.82))).toBeLessThan(0.02);
     // points without an interval get none
     expect(bars[0].getAttribute('data-point')).toBe(data.points[3].id);
+    // and the legend says what the bars are, only when there are some
+    expect(texts(byClass(svg, 'legend')[0])).toContain('95 % interval');
+    expect(texts(byClass(await chart(fixtureReviewData(), 'accuracy-vs-area'), 'legend')[0])).not.toContain('95 % interval');
   });
 
   it('does not let front labels overlap: crowded points get label boxes that do not intersect', async () => {

@@ -163,6 +163,7 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
   const patterns = distinctPatterns(spec.points.map((p) => p.pattern)).map(patternText);
   const legend: LegendEntry[] = patterns.map((p) => ({ label: p, color: patternColor(p), mark: 'dot' }));
   legend.push({ label: 'Pareto front', color: '#333333', mark: 'dash' });
+  if (spec.points.some((p) => p.yInterval)) legend.push({ label: '95 % interval', color: '#555555', mark: 'line' });
   drawLegend(frame, legend, 'pattern');
   return frame.toString();
 }
