@@ -173,6 +173,24 @@ describe('labels and hover details on scatter points', () => {
   });
 });
 
+describe('hover details on the other charts', () => {
+  const titles = (svg: El) => elements(svg, (e) => e.tagName === 'title').map((t: El) => t.textContent as string);
+
+  it('each union-density marker names its pattern, batch, measured and independence densities and the gap', async () => {
+    const svg = await chart(fixtureReviewData(), 'union-density');
+    const marks = elements(svg, (e) => e.tagName === 'circle' && e.getAttribute('class') === 'point');
+    expect(marks).toHaveLength(4); // 8:16 at B = 1, 2, 4, 8
+    // fixture at B = 2: measured 1 − 0.5² · 1.2 = 0.700, independence 1 − 0.5² = 0.750, gap −5.0 pp
+    expect(titles(svg)).toContain('8:16 · decode batch B = 2\nmeasured union density 0.700\nindependence 1 − (1 − d)^B 0.750 (measured -5.0 pp)');
+  });
+
+  it('each bar segment names its group, series and value', async () => {
+    // fixture: 16:32 selector 20,000 µm²; 8:16 bitmask saves 1 − 0.5625 = 43.75 % (one decimal: 43.8 %)
+    expect(titles(await chart(fixtureReviewData(), 'area-breakdown'))).toContain('16:32 · selector: 20,000 µm²');
+    expect(titles(await chart(fixtureReviewData(), 'io-savings'))).toContain('8:16 · bitmask: 43.8%');
+  });
+});
+
 describe('area-breakdown', () => {
   const LONG = ['h100-like-datacenter', 'act-4of8-sorted-mux', 'act-8of16-hierarchical', 'act-16of32-hierarchical', 'act-flex-combinatorial'];
   const longData = () => {

@@ -75,9 +75,11 @@ describe('the HTML page', () => {
     const html = toHtml(data.title, reviewDocument(data), await renderCharts(data));
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`);
     expect([...new Set(html.match(/https?:\/\/[^"'\s)]+/g))]).toEqual(['http://www.w3.org/2000/svg']);
-    // the hover details travel inside the inline SVG: one <title> per plotted point (4 measured points × 2 scatters)
-    expect(count(html, '<circle class="point"')).toBe(8);
+    // the hover details travel inside the inline SVG: one <title> per plotted point (4 measured
+    // points × 2 scatters, and the 4 union-density markers of 8:16)
+    expect(count(html, '<circle class="point"')).toBe(12);
     expect(count(html, '<title>act-')).toBe(8);
+    expect(count(html, '<title>8:16 · decode batch B = ')).toBe(4);
   });
 
   it('is the same bytes when rendered twice', async () => {

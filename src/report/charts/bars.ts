@@ -18,6 +18,8 @@ export interface BarSpec {
   yFormat?: (v: number) => string;
   /** text printed on top of each bar / stack */
   barLabel?: (v: number) => string;
+  /** a stacked segment's value in its hover title (default: grouped whole number) */
+  segmentLabel?: (v: number) => string;
 }
 
 export async function groupedBarChart(spec: BarSpec): Promise<string> {
@@ -40,7 +42,9 @@ export async function groupedBarChart(spec: BarSpec): Promise<string> {
         .attr('y', px(Math.min(y(v), y(0))))
         .attr('width', px(x1.bandwidth()))
         .attr('height', px(Math.abs(y(0) - y(v))))
-        .attr('fill', SERIES_COLORS[si % SERIES_COLORS.length]);
+        .attr('fill', SERIES_COLORS[si % SERIES_COLORS.length])
+        .append('title')
+        .text(`${g} · ${s}: ${(spec.barLabel ?? spec.yFormat ?? String)(v)}`);
       if (spec.barLabel) {
         bars.append('text').attr('x', px(bx + x1.bandwidth() / 2)).attr('y', px(Math.min(y(v), y(0)) - 3)).attr('text-anchor', 'middle').attr('font-size', 9).text(spec.barLabel(v));
       }
@@ -69,7 +73,9 @@ export async function stackedBarChart(spec: BarSpec): Promise<string> {
         .attr('y', px(y(base + v)))
         .attr('width', px(x.bandwidth()))
         .attr('height', px(y(base) - y(base + v)))
-        .attr('fill', SERIES_COLORS[si % SERIES_COLORS.length]);
+        .attr('fill', SERIES_COLORS[si % SERIES_COLORS.length])
+        .append('title')
+        .text(`${g} · ${s}: ${(spec.segmentLabel ?? groupedNumber)(v)}`);
       base += v;
     });
     const label = spec.barLabel ? spec.barLabel(totals[gi]) : groupedNumber(totals[gi], 0);

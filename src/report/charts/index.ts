@@ -123,6 +123,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     series: components,
     value: (g, s) => data.areaBreakdown.filter((r) => patternText(r.pattern) === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
     barLabel: (v) => groupedNumber(v, 0),
+    segmentLabel: (v) => `${groupedNumber(v, 0)} µm²`,
   });
 
   const union = await unionDensityChart(data.unionDensity, data.unionDensitySource);

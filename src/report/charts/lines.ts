@@ -5,7 +5,7 @@
 import { distinctPatterns } from '../../explore/design-point.js';
 import { samePattern } from '../../sparsity/pattern.js';
 import type { UnionDensityRow } from '../../review/review-data.js';
-import { patternText, px } from '../format.js';
+import { fixed, patternText, PRECISION, px, signedPercentPoints } from '../format.js';
 import { createFrame, drawAxes, drawLegend, patternColor, type LegendEntry } from './frame.js';
 
 export async function unionDensityChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
@@ -30,7 +30,26 @@ export async function unionDensityChart(rows: readonly UnionDensityRow[], subtit
     const path = (get: (r: UnionDensityRow) => number) => series.map((r, i) => `${i === 0 ? 'M' : 'L'}${px(x(r.batch))},${px(y(get(r)))}`).join('');
     lines.append('path').attr('d', path((r) => r.measuredDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     lines.append('path').attr('d', path((r) => r.independenceDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 1.5).attr('stroke-dasharray', '5,3');
-    for (const r of series) lines.append('circle').attr('cx', px(x(r.batch))).attr('cy', px(y(r.measuredDensity))).attr('r', 3).attr('fill', color);
+    for (const r of series) {
+      // hover details, as on the scatters: the HTML page shows the <title>; SVG viewers too
+      const measured = fixed(r.measuredDensity, PRECISION.densityText);
+      const independence = fixed(r.independenceDensity, PRECISION.densityText);
+      const gap = signedPercentPoints(r.measuredDensity - r.independenceDensity);
+      lines
+        .append('circle')
+        .attr('class', 'point')
+        .attr('tabindex', 0)
+        .attr('data-pattern', patternText(pattern))
+        .attr('data-batch', r.batch)
+        .attr('data-measured', measured)
+        .attr('data-independence', independence)
+        .attr('cx', px(x(r.batch)))
+        .attr('cy', px(y(r.measuredDensity)))
+        .attr('r', 3)
+        .attr('fill', color)
+        .append('title')
+        .text(`${patternText(pattern)} · decode batch B = ${r.batch}\nmeasured union density ${measured}\nindependence 1 − (1 − d)^B ${independence} (measured ${gap})`);
+    }
     legend.push({ label: patternText(pattern), color, mark: 'line' });
   }
   // line style, once: solid = measured on the trace, dashed = independence assumption
