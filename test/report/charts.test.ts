@@ -3,9 +3,10 @@
  * where the problem is what is drawn): the speed-up axis, labels off the front, hover details,
  * the cut subtitle, totals without separators, and error bars from an accuracy interval.
  */
+import { readFileSync } from 'node:fs';
 import { renderCharts } from '../../src/report/charts/index.js';
-import { CHART_WIDTH_PX } from '../../src/report/charts/frame.js';
-import { PNG_ZOOM, renderPng } from '../../src/report/png.js';
+import { CHART_WIDTH_PX, textWidthPx } from '../../src/report/charts/frame.js';
+import { chartFontFiles, PNG_ZOOM, renderPng } from '../../src/report/png.js';
 import { nm } from '../../src/sparsity/pattern.js';
 import type { ReviewData } from '../../src/review/review-data.js';
 import { fixtureReviewData } from './fixture.js';
@@ -238,5 +239,52 @@ describe('area-breakdown', () => {
     // fixture: 100,000 + 10,000 and 100,000 + 20,000 µm²
     expect(texts(svg)).toEqual(expect.arrayContaining(['110,000', '120,000']));
     expect(texts(svg)).not.toContain('110000');
+  });
+});
+
+/**
+ * The advance widths of DejaVu Sans read straight from the TTF (tables cmap format 4, hhea,
+ * hmtx), an implementation independent of the chart code, to check its width estimate.
+ */
+function dejavuAdvanceEm(fontFile: string): (ch: string) => number {
+  const d = readFileSync(fontFile);
+  const tables = new Map<string, number>();
+  for (let i = 0; i < d.readUInt16BE(4); i++) tables.set(d.toString('latin1', 12 + 16 * i, 16 + 16 * i), d.readUInt32BE(20 + 16 * i));
+  const head = tables.get('head')!;
+  const unitsPerEm = d.readUInt16BE(head + 18);
+  const metrics = d.readUInt16BE(tables.get('hhea')! + 34);
+  const hmtx = tables.get('hmtx')!;
+  const cmap = tables.get('cmap')!;
+  let sub = -1;
+  for (let i = 0; i < d.readUInt16BE(cmap + 2); i++) {
+    if (d.readUInt16BE(cmap + 4 + 8 * i) === 3 && d.readUInt16BE(cmap + 6 + 8 * i) === 1) sub = cmap + d.readUInt32BE(cmap + 8 + 8 * i);
+  }
+  const segX2 = d.readUInt16BE(sub + 6);
+  const ends = sub + 14;
+  const starts = ends + segX2 + 2;
+  const deltas = starts + segX2;
+  const offsets = deltas + segX2;
+  const glyph = (c: number): number => {
+    for (let i = 0; i < segX2 / 2; i++) {
+      if (c > d.readUInt16BE(ends + 2 * i) || c < d.readUInt16BE(starts + 2 * i)) continue;
+      const ro = d.readUInt16BE(offsets + 2 * i);
+      const delta = d.readInt16BE(deltas + 2 * i);
+      if (ro === 0) return (c + delta) & 0xffff;
+      const g = d.readUInt16BE(offsets + 2 * i + ro + 2 * (c - d.readUInt16BE(starts + 2 * i)));
+      return g === 0 ? 0 : (g + delta) & 0xffff;
+    }
+    return 0;
+  };
+  return (ch) => d.readUInt16BE(hmtx + 4 * Math.min(glyph(ch.codePointAt(0)!), metrics - 1)) / unitsPerEm;
+}
+
+describe('the chart text width estimate', () => {
+  it('is never below DejaVu Sans\'s own advance width, for every printable ASCII character and the symbols the charts use', () => {
+    const advance = dejavuAdvanceEm(chartFontFiles()[0]);
+    // spot checks against the font: digits 1303/2048, space 651/2048, m 1995/2048
+    expect([advance('0'), advance(' '), advance('m')].map((v) => Math.round(v * 2048))).toEqual([1303, 651, 1995]);
+    const chars = [...Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)), '·', '—', '–', '×', 'µ', '²', '−', '…'];
+    const under = chars.filter((c) => textWidthPx(c, 1) < advance(c) - 1e-9).map((c) => `${c} ${advance(c).toFixed(3)} > ${textWidthPx(c, 1)}`);
+    expect(under).toEqual([]);
   });
 });

@@ -42,22 +42,25 @@ export interface Frame {
 }
 
 /**
- * A conservative width of `text` in DejaVu Sans at `fontPx`, from the font's advance widths in
- * em (DejaVuSans.ttf, unitsPerEm 2048): digits 1303/2048 = 0.636, space 651 = 0.318, lowercase
- * at most ≈ 0.63 (m, w are wider: 0.974, 0.818), uppercase ≈ 0.70–0.86, "·" 0.318. Charts have
- * no text measurement at render time (d3-node has no layout), so labels and subtitle lines are
- * placed and wrapped on this estimate, erring wide.
+ * A conservative width of `text` in DejaVu Sans at `fontPx`, by character class, never below
+ * the font's advance widths (DejaVuSans.ttf, 2048 units per em; checked glyph by glyph in
+ * test/report/charts.test.ts): digits 0.636 em, space and "·" 0.318, i/l 0.278, m 0.974,
+ * w 0.818, "+ < = > × −" 0.838. Charts have no text measurement at render time (d3-node has no
+ * layout), so labels and subtitle lines are placed and wrapped on this estimate, erring wide.
  */
 export function textWidthPx(text: string, fontPx: number): number {
   let em = 0;
-  for (const ch of text) {
-    if (ch === ' ' || ch === '·' || ch === '.' || ch === ',' || ch === ':' || ch === ';' || ch === '|' || ch === "'" || ch === 'i' || ch === 'l' || ch === 'j') em += 0.33;
-    else if (ch === 'm' || ch === 'w' || ch === 'M' || ch === 'W' || ch === '%' || ch === '—') em += 1.0;
-    else if (/[A-Z]/.test(ch)) em += 0.8;
-    else if (ch === '(' || ch === ')' || ch === '-' || ch === 'f' || ch === 't' || ch === 'r') em += 0.45;
-    else em += 0.65;
-  }
+  for (const ch of text) em += charWidthEm(ch);
   return em * fontPx;
+}
+
+function charWidthEm(ch: string): number {
+  if (" ·.,:;|'ilj".includes(ch)) return 0.34;
+  if ('()-ftr'.includes(ch)) return 0.45;
+  if ('mwMW%—@…'.includes(ch)) return 1.0;
+  if ('#&+<=>^~×−'.includes(ch)) return 0.84;
+  if (/[A-Z]/.test(ch)) return 0.8;
+  return 0.65;
 }
 
 export const SUBTITLE_FONT_PX = 11;
