@@ -16,7 +16,7 @@
 import { configurationProduct } from '../sparsity/configurations.js';
 import * as path from 'node:path';
 import { analyze, type AnalysisProgress } from '../analysis/analyze.js';
-import { checkBatchSizes } from '../analysis/plan.js';
+import { checkBatchSizes, defaultPlan } from '../analysis/plan.js';
 import type { AnalysisResult } from '../analysis/types.js';
 import { areaReport } from '../area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
@@ -38,6 +38,7 @@ import type { ModelShape } from '../workload/model-shape.js';
 import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
 import { perfAssumptions, reviewConventions, techAssumptions } from './assumptions.js';
 import { buildReview } from './build.js';
+import { analysisCacheKey, cached, type CacheKeyInput, type CacheStatus } from './cache.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
 import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
@@ -66,10 +67,12 @@ export interface ReviewOptions {
   title?: string;
   /** the pair the recommendation compares, [narrower, wider]; default [8:16, 16:32] */
   compare?: [Pattern, Pattern];
+  /** folder of the analysis cache (cache.ts); absent = no cache */
+  cacheDir?: string;
 }
 
 /** ReviewOptions with every default filled in and checked. */
-export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare'>> & Pick<ReviewOptions, 'title' | 'compare'>;
+export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare' | 'cacheDir'>> & Pick<ReviewOptions, 'title' | 'compare' | 'cacheDir'>;
 
 /** Fractions of the progress bar per stage. */
 export interface ReviewProgress {
@@ -82,6 +85,8 @@ export interface ReviewOutcome {
   timingsMs: Record<string, number>;
   warnings: Diagnostic[];
   primaryBundle: string;
+  /** whether the analysis came from the cache ('off': no cache folder given) */
+  analysisCache: CacheStatus;
 }
 
 /**
@@ -109,6 +114,7 @@ export function resolveReviewOptions(opts: ReviewOptions = {}): ResolvedReviewOp
     batchSizes,
     ...(opts.title !== undefined ? { title: opts.title } : {}),
     ...(opts.compare !== undefined ? { compare: opts.compare } : {}),
+    ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
   };
 }
 
@@ -225,6 +231,18 @@ async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions
 }
 
 /**
+ * What analysePrimary is a function of, for the cache key: the bundle (path, root, every file's
+ * hash), its arguments and the analysis defaults it leaves to resolvePlan (seed, random batches…).
+ */
+function analysisKeyInput(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[]): CacheKeyInput {
+  return {
+    toolVersion: TOOL_VERSION,
+    bundle: { path: primary.path, root: path.resolve(primary.bundle.root), files: primary.files },
+    plan: { structurePatterns, patterns: opts.patterns, criteria: opts.criteria, mitigations: opts.mitigations, batchSizes: opts.batchSizes, decodeBatches: opts.decodeBatches, analysisDefaults: defaultPlan() },
+  };
+}
+
+/**
  * The patterns whose sparsity structure is measured: the swept ones and every N:M pattern a
  * swept core runs natively (in that order). A core runs a pattern it does not list through the
  * cheapest native pattern its data fits (perf/execution-plan.ts), and the fraction that fits is
@@ -334,7 +352,9 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const primary = choosePrimary(bundles);
     const p = primary.bundle;
     const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
-    const analysis = await analysePrimary(p, opts, structurePatternsOf(opts, profiles), progress);
+    const structurePatterns = structurePatternsOf(opts, profiles);
+    const cachedAnalysis = await cached(opts.cacheDir, analysisCacheKey(analysisKeyInput(p, opts, structurePatterns)), () => analysePrimary(p, opts, structurePatterns, progress));
+    const analysis = cachedAnalysis.value;
     clock.lap('analysis_ms');
 
     const proxies = proxiesFrom(analysis.proxies, p.path);
@@ -375,7 +395,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       ...(opts.compare ? { compare: opts.compare } : {}),
     });
     clock.lap('sweep_ms');
-    return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...accuracy.warnings, ...analysis.warnings], primaryBundle: p.path };
+    return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings], primaryBundle: p.path, analysisCache: cachedAnalysis.status };
   } finally {
     await Promise.all(bundles.map((b) => b.bundle.close()));
   }

@@ -127,9 +127,16 @@ describe('nmsim review on a synthetic bundle', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a second run gives byte-identical files (run.json differs only in timings)', async () => {
+  it('a second run gives byte-identical files (run.json differs only in timings), its analysis read from the cache beside --out', async () => {
+    const cacheDir = path.join(path.dirname(out), '.nmsim-cache');
+    const entries = (await fs.readdir(cacheDir)).filter((f) => f.endsWith('.json'));
+    expect(entries.length).toBeGreaterThan(0);
+    const inodes = await Promise.all(entries.map(async (f) => (await fs.stat(path.join(cacheDir, f))).ino));
     const again = runCli(['review', '--traces', bundle, '--profiles', PROFILES, '--out', out, ...FAST]);
     expect(again.code).toBe(0);
+    // a hit reads the entry; a miss would have renamed a new file into its place (a new inode)
+    expect((await fs.readdir(cacheDir)).filter((f) => f.endsWith('.json'))).toEqual(entries);
+    expect(await Promise.all(entries.map(async (f) => (await fs.stat(path.join(cacheDir, f))).ino))).toEqual(inodes);
     const second = await snapshot(out);
     expect(Object.keys(second)).toEqual(Object.keys(first));
     for (const f of Object.keys(first)) {
@@ -167,7 +174,8 @@ describe('nmsim review with broken inputs', () => {
     expect(r.stderr).toContain('sparsity.patterns[0]');
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(await snapshot(out)).toEqual(before);
-    expect((await fs.readdir(path.dirname(out))).filter((f) => f.startsWith('.'))).toEqual([]);
+    // no temp folder left beside --out (the analysis cache of the earlier runs is not one)
+    expect((await fs.readdir(path.dirname(out))).filter((f) => f.startsWith('.') && f !== '.nmsim-cache')).toEqual([]);
   });
 
   it('a truncated bundle file fails with the file named, and leaves the previous report untouched', async () => {

@@ -11,6 +11,7 @@ import { collapseWarnings } from '../../report/diagnostics-text.js';
 import { reviewJson } from '../../report/review-json.js';
 import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
 import { REVIEW_REPORT_OUTPUT, writeReviewReport, type WrittenReport } from '../../report/write-report.js';
+import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from '../../review/cache.js';
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
 import { CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
@@ -27,6 +28,7 @@ interface ReviewArgs extends ReviewArgv {
   out: string;
   json?: boolean;
   progress: boolean;
+  cache: boolean;
 }
 
 /** The files and folders a review reads, so that --out is never one of them (nor inside or around one). */
@@ -90,6 +92,7 @@ export const command: CommandModule<object, ReviewArgs> = {
       })
       .option('decode-batch', { type: 'string', describe: 'one decode batch B: the same as --decode-batches B (give one of the two)' })
       .option('context', SHARED_OPTIONS.context)
+      .option('cache', { type: 'boolean', default: true, describe: `reuse the analysis of an unchanged bundle under the same plan, kept in $${CACHE_DIR_ENV} or else ${CACHE_FOLDER}/ beside --out (--no-cache to analyse afresh and store nothing)` })
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on a terminal (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of the summary' })
       .example('nmsim review', 'review the shipped bundles on the shipped profiles into reports/review/')
@@ -103,7 +106,7 @@ export const command: CommandModule<object, ReviewArgs> = {
   handler: (args: ArgumentsCamelCase<ReviewArgs>) =>
     runCommand(args.json, async () => {
       const started = performance.now();
-      const opts = reviewOptions(args);
+      const opts = { ...reviewOptions(args), ...(args.cache ? { cacheDir: defaultCacheDir(args.out) } : {}) };
       await claimOutput(args.out, REVIEW_REPORT_OUTPUT, reviewInputs(opts.traces, opts.profiles));
       const { outcome, written } = await reviewAndWrite(args, opts);
       const elapsedS = (performance.now() - started) / 1000;

@@ -1,0 +1,172 @@
+/**
+ * The review's analysis cache: the analysis of the primary bundle (both passes, with its notes and
+ * warnings) stored on disk, so a rerun that changes only profiles or performance options skips
+ * the analysis (about two thirds of a review of the shipped defaults).
+ *
+ *   key = sha256(canonical JSON of { CACHE_FORMAT, TOOL_VERSION,
+ *                                    bundle: display path, absolute root, sha256 of every file
+ *                                            (manifest + tensors, streamed by trace/bundle.ts),
+ *                                    plan: everything the analysis is a function of })
+ *   entry = <dir>/analysis-<key>.json = { format, key, value }
+ *
+ * The key is content, never size or mtime: a bundle file whose bytes change under the same size
+ * and mtime gets a new key. The bundle's path is in the key because the analysis's notes and
+ * warnings quote it. Entries are written to a temp file and renamed into place (a reader never
+ * sees half an entry); an entry that does not parse, or whose format or key is not the expected
+ * one, is ignored with a warning and rewritten. A cache that cannot be read or written costs a
+ * warning, never the review: the cache only ever saves time.
+ *
+ * Values are JSON with non-finite numbers and −0 tagged ({"$num": "NaN"}), so what comes back is
+ * the value that went in; anything JSON cannot carry exactly (a Map, a typed array, undefined in
+ * an array) is a bug and throws before anything is written.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Diagnostic } from '../diagnostics.js';
+
+/** Bumped whenever what an entry holds, or how the analysis is computed, changes shape. */
+export const CACHE_FORMAT = 'nmsim-review-analysis-cache/1';
+export const CACHE_DIR_ENV = 'NMSIM_CACHE_DIR';
+/** The default cache folder's name, beside the report's --out folder. */
+export const CACHE_FOLDER = '.nmsim-cache';
+
+/** $NMSIM_CACHE_DIR when set, else `.nmsim-cache/` beside the report folder `outDir`. */
+export function defaultCacheDir(outDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[CACHE_DIR_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') return path.resolve(fromEnv);
+  return path.join(path.dirname(path.resolve(outDir)), CACHE_FOLDER);
+}
+
+export interface CacheKeyInput {
+  toolVersion: string;
+  bundle: { path: string; root: string; files: readonly { path: string; sha256: string }[] };
+  /** the analysis plan: every option the analysed value depends on (plain data) */
+  plan: unknown;
+}
+
+/** JSON with object keys sorted at every level: the same data always gives the same text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+export function analysisCacheKey(input: CacheKeyInput): string {
+  const text = canonicalJson({ format: CACHE_FORMAT, toolVersion: input.toolVersion, bundle: input.bundle, plan: input.plan });
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function cacheEntryFile(dir: string, key: string): string {
+  return path.join(dir, `analysis-${key}.json`);
+}
+
+const NUM_TAG = '$num';
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The value as JSON text that decodes to exactly this value; throws on what JSON cannot carry. */
+export function encodeValue(value: unknown): string {
+  const tag = (v: unknown, where: string): unknown => {
+    if (typeof v === 'number') {
+      if (Number.isFinite(v) && !Object.is(v, -0)) return v;
+      return { [NUM_TAG]: Object.is(v, -0) ? '-0' : String(v) };
+    }
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (Array.isArray(v)) {
+      return v.map((x, i) => {
+        if (x === undefined) throw new Error(`analysis cache: undefined at ${where}[${i}] cannot be stored`);
+        return tag(x, `${where}[${i}]`);
+      });
+    }
+    if (typeof v === 'object' && isPlainObject(v)) {
+      if (NUM_TAG in v) throw new Error(`analysis cache: the key "${NUM_TAG}" at ${where} is reserved`);
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = tag(x, `${where}.${k}`);
+      return out;
+    }
+    throw new Error(`analysis cache: ${where} is a ${typeof v === 'object' ? (Object.getPrototypeOf(v)?.constructor?.name ?? 'object') : typeof v}, which JSON cannot carry exactly`);
+  };
+  return JSON.stringify(tag(value, 'value'));
+}
+
+export function decodeValue(text: string): unknown {
+  return JSON.parse(text, (_k, v: unknown) => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const keys = Object.keys(v);
+      if (keys.length === 1 && keys[0] === NUM_TAG) {
+        const s = (v as Record<string, unknown>)[NUM_TAG];
+        if (s === 'NaN') return NaN;
+        if (s === 'Infinity') return Infinity;
+        if (s === '-Infinity') return -Infinity;
+        if (s === '-0') return -0;
+        throw new SyntaxError(`unknown number tag ${JSON.stringify(s)}`);
+      }
+    }
+    return v;
+  });
+}
+
+export type CacheStatus = 'hit' | 'miss' | 'off';
+
+export interface Cached<T> {
+  value: T;
+  status: CacheStatus;
+  /** cache problems (an unreadable or corrupt entry, a folder that cannot be written): never fatal */
+  warnings: Diagnostic[];
+  /** the entry file, when a cache folder was given */
+  file?: string;
+}
+
+/**
+ * The cached value for `key` in `dir`, else `compute()` stored there. `dir` undefined: no cache
+ * (compute, store nothing). A corrupt entry is reported and replaced; an error thrown by
+ * `compute` propagates and nothing is stored.
+ */
+export async function cached<T>(dir: string | undefined, key: string, compute: () => Promise<T>): Promise<Cached<T>> {
+  if (dir === undefined) return { value: await compute(), status: 'off', warnings: [] };
+  const file = cacheEntryFile(dir, key);
+  const warnings: Diagnostic[] = [];
+  let text: string | undefined;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    // no entry (or no folder, or a file where the folder should be: the write reports that)
+    if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) {
+      warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the analysis cache entry could not be read (${(e as Error).message}); the analysis runs again.`, hint: `remove ${file}, or pass --no-cache.` });
+    }
+  }
+  if (text !== undefined) {
+    try {
+      const entry = decodeValue(text) as { format?: unknown; key?: unknown; value?: unknown };
+      if (entry === null || typeof entry !== 'object' || entry.format !== CACHE_FORMAT || entry.key !== key || !('value' in entry)) {
+        throw new SyntaxError(`not a ${CACHE_FORMAT} entry for key ${key.slice(0, 12)}…`);
+      }
+      return { value: entry.value as T, status: 'hit', warnings, file };
+    } catch (e) {
+      warnings.push({
+        code: 'review/cache-corrupt',
+        severity: 'warning',
+        file,
+        message: `the analysis cache entry is unusable (${(e as Error).message}); it is ignored, the analysis runs again and the entry is rewritten.`,
+        expected: `a ${CACHE_FORMAT} entry`,
+        hint: 'an interrupted copy or an edited file can do this; nothing is needed, or remove the cache folder.',
+      });
+    }
+  }
+  const value = await compute();
+  const body = encodeValue({ format: CACHE_FORMAT, key, value });
+  const tmp = path.join(dir, `.analysis-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(tmp, body);
+    await fs.rename(tmp, file);
+  } catch (e) {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    warnings.push({ code: 'review/cache-unwritable', severity: 'warning', file, message: `the analysis could not be stored in the cache (${(e as Error).message}); the next review analyses again.`, hint: `set ${CACHE_DIR_ENV} to a writable folder, or pass --no-cache.` });
+  }
+  return { value, status: 'miss', warnings, file };
+}

@@ -1,0 +1,163 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { analysisCacheKey, CACHE_DIR_ENV, cacheEntryFile, cached, decodeValue, defaultCacheDir, encodeValue, type CacheKeyInput } from '../../src/review/cache.js';
+import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
+import { writeSyntheticBundle } from './synthetic-bundle.js';
+
+let tmp: string;
+let bundle: string;
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-cache-'));
+  bundle = path.join(tmp, 'bundle');
+  await writeSyntheticBundle(bundle);
+});
+
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+const FAST: ReviewOptions = { profiles: ['act-8of16', 'act-16of32'], criteria: ['magnitude'], mitigations: ['none'] };
+
+async function entries(dir: string): Promise<string[]> {
+  return (await fs.readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+}
+
+describe('cache values', () => {
+  it('come back exactly as stored: NaN, ±Infinity, −0, null, nested records and arrays', () => {
+    const value = { a: [1, -0, NaN, Infinity, -Infinity, null, 0.1 + 0.2], b: { c: 'x', d: true, e: { f: 1e-300 } }, g: [] as number[] };
+    const back = decodeValue(encodeValue(value)) as typeof value;
+    expect(Object.is(back.a[1], -0)).toBe(true);
+    expect(Number.isNaN(back.a[2])).toBe(true);
+    expect(back.a[3]).toBe(Infinity);
+    expect(back.a[4]).toBe(-Infinity);
+    expect(back.a[6]).toBe(0.30000000000000004);
+    expect(encodeValue(back)).toBe(encodeValue(value));
+    expect(back.b.e.f).toBe(1e-300);
+  });
+
+  it('refuse what JSON cannot carry exactly (a Map, a typed array, undefined in an array) instead of storing something else', () => {
+    expect(() => encodeValue({ m: new Map() })).toThrow(/value\.m is a Map/);
+    expect(() => encodeValue({ t: new Float32Array(2) })).toThrow(/Float32Array/);
+    expect(() => encodeValue([1, undefined])).toThrow(/undefined at value\[1\]/);
+  });
+});
+
+describe('the cache key', () => {
+  const base: CacheKeyInput = { toolVersion: '0.1.0', bundle: { path: 'b', root: '/x/b', files: [{ path: 'manifest.json', sha256: 'aa' }, { path: 't.safetensors', sha256: 'bb' }] }, plan: { patterns: ['8:16'], batchSizes: [1, 8] } };
+
+  it('changes with any file hash, the plan, the bundle path and the tool version, and not with the order of a record\'s keys', () => {
+    const key = analysisCacheKey(base);
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(analysisCacheKey({ ...base, bundle: { ...base.bundle, files: [base.bundle.files[0], { path: 't.safetensors', sha256: 'bc' }] } })).not.toBe(key);
+    expect(analysisCacheKey({ ...base, plan: { patterns: ['8:16'], batchSizes: [1, 16] } })).not.toBe(key);
+    expect(analysisCacheKey({ ...base, bundle: { ...base.bundle, path: 'c' } })).not.toBe(key);
+    expect(analysisCacheKey({ ...base, toolVersion: '0.2.0' })).not.toBe(key);
+    expect(analysisCacheKey({ ...base, plan: { batchSizes: [1, 8], patterns: ['8:16'] } })).toBe(key);
+  });
+
+  it('lives in $NMSIM_CACHE_DIR when set, else in .nmsim-cache beside the report folder', () => {
+    expect(defaultCacheDir('reports/review', {})).toBe(path.resolve('reports', '.nmsim-cache'));
+    expect(defaultCacheDir('reports/review', { [CACHE_DIR_ENV]: '/var/tmp/c' })).toBe(path.resolve('/var/tmp/c'));
+    expect(defaultCacheDir('reports/review', { [CACHE_DIR_ENV]: '' })).toBe(path.resolve('reports', '.nmsim-cache'));
+  });
+});
+
+describe('cached()', () => {
+  it('stores on a miss, reads on a hit, and stores nothing when a computation throws', async () => {
+    const dir = path.join(tmp, 'unit');
+    let calls = 0;
+    const compute = async () => ({ n: ++calls, nan: NaN });
+    const miss = await cached(dir, 'k1', compute);
+    const hit = await cached(dir, 'k1', compute);
+    expect([miss.status, hit.status, calls]).toEqual(['miss', 'hit', 1]);
+    expect(hit.value.n).toBe(1);
+    expect(Number.isNaN(hit.value.nan)).toBe(true);
+    await expect(cached(dir, 'k2', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await fs.readdir(dir)).toEqual(['analysis-k1.json']);
+    expect((await cached(undefined, 'k1', compute)).status).toBe('off');
+  });
+
+  it.each([
+    ['garbage', 'not json at all'],
+    ['a truncated entry', '{"format":"nmsim-review-analysis-cache/1","key":"k","value":{"n":'],
+    ['an entry for another key', '{"format":"nmsim-review-analysis-cache/1","key":"other","value":{"n":99}}'],
+    ['an entry of another format', '{"format":"nmsim-review-analysis-cache/0","key":"k","value":{"n":99}}'],
+    ['an unknown number tag', '{"format":"nmsim-review-analysis-cache/1","key":"k","value":{"n":{"$num":"7"}}}'],
+  ])('ignores %s with a warning, recomputes and rewrites it', async (_what, text) => {
+    const dir = await fs.mkdtemp(path.join(tmp, 'corrupt-'));
+    await fs.writeFile(cacheEntryFile(dir, 'k'), text);
+    const r = await cached(dir, 'k', async () => ({ n: 1 }));
+    expect(r.status).toBe('miss');
+    expect(r.value).toEqual({ n: 1 });
+    expect(r.warnings.map((w) => [w.code, w.severity, w.file])).toEqual([['review/cache-corrupt', 'warning', cacheEntryFile(dir, 'k')]]);
+    const again = await cached(dir, 'k', async () => ({ n: 2 }));
+    expect([again.status, again.value, again.warnings]).toEqual(['hit', { n: 1 }, []]);
+    expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('a folder it cannot create costs a warning, not the result', async () => {
+    const blocker = path.join(tmp, 'a-file');
+    await fs.writeFile(blocker, 'x');
+    const r = await cached(path.join(blocker, 'cache'), 'k', async () => 42);
+    expect([r.status, r.value, r.warnings.map((w) => w.code)]).toEqual(['miss', 42, ['review/cache-unwritable']]);
+  });
+});
+
+describe('the review through the cache (synthetic bundle)', () => {
+  it('a rerun reads the analysis and returns the same review as a run without the cache; only a bundle byte, or the plan, makes it analyse again', async () => {
+    const dir = path.join(tmp, 'review-cache');
+    const fresh = await runReview({ ...FAST, traces: [bundle] });
+    expect(fresh.analysisCache).toBe('off');
+    const first = await runReview({ ...FAST, traces: [bundle], cacheDir: dir });
+    const second = await runReview({ ...FAST, traces: [bundle], cacheDir: dir });
+    expect([first.analysisCache, second.analysisCache]).toEqual(['miss', 'hit']);
+    expect(await entries(dir)).toHaveLength(1);
+    // exact, −0 and NaN included: the cached review is the uncached one
+    expect(encodeValue(second.data)).toBe(encodeValue(fresh.data));
+    expect(encodeValue(first.data)).toBe(encodeValue(fresh.data));
+    expect(second.warnings).toEqual(fresh.warnings);
+
+    // another profile set with the same native patterns: only the profiles' models run again
+    const otherProfiles = await runReview({ ...FAST, profiles: ['act-8of16', 'act-16of32', 'act-flex'], traces: [bundle], cacheDir: dir });
+    expect(otherProfiles.analysisCache).toBe('hit');
+
+    // the plan: another criterion list is another analysis
+    const plan = await runReview({ ...FAST, criteria: ['magnitude', 'clact'], traces: [bundle], cacheDir: dir });
+    expect(plan.analysisCache).toBe('miss');
+    expect(await entries(dir)).toHaveLength(2);
+
+    // one byte of a tensor file flipped, same size and same mtime: a new analysis
+    const file = path.join(bundle, 'dense.safetensors');
+    const mtimeS = 1_700_000_000; // whole seconds, which every file system stores exactly
+    await fs.utimes(file, mtimeS, mtimeS);
+    expect((await runReview({ ...FAST, traces: [bundle], cacheDir: dir })).analysisCache).toBe('hit'); // the key is content, not mtime
+    const before = await fs.stat(file);
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length - 1] ^= 0x04; // the lowest exponent bit of the last F16 value (little-endian): its magnitude doubles or halves
+    await fs.writeFile(file, bytes);
+    await fs.utimes(file, mtimeS, mtimeS);
+    const after = await fs.stat(file);
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    const changed = await runReview({ ...FAST, traces: [bundle], cacheDir: dir });
+    expect(changed.analysisCache).toBe('miss');
+    expect(await entries(dir)).toHaveLength(3);
+    const changedFresh = await runReview({ ...FAST, traces: [bundle] });
+    expect(encodeValue(changed.data)).toBe(encodeValue(changedFresh.data));
+    expect(encodeValue(changed.data)).not.toBe(encodeValue(fresh.data));
+  }, 60_000);
+
+  it('a corrupted entry is ignored with a warning and rewritten, and the review is the uncached one', async () => {
+    const dir = path.join(tmp, 'review-corrupt');
+    const first = await runReview({ ...FAST, traces: [bundle], cacheDir: dir });
+    const [entry] = await entries(dir);
+    const text = await fs.readFile(path.join(dir, entry), 'utf8');
+    await fs.writeFile(path.join(dir, entry), text.slice(0, Math.floor(text.length / 2)));
+    const recovered = await runReview({ ...FAST, traces: [bundle], cacheDir: dir });
+    expect(recovered.analysisCache).toBe('miss');
+    expect(recovered.warnings.filter((w) => w.code.startsWith('review/cache')).map((w) => w.code)).toEqual(['review/cache-corrupt']);
+    expect(encodeValue(recovered.data)).toBe(encodeValue(first.data));
+    expect(await fs.readFile(path.join(dir, entry), 'utf8')).toBe(text);
+  }, 60_000);
+});
