@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { analysisCacheKey, CACHE_DIR_ENV, cacheEntryFile, cached, decodeValue, defaultCacheDir, encodeValue, type CacheKeyInput } from '../../src/review/cache.js';
 import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
+import { runCli } from '../helpers/cli.js';
 import { writeSyntheticBundle } from './synthetic-bundle.js';
 
 let tmp: string;
@@ -159,5 +160,20 @@ describe('the review through the cache (synthetic bundle)', () => {
     expect(recovered.warnings.filter((w) => w.code.startsWith('review/cache')).map((w) => w.code)).toEqual(['review/cache-corrupt']);
     expect(encodeValue(recovered.data)).toBe(encodeValue(first.data));
     expect(await fs.readFile(path.join(dir, entry), 'utf8')).toBe(text);
+  }, 60_000);
+});
+
+describe('nmsim review and the cache folder', () => {
+  it('--no-cache stores nothing beside --out; $NMSIM_CACHE_DIR moves the cache elsewhere', async () => {
+    const cli = ['--traces', bundle, '--profiles', 'act-8of16', '--criteria', 'magnitude', '--mitigations', 'none', '--no-progress'];
+    const reports = path.join(tmp, 'cli-reports');
+    const off = runCli(['review', ...cli, '--out', path.join(reports, 'off'), '--no-cache'], { env: { [CACHE_DIR_ENV]: '' } });
+    expect(off.code).toBe(0);
+    expect(await fs.readdir(reports)).toEqual(['off']);
+    const elsewhere = path.join(tmp, 'elsewhere');
+    const moved = runCli(['review', ...cli, '--out', path.join(reports, 'moved')], { env: { [CACHE_DIR_ENV]: elsewhere } });
+    expect(moved.code).toBe(0);
+    expect((await fs.readdir(reports)).sort()).toEqual(['moved', 'off']);
+    expect(await entries(elsewhere)).toHaveLength(1);
   }, 60_000);
 });
