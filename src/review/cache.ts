@@ -3,14 +3,16 @@
  * warnings) stored on disk, so a rerun that changes only profiles or performance options skips
  * the analysis (about two thirds of a review of the shipped defaults).
  *
- *   key = sha256(canonical JSON of { CACHE_FORMAT, TOOL_VERSION,
+ *   key = sha256(canonical JSON of { CACHE_FORMAT, TOOL_VERSION, code: codeFingerprint(),
  *                                    bundle: display path, absolute root, sha256 of every file
  *                                            (manifest + tensors, streamed by trace/bundle.ts),
  *                                    plan: everything the analysis is a function of })
  *   entry = <dir>/analysis-<key>.json = { format, key, value }
  *
  * The key is content, never size or mtime: a bundle file whose bytes change under the same size
- * and mtime gets a new key. The bundle's path is in the key because the analysis's notes and
+ * and mtime gets a new key. The code fingerprint (every .js/.ts file of nmsim's own src/ or dist/)
+ * makes a changed nmsim a new key, so a development checkout never reads an entry its old code
+ * wrote, without anyone remembering to bump CACHE_FORMAT. The bundle's path is in the key because the analysis's notes and
  * warnings quote it. Entries are written to a temp file and renamed into place (a reader never
  * sees half an entry); an entry that does not parse, or whose format or key is not the expected
  * one, is ignored with a warning and rewritten. A cache that cannot be read or written costs a
@@ -23,6 +25,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 
 /** Bumped whenever what an entry holds, or how the analysis is computed, changes shape. */
@@ -38,8 +41,37 @@ export function defaultCacheDir(outDir: string, env: NodeJS.ProcessEnv = process
   return path.join(path.dirname(path.resolve(outDir)), CACHE_FOLDER);
 }
 
+/** The folder holding nmsim's code as it runs: src/ (tests) or dist/ (the CLI, the package). */
+const CODE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+async function codeFiles(dir: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel === '' ? d.name : `${rel}/${d.name}`;
+    if (d.isDirectory()) out.push(...(await codeFiles(dir, r)));
+    else if (d.isFile() && /\.(js|ts)$/.test(d.name) && !d.name.endsWith('.d.ts')) out.push(r);
+  }
+  return out;
+}
+
+let fingerprint: Promise<string> | undefined;
+
+/** sha256 over the path and bytes of every code file of nmsim (about 2 MB; computed once per process). */
+export function codeFingerprint(dir = CODE_DIR): Promise<string> {
+  const compute = async () => {
+    const hash = createHash('sha256');
+    for (const f of (await codeFiles(dir)).sort()) hash.update(`${f}\0`).update(await fs.readFile(path.join(dir, f))).update('\0');
+    return hash.digest('hex');
+  };
+  if (dir !== CODE_DIR) return compute();
+  fingerprint ??= compute();
+  return fingerprint;
+}
+
 export interface CacheKeyInput {
   toolVersion: string;
+  /** codeFingerprint() */
+  code: string;
   bundle: { path: string; root: string; files: readonly { path: string; sha256: string }[] };
   /** the analysis plan: every option the analysed value depends on (plain data) */
   plan: unknown;
@@ -53,7 +85,7 @@ function canonicalJson(value: unknown): string {
 }
 
 export function analysisCacheKey(input: CacheKeyInput): string {
-  const text = canonicalJson({ format: CACHE_FORMAT, toolVersion: input.toolVersion, bundle: input.bundle, plan: input.plan });
+  const text = canonicalJson({ format: CACHE_FORMAT, toolVersion: input.toolVersion, code: input.code, bundle: input.bundle, plan: input.plan });
   return createHash('sha256').update(text).digest('hex');
 }
 
@@ -94,6 +126,8 @@ export function encodeValue(value: unknown): string {
 }
 
 export function decodeValue(text: string): unknown {
+  // a reviver costs ~3× the parse (150 ms on the shipped bundle's 7 MB entry): only when a tag can be there
+  if (!text.includes(`"${NUM_TAG}"`)) return JSON.parse(text);
   return JSON.parse(text, (_k, v: unknown) => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       const keys = Object.keys(v);
@@ -123,11 +157,12 @@ export interface Cached<T> {
 
 /**
  * The cached value for `key` in `dir`, else `compute()` stored there. `dir` undefined: no cache
- * (compute, store nothing). A corrupt entry is reported and replaced; an error thrown by
+ * (compute, store nothing, and the key — a function — is not even computed). A corrupt entry is reported and replaced; an error thrown by
  * `compute` propagates and nothing is stored.
  */
-export async function cached<T>(dir: string | undefined, key: string, compute: () => Promise<T>): Promise<Cached<T>> {
+export async function cached<T>(dir: string | undefined, keyOf: string | (() => Promise<string>), compute: () => Promise<T>): Promise<Cached<T>> {
   if (dir === undefined) return { value: await compute(), status: 'off', warnings: [] };
+  const key = typeof keyOf === 'string' ? keyOf : await keyOf();
   const file = cacheEntryFile(dir, key);
   const warnings: Diagnostic[] = [];
   let text: string | undefined;

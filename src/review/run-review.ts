@@ -38,7 +38,7 @@ import type { ModelShape } from '../workload/model-shape.js';
 import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
 import { perfAssumptions, reviewConventions, techAssumptions } from './assumptions.js';
 import { buildReview } from './build.js';
-import { analysisCacheKey, cached, type CacheKeyInput, type CacheStatus } from './cache.js';
+import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus } from './cache.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
 import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
@@ -234,9 +234,10 @@ async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions
  * What analysePrimary is a function of, for the cache key: the bundle (path, root, every file's
  * hash), its arguments and the analysis defaults it leaves to resolvePlan (seed, random batches…).
  */
-function analysisKeyInput(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[]): CacheKeyInput {
+async function analysisKeyInput(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[]): Promise<CacheKeyInput> {
   return {
     toolVersion: TOOL_VERSION,
+    code: await codeFingerprint(),
     bundle: { path: primary.path, root: path.resolve(primary.bundle.root), files: primary.files },
     plan: { structurePatterns, patterns: opts.patterns, criteria: opts.criteria, mitigations: opts.mitigations, batchSizes: opts.batchSizes, decodeBatches: opts.decodeBatches, analysisDefaults: defaultPlan() },
   };
@@ -353,7 +354,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const p = primary.bundle;
     const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
     const structurePatterns = structurePatternsOf(opts, profiles);
-    const cachedAnalysis = await cached(opts.cacheDir, analysisCacheKey(analysisKeyInput(p, opts, structurePatterns)), () => analysePrimary(p, opts, structurePatterns, progress));
+    const cachedAnalysis = await cached(opts.cacheDir, async () => analysisCacheKey(await analysisKeyInput(p, opts, structurePatterns)), () => analysePrimary(p, opts, structurePatterns, progress));
     const analysis = cachedAnalysis.value;
     clock.lap('analysis_ms');
 

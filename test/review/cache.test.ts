@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analysisCacheKey, CACHE_DIR_ENV, cacheEntryFile, cached, decodeValue, defaultCacheDir, encodeValue, type CacheKeyInput } from '../../src/review/cache.js';
+import { analysisCacheKey, CACHE_DIR_ENV, cacheEntryFile, cached, codeFingerprint, decodeValue, defaultCacheDir, encodeValue, type CacheKeyInput } from '../../src/review/cache.js';
 import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
 import { runCli } from '../helpers/cli.js';
 import { writeSyntheticBundle } from './synthetic-bundle.js';
@@ -46,7 +46,7 @@ describe('cache values', () => {
 });
 
 describe('the cache key', () => {
-  const base: CacheKeyInput = { toolVersion: '0.1.0', bundle: { path: 'b', root: '/x/b', files: [{ path: 'manifest.json', sha256: 'aa' }, { path: 't.safetensors', sha256: 'bb' }] }, plan: { patterns: ['8:16'], batchSizes: [1, 8] } };
+  const base: CacheKeyInput = { toolVersion: '0.1.0', code: 'c0', bundle: { path: 'b', root: '/x/b', files: [{ path: 'manifest.json', sha256: 'aa' }, { path: 't.safetensors', sha256: 'bb' }] }, plan: { patterns: ['8:16'], batchSizes: [1, 8] } };
 
   it('changes with any file hash, the plan, the bundle path and the tool version, and not with the order of a record\'s keys', () => {
     const key = analysisCacheKey(base);
@@ -55,7 +55,22 @@ describe('the cache key', () => {
     expect(analysisCacheKey({ ...base, plan: { patterns: ['8:16'], batchSizes: [1, 16] } })).not.toBe(key);
     expect(analysisCacheKey({ ...base, bundle: { ...base.bundle, path: 'c' } })).not.toBe(key);
     expect(analysisCacheKey({ ...base, toolVersion: '0.2.0' })).not.toBe(key);
+    expect(analysisCacheKey({ ...base, code: 'c1' })).not.toBe(key);
     expect(analysisCacheKey({ ...base, plan: { batchSizes: [1, 8], patterns: ['8:16'] } })).toBe(key);
+  });
+
+  it('sees every byte of nmsim\'s code (.js and .ts, not .d.ts or other files), so changed code never reads an old entry', async () => {
+    const code = path.join(tmp, 'code');
+    await fs.mkdir(path.join(code, 'analysis'), { recursive: true });
+    await fs.writeFile(path.join(code, 'analysis', 'analyze.js'), 'export const x = 1;');
+    await fs.writeFile(path.join(code, 'index.ts'), 'export {};');
+    const before = await codeFingerprint(code);
+    await fs.writeFile(path.join(code, 'index.d.ts'), 'export {};');
+    await fs.writeFile(path.join(code, 'README.md'), '# notes');
+    expect(await codeFingerprint(code)).toBe(before);
+    await fs.writeFile(path.join(code, 'analysis', 'analyze.js'), 'export const x = 2;');
+    expect(await codeFingerprint(code)).not.toBe(before);
+    expect(await codeFingerprint()).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('lives in $NMSIM_CACHE_DIR when set, else in .nmsim-cache beside the report folder', () => {
