@@ -113,6 +113,16 @@ describe('cached()', () => {
     expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('writers racing on one key each rename a whole entry into place: one entry, no temp file, a hit after', async () => {
+    const dir = path.join(tmp, 'race');
+    const racers = await Promise.all([1, 2, 3, 4].map((n) => cached(dir, 'k', async () => ({ n, values: Array.from({ length: 100_000 }, (_, i) => i * n) }))));
+    expect(racers.map((r) => r.status)).toEqual(['miss', 'miss', 'miss', 'miss']);
+    expect(await fs.readdir(dir)).toEqual(['analysis-k.json']);
+    const after = await cached(dir, 'k', async () => ({ n: 0, values: [] as number[] }));
+    expect(after.status).toBe('hit');
+    expect(after.value.values[99_999]).toBe(99_999 * after.value.n);
+  });
+
   it('a folder it cannot create costs a warning, not the result', async () => {
     const blocker = path.join(tmp, 'a-file');
     await fs.writeFile(blocker, 'x');
