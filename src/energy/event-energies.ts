@@ -50,7 +50,7 @@ export interface EventEnergies {
   selectorPjPerOperation: number;
   metadataPjPerBit: number;
   pruningPjPerComparison: number;
-  /** board power drawn whatever the work (the profile's published idle power; 0 when it gives none) */
+  /** board power drawn at operating clocks whatever the work (the profile's power.staticW; 0 when it gives none) */
   staticW: number;
   /** per component: how its energies were obtained */
   sources: Record<EnergyComponent, string>;
@@ -153,7 +153,7 @@ export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, patte
     selectorPjPerOperation: selector,
     metadataPjPerBit: metadata,
     pruningPjPerComparison: pruning,
-    staticW: profile.power?.idleW ?? 0,
+    staticW: profile.power?.staticW ?? 0,
     sources: {
       mac: `${tc.macDatatype} MAC = ${mac.source}; gated: × ${e.gatedMacFraction.value} (${e.gatedMacFraction.source})${scaled}`,
       registerFile: `innermost buffer read as an SRAM of its size: ${e.sram.read64bit8KiBPj.source}; × (capacity/8 KiB)^${e.sram.capacityExponent.value}`,
@@ -163,7 +163,7 @@ export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, patte
       selector: `${style} operand select: (inputs − 1) MUX2 per operand bit per kept lane, cell energies from ${tech.name}`,
       metadata: `one DFF per metadata bit plus the ${encoding} group decoder's cells, from ${tech.name}`,
       pruningUnit: `one compare-and-swap (key subtractor + swap muxes) per comparison, from ${tech.name}`,
-      static: profile.power ? `idle board power ${profile.power.idleW} W (${profile.power.source})` : 'none: the profile gives no idle power',
+      static: profile.power ? `${profile.power.staticW} W at operating clocks (idle ${profile.power.idleW} W; ${profile.power.source})` : 'none: the profile gives no power figures',
     },
   };
 }

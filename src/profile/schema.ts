@@ -33,11 +33,16 @@ export const BufferSchema = z
 export const PowerSchema = z
   .object({
     tdpW: z.number().positive().max(1_000_000).describe('thermal design power (board power limit), W'),
-    idleW: z.number().nonnegative().max(1_000_000).describe('power drawn with nothing running (static, idle clocks), W'),
+    idleW: z.number().nonnegative().max(1_000_000).describe('power drawn with nothing running (idle clocks), W; reported'),
+    staticW: z
+      .number()
+      .nonnegative()
+      .max(1_000_000)
+      .describe('power drawn at operating clocks that no modelled event accounts for (leakage at operating voltage, clock tree, control), W: the energy model’s static component'),
     source: z.string().min(1),
   })
   .strict()
-  .refine((p) => p.idleW < p.tdpW, { message: 'idle power must be below the TDP', path: ['idleW'] });
+  .refine((p) => p.idleW <= p.staticW && p.staticW < p.tdpW, { message: 'expected idle ≤ static < TDP', path: ['staticW'] });
 
 export const ProfileSchema = z
   .object({
@@ -164,7 +169,7 @@ export interface HardwareProfile {
   };
   tech: string;
   /** published board power (W); absent when the profile gives none */
-  power?: { tdpW: number; idleW: number; source: string };
+  power?: { tdpW: number; idleW: number; staticW: number; source: string };
   /** key paths the profile left out and normalize filled with their documented default (defaults.ts) */
   defaulted: string[];
 }

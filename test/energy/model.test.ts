@@ -106,7 +106,7 @@ describe('per-event energies from the tech files', () => {
     const l2AreaMm2 = (40 * 2 ** 20 * 8 * 0.027) / 0.7 / 1e6;
     expect(ev.levels[2].readPjPerByte).toBeCloseTo((10 * Math.sqrt(128) * 0.0943) / 8 + 8 * 0.064 * Math.sqrt(l2AreaMm2) * 0.5, 9);
     expect(ev.dramPjPerByte).toBeCloseTo(31.2, 12);
-    expect(ev.staticW).toBe(60);
+    expect(ev.staticW).toBe(177);
     expect(ev.selectorPjPerOperation).toBe(0); // dense: no N:M events priced
   });
 

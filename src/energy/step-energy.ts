@@ -1,0 +1,64 @@
+/**
+ * Energy of one simulated step (prefill of T tokens, or one decode step of B sequences) and of
+ * a whole comparison (dense and each pattern), from perf's records through the adapter.
+ *
+ *   ModelSim ─ perf-adapter ─▶ ActivityCounts ─┐
+ *   profile + tech (run pattern) ─▶ EventEnergies ┴▶ EnergyBreakdown ─▶ J/token, tokens/J, vs dense
+ */
+import type { HardwareProfile } from '../profile/schema.js';
+import type { TechLibrary } from '../profile/tech.js';
+import type { Comparison, ModelSim } from '../perf/model-sim.js';
+import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { isMeasuredFor } from '../perf/measured-sparsity.js';
+import type { ActivityCounts } from './activity.js';
+import { eventEnergies, type EventEnergies } from './event-energies.js';
+import { activityEnergy, perToken, ratiosVsDense, type EnergyBreakdown, type RatiosVsDense } from './model.js';
+import { stepActivity } from './perf-adapter.js';
+
+export interface StepEnergy {
+  pattern: string;
+  activity: ActivityCounts;
+  events: EventEnergies;
+  breakdown: EnergyBreakdown;
+  /** tokens the step processes: T in prefill, B in decode */
+  tokens: number;
+  joulesPerToken: number;
+  tokensPerJoule: number;
+}
+
+export function stepEnergy(sim: ModelSim, profile: HardwareProfile, tech: TechLibrary, tokens: number, measured?: MeasuredSparsity): StepEnergy {
+  const run = sim.plan.mode === 'dense' ? undefined : sim.plan.runPattern;
+  const events = eventEnergies(profile, tech, run?.kind === 'nm' ? run : undefined);
+  const activity = stepActivity(sim, profile, measured);
+  const breakdown = activityEnergy(activity, events, profile.power?.tdpW);
+  return { pattern: sim.pattern, activity, events, breakdown, tokens, ...perToken(breakdown, tokens) };
+}
+
+export interface ComparisonEnergy {
+  dense: StepEnergy;
+  patterns: Array<StepEnergy & { vsDense: RatiosVsDense }>;
+}
+
+/** Energy of dense and of each pattern of a comparison; `areasMm2` (by pattern, and dense) adds perf/mm². */
+export function comparisonEnergy(
+  c: Comparison,
+  profile: HardwareProfile,
+  tech: TechLibrary,
+  measured?: readonly MeasuredSparsity[],
+  areasMm2?: { dense: number; byPattern: Record<string, number> },
+): ComparisonEnergy {
+  const tokens = c.phase.kind === 'prefill' ? c.phase.tokens : c.phase.batch;
+  const dense = stepEnergy(c.dense, profile, tech, tokens);
+  return {
+    dense,
+    patterns: c.patterns.map((p) => {
+      const m = measured?.find((x) => p.sim.plan.requested.kind !== 'dense' && isMeasuredFor(x, p.sim.plan.requested));
+      const e = stepEnergy(p.sim, profile, tech, tokens, m);
+      const area = areasMm2?.byPattern[p.sim.pattern];
+      const breakdownRatios: RatiosVsDense = ratiosVsDense(dense.breakdown, e.breakdown, area !== undefined ? { dense: areasMm2!.dense, sparse: area } : undefined);
+      return { ...e, vsDense: breakdownRatios };
+    }),
+  };
+}
+
+export type { EnergyBreakdown };
