@@ -39,13 +39,16 @@ export interface ComparisonEnergy {
   patterns: Array<StepEnergy & { vsDense: RatiosVsDense }>;
 }
 
-/** Energy of dense and of each pattern of a comparison; `areasMm2` (by pattern, and dense) adds perf/mm². */
+/**
+ * Energy of dense and of each pattern of a comparison. `coreAreasUm2` (the dense core's and the
+ * profile's sparse core's, area/report.ts) adds perf/mm²: every pattern runs on the built core.
+ */
 export function comparisonEnergy(
   c: Comparison,
   profile: HardwareProfile,
   tech: TechLibrary,
   measured?: readonly MeasuredSparsity[],
-  areasMm2?: { dense: number; byPattern: Record<string, number> },
+  coreAreasUm2?: { dense: number; sparse: number },
 ): ComparisonEnergy {
   const tokens = c.phase.kind === 'prefill' ? c.phase.tokens : c.phase.batch;
   const dense = stepEnergy(c.dense, profile, tech, tokens);
@@ -54,9 +57,7 @@ export function comparisonEnergy(
     patterns: c.patterns.map((p) => {
       const m = measured?.find((x) => p.sim.plan.requested.kind !== 'dense' && isMeasuredFor(x, p.sim.plan.requested));
       const e = stepEnergy(p.sim, profile, tech, tokens, m);
-      const area = areasMm2?.byPattern[p.sim.pattern];
-      const breakdownRatios: RatiosVsDense = ratiosVsDense(dense.breakdown, e.breakdown, area !== undefined ? { dense: areasMm2!.dense, sparse: area } : undefined);
-      return { ...e, vsDense: breakdownRatios };
+      return { ...e, vsDense: ratiosVsDense(dense.breakdown, e.breakdown, coreAreasUm2) };
     }),
   };
 }

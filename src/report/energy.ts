@@ -74,9 +74,9 @@ export function energyJson(e: ComparisonEnergy, profile: HardwareProfile, techNa
 /** millijoules, 4 significant digits */
 const mj = (j: number) => (j === 0 ? '0' : Number.isFinite(j) ? (j * 1e3).toPrecision(4) : '');
 
-/** Per pattern: J (mJ) per token, tokens per J, average power and its share of the TDP, perf/W vs dense. */
+/** Per pattern: J (mJ) per token, tokens per J, average power and its share of the TDP, perf/W and perf/mm² vs dense (dense core vs the profile's core). */
 export function energySummaryText(e: ComparisonEnergy, profile: HardwareProfile): string {
-  const all: Array<StepEnergy & { vsDense?: { perfPerWatt: number } }> = [e.dense, ...e.patterns];
+  const all: Array<StepEnergy & { vsDense?: { perfPerWatt: number; perfPerMm2?: number } }> = [e.dense, ...e.patterns];
   const tdp = profile.power?.tdpW;
   const rows = all.map((s) => [
     s.pattern,
@@ -85,11 +85,12 @@ export function energySummaryText(e: ComparisonEnergy, profile: HardwareProfile)
     fixed(s.breakdown.averagePowerW, 0),
     s.breakdown.tdpFraction === undefined ? '-' : percent(s.breakdown.tdpFraction),
     `${fixed(s.vsDense?.perfPerWatt ?? 1, 3)}×`,
+    s.vsDense?.perfPerMm2 === undefined ? (s.vsDense ? '-' : '1.000×') : `${fixed(s.vsDense.perfPerMm2, 3)}×`,
   ]);
   const head = profile.power
     ? `energy per step (static ${profile.power.staticW} W at operating clocks, TDP ${tdp} W):`
     : 'energy per step (the profile gives no power figures: no static energy, no TDP check):';
-  return [head, textTable([['pattern', 'mJ/token', 'tokens/J', 'avg W', 'of TDP', 'perf/W vs dense'], ...rows])].join('\n');
+  return [head, textTable([['pattern', 'mJ/token', 'tokens/J', 'avg W', 'of TDP', 'perf/W vs dense', 'perf/mm² vs dense'], ...rows])].join('\n');
 }
 
 /** Energy by component, mJ per token and share of the total, one column per pattern. */

@@ -13,6 +13,7 @@ import { loadProfile, resolveProfileRef } from '../../profile/load.js';
 import { comparisonJson, comparisonText, comparisonTitle } from '../../report/simulate.js';
 import { comparisonEnergy } from '../../energy/step-energy.js';
 import { loadTech } from '../../profile/tech.js';
+import { areaReport } from '../../area/report.js';
 import { energyBreakdownText, energyJson, energySummaryText } from '../../report/energy.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { PHASES, type Phase } from '../../workload/layer-ops.js';
@@ -102,7 +103,8 @@ export const command: CommandModule<object, Args> = {
       const c = simulate({ profile, model, phase, patterns, measured });
       // energy: when the profile's tech file has an energy table (every shipped one does)
       const tech = await loadTech(profile.tech, loaded.techDirs);
-      const energy = tech.energy ? comparisonEnergy(c, profile, tech, measured) : undefined;
+      const area = tech.energy ? areaReport(profile, tech) : undefined;
+      const energy = tech.energy && area ? comparisonEnergy(c, profile, tech, measured, { dense: area.dense.totalUm2, sparse: area.core.totalUm2 }) : undefined;
       const energyWarnings = energy ? [energy.dense, ...energy.patterns].flatMap((s) => s.breakdown.warnings) : [];
       const warnings = [...loaded.warnings, ...comparisonWarnings(c), ...energyWarnings];
       if (argv.json) {
