@@ -122,11 +122,35 @@ function levelEnergies(profile: HardwareProfile, tech: TechLibrary, e: TechEnerg
   });
 }
 
+/** Modelled silicon, for leakage when a profile gives no static power (area/report.ts chip totals). */
+export interface LeakageAreaMm2 {
+  /** tensor cores with their per-core buffers */
+  logic: number;
+  /** shared SRAM (L2) */
+  sram: number;
+}
+
+/**
+ * Static power: the profile's `power.staticW` when it gives one; else the tech file's leakage
+ * per mm² over the modelled silicon (tensor cores and shared SRAM only — no clock tree, control
+ * or I/O, so a floor), when its area is given; else none.
+ */
+function staticPower(profile: HardwareProfile, e: TechEnergy, area?: LeakageAreaMm2): { w: number; source: string } {
+  if (profile.power) return { w: profile.power.staticW, source: `${profile.power.staticW} W at operating clocks (idle ${profile.power.idleW} W; ${profile.power.source})` };
+  if (!area) return { w: 0, source: 'none: the profile gives no power figures' };
+  const mw = area.logic * e.leakageMwPerMm2.logic.value + area.sram * e.leakageMwPerMm2.sram.value;
+  return {
+    w: mw / 1e3,
+    source: `leakage of the modelled silicon only (${area.logic.toFixed(1)} mm² of cores at ${e.leakageMwPerMm2.logic.value} mW/mm², ${area.sram.toFixed(1)} mm² of shared SRAM at ${e.leakageMwPerMm2.sram.value} mW/mm²): a floor; the profile gives no power figures`,
+  };
+}
+
 /**
  * Per-event energies of `profile` running `pattern` (the N:M pattern the array runs; undefined
- * when dense: the N:M parts then see no events).
+ * when dense: the N:M parts then see no events). `leakageArea` prices static power for a
+ * profile without a `power` section.
  */
-export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, pattern?: NmPattern): EventEnergies {
+export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, pattern?: NmPattern, leakageArea?: LeakageAreaMm2): EventEnergies {
   const e = techEnergy(tech);
   const tc = profile.tensorCore;
   const mac = macEnergyPj(profile, e);
@@ -145,6 +169,7 @@ export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, patte
     pruning = switchedEnergyPj(compareAndSwapCells(tc.operandBits, pattern.m), e);
   }
   const scaled = e.scaling ? ` — ${e.scaling}` : '';
+  const stat = staticPower(profile, e, leakageArea);
   return {
     macPj: mac.pj,
     gatedMacPj: mac.pj * e.gatedMacFraction.value,
@@ -153,7 +178,7 @@ export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, patte
     selectorPjPerOperation: selector,
     metadataPjPerBit: metadata,
     pruningPjPerComparison: pruning,
-    staticW: profile.power?.staticW ?? 0,
+    staticW: stat.w,
     sources: {
       mac: `${tc.macDatatype} MAC = ${mac.source}; gated: × ${e.gatedMacFraction.value} (${e.gatedMacFraction.source})${scaled}`,
       registerFile: `innermost buffer read as an SRAM of its size: ${e.sram.read64bit8KiBPj.source}; × (capacity/8 KiB)^${e.sram.capacityExponent.value}`,
@@ -163,7 +188,7 @@ export function eventEnergies(profile: HardwareProfile, tech: TechLibrary, patte
       selector: `${style} operand select: (inputs − 1) MUX2 per operand bit per kept lane, cell energies from ${tech.name}`,
       metadata: `one DFF per metadata bit plus the ${encoding} group decoder's cells, from ${tech.name}`,
       pruningUnit: `one compare-and-swap (key subtractor + swap muxes) per comparison, from ${tech.name}`,
-      static: profile.power ? `${profile.power.staticW} W at operating clocks (idle ${profile.power.idleW} W; ${profile.power.source})` : 'none: the profile gives no power figures',
+      static: stat.source,
     },
   };
 }

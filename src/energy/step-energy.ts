@@ -11,7 +11,7 @@ import type { Comparison, ModelSim } from '../perf/model-sim.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { isMeasuredFor } from '../perf/measured-sparsity.js';
 import type { ActivityCounts } from './activity.js';
-import { eventEnergies, type EventEnergies } from './event-energies.js';
+import { eventEnergies, type EventEnergies, type LeakageAreaMm2 } from './event-energies.js';
 import { activityEnergy, perToken, ratiosVsDense, type EnergyBreakdown, type RatiosVsDense } from './model.js';
 import { stepActivity } from './perf-adapter.js';
 
@@ -26,9 +26,9 @@ export interface StepEnergy {
   tokensPerJoule: number;
 }
 
-export function stepEnergy(sim: ModelSim, profile: HardwareProfile, tech: TechLibrary, tokens: number, measured?: MeasuredSparsity): StepEnergy {
+export function stepEnergy(sim: ModelSim, profile: HardwareProfile, tech: TechLibrary, tokens: number, measured?: MeasuredSparsity, leakageArea?: LeakageAreaMm2): StepEnergy {
   const run = sim.plan.mode === 'dense' ? undefined : sim.plan.runPattern;
-  const events = eventEnergies(profile, tech, run?.kind === 'nm' ? run : undefined);
+  const events = eventEnergies(profile, tech, run?.kind === 'nm' ? run : undefined, leakageArea);
   const activity = stepActivity(sim, profile, measured);
   const breakdown = activityEnergy(activity, events, profile.power?.tdpW);
   return { pattern: sim.pattern, activity, events, breakdown, tokens, ...perToken(breakdown, tokens) };
@@ -39,25 +39,27 @@ export interface ComparisonEnergy {
   patterns: Array<StepEnergy & { vsDense: RatiosVsDense }>;
 }
 
+/** The area report's figures the energy model uses (area/report.ts). */
+export interface EnergyAreas {
+  /** one dense core's and one of the profile's sparse cores' area: perf/mm² */
+  coreUm2: { dense: number; sparse: number };
+  /** the chip's modelled silicon: leakage when the profile gives no static power */
+  chipMm2: LeakageAreaMm2;
+}
+
 /**
- * Energy of dense and of each pattern of a comparison. `coreAreasUm2` (the dense core's and the
- * profile's sparse core's, area/report.ts) adds perf/mm²: every pattern runs on the built core.
+ * Energy of dense and of each pattern of a comparison. With `areas`, perf/mm² vs dense (every
+ * pattern runs on the built core) and, for a profile without power figures, leakage.
  */
-export function comparisonEnergy(
-  c: Comparison,
-  profile: HardwareProfile,
-  tech: TechLibrary,
-  measured?: readonly MeasuredSparsity[],
-  coreAreasUm2?: { dense: number; sparse: number },
-): ComparisonEnergy {
+export function comparisonEnergy(c: Comparison, profile: HardwareProfile, tech: TechLibrary, measured?: readonly MeasuredSparsity[], areas?: EnergyAreas): ComparisonEnergy {
   const tokens = c.phase.kind === 'prefill' ? c.phase.tokens : c.phase.batch;
-  const dense = stepEnergy(c.dense, profile, tech, tokens);
+  const dense = stepEnergy(c.dense, profile, tech, tokens, undefined, areas?.chipMm2);
   return {
     dense,
     patterns: c.patterns.map((p) => {
       const m = measured?.find((x) => p.sim.plan.requested.kind !== 'dense' && isMeasuredFor(x, p.sim.plan.requested));
-      const e = stepEnergy(p.sim, profile, tech, tokens, m);
-      return { ...e, vsDense: ratiosVsDense(dense.breakdown, e.breakdown, coreAreasUm2) };
+      const e = stepEnergy(p.sim, profile, tech, tokens, m, areas?.chipMm2);
+      return { ...e, vsDense: ratiosVsDense(dense.breakdown, e.breakdown, areas?.coreUm2) };
     }),
   };
 }

@@ -89,7 +89,7 @@ export function energySummaryText(e: ComparisonEnergy, profile: HardwareProfile)
   ]);
   const head = profile.power
     ? `energy per step (static ${profile.power.staticW} W at operating clocks, TDP ${tdp} W):`
-    : 'energy per step (the profile gives no power figures: no static energy, no TDP check):';
+    : `energy per step (the profile gives no power figures: static ${Number(e.dense.events.staticW.toPrecision(3))} W, the modelled silicon's leakage only; no TDP check):`;
   return [head, textTable([['pattern', 'mJ/token', 'tokens/J', 'avg W', 'of TDP', 'perf/W vs dense', 'perf/mm² vs dense'], ...rows])].join('\n');
 }
 

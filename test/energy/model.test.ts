@@ -110,6 +110,19 @@ describe('per-event energies from the tech files', () => {
     expect(ev.selectorPjPerOperation).toBe(0); // dense: no N:M events priced
   });
 
+  test('a profile without power figures leaks at the tech file’s mW/mm² over the modelled silicon, and draws nothing without its area', async () => {
+    const loaded = await loadProfile(resolveProfileRef('act-8of16'));
+    const tech = await loadTech(loaded.profile.tech, loaded.techDirs);
+    const { power, ...bare } = loaded.profile;
+    expect(power!.staticW).toBe(262);
+    // 5nm: 43.5 mW/mm² for logic and SRAM; 100 mm² of cores + 10 mm² of L2 → 4.785 W
+    const ev = eventEnergies(bare, tech, undefined, { logic: 100, sram: 10 });
+    expect(ev.staticW).toBeCloseTo(110 * 0.0435, 9);
+    expect(ev.sources.static).toMatch(/leakage of the modelled silicon only/);
+    expect(eventEnergies(bare, tech).staticW).toBe(0);
+    expect(eventEnergies(loaded.profile, tech, undefined, { logic: 100, sram: 10 }).staticW).toBe(262);
+  });
+
   test('an 8:16 mux selector picks from 16 candidates: 15 MUX2 per operand bit, each toggling half the time', async () => {
     const loaded = await loadProfile(resolveProfileRef('act-8of16'));
     const tech = await loadTech(loaded.profile.tech, loaded.techDirs);

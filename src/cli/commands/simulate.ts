@@ -104,7 +104,13 @@ export const command: CommandModule<object, Args> = {
       // energy: when the profile's tech file has an energy table (every shipped one does)
       const tech = await loadTech(profile.tech, loaded.techDirs);
       const area = tech.energy ? areaReport(profile, tech) : undefined;
-      const energy = tech.energy && area ? comparisonEnergy(c, profile, tech, measured, { dense: area.dense.totalUm2, sparse: area.core.totalUm2 }) : undefined;
+      const energy =
+        tech.energy && area
+          ? comparisonEnergy(c, profile, tech, measured, {
+              coreUm2: { dense: area.dense.totalUm2, sparse: area.core.totalUm2 },
+              chipMm2: { logic: area.chip.coresMm2, sram: area.chip.sharedSramMm2 },
+            })
+          : undefined;
       const energyWarnings = energy ? [energy.dense, ...energy.patterns].flatMap((s) => s.breakdown.warnings) : [];
       const warnings = [...loaded.warnings, ...comparisonWarnings(c), ...energyWarnings];
       if (argv.json) {
