@@ -52,7 +52,7 @@ function stepJson(s: StepEnergy, vsDense?: { perfPerWatt: number; speedup: numbe
     joules_per_token: sig(s.joulesPerToken),
     tokens_per_joule: sig(s.tokensPerJoule),
     perf_per_watt_vs_dense: vsDense ? sig(vsDense.perfPerWatt) : 1,
-    perf_per_mm2_vs_dense: vsDense?.perfPerMm2 === undefined ? null : sig(vsDense.perfPerMm2),
+    perf_per_mm2_vs_dense: !vsDense ? 1 : vsDense.perfPerMm2 === undefined ? null : sig(vsDense.perfPerMm2),
     by_component_j: Object.fromEntries(ENERGY_COMPONENTS.map((c) => [`${snake(c)}_j`, sig(b.joulesByComponent[c])])),
     activity: activityJson(s.activity),
   };
