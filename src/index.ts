@@ -68,7 +68,7 @@ export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './
 export { emptyActivity, addActivity, denseEquivalentMacs, DRAM_LEVEL, type ActivityCounts, type LevelBytes } from './energy/activity.js';
 export { eventEnergies, ENERGY_COMPONENTS, type EnergyComponent, type EventEnergies } from './energy/event-energies.js';
 export { activityEnergy, perToken, ratiosVsDense, type EnergyBreakdown, type RatiosVsDense } from './energy/model.js';
-export { stepEnergy, comparisonEnergy, type StepEnergy, type ComparisonEnergy, type EnergyAreas } from './energy/step-energy.js';
+export { stepEnergy, comparisonEnergy, simulationEnergy, type StepEnergy, type ComparisonEnergy, type EnergyAreas } from './energy/step-energy.js';
 
 // explore: design points, exact Pareto fronts, the recommendation as data
 export { sortDesignPoints, accuracyOf, type DesignPoint, type Accuracy, type AccuracyKind, type DecodeAtBatch } from './explore/design-point.js';

@@ -5,6 +5,7 @@
  *   ModelSim ─ perf-adapter ─▶ ActivityCounts ─┐
  *   profile + tech (run pattern) ─▶ EventEnergies ┴▶ EnergyBreakdown ─▶ J/token, tokens/J, vs dense
  */
+import { areaReport } from '../area/report.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { TechLibrary } from '../profile/tech.js';
 import type { Comparison, ModelSim } from '../perf/model-sim.js';
@@ -65,3 +66,17 @@ export function comparisonEnergy(c: Comparison, profile: HardwareProfile, tech: 
 }
 
 export type { EnergyBreakdown };
+
+/**
+ * What `nmsim simulate` reports: the comparison's energy with perf/mm² and, for a profile
+ * without power figures, leakage from the area model; undefined when the tech file has no
+ * energy table.
+ */
+export function simulationEnergy(c: Comparison, profile: HardwareProfile, tech: TechLibrary, measured?: readonly MeasuredSparsity[]): ComparisonEnergy | undefined {
+  if (!tech.energy) return undefined;
+  const area = areaReport(profile, tech);
+  return comparisonEnergy(c, profile, tech, measured, {
+    coreUm2: { dense: area.dense.totalUm2, sparse: area.core.totalUm2 },
+    chipMm2: { logic: area.chip.coresMm2, sram: area.chip.sharedSramMm2 },
+  });
+}

@@ -11,9 +11,8 @@ import { inputError } from '../../diagnostics.js';
 import { comparisonWarnings, simulate } from '../../perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
 import { comparisonJson, comparisonText, comparisonTitle } from '../../report/simulate.js';
-import { comparisonEnergy } from '../../energy/step-energy.js';
+import { simulationEnergy } from '../../energy/step-energy.js';
 import { loadTech } from '../../profile/tech.js';
-import { areaReport } from '../../area/report.js';
 import { energyBreakdownText, energyJson, energySummaryText } from '../../report/energy.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { PHASES, type Phase } from '../../workload/layer-ops.js';
@@ -103,14 +102,7 @@ export const command: CommandModule<object, Args> = {
       const c = simulate({ profile, model, phase, patterns, measured });
       // energy: when the profile's tech file has an energy table (every shipped one does)
       const tech = await loadTech(profile.tech, loaded.techDirs);
-      const area = tech.energy ? areaReport(profile, tech) : undefined;
-      const energy =
-        tech.energy && area
-          ? comparisonEnergy(c, profile, tech, measured, {
-              coreUm2: { dense: area.dense.totalUm2, sparse: area.core.totalUm2 },
-              chipMm2: { logic: area.chip.coresMm2, sram: area.chip.sharedSramMm2 },
-            })
-          : undefined;
+      const energy = simulationEnergy(c, profile, tech, measured);
       const energyWarnings = energy ? [energy.dense, ...energy.patterns].flatMap((s) => s.breakdown.warnings) : [];
       const warnings = [...loaded.warnings, ...comparisonWarnings(c), ...energyWarnings];
       if (argv.json) {
