@@ -19,7 +19,7 @@ import { compareAndSwapCells } from '../area/pruning-unit.js';
 import { muxTree } from '../area/gates.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { TechLibrary, CellName } from '../profile/tech.js';
-import type { TechEnergy } from '../profile/tech-energy.js';
+import type { EnergyOp, TechEnergy } from '../profile/tech-energy.js';
 import { metadataBitsPerGroup, type NmPattern } from '../sparsity/pattern.js';
 import {
   BITS_PER_BYTE,
@@ -83,22 +83,30 @@ export function macEnergyPj(profile: HardwareProfile, e: TechEnergy): { pj: numb
   const tc = profile.tensorCore;
   const f = MAC_FORMATS[tc.macDatatype];
   const ops = e.opsPj;
+  let multOp: EnergyOp;
   let mult: number;
   let multWhat: string;
   if (f.kind === 'int') {
-    mult = tc.operandBits <= 8 ? ops.int8Mult.value : ops.int32Mult.value;
-    multWhat = tc.operandBits <= 8 ? 'int8Mult' : 'int32Mult';
+    multOp = tc.operandBits <= 8 ? 'int8Mult' : 'int32Mult';
+    mult = ops[multOp].value;
+    multWhat = multOp;
   } else if (tc.macDatatype === 'fp32') {
+    multOp = 'fp32Mult';
     mult = ops.fp32Mult.value;
-    multWhat = 'fp32Mult';
+    multWhat = multOp;
   } else {
+    multOp = 'fp16Mult';
     mult = ops.fp16Mult.value * (f.mantissaBits / FP16_MANTISSA_BITS) ** 2;
-    multWhat = f.mantissaBits === FP16_MANTISSA_BITS ? 'fp16Mult' : `fp16Mult × (${f.mantissaBits}/${FP16_MANTISSA_BITS})²`;
+    multWhat = f.mantissaBits === FP16_MANTISSA_BITS ? 'fp16Mult' : `fp16Mult × (${f.mantissaBits}/${FP16_MANTISSA_BITS})² (assumption: ∝ mantissa²)`;
   }
   const floatAcc = f.kind === 'float' && FLOAT_ACCUMULATORS[tc.accumulatorBits] !== undefined;
-  const add = floatAcc ? (tc.accumulatorBits <= 16 ? ops.fp16Add : ops.fp32Add) : ops.int32Add;
-  const addWhat = floatAcc ? (tc.accumulatorBits <= 16 ? 'fp16Add' : 'fp32Add') : 'int32Add';
-  return { pj: mult + add.value, source: `${multWhat} + ${addWhat} (${ops.fp16Mult.derivation ?? 'tech file'}; ${ops.fp16Mult.source.slice(0, 60)}…)` };
+  const addOp: EnergyOp = floatAcc ? (tc.accumulatorBits <= 16 ? 'fp16Add' : 'fp32Add') : 'int32Add';
+  const m = ops[multOp];
+  const a = ops[addOp];
+  return {
+    pj: mult + a.value,
+    source: `${multWhat} ${m.value} pJ + ${addOp} ${a.value} pJ (${m.derivation ?? 'this node'}; ${m.source}; ${a.source})`,
+  };
 }
 
 /** pJ per byte read from an SRAM array of `bytes` (square-root capacity rule from the 8 KiB 64-bit read). */

@@ -33,6 +33,28 @@ describe('nmsim simulate energy output', () => {
     expect(r.stdout).toMatch(/\nstatic\s+/);
   });
 
+  test('a profile whose tech file has no energy table prints the performance tables and says there is no energy; --json gives energy null', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-energy-cli-'));
+    try {
+      const techText = fs.readFileSync(path.join(REPO_ROOT, 'hardware-profiles', 'tech', 'nangate45.yaml'), 'utf8');
+      fs.mkdirSync(path.join(tmp, 'tech'));
+      fs.writeFileSync(path.join(tmp, 'tech', 'plain45.yaml'), techText.slice(0, techText.indexOf('\nenergy:')).replace('name: nangate45', 'name: plain45'));
+      const spec = parse(fs.readFileSync(path.join(REPO_ROOT, 'hardware-profiles', 'act-8of16.yaml'), 'utf8'));
+      spec.tech = 'plain45';
+      const file = path.join(tmp, 'plain.yaml');
+      fs.writeFileSync(file, stringify(spec));
+      const args = ['simulate', '--profile', file, '--model', 'llama2-7b', '--phase', 'decode', '--patterns', '8:16'];
+      const text = runCli(args);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('no energy: tech plain45 has no energy table');
+      const json = runCli([...args, '--json']);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout).energy).toBeNull();
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   test('a profile above its TDP is warned about on standard error, the table still printed', () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-energy-cli-'));
     try {

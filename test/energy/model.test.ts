@@ -123,6 +123,23 @@ describe('per-event energies from the tech files', () => {
     expect(eventEnergies(loaded.profile, tech, undefined, { logic: 100, sram: 10 }).staticW).toBe(262);
   });
 
+  test('an int8 MAC is Horowitz’s 8-bit multiply plus 32-bit add (0.2 + 0.1 pJ at 45 nm), and its source names those, not the FP16 multiply', async () => {
+    const loaded = await loadProfile(resolveProfileRef('act-8of16'));
+    const tc = { ...loaded.profile.tensorCore, macDatatype: 'int8' as const, operandBits: 8 };
+    const tech = await loadTech('nangate45');
+    const ev = eventEnergies({ ...loaded.profile, tensorCore: tc }, tech);
+    expect(ev.macPj).toBeCloseTo(0.3, 12);
+    expect(ev.sources.mac).toMatch(/int8Mult 0\.2 pJ \+ int32Add 0\.1 pJ/);
+    expect(ev.sources.mac).not.toMatch(/16b FP mult/);
+  });
+
+  test('a BF16 multiply is costed as FP16’s × (8/11)², said as an assumption', async () => {
+    const loaded = await loadProfile(resolveProfileRef('act-8of16'));
+    const ev = eventEnergies({ ...loaded.profile, tensorCore: { ...loaded.profile.tensorCore, macDatatype: 'bf16' as const } }, await loadTech('nangate45'));
+    expect(ev.macPj).toBeCloseTo(1.1 * (8 / 11) ** 2 + 0.9, 12);
+    expect(ev.sources.mac).toMatch(/assumption/);
+  });
+
   test('an 8:16 mux selector picks from 16 candidates: 15 MUX2 per operand bit, each toggling half the time', async () => {
     const loaded = await loadProfile(resolveProfileRef('act-8of16'));
     const tech = await loadTech(loaded.profile.tech, loaded.techDirs);

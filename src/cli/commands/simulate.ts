@@ -110,7 +110,7 @@ export const command: CommandModule<object, Args> = {
         return;
       }
       process.stdout.write(comparisonText(c, comparisonTitle(c, model, profile)) + '\n');
-      if (energy) process.stdout.write(`\n${energySummaryText(energy, profile)}\n\n${energyBreakdownText(energy)}\n`);
+      process.stdout.write(energy ? `\n${energySummaryText(energy, profile)}\n\n${energyBreakdownText(energy)}\n` : `\nno energy: tech ${tech.name} has no energy table\n`);
       if (warnings.length) process.stderr.write(warnings.map(formatDiagnostic).join('\n') + '\n');
     }),
 };
