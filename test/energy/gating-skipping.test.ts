@@ -61,16 +61,22 @@ d('gating vs skipping vs software pruning on the stories260k trace (8:16, prefil
     expect(sparse.activity.macsGated).toBeCloseTo((dense.activity.macsIssued - headMacs) * (1 - measured.keptFraction), 0);
     expect(sparse.activity.macsIssued).toBe(dense.activity.macsIssued);
     expect(sparse.breakdown.totalJ).toBeLessThan(dense.breakdown.totalJ);
-    expect(sparse.breakdown.joulesByComponent.mac).toBeLessThan(dense.breakdown.joulesByComponent.mac);
-    expect(sparse.breakdown.seconds).toBeGreaterThanOrEqual(dense.breakdown.seconds * 0.99);
-    expect(sparse.vsDense.speedup).toBeLessThanOrEqual(1.01);
+    // the gated MACs cost the gated fraction of a MAC (0.0468): MAC energy falls by about the pruned half
+    expect(sparse.breakdown.joulesByComponent.mac / dense.breakdown.joulesByComponent.mac).toBeCloseTo(
+      1 - (1 - measured.keptFraction) * (1 - 0.0468) * (1 - headMacs / dense.activity.macsIssued),
+      6,
+    );
+    // no MAC cycle saved: only the compressed activations move faster (perf: under 2 % here)
+    expect(sparse.vsDense.speedup).toBeLessThan(1.02);
   });
 
-  test('a skipping 8:16 core saves energy and time', () => {
+  test('a skipping 8:16 core saves energy and time, more time than the gating core', () => {
     const { dense, sparse } = run(skippingCore);
+    const gating = run({ ...skippingCore, sparsity: { ...skippingCore.sparsity, effect: 'gating' as const } }).sparse;
     expect(sparse.activity.macsSkipped).toBeGreaterThan(0);
     expect(sparse.breakdown.totalJ).toBeLessThan(dense.breakdown.totalJ);
-    expect(sparse.breakdown.seconds).toBeLessThan(dense.breakdown.seconds);
+    expect(sparse.breakdown.seconds).toBeLessThan(gating.breakdown.seconds);
+    expect(sparse.breakdown.joulesByComponent.static).toBeLessThan(gating.breakdown.joulesByComponent.static);
     expect(sparse.vsDense.perfPerWatt).toBeGreaterThan(1);
   });
 
