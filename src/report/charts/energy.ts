@@ -44,7 +44,8 @@ export const BAR_SERIES: { label: string; components: EnergyComponent[] }[] = [
   { label: 'SRAM', components: ['sram'] },
   { label: 'L2', components: ['l2'] },
   { label: 'DRAM', components: ['dram'] },
-  { label: 'N:M parts (selectors, metadata, pruning unit)', components: ['selector', 'metadata', 'pruningUnit'] },
+  // selectors, metadata decode and the pruning unit
+  { label: 'N:M logic', components: ['selector', 'metadata', 'pruningUnit'] },
   { label: 'static', components: ['static'] },
 ];
 
@@ -120,7 +121,7 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
   const series = BAR_SERIES.filter((s) => bars.some((b) => s.components.reduce((a, c) => a + (at(b.row)?.joulesPerTokenByComponent[c] ?? 0), 0) > 0));
   const breakdown = await stackedBarChart({
     title: ENERGY_CHART_TITLES['energy-breakdown'],
-    subtitle: `decode B = ${batch}; ${bars.map((b) => `${b.label} = ${b.core}`).join(', ')}`,
+    subtitle: `decode B = ${batch}; each pattern on the core the summary names (table in the report); ${bars.filter((b) => b.row.pattern.kind === 'dense').map((b) => `${b.label}: ${b.core.split(', ').length > 1 ? `${b.core.split(', ')[0]} and ${b.core.split(', ').length - 1} more cores` : b.core}`).join('; ')}`,
     xLabel: 'pattern (on the core the summary names) and dense',
     yLabel: 'energy per decoded token (mJ)',
     groups: bars.map((b) => b.label),
