@@ -9,7 +9,7 @@ import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.
 import { COMPONENT_TEXT, ENERGY_CHART_TITLES, energyBars, energyChartBatch } from './charts/energy.js';
 import { ENERGY_COMPONENTS } from '../energy/event-energies.js';
 import { energyAtBatch } from '../review/energy.js';
-import { ENERGY_MJ_TEXT_DIGITS, energyTable, pairEnergyText } from './review-energy.js';
+import { energyTable, mjText, pairEnergyText } from './review-energy.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
@@ -95,7 +95,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       numeric: [false, ...ENERGY_COMPONENTS.map(() => true), true],
       rows: energyBars(data).flatMap(({ label, core, row }) => {
         const d = energyAtBatch(row, batch);
-        return d ? [[`${label} (${core})`, ...ENERGY_COMPONENTS.map((c) => fixed(d.joulesPerTokenByComponent[c] * 1e3, ENERGY_MJ_TEXT_DIGITS)), fixed(d.joulesPerToken * 1e3, ENERGY_MJ_TEXT_DIGITS)]] : [];
+        return d ? [[`${label} (${core})`, ...ENERGY_COMPONENTS.map((c) => mjText(d.joulesPerTokenByComponent[c] * 1e3)), mjText(d.joulesPerToken * 1e3)]] : [];
       }),
     });
   }

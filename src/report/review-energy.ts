@@ -10,12 +10,21 @@ import { energyAtBatch, type PatternEnergy } from '../review/energy.js';
 import type { PatternSummaryRow, ReviewData } from '../review/review-data.js';
 import { fixed, groupedNumber, patternText, percent, PRECISION } from './format.js';
 
-/** mJ per token in the CSV (a decoded token costs ~10³ mJ, a prefilled one ~10¹–10² mJ) */
-export const ENERGY_MJ_DIGITS = 3;
+/** mJ per token in the CSV: nJ resolution (a decoded 8B-model token costs ~10³ mJ, a small bundle model's prefilled one ~10⁻² mJ) */
+export const ENERGY_MJ_DIGITS = 6;
 /** mJ per token in sentences and tables */
 export const ENERGY_MJ_TEXT_DIGITS = 1;
 
-const mj = (joules: number, digits = ENERGY_MJ_TEXT_DIGITS) => groupedNumber(joules * 1e3, digits);
+/**
+ * mJ in text: one decimal from 1 mJ up ("1,284.8"), three significant digits below (a small
+ * model's prefill token costs ~10⁻² mJ: "0.0123", not "0.0").
+ */
+export function mjText(millijoules: number): string {
+  const a = Math.abs(millijoules);
+  if (a >= 1 || a === 0 || !Number.isFinite(a)) return groupedNumber(millijoules, ENERGY_MJ_TEXT_DIGITS);
+  return fixed(millijoules, Math.min(9, 2 - Math.floor(Math.log10(a))));
+}
+const mj = (joules: number) => mjText(joules * 1e3);
 /** a signed change, e.g. "+5.7%", "-38.6%" */
 const change = (fraction: number) => {
   const p = percent(fraction, PRECISION.percentText);

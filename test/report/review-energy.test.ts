@@ -12,7 +12,7 @@ import { designPointsCsv } from '../../src/report/design-points-csv.js';
 import { toMarkdown } from '../../src/report/document.js';
 import { PNG_ZOOM, renderPng, type RenderedPng } from '../../src/report/png.js';
 import { reviewDocument } from '../../src/report/review-document.js';
-import { energyTable, pairEnergyText } from '../../src/report/review-energy.js';
+import { energyTable, mjText, pairEnergyText } from '../../src/report/review-energy.js';
 import { terminalSummary } from '../../src/report/review-summary.js';
 import type { EnergyAtStep, PatternEnergy } from '../../src/review/energy.js';
 import type { ReviewData } from '../../src/review/review-data.js';
@@ -64,9 +64,9 @@ describe('the review\'s energy in design-points.csv', () => {
     const { header, rows } = energyCells(designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
     expect(header.slice(-6)).toEqual(['prefill_energy_mj_per_token', 'decode_energy_mj_per_token_b1', 'decode_energy_mj_per_token_b8', 'dense_prefill_energy_mj_per_token', 'dense_decode_energy_mj_per_token_b1', 'dense_decode_energy_mj_per_token_b8']);
     const r = rows.get('act-8of16,8:16,magnitude,none')!;
-    // J → mJ at 3 decimals: 0.009 J = 9.000 mJ, 1.2 J = 1200.000 mJ, …
-    expect([r.prefill_energy_mj_per_token, r.decode_energy_mj_per_token_b1, r.decode_energy_mj_per_token_b8]).toEqual(['9.000', '1200.000', '290.000']);
-    expect([r.dense_prefill_energy_mj_per_token, r.dense_decode_energy_mj_per_token_b1, r.dense_decode_energy_mj_per_token_b8]).toEqual(['11.000', '2000.000', '300.000']);
+    // J → mJ at 6 decimals: 0.009 J = 9.000000 mJ, 1.2 J = 1200.000000 mJ, …
+    expect([r.prefill_energy_mj_per_token, r.decode_energy_mj_per_token_b1, r.decode_energy_mj_per_token_b8]).toEqual(['9.000000', '1200.000000', '290.000000']);
+    expect([r.dense_prefill_energy_mj_per_token, r.dense_decode_energy_mj_per_token_b1, r.dense_decode_energy_mj_per_token_b8]).toEqual(['11.000000', '2000.000000', '300.000000']);
   });
 
   it('leaves the energy cells empty (not zero) when the review priced no energy', () => {
@@ -114,6 +114,12 @@ describe('the review\'s energy in words', () => {
     const plain = toMarkdown(reviewDocument(fixtureReviewData()));
     expect(plain).not.toContain('Energy per token');
     expect(plain).not.toContain('accuracy-vs-energy');
+  });
+});
+
+describe('mJ in text', () => {
+  it('keeps one decimal from 1 mJ up and three significant digits below, so a small model\'s token is not 0.0', () => {
+    expect([mjText(1284.81), mjText(9.04), mjText(1), mjText(0.012345), mjText(0.5), mjText(0.00098765), mjText(0)]).toEqual(['1,284.8', '9.0', '1.0', '0.0123', '0.500', '0.000988', '0.0']);
   });
 });
 

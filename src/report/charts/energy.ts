@@ -12,7 +12,7 @@ import { type EnergyComponent } from '../../energy/event-energies.js';
 import { energyAtBatch, type PatternEnergy } from '../../review/energy.js';
 import type { ReviewData } from '../../review/review-data.js';
 import { fixed, patternText } from '../format.js';
-import { energyOf } from '../review-energy.js';
+import { energyOf, mjText } from '../review-energy.js';
 import { stackedBarChart } from './bars.js';
 import { scatterFrontChart } from './scatter-front.js';
 
@@ -110,7 +110,6 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
     xLabel: `decode energy per token at B = ${batch} (mJ)`,
     yLabel: accuracyLabel,
     xDirection: 'minimize',
-    xFormat: (v) => fixed(v, 0),
     points: scatter.map((s) => ({ id: s.point.id, pattern: s.point.pattern, x: s.mjPerToken, y: s.point.accuracy.value, label: `${patternText(s.point.pattern)} ${s.point.profile}`, onFront: front.has(s.point.id) })),
     references: data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value })),
   });
@@ -132,7 +131,7 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
       const d = bar && at(bar.row);
       return d && s ? s.components.reduce((a, c) => a + d.joulesPerTokenByComponent[c], 0) * 1e3 : undefined;
     },
-    barLabel: (v) => fixed(v, 0),
+    barLabel: (v) => (v >= 10 ? fixed(v, 0) : mjText(v)),
   });
   return { 'accuracy-vs-energy': accuracy, 'energy-breakdown': breakdown };
 }
