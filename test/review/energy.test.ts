@@ -18,6 +18,8 @@ import { simulate } from '../../src/perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../src/profile/load.js';
 import { loadTech } from '../../src/profile/tech.js';
 import { analysisJson } from '../../src/report/analysis-json.js';
+import { profileEnergy } from '../../src/review/energy.js';
+import { estimateProfile } from '../../src/review/performance.js';
 import { runReview, type ReviewOutcome } from '../../src/review/run-review.js';
 import { openBundle } from '../../src/trace/bundle.js';
 import { catalogModel } from '../../src/workload/catalog.js';
@@ -82,5 +84,17 @@ describe('the review\'s energy per token', () => {
     const energy = review.data.energy ?? [];
     const at = (pattern: string) => energy.find((r) => r.profile === 'act-8of16' && patternKey(r.pattern) === pattern)!.decode.find((d) => d.batchTokens === 1)!;
     expect(at('8:16').joulesPerToken).toBeLessThan(at('dense').joulesPerToken);
+  });
+
+  it('gives no rows for a profile whose tech file has no energy table (the report then has no energy section)', async () => {
+    const loaded = await loadProfile(resolveProfileRef('act-8of16'));
+    const tech = await loadTech(loaded.profile.tech, loaded.techDirs);
+    const workload = { shape: catalogModel(DEFAULT_MODEL), prefillTokens: 128, decodeBatches: [1], decodeContextTokens: 256 };
+    const estimate = estimateProfile(loaded.profile, DEFAULT_PATTERNS, workload, fromFile);
+    expect(profileEnergy(loaded.profile, { ...tech, energy: undefined }, estimate, DEFAULT_PATTERNS, fromFile)).toBeUndefined();
+    // with the table: dense first, then one row per swept pattern, each with its one decode batch
+    const rows = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile)!;
+    expect(rows.map((r) => patternKey(r.pattern))).toEqual(['dense', ...DEFAULT_PATTERNS.map(patternKey)]);
+    expect(rows.every((r) => r.decode.length === 1 && r.decode[0].batchTokens === 1 && r.prefill.tokens === 128)).toBe(true);
   });
 });
