@@ -64,6 +64,12 @@ export { loadMeasuredSparsity, measuredSparsityFromJson, MAX_MEASURED_FILE_BYTES
 export type { MeasuredSparsity } from './perf/measured-sparsity.js';
 export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
 
+// energy: activity counts × per-event energies (tech files) → J/token, power vs TDP, gating vs skipping
+export { emptyActivity, addActivity, denseEquivalentMacs, DRAM_LEVEL, type ActivityCounts, type LevelBytes } from './energy/activity.js';
+export { eventEnergies, ENERGY_COMPONENTS, type EnergyComponent, type EventEnergies } from './energy/event-energies.js';
+export { activityEnergy, perToken, ratiosVsDense, type EnergyBreakdown, type RatiosVsDense } from './energy/model.js';
+export { stepEnergy, comparisonEnergy, simulationEnergy, type StepEnergy, type ComparisonEnergy, type EnergyAreas } from './energy/step-energy.js';
+
 // explore: design points, exact Pareto fronts, the recommendation as data
 export { sortDesignPoints, accuracyOf, type DesignPoint, type Accuracy, type AccuracyKind, type DecodeAtBatch } from './explore/design-point.js';
 export { paretoFront, type Objective, type ParetoResult } from './explore/pareto.js';
@@ -86,4 +92,5 @@ export { analysisJson } from './report/analysis-json.js';
 export { formatAnalysis } from './report/analysis-text.js';
 export { formatAreaTable, areaReportJson } from './report/area-report.js';
 export { comparisonJson, comparisonText } from './report/simulate.js';
+export { energyJson, energySummaryText, energyBreakdownText } from './report/energy.js';
 export { toSnakeCase } from './report/snake-case.js';

@@ -144,6 +144,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
       dramLatencyCycles: Math.ceil((spec.memory.dramLatencyNs * spec.clockMHz) / NS_MHZ_PER_CYCLE),
     },
     tech: spec.tech,
+    ...(spec.power ? { power: { tdpW: spec.power.tdpW, idleW: spec.power.idleW, staticW: spec.power.staticW, source: spec.power.source } } : {}),
     defaulted,
   };
   return { profile, warnings: [...native.warnings, ...consistencyWarnings(spec, profile, native.listedAt, file)] };

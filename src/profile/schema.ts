@@ -29,6 +29,21 @@ export const BufferSchema = z
   })
   .strict();
 
+/** Published power of the chip (W, board level as NVIDIA rates it), with its source. */
+export const PowerSchema = z
+  .object({
+    tdpW: z.number().positive().max(1_000_000).describe('thermal design power (board power limit), W'),
+    idleW: z.number().nonnegative().max(1_000_000).describe('power drawn with nothing running (idle clocks), W; reported'),
+    staticW: z
+      .number()
+      .nonnegative()
+      .max(1_000_000)
+      .describe('power drawn at operating clocks that no modelled event accounts for (leakage at operating voltage, clock tree, control), W: the energy model’s static component'),
+    source: z.string().min(1),
+  })
+  .strict()
+  .refine((p) => p.idleW <= p.staticW && p.staticW < p.tdpW, { message: 'expected idle ≤ static < TDP', path: ['staticW'] });
+
 export const ProfileSchema = z
   .object({
     name: z.string().min(1),
@@ -77,6 +92,7 @@ export const ProfileSchema = z
       })
       .strict(),
     tech: z.string().min(1).describe('tech file name without extension, e.g. "nangate45": found next to the profile (its tech/ folder, then its own folder) or shipped in hardware-profiles/tech/'),
+    power: PowerSchema.optional().describe('published board power figures (energy model: static power, TDP check). Default: none'),
   })
   .strict();
 
@@ -152,6 +168,8 @@ export interface HardwareProfile {
     dramLatencyCycles: number;
   };
   tech: string;
+  /** published board power (W); absent when the profile gives none */
+  power?: { tdpW: number; idleW: number; staticW: number; source: string };
   /** key paths the profile left out and normalize filled with their documented default (defaults.ts) */
   defaulted: string[];
 }

@@ -14,6 +14,7 @@ import { SHIPPED_TECH_DIR, SPEC_EXTENSIONS } from './paths.js';
 import { readSpecFile } from './read-spec.js';
 import { convertQuantity, roundConverted } from './quantities.js';
 import { zodIssuesToDiagnostics } from './zod-issues.js';
+import { energyCycle, resolveTechEnergy, scalingFactor, TechEnergySchema, type TechEnergy } from './tech-energy.js';
 
 /** The standard cells the area model is built from. */
 export const CELL_NAMES = ['mux2', 'nand2', 'inv', 'dff', 'fullAdder', 'halfAdder', 'xor2'] as const;
@@ -58,6 +59,7 @@ export const TechFileSchema = z
     cells: z.partialRecord(z.enum(CELL_NAMES), CellSchema).default({}),
     sram: z.object({ bitcell: ConstantSchema, arrayEfficiency: ConstantSchema }).strict(),
     references: z.record(z.string(), ConstantSchema).default({}).describe('cross-check figures, never used by the model'),
+    energy: TechEnergySchema.optional().describe('per-operation and per-access energies (src/profile/tech-energy.ts)'),
   })
   .strict();
 
@@ -77,6 +79,8 @@ export interface TechLibrary {
   /** how the node was derived (scale factor and its source), when it was */
   derivation?: string;
   references: Record<string, { value: number; unit: string; source: string }>;
+  /** the node's energy table (absent when the tech file has no `energy` section) */
+  energy?: TechEnergy;
 }
 
 async function constantTo(c: z.infer<typeof ConstantSchema>, unit: string, file: string, where: string): Promise<number> {
@@ -287,6 +291,7 @@ export async function loadTechFile(file: string, dirs: readonly string[] = [SHIP
 
   const references: TechLibrary['references'] = {};
   for (const [k, c] of Object.entries(t.references)) references[k] = { ...c };
+  const energy = t.energy === undefined ? undefined : await loadEnergy(t.energy, t.name, file, dirs, seen, cells);
   return {
     name: t.name,
     description: t.description,
@@ -299,5 +304,35 @@ export async function loadTechFile(file: string, dirs: readonly string[] = [SHIP
     },
     derivation,
     references,
+    ...(energy ? { energy } : {}),
   };
+}
+
+/** Resolves a tech file's energy section, reading the node it scales from (by name, next to it first). */
+async function loadEnergy(
+  spec: NonNullable<z.infer<typeof TechFileSchema>['energy']>,
+  name: string,
+  file: string,
+  dirs: readonly string[],
+  seen: readonly string[],
+  cells: Record<CellName, ResolvedCell>,
+): Promise<TechEnergy> {
+  const areas = Object.fromEntries(CELL_NAMES.map((c) => [c, cells[c].areaUm2])) as Record<CellName, number>;
+  if (!spec.scaledFrom) return resolveTechEnergy(spec, file, name, areas);
+  const baseDirs = [...new Set([path.dirname(file), ...dirs])];
+  const baseFile = findTechFile(spec.scaledFrom.tech, baseDirs, { file, path: 'energy.scaledFrom.tech' });
+  const chain = [...seen, path.resolve(file)];
+  if (chain.includes(path.resolve(baseFile))) throw energyCycle(file, [...chain, path.resolve(baseFile)]);
+  const base = await loadTechFile(baseFile, baseDirs, chain);
+  if (!base.energy) {
+    throw inputError({
+      code: 'tech/missing-energy',
+      file,
+      path: 'energy.scaledFrom.tech',
+      message: `${spec.scaledFrom.tech} has no energy table to scale from.`,
+      hint: 'scale from a tech file with an energy section (nangate45 ships one).',
+    });
+  }
+  const factor = scalingFactor(spec, file);
+  return resolveTechEnergy(spec, file, name, areas, { table: base.energy, name: base.name, factor, factorSource: spec.scaledFrom.factor.source });
 }

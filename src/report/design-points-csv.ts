@@ -5,6 +5,8 @@
 import { stringify } from 'csv-stringify/sync';
 import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, patternText, PRECISION } from './format.js';
+import type { PatternEnergy } from '../review/energy.js';
+import { energyCsvCells, energyCsvColumns } from './review-energy.js';
 
 /** Column names for decode at batch B: one speed-up and one I/O-savings column per batch. */
 export function decodeColumns(batch: number): [string, string] {
@@ -34,12 +36,16 @@ export const DESIGN_POINT_COLUMNS = [
   'on_accuracy_speedup_front',
 ] as const;
 
-/** Header row: the fixed columns with the decode pair for each batch (ascending) after prefill_speedup. */
+/**
+ * Header row: the fixed columns with the decode pair for each batch (ascending) after
+ * prefill_speedup, then the energy columns (report/review-energy.ts: mJ per token, the point's
+ * core and its dense core).
+ */
 export function designPointsHeader(decodeBatches: readonly number[]): string[] {
   const cols: string[] = [...DESIGN_POINT_COLUMNS];
   const at = cols.indexOf('prefill_speedup') + 1;
   cols.splice(at, 0, ...decodeBatches.flatMap(decodeColumns));
-  return cols;
+  return [...cols, ...energyCsvColumns(decodeBatches)];
 }
 
 function accuracyCsv(p: DesignPoint, kind: 'measured-perplexity' | 'proxy-rel-err', digits: number): string {
@@ -52,6 +58,8 @@ export function designPointsCsv(
   headlineFrontIds: readonly string[],
   speedupFrontIds: readonly string[],
   decodeBatches: readonly number[],
+  /** the review's energy rows (empty cells where absent) */
+  energy?: readonly PatternEnergy[],
 ): string {
   const headline = new Set(headlineFrontIds);
   const speed = new Set(speedupFrontIds);
@@ -82,6 +90,7 @@ export function designPointsCsv(
     fixed(p.areaOverheadFraction, PRECISION.fraction),
     headline.has(p.id) ? 'true' : 'false',
     speed.has(p.id) ? 'true' : 'false',
+    ...energyCsvCells(p, energy, decodeBatches),
   ]);
   return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });
 }

@@ -7,6 +7,10 @@ import { accuracyOf, compareDesignPoints, comparePatterns, decodeAt, distinctPat
 import { samePattern } from '../sparsity/pattern.js';
 import { CHART_TITLES, HEADLINE_CHART, accuracyAxisLabel } from './charts/index.js';
 import { countNoun } from '../plural.js';
+import { COMPONENT_TEXT, ENERGY_CHART_TITLES, energyBars, energyChartBatch } from './charts/energy.js';
+import { ENERGY_COMPONENTS } from '../energy/event-energies.js';
+import { energyAtBatch } from '../review/energy.js';
+import { energyTable, mjText, pairEnergyText } from './review-energy.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
@@ -40,6 +44,8 @@ export function reviewDocument(data: ReviewData): Block[] {
 
   b.push({ kind: 'heading', level: 2, text: 'Recommendation' });
   b.push({ kind: 'paragraph', text: recommendationText(data.recommendation) });
+  const pairEnergy = pairEnergyText(data);
+  if (pairEnergy) b.push({ kind: 'paragraph', text: pairEnergy });
 
   b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
   b.push({
@@ -78,6 +84,30 @@ export function reviewDocument(data: ReviewData): Block[] {
     b.push({
       kind: 'list',
       items: data.accuracyReferences.map((r) => `reference — ${r.label}: ${accuracyCell(r.kind, r.value)} (${r.kind}; ${r.source})`),
+    });
+  }
+
+  const energy = energyTable(data);
+  if (energy) {
+    const batch = energyChartBatch(data);
+    b.push({ kind: 'heading', level: 2, text: 'Energy per token' });
+    b.push({
+      kind: 'paragraph',
+      text: `Modelled energy (src/energy: activity of the same perf steps as the speed-ups × per-event energies from the tech file, plus the profile's static power over the step's time) per token: prefill of T tokens and one decode step of B sequences, each pattern on the core the summary names, beside that core run dense. Accuracy and area as in the summary. design-points.csv has every point's figures.`,
+    });
+    b.push({ kind: 'table', ...energy });
+    b.push({ kind: 'heading', level: 3, text: ENERGY_CHART_TITLES['accuracy-vs-energy'] });
+    b.push({ kind: 'chart', stem: 'accuracy-vs-energy', title: ENERGY_CHART_TITLES['accuracy-vs-energy'] });
+    b.push({ kind: 'heading', level: 3, text: ENERGY_CHART_TITLES['energy-breakdown'] });
+    b.push({ kind: 'chart', stem: 'energy-breakdown', title: ENERGY_CHART_TITLES['energy-breakdown'] });
+    b.push({
+      kind: 'table',
+      headers: ['bar', ...ENERGY_COMPONENTS.map((c) => `${COMPONENT_TEXT[c]} (mJ)`), `total mJ/token at B = ${batch}`],
+      numeric: [false, ...ENERGY_COMPONENTS.map(() => true), true],
+      rows: energyBars(data).flatMap(({ label, core, row }) => {
+        const d = energyAtBatch(row, batch);
+        return d ? [[`${label} (${core})`, ...ENERGY_COMPONENTS.map((c) => mjText(d.joulesPerTokenByComponent[c] * 1e3)), mjText(d.joulesPerToken * 1e3)]] : [];
+      }),
     });
   }
 
@@ -177,6 +207,7 @@ export function reviewDocument(data: ReviewData): Block[] {
     items: [
       'design-points.csv — every design point, one row each',
       'accuracy-vs-area, accuracy-vs-speedup, io-savings, area-breakdown, union-density — .svg and .png',
+      ...(energy ? ['accuracy-vs-energy, energy-breakdown — .svg and .png'] : []),
       'design-review.html — this report, self-contained',
       'run.json — inputs with hashes, tool version, timings',
     ],

@@ -7,6 +7,7 @@ import { sortDesignPoints, type DecodeAtBatch } from '../explore/design-point.js
 import type { ReviewData } from '../review/review-data.js';
 import { patternText } from './format.js';
 import { recommendationText } from './recommendation.js';
+import { pairEnergyText } from './review-energy.js';
 
 /** Where the report folder went (report/write-report.ts WrittenReport). */
 export interface ReportLocation {
@@ -56,6 +57,14 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       decode: p.decode.map(decodeJson),
       area_um2: p.areaUm2,
       area_overhead_fraction: p.areaOverheadFraction,
+    })),
+    // energy per token of every profile × pattern and each profile's dense core (review/energy.ts)
+    energy_sentence: pairEnergyText(data) ?? null,
+    energy: (data.energy ?? []).map((e) => ({
+      profile: e.profile,
+      pattern: patternText(e.pattern),
+      prefill_j_per_token: e.prefill.joulesPerToken,
+      decode: e.decode.map((d) => ({ batch_tokens: d.batchTokens, j_per_token: d.joulesPerToken, average_power_w: d.averagePowerW })),
     })),
     warnings: warnings.map((w) => ({ code: w.code, message: w.message, file: w.file, path: w.path })),
     elapsed_s: Number(elapsedS.toFixed(2)),

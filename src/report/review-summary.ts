@@ -6,6 +6,7 @@ import { countNoun } from '../plural.js';
 import { fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
 import { compatibleRun, compatibleRunSentence } from './review-text.js';
+import { pairEnergyText } from './review-energy.js';
 import type { ReviewData } from '../review/review-data.js';
 import type { Pattern } from '../sparsity/pattern.js';
 
@@ -60,6 +61,8 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, PRECISION.perplexityText)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
   lines.push('');
   lines.push(recommendationText(data.recommendation));
+  const energy = pairEnergyText(data);
+  if (energy) lines.push(energy);
   lines.push('');
   lines.push(`report: ${outDir}/design-review.md (and .html)`);
   lines.push(`headline chart: ${headlinePng}`);

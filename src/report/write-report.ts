@@ -17,7 +17,8 @@ import * as path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { claimOutputFolder, type ClaimOptions } from '../io/output-folder.js';
 import type { OutputKind } from '../io/output-kind.js';
-import { CHART_STEMS, HEADLINE_CHART, renderCharts } from './charts/index.js';
+import { CHART_STEMS, HEADLINE_CHART, accuracyAxisLabel, renderCharts } from './charts/index.js';
+import { ENERGY_CHART_STEMS, renderEnergyCharts } from './charts/energy.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { toHtml, toMarkdown } from './document.js';
 import { renderPng } from './png.js';
@@ -47,15 +48,21 @@ function sha256(data: string | Uint8Array): string {
 export async function renderReport(data: ReviewData): Promise<Map<string, string | Uint8Array>> {
   validateReviewData(data);
   const files = new Map<string, string | Uint8Array>();
-  files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches));
+  files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
   const svgs = await renderCharts(data);
   for (const stem of CHART_STEMS) {
     files.set(`${stem}.svg`, svgs[stem]);
     files.set(`${stem}.png`, (await renderPng(svgs[stem])).png);
   }
+  // the energy charts, when the review priced energy (review/energy.ts)
+  const energySvgs: Record<string, string> = data.energy && data.energy.length > 0 ? await renderEnergyCharts(data, accuracyAxisLabel(data.headline.accuracyKind)) : {};
+  for (const [stem, svg] of Object.entries(energySvgs)) {
+    files.set(`${stem}.svg`, svg);
+    files.set(`${stem}.png`, (await renderPng(svg)).png);
+  }
   const blocks = reviewDocument(data);
   files.set(REPORT_FILES.markdown, toMarkdown(blocks));
-  files.set(REPORT_FILES.html, toHtml(data.title, blocks, svgs));
+  files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs }));
   return files;
 }
 
@@ -80,7 +87,7 @@ export function runJson(data: ReviewData, files: Map<string, string | Uint8Array
 
 /** Every file a review report folder holds (the marker aside). */
 export function reportFileNames(): string[] {
-  return [...Object.values(REPORT_FILES), ...CHART_STEMS.flatMap((s) => [`${s}.svg`, `${s}.png`])];
+  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS].flatMap((s) => [`${s}.svg`, `${s}.png`])];
 }
 
 /**

@@ -25,6 +25,7 @@ export type ReviewInput = Pick<
   | 'accuracyReferences'
   | 'ioSavings'
   | 'areaBreakdown'
+  | 'energy'
   | 'unionDensity'
   | 'unionDensitySource'
   | 'assumptions'
@@ -78,6 +79,7 @@ export function buildReview(input: ReviewInput): ReviewData {
     summary,
     ioSavings: input.ioSavings,
     areaBreakdown: input.areaBreakdown,
+    ...(input.energy ? { energy: input.energy } : {}),
     unionDensity: input.unionDensity,
     unionDensitySource: input.unionDensitySource,
     recommendation: recommend({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare }),

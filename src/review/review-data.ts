@@ -9,6 +9,7 @@ import type { Recommendation } from '../explore/recommend.js';
 import type { PatternSummary } from '../explore/summary.js';
 import type { MetadataEncoding, NmPattern, Pattern } from '../sparsity/pattern.js';
 import type { Criterion, Mitigation } from '../sparsity/registry.js';
+import type { PatternEnergy } from './energy.js';
 
 /** One input file with its content hash (hex SHA-256). */
 export interface HashedFile {
@@ -130,6 +131,11 @@ export interface ReviewData {
   summary: PatternSummaryRow[];
   ioSavings: IoSavingsRow[];
   areaBreakdown: AreaBreakdownRow[];
+  /**
+   * energy per token of every profile × swept pattern and of each profile's dense core, prefill
+   * and each decode batch (review/energy.ts); absent when no tech file has an energy table
+   */
+  energy?: PatternEnergy[];
   unionDensity: UnionDensityRow[];
   /** where the union densities come from, e.g. 'traces/stories260k run "dense", consecutive batches' */
   unionDensitySource: string;

@@ -39,6 +39,7 @@ import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
 import { perfAssumptions, reviewConventions, techAssumptions } from './assumptions.js';
 import { buildReview } from './build.js';
 import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus } from './cache.js';
+import { profileEnergy, type PatternEnergy } from './energy.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
 import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
@@ -272,12 +273,14 @@ interface ProfileModels {
   /** profile name → patternKey → estimate */
   estimates: Map<string, Map<string, ExecutionEstimate>>;
   techs: TechLibrary[];
+  /** energy per token on the same perf steps (energy.ts); empty where a tech file has no energy table */
+  energy: PatternEnergy[];
 }
 
 /** Area (areaReport) and speed-ups (estimateProfile) per profile; each tech file is loaded once. */
 async function modelProfiles(profiles: readonly HashedProfile[], patterns: readonly Pattern[], workload: ReviewWorkload, measured: readonly MeasuredSparsity[], progress?: ReviewProgress): Promise<ProfileModels> {
   const techCache = new Map<string, TechLibrary>();
-  const out: ProfileModels = { reports: [], costs: [], estimates: new Map(), techs: [] };
+  const out: ProfileModels = { reports: [], costs: [], estimates: new Map(), techs: [], energy: [] };
   for (const [i, p] of profiles.entries()) {
     const profile = p.loaded.profile;
     progress?.stage(`modelling ${profile.name}`, 0.7 + (0.2 * i) / profiles.length);
@@ -290,7 +293,9 @@ async function modelProfiles(profiles: readonly HashedProfile[], patterns: reado
     const report = areaReport(profile, tech);
     out.reports.push(report);
     out.costs.push(profileCost(report));
-    out.estimates.set(profile.name, estimateProfile(profile, patterns, workload, measured).byPattern);
+    const estimate = estimateProfile(profile, patterns, workload, measured);
+    out.estimates.set(profile.name, estimate.byPattern);
+    out.energy.push(...(profileEnergy(profile, tech, estimate, patterns, measured) ?? []));
   }
   out.techs = [...techCache.values()];
   return out;
@@ -389,6 +394,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       accuracyReferences: accuracyReferences(accuracy.measured, p.path),
       ioSavings: ioSavingsOf(analysis.structure, p, opts.patterns),
       areaBreakdown: areaBreakdownRows(models.reports, opts.patterns),
+      energy: models.energy,
       unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
       unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
       assumptions: [...reviewConventions(analysis.structure.conventions, workloadText(workload)), ...techAssumptions(models.techs), ...perfAssumptions()],

@@ -90,4 +90,29 @@ describe('review and simulate agree', () => {
     }
     expect(compared).toBe(2 * 3 * 2);
   });
+
+  it('every review energy per token (dense and each pattern, prefill and each decode batch) is what simulate --json prints for it', () => {
+    const energy: { profile: string; pattern: string; prefill_j_per_token: number; decode: { batch_tokens: number; j_per_token: number }[] }[] = JSON.parse(review.stdout).energy;
+    const phases: [string, string[], (e: (typeof energy)[number]) => number][] = [
+      ['prefill', ['--phase', 'prefill', '--tokens', PREFILL_TOKENS], (e) => e.prefill_j_per_token],
+      ['decode B=1', ['--phase', 'decode', '--batch', '1', '--context', CONTEXT_TOKENS], (e) => e.decode.find((d) => d.batch_tokens === 1)!.j_per_token],
+      ['decode B=8', ['--phase', 'decode', '--batch', '8', '--context', CONTEXT_TOKENS], (e) => e.decode.find((d) => d.batch_tokens === 8)!.j_per_token],
+    ];
+    let compared = 0;
+    // one profile end to end (three CLI runs); test/review/energy.test.ts compares three in memory
+    for (const profile of ['act-flex']) {
+      for (const [phase, args, jOf] of phases) {
+        const r = runCli(['simulate', '--profile', profile, ...WORKLOAD, ...args, '--patterns', '8:16,unstructured', '--measured', analysisJson, '--json']);
+        expect(r.code).toBe(0);
+        // simulate's JSON keeps 6 significant digits (report/energy.ts)
+        for (const s of JSON.parse(r.stdout).energy.results as { pattern: string; joules_per_token: number }[]) {
+          const e = energy.find((x) => x.profile === profile && x.pattern === s.pattern)!;
+          expect({ profile, phase, pattern: s.pattern, jPerToken: Number(jOf(e).toPrecision(6)) }).toEqual({ profile, phase, pattern: s.pattern, jPerToken: s.joules_per_token });
+          compared++;
+        }
+      }
+    }
+    // dense, 8:16 and unstructured in three phases
+    expect(compared).toBe(3 * 3);
+  });
 });

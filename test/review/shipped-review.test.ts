@@ -84,4 +84,30 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     }
     expect(checked).toBeGreaterThan(0);
   });
+
+  it('prints the 8:16 vs 16:32 energy per token the README quotes, and prices every native act-* point below its dense core at B = 1 by more than at B = 8', async () => {
+    // the README's blockquote under "What the shipped defaults say", lines joined
+    const readme = await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const quoted = readme
+      .split('\n')
+      .filter((l) => l.startsWith('> '))
+      .map((l) => l.slice(2))
+      .join(' ')
+      .match(/Energy per token \(modelled\), .*?against the core run dense\)\./)?.[0];
+    const printed = run.stdout.split('\n').find((l) => l.startsWith('Energy per token (modelled), 16:32'));
+    expect(printed).toBeDefined();
+    expect(quoted).toBe(printed);
+    const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
+    const header = csv[0].split(',');
+    const col = (name: string) => header.indexOf(name);
+    let checked = 0;
+    for (const line of csv.slice(1)) {
+      const cells = line.split(',');
+      if (!cells[col('profile')].startsWith('act-') || cells[col('native')] !== 'true') continue;
+      const saved = (b: number) => 1 - Number(cells[col(`decode_energy_mj_per_token_b${b}`)]) / Number(cells[col(`dense_decode_energy_mj_per_token_b${b}`)]);
+      expect({ point: cells.slice(0, 4).join(' '), savesAtB1: saved(1) > 0, moreThanAtB8: saved(1) > saved(8) }).toEqual({ point: cells.slice(0, 4).join(' '), savesAtB1: true, moreThanAtB8: true });
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
 });

@@ -11,6 +11,9 @@ import { inputError } from '../../diagnostics.js';
 import { comparisonWarnings, simulate } from '../../perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
 import { comparisonJson, comparisonText, comparisonTitle } from '../../report/simulate.js';
+import { simulationEnergy } from '../../energy/step-energy.js';
+import { loadTech } from '../../profile/tech.js';
+import { energyBreakdownText, energyJson, energySummaryText } from '../../report/energy.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { PHASES, type Phase } from '../../workload/layer-ops.js';
 import { loadModelRef } from '../../workload/load-model.js';
@@ -97,12 +100,17 @@ export const command: CommandModule<object, Args> = {
       const measured = argv.measured === undefined ? undefined : await measuredOption(argv.measured);
       const profile = loaded.profile;
       const c = simulate({ profile, model, phase, patterns, measured });
-      const warnings = [...loaded.warnings, ...comparisonWarnings(c)];
+      // energy: when the profile's tech file has an energy table (every shipped one does)
+      const tech = await loadTech(profile.tech, loaded.techDirs);
+      const energy = simulationEnergy(c, profile, tech, measured);
+      const energyWarnings = energy ? [energy.dense, ...energy.patterns].flatMap((s) => s.breakdown.warnings) : [];
+      const warnings = [...loaded.warnings, ...comparisonWarnings(c), ...energyWarnings];
       if (argv.json) {
-        printJson(comparisonJson(c, { model, profile, profileFile: file, warnings }));
+        printJson({ ...comparisonJson(c, { model, profile, profileFile: file, warnings }), energy: energy ? energyJson(energy, profile, tech.name) : null });
         return;
       }
       process.stdout.write(comparisonText(c, comparisonTitle(c, model, profile)) + '\n');
+      process.stdout.write(energy ? `\n${energySummaryText(energy, profile)}\n\n${energyBreakdownText(energy)}\n` : `\nno energy: tech ${tech.name} has no energy table\n`);
       if (warnings.length) process.stderr.write(warnings.map(formatDiagnostic).join('\n') + '\n');
     }),
 };
