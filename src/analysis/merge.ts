@@ -158,7 +158,7 @@ export function siteResultsOf(parts: readonly ShardPart<AnalysisShard>[], plan: 
 
 /** The unsharded result from every shard's part (checked first: see checkParts). */
 export function mergeAnalysisShards(parts: readonly ShardPart<AnalysisShard>[]): AnalysisResult {
-  checkParts(parts, 'nmsim analyze');
+  checkParts(parts, parts.length > 0 ? `nmsim analyze ${parts[0].data.frame.source.root} <same options>` : 'nmsim analyze');
   const ordered = [...parts].sort((a, b) => a.data.shard.index - b.data.shard.index);
   const first = ordered[0].data;
   const plan = planFromPart(first.plan, ordered[0].where);
