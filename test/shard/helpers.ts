@@ -13,11 +13,13 @@ export const SYNTH_TOKENS = 96;
  * mlp-a.safetensors, down in mlp-b.safetensors (K = 40: a tail group for every M > 8); qkv and
  * down carry weights (output error, affine) and amber norms.
  */
-export async function writeMultiFileBundle(out: string): Promise<void> {
+export async function writeMultiFileBundle(out: string, edit?: (site: string, x: Float32Array, k: number) => void): Promise<void> {
   const w = new BundleWriter(out);
   const tokens = SYNTH_TOKENS;
   const site = (file: string, name: string, k: number, consumers: Manifest['runs'][0]['sites'][0]['consumers'], seed: number, withStats: boolean) => {
-    const tensor = w.addTensor(file, name, activations(seed, tokens, k, 0.03), [tokens, k], 'F16');
+    const x = activations(seed, tokens, k, 0.03);
+    edit?.(name, x, k);
+    const tensor = w.addTensor(file, name, x, [tokens, k], 'F16');
     const weight_stats = withStats
       ? consumers.map((c, i) => ({
           consumer: c,

@@ -121,3 +121,43 @@ describe('merge of token-range shards equals the unsharded analysis to 1e-12', (
     }
   });
 });
+
+describe('non-finite rows in a sharded analysis', () => {
+  let nanDir: string;
+  let nan: TraceBundle;
+  beforeAll(async () => {
+    nanDir = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-shard-nan-'));
+    // row 70 of gate_up holds a NaN, row 5 of down an Inf
+    await writeMultiFileBundle(nanDir, (site, x, k) => {
+      if (site === 'layers.0.mlp.gate_up.input') x[70 * k + 3] = NaN;
+      if (site === 'layers.0.mlp.down_proj.input') x[5 * k] = Infinity;
+    });
+    nan = await openBundle(nanDir);
+  });
+  afterAll(async () => {
+    await nan?.close();
+    await fs.rm(nanDir, { recursive: true, force: true });
+  });
+
+  test('whole sites: the rows are excluded and counted exactly as unsharded (2 rows, byte-identical output, n = 3)', async () => {
+    const whole = await analyze(nan, {}, undefined, { workers: 0 });
+    expect(whole.runs[0].nonfinite.sites.map((s) => [s.site, s.rows])).toEqual([
+      ['layers.0.mlp.gate_up.input', 1],
+      ['layers.0.mlp.down_proj.input', 1],
+    ]);
+    const { result } = await sharded(nan, {}, 3);
+    expect(outputs(result)).toEqual(outputs(whole));
+  });
+
+  test('token ranges: a range holding a NaN row is refused (the exclusion renumbers the whole site), naming the tensor and the row in the site', async () => {
+    const plan = { batchSizes: [1, 2, 4], clactBatchTokens: 4 };
+    let refused: unknown;
+    for (let index = 0; index < 2 && !refused; index++) {
+      await analyzeShard(nan, plan, { index, count: 2 }, undefined, { workers: 0, pieceTokens: 16 }).catch((e) => (refused = e));
+    }
+    expect(refused).toMatchObject({ diagnostics: [expect.objectContaining({ code: 'analysis/nonfinite-in-split-site' })] });
+    const message = (refused as { diagnostics: { message: string }[] }).diagnostics[0].message;
+    expect(message).toMatch(/layers\.0\.mlp\.(gate_up|down_proj)\.input/);
+    expect(message).toMatch(/at \[(70, 3|5, 0)\]/);
+  });
+});
