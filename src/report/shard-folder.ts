@@ -116,7 +116,7 @@ export async function readShardFolder(dir: string): Promise<AnalysisShard> {
     markerText = await fs.readFile(path.join(dir, OUTPUT_MARKER), 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
       const exists = await fs.stat(dir).then((s) => (s.isDirectory() ? 'folder' : 'file'), () => null);
       throw notAPart(dir, exists === null ? 'it does not exist (did that shard run?)' : exists === 'file' ? 'it is a file, not a part folder' : `it holds no ${OUTPUT_MARKER} (the shard failed or has not finished)`, rerun);
     }

@@ -72,11 +72,13 @@ describe('nmsim analyze --shard and nmsim merge', () => {
     expect(lost.stderr).toContain('--shard 1/3');
     await fs.mkdir(at('failed'));
     await fs.writeFile(at('failed', 'slurm-7_1.out'), 'oom-kill\n');
-    const failed = runCli(['merge', at('p3', 'shard-0'), at('failed'), at('p3', 'shard-2'), at('nowhere')]);
+    await fs.writeFile(at('a-file'), 'not a folder\n');
+    const failed = runCli(['merge', at('p3', 'shard-0'), at('failed'), at('p3', 'shard-2'), at('nowhere'), at('a-file')]);
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain(`merge/not-a-part  ${at('failed')}`);
     expect(failed.stderr).toContain('(the shard failed or has not finished)');
     expect(failed.stderr).toContain(`${at('nowhere')} is not a finished analysis shard part: it does not exist`);
+    expect(failed.stderr).toContain(`${at('a-file')} is not a finished analysis shard part: it is a file, not a part folder`);
     const truncated = at('truncated');
     await fs.cp(at('p3', 'shard-1'), truncated, { recursive: true });
     const text = await fs.readFile(path.join(truncated, 'shard.json'), 'utf8');
