@@ -39,8 +39,8 @@ export const MAX_SHARDS = 100_000;
 /**
  * A site is cut into token ranges when it holds more than this many elements (2^28 = 256 Mi
  * elements: 512 MiB of F16); a range is then ⌊2^28 / K⌋ rows, rounded down to the alignment.
- * Measured here: 1.1 s per 2^28-element piece under the default plan (README "Running on a
- * cluster").
+ * Measured here: ~90–100 s of one core per GiB of F16 under the default plan, so such a piece
+ * is ~45 s (README "Running on a cluster").
  */
 export const PIECE_ELEMENTS = 2 ** 28;
 
