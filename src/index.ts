@@ -45,6 +45,8 @@ export { analyze, plannedRows, type AnalyzeOptions, type AnalysisProgress } from
 export { defaultPlan, resolvePlan, parseBatchSizes, parseNonfinitePolicy, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, MAX_BATCH_SIZE } from './analysis/plan.js';
 export { measuredSparsityFor } from './analysis/measured-sparsity.js';
 export { NONFINITE_POLICIES, type AnalysisResult, type AnalysisPlan, type ConfigResult } from './analysis/types.js';
+export { analyzeShard, parseShard, MAX_SHARDS, type AnalysisShard, type ShardSpec, type ShardOptions } from './analysis/shard.js';
+export { mergeAnalysisShards, type ShardPart } from './analysis/merge.js';
 
 // hardware: profiles and tech files, workloads, performance, area
 export { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from './profile/load.js';

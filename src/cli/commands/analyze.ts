@@ -17,7 +17,7 @@ import { analysisJson } from '../../report/analysis-json.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { NONFINITE_POLICIES, type AnalysisPlan } from '../../analysis/types.js';
 import { TOOL_VERSION } from '../../version.js';
-import { analyzeShard, parseShard } from '../../analysis/shard.js';
+import { analyzeShard, parseShard } from '../../index.js';
 import { ANALYSIS_SHARD_OUTPUT, writeShardFolder } from '../../report/shard-folder.js';
 
 interface Args {
