@@ -75,7 +75,8 @@ export { summarizeByPattern, type PatternSummary } from './explore/summary.js';
 export { recommend, type Recommendation } from './explore/recommend.js';
 
 // review: the design review as a library (inputs → analysis → perf/area → explore → ReviewData)
-export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress } from './review/run-review.js';
+export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress, type ReviewAnalyses } from './review/run-review.js';
+export { reviewShard, mergeReviewShards, type ReviewShard } from './review/shard.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
 export { buildReview } from './review/build.js';
 export type { ReviewData } from './review/review-data.js';

@@ -13,12 +13,18 @@ import { inputError, NmsimError } from '../diagnostics.js';
 import type { OutputClaim } from '../io/output-folder.js';
 import { OUTPUT_MARKER, parseMarker, type OutputKind } from '../io/output-kind.js';
 import type { AnalysisShard } from '../analysis/shard.js';
+import type { ReviewShard } from '../review/shard.js';
 
 export const SHARD_JSON = 'shard.json';
 export const SHARD_FORMAT = 'nmsim-analysis-shard';
 export const SHARD_FORMAT_VERSION = 1;
 
 export const ANALYSIS_SHARD_OUTPUT: OutputKind = { id: 'analysis-shard', label: 'analysis shard part' };
+
+/** The part `nmsim review --shard i/n --out PART` writes (review/shard.ts), in the same encoding. */
+export const REVIEW_SHARD_JSON = 'review-shard.json';
+export const REVIEW_SHARD_FORMAT = 'nmsim-review-shard';
+export const REVIEW_SHARD_OUTPUT: OutputKind = { id: 'review-shard', label: 'review shard part' };
 
 const TYPED = {
   f64: Float64Array,
@@ -79,24 +85,33 @@ function revive(v: unknown): unknown {
 }
 
 /** The part as text (also used by tests to check the round trip). */
-export function shardText(shard: AnalysisShard): string {
-  return JSON.stringify({ format: SHARD_FORMAT, version: SHARD_FORMAT_VERSION, little_endian: true, ...(encode(shard) as object) }) + '\n';
+export function shardText(shard: AnalysisShard | ReviewShard, format = SHARD_FORMAT): string {
+  return JSON.stringify({ format, version: SHARD_FORMAT_VERSION, little_endian: true, ...(encode(shard) as object) }) + '\n';
 }
 
 /** The part from its text; throws a plain Error with a sentence on a wrong format. */
-export function parseShardText(text: string): AnalysisShard {
+export function parseShardText(text: string): AnalysisShard;
+export function parseShardText(text: string, format: typeof REVIEW_SHARD_FORMAT): ReviewShard;
+export function parseShardText(text: string, format = SHARD_FORMAT): AnalysisShard | ReviewShard {
   const j = JSON.parse(text) as Record<string, unknown>;
-  if (j?.format !== SHARD_FORMAT) throw new Error(`its "format" is not "${SHARD_FORMAT}"`);
+  if (j?.format !== format) throw new Error(`its "format" is not "${format}"`);
   if (j.version !== SHARD_FORMAT_VERSION) throw new Error(`its version ${JSON.stringify(j.version)} is not ${SHARD_FORMAT_VERSION}`);
   const { format: _f, version: _v, little_endian: _le, ...rest } = j;
-  const shard = revive(rest) as AnalysisShard;
-  if (!shard || typeof shard !== 'object' || !shard.job || !shard.shard || !Array.isArray(shard.pieces) || !Array.isArray(shard.results)) throw new Error('it lacks job, shard, pieces or results');
+  const shard = revive(rest) as AnalysisShard & ReviewShard;
+  const complete = format === SHARD_FORMAT ? Array.isArray(shard?.results) : Boolean(shard?.structure && shard?.proxies && Array.isArray(shard.structure.results) && Array.isArray(shard.proxies.results));
+  if (!shard || typeof shard !== 'object' || !shard.job || !shard.shard || !Array.isArray(shard.pieces) || !complete) throw new Error('it lacks job, shard, pieces or results');
   return shard;
 }
 
 export async function writeShardFolder(claim: OutputClaim, shard: AnalysisShard): Promise<void> {
   await claim.write(async (dir) => {
     await fs.writeFile(path.join(dir, SHARD_JSON), shardText(shard));
+  });
+}
+
+export async function writeReviewShardFolder(claim: OutputClaim, shard: ReviewShard): Promise<void> {
+  await claim.write(async (dir) => {
+    await fs.writeFile(path.join(dir, REVIEW_SHARD_JSON), shardText(shard, REVIEW_SHARD_FORMAT));
   });
 }
 
@@ -109,8 +124,10 @@ function notAPart(dir: string, message: string, hint: string): NmsimError {
  * that does not exist, a folder without the analysis-shard marker (a shard that failed or is
  * still running leaves none), and a damaged shard.json.
  */
-export async function readShardFolder(dir: string): Promise<AnalysisShard> {
-  const rerun = 'rerun that shard (nmsim analyze BUNDLE --shard i/n --out <this folder>), then merge again';
+export type ShardFolder = { kind: 'analysis'; data: AnalysisShard } | { kind: 'review'; data: ReviewShard };
+
+export async function readShardFolder(dir: string): Promise<ShardFolder> {
+  const rerun = 'rerun that shard (nmsim analyze|review … --shard i/n --out <this folder>), then merge again';
   let markerText: string;
   try {
     markerText = await fs.readFile(path.join(dir, OUTPUT_MARKER), 'utf8');
@@ -124,12 +141,15 @@ export async function readShardFolder(dir: string): Promise<AnalysisShard> {
   }
   const marker = parseMarker(markerText);
   if (typeof marker === 'string') throw notAPart(dir, `its ${OUTPUT_MARKER} is not valid: ${marker}`, rerun);
-  if (marker.kind !== ANALYSIS_SHARD_OUTPUT.id) {
-    throw notAPart(dir, `it is nmsim's ${marker.kind} output, not an analysis shard part`, 'give merge the --out folders of `nmsim analyze … --shard i/n`');
+  if (marker.kind !== ANALYSIS_SHARD_OUTPUT.id && marker.kind !== REVIEW_SHARD_OUTPUT.id) {
+    throw notAPart(dir, `it is nmsim's ${marker.kind} output, not an analysis shard part`, 'give merge the --out folders of `nmsim analyze … --shard i/n` (or of `nmsim review … --shard i/n`)');
   }
+  const review = marker.kind === REVIEW_SHARD_OUTPUT.id;
+  const file = review ? REVIEW_SHARD_JSON : SHARD_JSON;
   try {
-    return parseShardText(await fs.readFile(path.join(dir, SHARD_JSON), 'utf8'));
+    const text = await fs.readFile(path.join(dir, file), 'utf8');
+    return review ? { kind: 'review', data: parseShardText(text, REVIEW_SHARD_FORMAT) } : { kind: 'analysis', data: parseShardText(text) };
   } catch (e) {
-    throw notAPart(dir, `its ${SHARD_JSON} is damaged (${(e as Error).message})`, rerun);
+    throw notAPart(dir, `its ${file} is damaged (${(e as Error).message})`, rerun);
   }
 }

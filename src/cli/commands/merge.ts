@@ -6,10 +6,15 @@
  */
 import type { CommandModule } from 'yargs';
 import { runCommand, printJson, claimOutput, EXIT_INPUT } from '../run.js';
-import { NmsimError, formatDiagnostic } from '../../diagnostics.js';
+import { NmsimError, formatDiagnostic, inputError, usageError } from '../../diagnostics.js';
 import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../../report/analysis-folder.js';
-import { readShardFolder } from '../../report/shard-folder.js';
-import { mergeAnalysisShards, type ShardPart, type AnalysisShard } from '../../index.js';
+import { readShardFolder, type ShardFolder } from '../../report/shard-folder.js';
+import { REVIEW_REPORT_OUTPUT } from '../../report/write-report.js';
+import { collapseWarnings } from '../../report/diagnostics-text.js';
+import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
+import { reviewJson } from '../../report/review-json.js';
+import { reviewAndWrite } from './review.js';
+import { mergeAnalysisShards, mergeReviewShards, type ShardPart, type AnalysisShard, type ReviewShard } from '../../index.js';
 import { analysisJson } from '../../report/analysis-json.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -18,16 +23,37 @@ interface Args {
   parts: string[];
   out?: string;
   json?: boolean;
+  progress: boolean;
+}
+
+/** The review's parts: merge both analyses, then the review's own steps after its analysis, then its report. */
+async function mergeReview(argv: Args, parts: { where: string; data: ReviewShard }[]): Promise<void> {
+  if (argv.out === undefined) {
+    throw usageError({ code: 'merge/out-required', path: '--out', message: 'Merging review parts writes a review report: say where with --out.', hint: 'nmsim merge parts/review-* --out reports/review' });
+  }
+  const started = performance.now();
+  const { options, analyses } = await mergeReviewShards(parts);
+  await claimOutput(argv.out, REVIEW_REPORT_OUTPUT, [...parts.map((p) => p.where), ...(options.traces ?? [])]);
+  const { outcome, written } = await reviewAndWrite({ out: argv.out, progress: argv.progress, json: argv.json }, options, analyses);
+  const elapsedS = (performance.now() - started) / 1000;
+  if (argv.json) {
+    printJson(reviewJson(outcome.data, written, outcome.warnings, elapsedS));
+    return;
+  }
+  process.stderr.write(collapseWarnings(outcome.warnings));
+  process.stdout.write(terminalSummary(outcome.data, written.outDir, written.headlinePng));
+  process.stdout.write(reviewFooter(elapsedS, options.patterns ?? []));
 }
 
 export const command: CommandModule<object, Args> = {
   command: 'merge <parts..>',
-  describe: 'Join the parts of a sharded analysis (analyze --shard i/n) into the unsharded result',
+  describe: 'Join the parts of a sharded analysis or review (analyze|review --shard i/n) into the unsharded result',
   builder: (y) =>
     y
       .positional('parts', { type: 'string', array: true, demandOption: true, describe: 'the --out folders of every shard of one job (any order)' })
       .option('out', { type: 'string', describe: 'write the CSV tables and analysis.json here, as `nmsim analyze --out` does' })
-      .option('json', { type: 'boolean', default: false, describe: 'print the merged result as JSON (as `nmsim analyze --json`)' })
+      .option('json', { type: 'boolean', default: false, describe: 'print the merged result as JSON (as `nmsim analyze --json`, or `nmsim review --json` for review parts)' })
+      .option('progress', { type: 'boolean', default: true, describe: 'review parts: a progress bar on a terminal' })
       .example('$0 merge parts/shard-* --out reports/analysis', 'the analysis of every shard of one job')
       .epilogue(
         'Equality: sites analysed whole (the default below 2^28 elements per site) give output byte-identical to the unsharded run; ' +
@@ -38,18 +64,27 @@ export const command: CommandModule<object, Args> = {
   handler: (argv) =>
     runCommand(argv.json, async () => {
       const dirs = argv.parts.map(String);
-      const claim = argv.out !== undefined ? await claimOutput(argv.out, ANALYSIS_OUTPUT, dirs) : undefined;
-      const parts: ShardPart<AnalysisShard>[] = [];
+      const read: (ShardFolder & { where: string })[] = [];
       const errors: NmsimError[] = [];
       for (const where of dirs) {
         try {
-          parts.push({ where, data: await readShardFolder(where) });
+          read.push({ where, ...(await readShardFolder(where)) });
         } catch (e) {
           if (e instanceof NmsimError) errors.push(e);
           else throw e;
         }
       }
       if (errors.length > 0) throw new NmsimError(errors.flatMap((e) => e.diagnostics));
+      const reviews = read.filter((r) => r.kind === 'review');
+      if (reviews.length > 0 && reviews.length < read.length) {
+        const other = read.find((r) => r.kind !== 'review')!;
+        throw inputError({ code: 'merge/different-job', file: other.where, message: `${other.where} is a part of \`nmsim analyze --shard\`, ${reviews[0].where} of \`nmsim review --shard\`: one merge joins the parts of one job.`, hint: 'merge the review parts and the analysis parts separately' });
+      }
+      if (reviews.length > 0) {
+        await mergeReview(argv, reviews.map((r) => ({ where: r.where, data: r.data as ReviewShard })));
+        return;
+      }
+      const parts: ShardPart<AnalysisShard>[] = read.map((r) => ({ where: r.where, data: r.data as AnalysisShard }));
       const result = mergeAnalysisShards(parts);
       const json = analysisJson(result, TOOL_VERSION);
       if (result.errors.length > 0) {
@@ -63,6 +98,7 @@ export const command: CommandModule<object, Args> = {
         process.stdout.write(formatAnalysis(result));
         throw new NmsimError(result.errors);
       }
+      const claim = argv.out !== undefined ? await claimOutput(argv.out, ANALYSIS_OUTPUT, dirs) : undefined;
       const csvCount = claim ? await writeAnalysisFolder(claim, result, json) : 0;
       for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
       if (argv.json) printJson({ ok: true, ...json });
