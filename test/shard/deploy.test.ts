@@ -72,4 +72,10 @@ describe('deploy/slurm', () => {
     const m = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'merge.sbatch')], { encoding: 'utf8', env });
     expect(m.stdout.trimEnd().split('\n')).toEqual(['merge', '/p/shard-0', '/p/shard-1', '/p/shard-2', '--out', '/o']);
   });
+
+  test('review task 1 of 3 runs `nmsim review OPTS --no-progress --shard 1/3 --out PARTS/shard-1`', () => {
+    const env = { PATH: `${bin}:/usr/bin:/bin`, NMSIM_PARTS: '/p', SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_COUNT: '3', NMSIM_REVIEW_OPTS: '--traces /b --profiles act-8of16' };
+    const r = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'review.sbatch')], { encoding: 'utf8', env });
+    expect(r.stdout.trimEnd().split('\n')).toEqual(['review', '--traces', '/b', '--profiles', 'act-8of16', '--no-progress', '--shard', '1/3', '--out', '/p/shard-1']);
+  });
 });

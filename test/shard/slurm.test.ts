@@ -74,6 +74,24 @@ describeSlurm(`on a single-node Slurm cluster${SKIP_NOTE}`, () => {
     expect(lines.map((l) => /^shard (\d)\/3: /.exec(l)?.[1]).sort()).toEqual(['0', '1', '2']);
   }, 170_000);
 
+  test('deploy/slurm: the review as a 2-task array job and its dependent merge give the report `nmsim review --out` writes (run.json aside)', async () => {
+    const opts = ['--traces', path.join(dir, 'bundle'), '--profiles', 'act-8of16', '--criteria', 'magnitude', '--mitigations', 'none'];
+    // from the jobs' working folder: the report shows input paths relative to it
+    expect(runCli(['review', ...opts, '--no-progress', '--out', path.join(dir, 'review-single')], { cwd: dir }).code).toBe(0);
+    const r = sh(['bash', path.join(REPO_ROOT, 'deploy', 'slurm', 'submit-review.sh'), '--wait', '2', path.join(dir, 'review', 'parts'), path.join(dir, 'review', 'merged'), ...opts], {
+      NMSIM: `${process.execPath} ${CLI}`,
+      NMSIM_SBATCH_OPTS: `--mem=512M --time=5 --chdir=${dir}`,
+    });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toContain('(finished, exit status 0)');
+    const single = await folderFiles(path.join(dir, 'review-single'));
+    const merged = await folderFiles(path.join(dir, 'review', 'merged'));
+    delete single['run.json'];
+    delete merged['run.json'];
+    expect(Object.keys(merged)).toEqual(Object.keys(single));
+    expect(merged).toEqual(single);
+  }, 170_000);
+
   test('a task that fails (its --out is a file) leaves no part; the dependent merge still runs and refuses, naming shard 1, and writes nothing', async () => {
     await fs.mkdir(path.join(dir, 'lost', 'parts'), { recursive: true });
     await fs.writeFile(path.join(dir, 'lost', 'parts', 'shard-1'), 'not a folder\n');
