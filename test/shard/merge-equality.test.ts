@@ -102,6 +102,18 @@ describe('merge of token-range shards equals the unsharded analysis to 1e-12', (
     expect(planPieces(prepared, 0).every((p) => p.whole)).toBe(true);
   });
 
+  test('by default a site is cut only above 2^28 elements: [2^20, 4096] F16 (8 GiB) → 16 ranges of 65,536 rows; [65,536, 4096] stays whole', () => {
+    const prepared = prepareAnalysis(synth, {});
+    const fake = (rows: number, k: number) => ({ ...prepared, tasks: [{ ...prepared.tasks[0], rows, k, elements: rows * k }] });
+    const big = planPieces(fake(2 ** 20, 4096));
+    expect(big.map((p) => p.rows)).toEqual(new Array(16).fill(65_536));
+    expect(big.map((p) => p.start)).toEqual(Array.from({ length: 16 }, (_, i) => i * 65_536));
+    expect(big.every((p) => !p.whole)).toBe(true);
+    expect(planPieces(fake(65_536, 4096)).map((p) => [p.rows, p.whole])).toEqual([[65_536, true]]);
+    // a ragged end: 2^20 + 10 rows → the last range holds the 10
+    expect(planPieces(fake(2 ** 20 + 10, 4096)).slice(-1).map((p) => [p.start, p.rows])).toEqual([[2 ** 20, 10]]);
+  });
+
   test('largest piece first to the least loaded shard: costs 5, 4, 3, 3, 1 over 2 shards → loads 8 and 8', () => {
     expect(assignPieces([5, 4, 3, 3, 1], 2)).toEqual([0, 1, 1, 0, 1]);
     expect(assignPieces([1, 1], 3)).toEqual([0, 1]);
