@@ -57,7 +57,11 @@ export async function reviewShard(options: ReviewOptions, shard: ShardSpec): Pro
     const primary = choosePrimary(bundles).bundle;
     const plans = reviewAnalysisPlans(primary, opts, structurePatternsOf(opts, profiles));
     const structure = await analyzeShard(primary.bundle, plans.structure, shard);
-    const proxies = await analyzeShard(primary.bundle, plans.proxies, shard);
+    // the proxy pass's shards are rotated past the structure pass's pieces, so that with more
+    // shards than sites the two passes land on different tasks (each pass still has every index)
+    const offset = structure.pieces.length % shard.count;
+    const proxies = await analyzeShard(primary.bundle, plans.proxies, { index: (shard.index - offset + shard.count) % shard.count, count: shard.count });
+    const proxyOwner = (s: number) => (s + offset) % shard.count;
     const description = {
       tool_version: TOOL_VERSION,
       options: serialOptions(opts),
@@ -69,7 +73,7 @@ export async function reviewShard(options: ReviewOptions, shard: ShardSpec): Pro
       job: { id: sha256Hex(canonicalJson(description)), description },
       shard,
       options: serialOptions(opts),
-      pieces: [...structure.pieces, ...proxies.pieces],
+      pieces: [...structure.pieces, ...proxies.pieces.map((p) => ({ ...p, shard: proxyOwner(p.shard) }))],
       structure,
       proxies,
     };
