@@ -45,6 +45,8 @@ export { analyze, plannedRows, type AnalyzeOptions, type AnalysisProgress } from
 export { defaultPlan, resolvePlan, parseBatchSizes, parseNonfinitePolicy, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, MAX_BATCH_SIZE } from './analysis/plan.js';
 export { measuredSparsityFor } from './analysis/measured-sparsity.js';
 export { NONFINITE_POLICIES, type AnalysisResult, type AnalysisPlan, type ConfigResult } from './analysis/types.js';
+export { analyzeShard, parseShard, MAX_SHARDS, type AnalysisShard, type ShardSpec, type ShardOptions } from './analysis/shard.js';
+export { mergeAnalysisShards, type ShardPart } from './analysis/merge.js';
 
 // hardware: profiles and tech files, workloads, performance, area
 export { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from './profile/load.js';
@@ -79,7 +81,8 @@ export { summarizeByPattern, type PatternSummary } from './explore/summary.js';
 export { recommend, type Recommendation } from './explore/recommend.js';
 
 // review: the design review as a library (inputs → analysis → perf/area → explore → ReviewData)
-export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress } from './review/run-review.js';
+export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress, type ReviewAnalyses } from './review/run-review.js';
+export { reviewShard, mergeReviewShards, type ReviewShard } from './review/shard.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
 export { buildReview } from './review/build.js';
 export type { ReviewData } from './review/review-data.js';

@@ -93,13 +93,40 @@ function workerScript(): URL | null {
   return import.meta.url.endsWith('.js') ? url : null;
 }
 
-export async function analyze(
-  bundle: TraceBundle,
-  planInput: Partial<AnalysisPlan> = {},
-  onProgress?: (p: AnalysisProgress) => void,
-  options: AnalyzeOptions = {},
-): Promise<AnalysisResult> {
-  // clact batches: the plan's, else what the bundle's clact runs used, else the default
+/** One site of one analysed run: the unit analyze() hands to a worker (shard.ts splits it further). */
+export interface AnalysisTask {
+  run: Run;
+  /** the run's index in the manifest */
+  runIndex: number;
+  /** the run's position among the analysed runs */
+  runPos: number;
+  siteIndex: number;
+  rows: number;
+  k: number;
+  elements: number;
+  name: string;
+}
+
+/** The resolved plan, the runs it analyses and their sites, checked against every bound. */
+export interface PreparedAnalysis {
+  plan: AnalysisPlan;
+  runs: { run: Run; index: number }[];
+  warnings: Diagnostic[];
+  tasks: AnalysisTask[];
+}
+
+/** What the assembled result says about its source (a merge has no bundle, only this). */
+export interface AnalysisFrame {
+  source: { root: string; anonymous: boolean; model: string };
+  runs: { runId: string; runPattern: string; tokens: number; sites: number }[];
+}
+
+/**
+ * The plan (clact batches: the plan's, else what the bundle's clact runs used, else the
+ * default), the runs and their sites; every site's row width and working set are checked
+ * before anything is read or allocated.
+ */
+export function prepareAnalysis(bundle: TraceBundle, planInput: Partial<AnalysisPlan> = {}): PreparedAnalysis {
   const recordedAt = bundle.manifest.runs.findIndex((r) => r.config.clact_batch_tokens !== undefined);
   const recordedClact = recordedAt >= 0 ? bundle.manifest.runs[recordedAt].config.clact_batch_tokens : undefined;
   if (planInput.clactBatchTokens === undefined && recordedClact !== undefined) {
@@ -107,43 +134,98 @@ export async function analyze(
   }
   const plan = resolvePlan(planInput.clactBatchTokens === undefined && recordedClact !== undefined ? { ...planInput, clactBatchTokens: recordedClact } : planInput);
   const { runs, warnings } = chooseRuns(bundle, plan.runs);
-  const tasks = runs.flatMap(({ run, index }) => run.sites.map((site, s) => ({ run, runIndex: index, siteIndex: s, rows: site.tensor.shape[0] ?? 0, elements: (site.tensor.shape[0] ?? 0) * (site.tensor.shape[1] ?? 0), name: site.name })));
-  // every site's row width and working set, before anything is read or allocated
+  const tasks: AnalysisTask[] = runs.flatMap(({ run, index }, runPos) =>
+    run.sites.map((site, s) => {
+      const rows = site.tensor.shape[0] ?? 0;
+      const k = site.tensor.shape[1] ?? 0;
+      return { run, runIndex: index, runPos, siteIndex: s, rows, k, elements: rows * k, name: site.name };
+    }),
+  );
   for (const t of tasks) {
     const site = t.run.sites[t.siteIndex];
-    checkSiteBounds({ tokens: site.tensor.shape[0] ?? 0, k: site.tensor.shape[1] ?? 0, consumers: site.consumers.length }, plan, {
+    checkSiteBounds({ tokens: t.rows, k: t.k, consumers: site.consumers.length }, plan, {
       site: site.name,
       tensorKey: site.tensor.key ?? site.tensor.file,
       file: bundle.root,
       path: `runs[${t.runIndex}].sites[${t.siteIndex}].tensor`,
     });
   }
+  return { plan, runs, warnings, tasks };
+}
+
+export function analysisFrame(bundle: TraceBundle, prepared: PreparedAnalysis): AnalysisFrame {
+  return {
+    source: { root: bundle.root, anonymous: bundle.anonymous, model: bundle.manifest.model.name },
+    runs: prepared.runs.map(({ run }) => ({ runId: run.id, runPattern: run.config.pattern, tokens: run.tokens, sites: run.sites.length })),
+  };
+}
+
+/**
+ * Analyses the whole sites `which` (task indices) on long-lived workers or in-process; returns
+ * their results by task index. `tick` counts rows as they are done.
+ */
+export async function analyzeTasks(
+  bundle: TraceBundle,
+  prepared: PreparedAnalysis,
+  which: readonly number[],
+  tick: (rows: number, site: string) => void,
+  options: AnalyzeOptions = {},
+): Promise<Map<number, SiteResult>> {
+  const { plan, tasks } = prepared;
+  const results = new Map<number, SiteResult>();
+  const script = workerScript();
+  const totalElements = which.reduce((a, i) => a + tasks[i].elements, 0);
+  const workers = Math.min(which.length, options.workers ?? defaultWorkers(totalElements));
+  if (workers > 0 && script) {
+    await runOnWorkers(script, workers, bundle.root, plan, tasks, which, results, tick);
+  } else {
+    for (const i of which) {
+      const t = tasks[i];
+      const input = await loadSiteInput(bundle, t.run, t.runIndex, t.siteIndex, plan);
+      results.set(i, await analyzeSite(input, plan, (rows) => tick(rows, t.name)));
+    }
+  }
+  return results;
+}
+
+export async function analyze(
+  bundle: TraceBundle,
+  planInput: Partial<AnalysisPlan> = {},
+  onProgress?: (p: AnalysisProgress) => void,
+  options: AnalyzeOptions = {},
+): Promise<AnalysisResult> {
+  const prepared = prepareAnalysis(bundle, planInput);
+  const { tasks } = prepared;
   const totalRows = tasks.reduce((a, t) => a + t.rows, 0);
-  const totalElements = tasks.reduce((a, t) => a + t.elements, 0);
   let doneRows = 0;
   const tick = (rows: number, site: string) => {
     doneRows += rows;
     onProgress?.({ doneRows, totalRows, site });
   };
-  const script = workerScript();
-  const workers = Math.min(tasks.length, options.workers ?? defaultWorkers(totalElements));
-  const results: SiteResult[] = new Array(tasks.length);
-  if (workers > 0 && script) {
-    await runOnWorkers(script, workers, bundle.root, plan, tasks, results, tick);
-  } else {
-    for (const [i, t] of tasks.entries()) {
-      const input = await loadSiteInput(bundle, t.run, t.runIndex, t.siteIndex, plan);
-      results[i] = await analyzeSite(input, plan, (rows) => tick(rows, t.name));
-    }
-  }
+  const byTask = await analyzeTasks(bundle, prepared, tasks.map((_, i) => i), tick, options);
+  return assembleAnalysis(analysisFrame(bundle, prepared), prepared.plan, prepared.warnings, tasks, tasks.map((_, i) => byTask.get(i)!));
+}
+
+/**
+ * The result from every site's statistics, in task order: per run and configuration the
+ * slots, and their aggregates per layer, consumer kind and model (aggregate.ts). analyze() and
+ * the merge of shards (merge.ts) both end here, so equal site results give equal output.
+ */
+export function assembleAnalysis(
+  frame: AnalysisFrame,
+  plan: AnalysisPlan,
+  warnings: readonly Diagnostic[],
+  tasks: readonly Pick<AnalysisTask, 'runPos'>[],
+  results: readonly SiteResult[],
+): AnalysisResult {
   const configs = configurations(plan);
-  const runResults: RunAnalysis[] = runs.map(({ run }) => {
-    const siteResults = results.filter((_, i) => tasks[i].run === run);
+  const runResults: RunAnalysis[] = frame.runs.map((run, runPos) => {
+    const siteResults = results.filter((_, i) => tasks[i].runPos === runPos);
     return {
-      runId: run.id,
-      runPattern: run.config.pattern,
+      runId: run.runId,
+      runPattern: run.runPattern,
       tokens: run.tokens,
-      sites: run.sites.length,
+      sites: run.sites,
       nonfinite: nonfiniteSummary(plan, siteResults),
       configs: configs.map((c, ci): ConfigResult => {
         const slots: SlotStats[] = siteResults.flatMap((r) => r.slots[ci]);
@@ -162,9 +244,9 @@ export async function analyze(
   const dtypes = [...new Set(results.map((r) => r.dtype))];
   return {
     source: {
-      root: bundle.root,
-      anonymous: bundle.anonymous,
-      model: bundle.manifest.model.name,
+      root: frame.source.root,
+      anonymous: frame.source.anonymous,
+      model: frame.source.model,
       traceDtype: dtypes.length > 0 ? dtypes.join('+') : 'unknown',
     },
     plan: {
@@ -215,11 +297,12 @@ async function runOnWorkers(
   count: number,
   root: string,
   plan: AnalysisPlan,
-  tasks: (Task & { elements: number })[],
-  results: SiteResult[],
+  tasks: readonly (Task & { elements: number })[],
+  which: readonly number[],
+  results: Map<number, SiteResult>,
   tick: (rows: number, site: string) => void,
 ): Promise<void> {
-  const queue = tasks.map((_, i) => i).sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
+  const queue = [...which].sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
   const pool = Array.from({ length: count }, () => new Worker(fileURLToPath(script), { workerData: { root, plan } }));
   try {
     await Promise.all(
@@ -236,7 +319,7 @@ async function runOnWorkers(
             worker.on('message', (msg: { kind: 'rows'; rows: number } | { kind: 'done'; result: SiteResult } | { kind: 'error'; error: unknown }) => {
               if (msg.kind === 'rows') tick(msg.rows, tasks[current].name);
               else if (msg.kind === 'done') {
-                results[current] = msg.result;
+                results.set(current, msg.result);
                 next();
               } else reject(reviveError(msg.error as WorkerError));
             });

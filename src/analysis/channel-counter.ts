@@ -58,4 +58,11 @@ export class ChannelCounter {
     this.flush();
     return this.counts;
   }
+
+  /** Adds another token range's keep counts (a merge of ranges: analysis/piece-state.ts). */
+  addCounts(counts: Float64Array): void {
+    if (counts.length !== this.k) throw new Error('internal: channel counts of another width');
+    this.flush();
+    for (let j = 0; j < this.k; j++) this.counts[j] += counts[j];
+  }
 }

@@ -30,6 +30,13 @@ export function fitsByConstruction(a: Pattern, b: NmPattern): boolean {
   return a.kind === 'nm' && b.m % a.m === 0 && a.n * (b.m / a.m) <= b.n;
 }
 
+/** A CompatibilityAccumulator's counts (saveState / mergeState). */
+export interface CompatibilityState {
+  units: number;
+  structural: number;
+  density: number;
+}
+
 export class CompatibilityAccumulator {
   readonly target: NmPattern;
   readonly unit: number;
@@ -99,5 +106,17 @@ export class CompatibilityAccumulator {
       structuralFraction: u > 0 ? this.structural / u : null,
       densityBoundFraction: u > 0 ? this.density / u : null,
     };
+  }
+
+  /** Unit counts so far (a token range's part: analysis/piece-state.ts). */
+  saveState(): CompatibilityState {
+    return { units: this.units, structural: this.structural, density: this.density };
+  }
+
+  /** Adds another token range's unit counts. */
+  mergeState(state: CompatibilityState): void {
+    this.units += state.units;
+    this.structural += state.structural;
+    this.density += state.density;
   }
 }

@@ -94,6 +94,22 @@ export function nonfiniteError(where: { file?: string; path?: string }, tensorKe
 }
 
 /**
+ * A non-finite row inside one token range of a site split across shards (analysis/shard.ts):
+ * excluding it renumbers every later token of the site — its consecutive windows, random
+ * batches and clact batches — which a range cannot know of the others, so it is refused.
+ */
+export function nonfiniteInSliceError(site: { name: string; where?: { file?: string; path?: string } }, tensorKey: string, shape: [number, number], row: number, column: number, value: number) {
+  return inputError({
+    code: 'analysis/nonfinite-in-split-site',
+    ...(site.where ?? {}),
+    message: `Tensor "${tensorKey}" (site ${site.name}, shape [${shape.join(', ')}]) holds ${formatValue(value)} at [${row}, ${column}], in a site this shard analyses as token ranges; rows holding NaN/Inf can be left out exactly only when the whole site is analysed at once.`,
+    expected: 'finite values in a site split into token ranges',
+    found: formatValue(value),
+    hint: 'rerun every shard with --piece-tokens 0 (whole sites; the excluded rows are then counted as in an unsharded run), or fix the export',
+  });
+}
+
+/**
  * The tensor without its excluded rows: row i of the view is the i-th finite row. Reads are
  * expected in increasing order (a cursor makes them O(rows read)); a read behind the cursor
  * restarts it. readBytes is offered when the source has it, on whole rows.

@@ -7,7 +7,7 @@ import { effectiveDensity, type NmPattern, type Pattern } from '../sparsity/patt
 import { histogramGroups, isWordGroup } from './word-counts.js';
 import { ChannelCounter } from './channel-counter.js';
 import { countAll, countBits, wordsFor } from './bitset.js';
-import { UnionAccumulator, type RandomBatchPlan } from './union-density.js';
+import { UnionAccumulator, type RandomBatchPlan, type UnionState } from './union-density.js';
 import { independentUnionDensity } from '../sparsity/union-density.js';
 import type { ChannelKeepRecord, Stats } from './types.js';
 import { compressedSizes } from './compressed-size.js';
@@ -73,6 +73,22 @@ export class RowContext {
     this.energy = e;
     this.nonzeros = countAll(nonzeroWords, nonzeroWords.length);
   }
+}
+
+/** A PatternAccumulator's sums, counts, histograms, channel counts and unions (saveState / mergeState). */
+export interface PatternAccumulatorState {
+  tokens: number;
+  sumSqX: number;
+  sumSqErr: number;
+  sumXY: number;
+  sumSqY: number;
+  keptEnergy: number;
+  kept: number;
+  naturalZeros: number;
+  keptNonzeroHist: Float64Array;
+  inputNonzeroHist: Float64Array;
+  channelCounts: Float64Array;
+  union: UnionState;
 }
 
 export class PatternAccumulator {
@@ -282,5 +298,45 @@ export class PatternAccumulator {
       histogram,
       top: order.slice(0, topChannels).map((channel) => ({ channel, keepFraction: t > 0 ? chan[channel] / t : 0 })),
     };
+  }
+
+  // ── mergeable state (issue 18, analysis/piece-state.ts): kept at the end of the class so a
+  // kernel rewrite keeps it in view; every field that finish() reads must be saved and merged ──
+
+  /** Everything finish() reads, for one token range of a site (before finish). */
+  saveState(): PatternAccumulatorState {
+    return {
+      tokens: this.tokens,
+      sumSqX: this.sumSqX,
+      sumSqErr: this.sumSqErr,
+      sumXY: this.sumXY,
+      sumSqY: this.sumSqY,
+      keptEnergy: this.keptEnergy,
+      kept: this.kept,
+      naturalZeros: this.naturalZeros,
+      keptNonzeroHist: Float64Array.from(this.keptNonzeroHist),
+      inputNonzeroHist: Float64Array.from(this.inputNonzeroHist),
+      channelCounts: Float64Array.from(this.chan.result()),
+      union: this.union.saveState(),
+    };
+  }
+
+  /** Adds the state of another token range of the same site (ranges in token order). */
+  mergeState(s: PatternAccumulatorState): void {
+    if (s.keptNonzeroHist.length !== this.keptNonzeroHist.length || s.inputNonzeroHist.length !== this.inputNonzeroHist.length) {
+      throw new Error('internal: pattern state of another pattern');
+    }
+    this.tokens += s.tokens;
+    this.sumSqX += s.sumSqX;
+    this.sumSqErr += s.sumSqErr;
+    this.sumXY += s.sumXY;
+    this.sumSqY += s.sumSqY;
+    this.keptEnergy += s.keptEnergy;
+    this.kept += s.kept;
+    this.naturalZeros += s.naturalZeros;
+    s.keptNonzeroHist.forEach((v, i) => (this.keptNonzeroHist[i] += v));
+    s.inputNonzeroHist.forEach((v, i) => (this.inputNonzeroHist[i] += v));
+    this.chan.addCounts(s.channelCounts);
+    this.union.mergeState(s.union);
   }
 }

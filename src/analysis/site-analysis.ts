@@ -23,12 +23,12 @@ import { addOutputError, outputRelErr, outputScratch, referenceOutputs, type Out
 import type { Diagnostic } from '../diagnostics.js';
 import { RowContext } from './pattern-accumulator.js';
 import { buildLanes, type Lane } from './lanes.js';
-import { planRandomBatches } from './union-density.js';
+import { planRandomBatches, sliceRandomPlan, type RandomBatchPlan } from './union-density.js';
 import { halfNanAbove, squareTable, type HalfDtype } from './half-rows.js';
 import { DTYPE_BYTES, LITTLE_ENDIAN_HOST, isDType } from '../trace/dtype.js';
 import type { AnalysisPlan, NonfiniteSite, SlotStats } from './types.js';
 import { checkSiteBounds, chunkRowsFor } from './memory.js';
-import { FiniteRowView, cleanRecord, firstNonfiniteInRow, nonfiniteError, scanNonfinite } from './nonfinite.js';
+import { FiniteRowView, cleanRecord, firstNonfiniteInRow, nonfiniteError, nonfiniteInSliceError, scanNonfinite } from './nonfinite.js';
 import { siteWarnings } from './site-warnings.js';
 
 /** What analysis needs from a tensor: the trace branch's TensorSource satisfies it. */
@@ -123,6 +123,11 @@ export async function analyzeSite(site: SiteInput, plan: AnalysisPlan, onRows?: 
   return finishSite(site, plan, second.lanes, view.rows, source.cols, second.warnings, record);
 }
 
+/** The random batches of a site of `tokens` rows: seeded by (seed, site index), so the same in every process. */
+export function siteRandomPlan(site: Pick<SiteInput, 'index'>, plan: AnalysisPlan, tokens: number): RandomBatchPlan {
+  return planRandomBatches(tokens, plan.batchSizes, plan.randomBatchesPerSize, (plan.randomSeed ^ Math.imul(site.index + 1, 0x9e3779b1)) >>> 0);
+}
+
 type PassResult = { kind: 'done'; lanes: Lane[]; warnings: Diagnostic[] } | { kind: 'nonfinite'; row: number; fromRow: number };
 
 /** Index of the first row of a chunk (rows × k float32 bit patterns) holding NaN or ±Inf, else −1. */
@@ -197,11 +202,13 @@ function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number
  *   lanes ─▶ (F16/BF16 codes on the fast lane only: streamHalf) or per chunk of rows:
  *   read ─▶ non-finite check ─▶ reference outputs ─▶ fast lanes ─▶ slow lanes
  */
-async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSource, onRows?: (rows: number) => void): Promise<PassResult> {
+async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSource, onRows?: (rows: number) => void, slice?: SiteSlice): Promise<PassResult> {
   const tokens = source.rows;
   const k = source.cols;
   const warnings: Diagnostic[] = [];
-  const randomPlan = planRandomBatches(tokens, plan.batchSizes, plan.randomBatchesPerSize, (plan.randomSeed ^ Math.imul(site.index + 1, 0x9e3779b1)) >>> 0);
+  const randomPlan = slice
+    ? sliceRandomPlan(siteRandomPlan(site, plan, slice.siteTokens), slice.start, tokens)
+    : siteRandomPlan(site, plan, tokens);
   const lanes = buildLanes(site, plan, k, randomPlan, warnings);
   const batched = lanes.some((l) => CRITERION_INFO[l.criterion].batchReduction);
   const chunkRows = chunkRowsFor(k, tokens, batched ? site.clactBatchTokens : null);
@@ -314,7 +321,31 @@ function collectSlots(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens
   return slots;
 }
 
-function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: number, k: number, warnings: Diagnostic[], nonfinite: NonfiniteSite): SiteResult {
+/** A token range [start, start + rows) of a site of `siteTokens` rows (shard.ts). */
+export interface SiteSlice {
+  start: number;
+  siteTokens: number;
+}
+
+/**
+ * The lanes of one token range of a site, unfinished: their accumulators hold the range's
+ * sums, counts and unions (piece-state.ts saves them; merge.ts adds the ranges of a site and
+ * finishes them with finishSite). `source` reads the range's rows only. The range must start
+ * where every consecutive union window and clact batch of the whole site starts (shard.ts
+ * aligns it). A non-finite row cannot be excluded from a range alone — the exclusion renumbers
+ * the site's tokens — so it is refused (or, under 'error', reported at its row in the site).
+ */
+export async function analyzeSiteSlice(site: SiteInput, plan: AnalysisPlan, source: RowSource, slice: SiteSlice, onRows?: (rows: number) => void): Promise<Lane[]> {
+  const tensorKey = site.tensorKey ?? site.name;
+  const pass = await analyzeRows(site, plan, source, onRows, slice);
+  if (pass.kind === 'done') return pass.lanes;
+  const row = slice.start + pass.row;
+  const { column, value } = await firstNonfiniteInRow(source, pass.row);
+  if (plan.nonfinite === 'error') throw nonfiniteError(site.where ?? {}, tensorKey, site.name, [slice.siteTokens, source.cols], row, column, value);
+  throw nonfiniteInSliceError(site, tensorKey, [slice.siteTokens, source.cols], row, column, value);
+}
+
+export function finishSite(site: SiteInput, plan: AnalysisPlan, lanes: Lane[], tokens: number, k: number, warnings: Diagnostic[], nonfinite: NonfiniteSite): SiteResult {
   const slots = collectSlots(site, plan, lanes, tokens, k, nonfinite);
   const zeroInput = slots.some((list) => list.some((s) => s.retainedEnergy === null));
   warnings.push(...siteWarnings(site, plan.patterns, tokens, k, nonfinite, zeroInput));

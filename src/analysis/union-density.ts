@@ -93,6 +93,27 @@ export function planRandomBatches(tokens: number, batchSizes: number[], batchesP
   return { batchSizes, batchesPerSize: counts, byToken, draws: sample > 0 ? batchesPerSize : 0, consecutiveTokens: consecutiveCoverage(tokens, batchSizes) };
 }
 
+/**
+ * The plan of the whole site restricted to its token range [start, start + rows), renumbered
+ * from 0: a range's accumulator then holds exactly that range's part of every consecutive
+ * window (ranges start on window boundaries: analysis/shard.ts) and of every random batch.
+ */
+export function sliceRandomPlan(plan: RandomBatchPlan, start: number, rows: number): RandomBatchPlan {
+  const byToken = new Map<number, number[]>();
+  for (const [t, list] of plan.byToken) if (t >= start && t < start + rows) byToken.set(t - start, list);
+  return { ...plan, byToken, consecutiveTokens: Math.max(0, Math.min(rows, plan.consecutiveTokens - start)) };
+}
+
+/** A UnionAccumulator's state before finish (saveState / mergeState). */
+export interface UnionState {
+  consecutiveBatches: number[];
+  consecutiveDensitySums: number[];
+  /** [draw][size][word] unions, flattened */
+  random: Uint32Array;
+  /** [draw][size]: 1 where the union holds at least one token */
+  randomUsed: Uint8Array;
+}
+
 export interface UnionSums {
   batchSize: number;
   consecutiveBatches: number;
@@ -207,6 +228,54 @@ export class UnionAccumulator {
         this.sums[si].consecutiveDensitySum += c / k;
         this.consecutiveFill[si] = 0;
         this.feed(si, acc, b, c);
+      }
+    }
+  }
+
+  // ── mergeable state (analysis/piece-state.ts): a token range's unions and window sums ──
+
+  /**
+   * What this accumulator holds before finish(): consecutive window counts and density sums
+   * per size, and the random unions per draw and size bucket (OR-mergeable). Windows must be
+   * complete (the range ends on a window boundary of every size that has one).
+   */
+  saveState(): UnionState {
+    if (this.finished) throw new Error('internal: a finished union accumulator has no state to save');
+    const { nWords, sizes } = this;
+    const random = new Uint32Array(this.plan.draws * sizes.length * nWords);
+    const randomUsed = new Uint8Array(this.plan.draws * sizes.length);
+    for (let r = 0; r < this.plan.draws; r++) {
+      for (let si = 0; si < sizes.length; si++) {
+        randomUsed[r * sizes.length + si] = this.randomUsed[r][si];
+        random.set(this.random[r][si], (r * sizes.length + si) * nWords);
+      }
+    }
+    return {
+      consecutiveBatches: this.sums.map((x) => x.consecutiveBatches),
+      consecutiveDensitySums: this.sums.map((x) => x.consecutiveDensitySum),
+      random,
+      randomUsed,
+    };
+  }
+
+  /** Adds another token range's state: window counts and sums add, random unions OR. */
+  mergeState(state: UnionState): void {
+    const { nWords, sizes } = this;
+    if (state.consecutiveBatches.length !== sizes.length || state.randomUsed.length !== this.plan.draws * sizes.length || state.random.length !== this.plan.draws * sizes.length * nWords) {
+      throw new Error('internal: union state of another plan');
+    }
+    sizes.forEach((_, si) => {
+      this.sums[si].consecutiveBatches += state.consecutiveBatches[si];
+      this.sums[si].consecutiveDensitySum += state.consecutiveDensitySums[si];
+    });
+    for (let r = 0; r < this.plan.draws; r++) {
+      for (let si = 0; si < sizes.length; si++) {
+        if (!state.randomUsed[r * sizes.length + si]) continue;
+        const from = state.random.subarray((r * sizes.length + si) * nWords, (r * sizes.length + si + 1) * nWords);
+        const acc = this.random[r][si];
+        if (this.randomUsed[r][si] === 0) acc.set(from);
+        else for (let w = 0; w < nWords; w++) acc[w] |= from[w];
+        this.randomUsed[r][si] = 1;
       }
     }
   }

@@ -42,6 +42,7 @@ export const OPTION_BOUNDS = {
   steps: { min: 1, max: 1_048_576, unit: 'positions', why: 'generation stops at the model\'s seq_len anyway' },
   threads: { min: 0, max: 64, unit: 'worker threads', why: 'more workers than cores only adds start-up time and memory' },
   seed: { min: 0, max: 4_294_967_295, unit: '', why: 'the random batches use a 32-bit generator (mulberry32)' },
+  'piece-tokens': { min: 0, max: 1_048_576, unit: 'token rows', why: 'a piece is one task\'s unit of work; 2^20 rows of the widest site is far past one machine\'s memory bound anyway' },
 } as const satisfies Record<string, OptionBound>;
 
 export type BoundedOption = keyof typeof OPTION_BOUNDS;

@@ -17,7 +17,7 @@ import { configurationProduct } from '../sparsity/configurations.js';
 import * as path from 'node:path';
 import { analyze, type AnalysisProgress } from '../analysis/analyze.js';
 import { checkBatchSizes, defaultPlan } from '../analysis/plan.js';
-import type { AnalysisResult } from '../analysis/types.js';
+import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
 import { areaReport } from '../area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
@@ -134,7 +134,7 @@ function stopwatch(): { timingsMs: Record<string, number>; lap(name: string): vo
 }
 
 /** The bundle folders to review: the ones given, else every bundle under traces/. */
-function bundlePathsOf(opts: ResolvedReviewOptions): string[] {
+export function bundlePathsOf(opts: ResolvedReviewOptions): string[] {
   const paths = opts.traces.length > 0 ? opts.traces : defaultBundlePaths();
   if (paths.length === 0) {
     throw inputError({ code: 'review/no-bundles', message: 'no trace bundle to review: traces/ holds none and --traces was not given.', hint: 'pass --traces traces/stories260k (a folder with manifest.json), or capture one with `nmsim capture`.' });
@@ -147,7 +147,7 @@ function sweptConfigs(opts: ResolvedReviewOptions): SweepConfig[] {
   return configurationProduct(opts, { patterns: 'outer', dense: 'crossed' });
 }
 
-interface Primary {
+export interface Primary {
   bundle: OpenedBundle;
   index: number;
   /** every bundle's runs with a perplexity, in bundle order */
@@ -156,7 +156,7 @@ interface Primary {
 }
 
 /** The bundle with the most measured runs carries the accuracy axis (ties: the first by path). */
-function choosePrimary(bundles: readonly OpenedBundle[]): Primary {
+export function choosePrimary(bundles: readonly OpenedBundle[]): Primary {
   const measuredByBundle = bundles.map((b) => measuredRuns(b.bundle.manifest, path.join(b.path, MANIFEST_FILE)));
   let index = 0;
   measuredByBundle.forEach((m, i) => {
@@ -193,19 +193,23 @@ interface PrimaryAnalysis {
   warnings: Diagnostic[];
 }
 
+/** The two analysis plans of the review (analysePrimary), and the note on spts. */
+export interface ReviewAnalysisPlans {
+  structure: Partial<AnalysisPlan>;
+  proxies: Partial<AnalysisPlan>;
+  notes: string[];
+}
+
 /**
  * The analysis of the primary bundle's dense run, in two passes: the sparsity structure (union
  * density over every batch size, compatibility, compressed sizes) needs only the magnitude
  * selection; the accuracy proxies need every configuration but no decode batches (about a
  * quarter less work than one pass computing everything for every configuration).
  */
-async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[], progress?: ReviewProgress): Promise<PrimaryAnalysis> {
+export function reviewAnalysisPlans(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[]): ReviewAnalysisPlans {
   const notes: string[] = [];
-  const at = (start: number, span: number) => (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, start + span * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows));
-  progress?.stage('analysing traces', 0.1);
   // the decode batches are measured too, so every decode figure uses a measured union density
   const batchSizes = [...new Set([...opts.batchSizes, ...opts.decodeBatches])].sort((a, b) => a - b);
-  const structure = await analyze(primary.bundle, { patterns: [...structurePatterns], criteria: ['magnitude'], mitigations: ['none'], batchSizes, runs: [] }, at(0.1, 0.1));
   // spts needs a calibrated static shift per site; a bundle that records none cannot give an
   // spts proxy, so it is left out of the proxy pass with one note instead of a warning per site
   const hasStaticShifts = primary.bundle.manifest.runs.some((r) => r.sites.some((s) => s.static_shift !== undefined));
@@ -213,11 +217,26 @@ async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions
   if (proxyMitigations.length < opts.mitigations.length) {
     notes.push(`spts has no accuracy proxy: ${primary.path} records no calibrated static shift (sites[].static_shift); spts points appear only where the bundle measured an spts run.`);
   }
-  const proxies = await analyze(
-    primary.bundle,
-    { patterns: opts.patterns, criteria: opts.criteria, mitigations: proxyMitigations, batchSizes: [1], randomBatchesPerSize: 0, runs: [] },
-    at(0.2, 0.5),
-  );
+  return {
+    structure: { patterns: [...structurePatterns], criteria: ['magnitude'], mitigations: ['none'], batchSizes, runs: [] },
+    proxies: { patterns: opts.patterns, criteria: opts.criteria, mitigations: proxyMitigations, batchSizes: [1], randomBatchesPerSize: 0, runs: [] },
+    notes,
+  };
+}
+
+/** Both analyses of the review, computed elsewhere (the merge of `nmsim review --shard` parts: review/shard.ts). */
+export interface ReviewAnalyses {
+  structure: AnalysisResult;
+  proxies: AnalysisResult;
+}
+
+async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions, structurePatterns: readonly Pattern[], progress?: ReviewProgress, given?: ReviewAnalyses): Promise<PrimaryAnalysis> {
+  const at = (start: number, span: number) => (p: AnalysisProgress) => progress?.stage(`analysing ${p.site}`, start + span * (p.totalRows === 0 ? 1 : p.doneRows / p.totalRows));
+  progress?.stage('analysing traces', 0.1);
+  const plans = reviewAnalysisPlans(primary, opts, structurePatterns);
+  const notes = [...plans.notes];
+  const structure = given?.structure ?? (await analyze(primary.bundle, plans.structure, at(0.1, 0.1)));
+  const proxies = given?.proxies ?? (await analyze(primary.bundle, plans.proxies, at(0.2, 0.5)));
   // a site with no finite row has no statistics: the review refuses rather than score it
   const errors = dedupeDiagnostics([...structure.errors, ...proxies.errors]);
   if (errors.length > 0) throw new NmsimError(errors);
@@ -251,7 +270,7 @@ async function analysisKeyInput(primary: OpenedBundle, opts: ResolvedReviewOptio
  * measured only against analysed patterns — so the natives are analysed too, as in the
  * analysis `nmsim simulate --measured` reads (`nmsim analyze`'s default patterns).
  */
-function structurePatternsOf(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[]): Pattern[] {
+export function structurePatternsOf(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[]): Pattern[] {
   const swept = new Set(opts.patterns.map(patternKey));
   const natives = distinctPatterns(profiles.flatMap((p) => p.loaded.profile.sparsity.patterns)).filter((p) => !swept.has(patternKey(p)));
   return [...opts.patterns, ...natives];
@@ -344,7 +363,12 @@ export function reviewTitle(modelName: string, profileCount: number): string {
   return `Design review: ${modelName} on ${countNoun(profileCount, 'hardware profile')}`;
 }
 
-export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress): Promise<ReviewOutcome> {
+/**
+ * `analyses`: both analyses already computed (the merge of review shards); they must be those
+ * of reviewAnalysisPlans on the same inputs (review/shard.ts checks the job). Given analyses
+ * bypass the cache.
+ */
+export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress, analyses?: ReviewAnalyses): Promise<ReviewOutcome> {
   const clock = stopwatch();
   const opts = resolveReviewOptions(options);
   const bundlePaths = bundlePathsOf(opts);
@@ -359,7 +383,11 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const p = primary.bundle;
     const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
     const structurePatterns = structurePatternsOf(opts, profiles);
-    const cachedAnalysis = await cached(opts.cacheDir, async () => analysisCacheKey(await analysisKeyInput(p, opts, structurePatterns)), () => analysePrimary(p, opts, structurePatterns, progress));
+    const cachedAnalysis = await cached(
+      analyses === undefined ? opts.cacheDir : undefined,
+      async () => analysisCacheKey(await analysisKeyInput(p, opts, structurePatterns)),
+      () => analysePrimary(p, opts, structurePatterns, progress, analyses),
+    );
     const analysis = cachedAnalysis.value;
     clock.lap('analysis_ms');
 

@@ -15,8 +15,10 @@ import { DEFAULT_PATTERNS, DEFAULT_BATCH_SIZES, DEFAULT_RANDOM_SEED, parseBatchS
 import { formatBound, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption } from '../options.js';
 import { analysisJson } from '../../report/analysis-json.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
-import { NONFINITE_POLICIES } from '../../analysis/types.js';
+import { NONFINITE_POLICIES, type AnalysisPlan } from '../../analysis/types.js';
 import { TOOL_VERSION } from '../../version.js';
+import { analyzeShard, parseShard } from '../../index.js';
+import { ANALYSIS_SHARD_OUTPUT, writeShardFolder } from '../../report/shard-folder.js';
 
 interface Args {
   trace: string;
@@ -32,6 +34,8 @@ interface Args {
   seed?: string;
   'random-batches': number;
   nonfinite: string;
+  shard?: string;
+  'piece-tokens'?: string;
 }
 
 export const command: CommandModule<object, Args> = {
@@ -51,6 +55,8 @@ export const command: CommandModule<object, Args> = {
       .option('seed', { type: 'string', defaultDescription: String(DEFAULT_RANDOM_SEED), describe: `seed of the random decode batches (0–${formatBound(OPTION_BOUNDS.seed.max)})` })
       .option('random-batches', { type: 'number', default: 64, describe: 'random batches drawn per batch size and site (1 … 10000)' })
       .option('nonfinite', { type: 'string', default: 'exclude', describe: `token rows holding NaN/Inf: ${NONFINITE_POLICIES.join(' or ')} (exclude: left out of every statistic and counted; error: refuse, exit 1)` })
+      .option('shard', { type: 'string', describe: 'i/n: analyse only shard i (0 … n − 1) of n and write its part to --out (required); `nmsim merge` joins the n parts. In Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT' })
+      .option('piece-tokens', { type: 'string', describe: 'with --shard: token rows per piece when sites are cut into token ranges (0 = whole sites only); default: whole sites up to 2^28 elements' })
       .example('$0 analyze traces/stories260k', 'the dense run under 2:4, 4:8, 8:16, 16:32 and unstructured (magnitude)')
       .example('$0 analyze traces/stories260k --patterns 8:16,16:32 --criteria magnitude,amber --mitigations none,dpts --out reports/analysis', 'four configurations per pattern; CSV tables + analysis.json in reports/analysis')
       .epilogue(
@@ -76,6 +82,11 @@ export const command: CommandModule<object, Args> = {
       const threads = argv.threads === undefined ? undefined : wholeNumberOption('threads', argv.threads);
       whole('random-batches', argv['random-batches'], 1);
       const seed = wholeNumberOption('seed', argv.seed, DEFAULT_RANDOM_SEED);
+      const plan = { patterns, criteria, mitigations, batchSizes, runs, randomSeed: seed, randomBatchesPerSize: argv['random-batches'], nonfinite };
+      if (argv.shard !== undefined || argv['piece-tokens'] !== undefined) {
+        await analyzeShardCommand(argv, plan, threads);
+        return;
+      }
       const claim = argv.out !== undefined ? await claimOutput(argv.out, ANALYSIS_OUTPUT, [argv.trace]) : undefined;
       const bundle = await openBundle(argv.trace);
       try {
@@ -83,7 +94,7 @@ export const command: CommandModule<object, Args> = {
         let last = 0;
         const result = await analyze(
           bundle,
-          { patterns, criteria, mitigations, batchSizes, runs, randomSeed: seed, randomBatchesPerSize: argv['random-batches'], nonfinite },
+          plan,
           (p) => {
             progress.tick(p.doneRows - last, p.site);
             last = p.doneRows;
@@ -116,3 +127,31 @@ export const command: CommandModule<object, Args> = {
       }
     }),
 };
+
+/**
+ * `analyze --shard i/n --out PART`: this shard's pieces (analysis/shard.ts), written as a part
+ * folder (report/shard-folder.ts). Sites with no finite row are not refused here: the part
+ * carries their result, and `nmsim merge` refuses as an unsharded analyze would.
+ */
+async function analyzeShardCommand(argv: Args, plan: Partial<AnalysisPlan>, threads: number | undefined): Promise<void> {
+  if (argv.shard === undefined) {
+    throw usageError({ code: 'shard/piece-tokens-without-shard', path: '--piece-tokens', message: '--piece-tokens cuts sites into token ranges for a sharded run; it needs --shard i/n.', hint: 'nmsim analyze BUNDLE --shard 0/4 --piece-tokens 4096 --out parts/shard-0' });
+  }
+  const shard = parseShard(argv.shard);
+  if (argv.out === undefined) {
+    throw usageError({ code: 'shard/out-required', path: '--out', message: `--shard ${argv.shard} writes a part for \`nmsim merge\`; say where with --out.`, hint: `nmsim analyze ${argv.trace} --shard ${argv.shard} --out parts/shard-${shard.index}` });
+  }
+  const pieceTokens = argv['piece-tokens'] === undefined ? undefined : wholeNumberOption('piece-tokens', argv['piece-tokens']);
+  const claim = await claimOutput(argv.out, ANALYSIS_SHARD_OUTPUT, [argv.trace]);
+  const bundle = await openBundle(argv.trace);
+  try {
+    const part = await analyzeShard(bundle, plan, shard, undefined, { workers: threads, ...(pieceTokens !== undefined ? { pieceTokens } : {}) });
+    await writeShardFolder(claim, part);
+    const mine = part.pieces.filter((p) => p.shard === shard.index).length;
+    const summary = { shard: `${shard.index}/${shard.count}`, job: part.job.id, pieces: mine, pieces_in_job: part.pieces.length, rows: part.rows, out: argv.out };
+    if (argv.json) printJson({ ok: true, ...summary });
+    else process.stdout.write(`shard ${summary.shard}: ${mine} of ${part.pieces.length} pieces (${part.rows.toLocaleString('en-US')} token rows) → ${argv.out}; job ${part.job.id.slice(0, 12)}\n`);
+  } finally {
+    await bundle.close();
+  }
+}

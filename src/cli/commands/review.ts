@@ -14,6 +14,9 @@ import { REVIEW_REPORT_OUTPUT, writeReviewReport, type WrittenReport } from '../
 import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from '../../review/cache.js';
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
+import { parseShard, reviewShard, type ReviewAnalyses, type ReviewOptions } from '../../index.js';
+import { REVIEW_SHARD_OUTPUT, writeReviewShardFolder } from '../../report/shard-folder.js';
+import { usageError } from '../../diagnostics.js';
 import { CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -25,7 +28,9 @@ import { claimOutput, commandLine, printJson, runCommand } from '../run.js';
 export const DEFAULT_OUT = 'reports/review';
 
 interface ReviewArgs extends ReviewArgv {
-  out: string;
+  /** default DEFAULT_OUT; --shard needs it given */
+  out?: string;
+  shard?: string;
   json?: boolean;
   progress: boolean;
   cache: boolean;
@@ -56,12 +61,15 @@ function progressStages(bar: Progress): ReviewProgress {
   };
 }
 
-/** Runs the review and writes its report folder, with the progress bar up meanwhile. */
-async function reviewAndWrite(args: ArgumentsCamelCase<ReviewArgs>, opts: ReturnType<typeof reviewOptions>): Promise<{ outcome: ReviewOutcome; written: WrittenReport }> {
+/**
+ * Runs the review and writes its report folder, with the progress bar up meanwhile. `analyses`:
+ * both analyses already merged from shards (`nmsim merge` of review parts).
+ */
+export async function reviewAndWrite(args: { out: string; progress: boolean; json?: boolean }, opts: ReviewOptions, analyses?: ReviewAnalyses): Promise<{ outcome: ReviewOutcome; written: WrittenReport }> {
   const bar = await startProgress(100, 'review', args.progress && !args.json);
   const progress = progressStages(bar);
   try {
-    const outcome = await runReview(opts, progress);
+    const outcome = await runReview(opts, progress, analyses);
     progress.stage('writing the report', 0.9);
     const written = await writeReviewReport(args.out, outcome.data, { toolVersion: TOOL_VERSION, command: commandLine(), timingsMs: outcome.timingsMs });
     progress.stage('done', 1);
@@ -79,7 +87,8 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('traces', { type: 'string', array: true, describe: 'trace bundle folders (comma-separated or repeated); default: every bundle under traces/. Accuracy comes from the bundle with the most measured runs' })
       .option('profiles', { type: 'string', array: true, alias: 'profile', describe: 'hardware profiles: files, folders or shipped names (comma-separated or repeated); default: every profile in hardware-profiles/' })
       .option('model', { type: 'string', default: DEFAULT_MODEL, describe: `model whose shapes the speed-ups and I/O are computed for: ${MODEL_IDS.join(', ')}, or "bundle" for the bundle's own model` })
-      .option('out', { type: 'string', default: DEFAULT_OUT, describe: 'report folder; created, or replaced atomically only when it is an earlier report folder holding nothing but nmsim\'s files' })
+      .option('out', { type: 'string', defaultDescription: DEFAULT_OUT, describe: 'report folder; created, or replaced atomically only when it is an earlier report folder holding nothing but nmsim\'s files' })
+      .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n − 1) of the review\'s analysis and write its part to --out (required); `nmsim merge` of the n parts writes the report' })
       .option('patterns', SHARED_OPTIONS.patterns)
       .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
       .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
@@ -106,9 +115,15 @@ export const command: CommandModule<object, ReviewArgs> = {
   handler: (args: ArgumentsCamelCase<ReviewArgs>) =>
     runCommand(args.json, async () => {
       const started = performance.now();
-      const opts = { ...reviewOptions(args), ...(args.cache ? { cacheDir: defaultCacheDir(args.out) } : {}) };
-      await claimOutput(args.out, REVIEW_REPORT_OUTPUT, reviewInputs(opts.traces, opts.profiles));
-      const { outcome, written } = await reviewAndWrite(args, opts);
+      const base = reviewOptions(args);
+      if (args.shard !== undefined) {
+        await reviewShardCommand(args, base);
+        return;
+      }
+      const out = args.out ?? DEFAULT_OUT;
+      const opts = { ...base, ...(args.cache ? { cacheDir: defaultCacheDir(out) } : {}) };
+      await claimOutput(out, REVIEW_REPORT_OUTPUT, reviewInputs(opts.traces, opts.profiles));
+      const { outcome, written } = await reviewAndWrite({ ...args, out }, opts);
       const elapsedS = (performance.now() - started) / 1000;
       if (args.json) {
         printJson(reviewJson(outcome.data, written, outcome.warnings, elapsedS));
@@ -119,3 +134,17 @@ export const command: CommandModule<object, ReviewArgs> = {
       process.stdout.write(reviewFooter(elapsedS, opts.patterns));
     }),
 };
+
+/** `review --shard i/n --out PART`: this shard's part of the review's analysis (review/shard.ts). */
+async function reviewShardCommand(args: ArgumentsCamelCase<ReviewArgs>, opts: ReviewOptions): Promise<void> {
+  const shard = parseShard(args.shard!);
+  if (args.out === undefined) {
+    throw usageError({ code: 'shard/out-required', path: '--out', message: `--shard ${args.shard} writes a part for \`nmsim merge\`; say where with --out.`, hint: `nmsim review … --shard ${args.shard} --out parts/review-${shard.index}` });
+  }
+  const claim = await claimOutput(args.out, REVIEW_SHARD_OUTPUT, reviewInputs(opts.traces ?? [], opts.profiles ?? []));
+  const part = await reviewShard(opts, shard);
+  await writeReviewShardFolder(claim, part);
+  const mine = part.pieces.filter((p) => p.shard === shard.index).length;
+  if (args.json) printJson({ ok: true, shard: `${shard.index}/${shard.count}`, job: part.job.id, pieces: mine, pieces_in_job: part.pieces.length, out: args.out });
+  else process.stdout.write(`review shard ${shard.index}/${shard.count}: ${mine} of ${part.pieces.length} analysis pieces → ${args.out}; job ${part.job.id.slice(0, 12)}\n`);
+}

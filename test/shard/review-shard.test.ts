@@ -1,0 +1,108 @@
+/**
+ * `nmsim review --shard i/n` + `nmsim merge`: the review's analysis (both passes) sharded and
+ * merged exactly, then the review's own steps once — the merged review equals the
+ * single-machine one (ReviewData identical for n = 1, 2, 3, 7; the report folder byte-identical
+ * except run.json's command line and timings, which are per run by design).
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runReview } from '../../src/review/run-review.js';
+import { mergeReviewShards, reviewShard, type ReviewShard } from '../../src/review/shard.js';
+import { parseShardText, REVIEW_SHARD_FORMAT, shardText } from '../../src/report/shard-folder.js';
+import { renderReport } from '../../src/report/write-report.js';
+import { parsePatternList } from '../../src/sparsity/pattern.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
+import { writeSyntheticBundle } from '../review/synthetic-bundle.js';
+
+let dir: string;
+let bundle: string;
+const PROFILES = ['act-8of16', 'act-16of32'];
+const at = (...p: string[]) => path.join(dir, ...p);
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-review-shard-'));
+  bundle = at('bundle');
+  await writeSyntheticBundle(bundle);
+});
+afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
+
+describe('sharded review (library)', () => {
+  test('the merge of n = 1, 2, 3, 7 review shards gives the ReviewData of the single-machine review; the rendered report is byte-identical', async () => {
+    const options = { traces: [bundle], profiles: PROFILES, patterns: parsePatternList('2:4,8:16,16:32'), criteria: ['magnitude' as const, 'clact' as const], mitigations: ['none' as const, 'dpts' as const] };
+    const single = await runReview(options);
+    const singleJson = JSON.stringify(single.data);
+    for (const n of [1, 2, 3, 7]) {
+      const parts: { where: string; data: ReviewShard }[] = [];
+      for (let index = 0; index < n; index++) {
+        const part = await reviewShard(options, { index, count: n });
+        parts.push({ where: `review-${index}`, data: parseShardText(shardText(part, REVIEW_SHARD_FORMAT), REVIEW_SHARD_FORMAT) });
+      }
+      // 4 sites in each of the 2 passes, the proxy pass rotated past the structure pass: with 7
+      // shards, 0–3 hold one structure piece each, 4–6 and 0 one proxy piece each
+      expect(parts[0].data.pieces).toHaveLength(8);
+      const held = parts.map((p) => p.data.pieces.filter((r) => r.shard === p.data.shard.index).length);
+      expect(held.reduce((a, b) => a + b, 0)).toBe(8);
+      if (n === 7) expect(held).toEqual([2, 1, 1, 1, 1, 1, 1]);
+      if (n === 2) expect(held).toEqual([4, 4]);
+      const { options: merged, analyses } = await mergeReviewShards([...parts].reverse());
+      const review = await runReview(merged, undefined, analyses);
+      expect([n, JSON.stringify(review.data)]).toEqual([n, singleJson]);
+      if (n === 3) {
+        const a = await renderReport(single.data);
+        const b = await renderReport(review.data);
+        expect([...b.keys()]).toEqual([...a.keys()]);
+        for (const [name, content] of a) expect([name, Buffer.from(b.get(name)!).equals(Buffer.from(content))]).toEqual([name, true]);
+      }
+    }
+  });
+});
+
+describe('nmsim review --shard and nmsim merge', () => {
+  const FAST = ['--traces', '', '--profiles', PROFILES.join(','), '--criteria', 'magnitude', '--mitigations', 'none,dpts', '--no-progress'];
+  const args = () => FAST.map((a) => (a === '' ? bundle : a));
+
+  test('2 shards merged write the report `nmsim review --out` writes (run.json differs only in command and timings); a lost shard is refused by name', async () => {
+    expect(runCli(['review', ...args(), '--out', at('single')]).code).toBe(0);
+    for (const i of [0, 1]) {
+      const r = runCli(['review', ...args(), '--shard', `${i}/2`, '--out', at('parts', `review-${i}`)]);
+      expect([i, r.code, r.stderr]).toEqual([i, 0, '']);
+      expect(r.stdout).toMatch(new RegExp(`^review shard ${i}/2: \\d+ of 8 analysis pieces`));
+    }
+    const merged = runCli(['merge', at('parts', 'review-1'), at('parts', 'review-0'), '--out', at('merged'), '--no-progress']);
+    expect([merged.code, merged.stderr]).toEqual([0, '']);
+    const names = (await fs.readdir(at('single'))).sort();
+    expect((await fs.readdir(at('merged'))).sort()).toEqual(names);
+    for (const f of names.filter((f) => f !== 'run.json')) expect([f, (await fs.readFile(at('merged', f))).equals(await fs.readFile(at('single', f)))]).toEqual([f, true]);
+    const run = async (d: string) => {
+      const j = JSON.parse(await fs.readFile(at(d, 'run.json'), 'utf8'));
+      delete j.timings_ms;
+      delete j.command;
+      return j;
+    };
+    expect(await run('merged')).toEqual(await run('single'));
+
+    const lost = runCli(['merge', at('parts', 'review-0'), '--out', at('never')]);
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toContain('Shard 1 of 2 is missing');
+    expect(lost.stderr).toContain('nmsim review <same options> --shard 1/2');
+    await expect(fs.stat(at('never'))).rejects.toThrow();
+  });
+
+  test('a profile edited after the shards ran is refused (merge/inputs-changed); review and analysis parts are not merged together; --shard needs --out', async () => {
+    const profile = at('mine.yaml');
+    await fs.copyFile(path.join(REPO_ROOT, 'hardware-profiles', 'act-8of16.yaml'), profile);
+    const base = ['review', '--traces', bundle, '--profiles', profile, '--criteria', 'magnitude', '--mitigations', 'none', '--no-progress'];
+    for (const i of [0, 1]) expect(runCli([...base, '--shard', `${i}/2`, '--out', at('edit', `r-${i}`)]).code).toBe(0);
+    await fs.appendFile(profile, '\n# edited\n');
+    const changed = runCli(['merge', at('edit', 'r-0'), at('edit', 'r-1'), '--out', at('edited')]);
+    expect([changed.code, changed.stderr.includes('merge/inputs-changed')]).toEqual([1, true]);
+
+    expect(runCli(['analyze', bundle, '--shard', '0/2', '--out', at('a-0')]).code).toBe(0);
+    const mixed = runCli(['merge', at('edit', 'r-0'), at('a-0'), '--out', at('mixed')]);
+    expect([mixed.code, mixed.stderr.includes('one merge joins the parts of one job')]).toEqual([1, true]);
+
+    const noOut = runCli([...base, '--shard', '0/2']);
+    expect([noOut.code, noOut.stderr.includes('shard/out-required')]).toEqual([2, true]);
+  });
+});
