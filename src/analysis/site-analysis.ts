@@ -250,6 +250,8 @@ function halfDtype(source: RowSource, lanes: Lane[], withWeights: boolean): Half
 async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k: number, chunkRows: number, row: RowContext, lanes: Lane[], onRows?: (rows: number) => void): Promise<number> {
   const squares = squareTable(dtype);
   const nanAbove = halfNanAbove(dtype);
+  // the SIMD kernel loads the codes once for the row summary and the selection (one fast lane)
+  const simd = lanes.length === 1 && lanes[0].network?.simd ? lanes[0].network : null;
   // double-buffered: the next chunk is read while this one is analysed
   const buffers = [new Uint8Array(chunkRows * k * 2), new Uint8Array(chunkRows * k * 2)];
   const read = (r0: number, which: number) => source.readBytes!(r0 * k * 2, Math.min(chunkRows, tokens - r0) * k * 2, buffers[which]);
@@ -261,7 +263,10 @@ async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k
     const codes = new Uint16Array(bytes.buffer, bytes.byteOffset, rows * k);
     for (let i = 0; i < rows; i++) {
       const off = i * k;
-      row.loadHalf(r0 + i, codes, off, squares);
+      if (simd) {
+        const { energy, nonzeros } = simd.loadHalfSimd(codes, off, dtype, row.nonzeroWords);
+        row.loadSummary(r0 + i, energy, nonzeros);
+      } else row.loadHalf(r0 + i, codes, off, squares);
       // Σx² is finite unless the row holds NaN or ±Inf (x² ≤ 65504² or ≤ BF16 max², K ≤ 2^20)
       if (!(row.energy < Infinity)) {
         // no read may be left in flight: the caller reads this source next
@@ -270,7 +275,8 @@ async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k
       }
       for (const lane of lanes) {
         const net = lane.network!;
-        net.selectHalf(codes, off, row.x2, nanAbove);
+        if (simd) net.selectLoadedHalf();
+        else net.selectHalf(codes, off, row.x2, nanAbove);
         for (let q = 0; q < lane.networkPatterns.length; q++) {
           const p = lane.networkPatterns[q];
           const acc = lane.acc[p];
