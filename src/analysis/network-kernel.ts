@@ -28,6 +28,7 @@ import type { NmPattern } from '../sparsity/pattern.js';
 import { batcherMergeStages } from '../sparsity/sorting-networks.js';
 import { SIMD_AVAILABLE } from '../wasm/assembler.js';
 import { droppedEnergy } from './canonical-sums.js';
+import { fieldCounts } from './word-counts.js';
 import { SimdNetwork } from './network-simd.js';
 
 export const NETWORK_MAX_GROUP = 32;
@@ -140,9 +141,54 @@ export class NetworkSelector {
   select(bits: Int32Array, offset: number, x2: Float64Array): void {
     if (this.simd) {
       this.simd.loadFloat(bits, offset);
-      if (this.simd.run()) return this.fromSimd();
+      const exact = this.simd.run();
+      this.fromSimd();
+      if (!exact) this.breakTies(bits, offset, x2);
+      return;
     }
     this.selectJs(bits, offset, x2);
+  }
+
+  /**
+   * After a SIMD run on plain keys with a tie at some threshold T: a group keeps every value ≥ T,
+   * possibly more than its quota min(N, r); the tie rule keeps the lower indices, so the extra
+   * values equal to T are dropped from the highest index down. D is then summed again
+   * (canonical order) for the patterns that changed.
+   */
+  private breakTies(bits: Int32Array, offset: number, x2: Float64Array): void {
+    const { k, patterns, words, dropped } = this;
+    patterns.forEach((p, t) => {
+      const w = words[t];
+      const { n, m } = p;
+      const fieldMask = m === 32 ? -1 : (1 << m) - 1;
+      let changed = false;
+      for (let wi = 0; wi < w.length; wi++) {
+        // kept count of every group in this word at once (groups of M never straddle words)
+        const counts = fieldCounts(w[wi], m);
+        for (let f = 0; f < 32; f += m) {
+          const g = (wi << 5) + f;
+          if (g >= k) break;
+          const r = Math.min(m, k - g);
+          const quota = Math.min(n, r);
+          let count = m === 32 ? counts : (counts >>> f) & fieldMask;
+          if (count <= quota) continue;
+          let min = Infinity;
+          for (let j = g; j < g + r; j++) {
+            const a = bits[offset + j] & 0x7fffffff;
+            if ((w[wi] >>> (j & 31)) & 1) min = Math.min(min, a > 0x7f800000 ? -1 : a);
+          }
+          for (let j = g + r - 1; j >= g && count > quota; j--) {
+            const a = bits[offset + j] & 0x7fffffff;
+            if ((w[wi] >>> (j & 31)) & 1 && (a > 0x7f800000 ? -1 : a) === min) {
+              w[wi] &= ~(1 << (j & 31));
+              count--;
+            }
+          }
+          changed = true;
+        }
+      }
+      if (changed) dropped[t] = droppedEnergy(w, x2, k);
+    });
   }
 
   /** Copies the SIMD kernel's words and D. */

@@ -17,8 +17,8 @@
  * Values ranked: for F16/BF16 codes and float32 rows whose keys have their low 13 bits clear
  * (every value that came from F16/BF16) the composite key·32 + (31 − i) — distinct, so the
  * threshold decides alone; for any other float32 row the plain 31-bit key, and a tie at a
- * block's threshold (N-th and N+1-th largest equal) is reported so the caller ranks that row
- * with the JavaScript kernel (rare: equal magnitudes straddling the threshold).
+ * block's threshold (N-th and N+1-th largest equal) is reported so the caller drops the extra
+ * tied values, highest index first (common where values repeat, e.g. x − η of F16 data).
  * The tail of a row (K not a multiple of 128) is padding with distinct keys below every real
  * key (−2^30 − i) and x² = 0: a tail group of r < M real elements keeps min(N, r) of them, and
  * padding bits are cleared before the words leave.
@@ -372,13 +372,13 @@ export class SimdNetwork {
 
   /**
    * Runs the network on the loaded row: keep words and D per pattern. Returns false when a plain
-   * float32 row has a tie at a threshold (its words are then not valid: rank it with the JS kernel).
+   * float32 row has a tie at a threshold: every value ≥ T was kept there, so a group may hold more
+   * than N (the caller breaks the tie to the lower index and recomputes D: NetworkSelector).
    */
   run(): boolean {
     const p = this.ptr;
     const tie = this.exports[this.composite ? 'net_c' : 'net_p'](this.batches, p.keys, p.x2t, p.words, p.stride, p.dropped, p.thr);
-    if (tie) return false;
     if (this.lastMask !== -1) for (const w of this.words) w[w.length - 1] &= this.lastMask;
-    return true;
+    return !tie;
   }
 }

@@ -169,16 +169,21 @@ function runFastLanes(pass: RowPass, buf: Float32Array, bits: Int32Array, r0: nu
   }
 }
 
-/** Every other lane: the reference path, one lane and pattern at a time over the chunk (clact in batches of its tokens). */
+/** Every other lane, one lane and pattern at a time over the chunk (clact in batches of its tokens): scored-lane.ts on network patterns, else the reference pruneMatrix. */
 function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number): void {
   const { site, k, row, patterns, keepChunk, prunedChunk, output } = pass;
   for (const lane of pass.slowLanes) {
     const batch = CRITERION_INFO[lane.criterion].batchReduction ? site.clactBatchTokens : rows;
+    // network patterns: one shift/factor/score pass and one selection for all (scored-lane.ts)
+    lane.scored?.prepare(buf, rows, batch, prunedChunk);
     for (let p = 0; p < patterns.length; p++) {
       const spec = { pattern: patterns[p], criterion: lane.criterion, mitigation: lane.mitigation };
-      for (let b0 = 0; b0 < rows; b0 += batch) {
-        const bn = Math.min(batch, rows - b0);
-        pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
+      if (lane.scored && lane.scoredIndex[p] >= 0) lane.scored.emit(lane.scoredIndex[p], buf, rows, keepChunk, prunedChunk);
+      else {
+        for (let b0 = 0; b0 < rows; b0 += batch) {
+          const bn = Math.min(batch, rows - b0);
+          pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
+        }
       }
       const acc = lane.acc[p];
       for (let i = 0; i < rows; i++) {
