@@ -179,6 +179,18 @@ export class PatternAccumulator {
     this.afterWords(row);
   }
 
+  /**
+   * Adds one token whose keep words a kernel already wrote into `words` and whose sums it took
+   * in addRow's order (scored-lane.ts): Σ(x̃ − x)², Σ x·x̃, Σ x̃², Σ over kept x².
+   */
+  addSums(row: RowContext, err: number, xy: number, yy: number, keptE: number): void {
+    this.sumSqErr += err;
+    this.sumXY += xy;
+    this.sumSqY += yy;
+    this.keptEnergy += keptE;
+    this.afterWords(row);
+  }
+
   private afterWords(row: RowContext): void {
     const { k, words } = this;
     this.sumSqX += row.energy;

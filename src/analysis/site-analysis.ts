@@ -176,7 +176,11 @@ function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number
     const batch = CRITERION_INFO[lane.criterion].batchReduction ? site.clactBatchTokens : rows;
     // network patterns: one shift/factor/score pass and one selection for all (scored-lane.ts)
     lane.scored?.prepare(buf, rows, batch, prunedChunk);
+    // without output error nothing needs the keep bytes: x̃ and the sums row by row, all patterns
+    const fused = lane.scored !== null && !output;
+    if (fused) lane.scored!.accumulate(buf, r0, rows, row, lane.acc, lane.compat, lane.scoredIndex, prunedChunk);
     for (let p = 0; p < patterns.length; p++) {
+      if (fused && lane.scoredIndex[p] >= 0) continue;
       const spec = { pattern: patterns[p], criterion: lane.criterion, mitigation: lane.mitigation };
       if (lane.scored && lane.scoredIndex[p] >= 0) lane.scored.emit(lane.scoredIndex[p], buf, rows, keepChunk, prunedChunk);
       else {

@@ -13,6 +13,9 @@ import { parsePatternList, type NmPattern } from '../../src/sparsity/pattern.js'
 import { CRITERIA, MITIGATIONS, CRITERION_INFO, type Criterion, type Mitigation, type PruneContext } from '../../src/sparsity/registry.js';
 import { amberFactorsFromNorms } from '../../src/sparsity/criteria/amber.js';
 import { openBundle } from '../../src/trace/bundle.js';
+import { PatternAccumulator, RowContext } from '../../src/analysis/pattern-accumulator.js';
+import { CompatibilityAccumulator } from '../../src/analysis/compatibility.js';
+import { planRandomBatches } from '../../src/analysis/union-density.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
 const PATTERNS = parsePatternList('2:4,4:8,8:16,16:32,1:2,1:32') as NmPattern[];
@@ -66,6 +69,48 @@ describe('ScoredSelector (one shift, factor and score pass, network selection)',
       expect(mismatches(x, rows, k, criterion, mitigation, ctx, batch, true)).toBe(0);
       expect(mismatches(x, rows, k, criterion, mitigation, ctx, batch, false)).toBe(0);
     }
+  });
+
+  test.each(CONFIGS)('accumulates %s + %s into the same statistics, to the bit, as pruneMatrix rows fed to PatternAccumulator.addRow', (criterion, mitigation) => {
+    const rand = lcg(100 + CONFIGS.findIndex(([c, m]) => c === criterion && m === mitigation));
+    const k = 70;
+    const rows = 9;
+    const r0 = 5;
+    const x = tieRows(rand, rows * k);
+    // η = 0.1 is not a float32: dropped places hold fround(η)
+    const ctx: PruneContext = { amberFactors: Float32Array.from({ length: k }, () => 1 + rand()), staticShift: 0.1 };
+    const batch = CRITERION_INFO[criterion].batchReduction ? 4 : rows;
+    const plan = planRandomBatches(r0 + rows, [1, 2, 4], 3, 7);
+    const fresh = () => ({
+      acc: PATTERNS.map((p) => new PatternAccumulator(p, k, plan)),
+      compat: PATTERNS.map((a) => PATTERNS.filter((b) => b !== a).map((b) => new CompatibilityAccumulator(a, b, k))),
+    });
+    const fast = fresh();
+    const sel = new ScoredSelector(k, PATTERNS, criterion, mitigation, ctx);
+    const scratch = new Float32Array(rows * k);
+    sel.prepare(x, rows, batch, scratch);
+    const row = new RowContext(k);
+    sel.accumulate(x, r0, rows, row, fast.acc, fast.compat, PATTERNS.map((_, i) => i), scratch);
+    const ref = fresh();
+    const keep = new Uint8Array(rows * k);
+    const out = new Float32Array(rows * k);
+    PATTERNS.forEach((pattern, p) => {
+      for (let b0 = 0; b0 < rows; b0 += batch) {
+        const bn = Math.min(batch, rows - b0);
+        pruneMatrix(x.subarray(b0 * k, (b0 + bn) * k), bn, k, { pattern, criterion, mitigation }, ctx, out.subarray(b0 * k), keep.subarray(b0 * k));
+      }
+      for (let t = 0; t < rows; t++) {
+        row.load(r0 + t, x, t * k);
+        ref.acc[p].addRow(row, keep, t * k, out, t * k);
+        for (const c of ref.compat[p]) c.addRow(ref.acc[p].words, row.nonzeroWords, row.nonzeros !== k);
+      }
+    });
+    PATTERNS.forEach((_, p) => {
+      expect(fast.acc[p].finish(16, 4, 8)).toEqual(ref.acc[p].finish(16, 4, 8));
+      expect(fast.compat[p].map((c) => c.finish())).toEqual(ref.compat[p].map((c) => c.finish()));
+    });
+    // and the statistics are not trivial: some error, not all kept
+    expect(ref.acc[0].finish(16, 4, 8).relErrL2).toBeGreaterThan(0);
   });
 
   const bundlePath = path.join(REPO_ROOT, 'traces', 'stories260k');
