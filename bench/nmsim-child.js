@@ -1,13 +1,14 @@
 // One timed nmsim analysis run (a child of bench/run.js so its peak RSS and CPU time are its own).
-// usage: node bench/nmsim-child.js FILE PATTERNS THREADS → prints JSON {elements, patterns, per_tensor}
+// usage: node bench/nmsim-child.js FILE PATTERNS [THREADS|-] [CRITERION MITIGATION] → prints JSON {elements, patterns, per_tensor}
 import { openBundle } from '../dist/trace/bundle.js';
 import { analyze } from '../dist/analysis/analyze.js';
 import { parsePatternList } from '../dist/sparsity/pattern.js';
 
-const [file, patterns = '2:4,4:8,8:16,16:32', threads] = process.argv.slice(2);
+const [file, patterns = '2:4,4:8,8:16,16:32', threads, criterion = 'magnitude', mitigation = 'none'] = process.argv.slice(2);
 const bundle = await openBundle(file);
 const t0 = performance.now();
-const result = await analyze(bundle, { patterns: parsePatternList(patterns) }, undefined, threads === undefined ? {} : { workers: Number(threads) });
+const plan = { patterns: parsePatternList(patterns), criteria: [criterion], mitigations: [mitigation] };
+const result = await analyze(bundle, plan, undefined, threads === undefined || threads === '-' ? {} : { workers: Number(threads) });
 const wallS = (performance.now() - t0) / 1000;
 await bundle.close();
 const configs = result.runs[0].configs;

@@ -2,13 +2,15 @@
  * Lanes of one site's analysis: criterion × mitigation (× consumer where the criterion reads the
  * consumer's weights, i.e. amber), each with one PatternAccumulator per pattern. magnitude +
  * none runs on the fast kernels (the sorting network for power-of-two M ≤ 32, the ranked
- * selector otherwise); every other lane runs sparsity/prune.ts `pruneMatrix`.
+ * selector otherwise); every other lane runs scored-lane.ts on its network patterns (tested
+ * equal to sparsity/prune.ts `pruneMatrix`) and pruneMatrix on the rest.
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { formatPattern, type NmPattern } from '../sparsity/pattern.js';
 import { CRITERION_INFO, MITIGATION_INFO, type Criterion, type Mitigation, type PruneContext } from '../sparsity/registry.js';
 import { MagnitudeSelector } from './magnitude-kernel.js';
 import { NetworkSelector, isNetworkPattern } from './network-kernel.js';
+import { ScoredSelector } from './scored-lane.js';
 import { PatternAccumulator } from './pattern-accumulator.js';
 import { CompatibilityAccumulator } from './compatibility.js';
 import { outputErrorSums, type OutputErrorSums } from './output-error.js';
@@ -27,6 +29,10 @@ export interface Lane {
   networkPatterns: number[];
   ranked: MagnitudeSelector | null;
   rankedPatterns: number[];
+  /** any other lane: its network patterns selected together (index q of scoredIndex[p] ≥ 0) */
+  scored: ScoredSelector | null;
+  /** per plan pattern, its index in `scored`, or −1 (pruneMatrix) */
+  scoredIndex: number[];
   acc: PatternAccumulator[];
   compat: CompatibilityAccumulator[][];
   /** [pattern][consumer] */
@@ -70,6 +76,8 @@ function createLane(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: 
   for (const a of acc) a.exactlyN = true;
   const networkPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [i] : [])) : [];
   const rankedPatterns = fast ? patterns.flatMap((p, i) => (isNetworkPattern(p) ? [] : [i])) : [];
+  const scoredPatterns = fast ? [] : patterns.flatMap((p, i) => (isNetworkPattern(p) ? [i] : []));
+  const ctx: PruneContext = { amberFactors: consumers[0].amberFactors, staticShift: site.staticShift };
   const compat = patterns.map((a) =>
     patterns.flatMap((b) => (b.kind === 'nm' && a.kind !== 'dense' && formatPattern(a) !== formatPattern(b) ? [new CompatibilityAccumulator(a, b, k)] : [])),
   );
@@ -77,13 +85,15 @@ function createLane(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: 
     criterion,
     mitigation,
     consumers,
-    ctx: { amberFactors: consumers[0].amberFactors, staticShift: site.staticShift },
+    ctx,
     fast,
     network:
       networkPatterns.length > 0 ? new NetworkSelector(k, networkPatterns.map((i) => patterns[i] as NmPattern), networkPatterns.map((i) => acc[i].words)) : null,
     networkPatterns,
     ranked: rankedPatterns.length > 0 ? new MagnitudeSelector(k, rankedPatterns.map((i) => patterns[i])) : null,
     rankedPatterns,
+    scored: scoredPatterns.length > 0 ? new ScoredSelector(k, scoredPatterns.map((i) => patterns[i] as NmPattern), criterion, mitigation, ctx) : null,
+    scoredIndex: patterns.map((_, i) => scoredPatterns.indexOf(i)),
     acc,
     compat,
     output: patterns.map(() => consumers.map((c) => outputErrorSums(c.weight?.outFeatures ?? 0, MITIGATION_INFO[mitigation].correctsOutput))),

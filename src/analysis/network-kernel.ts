@@ -12,8 +12,11 @@
  *   block's threshold — is read right after the stage that sorts blocks of M. All paper patterns cost the 191 compare-exchanges of one 32-sort, about six
  *   per element.
  * - Element i is kept at N:M iff its composite ≥ its block's threshold (exactly N per block,
- *   composites being distinct). The kernel writes keep bits (one word per 32 elements) and
- *   sums the squares of the dropped elements.
+ *   composites being distinct). The kernel writes keep bits (one word per 32 elements); the
+ *   squares of the dropped elements are summed in the canonical order (canonical-sums.ts).
+ * - Where WebAssembly SIMD is available the same selection runs there (network-simd.ts, four
+ *   groups per instruction; tested equal to this JavaScript kernel, which stays the reference
+ *   and the fallback: `{ simd: false }`).
  * - The per-row work is emitted once as straight-line code over local variables (a
  *   `new Function` built from the comparator table and the pattern list, never from input
  *   data), so composites and thresholds live in registers.
@@ -23,6 +26,10 @@
  */
 import type { NmPattern } from '../sparsity/pattern.js';
 import { batcherMergeStages } from '../sparsity/sorting-networks.js';
+import { SIMD_AVAILABLE } from '../wasm/assembler.js';
+import { droppedEnergy } from './canonical-sums.js';
+import { fieldCounts } from './word-counts.js';
+import { SimdNetwork } from './network-simd.js';
 
 export const NETWORK_MAX_GROUP = 32;
 
@@ -30,8 +37,8 @@ export function isNetworkPattern(p: { kind: string; m?: number }): p is NmPatter
   return p.kind === 'nm' && p.m! >= 2 && p.m! <= NETWORK_MAX_GROUP && (p.m! & (p.m! - 1)) === 0;
 }
 
-/** Processes the full groups of one row: keep words |= per pattern, dropped energy per pattern. */
-type RowFn = (comp: Float64Array | Int32Array, x2: Float64Array, full: number, words: Uint32Array[], dropped: Float64Array) => void;
+/** Processes the full groups of one row: keep words |= per pattern. */
+type RowFn = (comp: Float64Array | Int32Array, full: number, words: Uint32Array[]) => void;
 
 /**
  * Emits the row kernel as straight-line code over local variables, once per (Mmax, patterns):
@@ -48,11 +55,11 @@ type RowFn = (comp: Float64Array | Int32Array, x2: Float64Array, full: number, w
  */
 function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
   const L: string[] = [];
-  patterns.forEach((_, t) => L.push(`const W${t} = words[${t}]; let D${t} = 0;`));
+  patterns.forEach((_, t) => L.push(`const W${t} = words[${t}];`));
   L.push(`for (let g = 0; g < full; g += ${mMax}) {`);
   for (let i = 0; i < mMax; i++) L.push(int ? `let s${i} = comp[g + ${i}] | 0;` : `let s${i} = comp[g + ${i}];`);
   if (!int) for (let i = 0; i < mMax; i++) L.push(`const o${i} = s${i};`);
-  L.push(int ? 'let d = 0; let w = 0; let q = 0;' : 'let t = 0;');
+  L.push(int ? 'let d = 0; let w = 0;' : 'let t = 0;');
   // the generator's pairs [lo, hi] with the larger composite moved to lo: a descending sort
   for (const st of batcherMergeStages(mMax)) {
     for (const [lo, hi] of st.comparators) {
@@ -63,12 +70,11 @@ function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
     patterns.forEach((p, t) => {
       if (p.m !== st.sortedBlock) return;
       if (int) {
-        // blocks of M are sorted now: the top N positions are kept, the rest dropped; the
-        // element index is the composite's low 5 bits (31 − i)
+        // blocks of M are sorted now: the top N positions are kept; the element index is the
+        // composite's low 5 bits (31 − i)
         L.push('w = 0;');
         for (let blk = 0; blk < mMax; blk += p.m) {
           for (let j = blk; j < blk + p.n; j++) L.push(`w |= 1 << (31 - (s${j} & 31));`);
-          for (let j = blk + p.n; j < blk + p.m; j++) L.push(`q = 31 - (s${j} & 31); D${t} += x2[g + q];`);
         }
         L.push(`W${t}[g >>> 5] |= w << (g & 31);`);
       } else {
@@ -77,20 +83,18 @@ function buildRowFn(mMax: number, patterns: NmPattern[], int: boolean): RowFn {
     });
   }
   if (!int) {
-    for (let i = 0; i < mMax; i++) L.push(`const e${i} = x2[g + ${i}];`);
     L.push('let k = 0;');
     patterns.forEach((p, t) => {
       L.push(`let w${t} = 0;`);
       for (let i = 0; i < mMax; i++) {
         L.push(`k = o${i} >= T${t}_${Math.floor(i / p.m)} ? 1 : 0;`);
-        L.push(`w${t} |= k << ${i}; D${t} += e${i} * (1 - k);`);
+        L.push(`w${t} |= k << ${i};`);
       }
       L.push(`W${t}[g >>> 5] |= w${t} << (g & 31);`);
     });
   }
   L.push('}');
-  patterns.forEach((_, t) => L.push(`dropped[${t}] = D${t};`));
-  return new Function('comp', 'x2', 'full', 'words', 'dropped', L.join('\n')) as RowFn;
+  return new Function('comp', 'full', 'words', L.join('\n')) as RowFn;
 }
 
 const rowFnCache = new Map<string, RowFn>();
@@ -116,8 +120,12 @@ export class NetworkSelector {
   /** dropped energy Σ x² of the last row, per pattern */
   readonly dropped: Float64Array;
 
-  constructor(k: number, patterns: NmPattern[], words?: Uint32Array[]) {
+  /** the WebAssembly SIMD kernel, where available */
+  readonly simd: SimdNetwork | null;
+
+  constructor(k: number, patterns: NmPattern[], words?: Uint32Array[], opts: { simd?: boolean } = {}) {
     this.k = k;
+    this.simd = SIMD_AVAILABLE && opts.simd !== false && k > 0 ? new SimdNetwork(k, patterns) : null;
     this.patterns = patterns;
     this.mMax = Math.max(2, ...patterns.map((p) => p.m));
     this.intRow = rowFn(this.mMax, patterns, true);
@@ -131,6 +139,84 @@ export class NetworkSelector {
 
   /** bits: Int32Array view of the float32 row at `offset`; x2: the row's squares. */
   select(bits: Int32Array, offset: number, x2: Float64Array): void {
+    if (this.simd) {
+      this.simd.loadFloat(bits, offset);
+      const exact = this.simd.run();
+      this.fromSimd();
+      if (!exact) this.breakTies(bits, offset, x2);
+      return;
+    }
+    this.selectJs(bits, offset, x2);
+  }
+
+  /**
+   * After a SIMD run on plain keys with a tie at some threshold T: a group keeps every value ≥ T,
+   * possibly more than its quota min(N, r); the tie rule keeps the lower indices, so the extra
+   * values equal to T are dropped from the highest index down. D is then summed again
+   * (canonical order) for the patterns that changed.
+   */
+  private breakTies(bits: Int32Array, offset: number, x2: Float64Array): void {
+    const { k, patterns, words, dropped } = this;
+    patterns.forEach((p, t) => {
+      const w = words[t];
+      const { n, m } = p;
+      const fieldMask = m === 32 ? -1 : (1 << m) - 1;
+      let changed = false;
+      for (let wi = 0; wi < w.length; wi++) {
+        // kept count of every group in this word at once (groups of M never straddle words)
+        const counts = fieldCounts(w[wi], m);
+        for (let f = 0; f < 32; f += m) {
+          const g = (wi << 5) + f;
+          if (g >= k) break;
+          const r = Math.min(m, k - g);
+          const quota = Math.min(n, r);
+          let count = m === 32 ? counts : (counts >>> f) & fieldMask;
+          if (count <= quota) continue;
+          let min = Infinity;
+          for (let j = g; j < g + r; j++) {
+            const a = bits[offset + j] & 0x7fffffff;
+            if ((w[wi] >>> (j & 31)) & 1) min = Math.min(min, a > 0x7f800000 ? -1 : a);
+          }
+          for (let j = g + r - 1; j >= g && count > quota; j--) {
+            const a = bits[offset + j] & 0x7fffffff;
+            if ((w[wi] >>> (j & 31)) & 1 && (a > 0x7f800000 ? -1 : a) === min) {
+              w[wi] &= ~(1 << (j & 31));
+              count--;
+            }
+          }
+          changed = true;
+        }
+      }
+      if (changed) dropped[t] = droppedEnergy(w, x2, k);
+    });
+  }
+
+  /** Copies the SIMD kernel's words and D. */
+  private fromSimd(): void {
+    const simd = this.simd!;
+    for (let t = 0; t < this.words.length; t++) this.words[t].set(simd.words[t]);
+    this.dropped.set(simd.dropped);
+  }
+
+  /**
+   * The SIMD path for F16/BF16 rows: loads the codes once for the row context (E, nonzero bits)
+   * and the selection; returns E (+∞ for a row holding NaN or ±Inf). Only with `simd`.
+   */
+  loadHalfSimd(codes: Uint16Array, offset: number, dtype: 'F16' | 'BF16', nonzeroWords: Uint32Array): { energy: number; nonzeros: number } {
+    const simd = this.simd!;
+    const energy = simd.loadHalf(codes, offset, dtype);
+    nonzeroWords.set(simd.nonzeroWords);
+    return { energy, nonzeros: simd.nonzeros };
+  }
+
+  /** Runs the selection on the row loadHalfSimd loaded. */
+  selectLoadedHalf(): void {
+    this.simd!.run();
+    this.fromSimd();
+  }
+
+  /** The JavaScript kernel (reference and fallback). */
+  selectJs(bits: Int32Array, offset: number, x2: Float64Array): void {
     const { k, mMax, keys, dropped, words } = this;
     const full = k - (k % mMax);
     const lowMask = mMax - 1;
@@ -146,13 +232,14 @@ export class NetworkSelector {
       compInt[j] = (nan ? -1 : a >>> 13) * 32 + (31 - (j & lowMask));
     }
     for (const w of words) w.fill(0);
-    if ((low & 0x1fff) === 0) this.intRow(compInt, x2, full, words, dropped);
+    if ((low & 0x1fff) === 0) this.intRow(compInt, full, words);
     else {
       const comp = this.comp;
       for (let j = 0; j < full; j++) comp[j] = keys[j] * 64 + (63 - (j & lowMask));
-      this.doubleRow(comp, x2, full, words, dropped);
+      this.doubleRow(comp, full, words);
     }
-    if (full < k) this.tail(full, x2);
+    if (full < k) this.tail(full);
+    for (let t = 0; t < words.length; t++) dropped[t] = droppedEnergy(words[t], x2, k);
   }
 
   /**
@@ -174,13 +261,14 @@ export class NetworkSelector {
       keys[j] = a > nanAbove ? -1 : a;
     }
     for (const w of words) w.fill(0);
-    this.intRow(comp, x2, full, words, dropped);
-    if (full < k) this.tail(full, x2);
+    this.intRow(comp, full, words);
+    if (full < k) this.tail(full);
+    for (let t = 0; t < words.length; t++) dropped[t] = droppedEnergy(words[t], x2, k);
   }
 
   /** The last, partial group of Mmax: reference ranking on the real elements only. */
-  private tail(g0: number, x2: Float64Array): void {
-    const { k, keys, patterns, dropped, words } = this;
+  private tail(g0: number): void {
+    const { k, keys, patterns, words } = this;
     patterns.forEach((p, ti) => {
       const { n, m } = p;
       for (let g = g0; g < k; g += m) {
@@ -190,7 +278,6 @@ export class NetworkSelector {
           let r = 0;
           for (let i = g; i < end; i++) if (keys[i] > kj || (keys[i] === kj && i < j)) r++;
           if (r < n) words[ti][j >>> 5] |= 1 << (j & 31);
-          else dropped[ti] += x2[j];
         }
       }
     });

@@ -11,8 +11,9 @@ import { UnionAccumulator, type RandomBatchPlan, type UnionState } from './union
 import { independentUnionDensity } from '../sparsity/union-density.js';
 import type { ChannelKeepRecord, Stats } from './types.js';
 import { compressedSizes } from './compressed-size.js';
+import { rowEnergy } from './canonical-sums.js';
 
-/** Per-row data shared by every pattern and lane: x², its sum, the nonzero bit mask. */
+/** Per-row data shared by every pattern and lane: x², its sum (canonical-sums.ts), the nonzero bit mask. */
 export class RowContext {
   readonly k: number;
   readonly x2: Float64Array;
@@ -33,13 +34,10 @@ export class RowContext {
   loadHalf(t: number, codes: Uint16Array, off: number, squares: Float64Array): void {
     const { k, x2, nonzeroWords } = this;
     this.t = t;
-    let e = 0;
     let w = 0;
     for (let j = 0; j < k; j++) {
       const c = codes[off + j];
-      const s = squares[c];
-      x2[j] = s;
-      e += s;
+      x2[j] = squares[c];
       w |= (((c & 0x7fff) + 0x7fff) >>> 15) << (j & 31); // 1 unless ±0
       if ((j & 31) === 31) {
         nonzeroWords[j >>> 5] = w;
@@ -47,8 +45,15 @@ export class RowContext {
       }
     }
     if ((k & 31) !== 0) nonzeroWords[k >>> 5] = w;
-    this.energy = e;
+    this.energy = rowEnergy(x2, k);
     this.nonzeros = countAll(nonzeroWords, nonzeroWords.length);
+  }
+
+  /** Sets the row's summary from a kernel that computed it (the SIMD path: no float row, no x²). */
+  loadSummary(t: number, energy: number, nonzeros: number): void {
+    this.t = t;
+    this.energy = energy;
+    this.nonzeros = nonzeros;
   }
 
   load(t: number, x: Float32Array, xOff: number): void {
@@ -56,13 +61,10 @@ export class RowContext {
     this.t = t;
     this.x = x;
     this.xOff = xOff;
-    let e = 0;
     let w = 0;
     for (let j = 0; j < k; j++) {
       const v = x[xOff + j];
-      const s = v * v;
-      x2[j] = s;
-      e += s;
+      x2[j] = v * v;
       w |= (v !== 0 ? 1 : 0) << (j & 31);
       if ((j & 31) === 31) {
         nonzeroWords[j >>> 5] = w;
@@ -70,7 +72,7 @@ export class RowContext {
       }
     }
     if ((k & 31) !== 0) nonzeroWords[k >>> 5] = w;
-    this.energy = e;
+    this.energy = rowEnergy(x2, k);
     this.nonzeros = countAll(nonzeroWords, nonzeroWords.length);
   }
 }
@@ -189,6 +191,18 @@ export class PatternAccumulator {
     this.sumSqErr += dropped;
     this.sumXY += keptE;
     this.sumSqY += keptE;
+    this.keptEnergy += keptE;
+    this.afterWords(row);
+  }
+
+  /**
+   * Adds one token whose keep words a kernel already wrote into `words` and whose sums it took
+   * in addRow's order (scored-lane.ts): Σ(x̃ − x)², Σ x·x̃, Σ x̃², Σ over kept x².
+   */
+  addSums(row: RowContext, err: number, xy: number, yy: number, keptE: number): void {
+    this.sumSqErr += err;
+    this.sumXY += xy;
+    this.sumSqY += yy;
     this.keptEnergy += keptE;
     this.afterWords(row);
   }

@@ -174,16 +174,25 @@ function runFastLanes(pass: RowPass, buf: Float32Array, bits: Int32Array, r0: nu
   }
 }
 
-/** Every other lane: the reference path, one lane and pattern at a time over the chunk (clact in batches of its tokens). */
+/** Every other lane, one lane and pattern at a time over the chunk (clact in batches of its tokens): scored-lane.ts on network patterns, else the reference pruneMatrix. */
 function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number): void {
   const { site, k, row, patterns, keepChunk, prunedChunk, output } = pass;
   for (const lane of pass.slowLanes) {
     const batch = CRITERION_INFO[lane.criterion].batchReduction ? site.clactBatchTokens : rows;
+    // network patterns: one shift/factor/score pass and one selection for all (scored-lane.ts)
+    lane.scored?.prepare(buf, rows, batch, prunedChunk);
+    // without output error nothing needs the keep bytes: x̃ and the sums row by row, all patterns
+    const fused = lane.scored !== null && !output;
+    if (fused) lane.scored!.accumulate(buf, r0, rows, row, lane.acc, lane.compat, lane.scoredIndex, prunedChunk);
     for (let p = 0; p < patterns.length; p++) {
+      if (fused && lane.scoredIndex[p] >= 0) continue;
       const spec = { pattern: patterns[p], criterion: lane.criterion, mitigation: lane.mitigation };
-      for (let b0 = 0; b0 < rows; b0 += batch) {
-        const bn = Math.min(batch, rows - b0);
-        pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
+      if (lane.scored && lane.scoredIndex[p] >= 0) lane.scored.emit(lane.scoredIndex[p], buf, rows, keepChunk, prunedChunk);
+      else {
+        for (let b0 = 0; b0 < rows; b0 += batch) {
+          const bn = Math.min(batch, rows - b0);
+          pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
+        }
       }
       const acc = lane.acc[p];
       for (let i = 0; i < rows; i++) {
@@ -257,6 +266,8 @@ function halfDtype(source: RowSource, lanes: Lane[], withWeights: boolean): Half
 async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k: number, chunkRows: number, row: RowContext, lanes: Lane[], onRows?: (rows: number) => void): Promise<number> {
   const squares = squareTable(dtype);
   const nanAbove = halfNanAbove(dtype);
+  // the SIMD kernel loads the codes once for the row summary and the selection (one fast lane)
+  const simd = lanes.length === 1 && lanes[0].network?.simd ? lanes[0].network : null;
   // double-buffered: the next chunk is read while this one is analysed
   const buffers = [new Uint8Array(chunkRows * k * 2), new Uint8Array(chunkRows * k * 2)];
   const read = (r0: number, which: number) => source.readBytes!(r0 * k * 2, Math.min(chunkRows, tokens - r0) * k * 2, buffers[which]);
@@ -268,7 +279,10 @@ async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k
     const codes = new Uint16Array(bytes.buffer, bytes.byteOffset, rows * k);
     for (let i = 0; i < rows; i++) {
       const off = i * k;
-      row.loadHalf(r0 + i, codes, off, squares);
+      if (simd) {
+        const { energy, nonzeros } = simd.loadHalfSimd(codes, off, dtype, row.nonzeroWords);
+        row.loadSummary(r0 + i, energy, nonzeros);
+      } else row.loadHalf(r0 + i, codes, off, squares);
       // Σx² is finite unless the row holds NaN or ±Inf (x² ≤ 65504² or ≤ BF16 max², K ≤ 2^20)
       if (!(row.energy < Infinity)) {
         // no read may be left in flight: the caller reads this source next
@@ -277,7 +291,8 @@ async function streamHalf(source: RowSource, dtype: HalfDtype, tokens: number, k
       }
       for (const lane of lanes) {
         const net = lane.network!;
-        net.selectHalf(codes, off, row.x2, nanAbove);
+        if (simd) net.selectLoadedHalf();
+        else net.selectHalf(codes, off, row.x2, nanAbove);
         for (let q = 0; q < lane.networkPatterns.length; q++) {
           const p = lane.networkPatterns[q];
           const acc = lane.acc[p];

@@ -78,8 +78,8 @@ function rope(v: Float32Array, tokens: number, width: number, hs: number, startP
   }
 }
 
-/** The weight, output width and input width of each consumer in one layer. */
-function projections(model: ModelWeights, layer: number) {
+/** The weight and output width of each consumer in one layer. */
+function projections(model: ModelWeights, layer: number): Record<Consumer, [Float32Array, number]> {
   const c = model.config;
   const w = model.layers[layer];
   const kv = kvDim(c);
@@ -94,9 +94,79 @@ function projections(model: ModelWeights, layer: number) {
   } as Record<Consumer, [Float32Array, number]>;
 }
 
-/** Runs every consumer of a site; returns their outputs in SITE_CONSUMERS order. */
+/**
+ * The activation buffers of one model's forward pass, reused from call to call (no allocation
+ * per token or per window; only the returned logits are new). `view` holds [tokens]-sized views,
+ * rebuilt only when the chunk length changes (generation: always 1; evaluation: seq_len, and
+ * once more for a stream's shorter last window). forwardChunk is synchronous and never re-entered
+ * (hooks do not run the model), so one workspace per model is safe; each worker thread has its own.
+ */
+interface Workspace {
+  capacity: number;
+  tokens: number;
+  x: Float32Array;
+  xb: Float32Array;
+  att: Float32Array;
+  hb: Float32Array;
+  scores: Float64Array;
+  /** per consumer, the output buffer [capacity · outDim] and its current [tokens · outDim] view */
+  outFull: Record<Consumer, Float32Array>;
+  out: Record<Consumer, Float32Array>;
+  view: { x: Float32Array; xb: Float32Array; att: Float32Array; hb: Float32Array };
+  proj: Record<Consumer, [Float32Array, number]>[];
+  /** dense runs: the site input repeated once per consumer */
+  same: Record<SiteKind, Float32Array[]>;
+  outputs: Record<SiteKind, Float32Array[]>;
+}
+
+const workspaces = new WeakMap<ModelWeights, Workspace>();
+
+function workspace(model: ModelWeights, tokens: number): Workspace {
+  const c = model.config;
+  let ws = workspaces.get(model);
+  if (!ws || ws.capacity < tokens) {
+    const capacity = Math.max(tokens, ws?.capacity ?? 0);
+    const proj = Array.from({ length: c.nLayers }, (_, l) => projections(model, l));
+    const outFull = {} as Record<Consumer, Float32Array>;
+    for (const consumer of Object.keys(proj[0]) as Consumer[]) outFull[consumer] = new Float32Array(capacity * proj[0][consumer][1]);
+    ws = {
+      capacity,
+      tokens: -1,
+      x: new Float32Array(capacity * c.dim),
+      xb: new Float32Array(capacity * c.dim),
+      att: new Float32Array(capacity * c.dim),
+      hb: new Float32Array(capacity * c.hiddenDim),
+      scores: new Float64Array(c.seqLen),
+      outFull,
+      out: { ...outFull },
+      view: { x: new Float32Array(0), xb: new Float32Array(0), att: new Float32Array(0), hb: new Float32Array(0) },
+      proj,
+      same: {} as Record<SiteKind, Float32Array[]>,
+      outputs: {} as Record<SiteKind, Float32Array[]>,
+    };
+    workspaces.set(model, ws);
+  }
+  if (ws.tokens !== tokens) {
+    ws.tokens = tokens;
+    ws.view = {
+      x: ws.x.subarray(0, tokens * c.dim),
+      xb: ws.xb.subarray(0, tokens * c.dim),
+      att: ws.att.subarray(0, tokens * c.dim),
+      hb: ws.hb.subarray(0, tokens * c.hiddenDim),
+    };
+    for (const consumer of Object.keys(ws.outFull) as Consumer[]) {
+      ws.out[consumer] = ws.outFull[consumer].subarray(0, tokens * ws.proj[0][consumer][1]);
+    }
+    for (const kind of Object.keys(SITE_CONSUMERS) as SiteKind[]) {
+      ws.outputs[kind] = SITE_CONSUMERS[kind].map((consumer) => ws!.out[consumer]);
+    }
+  }
+  return ws;
+}
+
+/** Runs every consumer of a site into the workspace; returns their outputs in SITE_CONSUMERS order. */
 function runSite(
-  model: ModelWeights,
+  ws: Workspace,
   layer: number,
   kind: SiteKind,
   x: Float32Array,
@@ -106,15 +176,21 @@ function runSite(
   hooks: LinearHooks | undefined,
 ): Float32Array[] {
   const consumers = SITE_CONSUMERS[kind];
-  const inputs = hooks ? hooks.inputs(layer, kind, x, tokens, k, startPos) : consumers.map(() => x);
-  const proj = projections(model, layer);
-  return consumers.map((consumer, i) => {
-    const [w, outDim] = proj[consumer];
-    const y = new Float32Array(tokens * outDim);
+  let inputs: Float32Array[];
+  if (hooks) inputs = hooks.inputs(layer, kind, x, tokens, k, startPos);
+  else {
+    inputs = ws.same[kind] ?? (ws.same[kind] = consumers.map(() => x));
+    for (let i = 0; i < consumers.length; i++) inputs[i] = x;
+  }
+  const proj = ws.proj[layer];
+  const outputs = ws.outputs[kind];
+  for (let i = 0; i < consumers.length; i++) {
+    const [w, outDim] = proj[consumers[i]];
+    const y = outputs[i];
     matmulXWt(y, inputs[i], w, tokens, k, outDim);
-    hooks?.output?.(layer, consumer, y, tokens, outDim);
-    return y;
-  });
+    hooks?.output?.(layer, consumers[i], y, tokens, outDim);
+  }
+  return outputs;
 }
 
 /**
@@ -136,18 +212,16 @@ export function forwardChunk(
   const kv = kvDim(c);
   const kvMul = c.nHeads / c.nKvHeads;
   const scale = 1 / Math.sqrt(hs);
-  const x = new Float32Array(T * dim);
+  const ws = workspace(model, T);
+  const { x, xb, att, hb } = ws.view;
   for (let t = 0; t < T; t++) x.set(model.tokenEmbedding.subarray(tokenIds[t] * dim, (tokenIds[t] + 1) * dim), t * dim);
-  const xb = new Float32Array(T * dim);
-  const att = new Float32Array(T * dim);
-  const hb = new Float32Array(T * c.hiddenDim);
   const seqLen = c.seqLen;
-  const scores = new Float64Array(startPos + T);
+  const scores = ws.scores;
 
   for (let l = 0; l < c.nLayers; l++) {
     const w = model.layers[l];
     rmsnorm(xb, x, w.rmsAtt, T, dim);
-    const [q, k, v] = runSite(model, l, 'qkv', xb, T, dim, startPos, hooks);
+    const [q, k, v] = runSite(ws, l, 'qkv', xb, T, dim, startPos, hooks);
     rope(q, T, dim, hs, startPos);
     rope(k, T, kv, hs, startPos);
     // cache layout [kvDim, seqLen] (channel-major): the score and value sums below run over
@@ -223,16 +297,16 @@ export function forwardChunk(
         }
       }
     }
-    const [o] = runSite(model, l, 'o', att, T, dim, startPos, hooks);
+    const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);
     for (let i = 0; i < T * dim; i++) x[i] += o[i];
 
     rmsnorm(xb, x, w.rmsFfn, T, dim);
-    const [g, u] = runSite(model, l, 'gate_up', xb, T, dim, startPos, hooks);
+    const [g, u] = runSite(ws, l, 'gate_up', xb, T, dim, startPos, hooks);
     for (let i = 0; i < T * c.hiddenDim; i++) {
       const a = g[i];
       hb[i] = (a / (1 + Math.exp(-a))) * u[i];
     }
-    const [down] = runSite(model, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
+    const [down] = runSite(ws, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
     for (let i = 0; i < T * dim; i++) x[i] += down[i];
   }
   rmsnorm(xb, x, model.rmsFinal, T, dim);
