@@ -44,8 +44,12 @@ export class ScoredSelector {
   /** accumulate's per-row terms (allocated on first use) */
   private terms: Float64Array[] | null = null;
 
+  /** the prune context is checked on first use, not at construction: the merge of sharded
+   * token ranges builds lanes only for their accumulators, from a site's metadata without its
+   * weight factors */
+  private contextChecked = false;
+
   constructor(k: number, patterns: NmPattern[], criterion: Criterion, mitigation: Mitigation, ctx: PruneContext, opts: { simd?: boolean } = {}) {
-    checkPruneContext(criterion, mitigation, ctx, k);
     this.k = k;
     this.patterns = patterns;
     this.criterion = criterion;
@@ -64,6 +68,10 @@ export class ScoredSelector {
    * (the tokens clact's norms are taken over). zScratch (≥ rows · K) is overwritten.
    */
   prepare(x: Float32Array, rows: number, batch: number, zScratch: Float32Array): void {
+    if (!this.contextChecked) {
+      checkPruneContext(this.criterion, this.mitigation, this.ctx, this.k);
+      this.contextChecked = true;
+    }
     if (this.shifts.length < rows) {
       this.shifts = new Float64Array(rows);
       this.chunkWords = this.patterns.map(() => new Uint32Array(rows * this.nWords));
