@@ -23,6 +23,7 @@
  * unique DRAM bytes / DRAM bytes per cycle).
  */
 import { keptPerToken } from '../sparsity/pattern.js';
+import { DRAM_LEVEL, type Activity } from './activity.js';
 import type { GemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes, type RowBytes } from './activation-bytes.js';
 import { MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM } from './constants.js';
@@ -74,6 +75,8 @@ export interface GemmSim {
   /** fraction of weight rows fetched (row skipping in decode; 1 otherwise) */
   weightRowFraction: number;
   bytes: GemmBytes;
+  /** what the hardware did (activity.ts): MACs issued/skipped/gated, bytes by level, metadata, selects */
+  activity: Activity;
 }
 
 /** What one GEMM moves and computes under a plan, before any tiling. */
@@ -189,10 +192,8 @@ function tileGrid(work: GemmWork, hw: HardwareView): TileGrid {
  * size class.
  */
 function dramPerOnChipByte(work: GemmWork, grid: TileGrid, traffic: OperandTraffic): number {
-  const rowClasses = new Map<number, number>();
-  for (let i = 0; i < grid.rowTiles; i++) rowClasses.set(grid.rowsOf(i), (rowClasses.get(grid.rowsOf(i)) ?? 0) + 1);
-  const colClasses = new Map<number, number>();
-  for (let j = 0; j < grid.colTiles; j++) colClasses.set(grid.colsOf(j), (colClasses.get(grid.colsOf(j)) ?? 0) + 1);
+  const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
+  const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
   let onChipTotal = 0;
   for (const [r, nr] of rowClasses) {
     for (const [c, nc] of colClasses) {
@@ -376,6 +377,66 @@ function tooManyTiles(gemm: GemmOp, tile: TileShape, tiles: number, hw: Hardware
 }
 
 /**
+ * Step 6: the GEMM's activity counts (conventions in activity.ts). Operand bytes per level are
+ * summed over every output tile and K step (split-K slices cover each step once), by tile size
+ * class as in step 3.
+ */
+function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, plan: ExecutionPlan, hw: HardwareView, cycles: number, outputs: number): Activity {
+  const denseMacs = work.rows * work.k * work.n;
+  const issued = work.rows * work.n * work.keptK(work.k);
+  const gated = work.sparse && !plan.skipping ? denseMacs - work.rows * work.n * keptPerToken(plan.requested, work.k) : 0;
+  const levelReads = hw.levels.map(() => ({ activation: 0, weight: 0 }));
+  const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
+  const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
+  for (const [r, nr] of rowClasses) {
+    for (const [c, nc] of colClasses) {
+      for (let s = 0; s < grid.steps; s++) {
+        const kDense = grid.kAt(s);
+        hw.levels.forEach((_, i) => {
+          const b = traffic.levelOperandBytes(i, r, c, kDense);
+          levelReads[i].activation += nr * nc * b.activation;
+          levelReads[i].weight += nr * nc * b.weight;
+        });
+      }
+    }
+  }
+  const bytesByLevel: Activity['bytesByLevel'] = {};
+  hw.levels.forEach((level, i) => {
+    const read = levelReads[i].activation + levelReads[i].weight;
+    const refill = i + 1 < hw.levels.length ? levelReads[i + 1].activation + levelReads[i + 1].weight : work.dramInputBytes;
+    bytesByLevel[level.name] = { read: read + outputs, write: refill + outputs };
+  });
+  bytesByLevel[DRAM_LEVEL] = { read: work.dramInputBytes, write: outputs };
+  const row = work.activationRow;
+  const metadataShare = row.valueBytes + row.metadataBytes > 0 ? row.metadataBytes / (row.valueBytes + row.metadataBytes) : 0;
+  return {
+    macsIssued: issued,
+    macsSkipped: denseMacs - issued,
+    macsGated: gated,
+    bytesByLevel,
+    activationValueBytes: work.rows * row.valueBytes,
+    activationMetadataBytes: work.rows * row.metadataBytes,
+    weightBytes: work.weightBytes,
+    weightMetadataBytes: 0,
+    outputBytes: outputs,
+    reloadBytes: work.reloadBytes,
+    metadataBits: 8 * metadataShare * levelReads[0].activation,
+    selectorOperations: work.sparse && plan.compressed ? issued - gated : 0,
+    pruningComparisons: 0,
+    softwarePruneBytes: 0,
+    cycles,
+    seconds: cycles / hw.clockHz,
+  };
+}
+
+/** Tile extents along one dimension and how many tiles have each. */
+function sizeClasses(tiles: number, sizeOf: (i: number) => number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < tiles; i++) out.set(sizeOf(i), (out.get(sizeOf(i)) ?? 0) + 1);
+  return out;
+}
+
+/**
  * The pipeline drawn at the top of this file, as its named steps: the GEMM's work, the tile
  * grid, the DRAM share per on-chip byte, the waves of tiles, then the roofline beside it.
  *
@@ -425,5 +486,6 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
       reloads: work.reloadBytes,
       dramTotal: work.dramInputBytes + outputs,
     },
+    activity: gemmActivity(work, grid, traffic, plan, hw, cycles, outputs),
   };
 }

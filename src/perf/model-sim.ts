@@ -17,6 +17,7 @@ import { hardwareView, type HardwareView } from './hardware-view.js';
 import { modelIo, type IoTotals } from './io-model.js';
 import { isMeasuredFor, unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
 import { simulateNonGemm, simulateSoftwarePrunePass, type OpSim } from './non-gemm.js';
+import { sumActivity, type Activity } from './activity.js';
 
 export interface LayerSim {
   layerCount: number;
@@ -45,6 +46,8 @@ export interface ModelSim {
   tflops: number;
   io: { perStep: IoTotals; perLayer: IoTotals; perToken: IoTotals };
   ioByEncoding: Record<MetadataEncoding, IoTotals>;
+  /** activity counts of the whole step (every layer × its count, and the head): activity.ts */
+  activity: Activity;
   warnings: Diagnostic[];
 }
 
@@ -140,6 +143,13 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
   const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
   for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
   warnings.push(...tileWarnings(layers, hw));
+  const activity = sumActivity(
+    hw.levels.map((l) => l.name),
+    [
+      ...layers.flatMap((l) => [...l.gemms, ...l.nonGemm].map((x) => ({ activity: x.activity, times: l.layerCount }))),
+      ...[...head.gemms, ...head.nonGemm].map((x) => ({ activity: x.activity })),
+    ],
+  );
   return {
     pattern: formatPattern(pattern),
     plan,
@@ -155,6 +165,7 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     tflops: flops / timeS / 1e12,
     io: modelIo(w, plan, hw.operandBytes, profile.sparsity.metadataEncoding, rowFraction),
     ioByEncoding,
+    activity,
     warnings,
   };
 }

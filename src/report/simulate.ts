@@ -4,6 +4,7 @@
  * identical files.
  */
 import type { Diagnostic } from '../diagnostics.js';
+import type { Activity } from '../perf/activity.js';
 import type { GemmSim } from '../perf/gemm-pipeline.js';
 import type { IoTotals } from '../perf/io-model.js';
 import type { Comparison, ModelSim } from '../perf/model-sim.js';
@@ -29,6 +30,28 @@ function ioJson(io: IoTotals) {
     other_activations_bytes: int(io.otherActivationsBytes),
     pruning_pass_bytes: int(io.pruningPassBytes),
     total_bytes: int(io.totalBytes),
+  };
+}
+
+/** Activity counts (perf/activity.ts) in snake_case: MACs and operations as integers, bytes by level. */
+function activityJson(a: Activity) {
+  return {
+    macs_issued: int(a.macsIssued),
+    macs_skipped: int(a.macsSkipped),
+    macs_gated: int(a.macsGated),
+    bytes_by_level: Object.fromEntries(Object.entries(a.bytesByLevel).map(([k, v]) => [k, { read_bytes: int(v.read), write_bytes: int(v.write) }])),
+    activation_value_bytes: int(a.activationValueBytes),
+    activation_metadata_bytes: int(a.activationMetadataBytes),
+    weight_bytes: int(a.weightBytes),
+    weight_metadata_bytes: int(a.weightMetadataBytes),
+    output_bytes: int(a.outputBytes),
+    reload_bytes: int(a.reloadBytes),
+    metadata_bits: int(a.metadataBits),
+    selector_operations: int(a.selectorOperations),
+    pruning_comparisons: int(a.pruningComparisons),
+    software_prune_bytes: int(a.softwarePruneBytes),
+    cycles: int(a.cycles),
+    time_us: r3(a.seconds * 1e6),
   };
 }
 
@@ -62,6 +85,7 @@ function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
       reload_bytes: int(g.bytes.reloads),
       dram_total_bytes: int(g.bytes.dramTotal),
     },
+    activity: activityJson(g.activity),
   };
 }
 
@@ -94,6 +118,7 @@ function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<st
     non_gemm_cycles: int(s.nonGemmCycles),
     time_ms: r6(s.timeS * 1e3),
     tflops: r3(s.tflops),
+    activity: activityJson(s.activity),
     weight_rows: s.weightRows ? { fraction: r6(s.weightRows.fraction), batch_tokens: s.weightRows.batch, source: s.weightRows.source } : null,
     io: {
       per_step: ioJson(s.io.perStep),
