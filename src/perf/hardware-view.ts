@@ -9,10 +9,13 @@
  *   output tile); a per-core level's size and bandwidth are per tensor core; a shared level
  *   (L2) gives the whole instance's size and bandwidth, split among the cores active at once,
  *   and holds the reuse between tiles;
+ * - DRAM streams at `execution.dramEfficiency` of its published bandwidth (dramBytesPerCycle);
+ *   rooflines use the published peak (dramPeakBytesPerCycle), so time ≥ bytes / bandwidth holds
+ *   against the datasheet;
+ * - a GEMM main loop issues MAC work in `execution.mainloopEfficiency` of its cycles;
  * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per core.
  */
 import type { BufferLevel, HardwareProfile } from '../profile/schema.js';
-import { KERNEL_LAUNCH_GAP_NS } from './constants.js';
 
 export interface HardwareView {
   name: string;
@@ -25,9 +28,14 @@ export interface HardwareView {
   operandBytes: number;
   accumulatorBytes: number;
   peakDenseMacsPerCycle: number;
+  /** DRAM bytes per cycle as a streaming kernel sustains them (published × dramEfficiency) */
   dramBytesPerCycle: number;
+  /** DRAM bytes per cycle as published: the roofline's */
+  dramPeakBytesPerCycle: number;
   dramLatencyCycles: number;
-  /** KERNEL_LAUNCH_GAP_NS at this clock */
+  /** fraction of cycles a GEMM main loop issues MAC work */
+  mainloopEfficiency: number;
+  /** the profile's kernel launch gap (execution.kernelLaunchNs) at this clock */
   launchGapCycles: number;
   localBuffer: BufferLevel;
   levels: BufferLevel[];
@@ -53,9 +61,11 @@ export function hardwareView(p: HardwareProfile): HardwareView {
     operandBytes: tc.operandBits / 8,
     accumulatorBytes: tc.accumulatorBits / 8,
     peakDenseMacsPerCycle: tc.count * tc.lanes * tc.denseKPerCycle,
-    dramBytesPerCycle: p.memory.dramBytesPerCycle,
+    dramBytesPerCycle: p.memory.dramBytesPerCycle * p.execution.dramEfficiency,
+    dramPeakBytesPerCycle: p.memory.dramBytesPerCycle,
     dramLatencyCycles: p.memory.dramLatencyCycles,
-    launchGapCycles: KERNEL_LAUNCH_GAP_NS * 1e-9 * p.clockHz,
+    mainloopEfficiency: p.execution.mainloopEfficiency,
+    launchGapCycles: p.execution.kernelLaunchNs * 1e-9 * p.clockHz,
     localBuffer,
     levels,
     reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * tc.count,

@@ -70,7 +70,8 @@ function streamingOp(
   };
   let bound: OpBound = 'memory';
   for (const k of OP_BOUNDS) if (terms[k] > terms[bound]) bound = k;
-  const roofline = Math.max(terms.memory, terms.vector, terms.tensor);
+  // the roofline takes the published DRAM bandwidth; the operator streams at the sustained one
+  const roofline = Math.max((bytesRead + bytesWritten + kvCacheBytes) / hw.dramPeakBytesPerCycle, terms.vector, terms.tensor);
   // no pruning on this operator: no unit latency, no groups (optional runtime data, not a default)
   const overhead = hw.dramLatencyCycles + (pruning?.latencyCycles ?? 0) + launches * hw.launchGapCycles;
   const cycles = terms[bound] + overhead;

@@ -15,9 +15,9 @@ import { isNmsimError, NmsimError, type Diagnostic } from '../diagnostics.js';
 import { formatPattern, parsePattern, samePattern, type MetadataEncoding, type NmPattern } from '../sparsity/pattern.js';
 import { excerpt } from '../user-text.js';
 import { pruningUnitStages } from '../sparsity/sorting-networks.js';
-import { DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE, DEFAULT_PRUNING_NETWORK } from './defaults.js';
+import { DEFAULT_KERNEL_LAUNCH_NS, DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE, DEFAULT_PRUNING_NETWORK } from './defaults.js';
 import { KIB_BYTES } from './quantities.js';
-import type { BufferLevel, HardwareProfile, OnlinePruning, ProfileSpec, PruningNetwork, SelectorStyle } from './schema.js';
+import type { BufferLevel, ExecutionModel, HardwareProfile, OnlinePruning, ProfileSpec, PruningNetwork, SelectorStyle } from './schema.js';
 
 /** 1 ns × 1 MHz = 10⁻³ cycles. */
 const NS_MHZ_PER_CYCLE = 1000;
@@ -93,6 +93,21 @@ function onlinePruning(spec: ProfileSpec, patterns: readonly NmPattern[], defaul
   };
 }
 
+/** The execution figures, each its documented default when the file leaves it out. */
+function executionModel(spec: ProfileSpec, defaulted: string[]): ExecutionModel {
+  const e = spec.execution ?? {};
+  const pick = (key: keyof ExecutionModel, fallback: number): number => {
+    const v = e[key];
+    if (v === undefined) defaulted.push(`execution.${key}`);
+    return v ?? fallback;
+  };
+  return {
+    mainloopEfficiency: pick('mainloopEfficiency', 1),
+    dramEfficiency: pick('dramEfficiency', 1),
+    kernelLaunchNs: pick('kernelLaunchNs', DEFAULT_KERNEL_LAUNCH_NS),
+  };
+}
+
 /**
  * Resolves every default and unit of a validated spec. Throws NmsimError (every bad pattern at
  * once) when a listed pattern is not N:M; returns the warnings as data.
@@ -143,6 +158,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
       // 1830 MHz 915.0000000000001, rounded up to 916)
       dramLatencyCycles: Math.ceil((spec.memory.dramLatencyNs * spec.clockMHz) / NS_MHZ_PER_CYCLE),
     },
+    execution: executionModel(spec, defaulted),
     tech: spec.tech,
     defaulted,
   };

@@ -76,6 +76,17 @@ export const ProfileSchema = z
         dramLatencyNs: limitedNumber('memory.dramLatencyNs'),
       })
       .strict(),
+    execution: z
+      .object({
+        mainloopEfficiency: limitedNumber('execution.mainloopEfficiency')
+          .optional()
+          .describe('fraction of cycles a GEMM main loop issues tensor-core work in steady state (measured kernels; cite the calibration). Default: 1'),
+        dramEfficiency: limitedNumber('execution.dramEfficiency').optional().describe('fraction of the DRAM bandwidth streaming kernels sustain. Default: 1'),
+        kernelLaunchNs: limitedNumber('execution.kernelLaunchNs').optional().describe('gap between dependent kernels (launch + tail), charged once per operator. Default: 2000 ns'),
+      })
+      .strict()
+      .optional()
+      .describe('how kernels run on the chip: measured efficiencies and overheads. Default: every key its own default'),
     tech: z.string().min(1).describe('tech file name without extension, e.g. "nangate45": found next to the profile (its tech/ folder, then its own folder) or shipped in hardware-profiles/tech/'),
   })
   .strict();
@@ -110,6 +121,15 @@ export interface BufferLevel {
   bandwidthBytesPerCycle: number;
   /** one instance serves every core (L2) */
   shared: boolean;
+}
+
+/** How kernels run on the chip, every figure resolved. */
+export interface ExecutionModel {
+  /** fraction in (0, 1] of cycles the GEMM main loop issues tensor-core work */
+  mainloopEfficiency: number;
+  /** fraction in (0, 1] of the DRAM bandwidth streaming kernels sustain */
+  dramEfficiency: number;
+  kernelLaunchNs: number;
 }
 
 /**
@@ -151,6 +171,7 @@ export interface HardwareProfile {
     /** DRAM latency rounded up to whole cycles */
     dramLatencyCycles: number;
   };
+  execution: ExecutionModel;
   tech: string;
   /** key paths the profile left out and normalize filled with their documented default (defaults.ts) */
   defaulted: string[];

@@ -14,6 +14,7 @@ import type { HardwareProfile } from '../profile/schema.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import { diagnosticToJson } from '../diagnostics.js';
 import * as C from '../perf/constants.js';
+import { DEFAULT_KERNEL_LAUNCH_NS } from '../profile/defaults.js';
 import { fixed, patternText, PRECISION, rounded, textTable } from './format.js';
 
 const r3 = (x: number) => rounded(x, PRECISION.jsonMeasure);
@@ -143,7 +144,8 @@ function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<st
 export const SIMULATE_ASSUMPTIONS = [
   `operand reuse inside the MAC array per ${C.MMA_FRAGMENT_ROWS_TOKENS}×${C.MMA_FRAGMENT_COLS_OUT}×${C.MMA_FRAGMENT_K_ELEMENTS} fragment (PTX mma.m16n8k16)`,
   `default tile ${C.DEFAULT_TILE_ROWS_TOKENS}×${C.DEFAULT_TILE_COLS_OUT}×${C.DEFAULT_TILE_K_ELEMENTS}, shrunk to fit buffers[0] with ${C.OPERAND_BUFFER_STAGES} operand stages (assumption)`,
-  `kernel launch gap ${C.KERNEL_LAUNCH_GAP_NS} ns per operator (assumption)`,
+  `kernel launch gap per operator: the profile's execution.kernelLaunchNs (default ${DEFAULT_KERNEL_LAUNCH_NS} ns, assumption)`,
+  "GEMM main loops and DRAM streams at the profile's execution efficiencies (default 1: the peak)",
   `software pruning: ${C.SOFTWARE_PRUNE_KERNELS_PER_SITE} kernels per site through memory (cuSPARSELt prune + compress)`,
   `vector units ${C.VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE} flop/cycle per tensor core (assumption from the A100 SM layout)`,
   'DRAM traffic: each operand once while the smaller fits half the shared buffer, else re-streamed',

@@ -65,6 +65,24 @@ describe('profile normalization', () => {
       expected: 10, // Batcher for M = 16 = 2^4: 4·5/2 stages
       path: 'sparsity.onlinePruning.latencyCycles',
     },
+    'execution.mainloopEfficiency': {
+      remove: (d) => delete d.execution?.mainloopEfficiency,
+      read: (p) => p.execution.mainloopEfficiency,
+      expected: 1,
+      path: 'execution.mainloopEfficiency',
+    },
+    'execution.dramEfficiency': {
+      remove: (d) => delete d.execution?.dramEfficiency,
+      read: (p) => p.execution.dramEfficiency,
+      expected: 1,
+      path: 'execution.dramEfficiency',
+    },
+    'execution.kernelLaunchNs': {
+      remove: (d) => delete d.execution?.kernelLaunchNs,
+      read: (p) => p.execution.kernelLaunchNs,
+      expected: 2000,
+      path: 'execution.kernelLaunchNs',
+    },
     'memory.buffers[].shared': {
       remove: (d) => delete d.memory.buffers[0].shared,
       read: (p) => p.memory.buffers[0].shared,
@@ -80,8 +98,12 @@ describe('profile normalization', () => {
   });
 
   test('a profile that gives every key has nothing defaulted but the buffer’s shared flag it leaves out', async () => {
-    const { profile } = await load((d) => (d.sources = ['datasheet']));
+    const { profile } = await load((d) => {
+      d.sources = ['datasheet'];
+      d.execution = { mainloopEfficiency: 0.9, dramEfficiency: 0.8, kernelLaunchNs: 1500 };
+    });
     expect(profile.defaulted).toEqual(['memory.buffers[0].shared']);
+    expect(profile.execution).toEqual({ mainloopEfficiency: 0.9, dramEfficiency: 0.8, kernelLaunchNs: 1500 });
   });
 
   test('the latency default is the depth of the profile’s own network: Batcher/bitonic/selection 10 and threshold 19 for 8:16 FP16', async () => {
