@@ -6,6 +6,7 @@ import { command as analyze } from './analyze.js';
 import { command as area } from './area.js';
 import { command as simulate } from './simulate.js';
 import { command as review } from './review.js';
+import { command as validate } from './validate.js';
 
 /** Every command, in the order `nmsim --help` lists them (main job first). */
 export const commands: CommandModule[] = [
@@ -16,4 +17,5 @@ export const commands: CommandModule[] = [
   generate,
   area,
   simulate,
+  validate,
 ] as CommandModule[];
