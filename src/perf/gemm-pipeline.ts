@@ -71,6 +71,12 @@ export interface GemmSim {
   /** executed MACs / (peak MACs per cycle × cycles) */
   utilization: number;
   bottleneck: Bottleneck;
+  /**
+   * The binding resource by name: `compute`, the buffer level (by the profile's name: register
+   * file, shared memory, L2 …) whose stalls cost the most when the bottleneck is `buffer`,
+   * `dram`, or a fixed cost (`fill`, `drain`, `launch`)
+   */
+  binding: string;
   executedMacs: number;
   /** 2·rows·K·N: the flops of the dense GEMM this computes */
   denseEquivalentFlops: number;
@@ -359,6 +365,16 @@ function bottleneckOf(computeCycles: number, stallCycles: Record<StallCause, num
   return bottleneck;
 }
 
+/** The bottleneck by name: a buffer stall names the level whose stalls cost the most cycles. */
+function bindingOf(bottleneck: Bottleneck, levelNames: readonly string[], bufferStallByLevel: readonly number[]): string {
+  if (bottleneck !== 'buffer') return bottleneck;
+  let at = 0;
+  bufferStallByLevel.forEach((v, i) => {
+    if (v > bufferStallByLevel[at]) at = i;
+  });
+  return levelNames[at];
+}
+
 function emptyStalls(): Record<StallCause, number> {
   return { dram: 0, buffer: 0, fill: 0, drain: 0, launch: 0 };
 }
@@ -458,6 +474,7 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const cycles = run.cycles + run.stallCycles.launch;
 
   const executedMacs = work.rows * work.n * work.keptK(work.k);
+  const bottleneck = bottleneckOf(run.computeCycles, run.stallCycles);
   const computeBound = executedMacs / hw.peakDenseMacsPerCycle;
   const memoryBound = (work.activationBytes + work.weightBytes + work.outputBytes) / hw.dramPeakBytesPerCycle;
   const outputs = grid.slices > 1 ? work.rows * work.n * grid.slices * grid.outElementBytes : work.outputBytes;
@@ -477,7 +494,8 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
     rooflineCycles: Math.max(computeBound, memoryBound),
     rooflineBound: computeBound >= memoryBound ? 'compute' : 'memory',
     utilization: cycles > 0 ? executedMacs / (hw.peakDenseMacsPerCycle * cycles) : 0,
-    bottleneck: bottleneckOf(run.computeCycles, run.stallCycles),
+    bottleneck,
+    binding: bindingOf(bottleneck, hw.levels.map((l) => l.name), run.bufferStallByLevel),
     executedMacs,
     denseEquivalentFlops: 2 * work.rows * work.k * work.n,
     weightRowFraction: work.rowFraction,

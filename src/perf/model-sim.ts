@@ -46,6 +46,12 @@ export interface ModelSim {
   tflops: number;
   io: { perStep: IoTotals; perLayer: IoTotals; perToken: IoTotals };
   ioByEncoding: Record<MetadataEncoding, IoTotals>;
+  /**
+   * The phase step's binding resource: the binding (GemmSim.binding, OpSim.binding) that holds
+   * the most cycles of the step, and the cycles each binding holds
+   */
+  bottleneck: string;
+  cyclesByBinding: Record<string, number>;
   /** activity counts of the whole step (every layer × its count, and the head): activity.ts */
   activity: Activity;
   warnings: Diagnostic[];
@@ -143,6 +149,11 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
   const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
   for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
   warnings.push(...tileWarnings(layers, hw));
+  const cyclesByBinding: Record<string, number> = {};
+  const tally = (x: { cycles: number; binding: string }, times: number) => (cyclesByBinding[x.binding] = (cyclesByBinding[x.binding] ?? 0) + times * x.cycles);
+  for (const l of layers) for (const x of [...l.gemms, ...l.nonGemm]) tally(x, l.layerCount);
+  for (const x of [...head.gemms, ...head.nonGemm]) tally(x, 1);
+  const bottleneck = Object.entries(cyclesByBinding).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
   const activity = sumActivity(
     hw.levels.map((l) => l.name),
     [
@@ -165,6 +176,8 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     tflops: flops / timeS / 1e12,
     io: modelIo(w, plan, hw.operandBytes, profile.sparsity.metadataEncoding, rowFraction),
     ioByEncoding,
+    bottleneck,
+    cyclesByBinding,
     activity,
     warnings,
   };

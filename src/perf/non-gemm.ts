@@ -23,12 +23,16 @@ import { DRAM_LEVEL, emptyActivity, type Activity } from './activity.js';
 
 export const OP_BOUNDS = ['memory', 'vector', 'tensor', 'pruning'] as const;
 export type OpBound = (typeof OP_BOUNDS)[number];
+/** The resource each operator bound names (as GEMM bindings do: dram, compute). */
+export const OP_BINDING: Record<OpBound, string> = { memory: 'dram', vector: 'vector units', tensor: 'compute', pruning: 'pruning unit' };
 
 export interface OpSim {
   name: string;
   cycles: number;
   rooflineCycles: number;
   bound: OpBound;
+  /** the bound by resource name: dram, vector units, compute (tensor cores) or pruning unit */
+  binding: string;
   bytesRead: number;
   bytesWritten: number;
   kvCacheBytes: number;
@@ -91,6 +95,7 @@ function streamingOp(
     cycles,
     rooflineCycles: roofline,
     bound,
+    binding: OP_BINDING[bound],
     bytesRead,
     bytesWritten,
     kvCacheBytes,

@@ -32,13 +32,23 @@ export const DESIGN_POINT_COLUMNS = [
   'area_overhead_fraction',
   'on_accuracy_area_front',
   'on_accuracy_speedup_front',
+  'prefill_bottleneck',
 ] as const;
 
-/** Header row: the fixed columns with the decode pair for each batch (ascending) after prefill_speedup. */
+/** Column of the sparse decode step's binding resource at batch B (after prefill_bottleneck). */
+export function decodeBottleneckColumn(batch: number): string {
+  return `decode_bottleneck_b${batch}`;
+}
+
+/**
+ * Header row: the fixed columns with the decode pair for each batch (ascending) after
+ * prefill_speedup, and a decode bottleneck column per batch at the end.
+ */
 export function designPointsHeader(decodeBatches: readonly number[]): string[] {
   const cols: string[] = [...DESIGN_POINT_COLUMNS];
   const at = cols.indexOf('prefill_speedup') + 1;
   cols.splice(at, 0, ...decodeBatches.flatMap(decodeColumns));
+  cols.push(...decodeBatches.map(decodeBottleneckColumn));
   return cols;
 }
 
@@ -82,6 +92,8 @@ export function designPointsCsv(
     fixed(p.areaOverheadFraction, PRECISION.fraction),
     headline.has(p.id) ? 'true' : 'false',
     speed.has(p.id) ? 'true' : 'false',
+    p.prefillBottleneck ?? '',
+    ...decodeBatches.map((b) => decodeAt(p, b)?.bottleneck ?? ''),
   ]);
   return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });
 }

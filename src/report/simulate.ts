@@ -71,6 +71,7 @@ function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
     speedup: dense ? r6(dense.cycles / g.cycles) : 1,
     utilization_fraction: r6(g.utilization),
     bottleneck: g.bottleneck,
+    binding: g.binding,
     compute_cycles: int(g.computeCycles),
     stall_cycles: Object.fromEntries(Object.entries(g.stallCycles).map(([k, v]) => [k, int(v)])),
     buffer_stall_cycles_by_level: Object.fromEntries(Object.entries(g.bufferStallByLevel).map(([k, v]) => [k, int(v)])),
@@ -96,6 +97,7 @@ function opJson(o: OpSim) {
     cycles: int(o.cycles),
     roofline_cycles: int(o.rooflineCycles),
     bound: o.bound,
+    binding: o.binding,
     bytes_read: int(o.bytesRead),
     bytes_written: int(o.bytesWritten),
     kv_cache_bytes: int(o.kvCacheBytes),
@@ -119,6 +121,8 @@ function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<st
     non_gemm_cycles: int(s.nonGemmCycles),
     time_ms: r6(s.timeS * 1e3),
     tflops: r3(s.tflops),
+    bottleneck: s.bottleneck,
+    cycles_by_binding: Object.fromEntries(Object.entries(s.cyclesByBinding).map(([k, v]) => [k, int(v)])),
     activity: activityJson(s.activity),
     weight_rows: s.weightRows ? { fraction: r6(s.weightRows.fraction), batch_tokens: s.weightRows.batch, source: s.weightRows.source } : null,
     io: {
@@ -220,7 +224,7 @@ export function comparisonText(c: Comparison, title: string): string {
   const all = [{ sim: c.dense, speedup: 1, gemmSpeedup: 1, ioSavings: 0 }, ...c.patterns];
   lines.push(
     table([
-      ['pattern', 'runs as', 'time ms', 'speedup', 'GEMM speedup', 'TFLOP/s', 'MB/step', 'I/O saved', 'weight rows'],
+      ['pattern', 'runs as', 'time ms', 'speedup', 'GEMM speedup', 'TFLOP/s', 'MB/step', 'I/O saved', 'weight rows', 'bottleneck'],
       ...all.map((p) => [
         p.sim.pattern,
         p.sim.plan.mode === 'dense' ? 'dense' : `${p.sim.plan.mode}${p.sim.plan.mode === 'compatible' && p.sim.plan.runPattern?.kind === 'nm' ? ` ${patternText(p.sim.plan.runPattern)}` : ''}`,
@@ -231,6 +235,7 @@ export function comparisonText(c: Comparison, title: string): string {
         mb(p.sim.io.perStep.totalBytes),
         pct(p.ioSavings),
         p.sim.weightRows ? p.sim.weightRows.fraction.toFixed(PRECISION.densityText) : '-',
+        `${p.sim.bottleneck} ${pct(p.sim.cyclesByBinding[p.sim.bottleneck] / p.sim.cycles)}`,
       ]),
     ]),
   );
@@ -244,10 +249,10 @@ export function comparisonText(c: Comparison, title: string): string {
       ...l0.gemms.map((g, j) => [
         g.name,
         `${g.rowsTokens}×${g.kIn}→${g.nOut}`,
-        `${Math.round(g.cycles)} ${g.bottleneck}`,
+        `${Math.round(g.cycles)} ${g.binding}`,
         ...c.patterns.map((p) => {
           const s = p.sim.layers[0].gemms[j];
-          return `${Math.round(s.cycles)} ${s.bottleneck} ${(g.cycles / s.cycles).toFixed(PRECISION.speedupText)}×`;
+          return `${Math.round(s.cycles)} ${s.binding} ${(g.cycles / s.cycles).toFixed(PRECISION.speedupText)}×`;
         }),
       ]),
     ]),

@@ -151,3 +151,47 @@ describe('activity counts are consistent on the shipped profiles over a whole mo
     if (pattern === 'dense') expect(sim.activity.macsSkipped).toBe(0);
   });
 });
+
+describe('named bottlenecks', () => {
+  /** two buffer levels with given bandwidths (bytes per cycle), 1 GHz, DRAM in GB/s */
+  function twoLevel(rfBw: number, smemBw: number, dramGBps: number): HardwareProfile {
+    return profile({
+      name: 'two-level',
+      description: 'test core',
+      illustrative: true,
+      clockMHz: 1000,
+      tensorCore: { count: 4, lanes: 16, denseKPerCycle: 8, activationRowsPerCycle: 4, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
+      sparsity: { operand: 'activation', patterns: ['2:4'], metadataEncoding: 'index', selectorStyle: 'mux', effect: 'skipping', fallback: 'dense', onlinePruning: { kind: 'software' } },
+      memory: {
+        buffers: [
+          { name: 'register-file', sizeKiB: 256, bandwidthBytesPerCycle: rfBw },
+          { name: 'smem', sizeKiB: 512, bandwidthBytesPerCycle: smemBw },
+        ],
+        dramBandwidthGBps: dramGBps,
+        dramLatencyNs: 0,
+      },
+      execution: { kernelLaunchNs: 0 },
+      tech: 'nangate45',
+    });
+  }
+  const big = gemm(512, 2048, 512);
+  test('a GEMM names its binding level: compute when every level keeps up, else the starved level by its profile name, or dram', () => {
+    expect(run(twoLevel(1e6, 1e6, 1e6), 'dense', big).binding).toBe('compute');
+    // 16 MACs × 8 K per cycle need ≥ 48 B/cycle of fragments: 4 B/cycle starves the register file
+    expect(run(twoLevel(4, 1e6, 1e6), 'dense', big).binding).toBe('register-file');
+    // 1 B/cycle cannot refill a tile’s K-step operands (tens of KiB) as fast as the MACs consume them
+    expect(run(twoLevel(1e6, 1, 1e6), 'dense', big).binding).toBe('smem');
+    expect(run(twoLevel(1e6, 1e6, 0.01), 'dense', big).binding).toBe('dram');
+  });
+  test('a model step names the binding that holds the most cycles; the cycles by binding add up to the step', async () => {
+    const { profile: p } = await loadProfile(path.join(REPO_ROOT, 'hardware-profiles', 'a100-like.yaml'));
+    const llama = MODEL_CATALOG['llama3.1-8b'];
+    const decode = simulateModel(modelWorkload(llama, { kind: 'decode', batch: 1, contextTokens: 1024 }, 2), p, { kind: 'dense' });
+    expect(decode.bottleneck).toBe('dram');
+    const total = Object.values(decode.cyclesByBinding).reduce((s, x) => s + x, 0);
+    expect(total).toBeCloseTo(decode.cycles, 0);
+    const prefill = simulateModel(modelWorkload(llama, { kind: 'prefill', tokens: 2048 }, 2), p, { kind: 'dense' });
+    expect(prefill.bottleneck).toBe('compute');
+    expect(Math.max(...Object.values(prefill.cyclesByBinding))).toBe(prefill.cyclesByBinding.compute);
+  });
+});
