@@ -5,7 +5,7 @@
  *   per K step of a tile:  DRAM ─▶ buffers (outermost … buffers[0]) ─▶ metadata decode ─▶ MAC array
  *                          (compressed activations + metadata, dense weight rows)  (skipping or gating)
  *                          each level must deliver its step's bytes at its bandwidth (a shared
- *                          level's bandwidth is split among the active cores);
+ *                          level and DRAM move the whole wave's bytes at their bandwidth);
  *   per tile:  fill (first load + DRAM latency + decode latency) · double-buffered steps,
  *              each max(MAC cycles of the previous step, supply of this one) · drain (MAC
  *              pipeline + write-back of the output tile)
@@ -17,7 +17,7 @@
  * DRAM traffic: each operand once while the smaller one fits half the reuse capacity (shared
  * levels); otherwise the cheaper operand is re-streamed once per resident chunk of the other.
  * The GEMM's DRAM input bytes are spread over its tile-steps in proportion to their on-chip
- * bytes, and the cores active in a wave share the DRAM bandwidth.
+ * bytes, and the tiles of a wave share the DRAM bandwidth in proportion to their bytes.
  *
  * Invariant (tested): cycles ≥ roofline = max(executed MACs / peak MACs per cycle,
  * unique DRAM bytes / published DRAM bytes per cycle). Measured kernels run below it: the main
@@ -238,17 +238,36 @@ interface TileContext {
 }
 
 /**
- * One K step of an r × c tile with `active` cores running: MAC cycles, and the supply cycles of
- * the slowest buffer level (a shared level's bandwidth split among the active cores) and of
- * the step's share of DRAM.
+ * What the tiles of one wave pull together per full K step, from the levels they share (shared
+ * buffer levels and DRAM), and write back at the end. The shared bandwidth is split in
+ * proportion to these bytes: a wave of one 128-row tile and seventy 23-row edge tiles moves the
+ * bytes of those tiles, not 71 times the big one's.
  */
-function stepCost(ctx: TileContext, r: number, c: number, kDense: number, active: number): StepCost {
+interface WaveShare {
+  /** bytes of every active tile at each level for one full K step (per-core levels: unused) */
+  levelBytesPerFullStep: number[];
+  /** on-chip refill bytes of every active tile for one full K step (× dramPerOnChipByte = DRAM bytes) */
+  refillBytesPerFullStep: number;
+  /** output bytes every active tile writes back */
+  outputBytes: number;
+  key: string;
+}
+
+/**
+ * One K step of an r × c tile in a wave: MAC cycles, the supply cycles of the slowest buffer
+ * level (a per-core level at its own bandwidth; a shared level moves the wave's bytes at the
+ * instance bandwidth) and of the wave's step of DRAM. A short last step (kDense < the step)
+ * moves its fraction of a full step.
+ */
+function stepCost(ctx: TileContext, r: number, c: number, kDense: number, wave: WaveShare): StepCost {
   const { hw, traffic } = ctx;
+  const stepFraction = kDense / ctx.work.tile.kStepElements;
   let buffer = 0;
   let bufferLevel = 0;
   hw.levels.forEach((level, i) => {
-    const perCoreBw = level.shared ? level.bandwidthBytesPerCycle / active : level.bandwidthBytesPerCycle;
-    const t = traffic.levelBytes(i, r, c, kDense) / perCoreBw;
+    const t = level.shared
+      ? (wave.levelBytesPerFullStep[i] * stepFraction) / level.bandwidthBytesPerCycle
+      : traffic.levelBytes(i, r, c, kDense) / level.bandwidthBytesPerCycle;
     if (t > buffer) {
       buffer = t;
       bufferLevel = i;
@@ -259,7 +278,7 @@ function stepCost(ctx: TileContext, r: number, c: number, kDense: number, active
     compute: (Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(ctx.work.keptK(kDense) / hw.kPerCycle)) / hw.mainloopEfficiency,
     buffer,
     bufferLevel,
-    dram: (traffic.tileRefillBytes(r, c, kDense) * ctx.dramPerOnChipByte * active) / hw.dramBytesPerCycle,
+    dram: (wave.refillBytesPerFullStep * stepFraction * ctx.dramPerOnChipByte) / hw.dramBytesPerCycle,
   };
 }
 
@@ -268,14 +287,14 @@ function stepCost(ctx: TileContext, r: number, c: number, kDense: number, active
  * latency), double-buffered steps that stall when this step's supply outlasts the previous
  * step's MACs, drain (MAC pipeline + write-back of the output tile).
  */
-function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: number, active: number): TileTiming {
+function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: number, wave: WaveShare): TileTiming {
   const { hw, grid } = ctx;
   const stalls = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);
   let compute = 0;
   let prevCompute = 0;
   for (let s = s0; s < s1; s++) {
-    const cost = stepCost(ctx, r, c, grid.kAt(s), active);
+    const cost = stepCost(ctx, r, c, grid.kAt(s), wave);
     const supply = Math.max(cost.buffer, cost.dram);
     if (s === s0) {
       stalls.fill += supply + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
@@ -290,7 +309,7 @@ function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: numb
     prevCompute = cost.compute;
   }
   const tileOut = r * c * grid.outElementBytes;
-  stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, (tileOut * active) / hw.dramBytesPerCycle);
+  stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, wave.outputBytes / hw.dramBytesPerCycle);
   const cycles = compute + STALL_CAUSES.reduce((sum, k) => sum + stalls[k], 0);
   return { cycles, compute, stalls, bufferStallByLevel };
 }
@@ -305,43 +324,54 @@ interface WaveTotals {
 
 /**
  * Step 5: every tile, `cores` at a time in raster order (row tiles outer, K slices inner); a
- * wave lasts as long as its slowest tile. Tiles of one size and slice length in one wave are
- * timed once, and a timing is reused across waves with the same number of active cores.
+ * wave lasts as long as its slowest tile, and its tiles share the shared levels' and DRAM's
+ * bandwidth in proportion to their bytes (WaveShare). Tiles of one size and slice length in one
+ * wave are timed once, and a timing is reused across waves that share the same way.
  */
 function runWaves(ctx: TileContext): WaveTotals {
-  const { hw, grid } = ctx;
+  const { hw, grid, traffic, work } = ctx;
+  const kStep = work.tile.kStepElements;
   const memo = new Map<string, TileTiming>();
-  const timed = (r: number, c: number, s0: number, s1: number, active: number): TileTiming => {
-    const key = `${r}x${c}:${s1 - s0}:${s1 === grid.steps}@${active}`;
-    let t = memo.get(key);
-    if (!t) {
-      t = tileTiming(ctx, r, c, s0, s1, active);
-      memo.set(key, t);
-    }
-    return t;
-  };
   const waves = Math.ceil(grid.tiles / hw.cores);
   const stallCycles = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);
   let cycles = 0;
   let computeCycles = 0;
+  const tileAt = (t: number) => {
+    const out = Math.floor(t / grid.slices);
+    const slice = t % grid.slices;
+    const s0 = slice * grid.stepsPerSlice;
+    return { r: grid.rowsOf(Math.floor(out / grid.colTiles)), c: grid.colsOf(out % grid.colTiles), s0, s1: Math.min(grid.steps, s0 + grid.stepsPerSlice) };
+  };
   for (let w = 0; w < waves; w++) {
     const first = w * hw.cores;
     const last = Math.min(grid.tiles, first + hw.cores) - 1;
-    const active = last - first + 1;
-    let slowest: TileTiming | undefined;
-    const seen = new Set<string>();
+    // the wave's tile classes (size and slice) and how many of each
+    const classes = new Map<string, { r: number; c: number; s0: number; s1: number; count: number }>();
     for (let t = first; t <= last; t++) {
-      const out = Math.floor(t / grid.slices);
-      const slice = t % grid.slices;
-      const r = grid.rowsOf(Math.floor(out / grid.colTiles));
-      const c = grid.colsOf(out % grid.colTiles);
-      const s0 = slice * grid.stepsPerSlice;
-      const s1 = Math.min(grid.steps, s0 + grid.stepsPerSlice);
-      const key = `${r}x${c}:${s1 - s0}:${s1 === grid.steps}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const timing = timed(r, c, s0, s1, active);
+      const x = tileAt(t);
+      const key = `${x.r}x${x.c}:${x.s1 - x.s0}:${x.s1 === grid.steps}`;
+      const cls = classes.get(key);
+      if (cls) cls.count++;
+      else classes.set(key, { ...x, count: 1 });
+    }
+    const wave: WaveShare = { levelBytesPerFullStep: hw.levels.map(() => 0), refillBytesPerFullStep: 0, outputBytes: 0, key: '' };
+    for (const { r, c, count } of classes.values()) {
+      hw.levels.forEach((level, i) => {
+        if (level.shared) wave.levelBytesPerFullStep[i] += count * traffic.levelBytes(i, r, c, kStep);
+      });
+      wave.refillBytesPerFullStep += count * traffic.tileRefillBytes(r, c, kStep);
+      wave.outputBytes += count * r * c * grid.outElementBytes;
+    }
+    wave.key = `${wave.refillBytesPerFullStep}|${wave.outputBytes}|${wave.levelBytesPerFullStep.join(',')}`;
+    let slowest: TileTiming | undefined;
+    for (const [key, { r, c, s0, s1 }] of classes) {
+      const memoKey = `${key}@${wave.key}`;
+      let timing = memo.get(memoKey);
+      if (!timing) {
+        timing = tileTiming(ctx, r, c, s0, s1, wave);
+        memo.set(memoKey, timing);
+      }
       if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
     }
     cycles += slowest!.cycles;

@@ -107,6 +107,35 @@ describe('cycles never beat the roofline', () => {
       { numRuns: 150 },
     );
   });
+  test('regression: a DRAM-bound 151 × 5209 → 2215 GEMM with edge tiles is not more than 2× faster at 2:4 (was 2.049×: every active core was charged the DRAM bytes of the wave’s largest tile)', () => {
+    // the counterexample fast-check found (81 cores, 27 GB/s, 1 MiB L2): 72 tiles in one wave,
+    // 34 of them 128 × 128 and the rest edge tiles of 23 rows or 39 columns
+    const p = profile({
+      name: 'random',
+      description: 'counterexample',
+      illustrative: true,
+      clockMHz: 1162,
+      tensorCore: { count: 81, lanes: 64, denseKPerCycle: 16, activationRowsPerCycle: 1, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
+      sparsity: { operand: 'activation', patterns: ['2:4'], metadataEncoding: 'combinatorial', selectorStyle: 'mux', effect: 'skipping', fallback: 'dense', onlinePruning: { kind: 'hardware' } },
+      memory: {
+        buffers: [
+          { name: 'b0', sizeKiB: 1012, bandwidthBytesPerCycle: 199, shared: false },
+          { name: 'l2', sizeKiB: 1024, bandwidthBytesPerCycle: 8189, shared: true },
+        ],
+        dramBandwidthGBps: 27,
+        dramLatencyNs: 557,
+      },
+      tech: 'nangate45',
+    });
+    const hw = hardwareView(p);
+    const op = { name: 'up' as const, site: 'mlp_in' as const, rowsTokens: 151, kIn: 5209, nOut: 2215 };
+    const dense = simulateGemm(op, planPattern(p, { kind: 'dense' }), hw, 1);
+    const sparse = simulateGemm(op, planPattern(p, parsePattern('2:4')), hw, 1 - 0.5 ** 151);
+    expect(dense.bottleneck).toBe('dram');
+    // DRAM-bound: the speed-up is at most the ratio of DRAM bytes (96.5 MB dense, 49.7 MB sparse: 1.94×)
+    expect(dense.cycles / sparse.cycles).toBeLessThanOrEqual(dense.bytes.dramTotal / sparse.bytes.dramTotal + 0.02);
+    expect(dense.cycles / sparse.cycles).toBeLessThanOrEqual(2);
+  });
   test('whole small models, prefill and decode: total cycles ≥ the summed roofline', () => {
     const tinyModel = (h: number, inter: number, heads: number): ModelShape => ({
       id: 't', name: 't', family: 'llama', hiddenSize: h, intermediateSize: inter, numLayers: 2, numHeads: heads, numKvHeads: heads,
