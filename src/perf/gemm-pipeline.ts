@@ -93,12 +93,16 @@ interface GemmWork {
   k: number;
   n: number;
   sparse: boolean;
+  /** the pattern is on the weights (stored compressed), not the activations */
+  weightSparse: boolean;
   /** fraction of weight rows fetched */
   rowFraction: number;
   /** stored bytes of one activation row (values + metadata) */
   activationRow: RowBytes;
   activationBytes: number;
+  /** weight bytes fetched, metadata included for weight-sparse GEMMs */
   weightBytes: number;
+  weightMetadataBytes: number;
   outputBytes: number;
   reloadBytes: number;
   /** unique input bytes plus reloads: what the tiles pull from DRAM */
@@ -107,14 +111,18 @@ interface GemmWork {
   keptK(kDense: number): number;
   /** metadata decode fill latency of a tile (0 when dense) */
   decodeLatencyCycles: number;
+  /** fraction of main-loop cycles issuing MACs: the profile's sparse figure when MACs are skipped */
+  mainloopEfficiency: number;
   tile: TileShape;
 }
 
 /** Step 1: the GEMM's operands, MACs and unique DRAM bytes (reloads when neither operand fits half the reuse capacity). */
 function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmWork {
   const b = hw.operandBytes;
-  const pattern = gemm.site ? plan.requested : ({ kind: 'dense' } as const);
   const sparse = gemm.site !== undefined && plan.mode !== 'dense';
+  // weight N:M (pruned offline): the weight operand is compressed, the activation dense
+  const weightSparse = sparse && plan.sparseOperand === 'weight';
+  const pattern = sparse && !weightSparse ? plan.requested : ({ kind: 'dense' } as const);
   const compressed = sparse && plan.compressed;
   const kFrac = sparse ? computeKFraction(plan) : 1;
   const rowFraction = sparse && plan.rowSkipping ? weightRowFraction : 1;
@@ -125,24 +133,29 @@ function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRow
     if (plan.mode === 'native' && plan.runPattern?.kind === 'nm') return keptPerToken(plan.runPattern, kDense);
     return kDense * kFrac;
   };
-  const activationRow = activationRowBytes(pattern, compressed, gemm.kIn, b, plan.metadataEncoding);
+  const activationRow = activationRowBytes(pattern, compressed && !weightSparse, gemm.kIn, b, plan.metadataEncoding);
   const activationBytes = gemm.rowsTokens * (activationRow.valueBytes + activationRow.metadataBytes);
-  const weightBytes = gemm.kIn * rowFraction * gemm.nOut * b;
+  // one output column's weights: K dense elements, or compressed values + metadata
+  const weightColumn = weightSparse ? activationRowBytes(plan.requested, true, gemm.kIn, b, plan.metadataEncoding) : { valueBytes: gemm.kIn * b, metadataBytes: 0 };
+  const weightBytes = (weightColumn.valueBytes + weightColumn.metadataBytes) * rowFraction * gemm.nOut;
   const reloads = reloadBytes(activationBytes, weightBytes, hw.reuseCapacityBytes);
   return {
     rows: gemm.rowsTokens,
     k: gemm.kIn,
     n: gemm.nOut,
     sparse,
+    weightSparse,
     rowFraction,
     activationRow,
     activationBytes,
     weightBytes,
+    weightMetadataBytes: weightColumn.metadataBytes * rowFraction * gemm.nOut,
     outputBytes: gemm.rowsTokens * gemm.nOut * b,
     reloadBytes: reloads,
     dramInputBytes: activationBytes + weightBytes + reloads,
     keptK,
     decodeLatencyCycles: sparse ? metadataDecodeLatencyCycles(plan) : 0,
+    mainloopEfficiency: sparse && plan.skipping ? hw.sparseMainloopEfficiency : hw.mainloopEfficiency,
     tile: chooseTile(hw, groupM),
   };
 }
@@ -275,7 +288,7 @@ function stepCost(ctx: TileContext, r: number, c: number, kDense: number, wave: 
   });
   return {
     // the main loop issues MAC work in mainloopEfficiency of its cycles (profile execution figures)
-    compute: (Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(ctx.work.keptK(kDense) / hw.kPerCycle)) / hw.mainloopEfficiency,
+    compute: (Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(ctx.work.keptK(kDense) / hw.kPerCycle)) / ctx.work.mainloopEfficiency,
     buffer,
     bufferLevel,
     dram: (wave.refillBytesPerFullStep * stepFraction * ctx.dramPerOnChipByte) / hw.dramBytesPerCycle,
@@ -458,6 +471,10 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   bytesByLevel[DRAM_LEVEL] = { read: work.dramInputBytes, write: outputs };
   const row = work.activationRow;
   const metadataShare = row.valueBytes + row.metadataBytes > 0 ? row.metadataBytes / (row.valueBytes + row.metadataBytes) : 0;
+  // metadata decoded as it enters the MAC array: with its activation fragments, or its weight fragments
+  const metadataBits = work.weightSparse
+    ? 8 * (work.weightBytes > 0 ? work.weightMetadataBytes / work.weightBytes : 0) * levelReads[0].weight
+    : 8 * metadataShare * levelReads[0].activation;
   return {
     macsIssued: issued,
     macsSkipped: denseMacs - issued,
@@ -465,11 +482,11 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
     bytesByLevel,
     activationValueBytes: work.rows * row.valueBytes,
     activationMetadataBytes: work.rows * row.metadataBytes,
-    weightBytes: work.weightBytes,
-    weightMetadataBytes: 0,
+    weightBytes: work.weightBytes - work.weightMetadataBytes,
+    weightMetadataBytes: work.weightMetadataBytes,
     outputBytes: outputs,
     reloadBytes: work.reloadBytes,
-    metadataBits: 8 * metadataShare * levelReads[0].activation,
+    metadataBits,
     selectorOperations: work.sparse && plan.compressed ? issued - gated : 0,
     pruningComparisons: 0,
     softwarePruneBytes: 0,
@@ -497,7 +514,7 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const grid = tileGrid(work, hw);
   if (grid.tiles > MAX_SIMULATED_TILES_PER_GEMM) throw tooManyTiles(gemm, work.tile, grid.tiles, hw);
   const storedActivationBytesPerElement = (work.activationRow.valueBytes + work.activationRow.metadataBytes) / work.k;
-  const traffic = operandTraffic(hw, work.tile, work.rows, work.n, storedActivationBytesPerElement, work.rowFraction * hw.operandBytes);
+  const traffic = operandTraffic(hw, work.tile, work.rows, work.n, storedActivationBytesPerElement, work.weightBytes / (work.k * work.n), work.weightSparse);
   const ctx: TileContext = { work, grid, traffic, dramPerOnChipByte: dramPerOnChipByte(work, grid, traffic), hw };
   const run = runWaves(ctx);
   run.stallCycles.launch = hw.launchGapCycles;

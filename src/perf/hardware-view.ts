@@ -33,8 +33,9 @@ export interface HardwareView {
   /** DRAM bytes per cycle as published: the roofline's */
   dramPeakBytesPerCycle: number;
   dramLatencyCycles: number;
-  /** fraction of cycles a GEMM main loop issues MAC work */
+  /** fraction of cycles a GEMM main loop issues MAC work, dense and with skipped (sparse) MACs */
   mainloopEfficiency: number;
+  sparseMainloopEfficiency: number;
   /** the profile's kernel launch gap (execution.kernelLaunchNs) at this clock */
   launchGapCycles: number;
   localBuffer: BufferLevel;
@@ -65,6 +66,7 @@ export function hardwareView(p: HardwareProfile): HardwareView {
     dramPeakBytesPerCycle: p.memory.dramBytesPerCycle,
     dramLatencyCycles: p.memory.dramLatencyCycles,
     mainloopEfficiency: p.execution.mainloopEfficiency,
+    sparseMainloopEfficiency: p.execution.sparseMainloopEfficiency,
     launchGapCycles: p.execution.kernelLaunchNs * 1e-9 * p.clockHz,
     localBuffer,
     levels,

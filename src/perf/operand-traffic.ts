@@ -61,6 +61,9 @@ export interface OperandTraffic {
  *
  * @param aBytesPerElement stored activation bytes per dense element (values + metadata)
  * @param wBytesPerElement weight bytes per dense element times the fetched row fraction
+ * @param sparseWeights the weight is the structured (sparse) operand: as in NVIDIA's
+ *   `mma.sp`, the sparse operand takes the fragment's 16-row side and the dense one its 8-column
+ *   side (PTX ISA, sparse `mma.sp.m16n8k32`), so weights fill 16-wide fragment rows
  */
 export function operandTraffic(
   hw: HardwareView,
@@ -69,6 +72,7 @@ export function operandTraffic(
   nOut: number,
   aBytesPerElement: number,
   wBytesPerElement: number,
+  sparseWeights = false,
 ): OperandTraffic {
   const levelTiles = hw.levels.map((level, i) =>
     i === 0
@@ -80,6 +84,11 @@ export function operandTraffic(
   const tileRefillBytes = (r: number, c: number, kDense: number) => kDense * (r * aBytesPerElement + c * wBytesPerElement);
   const levelOperandBytes = (i: number, r: number, c: number, kDense: number): OperandSplit => {
     if (i === 0) {
+      if (sparseWeights) {
+        const frags = Math.ceil(c / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(r / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
+        const perFrag = frags * MMA_FRAGMENT_K_ELEMENTS;
+        return { activation: perFrag * MMA_FRAGMENT_COLS_OUT * aBytesPerElement, weight: perFrag * MMA_FRAGMENT_ROWS_TOKENS * wBytesPerElement };
+      }
       const frags =
         Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(c / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
       const perFrag = frags * MMA_FRAGMENT_K_ELEMENTS;

@@ -34,6 +34,7 @@ export const PROFILE_LIMITS = {
   'memory.buffers[].bandwidthBytesPerCycle': { min: 0.001, max: 1_048_576, integer: false, unit: 'bytes per cycle', why: 'the H100-like L2 moves 5,120 bytes per cycle; below 0.001 the modelled times are meaningless' },
   'memory.dramBandwidthGBps': { min: 0.001, max: 1_000_000, integer: false, unit: 'GB/s', why: '1 MB/s to 1 PB/s; H100 HBM3 reads 3,350 GB/s' },
   'execution.mainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the tensor peak: above 1 the roofline would be beaten' },
+  'execution.sparseMainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the sparse tensor peak: above 1 the roofline would be beaten' },
   'execution.dramEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the published DRAM bandwidth: above 1 the roofline would be beaten' },
   'execution.kernelLaunchNs': { min: 0, max: 1_000_000, integer: false, unit: 'ns', why: 'kernel launch gaps are microseconds; a millisecond is beyond any launch' },
   'memory.dramLatencyNs': { min: 0, max: 1_000_000, integer: false, unit: 'ns', why: 'DRAM answers in ~100–600 ns; a millisecond is beyond any memory' },

@@ -101,8 +101,10 @@ function executionModel(spec: ProfileSpec, defaulted: string[]): ExecutionModel 
     if (v === undefined) defaulted.push(`execution.${key}`);
     return v ?? fallback;
   };
+  const mainloopEfficiency = pick('mainloopEfficiency', 1);
   return {
-    mainloopEfficiency: pick('mainloopEfficiency', 1),
+    mainloopEfficiency,
+    sparseMainloopEfficiency: pick('sparseMainloopEfficiency', mainloopEfficiency),
     dramEfficiency: pick('dramEfficiency', 1),
     kernelLaunchNs: pick('kernelLaunchNs', DEFAULT_KERNEL_LAUNCH_NS),
   };

@@ -81,6 +81,9 @@ export const ProfileSchema = z
         mainloopEfficiency: limitedNumber('execution.mainloopEfficiency')
           .optional()
           .describe('fraction of cycles a GEMM main loop issues tensor-core work in steady state (measured kernels; cite the calibration). Default: 1'),
+        sparseMainloopEfficiency: limitedNumber('execution.sparseMainloopEfficiency')
+          .optional()
+          .describe('the same for sparse (MAC-skipping) kernels, of the sparse peak. Default: mainloopEfficiency'),
         dramEfficiency: limitedNumber('execution.dramEfficiency').optional().describe('fraction of the DRAM bandwidth streaming kernels sustain. Default: 1'),
         kernelLaunchNs: limitedNumber('execution.kernelLaunchNs').optional().describe('gap between dependent kernels (launch + tail), charged once per operator. Default: 2000 ns'),
       })
@@ -127,6 +130,8 @@ export interface BufferLevel {
 export interface ExecutionModel {
   /** fraction in (0, 1] of cycles the GEMM main loop issues tensor-core work */
   mainloopEfficiency: number;
+  /** the same for sparse kernels that skip MACs */
+  sparseMainloopEfficiency: number;
   /** fraction in (0, 1] of the DRAM bandwidth streaming kernels sustain */
   dramEfficiency: number;
   kernelLaunchNs: number;

@@ -14,13 +14,18 @@ export const VALIDATION_FILES = { csv: 'validation.csv', chartStem: 'predicted-v
 const pct = (x: number) => `${fixed(x * 100, 1)}%`;
 
 function shapeText(r: ValidationResult['rows'][number]['row']): string {
+  if (r.kind === 'speedup') return `${r.m}×${r.k}×${r.n} w${r.pattern}`;
   return r.kind === 'gemm' ? `${r.m}×${r.k}×${r.n}` : `${r.op} ${r.elements.toLocaleString('en-US')} el`;
 }
 
+/** µs for time rows, × for speed-up rows */
+const unitOf = (r: ValidationResult['rows'][number]['row']) => (r.kind === 'speedup' ? 'x' : 'us');
+const valueText = (r: ValidationResult['rows'][number]['row'], v: number) => (r.kind === 'speedup' ? `${fixed(v, 3)}×` : fixed(v, 1));
+
 export function validationText(result: ValidationResult): string {
-  const rows: string[][] = [['row', 'profile', 'shape (M×K×N)', 'role', 'measured µs', 'predicted µs', 'error', 'bound']];
+  const rows: string[][] = [['row', 'profile', 'shape (M×K×N)', 'role', 'measured µs / ×', 'predicted µs / ×', 'error', 'bound']];
   for (const r of result.rows) {
-    rows.push([r.row.id, r.row.profile, shapeText(r.row), r.row.role, fixed(r.row.measuredUs, 1), fixed(r.predictedUs, 1), pct(r.error), r.bound]);
+    rows.push([r.row.id, r.row.profile, shapeText(r.row), r.row.role, valueText(r.row, r.row.measuredUs), valueText(r.row, r.predictedUs), pct(r.error), r.bound]);
   }
   const groups: string[][] = [['group', 'rows', 'mean |error|', 'max |error|', 'mean error']];
   for (const g of result.groups) groups.push([g.group, String(g.rows), pct(g.meanAbsError), pct(g.maxAbsError), pct(g.meanError)]);
@@ -30,10 +35,12 @@ export function validationText(result: ValidationResult): string {
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export function validationCsv(result: ValidationResult): string {
-  const lines = ['dataset,id,profile,kind,shape,role,measured_us,predicted_us,error_fraction,bound'];
+  const lines = ['dataset,id,profile,kind,shape,role,measured,predicted,unit,error_fraction,bound'];
   for (const r of result.rows) {
     lines.push(
-      [r.row.dataset, r.row.id, r.row.profile, r.row.kind, shapeText(r.row), r.row.role, fixed(r.row.measuredUs, 3), fixed(r.predictedUs, 3), fixed(r.error, 6), r.bound].map(csvCell).join(','),
+      [r.row.dataset, r.row.id, r.row.profile, r.row.kind, shapeText(r.row), r.row.role, fixed(r.row.measuredUs, 3), fixed(r.predictedUs, 3), unitOf(r.row), fixed(r.error, 6), r.bound]
+        .map(csvCell)
+        .join(','),
     );
   }
   return lines.join('\n') + '\n';
@@ -48,8 +55,9 @@ export function validationJson(result: ValidationResult) {
       kind: r.row.kind,
       shape: shapeText(r.row),
       role: r.row.role,
-      measured_us: Number(fixed(r.row.measuredUs, 3)),
-      predicted_us: Number(fixed(r.predictedUs, 3)),
+      measured: Number(fixed(r.row.measuredUs, 3)),
+      predicted: Number(fixed(r.predictedUs, 3)),
+      unit: unitOf(r.row),
       error_fraction: Number(fixed(r.error, 6)),
       bound: r.bound,
     })),
@@ -64,11 +72,13 @@ export function validationJson(result: ValidationResult) {
 }
 
 /** Log-log scatter, one colour per dataset, the y = x line and ±10 % band dashed. */
-export async function validationChart(result: ValidationResult): Promise<string> {
+export async function validationChart(input: ValidationResult): Promise<string> {
+  // times only: speed-up rows are ratios, listed in the table and CSV
+  const result: ValidationResult = { rows: input.rows.filter((r) => r.row.kind !== 'speedup'), groups: input.groups };
   const frame = await createFrame({
     title: 'Predicted vs measured kernel time',
-    subtitle: `${result.rows.length} published measurements · ${result.groups
-      .filter((g) => !g.group.includes('·'))
+    subtitle: `${result.rows.length} published kernel times · ${result.groups
+      .filter((g) => !g.group.includes('·') && !g.group.includes('speedup'))
       .map((g) => `${g.group}: mean |error| ${pct(g.meanAbsError)}`)
       .join(' · ')}`,
     xLabel: 'measured time (µs, log scale)',

@@ -19,11 +19,11 @@ const positive = z.number().finite().nonnegative();
 const DatasetSchema = z
   .object({
     id: z.string().min(1),
-    kind: z.enum(['gemm', 'streaming']),
+    kind: z.enum(['gemm', 'streaming', 'speedup']),
     file: z.string().min(1),
     /** the profile of every row; a dataset without one names it per row (column `profile`) */
     profile: z.string().min(1).optional(),
-    measured: z.enum(['latency', 'throughput', 'tflops']),
+    measured: z.enum(['latency', 'throughput', 'tflops', 'speedup']),
     source: z.string().min(1),
     method: z.string().min(1),
     harnessOverheadUs: z.record(z.string(), positive),
@@ -39,7 +39,7 @@ interface RowBase {
   id: string;
   profile: string;
   role: ValidationRole;
-  /** measured time in µs (converted from the published unit at load) */
+  /** measured time in µs (converted from the published unit at load); for a speed-up row, the speed-up (×) */
   measuredUs: number;
   /** the harness's own time per call, added to the prediction (the dataset's figure for this operator) */
   harnessOverheadUs: number;
@@ -57,7 +57,15 @@ export interface StreamingRow extends RowBase {
   bytesPerElement: number;
   flopsPerElement: number;
 }
-export type ValidationRow = GemmRow | StreamingRow;
+/** A published speed-up of weight N:M over dense for one GEMM (measuredUs holds the speed-up, ×). */
+export interface SpeedupRow extends RowBase {
+  kind: 'speedup';
+  m: number;
+  k: number;
+  n: number;
+  pattern: string;
+}
+export type ValidationRow = GemmRow | StreamingRow | SpeedupRow;
 
 export interface Corpus {
   dir: string;
@@ -136,6 +144,11 @@ function datasetRows(dir: string, d: DatasetSpec): ValidationRow[] {
     const profile = d.profile ?? rec.profile;
     if (!profile) throw bad(file, `row ${i + 1}.profile`, 'the dataset names no profile, so each row must.', 'a shipped profile name', '""');
     const base = { dataset: d.id, id: rec.id || `${d.id}-${i + 1}`, profile, role: roleOf(file, i, rec) };
+    if (d.kind === 'speedup') {
+      const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];
+      if (!rec.pattern) throw bad(file, `row ${i + 1}.pattern`, 'the weight pattern of the sparse GEMM.', 'an N:M pattern, e.g. 2:4', '""');
+      return { ...base, kind: 'speedup', m, k, n, pattern: rec.pattern, measuredUs: num(file, i, rec, 'measured_speedup'), harnessOverheadUs: 0 };
+    }
     if (d.kind === 'gemm') {
       const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];
       const measuredUs = d.measured === 'tflops' ? (2 * m * k * n) / (num(file, i, rec, 'measured_tflops') * 1e6) : num(file, i, rec, 'measured_us');

@@ -6,7 +6,8 @@
  *
  *   error = (predicted − measured) / measured;   MAE(group) = mean |error| over its rows
  */
-import { planPattern } from '../perf/execution-plan.js';
+import { planPattern, planWeightPattern } from '../perf/execution-plan.js';
+import { parsePattern } from '../sparsity/pattern.js';
 import { simulateGemm } from '../perf/gemm-pipeline.js';
 import { hardwareView } from '../perf/hardware-view.js';
 import { simulateNonGemm } from '../perf/non-gemm.js';
@@ -18,6 +19,7 @@ export const LARGE_GEMM_FLOPS = 1e12;
 
 export interface RowResult {
   row: ValidationRow;
+  /** predicted time in µs; for a speed-up row, the predicted speed-up (×) */
   predictedUs: number;
   /** (predicted − measured) / measured */
   error: number;
@@ -47,7 +49,8 @@ export interface ValidationResult {
  */
 export function groupsOf(row: ValidationRow): string[] {
   const g = [row.dataset, `${row.dataset} · ${row.role}`];
-  if (row.kind === 'gemm') {
+  if (row.kind === 'speedup') g.push(`${row.dataset} · ${row.profile}`);
+  else if (row.kind === 'gemm') {
     if (2 * row.m * row.k * row.n >= LARGE_GEMM_FLOPS) g.push(`${row.dataset} · ≥ 1 TFLOP of work`);
     g.push(`${row.dataset} · ${row.profile}`);
   } else g.push(`${row.dataset} · ${row.op}`);
@@ -58,6 +61,13 @@ export function groupsOf(row: ValidationRow): string[] {
 export function predictRow(row: ValidationRow, profile: HardwareProfile): { predictedUs: number; bound: string } {
   const hw = hardwareView(profile);
   const plan = planPattern(profile, { kind: 'dense' });
+  if (row.kind === 'speedup') {
+    // the same GEMM dense and with weights pruned offline to the pattern (a projection: it has a site)
+    const op = { name: 'up' as const, site: 'mlp_in' as const, rowsTokens: row.m, kIn: row.k, nOut: row.n };
+    const dense = simulateGemm(op, plan, hw, 1);
+    const sparse = simulateGemm(op, planWeightPattern(profile, parsePattern(row.pattern)), hw, 1);
+    return { predictedUs: dense.cycles / sparse.cycles, bound: `${dense.binding} → ${sparse.binding}` };
+  }
   if (row.kind === 'gemm') {
     // no site: the GEMM runs dense whatever the profile supports
     const g = simulateGemm({ name: 'up', rowsTokens: row.m, kIn: row.k, nOut: row.n }, plan, hw, 1);

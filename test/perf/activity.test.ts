@@ -130,7 +130,7 @@ describe('activity counts are consistent on the shipped profiles over a whole mo
     for (const l of [...sim.layers.map((x) => ({ gemms: x.gemms, times: x.layerCount })), { gemms: sim.head.gemms, times: 1 }]) {
       for (const g of l.gemms) {
         const a = g.activity;
-        const unique = a.activationValueBytes + a.activationMetadataBytes + a.weightBytes;
+        const unique = a.activationValueBytes + a.activationMetadataBytes + a.weightBytes + a.weightMetadataBytes;
         for (const [level, b] of Object.entries(a.bytesByLevel)) {
           expect({ level, ok: b.read >= unique * (1 - 1e-12) }).toEqual({ level, ok: true });
         }

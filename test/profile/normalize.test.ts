@@ -71,6 +71,12 @@ describe('profile normalization', () => {
       expected: 1,
       path: 'execution.mainloopEfficiency',
     },
+    'execution.sparseMainloopEfficiency': {
+      remove: (d) => delete d.execution?.sparseMainloopEfficiency,
+      read: (p) => p.execution.sparseMainloopEfficiency,
+      expected: 1, // mainloopEfficiency, itself defaulted
+      path: 'execution.sparseMainloopEfficiency',
+    },
     'execution.dramEfficiency': {
       remove: (d) => delete d.execution?.dramEfficiency,
       read: (p) => p.execution.dramEfficiency,
@@ -100,10 +106,10 @@ describe('profile normalization', () => {
   test('a profile that gives every key has nothing defaulted but the buffer’s shared flag it leaves out', async () => {
     const { profile } = await load((d) => {
       d.sources = ['datasheet'];
-      d.execution = { mainloopEfficiency: 0.9, dramEfficiency: 0.8, kernelLaunchNs: 1500 };
+      d.execution = { mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 };
     });
     expect(profile.defaulted).toEqual(['memory.buffers[0].shared']);
-    expect(profile.execution).toEqual({ mainloopEfficiency: 0.9, dramEfficiency: 0.8, kernelLaunchNs: 1500 });
+    expect(profile.execution).toEqual({ mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 });
   });
 
   test('the latency default is the depth of the profile’s own network: Batcher/bitonic/selection 10 and threshold 19 for 8:16 FP16', async () => {

@@ -15,8 +15,9 @@ describe('nmsim validate', () => {
       expect(r.stdout).toMatch(/llmcompass-a100-matmul\s+20\s+\d+\.\d%/);
       expect(fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort()).toEqual(['predicted-vs-measured.png', 'predicted-vs-measured.svg', 'validation.csv']);
       const csv = fs.readFileSync(path.join(out, 'validation.csv'), 'utf8').trim().split('\n');
-      expect(csv[0]).toBe('dataset,id,profile,kind,shape,role,measured_us,predicted_us,error_fraction,bound');
-      expect(csv).toHaveLength(1 + 20 + 64 + 5);
+      expect(csv[0]).toBe('dataset,id,profile,kind,shape,role,measured,predicted,unit,error_fraction,bound');
+      expect(csv).toHaveLength(1 + 20 + 64 + 5 + 5);
+      expect(csv.find((l) => l.includes(',pt-tut-1,'))).toMatch(/,speedup,3072×10240×3072 w2:4,calibration,1\.382,\d\.\d{3},x,/);
       const png = fs.readFileSync(path.join(out, 'predicted-vs-measured.png'));
       expect(png.subarray(1, 4).toString()).toBe('PNG');
     } finally {
