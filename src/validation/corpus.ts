@@ -8,7 +8,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { inputError } from '../diagnostics.js';
+import { fileURLToPath } from 'node:url';
 import { readSpecFile } from '../profile/read-spec.js';
+
+/** The corpus shipped with nmsim (the package's validation/ folder). */
+export const SHIPPED_CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'validation');
 
 export const VALIDATION_ROLES = ['calibration', 'held-out'] as const;
 export type ValidationRole = (typeof VALIDATION_ROLES)[number];
