@@ -66,7 +66,8 @@ function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[]
   const rows = tc.activationRowsPerCycle;
   const perCore = profile.memory.buffers.filter((b) => !b.shared);
   const mac = macArrayArea(tc, tech);
-  const sram = sramArea(perCore, tech);
+  // the dense baseline has the dense-balanced buffers; a sparse core its provisioning's banks
+  const sram = sramArea(perCore, tech, patterns.length === 0 ? 1 : profile.sparsity.bandwidthScale);
   if (patterns.length === 0) {
     return [mac, ...(['selector', 'metadata', 'pruning_unit', 'compression'] as const).map((n) => zero(n, 'not present in a dense core')), sram];
   }

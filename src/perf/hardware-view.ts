@@ -13,14 +13,18 @@
  *   rooflines use the published peak (dramPeakBytesPerCycle), so time ≥ bytes / bandwidth holds
  *   against the datasheet;
  * - a GEMM main loop issues MAC work in `execution.mainloopEfficiency` of its cycles;
- * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per core.
+ * - `tensorCore.perSm` tensor cores form an SM, the unit a GEMM kernel gives one thread-block
+ *   tile: the view's "core" is an SM, with the lanes and per-core buffers of its tensor cores;
+ * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per tensor core.
  */
 import type { BufferLevel, HardwareProfile } from '../profile/schema.js';
 
 export interface HardwareView {
   name: string;
   clockHz: number;
+  /** the units a GEMM gives tiles to: SMs of `tensorCoresPerCore` tensor cores (tensorCore.perSm) */
   cores: number;
+  tensorCoresPerCore: number;
   lanes: number;
   kPerCycle: number;
   laneRows: number;
@@ -46,16 +50,20 @@ export interface HardwareView {
 
 export function hardwareView(p: HardwareProfile): HardwareView {
   const tc = p.tensorCore;
+  // an SM of perSm tensor cores is one tiling unit: its lanes side by side (more output
+  // columns per cycle), its per-core buffers pooled (size and bandwidth × perSm)
+  const g = tc.perSm;
   const laneRows = tc.activationRowsPerCycle;
-  const laneCols = Math.max(1, Math.floor(tc.lanes / laneRows));
-  const levels = p.memory.buffers;
+  const laneCols = Math.max(1, Math.floor((tc.lanes * g) / laneRows));
+  const levels = p.memory.buffers.map((b) => (b.shared || g === 1 ? b : { ...b, bytes: b.bytes * g, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle * g }));
   const localBuffer = levels[0];
   const sharedBytes = levels.filter((b) => b.shared).reduce((s, b) => s + b.bytes, 0);
   return {
     name: p.name,
     clockHz: p.clockHz,
-    cores: tc.count,
-    lanes: tc.lanes,
+    cores: tc.count / g,
+    tensorCoresPerCore: g,
+    lanes: tc.lanes * g,
     kPerCycle: tc.denseKPerCycle,
     laneRows,
     laneCols,
@@ -70,7 +78,7 @@ export function hardwareView(p: HardwareProfile): HardwareView {
     launchGapCycles: p.execution.kernelLaunchNs * 1e-9 * p.clockHz,
     localBuffer,
     levels,
-    reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * tc.count,
+    reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * (tc.count / g),
   };
 }
 

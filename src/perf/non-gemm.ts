@@ -68,9 +68,9 @@ function streamingOp(
   const kvCacheBytes = kv.read + kv.written;
   const terms: Record<OpBound, number> = {
     memory: (bytesRead + bytesWritten + kvCacheBytes) / hw.dramBytesPerCycle,
-    vector: vectorFlops / (VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE * hw.cores),
+    vector: vectorFlops / (VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE * hw.cores * hw.tensorCoresPerCore),
     tensor: tensorFlops / (2 * hw.peakDenseMacsPerCycle),
-    pruning: pruning ? pruning.elements / (pruning.elementsPerCyclePerCore * hw.cores) : 0,
+    pruning: pruning ? pruning.elements / (pruning.elementsPerCyclePerCore * hw.cores * hw.tensorCoresPerCore) : 0,
   };
   let bound: OpBound = 'memory';
   for (const k of OP_BOUNDS) if (terms[k] > terms[bound]) bound = k;

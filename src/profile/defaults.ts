@@ -57,6 +57,8 @@ export const PROFILE_DEFAULTS = {
     source: 'assumption: one comparator stage per cycle; depths by construction (Batcher and bitonic for M = 2^p: p(p+1)/2, Knuth TAOCP vol. 3 §5.3.4); area/pruning-unit.ts costs the same unit',
   },
   'memory.buffers[].shared': { value: 'false', when: 'always', source: 'a buffer level is per tensor core unless it says otherwise' },
+  'sparsity.provisioning': { value: 'dense-balanced', when: 'always', source: 'the operand bandwidths the profile gives are what the core has' },
+  'tensorCore.perSm': { value: '1', when: 'always', source: 'each tensor core is its own SM: its tile shares nothing with another core' },
   'execution.mainloopEfficiency': { value: '1', when: 'always', source: 'assumption: the main loop issues tensor-core work every cycle (an upper bound)' },
   'execution.sparseMainloopEfficiency': { value: 'execution.mainloopEfficiency', when: 'always', source: 'assumption: sparse kernels issue MACs as well as dense ones on the same core' },
   'execution.dramEfficiency': { value: '1', when: 'always', source: 'assumption: streaming kernels sustain the published DRAM bandwidth (an upper bound)' },

@@ -23,6 +23,7 @@ export interface NumberLimit {
 export const PROFILE_LIMITS = {
   clockMHz: { min: 1, max: 100_000, integer: false, unit: 'MHz', why: '1 MHz to 100 GHz holds every digital accelerator clock (H100: 1,830 MHz)' },
   'tensorCore.count': { min: 1, max: 1_048_576, integer: true, unit: 'tensor cores', why: 'a wafer-scale engine has ~900,000 cores; H100 has 528 tensor cores' },
+  'tensorCore.perSm': { min: 1, max: 1024, integer: true, unit: 'tensor cores', why: 'an SM groups a few tensor cores (A100, H100: 4)' },
   'tensorCore.lanes': { min: 1, max: 65_536, integer: true, unit: 'lanes', why: 'a core of 65,536 dot-product lanes is far beyond any built one (H100-like: 64)' },
   'tensorCore.denseKPerCycle': { min: 1, max: 65_536, integer: true, unit: 'elements', why: 'the selector model costs one mux per multiplier position, so its work grows with K per cycle (shipped cores: 8)' },
   'tensorCore.activationRowsPerCycle': { min: 1, max: 65_536, integer: true, unit: 'rows', why: 'at most one row per lane, and lanes are bounded by 65,536' },

@@ -123,9 +123,29 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
   const tc = spec.tensorCore;
   if (tc.activationRowsPerCycle === undefined) defaulted.push('tensorCore.activationRowsPerCycle');
   const clockHz = spec.clockMHz * 1e6;
+  if (tc.perSm === undefined) defaulted.push('tensorCore.perSm');
+  else if (tc.count % tc.perSm !== 0) {
+    throw new NmsimError([
+      {
+        code: 'profile/per-sm-not-divisor',
+        severity: 'error',
+        file,
+        path: 'tensorCore.perSm',
+        message: `tensorCore.perSm (${tc.perSm}) must divide tensorCore.count (${tc.count}): an SM holds whole tensor cores.`,
+        expected: `a divisor of ${tc.count}`,
+        found: String(tc.perSm),
+        hint: 'A100 and H100 have 4 tensor cores per SM (432 = 108 × 4, 528 = 132 × 4).',
+      },
+    ]);
+  }
+  const provisioning = spec.sparsity.provisioning ?? 'dense-balanced';
+  if (spec.sparsity.provisioning === undefined) defaulted.push('sparsity.provisioning');
+  // sparse-balanced: the per-core operand levels deliver the widest skip's rate, M/N × the dense one
+  const bandwidthScale = provisioning === 'sparse-balanced' ? Math.max(1, ...patterns.map((p) => p.m / p.n)) : 1;
   const buffers: BufferLevel[] = spec.memory.buffers.map((b, i) => {
     if (b.shared === undefined) defaulted.push(`memory.buffers[${i}].shared`);
-    return { name: b.name, bytes: b.sizeKiB * KIB_BYTES, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle, shared: b.shared ?? false };
+    const shared = b.shared ?? false;
+    return { name: b.name, bytes: b.sizeKiB * KIB_BYTES, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle * (shared ? 1 : bandwidthScale), shared };
   });
   const profile: HardwareProfile = {
     name: spec.name,
@@ -136,6 +156,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
     clockHz,
     tensorCore: {
       count: tc.count,
+      perSm: tc.perSm ?? 1,
       lanes: tc.lanes,
       denseKPerCycle: tc.denseKPerCycle,
       // a row needs at least one lane (the loader warns when the file asks for more)
@@ -152,6 +173,8 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
       effect: spec.sparsity.effect,
       fallback: spec.sparsity.fallback,
       onlinePruning: onlinePruning(spec, patterns, defaulted),
+      provisioning,
+      bandwidthScale,
     },
     memory: {
       buffers,

@@ -19,6 +19,11 @@ export const SPARSITY_EFFECTS = ['skipping', 'gating'] as const;
 export const FALLBACKS = ['dense', 'compatible'] as const;
 export const PRUNING_UNIT_KINDS = ['hardware', 'software', 'none'] as const;
 export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as const;
+/**
+ * What the per-core operand buffers (register file, shared memory) were sized for: the dense
+ * compute rate, or the sparse one (M/N times the dense operand traffic of the widest skip).
+ */
+export const PROVISIONINGS = ['dense-balanced', 'sparse-balanced'] as const;
 
 export const BufferSchema = z
   .object({
@@ -39,6 +44,9 @@ export const ProfileSchema = z
     tensorCore: z
       .object({
         count: limitedNumber('tensorCore.count').describe('tensor cores in the chip'),
+        perSm: limitedNumber('tensorCore.perSm')
+          .optional()
+          .describe('tensor cores per SM: a GEMM kernel gives each SM one thread-block tile, shared by its tensor cores and staged in their pooled per-core buffers. Default: 1'),
         lanes: limitedNumber('tensorCore.lanes').describe('independent dot-product lanes per core'),
         denseKPerCycle: limitedNumber('tensorCore.denseKPerCycle').describe('reduction depth each lane consumes per cycle, dense'),
         activationRowsPerCycle: limitedNumber('tensorCore.activationRowsPerCycle')
@@ -59,6 +67,10 @@ export const ProfileSchema = z
         selectorStyle: z.enum(SELECTOR_STYLES),
         effect: z.enum(SPARSITY_EFFECTS),
         fallback: z.enum(FALLBACKS).describe('unsupported pattern: run dense, or a compatible narrower pattern'),
+        provisioning: z
+          .enum(PROVISIONINGS)
+          .optional()
+          .describe('per-core operand buffer bandwidths as given (dense-balanced), or × the widest M/N (sparse-balanced; the area model charges the banks). Default: dense-balanced'),
         onlinePruning: z
           .object({
             kind: z.enum(PRUNING_UNIT_KINDS).describe('software: a separate pass through memory before the GEMM'),
@@ -151,6 +163,8 @@ export interface HardwareProfile {
   clockHz: number;
   tensorCore: {
     count: number;
+    /** tensor cores per SM (they share one thread-block tile); divides count */
+    perSm: number;
     lanes: number;
     denseKPerCycle: number;
     /** distinct activation rows per cycle, 1 … lanes */
@@ -168,6 +182,9 @@ export interface HardwareProfile {
     effect: ProfileSpec['sparsity']['effect'];
     fallback: ProfileSpec['sparsity']['fallback'];
     onlinePruning: OnlinePruning;
+    provisioning: (typeof PROVISIONINGS)[number];
+    /** what provisioning multiplied the per-core buffer bandwidths by (1 when dense-balanced) */
+    bandwidthScale: number;
   };
   memory: {
     /** innermost first: buffers[0] is the operand buffer */

@@ -65,6 +65,18 @@ describe('profile normalization', () => {
       expected: 10, // Batcher for M = 16 = 2^4: 4·5/2 stages
       path: 'sparsity.onlinePruning.latencyCycles',
     },
+    'sparsity.provisioning': {
+      remove: (d) => delete d.sparsity.provisioning,
+      read: (p) => [p.sparsity.provisioning, p.sparsity.bandwidthScale],
+      expected: ['dense-balanced', 1],
+      path: 'sparsity.provisioning',
+    },
+    'tensorCore.perSm': {
+      remove: (d) => delete d.tensorCore.perSm,
+      read: (p) => p.tensorCore.perSm,
+      expected: 1,
+      path: 'tensorCore.perSm',
+    },
     'execution.mainloopEfficiency': {
       remove: (d) => delete d.execution?.mainloopEfficiency,
       read: (p) => p.execution.mainloopEfficiency,
@@ -106,6 +118,8 @@ describe('profile normalization', () => {
   test('a profile that gives every key has nothing defaulted but the buffer’s shared flag it leaves out', async () => {
     const { profile } = await load((d) => {
       d.sources = ['datasheet'];
+      d.tensorCore.perSm = 2;
+      d.sparsity.provisioning = 'dense-balanced';
       d.execution = { mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 };
     });
     expect(profile.defaulted).toEqual(['memory.buffers[0].shared']);
