@@ -14,6 +14,8 @@ const NM = ['2:4', '4:8', '8:16', '16:32'];
 const arbSpec = fc
   .record({
     cores: fc.integer({ min: 1, max: 128 }),
+    perSm: fc.constantFrom(1, 2, 4),
+    provisioning: fc.constantFrom('dense-balanced', 'sparse-balanced'),
     lanesLog2: fc.integer({ min: 2, max: 7 }),
     rowsLog2: fc.integer({ min: 0, max: 4 }),
     kPerCycle: fc.constantFrom(4, 8, 16),
@@ -36,7 +38,9 @@ const arbSpec = fc
       illustrative: true,
       clockMHz: r.clockMHz,
       tensorCore: {
-        count: r.cores,
+        // SMs of perSm tensor cores (count a multiple of perSm)
+        count: r.cores * r.perSm,
+        perSm: r.perSm,
         lanes: 2 ** r.lanesLog2,
         denseKPerCycle: r.kPerCycle,
         activationRowsPerCycle: 2 ** Math.min(r.rowsLog2, r.lanesLog2),
@@ -51,6 +55,7 @@ const arbSpec = fc
         selectorStyle: 'mux',
         effect: r.effect as 'skipping',
         fallback: r.fallback as 'dense',
+        provisioning: r.provisioning as 'dense-balanced',
         onlinePruning: r.pruning === 'hardware' ? { kind: 'hardware', groupsPerCycle: 2, latencyCycles: 5 } : { kind: r.pruning as 'software' },
       },
       memory: {
