@@ -56,7 +56,7 @@ function activityJson(a: Activity) {
   };
 }
 
-function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
+export function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
   const timeS = g.cycles / clockHz;
   return {
     name: g.name,
@@ -259,4 +259,25 @@ export function comparisonText(c: Comparison, title: string): string {
   );
   lines.push('', `time split, dense: GEMMs ${pct(c.dense.gemmCycles / c.dense.cycles)}, other operators ${pct(c.dense.nonGemmCycles / c.dense.cycles)}; roofline ${(c.dense.rooflineCycles / c.hw.clockHz * 1e3).toFixed(PRECISION.timeMsText)} ms`);
   return lines.join('\n');
+}
+
+/** `simulate --gemm`: one GEMM, dense and per pattern, as a table. */
+export function singleGemmText(title: string, rows: readonly { pattern: string; runsAs: string; sim: GemmSim }[], clockHz: number): string {
+  const dense = rows[0].sim;
+  const table = textTable([
+    ['pattern', 'runs as', 'time µs', 'TFLOP/s', 'speedup', 'utilization', 'bottleneck'],
+    ...rows.map((r) => {
+      const t = r.sim.cycles / clockHz;
+      return [
+        r.pattern,
+        r.runsAs,
+        (t * 1e6).toFixed(PRECISION.timeMsText),
+        (r.sim.denseEquivalentFlops / t / 1e12).toFixed(PRECISION.tflopsText),
+        `${(dense.cycles / r.sim.cycles).toFixed(PRECISION.speedup)}×`,
+        `${(r.sim.utilization * 100).toFixed(PRECISION.percentText)}%`,
+        r.sim.binding,
+      ];
+    }),
+  ]);
+  return `${title}\n\n${table}\n`;
 }
