@@ -67,7 +67,7 @@ export { planWeightPattern } from './perf/execution-plan.js';
 export { simulateGemm, type GemmSim } from './perf/gemm-pipeline.js';
 export { hardwareView, type HardwareView } from './perf/hardware-view.js';
 export { addActivity, emptyActivity, sumActivity, DRAM_LEVEL, type Activity, type LevelBytes } from './perf/activity.js';
-export { loadCorpus, type Corpus, type ValidationRow } from './validation/corpus.js';
+export { loadCorpus, SHIPPED_CORPUS_DIR, type Corpus, type ValidationRow } from './validation/corpus.js';
 export { validate, type ValidationResult, type RowResult, type GroupSummary } from './validation/predict.js';
 
 // explore: design points, exact Pareto fronts, the recommendation as data
