@@ -65,6 +65,12 @@ export { densePeakTflops } from './perf/hardware-view.js';
 export { loadMeasuredSparsity, measuredSparsityFromJson, MAX_MEASURED_FILE_BYTES } from './perf/measured-file.js';
 export type { MeasuredSparsity } from './perf/measured-sparsity.js';
 export { areaReport, type AreaReport, type AreaOptions, type CoreArea } from './area/report.js';
+export { planWeightPattern } from './perf/execution-plan.js';
+export { simulateGemm, type GemmSim } from './perf/gemm-pipeline.js';
+export { hardwareView, type HardwareView } from './perf/hardware-view.js';
+export { addActivity, emptyActivity, sumActivity, DRAM_LEVEL, type Activity, type LevelBytes } from './perf/activity.js';
+export { loadCorpus, SHIPPED_CORPUS_DIR, type Corpus, type ValidationRow } from './validation/corpus.js';
+export { validate, type ValidationResult, type RowResult, type GroupSummary } from './validation/predict.js';
 
 // energy: activity counts × per-event energies (tech files) → J/token, power vs TDP, gating vs skipping
 export { emptyActivity, addActivity, denseEquivalentMacs, DRAM_LEVEL, type ActivityCounts, type LevelBytes } from './energy/activity.js';

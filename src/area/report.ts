@@ -22,6 +22,7 @@ import { pruningUnitArea } from './pruning-unit.js';
 import type { PruningNetworkKind } from '../sparsity/sorting-networks.js';
 import { compressionArea } from './compression.js';
 import { sramArea } from './sram.js';
+import { pipelineTiming, type PipelineTiming } from './timing.js';
 
 /** Other design choices than the profile's (patterns the core supports, selector, encoding, network). */
 export type AreaOptions = DesignChoices;
@@ -50,6 +51,8 @@ export interface AreaReport {
   core: CoreArea;
   perPattern: CoreArea[];
   chip: { tensorCores: number; denseCoresMm2: number; coresMm2: number; sharedSramMm2: number };
+  /** selector and pruning-unit pipeline stages at the profile's clock (area/timing.ts); absent when the tech file has no timing */
+  timing?: PipelineTiming;
 }
 
 function zero(name: ComponentName, source: string): AreaComponent {
@@ -63,7 +66,8 @@ function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[]
   const rows = tc.activationRowsPerCycle;
   const perCore = profile.memory.buffers.filter((b) => !b.shared);
   const mac = macArrayArea(tc, tech);
-  const sram = sramArea(perCore, tech);
+  // the dense baseline has the dense-balanced buffers; a sparse core its provisioning's banks
+  const sram = sramArea(perCore, tech, patterns.length === 0 ? 1 : profile.sparsity.bandwidthScale);
   if (patterns.length === 0) {
     return [mac, ...(['selector', 'metadata', 'pruning_unit', 'compression'] as const).map((n) => zero(n, 'not present in a dense core')), sram];
   }
@@ -128,6 +132,7 @@ export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: Ar
   const sharedSramUm2 = sramArea(shared, tech).areaUm2;
   const n = design.tensorCore.count;
   const unit = sp.onlinePruning;
+  const timing = pipelineTiming(design, patterns, tech);
   return {
     profile: design.name,
     tech: tech.name,
@@ -142,5 +147,6 @@ export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: Ar
     core,
     perPattern,
     chip: { tensorCores: n, denseCoresMm2: (dense.totalUm2 * n) / 1e6, coresMm2: (core.totalUm2 * n) / 1e6, sharedSramMm2: sharedSramUm2 / 1e6 },
+    ...(timing ? { timing } : {}),
   };
 }

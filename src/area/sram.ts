@@ -23,7 +23,21 @@ export function sramItem(item: string, bits: number, tech: TechLibrary): AreaIte
   return { item, bits, areaUm2: sramAreaUm2(bits, tech) };
 }
 
-export function sramArea(buffers: readonly BufferLevel[], tech: TechLibrary): AreaComponent {
-  const items = buffers.map((b) => sramItem(`${b.name}: ${kibText(b.bytes)}`, b.bytes * BITS_PER_BYTE, tech));
-  return component('sram', items, `${tech.sram.bitcellAreaUm2} µm² bit cell ÷ ${tech.sram.arrayEfficiency} array efficiency (${tech.sram.source})`);
+/**
+ * The buffers' SRAM. `bandwidthScale` > 1 (a sparse-balanced core's per-core buffers) is built as
+ * that many times the banks, each of 1/scale the bits: the bit cells stay, the periphery (the
+ * macro's 1 − arrayEfficiency share: decoders, sense amplifiers, I/O) is repeated per bank, so a
+ * macro costs bits × cell ÷ efficiency × (efficiency + scale × (1 − efficiency)) — ×1.3 for 2×
+ * at 70 % efficiency. Assumption built on the tech file's own array efficiency; wider operand
+ * buses (wires) are not costed.
+ */
+export function sramArea(buffers: readonly BufferLevel[], tech: TechLibrary, bandwidthScale = 1): AreaComponent {
+  const eff = tech.sram.arrayEfficiency;
+  const banking = eff + bandwidthScale * (1 - eff);
+  const items = buffers.map((b) => {
+    const item = sramItem(`${b.name}: ${kibText(b.bytes)}${bandwidthScale > 1 ? `, ${bandwidthScale}× banks for ${bandwidthScale}× bandwidth (sparse-balanced)` : ''}`, b.bytes * BITS_PER_BYTE, tech);
+    return { ...item, areaUm2: item.areaUm2 * banking };
+  });
+  const banks = bandwidthScale > 1 ? `; ${bandwidthScale}× banks for sparse-balanced bandwidth: periphery (1 − ${eff}) repeated per bank, ×${banking.toFixed(2)}` : '';
+  return component('sram', items, `${tech.sram.bitcellAreaUm2} µm² bit cell ÷ ${eff} array efficiency (${tech.sram.source})${banks}`);
 }

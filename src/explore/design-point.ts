@@ -37,6 +37,8 @@ export interface DecodeAtBatch {
   speedup: number;
   /** 1 − sparse bytes / dense bytes moved per decode step (activations, metadata, weights) */
   ioSavingsFraction: number;
+  /** the sparse decode step's binding resource (perf ModelSim.bottleneck), when the model named one */
+  bottleneck?: string;
 }
 
 export interface DesignPoint {
@@ -64,6 +66,8 @@ export interface DesignPoint {
   decodeContextTokens: number;
   /** dense cycles / sparse cycles on the same profile, whole model */
   prefillSpeedup: number;
+  /** the sparse prefill step's binding resource (register file, shared memory, L2, dram, compute, pruning unit …) */
+  prefillBottleneck?: string;
   /** one entry per decode batch size of the review, ascending by batchTokens (never empty) */
   decode: DecodeAtBatch[];
   /** core area with sparsity support, and the same core without it */

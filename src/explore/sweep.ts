@@ -23,6 +23,8 @@ export interface ExecutionEstimate {
   /** the pattern the core executes (dense: it cannot exploit the pattern) */
   executedAs: Pattern;
   prefillSpeedup: number;
+  /** the prefill step's binding resource (perf ModelSim.bottleneck), when the model named one */
+  prefillBottleneck?: string;
   /** one entry per decode batch of the workload, ascending by batchTokens */
   decode: DecodeAtBatch[];
 }
@@ -90,6 +92,7 @@ export function sweep(input: SweepInput): SweepResult {
         prefillTokens: input.workload.prefillTokens,
         decodeContextTokens: input.workload.decodeContextTokens,
         prefillSpeedup: exec.prefillSpeedup,
+        ...(exec.prefillBottleneck ? { prefillBottleneck: exec.prefillBottleneck } : {}),
         decode: exec.decode.map((d) => ({ ...d })),
         areaUm2: prof.areaUm2,
         denseAreaUm2: prof.denseAreaUm2,

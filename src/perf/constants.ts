@@ -50,13 +50,6 @@ export const COMBINATORIAL_UNRANK_POSITIONS_PER_CYCLE = 4;
 export const SOFTWARE_PRUNE_KERNELS_PER_SITE = 2;
 
 /**
- * Gap between back-to-back dependent kernels (launch + tail), charged once per operator on
- * every profile. Assumption: 2 µs, the order of magnitude of CUDA kernel launch latency; set to
- * 0 to model an accelerator that sequences operators in hardware.
- */
-export const KERNEL_LAUNCH_GAP_NS = 2000;
-
-/**
  * Vector (non-tensor-core) throughput per tensor core, for norms, softmax and activations.
  * Assumption from the NVIDIA A100 whitepaper SM layout: 64 FP32 lanes and 4 tensor cores per
  * SM → 16 FP32 FMA lanes (32 flop/cycle) per tensor core.

@@ -41,6 +41,11 @@ export interface ExecutionPlan {
   pruning: 'hardware' | 'software' | 'none';
   /** decode fetches only the weight rows some token of the batch keeps */
   rowSkipping: boolean;
+  /**
+   * which GEMM operand carries the pattern: the activation (pruned online, the default) or the
+   * weight (pruned offline, stored compressed: values + metadata, as NVIDIA's 2:4)
+   */
+  sparseOperand?: 'activation' | 'weight';
   reason: string;
   warnings: Diagnostic[];
 }
@@ -192,4 +197,28 @@ export function planPattern(profile: HardwareProfile, requested: Pattern, measur
     });
   }
   return plan;
+}
+
+/**
+ * How a profile runs weights pruned offline to `requested` (NVIDIA 2:4 style): natively when the
+ * tensor core takes a sparse weight operand (`sparsity.operand` weight or both) and lists the
+ * pattern, else dense. The weight matrix is stored compressed (values + metadata in the
+ * profile's encoding); a skipping core runs kept MACs only; nothing is pruned at run time.
+ */
+export function planWeightPattern(profile: HardwareProfile, requested: Pattern): ExecutionPlan {
+  const s = profile.sparsity;
+  const base = { requested, compatibleFraction: 1, metadataEncoding: s.metadataEncoding, pruning: 'none' as const, rowSkipping: false, sparseOperand: 'weight' as const };
+  const dense = (reason: string): ExecutionPlan => ({
+    ...base,
+    mode: 'dense',
+    skipping: false,
+    compressed: false,
+    reason,
+    warnings:
+      requested.kind === 'dense' ? [] : [{ code: 'perf/pattern-runs-dense', severity: 'warning', message: `${formatPattern(requested)} weights run dense on ${profile.name}: ${reason}` }],
+  });
+  if (requested.kind === 'dense') return dense('dense baseline');
+  if (s.operand === 'activation') return dense('the tensor core takes sparse activations only, not sparse weights');
+  if (!s.patterns.some((p) => samePattern(p, requested))) return dense('the pattern is not native to the core (weights are pruned to a native pattern offline)');
+  return { ...base, mode: 'native', runPattern: requested, skipping: s.effect === 'skipping', compressed: true, reason: 'weights pruned offline, supported natively', warnings: [] };
 }

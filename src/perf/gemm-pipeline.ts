@@ -5,7 +5,7 @@
  *   per K step of a tile:  DRAM ─▶ buffers (outermost … buffers[0]) ─▶ metadata decode ─▶ MAC array
  *                          (compressed activations + metadata, dense weight rows)  (skipping or gating)
  *                          each level must deliver its step's bytes at its bandwidth (a shared
- *                          level's bandwidth is split among the active cores);
+ *                          level and DRAM move the whole wave's bytes at their bandwidth);
  *   per tile:  fill (first load + DRAM latency + decode latency) · double-buffered steps,
  *              each max(MAC cycles of the previous step, supply of this one) · drain (MAC
  *              pipeline + write-back of the output tile)
@@ -17,12 +17,15 @@
  * DRAM traffic: each operand once while the smaller one fits half the reuse capacity (shared
  * levels); otherwise the cheaper operand is re-streamed once per resident chunk of the other.
  * The GEMM's DRAM input bytes are spread over its tile-steps in proportion to their on-chip
- * bytes, and the cores active in a wave share the DRAM bandwidth.
+ * bytes, and the tiles of a wave share the DRAM bandwidth in proportion to their bytes.
  *
  * Invariant (tested): cycles ≥ roofline = max(executed MACs / peak MACs per cycle,
- * unique DRAM bytes / DRAM bytes per cycle).
+ * unique DRAM bytes / published DRAM bytes per cycle). Measured kernels run below it: the main
+ * loop issues MAC work in `mainloopEfficiency` of its cycles and DRAM streams at
+ * `dramEfficiency` of its bandwidth (profile `execution`, calibrated where the file says so).
  */
 import { keptPerToken } from '../sparsity/pattern.js';
+import { DRAM_LEVEL, type Activity } from './activity.js';
 import type { GemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes, type RowBytes } from './activation-bytes.js';
 import { MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM } from './constants.js';
@@ -68,12 +71,20 @@ export interface GemmSim {
   /** executed MACs / (peak MACs per cycle × cycles) */
   utilization: number;
   bottleneck: Bottleneck;
+  /**
+   * The binding resource by name: `compute`, the buffer level (by the profile's name: register
+   * file, shared memory, L2 …) whose stalls cost the most when the bottleneck is `buffer`,
+   * `dram`, or a fixed cost (`fill`, `drain`, `launch`)
+   */
+  binding: string;
   executedMacs: number;
   /** 2·rows·K·N: the flops of the dense GEMM this computes */
   denseEquivalentFlops: number;
   /** fraction of weight rows fetched (row skipping in decode; 1 otherwise) */
   weightRowFraction: number;
   bytes: GemmBytes;
+  /** what the hardware did (activity.ts): MACs issued/skipped/gated, bytes by level, metadata, selects */
+  activity: Activity;
 }
 
 /** What one GEMM moves and computes under a plan, before any tiling. */
@@ -82,12 +93,16 @@ interface GemmWork {
   k: number;
   n: number;
   sparse: boolean;
+  /** the pattern is on the weights (stored compressed), not the activations */
+  weightSparse: boolean;
   /** fraction of weight rows fetched */
   rowFraction: number;
   /** stored bytes of one activation row (values + metadata) */
   activationRow: RowBytes;
   activationBytes: number;
+  /** weight bytes fetched, metadata included for weight-sparse GEMMs */
   weightBytes: number;
+  weightMetadataBytes: number;
   outputBytes: number;
   reloadBytes: number;
   /** unique input bytes plus reloads: what the tiles pull from DRAM */
@@ -96,14 +111,18 @@ interface GemmWork {
   keptK(kDense: number): number;
   /** metadata decode fill latency of a tile (0 when dense) */
   decodeLatencyCycles: number;
+  /** fraction of main-loop cycles issuing MACs: the profile's sparse figure when MACs are skipped */
+  mainloopEfficiency: number;
   tile: TileShape;
 }
 
 /** Step 1: the GEMM's operands, MACs and unique DRAM bytes (reloads when neither operand fits half the reuse capacity). */
 function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmWork {
   const b = hw.operandBytes;
-  const pattern = gemm.site ? plan.requested : ({ kind: 'dense' } as const);
   const sparse = gemm.site !== undefined && plan.mode !== 'dense';
+  // weight N:M (pruned offline): the weight operand is compressed, the activation dense
+  const weightSparse = sparse && plan.sparseOperand === 'weight';
+  const pattern = sparse && !weightSparse ? plan.requested : ({ kind: 'dense' } as const);
   const compressed = sparse && plan.compressed;
   const kFrac = sparse ? computeKFraction(plan) : 1;
   const rowFraction = sparse && plan.rowSkipping ? weightRowFraction : 1;
@@ -114,24 +133,29 @@ function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRow
     if (plan.mode === 'native' && plan.runPattern?.kind === 'nm') return keptPerToken(plan.runPattern, kDense);
     return kDense * kFrac;
   };
-  const activationRow = activationRowBytes(pattern, compressed, gemm.kIn, b, plan.metadataEncoding);
+  const activationRow = activationRowBytes(pattern, compressed && !weightSparse, gemm.kIn, b, plan.metadataEncoding);
   const activationBytes = gemm.rowsTokens * (activationRow.valueBytes + activationRow.metadataBytes);
-  const weightBytes = gemm.kIn * rowFraction * gemm.nOut * b;
+  // one output column's weights: K dense elements, or compressed values + metadata
+  const weightColumn = weightSparse ? activationRowBytes(plan.requested, true, gemm.kIn, b, plan.metadataEncoding) : { valueBytes: gemm.kIn * b, metadataBytes: 0 };
+  const weightBytes = (weightColumn.valueBytes + weightColumn.metadataBytes) * rowFraction * gemm.nOut;
   const reloads = reloadBytes(activationBytes, weightBytes, hw.reuseCapacityBytes);
   return {
     rows: gemm.rowsTokens,
     k: gemm.kIn,
     n: gemm.nOut,
     sparse,
+    weightSparse,
     rowFraction,
     activationRow,
     activationBytes,
     weightBytes,
+    weightMetadataBytes: weightColumn.metadataBytes * rowFraction * gemm.nOut,
     outputBytes: gemm.rowsTokens * gemm.nOut * b,
     reloadBytes: reloads,
     dramInputBytes: activationBytes + weightBytes + reloads,
     keptK,
     decodeLatencyCycles: sparse ? metadataDecodeLatencyCycles(plan) : 0,
+    mainloopEfficiency: sparse && plan.skipping ? hw.sparseMainloopEfficiency : hw.mainloopEfficiency,
     tile: chooseTile(hw, groupM),
   };
 }
@@ -189,10 +213,8 @@ function tileGrid(work: GemmWork, hw: HardwareView): TileGrid {
  * size class.
  */
 function dramPerOnChipByte(work: GemmWork, grid: TileGrid, traffic: OperandTraffic): number {
-  const rowClasses = new Map<number, number>();
-  for (let i = 0; i < grid.rowTiles; i++) rowClasses.set(grid.rowsOf(i), (rowClasses.get(grid.rowsOf(i)) ?? 0) + 1);
-  const colClasses = new Map<number, number>();
-  for (let j = 0; j < grid.colTiles; j++) colClasses.set(grid.colsOf(j), (colClasses.get(grid.colsOf(j)) ?? 0) + 1);
+  const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
+  const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
   let onChipTotal = 0;
   for (const [r, nr] of rowClasses) {
     for (const [c, nc] of colClasses) {
@@ -229,27 +251,47 @@ interface TileContext {
 }
 
 /**
- * One K step of an r × c tile with `active` cores running: MAC cycles, and the supply cycles of
- * the slowest buffer level (a shared level's bandwidth split among the active cores) and of
- * the step's share of DRAM.
+ * What the tiles of one wave pull together per full K step, from the levels they share (shared
+ * buffer levels and DRAM), and write back at the end. The shared bandwidth is split in
+ * proportion to these bytes: a wave of one 128-row tile and seventy 23-row edge tiles moves the
+ * bytes of those tiles, not 71 times the big one's.
  */
-function stepCost(ctx: TileContext, r: number, c: number, kDense: number, active: number): StepCost {
+interface WaveShare {
+  /** bytes of every active tile at each level for one full K step (per-core levels: unused) */
+  levelBytesPerFullStep: number[];
+  /** on-chip refill bytes of every active tile for one full K step (× dramPerOnChipByte = DRAM bytes) */
+  refillBytesPerFullStep: number;
+  /** output bytes every active tile writes back */
+  outputBytes: number;
+  key: string;
+}
+
+/**
+ * One K step of an r × c tile in a wave: MAC cycles, the supply cycles of the slowest buffer
+ * level (a per-core level at its own bandwidth; a shared level moves the wave's bytes at the
+ * instance bandwidth) and of the wave's step of DRAM. A short last step (kDense < the step)
+ * moves its fraction of a full step.
+ */
+function stepCost(ctx: TileContext, r: number, c: number, kDense: number, wave: WaveShare): StepCost {
   const { hw, traffic } = ctx;
+  const stepFraction = kDense / ctx.work.tile.kStepElements;
   let buffer = 0;
   let bufferLevel = 0;
   hw.levels.forEach((level, i) => {
-    const perCoreBw = level.shared ? level.bandwidthBytesPerCycle / active : level.bandwidthBytesPerCycle;
-    const t = traffic.levelBytes(i, r, c, kDense) / perCoreBw;
+    const t = level.shared
+      ? (wave.levelBytesPerFullStep[i] * stepFraction) / level.bandwidthBytesPerCycle
+      : traffic.levelBytes(i, r, c, kDense) / level.bandwidthBytesPerCycle;
     if (t > buffer) {
       buffer = t;
       bufferLevel = i;
     }
   });
   return {
-    compute: Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(ctx.work.keptK(kDense) / hw.kPerCycle),
+    // the main loop issues MAC work in mainloopEfficiency of its cycles (profile execution figures)
+    compute: (Math.ceil(r / hw.laneRows) * Math.ceil(c / hw.laneCols) * Math.ceil(ctx.work.keptK(kDense) / hw.kPerCycle)) / ctx.work.mainloopEfficiency,
     buffer,
     bufferLevel,
-    dram: (traffic.tileRefillBytes(r, c, kDense) * ctx.dramPerOnChipByte * active) / hw.dramBytesPerCycle,
+    dram: (wave.refillBytesPerFullStep * stepFraction * ctx.dramPerOnChipByte) / hw.dramBytesPerCycle,
   };
 }
 
@@ -258,14 +300,14 @@ function stepCost(ctx: TileContext, r: number, c: number, kDense: number, active
  * latency), double-buffered steps that stall when this step's supply outlasts the previous
  * step's MACs, drain (MAC pipeline + write-back of the output tile).
  */
-function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: number, active: number): TileTiming {
+function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: number, wave: WaveShare): TileTiming {
   const { hw, grid } = ctx;
   const stalls = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);
   let compute = 0;
   let prevCompute = 0;
   for (let s = s0; s < s1; s++) {
-    const cost = stepCost(ctx, r, c, grid.kAt(s), active);
+    const cost = stepCost(ctx, r, c, grid.kAt(s), wave);
     const supply = Math.max(cost.buffer, cost.dram);
     if (s === s0) {
       stalls.fill += supply + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
@@ -280,7 +322,7 @@ function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: numb
     prevCompute = cost.compute;
   }
   const tileOut = r * c * grid.outElementBytes;
-  stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, (tileOut * active) / hw.dramBytesPerCycle);
+  stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, wave.outputBytes / hw.dramBytesPerCycle);
   const cycles = compute + STALL_CAUSES.reduce((sum, k) => sum + stalls[k], 0);
   return { cycles, compute, stalls, bufferStallByLevel };
 }
@@ -295,43 +337,54 @@ interface WaveTotals {
 
 /**
  * Step 5: every tile, `cores` at a time in raster order (row tiles outer, K slices inner); a
- * wave lasts as long as its slowest tile. Tiles of one size and slice length in one wave are
- * timed once, and a timing is reused across waves with the same number of active cores.
+ * wave lasts as long as its slowest tile, and its tiles share the shared levels' and DRAM's
+ * bandwidth in proportion to their bytes (WaveShare). Tiles of one size and slice length in one
+ * wave are timed once, and a timing is reused across waves that share the same way.
  */
 function runWaves(ctx: TileContext): WaveTotals {
-  const { hw, grid } = ctx;
+  const { hw, grid, traffic, work } = ctx;
+  const kStep = work.tile.kStepElements;
   const memo = new Map<string, TileTiming>();
-  const timed = (r: number, c: number, s0: number, s1: number, active: number): TileTiming => {
-    const key = `${r}x${c}:${s1 - s0}:${s1 === grid.steps}@${active}`;
-    let t = memo.get(key);
-    if (!t) {
-      t = tileTiming(ctx, r, c, s0, s1, active);
-      memo.set(key, t);
-    }
-    return t;
-  };
   const waves = Math.ceil(grid.tiles / hw.cores);
   const stallCycles = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);
   let cycles = 0;
   let computeCycles = 0;
+  const tileAt = (t: number) => {
+    const out = Math.floor(t / grid.slices);
+    const slice = t % grid.slices;
+    const s0 = slice * grid.stepsPerSlice;
+    return { r: grid.rowsOf(Math.floor(out / grid.colTiles)), c: grid.colsOf(out % grid.colTiles), s0, s1: Math.min(grid.steps, s0 + grid.stepsPerSlice) };
+  };
   for (let w = 0; w < waves; w++) {
     const first = w * hw.cores;
     const last = Math.min(grid.tiles, first + hw.cores) - 1;
-    const active = last - first + 1;
-    let slowest: TileTiming | undefined;
-    const seen = new Set<string>();
+    // the wave's tile classes (size and slice) and how many of each
+    const classes = new Map<string, { r: number; c: number; s0: number; s1: number; count: number }>();
     for (let t = first; t <= last; t++) {
-      const out = Math.floor(t / grid.slices);
-      const slice = t % grid.slices;
-      const r = grid.rowsOf(Math.floor(out / grid.colTiles));
-      const c = grid.colsOf(out % grid.colTiles);
-      const s0 = slice * grid.stepsPerSlice;
-      const s1 = Math.min(grid.steps, s0 + grid.stepsPerSlice);
-      const key = `${r}x${c}:${s1 - s0}:${s1 === grid.steps}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const timing = timed(r, c, s0, s1, active);
+      const x = tileAt(t);
+      const key = `${x.r}x${x.c}:${x.s1 - x.s0}:${x.s1 === grid.steps}`;
+      const cls = classes.get(key);
+      if (cls) cls.count++;
+      else classes.set(key, { ...x, count: 1 });
+    }
+    const wave: WaveShare = { levelBytesPerFullStep: hw.levels.map(() => 0), refillBytesPerFullStep: 0, outputBytes: 0, key: '' };
+    for (const { r, c, count } of classes.values()) {
+      hw.levels.forEach((level, i) => {
+        if (level.shared) wave.levelBytesPerFullStep[i] += count * traffic.levelBytes(i, r, c, kStep);
+      });
+      wave.refillBytesPerFullStep += count * traffic.tileRefillBytes(r, c, kStep);
+      wave.outputBytes += count * r * c * grid.outElementBytes;
+    }
+    wave.key = `${wave.refillBytesPerFullStep}|${wave.outputBytes}|${wave.levelBytesPerFullStep.join(',')}`;
+    let slowest: TileTiming | undefined;
+    for (const [key, { r, c, s0, s1 }] of classes) {
+      const memoKey = `${key}@${wave.key}`;
+      let timing = memo.get(memoKey);
+      if (!timing) {
+        timing = tileTiming(ctx, r, c, s0, s1, wave);
+        memo.set(memoKey, timing);
+      }
       if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
     }
     cycles += slowest!.cycles;
@@ -355,6 +408,16 @@ function bottleneckOf(computeCycles: number, stallCycles: Record<StallCause, num
   return bottleneck;
 }
 
+/** The bottleneck by name: a buffer stall names the level whose stalls cost the most cycles. */
+function bindingOf(bottleneck: Bottleneck, levelNames: readonly string[], bufferStallByLevel: readonly number[]): string {
+  if (bottleneck !== 'buffer') return bottleneck;
+  let at = 0;
+  bufferStallByLevel.forEach((v, i) => {
+    if (v > bufferStallByLevel[at]) at = i;
+  });
+  return levelNames[at];
+}
+
 function emptyStalls(): Record<StallCause, number> {
   return { dram: 0, buffer: 0, fill: 0, drain: 0, launch: 0 };
 }
@@ -376,6 +439,70 @@ function tooManyTiles(gemm: GemmOp, tile: TileShape, tiles: number, hw: Hardware
 }
 
 /**
+ * Step 6: the GEMM's activity counts (conventions in activity.ts). Operand bytes per level are
+ * summed over every output tile and K step (split-K slices cover each step once), by tile size
+ * class as in step 3.
+ */
+function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, plan: ExecutionPlan, hw: HardwareView, cycles: number, outputs: number): Activity {
+  const denseMacs = work.rows * work.k * work.n;
+  const issued = work.rows * work.n * work.keptK(work.k);
+  const gated = work.sparse && !plan.skipping ? denseMacs - work.rows * work.n * keptPerToken(plan.requested, work.k) : 0;
+  const levelReads = hw.levels.map(() => ({ activation: 0, weight: 0 }));
+  const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
+  const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
+  for (const [r, nr] of rowClasses) {
+    for (const [c, nc] of colClasses) {
+      for (let s = 0; s < grid.steps; s++) {
+        const kDense = grid.kAt(s);
+        hw.levels.forEach((_, i) => {
+          const b = traffic.levelOperandBytes(i, r, c, kDense);
+          levelReads[i].activation += nr * nc * b.activation;
+          levelReads[i].weight += nr * nc * b.weight;
+        });
+      }
+    }
+  }
+  const bytesByLevel: Activity['bytesByLevel'] = {};
+  hw.levels.forEach((level, i) => {
+    const read = levelReads[i].activation + levelReads[i].weight;
+    const refill = i + 1 < hw.levels.length ? levelReads[i + 1].activation + levelReads[i + 1].weight : work.dramInputBytes;
+    bytesByLevel[level.name] = { read: read + outputs, write: refill + outputs };
+  });
+  bytesByLevel[DRAM_LEVEL] = { read: work.dramInputBytes, write: outputs };
+  const row = work.activationRow;
+  const metadataShare = row.valueBytes + row.metadataBytes > 0 ? row.metadataBytes / (row.valueBytes + row.metadataBytes) : 0;
+  // metadata decoded as it enters the MAC array: with its activation fragments, or its weight fragments
+  const metadataBits = work.weightSparse
+    ? 8 * (work.weightBytes > 0 ? work.weightMetadataBytes / work.weightBytes : 0) * levelReads[0].weight
+    : 8 * metadataShare * levelReads[0].activation;
+  return {
+    macsIssued: issued,
+    macsSkipped: denseMacs - issued,
+    macsGated: gated,
+    bytesByLevel,
+    activationValueBytes: work.rows * row.valueBytes,
+    activationMetadataBytes: work.rows * row.metadataBytes,
+    weightBytes: work.weightBytes - work.weightMetadataBytes,
+    weightMetadataBytes: work.weightMetadataBytes,
+    outputBytes: outputs,
+    reloadBytes: work.reloadBytes,
+    metadataBits,
+    selectorOperations: work.sparse && plan.compressed ? issued - gated : 0,
+    pruningComparisons: 0,
+    softwarePruneBytes: 0,
+    cycles,
+    seconds: cycles / hw.clockHz,
+  };
+}
+
+/** Tile extents along one dimension and how many tiles have each. */
+function sizeClasses(tiles: number, sizeOf: (i: number) => number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let i = 0; i < tiles; i++) out.set(sizeOf(i), (out.get(sizeOf(i)) ?? 0) + 1);
+  return out;
+}
+
+/**
  * The pipeline drawn at the top of this file, as its named steps: the GEMM's work, the tile
  * grid, the DRAM share per on-chip byte, the waves of tiles, then the roofline beside it.
  *
@@ -387,15 +514,16 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
   const grid = tileGrid(work, hw);
   if (grid.tiles > MAX_SIMULATED_TILES_PER_GEMM) throw tooManyTiles(gemm, work.tile, grid.tiles, hw);
   const storedActivationBytesPerElement = (work.activationRow.valueBytes + work.activationRow.metadataBytes) / work.k;
-  const traffic = operandTraffic(hw, work.tile, work.rows, work.n, storedActivationBytesPerElement, work.rowFraction * hw.operandBytes);
+  const traffic = operandTraffic(hw, work.tile, work.rows, work.n, storedActivationBytesPerElement, work.weightBytes / (work.k * work.n), work.weightSparse);
   const ctx: TileContext = { work, grid, traffic, dramPerOnChipByte: dramPerOnChipByte(work, grid, traffic), hw };
   const run = runWaves(ctx);
   run.stallCycles.launch = hw.launchGapCycles;
   const cycles = run.cycles + run.stallCycles.launch;
 
   const executedMacs = work.rows * work.n * work.keptK(work.k);
+  const bottleneck = bottleneckOf(run.computeCycles, run.stallCycles);
   const computeBound = executedMacs / hw.peakDenseMacsPerCycle;
-  const memoryBound = (work.activationBytes + work.weightBytes + work.outputBytes) / hw.dramBytesPerCycle;
+  const memoryBound = (work.activationBytes + work.weightBytes + work.outputBytes) / hw.dramPeakBytesPerCycle;
   const outputs = grid.slices > 1 ? work.rows * work.n * grid.slices * grid.outElementBytes : work.outputBytes;
   return {
     name: gemm.name,
@@ -413,7 +541,8 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
     rooflineCycles: Math.max(computeBound, memoryBound),
     rooflineBound: computeBound >= memoryBound ? 'compute' : 'memory',
     utilization: cycles > 0 ? executedMacs / (hw.peakDenseMacsPerCycle * cycles) : 0,
-    bottleneck: bottleneckOf(run.computeCycles, run.stallCycles),
+    bottleneck,
+    binding: bindingOf(bottleneck, hw.levels.map((l) => l.name), run.bufferStallByLevel),
     executedMacs,
     denseEquivalentFlops: 2 * work.rows * work.k * work.n,
     weightRowFraction: work.rowFraction,
@@ -425,5 +554,6 @@ export function simulateGemm(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView
       reloads: work.reloadBytes,
       dramTotal: work.dramInputBytes + outputs,
     },
+    activity: gemmActivity(work, grid, traffic, plan, hw, cycles, outputs),
   };
 }

@@ -9,15 +9,22 @@
  *   output tile); a per-core level's size and bandwidth are per tensor core; a shared level
  *   (L2) gives the whole instance's size and bandwidth, split among the cores active at once,
  *   and holds the reuse between tiles;
- * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per core.
+ * - DRAM streams at `execution.dramEfficiency` of its published bandwidth (dramBytesPerCycle);
+ *   rooflines use the published peak (dramPeakBytesPerCycle), so time ≥ bytes / bandwidth holds
+ *   against the datasheet;
+ * - a GEMM main loop issues MAC work in `execution.mainloopEfficiency` of its cycles;
+ * - `tensorCore.perSm` tensor cores form an SM, the unit a GEMM kernel gives one thread-block
+ *   tile: the view's "core" is an SM, with the lanes and per-core buffers of its tensor cores;
+ * - `sparsity.onlinePruning.groupsPerCycle` counts groups of the largest native M, per tensor core.
  */
 import type { BufferLevel, HardwareProfile } from '../profile/schema.js';
-import { KERNEL_LAUNCH_GAP_NS } from './constants.js';
 
 export interface HardwareView {
   name: string;
   clockHz: number;
+  /** the units a GEMM gives tiles to: SMs of `tensorCoresPerCore` tensor cores (tensorCore.perSm) */
   cores: number;
+  tensorCoresPerCore: number;
   lanes: number;
   kPerCycle: number;
   laneRows: number;
@@ -25,9 +32,15 @@ export interface HardwareView {
   operandBytes: number;
   accumulatorBytes: number;
   peakDenseMacsPerCycle: number;
+  /** DRAM bytes per cycle as a streaming kernel sustains them (published × dramEfficiency) */
   dramBytesPerCycle: number;
+  /** DRAM bytes per cycle as published: the roofline's */
+  dramPeakBytesPerCycle: number;
   dramLatencyCycles: number;
-  /** KERNEL_LAUNCH_GAP_NS at this clock */
+  /** fraction of cycles a GEMM main loop issues MAC work, dense and with skipped (sparse) MACs */
+  mainloopEfficiency: number;
+  sparseMainloopEfficiency: number;
+  /** the profile's kernel launch gap (execution.kernelLaunchNs) at this clock */
   launchGapCycles: number;
   localBuffer: BufferLevel;
   levels: BufferLevel[];
@@ -37,28 +50,35 @@ export interface HardwareView {
 
 export function hardwareView(p: HardwareProfile): HardwareView {
   const tc = p.tensorCore;
+  // an SM of perSm tensor cores is one tiling unit: its lanes side by side (more output
+  // columns per cycle), its per-core buffers pooled (size and bandwidth × perSm)
+  const g = tc.perSm;
   const laneRows = tc.activationRowsPerCycle;
-  const laneCols = Math.max(1, Math.floor(tc.lanes / laneRows));
-  const levels = p.memory.buffers;
+  const laneCols = Math.max(1, Math.floor((tc.lanes * g) / laneRows));
+  const levels = p.memory.buffers.map((b) => (b.shared || g === 1 ? b : { ...b, bytes: b.bytes * g, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle * g }));
   const localBuffer = levels[0];
   const sharedBytes = levels.filter((b) => b.shared).reduce((s, b) => s + b.bytes, 0);
   return {
     name: p.name,
     clockHz: p.clockHz,
-    cores: tc.count,
-    lanes: tc.lanes,
+    cores: tc.count / g,
+    tensorCoresPerCore: g,
+    lanes: tc.lanes * g,
     kPerCycle: tc.denseKPerCycle,
     laneRows,
     laneCols,
     operandBytes: tc.operandBits / 8,
     accumulatorBytes: tc.accumulatorBits / 8,
     peakDenseMacsPerCycle: tc.count * tc.lanes * tc.denseKPerCycle,
-    dramBytesPerCycle: p.memory.dramBytesPerCycle,
+    dramBytesPerCycle: p.memory.dramBytesPerCycle * p.execution.dramEfficiency,
+    dramPeakBytesPerCycle: p.memory.dramBytesPerCycle,
     dramLatencyCycles: p.memory.dramLatencyCycles,
-    launchGapCycles: KERNEL_LAUNCH_GAP_NS * 1e-9 * p.clockHz,
+    mainloopEfficiency: p.execution.mainloopEfficiency,
+    sparseMainloopEfficiency: p.execution.sparseMainloopEfficiency,
+    launchGapCycles: p.execution.kernelLaunchNs * 1e-9 * p.clockHz,
     localBuffer,
     levels,
-    reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * tc.count,
+    reuseCapacityBytes: sharedBytes > 0 ? sharedBytes : localBuffer.bytes * (tc.count / g),
   };
 }
 

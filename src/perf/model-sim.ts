@@ -17,6 +17,7 @@ import { hardwareView, type HardwareView } from './hardware-view.js';
 import { modelIo, type IoTotals } from './io-model.js';
 import { isMeasuredFor, unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
 import { simulateNonGemm, simulateSoftwarePrunePass, type OpSim } from './non-gemm.js';
+import { sumActivity, type Activity } from './activity.js';
 
 export interface LayerSim {
   layerCount: number;
@@ -45,6 +46,14 @@ export interface ModelSim {
   tflops: number;
   io: { perStep: IoTotals; perLayer: IoTotals; perToken: IoTotals };
   ioByEncoding: Record<MetadataEncoding, IoTotals>;
+  /**
+   * The phase step's binding resource: the binding (GemmSim.binding, OpSim.binding) that holds
+   * the most cycles of the step, and the cycles each binding holds
+   */
+  bottleneck: string;
+  cyclesByBinding: Record<string, number>;
+  /** activity counts of the whole step (every layer × its count, and the head): activity.ts */
+  activity: Activity;
   warnings: Diagnostic[];
 }
 
@@ -140,6 +149,18 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
   const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
   for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
   warnings.push(...tileWarnings(layers, hw));
+  const cyclesByBinding: Record<string, number> = {};
+  const tally = (x: { cycles: number; binding: string }, times: number) => (cyclesByBinding[x.binding] = (cyclesByBinding[x.binding] ?? 0) + times * x.cycles);
+  for (const l of layers) for (const x of [...l.gemms, ...l.nonGemm]) tally(x, l.layerCount);
+  for (const x of [...head.gemms, ...head.nonGemm]) tally(x, 1);
+  const bottleneck = Object.entries(cyclesByBinding).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+  const activity = sumActivity(
+    hw.levels.map((l) => l.name),
+    [
+      ...layers.flatMap((l) => [...l.gemms, ...l.nonGemm].map((x) => ({ activity: x.activity, times: l.layerCount }))),
+      ...[...head.gemms, ...head.nonGemm].map((x) => ({ activity: x.activity })),
+    ],
+  );
   return {
     pattern: formatPattern(pattern),
     plan,
@@ -155,6 +176,9 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     tflops: flops / timeS / 1e12,
     io: modelIo(w, plan, hw.operandBytes, profile.sparsity.metadataEncoding, rowFraction),
     ioByEncoding,
+    bottleneck,
+    cyclesByBinding,
+    activity,
     warnings,
   };
 }

@@ -38,9 +38,16 @@ export function metadataDecodeLatencyCycles(plan: ExecutionPlan): number {
   }
 }
 
+export interface OperandSplit {
+  activation: number;
+  weight: number;
+}
+
 export interface OperandTraffic {
   /** bytes one core pulls out of buffer level `i` during one K step of an r × c tile */
   levelBytes(i: number, r: number, c: number, kDense: number): number;
+  /** the same, split into activation (values + metadata) and weight bytes */
+  levelOperandBytes(i: number, r: number, c: number, kDense: number): OperandSplit;
   /** bytes that refill an r × c output tile's operands for one K step */
   tileRefillBytes(r: number, c: number, kDense: number): number;
 }
@@ -54,6 +61,9 @@ export interface OperandTraffic {
  *
  * @param aBytesPerElement stored activation bytes per dense element (values + metadata)
  * @param wBytesPerElement weight bytes per dense element times the fetched row fraction
+ * @param sparseWeights the weight is the structured (sparse) operand: as in NVIDIA's
+ *   `mma.sp`, the sparse operand takes the fragment's 16-row side and the dense one its 8-column
+ *   side (PTX ISA, sparse `mma.sp.m16n8k32`), so weights fill 16-wide fragment rows
  */
 export function operandTraffic(
   hw: HardwareView,
@@ -62,6 +72,7 @@ export function operandTraffic(
   nOut: number,
   aBytesPerElement: number,
   wBytesPerElement: number,
+  sparseWeights = false,
 ): OperandTraffic {
   const levelTiles = hw.levels.map((level, i) =>
     i === 0
@@ -71,19 +82,30 @@ export function operandTraffic(
         : levelTile(level.bytes, tile, hw.operandBytes),
   );
   const tileRefillBytes = (r: number, c: number, kDense: number) => kDense * (r * aBytesPerElement + c * wBytesPerElement);
+  const levelOperandBytes = (i: number, r: number, c: number, kDense: number): OperandSplit => {
+    if (i === 0) {
+      if (sparseWeights) {
+        const frags = Math.ceil(c / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(r / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
+        const perFrag = frags * MMA_FRAGMENT_K_ELEMENTS;
+        return { activation: perFrag * MMA_FRAGMENT_COLS_OUT * aBytesPerElement, weight: perFrag * MMA_FRAGMENT_ROWS_TOKENS * wBytesPerElement };
+      }
+      const frags =
+        Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(c / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
+      const perFrag = frags * MMA_FRAGMENT_K_ELEMENTS;
+      return { activation: perFrag * MMA_FRAGMENT_ROWS_TOKENS * aBytesPerElement, weight: perFrag * MMA_FRAGMENT_COLS_OUT * wBytesPerElement };
+    }
+    if (i === 1) return { activation: kDense * r * aBytesPerElement, weight: kDense * c * wBytesPerElement };
+    const inner = levelTiles[i - 1];
+    const ri = Math.max(r, Math.min(rowsTokens, inner.rows));
+    const ci = Math.max(c, Math.min(nOut, inner.cols));
+    return { activation: (kDense * r * c * aBytesPerElement) / ci, weight: (kDense * r * c * wBytesPerElement) / ri };
+  };
   return {
     tileRefillBytes,
+    levelOperandBytes,
     levelBytes(i, r, c, kDense) {
-      if (i === 0) {
-        const frags =
-          Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * Math.ceil(c / MMA_FRAGMENT_COLS_OUT) * Math.ceil(kDense / MMA_FRAGMENT_K_ELEMENTS);
-        return frags * MMA_FRAGMENT_K_ELEMENTS * (MMA_FRAGMENT_ROWS_TOKENS * aBytesPerElement + MMA_FRAGMENT_COLS_OUT * wBytesPerElement);
-      }
-      if (i === 1) return tileRefillBytes(r, c, kDense);
-      const inner = levelTiles[i - 1];
-      const ri = Math.max(r, Math.min(rowsTokens, inner.rows));
-      const ci = Math.max(c, Math.min(nOut, inner.cols));
-      return kDense * r * c * (aBytesPerElement / ci + wBytesPerElement / ri);
+      const s = levelOperandBytes(i, r, c, kDense);
+      return s.activation + s.weight;
     },
   };
 }

@@ -17,6 +17,14 @@ export const DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE = 1;
  */
 export const DEFAULT_PRUNING_NETWORK = 'batcher' as const;
 
+/**
+ * Gap between back-to-back dependent kernels (launch + tail), charged once per operator.
+ * Assumption: 2 µs, the order of magnitude of a CUDA kernel launch (about 1.3 µs per kernel with
+ * CUDA graphs on H100 is reported: Hazy Research, "Look Ma, No Bubbles!", 2025, via a secondary
+ * summary). Set 0 to model an accelerator that sequences operators in hardware.
+ */
+export const DEFAULT_KERNEL_LAUNCH_NS = 2000;
+
 export interface ProfileDefault {
   /** the value, or the rule that gives it */
   value: string;
@@ -49,4 +57,10 @@ export const PROFILE_DEFAULTS = {
     source: 'assumption: one comparator stage per cycle; depths by construction (Batcher and bitonic for M = 2^p: p(p+1)/2, Knuth TAOCP vol. 3 §5.3.4); area/pruning-unit.ts costs the same unit',
   },
   'memory.buffers[].shared': { value: 'false', when: 'always', source: 'a buffer level is per tensor core unless it says otherwise' },
+  'sparsity.provisioning': { value: 'dense-balanced', when: 'always', source: 'the operand bandwidths the profile gives are what the core has' },
+  'tensorCore.perSm': { value: '1', when: 'always', source: 'each tensor core is its own SM: its tile shares nothing with another core' },
+  'execution.mainloopEfficiency': { value: '1', when: 'always', source: 'assumption: the main loop issues tensor-core work every cycle (an upper bound)' },
+  'execution.sparseMainloopEfficiency': { value: 'execution.mainloopEfficiency', when: 'always', source: 'assumption: sparse kernels issue MACs as well as dense ones on the same core' },
+  'execution.dramEfficiency': { value: '1', when: 'always', source: 'assumption: streaming kernels sustain the published DRAM bandwidth (an upper bound)' },
+  'execution.kernelLaunchNs': { value: String(DEFAULT_KERNEL_LAUNCH_NS), when: 'always', source: 'assumption: 2 µs, the order of a CUDA kernel launch (about 1.3 µs with CUDA graphs on H100, Hazy Research 2025)' },
 } as const satisfies Record<string, ProfileDefault>;

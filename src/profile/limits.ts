@@ -23,6 +23,7 @@ export interface NumberLimit {
 export const PROFILE_LIMITS = {
   clockMHz: { min: 1, max: 100_000, integer: false, unit: 'MHz', why: '1 MHz to 100 GHz holds every digital accelerator clock (H100: 1,830 MHz)' },
   'tensorCore.count': { min: 1, max: 1_048_576, integer: true, unit: 'tensor cores', why: 'a wafer-scale engine has ~900,000 cores; H100 has 528 tensor cores' },
+  'tensorCore.perSm': { min: 1, max: 1024, integer: true, unit: 'tensor cores', why: 'an SM groups a few tensor cores (A100, H100: 4)' },
   'tensorCore.lanes': { min: 1, max: 65_536, integer: true, unit: 'lanes', why: 'a core of 65,536 dot-product lanes is far beyond any built one (H100-like: 64)' },
   'tensorCore.denseKPerCycle': { min: 1, max: 65_536, integer: true, unit: 'elements', why: 'the selector model costs one mux per multiplier position, so its work grows with K per cycle (shipped cores: 8)' },
   'tensorCore.activationRowsPerCycle': { min: 1, max: 65_536, integer: true, unit: 'rows', why: 'at most one row per lane, and lanes are bounded by 65,536' },
@@ -33,6 +34,10 @@ export const PROFILE_LIMITS = {
   'memory.buffers[].sizeKiB': { min: 0.0625, max: 1_073_741_824, integer: false, unit: 'KiB', why: '64 bytes (one cache line) to 1 TiB holds registers, shared memory and every last-level cache' },
   'memory.buffers[].bandwidthBytesPerCycle': { min: 0.001, max: 1_048_576, integer: false, unit: 'bytes per cycle', why: 'the H100-like L2 moves 5,120 bytes per cycle; below 0.001 the modelled times are meaningless' },
   'memory.dramBandwidthGBps': { min: 0.001, max: 1_000_000, integer: false, unit: 'GB/s', why: '1 MB/s to 1 PB/s; H100 HBM3 reads 3,350 GB/s' },
+  'execution.mainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the tensor peak: above 1 the roofline would be beaten' },
+  'execution.sparseMainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the sparse tensor peak: above 1 the roofline would be beaten' },
+  'execution.dramEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the published DRAM bandwidth: above 1 the roofline would be beaten' },
+  'execution.kernelLaunchNs': { min: 0, max: 1_000_000, integer: false, unit: 'ns', why: 'kernel launch gaps are microseconds; a millisecond is beyond any launch' },
   'memory.dramLatencyNs': { min: 0, max: 1_000_000, integer: false, unit: 'ns', why: 'DRAM answers in ~100–600 ns; a millisecond is beyond any memory' },
 } as const satisfies Record<string, NumberLimit>;
 

@@ -15,9 +15,9 @@ import { isNmsimError, NmsimError, type Diagnostic } from '../diagnostics.js';
 import { formatPattern, parsePattern, samePattern, type MetadataEncoding, type NmPattern } from '../sparsity/pattern.js';
 import { excerpt } from '../user-text.js';
 import { pruningUnitStages } from '../sparsity/sorting-networks.js';
-import { DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE, DEFAULT_PRUNING_NETWORK } from './defaults.js';
+import { DEFAULT_KERNEL_LAUNCH_NS, DEFAULT_PRUNING_GROUPS_PER_CYCLE_PER_CORE, DEFAULT_PRUNING_NETWORK } from './defaults.js';
 import { KIB_BYTES } from './quantities.js';
-import type { BufferLevel, HardwareProfile, OnlinePruning, ProfileSpec, PruningNetwork, SelectorStyle } from './schema.js';
+import type { BufferLevel, ExecutionModel, HardwareProfile, OnlinePruning, ProfileSpec, PruningNetwork, SelectorStyle } from './schema.js';
 
 /** 1 ns × 1 MHz = 10⁻³ cycles. */
 const NS_MHZ_PER_CYCLE = 1000;
@@ -93,6 +93,23 @@ function onlinePruning(spec: ProfileSpec, patterns: readonly NmPattern[], defaul
   };
 }
 
+/** The execution figures, each its documented default when the file leaves it out. */
+function executionModel(spec: ProfileSpec, defaulted: string[]): ExecutionModel {
+  const e = spec.execution ?? {};
+  const pick = (key: keyof ExecutionModel, fallback: number): number => {
+    const v = e[key];
+    if (v === undefined) defaulted.push(`execution.${key}`);
+    return v ?? fallback;
+  };
+  const mainloopEfficiency = pick('mainloopEfficiency', 1);
+  return {
+    mainloopEfficiency,
+    sparseMainloopEfficiency: pick('sparseMainloopEfficiency', mainloopEfficiency),
+    dramEfficiency: pick('dramEfficiency', 1),
+    kernelLaunchNs: pick('kernelLaunchNs', DEFAULT_KERNEL_LAUNCH_NS),
+  };
+}
+
 /**
  * Resolves every default and unit of a validated spec. Throws NmsimError (every bad pattern at
  * once) when a listed pattern is not N:M; returns the warnings as data.
@@ -106,9 +123,29 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
   const tc = spec.tensorCore;
   if (tc.activationRowsPerCycle === undefined) defaulted.push('tensorCore.activationRowsPerCycle');
   const clockHz = spec.clockMHz * 1e6;
+  if (tc.perSm === undefined) defaulted.push('tensorCore.perSm');
+  else if (tc.count % tc.perSm !== 0) {
+    throw new NmsimError([
+      {
+        code: 'profile/per-sm-not-divisor',
+        severity: 'error',
+        file,
+        path: 'tensorCore.perSm',
+        message: `tensorCore.perSm (${tc.perSm}) must divide tensorCore.count (${tc.count}): an SM holds whole tensor cores.`,
+        expected: `a divisor of ${tc.count}`,
+        found: String(tc.perSm),
+        hint: 'A100 and H100 have 4 tensor cores per SM (432 = 108 × 4, 528 = 132 × 4).',
+      },
+    ]);
+  }
+  const provisioning = spec.sparsity.provisioning ?? 'dense-balanced';
+  if (spec.sparsity.provisioning === undefined) defaulted.push('sparsity.provisioning');
+  // sparse-balanced: the per-core operand levels deliver the widest skip's rate, M/N × the dense one
+  const bandwidthScale = provisioning === 'sparse-balanced' ? Math.max(1, ...patterns.map((p) => p.m / p.n)) : 1;
   const buffers: BufferLevel[] = spec.memory.buffers.map((b, i) => {
     if (b.shared === undefined) defaulted.push(`memory.buffers[${i}].shared`);
-    return { name: b.name, bytes: b.sizeKiB * KIB_BYTES, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle, shared: b.shared ?? false };
+    const shared = b.shared ?? false;
+    return { name: b.name, bytes: b.sizeKiB * KIB_BYTES, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle * (shared ? 1 : bandwidthScale), shared };
   });
   const profile: HardwareProfile = {
     name: spec.name,
@@ -119,6 +156,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
     clockHz,
     tensorCore: {
       count: tc.count,
+      perSm: tc.perSm ?? 1,
       lanes: tc.lanes,
       denseKPerCycle: tc.denseKPerCycle,
       // a row needs at least one lane (the loader warns when the file asks for more)
@@ -135,6 +173,8 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
       effect: spec.sparsity.effect,
       fallback: spec.sparsity.fallback,
       onlinePruning: onlinePruning(spec, patterns, defaulted),
+      provisioning,
+      bandwidthScale,
     },
     memory: {
       buffers,
@@ -143,6 +183,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
       // 1830 MHz 915.0000000000001, rounded up to 916)
       dramLatencyCycles: Math.ceil((spec.memory.dramLatencyNs * spec.clockMHz) / NS_MHZ_PER_CYCLE),
     },
+    execution: executionModel(spec, defaulted),
     tech: spec.tech,
     ...(spec.power ? { power: { tdpW: spec.power.tdpW, idleW: spec.power.idleW, staticW: spec.power.staticW, source: spec.power.source } } : {}),
     defaulted,

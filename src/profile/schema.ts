@@ -19,6 +19,11 @@ export const SPARSITY_EFFECTS = ['skipping', 'gating'] as const;
 export const FALLBACKS = ['dense', 'compatible'] as const;
 export const PRUNING_UNIT_KINDS = ['hardware', 'software', 'none'] as const;
 export const MAC_DATATYPES = ['fp16', 'bf16', 'fp8', 'int8', 'tf32', 'fp32'] as const;
+/**
+ * What the per-core operand buffers (register file, shared memory) were sized for: the dense
+ * compute rate, or the sparse one (M/N times the dense operand traffic of the widest skip).
+ */
+export const PROVISIONINGS = ['dense-balanced', 'sparse-balanced'] as const;
 
 export const BufferSchema = z
   .object({
@@ -54,6 +59,9 @@ export const ProfileSchema = z
     tensorCore: z
       .object({
         count: limitedNumber('tensorCore.count').describe('tensor cores in the chip'),
+        perSm: limitedNumber('tensorCore.perSm')
+          .optional()
+          .describe('tensor cores per SM: a GEMM kernel gives each SM one thread-block tile, shared by its tensor cores and staged in their pooled per-core buffers. Default: 1'),
         lanes: limitedNumber('tensorCore.lanes').describe('independent dot-product lanes per core'),
         denseKPerCycle: limitedNumber('tensorCore.denseKPerCycle').describe('reduction depth each lane consumes per cycle, dense'),
         activationRowsPerCycle: limitedNumber('tensorCore.activationRowsPerCycle')
@@ -74,6 +82,10 @@ export const ProfileSchema = z
         selectorStyle: z.enum(SELECTOR_STYLES),
         effect: z.enum(SPARSITY_EFFECTS),
         fallback: z.enum(FALLBACKS).describe('unsupported pattern: run dense, or a compatible narrower pattern'),
+        provisioning: z
+          .enum(PROVISIONINGS)
+          .optional()
+          .describe('per-core operand buffer bandwidths as given (dense-balanced), or × the widest M/N (sparse-balanced; the area model charges the banks). Default: dense-balanced'),
         onlinePruning: z
           .object({
             kind: z.enum(PRUNING_UNIT_KINDS).describe('software: a separate pass through memory before the GEMM'),
@@ -91,6 +103,20 @@ export const ProfileSchema = z
         dramLatencyNs: limitedNumber('memory.dramLatencyNs'),
       })
       .strict(),
+    execution: z
+      .object({
+        mainloopEfficiency: limitedNumber('execution.mainloopEfficiency')
+          .optional()
+          .describe('fraction of cycles a GEMM main loop issues tensor-core work in steady state (measured kernels; cite the calibration). Default: 1'),
+        sparseMainloopEfficiency: limitedNumber('execution.sparseMainloopEfficiency')
+          .optional()
+          .describe('the same for sparse (MAC-skipping) kernels, of the sparse peak. Default: mainloopEfficiency'),
+        dramEfficiency: limitedNumber('execution.dramEfficiency').optional().describe('fraction of the DRAM bandwidth streaming kernels sustain. Default: 1'),
+        kernelLaunchNs: limitedNumber('execution.kernelLaunchNs').optional().describe('gap between dependent kernels (launch + tail), charged once per operator. Default: 2000 ns'),
+      })
+      .strict()
+      .optional()
+      .describe('how kernels run on the chip: measured efficiencies and overheads. Default: every key its own default'),
     tech: z.string().min(1).describe('tech file name without extension, e.g. "nangate45": found next to the profile (its tech/ folder, then its own folder) or shipped in hardware-profiles/tech/'),
     power: PowerSchema.optional().describe('published board power figures (energy model: static power, TDP check). Default: none'),
   })
@@ -128,6 +154,17 @@ export interface BufferLevel {
   shared: boolean;
 }
 
+/** How kernels run on the chip, every figure resolved. */
+export interface ExecutionModel {
+  /** fraction in (0, 1] of cycles the GEMM main loop issues tensor-core work */
+  mainloopEfficiency: number;
+  /** the same for sparse kernels that skip MACs */
+  sparseMainloopEfficiency: number;
+  /** fraction in (0, 1] of the DRAM bandwidth streaming kernels sustain */
+  dramEfficiency: number;
+  kernelLaunchNs: number;
+}
+
 /**
  * The normalized profile (normalize.ts) — what every model reads. Every default is resolved and
  * listed in `defaulted`; sizes are bytes, DRAM figures are per cycle of `clockHz`.
@@ -142,6 +179,8 @@ export interface HardwareProfile {
   clockHz: number;
   tensorCore: {
     count: number;
+    /** tensor cores per SM (they share one thread-block tile); divides count */
+    perSm: number;
     lanes: number;
     denseKPerCycle: number;
     /** distinct activation rows per cycle, 1 … lanes */
@@ -159,6 +198,9 @@ export interface HardwareProfile {
     effect: ProfileSpec['sparsity']['effect'];
     fallback: ProfileSpec['sparsity']['fallback'];
     onlinePruning: OnlinePruning;
+    provisioning: (typeof PROVISIONINGS)[number];
+    /** what provisioning multiplied the per-core buffer bandwidths by (1 when dense-balanced) */
+    bandwidthScale: number;
   };
   memory: {
     /** innermost first: buffers[0] is the operand buffer */
@@ -167,6 +209,7 @@ export interface HardwareProfile {
     /** DRAM latency rounded up to whole cycles */
     dramLatencyCycles: number;
   };
+  execution: ExecutionModel;
   tech: string;
   /** published board power (W); absent when the profile gives none */
   power?: { tdpW: number; idleW: number; staticW: number; source: string };

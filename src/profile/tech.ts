@@ -60,6 +60,11 @@ export const TechFileSchema = z
     sram: z.object({ bitcell: ConstantSchema, arrayEfficiency: ConstantSchema }).strict(),
     references: z.record(z.string(), ConstantSchema).default({}).describe('cross-check figures, never used by the model'),
     energy: TechEnergySchema.optional().describe('per-operation and per-access energies (src/profile/tech-energy.ts)'),
+    timing: z
+      .object({ fo4Delay: ConstantSchema, dffClockToQ: ConstantSchema, dffSetup: ConstantSchema })
+      .strict()
+      .optional()
+      .describe('gate and flip-flop delays in ps (unit: ps) for pipeline timing (area/timing.ts); absent: no timing analysis'),
   })
   .strict();
 
@@ -81,6 +86,8 @@ export interface TechLibrary {
   references: Record<string, { value: number; unit: string; source: string }>;
   /** the node's energy table (absent when the tech file has no `energy` section) */
   energy?: TechEnergy;
+  /** delays for pipeline timing (area/timing.ts), when the file gives them */
+  timing?: { fo4DelayPs: number; dffClockToQPs: number; dffSetupPs: number; source: string };
 }
 
 async function constantTo(c: z.infer<typeof ConstantSchema>, unit: string, file: string, where: string): Promise<number> {
@@ -305,6 +312,21 @@ export async function loadTechFile(file: string, dirs: readonly string[] = [SHIP
     derivation,
     references,
     ...(energy ? { energy } : {}),
+    ...(t.timing ? { timing: timingOf(t.timing, file) } : {}),
+  };
+}
+
+/** Delays in ps: the only unit a timing constant takes. */
+function timingOf(t: NonNullable<z.infer<typeof TechFileSchema>['timing']>, file: string): NonNullable<TechLibrary['timing']> {
+  const ps = (c: z.infer<typeof ConstantSchema>, where: string): number => {
+    if (c.unit !== 'ps') throw inputError({ code: 'tech/bad-unit', file, path: `timing.${where}.unit`, message: `timing.${where} is a delay in ps.`, expected: 'ps', found: excerpt(c.unit), hint: 'write unit: ps' });
+    return c.value;
+  };
+  return {
+    fo4DelayPs: ps(t.fo4Delay, 'fo4Delay'),
+    dffClockToQPs: ps(t.dffClockToQ, 'dffClockToQ'),
+    dffSetupPs: ps(t.dffSetup, 'dffSetup'),
+    source: `FO4: ${t.fo4Delay.source}; flip-flop: ${t.dffClockToQ.source}; setup: ${t.dffSetup.source}`,
   };
 }
 

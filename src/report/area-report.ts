@@ -46,6 +46,16 @@ export function formatAreaTable(r: AreaReport, opts: { detail?: boolean } = {}):
   out.push(
     `chip: ${r.chip.tensorCores} tensor cores = ${r.chip.coresMm2.toFixed(PRECISION.chipMm2Text)} mm² (dense ${r.chip.denseCoresMm2.toFixed(PRECISION.chipMm2Text)} mm²), plus ${r.chip.sharedSramMm2.toFixed(PRECISION.chipMm2Text)} mm² shared SRAM`,
   );
+  if (r.timing) {
+    const t = r.timing;
+    out.push(`timing at ${t.clockMHz} MHz: ${t.cyclePs.toFixed(0)} ps cycle, ${t.budgetPs.toFixed(0)} ps of logic per stage after the flip-flop, FO4 ${t.fo4Ps} ps`);
+    for (const p of t.paths) {
+      const vsProfile = p.profileLatencyCycles !== undefined ? ` (profile: ${p.profileLatencyCycles})` : '';
+      out.push(
+        `  ${p.name.padEnd(13)} ${p.path}: ${p.logicDepthFo4} FO4 = ${p.delayPs.toFixed(0)} ps → ${p.stages} stage(s), ${p.latencyCycles} cycle(s) of latency${vsProfile}, ${p.registerBits.toLocaleString('en-US')} extra register bits = ${fmtUm2(p.registerAreaUm2)} µm² per core`,
+      );
+    }
+  }
   out.push('');
   out.push(`sources (${r.core.label} column):`);
   for (const c of r.core.components) out.push(`  ${c.name.padEnd(13)} ${c.source}`);
@@ -105,5 +115,25 @@ export function areaReportJson(r: AreaReport) {
       cores_mm2: round6(r.chip.coresMm2),
       shared_sram_mm2: round6(r.chip.sharedSramMm2),
     },
+    timing: r.timing
+      ? {
+          clock_mhz: r.timing.clockMHz,
+          cycle_ps: round3(r.timing.cyclePs),
+          budget_ps: round3(r.timing.budgetPs),
+          fo4_ps: r.timing.fo4Ps,
+          source: r.timing.source,
+          paths: r.timing.paths.map((p) => ({
+            name: p.name,
+            path: p.path,
+            logic_depth_fo4: p.logicDepthFo4,
+            delay_ps: round3(p.delayPs),
+            stages: p.stages,
+            latency_cycles: p.latencyCycles,
+            ...(p.profileLatencyCycles !== undefined ? { profile_latency_cycles: p.profileLatencyCycles } : {}),
+            register_bits: p.registerBits,
+            register_area_um2: round3(p.registerAreaUm2),
+          })),
+        }
+      : null,
   };
 }

@@ -34,17 +34,24 @@ export const DESIGN_POINT_COLUMNS = [
   'area_overhead_fraction',
   'on_accuracy_area_front',
   'on_accuracy_speedup_front',
+  'prefill_bottleneck',
 ] as const;
+
+/** Column of the sparse decode step's binding resource at batch B (after prefill_bottleneck). */
+export function decodeBottleneckColumn(batch: number): string {
+  return `decode_bottleneck_b${batch}`;
+}
 
 /**
  * Header row: the fixed columns with the decode pair for each batch (ascending) after
- * prefill_speedup, then the energy columns (report/review-energy.ts: mJ per token, the point's
- * core and its dense core).
+ * prefill_speedup, a decode bottleneck column per batch, then the energy columns
+ * (report/review-energy.ts: mJ per token, the point's core and its dense core).
  */
 export function designPointsHeader(decodeBatches: readonly number[]): string[] {
   const cols: string[] = [...DESIGN_POINT_COLUMNS];
   const at = cols.indexOf('prefill_speedup') + 1;
   cols.splice(at, 0, ...decodeBatches.flatMap(decodeColumns));
+  cols.push(...decodeBatches.map(decodeBottleneckColumn));
   return [...cols, ...energyCsvColumns(decodeBatches)];
 }
 
@@ -90,6 +97,8 @@ export function designPointsCsv(
     fixed(p.areaOverheadFraction, PRECISION.fraction),
     headline.has(p.id) ? 'true' : 'false',
     speed.has(p.id) ? 'true' : 'false',
+    p.prefillBottleneck ?? '',
+    ...decodeBatches.map((b) => decodeAt(p, b)?.bottleneck ?? ''),
     ...energyCsvCells(p, energy, decodeBatches),
   ]);
   return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });

@@ -58,6 +58,18 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   if (data.summary.some((s) => s.accuracyValue === null)) {
     lines.push(`  — no ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity (a proxy error is another quantity, never shown in this column)' : 'proxy error'} for that pattern`);
   }
+  // the binding resource of each swept core × pattern (prefill; decode at the largest batch)
+  const seen = new Set<string>();
+  const bottlenecks: string[] = [];
+  const lastBatch = batches[batches.length - 1];
+  for (const p of data.points) {
+    const key = `${p.profile} ${patternText(p.pattern)}`;
+    if (seen.has(key) || !p.prefillBottleneck) continue;
+    seen.add(key);
+    const dec = p.decode.find((d) => d.batchTokens === lastBatch)?.bottleneck;
+    bottlenecks.push(`${key}: prefill ${p.prefillBottleneck}${dec ? `, decode B=${lastBatch} ${dec}` : ''}`);
+  }
+  if (bottlenecks.length > 0) lines.push(`  bottleneck: ${bottlenecks.join('; ')}`);
   for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, PRECISION.perplexityText)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
   lines.push('');
   lines.push(recommendationText(data.recommendation));

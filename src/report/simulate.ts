@@ -4,6 +4,7 @@
  * identical files.
  */
 import type { Diagnostic } from '../diagnostics.js';
+import type { Activity } from '../perf/activity.js';
 import type { GemmSim } from '../perf/gemm-pipeline.js';
 import type { IoTotals } from '../perf/io-model.js';
 import type { Comparison, ModelSim } from '../perf/model-sim.js';
@@ -13,6 +14,7 @@ import type { HardwareProfile } from '../profile/schema.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import { diagnosticToJson } from '../diagnostics.js';
 import * as C from '../perf/constants.js';
+import { DEFAULT_KERNEL_LAUNCH_NS } from '../profile/defaults.js';
 import { fixed, patternText, PRECISION, rounded, textTable } from './format.js';
 
 const r3 = (x: number) => rounded(x, PRECISION.jsonMeasure);
@@ -32,7 +34,29 @@ function ioJson(io: IoTotals) {
   };
 }
 
-function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
+/** Activity counts (perf/activity.ts) in snake_case: MACs and operations as integers, bytes by level. */
+function activityJson(a: Activity) {
+  return {
+    macs_issued: int(a.macsIssued),
+    macs_skipped: int(a.macsSkipped),
+    macs_gated: int(a.macsGated),
+    bytes_by_level: Object.fromEntries(Object.entries(a.bytesByLevel).map(([k, v]) => [k, { read_bytes: int(v.read), write_bytes: int(v.write) }])),
+    activation_value_bytes: int(a.activationValueBytes),
+    activation_metadata_bytes: int(a.activationMetadataBytes),
+    weight_bytes: int(a.weightBytes),
+    weight_metadata_bytes: int(a.weightMetadataBytes),
+    output_bytes: int(a.outputBytes),
+    reload_bytes: int(a.reloadBytes),
+    metadata_bits: int(a.metadataBits),
+    selector_operations: int(a.selectorOperations),
+    pruning_comparisons: int(a.pruningComparisons),
+    software_prune_bytes: int(a.softwarePruneBytes),
+    cycles: int(a.cycles),
+    time_us: r3(a.seconds * 1e6),
+  };
+}
+
+export function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
   const timeS = g.cycles / clockHz;
   return {
     name: g.name,
@@ -47,6 +71,7 @@ function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
     speedup: dense ? r6(dense.cycles / g.cycles) : 1,
     utilization_fraction: r6(g.utilization),
     bottleneck: g.bottleneck,
+    binding: g.binding,
     compute_cycles: int(g.computeCycles),
     stall_cycles: Object.fromEntries(Object.entries(g.stallCycles).map(([k, v]) => [k, int(v)])),
     buffer_stall_cycles_by_level: Object.fromEntries(Object.entries(g.bufferStallByLevel).map(([k, v]) => [k, int(v)])),
@@ -62,6 +87,7 @@ function gemmJson(g: GemmSim, clockHz: number, dense?: GemmSim) {
       reload_bytes: int(g.bytes.reloads),
       dram_total_bytes: int(g.bytes.dramTotal),
     },
+    activity: activityJson(g.activity),
   };
 }
 
@@ -71,6 +97,7 @@ function opJson(o: OpSim) {
     cycles: int(o.cycles),
     roofline_cycles: int(o.rooflineCycles),
     bound: o.bound,
+    binding: o.binding,
     bytes_read: int(o.bytesRead),
     bytes_written: int(o.bytesWritten),
     kv_cache_bytes: int(o.kvCacheBytes),
@@ -94,6 +121,9 @@ function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<st
     non_gemm_cycles: int(s.nonGemmCycles),
     time_ms: r6(s.timeS * 1e3),
     tflops: r3(s.tflops),
+    bottleneck: s.bottleneck,
+    cycles_by_binding: Object.fromEntries(Object.entries(s.cyclesByBinding).map(([k, v]) => [k, int(v)])),
+    activity: activityJson(s.activity),
     weight_rows: s.weightRows ? { fraction: r6(s.weightRows.fraction), batch_tokens: s.weightRows.batch, source: s.weightRows.source } : null,
     io: {
       per_step: ioJson(s.io.perStep),
@@ -118,7 +148,8 @@ function simJson(s: ModelSim, clockHz: number, dense: ModelSim, extra: Record<st
 export const SIMULATE_ASSUMPTIONS = [
   `operand reuse inside the MAC array per ${C.MMA_FRAGMENT_ROWS_TOKENS}×${C.MMA_FRAGMENT_COLS_OUT}×${C.MMA_FRAGMENT_K_ELEMENTS} fragment (PTX mma.m16n8k16)`,
   `default tile ${C.DEFAULT_TILE_ROWS_TOKENS}×${C.DEFAULT_TILE_COLS_OUT}×${C.DEFAULT_TILE_K_ELEMENTS}, shrunk to fit buffers[0] with ${C.OPERAND_BUFFER_STAGES} operand stages (assumption)`,
-  `kernel launch gap ${C.KERNEL_LAUNCH_GAP_NS} ns per operator (assumption)`,
+  `kernel launch gap per operator: the profile's execution.kernelLaunchNs (default ${DEFAULT_KERNEL_LAUNCH_NS} ns, assumption)`,
+  "GEMM main loops and DRAM streams at the profile's execution efficiencies (default 1: the peak)",
   `software pruning: ${C.SOFTWARE_PRUNE_KERNELS_PER_SITE} kernels per site through memory (cuSPARSELt prune + compress)`,
   `vector units ${C.VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE} flop/cycle per tensor core (assumption from the A100 SM layout)`,
   'DRAM traffic: each operand once while the smaller fits half the shared buffer, else re-streamed',
@@ -193,7 +224,7 @@ export function comparisonText(c: Comparison, title: string): string {
   const all = [{ sim: c.dense, speedup: 1, gemmSpeedup: 1, ioSavings: 0 }, ...c.patterns];
   lines.push(
     table([
-      ['pattern', 'runs as', 'time ms', 'speedup', 'GEMM speedup', 'TFLOP/s', 'MB/step', 'I/O saved', 'weight rows'],
+      ['pattern', 'runs as', 'time ms', 'speedup', 'GEMM speedup', 'TFLOP/s', 'MB/step', 'I/O saved', 'weight rows', 'bottleneck'],
       ...all.map((p) => [
         p.sim.pattern,
         p.sim.plan.mode === 'dense' ? 'dense' : `${p.sim.plan.mode}${p.sim.plan.mode === 'compatible' && p.sim.plan.runPattern?.kind === 'nm' ? ` ${patternText(p.sim.plan.runPattern)}` : ''}`,
@@ -204,6 +235,7 @@ export function comparisonText(c: Comparison, title: string): string {
         mb(p.sim.io.perStep.totalBytes),
         pct(p.ioSavings),
         p.sim.weightRows ? p.sim.weightRows.fraction.toFixed(PRECISION.densityText) : '-',
+        `${p.sim.bottleneck} ${pct(p.sim.cyclesByBinding[p.sim.bottleneck] / p.sim.cycles)}`,
       ]),
     ]),
   );
@@ -217,14 +249,35 @@ export function comparisonText(c: Comparison, title: string): string {
       ...l0.gemms.map((g, j) => [
         g.name,
         `${g.rowsTokens}×${g.kIn}→${g.nOut}`,
-        `${Math.round(g.cycles)} ${g.bottleneck}`,
+        `${Math.round(g.cycles)} ${g.binding}`,
         ...c.patterns.map((p) => {
           const s = p.sim.layers[0].gemms[j];
-          return `${Math.round(s.cycles)} ${s.bottleneck} ${(g.cycles / s.cycles).toFixed(PRECISION.speedupText)}×`;
+          return `${Math.round(s.cycles)} ${s.binding} ${(g.cycles / s.cycles).toFixed(PRECISION.speedupText)}×`;
         }),
       ]),
     ]),
   );
   lines.push('', `time split, dense: GEMMs ${pct(c.dense.gemmCycles / c.dense.cycles)}, other operators ${pct(c.dense.nonGemmCycles / c.dense.cycles)}; roofline ${(c.dense.rooflineCycles / c.hw.clockHz * 1e3).toFixed(PRECISION.timeMsText)} ms`);
   return lines.join('\n');
+}
+
+/** `simulate --gemm`: one GEMM, dense and per pattern, as a table. */
+export function singleGemmText(title: string, rows: readonly { pattern: string; runsAs: string; sim: GemmSim }[], clockHz: number): string {
+  const dense = rows[0].sim;
+  const table = textTable([
+    ['pattern', 'runs as', 'time µs', 'TFLOP/s', 'speedup', 'utilization', 'bottleneck'],
+    ...rows.map((r) => {
+      const t = r.sim.cycles / clockHz;
+      return [
+        r.pattern,
+        r.runsAs,
+        (t * 1e6).toFixed(PRECISION.timeMsText),
+        (r.sim.denseEquivalentFlops / t / 1e12).toFixed(PRECISION.tflopsText),
+        `${(dense.cycles / r.sim.cycles).toFixed(PRECISION.speedup)}×`,
+        `${(r.sim.utilization * 100).toFixed(PRECISION.percentText)}%`,
+        r.sim.binding,
+      ];
+    }),
+  ]);
+  return `${title}\n\n${table}\n`;
 }

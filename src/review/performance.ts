@@ -50,7 +50,13 @@ export function estimateProfile(
       native: plan.mode === 'native',
       executedAs,
       prefillSpeedup: pre.speedup,
-      decode: decode.map((c, j) => ({ batchTokens: workload.decodeBatches[j], speedup: c.patterns[i].speedup, ioSavingsFraction: c.patterns[i].ioSavings })),
+      prefillBottleneck: pre.sim.bottleneck,
+      decode: decode.map((c, j) => ({
+        batchTokens: workload.decodeBatches[j],
+        speedup: c.patterns[i].speedup,
+        ioSavingsFraction: c.patterns[i].ioSavings,
+        bottleneck: c.patterns[i].sim.bottleneck,
+      })),
     });
   });
   return { byPattern, prefill, decode };

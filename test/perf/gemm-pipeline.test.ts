@@ -1,7 +1,8 @@
 import { simulateGemm } from '../../src/perf/gemm-pipeline.js';
 import { planPattern } from '../../src/perf/execution-plan.js';
 import { hardwareView } from '../../src/perf/hardware-view.js';
-import { KERNEL_LAUNCH_GAP_NS, MAC_PIPELINE_DRAIN_CYCLES } from '../../src/perf/constants.js';
+import { MAC_PIPELINE_DRAIN_CYCLES } from '../../src/perf/constants.js';
+import { DEFAULT_KERNEL_LAUNCH_NS } from '../../src/profile/defaults.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import type { GemmOp } from '../../src/workload/layer-ops.js';
 import { profile } from './profiles.js';
@@ -41,7 +42,7 @@ describe('the tile pipeline of one GEMM', () => {
   test('a 64×64×64 dense GEMM on a 4×4-lane, K-8 core takes 16·16·8 = 2048 MAC cycles plus drain and launch', () => {
     const p = tiny();
     const s = run(p, 'dense', gemm(64, 64, 64));
-    const launch = KERNEL_LAUNCH_GAP_NS; // 1 GHz: one cycle per ns
+    const launch = DEFAULT_KERNEL_LAUNCH_NS; // 1 GHz: one cycle per ns
     expect(s.computeCycles).toBe(2048);
     expect(s.tiles).toBe(1);
     expect(s.cycles - launch - MAC_PIPELINE_DRAIN_CYCLES).toBeCloseTo(2048, 0);
@@ -80,7 +81,7 @@ describe('the tile pipeline of one GEMM', () => {
     expect(dense.bytes.dramTotal).toBe(denseBytes);
     expect(sparse.bytes.dramTotal).toBe(sparseBytes);
     expect(dense.bottleneck).toBe('dram');
-    const launch = KERNEL_LAUNCH_GAP_NS;
+    const launch = DEFAULT_KERNEL_LAUNCH_NS;
     expect((dense.cycles - launch) / (sparse.cycles - launch)).toBeCloseTo(denseBytes / sparseBytes, 1);
     // the same core with gating (no MAC skipping) is exactly as fast: compute is not the limit
     const gating = run(tiny({ dramGBps: 100, cores: 16, effect: "gating" }), "2:4", g, 0.5);

@@ -7,7 +7,7 @@
 import { simulateNonGemm } from '../../src/perf/non-gemm.js';
 import { planPattern } from '../../src/perf/execution-plan.js';
 import { hardwareView } from '../../src/perf/hardware-view.js';
-import { KERNEL_LAUNCH_GAP_NS } from '../../src/perf/constants.js';
+import { DEFAULT_KERNEL_LAUNCH_NS } from '../../src/profile/defaults.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import type { NonGemmOp } from '../../src/workload/layer-ops.js';
 import type { ProfileInput } from '../../src/profile/schema.js';
@@ -49,7 +49,7 @@ function pruningLatencyCycles(spec: ProfileInput, pattern: string): number {
   const hw = hardwareView(p);
   const sim = simulateNonGemm(producer, planPattern(p, parsePattern(pattern)), hw, p);
   expect(sim.pruningGroups).toBeGreaterThan(0);
-  return sim.cycles - Math.max(sim.rooflineCycles, sim.pruningCycles) - hw.dramLatencyCycles - KERNEL_LAUNCH_GAP_NS * 1e-9 * hw.clockHz;
+  return sim.cycles - Math.max(sim.rooflineCycles, sim.pruningCycles) - hw.dramLatencyCycles - DEFAULT_KERNEL_LAUNCH_NS * 1e-9 * hw.clockHz;
 }
 
 describe('the pruning unit of a profile without latencyCycles', () => {

@@ -14,6 +14,8 @@ const NM = ['2:4', '4:8', '8:16', '16:32'];
 const arbSpec = fc
   .record({
     cores: fc.integer({ min: 1, max: 128 }),
+    perSm: fc.constantFrom(1, 2, 4),
+    provisioning: fc.constantFrom('dense-balanced', 'sparse-balanced'),
     lanesLog2: fc.integer({ min: 2, max: 7 }),
     rowsLog2: fc.integer({ min: 0, max: 4 }),
     kPerCycle: fc.constantFrom(4, 8, 16),
@@ -36,7 +38,9 @@ const arbSpec = fc
       illustrative: true,
       clockMHz: r.clockMHz,
       tensorCore: {
-        count: r.cores,
+        // SMs of perSm tensor cores (count a multiple of perSm)
+        count: r.cores * r.perSm,
+        perSm: r.perSm,
         lanes: 2 ** r.lanesLog2,
         denseKPerCycle: r.kPerCycle,
         activationRowsPerCycle: 2 ** Math.min(r.rowsLog2, r.lanesLog2),
@@ -51,6 +55,7 @@ const arbSpec = fc
         selectorStyle: 'mux',
         effect: r.effect as 'skipping',
         fallback: r.fallback as 'dense',
+        provisioning: r.provisioning as 'dense-balanced',
         onlinePruning: r.pruning === 'hardware' ? { kind: 'hardware', groupsPerCycle: 2, latencyCycles: 5 } : { kind: r.pruning as 'software' },
       },
       memory: {
@@ -106,6 +111,35 @@ describe('cycles never beat the roofline', () => {
       }),
       { numRuns: 150 },
     );
+  });
+  test('regression: a DRAM-bound 151 × 5209 → 2215 GEMM with edge tiles is not more than 2× faster at 2:4 (was 2.049×: every active core was charged the DRAM bytes of the wave’s largest tile)', () => {
+    // the counterexample fast-check found (81 cores, 27 GB/s, 1 MiB L2): 72 tiles in one wave,
+    // 34 of them 128 × 128 and the rest edge tiles of 23 rows or 39 columns
+    const p = profile({
+      name: 'random',
+      description: 'counterexample',
+      illustrative: true,
+      clockMHz: 1162,
+      tensorCore: { count: 81, lanes: 64, denseKPerCycle: 16, activationRowsPerCycle: 1, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
+      sparsity: { operand: 'activation', patterns: ['2:4'], metadataEncoding: 'combinatorial', selectorStyle: 'mux', effect: 'skipping', fallback: 'dense', onlinePruning: { kind: 'hardware' } },
+      memory: {
+        buffers: [
+          { name: 'b0', sizeKiB: 1012, bandwidthBytesPerCycle: 199, shared: false },
+          { name: 'l2', sizeKiB: 1024, bandwidthBytesPerCycle: 8189, shared: true },
+        ],
+        dramBandwidthGBps: 27,
+        dramLatencyNs: 557,
+      },
+      tech: 'nangate45',
+    });
+    const hw = hardwareView(p);
+    const op = { name: 'up' as const, site: 'mlp_in' as const, rowsTokens: 151, kIn: 5209, nOut: 2215 };
+    const dense = simulateGemm(op, planPattern(p, { kind: 'dense' }), hw, 1);
+    const sparse = simulateGemm(op, planPattern(p, parsePattern('2:4')), hw, 1 - 0.5 ** 151);
+    expect(dense.bottleneck).toBe('dram');
+    // DRAM-bound: the speed-up is at most the ratio of DRAM bytes (96.5 MB dense, 49.7 MB sparse: 1.94×)
+    expect(dense.cycles / sparse.cycles).toBeLessThanOrEqual(dense.bytes.dramTotal / sparse.bytes.dramTotal + 0.02);
+    expect(dense.cycles / sparse.cycles).toBeLessThanOrEqual(2);
   });
   test('whole small models, prefill and decode: total cycles ≥ the summed roofline', () => {
     const tinyModel = (h: number, inter: number, heads: number): ModelShape => ({

@@ -65,6 +65,42 @@ describe('profile normalization', () => {
       expected: 10, // Batcher for M = 16 = 2^4: 4·5/2 stages
       path: 'sparsity.onlinePruning.latencyCycles',
     },
+    'sparsity.provisioning': {
+      remove: (d) => delete d.sparsity.provisioning,
+      read: (p) => [p.sparsity.provisioning, p.sparsity.bandwidthScale],
+      expected: ['dense-balanced', 1],
+      path: 'sparsity.provisioning',
+    },
+    'tensorCore.perSm': {
+      remove: (d) => delete d.tensorCore.perSm,
+      read: (p) => p.tensorCore.perSm,
+      expected: 1,
+      path: 'tensorCore.perSm',
+    },
+    'execution.mainloopEfficiency': {
+      remove: (d) => delete d.execution?.mainloopEfficiency,
+      read: (p) => p.execution.mainloopEfficiency,
+      expected: 1,
+      path: 'execution.mainloopEfficiency',
+    },
+    'execution.sparseMainloopEfficiency': {
+      remove: (d) => delete d.execution?.sparseMainloopEfficiency,
+      read: (p) => p.execution.sparseMainloopEfficiency,
+      expected: 1, // mainloopEfficiency, itself defaulted
+      path: 'execution.sparseMainloopEfficiency',
+    },
+    'execution.dramEfficiency': {
+      remove: (d) => delete d.execution?.dramEfficiency,
+      read: (p) => p.execution.dramEfficiency,
+      expected: 1,
+      path: 'execution.dramEfficiency',
+    },
+    'execution.kernelLaunchNs': {
+      remove: (d) => delete d.execution?.kernelLaunchNs,
+      read: (p) => p.execution.kernelLaunchNs,
+      expected: 2000,
+      path: 'execution.kernelLaunchNs',
+    },
     'memory.buffers[].shared': {
       remove: (d) => delete d.memory.buffers[0].shared,
       read: (p) => p.memory.buffers[0].shared,
@@ -80,8 +116,14 @@ describe('profile normalization', () => {
   });
 
   test('a profile that gives every key has nothing defaulted but the buffer’s shared flag it leaves out', async () => {
-    const { profile } = await load((d) => (d.sources = ['datasheet']));
+    const { profile } = await load((d) => {
+      d.sources = ['datasheet'];
+      d.tensorCore.perSm = 2;
+      d.sparsity.provisioning = 'dense-balanced';
+      d.execution = { mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 };
+    });
     expect(profile.defaulted).toEqual(['memory.buffers[0].shared']);
+    expect(profile.execution).toEqual({ mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 });
   });
 
   test('the latency default is the depth of the profile’s own network: Batcher/bitonic/selection 10 and threshold 19 for 8:16 FP16', async () => {

@@ -7,6 +7,7 @@ import { command as area } from './area.js';
 import { command as simulate } from './simulate.js';
 import { command as review } from './review.js';
 import { command as merge } from './merge.js';
+import { command as validate } from './validate.js';
 
 /** Every command, in the order `nmsim --help` lists them (main job first). */
 export const commands: CommandModule[] = [
@@ -18,4 +19,5 @@ export const commands: CommandModule[] = [
   area,
   simulate,
   merge,
+  validate,
 ] as CommandModule[];

@@ -1,0 +1,42 @@
+/**
+ * Issue 13: the review carries perf's named bottleneck per design point — prefill and each
+ * decode batch — into design-points.csv and the terminal summary.
+ */
+import { designPointsCsv } from '../../src/report/design-points-csv.js';
+import { terminalSummary } from '../../src/report/review-summary.js';
+import { loadProfile, resolveProfileRef } from '../../src/profile/load.js';
+import { estimateProfile } from '../../src/review/performance.js';
+import { parsePattern } from '../../src/sparsity/pattern.js';
+import { MODEL_CATALOG } from '../../src/workload/catalog.js';
+import { fixtureReviewData, point } from '../report/fixture.js';
+
+describe('the named bottleneck in the review', () => {
+  test('estimateProfile takes each phase’s bottleneck from the simulation: a100-like 2:4 prefill is compute-bound, decode at B = 1 DRAM-bound', async () => {
+    const { profile } = await loadProfile(resolveProfileRef('a100-like'));
+    const w = { shape: MODEL_CATALOG['llama3.1-8b'], prefillTokens: 2048, decodeBatches: [1], decodeContextTokens: 1024 };
+    const { byPattern, prefill, decode } = estimateProfile(profile, [parsePattern('2:4')], w, []);
+    const e = [...byPattern.values()][0];
+    expect(e.prefillBottleneck).toBe(prefill.patterns[0].sim.bottleneck);
+    expect(e.prefillBottleneck).toBe('compute');
+    expect(e.decode[0].bottleneck).toBe(decode[0].patterns[0].sim.bottleneck);
+    expect(e.decode[0].bottleneck).toBe('dram');
+  });
+  test('design-points.csv has prefill_bottleneck and one decode_bottleneck column per batch; empty where the model named none', () => {
+    const p = point('act-8of16', '8:16', 'magnitude', 'none', 3.9, 'measured-perplexity', 0.1, 1.6, { prefillBottleneck: 'l2' });
+    p.decode[1].bottleneck = 'dram';
+    const csv = designPointsCsv([p, point('act-16of32', '16:32', 'magnitude', 'none', 3.8, 'measured-perplexity', 0.2, 1.5)], [], [], [1, 8]);
+    const [header, ...rows] = csv.trimEnd().split('\n').map((l) => l.split(','));
+    const rec = (r: string[]) => Object.fromEntries(header.map((h, i) => [h, r[i]]));
+    expect(header.slice(-3)).toEqual(['prefill_bottleneck', 'decode_bottleneck_b1', 'decode_bottleneck_b8']);
+    expect(rec(rows[1])).toMatchObject({ profile: 'act-8of16', prefill_bottleneck: 'l2', decode_bottleneck_b1: '', decode_bottleneck_b8: 'dram' });
+    expect(rec(rows[0])).toMatchObject({ profile: 'act-16of32', prefill_bottleneck: '' });
+  });
+  test('the terminal summary lists the bottleneck per core and pattern', () => {
+    const data = fixtureReviewData();
+    data.points[0].prefillBottleneck = 'smem';
+    data.points[0].decode[data.points[0].decode.length - 1].bottleneck = 'dram';
+    const text = terminalSummary(data, 'reports/x', 'reports/x/a.png');
+    expect(text).toContain(`bottleneck: ${data.points[0].profile} `);
+    expect(text).toMatch(/prefill smem, decode B=8 dram/);
+  });
+});
