@@ -73,7 +73,7 @@ export { loadCorpus, SHIPPED_CORPUS_DIR, type Corpus, type ValidationRow } from 
 export { validate, type ValidationResult, type RowResult, type GroupSummary } from './validation/predict.js';
 
 // energy: activity counts × per-event energies (tech files) → J/token, power vs TDP, gating vs skipping
-export { emptyActivity, addActivity, denseEquivalentMacs, DRAM_LEVEL, type ActivityCounts, type LevelBytes } from './energy/activity.js';
+export { emptyActivity as emptyActivityCounts, addActivity as addActivityCounts, denseEquivalentMacs, type ActivityCounts } from './energy/activity.js';
 export { eventEnergies, ENERGY_COMPONENTS, type EnergyComponent, type EventEnergies } from './energy/event-energies.js';
 export { activityEnergy, perToken, ratiosVsDense, type EnergyBreakdown, type RatiosVsDense } from './energy/model.js';
 export { stepEnergy, comparisonEnergy, simulationEnergy, type StepEnergy, type ComparisonEnergy, type EnergyAreas } from './energy/step-energy.js';

@@ -1,6 +1,6 @@
 /**
  * Activity counts: what a run does, as plain numbers, for the energy model to price
- * (the contract between perf, issue 13, and energy, issue 15: /work/briefs/activity.md).
+ * (the contract between perf, issue 13, and energy, issue 15: perf/activity.ts holds perf's side).
  *
  *   perf records (per GEMM, per operator) ─▶ ActivityCounts per GEMM ─▶ summed per phase step
  *   ActivityCounts × EventEnergies (event-energies.ts) ─▶ EnergyBreakdown (model.ts)
@@ -10,14 +10,10 @@
  * switches).
  */
 
-/** Bytes read from and written to one level of the memory hierarchy. */
-export interface LevelBytes {
-  read: number;
-  write: number;
-}
+import { DRAM_LEVEL, type LevelBytes } from '../perf/activity.js';
 
-/** The level name off-chip DRAM goes by in `bytesByLevel`. */
-export const DRAM_LEVEL = 'dram';
+/** Bytes per level and the DRAM level's name: one definition, perf's (perf/activity.ts). */
+export { DRAM_LEVEL, type LevelBytes };
 
 export interface ActivityCounts {
   /** MACs the array performs (gated ones included) */

@@ -7,7 +7,7 @@ import type { OutputKind } from '../io/output-kind.js';
 import type { ValidationResult } from '../validation/predict.js';
 import { renderPng } from './png.js';
 import { fixed, px, textTable } from './format.js';
-import { CHART_FONT_FAMILY, createFrame, drawLegend, fitText, SERIES_COLORS, type LegendEntry } from './charts/frame.js';
+import { CHART_FONT_FAMILY, createFrame, drawLegend, SERIES_COLORS, type LegendEntry } from './charts/frame.js';
 
 export const VALIDATION_FILES = { csv: 'validation.csv', chartStem: 'predicted-vs-measured' } as const;
 
@@ -130,4 +130,9 @@ export async function renderValidationFiles(result: ValidationResult): Promise<M
     [`${VALIDATION_FILES.chartStem}.svg`, svg],
     [`${VALIDATION_FILES.chartStem}.png`, png],
   ]);
+}
+
+/** Shortens a legend label to `max` characters with an ellipsis. */
+function fitText(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
 }

@@ -10,7 +10,6 @@ import type { MeasuredSparsity } from '../../perf/measured-sparsity.js';
 import { inputError } from '../../diagnostics.js';
 import { comparisonWarnings, simulate } from '../../perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../profile/load.js';
-import { comparisonJson, comparisonText, comparisonTitle } from '../../report/simulate.js';
 import { simulationEnergy } from '../../energy/step-energy.js';
 import { loadTech } from '../../profile/tech.js';
 import { energyBreakdownText, energyJson, energySummaryText } from '../../report/energy.js';
