@@ -79,6 +79,11 @@ describeWithShared('nmsim capture --operand weight', ['models/stories260K.bin', 
     expect(wmasks).toHaveLength(70);
     expect(wmasks.every((m: { satisfies_pattern: boolean; every_group_at_quota: boolean; kept_fraction: number }) => m.satisfies_pattern && m.every_group_at_quota && m.kept_fraction === 0.5)).toBe(true);
     expect(report.warnings).toEqual([]);
+    const text = runCli(['inspect', out], { timeoutMs: 120_000 });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('weight-2of4-wanda: 2:4 · weight · wanda · none');
+    expect(text.stdout).toContain('weight masks: kept (pattern)');
+    expect(text.stdout).toMatch(/layers\.4\.mlp\.down_proj\.input .* down 0\.5 ✓/);
   }, 600_000);
 
   test.each([
