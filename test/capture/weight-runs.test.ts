@@ -10,6 +10,10 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseCheckpoint, type ModelWeights } from '../../src/capture/checkpoint.js';
+import { parseTokenizer } from '../../src/capture/tokenizer.js';
+import { splitStories } from '../../src/capture/stories.js';
+import { encodeStream } from '../../src/capture/perplexity.js';
+import { captureRuns } from '../../src/capture/capture.js';
 import { pruneModelWeights, weightMaskStats, weightRunId, type WeightMask, type WeightRunSpec } from '../../src/capture/weight-runs.js';
 import { packMask } from '../../src/trace/mask.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
@@ -103,4 +107,31 @@ describeWithShared('weight masks of stories260K against the numpy reference', ['
     expect(st.satisfiesPattern).toBe(false);
     expect(st.kept).toBe(st.elements * st.expectedKeptFraction + 1);
   });
+});
+
+describeWithShared('weight runs of stories260K on one story', ['models/stories260K.bin', 'models/tok512.bin', 'data/tinystories_hf_validation_head.stories.txt'], () => {
+  test('4:4 keeps every weight and gives the dense perplexity exactly; 3:7 keeps 3 per 7 plus its tail; 2:4 degrades the model', () => {
+    const model = parseCheckpoint(fs.readFileSync(sharedPath('models/stories260K.bin')), 'stories260K.bin');
+    const tok = parseTokenizer(fs.readFileSync(sharedPath('models/tok512.bin')), 512, 'tok512.bin');
+    const stream = encodeStream(tok, splitStories(fs.readFileSync(sharedPath('data/tinystories_hf_validation_head.stories.txt'), 'utf8')).slice(0, 1));
+    const runs = captureRuns(model, {
+      evalStream: stream,
+      specs: [{ pattern: { kind: 'dense' }, criterion: 'magnitude', mitigation: 'none' }, spec('4:4', 'magnitude'), spec('3:7', 'magnitude'), spec('2:4', 'magnitude')],
+      traceTokens: 0,
+    });
+    const [dense, all, p37, p24] = runs;
+    expect(all.result.perplexity).toBe(dense.result.perplexity);
+    expect(all.weightMaskStats!.keptFraction).toBe(1);
+    // in = 64: 9 groups of 7 keep 3 each, the tail of 1 keeps 1 → 28/64; in = 172 (down): 24 × 3 + min(3, 4) = 75/172
+    const st = p37.weightMaskStats!;
+    expect(st.satisfiesPattern).toBe(true);
+    const d = 64;
+    const h = 172;
+    const kv = 32;
+    const elements = 5 * (d * d * 2 + kv * d * 2 + h * d * 2 + d * h);
+    expect(st.elements).toBe(elements);
+    expect(st.kept).toBe(5 * ((d * 2 + kv * 2 + h * 2) * 28 + d * 75));
+    expect(p24.result.perplexity).toBeGreaterThan(dense.result.perplexity * 5);
+    expect(p37.result.perplexity).toBeGreaterThan(dense.result.perplexity);
+  }, 120_000);
 });
