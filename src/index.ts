@@ -14,6 +14,8 @@ export { TOOL_VERSION } from './version.js';
 // sparsity: the one N:M definition, criteria and mitigations
 export { parsePattern, parsePatternList, formatPattern, samePattern, nm, keptPerToken, effectiveDensity, metadataBitsPerGroup, PAPER_PATTERNS, METADATA_ENCODINGS, type Pattern, type NmPattern, type MetadataEncoding } from './sparsity/pattern.js';
 export { CRITERIA, MITIGATIONS, CRITERION_INFO, MITIGATION_INFO, parseCriteria, parseMitigations, type Criterion, type Mitigation, type PruneContext } from './sparsity/registry.js';
+export { OPERANDS, WEIGHT_CRITERIA, WEIGHT_CRITERION_INFO, parseOperands, parseRunCriteria, criteriaByOperand, type Operand, type WeightCriterion } from './sparsity/weight-registry.js';
+export { pruneWeight, type PrunedWeight, type WeightPruneContext } from './sparsity/weight-prune.js';
 export { configurationProduct, type PruneSpec } from './sparsity/configurations.js';
 export { pruneMatrix } from './sparsity/prune.js';
 export { selectKeep } from './sparsity/select.js';
@@ -33,8 +35,9 @@ export { loadTokenizer, encode, decode, type Tokenizer } from './capture/tokeniz
 export { loadStories, selectStories, formatStoryRange, type StoryRange } from './capture/stories.js';
 export { encodeStream, evaluatePerplexity, type PerplexityResult } from './capture/perplexity.js';
 export { createPruningHooks, runId, type RunSpec, type Calibration } from './capture/prune-hooks.js';
-export { calibrateStaticShifts, calibrateAffine } from './capture/calibrate.js';
-export { captureRuns, needsCalibration, type CapturedRun, type CaptureOptions } from './capture/capture.js';
+export { calibrateStaticShifts, calibrateAffine, calibrateInputNorms } from './capture/calibrate.js';
+export { captureRuns, needsCalibration, isWeightSpec, captureRunId, type CapturedRun, type CaptureOptions, type CaptureSpec } from './capture/capture.js';
+export { pruneModelWeights, weightMaskStats, weightRunId, type WeightRunSpec, type WeightMask, type WeightMaskStats } from './capture/weight-runs.js';
 export { readInputFile } from './capture/input-file.js';
 export { writeCaptureBundle, sha256Hex } from './capture/capture-bundle.js';
 export { generateGreedy, type GenerateResult } from './capture/generate.js';

@@ -5,12 +5,16 @@
  *   site's input (calibrateStaticShift), taken from the dense model's activations;
  * - affine: per consumer, the closed-form least-squares scale and shift (affine.ts) that map the
  *   output of the pruned input, W·P(x), onto the dense output W·x, for the dense model's
- *   activations x (each layer fitted on the same inputs, not on the pruned model's drifted ones).
+ *   activations x (each layer fitted on the same inputs, not on the pruned model's drifted ones);
+ * - wanda (a weight criterion): per site, ‖X_j‖₂ of the dense model's input feature j over every
+ *   row of every calibration window (a window's shared boundary token counts once per window,
+ *   the rows spts averages over).
  */
 import type { Consumer } from '../trace/manifest.js';
 import { pruneMatrix } from '../sparsity/prune.js';
 import { CRITERION_INFO } from '../sparsity/registry.js';
 import { calibrateStaticShift } from '../sparsity/mitigation/shift.js';
+import { accumulateInputNorms, createInputNormAccumulator, finishInputNorms, type InputNormAccumulator } from '../sparsity/criteria/wanda.js';
 import { accumulateAffine, createAffineStats, finishAffine, type AffineCorrection, type AffineStats } from '../sparsity/mitigation/affine.js';
 import type { ModelWeights } from './checkpoint.js';
 import { forwardSequence, type LinearHooks } from './forward.js';
@@ -40,6 +44,21 @@ export function calibrateStaticShifts(model: ModelWeights, stream: Int32Array): 
   });
   eachWindow(model, stream, hooks);
   return new Map([...sums].map(([name, a]) => [name, a.tokens > 0 ? a.sum / a.tokens : 0]));
+}
+
+/** wanda: ‖X_j‖₂ per site name (float32 [K]), over every row of every window of the dense model. */
+export function calibrateInputNorms(model: ModelWeights, stream: Int32Array): Map<string, Float32Array> {
+  const acc = new Map<string, InputNormAccumulator>();
+  const hooks = createPruningHooks(model, { pattern: { kind: 'dense' }, criterion: 'magnitude', mitigation: 'none' }, {
+    observe(layer, kind, x, tokens, k) {
+      const name = siteName(layer, kind);
+      let a = acc.get(name);
+      if (!a) acc.set(name, (a = createInputNormAccumulator(k)));
+      accumulateInputNorms(a, x, tokens, k);
+    },
+  });
+  eachWindow(model, stream, hooks);
+  return new Map([...acc].map(([name, a]) => [name, finishInputNorms(a)]));
 }
 
 /** affine: scale and shift per consumer (key "layer.consumer") for this pattern and criterion. */

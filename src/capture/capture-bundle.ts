@@ -2,8 +2,10 @@
  * Writes captured runs as a trace bundle (format v1, traces/README.md): one
  * `<run id>.safetensors` per run with each site's pre-pruning input (F16, [tokens, K]) and each
  * consumer's bit-packed keep-mask (U8, [tokens, ceil(K/8)]); one `weights.safetensors` shared
- * by all runs with every consumer's full weight (F32, [out, K]), its column norms ‖W[:,j]‖₂
- * and its amber standardised column norms (F32, [K]). spts runs carry each site's η.
+ * by all runs with every consumer's full (dense) weight (F32, [out, K]), its column norms
+ * ‖W[:,j]‖₂ and its amber standardised column norms (F32, [K]). spts runs carry each site's η.
+ * Weight runs ("operand": "weight") carry instead each consumer's weight keep-mask (U8,
+ * [out, ceil(K/8)], LSB first along K) and, for wanda, each site's input norms (F32, [K]).
  */
 import { createHash } from 'node:crypto';
 import { BundleWriter } from '../trace/writer.js';
@@ -22,9 +24,8 @@ import { formatPattern } from '../sparsity/pattern.js';
 import { TOOL_VERSION } from '../version.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize } from './checkpoint.js';
-import { needsCalibration, type CapturedRun } from './capture.js';
+import { isWeightSpec, needsCalibration, type CapturedRun } from './capture.js';
 import { CRITERION_INFO, MITIGATION_INFO } from '../sparsity/registry.js';
-import { isDenseSpec } from './prune-hooks.js';
 import { consumerWeight, SITE_CONSUMERS, SITE_KINDS } from './sites.js';
 import type { Consumer } from '../trace/manifest.js';
 
@@ -93,6 +94,36 @@ function addWeightStats(writer: BundleWriter, model: ModelWeights): Map<string, 
   return stats;
 }
 
+/** The key of a consumer's weight mask in its run's file ("layers.0.self_attn.q_proj.weight_mask", as the exporter). */
+export function weightMaskKey(layer: number, consumer: Consumer): string {
+  return `layers.${layer}.${WEIGHT_MODULES[consumer]}.weight_mask`;
+}
+
+/** A weight run's weight masks and input norms on each of its sites. */
+function addWeightRunTensors(writer: BundleWriter, file: string, run: CapturedRun, sites: Site[]): void {
+  for (const site of sites) {
+    const masks = (run.weightMasks ?? []).filter((m) => m.layer === site.layer && site.consumers.includes(m.consumer));
+    site.weight_masks = masks.map((m) => ({
+      consumer: m.consumer,
+      tensor: writer.addTensor(file, weightMaskKey(m.layer, m.consumer), packMask(m.keep, m.outFeatures, m.inFeatures), [m.outFeatures, Math.ceil(m.inFeatures / 8)], 'U8'),
+    }));
+    const norms = run.inputNorms?.get(site.name);
+    if (norms) site.input_norms = writer.addTensor(file, `${site.name}.input_norms`, norms, [norms.length], 'F32');
+  }
+}
+
+function runConfig(run: CapturedRun, src: CaptureSource): Run['config'] {
+  const spec = run.spec;
+  if (spec.pattern.kind === 'dense') return { pattern: 'dense' };
+  if (isWeightSpec(spec)) return { pattern: formatPattern(spec.pattern), operand: 'weight', criterion: spec.criterion, mitigation: 'none' };
+  return {
+    pattern: formatPattern(spec.pattern),
+    criterion: spec.criterion,
+    mitigation: spec.mitigation,
+    ...(CRITERION_INFO[spec.criterion].batchReduction ? { clact_batch_tokens: src.clactBatchTokens } : {}),
+  };
+}
+
 function runEntry(writer: BundleWriter, run: CapturedRun, weights: Map<string, WeightStats>, src: CaptureSource): Run {
   const file = `${run.id}.safetensors`;
   const tokens = run.recordings.length > 0 ? Math.min(...run.recordings.map((r) => r.tokens)) : 0;
@@ -112,28 +143,23 @@ function runEntry(writer: BundleWriter, run: CapturedRun, weights: Map<string, W
       }));
     }
     const eta = run.staticShift?.get(r.name);
-    if (eta !== undefined && MITIGATION_INFO[run.spec.mitigation].needsStaticShift) site.static_shift = eta;
+    if (eta !== undefined && !isWeightSpec(run.spec) && MITIGATION_INFO[run.spec.mitigation].needsStaticShift) site.static_shift = eta;
     return site;
   });
-  const dense = isDenseSpec(run.spec);
+  if (isWeightSpec(run.spec)) addWeightRunTensors(writer, file, run, sites);
+  const w = run.weightMaskStats;
   const detail = [
     `mean NLL ${run.result.meanNllNats.toFixed(6)} nats/token over ${run.result.windows} windows of ≤ ${src.clactBatchTokens} tokens sharing one boundary token`,
-    needsCalibration(run.spec) && src.calibration
-      ? `calibrated on ${src.calibration}`
+    w
+      ? `the 7 linear weights of every block pruned once along their input dimension: ${w.kept} of ${w.elements} weights kept (${w.keptFraction.toFixed(6)}, the pattern's ${w.expectedKeptFraction.toFixed(6)} with the tail rule), ${w.violatingGroups} of ${w.groups} groups over their quota`
       : undefined,
+    needsCalibration(run.spec) && src.calibration ? `calibrated on ${src.calibration}` : undefined,
   ]
     .filter(Boolean)
     .join('; ');
   return {
     id: run.id,
-    config: dense
-      ? { pattern: 'dense' }
-      : {
-          pattern: formatPattern(run.spec.pattern),
-          criterion: run.spec.criterion,
-          mitigation: run.spec.mitigation,
-          ...(CRITERION_INFO[run.spec.criterion].batchReduction ? { clact_batch_tokens: src.clactBatchTokens } : {}),
-        },
+    config: runConfig(run, src),
     metrics: [
       { metric: 'perplexity', dataset: src.evaluated, tokens: run.result.scoredTokens, value: run.result.perplexity, detail },
       { metric: 'mean_nll_nats', dataset: src.evaluated, tokens: run.result.scoredTokens, value: run.result.meanNllNats },

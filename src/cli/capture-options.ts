@@ -13,7 +13,7 @@ import { encodeStream } from '../capture/perplexity.js';
 import { sha256Hex } from '../capture/capture-bundle.js';
 import { needsCalibration } from '../capture/capture.js';
 import { readInputFile } from '../capture/input-file.js';
-import type { RunSpec } from '../capture/prune-hooks.js';
+import type { CaptureSpec } from '../capture/capture.js';
 
 export const DEFAULT_CALIB_OFFSET = 900;
 export const DEFAULT_CALIB_STORIES = 50;
@@ -27,9 +27,9 @@ export const calibOptions = {
   'calib-offset': {
     type: 'string',
     defaultDescription: String(DEFAULT_CALIB_OFFSET),
-    describe: `spts/affine only: first calibration story (0–${formatBound(OPTION_BOUNDS['calib-offset'].max)}); must not overlap the evaluated stories`,
+    describe: `spts/affine (capture: and wanda) only: first calibration story (0–${formatBound(OPTION_BOUNDS['calib-offset'].max)}); must not overlap the evaluated stories`,
   },
-  'calib-stories': { type: 'string', defaultDescription: String(DEFAULT_CALIB_STORIES), describe: `spts/affine only: number of calibration stories (1–${formatBound(OPTION_BOUNDS['calib-stories'].max)})` },
+  'calib-stories': { type: 'string', defaultDescription: String(DEFAULT_CALIB_STORIES), describe: `spts/affine (capture: and wanda) only: number of calibration stories (1–${formatBound(OPTION_BOUNDS['calib-stories'].max)})` },
 } as const;
 
 export interface CalibArgs {
@@ -46,13 +46,27 @@ export function calibRange(argv: CalibArgs): StoryRange {
 }
 
 /**
- * Calibration options (and `extra`, e.g. generate's --text) act only for spts and affine: given
- * for a run that calibrates nothing, they are a usage error naming both options.
+ * Calibration options (and `extra`, e.g. generate's --text) act only for spts and affine (and,
+ * in capture, wanda weight runs): given for a run that calibrates nothing, they are a usage error
+ * naming both options.
  */
-export function refuseUnusedCalibration(argv: CalibArgs, needsCalibration: boolean, mitigationOption: string, extra: Record<string, unknown> = {}): void {
+export function refuseUnusedCalibration(
+  argv: CalibArgs,
+  needsCalibration: boolean,
+  mitigationOption: string,
+  extra: Record<string, unknown> = {},
+  weightCriteriaOption?: string,
+): void {
   if (needsCalibration) return;
+  const wanda = weightCriteriaOption ? `, or ${weightCriteriaOption} includes wanda with --operand weight` : '';
   for (const [option, value] of Object.entries({ '--calib-offset': argv['calib-offset'], '--calib-stories': argv['calib-stories'], ...extra })) {
-    if (value !== undefined) noEffect(option, `unless ${mitigationOption} includes spts or affine (only they are calibrated)`, `drop ${option}, or add spts or affine to ${mitigationOption}.`);
+    if (value !== undefined) {
+      noEffect(
+        option,
+        `unless ${mitigationOption} includes spts or affine${wanda} (only they are calibrated)`,
+        `drop ${option}, or add spts or affine to ${mitigationOption}${weightCriteriaOption ? ` (or wanda to ${weightCriteriaOption} with --operand weight)` : ''}.`,
+      );
+    }
   }
 }
 
@@ -110,7 +124,7 @@ export async function loadCalibStream(
     throw usageError({
       code: 'capture/calibration-overlap',
       path: '--calib-offset',
-      message: `the calibration ${formatStoryRange(calib)} overlap the evaluated ${formatStoryRange(evaluated)}; spts and affine must be calibrated on other text.`,
+      message: `the calibration ${formatStoryRange(calib)} overlap the evaluated ${formatStoryRange(evaluated)}; spts, affine and wanda must be calibrated on other text.`,
       hint: `move them, e.g. --calib-offset ${evaluated.offset + evaluated.count}`,
     });
   }
@@ -119,6 +133,6 @@ export async function loadCalibStream(
   return { stream, label: `${path.basename(textPath)} ${formatStoryRange(calib)}` };
 }
 
-export function specsNeedCalibration(specs: RunSpec[]): boolean {
+export function specsNeedCalibration(specs: readonly CaptureSpec[]): boolean {
   return specs.some(needsCalibration);
 }

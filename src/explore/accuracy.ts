@@ -4,7 +4,7 @@
  * relative L2 error of the pruned linear inputs, model level), always labelled which.
  */
 import { inputError, type Diagnostic } from '../diagnostics.js';
-import type { Consumer, Manifest, Run } from '../trace/manifest.js';
+import { runOperand, type Consumer, type Manifest, type Run } from '../trace/manifest.js';
 import type { Criterion, Mitigation } from '../sparsity/registry.js';
 import { formatPattern, parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import type { PruneSpec } from '../sparsity/configurations.js';
@@ -28,21 +28,27 @@ export interface MeasuredRun extends SweepConfig {
 }
 
 /**
- * A run's configuration in canonical form. A run that omits criterion/mitigation is read as
- * magnitude and none (the paper's baseline, and what `nmsim capture` records by default).
+ * An activation run's configuration in canonical form. A run that omits criterion/mitigation is
+ * read as magnitude and none (the paper's baseline, and what `nmsim capture` records by default).
+ * A weight run ("operand": "weight") has no activation configuration: callers skip it.
  */
 export function runConfig(run: Run): SweepConfig {
   const pattern = parsePattern(run.config.pattern);
-  return { pattern, criterion: run.config.criterion ?? 'magnitude', mitigation: run.config.mitigation ?? 'none' };
+  const criterion = run.config.criterion ?? 'magnitude';
+  if (runOperand(run.config) === 'weight' || criterion === 'wanda') throw new Error(`runConfig: run "${run.id}" pruned weights, not activations`);
+  return { pattern, criterion, mitigation: run.config.mitigation ?? 'none' };
 }
 
 /**
- * Every run of the manifest that recorded a perplexity, in manifest order. A perplexity below 1
+ * Every activation run of the manifest that recorded a perplexity, in manifest order (a weight
+ * run's perplexity is not the accuracy of the activation configuration of the same pattern, so
+ * weight runs are left out until the review pairs them with weight-sparse cores). A perplexity below 1
  * (or not finite) cannot be exp of a mean NLL ≥ 0: the manifest is refused, naming the run.
  */
 export function measuredRuns(manifest: Manifest, file?: string): MeasuredRun[] {
   const out: MeasuredRun[] = [];
   manifest.runs.forEach((run, i) => {
+    if (runOperand(run.config) === 'weight') return;
     const j = run.metrics.findIndex((m) => m.metric.toLowerCase() === 'perplexity');
     if (j < 0) return;
     const metric = run.metrics[j];

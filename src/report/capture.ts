@@ -1,19 +1,37 @@
 /**
  * `nmsim capture` and `nmsim generate` as text and JSON (snake_case keys with units).
  */
-import type { CapturedRun } from '../capture/capture.js';
+import { isWeightSpec, type CapturedRun } from '../capture/capture.js';
+import type { WeightMaskStats } from '../capture/weight-runs.js';
 import type { RunSpec } from '../capture/prune-hooks.js';
 import { formatPattern } from '../sparsity/pattern.js';
 import { fixed, PRECISION } from './format.js';
 
+/** What a weight run's masks keep, in capture --json. */
+function weightMasksJson(w: WeightMaskStats) {
+  return {
+    weights: w.weights,
+    elements: w.elements,
+    kept: w.kept,
+    kept_fraction: w.keptFraction,
+    expected_kept_fraction: w.expectedKeptFraction,
+    groups: w.groups,
+    violating_groups: w.violatingGroups,
+    satisfies_pattern: w.satisfiesPattern,
+  };
+}
+
 /** One captured run in capture --json. */
 export function capturedRunJson(r: CapturedRun) {
-  const dense = r.spec.pattern.kind === 'dense';
+  const spec = r.spec;
+  const dense = spec.pattern.kind === 'dense';
+  const weight = isWeightSpec(spec);
   return {
     id: r.id,
-    pattern: formatPattern(r.spec.pattern),
-    criterion: dense ? null : r.spec.criterion,
-    mitigation: dense ? null : r.spec.mitigation,
+    operand: dense ? null : weight ? 'weight' : 'activation',
+    pattern: formatPattern(spec.pattern),
+    criterion: dense ? null : spec.criterion,
+    mitigation: dense ? null : weight ? 'none' : spec.mitigation,
     perplexity: r.result.perplexity,
     mean_nll_nats: r.result.meanNllNats,
     scored_tokens: r.result.scoredTokens,
@@ -21,7 +39,17 @@ export function capturedRunJson(r: CapturedRun) {
     eval_tokens_per_s: r.result.tokensPerSecond,
     calibration_s: r.calibrationSeconds,
     recorded_tokens: r.recordings.length > 0 ? Math.min(...r.recordings.map((s) => s.tokens)) : 0,
+    weight_masks: r.weightMaskStats ? weightMasksJson(r.weightMaskStats) : null,
   };
+}
+
+/** "  weights kept 0.5012 (pattern 0.5012), every group within 2:4" for a weight run, else "". */
+function weightMaskText(r: CapturedRun): string {
+  const w = r.weightMaskStats;
+  if (!w || !isWeightSpec(r.spec)) return '';
+  const pattern = formatPattern(r.spec.pattern);
+  const verdict = w.satisfiesPattern ? `every group at its ${pattern} quota` : `${w.violatingGroups} of ${w.groups} groups break ${pattern}`;
+  return `  weights kept ${fixed(w.keptFraction, PRECISION.fraction)} (pattern ${fixed(w.expectedKeptFraction, PRECISION.fraction)}), ${verdict}`;
 }
 
 export interface CaptureSummary {
@@ -54,7 +82,7 @@ export function captureJson(c: CaptureSummary) {
 /** The perplexity of every run, one line each, and where the bundle went. */
 export function captureText(c: CaptureSummary): string {
   const lines = [`perplexity on ${c.evaluated} (${c.runs[0]?.result.scoredTokens ?? 0} scored tokens)`];
-  for (const r of c.runs) lines.push(`  ${r.id.padEnd(32)} ${fixed(r.result.perplexity, PRECISION.capturePerplexity)}`);
+  for (const r of c.runs) lines.push(`  ${r.id.padEnd(32)} ${fixed(r.result.perplexity, PRECISION.capturePerplexity)}${weightMaskText(r)}`);
   if (c.bundle) lines.push(`bundle written to ${c.bundle}`);
   return lines.join('\n') + '\n';
 }

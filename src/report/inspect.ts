@@ -1,9 +1,10 @@
 /**
  * `nmsim inspect` as text and as JSON (snake_case keys): model, source, runs with their metrics,
- * and per site the tensor statistics and mask validity.
+ * and per site the tensor statistics and mask validity (a weight run's weight masks in place of
+ * activation masks).
  */
 import { diagnosticToJson } from '../diagnostics.js';
-import type { InspectReport } from '../trace/inspect.js';
+import type { InspectReport, MaskInspection } from '../trace/inspect.js';
 import { TRACE_FORMAT, TRACE_FORMAT_VERSION } from '../trace/manifest.js';
 import { countNoun } from '../plural.js';
 
@@ -39,7 +40,7 @@ export function formatInspectText(r: InspectReport): string {
   out.push(`runs     ${r.runs.length}`);
   for (const run of r.runs) {
     const c = run.config;
-    const cfg = [c.pattern, c.criterion, c.mitigation].filter((x) => x !== undefined).join(' · ');
+    const cfg = [c.pattern, c.operand, c.criterion, c.mitigation].filter((x) => x !== undefined).join(' · ');
     out.push(`  ${run.id}: ${cfg}, ${countNoun(run.tokens, 'token')} per site, ${countNoun(run.sites.length, 'site')}`);
     if (run.metrics.length === 0) out.push('    (no metrics)');
     for (const mt of run.metrics) out.push(`    ${mt.metric} = ${num(mt.value)} on ${mt.dataset} (${mt.tokens} tokens)${mt.detail ? ` — ${mt.detail}` : ''}`);
@@ -47,10 +48,12 @@ export function formatInspectText(r: InspectReport): string {
   for (const run of r.runs) {
     out.push('');
     out.push(`run ${run.id} (${run.config.pattern}): sites`);
-    const rows: string[][] = [['site', 'consumers', 'dtype', 'shape', 'tokens', 'mean', 'rms', 'absmax', 'zeros', 'nan', 'inf', 'masks: kept (pattern)']];
+    const weightRun = run.sites.some((site) => site.weightMasks.length > 0);
+    const rows: string[][] = [['site', 'consumers', 'dtype', 'shape', 'tokens', 'mean', 'rms', 'absmax', 'zeros', 'nan', 'inf', `${weightRun ? 'weight masks' : 'masks'}: kept (pattern)`]];
+    const maskText = (mk: MaskInspection) => `${mk.consumer} ${num(mk.keptFraction)} ${mk.satisfiesPattern ? '✓' : `✗ ${mk.violatingGroups}/${mk.groups} groups over`}`;
     for (const site of run.sites) {
       const st = site.stats;
-      const masks = site.masks.map((mk) => `${mk.consumer} ${num(mk.keptFraction)} ${mk.satisfiesPattern ? '✓' : `✗ ${mk.violatingGroups}/${mk.groups} groups over`}`).join(', ');
+      const masks = [...site.masks, ...site.weightMasks].map(maskText).join(', ');
       rows.push([
         site.name,
         site.consumers.join(','),
@@ -112,6 +115,21 @@ export function inspectReportToJson(r: InspectReport): Record<string, unknown> {
           satisfies_pattern: mk.satisfiesPattern,
           padding_bit_rows: mk.paddingBitRows,
         })),
+        ...(s.weightMasks.length > 0
+          ? {
+              weight_masks: s.weightMasks.map((mk) => ({
+                consumer: mk.consumer,
+                rows: mk.rows,
+                kept_fraction: mk.keptFraction,
+                expected_kept_fraction: mk.expectedKeptFraction,
+                groups: mk.groups,
+                violating_groups: mk.violatingGroups,
+                satisfies_pattern: mk.satisfiesPattern,
+                every_group_at_quota: mk.everyGroupAtQuota,
+                padding_bit_rows: mk.paddingBitRows,
+              })),
+            }
+          : {}),
       })),
     })),
     warnings: r.warnings.map(diagnosticToJson),

@@ -31,6 +31,7 @@ import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 import { MANIFEST_FILE } from '../trace/bundle.js';
 import { countNoun } from '../plural.js';
+import { runOperand } from '../trace/manifest.js';
 import { TOOL_VERSION } from '../version.js';
 import { catalogModel } from '../workload/catalog.js';
 import { modelFromManifest } from '../workload/from-manifest.js';
@@ -345,7 +346,8 @@ function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): Revie
     model: m.model.name,
     checkpoint: m.source.checkpoint,
     files: b.files,
-    runs: m.runs.map((run) => {
+    // weight runs are not activation configurations (explore/accuracy.ts runConfig); left out of the list
+    runs: m.runs.filter((run) => runOperand(run.config) !== 'weight').map((run) => {
       const c = runConfig(run);
       const mr = measured.find((x) => x.runId === run.id);
       return {

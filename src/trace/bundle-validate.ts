@@ -2,7 +2,8 @@
  * Checks every tensor reference of a manifest against the files: the file is inside the
  * bundle and readable, the key exists, dtype and shape match the manifest, and each tensor has
  * the shape its role needs (site [tokens, K], mask [tokens, ceil(K/8)] U8, norms [K],
- * weight [out, K]). All problems are collected and thrown together.
+ * weight [out, K], weight mask [out, ceil(K/8)] U8, input norms [K] float). All problems are
+ * collected and thrown together.
  */
 import { type Diagnostic, NmsimError, isNmsimError } from '../diagnostics.js';
 import type { BundleFiles } from './bundle-files.js';
@@ -113,6 +114,26 @@ export async function validateRefs(files: BundleFiles, manifest: Manifest, manif
           problems.push({ code: 'trace/unsupported-dtype', severity: 'error', file: manifestFile, path: mp, message: 'A mask must be stored as U8 (bit-packed).', expected: 'U8', found: mi.dtype, hint: 'np.packbits(mask, axis=-1, bitorder="little").' });
         }
         if (info && k !== undefined) expectShape(problems, manifestFile, `${mp}.shape`, `The ${mask.consumer} mask of "${site.name}" (${info.shape[0]} tokens, K = ${k})`, mi, [info.shape[0], maskRowBytes(k)]);
+      }
+      for (const [m, mask] of (site.weight_masks ?? []).entries()) {
+        const mp = `${sp}.weight_masks[${m}].tensor`;
+        const mi = await checkRef(files, manifestFile, mask.tensor, mp, problems);
+        if (mi && mi.dtype !== 'U8') {
+          problems.push({ code: 'trace/unsupported-dtype', severity: 'error', file: manifestFile, path: mp, message: 'A weight mask must be stored as U8 (bit-packed along the input dimension).', expected: 'U8', found: mi.dtype, hint: 'np.packbits(keep, axis=1, bitorder="little") of the [out_features, K] keep-mask.' });
+        }
+        if (mi && k !== undefined) {
+          // out_features from the consumer's weight statistics where the manifest gives them, else as stored
+          const out = site.weight_stats?.find((ws) => ws.consumer === mask.consumer)?.out_features ?? mi.shape[0];
+          expectShape(problems, manifestFile, `${mp}.shape`, `The ${mask.consumer} weight mask of "${site.name}" (out_features ${out}, K = ${k})`, mi, [out, maskRowBytes(k)]);
+        }
+      }
+      if (site.input_norms) {
+        const np = `${sp}.input_norms`;
+        const ni = await checkRef(files, manifestFile, site.input_norms, np, problems);
+        if (ni && ni.dtype === 'U8') {
+          problems.push({ code: 'trace/unsupported-dtype', severity: 'error', file: manifestFile, path: np, message: `The input norms of "${site.name}" are stored as U8; norms must be F32, F16 or BF16.`, expected: 'F32 (F16, BF16)', found: 'U8', hint: 'save the float32 norms.' });
+        }
+        if (k !== undefined) expectShape(problems, manifestFile, `${np}.shape`, `The input norms of "${site.name}"`, ni, [k]);
       }
       for (const [w, ws] of (site.weight_stats ?? []).entries()) {
         const wp = `${sp}.weight_stats[${w}]`;

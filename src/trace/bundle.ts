@@ -39,7 +39,7 @@ export interface TraceBundle {
   tensor(ref: TensorRef, where?: string): Promise<TensorSource>;
   /** a whole (small) tensor as float32: statistics, column norms */
   readFloat32(ref: TensorRef, where?: string): Promise<Float32Array>;
-  /** a packed mask's bytes [tokens, ceil(K/8)] */
+  /** a packed mask's bytes [tokens, ceil(K/8)] (a weight mask's: [out_features, ceil(K/8)]) */
   readMask(ref: TensorRef, where?: string): Promise<Uint8Array>;
   /** sha256 of every file in the bundle (manifest included), keyed by relative name */
   sha256(): Promise<Record<string, string>>;
@@ -159,7 +159,8 @@ function refsOf(manifest: Manifest): TensorRef[] {
   const out: TensorRef[] = [];
   for (const run of manifest.runs) {
     for (const site of run.sites) {
-      out.push(site.tensor, ...(site.masks ?? []).map((m) => m.tensor));
+      out.push(site.tensor, ...(site.masks ?? []).map((m) => m.tensor), ...(site.weight_masks ?? []).map((m) => m.tensor));
+      if (site.input_norms) out.push(site.input_norms);
       for (const ws of site.weight_stats ?? []) for (const r of [ws.column_norms, ws.amber_column_norms, ws.weight]) if (r) out.push(r);
     }
   }

@@ -1,14 +1,14 @@
 /**
  * What `nmsim inspect` reports about a bundle: per site, summary statistics of the stored
- * activations and, for each keep-mask, the measured kept fraction and how many groups break
- * the run's N:M pattern. Tensors are streamed in chunks of rows into reused buffers — and rows
+ * activations and, for each keep-mask (a weight run's weight masks too, one row of groups per
+ * output row), the measured kept fraction and how many groups break the run's N:M pattern. Tensors are streamed in chunks of rows into reused buffers — and rows
  * wider than a chunk in column ranges — so memory stays bounded by the chunk size whatever the
  * bundle's size or shape.
  */
 import { type Diagnostic, capDiagnostics } from '../diagnostics.js';
-import { type Pattern, effectiveDensity, formatPattern, parsePattern } from '../sparsity/pattern.js';
+import { type Pattern, effectiveDensity, formatPattern, keptPerToken, parsePattern } from '../sparsity/pattern.js';
 import type { TraceBundle } from './bundle.js';
-import type { Consumer, Manifest, Metric, RunConfig } from './manifest.js';
+import type { Consumer, Manifest, Metric, RunConfig, TensorRef } from './manifest.js';
 import { type MaskCheck, checkMaskRows, emptyMaskCheck, maskRowBytes, newMaskRowState, scanMaskRowBytes } from './mask.js';
 import { type TensorStats, accumulateStats, emptyStats, finishStats } from './tensor-stats.js';
 
@@ -17,12 +17,16 @@ export const DEFAULT_CHUNK_ELEMENTS = 1 << 22;
 
 export interface MaskInspection {
   consumer: Consumer;
+  /** rows checked: tokens of an activation mask, out_features of a weight mask */
+  rows: number;
   keptFraction: number;
   /** what the run's pattern keeps for this K (tail rule included) */
   expectedKeptFraction: number;
   groups: number;
   violatingGroups: number;
   satisfiesPattern: boolean;
+  /** no group over its quota and exactly the pattern's count kept: every group at min(N, r) */
+  everyGroupAtQuota: boolean;
   paddingBitRows: number;
 }
 
@@ -37,6 +41,8 @@ export interface SiteInspection {
   tokensScanned: number;
   stats: TensorStats;
   masks: MaskInspection[];
+  /** a weight run's weight masks, each [out_features, ceil(K/8)] */
+  weightMasks: MaskInspection[];
 }
 
 export interface RunInspection {
@@ -74,9 +80,54 @@ export function inspectBytes(manifest: Manifest, maxTokens?: number): number {
       const tokens = Math.min(t, maxTokens ?? t);
       const width = site.tensor.dtype === 'F32' ? 4 : site.tensor.dtype === 'U8' ? 1 : 2;
       bytes += tokens * k * width + (site.masks?.length ?? 0) * tokens * maskRowBytes(k);
+      for (const wm of site.weight_masks ?? []) bytes += (wm.tensor.shape[0] ?? 0) * maskRowBytes(k);
     }
   }
   return bytes;
+}
+
+function maskInspection(consumer: Consumer, check: MaskCheck, rows: number, k: number, pattern: Pattern): MaskInspection {
+  return {
+    consumer,
+    rows,
+    keptFraction: check.elementCount > 0 ? check.keptCount / check.elementCount : 0,
+    expectedKeptFraction: effectiveDensity(pattern, k),
+    groups: check.groupCount,
+    violatingGroups: check.violatingGroups,
+    satisfiesPattern: check.violatingGroups === 0,
+    everyGroupAtQuota: check.violatingGroups === 0 && check.keptCount === rows * keptPerToken(pattern, k),
+    paddingBitRows: check.paddingBitRows,
+  };
+}
+
+/** A mask over its pattern's quota, and stray padding bits, as warnings. `what`: "q mask", "q weight mask". */
+function maskWarnings(check: MaskCheck, what: string, siteName: string, runId: string, k: number, pattern: Pattern, file: string, path: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  if (check.violatingGroups > 0) {
+    out.push({
+      code: 'trace/mask-violates-pattern',
+      severity: 'warning',
+      file,
+      path,
+      message: `The ${what} of "${siteName}" keeps too many elements in ${check.violatingGroups} of ${check.groupCount} groups for run "${runId}" (${formatPattern(pattern)}).`,
+      expected: pattern.kind === 'nm' ? `≤ ${pattern.n} kept per group of ${pattern.m} (tail group of r: ≤ min(${pattern.n}, r))` : `≤ ${Math.floor(k / 2)} kept per ${what.includes('weight') ? 'row' : 'token'}`,
+      found: `${check.violatingGroups} groups over`,
+      hint: 'check the bit order (LSB first: np.packbits(..., bitorder="little")) and the run’s config.pattern.',
+    });
+  }
+  if (check.paddingBitRows > 0) {
+    out.push({
+      code: 'trace/mask-padding-bits',
+      severity: 'warning',
+      file,
+      path,
+      message: `${check.paddingBitRows} rows of the ${what} of "${siteName}" set bits past K = ${k}.`,
+      expected: 'padding bits 0',
+      found: `${check.paddingBitRows} rows`,
+      hint: `pack the [${what.includes('weight') ? 'out_features' : 'tokens'}, K] boolean mask, not a padded one.`,
+    });
+  }
+  return out;
 }
 
 export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = {}): Promise<InspectReport> {
@@ -87,6 +138,41 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
   let maskBytes: Uint8Array = new Uint8Array(0);
   let bytesRead = 0;
   const runs: RunInspection[] = [];
+
+  /** Streams a packed mask of `rows` rows of K bits (all its rows by default) through checkMaskRows, chunk by chunk. */
+  async function scanMask(ref: TensorRef, mp: string, rowLimit: number | undefined, k: number, pattern: Pattern): Promise<{ check: MaskCheck; rows: number; file: string }> {
+    const msrc = await bundle.tensor(ref, mp);
+    const rows = rowLimit ?? msrc.rows;
+    const rowBytes = maskRowBytes(k);
+    const chunkBytes = chunkElements * 4;
+    const check: MaskCheck = emptyMaskCheck();
+    if (rowBytes === 0) {
+      // zero-width rows: no bytes, no N:M groups; one (empty) group per row otherwise, as checkMaskRows counts
+      if (pattern.kind !== 'nm') check.groupCount += rows;
+    } else if (rowBytes <= chunkBytes) {
+      const maskRowsPerChunk = Math.max(1, Math.floor(chunkBytes / Math.max(rowBytes, 1)));
+      for (let t = 0; t < rows; t += maskRowsPerChunk) {
+        const n = Math.min(maskRowsPerChunk, rows - t);
+        maskBytes = await msrc.readBytes(t * rowBytes, n * rowBytes, maskBytes);
+        checkMaskRows(maskBytes, n, k, pattern, check);
+        bytesRead += n * rowBytes;
+        opts.onProgress?.(bytesRead);
+      }
+    } else {
+      // a mask row wider than a chunk: check it in byte slices
+      const state = newMaskRowState();
+      for (let t = 0; t < rows; t++) {
+        for (let b = 0; b < rowBytes; b += chunkBytes) {
+          const n = Math.min(chunkBytes, rowBytes - b);
+          maskBytes = await msrc.readBytes(t * rowBytes + b, n, maskBytes);
+          scanMaskRowBytes(maskBytes.subarray(0, n), k, pattern, check, state);
+          bytesRead += n;
+          opts.onProgress?.(bytesRead);
+        }
+      }
+    }
+    return { check, rows, file: msrc.info.file };
+  }
 
   for (const [i, run] of manifest.runs.entries()) {
     const pattern: Pattern = parsePattern(run.config.pattern);
@@ -138,69 +224,17 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
       const masks: MaskInspection[] = [];
       for (const [m, mask] of (site.masks ?? []).entries()) {
         const mp = `${where}.masks[${m}].tensor`;
-        const msrc = await bundle.tensor(mask.tensor, mp);
-        const rowBytes = maskRowBytes(k);
-        const chunkBytes = chunkElements * 4;
-        const check: MaskCheck = emptyMaskCheck();
-        if (rowBytes === 0) {
-          // zero-width rows: no bytes, no N:M groups; one (empty) group per row otherwise, as checkMaskRows counts
-          if (pattern.kind !== 'nm') check.groupCount += tokens;
-        } else if (rowBytes <= chunkBytes) {
-          const maskRowsPerChunk = Math.max(1, Math.floor(chunkBytes / Math.max(rowBytes, 1)));
-          for (let t = 0; t < tokens; t += maskRowsPerChunk) {
-            const rows = Math.min(maskRowsPerChunk, tokens - t);
-            maskBytes = await msrc.readBytes(t * rowBytes, rows * rowBytes, maskBytes);
-            checkMaskRows(maskBytes, rows, k, pattern, check);
-            bytesRead += rows * rowBytes;
-            opts.onProgress?.(bytesRead);
-          }
-        } else {
-          // a mask row wider than a chunk: check it in byte slices
-          const state = newMaskRowState();
-          for (let t = 0; t < tokens; t++) {
-            for (let b = 0; b < rowBytes; b += chunkBytes) {
-              const n = Math.min(chunkBytes, rowBytes - b);
-              maskBytes = await msrc.readBytes(t * rowBytes + b, n, maskBytes);
-              scanMaskRowBytes(maskBytes.subarray(0, n), k, pattern, check, state);
-              bytesRead += n;
-              opts.onProgress?.(bytesRead);
-            }
-          }
-        }
-        const inspection: MaskInspection = {
-          consumer: mask.consumer,
-          keptFraction: check.elementCount > 0 ? check.keptCount / check.elementCount : 0,
-          expectedKeptFraction: effectiveDensity(pattern, k),
-          groups: check.groupCount,
-          violatingGroups: check.violatingGroups,
-          satisfiesPattern: check.violatingGroups === 0,
-          paddingBitRows: check.paddingBitRows,
-        };
-        masks.push(inspection);
-        if (check.violatingGroups > 0) {
-          warnings.push({
-            code: 'trace/mask-violates-pattern',
-            severity: 'warning',
-            file: msrc.info.file,
-            path: mp,
-            message: `The ${mask.consumer} mask of "${site.name}" keeps too many elements in ${check.violatingGroups} of ${check.groupCount} groups for run "${run.id}" (${formatPattern(pattern)}).`,
-            expected: pattern.kind === 'nm' ? `≤ ${pattern.n} kept per group of ${pattern.m} (tail group of r: ≤ min(${pattern.n}, r))` : `≤ ${Math.floor(k / 2)} kept per token`,
-            found: `${check.violatingGroups} groups over`,
-            hint: 'check the bit order (LSB first: np.packbits(..., bitorder="little")) and the run’s config.pattern.',
-          });
-        }
-        if (check.paddingBitRows > 0) {
-          warnings.push({
-            code: 'trace/mask-padding-bits',
-            severity: 'warning',
-            file: msrc.info.file,
-            path: mp,
-            message: `${check.paddingBitRows} rows of the ${mask.consumer} mask of "${site.name}" set bits past K = ${k}.`,
-            expected: 'padding bits 0',
-            found: `${check.paddingBitRows} rows`,
-            hint: 'pack the [tokens, K] boolean mask, not a padded one.',
-          });
-        }
+        const { check, rows, file } = await scanMask(mask.tensor, mp, tokens, k, pattern);
+        masks.push(maskInspection(mask.consumer, check, rows, k, pattern));
+        warnings.push(...maskWarnings(check, `${mask.consumer} mask`, site.name, run.id, k, pattern, file, mp));
+      }
+      // a weight run's masks: one row of groups per output row, along the input dimension K
+      const weightMasks: MaskInspection[] = [];
+      for (const [m, mask] of (site.weight_masks ?? []).entries()) {
+        const mp = `${where}.weight_masks[${m}].tensor`;
+        const { check, rows, file } = await scanMask(mask.tensor, mp, undefined, k, pattern);
+        weightMasks.push(maskInspection(mask.consumer, check, rows, k, pattern));
+        warnings.push(...maskWarnings(check, `${mask.consumer} weight mask`, site.name, run.id, k, pattern, file, mp));
       }
       sites.push({
         name: site.name,
@@ -213,6 +247,7 @@ export async function inspectBundle(bundle: TraceBundle, opts: InspectOptions = 
         tokensScanned: tokens,
         stats,
         masks,
+        weightMasks,
       });
     }
     runs.push({ id: run.id, config: run.config, tokens: run.tokens, metrics: run.metrics, sites });

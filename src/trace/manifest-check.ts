@@ -7,7 +7,9 @@ import type { ZodError } from 'zod';
 import { type Diagnostic, NmsimError, formatKeyPath, inputError, isNmsimError, previewJson, valueAtPath } from '../diagnostics.js';
 import { parsePattern } from '../sparsity/pattern.js';
 import { duplicateKeyDiagnostics } from './json-keys.js';
-import { type Manifest, ManifestSchema } from './manifest.js';
+import { type Manifest, ManifestSchema, type Run, runOperand } from './manifest.js';
+import { CRITERIA } from '../sparsity/registry.js';
+import { WEIGHT_CRITERIA, WEIGHT_CRITERION_INFO, isWeightCriterion } from '../sparsity/weight-registry.js';
 
 const SPEC_HINT = 'see traces/README.md (format v1) or traces/manifest.schema.json.';
 
@@ -61,6 +63,54 @@ export function zodIssuesToDiagnostics(issues: ZodError['issues'], file: string,
   });
 }
 
+/**
+ * What a run's operand allows (issue 14). A weight run pruned its weights once: a weight
+ * criterion, no mitigation, no activation masks, its keep-masks in weight_masks and, for wanda,
+ * the input norms it scored with. An activation run (operand absent, as in every bundle before
+ * weight runs existed) has none of the weight keys. Each consumer's weight mask once, from a
+ * consumer of the site.
+ */
+function operandProblems(run: Run, i: number, file: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const c = run.config;
+  const weight = runOperand(c) === 'weight';
+  const problem = (path: string, message: string, expected: string, found: string, hint: string) =>
+    out.push({ code: 'trace/operand-mismatch', severity: 'error', file, path, message, expected, found, hint });
+  if (weight) {
+    if (c.criterion !== undefined && !isWeightCriterion(c.criterion)) {
+      problem(`runs[${i}].config.criterion`, `Run "${run.id}" prunes weights, but "${c.criterion}" scores activations.`, WEIGHT_CRITERIA.join(' | '), c.criterion, 'a weight run is scored by magnitude (|W|) or wanda (|W|·‖X_j‖₂); drop "operand": "weight" if the run pruned activations.');
+    }
+    if (c.mitigation !== undefined && c.mitigation !== 'none') {
+      problem(`runs[${i}].config.mitigation`, `Run "${run.id}" prunes weights once, before the run: the activation mitigation "${c.mitigation}" cannot act on it.`, '"none" or no mitigation', c.mitigation, 'drop the mitigation, or drop "operand": "weight" if the run pruned activations.');
+    }
+  } else if (c.criterion !== undefined && !(CRITERIA as readonly string[]).includes(c.criterion)) {
+    problem(`runs[${i}].config.criterion`, `"${c.criterion}" scores weights, but run "${run.id}" is an activation run.`, CRITERIA.join(' | '), c.criterion, 'add "operand": "weight" to the run\'s config if it pruned its weights.');
+  }
+  run.sites.forEach((site, j) => {
+    const sp = `runs[${i}].sites[${j}]`;
+    if (weight && site.masks !== undefined) {
+      problem(`${sp}.masks`, `Run "${run.id}" prunes weights, not activations: activation keep-masks cannot belong to it.`, 'weight_masks (one per consumer)', `${site.masks.length} activation masks`, 'put the weight masks in weight_masks, [out_features, ceil(K/8)] each.');
+    }
+    if (!weight && site.weight_masks !== undefined) {
+      problem(`${sp}.weight_masks`, `Weight masks on site "${site.name}" of run "${run.id}", an activation run.`, 'weight_masks only on runs with "operand": "weight"', `${site.weight_masks.length} weight masks`, 'set config.operand to "weight" if the run pruned its weights, else drop weight_masks.');
+    }
+    if (site.input_norms !== undefined && !(weight && c.criterion !== undefined && isWeightCriterion(c.criterion) && WEIGHT_CRITERION_INFO[c.criterion].needsInputNorms)) {
+      problem(`${sp}.input_norms`, `Site "${site.name}" of run "${run.id}" holds input norms, which only a wanda weight run scores with.`, 'input_norms only with "operand": "weight" and "criterion": "wanda"', `${weight ? 'a weight' : 'an activation'} run, criterion ${c.criterion ?? 'absent'}`, 'drop input_norms, or fix the run\'s config.');
+    }
+    const seen = new Set<string>();
+    (site.weight_masks ?? []).forEach((mask, k) => {
+      const path = `${sp}.weight_masks[${k}].consumer`;
+      if (!site.consumers.includes(mask.consumer)) {
+        out.push({ code: 'trace/unknown-consumer', severity: 'error', file, path, message: `A weight mask is given for consumer "${mask.consumer}", which does not read site "${site.name}".`, expected: site.consumers.join(', '), found: mask.consumer, hint: 'add the consumer to the site’s consumers, or attach the mask to the right site.' });
+      } else if (seen.has(mask.consumer)) {
+        out.push({ code: 'trace/duplicate-id', severity: 'error', file, path, message: `Site "${site.name}" of run "${run.id}" has two weight masks for consumer "${mask.consumer}".`, hint: 'give each consumer’s weight mask once.' });
+      }
+      seen.add(mask.consumer);
+    });
+  });
+  return out;
+}
+
 /** Parses and validates manifest text (schema, pattern strings, unique ids). Throws NmsimError. */
 export function parseManifest(text: string, file: string): Manifest {
   if (text.trim() === '') {
@@ -103,6 +153,7 @@ export function parseManifest(text: string, file: string): Manifest {
       if (!isNmsimError(e)) throw e;
       for (const d of e.diagnostics) problems.push({ ...d, code: 'trace/invalid-pattern', severity: 'error' });
     }
+    problems.push(...operandProblems(run, i, file));
     const names = new Set<string>();
     run.sites.forEach((site, j) => {
       if (names.has(site.name)) {

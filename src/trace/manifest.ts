@@ -7,7 +7,8 @@
  * leave it. Keys are snake_case so Python exporters can write them without a mapping.
  */
 import { z } from 'zod';
-import { CRITERIA, MITIGATIONS } from '../sparsity/registry.js';
+import { MITIGATIONS } from '../sparsity/registry.js';
+import { OPERANDS, RUN_CRITERIA } from '../sparsity/weight-registry.js';
 
 export const TRACE_FORMAT = 'nmsim-trace';
 export const TRACE_FORMAT_VERSION = 1;
@@ -111,6 +112,16 @@ export const MaskRefSchema = z
   .strict();
 export type MaskRef = z.infer<typeof MaskRefSchema>;
 
+export const WeightMaskRefSchema = z
+  .object({
+    consumer: z.enum(CONSUMERS),
+    tensor: TensorRefSchema.describe(
+      'U8, shape [out_features, ceil(K/8)]: bit j%8 of byte j/8 of row o (LSB first along the input dimension) = W[o, j] kept',
+    ),
+  })
+  .strict();
+export type WeightMaskRef = z.infer<typeof WeightMaskRefSchema>;
+
 export const SiteSchema = z
   .object({
     name: name('a site name').describe('module path of the linear input, e.g. "layers.3.mlp.down_proj.input"'),
@@ -125,6 +136,11 @@ export const SiteSchema = z
     masks: z.array(MaskRefSchema).optional().describe('the keep-mask each consumer actually applied'),
     weight_stats: z.array(WeightStatsSchema).optional(),
     static_shift: z.number().optional().describe('spts: the calibrated η of this site'),
+    weight_masks: z
+      .array(WeightMaskRefSchema)
+      .optional()
+      .describe('weight runs: the keep-mask each consumer applied to its weight [out_features, K], pruned along K'),
+    input_norms: TensorRefSchema.optional().describe('wanda weight runs: ‖X_j‖₂ of this input over the calibration tokens, F32 [K]'),
   })
   .strict();
 export type Site = z.infer<typeof SiteSchema>;
@@ -156,12 +172,24 @@ export type Metric = z.infer<typeof MetricSchema>;
 export const RunConfigSchema = z
   .object({
     pattern: z.string().min(1).describe('"dense", "unstructured" or "N:M"'),
-    criterion: z.enum(CRITERIA).optional(),
-    mitigation: z.enum(MITIGATIONS).optional(),
+    operand: z
+      .enum(OPERANDS)
+      .optional()
+      .describe('what the run pruned: "activation" (absent = activation) or "weight" (the linear weights, once, before the run)'),
+    criterion: z
+      .enum(RUN_CRITERIA)
+      .optional()
+      .describe('activation runs: magnitude, amber, clact; weight runs: magnitude, wanda'),
+    mitigation: z.enum(MITIGATIONS).optional().describe('activation runs; a weight run has none'),
     clact_batch_tokens: count(MANIFEST_BOUNDS.tokens, 'clact_batch_tokens').optional().describe('tokens per clact channel-norm batch'),
   })
   .strict();
 export type RunConfig = z.infer<typeof RunConfigSchema>;
+
+/** The operand a run pruned ("activation" when the manifest does not say: every bundle before issue 14). */
+export function runOperand(config: RunConfig): (typeof OPERANDS)[number] {
+  return config.operand ?? 'activation';
+}
 
 export const RunSchema = z
   .object({

@@ -14,7 +14,7 @@ import type { Run } from '../../src/trace/manifest.js';
 import { checkMaskRows, unpackMask } from '../../src/trace/mask.js';
 import { keptPerToken, parsePattern } from '../../src/sparsity/pattern.js';
 import { pruneMatrix } from '../../src/sparsity/prune.js';
-import type { PruneContext } from '../../src/sparsity/registry.js';
+import type { Criterion, PruneContext } from '../../src/sparsity/registry.js';
 import { amberColumnNorms, amberFactorsFromNorms } from '../../src/sparsity/criteria/amber.js';
 import { channelNorms } from '../../src/sparsity/criteria/clact.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
@@ -68,7 +68,7 @@ async function reproduce(e: Exported): Promise<Reproduction> {
   for (const run of e.bundle.manifest.runs) {
     if (run.config.pattern === 'dense') continue;
     const pattern = parsePattern(run.config.pattern);
-    const spec = { pattern, criterion: run.config.criterion!, mitigation: run.config.mitigation! };
+    const spec = { pattern, criterion: run.config.criterion as Criterion, mitigation: run.config.mitigation! };
     const reported = e.report.runs.find((r) => r.id === run.id)!;
     for (const site of run.sites) {
       const [tokens, k] = site.tensor.shape;

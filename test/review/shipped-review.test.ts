@@ -46,6 +46,7 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     const manifest = JSON.parse(await fs.readFile(path.join(BUNDLE, 'manifest.json'), 'utf8'));
     const measured = new Map<string, number>();
     for (const r of manifest.runs) {
+      if (r.config.operand === 'weight') continue; // weight runs (issue 14) are not activation design points
       const ppl = r.metrics.find((m: { metric: string }) => m.metric === 'perplexity');
       if (ppl) measured.set(`${r.config.pattern}|${r.config.criterion ?? 'magnitude'}|${r.config.mitigation ?? 'none'}`, ppl.value);
     }

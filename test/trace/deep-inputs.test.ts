@@ -124,7 +124,7 @@ describe('a safetensors header with deep or many entries', () => {
       model: m.model,
       source: m.source,
       warnings: [],
-      runs: [{ id: 'anonymous', config: { pattern: 'dense' }, tokens: 1, metrics: [], sites: m.runs[0].sites.map((s) => ({ name: s.name, consumers: s.consumers, file: s.tensor.file, key: s.tensor.key ?? '', dtype: 'F32', shape: s.tensor.shape, tokensScanned: 1, stats, masks: [] })) }],
+      runs: [{ id: 'anonymous', config: { pattern: 'dense' }, tokens: 1, metrics: [], sites: m.runs[0].sites.map((s) => ({ name: s.name, consumers: s.consumers, file: s.tensor.file, key: s.tensor.key ?? '', dtype: 'F32', shape: s.tensor.shape, tokensScanned: 1, stats, masks: [], weightMasks: [] })) }],
     };
     const text = formatInspectText(report);
     expect(text.split('\n').filter((l) => l.startsWith('  layers.'))).toHaveLength(n);

@@ -1,5 +1,6 @@
 /**
  * nmsim capture: real pruned runs of a llama2.c checkpoint → perplexities and a trace bundle.
+ * Runs prune activations (the default) or, with --operand weight, the linear weights once.
  */
 import type { CommandModule } from 'yargs';
 import * as path from 'node:path';
@@ -10,10 +11,12 @@ import { startProgress } from '../progress.js';
 import { usageError } from '../../diagnostics.js';
 import { formatPattern, parsePatternList } from '../../sparsity/pattern.js';
 import { configurationProduct } from '../../sparsity/configurations.js';
-import { parseCriteria, parseMitigations } from '../../sparsity/registry.js';
+import { parseMitigations } from '../../sparsity/registry.js';
+import { criteriaByOperand, parseOperands, parseRunCriteria } from '../../sparsity/weight-registry.js';
 import { formatStoryRange, loadStories, selectStories } from '../../capture/stories.js';
 import { encodeStream } from '../../capture/perplexity.js';
-import { captureRuns } from '../../capture/capture.js';
+import { captureRuns, isWeightSpec, needsCalibration, type CaptureSpec } from '../../capture/capture.js';
+import type { WeightRunSpec } from '../../capture/weight-runs.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
 import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
@@ -32,37 +35,63 @@ interface Args extends CalibArgs {
   stories?: string;
   offset?: string;
   patterns: string;
+  operand?: string;
   criteria?: string;
   mitigations?: string;
   'trace-tokens'?: string;
+  'weight-trace-tokens'?: string;
   dense: boolean;
   out?: string;
   json?: boolean;
 }
 
 const DEFAULT_STORIES = 100;
+const DEFAULT_OPERAND = 'activation';
 const DEFAULT_CRITERIA = 'magnitude';
 const DEFAULT_MITIGATIONS = 'none';
 
 /** Checks every option before the checkpoint is read; an option that cannot act is refused. */
 function captureOptions(argv: Args) {
   const patterns = nonEmptyList(parseQuoted(argv.patterns, (t) => parsePatternList(t, { path: '--patterns' })), '--patterns', argv.patterns, 'pattern', '2:4,8:16');
-  const criteria = nonEmptyList(parseQuoted(argv.criteria ?? DEFAULT_CRITERIA, parseCriteria), '--criteria', argv.criteria, 'criterion', 'magnitude');
+  const operands = nonEmptyList(parseQuoted(argv.operand ?? DEFAULT_OPERAND, parseOperands), '--operand', argv.operand, 'operand', 'activation');
+  const criteria = nonEmptyList(parseQuoted(argv.criteria ?? DEFAULT_CRITERIA, parseRunCriteria), '--criteria', argv.criteria, 'criterion', 'magnitude');
   const mitigations = nonEmptyList(parseQuoted(argv.mitigations ?? DEFAULT_MITIGATIONS, parseMitigations), '--mitigations', argv.mitigations, 'mitigation', 'none');
   if (patterns.every((p) => p.kind === 'dense')) {
-    for (const [option, value] of [['--criteria', argv.criteria], ['--mitigations', argv.mitigations]] as const) {
+    for (const [option, value] of [['--operand', argv.operand], ['--criteria', argv.criteria], ['--mitigations', argv.mitigations]] as const) {
       if (value !== undefined) noEffect(option, 'when --patterns names only dense (the dense run prunes nothing)', `drop ${option}, or add a sparse pattern, e.g. --patterns dense,8:16.`);
     }
   }
-  // dense (unless excluded) then patterns × criteria × mitigations, in that order
-  const specs = configurationProduct({ patterns, criteria, mitigations }, { patterns: 'outer', dense: 'once', withDense: argv.dense });
-  refuseUnusedCalibration(argv, specsNeedCalibration(specs), '--mitigations');
+  const byOperand = criteriaByOperand(criteria, operands);
+  const activation = operands.includes('activation');
+  if (!activation && argv.mitigations !== undefined && mitigations.some((m) => m !== 'none')) {
+    noEffect('--mitigations', 'with --operand weight: the weights are pruned once, before the run, and the mitigations act on activations', 'drop --mitigations, or add activation runs with --operand activation,weight.');
+  }
+  // dense (unless excluded), the activation runs (patterns × criteria × mitigations), then the weight runs (patterns × criteria)
+  const specs: CaptureSpec[] = configurationProduct(
+    { patterns: activation ? patterns : patterns.filter((p) => p.kind === 'dense'), criteria: activation ? byOperand.activation : ['magnitude'], mitigations: activation ? mitigations : ['none'] },
+    { patterns: 'outer', dense: 'once', withDense: argv.dense },
+  );
+  for (const pattern of patterns.filter((p) => p.kind !== 'dense')) {
+    for (const criterion of byOperand.weight) specs.push({ operand: 'weight', pattern, criterion } satisfies WeightRunSpec);
+  }
+  refuseUnusedCalibration(argv, specsNeedCalibration(specs), '--mitigations', {}, '--criteria');
   const traceTokens = wholeNumberOption('trace-tokens', argv['trace-tokens'], DEFAULT_TRACE_TOKENS);
   if (argv.out === undefined && traceTokens > 0 && argv['trace-tokens'] !== undefined) {
     noEffect('--trace-tokens', 'without --out (the recorded activations are kept only in the bundle)', 'add --out FOLDER to write the bundle, or drop --trace-tokens to only measure perplexity.');
   }
+  const weightTraceTokens = wholeNumberOption('trace-tokens', argv['weight-trace-tokens'], traceTokens, '--weight-trace-tokens');
+  if (argv['weight-trace-tokens'] !== undefined) {
+    if (!specs.some(isWeightSpec)) noEffect('--weight-trace-tokens', 'without weight runs', 'add --operand weight (or activation,weight), or drop --weight-trace-tokens.');
+    if (argv.out === undefined) noEffect('--weight-trace-tokens', 'without --out (the recorded activations are kept only in the bundle)', 'add --out FOLDER to write the bundle, or drop --weight-trace-tokens.');
+  }
   const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
-  return { specs, traceTokens, range, calib: calibRange(argv) };
+  return { specs, traceTokens, weightTraceTokens, range, calib: calibRange(argv) };
+}
+
+/** Which calibrated quantities the runs use ("spts, wanda"), for the bundle's notes. */
+function calibratedNames(specs: readonly CaptureSpec[]): string {
+  const names = specs.filter(needsCalibration).map((s) => (isWeightSpec(s) ? s.criterion : s.mitigation));
+  return [...new Set(names)].join(', ');
 }
 
 export const command: CommandModule<object, Args> = {
@@ -80,13 +109,27 @@ export const command: CommandModule<object, Args> = {
           default: DEFAULT_PATTERNS,
           describe: `comma-separated patterns (1–${MAX_LIST_PATTERNS}): N:M (1 ≤ N ≤ M ≤ 64), "unstructured" (top half per token), "dense"`,
         },
-        criteria: { type: 'string', defaultDescription: DEFAULT_CRITERIA, describe: 'selection criteria: magnitude, amber, clact (clact batch = the evaluation window)' },
-        mitigations: { type: 'string', defaultDescription: DEFAULT_MITIGATIONS, describe: 'error mitigations: none, var, dpts, spts, affine (spts/affine calibrate on the calibration stories)' },
+        operand: {
+          type: 'string',
+          defaultDescription: DEFAULT_OPERAND,
+          describe: 'what the runs prune: activation (online, at every linear input) or weight (the 7 linear weights of every block, once, along their input dimension); "activation,weight" for runs of each',
+        },
+        criteria: {
+          type: 'string',
+          defaultDescription: DEFAULT_CRITERIA,
+          describe: 'selection criteria: activation runs magnitude, amber, clact (clact batch = the evaluation window); weight runs magnitude, wanda (|W|·‖X_j‖₂ over the calibration stories)',
+        },
+        mitigations: { type: 'string', defaultDescription: DEFAULT_MITIGATIONS, describe: 'activation runs: error mitigations none, var, dpts, spts, affine (spts/affine calibrate on the calibration stories)' },
         ...calibOptions,
         'trace-tokens': {
           type: 'string',
           defaultDescription: String(DEFAULT_TRACE_TOKENS),
           describe: `with --out: stream positions recorded per site and run (${bounds('trace-tokens')}, and at most 1 GiB held in memory; pre-pruning input in F16 + masks)`,
+        },
+        'weight-trace-tokens': {
+          type: 'string',
+          defaultDescription: '--trace-tokens',
+          describe: 'with --out: stream positions a weight run records per site (0: only its weight masks and wanda input norms)',
         },
         dense: { type: 'boolean', default: true, describe: 'include the dense run (--no-dense skips it)' },
         out: { type: 'string', describe: 'bundle folder to write (created, or replaced atomically only when it is a bundle nmsim captured); without it nothing is written' },
@@ -95,10 +138,14 @@ export const command: CommandModule<object, Args> = {
       .example(
         '$0 capture --model stories260K.bin --tokenizer tok512.bin --text stories.txt --patterns 2:4,8:16 --mitigations none,dpts --out traces/mine',
         'dense + 2:4 and 8:16 with and without dpts, on the first 100 stories',
+      )
+      .example(
+        '$0 capture --model stories260K.bin --tokenizer tok512.bin --text stories.txt --operand weight --patterns 2:4,8:16 --criteria magnitude,wanda',
+        'dense + 2:4 and 8:16 weight pruning by magnitude and wanda (wanda calibrated on stories 900–949)',
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const { specs, traceTokens: requestedTraceTokens, range, calib: calibStories } = captureOptions(argv);
+      const { specs, traceTokens: requestedTraceTokens, weightTraceTokens: requestedWeightTraceTokens, range, calib: calibStories } = captureOptions(argv);
       if (specs.length === 0) throw usageError({ code: 'capture/no-runs', path: '--patterns', message: 'nothing to run.', hint: 'name a pattern, or keep the dense run' });
       if (argv.out !== undefined && requestedTraceTokens === 0) {
         throw usageError({
@@ -116,7 +163,8 @@ export const command: CommandModule<object, Args> = {
       const evalStream = encodeStream(tokenizer, selectStories(stories, range, argv.text, '--offset/--stories'));
       // only positions the stream holds can be recorded, and without --out none are kept
       const traceTokens = argv.out === undefined ? 0 : Math.min(requestedTraceTokens, evalStream.length);
-      checkRecordingMemory(traceTokens, model.config);
+      const weightTraceTokens = argv.out === undefined ? 0 : Math.min(requestedWeightTraceTokens, evalStream.length);
+      checkRecordingMemory(Math.max(traceTokens, weightTraceTokens), model.config);
       const calib = specsNeedCalibration(specs) ? await loadCalibStream(argv.text, tokenizer, calibStories, range) : undefined;
       const evaluated = `${path.basename(argv.text)} ${formatStoryRange(range)}`;
 
@@ -127,6 +175,7 @@ export const command: CommandModule<object, Args> = {
         calibStream: calib?.stream,
         specs,
         traceTokens,
+        weightTraceTokens,
         onProgress: (i) => progress.tick(1, specs[i] ? `${i + 1}/${specs.length}` : ''),
         onRun: (r) => {
           if (!argv.json && !process.stderr.isTTY) process.stderr.write(captureRunLine(r));
@@ -145,7 +194,10 @@ export const command: CommandModule<object, Args> = {
           notes:
             `perplexity on ${evaluated} (${runs[0]?.result.scoredTokens ?? 0} scored tokens); ` +
             `sites record the first ${traceTokens} stream positions; masks are the keep-masks each consumer applied` +
-            (calib ? `; spts/affine calibrated on ${calib.label}` : ''),
+            (specs.some(isWeightSpec)
+              ? `; weight runs prune the 7 linear weights of every block once along their input dimension (weight_masks: each consumer's weight keep-mask; input_norms: wanda's ‖X_j‖₂), do not prune activations, and record ${weightTraceTokens} stream positions`
+              : '') +
+            (calib ? `; ${calibratedNames(specs)} calibrated on ${calib.label}` : ''),
           evaluated,
           calibration: calib?.label,
           clactBatchTokens: model.config.seqLen,
