@@ -27,7 +27,10 @@ describe('the named bottleneck in the review', () => {
     const csv = designPointsCsv([p, point('act-16of32', '16:32', 'magnitude', 'none', 3.8, 'measured-perplexity', 0.2, 1.5)], [], [], [1, 8]);
     const [header, ...rows] = csv.trimEnd().split('\n').map((l) => l.split(','));
     const rec = (r: string[]) => Object.fromEntries(header.map((h, i) => [h, r[i]]));
-    expect(header.slice(-3)).toEqual(['prefill_bottleneck', 'decode_bottleneck_b1', 'decode_bottleneck_b8']);
+    // the decode bottleneck columns follow the fixed columns (prefill_bottleneck last of them), before the energy columns
+    const at = header.indexOf('prefill_bottleneck');
+    expect(header.slice(at, at + 3)).toEqual(['prefill_bottleneck', 'decode_bottleneck_b1', 'decode_bottleneck_b8']);
+    expect(header[at + 3]).toBe('prefill_energy_mj_per_token');
     expect(rec(rows[1])).toMatchObject({ profile: 'act-8of16', prefill_bottleneck: 'l2', decode_bottleneck_b1: '', decode_bottleneck_b8: 'dram' });
     expect(rec(rows[0])).toMatchObject({ profile: 'act-16of32', prefill_bottleneck: '' });
   });
