@@ -58,18 +58,23 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   if (data.summary.some((s) => s.accuracyValue === null)) {
     lines.push(`  — no ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity (a proxy error is another quantity, never shown in this column)' : 'proxy error'} for that pattern`);
   }
-  // the binding resource of each swept core × pattern (prefill; decode at the largest batch)
-  const seen = new Set<string>();
-  const bottlenecks: string[] = [];
+  // the binding resource of each swept core × pattern (prefill; decode at the largest batch),
+  // grouped: one line per distinct binding, naming the core × pattern points it holds for
   const lastBatch = batches[batches.length - 1];
+  const groups = new Map<string, string[]>();
+  const seen = new Set<string>();
   for (const p of data.points) {
     const key = `${p.profile} ${patternText(p.pattern)}`;
     if (seen.has(key) || !p.prefillBottleneck) continue;
     seen.add(key);
     const dec = p.decode.find((d) => d.batchTokens === lastBatch)?.bottleneck;
-    bottlenecks.push(`${key}: prefill ${p.prefillBottleneck}${dec ? `, decode B=${lastBatch} ${dec}` : ''}`);
+    const binding = `prefill ${p.prefillBottleneck}${dec ? `, decode B=${lastBatch} ${dec}` : ''}`;
+    groups.set(binding, [...(groups.get(binding) ?? []), key]);
   }
-  if (bottlenecks.length > 0) lines.push(`  bottleneck: ${bottlenecks.join('; ')}`);
+  for (const [binding, keys] of groups) {
+    const where = groups.size === 1 ? `every core × pattern (${countNoun(keys.length, 'point')})` : keys.join(', ');
+    lines.push(`  bottleneck: ${binding} — ${where}`);
+  }
   for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, PRECISION.perplexityText)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
   lines.push('');
   lines.push(recommendationText(data.recommendation));

@@ -34,12 +34,18 @@ describe('the named bottleneck in the review', () => {
     expect(rec(rows[1])).toMatchObject({ profile: 'act-8of16', prefill_bottleneck: 'l2', decode_bottleneck_b1: '', decode_bottleneck_b8: 'dram' });
     expect(rec(rows[0])).toMatchObject({ profile: 'act-16of32', prefill_bottleneck: '' });
   });
-  test('the terminal summary lists the bottleneck per core and pattern', () => {
+  test('the terminal summary groups the bottleneck lines: one line per distinct binding, naming its core × pattern points', () => {
     const data = fixtureReviewData();
     data.points[0].prefillBottleneck = 'smem';
     data.points[0].decode[data.points[0].decode.length - 1].bottleneck = 'dram';
-    const text = terminalSummary(data, 'reports/x', 'reports/x/a.png');
-    expect(text).toContain(`bottleneck: ${data.points[0].profile} `);
-    expect(text).toMatch(/prefill smem, decode B=8 dram/);
+    const one = terminalSummary(data, 'reports/x', 'reports/x/a.png');
+    expect(one).toContain('bottleneck: prefill smem, decode B=8 dram — every core × pattern (1 point)');
+    const other = data.points.find((q) => q.profile !== data.points[0].profile)!;
+    other.prefillBottleneck = 'l2';
+    const two = terminalSummary(data, 'reports/x', 'reports/x/a.png').split('\n').filter((l) => l.includes('bottleneck: '));
+    const p0 = `${data.points[0].profile} ${data.points[0].pattern.kind === 'nm' ? `${data.points[0].pattern.n}:${data.points[0].pattern.m}` : 'unstructured'}`;
+    expect(two).toHaveLength(2);
+    expect(two[0]).toBe(`  bottleneck: prefill smem, decode B=8 dram — ${p0}`);
+    expect(two[1]).toMatch(new RegExp(`^  bottleneck: prefill l2(, decode B=8 \\w+)? — ${other.profile} `));
   });
 });
