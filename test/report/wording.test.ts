@@ -59,7 +59,7 @@ describe('counted nouns', () => {
 
 describe('counted nouns outside the review', () => {
   it('inspect says "1 token per site, 1 site" for a bare file of one row, and groups thousands', () => {
-    const site = (name: string) => ({ name, consumers: ['q'], file: 'x.npy', key: '', dtype: 'F32', shape: [1, 4], tokensScanned: 1, stats: finishStats(emptyStats()), masks: [] });
+    const site = (name: string) => ({ name, consumers: ['q'], file: 'x.npy', key: '', dtype: 'F32', shape: [1, 4], tokensScanned: 1, stats: finishStats(emptyStats()), masks: [], weightMasks: [] });
     const report = (tokens: number, sites: number): InspectReport =>
       ({
         root: 'x.npy',

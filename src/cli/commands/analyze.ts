@@ -103,18 +103,7 @@ export const command: CommandModule<object, Args> = {
         );
         progress.stop();
         const json = analysisJson(result, TOOL_VERSION);
-        // statistics left undefined (a site with no finite row): show them, write nothing, exit 1
-        if (result.errors.length > 0) {
-          for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
-          if (argv.json) {
-            printJson({ ...json, ok: false });
-            process.stderr.write(result.errors.map(formatDiagnostic).join('\n') + '\n');
-            process.exitCode = EXIT_INPUT;
-            return;
-          }
-          process.stdout.write(formatAnalysis(result));
-          throw new NmsimError(result.errors);
-        }
+        if (refuseUndefinedStatistics(result, json, argv.json)) return;
         const csvCount = claim ? await writeAnalysisFolder(claim, result, json) : 0;
         for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
         if (argv.json) printJson({ ok: true, ...json });
@@ -127,6 +116,24 @@ export const command: CommandModule<object, Args> = {
       }
     }),
 };
+
+/**
+ * Statistics left undefined (a site with no finite row): show them, write nothing, exit 1 —
+ * for analyze and for the merge of its shards alike. True when the result was refused (--json:
+ * printed with ok: false and the exit code set); without --json it throws.
+ */
+export function refuseUndefinedStatistics(result: Parameters<typeof formatAnalysis>[0], json: ReturnType<typeof analysisJson>, asJson: boolean | undefined): boolean {
+  if (result.errors.length === 0) return false;
+  for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
+  if (asJson) {
+    printJson({ ...json, ok: false });
+    process.stderr.write(result.errors.map(formatDiagnostic).join('\n') + '\n');
+    process.exitCode = EXIT_INPUT;
+    return true;
+  }
+  process.stdout.write(formatAnalysis(result));
+  throw new NmsimError(result.errors);
+}
 
 /**
  * `analyze --shard i/n --out PART`: this shard's pieces (analysis/shard.ts), written as a part

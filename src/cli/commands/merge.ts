@@ -5,7 +5,7 @@
  * foreign part is refused, naming it — never a partial result.
  */
 import type { CommandModule } from 'yargs';
-import { runCommand, printJson, claimOutput, EXIT_INPUT } from '../run.js';
+import { runCommand, printJson, claimOutput } from '../run.js';
 import { NmsimError, formatDiagnostic, inputError, usageError } from '../../diagnostics.js';
 import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../../report/analysis-folder.js';
 import { readShardFolder, type ShardFolder } from '../../report/shard-folder.js';
@@ -14,6 +14,7 @@ import { collapseWarnings } from '../../report/diagnostics-text.js';
 import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
 import { reviewJson } from '../../report/review-json.js';
 import { reviewAndWrite } from './review.js';
+import { refuseUndefinedStatistics } from './analyze.js';
 import { mergeAnalysisShards, mergeReviewShards, type ShardPart, type AnalysisShard, type ReviewShard } from '../../index.js';
 import { analysisJson } from '../../report/analysis-json.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
@@ -87,17 +88,7 @@ export const command: CommandModule<object, Args> = {
       const parts: ShardPart<AnalysisShard>[] = read.map((r) => ({ where: r.where, data: r.data as AnalysisShard }));
       const result = mergeAnalysisShards(parts);
       const json = analysisJson(result, TOOL_VERSION);
-      if (result.errors.length > 0) {
-        for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');
-        if (argv.json) {
-          printJson({ ...json, ok: false });
-          process.stderr.write(result.errors.map(formatDiagnostic).join('\n') + '\n');
-          process.exitCode = EXIT_INPUT;
-          return;
-        }
-        process.stdout.write(formatAnalysis(result));
-        throw new NmsimError(result.errors);
-      }
+      if (refuseUndefinedStatistics(result, json, argv.json)) return;
       const claim = argv.out !== undefined ? await claimOutput(argv.out, ANALYSIS_OUTPUT, dirs) : undefined;
       const csvCount = claim ? await writeAnalysisFolder(claim, result, json) : 0;
       for (const w of result.warnings) process.stderr.write(formatDiagnostic(w) + '\n');

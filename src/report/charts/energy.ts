@@ -7,6 +7,7 @@
  *                       dense run: mJ per decoded token at that batch, stacked by component
  * Rendered only when the review priced energy (every shipped tech file has an energy table).
  */
+import { COMPONENT_LABELS } from '../energy.js';
 import { asKind, compareDesignPoints, type DesignPoint } from '../../explore/design-point.js';
 import { type EnergyComponent } from '../../energy/event-energies.js';
 import { energyAtBatch, type PatternEnergy } from '../../review/energy.js';
@@ -24,18 +25,8 @@ export const ENERGY_CHART_TITLES: Record<EnergyChartStem, string> = {
   'energy-breakdown': 'Decode energy per token by component, per pattern',
 };
 
-/** Component names as the charts and tables print them. */
-export const COMPONENT_TEXT: Record<EnergyComponent, string> = {
-  mac: 'MAC',
-  registerFile: 'register file',
-  sram: 'SRAM',
-  l2: 'L2',
-  dram: 'DRAM',
-  selector: 'selectors',
-  metadata: 'metadata',
-  pruningUnit: 'pruning unit',
-  static: 'static',
-};
+/** Component names as the charts and tables print them: the one table of report/energy.ts. */
+export const COMPONENT_TEXT: Record<EnergyComponent, string> = COMPONENT_LABELS;
 
 /** The breakdown chart's series: one per large component, the N:M-specific parts together. */
 export const BAR_SERIES: { label: string; components: EnergyComponent[] }[] = [
