@@ -77,7 +77,7 @@ const SCALAR_KEYS = [
 ] as const satisfies readonly (keyof Activity)[];
 
 /** Every count zero, with a zero entry per level (innermost first, then dram). */
-export function emptyActivity(levelNames: readonly string[]): Activity {
+export function emptyActivity(levelNames: readonly string[] = []): Activity {
   const bytesByLevel: Record<string, LevelBytes> = {};
   for (const name of [...levelNames, DRAM_LEVEL]) bytesByLevel[name] = { read: 0, write: 0 };
   const out = { bytesByLevel } as Activity;
