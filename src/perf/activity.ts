@@ -19,7 +19,9 @@
  * - the byte breakdown (activationValueBytes … reloadBytes) is the DRAM-level traffic of the
  *   GEMM's operands, unique bytes plus reloads separately.
  * - metadataBits: activation metadata delivered into the MAC array and decoded there (a
- *   metadata bit is decoded each time its fragment is delivered);
+ *   metadata bit is decoded each time its fragment is delivered); only real token rows have
+ *   metadata: a fragment's padding rows (fewer than 16 tokens, as in decode) are delivered as
+ *   zeros (counted in bytesByLevel) but decode none, as they issue no MACs and make no selects;
  * - selectorOperations: kept activation elements × the partner operands they select, i.e. one
  *   operand select per kept (non-gated) MAC of a compressed sparse GEMM;
  * - pruningComparisons: compare-and-swap operations of the online pruning unit (its network's
