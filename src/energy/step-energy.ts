@@ -1,8 +1,9 @@
 /**
  * Energy of one simulated step (prefill of T tokens, or one decode step of B sequences) and of
- * a whole comparison (dense and each pattern), from perf's records through the adapter.
+ * a whole comparison (dense and each pattern), from perf's own activity counts (gating priced at
+ * a measured kept fraction when a trace gives one).
  *
- *   ModelSim ─ perf-adapter ─▶ ActivityCounts ─┐
+ *   ModelSim.activity (perf's counts) ─ perf-adapter ─▶ ActivityCounts ─┐
  *   profile + tech (run pattern) ─▶ EventEnergies ┴▶ EnergyBreakdown ─▶ J/token, tokens/J, vs dense
  */
 import { areaReport } from '../area/report.js';
@@ -30,7 +31,7 @@ export interface StepEnergy {
 export function stepEnergy(sim: ModelSim, profile: HardwareProfile, tech: TechLibrary, tokens: number, measured?: MeasuredSparsity, leakageArea?: LeakageAreaMm2): StepEnergy {
   const run = sim.plan.mode === 'dense' ? undefined : sim.plan.runPattern;
   const events = eventEnergies(profile, tech, run?.kind === 'nm' ? run : undefined, leakageArea);
-  const activity = stepActivity(sim, profile, measured);
+  const activity = stepActivity(sim, measured);
   const breakdown = activityEnergy(activity, events, profile.power?.tdpW);
   return { pattern: sim.pattern, activity, events, breakdown, tokens, ...perToken(breakdown, tokens) };
 }

@@ -19,7 +19,9 @@
  * - the byte breakdown (activationValueBytes … reloadBytes) is the DRAM-level traffic of the
  *   GEMM's operands, unique bytes plus reloads separately.
  * - metadataBits: activation metadata delivered into the MAC array and decoded there (a
- *   metadata bit is decoded each time its fragment is delivered);
+ *   metadata bit is decoded each time its fragment is delivered); only real token rows have
+ *   metadata: a fragment's padding rows (fewer than 16 tokens, as in decode) are delivered as
+ *   zeros (counted in bytesByLevel) but decode none, as they issue no MACs and make no selects;
  * - selectorOperations: kept activation elements × the partner operands they select, i.e. one
  *   operand select per kept (non-gated) MAC of a compressed sparse GEMM;
  * - pruningComparisons: compare-and-swap operations of the online pruning unit (its network's
@@ -77,7 +79,7 @@ const SCALAR_KEYS = [
 ] as const satisfies readonly (keyof Activity)[];
 
 /** Every count zero, with a zero entry per level (innermost first, then dram). */
-export function emptyActivity(levelNames: readonly string[]): Activity {
+export function emptyActivity(levelNames: readonly string[] = []): Activity {
   const bytesByLevel: Record<string, LevelBytes> = {};
   for (const name of [...levelNames, DRAM_LEVEL]) bytesByLevel[name] = { read: 0, write: 0 };
   const out = { bytesByLevel } as Activity;

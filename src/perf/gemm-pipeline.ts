@@ -28,7 +28,7 @@ import { keptPerToken } from '../sparsity/pattern.js';
 import { DRAM_LEVEL, type Activity } from './activity.js';
 import type { GemmOp } from '../workload/layer-ops.js';
 import { activationRowBytes, type RowBytes } from './activation-bytes.js';
-import { MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM } from './constants.js';
+import { MAC_PIPELINE_DRAIN_CYCLES, MAX_SIMULATED_TILES_PER_GEMM, MMA_FRAGMENT_ROWS_TOKENS } from './constants.js';
 import { inputError, type NmsimError } from '../diagnostics.js';
 import { computeKFraction, type ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
@@ -448,6 +448,9 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   const issued = work.rows * work.n * work.keptK(work.k);
   const gated = work.sparse && !plan.skipping ? denseMacs - work.rows * work.n * keptPerToken(plan.requested, work.k) : 0;
   const levelReads = hw.levels.map(() => ({ activation: 0, weight: 0 }));
+  // activation bytes delivered into the array for real token rows only: a fragment's padding rows
+  // (fewer than 16 tokens, e.g. decode) are read as zeros but carry no metadata (no token was pruned)
+  let realRowActivationFeed = 0;
   const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
   const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
   for (const [r, nr] of rowClasses) {
@@ -458,6 +461,7 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
           const b = traffic.levelOperandBytes(i, r, c, kDense);
           levelReads[i].activation += nr * nc * b.activation;
           levelReads[i].weight += nr * nc * b.weight;
+          if (i === 0) realRowActivationFeed += (nr * nc * b.activation * r) / (Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * MMA_FRAGMENT_ROWS_TOKENS);
         });
       }
     }
@@ -471,10 +475,10 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   bytesByLevel[DRAM_LEVEL] = { read: work.dramInputBytes, write: outputs };
   const row = work.activationRow;
   const metadataShare = row.valueBytes + row.metadataBytes > 0 ? row.metadataBytes / (row.valueBytes + row.metadataBytes) : 0;
-  // metadata decoded as it enters the MAC array: with its activation fragments, or its weight fragments
+  // metadata decoded as it enters the MAC array: with its activation fragments (real rows only), or its weight fragments
   const metadataBits = work.weightSparse
     ? 8 * (work.weightBytes > 0 ? work.weightMetadataBytes / work.weightBytes : 0) * levelReads[0].weight
-    : 8 * metadataShare * levelReads[0].activation;
+    : 8 * metadataShare * realRowActivationFeed;
   return {
     macsIssued: issued,
     macsSkipped: denseMacs - issued,

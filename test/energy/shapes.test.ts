@@ -1,6 +1,6 @@
 /**
- * The shapes issue 15 asks of the energy model on the shipped GPU profiles, through today's perf
- * records (src/energy/perf-adapter.ts). Not hard-coded outputs: windows and dominance.
+ * The shapes issue 15 asks of the energy model on the shipped GPU profiles, pricing perf's own
+ * activity counts (ModelSim.activity). Not hard-coded outputs: windows and dominance.
  */
 import { loadProfile, resolveProfileRef } from '../../src/profile/load.js';
 import { loadTech } from '../../src/profile/tech.js';

@@ -73,6 +73,17 @@ describe('activity counts of one GEMM', () => {
     expect(a.selectorOperations).toBe(64 ** 3 / 2);
   });
 
+  test('a single token (decode, B = 1) decodes only its own metadata: 8 B of index metadata 8 times (512 bits), not the 15 padding rows of its 16-row fragment', () => {
+    // issue 15c: the padding rows of a fragment have no metadata (no token, nothing pruned), as they
+    // have no issued MACs and no selects; counting them made decode's metadata 16× (B = 1) and 2× (B = 8)
+    const one = run(tiny(), '2:4', gemm(1, 64, 64)).activity;
+    expect(one.activationMetadataBytes).toBe(8);
+    expect(one.metadataBits).toBeCloseTo(8 * 8 * 8, 6);
+    expect(one.selectorOperations).toBe(64 * 64 / 2);
+    // a full fragment (16 tokens) decodes 16× as much: the count scales with real rows only
+    expect(run(tiny(), '2:4', gemm(16, 64, 64)).activity.metadataBits).toBeCloseTo(16 * 8 * 8 * 8, 6);
+  });
+
   test('a tail group keeps min(N, r): K = 70 at 8:16 keeps 4·8 + 6 = 38 per token on a skipping core', () => {
     const a = run(tiny(), '8:16', gemm(16, 70, 8)).activity;
     expect(a.macsIssued).toBe(16 * 8 * 38);
