@@ -3,12 +3,16 @@
  * (report/ renders it, the CLI prints it). Named steps:
  *
  *   options ─ resolveReviewOptions ─▶ every default filled, the model and decode batches checked
- *   profiles ─ loadProfilesHashed ──┬─ modelProfiles: loadTech ─ areaReport ─────────▶ area per profile
- *   bundles ─ openBundlesHashed     │                 estimateProfile (perf/simulate) ─▶ speed-up, I/O per pattern
- *       └ choosePrimary ─▶ screenAccuracy: manifest runs, masks checked ─▶ measured perplexities
- *                        └ analysePrimary: analysis of the dense run ──▶ proxies, measured sparsity,
- *                                                                         union density, I/O
- *   ─▶ sweep ─▶ buildReview (fronts, summary, recommendation) ─▶ ReviewData
+ *   profiles ─ loadProfilesHashed, bundles ─ openBundlesHashed
+ *   ─ prepareReview: choosePrimary ─▶ screenAccuracy: manifest runs, masks checked ─▶ measured perplexities
+ *                    └ analysePrimary: analysis of the dense run ─▶ proxies, measured sparsity,
+ *                                                                  union density, I/O (ReviewCommon)
+ *   ─ evaluatePoints (points.ts): per profile loadTech ─ areaReport, estimateProfile (perf/simulate),
+ *                    energy; per design point (profile × configuration) the sweep's record
+ *   ─ assembleReview: buildReview (fronts, summary, recommendation) ─▶ ReviewData
+ *
+ * `nmsim review --shard i/n --analysis PARTS` runs prepareReview and evaluatePoints over one
+ * block of points; `nmsim merge` runs assembleReview over every block (shard.ts).
  *
  * Reads files only through its loaders (inputs.ts: default paths, profiles, bundles, hashes;
  * masks.ts: recorded masks); everything after them is pure.
@@ -18,15 +22,11 @@ import * as path from 'node:path';
 import { analyze, type AnalysisProgress } from '../analysis/analyze.js';
 import { checkBatchSizes, defaultPlan } from '../analysis/plan.js';
 import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
-import { areaReport } from '../area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
 import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../explore/accuracy.js';
 import { distinctPatterns, patternKey } from '../explore/design-point.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
-import { sweep, type ExecutionEstimate, type ProfileCost } from '../explore/sweep.js';
-import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
-import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 import { MANIFEST_FILE } from '../trace/bundle.js';
@@ -36,16 +36,14 @@ import { TOOL_VERSION } from '../version.js';
 import { catalogModel } from '../workload/catalog.js';
 import { modelFromManifest } from '../workload/from-manifest.js';
 import type { ModelShape } from '../workload/model-shape.js';
-import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
-import { perfAssumptions, reviewConventions, techAssumptions } from './assumptions.js';
-import { buildReview } from './build.js';
+import { perfAssumptions, reviewConventions } from './assumptions.js';
 import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus } from './cache.js';
-import { profileEnergy, type PatternEnergy } from './energy.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
 import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
-import { estimateProfile, workloadText, type ReviewWorkload } from './performance.js';
+import { workloadText, type ReviewWorkload } from './performance.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from './review-data.js';
+import { assembleReview, evaluatePoints, type PointInputs, type ReviewCommon } from './points.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -287,40 +285,6 @@ function reviewWorkload(opts: ResolvedReviewOptions, primary: OpenedBundle): { w
   };
 }
 
-interface ProfileModels {
-  reports: AreaReportLike[];
-  costs: ProfileCost[];
-  /** profile name → patternKey → estimate */
-  estimates: Map<string, Map<string, ExecutionEstimate>>;
-  techs: TechLibrary[];
-  /** energy per token on the same perf steps (energy.ts); empty where a tech file has no energy table */
-  energy: PatternEnergy[];
-}
-
-/** Area (areaReport) and speed-ups (estimateProfile) per profile; each tech file is loaded once. */
-async function modelProfiles(profiles: readonly HashedProfile[], patterns: readonly Pattern[], workload: ReviewWorkload, measured: readonly MeasuredSparsity[], progress?: ReviewProgress): Promise<ProfileModels> {
-  const techCache = new Map<string, TechLibrary>();
-  const out: ProfileModels = { reports: [], costs: [], estimates: new Map(), techs: [], energy: [] };
-  for (const [i, p] of profiles.entries()) {
-    const profile = p.loaded.profile;
-    progress?.stage(`modelling ${profile.name}`, 0.7 + (0.2 * i) / profiles.length);
-    const techKey = `${profile.tech}|${p.loaded.techDirs.join('|')}`;
-    let tech = techCache.get(techKey);
-    if (!tech) {
-      tech = await loadTech(profile.tech, p.loaded.techDirs);
-      techCache.set(techKey, tech);
-    }
-    const report = areaReport(profile, tech);
-    out.reports.push(report);
-    out.costs.push(profileCost(report));
-    const estimate = estimateProfile(profile, patterns, workload, measured);
-    out.estimates.set(profile.name, estimate.byPattern);
-    out.energy.push(...(profileEnergy(profile, tech, estimate, patterns, measured) ?? []));
-  }
-  out.techs = [...techCache.values()];
-  return out;
-}
-
 /** Dense and the best unstructured run, drawn as reference lines (no swept core runs them sparsely). */
 function accuracyReferences(measured: readonly MeasuredRun[], bundlePath: string): AccuracyReference[] {
   const references: AccuracyReference[] = [];
@@ -380,62 +344,84 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   const bundles = await openBundlesHashed(bundlePaths);
   clock.lap('load_inputs_ms');
   try {
-    const configs = sweptConfigs(opts);
-    const primary = choosePrimary(bundles);
-    const p = primary.bundle;
-    const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
-    const structurePatterns = structurePatternsOf(opts, profiles);
-    const cachedAnalysis = await cached(
-      analyses === undefined ? opts.cacheDir : undefined,
-      async () => analysisCacheKey(await analysisKeyInput(p, opts, structurePatterns)),
-      () => analysePrimary(p, opts, structurePatterns, progress, analyses),
-    );
-    const analysis = cachedAnalysis.value;
+    const prepared = await prepareReview(opts, profiles, bundles, progress, analyses);
     clock.lap('analysis_ms');
-
-    const proxies = proxiesFrom(analysis.proxies, p.path);
-    const { workload, note: workloadNote } = reviewWorkload(opts, p);
-    const models = await modelProfiles(profiles, opts.patterns, workload, measuredSparsityFrom(analysis.structure), progress);
+    const records = await evaluatePoints(prepared.inputs, undefined, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
     clock.lap('models_ms');
-
-    const result = sweep({
-      configs,
-      profiles: models.costs,
-      accuracy: (c) => accuracyFor(c, accuracy.measured, proxies, p.path),
-      proxy: (c) => proxyFor(c, proxies),
-      execution: (profile, pattern) => models.estimates.get(profile)!.get(patternKey(pattern))!,
-      workload: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
-    });
-    const data = buildReview({
-      title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, profiles.length),
-      toolVersion: TOOL_VERSION,
-      workload: `accuracy from ${p.bundle.manifest.model.name} (${p.path}); ${workloadText(workload)}`,
-      decodeBatches: [...opts.decodeBatches],
-      profiles: profiles.map((h) => ({
-        name: h.loaded.profile.name,
-        path: h.path,
-        sha256: h.sha256,
-        description: h.loaded.profile.description.trim().replace(/\s+/g, ' '),
-        patterns: [...h.loaded.profile.sparsity.patterns],
-        illustrative: h.loaded.profile.illustrative,
-      })),
-      bundles: bundles.map((b, i) => bundleSummary(b, primary.measuredByBundle[i])),
-      sweep: result,
-      accuracyReferences: accuracyReferences(accuracy.measured, p.path),
-      ioSavings: ioSavingsOf(analysis.structure, p, opts.patterns),
-      areaBreakdown: areaBreakdownRows(models.reports, opts.patterns),
-      energy: models.energy,
-      unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
-      unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
-      assumptions: [...reviewConventions(analysis.structure.conventions, workloadText(workload)), ...techAssumptions(models.techs), ...perfAssumptions()],
-      notes: [...accuracy.notes, ...primary.notes, ...analysis.notes, workloadNote],
-      ...(opts.compare ? { compare: opts.compare } : {}),
-    });
+    const data = assembleReview(prepared.common, [records]);
     clock.lap('sweep_ms');
-    return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings], primaryBundle: p.path, analysisCache: cachedAnalysis.status };
+    return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...prepared.warnings], primaryBundle: prepared.primaryBundle, analysisCache: prepared.analysisCache };
   } finally {
     await Promise.all(bundles.map((b) => b.bundle.close()));
   }
+}
+
+/** Everything the review knows before it evaluates a design point (prepareReview). */
+export interface PreparedReview {
+  /** what evaluatePoints needs (points.ts) */
+  inputs: PointInputs;
+  /** the report's fields no design point changes */
+  common: ReviewCommon;
+  /** the accuracy screen's, the cache's and the analysis's warnings (not the profiles') */
+  warnings: Diagnostic[];
+  primaryBundle: string;
+  analysisCache: CacheStatus;
+}
+
+/**
+ * The review up to its design points: accuracy screen, analysis (given, cached or run),
+ * proxies, workload, and the fields of the report that depend on no point. `bundles` stay open
+ * (the caller closes them).
+ */
+export async function prepareReview(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[], bundles: readonly OpenedBundle[], progress?: ReviewProgress, analyses?: ReviewAnalyses): Promise<PreparedReview> {
+  const configs = sweptConfigs(opts);
+  const primary = choosePrimary(bundles);
+  const p = primary.bundle;
+  const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
+  const structurePatterns = structurePatternsOf(opts, profiles);
+  const cachedAnalysis = await cached(
+    analyses === undefined ? opts.cacheDir : undefined,
+    async () => analysisCacheKey(await analysisKeyInput(p, opts, structurePatterns)),
+    () => analysePrimary(p, opts, structurePatterns, progress, analyses),
+  );
+  const analysis = cachedAnalysis.value;
+  const proxies = proxiesFrom(analysis.proxies, p.path);
+  const { workload, note: workloadNote } = reviewWorkload(opts, p);
+  const inputs: PointInputs = {
+    profiles,
+    configs,
+    patterns: opts.patterns,
+    workload,
+    workloadPoint: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
+    measured: measuredSparsityFrom(analysis.structure),
+    accuracy: (c) => accuracyFor(c, accuracy.measured, proxies, p.path),
+    proxy: (c) => proxyFor(c, proxies),
+  };
+  const common: ReviewCommon = {
+    title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, profiles.length),
+    toolVersion: TOOL_VERSION,
+    workload: `accuracy from ${p.bundle.manifest.model.name} (${p.path}); ${workloadText(workload)}`,
+    decodeBatches: [...opts.decodeBatches],
+    profiles: profiles.map((h) => ({
+      name: h.loaded.profile.name,
+      path: h.path,
+      sha256: h.sha256,
+      description: h.loaded.profile.description.trim().replace(/\s+/g, ' '),
+      patterns: [...h.loaded.profile.sparsity.patterns],
+      illustrative: h.loaded.profile.illustrative,
+    })),
+    bundles: bundles.map((b, i) => bundleSummary(b, primary.measuredByBundle[i])),
+    accuracyReferences: accuracyReferences(accuracy.measured, p.path),
+    ioSavings: ioSavingsOf(analysis.structure, p, opts.patterns),
+    unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
+    unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
+    patterns: [...opts.patterns],
+    assumptionsBefore: reviewConventions(analysis.structure.conventions, workloadText(workload)),
+    assumptionsAfter: perfAssumptions(),
+    notes: [...accuracy.notes, ...primary.notes, ...analysis.notes, workloadNote],
+    ...(opts.compare ? { compare: opts.compare } : {}),
+  };
+  return { inputs, common, warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings], primaryBundle: p.path, analysisCache: cachedAnalysis.status };
 }
 
 function dedupeDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {

@@ -1,0 +1,194 @@
+/**
+ * The review's design points as an indexed list, evaluated over any block of it, and the
+ * assembly of evaluated records into ReviewData. runReview evaluates every point; `nmsim review
+ * --shard i/n --analysis PARTS` (shard.ts) evaluates one contiguous block and writes its records;
+ * `nmsim merge` of those parts assembles them — through the same assembleReview, so the report is
+ * the single-machine one byte for byte.
+ *
+ *   point k (0 … profiles × configs − 1), profile-major, then the sweep's configuration order
+ *     ─ evaluatePoints(block) ─▶ PointRecords: per point its DesignPoint or SkippedPoint (explore/sweep),
+ *                               per profile its area report and tech rows (held by the block with the
+ *                               profile's first point), per profile × pattern its energy row (held by
+ *                               the block with that pair's first point)
+ *     ─ assembleReview(common, records of every block) ─▶ sort, Pareto fronts, recommendation: ReviewData
+ *
+ * The list is generic: whatever configurations runReview sweeps (sweptConfigs) times whatever
+ * profiles it loads; a new kind of configuration is sharded without code here.
+ */
+import { patternKey, sortDesignPoints, type Accuracy } from '../explore/design-point.js';
+import type { SweepConfig } from '../explore/accuracy.js';
+import { sweep, type SkippedPoint, type WorkloadPoint } from '../explore/sweep.js';
+import type { DesignPoint } from '../explore/design-point.js';
+import { areaReport } from '../area/report.js';
+import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { loadTech, type TechLibrary } from '../profile/tech.js';
+import type { Pattern } from '../sparsity/pattern.js';
+import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
+import { techAssumptions } from './assumptions.js';
+import { buildReview, type ReviewInput } from './build.js';
+import { profileEnergy, type PatternEnergy } from './energy.js';
+import type { HashedProfile } from './inputs.js';
+import { estimateProfile, type ReviewWorkload } from './performance.js';
+import type { Assumption, ReviewData } from './review-data.js';
+
+/** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
+export interface PointInputs {
+  profiles: readonly HashedProfile[];
+  configs: readonly SweepConfig[];
+  /** the swept patterns (every configuration's pattern is one of them), in the review's order */
+  patterns: readonly Pattern[];
+  workload: ReviewWorkload;
+  workloadPoint: WorkloadPoint;
+  measured: readonly MeasuredSparsity[];
+  accuracy: (c: SweepConfig) => Accuracy | undefined;
+  proxy: (c: SweepConfig) => Accuracy | undefined;
+}
+
+/** The review's fields that do not depend on any design point (computed from the analysis and the inputs). */
+export type ReviewCommon = Omit<ReviewInput, 'sweep' | 'areaBreakdown' | 'energy' | 'assumptions'> & {
+  /** the swept patterns (the area breakdown's bars) */
+  patterns: Pattern[];
+  /** the assumptions before the tech files' rows (conventions) and after them (perf constants) */
+  assumptionsBefore: Assumption[];
+  assumptionsAfter: Assumption[];
+};
+
+export interface PointRecord {
+  /** the point's index in the review's list */
+  index: number;
+  point?: DesignPoint;
+  skipped?: SkippedPoint;
+}
+
+export interface ProfileRecord {
+  /** the profile's index in the review's profile list */
+  index: number;
+  report: AreaReportLike;
+  /** its tech file: one row set per distinct (tech, folders) key, as runReview loads each once */
+  tech: { key: string; name: string; assumptions: Assumption[] };
+  /** the profile's dense core's energy per token; absent where its tech file has no energy table */
+  denseEnergy?: PatternEnergy;
+}
+
+export interface EnergyRecord {
+  profile: number;
+  /** index in PointInputs.patterns */
+  pattern: number;
+  row: PatternEnergy;
+}
+
+export interface PointRecords {
+  points: PointRecord[];
+  profiles: ProfileRecord[];
+  energy: EnergyRecord[];
+}
+
+/** A block [start, end) of the point list. */
+export interface PointBlock {
+  start: number;
+  end: number;
+}
+
+export function designPointCount(inputs: Pick<PointInputs, 'profiles' | 'configs'>): number {
+  return inputs.profiles.length * inputs.configs.length;
+}
+
+/**
+ * Shard i of n's contiguous block of `count` points: [⌊i·count/n⌋, ⌊(i+1)·count/n⌋). Blocks, not
+ * every n-th point: a profile's points share its area report and its perf estimate per pattern
+ * (the costly part), so a block estimates each profile × pattern it touches once and at most two
+ * blocks touch one; round-robin would make every task estimate every pair.
+ */
+export function shardBlock(count: number, shard: { index: number; count: number }): PointBlock {
+  return { start: Math.floor((shard.index * count) / shard.count), end: Math.floor(((shard.index + 1) * count) / shard.count) };
+}
+
+/** Evaluates the points of `block` (default: every point). `stage` reports progress per profile. */
+export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, stage?: (profile: string, fraction: number) => void): Promise<PointRecords> {
+  const configCount = inputs.configs.length;
+  const { start, end } = block ?? { start: 0, end: designPointCount(inputs) };
+  const owned = (k: number) => k >= start && k < end;
+  const byProfile = new Map<number, number[]>();
+  for (let k = start; k < end; k++) {
+    const pi = Math.floor(k / configCount);
+    byProfile.set(pi, [...(byProfile.get(pi) ?? []), k % configCount]);
+  }
+  const techCache = new Map<string, TechLibrary>();
+  const out: PointRecords = { points: [], profiles: [], energy: [] };
+  let done = 0;
+  for (const [pi, configIndices] of byProfile) {
+    const hashed = inputs.profiles[pi];
+    const profile = hashed.loaded.profile;
+    stage?.(profile.name, done++ / byProfile.size);
+    const techKey = `${profile.tech}|${hashed.loaded.techDirs.join('|')}`;
+    let tech = techCache.get(techKey);
+    if (!tech) {
+      tech = await loadTech(profile.tech, hashed.loaded.techDirs);
+      techCache.set(techKey, tech);
+    }
+    const report = areaReport(profile, tech);
+    const cost = profileCost(report);
+    const keys = new Set(configIndices.map((ci) => patternKey(inputs.configs[ci].pattern)));
+    const needed = inputs.patterns.filter((q) => keys.has(patternKey(q)));
+    const estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);
+    const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured);
+    if (owned(pi * configCount)) {
+      out.profiles.push({ index: pi, report, tech: { key: techKey, name: tech.name, assumptions: techAssumptions([tech]) }, ...(energyRows ? { denseEnergy: energyRows[0] } : {}) });
+    }
+    if (energyRows) {
+      needed.forEach((q, j) => {
+        const first = inputs.configs.findIndex((c) => patternKey(c.pattern) === patternKey(q));
+        if (owned(pi * configCount + first)) out.energy.push({ profile: pi, pattern: inputs.patterns.indexOf(q), row: energyRows[1 + j] });
+      });
+    }
+    for (const ci of configIndices) {
+      const one = sweep({
+        configs: [inputs.configs[ci]],
+        profiles: [cost],
+        accuracy: inputs.accuracy,
+        proxy: inputs.proxy,
+        execution: (_, pattern) => estimate.byPattern.get(patternKey(pattern))!,
+        workload: inputs.workloadPoint,
+      });
+      out.points.push({ index: pi * configCount + ci, ...(one.points[0] ? { point: one.points[0] } : {}), ...(one.skipped[0] ? { skipped: one.skipped[0] } : {}) });
+    }
+  }
+  return out;
+}
+
+/** The records of every block (any order) → ReviewData: the design points sorted, the fronts and the recommendation over all of them. */
+export function assembleReview(common: ReviewCommon, records: readonly PointRecords[]): ReviewData {
+  const points = records.flatMap((r) => r.points).sort((a, b) => a.index - b.index);
+  const profiles = records.flatMap((r) => r.profiles).sort((a, b) => a.index - b.index);
+  const energyRows = records.flatMap((r) => r.energy);
+  const energy = profiles.flatMap((p) =>
+    p.denseEnergy
+      ? [
+          p.denseEnergy,
+          ...energyRows
+            .filter((e) => e.profile === p.index)
+            .sort((a, b) => a.pattern - b.pattern)
+            .map((e) => e.row),
+        ]
+      : [],
+  );
+  // the tech files in the order runReview loads them (profile order, each key once); the rows
+  // sorted by tech name exactly as techAssumptions sorts its list
+  const techs: ProfileRecord['tech'][] = [];
+  for (const p of profiles) if (!techs.some((t) => t.key === p.tech.key)) techs.push(p.tech);
+  const techRows = [...techs].sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((t) => t.assumptions);
+  const { patterns, assumptionsBefore, assumptionsAfter, ...pass } = common;
+  return buildReview({
+    ...pass,
+    sweep: {
+      points: sortDesignPoints(points.flatMap((r) => (r.point ? [r.point] : []))),
+      skipped: points.flatMap((r) => (r.skipped ? [r.skipped] : [])),
+    },
+    areaBreakdown: areaBreakdownRows(
+      profiles.map((p) => p.report),
+      patterns,
+    ),
+    energy,
+    assumptions: [...assumptionsBefore, ...techRows, ...assumptionsAfter],
+  });
+}
