@@ -45,14 +45,15 @@ export function firstDifference(a: unknown, b: unknown, at = ''): { path: string
 interface ShardedJob {
   job: { id: string; description: unknown };
   shard: { index: number; count: number };
-  pieces: PieceRecord[];
+  /** the work of every shard, for naming what a missing one held (or give checkParts `held`) */
+  pieces?: PieceRecord[];
 }
 
 /**
  * The checks every merge makes (analysis and review parts alike): one job, one count, each
  * shard once, nothing missing. `what` names the command in hints ("nmsim analyze … --shard").
  */
-export function checkParts<T extends ShardedJob>(parts: readonly ShardPart<T>[], what: string): void {
+export function checkParts<T extends ShardedJob>(parts: readonly ShardPart<T>[], what: string, held?: (shard: number) => string): void {
   if (parts.length === 0) throw usageError({ code: 'merge/no-parts', message: 'Give the parts to merge: the --out folders of every shard.', hint: 'nmsim merge parts/shard-* --out merged' });
   const first = parts[0];
   const errors: Diagnostic[] = [];
@@ -85,8 +86,8 @@ export function checkParts<T extends ShardedJob>(parts: readonly ShardPart<T>[],
   }
   for (let i = 0; i < count; i++) {
     if (seen.has(i)) continue;
-    const held = first.data.pieces.filter((r) => r.shard === i);
-    const what2 = held.length === 0 ? 'it had no piece to do, but its part proves it ran' : `it held ${held.length} piece${held.length === 1 ? '' : 's'}: ${pieceNames(held)}`;
+    const pieces = (first.data.pieces ?? []).filter((r) => r.shard === i);
+    const what2 = held ? held(i) : pieces.length === 0 ? 'it had no piece to do, but its part proves it ran' : `it held ${pieces.length} piece${pieces.length === 1 ? '' : 's'}: ${pieceNames(pieces)}`;
     errors.push({
       code: 'merge/missing-shard',
       severity: 'error',

@@ -5,11 +5,12 @@
  * foreign part is refused, naming it — never a partial result.
  */
 import type { CommandModule } from 'yargs';
-import { runCommand, printJson, claimOutput } from '../run.js';
+import { runCommand, printJson, claimOutput, commandLine } from '../run.js';
 import { NmsimError, formatDiagnostic, inputError, usageError } from '../../diagnostics.js';
 import { ANALYSIS_OUTPUT, writeAnalysisFolder } from '../../report/analysis-folder.js';
 import { readShardFolder, type ShardFolder } from '../../report/shard-folder.js';
-import { REVIEW_REPORT_OUTPUT } from '../../report/write-report.js';
+import { REVIEW_REPORT_OUTPUT, writeReviewReport } from '../../report/write-report.js';
+import { mergeReviewPoints, type ReviewPointsShard } from '../../review/shard.js';
 import { collapseWarnings } from '../../report/diagnostics-text.js';
 import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
 import { reviewJson } from '../../report/review-json.js';
@@ -46,6 +47,26 @@ async function mergeReview(argv: Args, parts: { where: string; data: ReviewShard
   process.stdout.write(reviewFooter(elapsedS, options.patterns ?? []));
 }
 
+/** The review's point parts: assemble the evaluated points (review/shard.ts mergeReviewPoints) and write the report. */
+async function mergePoints(argv: Args, parts: { where: string; data: ReviewPointsShard }[]): Promise<void> {
+  if (argv.out === undefined) {
+    throw usageError({ code: 'merge/out-required', path: '--out', message: 'Merging review parts writes a review report: say where with --out.', hint: 'nmsim merge parts/points-* --out reports/review' });
+  }
+  const started = performance.now();
+  const { data, warnings, options } = mergeReviewPoints(parts);
+  await claimOutput(argv.out, REVIEW_REPORT_OUTPUT, parts.map((p) => p.where));
+  const assembleMs = performance.now() - started;
+  const written = await writeReviewReport(argv.out, data, { toolVersion: TOOL_VERSION, command: commandLine(), timingsMs: { merge_points_ms: assembleMs } });
+  const elapsedS = (performance.now() - started) / 1000;
+  if (argv.json) {
+    printJson(reviewJson(data, written, warnings, elapsedS));
+    return;
+  }
+  process.stderr.write(collapseWarnings(warnings));
+  process.stdout.write(terminalSummary(data, written.outDir, written.headlinePng));
+  process.stdout.write(reviewFooter(elapsedS, options.patterns ?? []));
+}
+
 export const command: CommandModule<object, Args> = {
   command: 'merge <parts..>',
   describe: 'Join the parts of a sharded analysis or review (analyze|review --shard i/n) into the unsharded result',
@@ -76,11 +97,16 @@ export const command: CommandModule<object, Args> = {
         }
       }
       if (errors.length > 0) throw new NmsimError(errors.flatMap((e) => e.diagnostics));
-      const reviews = read.filter((r) => r.kind === 'review');
-      if (reviews.length > 0 && reviews.length < read.length) {
-        const other = read.find((r) => r.kind !== 'review')!;
-        throw inputError({ code: 'merge/different-job', file: other.where, message: `${other.where} is a part of \`nmsim analyze --shard\`, ${reviews[0].where} of \`nmsim review --shard\`: one merge joins the parts of one job.`, hint: 'merge the review parts and the analysis parts separately' });
+      const other = read.find((r) => r.kind !== read[0].kind);
+      if (other) {
+        const command = (k: ShardFolder['kind']) => (k === 'analysis' ? '`nmsim analyze --shard`' : k === 'review' ? '`nmsim review --shard`' : '`nmsim review --shard --analysis`');
+        throw inputError({ code: 'merge/different-job', file: other.where, message: `${other.where} is a part of ${command(other.kind)}, ${read[0].where} of ${command(read[0].kind)}: one merge joins the parts of one job.`, hint: 'merge the parts of each job separately (a review\'s point parts, not its analysis parts, once the points are sharded)' });
       }
+      if (read[0]?.kind === 'review-points') {
+        await mergePoints(argv, read.map((r) => ({ where: r.where, data: r.data as ReviewPointsShard })));
+        return;
+      }
+      const reviews = read.filter((r) => r.kind === 'review');
       if (reviews.length > 0) {
         await mergeReview(argv, reviews.map((r) => ({ where: r.where, data: r.data as ReviewShard })));
         return;

@@ -14,8 +14,10 @@ import { REVIEW_REPORT_OUTPUT, writeReviewReport, type WrittenReport } from '../
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
 import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir, parseShard, reviewShard, type ReviewAnalyses, type ReviewOptions } from '../../index.js';
-import { REVIEW_SHARD_OUTPUT, writeReviewShardFolder } from '../../report/shard-folder.js';
-import { usageError } from '../../diagnostics.js';
+import { readShardFolder, REVIEW_POINTS_OUTPUT, REVIEW_SHARD_OUTPUT, writeReviewPointsFolder, writeReviewShardFolder } from '../../report/shard-folder.js';
+import { inputError, NmsimError, usageError } from '../../diagnostics.js';
+import { reviewPointsShard, type ReviewShard } from '../../review/shard.js';
+import { shardBlock } from '../../review/points.js';
 import { CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -30,6 +32,7 @@ interface ReviewArgs extends ReviewArgv {
   /** default DEFAULT_OUT; --shard needs it given */
   out?: string;
   shard?: string;
+  analysis?: string[];
   json?: boolean;
   progress: boolean;
   cache: boolean;
@@ -87,7 +90,8 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('profiles', { type: 'string', array: true, alias: 'profile', describe: 'hardware profiles: files, folders or shipped names (comma-separated or repeated); default: every profile in hardware-profiles/' })
       .option('model', { type: 'string', default: DEFAULT_MODEL, describe: `model whose shapes the speed-ups and I/O are computed for: ${MODEL_IDS.join(', ')}, or "bundle" for the bundle's own model` })
       .option('out', { type: 'string', defaultDescription: DEFAULT_OUT, describe: 'report folder; created, or replaced atomically only when it is an earlier report folder holding nothing but nmsim\'s files' })
-      .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n − 1) of the review\'s analysis and write its part to --out (required); `nmsim merge` of the n parts writes the report' })
+      .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n − 1) of the review\'s analysis and write its part to --out (required); `nmsim merge` of the n parts writes the report. With --analysis: shard i of the design points instead' })
+      .option('analysis', { type: 'string', array: true, describe: 'with --shard i/n: the parts of every analysis shard (`nmsim review --shard k/K`, same options); evaluates block i of n of the design points into --out; `nmsim merge` of the n point parts writes the report' })
       .option('patterns', SHARED_OPTIONS.patterns)
       .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
       .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
@@ -115,8 +119,11 @@ export const command: CommandModule<object, ReviewArgs> = {
     runCommand(args.json, async () => {
       const started = performance.now();
       const base = reviewOptions(args);
+      if (args.analysis !== undefined && args.shard === undefined) {
+        throw usageError({ code: 'review/analysis-needs-shard', path: '--analysis', message: '--analysis evaluates one shard of the design points: give --shard i/n too (or merge the analysis parts with `nmsim merge PARTS --out DIR` for the whole report).', hint: 'nmsim review … --shard 0/4 --analysis parts/analysis-* --out parts/points-0' });
+      }
       if (args.shard !== undefined) {
-        await reviewShardCommand(args, base);
+        await (args.analysis !== undefined ? reviewPointsCommand(args, base) : reviewShardCommand(args, base));
         return;
       }
       const out = args.out ?? DEFAULT_OUT;
@@ -146,4 +153,41 @@ async function reviewShardCommand(args: ArgumentsCamelCase<ReviewArgs>, opts: Re
   const mine = part.pieces.filter((p) => p.shard === shard.index).length;
   if (args.json) printJson({ ok: true, shard: `${shard.index}/${shard.count}`, job: part.job.id, pieces: mine, pieces_in_job: part.pieces.length, out: args.out });
   else process.stdout.write(`review shard ${shard.index}/${shard.count}: ${mine} of ${part.pieces.length} analysis pieces → ${args.out}; job ${part.job.id.slice(0, 12)}\n`);
+}
+
+/** The --analysis folders as review analysis parts; every bad one named at once. */
+async function readAnalysisParts(dirs: readonly string[]): Promise<{ where: string; data: ReviewShard }[]> {
+  const parts: { where: string; data: ReviewShard }[] = [];
+  const errors: NmsimError[] = [];
+  for (const where of dirs) {
+    try {
+      const read = await readShardFolder(where);
+      if (read.kind !== 'review') {
+        throw inputError({ code: 'review/analysis-not-a-part', file: where, message: `${where} is not a part of the review's analysis: it is a part of \`nmsim ${read.kind === 'analysis' ? 'analyze --shard' : 'review --shard --analysis'}\`.`, hint: 'give --analysis the --out folders of `nmsim review <same options> --shard k/K` (stage 1)' });
+      }
+      parts.push({ where, data: read.data });
+    } catch (e) {
+      if (e instanceof NmsimError) errors.push(e);
+      else throw e;
+    }
+  }
+  if (errors.length > 0) throw new NmsimError(errors.flatMap((e) => e.diagnostics));
+  return parts;
+}
+
+/** `review --shard i/n --analysis PARTS --out PART`: block i of n of the design points (review/shard.ts). */
+async function reviewPointsCommand(args: ArgumentsCamelCase<ReviewArgs>, opts: ReviewOptions): Promise<void> {
+  const shard = parseShard(args.shard!);
+  if (args.out === undefined) {
+    throw usageError({ code: 'shard/out-required', path: '--out', message: `--shard ${args.shard} writes a part for \`nmsim merge\`; say where with --out.`, hint: `nmsim review … --shard ${args.shard} --analysis parts/analysis-* --out parts/points-${shard.index}` });
+  }
+  const dirs = (args.analysis ?? []).map(String);
+  if (dirs.length === 0) throw usageError({ code: 'review/analysis-empty', path: '--analysis', message: '--analysis needs the folders of every analysis part.', hint: 'nmsim review … --shard 0/4 --analysis parts/analysis-* --out parts/points-0' });
+  const claim = await claimOutput(args.out, REVIEW_POINTS_OUTPUT, [...reviewInputs(opts.traces ?? [], opts.profiles ?? []), ...dirs]);
+  const part = await reviewPointsShard(opts, shard, await readAnalysisParts(dirs));
+  await writeReviewPointsFolder(claim, part);
+  const block = shardBlock(part.pointCount, shard);
+  const held = block.end > block.start ? `design points ${block.start}–${block.end - 1} of ${part.pointCount}` : `no design point (of ${part.pointCount})`;
+  if (args.json) printJson({ ok: true, shard: `${shard.index}/${shard.count}`, job: part.job.id, points: block.end - block.start, first_point: block.start, points_in_job: part.pointCount, out: args.out });
+  else process.stdout.write(`review points shard ${shard.index}/${shard.count}: ${held} → ${args.out}; job ${part.job.id.slice(0, 12)}\n`);
 }
