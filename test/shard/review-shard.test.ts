@@ -62,7 +62,7 @@ describe('nmsim review --shard and nmsim merge', () => {
   const FAST = ['--traces', '', '--profiles', PROFILES.join(','), '--criteria', 'magnitude', '--mitigations', 'none,dpts', '--no-progress'];
   const args = () => FAST.map((a) => (a === '' ? bundle : a));
 
-  test('2 shards merged write the report `nmsim review --out` writes (run.json differs only in command and timings); a lost shard is refused by name', async () => {
+  test('2 shards merged write the report `nmsim review --out` writes (run.json differs only in command and timings), and so do 3 design-point shards over those parts; a lost, failed or mixed part is refused by name', async () => {
     expect(runCli(['review', ...args(), '--out', at('single')]).code).toBe(0);
     for (const i of [0, 1]) {
       const r = runCli(['review', ...args(), '--shard', `${i}/2`, '--out', at('parts', `review-${i}`)]);
@@ -87,9 +87,34 @@ describe('nmsim review --shard and nmsim merge', () => {
     expect(lost.stderr).toContain('Shard 1 of 2 is missing');
     expect(lost.stderr).toContain('nmsim review <same options> --shard 1/2');
     await expect(fs.stat(at('never'))).rejects.toThrow();
+
+    // stage 2: the design points in 3 shards over those analysis parts (2 profiles × 2:4, 4:8,
+    // 8:16, 16:32, unstructured × magnitude × none, dpts = 20 points: blocks of 6, 7, 7)
+    const analysis = [at('parts', 'review-0'), at('parts', 'review-1')];
+    for (const j of [0, 1, 2]) {
+      const r = runCli(['review', ...args(), '--shard', `${j}/3`, '--analysis', ...analysis, '--out', at('points', `p-${j}`)]);
+      expect([j, r.code, r.stderr, r.stdout]).toEqual([j, 0, '', expect.stringMatching(new RegExp(`^review points shard ${j}/3: design points ${['0–5', '6–12', '13–19'][j]} of 20 → `))]);
+    }
+    const points = runCli(['merge', at('points', 'p-2'), at('points', 'p-0'), at('points', 'p-1'), '--out', at('merged-points'), '--no-progress']);
+    expect([points.code, points.stderr]).toEqual([0, '']);
+    expect((await fs.readdir(at('merged-points'))).sort()).toEqual(names);
+    for (const f of names.filter((f) => f !== 'run.json')) expect([f, (await fs.readFile(at('merged-points', f))).equals(await fs.readFile(at('single', f)))]).toEqual([f, true]);
+    const runPoints = await run('merged-points');
+    expect(runPoints).toEqual(await run('single'));
+
+    // a failed point task leaves a folder without a finished part; a lost one, nothing: both named
+    await fs.mkdir(at('points', 'p-failed'));
+    const failed = runCli(['merge', at('points', 'p-0'), at('points', 'p-failed'), '--out', at('never')]);
+    expect([failed.code, failed.stderr.includes(`${at('points', 'p-failed')} is not a finished analysis shard part`)]).toEqual([1, true]);
+    const missing = runCli(['merge', at('points', 'p-0'), at('points', 'p-2'), '--out', at('never')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Shard 1 of 3 is missing: none of the 2 parts given is shard 1 (it held design points 6–12 of 20)');
+    const mixed = runCli(['merge', at('points', 'p-0'), at('parts', 'review-0'), '--out', at('never')]);
+    expect([mixed.code, mixed.stderr.includes('one merge joins the parts of one job')]).toEqual([1, true]);
+    await expect(fs.stat(at('never'))).rejects.toThrow();
   });
 
-  test('a profile edited after the shards ran is refused (merge/inputs-changed); review and analysis parts are not merged together; --shard needs --out', async () => {
+  test('a profile edited after the shards ran is refused (merge/inputs-changed); review and analysis parts are not merged together; --shard needs --out; --analysis needs --shard and review analysis parts', async () => {
     const profile = at('mine.yaml');
     await fs.copyFile(path.join(REPO_ROOT, 'hardware-profiles', 'act-8of16.yaml'), profile);
     const base = ['review', '--traces', bundle, '--profiles', profile, '--criteria', 'magnitude', '--mitigations', 'none', '--no-progress'];
@@ -104,5 +129,12 @@ describe('nmsim review --shard and nmsim merge', () => {
 
     const noOut = runCli([...base, '--shard', '0/2']);
     expect([noOut.code, noOut.stderr.includes('shard/out-required')]).toEqual([2, true]);
+
+    // stage 2 needs --shard, and review analysis parts (not those of `nmsim analyze --shard`)
+    const noShard = runCli([...base, '--analysis', at('a-0'), '--out', at('p')]);
+    expect([noShard.code, noShard.stderr.includes('review/analysis-needs-shard')]).toEqual([2, true]);
+    const notReview = runCli([...base, '--shard', '0/2', '--analysis', at('a-0'), '--out', at('p')]);
+    expect([notReview.code, notReview.stderr.includes(`review/analysis-not-a-part`), notReview.stderr.includes(at('a-0'))]).toEqual([1, true, true]);
+    await expect(fs.stat(at('p'))).rejects.toThrow();
   });
 });
