@@ -78,4 +78,14 @@ describe('deploy/slurm', () => {
     const r = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'review.sbatch')], { encoding: 'utf8', env });
     expect(r.stdout.trimEnd().split('\n')).toEqual(['review', '--traces', '/b', '--profiles', 'act-8of16', '--no-progress', '--shard', '1/3', '--out', '/p/shard-1']);
   });
+
+  test('review stage 2 task 2 of 4 runs `nmsim review OPTS --no-progress --shard 2/4 --analysis PARTS/shard-0 … shard-2 --out PARTS/points-2`; its merge names points-0 … points-3', () => {
+    const env = { PATH: `${bin}:/usr/bin:/bin`, NMSIM_PARTS: '/p', NMSIM_OUT: '/o', SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '4', NMSIM_REVIEW_OPTS: '--traces /b', NMSIM_STAGE: 'points', NMSIM_ANALYSIS_SHARDS: '3', NMSIM_SHARDS: '4', NMSIM_MERGE_PREFIX: 'points' };
+    const r = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'review.sbatch')], { encoding: 'utf8', env });
+    expect(r.stdout.trimEnd().split('\n')).toEqual(['review', '--traces', '/b', '--no-progress', '--shard', '2/4', '--analysis', '/p/shard-0', '/p/shard-1', '/p/shard-2', '--out', '/p/points-2']);
+    const m = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'merge.sbatch')], { encoding: 'utf8', env });
+    expect(m.stdout.trimEnd().split('\n')).toEqual(['merge', '/p/points-0', '/p/points-1', '/p/points-2', '/p/points-3', '--out', '/o']);
+    const bad = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'review.sbatch')], { encoding: 'utf8', env: { ...env, NMSIM_STAGE: 'both' } });
+    expect([bad.status, bad.stderr.trim()]).toEqual([2, "review.sbatch: NMSIM_STAGE must be analysis or points, not 'both'"]);
+  });
 });

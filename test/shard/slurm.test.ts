@@ -3,7 +3,8 @@
  * own temporary folder (test/shard/slurm-cluster.sh: munge key and munged, generated
  * slurm.conf, slurmctld + slurmd on free ports), the shipped deploy/slurm scripts submitting the
  * analysis as a 3-task array job and the merge as a job depending on it (sbatch --wait), the
- * merged folder compared byte for byte with an unsharded `nmsim analyze --out`; then a job whose
+ * merged folder compared byte for byte with an unsharded `nmsim analyze --out`; the review in
+ * two array stages (analysis, design points) and its merge against `nmsim review --out`; then a job whose
  * task 1 fails, where the merge must refuse naming shard 1. Everything is torn down afterwards.
  * Skips, saying why, where Slurm or munge is not installed (.ci/run installs Debian's slurm-wlm
  * and munge).
@@ -74,22 +75,31 @@ describeSlurm(`on a single-node Slurm cluster${SKIP_NOTE}`, () => {
     expect(lines.map((l) => /^shard (\d)\/3: /.exec(l)?.[1]).sort()).toEqual(['0', '1', '2']);
   }, 170_000);
 
-  test('deploy/slurm: the review as a 2-task array job and its dependent merge give the report `nmsim review --out` writes (run.json aside)', async () => {
+  test('deploy/slurm: the review in two array stages (2 analysis tasks, then 3 design-point tasks) and its dependent merge give the report `nmsim review --out` writes (run.json aside); so does the one-stage merge of the analysis parts', async () => {
     const opts = ['--traces', path.join(dir, 'bundle'), '--profiles', 'act-8of16', '--criteria', 'magnitude', '--mitigations', 'none'];
     // from the jobs' working folder: the report shows input paths relative to it
     expect(runCli(['review', ...opts, '--no-progress', '--out', path.join(dir, 'review-single')], { cwd: dir }).code).toBe(0);
-    const r = sh(['bash', path.join(REPO_ROOT, 'deploy', 'slurm', 'submit-review.sh'), '--wait', '2', path.join(dir, 'review', 'parts'), path.join(dir, 'review', 'merged'), ...opts], {
+    const r = sh(['bash', path.join(REPO_ROOT, 'deploy', 'slurm', 'submit-review.sh'), '--wait', '--points', '3', '2', path.join(dir, 'review', 'parts'), path.join(dir, 'review', 'merged'), ...opts], {
       NMSIM: `${process.execPath} ${CLI}`,
       NMSIM_SBATCH_OPTS: `--mem=512M --time=5 --chdir=${dir}`,
     });
     expect([r.code, r.stderr]).toEqual([0, '']);
-    expect(r.stdout).toContain('(finished, exit status 0)');
+    expect(r.stdout).toMatch(/review analysis array job: \d+ \(tasks 0-1\)\nreview design-point array job: \d+ \(tasks 0-2\)\nmerge job: \d+ \(finished, exit status 0\)/);
+    // 1 profile × 5 default patterns × magnitude × none = 5 points: blocks 0–0, 1–2, 3–4
+    const logs = (await fs.readdir(dir)).filter((f) => /^nmsim-review-\d+_\d\.out$/.test(f));
+    const lines = (await Promise.all(logs.map((f) => fs.readFile(path.join(dir, f), 'utf8')))).filter((l) => l.startsWith('review points shard'));
+    expect(lines.map((l) => /^review points shard (\d\/3: design points [\d–]+ of 5)/.exec(l)?.[1]).sort()).toEqual(['0/3: design points 0–0 of 5', '1/3: design points 1–2 of 5', '2/3: design points 3–4 of 5']);
     const single = await folderFiles(path.join(dir, 'review-single'));
     const merged = await folderFiles(path.join(dir, 'review', 'merged'));
     delete single['run.json'];
     delete merged['run.json'];
     expect(Object.keys(merged)).toEqual(Object.keys(single));
     expect(merged).toEqual(single);
+    const parts = path.join(dir, 'review', 'parts');
+    expect(runCli(['merge', path.join(parts, 'shard-0'), path.join(parts, 'shard-1'), '--no-progress', '--out', path.join(dir, 'review-one-stage')], { cwd: dir }).code).toBe(0);
+    const oneStage = await folderFiles(path.join(dir, 'review-one-stage'));
+    delete oneStage['run.json'];
+    expect(oneStage).toEqual(single);
   }, 170_000);
 
   test('a task that fails (its --out is a file) leaves no part; the dependent merge still runs and refuses, naming shard 1, and writes nothing', async () => {
