@@ -58,6 +58,26 @@ describe('deploy/k8s', () => {
   });
 });
 
+describe('deploy/k8s review', () => {
+  test('stage 1 (4 pods) and stage 2 (8 pods) are Indexed Jobs whose completions equal their NMSIM_SHARDS; stage 2 lists stage 1\'s 4 parts and the merge stage 2\'s 8', async () => {
+    const review = await load('review-job.yaml');
+    const points = await load('review-points-job.yaml');
+    const merge = await load('review-merge-job.yaml');
+    expect([review.spec.completionMode, review.spec.completions, envOf(container(review)).NMSIM_SHARDS]).toEqual(['Indexed', 4, '4']);
+    expect([points.spec.completionMode, points.spec.completions, envOf(container(points)).NMSIM_SHARDS, envOf(container(points)).NMSIM_ANALYSIS_SHARDS]).toEqual(['Indexed', 8, '8', '4']);
+    expect(envOf(container(merge)).NMSIM_SHARDS).toBe('8');
+    expect(envOf(container(points)).NMSIM_REVIEW_OPTS).toBe(envOf(container(review)).NMSIM_REVIEW_OPTS);
+  });
+
+  test('pod 3 of stage 1 runs `nmsim review OPTS --no-progress --shard 3/4 --out PARTS/shard-3`; pod 5 of stage 2 adds --analysis with shard-0 … shard-3 and writes points-5; the merge names points-0 … points-7', async () => {
+    expect(runPod(container(await load('review-job.yaml')), { JOB_COMPLETION_INDEX: '3' })).toEqual(['review', '--traces', '/data/traces/stories260k', '--no-progress', '--shard', '3/4', '--out', '/data/review-parts/shard-3']);
+    expect(runPod(container(await load('review-points-job.yaml')), { JOB_COMPLETION_INDEX: '5' })).toEqual(
+      ['review', '--traces', '/data/traces/stories260k', '--no-progress', '--shard', '5/8', '--analysis', ...Array.from({ length: 4 }, (_, i) => `/data/review-parts/shard-${i}`), '--out', '/data/review-parts/points-5'],
+    );
+    expect(runPod(container(await load('review-merge-job.yaml')), {})).toEqual(['merge', ...Array.from({ length: 8 }, (_, i) => `/data/review-parts/points-${i}`), '--no-progress', '--out', '/data/reports/review']);
+  });
+});
+
 describe('deploy/slurm', () => {
   test('analyze.sbatch outside an array job refuses, saying how to submit it', () => {
     const r = spawnSync('bash', [path.join(REPO_ROOT, 'deploy', 'slurm', 'analyze.sbatch')], { encoding: 'utf8', env: { PATH: `${bin}:/usr/bin:/bin`, NMSIM_BUNDLE: 'b', NMSIM_PARTS: 'p' } });
