@@ -1,8 +1,11 @@
 /**
  * nmsim merge PART… [--out DIR]: the parts written by `nmsim analyze BUNDLE --shard i/n --out
  * PART` (one per shard, 0 … n − 1) → the analysis one unsharded `nmsim analyze BUNDLE` gives
- * (analysis/merge.ts): the same table, --json and --out folder. A missing, doubled, failed or
- * foreign part is refused, naming it — never a partial result.
+ * (analysis/merge.ts): the same table, --json and --out folder. The parts of `nmsim review
+ * --shard i/n` (its analysis: the merge then evaluates every design point) or of `nmsim review
+ * --shard j/m --analysis PARTS` (blocks of design points: the merge only assembles) → the report
+ * `nmsim review --out` writes (review/shard.ts). A missing, doubled, failed or foreign part is
+ * refused, naming it — never a partial result.
  */
 import type { CommandModule } from 'yargs';
 import { runCommand, printJson, claimOutput, commandLine } from '../run.js';
@@ -73,13 +76,15 @@ export const command: CommandModule<object, Args> = {
   builder: (y) =>
     y
       .positional('parts', { type: 'string', array: true, demandOption: true, describe: 'the --out folders of every shard of one job (any order)' })
-      .option('out', { type: 'string', describe: 'write the CSV tables and analysis.json here, as `nmsim analyze --out` does' })
+      .option('out', { type: 'string', describe: 'write the CSV tables and analysis.json here, as `nmsim analyze --out` does (review parts: the report folder, required)' })
       .option('json', { type: 'boolean', default: false, describe: 'print the merged result as JSON (as `nmsim analyze --json`, or `nmsim review --json` for review parts)' })
       .option('progress', { type: 'boolean', default: true, describe: 'review parts: a progress bar on a terminal' })
       .example('$0 merge parts/shard-* --out reports/analysis', 'the analysis of every shard of one job')
+      .example('$0 merge parts/points-* --out reports/review', 'the review from its design-point parts (review --shard j/m --analysis …)')
       .epilogue(
         'Equality: sites analysed whole (the default below 2^28 elements per site) give output byte-identical to the unsharded run; ' +
           'sites cut into token ranges (--piece-tokens) give exact counts, histograms and unions and sums equal to 1e-12 relative. ' +
+          'Review parts (of its analysis, or of its design points) give the report `nmsim review --out` writes, byte-identical but for run.json. ' +
           'Refused (exit 1), naming the part or shard: a shard missing from the list, a folder without a finished part (a failed shard), two parts of one shard, parts of different jobs. ' +
           'Exit codes: 0 ok, 1 bad or missing part (or a site with no finite row), 2 bad options.',
       ) as never,
