@@ -68,7 +68,7 @@ function missingInput(site: SiteInput, criterion: Criterion, mitigation: Mitigat
   return null;
 }
 
-function createLane(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: RandomBatchPlan, criterion: Criterion, mitigation: Mitigation, consumers: ConsumerInput[]): Lane {
+function createLane(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: RandomBatchPlan, criterion: Criterion, mitigation: Mitigation, consumers: ConsumerInput[], selectors: boolean): Lane {
   const patterns = plan.patterns;
   const fast = hasFastKernel(criterion, mitigation);
   const acc = patterns.map((p) => new PatternAccumulator(p, k, randomPlan));
@@ -88,21 +88,26 @@ function createLane(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: 
     ctx,
     fast,
     network:
-      networkPatterns.length > 0 ? new NetworkSelector(k, networkPatterns.map((i) => patterns[i] as NmPattern), networkPatterns.map((i) => acc[i].words)) : null,
+      selectors && networkPatterns.length > 0 ? new NetworkSelector(k, networkPatterns.map((i) => patterns[i] as NmPattern), networkPatterns.map((i) => acc[i].words)) : null,
     networkPatterns,
-    ranked: rankedPatterns.length > 0 ? new MagnitudeSelector(k, rankedPatterns.map((i) => patterns[i])) : null,
+    ranked: selectors && rankedPatterns.length > 0 ? new MagnitudeSelector(k, rankedPatterns.map((i) => patterns[i])) : null,
     rankedPatterns,
-    scored: scoredPatterns.length > 0 ? new ScoredSelector(k, scoredPatterns.map((i) => patterns[i] as NmPattern), criterion, mitigation, ctx) : null,
+    scored: selectors && scoredPatterns.length > 0 ? new ScoredSelector(k, scoredPatterns.map((i) => patterns[i] as NmPattern), criterion, mitigation, ctx) : null,
     scoredIndex: patterns.map((_, i) => scoredPatterns.indexOf(i)),
     acc,
     compat,
     output: patterns.map(() => consumers.map((c) => outputErrorSums(c.weight?.outFeatures ?? 0, MITIGATION_INFO[mitigation].correctsOutput))),
-    keepRows: fast ? patterns.map(() => new Uint8Array(k)) : [],
+    keepRows: fast && selectors ? patterns.map(() => new Uint8Array(k)) : [],
   };
 }
 
-/** Every lane of the plan on this site, in plan order; skipped lanes add a warning. */
-export function buildLanes(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: RandomBatchPlan, warnings: Diagnostic[]): Lane[] {
+/**
+ * Every lane of the plan on this site, in plan order; skipped lanes add a warning.
+ * `opts.selectors: false` builds the accumulators only (no sorting network, ranked or scored
+ * selector, no WASM instance): the merge of token-range states (piece-state.ts mergeSlices)
+ * only folds states into them and finishes them; such lanes cannot select.
+ */
+export function buildLanes(site: SiteInput, plan: AnalysisPlan, k: number, randomPlan: RandomBatchPlan, warnings: Diagnostic[], opts: { selectors?: boolean } = {}): Lane[] {
   const lanes: Lane[] = [];
   for (const criterion of plan.criteria) {
     for (const mitigation of plan.mitigations) {
@@ -110,7 +115,7 @@ export function buildLanes(site: SiteInput, plan: AnalysisPlan, k: number, rando
       for (const consumers of groups) {
         const missing = missingInput(site, criterion, mitigation, consumers[0]);
         if (missing) warnings.push(missing);
-        else lanes.push(createLane(site, plan, k, randomPlan, criterion, mitigation, consumers));
+        else lanes.push(createLane(site, plan, k, randomPlan, criterion, mitigation, consumers, opts.selectors ?? true));
       }
     }
   }

@@ -185,7 +185,8 @@ export function mergeSlices(plan: AnalysisPlan, slices: readonly SliceState[]): 
   if (next !== meta.tokens) throw new Error(`the token ranges of site ${meta.name} end at ${next}, not at its ${meta.tokens} tokens`);
   const site = metaInput(meta);
   const warnings: Diagnostic[] = [];
-  const lanes = buildLanes(site, plan, meta.k, siteRandomPlan(site, plan, meta.tokens), warnings);
+  // accumulators only: the merge folds states into them and never selects
+  const lanes = buildLanes(site, plan, meta.k, siteRandomPlan(site, plan, meta.tokens), warnings, { selectors: false });
   for (const s of slices) {
     if (s.lanes.length !== lanes.length) throw new Error(`a token range of site ${meta.name} holds ${s.lanes.length} lanes, not ${lanes.length}`);
     lanes.forEach((lane, li) => {
