@@ -91,7 +91,7 @@ export { recommend, type Recommendation } from './explore/recommend.js';
 
 // review: the design review as a library (inputs → analysis → perf/area → explore → ReviewData)
 export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress, type ReviewAnalyses } from './review/run-review.js';
-export { reviewShard, mergeReviewShards, type ReviewShard } from './review/shard.js';
+export { reviewShard, mergeReviewShards, reviewPointsShard, mergeReviewPoints, type ReviewShard, type ReviewPointsShard } from './review/shard.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
 export { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from './review/cache.js';
 export { buildReview } from './review/build.js';
