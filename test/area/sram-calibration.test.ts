@@ -8,6 +8,8 @@ import { loadTech, type TechLibrary } from '../../src/profile/tech.js';
 import { areaReport } from '../../src/area/report.js';
 import { macroEfficiency, portAreaFactor, sramAreaUm2 } from '../../src/area/sram.js';
 import type { HardwareProfile } from '../../src/profile/schema.js';
+import { profileCost } from '../../src/review/area.js';
+import { areaReportJson } from '../../src/report/area-report.js';
 
 const MIB_BITS = 1024 * 1024 * 8;
 const KIB_BITS = 1024 * 8;
@@ -101,5 +103,19 @@ describe('area denominators: core, SM, die', () => {
     expect(pct('act-8of16-sb')).toBeGreaterThan(0.035);
     expect(pct('act-8of16-sb')).toBeLessThan(0.05);
     expect(pct('act-16of32')).toBeGreaterThan(pct('act-8of16'));
+  });
+});
+
+describe('the shares reach the review and the JSON', () => {
+  test('the review’s cost of a profile carries its SM and die shares, and the area JSON names them (h100-like 2:4: 4 × overhead ÷ 5.65 mm²)', () => {
+    const r = areaReport(profiles['h100-like'], n5);
+    const cost = profileCost(r);
+    expect(cost.areaOverheadVsSmFraction).toBeCloseTo((4 * (r.core.totalUm2 - r.dense.totalUm2)) / ((814 / 144) * 1e6), 12);
+    expect(cost.areaOverheadVsDieFraction).toBeCloseTo((528 * (r.core.totalUm2 - r.dense.totalUm2)) / (814 * 1e6), 12);
+    const doc = areaReportJson(r);
+    expect(doc.chip).toMatchObject({ die_area_mm2: 814, sms: 132, physical_sms: 144, tensor_cores_per_sm: 4 });
+    expect((doc.chip as { sm_area_mm2: number }).sm_area_mm2).toBeCloseTo(814 / 144, 6);
+    expect((doc.chip as { overhead_mm2: number }).overhead_mm2).toBeCloseTo((528 * r.core.overheadUm2) / 1e6, 6);
+    expect(doc.core.overhead_vs_sm_fraction).toBeCloseTo(cost.areaOverheadVsSmFraction!, 6);
   });
 });
