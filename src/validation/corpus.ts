@@ -14,7 +14,12 @@ import { readSpecFile } from '../profile/read-spec.js';
 /** The corpus shipped with nmsim (the package's validation/ folder). */
 export const SHIPPED_CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'validation');
 
-export const VALIDATION_ROLES = ['calibration', 'held-out'] as const;
+/**
+ * calibration: a shipped constant was chosen on the row; held-out: used for nothing, only checks the
+ * model; unreliable: its provenance does not support it as a check (the reason is in the row's
+ * source), so it is predicted and shown but summarised only in its own group.
+ */
+export const VALIDATION_ROLES = ['calibration', 'held-out', 'unreliable'] as const;
 export type ValidationRole = (typeof VALIDATION_ROLES)[number];
 export const STREAMING_OPS = ['softmax', 'layernorm', 'gelu'] as const;
 export type StreamingOp = (typeof STREAMING_OPS)[number];
@@ -138,7 +143,7 @@ function num(file: string, row: number, rec: Record<string, string>, key: string
 
 function roleOf(file: string, row: number, rec: Record<string, string>): ValidationRole {
   const r = rec.role as ValidationRole;
-  if (!VALIDATION_ROLES.includes(r)) throw bad(file, `row ${row + 1}.role`, 'role says whether a constant was calibrated on the row.', VALIDATION_ROLES.join(' or '), JSON.stringify(rec.role ?? null));
+  if (!VALIDATION_ROLES.includes(r)) throw bad(file, `row ${row + 1}.role`, 'role says whether a constant was calibrated on the row, or that the row is unreliable (say why in its source).', VALIDATION_ROLES.join(' or '), JSON.stringify(rec.role ?? null));
   return r;
 }
 

@@ -44,10 +44,13 @@ export interface ValidationResult {
 }
 
 /**
- * Groups of a row: its dataset, dataset × role (calibration / held-out), and per kind: GEMMs of
+ * Groups of a row: its dataset, dataset × role (calibration / held-out; an unreliable row is in
+ * its own group only), and per kind: GEMMs of
  * ≥ 1 TFLOP of work, streaming rows per operator, and per profile for datasets spanning several.
  */
 export function groupsOf(row: ValidationRow): string[] {
+  // an unreliable row is shown but kept out of the dataset's error: only its own group
+  if (row.role === 'unreliable') return [`${row.dataset} · unreliable`];
   const g = [row.dataset, `${row.dataset} · ${row.role}`];
   if (row.kind === 'speedup') g.push(`${row.dataset} · ${row.profile}`);
   else if (row.kind === 'gemm') {

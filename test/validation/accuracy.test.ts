@@ -61,14 +61,29 @@ describe('predicted vs measured on the validation corpus', () => {
     ]);
     for (const r of rows) expect({ id: r.row.id, ok: Math.abs(r.error) <= 0.1 }).toEqual({ id: r.row.id, ok: true });
   });
-  test('weight 2:4 reproduces published cuSPARSELt GEMM speed-ups within 15 % on every row but one (4096³ on CUDA 11.5: +21.6 %, a known gap)', () => {
+  test('weight 2:4 reproduces published cuSPARSELt GEMM speed-ups within 15 % on every reliable row and never exceeds 2×; the unreliable 4096³ report stays visible in its own group (+21.6 %)', () => {
     const rows = result.rows.filter((r) => r.row.dataset === 'cusparselt-24-speedups');
-    expect(rows.map((r) => r.row.id)).toEqual(['pt-tut-1', 'pt-blog-1', 'cls-57', 'cutlass-408', 'cls-203']);
+    expect(rows.map((r) => [r.row.id, r.row.role])).toEqual([
+      ['pt-tut-1', 'calibration'],
+      ['pt-blog-1', 'held-out'],
+      ['cls-57', 'unreliable'],
+      ['cutlass-408', 'held-out'],
+      ['cls-203', 'held-out'],
+    ]);
     for (const r of rows) {
       expect(r.predictedUs).toBeLessThanOrEqual(2);
-      if (r.row.id !== 'cls-57') expect({ id: r.row.id, ok: Math.abs(r.error) <= 0.15 }).toEqual({ id: r.row.id, ok: true });
+      if (r.row.role !== 'unreliable') expect({ id: r.row.id, ok: Math.abs(r.error) <= 0.15 }).toEqual({ id: r.row.id, ok: true });
     }
+    // the dataset's group is its reliable rows: 0.8, 6.8, 14.1, 11.7 % → mean 8.4 %
+    const reliable = rows.filter((r) => r.row.role !== 'unreliable');
+    const expectedMae = reliable.reduce((s, r) => s + Math.abs(r.error), 0) / reliable.length;
+    expect(mae('cusparselt-24-speedups').rows).toBe(4);
+    expect(mae('cusparselt-24-speedups').meanAbsError).toBeCloseTo(expectedMae, 12);
+    expect(mae('cusparselt-24-speedups').meanAbsError).toBeLessThanOrEqual(0.15);
     expect(mae('cusparselt-24-speedups · held-out').meanAbsError).toBeLessThanOrEqual(0.15);
+    const cls57 = rows.find((r) => r.row.id === 'cls-57')!;
+    expect(mae('cusparselt-24-speedups · unreliable')).toMatchObject({ rows: 1 });
+    expect(cls57.error).toBeCloseTo(1.355 / 1.114 - 1, 2);
   });
   test('every prediction is at least the roofline: no row is predicted faster than its datasheet peak allows', () => {
     for (const r of result.rows) {
