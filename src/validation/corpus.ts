@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { inputError } from '../diagnostics.js';
 import { fileURLToPath } from 'node:url';
 import { readSpecFile } from '../profile/read-spec.js';
+import { isModelId, MODEL_IDS } from '../workload/catalog.js';
 
 /** The corpus shipped with nmsim (the package's validation/ folder). */
 export const SHIPPED_CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'validation');
@@ -28,11 +29,11 @@ const positive = z.number().finite().nonnegative();
 const DatasetSchema = z
   .object({
     id: z.string().min(1),
-    kind: z.enum(['gemm', 'streaming', 'speedup']),
+    kind: z.enum(['gemm', 'streaming', 'speedup', 'decode']),
     file: z.string().min(1),
     /** the profile of every row; a dataset without one names it per row (column `profile`) */
     profile: z.string().min(1).optional(),
-    measured: z.enum(['latency', 'throughput', 'tflops', 'speedup']),
+    measured: z.enum(['latency', 'throughput', 'tflops', 'speedup', 'tokens_per_s']),
     source: z.string().min(1),
     method: z.string().min(1),
     harnessOverheadUs: z.record(z.string(), positive),
@@ -74,7 +75,18 @@ export interface SpeedupRow extends RowBase {
   n: number;
   pattern: string;
 }
-export type ValidationRow = GemmRow | StreamingRow | SpeedupRow;
+/**
+ * A published single-stream decode rate of a whole model (measuredUs holds tokens/s): one decode
+ * step of `batch` sequences at `contextTokens` of context, dense, on the row's profile.
+ */
+export interface DecodeRow extends RowBase {
+  kind: 'decode';
+  /** workload catalog id (src/workload/catalog.ts) */
+  model: string;
+  batch: number;
+  contextTokens: number;
+}
+export type ValidationRow = GemmRow | StreamingRow | SpeedupRow | DecodeRow;
 
 export interface Corpus {
   dir: string;
@@ -157,6 +169,18 @@ function datasetRows(dir: string, d: DatasetSpec): ValidationRow[] {
       const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];
       if (!rec.pattern) throw bad(file, `row ${i + 1}.pattern`, 'the weight pattern of the sparse GEMM.', 'an N:M pattern, e.g. 2:4', '""');
       return { ...base, kind: 'speedup', m, k, n, pattern: rec.pattern, measuredUs: num(file, i, rec, 'measured_speedup'), harnessOverheadUs: 0 };
+    }
+    if (d.kind === 'decode') {
+      if (!rec.model || !isModelId(rec.model)) throw bad(file, `row ${i + 1}.model`, 'the model whose decode was measured, as a workload catalog id.', MODEL_IDS.join(', '), JSON.stringify(rec.model ?? null));
+      return {
+        ...base,
+        kind: 'decode',
+        model: rec.model,
+        batch: num(file, i, rec, 'batch'),
+        contextTokens: num(file, i, rec, 'context_tokens'),
+        measuredUs: num(file, i, rec, 'measured_tokens_per_s'),
+        harnessOverheadUs: 0,
+      };
     }
     if (d.kind === 'gemm') {
       const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];
