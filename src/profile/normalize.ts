@@ -106,6 +106,7 @@ function executionModel(spec: ProfileSpec, defaulted: string[]): ExecutionModel 
     mainloopEfficiency,
     sparseMainloopEfficiency: pick('sparseMainloopEfficiency', mainloopEfficiency),
     dramEfficiency: pick('dramEfficiency', 1),
+    attentionEfficiency: pick('attentionEfficiency', 1),
     kernelLaunchNs: pick('kernelLaunchNs', DEFAULT_KERNEL_LAUNCH_NS),
   };
 }

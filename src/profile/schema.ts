@@ -125,6 +125,9 @@ export const ProfileSchema = z
           .optional()
           .describe('the same for sparse (MAC-skipping) kernels, of the sparse peak. Default: mainloopEfficiency'),
         dramEfficiency: limitedNumber('execution.dramEfficiency').optional().describe('fraction of the DRAM bandwidth streaming kernels sustain. Default: 1'),
+        attentionEfficiency: limitedNumber('execution.attentionEfficiency')
+          .optional()
+          .describe('fraction of the dense tensor peak fused attention (QKᵀ, PV) reaches (cite the measurement). Default: 1'),
         kernelLaunchNs: limitedNumber('execution.kernelLaunchNs').optional().describe('gap between dependent kernels (launch + tail), charged once per operator. Default: 2000 ns'),
       })
       .strict()
@@ -178,6 +181,8 @@ export interface ExecutionModel {
   sparseMainloopEfficiency: number;
   /** fraction in (0, 1] of the DRAM bandwidth streaming kernels sustain */
   dramEfficiency: number;
+  /** fraction in (0, 1] of the dense tensor peak fused attention reaches */
+  attentionEfficiency: number;
   kernelLaunchNs: number;
 }
 
