@@ -14,6 +14,7 @@ export const VALIDATION_FILES = { csv: 'validation.csv', chartStem: 'predicted-v
 const pct = (x: number) => `${fixed(x * 100, 1)}%`;
 
 function shapeText(r: ValidationResult['rows'][number]['row']): string {
+  if (r.kind === 'prune') return `prune ${r.rows}×${r.k} to ${r.pattern}`;
   if (r.kind === 'decode') return `${r.model} decode B=${r.batch} L=${r.contextTokens}`;
   if (r.kind === 'speedup') return `${r.m}×${r.k}×${r.n} w${r.pattern}`;
   return r.kind === 'gemm' ? `${r.m}×${r.k}×${r.n}` : `${r.op} ${r.elements.toLocaleString('en-US')} el`;

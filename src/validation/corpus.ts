@@ -29,7 +29,7 @@ const positive = z.number().finite().nonnegative();
 const DatasetSchema = z
   .object({
     id: z.string().min(1),
-    kind: z.enum(['gemm', 'streaming', 'speedup', 'decode']),
+    kind: z.enum(['gemm', 'streaming', 'speedup', 'decode', 'prune']),
     file: z.string().min(1),
     /** the profile of every row; a dataset without one names it per row (column `profile`) */
     profile: z.string().min(1).optional(),
@@ -86,7 +86,14 @@ export interface DecodeRow extends RowBase {
   batch: number;
   contextTokens: number;
 }
-export type ValidationRow = GemmRow | StreamingRow | SpeedupRow | DecodeRow;
+/** A published software prune-and-compress kernel time for one rows × k FP16 tensor pruned to `pattern` along k. */
+export interface PruneRow extends RowBase {
+  kind: 'prune';
+  rows: number;
+  k: number;
+  pattern: string;
+}
+export type ValidationRow = GemmRow | StreamingRow | SpeedupRow | DecodeRow | PruneRow;
 
 export interface Corpus {
   dir: string;
@@ -169,6 +176,10 @@ function datasetRows(dir: string, d: DatasetSpec): ValidationRow[] {
       const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];
       if (!rec.pattern) throw bad(file, `row ${i + 1}.pattern`, 'the weight pattern of the sparse GEMM.', 'an N:M pattern, e.g. 2:4', '""');
       return { ...base, kind: 'speedup', m, k, n, pattern: rec.pattern, measuredUs: num(file, i, rec, 'measured_speedup'), harnessOverheadUs: 0 };
+    }
+    if (d.kind === 'prune') {
+      if (!rec.pattern) throw bad(file, `row ${i + 1}.pattern`, 'the pattern the kernel prunes to.', 'an N:M pattern, e.g. 2:4', '""');
+      return { ...base, kind: 'prune', rows: num(file, i, rec, 'rows'), k: num(file, i, rec, 'k'), pattern: rec.pattern, measuredUs: num(file, i, rec, 'measured_us'), harnessOverheadUs: 0 };
     }
     if (d.kind === 'decode') {
       if (!rec.model || !isModelId(rec.model)) throw bad(file, `row ${i + 1}.model`, 'the model whose decode was measured, as a workload catalog id.', MODEL_IDS.join(', '), JSON.stringify(rec.model ?? null));

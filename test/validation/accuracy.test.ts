@@ -98,6 +98,19 @@ describe('predicted vs measured on the validation corpus', () => {
     // the eager run is host-bound: shown, but summarised only in its own group
     expect(rows.find((r) => r.row.id === 'torchao-a100-l2-7b-eager')!.row.role).toBe('unreliable');
   });
+  test('the software prune pass is charged below every published prune+compress kernel (a known gap, not fitted: 22.6 µs vs 36, 85 and 301 µs for 4 Mi FP16 elements)', () => {
+    const rows = result.rows.filter((r) => r.row.dataset === 'software-prune-kernels');
+    expect(rows.map((r) => r.row.measuredUs)).toEqual([36, 85.218, 300.904]);
+    // independent: two kernels through DRAM (read 2 × 8 MiB, write 8 MiB + values 4 MiB + 4-bit index
+    // metadata per 2 kept of 4 = 0.5 MiB) at 0.81 × 2039 GB/s, + 500 ns DRAM latency + 2 launches of 2 µs
+    const mib = 1024 * 1024;
+    const bytes = 2 * 8 * mib + 8 * mib + 4 * mib + 0.5 * mib;
+    const expectedUs = (bytes / (0.81 * 2039e9)) * 1e6 + 0.5 + 2 * 2;
+    for (const r of rows) {
+      expect(r.predictedUs).toBeCloseTo(expectedUs, 1);
+      expect(r.predictedUs).toBeLessThan(r.row.measuredUs);
+    }
+  });
   test('every prediction is at least the roofline: no row is predicted faster than its datasheet peak allows', () => {
     for (const r of result.rows) {
       if (r.row.kind !== 'gemm') continue; // streaming rows: memory-bound; speed-up rows: ratios
