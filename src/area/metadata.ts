@@ -75,9 +75,10 @@ export function metadataArea(g: MetadataGeometry, patterns: readonly NmPattern[]
   const valueCapacity = (g.operandBufferBytes * BITS_PER_BYTE) / g.operandBits;
   const bits = Math.ceil(valueCapacity * perValue);
   const storage = sramItem(
-    `metadata SRAM beside the ${kibText(g.operandBufferBytes)} operand buffer: ${metadataBitsPerGroup(worstStorage, encoding)} bits per ${formatPattern(worstStorage)} group (${encoding}) = ${perValue.toFixed(3)} bits per ${g.operandBits}-bit value`,
+    `metadata SRAM beside the ${kibText(g.operandBufferBytes)} operand buffer: ${metadataBitsPerGroup(worstStorage, encoding)} bits per ${formatPattern(worstStorage)} group (${encoding}) = ${perValue.toFixed(3)} bits per ${g.operandBits}-bit value, extra columns of the operand buffer's macro`,
     bits,
     tech,
+    { macroBits: g.operandBufferBytes * BITS_PER_BYTE + bits },
   );
   const decoders = patterns.map((p) => {
     const cells = scaleCounts(groupDecoderCells(p, encoding, style), decodersPerCore(p, g));

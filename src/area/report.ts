@@ -38,6 +38,30 @@ export interface CoreArea {
   overheadVsDense: number;
   /** (total − dense) / dense MAC array */
   overheadVsMacArray: number;
+  /** (total − dense) × tensor cores per SM / the die's area per physical SM; absent without the profile's chip */
+  overheadVsSm?: number;
+  /** (total − dense) × tensor cores / the die area; absent without the profile's chip */
+  overheadVsDie?: number;
+}
+
+/** The chip the cores sit in (profile `chip`): the denominators of the per-SM and per-die shares. */
+export interface ChipDenominators {
+  dieMm2: number;
+  sms: number;
+  physicalSms: number;
+  tensorCoresPerSm: number;
+  /**
+   * die area ÷ physical SMs: an UPPER bound on one SM's own area (it carries each SM's share of
+   * L2, crossbar, HBM and NVLink PHYs), so a share of it is a lower bound. No die-shot SM area
+   * was found; LLMCompass's area model, calibrated to GA100's 826 mm², gives 4.10 mm² per A100
+   * SM (a model: /work/research/perf/a100_h100_chip.csv), 0.64 of A100's 6.45 mm² here.
+   */
+  smMm2: number;
+  /** the profile's tensor cores (count) with the report's core: mm² and share of the die */
+  coresVsDie: number;
+  /** the profile core's additions over the dense core on every tensor core of the chip, mm² */
+  overheadMm2: number;
+  source: string;
 }
 
 export interface AreaReport {
@@ -50,7 +74,7 @@ export interface AreaReport {
   dense: CoreArea;
   core: CoreArea;
   perPattern: CoreArea[];
-  chip: { tensorCores: number; denseCoresMm2: number; coresMm2: number; sharedSramMm2: number };
+  chip: { tensorCores: number; denseCoresMm2: number; coresMm2: number; sharedSramMm2: number; die?: ChipDenominators };
   /** selector and pruning-unit pipeline stages at the profile's clock (area/timing.ts); absent when the tech file has no timing */
   timing?: PipelineTiming;
 }
@@ -105,9 +129,29 @@ function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[]
 
 const totalUm2 = (components: readonly AreaComponent[]): number => components.reduce((s, c) => s + c.areaUm2, 0);
 
-/** A core's totals and its overhead against the dense core (total and MAC array, µm²). */
-function coreArea(label: string, patterns: readonly NmPattern[], components: AreaComponent[], dense: { totalUm2: number; macUm2: number }): CoreArea {
+const UM2_PER_MM2 = 1e6;
+
+/** The die's area per physical SM (mm²), the SM denominator (see ChipDenominators.smMm2). */
+export function smAreaMm2(chip: NonNullable<HardwareProfile['chip']>): number {
+  return chip.dieAreaMm2 / chip.physicalSms;
+}
+
+/** A core's totals and its overhead against the dense core (total and MAC array, µm²), the SM and the die. */
+function coreArea(
+  label: string,
+  patterns: readonly NmPattern[],
+  components: AreaComponent[],
+  dense: { totalUm2: number; macUm2: number },
+  chip?: { chip: NonNullable<HardwareProfile['chip']>; tensorCores: number },
+): CoreArea {
   const total = totalUm2(components);
+  const overhead = total - dense.totalUm2;
+  const shares = chip
+    ? {
+        overheadVsSm: (overhead * chip.chip.tensorCoresPerSm) / (smAreaMm2(chip.chip) * UM2_PER_MM2),
+        overheadVsDie: (overhead * chip.tensorCores) / (chip.chip.dieAreaMm2 * UM2_PER_MM2),
+      }
+    : {};
   return {
     label,
     patterns: patterns.map(formatPattern),
@@ -116,6 +160,7 @@ function coreArea(label: string, patterns: readonly NmPattern[], components: Are
     overheadUm2: total - dense.totalUm2,
     overheadVsDense: (total - dense.totalUm2) / dense.totalUm2,
     overheadVsMacArray: (total - dense.totalUm2) / dense.macUm2,
+    ...shares,
   };
 }
 
@@ -125,12 +170,26 @@ export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: Ar
   const patterns = sp.patterns;
   const denseComponents = coreComponents(design, [], tech);
   const ref = { totalUm2: totalUm2(denseComponents), macUm2: denseComponents[0].areaUm2 };
-  const dense = coreArea('dense', [], denseComponents, ref);
-  const core = coreArea(patterns.length === 0 ? 'dense' : patterns.map(formatPattern).join(' + '), patterns, coreComponents(design, patterns, tech), ref);
-  const perPattern = patterns.map((p) => coreArea(formatPattern(p), [p], coreComponents(design, [p], tech), ref));
+  const n = design.tensorCore.count;
+  const onChip = design.chip ? { chip: design.chip, tensorCores: n } : undefined;
+  const dense = coreArea('dense', [], denseComponents, ref, onChip);
+  const core = coreArea(patterns.length === 0 ? 'dense' : patterns.map(formatPattern).join(' + '), patterns, coreComponents(design, patterns, tech), ref, onChip);
+  const perPattern = patterns.map((p) => coreArea(formatPattern(p), [p], coreComponents(design, [p], tech), ref, onChip));
   const shared = design.memory.buffers.filter((b) => b.shared);
   const sharedSramUm2 = sramArea(shared, tech).areaUm2;
-  const n = design.tensorCore.count;
+  const c = design.chip;
+  const die: ChipDenominators | undefined = c
+    ? {
+        dieMm2: c.dieAreaMm2,
+        sms: c.sms,
+        physicalSms: c.physicalSms,
+        tensorCoresPerSm: c.tensorCoresPerSm,
+        smMm2: smAreaMm2(c),
+        coresVsDie: (core.totalUm2 * n) / UM2_PER_MM2 / c.dieAreaMm2,
+        overheadMm2: (core.overheadUm2 * n) / UM2_PER_MM2,
+        source: c.source,
+      }
+    : undefined;
   const unit = sp.onlinePruning;
   const timing = pipelineTiming(design, patterns, tech);
   return {
@@ -146,7 +205,13 @@ export function areaReport(profile: HardwareProfile, tech: TechLibrary, opts: Ar
     dense,
     core,
     perPattern,
-    chip: { tensorCores: n, denseCoresMm2: (dense.totalUm2 * n) / 1e6, coresMm2: (core.totalUm2 * n) / 1e6, sharedSramMm2: sharedSramUm2 / 1e6 },
+    chip: {
+      tensorCores: n,
+      denseCoresMm2: (dense.totalUm2 * n) / UM2_PER_MM2,
+      coresMm2: (core.totalUm2 * n) / UM2_PER_MM2,
+      sharedSramMm2: sharedSramUm2 / UM2_PER_MM2,
+      ...(die ? { die } : {}),
+    },
     ...(timing ? { timing } : {}),
   };
 }

@@ -75,6 +75,10 @@ export interface DesignPoint {
   denseAreaUm2: number;
   /** areaUm2 / denseAreaUm2 − 1 */
   areaOverheadFraction: number;
+  /** the overhead of an SM's tensor cores ÷ the SM's area (die ÷ physical SMs), when the profile gives its chip */
+  areaOverheadVsSmFraction?: number;
+  /** the overhead of every tensor core ÷ the die area, when the profile gives its chip */
+  areaOverheadVsDieFraction?: number;
 }
 
 /** The point's accuracy of one kind, or undefined when it has none of that kind. */

@@ -16,6 +16,10 @@ export interface ProfileCost {
   profile: string;
   areaUm2: number;
   denseAreaUm2: number;
+  /** (areaUm2 − denseAreaUm2) × tensor cores per SM ÷ the SM's area, when the profile gives its chip */
+  areaOverheadVsSmFraction?: number;
+  /** the same on every tensor core ÷ the die area, when the profile gives its chip */
+  areaOverheadVsDieFraction?: number;
 }
 
 export interface ExecutionEstimate {
@@ -97,6 +101,8 @@ export function sweep(input: SweepInput): SweepResult {
         areaUm2: prof.areaUm2,
         denseAreaUm2: prof.denseAreaUm2,
         areaOverheadFraction: prof.areaUm2 / prof.denseAreaUm2 - 1,
+        ...(prof.areaOverheadVsSmFraction !== undefined ? { areaOverheadVsSmFraction: prof.areaOverheadVsSmFraction } : {}),
+        ...(prof.areaOverheadVsDieFraction !== undefined ? { areaOverheadVsDieFraction: prof.areaOverheadVsDieFraction } : {}),
       });
     }
   }

@@ -40,6 +40,8 @@ export interface HardwareView {
   /** fraction of cycles a GEMM main loop issues MAC work, dense and with skipped (sparse) MACs */
   mainloopEfficiency: number;
   sparseMainloopEfficiency: number;
+  /** fraction of the dense tensor peak fused attention reaches (execution.attentionEfficiency) */
+  attentionEfficiency: number;
   /** the profile's kernel launch gap (execution.kernelLaunchNs) at this clock */
   launchGapCycles: number;
   localBuffer: BufferLevel;
@@ -75,6 +77,7 @@ export function hardwareView(p: HardwareProfile): HardwareView {
     dramLatencyCycles: p.memory.dramLatencyCycles,
     mainloopEfficiency: p.execution.mainloopEfficiency,
     sparseMainloopEfficiency: p.execution.sparseMainloopEfficiency,
+    attentionEfficiency: p.execution.attentionEfficiency,
     launchGapCycles: p.execution.kernelLaunchNs * 1e-9 * p.clockHz,
     localBuffer,
     levels,

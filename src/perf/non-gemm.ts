@@ -3,7 +3,7 @@
  * pruning, the separate prune/compress passes — each as a streaming operator:
  *
  *   cycles = max(DRAM bytes / DRAM bytes per cycle, vector flops / vector rate,
- *                tensor-core flops / dense peak, pruning-unit groups / unit rate)
+ *                tensor-core flops / (dense peak × attention efficiency), pruning-unit groups / unit rate)
  *            + DRAM latency + pruning-unit latency + kernel launch gap
  *
  * Where an operator writes an activation site and the profile prunes in hardware, the online
@@ -69,13 +69,15 @@ function streamingOp(
   const terms: Record<OpBound, number> = {
     memory: (bytesRead + bytesWritten + kvCacheBytes) / hw.dramBytesPerCycle,
     vector: vectorFlops / (VECTOR_FLOPS_PER_CYCLE_PER_TENSOR_CORE * hw.cores * hw.tensorCoresPerCore),
-    tensor: tensorFlops / (2 * hw.peakDenseMacsPerCycle),
+    // tensor-core work in a non-GEMM operator is fused attention's (QKᵀ, PV): it runs at the
+    // profile's cited attention efficiency; the roofline below keeps the peak
+    tensor: tensorFlops / (2 * hw.peakDenseMacsPerCycle * hw.attentionEfficiency),
     pruning: pruning ? pruning.elements / (pruning.elementsPerCyclePerCore * hw.cores * hw.tensorCoresPerCore) : 0,
   };
   let bound: OpBound = 'memory';
   for (const k of OP_BOUNDS) if (terms[k] > terms[bound]) bound = k;
   // the roofline takes the published DRAM bandwidth; the operator streams at the sustained one
-  const roofline = Math.max((bytesRead + bytesWritten + kvCacheBytes) / hw.dramPeakBytesPerCycle, terms.vector, terms.tensor);
+  const roofline = Math.max((bytesRead + bytesWritten + kvCacheBytes) / hw.dramPeakBytesPerCycle, terms.vector, tensorFlops / (2 * hw.peakDenseMacsPerCycle));
   // no pruning on this operator: no unit latency, no groups (optional runtime data, not a default)
   const overhead = hw.dramLatencyCycles + (pruning?.latencyCycles ?? 0) + launches * hw.launchGapCycles;
   const cycles = terms[bound] + overhead;

@@ -62,5 +62,6 @@ export const PROFILE_DEFAULTS = {
   'execution.mainloopEfficiency': { value: '1', when: 'always', source: 'assumption: the main loop issues tensor-core work every cycle (an upper bound)' },
   'execution.sparseMainloopEfficiency': { value: 'execution.mainloopEfficiency', when: 'always', source: 'assumption: sparse kernels issue MACs as well as dense ones on the same core' },
   'execution.dramEfficiency': { value: '1', when: 'always', source: 'assumption: streaming kernels sustain the published DRAM bandwidth (an upper bound)' },
+  'execution.attentionEfficiency': { value: '1', when: 'always', source: 'assumption: fused attention runs at the dense tensor peak (an upper bound; FlashAttention-2 reaches up to 73 % on A100, FlashAttention-3 up to 75 % on H100)' },
   'execution.kernelLaunchNs': { value: String(DEFAULT_KERNEL_LAUNCH_NS), when: 'always', source: 'assumption: 2 µs, the order of a CUDA kernel launch (about 1.3 µs with CUDA graphs on H100, Hazy Research 2025)' },
 } as const satisfies Record<string, ProfileDefault>;

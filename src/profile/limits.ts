@@ -37,6 +37,7 @@ export const PROFILE_LIMITS = {
   'execution.mainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the tensor peak: above 1 the roofline would be beaten' },
   'execution.sparseMainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the sparse tensor peak: above 1 the roofline would be beaten' },
   'execution.dramEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the published DRAM bandwidth: above 1 the roofline would be beaten' },
+  'execution.attentionEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the dense tensor peak: above 1 the roofline would be beaten' },
   'execution.kernelLaunchNs': { min: 0, max: 1_000_000, integer: false, unit: 'ns', why: 'kernel launch gaps are microseconds; a millisecond is beyond any launch' },
   'memory.dramLatencyNs': { min: 0, max: 1_000_000, integer: false, unit: 'ns', why: 'DRAM answers in ~100–600 ns; a millisecond is beyond any memory' },
 } as const satisfies Record<string, NumberLimit>;

@@ -106,6 +106,7 @@ function executionModel(spec: ProfileSpec, defaulted: string[]): ExecutionModel 
     mainloopEfficiency,
     sparseMainloopEfficiency: pick('sparseMainloopEfficiency', mainloopEfficiency),
     dramEfficiency: pick('dramEfficiency', 1),
+    attentionEfficiency: pick('attentionEfficiency', 1),
     kernelLaunchNs: pick('kernelLaunchNs', DEFAULT_KERNEL_LAUNCH_NS),
   };
 }
@@ -145,7 +146,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
   const buffers: BufferLevel[] = spec.memory.buffers.map((b, i) => {
     if (b.shared === undefined) defaulted.push(`memory.buffers[${i}].shared`);
     const shared = b.shared ?? false;
-    return { name: b.name, bytes: b.sizeKiB * KIB_BYTES, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle * (shared ? 1 : bandwidthScale), shared };
+    return { name: b.name, bytes: b.sizeKiB * KIB_BYTES, bandwidthBytesPerCycle: b.bandwidthBytesPerCycle * (shared ? 1 : bandwidthScale), shared, ...(b.ports !== undefined ? { ports: b.ports } : {}) };
   });
   const profile: HardwareProfile = {
     name: spec.name,
@@ -186,6 +187,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
     execution: executionModel(spec, defaulted),
     tech: spec.tech,
     ...(spec.power ? { power: { tdpW: spec.power.tdpW, idleW: spec.power.idleW, staticW: spec.power.staticW, source: spec.power.source } } : {}),
+    ...(spec.chip ? { chip: { ...spec.chip } } : {}),
     defaulted,
   };
   return { profile, warnings: [...native.warnings, ...consistencyWarnings(spec, profile, native.listedAt, file)] };

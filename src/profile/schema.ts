@@ -31,8 +31,21 @@ export const BufferSchema = z
     sizeKiB: limitedNumber('memory.buffers[].sizeKiB').describe('per tensor core for a per-core buffer; the whole instance when shared'),
     bandwidthBytesPerCycle: limitedNumber('memory.buffers[].bandwidthBytesPerCycle').describe('per tensor core for a per-core buffer; for a shared one (`shared: true`), the whole instance'),
     shared: z.boolean().optional().describe('true when one instance serves every core (e.g. L2). Default: false'),
+    ports: z.number().int().min(1).max(16).optional().describe('independent access ports of each bit cell (a register file bank reads and writes in one cycle: 2); area scales with the tech file\'s sram.portAreaExponent. Default: 1'),
   })
   .strict();
+
+/** The chip the tensor cores sit in (area denominators), with its source. */
+export const ChipSchema = z
+  .object({
+    dieAreaMm2: z.number().positive().max(1_000_000).describe('published die area, mm²'),
+    sms: z.number().int().positive().max(1_000_000).describe('SMs enabled on the product (its tensor cores are tensorCore.count)'),
+    physicalSms: z.number().int().positive().max(1_000_000).describe('SMs on the full die (the die area is shared by all of them)'),
+    tensorCoresPerSm: z.number().int().positive().max(1024).describe('tensor cores per SM'),
+    source: z.string().min(1),
+  })
+  .strict()
+  .refine((c) => c.sms <= c.physicalSms, { message: 'expected sms ≤ physicalSms', path: ['sms'] });
 
 /** Published power of the chip (W, board level as NVIDIA rates it), with its source. */
 export const PowerSchema = z
@@ -112,6 +125,9 @@ export const ProfileSchema = z
           .optional()
           .describe('the same for sparse (MAC-skipping) kernels, of the sparse peak. Default: mainloopEfficiency'),
         dramEfficiency: limitedNumber('execution.dramEfficiency').optional().describe('fraction of the DRAM bandwidth streaming kernels sustain. Default: 1'),
+        attentionEfficiency: limitedNumber('execution.attentionEfficiency')
+          .optional()
+          .describe('fraction of the dense tensor peak fused attention (QKᵀ, PV) reaches (cite the measurement). Default: 1'),
         kernelLaunchNs: limitedNumber('execution.kernelLaunchNs').optional().describe('gap between dependent kernels (launch + tail), charged once per operator. Default: 2000 ns'),
       })
       .strict()
@@ -119,6 +135,7 @@ export const ProfileSchema = z
       .describe('how kernels run on the chip: measured efficiencies and overheads. Default: every key its own default'),
     tech: z.string().min(1).describe('tech file name without extension, e.g. "nangate45": found next to the profile (its tech/ folder, then its own folder) or shipped in hardware-profiles/tech/'),
     power: PowerSchema.optional().describe('published board power figures (energy model: static power, TDP check). Default: none'),
+    chip: ChipSchema.optional().describe('published die area and SM counts: the area report\'s per-SM and per-die denominators. Default: none'),
   })
   .strict();
 
@@ -152,6 +169,8 @@ export interface BufferLevel {
   bandwidthBytesPerCycle: number;
   /** one instance serves every core (L2) */
   shared: boolean;
+  /** access ports per bit cell, when the profile states them (absent: one port) */
+  ports?: number;
 }
 
 /** How kernels run on the chip, every figure resolved. */
@@ -162,6 +181,8 @@ export interface ExecutionModel {
   sparseMainloopEfficiency: number;
   /** fraction in (0, 1] of the DRAM bandwidth streaming kernels sustain */
   dramEfficiency: number;
+  /** fraction in (0, 1] of the dense tensor peak fused attention reaches */
+  attentionEfficiency: number;
   kernelLaunchNs: number;
 }
 
@@ -213,6 +234,8 @@ export interface HardwareProfile {
   tech: string;
   /** published board power (W); absent when the profile gives none */
   power?: { tdpW: number; idleW: number; staticW: number; source: string };
+  /** published die area and SM counts; absent when the profile gives none */
+  chip?: { dieAreaMm2: number; sms: number; physicalSms: number; tensorCoresPerSm: number; source: string };
   /** key paths the profile left out and normalize filled with their documented default (defaults.ts) */
   defaulted: string[];
 }

@@ -28,6 +28,16 @@ export type TechNode = (typeof TECH_NODES)[number];
 export const MIN_AREA_UM2 = 1e-6;
 export const MAX_AREA_UM2 = 1e6;
 
+/**
+ * A p-port cell costs p² single-port cells: each port adds a word line (cell height) and a bit
+ * line pair (cell width), so both dimensions grow with p. The wire-track argument of S. Rixner et
+ * al., "Register organization for media processing", HPCA 2000 (area ∝ p² for many ports); used as
+ * an ASSUMPTION here (the paper was not re-read; no published per-port macro figure was found).
+ */
+export const DEFAULT_PORT_AREA_EXPONENT = 2;
+export const DEFAULT_PORT_AREA_SOURCE =
+  'assumption: area ∝ ports² (each port adds a word line and a bit line pair per cell; wire-track argument of Rixner et al., HPCA 2000, not re-read)';
+
 const ConstantSchema = z
   .object({
     value: z.number().positive().max(1e12),
@@ -57,7 +67,30 @@ export const TechFileSchema = z
       .optional()
       .describe('cells = the base node cells × logicAreaScale (cells listed here override)'),
     cells: z.partialRecord(z.enum(CELL_NAMES), CellSchema).default({}),
-    sram: z.object({ bitcell: ConstantSchema, arrayEfficiency: ConstantSchema }).strict(),
+    sram: z
+      .object({
+        bitcell: ConstantSchema,
+        arrayEfficiency: ConstantSchema,
+        efficiencyByCapacity: z
+          .object({
+            points: z
+              .array(z.object({ kib: z.number().positive().max(1e9), value: z.number().positive().max(1) }).strict())
+              .min(2)
+              .max(64)
+              .describe('macro capacity (KiB) → share of the macro that is bit cells; log-interpolated, clamped at the ends'),
+            source: z.string().min(1),
+          })
+          .strict()
+          .optional()
+          .describe('array efficiency by macro capacity (area/sram.ts). Default: arrayEfficiency at every capacity'),
+        cacheEfficiency: ConstantSchema.optional().describe('bit cells ÷ area of a whole shared cache (tags, control, routing included). Default: arrayEfficiency'),
+        portAreaExponent: z
+          .object({ value: z.number().min(1).max(4), source: z.string().min(1) })
+          .strict()
+          .optional()
+          .describe('a cell with p ports costs p^exponent single-port cells. Default: 2'),
+      })
+      .strict(),
     references: z.record(z.string(), ConstantSchema).default({}).describe('cross-check figures, never used by the model'),
     energy: TechEnergySchema.optional().describe('per-operation and per-access energies (src/profile/tech-energy.ts)'),
     timing: z
@@ -80,7 +113,17 @@ export interface TechLibrary {
   description: string;
   nodeNm: number;
   cells: Record<CellName, ResolvedCell>;
-  sram: { bitcellAreaUm2: number; arrayEfficiency: number; source: string };
+  sram: {
+    bitcellAreaUm2: number;
+    arrayEfficiency: number;
+    source: string;
+    /** capacity (KiB, ascending) → array efficiency; absent: arrayEfficiency everywhere */
+    efficiencyByCapacity?: { points: { kib: number; value: number }[]; source: string };
+    /** whole shared cache: bit cells ÷ its area; absent: arrayEfficiency */
+    cacheEfficiency?: { value: number; source: string };
+    /** p ports cost p^exponent single-port cells */
+    portAreaExponent: { value: number; source: string };
+  };
   /** how the node was derived (scale factor and its source), when it was */
   derivation?: string;
   references: Record<string, { value: number; unit: string; source: string }>;
@@ -308,6 +351,13 @@ export async function loadTechFile(file: string, dirs: readonly string[] = [SHIP
       bitcellAreaUm2: await constantTo(t.sram.bitcell, 'um^2', file, 'sram.bitcell'),
       arrayEfficiency: await constantTo(t.sram.arrayEfficiency, 'fraction', file, 'sram.arrayEfficiency'),
       source: `bit cell: ${t.sram.bitcell.source}; array efficiency: ${t.sram.arrayEfficiency.source}`,
+      ...(t.sram.efficiencyByCapacity
+        ? { efficiencyByCapacity: { points: [...t.sram.efficiencyByCapacity.points].sort((a, b) => a.kib - b.kib), source: t.sram.efficiencyByCapacity.source } }
+        : {}),
+      ...(t.sram.cacheEfficiency
+        ? { cacheEfficiency: { value: await constantTo(t.sram.cacheEfficiency, 'fraction', file, 'sram.cacheEfficiency'), source: t.sram.cacheEfficiency.source } }
+        : {}),
+      portAreaExponent: t.sram.portAreaExponent ?? { value: DEFAULT_PORT_AREA_EXPONENT, source: DEFAULT_PORT_AREA_SOURCE },
     },
     derivation,
     references,

@@ -17,6 +17,10 @@ function fmtUm2(x: number): string {
 function fmtPct(x: number): string {
   return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(PRECISION.percentText)}%`;
 }
+/** Shares of an SM or a die are small: two decimals ("+0.31%"). */
+function fmtSmallPct(x: number): string {
+  return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}%`;
+}
 
 /** Columns: dense, each pattern, and the whole pattern set when it has more than one. */
 export function reportColumns(r: AreaReport): CoreArea[] {
@@ -31,6 +35,11 @@ export function formatAreaTable(r: AreaReport, opts: { detail?: boolean } = {}):
   rows.push(['total', ...cols.map((c) => fmtUm2(c.totalUm2))]);
   rows.push(['overhead vs dense core', ...cols.map((c) => fmtPct(c.overheadVsDense))]);
   rows.push(['overhead vs dense MAC array', ...cols.map((c) => fmtPct(c.overheadVsMacArray))]);
+  if (r.chip.die) {
+    const d = r.chip.die;
+    rows.push([`overhead, ${d.tensorCoresPerSm} cores vs SM`, ...cols.map((c) => fmtSmallPct(c.overheadVsSm ?? 0))]);
+    rows.push([`overhead, ${r.chip.tensorCores} cores vs die`, ...cols.map((c) => fmtSmallPct(c.overheadVsDie ?? 0))]);
+  }
   const widths = head.map((_, i) => rows.reduce((w, row) => Math.max(w, row[i].length), 0));
   const lines = textTable(rows).split('\n');
   const out: string[] = [];
@@ -46,6 +55,12 @@ export function formatAreaTable(r: AreaReport, opts: { detail?: boolean } = {}):
   out.push(
     `chip: ${r.chip.tensorCores} tensor cores = ${r.chip.coresMm2.toFixed(PRECISION.chipMm2Text)} mm² (dense ${r.chip.denseCoresMm2.toFixed(PRECISION.chipMm2Text)} mm²), plus ${r.chip.sharedSramMm2.toFixed(PRECISION.chipMm2Text)} mm² shared SRAM`,
   );
+  if (r.chip.die) {
+    const d = r.chip.die;
+    out.push(
+      `die: ${d.dieMm2} mm², ${d.physicalSms} SMs on the die (${d.sms} enabled) × ${d.tensorCoresPerSm} tensor cores; ${r.core.label} additions ${fmtUm2(r.core.overheadUm2)} µm² per core = ${d.overheadMm2.toFixed(PRECISION.chipMm2Text)} mm² per chip, ${fmtSmallPct(r.core.overheadVsSm ?? 0)} of an SM (die ÷ ${d.physicalSms} = ${d.smMm2.toFixed(2)} mm², an upper bound on the SM), ${fmtSmallPct(r.core.overheadVsDie ?? 0)} of the die; the modelled tensor cores and their buffers are ${(100 * d.coresVsDie).toFixed(1)}% of the die`,
+    );
+  }
   if (r.timing) {
     const t = r.timing;
     out.push(`timing at ${t.clockMHz} MHz: ${t.cyclePs.toFixed(0)} ps cycle, ${t.budgetPs.toFixed(0)} ps of logic per stage after the flip-flop, FO4 ${t.fo4Ps} ps`);
@@ -91,6 +106,8 @@ function coreJson(c: CoreArea) {
     overhead_area_um2: round3(c.overheadUm2),
     overhead_vs_dense_fraction: round6(c.overheadVsDense),
     overhead_vs_mac_array_fraction: round6(c.overheadVsMacArray),
+    ...(c.overheadVsSm !== undefined ? { overhead_vs_sm_fraction: round6(c.overheadVsSm) } : {}),
+    ...(c.overheadVsDie !== undefined ? { overhead_vs_die_fraction: round6(c.overheadVsDie) } : {}),
     components: c.components.map(componentJson),
   };
 }
@@ -114,6 +131,22 @@ export function areaReportJson(r: AreaReport) {
       dense_cores_mm2: round6(r.chip.denseCoresMm2),
       cores_mm2: round6(r.chip.coresMm2),
       shared_sram_mm2: round6(r.chip.sharedSramMm2),
+      ...(r.chip.die
+        ? {
+            die_area_mm2: r.chip.die.dieMm2,
+            sms: r.chip.die.sms,
+            physical_sms: r.chip.die.physicalSms,
+            tensor_cores_per_sm: r.chip.die.tensorCoresPerSm,
+            sm_area_mm2: round6(r.chip.die.smMm2),
+            sm_area_basis: 'die area ÷ physical SMs (an upper bound on one SM)',
+            overhead_um2_per_core: round3(r.core.overheadUm2),
+            overhead_mm2: round6(r.chip.die.overheadMm2),
+            overhead_vs_sm_fraction: round6(r.core.overheadVsSm ?? 0),
+            overhead_vs_die_fraction: round6(r.core.overheadVsDie ?? 0),
+            cores_vs_die_fraction: round6(r.chip.die.coresVsDie),
+            source: r.chip.die.source,
+          }
+        : {}),
     },
     timing: r.timing
       ? {

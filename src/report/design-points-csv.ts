@@ -6,6 +6,9 @@ import { stringify } from 'csv-stringify/sync';
 import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, patternText, PRECISION } from './format.js';
 import type { PatternEnergy } from '../review/energy.js';
+
+/** Shares of an SM or a die are small (0.0031): six digits keep them readable. */
+const SHARE_DIGITS = 6;
 import { energyCsvCells, energyCsvColumns } from './review-energy.js';
 
 /** Column names for decode at batch B: one speed-up and one I/O-savings column per batch. */
@@ -32,6 +35,8 @@ export const DESIGN_POINT_COLUMNS = [
   'area_um2',
   'dense_area_um2',
   'area_overhead_fraction',
+  'area_overhead_vs_sm_fraction',
+  'area_overhead_vs_die_fraction',
   'on_accuracy_area_front',
   'on_accuracy_speedup_front',
   'prefill_bottleneck',
@@ -95,6 +100,8 @@ export function designPointsCsv(
     fixed(p.areaUm2, PRECISION.areaUm2),
     fixed(p.denseAreaUm2, PRECISION.areaUm2),
     fixed(p.areaOverheadFraction, PRECISION.fraction),
+    p.areaOverheadVsSmFraction === undefined ? '' : fixed(p.areaOverheadVsSmFraction, SHARE_DIGITS),
+    p.areaOverheadVsDieFraction === undefined ? '' : fixed(p.areaOverheadVsDieFraction, SHARE_DIGITS),
     headline.has(p.id) ? 'true' : 'false',
     speed.has(p.id) ? 'true' : 'false',
     p.prefillBottleneck ?? '',

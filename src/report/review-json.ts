@@ -57,6 +57,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       decode: p.decode.map(decodeJson),
       area_um2: p.areaUm2,
       area_overhead_fraction: p.areaOverheadFraction,
+      ...(p.areaOverheadVsSmFraction !== undefined ? { area_overhead_vs_sm_fraction: p.areaOverheadVsSmFraction } : {}),
+      ...(p.areaOverheadVsDieFraction !== undefined ? { area_overhead_vs_die_fraction: p.areaOverheadVsDieFraction } : {}),
     })),
     // energy per token of every profile × pattern and each profile's dense core (review/energy.ts)
     energy_sentence: pairEnergyText(data) ?? null,

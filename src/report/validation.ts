@@ -14,13 +14,16 @@ export const VALIDATION_FILES = { csv: 'validation.csv', chartStem: 'predicted-v
 const pct = (x: number) => `${fixed(x * 100, 1)}%`;
 
 function shapeText(r: ValidationResult['rows'][number]['row']): string {
+  if (r.kind === 'prune') return `prune ${r.rows}×${r.k} to ${r.pattern}`;
+  if (r.kind === 'decode') return `${r.model} decode B=${r.batch} L=${r.contextTokens}`;
   if (r.kind === 'speedup') return `${r.m}×${r.k}×${r.n} w${r.pattern}`;
   return r.kind === 'gemm' ? `${r.m}×${r.k}×${r.n}` : `${r.op} ${r.elements.toLocaleString('en-US')} el`;
 }
 
-/** µs for time rows, × for speed-up rows */
-const unitOf = (r: ValidationResult['rows'][number]['row']) => (r.kind === 'speedup' ? 'x' : 'us');
-const valueText = (r: ValidationResult['rows'][number]['row'], v: number) => (r.kind === 'speedup' ? `${fixed(v, 3)}×` : fixed(v, 1));
+/** µs for time rows, × for speed-up rows, tokens/s for decode rows */
+const unitOf = (r: ValidationResult['rows'][number]['row']) => (r.kind === 'speedup' ? 'x' : r.kind === 'decode' ? 'tokens/s' : 'us');
+const valueText = (r: ValidationResult['rows'][number]['row'], v: number) =>
+  r.kind === 'speedup' ? `${fixed(v, 3)}×` : r.kind === 'decode' ? `${fixed(v, 1)} tok/s` : fixed(v, 1);
 
 export function validationText(result: ValidationResult): string {
   const rows: string[][] = [['row', 'profile', 'shape (M×K×N)', 'role', 'measured µs / ×', 'predicted µs / ×', 'error', 'bound']];
@@ -73,12 +76,12 @@ export function validationJson(result: ValidationResult) {
 
 /** Log-log scatter, one colour per dataset, the y = x line and ±10 % band dashed. */
 export async function validationChart(input: ValidationResult): Promise<string> {
-  // times only: speed-up rows are ratios, listed in the table and CSV
-  const result: ValidationResult = { rows: input.rows.filter((r) => r.row.kind !== 'speedup'), groups: input.groups };
+  // kernel times only: speed-up rows are ratios and decode rows rates, listed in the table and CSV
+  const result: ValidationResult = { rows: input.rows.filter((r) => r.row.kind !== 'speedup' && r.row.kind !== 'decode'), groups: input.groups };
   const frame = await createFrame({
     title: 'Predicted vs measured kernel time',
     subtitle: `${result.rows.length} published kernel times · ${result.groups
-      .filter((g) => !g.group.includes('·') && !g.group.includes('speedup'))
+      .filter((g) => !g.group.includes('·') && !g.group.includes('speedup') && !g.group.includes('decode'))
       .map((g) => `${g.group}: mean |error| ${pct(g.meanAbsError)}`)
       .join(' · ')}`,
     xLabel: 'measured time (µs, log scale)',

@@ -18,6 +18,9 @@ export interface CoreAreaLike {
   patterns: string[];
   components: { name: string; areaUm2: number; source: string }[];
   totalUm2: number;
+  /** overhead share of an SM / of the die (area/report.ts), when the profile gives its chip */
+  overheadVsSm?: number;
+  overheadVsDie?: number;
 }
 
 export interface AreaReportLike {
@@ -30,7 +33,13 @@ export interface AreaReportLike {
 }
 
 export function profileCost(r: AreaReportLike): ProfileCost {
-  return { profile: r.profile, areaUm2: r.core.totalUm2, denseAreaUm2: r.dense.totalUm2 };
+  return {
+    profile: r.profile,
+    areaUm2: r.core.totalUm2,
+    denseAreaUm2: r.dense.totalUm2,
+    ...(r.core.overheadVsSm !== undefined ? { areaOverheadVsSmFraction: r.core.overheadVsSm } : {}),
+    ...(r.core.overheadVsDie !== undefined ? { areaOverheadVsDieFraction: r.core.overheadVsDie } : {}),
+  };
 }
 
 /** Cores with a hardware pruning unit first: the bars compare activation-sparse cores alike. */

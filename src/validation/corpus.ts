@@ -10,11 +10,17 @@ import { z } from 'zod';
 import { inputError } from '../diagnostics.js';
 import { fileURLToPath } from 'node:url';
 import { readSpecFile } from '../profile/read-spec.js';
+import { isModelId, MODEL_IDS } from '../workload/catalog.js';
 
 /** The corpus shipped with nmsim (the package's validation/ folder). */
 export const SHIPPED_CORPUS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'validation');
 
-export const VALIDATION_ROLES = ['calibration', 'held-out'] as const;
+/**
+ * calibration: a shipped constant was chosen on the row; held-out: used for nothing, only checks the
+ * model; unreliable: its provenance does not support it as a check (the reason is in the row's
+ * source), so it is predicted and shown but summarised only in its own group.
+ */
+export const VALIDATION_ROLES = ['calibration', 'held-out', 'unreliable'] as const;
 export type ValidationRole = (typeof VALIDATION_ROLES)[number];
 export const STREAMING_OPS = ['softmax', 'layernorm', 'gelu'] as const;
 export type StreamingOp = (typeof STREAMING_OPS)[number];
@@ -23,11 +29,11 @@ const positive = z.number().finite().nonnegative();
 const DatasetSchema = z
   .object({
     id: z.string().min(1),
-    kind: z.enum(['gemm', 'streaming', 'speedup']),
+    kind: z.enum(['gemm', 'streaming', 'speedup', 'decode', 'prune']),
     file: z.string().min(1),
     /** the profile of every row; a dataset without one names it per row (column `profile`) */
     profile: z.string().min(1).optional(),
-    measured: z.enum(['latency', 'throughput', 'tflops', 'speedup']),
+    measured: z.enum(['latency', 'throughput', 'tflops', 'speedup', 'tokens_per_s']),
     source: z.string().min(1),
     method: z.string().min(1),
     harnessOverheadUs: z.record(z.string(), positive),
@@ -69,7 +75,25 @@ export interface SpeedupRow extends RowBase {
   n: number;
   pattern: string;
 }
-export type ValidationRow = GemmRow | StreamingRow | SpeedupRow;
+/**
+ * A published single-stream decode rate of a whole model (measuredUs holds tokens/s): one decode
+ * step of `batch` sequences at `contextTokens` of context, dense, on the row's profile.
+ */
+export interface DecodeRow extends RowBase {
+  kind: 'decode';
+  /** workload catalog id (src/workload/catalog.ts) */
+  model: string;
+  batch: number;
+  contextTokens: number;
+}
+/** A published software prune-and-compress kernel time for one rows × k FP16 tensor pruned to `pattern` along k. */
+export interface PruneRow extends RowBase {
+  kind: 'prune';
+  rows: number;
+  k: number;
+  pattern: string;
+}
+export type ValidationRow = GemmRow | StreamingRow | SpeedupRow | DecodeRow | PruneRow;
 
 export interface Corpus {
   dir: string;
@@ -138,7 +162,7 @@ function num(file: string, row: number, rec: Record<string, string>, key: string
 
 function roleOf(file: string, row: number, rec: Record<string, string>): ValidationRole {
   const r = rec.role as ValidationRole;
-  if (!VALIDATION_ROLES.includes(r)) throw bad(file, `row ${row + 1}.role`, 'role says whether a constant was calibrated on the row.', VALIDATION_ROLES.join(' or '), JSON.stringify(rec.role ?? null));
+  if (!VALIDATION_ROLES.includes(r)) throw bad(file, `row ${row + 1}.role`, 'role says whether a constant was calibrated on the row, or that the row is unreliable (say why in its source).', VALIDATION_ROLES.join(' or '), JSON.stringify(rec.role ?? null));
   return r;
 }
 
@@ -152,6 +176,22 @@ function datasetRows(dir: string, d: DatasetSpec): ValidationRow[] {
       const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];
       if (!rec.pattern) throw bad(file, `row ${i + 1}.pattern`, 'the weight pattern of the sparse GEMM.', 'an N:M pattern, e.g. 2:4', '""');
       return { ...base, kind: 'speedup', m, k, n, pattern: rec.pattern, measuredUs: num(file, i, rec, 'measured_speedup'), harnessOverheadUs: 0 };
+    }
+    if (d.kind === 'prune') {
+      if (!rec.pattern) throw bad(file, `row ${i + 1}.pattern`, 'the pattern the kernel prunes to.', 'an N:M pattern, e.g. 2:4', '""');
+      return { ...base, kind: 'prune', rows: num(file, i, rec, 'rows'), k: num(file, i, rec, 'k'), pattern: rec.pattern, measuredUs: num(file, i, rec, 'measured_us'), harnessOverheadUs: 0 };
+    }
+    if (d.kind === 'decode') {
+      if (!rec.model || !isModelId(rec.model)) throw bad(file, `row ${i + 1}.model`, 'the model whose decode was measured, as a workload catalog id.', MODEL_IDS.join(', '), JSON.stringify(rec.model ?? null));
+      return {
+        ...base,
+        kind: 'decode',
+        model: rec.model,
+        batch: num(file, i, rec, 'batch'),
+        contextTokens: num(file, i, rec, 'context_tokens'),
+        measuredUs: num(file, i, rec, 'measured_tokens_per_s'),
+        harnessOverheadUs: 0,
+      };
     }
     if (d.kind === 'gemm') {
       const [m, k, n] = [num(file, i, rec, 'm'), num(file, i, rec, 'k'), num(file, i, rec, 'n')];

@@ -10,9 +10,12 @@ import { planPattern, planWeightPattern } from '../perf/execution-plan.js';
 import { parsePattern } from '../sparsity/pattern.js';
 import { simulateGemm } from '../perf/gemm-pipeline.js';
 import { hardwareView } from '../perf/hardware-view.js';
-import { simulateNonGemm } from '../perf/non-gemm.js';
+import { simulateNonGemm, simulateSoftwarePrunePass } from '../perf/non-gemm.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { ValidationRow } from './corpus.js';
+import { simulateModel } from '../perf/model-sim.js';
+import { modelWorkload } from '../workload/layer-ops.js';
+import { catalogModel } from '../workload/catalog.js';
 
 /** A GEMM at or above this much work (2·M·K·N flops) is "large" (the issue's "rows above 1 TFLOP"). */
 export const LARGE_GEMM_FLOPS = 1e12;
@@ -44,12 +47,15 @@ export interface ValidationResult {
 }
 
 /**
- * Groups of a row: its dataset, dataset × role (calibration / held-out), and per kind: GEMMs of
+ * Groups of a row: its dataset, dataset × role (calibration / held-out; an unreliable row is in
+ * its own group only), and per kind: GEMMs of
  * ≥ 1 TFLOP of work, streaming rows per operator, and per profile for datasets spanning several.
  */
 export function groupsOf(row: ValidationRow): string[] {
+  // an unreliable row is shown but kept out of the dataset's error: only its own group
+  if (row.role === 'unreliable') return [`${row.dataset} · unreliable`];
   const g = [row.dataset, `${row.dataset} · ${row.role}`];
-  if (row.kind === 'speedup') g.push(`${row.dataset} · ${row.profile}`);
+  if (row.kind === 'speedup' || row.kind === 'decode' || row.kind === 'prune') g.push(`${row.dataset} · ${row.profile}`);
   else if (row.kind === 'gemm') {
     if (2 * row.m * row.k * row.n >= LARGE_GEMM_FLOPS) g.push(`${row.dataset} · ≥ 1 TFLOP of work`);
     g.push(`${row.dataset} · ${row.profile}`);
@@ -67,6 +73,17 @@ export function predictRow(row: ValidationRow, profile: HardwareProfile): { pred
     const dense = simulateGemm(op, plan, hw, 1);
     const sparse = simulateGemm(op, planWeightPattern(profile, parsePattern(row.pattern)), hw, 1);
     return { predictedUs: dense.cycles / sparse.cycles, bound: `${dense.binding} → ${sparse.binding}` };
+  }
+  if (row.kind === 'prune') {
+    // the software prune pass the model charges an activation site (perf/non-gemm.ts), on a rows × k tensor
+    const pass = simulateSoftwarePrunePass('validation', row.rows, row.k, planPattern(profile, parsePattern(row.pattern)), hw);
+    return { predictedUs: (pass.cycles / hw.clockHz) * 1e6, bound: pass.binding };
+  }
+  if (row.kind === 'decode') {
+    // the whole model, dense, one decode step: tokens/s = sequences per step ÷ step time
+    const w = modelWorkload(catalogModel(row.model), { kind: 'decode', batch: row.batch, contextTokens: row.contextTokens }, hw.operandBytes);
+    const s = simulateModel(w, profile, { kind: 'dense' });
+    return { predictedUs: row.batch / s.timeS, bound: s.bottleneck };
   }
   if (row.kind === 'gemm') {
     // no site: the GEMM runs dense whatever the profile supports

@@ -36,6 +36,17 @@ describe('nmsim area', () => {
     expect(r.stderr).toBe('');
   });
 
+  test('a profile with its chip prints the overhead against an SM and the die (a100-like 2:4: +0.31% of an SM, 826 mm² die)', () => {
+    const r = runCli(['area', '--profile', 'a100-like']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^overhead, 4 cores vs SM\s+\+0\.00%\s+\+0\.31%$/m);
+    expect(r.stdout).toMatch(/^overhead, 432 cores vs die\s+\+0\.00%\s+\+0\.26%$/m);
+    expect(r.stdout).toMatch(/die: 826 mm², 128 SMs on the die \(108 enabled\) × 4 tensor cores/);
+    const j = JSON.parse(runCli(['area', '--profile', 'a100-like', '--json']).stdout);
+    expect(j.chip.sm_area_mm2).toBeCloseTo(826 / 128, 6);
+    expect(j.core.overhead_vs_sm_fraction).toBeCloseTo((4 * j.core.overhead_area_um2) / ((826 / 128) * 1e6), 6);
+  });
+
   test('--patterns overrides the supported set; a bad pattern is a usage error (exit 2)', () => {
     const ok = runCli(['area', '--profile', 'h100-like', '--patterns', '2:4,8:16', '--json']);
     expect(JSON.parse(ok.stdout).per_pattern.map((c: any) => c.label)).toEqual(['2:4', '8:16']);

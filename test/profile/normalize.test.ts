@@ -95,6 +95,12 @@ describe('profile normalization', () => {
       expected: 1,
       path: 'execution.dramEfficiency',
     },
+    'execution.attentionEfficiency': {
+      remove: (d) => delete d.execution?.attentionEfficiency,
+      read: (p) => p.execution.attentionEfficiency,
+      expected: 1,
+      path: 'execution.attentionEfficiency',
+    },
     'execution.kernelLaunchNs': {
       remove: (d) => delete d.execution?.kernelLaunchNs,
       read: (p) => p.execution.kernelLaunchNs,
@@ -120,10 +126,10 @@ describe('profile normalization', () => {
       d.sources = ['datasheet'];
       d.tensorCore.perSm = 2;
       d.sparsity.provisioning = 'dense-balanced';
-      d.execution = { mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 };
+      d.execution = { mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, attentionEfficiency: 0.6, kernelLaunchNs: 1500 };
     });
     expect(profile.defaulted).toEqual(['memory.buffers[0].shared']);
-    expect(profile.execution).toEqual({ mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, kernelLaunchNs: 1500 });
+    expect(profile.execution).toEqual({ mainloopEfficiency: 0.9, sparseMainloopEfficiency: 0.7, dramEfficiency: 0.8, attentionEfficiency: 0.6, kernelLaunchNs: 1500 });
   });
 
   test('the latency default is the depth of the profile’s own network: Batcher/bitonic/selection 10 and threshold 19 for 8:16 FP16', async () => {

@@ -16,7 +16,9 @@ describe('nmsim validate', () => {
       expect(fs.readdirSync(out).filter((f) => !f.startsWith('.')).sort()).toEqual(['predicted-vs-measured.png', 'predicted-vs-measured.svg', 'validation.csv']);
       const csv = fs.readFileSync(path.join(out, 'validation.csv'), 'utf8').trim().split('\n');
       expect(csv[0]).toBe('dataset,id,profile,kind,shape,role,measured,predicted,unit,error_fraction,bound');
-      expect(csv).toHaveLength(1 + 20 + 64 + 5 + 5);
+      expect(csv).toHaveLength(1 + 20 + 64 + 5 + 7 + 3 + 5);
+      // decode rows in tokens/s: 107.38 measured, 1 ÷ the modelled dense decode step predicted
+      expect(csv.find((l) => l.includes(',torchao-a100-l2-7b,'))).toMatch(/,decode,llama2-7b decode B=1 L=105,held-out,107\.380,\d{3}\.\d{3},tokens\/s,/);
       expect(csv.find((l) => l.includes(',pt-tut-1,'))).toMatch(/,speedup,3072×10240×3072 w2:4,calibration,1\.382,\d\.\d{3},x,/);
       const png = fs.readFileSync(path.join(out, 'predicted-vs-measured.png'));
       expect(png.subarray(1, 4).toString()).toBe('PNG');
