@@ -23,6 +23,7 @@ import type { NmPattern } from '../sparsity/pattern.js';
 import { CRITERION_INFO, MITIGATION_INFO, checkPruneContext, type Criterion, type Mitigation, type PruneContext } from '../sparsity/registry.js';
 import { NetworkSelector } from './network-kernel.js';
 import { RowMedian } from './row-median.js';
+import { WasmRowSums } from './scored-sums-wasm.js';
 import type { PatternAccumulator, RowContext } from './pattern-accumulator.js';
 import type { CompatibilityAccumulator } from './compatibility.js';
 
@@ -79,6 +80,9 @@ export class ScoredSelector {
   private readonly rowMedian: RowMedian | null;
   /** accumulate's per-row terms (allocated on first use) */
   private terms: Float64Array | null = null;
+  /** WebAssembly unless `{ simd: false }` (the JavaScript sums stay the reference) */
+  private readonly useWasm: boolean;
+  private wasmSums: WasmRowSums | null = null;
 
   /** the prune context is checked on first use, not at construction: the merge of sharded
    * token ranges builds lanes only for their accumulators, from a site's metadata without its
@@ -97,6 +101,7 @@ export class ScoredSelector {
     this.scoreBits = new Int32Array(this.scores.buffer);
     this.shiftScratch = new Float32Array(k);
     this.rowMedian = mitigation === 'dpts' ? new RowMedian(k) : null;
+    this.useWasm = opts.simd !== false && typeof WebAssembly === 'object';
   }
 
   /**
@@ -191,10 +196,20 @@ export class ScoredSelector {
    */
   private accumulateTwoValued(x: Float32Array, r0: number, rows: number, row: RowContext, acc: PatternAccumulator[], compat: CompatibilityAccumulator[][], scoredIndex: number[]): void {
     const { k, nWords, shifts } = this;
-    // per element j: [kept energy, (x̃ − x)², x·x̃, x̃²] × [dropped, kept] at 8j + 2·term + bit
-    const terms = this.terms ?? (this.terms = new Float64Array(8 * k));
     const active = scoredIndex.flatMap((q, p) => (q < 0 ? [] : [p]));
     const words = active.map((p) => this.chunkWords[scoredIndex[p]]);
+    if (this.useWasm) {
+      if (this.wasmSums?.patterns !== active.length) this.wasmSums = new WasmRowSums(k, active.length);
+      const { sums } = this.wasmSums;
+      for (let t = 0; t < rows; t++) {
+        row.load(r0 + t, x, t * k);
+        this.wasmSums.row(x, t * k, shifts[t], words, t * nWords);
+        active.forEach((p, i) => this.addPattern(p, scoredIndex[p], t, row, sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3], sums[4 * i], acc, compat));
+      }
+      return;
+    }
+    // per element j: [kept energy, (x̃ − x)², x·x̃, x̃²] × [dropped, kept] at 8j + 2·term + bit
+    const terms = this.terms ?? (this.terms = new Float64Array(8 * k));
     const sums = new Float64Array(4 * active.length);
     const sumRow = rowSums(active.length);
     for (let t = 0; t < rows; t++) {

@@ -89,6 +89,7 @@ const OPS: Record<string, OpInfo> = {
   'i64.add': plain(0x7c),
   'i64.and': plain(0x83),
   'i64.or': plain(0x84),
+  'i64.xor': plain(0x85),
   'i64.shl': plain(0x86),
   'i64.shr_u': plain(0x88),
   'f32.abs': plain(0x8b),
@@ -114,7 +115,9 @@ const OPS: Record<string, OpInfo> = {
   'f64.convert_i32_s': plain(0xb7),
   'f64.promote_f32': plain(0xbb),
   'i32.reinterpret_f32': plain(0xbc),
+  'i64.reinterpret_f64': plain(0xbd),
   'f32.reinterpret_i32': plain(0xbe),
+  'f64.reinterpret_i64': plain(0xbf),
   // SIMD
   'v128.load': smem(0x00, 4),
   'v128.load16x4_u': smem(0x04, 3),
