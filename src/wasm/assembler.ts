@@ -132,6 +132,7 @@ const OPS: Record<string, OpInfo> = {
   'i32x4.extract_lane': slane(0x1b),
   'i32x4.replace_lane': slane(0x1c),
   'i64x2.extract_lane': slane(0x1d),
+  'i64x2.replace_lane': slane(0x1e),
   'f32x4.extract_lane': slane(0x1f),
   'f64x2.extract_lane': slane(0x21),
   'f64x2.replace_lane': slane(0x22),
