@@ -121,6 +121,7 @@ export class ScoredSelector {
     const mitigation = MITIGATION_INFO[this.mitigation];
     const criterion = CRITERION_INFO[this.criterion];
     const rowMedian = this.rowMedian;
+    const zBits = new Int32Array(zScratch.buffer, zScratch.byteOffset, zScratch.length);
     const xBits = rowMedian ? new Int32Array(x.buffer, x.byteOffset, x.length) : null;
     for (let b0 = 0; b0 < rows; b0 += batch) {
       const bn = Math.min(batch, rows - b0);
@@ -134,9 +135,12 @@ export class ScoredSelector {
       const factors = criterion.channelFactors(z, bn, k, this.ctx);
       for (let t = 0; t < bn; t++) {
         const row = t * k;
-        if (factors) for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]) * factors[j];
-        else for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]);
-        this.network.select(this.scoreBits, 0, null); // keep words only: the sums come in accumulate
+        // keep words only (the sums come in accumulate); the network ranks |bits|, so without
+        // factors it reads z itself (the bits of |z| are z's with the sign cleared)
+        if (factors) {
+          for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]) * factors[j];
+          this.network.select(this.scoreBits, 0, null);
+        } else this.network.select(zBits, (b0 + t) * k, null);
         for (let q = 0; q < chunkWords.length; q++) chunkWords[q].set(this.network.words[q], (b0 + t) * nWords);
       }
     }
