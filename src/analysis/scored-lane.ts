@@ -22,7 +22,7 @@
 import type { NmPattern } from '../sparsity/pattern.js';
 import { CRITERION_INFO, MITIGATION_INFO, checkPruneContext, type Criterion, type Mitigation, type PruneContext } from '../sparsity/registry.js';
 import { NetworkSelector } from './network-kernel.js';
-import { RowMedian } from './row-median.js';
+import { RowMedian, WasmRowMedian } from './row-median.js';
 import { WasmRowSums } from './scored-sums-wasm.js';
 import type { PatternAccumulator, RowContext } from './pattern-accumulator.js';
 import type { CompatibilityAccumulator } from './compatibility.js';
@@ -77,7 +77,7 @@ export class ScoredSelector {
   private readonly scoreBits: Int32Array;
   private readonly shiftScratch: Float32Array;
   /** dpts: η by radix selection (row-median.ts, equal to the registry's lowerMedian) */
-  private readonly rowMedian: RowMedian | null;
+  private readonly rowMedian: RowMedian | WasmRowMedian | null;
   /** accumulate's per-row terms (allocated on first use) */
   private terms: Float64Array | null = null;
   /** WebAssembly unless `{ simd: false }` (the JavaScript sums stay the reference) */
@@ -100,8 +100,8 @@ export class ScoredSelector {
     this.scores = new Float32Array(k);
     this.scoreBits = new Int32Array(this.scores.buffer);
     this.shiftScratch = new Float32Array(k);
-    this.rowMedian = mitigation === 'dpts' ? new RowMedian(k) : null;
     this.useWasm = opts.simd !== false && typeof WebAssembly === 'object';
+    this.rowMedian = mitigation === 'dpts' ? (this.useWasm ? new WasmRowMedian(k) : new RowMedian(k)) : null;
   }
 
   /**

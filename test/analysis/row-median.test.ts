@@ -3,7 +3,7 @@
  * reference, and against an independent derivation: Float32Array.prototype.sort (−0 before +0,
  * NaN last) of a copy, element ⌊(K−1)/2⌋. Compared with Object.is, so −0 and +0 differ.
  */
-import { RowMedian } from '../../src/analysis/row-median.js';
+import { RowMedian, WasmRowMedian } from '../../src/analysis/row-median.js';
 import { lowerMedian } from '../../src/sparsity/mitigation/shift.js';
 import { bf16ToFloat32 } from '../../src/trace/dtype.js';
 
@@ -16,14 +16,15 @@ function sortedMedian(x: Float32Array): number {
   return Float32Array.from(x).sort()[(x.length - 1) >>> 1];
 }
 
-function fast(x: Float32Array): number {
-  // the row sits at an offset inside a larger buffer, as in a chunk
+/** RowMedian's and WasmRowMedian's answers, the row at an offset inside a larger buffer as in a chunk */
+function fast(x: Float32Array): [number, number] {
   const buf = new Float32Array(x.length + 5);
   buf.set(x, 3);
-  return new RowMedian(x.length).median(buf, new Int32Array(buf.buffer), 3, x.length);
+  const bits = new Int32Array(buf.buffer);
+  return [new RowMedian(x.length).median(buf, bits, 3, x.length), new WasmRowMedian(x.length).median(buf, bits, 3, x.length)];
 }
 
-describe('RowMedian (radix selection of the lower median)', () => {
+describe('RowMedian and WasmRowMedian (radix selection of the lower median)', () => {
   test('returns lowerMedian’s value, bit for bit, on hand-made rows of zeros of both signs, infinities, subnormals and NaN', () => {
     const rows: number[][] = [
       [5],
@@ -48,7 +49,9 @@ describe('RowMedian (radix selection of the lower median)', () => {
       const want = Math.fround(expected[i]);
       expect(Object.is(sortedMedian(x), want)).toBe(true);
       expect(Object.is(lowerMedian(x, x.length), want)).toBe(true);
-      expect(Object.is(fast(x), want)).toBe(true);
+      const [js, wasm] = fast(x);
+      expect(Object.is(js, want)).toBe(true);
+      expect(Object.is(wasm, want)).toBe(true);
     });
   });
 
@@ -71,7 +74,9 @@ describe('RowMedian (radix selection of the lower median)', () => {
       const want = sortedMedian(x);
       if (want === 0) zeros++;
       expect(Object.is(lowerMedian(x, k), want)).toBe(true);
-      expect(Object.is(fast(x), want)).toBe(true);
+      const [js, wasm] = fast(x);
+      expect(Object.is(js, want)).toBe(true);
+      expect(Object.is(wasm, want)).toBe(true);
       checked++;
     }
     expect(checked).toBe(2000);
