@@ -137,8 +137,11 @@ export class NetworkSelector {
     this.dropped = new Float64Array(patterns.length);
   }
 
-  /** bits: Int32Array view of the float32 row at `offset`; x2: the row's squares. */
-  select(bits: Int32Array, offset: number, x2: Float64Array): void {
+  /**
+   * bits: Int32Array view of the float32 row at `offset`; x2: the row's squares, or null when
+   * the caller needs only the keep words (`dropped` is then left stale).
+   */
+  select(bits: Int32Array, offset: number, x2: Float64Array | null): void {
     if (this.simd) {
       this.simd.loadFloat(bits, offset);
       const exact = this.simd.run();
@@ -155,7 +158,7 @@ export class NetworkSelector {
    * values equal to T are dropped from the highest index down. D is then summed again
    * (canonical order) for the patterns that changed.
    */
-  private breakTies(bits: Int32Array, offset: number, x2: Float64Array): void {
+  private breakTies(bits: Int32Array, offset: number, x2: Float64Array | null): void {
     const { k, patterns, words, dropped } = this;
     patterns.forEach((p, t) => {
       const w = words[t];
@@ -187,7 +190,7 @@ export class NetworkSelector {
           changed = true;
         }
       }
-      if (changed) dropped[t] = droppedEnergy(w, x2, k);
+      if (changed && x2) dropped[t] = droppedEnergy(w, x2, k);
     });
   }
 
@@ -216,7 +219,7 @@ export class NetworkSelector {
   }
 
   /** The JavaScript kernel (reference and fallback). */
-  selectJs(bits: Int32Array, offset: number, x2: Float64Array): void {
+  selectJs(bits: Int32Array, offset: number, x2: Float64Array | null): void {
     const { k, mMax, keys, dropped, words } = this;
     const full = k - (k % mMax);
     const lowMask = mMax - 1;
@@ -239,7 +242,7 @@ export class NetworkSelector {
       this.doubleRow(comp, full, words);
     }
     if (full < k) this.tail(full);
-    for (let t = 0; t < words.length; t++) dropped[t] = droppedEnergy(words[t], x2, k);
+    if (x2) for (let t = 0; t < words.length; t++) dropped[t] = droppedEnergy(words[t], x2, k);
   }
 
   /**

@@ -22,8 +22,44 @@
 import type { NmPattern } from '../sparsity/pattern.js';
 import { CRITERION_INFO, MITIGATION_INFO, checkPruneContext, type Criterion, type Mitigation, type PruneContext } from '../sparsity/registry.js';
 import { NetworkSelector } from './network-kernel.js';
+import { RowMedian, WasmRowMedian } from './row-median.js';
+import { WasmRowSums } from './scored-sums-wasm.js';
 import type { PatternAccumulator, RowContext } from './pattern-accumulator.js';
 import type { CompatibilityAccumulator } from './compatibility.js';
+
+/**
+ * Sums addRow's four terms of every pattern of one row at once: terms[8j + bit], terms[8j + 2 + bit],
+ * terms[8j + 4 + bit], terms[8j + 6 + bit] (bit = pattern's keep bit of j) are pattern p's kept
+ * energy, (x̃ − x)², x·x̃ and x̃² terms; out[4p …] receives the sums. Each pattern's sums run over
+ * j in order (the bits of addRow's); the patterns share the loop, so their 4P independent
+ * additions overlap instead of waiting on one chain. Emitted as straight-line code per pattern
+ * count (`new Function` built from P only, never from input data), sums in local variables.
+ */
+type RowSumsFn = (words: Uint32Array[], w0: number, k: number, terms: Float64Array, out: Float64Array) => void;
+
+function buildRowSums(patterns: number): RowSumsFn {
+  const L: string[] = [];
+  const ps = Array.from({ length: patterns }, (_, p) => p);
+  for (const p of ps) L.push(`const W${p} = words[${p}]; let a${p} = 0, b${p} = 0, c${p} = 0, d${p} = 0;`);
+  L.push('for (let j0 = 0, wi = w0; j0 < k; j0 += 32, wi++) {');
+  for (const p of ps) L.push(`let m${p} = W${p}[wi];`);
+  L.push('const end = Math.min(k, j0 + 32);');
+  L.push('for (let j = j0, e = 8 * j0; j < end; j++, e += 8) {');
+  L.push('let i = 0;');
+  for (const p of ps) L.push(`i = e + (m${p} & 1); m${p} >>>= 1; a${p} += terms[i]; b${p} += terms[i + 2]; c${p} += terms[i + 4]; d${p} += terms[i + 6];`);
+  L.push('}');
+  L.push('}');
+  for (const p of ps) L.push(`out[${4 * p}] = a${p}; out[${4 * p + 1}] = b${p}; out[${4 * p + 2}] = c${p}; out[${4 * p + 3}] = d${p};`);
+  return new Function('words', 'w0', 'k', 'terms', 'out', L.join('\n')) as RowSumsFn;
+}
+
+const rowSumsCache = new Map<number, RowSumsFn>();
+
+function rowSums(patterns: number): RowSumsFn {
+  let fn = rowSumsCache.get(patterns);
+  if (!fn) rowSumsCache.set(patterns, (fn = buildRowSums(patterns)));
+  return fn;
+}
 
 export class ScoredSelector {
   readonly k: number;
@@ -39,10 +75,14 @@ export class ScoredSelector {
   private chunkWords: Uint32Array[] = [];
   private readonly scores: Float32Array;
   private readonly scoreBits: Int32Array;
-  private readonly noSquares: Float64Array;
   private readonly shiftScratch: Float32Array;
+  /** dpts: η by radix selection (row-median.ts, equal to the registry's lowerMedian) */
+  private readonly rowMedian: RowMedian | WasmRowMedian | null;
   /** accumulate's per-row terms (allocated on first use) */
-  private terms: Float64Array[] | null = null;
+  private terms: Float64Array | null = null;
+  /** WebAssembly unless `{ simd: false }` (the JavaScript sums stay the reference) */
+  private readonly useWasm: boolean;
+  private wasmSums: WasmRowSums | null = null;
 
   /** the prune context is checked on first use, not at construction: the merge of sharded
    * token ranges builds lanes only for their accumulators, from a site's metadata without its
@@ -59,8 +99,9 @@ export class ScoredSelector {
     this.nWords = (k + 31) >>> 5;
     this.scores = new Float32Array(k);
     this.scoreBits = new Int32Array(this.scores.buffer);
-    this.noSquares = new Float64Array(k);
     this.shiftScratch = new Float32Array(k);
+    this.useWasm = opts.simd !== false && typeof WebAssembly === 'object';
+    this.rowMedian = mitigation === 'dpts' ? (this.useWasm ? new WasmRowMedian(k) : new RowMedian(k)) : null;
   }
 
   /**
@@ -79,11 +120,14 @@ export class ScoredSelector {
     const { k, nWords, shifts, scores, chunkWords } = this;
     const mitigation = MITIGATION_INFO[this.mitigation];
     const criterion = CRITERION_INFO[this.criterion];
+    const rowMedian = this.rowMedian;
+    const zBits = new Int32Array(zScratch.buffer, zScratch.byteOffset, zScratch.length);
+    const xBits = rowMedian ? new Int32Array(x.buffer, x.byteOffset, x.length) : null;
     for (let b0 = 0; b0 < rows; b0 += batch) {
       const bn = Math.min(batch, rows - b0);
       for (let t = b0; t < b0 + bn; t++) {
         const row = t * k;
-        const eta = mitigation.shift(x, k, row, this.ctx, this.shiftScratch);
+        const eta = rowMedian ? rowMedian.median(x, xBits!, row, k) : mitigation.shift(x, k, row, this.ctx, this.shiftScratch);
         shifts[t] = eta;
         for (let j = 0; j < k; j++) zScratch[row + j] = x[row + j] - eta;
       }
@@ -91,9 +135,12 @@ export class ScoredSelector {
       const factors = criterion.channelFactors(z, bn, k, this.ctx);
       for (let t = 0; t < bn; t++) {
         const row = t * k;
-        if (factors) for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]) * factors[j];
-        else for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]);
-        this.network.select(this.scoreBits, 0, this.noSquares);
+        // keep words only (the sums come in accumulate); the network ranks |bits|, so without
+        // factors it reads z itself (the bits of |z| are z's with the sign cleared)
+        if (factors) {
+          for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]) * factors[j];
+          this.network.select(this.scoreBits, 0, null);
+        } else this.network.select(zBits, (b0 + t) * k, null);
         for (let q = 0; q < chunkWords.length; q++) chunkWords[q].set(this.network.words[q], (b0 + t) * nWords);
       }
     }
@@ -107,33 +154,15 @@ export class ScoredSelector {
   accumulate(x: Float32Array, r0: number, rows: number, row: RowContext, acc: PatternAccumulator[], compat: CompatibilityAccumulator[][], scoredIndex: number[], out: Float32Array): void {
     const { k, nWords, shifts } = this;
     const rowScale = MITIGATION_INFO[this.mitigation].rowScale;
-    // per element j, [dropped, kept] pairs (index 2j + keep bit: no branch on the keep bit)
-    const terms = this.terms ?? (this.terms = Array.from({ length: 4 }, () => new Float64Array(2 * k)));
-    const [keptETerm, errTerm, xyTerm, yyTerm] = terms;
+    if (!rowScale) {
+      this.accumulateTwoValued(x, r0, rows, row, acc, compat, scoredIndex);
+      return;
+    }
     for (let t = 0; t < rows; t++) {
       const off = t * k;
       row.load(r0 + t, x, off);
       const x2 = row.x2;
       const eta = shifts[t];
-      // without a row scale, x̃_j is one of two values whatever the pattern: the terms of
-      // addRow's sums for "kept" and "dropped" are computed once per row, then selected
-      if (!rowScale) {
-        const yDropped = Math.fround(0 + eta);
-        for (let j = 0; j < k; j++) {
-          const xv = x[off + j];
-          const yKept = Math.fround(Math.fround(xv - eta) + eta);
-          const dk = yKept - xv;
-          const dd = yDropped - xv;
-          keptETerm[2 * j] = 0;
-          keptETerm[2 * j + 1] = x2[j];
-          errTerm[2 * j] = dd * dd;
-          errTerm[2 * j + 1] = dk * dk;
-          xyTerm[2 * j] = xv * yDropped;
-          xyTerm[2 * j + 1] = xv * yKept;
-          yyTerm[2 * j] = yDropped * yDropped;
-          yyTerm[2 * j + 1] = yKept * yKept;
-        }
-      }
       for (let p = 0; p < scoredIndex.length; p++) {
         const q = scoredIndex[p];
         if (q < 0) continue;
@@ -143,38 +172,84 @@ export class ScoredSelector {
         let err = 0;
         let xy = 0;
         let yy = 0;
-        if (!rowScale) {
-          for (let j = 0; j < k; j++) {
-            const i = 2 * j + ((words[w0 + (j >>> 5)] >>> (j & 31)) & 1);
-            keptE += keptETerm[i];
-            err += errTerm[i];
-            xy += xyTerm[i];
-            yy += yyTerm[i];
-          }
-        } else {
-          for (let j = 0; j < k; j++) {
-            const kv = (words[w0 + (j >>> 5)] >>> (j & 31)) & 1;
-            out[off + j] = (kv ? Math.fround(x[off + j] - eta) : 0) + eta;
-          }
-          const v = rowScale(x, out, k, off);
-          for (let j = 0; j < k; j++) out[off + j] *= v;
-          for (let j = 0; j < k; j++) {
-            const kv = (words[w0 + (j >>> 5)] >>> (j & 31)) & 1;
-            const xv = x[off + j];
-            const yv = out[off + j];
-            const d = yv - xv;
-            keptE += x2[j] * kv;
-            err += d * d;
-            xy += xv * yv;
-            yy += yv * yv;
-          }
+        for (let j = 0; j < k; j++) {
+          const kv = (words[w0 + (j >>> 5)] >>> (j & 31)) & 1;
+          out[off + j] = (kv ? Math.fround(x[off + j] - eta) : 0) + eta;
         }
-        const a = acc[p];
-        a.words.set(words.subarray(w0, w0 + nWords));
-        a.addSums(row, err, xy, yy, keptE);
-        for (const c of compat[p]) c.addRow(a.words, row.nonzeroWords, row.nonzeros !== k);
+        const v = rowScale(x, out, k, off);
+        for (let j = 0; j < k; j++) out[off + j] *= v;
+        for (let j = 0; j < k; j++) {
+          const kv = (words[w0 + (j >>> 5)] >>> (j & 31)) & 1;
+          const xv = x[off + j];
+          const yv = out[off + j];
+          const d = yv - xv;
+          keptE += x2[j] * kv;
+          err += d * d;
+          xy += xv * yv;
+          yy += yv * yv;
+        }
+        this.addPattern(p, q, t, row, err, xy, yy, keptE, acc, compat);
       }
     }
+  }
+
+  /**
+   * accumulate without a row scale: x̃_j is one of two values whatever the pattern, so the terms
+   * of addRow's sums for "kept" and "dropped" are computed once per row, then every pattern's
+   * sums are taken together (rowSums).
+   */
+  private accumulateTwoValued(x: Float32Array, r0: number, rows: number, row: RowContext, acc: PatternAccumulator[], compat: CompatibilityAccumulator[][], scoredIndex: number[]): void {
+    const { k, nWords, shifts } = this;
+    const active = scoredIndex.flatMap((q, p) => (q < 0 ? [] : [p]));
+    const words = active.map((p) => this.chunkWords[scoredIndex[p]]);
+    if (this.useWasm) {
+      if (this.wasmSums?.patterns !== active.length) this.wasmSums = new WasmRowSums(k, active.length);
+      const { sums } = this.wasmSums;
+      for (let t = 0; t < rows; t++) {
+        row.load(r0 + t, x, t * k);
+        this.wasmSums.row(x, t * k, shifts[t], words, t * nWords);
+        active.forEach((p, i) => this.addPattern(p, scoredIndex[p], t, row, sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3], sums[4 * i], acc, compat));
+      }
+      return;
+    }
+    // per element j: [kept energy, (x̃ − x)², x·x̃, x̃²] × [dropped, kept] at 8j + 2·term + bit
+    const terms = this.terms ?? (this.terms = new Float64Array(8 * k));
+    const sums = new Float64Array(4 * active.length);
+    const sumRow = rowSums(active.length);
+    for (let t = 0; t < rows; t++) {
+      const off = t * k;
+      row.load(r0 + t, x, off);
+      const x2 = row.x2;
+      const eta = shifts[t];
+      const yDropped = Math.fround(0 + eta);
+      const yyDropped = yDropped * yDropped;
+      for (let j = 0, e = 0; j < k; j++, e += 8) {
+        const xv = x[off + j];
+        const yKept = Math.fround(Math.fround(xv - eta) + eta);
+        const dk = yKept - xv;
+        const dd = yDropped - xv;
+        terms[e] = 0;
+        terms[e + 1] = x2[j];
+        terms[e + 2] = dd * dd;
+        terms[e + 3] = dk * dk;
+        terms[e + 4] = xv * yDropped;
+        terms[e + 5] = xv * yKept;
+        terms[e + 6] = yyDropped;
+        terms[e + 7] = yKept * yKept;
+      }
+      sumRow(words, t * nWords, k, terms, sums);
+      active.forEach((p, i) => this.addPattern(p, scoredIndex[p], t, row, sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3], sums[4 * i], acc, compat));
+    }
+  }
+
+  /** Hands plan pattern p's keep words (chunkWords[q]) of prepared row t and its sums to acc[p] and compat[p]. */
+  private addPattern(p: number, q: number, t: number, row: RowContext, err: number, xy: number, yy: number, keptE: number, acc: PatternAccumulator[], compat: CompatibilityAccumulator[][]): void {
+    const { k, nWords } = this;
+    const w0 = t * nWords;
+    const a = acc[p];
+    a.words.set(this.chunkWords[q].subarray(w0, w0 + nWords));
+    a.addSums(row, err, xy, yy, keptE);
+    for (const c of compat[p]) c.addRow(a.words, row.nonzeroWords, row.nonzeros !== k);
   }
 
   /** Writes pattern q's keep bytes and pruned rows x̃ for the prepared rows, as pruneMatrix does. */

@@ -71,7 +71,8 @@ describe('ScoredSelector (one shift, factor and score pass, network selection)',
     }
   });
 
-  test.each(CONFIGS)('accumulates %s + %s into the same statistics, to the bit, as pruneMatrix rows fed to PatternAccumulator.addRow', (criterion, mitigation) => {
+  test.each(CONFIGS)('accumulates %s + %s into the same statistics, to the bit, as pruneMatrix rows fed to PatternAccumulator.addRow, WebAssembly and JavaScript sums', (criterion, mitigation) => {
+    for (const simd of [true, false]) {
     const rand = lcg(100 + CONFIGS.findIndex(([c, m]) => c === criterion && m === mitigation));
     const k = 70;
     const rows = 9;
@@ -86,7 +87,7 @@ describe('ScoredSelector (one shift, factor and score pass, network selection)',
       compat: PATTERNS.map((a) => PATTERNS.filter((b) => b !== a).map((b) => new CompatibilityAccumulator(a, b, k))),
     });
     const fast = fresh();
-    const sel = new ScoredSelector(k, PATTERNS, criterion, mitigation, ctx);
+    const sel = new ScoredSelector(k, PATTERNS, criterion, mitigation, ctx, { simd });
     const scratch = new Float32Array(rows * k);
     sel.prepare(x, rows, batch, scratch);
     const row = new RowContext(k);
@@ -111,6 +112,7 @@ describe('ScoredSelector (one shift, factor and score pass, network selection)',
     });
     // and the statistics are not trivial: some error, not all kept
     expect(ref.acc[0].finish(16, 4, 8).relErrL2).toBeGreaterThan(0);
+    }
   });
 
   const bundlePath = path.join(REPO_ROOT, 'traces', 'stories260k');

@@ -1,4 +1,4 @@
-import { ModuleBuilder, I32, F64, V128, SIMD_AVAILABLE } from '../../src/wasm/assembler.js';
+import { ModuleBuilder, I32, I64, F64, V128, SIMD_AVAILABLE } from '../../src/wasm/assembler.js';
 
 /** Instantiates a module over a fresh one-page memory. */
 function instantiate(m: ModuleBuilder): { exports: Record<string, (...a: number[]) => number>; memory: WebAssembly.Memory } {
@@ -39,6 +39,18 @@ describe('the WebAssembly assembler', () => {
     let expected = 0.1;
     for (let r = 0; r < 40000; r++) expected += 0.1;
     expect(instantiate(m).exports.big()).toBe(expected);
+  });
+
+  test('emits i64 bit masks over f64 bits: a branch-free select −0.5 ^ ((2.25 ^ −0.5) & −keep) gives 2.25 when kept, −0.5 when not', () => {
+    const m = new ModuleBuilder();
+    const f = m.func('pick', [I32], [F64]);
+    const d = f.local(I64);
+    f.f64(-0.5).op('i64.reinterpret_f64').tee(d);
+    f.f64(2.25).op('i64.reinterpret_f64').get(d).op('i64.xor');
+    f.i32(0).get(0).op('i32.sub').op('i64.extend_i32_s').op('i64.and').op('i64.xor').op('f64.reinterpret_i64');
+    const { exports } = instantiate(m);
+    expect(exports.pick(1)).toBe(2.25);
+    expect(exports.pick(0)).toBe(-0.5);
   });
 
   (SIMD_AVAILABLE ? test : test.skip)('emits SIMD lane ops: i32x4 max/min as a compare-exchange, bitmask, f64x2 promote and add', () => {

@@ -1,0 +1,168 @@
+/**
+ * scored-lane.ts's per-row sums for a lane without a row scale (amber, clact, dpts, spts, none),
+ * in WebAssembly (scalar f64; emitted by wasm/assembler.ts): for every pattern p, in j order,
+ *
+ *   keptE_p += keep ? x_j² : 0          err_p += keep ? (ỹ_j − x_j)² : (ŷ − x_j)²
+ *   xy_p    += keep ? x_j·ỹ_j : x_j·ŷ    yy_p  += keep ? ỹ_j² : ŷ²
+ *
+ * with ỹ_j = f32(f32(x_j − η) + η) (x̃ of a kept element) and ŷ = f32(0 + η) (of a dropped one):
+ * PatternAccumulator.addRow's terms, in its order, one chain per sum and pattern. The
+ * arithmetic is the JavaScript path's operation for operation (float32 values promoted exactly,
+ * f64 products and sums, f32.demote_f64 = Math.fround's round to nearest even; WebAssembly has
+ * no fused multiply-add), so the sums are the same bits (tested in
+ * test/analysis/scored-lane.test.ts, WebAssembly and JavaScript against pruneMatrix +
+ * addRow). Each term is picked by bit masks, without a branch on the keep bit; the 4P chains
+ * are independent, so they overlap.
+ */
+import { ModuleBuilder, type FunctionBuilder, I32, I64, F64, V128, SIMD_AVAILABLE } from '../wasm/assembler.js';
+
+const PAGE = 65536;
+const modules = new Map<string, WebAssembly.Module>();
+
+/**
+ * sums(x, k, eta, words, strideBytes, out): x f32[k] at x, pattern p's words at
+ * words + p·strideBytes, out f64[4P]. With SIMD, two patterns share an f64x2 per sum (lane 0
+ * pattern 2i, lane 1 pattern 2i + 1: lane-wise additions, each lane in j order) and the terms are
+ * picked by v128.bitselect; without, scalar i64 masks.
+ */
+function sumsModule(patterns: number, simd: boolean): WebAssembly.Module {
+  const key = `${simd ? 's' : 'i'}${patterns}`;
+  let mod = modules.get(key);
+  if (mod) return mod;
+  const m = new ModuleBuilder();
+  if (simd) emitSimdSums(m, patterns);
+  else emitScalarSums(m, patterns);
+  mod = new WebAssembly.Module(m.bytes());
+  modules.set(key, mod);
+  return mod;
+}
+
+/** Per element j: x, x², ỹ, and the kept/dropped values of the four terms into the given f64 locals. */
+function emitTerms(f: FunctionBuilder, X: number, ETA: number, j: number, l: Record<'xv' | 'x2' | 'yk' | 'yd' | 'dk2' | 'dd2' | 'xyk' | 'xyd' | 'yk2' | 't', number>): void {
+  f.get(X).get(j).i32(2).op('i32.shl').op('i32.add').op('f32.load').op('f64.promote_f32').set(l.xv);
+  f.get(l.xv).get(l.xv).op('f64.mul').set(l.x2);
+  // ỹ = f32(f32(x − η) + η)
+  f.get(l.xv).get(ETA).op('f64.sub').op('f32.demote_f64').op('f64.promote_f32').get(ETA).op('f64.add').op('f32.demote_f64').op('f64.promote_f32').set(l.yk);
+  f.get(l.yk).get(l.xv).op('f64.sub').tee(l.t).get(l.t).op('f64.mul').set(l.dk2);
+  f.get(l.yd).get(l.xv).op('f64.sub').tee(l.t).get(l.t).op('f64.mul').set(l.dd2);
+  f.get(l.xv).get(l.yk).op('f64.mul').set(l.xyk);
+  f.get(l.xv).get(l.yd).op('f64.mul').set(l.xyd);
+  f.get(l.yk).get(l.yk).op('f64.mul').set(l.yk2);
+}
+
+function emitSimdSums(m: ModuleBuilder, patterns: number): void {
+  const f = m.func('sums', [I32, I32, F64, I32, I32, I32], []);
+  const [X, K, ETA, WORDS, STRIDE, OUT] = [0, 1, 2, 3, 4, 5];
+  const j = f.local(I32);
+  const [xv, x2, yk, yd, yyd, dk2, dd2, xyk, xyd, yk2, t] = Array.from({ length: 11 }, () => f.local(F64));
+  const [mask, vKE, vKErr, vDErr, vKXy, vDXy, vKYy, vDYy] = Array.from({ length: 8 }, () => f.local(V128));
+  const pairs = Math.ceil(patterns / 2);
+  // an odd last pair reads its first pattern's words twice; lane 1 is never stored
+  const base = Array.from({ length: 2 * pairs }, () => f.local(I32));
+  const sum = Array.from({ length: pairs }, () => [f.local(V128), f.local(V128), f.local(V128), f.local(V128)]);
+  base.forEach((b, p) => f.get(WORDS).get(STRIDE).i32(Math.min(p, patterns - 1)).op('i32.mul').op('i32.add').set(b));
+  f.f64(0).get(ETA).op('f64.add').op('f32.demote_f64').op('f64.promote_f32').tee(yd).get(yd).op('f64.mul').set(yyd);
+  f.get(yyd).op('f64x2.splat').set(vDYy);
+  f.for(j, 0, () => f.get(K), 1, () => {
+    emitTerms(f, X, ETA, j, { xv, x2, yk, yd, dk2, dd2, xyk, xyd, yk2, t });
+    f.get(x2).op('f64x2.splat').set(vKE);
+    f.get(dk2).op('f64x2.splat').set(vKErr);
+    f.get(dd2).op('f64x2.splat').set(vDErr);
+    f.get(xyk).op('f64x2.splat').set(vKXy);
+    f.get(xyd).op('f64x2.splat').set(vDXy);
+    f.get(yk2).op('f64x2.splat').set(vKYy);
+    for (let q = 0; q < pairs; q++) {
+      // lane masks −keep bit of patterns 2q and 2q + 1
+      const bit = (b: number) => {
+        f.i32(0).get(b).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
+        f.get(j).op('i32.shr_u').i32(1).op('i32.and').op('i32.sub').op('i64.extend_i32_s');
+      };
+      bit(base[2 * q]);
+      f.op('i64x2.splat');
+      bit(base[2 * q + 1]);
+      f.op('i64x2.replace_lane', 1).set(mask);
+      const [a, b, c, d] = sum[q];
+      f.get(a).get(vKE).get(mask).op('v128.and').op('f64x2.add').set(a);
+      f.get(b).get(vKErr).get(vDErr).get(mask).op('v128.bitselect').op('f64x2.add').set(b);
+      f.get(c).get(vKXy).get(vDXy).get(mask).op('v128.bitselect').op('f64x2.add').set(c);
+      f.get(d).get(vKYy).get(vDYy).get(mask).op('v128.bitselect').op('f64x2.add').set(d);
+    }
+  });
+  for (let p = 0; p < patterns; p++) {
+    sum[p >> 1].forEach((s, i) => f.get(OUT).get(s).op('f64x2.extract_lane', p & 1).op('f64.store', 8 * (4 * p + i)));
+  }
+}
+
+function emitScalarSums(m: ModuleBuilder, patterns: number): void {
+  const f = m.func('sums', [I32, I32, F64, I32, I32, I32], []);
+  const [X, K, ETA, WORDS, STRIDE, OUT] = [0, 1, 2, 3, 4, 5];
+  const j = f.local(I32);
+  const [mask, kE, dErr, xErr, dXy, xXy, dYy, xYy] = Array.from({ length: 8 }, () => f.local(I64));
+  const [xv, x2, yk, yd, yyd, dk2, dd2, xyk, xyd, yk2, t] = Array.from({ length: 11 }, () => f.local(F64));
+  const base = Array.from({ length: patterns }, () => f.local(I32));
+  const sum = Array.from({ length: patterns }, () => [f.local(F64), f.local(F64), f.local(F64), f.local(F64)]);
+  for (let p = 0; p < patterns; p++) f.get(WORDS).get(STRIDE).i32(p).op('i32.mul').op('i32.add').set(base[p]);
+  // ŷ = f32(0 + η) (0 + −0 is +0), ŷ²
+  f.f64(0).get(ETA).op('f64.add').op('f32.demote_f64').op('f64.promote_f32').tee(yd).get(yd).op('f64.mul').set(yyd);
+  f.for(j, 0, () => f.get(K), 1, () => {
+    emitTerms(f, X, ETA, j, { xv, x2, yk, yd, dk2, dd2, xyk, xyd, yk2, t });
+    // each term as bits: dropped ^ ((kept ^ dropped) & mask), mask = −keep (all ones or zero);
+    // a branch-free select (f64 `select` compiles to a branch, mispredicted on random keep bits)
+    f.get(x2).op('i64.reinterpret_f64').set(kE);
+    f.get(dd2).op('i64.reinterpret_f64').tee(dErr).get(dk2).op('i64.reinterpret_f64').op('i64.xor').set(xErr);
+    f.get(xyd).op('i64.reinterpret_f64').tee(dXy).get(xyk).op('i64.reinterpret_f64').op('i64.xor').set(xXy);
+    f.get(yyd).op('i64.reinterpret_f64').tee(dYy).get(yk2).op('i64.reinterpret_f64').op('i64.xor').set(xYy);
+    for (let p = 0; p < patterns; p++) {
+      // keep mask: −((word ⌊j/32⌋ >>> (j mod 32)) & 1) (shr_u takes its count mod 32)
+      f.i32(0);
+      f.get(base[p]).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
+      f.get(j).op('i32.shr_u').i32(1).op('i32.and').op('i32.sub').op('i64.extend_i32_s').set(mask);
+      const [a, b, c, d] = sum[p];
+      f.get(a).get(kE).get(mask).op('i64.and').op('f64.reinterpret_i64').op('f64.add').set(a);
+      f.get(b).get(dErr).get(xErr).get(mask).op('i64.and').op('i64.xor').op('f64.reinterpret_i64').op('f64.add').set(b);
+      f.get(c).get(dXy).get(xXy).get(mask).op('i64.and').op('i64.xor').op('f64.reinterpret_i64').op('f64.add').set(c);
+      f.get(d).get(dYy).get(xYy).get(mask).op('i64.and').op('i64.xor').op('f64.reinterpret_i64').op('f64.add').set(d);
+    }
+  });
+  for (let p = 0; p < patterns; p++) sum[p].forEach((s, i) => f.get(OUT).get(s).op('f64.store', 8 * (4 * p + i)));
+}
+
+/** The sums of one row width K and P patterns; owns its memory (sized once). */
+export class WasmRowSums {
+  private readonly k: number;
+  readonly patterns: number;
+  private readonly nWords: number;
+  private readonly run: (x: number, k: number, eta: number, words: number, stride: number, out: number) => void;
+  private readonly x: Float32Array;
+  private readonly words: Uint32Array[];
+  /** [keptE, err, xy, yy] per pattern of the last row */
+  readonly sums: Float64Array;
+  private readonly ptr: { x: number; words: number; stride: number; out: number };
+
+  constructor(k: number, patterns: number, simd = SIMD_AVAILABLE) {
+    this.k = k;
+    this.patterns = patterns;
+    this.nWords = (k + 31) >>> 5;
+    const stride = 4 * this.nWords;
+    const x = 0;
+    const words = Math.ceil((4 * k) / 16) * 16;
+    const out = words + Math.ceil((stride * patterns) / 16) * 16;
+    const bytes = out + 32 * patterns;
+    this.ptr = { x, words, stride, out };
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) + 1 });
+    const instance = new WebAssembly.Instance(sumsModule(patterns, simd), { env: { memory } });
+    this.run = instance.exports.sums as WasmRowSums['run'];
+    const buf = memory.buffer as ArrayBuffer;
+    this.x = new Float32Array(buf, x, k);
+    this.words = Array.from({ length: patterns }, (_, p) => new Uint32Array(buf, words + p * stride, this.nWords));
+    this.sums = new Float64Array(buf, out, 4 * patterns);
+  }
+
+  /** Row x[off …), η, pattern p's keep words at words[p][w0 …): fills `sums`. */
+  row(x: Float32Array, off: number, eta: number, words: Uint32Array[], w0: number): void {
+    this.x.set(x.subarray(off, off + this.k));
+    for (let p = 0; p < words.length; p++) this.words[p].set(words[p].subarray(w0, w0 + this.nWords));
+    const { ptr } = this;
+    this.run(ptr.x, this.k, eta, ptr.words, ptr.stride, ptr.out);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * RowMedian (dpts's η for the fast lanes) against sparsity/mitigation/shift.ts lowerMedian, the
+ * reference, and against an independent derivation: Float32Array.prototype.sort (−0 before +0,
+ * NaN last) of a copy, element ⌊(K−1)/2⌋. Compared with Object.is, so −0 and +0 differ.
+ */
+import { RowMedian, WasmRowMedian } from '../../src/analysis/row-median.js';
+import { lowerMedian } from '../../src/sparsity/mitigation/shift.js';
+import { bf16ToFloat32 } from '../../src/trace/dtype.js';
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
+}
+
+function sortedMedian(x: Float32Array): number {
+  return Float32Array.from(x).sort()[(x.length - 1) >>> 1];
+}
+
+/** RowMedian's and WasmRowMedian's answers, the row at an offset inside a larger buffer as in a chunk */
+function fast(x: Float32Array): [number, number] {
+  const buf = new Float32Array(x.length + 5);
+  buf.set(x, 3);
+  const bits = new Int32Array(buf.buffer);
+  return [new RowMedian(x.length).median(buf, bits, 3, x.length), new WasmRowMedian(x.length).median(buf, bits, 3, x.length)];
+}
+
+describe('RowMedian and WasmRowMedian (radix selection of the lower median)', () => {
+  test('returns lowerMedian’s value, bit for bit, on hand-made rows of zeros of both signs, infinities, subnormals and NaN', () => {
+    const rows: number[][] = [
+      [5],
+      [2, 1],
+      [1, 2, 3],
+      [-0, 0],
+      [0, -0],
+      [0, -0, 0],
+      [-0, -0, 0, 0],
+      [0, 0, -0, 1],
+      [-1, 0, -0, 0],
+      [3, -Infinity, Infinity, 1e-45, -1e-45],
+      [1e-45, -1e-45, 0, -0],
+      [NaN, 1, 2],
+      [1, NaN, -1, NaN],
+      [-2, -2, -2, -2, 7],
+      [4, 4, 4, 4],
+    ];
+    const expected = [5, 1, 2, -0, -0, 0, -0, 0, -0, 1e-45, -0, 2, 1, -2, 4];
+    rows.forEach((r, i) => {
+      const x = Float32Array.from(r);
+      const want = Math.fround(expected[i]);
+      expect(Object.is(sortedMedian(x), want)).toBe(true);
+      expect(Object.is(lowerMedian(x, x.length), want)).toBe(true);
+      const [js, wasm] = fast(x);
+      expect(Object.is(js, want)).toBe(true);
+      expect(Object.is(wasm, want)).toBe(true);
+    });
+  });
+
+  test('returns lowerMedian’s value on 2,000 random rows of widths 1 to 11,008 from F16-like, BF16 and float32 values with heavy ties', () => {
+    const rand = lcg(17);
+    const widths = [1, 2, 3, 4, 7, 32, 33, 100, 4096, 11008];
+    let checked = 0;
+    let zeros = 0;
+    for (let i = 0; i < 2000; i++) {
+      const k = i < 1900 ? widths[i % 8] : widths[8 + (i % 2)];
+      const kind = i % 4;
+      const x = new Float32Array(k);
+      for (let j = 0; j < k; j++) {
+        const g = (rand() - 0.5) * Math.exp(rand() * 8 - 4);
+        if (kind === 0) x[j] = bf16ToFloat32(Math.floor(rand() * 65536) & 0xbfff); // finite BF16 codes, both signs
+        else if (kind === 1) x[j] = [0, -0, 0.5, -0.5, 1][Math.floor(rand() * 5)]; // ties and zeros
+        else if (kind === 2) x[j] = Math.round(g * 1024) / 1024; // F16-like grid
+        else x[j] = g;
+      }
+      const want = sortedMedian(x);
+      if (want === 0) zeros++;
+      expect(Object.is(lowerMedian(x, k), want)).toBe(true);
+      const [js, wasm] = fast(x);
+      expect(Object.is(js, want)).toBe(true);
+      expect(Object.is(wasm, want)).toBe(true);
+      checked++;
+    }
+    expect(checked).toBe(2000);
+    expect(zeros).toBeGreaterThan(50); // the −0/+0 rule was exercised
+  });
+});
