@@ -179,13 +179,16 @@ export function reviewDocument(data: ReviewData): Block[] {
   for (const bundle of data.bundles) {
     b.push({ kind: 'paragraph', text: `${bundle.path} — model ${bundle.model}, checkpoint ${bundle.checkpoint}` });
     b.push({ kind: 'table', headers: ['file', 'sha256'], rows: bundle.files.map((f) => [f.path, f.sha256]) });
+    // the operand column only where a run pruned weights: a bundle of activation runs reads as before
+    const operands = bundle.runs.some((r) => r.operand === 'weight');
     b.push({
       kind: 'table',
-      headers: ['run', 'pattern', 'criterion', 'mitigation', 'perplexity', 'dataset', 'scored tokens'],
-      numeric: [false, false, false, false, true, false, true],
+      headers: ['run', 'pattern', ...(operands ? ['operand'] : []), 'criterion', 'mitigation', 'perplexity', 'dataset', 'scored tokens'],
+      numeric: [false, false, ...(operands ? [false] : []), false, false, true, false, true],
       rows: bundle.runs.map((r) => [
         r.id,
         patternText(r.pattern),
+        ...(operands ? [r.operand === 'weight' ? 'weights' : r.pattern.kind === 'dense' ? '—' : 'activations'] : []),
         runPart(r, 'criterion'),
         runPart(r, 'mitigation'),
         r.perplexity === undefined ? '—' : fixed(r.perplexity, PRECISION.perplexity),

@@ -46,6 +46,7 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
     })),
     points: sortDesignPoints(data.points).map((p) => ({
       profile: p.profile,
+      operand: p.operand,
       pattern: patternText(p.pattern),
       criterion: p.criterion,
       mitigation: p.mitigation,
@@ -63,6 +64,7 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
     energy: (data.energy ?? []).map((e) => ({
       profile: e.profile,
       pattern: patternText(e.pattern),
+      ...(e.operand ? { operand: e.operand } : {}),
       prefill_j_per_token: e.prefill.joulesPerToken,
       decode: e.decode.map((d) => ({ batch_tokens: d.batchTokens, j_per_token: d.joulesPerToken, average_power_w: d.averagePowerW })),
     })),

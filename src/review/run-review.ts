@@ -21,17 +21,17 @@ import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
 import { areaReport } from '../area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
-import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../explore/accuracy.js';
+import { accuracyFor, measuredRuns, measuredWeightRuns, proxyFor, runConfig, screenMeasuredRuns, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type SweepConfig } from '../explore/accuracy.js';
 import { distinctPatterns, patternKey } from '../explore/design-point.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
 import { sweep, type ExecutionEstimate, type ProfileCost } from '../explore/sweep.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
-import { samePattern, type Pattern } from '../sparsity/pattern.js';
+import { parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 import { MANIFEST_FILE } from '../trace/bundle.js';
 import { countNoun } from '../plural.js';
-import { runOperand } from '../trace/manifest.js';
+import { runOperand, type Run } from '../trace/manifest.js';
 import { TOOL_VERSION } from '../version.js';
 import { catalogModel } from '../workload/catalog.js';
 import { modelFromManifest } from '../workload/from-manifest.js';
@@ -45,7 +45,7 @@ import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles
 import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
 import { estimateProfile, workloadText, type ReviewWorkload } from './performance.js';
-import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from './review-data.js';
+import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -292,15 +292,30 @@ interface ProfileModels {
   costs: ProfileCost[];
   /** profile name → patternKey → estimate */
   estimates: Map<string, Map<string, ExecutionEstimate>>;
+  /** the same for weight patterns, on the profiles that run them on weights (absent: the core runs them dense) */
+  weightEstimates: Map<string, Map<string, ExecutionEstimate>>;
   techs: TechLibrary[];
   /** energy per token on the same perf steps (energy.ts); empty where a tech file has no energy table */
   energy: PatternEnergy[];
 }
 
-/** Area (areaReport) and speed-ups (estimateProfile) per profile; each tech file is loaded once. */
-async function modelProfiles(profiles: readonly HashedProfile[], patterns: readonly Pattern[], workload: ReviewWorkload, measured: readonly MeasuredSparsity[], progress?: ReviewProgress): Promise<ProfileModels> {
+/**
+ * The weight patterns a profile runs on weights: those of the measured weight runs that the
+ * tensor core takes as a sparse weight operand (sparsity.operand weight or both) natively.
+ */
+export function weightPatternsOn(profile: HashedProfile['loaded']['profile'], weightPatterns: readonly Pattern[]): Pattern[] {
+  if (profile.sparsity.operand === 'activation') return [];
+  return weightPatterns.filter((w) => profile.sparsity.patterns.some((p) => samePattern(p, w)));
+}
+
+/**
+ * Area (areaReport) and speed-ups (estimateProfile) per profile, and the weight patterns'
+ * speed-ups (estimateProfile, operand weight) on the profiles that run them on weights; each
+ * tech file is loaded once.
+ */
+async function modelProfiles(profiles: readonly HashedProfile[], patterns: readonly Pattern[], workload: ReviewWorkload, measured: readonly MeasuredSparsity[], weightPatterns: readonly Pattern[], progress?: ReviewProgress): Promise<ProfileModels> {
   const techCache = new Map<string, TechLibrary>();
-  const out: ProfileModels = { reports: [], costs: [], estimates: new Map(), techs: [], energy: [] };
+  const out: ProfileModels = { reports: [], costs: [], estimates: new Map(), weightEstimates: new Map(), techs: [], energy: [] };
   for (const [i, p] of profiles.entries()) {
     const profile = p.loaded.profile;
     progress?.stage(`modelling ${profile.name}`, 0.7 + (0.2 * i) / profiles.length);
@@ -316,9 +331,27 @@ async function modelProfiles(profiles: readonly HashedProfile[], patterns: reado
     const estimate = estimateProfile(profile, patterns, workload, measured);
     out.estimates.set(profile.name, estimate.byPattern);
     out.energy.push(...(profileEnergy(profile, tech, estimate, patterns, measured) ?? []));
+    const onWeights = weightPatternsOn(profile, weightPatterns);
+    if (onWeights.length > 0) {
+      // weight masks are fixed offline: no measured activation structure applies
+      const weights = estimateProfile(profile, onWeights, workload, [], 'weight');
+      out.weightEstimates.set(profile.name, weights.byPattern);
+      // the dense row is the activation one's (same core, same dense step)
+      const rows = profileEnergy(profile, tech, weights, onWeights) ?? [];
+      out.energy.push(...rows.slice(1).map((r) => ({ ...r, operand: 'weight' as const })));
+    }
   }
   out.techs = [...techCache.values()];
   return out;
+}
+
+/**
+ * The primary bundle's measured weight runs on the text of its activation runs (the dense run's,
+ * else the first measured run's): one perplexity axis holds one text.
+ */
+function weightRunsOf(primary: OpenedBundle, measured: readonly MeasuredRun[]): { runs: MeasuredWeightRun[]; notes: string[] } {
+  const ref = measured.find((m) => m.pattern.kind === 'dense') ?? measured[0];
+  return measuredWeightRuns(primary.bundle.manifest, ref ? { dataset: ref.dataset, scoredTokens: ref.scoredTokens } : undefined, path.join(primary.path, MANIFEST_FILE));
 }
 
 /** Dense and the best unstructured run, drawn as reference lines (no swept core runs them sparsely). */
@@ -346,8 +379,8 @@ function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): Revie
     model: m.model.name,
     checkpoint: m.source.checkpoint,
     files: b.files,
-    // weight runs are not activation configurations (explore/accuracy.ts runConfig); left out of the list
-    runs: m.runs.filter((run) => runOperand(run.config) !== 'weight').map((run) => {
+    runs: m.runs.map((run) => {
+      if (runOperand(run.config) === 'weight') return weightBundleRun(run);
       const c = runConfig(run);
       const mr = measured.find((x) => x.runId === run.id);
       return {
@@ -357,6 +390,19 @@ function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): Revie
         ...(mr ? { perplexity: mr.perplexity, perplexityDataset: mr.dataset, scoredTokens: mr.scoredTokens } : {}),
       };
     }),
+  };
+}
+
+/** A weight run in the bundle's run table (explore/accuracy.ts runConfig reads activation runs only). */
+function weightBundleRun(run: Run): ReviewBundleRun {
+  const metric = run.metrics.find((x) => x.metric.toLowerCase() === 'perplexity');
+  return {
+    id: run.id,
+    pattern: parsePattern(run.config.pattern),
+    operand: 'weight',
+    criterion: run.config.criterion ?? 'magnitude',
+    mitigation: 'none',
+    ...(metric ? { perplexity: metric.value, perplexityDataset: metric.dataset, scoredTokens: metric.tokens } : {}),
   };
 }
 
@@ -395,7 +441,8 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
 
     const proxies = proxiesFrom(analysis.proxies, p.path);
     const { workload, note: workloadNote } = reviewWorkload(opts, p);
-    const models = await modelProfiles(profiles, opts.patterns, workload, measuredSparsityFrom(analysis.structure), progress);
+    const weights = weightRunsOf(p, accuracy.measured);
+    const models = await modelProfiles(profiles, opts.patterns, workload, measuredSparsityFrom(analysis.structure), distinctPatterns(weights.runs.map((r) => r.pattern)), progress);
     clock.lap('models_ms');
 
     const result = sweep({
@@ -405,6 +452,9 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       proxy: (c) => proxyFor(c, proxies),
       execution: (profile, pattern) => models.estimates.get(profile)!.get(patternKey(pattern))!,
       workload: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
+      weightRuns: weights.runs,
+      weightAccuracy: (r) => weightAccuracy(r, p.path),
+      weightExecution: (profile, pattern) => models.weightEstimates.get(profile)?.get(patternKey(pattern)),
     });
     const data = buildReview({
       title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, profiles.length),
@@ -428,7 +478,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
       unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
       assumptions: [...reviewConventions(analysis.structure.conventions, workloadText(workload)), ...techAssumptions(models.techs), ...perfAssumptions()],
-      notes: [...accuracy.notes, ...primary.notes, ...analysis.notes, workloadNote],
+      notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote],
       ...(opts.compare ? { compare: opts.compare } : {}),
     });
     clock.lap('sweep_ms');

@@ -46,9 +46,9 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     const manifest = JSON.parse(await fs.readFile(path.join(BUNDLE, 'manifest.json'), 'utf8'));
     const measured = new Map<string, number>();
     for (const r of manifest.runs) {
-      if (r.config.operand === 'weight') continue; // weight runs (issue 14) are not activation design points
+      // weight runs (issue 14) are weight design points: keyed by their operand
       const ppl = r.metrics.find((m: { metric: string }) => m.metric === 'perplexity');
-      if (ppl) measured.set(`${r.config.pattern}|${r.config.criterion ?? 'magnitude'}|${r.config.mitigation ?? 'none'}`, ppl.value);
+      if (ppl) measured.set(`${r.config.pattern}|${r.config.criterion ?? 'magnitude'}|${r.config.mitigation ?? 'none'}|${r.config.operand ?? 'activation'}`, ppl.value);
     }
     const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
     const header = csv[0].split(',');
@@ -57,13 +57,13 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     for (const line of csv.slice(1)) {
       const cells = line.split(',');
       if (cells[col('accuracy_kind')] !== 'measured-perplexity') continue;
-      const key = `${cells[col('pattern')]}|${cells[col('criterion')]}|${cells[col('mitigation')]}`;
+      const key = `${cells[col('pattern')]}|${cells[col('criterion')]}|${cells[col('mitigation')]}|${cells[col('operand')]}`;
       expect({ key, ppl: cells[col('perplexity')] }).toEqual({ key, ppl: measured.get(key)!.toFixed(4) });
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
     const md = await fs.readFile(path.join(out, 'design-review.md'), 'utf8');
-    expect(md).toContain(`reference — dense: ${measured.get('dense|magnitude|none')!.toFixed(4)}`);
+    expect(md).toContain(`reference — dense: ${measured.get('dense|magnitude|none|activation')!.toFixed(4)}`);
   });
 
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {
