@@ -14,6 +14,7 @@ import { energyTable, mjText, pairEnergyText } from './review-energy.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
+import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart } from './review-text.js';
 import type { ReviewData } from '../review/review-data.js';
 
@@ -30,6 +31,27 @@ function accuracyWithInterval(a: Accuracy | undefined, kind: AccuracyKind): stri
 
 function orDash<T>(v: T | null, f: (x: T) => string): string {
   return v === null ? '—' : f(v);
+}
+
+/** The summary table's weight baseline row (none without a weight point): accuracy is always its measured perplexity. */
+function baselineSummaryRows(data: ReviewData): string[][] {
+  const base = weightBaselineRow(data);
+  if (!base) return [];
+  const p = base.point;
+  return [
+    [
+      base.label,
+      `${p.criterion} (weights)`,
+      fixed(p.accuracy.value, PRECISION.perplexity),
+      p.accuracy.kind,
+      p.profile,
+      percent(p.areaOverheadFraction, PRECISION.percentTable),
+      speedup(p.prefillSpeedup),
+      ...data.decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => speedup(d.speedup))),
+      ...data.decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => percent(d.ioSavingsFraction, 1))),
+      'baseline',
+    ],
+  ];
 }
 
 export function reviewDocument(data: ReviewData): Block[] {
@@ -78,8 +100,16 @@ export function reviewDocument(data: ReviewData): Block[] {
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => speedup(d.speedup))),
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => percent(d.ioSavingsFraction, 1))),
       s.onFront ? 'yes' : 'no',
-    ]),
+    ]).concat(baselineSummaryRows(data)),
   });
+  const base = weightBaselineRow(data);
+  if (base) {
+    const energyText = baselineEnergyText(base);
+    b.push({
+      kind: 'paragraph',
+      text: `${base.label}: the baseline every new core must beat — ${patternText(base.point.pattern)} weights pruned offline by ${base.point.criterion} (its most accurate weight run) on ${base.point.profile}, its measured perplexity (weight runs have no activation masks to analyse, so no proxy), priced with the weight plan: compressed weights + metadata, no online pruning${energyText ? `; energy ${energyText}` : ''}. It is not a candidate: the fronts are over activation points.`,
+    });
+  }
   if (data.accuracyReferences.length > 0) {
     b.push({
       kind: 'list',

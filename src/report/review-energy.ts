@@ -85,6 +85,25 @@ export function energyTable(data: ReviewData): { headers: string[]; numeric: boo
       }),
     ]);
   }
+  // the weight baseline (review-baseline.ts), on its own core, with its measured perplexity
+  const base = data.weightBaselineId === undefined ? undefined : data.points.find((p) => p.id === data.weightBaselineId);
+  const baseEnergy = base && energyOf(data.energy, base.profile, base.pattern, 'weight');
+  const baseDense = base && energyOf(data.energy, base.profile, { kind: 'dense' });
+  if (base && baseEnergy && baseDense) {
+    const vs = (a: number, b: number) => `${mj(a)} (${change(a / b - 1)})`;
+    rows.push([
+      `${patternText(base.pattern)} weights (${base.criterion}, perplexity)`,
+      base.profile,
+      fixed(base.accuracy.value, PRECISION.perplexityText),
+      percent(base.areaOverheadFraction, PRECISION.percentText),
+      vs(baseEnergy.prefill.joulesPerToken, baseDense.prefill.joulesPerToken),
+      ...batches.map((b) => {
+        const d = energyAtBatch(baseEnergy, b);
+        const dd = energyAtBatch(baseDense, b);
+        return d && dd ? vs(d.joulesPerToken, dd.joulesPerToken) : '—';
+      }),
+    ]);
+  }
   return {
     headers: ['pattern', 'core', data.headline.accuracyKind === 'measured-perplexity' ? 'perplexity' : 'proxy error', 'area overhead', 'prefill mJ/token (vs dense)', ...batches.map((b) => `decode B = ${b} mJ/token (vs dense)`)],
     numeric: [false, false, true, true, true, ...batches.map(() => true)],

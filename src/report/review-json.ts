@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { sortDesignPoints, type DecodeAtBatch } from '../explore/design-point.js';
+import { weightBaselineJson, weightBaselineRow } from './review-baseline.js';
 import type { ReviewData } from '../review/review-data.js';
 import { patternText } from './format.js';
 import { recommendationText } from './recommendation.js';
@@ -44,6 +45,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       decode: s.decode.map(decodeJson),
       on_front: s.onFront,
     })),
+    // "2:4 weights on today's core", only when the review has a weight point (absent: the JSON is as before)
+    ...(data.weightBaselineId !== undefined ? { weight_baseline: weightBaselineJson(weightBaselineRow(data)) } : {}),
     points: sortDesignPoints(data.points).map((p) => ({
       profile: p.profile,
       operand: p.operand,
