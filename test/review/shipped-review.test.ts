@@ -66,6 +66,29 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     expect(md).toContain(`reference — dense: ${measured.get('dense|magnitude|none|activation')!.toFixed(4)}`);
   });
 
+  it("prints the recommendation the README quotes, with its one sentence on 2:4 weights on today's core", async () => {
+    // the README's first blockquote under "What the shipped defaults say", lines joined
+    const readme = await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## What the shipped defaults say'));
+    const quoted = section
+      .split('\n\n')
+      .find((block) => block.startsWith('> On the accuracy–area Pareto front'))!
+      .split('\n')
+      .map((l) => l.slice(2))
+      .join(' ');
+    const printed = run.stdout.split('\n').find((l) => l.startsWith('On the accuracy–area Pareto front'));
+    expect(quoted).toBe(printed);
+    expect(printed).toMatch(/ 8:16 activations \([a-z]+\+[a-z]+\) on act-8of16 keep perplexity \d+\.\d{3} vs \d+\.\d{3} for 2:4 weights \(wanda\) on a100-like, at \d+\.\d{2}× its prefill speed-up/);
+    // the baseline row and its line in the terminal summary
+    expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} a100-like /);
+    expect(run.stdout).toContain("  base: 2:4 weights on today's core (a100-like, weights pruned offline by wanda; measured perplexity)");
+    // both scatter charts hold the weight marker and its legend entry
+    for (const stem of ['accuracy-vs-area', 'accuracy-vs-speedup']) {
+      const svg = await fs.readFile(path.join(out, `${stem}.svg`), 'utf8');
+      expect({ stem, marker: svg.includes('class="point weight-point"'), legend: svg.includes('>weights 2:4, wanda</text>') }).toEqual({ stem, marker: true, legend: true });
+    }
+  });
+
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {
     const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
     const header = csv[0].split(',');
