@@ -8,6 +8,7 @@ import { runOperand, type Consumer, type Manifest, type Run } from '../trace/man
 import type { Criterion, Mitigation } from '../sparsity/registry.js';
 import { formatPattern, parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import type { PruneSpec } from '../sparsity/configurations.js';
+import type { WeightCriterion } from '../sparsity/weight-registry.js';
 import type { Accuracy } from './design-point.js';
 
 /** One swept configuration: the one PruneSpec of sparsity/configurations.ts. */
@@ -177,4 +178,61 @@ export function accuracyFor(config: SweepConfig, measured: readonly MeasuredRun[
 export function proxyFor(config: SweepConfig, proxies: readonly ProxyAccuracy[]): Accuracy | undefined {
   const p = proxies.find((r) => sameConfig(r, config));
   return p ? { value: p.relErrL2, kind: 'proxy-rel-err', source: p.source } : undefined;
+}
+
+/**
+ * A measured weight run ("operand": "weight"): the linear weights pruned once, offline, to a
+ * pattern by a weight criterion. Its perplexity is the accuracy of that weight pattern on a core
+ * that runs it on weights; it has no activation masks, so no analysis proxy.
+ */
+export interface MeasuredWeightRun {
+  runId: string;
+  pattern: Pattern;
+  criterion: WeightCriterion;
+  perplexity: number;
+  dataset: string;
+  scoredTokens: number;
+}
+
+/**
+ * Every weight run of the manifest that recorded a perplexity, in manifest order, on the same
+ * text as the activation runs the review compares (`text`: their dataset and scored tokens; a
+ * weight run on another text is named in the notes and left out). A configuration measured twice
+ * keeps the first run. Perplexities below 1 are refused as in measuredRuns.
+ */
+export function measuredWeightRuns(manifest: Manifest, text: { dataset: string; scoredTokens: number } | undefined, file?: string): { runs: MeasuredWeightRun[]; notes: string[] } {
+  const all: MeasuredWeightRun[] = [];
+  manifest.runs.forEach((run, i) => {
+    if (runOperand(run.config) !== 'weight') return;
+    const j = run.metrics.findIndex((m) => m.metric.toLowerCase() === 'perplexity');
+    if (j < 0) return;
+    const metric = run.metrics[j];
+    if (!(Number.isFinite(metric.value) && metric.value >= 1)) {
+      throw inputError({
+        code: 'review/impossible-perplexity',
+        file,
+        path: `runs[${i}].metrics[${j}].value`,
+        message: `run "${run.id}" records a perplexity of ${metric.value}; a perplexity is exp(mean NLL) ≥ 1.`,
+        expected: 'a finite number ≥ 1',
+        found: String(metric.value),
+        hint: 'was another metric (accuracy, NLL, an error) stored under "perplexity"?',
+      });
+    }
+    // manifest-check guarantees a weight run's criterion is a weight criterion (magnitude when absent)
+    const criterion = (run.config.criterion ?? 'magnitude') as WeightCriterion;
+    all.push({ runId: run.id, pattern: parsePattern(run.config.pattern), criterion, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens });
+  });
+  const notes: string[] = [];
+  const sameText = text ? all.filter((r) => r.dataset === text.dataset && r.scoredTokens === text.scoredTokens) : all;
+  const other = all.filter((r) => !sameText.includes(r));
+  if (other.length > 0 && text) {
+    notes.push(`Weight runs measured on another text than the activation runs (${text.dataset}, ${text.scoredTokens} scored tokens) are left out: ${other.map((r) => `run "${r.runId}" (${r.dataset}, ${r.scoredTokens} tokens)`).join(', ')}.`);
+  }
+  const runs = sameText.filter((r, i) => sameText.findIndex((x) => samePattern(x.pattern, r.pattern) && x.criterion === r.criterion) === i);
+  return { runs, notes };
+}
+
+/** A weight run's perplexity as a design point's accuracy. */
+export function weightAccuracy(run: MeasuredWeightRun, bundleLabel: string): Accuracy {
+  return { value: run.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${run.runId}": perplexity with ${formatPattern(run.pattern)} weights (${run.criterion}) on ${run.dataset} (${run.scoredTokens} tokens)` };
 }

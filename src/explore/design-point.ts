@@ -1,10 +1,13 @@
 /**
- * A design point: one hardware profile running one activation-sparsity configuration
- * (pattern × criterion × mitigation) on one workload, with accuracy beside its hardware cost.
+ * A design point: one hardware profile running one sparsity configuration on one workload, with
+ * accuracy beside its hardware cost. The configuration prunes activations online (pattern ×
+ * criterion × mitigation: nmsim's subject) or, on today's sparse tensor cores, the weights
+ * offline (pattern × weight criterion, measured runs only: the baseline a new core must beat).
  * Plain record, units in the field names; everything else in explore/ and report/ reads these.
  */
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
-import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
+import { MITIGATIONS, type Mitigation } from '../sparsity/registry.js';
+import { RUN_CRITERIA, type Operand, type RunCriterion } from '../sparsity/weight-registry.js';
 
 /**
  * How the accuracy figure was obtained. Measured perplexity comes from a real pruned forward
@@ -45,9 +48,13 @@ export interface DesignPoint {
   /** stable key: `profile|pattern|criterion|mitigation` */
   id: string;
   profile: string;
-  /** the activation pattern the configuration prunes with (N:M or unstructured) */
+  /** what the pattern prunes: activations online, or weights offline (a measured weight run on a core that takes sparse weights) */
+  operand: Operand;
+  /** the pattern the configuration prunes with (N:M or unstructured) */
   pattern: Pattern;
-  criterion: Criterion;
+  /** an activation criterion, or for a weight point a weight criterion (magnitude, wanda) */
+  criterion: RunCriterion;
+  /** activation points; a weight point's is none (the weights are pruned once, before the run) */
   mitigation: Mitigation;
   /** true when the profile runs `pattern` natively */
   native: boolean;
@@ -115,13 +122,26 @@ export function patternKey(pattern: Pattern): string {
   return formatPattern(pattern);
 }
 
-/** stable key `profile|pattern|criterion|mitigation` */
-export function designPointId(profile: string, pattern: Pattern, criterion: Criterion, mitigation: Mitigation): string {
-  return `${profile}|${patternKey(pattern)}|${criterion}|${mitigation}`;
+/** stable key `profile|pattern|criterion|mitigation`, and `…|weight` for a weight point */
+export function designPointId(profile: string, pattern: Pattern, criterion: RunCriterion, mitigation: Mitigation, operand: Operand = 'activation'): string {
+  return `${profile}|${patternKey(pattern)}|${criterion}|${mitigation}${operand === 'weight' ? '|weight' : ''}`;
+}
+
+/** A point whose pattern is on the weights (today's sparse tensor cores), not the activations. */
+export function isWeightPoint(p: Pick<DesignPoint, 'operand'>): boolean {
+  return p.operand === 'weight';
 }
 
 /**
- * Stable order for every listing and file: profile, then pattern (dense, N:M by M then N,
+ * The activation points: the ones the review's question is about (fronts, summary per pattern,
+ * recommendation). Weight points are the baseline they are compared with, never a candidate.
+ */
+export function activationPoints(points: readonly DesignPoint[]): DesignPoint[] {
+  return points.filter((p) => !isWeightPoint(p));
+}
+
+/**
+ * Stable order for every listing and file: profile, then activation before weight points, then pattern (dense, N:M by M then N,
  * unstructured last), then criterion, then mitigation (declaration order of the closed sets).
  */
 export function patternRank(pattern: Pattern): number {
@@ -146,7 +166,8 @@ export function distinctPatterns(patterns: Iterable<Pattern>): Pattern[] {
   return [...byKey.values()].sort(comparePatterns);
 }
 
-const CRITERION_ORDER: readonly string[] = CRITERIA;
+/** the activation criteria in declaration order, then the weight-only ones (RUN_CRITERIA) */
+const CRITERION_ORDER: readonly string[] = RUN_CRITERIA;
 const MITIGATION_ORDER: readonly string[] = MITIGATIONS;
 
 function cmpText(a: string, b: string): number {
@@ -156,6 +177,7 @@ function cmpText(a: string, b: string): number {
 export function compareDesignPoints(a: DesignPoint, b: DesignPoint): number {
   return (
     cmpText(a.profile, b.profile) ||
+    Number(isWeightPoint(a)) - Number(isWeightPoint(b)) ||
     comparePatterns(a.pattern, b.pattern) ||
     CRITERION_ORDER.indexOf(a.criterion) - CRITERION_ORDER.indexOf(b.criterion) ||
     MITIGATION_ORDER.indexOf(a.mitigation) - MITIGATION_ORDER.indexOf(b.mitigation) ||

@@ -10,12 +10,16 @@
  * perplexity is never set against a proxy error.
  */
 import { nm, samePattern, type Pattern } from '../sparsity/pattern.js';
-import type { Criterion, Mitigation } from '../sparsity/registry.js';
+import type { Mitigation } from '../sparsity/registry.js';
+import type { RunCriterion } from '../sparsity/weight-registry.js';
 import { accuracyOf, compareDesignPoints, distinctPatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
 import type { PatternSummary } from './summary.js';
 
 export interface RecommendationInput {
+  /** the activation points (the candidates) */
   points: readonly DesignPoint[];
+  /** the weight baseline point (explore/summary.ts weightBaselinePoint), when the review has one */
+  weightBaseline?: DesignPoint;
   frontIds: readonly string[];
   summary: readonly PatternSummary[];
   /** the kind the front and the summary are on (default: the summary's) */
@@ -32,7 +36,7 @@ export const OTHER_ACCURACY_KIND: Record<AccuracyKind, AccuracyKind> = { 'measur
 /** The most accurate configuration of a pattern on one accuracy kind. */
 export interface BestConfiguration {
   pattern: Pattern;
-  criterion: Criterion;
+  criterion: RunCriterion;
   mitigation: Mitigation;
   value: number;
 }
@@ -84,7 +88,34 @@ export type Recommendation =
       /** summary patterns without a figure of the kind */
       lackingKind: Pattern[];
       comparison: PairComparison;
+      /** the narrower compared pattern's activations vs the weight baseline (absent: the review has no weight point) */
+      weightBaseline?: WeightComparison;
     };
+
+/** One side of the weight comparison: a configuration on its core. */
+export interface ConfigurationOnCore {
+  pattern: Pattern;
+  criterion: RunCriterion;
+  mitigation: Mitigation;
+  /** measured perplexity */
+  value: number;
+  profile: string;
+  /** the core runs the pattern through a compatible one */
+  compatible: boolean;
+  prefillSpeedup: number;
+  areaOverheadFraction: number;
+}
+
+export type WeightComparison =
+  | {
+      outcome: 'compared';
+      activation: ConfigurationOnCore;
+      weight: ConfigurationOnCore;
+      /** activation prefill speed-up / weight prefill speed-up */
+      prefillSpeedupRatio: number;
+    }
+  /** the activation pattern has no measured perplexity (or no design point): the baseline is stated alone */
+  | { outcome: 'baseline-only'; activationPattern: Pattern; weight: ConfigurationOnCore };
 
 function bestOf(points: readonly DesignPoint[], pattern: Pattern, kind: AccuracyKind): BestConfiguration | undefined {
   const best = points
@@ -148,5 +179,25 @@ export function recommend(input: RecommendationInput): Recommendation {
     notOnFront: off.filter((s) => s.accuracyValue !== null).map((s) => s.pattern),
     lackingKind: off.filter((s) => s.accuracyValue === null).map((s) => s.pattern),
     comparison: comparePair(points, summary, kind, input.compare ?? DEFAULT_COMPARISON),
+    ...(input.weightBaseline ? { weightBaseline: compareWithWeights(points, summary, input.weightBaseline, (input.compare ?? DEFAULT_COMPARISON)[0]) } : {}),
   };
+}
+
+function onCore(p: DesignPoint, value: number, compatible: boolean): ConfigurationOnCore {
+  return { pattern: p.pattern, criterion: p.criterion, mitigation: p.mitigation, value, profile: p.profile, compatible, prefillSpeedup: p.prefillSpeedup, areaOverheadFraction: p.areaOverheadFraction };
+}
+
+/**
+ * The pattern's activations against the weight baseline, on measured perplexity only (the
+ * baseline has no proxy): the pattern's most accurate measured configuration on the core its
+ * summary row names (the cheapest that runs it).
+ */
+function compareWithWeights(points: readonly DesignPoint[], summary: readonly PatternSummary[], baseline: DesignPoint, pattern: Pattern): WeightComparison {
+  const weight = onCore(baseline, baseline.accuracy.value, !baseline.native);
+  const row = summary.find((s) => samePattern(s.pattern, pattern));
+  const best = bestOf(points, pattern, 'measured-perplexity');
+  const core = row ? (row.nativeProfile ?? row.compatibleProfile) : null;
+  const point = best && core !== null ? points.find((p) => p.profile === core && samePattern(p.pattern, pattern) && p.criterion === best.criterion && p.mitigation === best.mitigation) : undefined;
+  if (!best || !row || !point) return { outcome: 'baseline-only', activationPattern: pattern, weight };
+  return { outcome: 'compared', activation: onCore(point, best.value, row.nativeProfile === null), weight, prefillSpeedupRatio: point.prefillSpeedup / baseline.prefillSpeedup };
 }

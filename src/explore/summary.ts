@@ -6,7 +6,7 @@
  * that core's speed-ups and I/O savings.
  */
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
-import { accuracyOf, compareDesignPoints, distinctPatterns, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
+import { accuracyOf, compareDesignPoints, distinctPatterns, isWeightPoint, type AccuracyKind, type DecodeAtBatch, type DesignPoint } from './design-point.js';
 
 export interface PatternSummary {
   pattern: Pattern;
@@ -62,4 +62,13 @@ export function summarizeByPattern(points: readonly DesignPoint[], accuracyKind:
     });
   }
   return rows;
+}
+
+/**
+ * The weight baseline: today's sparse tensor core running pruned weights — the most accurate
+ * weight point (measured perplexity), on the core that runs it fastest in prefill (ties: the
+ * stable design-point order). Undefined when the review has no weight point.
+ */
+export function weightBaselinePoint(points: readonly DesignPoint[]): DesignPoint | undefined {
+  return [...points.filter(isWeightPoint)].sort((a, b) => a.accuracy.value - b.accuracy.value || b.prefillSpeedup - a.prefillSpeedup || compareDesignPoints(a, b))[0];
 }

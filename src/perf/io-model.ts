@@ -59,7 +59,9 @@ function layerIo(
 ): IoTotals {
   const io = emptyIo();
   const sparse = plan.mode !== 'dense';
-  const compressed = sparse && plan.compressed;
+  // weight N:M (pruned offline): the projections' weights are stored compressed, activations stay dense
+  const weightSparse = sparse && plan.sparseOperand === 'weight';
+  const compressed = sparse && plan.compressed && !weightSparse;
   const site = (rows: number, k: number) => {
     const rb = activationRowBytes(plan.requested, compressed, k, elementBytes, encoding);
     return { total: rows * (rb.valueBytes + rb.metadataBytes), metadata: rows * rb.metadataBytes };
@@ -69,7 +71,14 @@ function layerIo(
       const s = site(g.rowsTokens, g.kIn);
       io.siteActivationsReadBytes += s.total;
       io.metadataBytes += s.metadata;
-      io.weightsBytes += g.kIn * g.nOut * elementBytes * (sparse && plan.rowSkipping ? weightRowFraction(g) : 1);
+      if (weightSparse) {
+        // one output column's K weights: kept values + metadata, as a compressed activation row
+        const wb = activationRowBytes(plan.requested, true, g.kIn, elementBytes, encoding);
+        io.weightsBytes += g.nOut * (wb.valueBytes + wb.metadataBytes);
+        io.metadataBytes += g.nOut * wb.metadataBytes;
+      } else {
+        io.weightsBytes += g.kIn * g.nOut * elementBytes * (sparse && plan.rowSkipping ? weightRowFraction(g) : 1);
+      }
     } else {
       io.otherActivationsBytes += g.rowsTokens * g.kIn * elementBytes;
       io.weightsBytes += g.kIn * g.nOut * elementBytes;

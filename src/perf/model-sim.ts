@@ -11,7 +11,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import { effectiveDensity, formatPattern, METADATA_ENCODINGS, type MetadataEncoding, type Pattern } from '../sparsity/pattern.js';
 import type { GemmOp, LayerWorkload, ModelWorkload } from '../workload/layer-ops.js';
-import { planPattern, type ExecutionPlan } from './execution-plan.js';
+import { planPattern, planWeightPattern, type ExecutionPlan } from './execution-plan.js';
 import { simulateGemm, type GemmSim } from './gemm-pipeline.js';
 import { hardwareView, type HardwareView } from './hardware-view.js';
 import { modelIo, type IoTotals } from './io-model.js';
@@ -116,10 +116,14 @@ function tileWarnings(layers: readonly LayerSim[], hw: HardwareView): Diagnostic
   return out;
 }
 
-export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity): ModelSim {
+/** Which GEMM operand carries the pattern: activations pruned online (default), or weights pruned offline (planWeightPattern). */
+export type SparseOperand = 'activation' | 'weight';
+
+export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation'): ModelSim {
   const hw = hardwareView(profile);
-  const own = measured && isMeasuredFor(measured, pattern) ? measured : undefined;
-  const plan = planPattern(profile, pattern, own);
+  // weight masks are fixed offline: no measured activation structure applies to them
+  const own = operand === 'activation' && measured && isMeasuredFor(measured, pattern) ? measured : undefined;
+  const plan = operand === 'weight' ? planWeightPattern(profile, pattern) : planPattern(profile, pattern, own);
   const warnings = [...plan.warnings];
   const rowSkip = plan.mode !== 'dense' && plan.rowSkipping && w.phase.kind === 'decode';
   let weightRows: ModelSim['weightRows'];
@@ -188,14 +192,14 @@ function projectionCycles(s: ModelSim): number {
 }
 
 /** Dense baseline plus each pattern, with speed-ups and I/O savings against the baseline. */
-export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[]): Comparison {
+export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[], operand: SparseOperand = 'activation'): Comparison {
   const dense = simulateModel(w, profile, { kind: 'dense' });
   const siteBytes = (io: IoTotals) => io.siteActivationsReadBytes + io.siteActivationsWrittenBytes;
   const out: PatternComparison[] = patterns
     .filter((p) => p.kind !== 'dense')
     .map((p) => {
       const m = measured?.find((x) => isMeasuredFor(x, p));
-      const sim = simulateModel(w, profile, p, m);
+      const sim = simulateModel(w, profile, p, m, operand);
       const d = dense.io.perStep;
       const s = sim.io.perStep;
       return {

@@ -17,7 +17,7 @@ import { modelWorkload, type Phase } from '../workload/layer-ops.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import { hardwareView } from './hardware-view.js';
 import type { MeasuredSparsity } from './measured-sparsity.js';
-import { compareModel, type Comparison } from './model-sim.js';
+import { compareModel, type Comparison, type SparseOperand } from './model-sim.js';
 
 export interface SimulateInput {
   profile: HardwareProfile;
@@ -27,12 +27,14 @@ export interface SimulateInput {
   patterns: readonly Pattern[];
   /** statistics measured on a trace (union densities, compatible fractions), per pattern */
   measured?: readonly MeasuredSparsity[];
+  /** the sparse operand: activations pruned online (default) or weights pruned offline (execution-plan.ts planWeightPattern) */
+  operand?: SparseOperand;
 }
 
 export function simulate(input: SimulateInput): Comparison {
   const workload = modelWorkload(input.model, input.phase, hardwareView(input.profile).operandBytes);
   const patterns = input.patterns.filter((p) => p.kind !== 'dense');
-  return compareModel(workload, input.profile, patterns, input.measured ? [...input.measured] : undefined);
+  return compareModel(workload, input.profile, patterns, input.measured ? [...input.measured] : undefined, input.operand ?? 'activation');
 }
 
 /** Every warning of a comparison's runs (dense first, then each pattern), each once. */

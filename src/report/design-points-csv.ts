@@ -22,6 +22,8 @@ export const DESIGN_POINT_COLUMNS = [
   'pattern',
   'criterion',
   'mitigation',
+  // activation (pruned online) or weight (pruned offline: today's 2:4 cores, the baseline)
+  'operand',
   'native',
   'executed_as',
   'accuracy_kind',
@@ -85,6 +87,7 @@ export function designPointsCsv(
     patternText(p.pattern),
     p.criterion,
     p.mitigation,
+    p.operand,
     p.native ? 'true' : 'false',
     patternText(p.executedAs),
     p.accuracy.kind,

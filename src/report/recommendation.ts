@@ -3,7 +3,7 @@
  * lead with, from explore/recommend.ts's data.
  */
 import type { AccuracyKind } from '../explore/design-point.js';
-import { recommend, type BestConfiguration, type CoreCost, type PairComparison, type Recommendation, type RecommendationInput } from '../explore/recommend.js';
+import { recommend, type BestConfiguration, type ConfigurationOnCore, type CoreCost, type PairComparison, type Recommendation, type RecommendationInput, type WeightComparison } from '../explore/recommend.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { areaUm2, fixed, patternText, percent, signedPercentPoints } from './format.js';
 
@@ -34,6 +34,22 @@ function comparisonText(c: PairComparison, headline: AccuracyKind): string {
   return s;
 }
 
+const onCoreText = (c: ConfigurationOnCore) => (c.compatible ? `${c.profile} (compatible)` : c.profile);
+
+/**
+ * The comparison with the weight baseline, in one sentence: "8:16 activations (magnitude+dpts)
+ * on act-8of16 keep perplexity 9.694 vs 60.821 for 2:4 weights (wanda) on a100-like, at 0.96×
+ * its prefill speed-up (1.26× vs 1.32×) for 27.9% vs 8.0% area overhead."
+ */
+export function weightComparisonText(w: WeightComparison): string {
+  const weight = `${patternText(w.weight.pattern)} weights (${w.weight.criterion}) on ${onCoreText(w.weight)}`;
+  if (w.outcome === 'baseline-only') {
+    return `${weight} measure perplexity ${fixed(w.weight.value, 3)}; ${patternText(w.activationPattern)} activations have no measured perplexity on a core here, so the two are not compared.`;
+  }
+  const a = w.activation;
+  return `${patternText(a.pattern)} activations (${a.criterion}+${a.mitigation}) on ${onCoreText(a)} keep perplexity ${fixed(a.value, 3)} vs ${fixed(w.weight.value, 3)} for ${weight}, at ${fixed(w.prefillSpeedupRatio, 2)}× its prefill speed-up (${fixed(a.prefillSpeedup, 2)}× vs ${fixed(w.weight.prefillSpeedup, 2)}×) for ${percent(a.areaOverheadFraction)} vs ${percent(w.weight.areaOverheadFraction)} area overhead.`;
+}
+
 export function recommendationText(r: Recommendation): string {
   if (r.outcome === 'no-design-point') return 'No design point: no swept core runs any swept pattern sparsely, or no pattern has an accuracy figure (see the notes).';
   if (r.outcome === 'no-front') return `No design point has a ${KIND_TEXT[r.accuracyKind]}, so none is on the accuracy–area front.`;
@@ -47,7 +63,7 @@ export function recommendationText(r: Recommendation): string {
   let s = `On the accuracy–area Pareto front (${kindText}): ${r.front.map((f) => `${patternText(f.pattern)} (${f.profiles.join(', ')})`).join(', ')}`;
   if (r.notOnFront.length > 0) s += `; not on it: ${list(r.notOnFront)}`;
   if (r.lackingKind.length > 0) s += `; no ${KIND_TEXT[kind]}: ${list(r.lackingKind)}`;
-  return s + '.' + comparisonText(r.comparison, kind);
+  return s + '.' + comparisonText(r.comparison, kind) + (r.weightBaseline ? ` ${weightComparisonText(r.weightBaseline)}` : '');
 }
 
 /** recommend() and its wording in one call. */

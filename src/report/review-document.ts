@@ -14,6 +14,7 @@ import { energyTable, mjText, pairEnergyText } from './review-energy.js';
 import type { Block } from './document.js';
 import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
+import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart } from './review-text.js';
 import type { ReviewData } from '../review/review-data.js';
 
@@ -30,6 +31,27 @@ function accuracyWithInterval(a: Accuracy | undefined, kind: AccuracyKind): stri
 
 function orDash<T>(v: T | null, f: (x: T) => string): string {
   return v === null ? '—' : f(v);
+}
+
+/** The summary table's weight baseline row (none without a weight point): accuracy is always its measured perplexity. */
+function baselineSummaryRows(data: ReviewData): string[][] {
+  const base = weightBaselineRow(data);
+  if (!base) return [];
+  const p = base.point;
+  return [
+    [
+      base.label,
+      `${p.criterion} (weights)`,
+      fixed(p.accuracy.value, PRECISION.perplexity),
+      p.accuracy.kind,
+      p.profile,
+      percent(p.areaOverheadFraction, PRECISION.percentTable),
+      speedup(p.prefillSpeedup),
+      ...data.decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => speedup(d.speedup))),
+      ...data.decodeBatches.map((bt) => decodeCell(p.decode, bt, (d) => percent(d.ioSavingsFraction, 1))),
+      'baseline',
+    ],
+  ];
 }
 
 export function reviewDocument(data: ReviewData): Block[] {
@@ -78,8 +100,16 @@ export function reviewDocument(data: ReviewData): Block[] {
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => speedup(d.speedup))),
       ...decodeBatches.map((bt) => decodeCell(s.decode, bt, (d) => percent(d.ioSavingsFraction, 1))),
       s.onFront ? 'yes' : 'no',
-    ]),
+    ]).concat(baselineSummaryRows(data)),
   });
+  const base = weightBaselineRow(data);
+  if (base) {
+    const energyText = baselineEnergyText(base);
+    b.push({
+      kind: 'paragraph',
+      text: `${base.label}: the baseline every new core must beat — ${patternText(base.point.pattern)} weights pruned offline by ${base.point.criterion} (its most accurate weight run) on ${base.point.profile}, its measured perplexity (weight runs have no activation masks to analyse, so no proxy), priced with the weight plan: compressed weights + metadata, no online pruning${energyText ? `; energy ${energyText}` : ''}. It is not a candidate: the fronts are over activation points.`,
+    });
+  }
   if (data.accuracyReferences.length > 0) {
     b.push({
       kind: 'list',
@@ -179,13 +209,16 @@ export function reviewDocument(data: ReviewData): Block[] {
   for (const bundle of data.bundles) {
     b.push({ kind: 'paragraph', text: `${bundle.path} — model ${bundle.model}, checkpoint ${bundle.checkpoint}` });
     b.push({ kind: 'table', headers: ['file', 'sha256'], rows: bundle.files.map((f) => [f.path, f.sha256]) });
+    // the operand column only where a run pruned weights: a bundle of activation runs reads as before
+    const operands = bundle.runs.some((r) => r.operand === 'weight');
     b.push({
       kind: 'table',
-      headers: ['run', 'pattern', 'criterion', 'mitigation', 'perplexity', 'dataset', 'scored tokens'],
-      numeric: [false, false, false, false, true, false, true],
+      headers: ['run', 'pattern', ...(operands ? ['operand'] : []), 'criterion', 'mitigation', 'perplexity', 'dataset', 'scored tokens'],
+      numeric: [false, false, ...(operands ? [false] : []), false, false, true, false, true],
       rows: bundle.runs.map((r) => [
         r.id,
         patternText(r.pattern),
+        ...(operands ? [r.operand === 'weight' ? 'weights' : r.pattern.kind === 'dense' ? '—' : 'activations'] : []),
         runPart(r, 'criterion'),
         runPart(r, 'mitigation'),
         r.perplexity === undefined ? '—' : fixed(r.perplexity, PRECISION.perplexity),

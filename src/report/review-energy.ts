@@ -5,6 +5,7 @@
  * figure is in the data.
  */
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
+import type { Operand } from '../sparsity/weight-registry.js';
 import type { DesignPoint } from '../explore/design-point.js';
 import { energyAtBatch, type PatternEnergy } from '../review/energy.js';
 import type { PatternSummaryRow, ReviewData } from '../review/review-data.js';
@@ -31,9 +32,9 @@ const change = (fraction: number) => {
   return p.startsWith('-') ? p : `+${p}`;
 };
 
-/** The energy row of (profile, pattern), if the review priced it. */
-export function energyOf(energy: readonly PatternEnergy[] | undefined, profile: string, pattern: Pattern): PatternEnergy | undefined {
-  return energy?.find((e) => e.profile === profile && samePattern(e.pattern, pattern));
+/** The energy row of (profile, pattern, operand), if the review priced it. */
+export function energyOf(energy: readonly PatternEnergy[] | undefined, profile: string, pattern: Pattern, operand: Operand = 'activation'): PatternEnergy | undefined {
+  return energy?.find((e) => e.profile === profile && samePattern(e.pattern, pattern) && (e.operand ?? 'activation') === operand);
 }
 
 /** CSV columns, appended after the fixed ones: the point's core, then its dense core. */
@@ -51,7 +52,7 @@ export function energyCsvCells(p: DesignPoint, energy: readonly PatternEnergy[] 
       return d ? fixed(d.joulesPerToken * 1e3, ENERGY_MJ_DIGITS) : '';
     }),
   ];
-  return [...cells(energyOf(energy, p.profile, p.pattern)), ...cells(energyOf(energy, p.profile, { kind: 'dense' }))];
+  return [...cells(energyOf(energy, p.profile, p.pattern, p.operand)), ...cells(energyOf(energy, p.profile, { kind: 'dense' }))];
 }
 
 /** The core a summary row names (native, else compatible), as the summary tables do. */
@@ -80,6 +81,25 @@ export function energyTable(data: ReviewData): { headers: string[]; numeric: boo
       ...batches.map((b) => {
         const d = energyAtBatch(e, b);
         const dd = energyAtBatch(dense, b);
+        return d && dd ? vs(d.joulesPerToken, dd.joulesPerToken) : '—';
+      }),
+    ]);
+  }
+  // the weight baseline (review-baseline.ts), on its own core, with its measured perplexity
+  const base = data.weightBaselineId === undefined ? undefined : data.points.find((p) => p.id === data.weightBaselineId);
+  const baseEnergy = base && energyOf(data.energy, base.profile, base.pattern, 'weight');
+  const baseDense = base && energyOf(data.energy, base.profile, { kind: 'dense' });
+  if (base && baseEnergy && baseDense) {
+    const vs = (a: number, b: number) => `${mj(a)} (${change(a / b - 1)})`;
+    rows.push([
+      `${patternText(base.pattern)} weights (${base.criterion}, perplexity)`,
+      base.profile,
+      fixed(base.accuracy.value, PRECISION.perplexityText),
+      percent(base.areaOverheadFraction, PRECISION.percentText),
+      vs(baseEnergy.prefill.joulesPerToken, baseDense.prefill.joulesPerToken),
+      ...batches.map((b) => {
+        const d = energyAtBatch(baseEnergy, b);
+        const dd = energyAtBatch(baseDense, b);
         return d && dd ? vs(d.joulesPerToken, dd.joulesPerToken) : '—';
       }),
     ]);

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { sortDesignPoints, type DecodeAtBatch } from '../explore/design-point.js';
+import { weightBaselineJson, weightBaselineRow } from './review-baseline.js';
 import type { ReviewData } from '../review/review-data.js';
 import { patternText } from './format.js';
 import { recommendationText } from './recommendation.js';
@@ -44,8 +45,11 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       decode: s.decode.map(decodeJson),
       on_front: s.onFront,
     })),
+    // "2:4 weights on today's core", only when the review has a weight point (absent: the JSON is as before)
+    ...(data.weightBaselineId !== undefined ? { weight_baseline: weightBaselineJson(weightBaselineRow(data)) } : {}),
     points: sortDesignPoints(data.points).map((p) => ({
       profile: p.profile,
+      operand: p.operand,
       pattern: patternText(p.pattern),
       criterion: p.criterion,
       mitigation: p.mitigation,
@@ -65,6 +69,7 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
     energy: (data.energy ?? []).map((e) => ({
       profile: e.profile,
       pattern: patternText(e.pattern),
+      ...(e.operand ? { operand: e.operand } : {}),
       prefill_j_per_token: e.prefill.joulesPerToken,
       decode: e.decode.map((d) => ({ batch_tokens: d.batchTokens, j_per_token: d.joulesPerToken, average_power_w: d.averagePowerW })),
     })),

@@ -7,6 +7,7 @@ import { fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
 import { compatibleRun, compatibleRunSentence } from './review-text.js';
 import { pairEnergyText } from './review-energy.js';
+import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import type { ReviewData } from '../review/review-data.js';
 import type { Pattern } from '../sparsity/pattern.js';
 
@@ -50,6 +51,26 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     ];
     lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
   }
+  // the weight baseline: today's core running pruned weights, the row every new core must beat
+  const base = weightBaselineRow(data);
+  if (base) {
+    const p = base.point;
+    const ppl = fixed(p.accuracy.value, PRECISION.perplexityText);
+    const row = [
+      `${patternText(p.pattern)} weights`,
+      p.criterion,
+      data.headline.accuracyKind === 'measured-perplexity' ? ppl : `${ppl} ppl`,
+      p.profile,
+      percent(p.areaOverheadFraction, PRECISION.percentText),
+      speedup(p.prefillSpeedup),
+      ...batches.map((b) => {
+        const d = p.decode.find((x) => x.batchTokens === b);
+        return d ? speedup(d.speedup) : '—';
+      }),
+      'base',
+    ];
+    lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
+  }
   // one footnote per pattern a core runs through another: 2:4 on an 8:16 core runs as a WIDER pattern
   for (const s of data.summary) {
     const c = compatibleRun(s, data.points);
@@ -74,6 +95,10 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   for (const [binding, keys] of groups) {
     const where = groups.size === 1 ? `every core × pattern (${countNoun(keys.length, 'point')})` : keys.join(', ');
     lines.push(`  bottleneck: ${binding} — ${where}`);
+  }
+  if (base) {
+    const energy = baselineEnergyText(base);
+    lines.push(`  base: ${base.label} (${base.point.profile}, weights pruned offline by ${base.point.criterion}; measured perplexity) — the baseline every new core must beat${energy ? `; energy ${energy}` : ''}`);
   }
   for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, PRECISION.perplexityText)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
   lines.push('');

@@ -5,10 +5,10 @@
  * inputs (profiles, bundles, model results) and report/ renders the outcome.
  */
 import type { ReviewData } from './review-data.js';
-import { accuracyOf, distinctPatterns, patternKey } from '../explore/design-point.js';
+import { accuracyOf, activationPoints, distinctPatterns, isWeightPoint, patternKey } from '../explore/design-point.js';
 import { designFront, headlineAccuracyKind } from '../explore/objectives.js';
 import { recommend } from '../explore/recommend.js';
-import { summarizeByPattern } from '../explore/summary.js';
+import { summarizeByPattern, weightBaselinePoint } from '../explore/summary.js';
 import type { SweepResult } from '../explore/sweep.js';
 import { countNoun } from '../plural.js';
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
@@ -37,7 +37,11 @@ export type ReviewInput = Pick<
 };
 
 export function buildReview(input: ReviewInput): ReviewData {
-  const points = input.sweep.points;
+  // the fronts, the summary per pattern and the recommendation are about activation patterns;
+  // weight points (today's cores) are the baseline beside them, never a candidate
+  const allPoints = input.sweep.points;
+  const points = activationPoints(allPoints);
+  const weightBaseline = weightBaselinePoint(allPoints);
   const kind = headlineAccuracyKind(points);
   const headline = designFront(points, ['accuracy', 'area_overhead_fraction'], kind);
   const speed = designFront(points, ['accuracy', 'prefill_speedup'], kind);
@@ -65,6 +69,20 @@ export function buildReview(input: ReviewInput): ReviewData {
       notes.push(`Measured perplexity exists only for ${measuredPatterns.map(patternKey).join(', ')}: too few patterns to compare on it, so the summary, the fronts and the charts use the analysis proxy for every pattern; the perplexities are in design-points.csv and in the bundle's runs.`);
     }
   }
+  const weightPoints = allPoints.filter(isWeightPoint);
+  if (weightPoints.length > 0) {
+    const cores = [...new Set(weightPoints.map((p) => p.profile))].sort();
+    notes.push(
+      `Weight points (${countNoun(weightPoints.length, 'point')} on ${cores.join(', ')}): measured runs with pruned weights, on the cores that run their pattern on weights (sparsity.operand weight or both), priced with the weight plan (compressed weights + metadata, no online pruning). They have no activation masks to analyse, so no proxy; they are drawn with their own marker and are the baseline, not candidates: the fronts, the summary per pattern and the recommendation's front are over activation points.`,
+    );
+  }
+  const withoutCore = input.sweep.weightRunsWithoutCore ?? [];
+  if (withoutCore.length > 0) {
+    const weightCores = distinctPatterns(weightPoints.map((p) => p.pattern)).map(patternKey);
+    notes.push(
+      `Weight runs without a design point (no swept core runs their pattern on weights${weightCores.length > 0 ? `: today's cores take ${weightCores.join(', ')} weights only` : ''}); their perplexities are in the bundle's run table: ${withoutCore.map((r) => `${formatPattern(r.pattern)} ${r.criterion} ${r.perplexity.toFixed(4)} ("${r.runId}")`).join(', ')}.`,
+    );
+  }
   return {
     title: input.title,
     toolVersion: input.toolVersion,
@@ -72,8 +90,9 @@ export function buildReview(input: ReviewInput): ReviewData {
     decodeBatches: [...input.decodeBatches],
     profiles: input.profiles,
     bundles: input.bundles,
-    points,
+    points: allPoints,
     headline: { accuracyKind: kind, frontIds: headline.frontIds },
+    ...(weightBaseline ? { weightBaselineId: weightBaseline.id } : {}),
     speedupFrontIds: speed.frontIds,
     accuracyReferences: input.accuracyReferences,
     summary,
@@ -82,7 +101,7 @@ export function buildReview(input: ReviewInput): ReviewData {
     ...(input.energy ? { energy: input.energy } : {}),
     unionDensity: input.unionDensity,
     unionDensitySource: input.unionDensitySource,
-    recommendation: recommend({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare }),
+    recommendation: recommend({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare, ...(weightBaseline ? { weightBaseline } : {}) }),
     assumptions: input.assumptions,
     notes,
   };

@@ -34,6 +34,8 @@ export interface PatternEnergy {
   profile: string;
   /** the requested pattern; dense = the profile's core without sparsity */
   pattern: Pattern;
+  /** 'weight': the pattern is on the weights (the weight baseline); absent: on the activations */
+  operand?: 'weight';
   prefill: EnergyAtStep;
   /** one per decode batch of the review, ascending by batchTokens */
   decode: (EnergyAtStep & { batchTokens: number })[];

@@ -5,7 +5,8 @@
  * `nmsim merge` of those parts assembles them — through the same assembleReview, so the report is
  * the single-machine one byte for byte.
  *
- *   point k (0 … profiles × configs − 1), profile-major, then the sweep's configuration order
+ *   point k (0 … profiles × (configs + weight runs) − 1), profile-major, then the sweep's
+ *   configuration order, then the bundle's weight runs (explore/sweep.ts sweepCandidates' order)
  *     ─ evaluatePoints(block) ─▶ PointRecords: per point its DesignPoint or SkippedPoint (explore/sweep),
  *                               per profile its area report and tech rows (held by the block with the
  *                               profile's first point), per profile × pattern its energy row (held by
@@ -16,13 +17,13 @@
  * profiles it loads; a new kind of configuration is sharded without code here.
  */
 import { patternKey, sortDesignPoints, type Accuracy } from '../explore/design-point.js';
-import type { SweepConfig } from '../explore/accuracy.js';
+import type { MeasuredWeightRun, SweepConfig } from '../explore/accuracy.js';
 import { sweep, type SkippedPoint, type WorkloadPoint } from '../explore/sweep.js';
 import type { DesignPoint } from '../explore/design-point.js';
 import { areaReport } from '../area/report.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
-import type { Pattern } from '../sparsity/pattern.js';
+import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
 import { techAssumptions } from './assumptions.js';
 import { buildReview, type ReviewInput } from './build.js';
@@ -42,6 +43,11 @@ export interface PointInputs {
   measured: readonly MeasuredSparsity[];
   accuracy: (c: SweepConfig) => Accuracy | undefined;
   proxy: (c: SweepConfig) => Accuracy | undefined;
+  /** the measured weight runs (today's cores' baseline): a point on every profile, kept where the core runs the pattern on weights */
+  weightRuns: readonly MeasuredWeightRun[];
+  /** their distinct patterns, in run order (the weight energy rows' order) */
+  weightPatterns: readonly Pattern[];
+  weightAccuracy: (run: MeasuredWeightRun) => Accuracy;
 }
 
 /** The review's fields that do not depend on any design point (computed from the analysis and the inputs). */
@@ -51,6 +57,8 @@ export type ReviewCommon = Omit<ReviewInput, 'sweep' | 'areaBreakdown' | 'energy
   /** the assumptions before the tech files' rows (conventions) and after them (perf constants) */
   assumptionsBefore: Assumption[];
   assumptionsAfter: Assumption[];
+  /** the measured weight runs (those no point takes are named in a note) */
+  weightRuns: MeasuredWeightRun[];
 };
 
 export interface PointRecord {
@@ -58,6 +66,8 @@ export interface PointRecord {
   index: number;
   point?: DesignPoint;
   skipped?: SkippedPoint;
+  /** a weight point's run id (assembleReview lists the weight runs no core takes) */
+  weightRun?: string;
 }
 
 export interface ProfileRecord {
@@ -72,8 +82,9 @@ export interface ProfileRecord {
 
 export interface EnergyRecord {
   profile: number;
-  /** index in PointInputs.patterns */
+  /** index in PointInputs.patterns, or in PointInputs.weightPatterns for a weight row */
   pattern: number;
+  operand?: 'weight';
   row: PatternEnergy;
 }
 
@@ -89,8 +100,17 @@ export interface PointBlock {
   end: number;
 }
 
-export function designPointCount(inputs: Pick<PointInputs, 'profiles' | 'configs'>): number {
-  return inputs.profiles.length * inputs.configs.length;
+export function designPointCount(inputs: Pick<PointInputs, 'profiles' | 'configs' | 'weightRuns'>): number {
+  return inputs.profiles.length * (inputs.configs.length + inputs.weightRuns.length);
+}
+
+/**
+ * The weight patterns a profile runs on weights: those of the measured weight runs that the
+ * tensor core takes as a sparse weight operand (sparsity.operand weight or both) natively.
+ */
+export function weightPatternsOn(profile: HashedProfile['loaded']['profile'], weightPatterns: readonly Pattern[]): Pattern[] {
+  if (profile.sparsity.operand === 'activation') return [];
+  return weightPatterns.filter((w) => profile.sparsity.patterns.some((p) => samePattern(p, w)));
 }
 
 /**
@@ -106,17 +126,20 @@ export function shardBlock(count: number, shard: { index: number; count: number 
 /** Evaluates the points of `block` (default: every point). `stage` reports progress per profile. */
 export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, stage?: (profile: string, fraction: number) => void): Promise<PointRecords> {
   const configCount = inputs.configs.length;
+  const perProfile = configCount + inputs.weightRuns.length;
   const { start, end } = block ?? { start: 0, end: designPointCount(inputs) };
   const owned = (k: number) => k >= start && k < end;
   const byProfile = new Map<number, number[]>();
   for (let k = start; k < end; k++) {
-    const pi = Math.floor(k / configCount);
-    byProfile.set(pi, [...(byProfile.get(pi) ?? []), k % configCount]);
+    const pi = Math.floor(k / perProfile);
+    byProfile.set(pi, [...(byProfile.get(pi) ?? []), k % perProfile]);
   }
   const techCache = new Map<string, TechLibrary>();
   const out: PointRecords = { points: [], profiles: [], energy: [] };
   let done = 0;
-  for (const [pi, configIndices] of byProfile) {
+  for (const [pi, slots] of byProfile) {
+    const configIndices = slots.filter((j) => j < configCount);
+    const weightIndices = slots.filter((j) => j >= configCount).map((j) => j - configCount);
     const hashed = inputs.profiles[pi];
     const profile = hashed.loaded.profile;
     stage?.(profile.name, done++ / byProfile.size);
@@ -132,13 +155,13 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const needed = inputs.patterns.filter((q) => keys.has(patternKey(q)));
     const estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);
     const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured);
-    if (owned(pi * configCount)) {
+    if (owned(pi * perProfile)) {
       out.profiles.push({ index: pi, report, tech: { key: techKey, name: tech.name, assumptions: techAssumptions([tech]) }, ...(energyRows ? { denseEnergy: energyRows[0] } : {}) });
     }
     if (energyRows) {
       needed.forEach((q, j) => {
         const first = inputs.configs.findIndex((c) => patternKey(c.pattern) === patternKey(q));
-        if (owned(pi * configCount + first)) out.energy.push({ profile: pi, pattern: inputs.patterns.indexOf(q), row: energyRows[1 + j] });
+        if (owned(pi * perProfile + first)) out.energy.push({ profile: pi, pattern: inputs.patterns.indexOf(q), row: energyRows[1 + j] });
       });
     }
     for (const ci of configIndices) {
@@ -150,7 +173,37 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
         execution: (_, pattern) => estimate.byPattern.get(patternKey(pattern))!,
         workload: inputs.workloadPoint,
       });
-      out.points.push({ index: pi * configCount + ci, ...(one.points[0] ? { point: one.points[0] } : {}), ...(one.skipped[0] ? { skipped: one.skipped[0] } : {}) });
+      out.points.push({ index: pi * perProfile + ci, ...(one.points[0] ? { point: one.points[0] } : {}), ...(one.skipped[0] ? { skipped: one.skipped[0] } : {}) });
+    }
+    if (weightIndices.length === 0) continue;
+    // weight masks are fixed offline: no measured activation structure applies
+    const wKeys = new Set(weightIndices.map((wi) => patternKey(inputs.weightRuns[wi].pattern)));
+    const onWeights = weightPatternsOn(profile, inputs.weightPatterns).filter((q) => wKeys.has(patternKey(q)));
+    const weightEstimate = onWeights.length > 0 ? estimateProfile(profile, onWeights, inputs.workload, [], 'weight') : undefined;
+    if (weightEstimate) {
+      // the dense row is the activation one's (same core, same dense step)
+      const rows = profileEnergy(profile, tech, weightEstimate, onWeights);
+      if (rows) {
+        onWeights.forEach((q, j) => {
+          const first = inputs.weightRuns.findIndex((r) => patternKey(r.pattern) === patternKey(q));
+          if (owned(pi * perProfile + configCount + first)) out.energy.push({ profile: pi, pattern: inputs.weightPatterns.indexOf(q), operand: 'weight', row: { ...rows[1 + j], operand: 'weight' } });
+        });
+      }
+    }
+    for (const wi of weightIndices) {
+      const run = inputs.weightRuns[wi];
+      const one = sweep({
+        configs: [],
+        profiles: [cost],
+        accuracy: inputs.accuracy,
+        proxy: inputs.proxy,
+        execution: (_, pattern) => estimate.byPattern.get(patternKey(pattern))!,
+        workload: inputs.workloadPoint,
+        weightRuns: [run],
+        weightAccuracy: inputs.weightAccuracy,
+        weightExecution: (_, pattern) => weightEstimate?.byPattern.get(patternKey(pattern)),
+      });
+      out.points.push({ index: pi * perProfile + configCount + wi, ...(one.points[0] ? { point: one.points[0], weightRun: run.runId } : {}) });
     }
   }
   return out;
@@ -166,7 +219,11 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
       ? [
           p.denseEnergy,
           ...energyRows
-            .filter((e) => e.profile === p.index)
+            .filter((e) => e.profile === p.index && e.operand === undefined)
+            .sort((a, b) => a.pattern - b.pattern)
+            .map((e) => e.row),
+          ...energyRows
+            .filter((e) => e.profile === p.index && e.operand === 'weight')
             .sort((a, b) => a.pattern - b.pattern)
             .map((e) => e.row),
         ]
@@ -177,12 +234,14 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
   const techs: ProfileRecord['tech'][] = [];
   for (const p of profiles) if (!techs.some((t) => t.key === p.tech.key)) techs.push(p.tech);
   const techRows = [...techs].sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((t) => t.assumptions);
-  const { patterns, assumptionsBefore, assumptionsAfter, ...pass } = common;
+  const { patterns, assumptionsBefore, assumptionsAfter, weightRuns, ...pass } = common;
+  const taken = new Set(points.flatMap((r) => (r.weightRun !== undefined ? [r.weightRun] : [])));
   return buildReview({
     ...pass,
     sweep: {
       points: sortDesignPoints(points.flatMap((r) => (r.point ? [r.point] : []))),
       skipped: points.flatMap((r) => (r.skipped ? [r.skipped] : [])),
+      weightRunsWithoutCore: weightRuns.filter((r) => !taken.has(r.runId)),
     },
     areaBreakdown: areaBreakdownRows(
       profiles.map((p) => p.report),

@@ -8,7 +8,8 @@ import type { AccuracyKind, DesignPoint } from '../explore/design-point.js';
 import type { Recommendation } from '../explore/recommend.js';
 import type { PatternSummary } from '../explore/summary.js';
 import type { MetadataEncoding, NmPattern, Pattern } from '../sparsity/pattern.js';
-import type { Criterion, Mitigation } from '../sparsity/registry.js';
+import type { Mitigation } from '../sparsity/registry.js';
+import type { RunCriterion } from '../sparsity/weight-registry.js';
 import type { PatternEnergy } from './energy.js';
 
 /** One input file with its content hash (hex SHA-256). */
@@ -30,8 +31,10 @@ export interface ReviewProfile {
 export interface ReviewBundleRun {
   id: string;
   pattern: Pattern;
-  /** absent for the dense run (it prunes nothing) */
-  criterion?: Criterion;
+  /** 'weight': the run pruned the linear weights once, offline; absent: activations (or dense) */
+  operand?: 'weight';
+  /** absent for the dense run (it prunes nothing); a weight run's is a weight criterion */
+  criterion?: RunCriterion;
   mitigation?: Mitigation;
   /** measured perplexity of the run, when recorded */
   perplexity?: number;
@@ -125,6 +128,11 @@ export interface ReviewData {
   bundles: ReviewBundle[];
   points: DesignPoint[];
   headline: HeadlineFront;
+  /**
+   * the weight baseline's point id ("2:4 weights on today's core": explore/summary.ts
+   * weightBaselinePoint); absent when the review has no weight point
+   */
+  weightBaselineId?: string;
   accuracyReferences: AccuracyReference[];
   /** front of accuracy vs prefill speed-up (same accuracy kind as the headline) */
   speedupFrontIds: string[];

@@ -24,14 +24,14 @@ import { checkBatchSizes, defaultPlan } from '../analysis/plan.js';
 import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
-import { accuracyFor, measuredRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type SweepConfig } from '../explore/accuracy.js';
+import { accuracyFor, measuredRuns, measuredWeightRuns, proxyFor, runConfig, screenMeasuredRuns, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type SweepConfig } from '../explore/accuracy.js';
 import { distinctPatterns, patternKey } from '../explore/design-point.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
-import { samePattern, type Pattern } from '../sparsity/pattern.js';
+import { parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
 import { MANIFEST_FILE } from '../trace/bundle.js';
 import { countNoun } from '../plural.js';
-import { runOperand } from '../trace/manifest.js';
+import { runOperand, type Run } from '../trace/manifest.js';
 import { TOOL_VERSION } from '../version.js';
 import { catalogModel } from '../workload/catalog.js';
 import { modelFromManifest } from '../workload/from-manifest.js';
@@ -42,7 +42,7 @@ import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles
 import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
 import { workloadText, type ReviewWorkload } from './performance.js';
-import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewData } from './review-data.js';
+import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
 import { assembleReview, evaluatePoints, type PointInputs, type ReviewCommon } from './points.js';
 
 export interface ReviewOptions {
@@ -285,6 +285,15 @@ function reviewWorkload(opts: ResolvedReviewOptions, primary: OpenedBundle): { w
   };
 }
 
+/**
+ * The primary bundle's measured weight runs on the text of its activation runs (the dense run's,
+ * else the first measured run's): one perplexity axis holds one text.
+ */
+function weightRunsOf(primary: OpenedBundle, measured: readonly MeasuredRun[]): { runs: MeasuredWeightRun[]; notes: string[] } {
+  const ref = measured.find((m) => m.pattern.kind === 'dense') ?? measured[0];
+  return measuredWeightRuns(primary.bundle.manifest, ref ? { dataset: ref.dataset, scoredTokens: ref.scoredTokens } : undefined, path.join(primary.path, MANIFEST_FILE));
+}
+
 /** Dense and the best unstructured run, drawn as reference lines (no swept core runs them sparsely). */
 function accuracyReferences(measured: readonly MeasuredRun[], bundlePath: string): AccuracyReference[] {
   const references: AccuracyReference[] = [];
@@ -310,8 +319,8 @@ function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): Revie
     model: m.model.name,
     checkpoint: m.source.checkpoint,
     files: b.files,
-    // weight runs are not activation configurations (explore/accuracy.ts runConfig); left out of the list
-    runs: m.runs.filter((run) => runOperand(run.config) !== 'weight').map((run) => {
+    runs: m.runs.map((run) => {
+      if (runOperand(run.config) === 'weight') return weightBundleRun(run);
       const c = runConfig(run);
       const mr = measured.find((x) => x.runId === run.id);
       return {
@@ -321,6 +330,19 @@ function bundleSummary(b: OpenedBundle, measured: readonly MeasuredRun[]): Revie
         ...(mr ? { perplexity: mr.perplexity, perplexityDataset: mr.dataset, scoredTokens: mr.scoredTokens } : {}),
       };
     }),
+  };
+}
+
+/** A weight run in the bundle's run table (explore/accuracy.ts runConfig reads activation runs only). */
+function weightBundleRun(run: Run): ReviewBundleRun {
+  const metric = run.metrics.find((x) => x.metric.toLowerCase() === 'perplexity');
+  return {
+    id: run.id,
+    pattern: parsePattern(run.config.pattern),
+    operand: 'weight',
+    criterion: run.config.criterion ?? 'magnitude',
+    mitigation: 'none',
+    ...(metric ? { perplexity: metric.value, perplexityDataset: metric.dataset, scoredTokens: metric.tokens } : {}),
   };
 }
 
@@ -387,6 +409,7 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const analysis = cachedAnalysis.value;
   const proxies = proxiesFrom(analysis.proxies, p.path);
   const { workload, note: workloadNote } = reviewWorkload(opts, p);
+  const weights = weightRunsOf(p, accuracy.measured);
   const inputs: PointInputs = {
     profiles,
     configs,
@@ -396,6 +419,9 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     measured: measuredSparsityFrom(analysis.structure),
     accuracy: (c) => accuracyFor(c, accuracy.measured, proxies, p.path),
     proxy: (c) => proxyFor(c, proxies),
+    weightRuns: weights.runs,
+    weightPatterns: distinctPatterns(weights.runs.map((r) => r.pattern)),
+    weightAccuracy: (r) => weightAccuracy(r, p.path),
   };
   const common: ReviewCommon = {
     title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, profiles.length),
@@ -418,7 +444,8 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     patterns: [...opts.patterns],
     assumptionsBefore: reviewConventions(analysis.structure.conventions, workloadText(workload)),
     assumptionsAfter: perfAssumptions(),
-    notes: [...accuracy.notes, ...primary.notes, ...analysis.notes, workloadNote],
+    notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote],
+    weightRuns: weights.runs,
     ...(opts.compare ? { compare: opts.compare } : {}),
   };
   return { inputs, common, warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings], primaryBundle: p.path, analysisCache: cachedAnalysis.status };

@@ -25,6 +25,7 @@ export function point(
   return {
     id: designPointId(profile, p, criterion, mitigation),
     profile,
+    operand: 'activation',
     pattern: p,
     criterion,
     mitigation,

@@ -46,9 +46,9 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     const manifest = JSON.parse(await fs.readFile(path.join(BUNDLE, 'manifest.json'), 'utf8'));
     const measured = new Map<string, number>();
     for (const r of manifest.runs) {
-      if (r.config.operand === 'weight') continue; // weight runs (issue 14) are not activation design points
+      // weight runs (issue 14) are weight design points: keyed by their operand
       const ppl = r.metrics.find((m: { metric: string }) => m.metric === 'perplexity');
-      if (ppl) measured.set(`${r.config.pattern}|${r.config.criterion ?? 'magnitude'}|${r.config.mitigation ?? 'none'}`, ppl.value);
+      if (ppl) measured.set(`${r.config.pattern}|${r.config.criterion ?? 'magnitude'}|${r.config.mitigation ?? 'none'}|${r.config.operand ?? 'activation'}`, ppl.value);
     }
     const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
     const header = csv[0].split(',');
@@ -57,13 +57,36 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     for (const line of csv.slice(1)) {
       const cells = line.split(',');
       if (cells[col('accuracy_kind')] !== 'measured-perplexity') continue;
-      const key = `${cells[col('pattern')]}|${cells[col('criterion')]}|${cells[col('mitigation')]}`;
+      const key = `${cells[col('pattern')]}|${cells[col('criterion')]}|${cells[col('mitigation')]}|${cells[col('operand')]}`;
       expect({ key, ppl: cells[col('perplexity')] }).toEqual({ key, ppl: measured.get(key)!.toFixed(4) });
       checked++;
     }
     expect(checked).toBeGreaterThan(0);
     const md = await fs.readFile(path.join(out, 'design-review.md'), 'utf8');
-    expect(md).toContain(`reference — dense: ${measured.get('dense|magnitude|none')!.toFixed(4)}`);
+    expect(md).toContain(`reference — dense: ${measured.get('dense|magnitude|none|activation')!.toFixed(4)}`);
+  });
+
+  it("prints the recommendation the README quotes, with its one sentence on 2:4 weights on today's core", async () => {
+    // the README's first blockquote under "What the shipped defaults say", lines joined
+    const readme = await fs.readFile(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## What the shipped defaults say'));
+    const quoted = section
+      .split('\n\n')
+      .find((block) => block.startsWith('> On the accuracy–area Pareto front'))!
+      .split('\n')
+      .map((l) => l.slice(2))
+      .join(' ');
+    const printed = run.stdout.split('\n').find((l) => l.startsWith('On the accuracy–area Pareto front'));
+    expect(quoted).toBe(printed);
+    expect(printed).toMatch(/ 8:16 activations \([a-z]+\+[a-z]+\) on act-8of16 keep perplexity \d+\.\d{3} vs \d+\.\d{3} for 2:4 weights \(wanda\) on a100-like, at \d+\.\d{2}× its prefill speed-up/);
+    // the baseline row and its line in the terminal summary
+    expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} a100-like /);
+    expect(run.stdout).toContain("  base: 2:4 weights on today's core (a100-like, weights pruned offline by wanda; measured perplexity)");
+    // both scatter charts hold the weight marker and its legend entry
+    for (const stem of ['accuracy-vs-area', 'accuracy-vs-speedup']) {
+      const svg = await fs.readFile(path.join(out, `${stem}.svg`), 'utf8');
+      expect({ stem, marker: svg.includes('class="point weight-point"'), legend: svg.includes('>weights 2:4, wanda</text>') }).toEqual({ stem, marker: true, legend: true });
+    }
   });
 
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {

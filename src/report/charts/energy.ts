@@ -8,7 +8,7 @@
  * Rendered only when the review priced energy (every shipped tech file has an energy table).
  */
 import { COMPONENT_LABELS } from '../energy.js';
-import { asKind, compareDesignPoints, type DesignPoint } from '../../explore/design-point.js';
+import { activationPoints, asKind, compareDesignPoints, type DesignPoint } from '../../explore/design-point.js';
 import { type EnergyComponent } from '../../energy/event-energies.js';
 import { energyAtBatch, type PatternEnergy } from '../../review/energy.js';
 import type { ReviewData } from '../../review/review-data.js';
@@ -53,7 +53,8 @@ export function minimisingFront(points: readonly { id: string; x: number; y: num
 /** The accuracy-vs-energy points: every point of the headline kind the review priced. */
 export function energyScatterPoints(data: ReviewData): { point: DesignPoint; mjPerToken: number }[] {
   const batch = energyChartBatch(data);
-  return data.points
+  // activation points only: the weight baseline is in the summary row, not among the candidates
+  return activationPoints(data.points)
     .flatMap((p) => asKind(p, data.headline.accuracyKind) ?? [])
     .flatMap((point) => {
       const e = energyOf(data.energy, point.profile, point.pattern);

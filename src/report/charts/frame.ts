@@ -206,7 +206,7 @@ export interface LegendEntry {
   label: string;
   color: string;
   /** 'dot' | 'line' | 'dash' | 'box' */
-  mark: 'dot' | 'line' | 'dash' | 'box' | 'ring';
+  mark: 'dot' | 'line' | 'dash' | 'box' | 'ring' | 'diamond';
 }
 
 export function drawLegend(frame: Frame, entries: readonly LegendEntry[], title?: string): void {
@@ -220,6 +220,7 @@ export function drawLegend(frame: Frame, entries: readonly LegendEntry[], title?
   for (const e of entries) {
     if (e.mark === 'dot') g.append('circle').attr('cx', 6).attr('cy', y).attr('r', 5).attr('fill', e.color);
     else if (e.mark === 'ring') g.append('circle').attr('cx', 6).attr('cy', y).attr('r', 6).attr('fill', 'none').attr('stroke', e.color).attr('stroke-width', 2);
+    else if (e.mark === 'diamond') g.append('path').attr('d', diamondPath(6, y, 6)).attr('fill', e.color).attr('stroke', '#000000').attr('stroke-width', 1);
     else if (e.mark === 'box') g.append('rect').attr('x', 0).attr('y', y - 6).attr('width', 12).attr('height', 12).attr('fill', e.color);
     else {
       const line = g.append('line').attr('x1', 0).attr('x2', 14).attr('y1', y).attr('y2', y).attr('stroke', e.color).attr('stroke-width', 2);
@@ -228,4 +229,10 @@ export function drawLegend(frame: Frame, entries: readonly LegendEntry[], title?
     g.append('text').attr('x', 20).attr('y', y + 4).text(e.label);
     y += 20;
   }
+}
+
+/** A diamond (a square on its corner) of half-diagonal r centred at (cx, cy): the weight points' marker. */
+export function diamondPath(cx: number, cy: number, r: number): string {
+  const f = (v: number) => Number(v.toFixed(2));
+  return `M${f(cx)},${f(cy - r)}L${f(cx + r)},${f(cy)}L${f(cx)},${f(cy + r)}L${f(cx - r)},${f(cy)}Z`;
 }

@@ -2,7 +2,7 @@
  * The five review charts, rendered from ReviewData. Fixed file stems; each chart is written as
  * `<stem>.svg` and `<stem>.png`.
  */
-import { asKind, distinctPatterns, type DesignPoint } from '../../explore/design-point.js';
+import { asKind, distinctPatterns, isWeightPoint, type DesignPoint } from '../../explore/design-point.js';
 import { METADATA_ENCODINGS, samePattern, type Pattern } from '../../sparsity/pattern.js';
 import { countNoun } from '../../plural.js';
 import { fixed, groupedNumber, patternText, percent } from '../format.js';
@@ -30,7 +30,26 @@ export function accuracyAxisLabel(kind: ReviewData['headline']['accuracyKind']):
 }
 
 function pointLabel(p: DesignPoint): string {
-  return `${patternText(p.pattern)} ${p.profile}`;
+  return isWeightPoint(p) ? `${patternText(p.pattern)} weights ${p.profile}` : `${patternText(p.pattern)} ${p.profile}`;
+}
+
+/** Ids of the weight points of each weight pattern's most accurate run (ties: the stable order). */
+export function bestWeightPoints(points: readonly DesignPoint[]): Set<string> {
+  const weights = points.filter(isWeightPoint);
+  const ids = new Set<string>();
+  for (const pattern of distinctPatterns(weights.map((p) => p.pattern))) {
+    const of = weights.filter((p) => samePattern(p.pattern, pattern));
+    const best = of.reduce((a, b) => (b.accuracy.value < a.accuracy.value ? b : a));
+    for (const p of of) if (p.criterion === best.criterion) ids.add(p.id);
+  }
+  return ids;
+}
+
+/** "weights 2:4, wanda" for the legend (short: the legend column is narrow), or undefined without weight points. */
+export function weightLegendText(shown: readonly DesignPoint[]): string | undefined {
+  if (shown.length === 0) return undefined;
+  const configs = [...new Set(shown.map((p) => `${patternText(p.pattern)}, ${p.criterion}`))];
+  return `weights ${configs.join('; ')}`;
 }
 
 /**
@@ -38,6 +57,13 @@ function pointLabel(p: DesignPoint): string {
  * pattern, on the core it costs): labelled on both scatters even off a front.
  */
 function namedPointIds(data: ReviewData): Set<string> {
+  const named = comparedPointIds(data);
+  // the weight baseline the recommendation compares with
+  if (data.weightBaselineId !== undefined) named.add(data.weightBaselineId);
+  return named;
+}
+
+function comparedPointIds(data: ReviewData): Set<string> {
   const r = data.recommendation;
   if (r.outcome !== 'front' || r.comparison.outcome !== 'compared') return new Set();
   const c = r.comparison;
@@ -53,7 +79,12 @@ function namedPointIds(data: ReviewData): Set<string> {
 export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, string>> {
   const kind = data.headline.accuracyKind;
   // every point with a figure of the headline kind, plotted at that figure (never the other kind)
-  const candidates = data.points.flatMap((p) => asKind(p, kind) ?? []);
+  // weight points: those of the most accurate weight run of each pattern (the baseline's criterion
+  // for 2:4), drawn as diamonds; a worse criterion's run (e.g. magnitude 2:4 at 116) would only
+  // stretch the accuracy axis — it is in design-points.csv
+  const weightShown = bestWeightPoints(data.points);
+  const candidates = data.points.filter((p) => !isWeightPoint(p) || weightShown.has(p.id)).flatMap((p) => asKind(p, kind) ?? []);
+  const weightLegend = weightLegendText(data.points.filter((p) => weightShown.has(p.id)));
   const onHeadline = new Set(data.headline.frontIds);
   const onSpeedup = new Set(data.speedupFrontIds);
   const accuracyLabel = accuracyAxisLabel(kind);
@@ -68,6 +99,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     onFront: front.has(p.id),
     named: named.has(p.id),
     ...(p.accuracy.interval ? { yInterval: p.accuracy.interval } : {}),
+    ...(isWeightPoint(p) ? { weight: true } : {}),
     details: pointDetails(p, front.has(p.id)),
   });
   const references = data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value }));
@@ -81,6 +113,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     xFormat: (v) => fixed(v * 100, 0),
     points: candidates.map((p) => scatterPoint(p, p.areaOverheadFraction, onHeadline)),
     references,
+    ...(weightLegend ? { weightLegend } : {}),
   });
   const speed = await scatterFrontChart({
     title: CHART_TITLES['accuracy-vs-speedup'],
@@ -91,6 +124,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     xAnchor: 1,
     points: candidates.map((p) => scatterPoint(p, p.prefillSpeedup, onSpeedup)),
     references,
+    ...(weightLegend ? { weightLegend } : {}),
   });
 
   const ioPatterns = distinctPatterns(data.ioSavings.map((r) => r.pattern));

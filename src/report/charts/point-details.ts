@@ -11,6 +11,8 @@ import type { PointDetails } from './scatter-front.js';
 
 /** "act-8of16 · 8:16 magnitude+var" — the configuration a point stands for. */
 export function pointConfig(p: DesignPoint): string {
+  // a weight point: "a100-like · weights 2:4, wanda" (pruned offline, no mitigation)
+  if (p.operand === 'weight') return `${p.profile} · weights ${patternText(p.pattern)}, ${p.criterion}`;
   const executed = p.native ? '' : ` (run as ${patternText(p.executedAs)})`;
   return `${p.profile} · ${patternText(p.pattern)} ${p.criterion}+${p.mitigation}${executed}`;
 }
@@ -40,7 +42,7 @@ export function pointDetails(p: DesignPoint, onFront: boolean): PointDetails {
     `area ${area} µm² (${overhead} vs the core without sparsity)`,
     `prefill ${speedup(p.prefillSpeedup)}${decode ? ` · decode ${decode}` : ''}`,
     ...(bottleneck ? [`bottleneck: ${bottleneck}`] : []),
-    onFront ? 'on the Pareto front' : 'off the Pareto front',
+    p.operand === 'weight' ? "the weight baseline: today's core, weights pruned offline (not a candidate)" : onFront ? 'on the Pareto front' : 'off the Pareto front',
   ];
   const attributes: Record<string, string> = {
     config: pointConfig(p),
@@ -53,6 +55,7 @@ export function pointDetails(p: DesignPoint, onFront: boolean): PointDetails {
     ...(decode ? { 'decode-speedup': decode } : {}),
     ...(bottleneck ? { bottleneck } : {}),
     front: onFront ? 'yes' : 'no',
+    ...(p.operand === 'weight' ? { operand: 'weight' } : {}),
   };
   return { lines, attributes };
 }

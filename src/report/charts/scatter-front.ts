@@ -12,7 +12,7 @@
 import { comparePatterns, distinctPatterns } from '../../explore/design-point.js';
 import type { Pattern } from '../../sparsity/pattern.js';
 import { fixed, patternText, px } from '../format.js';
-import { createFrame, drawAxes, drawLegend, paddedDomain, patternColor, textWidthPx, type LegendEntry } from './frame.js';
+import { createFrame, diamondPath, drawAxes, drawLegend, paddedDomain, patternColor, textWidthPx, type LegendEntry } from './frame.js';
 
 /** What a point's hover shows: one line per fact, and the same facts as data-* attributes (name → text). */
 export interface PointDetails {
@@ -32,6 +32,8 @@ export interface ScatterPoint {
   named?: boolean;
   /** 95 % interval of y, drawn as an error bar */
   yInterval?: readonly [number, number];
+  /** a weight point (today's cores, the baseline): drawn as a diamond, with its own legend entry */
+  weight?: boolean;
   details?: PointDetails;
 }
 
@@ -48,6 +50,8 @@ export interface ScatterSpec {
   points: ScatterPoint[];
   /** horizontal reference lines (e.g. dense and unstructured accuracy) */
   references?: { label: string; y: number }[];
+  /** the legend text of the weight points' marker, e.g. "weights 2:4 (today's cores)" */
+  weightLegend?: string;
 }
 
 export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
@@ -86,17 +90,26 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
   }
   const pointLayer = plot.append('g').attr('class', 'points');
   for (const p of ordered) {
-    const c = pointLayer
-      .append('circle')
-      .attr('class', 'point')
-      .attr('data-point', p.id)
-      .attr('cx', px(x(p.x)))
-      .attr('cy', px(y(p.y)))
-      .attr('r', p.onFront ? 6 : 4)
-      .attr('fill', patternColor(patternText(p.pattern)))
-      .attr('fill-opacity', p.onFront ? 1 : 0.55)
-      .attr('stroke', p.onFront ? '#000000' : 'none')
-      .attr('stroke-width', 1.5);
+    const c = p.weight
+      ? pointLayer
+          .append('path')
+          .attr('class', 'point weight-point')
+          .attr('data-point', p.id)
+          .attr('d', diamondPath(x(p.x), y(p.y), 7))
+          .attr('fill', patternColor(patternText(p.pattern)))
+          .attr('stroke', '#000000')
+          .attr('stroke-width', 1.5)
+      : pointLayer
+          .append('circle')
+          .attr('class', 'point')
+          .attr('data-point', p.id)
+          .attr('cx', px(x(p.x)))
+          .attr('cy', px(y(p.y)))
+          .attr('r', p.onFront ? 6 : 4)
+          .attr('fill', patternColor(patternText(p.pattern)))
+          .attr('fill-opacity', p.onFront ? 1 : 0.55)
+          .attr('stroke', p.onFront ? '#000000' : 'none')
+          .attr('stroke-width', 1.5);
     if (p.details) {
       // focusable, so a keyboard reaches the same details as a pointer (the HTML page shows them on focus)
       c.attr('tabindex', 0);
@@ -163,6 +176,7 @@ export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
   const patterns = distinctPatterns(spec.points.map((p) => p.pattern)).map(patternText);
   const legend: LegendEntry[] = patterns.map((p) => ({ label: p, color: patternColor(p), mark: 'dot' }));
   legend.push({ label: 'Pareto front', color: '#333333', mark: 'dash' });
+  if (spec.points.some((p) => p.weight)) legend.push({ label: spec.weightLegend ?? 'weights (today’s cores)', color: '#777777', mark: 'diamond' });
   if (spec.points.some((p) => p.yInterval)) legend.push({ label: '95 % interval', color: '#555555', mark: 'line' });
   drawLegend(frame, legend, 'pattern');
   return frame.toString();
