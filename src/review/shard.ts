@@ -217,6 +217,14 @@ export function mergeReviewPoints(parts: readonly ShardPart<ReviewPointsShard>[]
       throw inputError({ code: 'merge/not-a-part', file: p.where, path: 'records.points', message: `${p.where} is shard ${p.data.shard.index}/${p.data.shard.count} but does not hold exactly its design points ${block.start}–${block.end - 1}.`, expected: `${expected.length} points`, found: `${indices.length} points`, hint: 'rerun that shard, then merge again' });
     }
   }
+  // each profile's area report travels with exactly one part (the block holding its first point)
+  const held = parts.flatMap((p) => p.data.records.profiles.map((r) => ({ index: r.index, where: p.where })));
+  for (let i = 0; i < first.data.common.profiles.length; i++) {
+    const with_ = held.filter((h) => h.index === i);
+    if (with_.length !== 1) {
+      throw inputError({ code: 'merge/not-a-part', file: with_[1]?.where ?? first.where, path: 'records.profiles', message: `profile ${first.data.common.profiles[i].name}'s area report is in ${with_.length} of the parts given, not in exactly one.`, hint: 'rerun the shard holding that profile\'s first design point, then merge again' });
+    }
+  }
   // the warnings come from the inputs and the analysis, not from any point: equal in every part
   const warnings = first.data.warnings;
   const options = reviewOptionsFromPart(first.data.job.description.options as SerialReviewOptions, first.where);

@@ -130,6 +130,9 @@ describe('sharded design points (library)', () => {
     // a part whose records were cut short
     const cut = { where: 'cut', data: { ...parts[1].data, records: { ...parts[1].data.records, points: parts[1].data.records.points.slice(1) } } };
     expect(refusal(() => mergeReviewPoints([parts[0], cut, parts[2]]))).toContain('merge/not-a-part: cut is shard 1/3 but does not hold exactly its design points 8–15');
+    // a part without the area report of the profile whose first point it holds (profile 0, point 0)
+    const noArea = { where: 'no-area', data: { ...parts[0].data, records: { ...parts[0].data.records, profiles: [] } } };
+    expect(refusal(() => mergeReviewPoints([noArea, parts[1], parts[2]]))).toContain("merge/not-a-part: profile act-16of32's area report is in 0 of the parts given, not in exactly one.");
     // stage 2 with other options than the analysis parts'
     await expect(reviewPointsShard({ ...options, mitigations: ['none'] }, { index: 0, count: 1 }, analysis)).rejects.toThrow(/analysis-0 is the analysis of another review: its mitigations.1 is "dpts"/);
   });
