@@ -82,12 +82,12 @@ export { activityEnergy, perToken, ratiosVsDense, type EnergyBreakdown, type Rat
 export { stepEnergy, comparisonEnergy, simulationEnergy, type StepEnergy, type ComparisonEnergy, type EnergyAreas } from './energy/step-energy.js';
 
 // explore: design points, exact Pareto fronts, the recommendation as data
-export { sortDesignPoints, accuracyOf, type DesignPoint, type Accuracy, type AccuracyKind, type DecodeAtBatch } from './explore/design-point.js';
+export { sortDesignPoints, accuracyOf, activationPoints, isWeightPoint, type DesignPoint, type Accuracy, type AccuracyKind, type DecodeAtBatch } from './explore/design-point.js';
 export { paretoFront, type Objective, type ParetoResult } from './explore/pareto.js';
 export { designFront, headlineAccuracyKind, OBJECTIVE_NAMES, type ObjectiveName } from './explore/objectives.js';
-export { sweep, type SweepInput, type SweepResult } from './explore/sweep.js';
-export { summarizeByPattern, type PatternSummary } from './explore/summary.js';
-export { recommend, type Recommendation } from './explore/recommend.js';
+export { sweep, sweepCandidates, type SweepCandidate, type SweepInput, type SweepResult } from './explore/sweep.js';
+export { summarizeByPattern, weightBaselinePoint, type PatternSummary } from './explore/summary.js';
+export { recommend, type Recommendation, type WeightComparison } from './explore/recommend.js';
 
 // review: the design review as a library (inputs → analysis → perf/area → explore → ReviewData)
 export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress, type ReviewAnalyses } from './review/run-review.js';

@@ -234,5 +234,5 @@ export function measuredWeightRuns(manifest: Manifest, text: { dataset: string; 
 
 /** A weight run's perplexity as a design point's accuracy. */
 export function weightAccuracy(run: MeasuredWeightRun, bundleLabel: string): Accuracy {
-  return { value: run.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${run.runId}": perplexity with ${formatPattern(run.pattern)} weights (${run.criterion}) on ${run.dataset} (${run.scoredTokens} tokens)` };
+  return { value: run.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${run.runId}": perplexity with ${formatPattern(run.pattern)} weights (${run.criterion}) on ${run.dataset} (${run.scoredTokens} tokens); no proxy: a weight run has no activation masks to analyse` };
 }

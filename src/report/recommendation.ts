@@ -44,7 +44,7 @@ const onCoreText = (c: ConfigurationOnCore) => (c.compatible ? `${c.profile} (co
 export function weightComparisonText(w: WeightComparison): string {
   const weight = `${patternText(w.weight.pattern)} weights (${w.weight.criterion}) on ${onCoreText(w.weight)}`;
   if (w.outcome === 'baseline-only') {
-    return `${weight} measure perplexity ${fixed(w.weight.value, 3)}; ${patternText(w.activationPattern)} activations have no measured perplexity on a core here, so the two are not compared.`;
+    return `${weight} measure perplexity ${fixed(w.weight.value, 3)}; ${patternText(w.activationPattern)} activations have no design point with a measured perplexity here (not swept, no swept core runs them, or no measured run), so the two are not compared.`;
   }
   const a = w.activation;
   return `${patternText(a.pattern)} activations (${a.criterion}+${a.mitigation}) on ${onCoreText(a)} keep perplexity ${fixed(a.value, 3)} vs ${fixed(w.weight.value, 3)} for ${weight}, at ${fixed(w.prefillSpeedupRatio, 2)}× its prefill speed-up (${fixed(a.prefillSpeedup, 2)}× vs ${fixed(w.weight.prefillSpeedup, 2)}×) for ${percent(a.areaOverheadFraction)} vs ${percent(w.weight.areaOverheadFraction)} area overhead.`;

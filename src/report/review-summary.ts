@@ -2,6 +2,7 @@
  * The one-screen terminal summary of a review: per-pattern table, the front, the
  * recommendation and where the report is. Plain text (no colour codes: it goes to pipes too).
  */
+import { activationPoints } from '../explore/design-point.js';
 import { countNoun } from '../plural.js';
 import { fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
@@ -84,7 +85,8 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   const lastBatch = batches[batches.length - 1];
   const groups = new Map<string, string[]>();
   const seen = new Set<string>();
-  for (const p of data.points) {
+  // activation points: a weight point's core × pattern is the baseline row's, not a candidate's
+  for (const p of activationPoints(data.points)) {
     const key = `${p.profile} ${patternText(p.pattern)}`;
     if (seen.has(key) || !p.prefillBottleneck) continue;
     seen.add(key);

@@ -73,7 +73,7 @@ export function buildReview(input: ReviewInput): ReviewData {
   if (weightPoints.length > 0) {
     const cores = [...new Set(weightPoints.map((p) => p.profile))].sort();
     notes.push(
-      `Weight points (${countNoun(weightPoints.length, 'point')} on ${cores.join(', ')}): measured runs with pruned weights, on the cores that run their pattern on weights (sparsity.operand weight or both), priced with the weight plan (compressed weights + metadata, no online pruning). They have no activation masks to analyse, so no proxy; they are drawn with their own marker and are the baseline, not candidates: the fronts, the summary per pattern and the recommendation's front are over activation points.`,
+      `Weight points (${countNoun(weightPoints.length, 'point')} on ${cores.join(', ')}): measured runs with pruned weights, on the cores that run their pattern on weights (sparsity.operand weight or both), priced with the weight plan (compressed weights + metadata, no online pruning). They have no activation masks to analyse, so no proxy; the most accurate weight run of each pattern is drawn with its own marker (the others only stretch the axis: design-points.csv has them). They are the baseline, not candidates: the fronts, the summary per pattern and the recommendation's front are over activation points.`,
     );
   }
   const withoutCore = input.sweep.weightRunsWithoutCore ?? [];

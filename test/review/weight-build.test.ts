@@ -1,0 +1,74 @@
+/**
+ * Issue 14, buildReview with weight points, on hand-made numbers (test/report/fixture.ts plus
+ * weight points written here): the fronts, summary and recommendation stay over activation
+ * points even when a weight point would dominate them all; the baseline and its sentence come
+ * from the weight points' own figures.
+ */
+import { designPointId, type DesignPoint } from '../../src/explore/design-point.js';
+import { buildReview } from '../../src/review/build.js';
+import { recommendationText } from '../../src/report/recommendation.js';
+import { nm } from '../../src/sparsity/pattern.js';
+import { fixturePoints, fixtureReviewData } from '../report/fixture.js';
+
+function weightPoint(profile: string, criterion: 'magnitude' | 'wanda', ppl: number, prefillSpeedup: number, areaOverheadFraction: number): DesignPoint {
+  return {
+    id: designPointId(profile, nm(2, 4), criterion, 'none', 'weight'),
+    profile,
+    operand: 'weight',
+    pattern: nm(2, 4),
+    criterion,
+    mitigation: 'none',
+    native: true,
+    executedAs: nm(2, 4),
+    accuracy: { value: ppl, kind: 'measured-perplexity', source: `fixture weight run ${criterion}` },
+    model: 'llama3.1-8b',
+    prefillTokens: 2048,
+    decodeContextTokens: 4096,
+    prefillSpeedup,
+    decode: [
+      { batchTokens: 1, speedup: 1.5, ioSavingsFraction: 0.39 },
+      { batchTokens: 8, speedup: 1.4, ioSavingsFraction: 0.31 },
+    ],
+    areaUm2: 100_000 * (1 + areaOverheadFraction),
+    denseAreaUm2: 100_000,
+    areaOverheadFraction,
+  };
+}
+
+const build = (points: DesignPoint[]) => buildReview({ ...fixtureReviewData(), sweep: { points, skipped: [] }, notes: [] });
+
+describe('buildReview with weight points', () => {
+  it('keeps the fronts, the summary and the recommendation’s front over activation points, even against a weight point that would dominate them all', () => {
+    const plain = build(fixturePoints());
+    // ppl 3.0 < 3.7 and 1 % area < 10 %, 2.0× > 1.6×: it would be the only point on both fronts
+    const dominating = weightPoint('a100-like', 'wanda', 3.0, 2.0, 0.01);
+    const withWeights = build([...fixturePoints(), dominating]);
+    expect(withWeights.headline).toEqual(plain.headline);
+    expect(withWeights.speedupFrontIds).toEqual(plain.speedupFrontIds);
+    expect(withWeights.summary).toEqual(plain.summary);
+    expect(withWeights.points).toContainEqual(dominating);
+    expect(withWeights.weightBaselineId).toBe(dominating.id);
+    expect(plain.weightBaselineId).toBeUndefined();
+  });
+
+  it('picks the most accurate weight run as the baseline, on its fastest core, and words the comparison with the data’s numbers', () => {
+    const review = build([...fixturePoints(), weightPoint('a100-like', 'magnitude', 11.6, 1.32, 0.08), weightPoint('h100-like', 'wanda', 6.1, 1.28, 0.07), weightPoint('a100-like', 'wanda', 6.1, 1.32, 0.08)]);
+    expect(review.weightBaselineId).toBe('a100-like|2:4|wanda|none|weight');
+    // 8:16's best measured configuration is magnitude+var 3.9 on act-8of16 (prefill 1.6×, 10 % area); 1.6 / 1.32 = 1.2121
+    expect(recommendationText(review.recommendation)).toBe(
+      'On the accuracy–area Pareto front (measured perplexity): 8:16 (act-8of16), 16:32 (act-16of32). 16:32 (magnitude+var) lowers perplexity from 3.900 (8:16, magnitude+var) to 3.700 (5.1% better) for +10.0 pp area overhead (act-16of32 20.0% vs act-8of16 10.0%, +10,000 µm² per core). ' +
+        '8:16 activations (magnitude+var) on act-8of16 keep perplexity 3.900 vs 6.100 for 2:4 weights (wanda) on a100-like, at 1.21× its prefill speed-up (1.60× vs 1.32×) for 10.0% vs 8.0% area overhead.',
+    );
+    expect(review.notes).toContain(
+      'Weight points (3 points on a100-like, h100-like): measured runs with pruned weights, on the cores that run their pattern on weights (sparsity.operand weight or both), priced with the weight plan (compressed weights + metadata, no online pruning). They have no activation masks to analyse, so no proxy; the most accurate weight run of each pattern is drawn with its own marker (the others only stretch the axis: design-points.csv has them). They are the baseline, not candidates: the fronts, the summary per pattern and the recommendation\'s front are over activation points.',
+    );
+  });
+
+  it('states the baseline alone when the compared activation pattern has no measured design point', () => {
+    const only1632 = fixturePoints().filter((p) => p.profile === 'act-16of32');
+    const review = build([...only1632, weightPoint('a100-like', 'wanda', 6.1, 1.32, 0.08)]);
+    expect(recommendationText(review.recommendation)).toMatch(
+      / 2:4 weights \(wanda\) on a100-like measure perplexity 6\.100; 8:16 activations have no design point with a measured perplexity here \(not swept, no swept core runs them, or no measured run\), so the two are not compared\.$/,
+    );
+  });
+});
