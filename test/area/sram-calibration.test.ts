@@ -10,6 +10,7 @@ import { macroEfficiency, portAreaFactor, sramAreaUm2 } from '../../src/area/sra
 import type { HardwareProfile } from '../../src/profile/schema.js';
 import { profileCost } from '../../src/review/area.js';
 import { areaReportJson } from '../../src/report/area-report.js';
+import { techAssumptions } from '../../src/review/assumptions.js';
 
 const MIB_BITS = 1024 * 1024 * 8;
 const KIB_BITS = 1024 * 8;
@@ -118,4 +119,13 @@ describe('the shares reach the review and the JSON', () => {
     expect((doc.chip as { overhead_mm2: number }).overhead_mm2).toBeCloseTo((528 * r.core.overheadUm2) / 1e6, 6);
     expect(doc.core.overhead_vs_sm_fraction).toBeCloseTo(cost.areaOverheadVsSmFraction!, 6);
   });
+});
+
+test('the review’s assumptions table lists the SRAM calibration of each tech file: the capacity curve, the cache efficiency (0.3536) and the port exponent (2)', () => {
+  const a = techAssumptions([asap7]);
+  const byName = (n: string) => a.find((x) => x.name === n);
+  expect(byName('asap7.sramCacheEfficiency')).toMatchObject({ value: 0.3536, quantity: 'fraction' });
+  expect(byName('asap7.sramCacheEfficiency')!.source).toMatch(/V-Cache/);
+  expect(byName('asap7.sramPortAreaExponent')).toMatchObject({ value: 2 });
+  expect(byName('asap7.sramEfficiencyByCapacity')!.value).toMatch(/^4 KiB 0\.076, .*1024 KiB 0\.561$/);
 });
