@@ -34,6 +34,8 @@ export interface MetadataGeometry {
   operandBits: number;
   /** capacity of the operand buffer that holds compressed activations */
   operandBufferBytes: number;
+  /** its access ports (the metadata columns are read with the values, so they have as many); default 1 */
+  operandBufferPorts?: number;
 }
 
 /** Metadata bits per kept value. */
@@ -75,10 +77,10 @@ export function metadataArea(g: MetadataGeometry, patterns: readonly NmPattern[]
   const valueCapacity = (g.operandBufferBytes * BITS_PER_BYTE) / g.operandBits;
   const bits = Math.ceil(valueCapacity * perValue);
   const storage = sramItem(
-    `metadata SRAM beside the ${kibText(g.operandBufferBytes)} operand buffer: ${metadataBitsPerGroup(worstStorage, encoding)} bits per ${formatPattern(worstStorage)} group (${encoding}) = ${perValue.toFixed(3)} bits per ${g.operandBits}-bit value, extra columns of the operand buffer's macro`,
+    `metadata SRAM beside the ${kibText(g.operandBufferBytes)} operand buffer: ${metadataBitsPerGroup(worstStorage, encoding)} bits per ${formatPattern(worstStorage)} group (${encoding}) = ${perValue.toFixed(3)} bits per ${g.operandBits}-bit value, extra columns of the operand buffer's macro${(g.operandBufferPorts ?? 1) > 1 ? ` (${g.operandBufferPorts} ports)` : ''}`,
     bits,
     tech,
-    { macroBits: g.operandBufferBytes * BITS_PER_BYTE + bits },
+    { macroBits: g.operandBufferBytes * BITS_PER_BYTE + bits, ports: g.operandBufferPorts ?? 1 },
   );
   const decoders = patterns.map((p) => {
     const cells = scaleCounts(groupDecoderCells(p, encoding, style), decodersPerCore(p, g));

@@ -101,7 +101,7 @@ function coreComponents(profile: HardwareProfile, patterns: readonly NmPattern[]
     : selectorArea(tc, patterns, sp.selectorStyle, tech);
   const operandBuffer = profile.memory.buffers[0];
   const metadata = metadataArea(
-    { rows, denseKPerCycle: tc.denseKPerCycle, operandBits: tc.operandBits, operandBufferBytes: operandBuffer.bytes },
+    { rows, denseKPerCycle: tc.denseKPerCycle, operandBits: tc.operandBits, operandBufferBytes: operandBuffer.bytes, operandBufferPorts: operandBuffer.ports ?? 1 },
     patterns,
     sp.metadataEncoding,
     gating ? 'mux' : sp.selectorStyle,

@@ -221,6 +221,14 @@ function consistencyWarnings(spec: ProfileSpec, profile: HardwareProfile, listed
       }
     });
   }
+  const chip = spec.chip;
+  if (chip && chip.sms * chip.tensorCoresPerSm !== tc.count) {
+    warn(
+      'chip.tensorCoresPerSm',
+      `the chip's ${chip.sms} SMs × ${chip.tensorCoresPerSm} = ${chip.sms * chip.tensorCoresPerSm} tensor cores, but tensorCore.count is ${tc.count}; the area report's per-SM share uses ${chip.tensorCoresPerSm} per SM and the per-die share ${tc.count}.`,
+      'make chip.sms × chip.tensorCoresPerSm equal tensorCore.count (sms counts the enabled SMs).',
+    );
+  }
   if (profile.sparsity.patterns.length === 0 && unit.kind === 'hardware') {
     warn('sparsity.patterns', 'a pruning unit on a core that lists no sparse pattern.', 'list the patterns the core runs, or set onlinePruning.kind: none.');
   }

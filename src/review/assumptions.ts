@@ -16,6 +16,11 @@ export function techAssumptions(techs: readonly TechLibrary[]): Assumption[] {
     }
     out.push({ name: `${t.name}.sramBitcellAreaUm2`, value: t.sram.bitcellAreaUm2, quantity: 'area_um2', source: t.sram.source });
     out.push({ name: `${t.name}.sramArrayEfficiency`, value: t.sram.arrayEfficiency, quantity: 'fraction', source: t.sram.source });
+    // the SRAM calibration (area/sram.ts): macro efficiency by capacity, a whole cache's, ports
+    const curve = t.sram.efficiencyByCapacity;
+    if (curve) out.push({ name: `${t.name}.sramEfficiencyByCapacity`, value: curve.points.map((p) => `${p.kib} KiB ${p.value}`).join(', '), source: curve.source });
+    if (t.sram.cacheEfficiency) out.push({ name: `${t.name}.sramCacheEfficiency`, value: t.sram.cacheEfficiency.value, quantity: 'fraction', source: t.sram.cacheEfficiency.source });
+    out.push({ name: `${t.name}.sramPortAreaExponent`, value: t.sram.portAreaExponent.value, quantity: 'constant', source: t.sram.portAreaExponent.source });
     if (t.derivation) out.push({ name: `${t.name}.derivation`, value: '—', source: t.derivation });
   }
   return out;

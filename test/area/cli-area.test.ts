@@ -36,11 +36,11 @@ describe('nmsim area', () => {
     expect(r.stderr).toBe('');
   });
 
-  test('a profile with its chip prints the overhead against an SM and the die (a100-like 2:4: +0.31% of an SM, 826 mm² die)', () => {
+  test('a profile with its chip prints the overhead against an SM and the die (a100-like 2:4: +0.87% of an SM, 826 mm² die)', () => {
     const r = runCli(['area', '--profile', 'a100-like']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^overhead, 4 cores vs SM\s+\+0\.00%\s+\+0\.31%$/m);
-    expect(r.stdout).toMatch(/^overhead, 432 cores vs die\s+\+0\.00%\s+\+0\.26%$/m);
+    expect(r.stdout).toMatch(/^overhead, 4 cores vs SM\s+\+0\.00%\s+\+0\.87%$/m);
+    expect(r.stdout).toMatch(/^overhead, 432 cores vs die\s+\+0\.00%\s+\+0\.73%$/m);
     expect(r.stdout).toMatch(/die: 826 mm², 128 SMs on the die \(108 enabled\) × 4 tensor cores/);
     const j = JSON.parse(runCli(['area', '--profile', 'a100-like', '--json']).stdout);
     expect(j.chip.sm_area_mm2).toBeCloseTo(826 / 128, 6);

@@ -171,6 +171,16 @@ describe('profile normalization', () => {
     expect(warnings[0].message).toMatch(/16 rows are modelled/);
   });
 
+  test('a chip whose SMs × tensor cores per SM is not tensorCore.count warns (the per-SM share would use the wrong count); a consistent one does not', async () => {
+    const chip = (sms: number, perSm: number) => ({ dieAreaMm2: 100, sms, physicalSms: 40, tensorCoresPerSm: perSm, source: 'test' });
+    const bad = await load((d) => (d.chip = chip(32, 2)));
+    expect(bad.warnings.map((w) => [w.code, w.path])).toEqual([['profile/inconsistent', 'chip.tensorCoresPerSm']]);
+    expect(bad.warnings[0].message).toMatch(/32 SMs × 2 = 64/);
+    const good = await load((d) => (d.chip = chip(d.tensorCore.count / 4, 4)));
+    expect(good.warnings).toEqual([]);
+    expect(good.profile.chip).toMatchObject({ dieAreaMm2: 100, tensorCoresPerSm: 4 });
+  });
+
   test('a pattern listed twice warns and is kept once', async () => {
     const { profile, warnings } = await load((d) => (d.sparsity.patterns = ['8:16', '2:4', ' 8:16']));
     expect(profile.sparsity.patterns).toEqual([nm(8, 16), nm(2, 4)]);
