@@ -92,6 +92,7 @@ export { recommend, type Recommendation, type WeightComparison } from './explore
 // review: the design review as a library (inputs → analysis → perf/area → explore → ReviewData)
 export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress, type ReviewAnalyses } from './review/run-review.js';
 export { reviewShard, mergeReviewShards, reviewPointsShard, mergeReviewPoints, type ReviewShard, type ReviewPointsShard } from './review/shard.js';
+export { shardBlock, designPointCount, evaluatePoints, assembleReview, type PointBlock, type PointRecords } from './review/points.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
 export { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from './review/cache.js';
 export { buildReview } from './review/build.js';
