@@ -15,7 +15,10 @@
  *   emit(pattern): keep bytes and x̃_t = (keep ? z_t : 0) + η_t, then var's row scale
  *   accumulate (no output error to compute): per row, once for all patterns, x̃ of each pattern
  *   and its sums straight into the accumulators — PatternAccumulator.addRow's arithmetic in its
- *   order, without the keep bytes and without reloading the row per pattern
+ *   order, without the keep bytes and without reloading the row per pattern; without a row
+ *   scale every pattern's four sums in one pass (scored-sums-wasm.ts, or the generated
+ *   JavaScript loop below with `{ simd: false }`)
+ *   dpts: η_t by radix selection (row-median.ts), the same value as the registry's lowerMedian
  *
  * z is recomputed in emit (the same float32 rounding of x − η) rather than kept per pattern.
  */
