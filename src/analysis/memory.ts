@@ -54,7 +54,8 @@ function laneCount(plan: AnalysisPlan, consumers: number): { lanes: number; fast
  *   fast lane: network composites and keys (16 B), ranked keys and ranks (8 B + 1 B per group size),
  *   the SIMD kernel's memory (codes, transposed keys and x²: 16 B);
  *   other lanes (one at a time): keep and pruned chunk (5 B · chunk rows), prune scratch (28 B);
- *   each a scored network (scored-lane.ts): SIMD memory (16 B), scores and scratch (12 B), keep
+ *   each a scored network (scored-lane.ts): SIMD memory (16 B), scores and scratch (12 B), the
+ *   WebAssembly sums' row and dpts's median memory (row-median.ts: bits and keys) (12 B), keep
  *   words of the chunk (1 bit per pattern · chunk rows);
  *   per lane × pattern: keep words, channel counter (8 B counts + 1 B planes), consecutive
  *   unions (1 bit per batch size) and random unions (1 bit per draw × batch size);
@@ -73,7 +74,7 @@ export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
     4 * chunkRows +
     fast * (16 + 8 + patterns + 16) +
     (lanes > fast ? 5 * chunkRows + 28 : 0) +
-    (lanes - fast) * (16 + 12 + (chunkRows * patterns) / 8) +
+    (lanes - fast) * (16 + 12 + 12 + (chunkRows * patterns) / 8) +
     lanes * patterns * (1 / 8 + 9 + sizes / 8 + (draws * sizes) / 8);
   const randomPlan = draws * Math.min(tokens, maxB) * 48;
   return Math.ceil(k * perElement + randomPlan);

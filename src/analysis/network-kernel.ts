@@ -143,7 +143,7 @@ export class NetworkSelector {
    */
   select(bits: Int32Array, offset: number, x2: Float64Array | null): void {
     if (this.simd) {
-      this.simd.loadFloat(bits, offset);
+      this.simd.loadFloat(bits, offset, x2 === null);
       const exact = this.simd.run();
       this.fromSimd();
       if (!exact) this.breakTies(bits, offset, x2);

@@ -52,8 +52,8 @@ type PrepKind = 'f16' | 'bf16' | 'f32';
  * scratch+4 the OR of the keys' low 13 bits (0: composite keys are exact). F16/BF16 return +∞
  * for a row holding NaN or ±Inf.
  */
-function emitPrep(m: ModuleBuilder, kind: PrepKind): void {
-  const f = m.func(`prep_${kind}`, [I32, I32, I32, I32, I32, I32], [F64]);
+function emitPrep(m: ModuleBuilder, kind: PrepKind, keysOnly = false): void {
+  const f = m.func(`prep_${kind}${keysOnly ? '_keys' : ''}`, [I32, I32, I32, I32, I32, I32], [F64]);
   const [SRC, K, KEYS, X2T, NZ, SCRATCH] = [0, 1, 2, 3, 4, 5];
   const j = f.local(I32);
   const t = f.local(I32);
@@ -93,7 +93,7 @@ function emitPrep(m: ModuleBuilder, kind: PrepKind): void {
       f.get(lowv).get(key).get(nan).op('v128.andnot').op('v128.or').set(lowv);
     }
     // nonzero bits
-    f.get(w).get(key).v128i32(0, 0, 0, 0).op('i32x4.ne').op('i32x4.bitmask').get(j).i32(31).op('i32.and').op('i32.shl').op('i32.or').set(w);
+    if (!keysOnly) f.get(w).get(key).v128i32(0, 0, 0, 0).op('i32x4.ne').op('i32x4.bitmask').get(j).i32(31).op('i32.and').op('i32.shl').op('i32.or').set(w);
     // the value as float32 (sign irrelevant: only x² is used)
     if (kind === 'f16') f.get(key).i32(13).op('i32x4.shl').v128i32(F16_SCALE, F16_SCALE, F16_SCALE, F16_SCALE).op('f32x4.mul').set(xf);
     else if (kind === 'bf16') f.get(key).i32(16).op('i32x4.shl').set(xf);
@@ -108,6 +108,7 @@ function emitPrep(m: ModuleBuilder, kind: PrepKind): void {
     emitTransposed(f, j, t);
     f.get(KEYS).get(t).i32(2).op('i32.shl').op('i32.add').set(t);
     for (let l = 0; l < 4; l++) f.get(t).get(key).op('v128.store32_lane', 16 * l, l);
+    if (keysOnly) return;
     // x², transposed (same lanes, 8-byte cells)
     f.get(xf).op('f64x2.promote_low_f32x4').tee(lo).get(lo).op('f64x2.mul').set(lo);
     f.get(xf).get(xf).shuffle32([2, 3, 0, 1]).op('f64x2.promote_low_f32x4').tee(hi).get(hi).op('f64x2.mul').set(hi);
@@ -136,6 +137,14 @@ function emitPrep(m: ModuleBuilder, kind: PrepKind): void {
   }
   // scalar tail: the last k mod 4 elements
   f.for(j, () => f.get(k4), () => f.get(K), 1, () => {
+    if (keysOnly) {
+      f.get(SRC).get(j).i32(2).op('i32.shl').op('i32.add').op('i32.load', 0, 0).i32(absMask).op('i32.and').set(c);
+      f.get(c).i32(nanAbove).op('i32.gt_s').if().i32(-1).set(c).end();
+      f.get(c).i32(-1).op('i32.ne').if().get(low).get(c).op('i32.or').set(low).end();
+      emitTransposed(f, j, t);
+      f.get(KEYS).get(t).i32(2).op('i32.shl').op('i32.add').get(c).op('i32.store', 0, 0);
+      return;
+    }
     if (half) f.get(SRC).get(j).i32(1).op('i32.shl').op('i32.add').op('i32.load16_u').i32(absMask).op('i32.and').set(c);
     else f.get(SRC).get(j).i32(2).op('i32.shl').op('i32.add').op('i32.load', 0, 0).i32(absMask).op('i32.and').set(c);
     f.get(w).get(c).i32(0).op('i32.ne').get(j).i32(31).op('i32.and').op('i32.shl').op('i32.or').set(w);
@@ -163,6 +172,13 @@ function emitPrep(m: ModuleBuilder, kind: PrepKind): void {
     f.get(t).i32(1).op('i32.eq').if().get(p[1]).get(x).op('f64.add').set(p[1]).else();
     f.get(p[2]).get(x).op('f64.add').set(p[2]).end().end();
   });
+  if (keysOnly) {
+    // keys and the composite test only: no x², nonzero bits or E (the caller reads keep words alone)
+    f.get(SCRATCH).i32(0).op('i32.store');
+    f.get(SCRATCH).get(low).i32(0x1fff).op('i32.and').op('i32.store', 4);
+    f.f64(0);
+    return;
+  }
   f.get(K).i32(31).op('i32.and').if();
   f.get(NZ).get(K).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').get(w).op('i32.store');
   f.get(cnt).get(w).op('i32.popcnt').op('i32.add').set(cnt);
@@ -272,6 +288,7 @@ function networkModule(patterns: NmPattern[]): WebAssembly.Module {
     emitPrep(m, 'f16');
     emitPrep(m, 'bf16');
     emitPrep(m, 'f32');
+    emitPrep(m, 'f32', true);
     emitToComposite(m);
     emitNetwork(m, patterns, false);
     emitNetwork(m, patterns, true);
@@ -357,11 +374,14 @@ export class SimdNetwork {
     return this.energy;
   }
 
-  /** Loads a float32 row given as its bits; returns E. */
-  loadFloat(bits: Int32Array, offset: number): number {
+  /**
+   * Loads a float32 row given as its bits; returns E. keysOnly: the selection's keys alone (no x²,
+   * nonzero bits, E or D worth reading) for a caller that needs only the keep words.
+   */
+  loadFloat(bits: Int32Array, offset: number, keysOnly = false): number {
     this.src32.set(bits.subarray(offset, offset + this.k));
     const p = this.ptr;
-    this.energy = this.exports.prep_f32(p.src, this.k, p.keys, p.x2t, p.nz, p.scratch);
+    this.energy = this.exports[keysOnly ? 'prep_f32_keys' : 'prep_f32'](p.src, this.k, p.keys, p.x2t, p.nz, p.scratch);
     this.nonzeros = this.scratch[0];
     this.composite = this.scratch[1] === 0;
     if (this.composite) this.exports.to_composite(p.keys, this.k);

@@ -15,7 +15,10 @@
  *   emit(pattern): keep bytes and x̃_t = (keep ? z_t : 0) + η_t, then var's row scale
  *   accumulate (no output error to compute): per row, once for all patterns, x̃ of each pattern
  *   and its sums straight into the accumulators — PatternAccumulator.addRow's arithmetic in its
- *   order, without the keep bytes and without reloading the row per pattern
+ *   order, without the keep bytes and without reloading the row per pattern; without a row
+ *   scale every pattern's four sums in one pass (scored-sums-wasm.ts, or the generated
+ *   JavaScript loop below with `{ simd: false }`)
+ *   dpts: η_t by radix selection (row-median.ts), the same value as the registry's lowerMedian
  *
  * z is recomputed in emit (the same float32 rounding of x − η) rather than kept per pattern.
  */
@@ -104,11 +107,22 @@ export class ScoredSelector {
     this.rowMedian = mitigation === 'dpts' ? (this.useWasm ? new WasmRowMedian(k) : new RowMedian(k)) : null;
   }
 
+  /** η of each row of the last prepared chunk (valid for `rows` entries) */
+  get preparedShifts(): Float64Array {
+    return this.shifts;
+  }
+
+  /** dpts: η is a function of the row alone, so lanes of one site (amber's consumers) can share it */
+  get sharesShifts(): boolean {
+    return this.rowMedian !== null;
+  }
+
   /**
    * Selects every pattern for `rows` rows of x (row-major, K wide), in batches of `batch` rows
    * (the tokens clact's norms are taken over). zScratch (≥ rows · K) is overwritten.
+   * knownShifts: η of these rows from another lane with the same (dpts) mitigation on the same chunk.
    */
-  prepare(x: Float32Array, rows: number, batch: number, zScratch: Float32Array): void {
+  prepare(x: Float32Array, rows: number, batch: number, zScratch: Float32Array, knownShifts?: Float64Array): void {
     if (!this.contextChecked) {
       checkPruneContext(this.criterion, this.mitigation, this.ctx, this.k);
       this.contextChecked = true;
@@ -127,7 +141,7 @@ export class ScoredSelector {
       const bn = Math.min(batch, rows - b0);
       for (let t = b0; t < b0 + bn; t++) {
         const row = t * k;
-        const eta = rowMedian ? rowMedian.median(x, xBits!, row, k) : mitigation.shift(x, k, row, this.ctx, this.shiftScratch);
+        const eta = knownShifts ? knownShifts[t] : rowMedian ? rowMedian.median(x, xBits!, row, k) : mitigation.shift(x, k, row, this.ctx, this.shiftScratch);
         shifts[t] = eta;
         for (let j = 0; j < k; j++) zScratch[row + j] = x[row + j] - eta;
       }

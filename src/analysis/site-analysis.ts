@@ -177,10 +177,16 @@ function runFastLanes(pass: RowPass, buf: Float32Array, bits: Int32Array, r0: nu
 /** Every other lane, one lane and pattern at a time over the chunk (clact in batches of its tokens): scored-lane.ts on network patterns, else the reference pruneMatrix. */
 function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number): void {
   const { site, k, row, patterns, keepChunk, prunedChunk, output } = pass;
+  // dpts's η of this chunk, from the first lane that computed it (amber runs one lane per consumer)
+  let dynamicShifts: Float64Array | undefined;
   for (const lane of pass.slowLanes) {
     const batch = CRITERION_INFO[lane.criterion].batchReduction ? site.clactBatchTokens : rows;
     // network patterns: one shift/factor/score pass and one selection for all (scored-lane.ts)
-    lane.scored?.prepare(buf, rows, batch, prunedChunk);
+    if (lane.scored) {
+      const shares = lane.scored.sharesShifts;
+      lane.scored.prepare(buf, rows, batch, prunedChunk, shares ? dynamicShifts : undefined);
+      if (shares) dynamicShifts ??= lane.scored.preparedShifts;
+    }
     // without output error nothing needs the keep bytes: x̃ and the sums row by row, all patterns
     const fused = lane.scored !== null && !output;
     if (fused) lane.scored!.accumulate(buf, r0, rows, row, lane.acc, lane.compat, lane.scoredIndex, prunedChunk);

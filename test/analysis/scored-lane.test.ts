@@ -115,6 +115,36 @@ describe('ScoredSelector (one shift, factor and score pass, network selection)',
     }
   });
 
+  test('a dpts lane prepared with another dpts lane’s η (amber’s consumers share it) selects and prunes exactly as when it computes η itself', () => {
+    const rand = lcg(4242);
+    const k = 70;
+    const rows = 6;
+    const x = tieRows(rand, rows * k);
+    const factors = () => Float32Array.from({ length: k }, () => 1 + rand());
+    const first = new ScoredSelector(k, PATTERNS, 'amber', 'dpts', { amberFactors: factors() });
+    first.prepare(x, rows, rows, new Float32Array(rows * k));
+    expect(first.sharesShifts).toBe(true);
+    const ctx: PruneContext = { amberFactors: factors() };
+    const own = new ScoredSelector(k, PATTERNS, 'amber', 'dpts', ctx);
+    const shared = new ScoredSelector(k, PATTERNS, 'amber', 'dpts', ctx);
+    own.prepare(x, rows, rows, new Float32Array(rows * k));
+    shared.prepare(x, rows, rows, new Float32Array(rows * k), first.preparedShifts);
+    let compared = 0;
+    PATTERNS.forEach((_, q) => {
+      const keepA = new Uint8Array(rows * k);
+      const outA = new Float32Array(rows * k);
+      const keepB = new Uint8Array(rows * k);
+      const outB = new Float32Array(rows * k);
+      own.emit(q, x, rows, keepA, outA);
+      shared.emit(q, x, rows, keepB, outB);
+      expect(keepB).toEqual(keepA);
+      expect(new Int32Array(outB.buffer)).toEqual(new Int32Array(outA.buffer));
+      compared++;
+    });
+    expect(compared).toBe(PATTERNS.length);
+    expect(new ScoredSelector(k, PATTERNS, 'amber', 'none', ctx).sharesShifts).toBe(false);
+  });
+
   const bundlePath = path.join(REPO_ROOT, 'traces', 'stories260k');
   (existsSync(path.join(bundlePath, 'manifest.json')) ? test : test.skip)('gives pruneMatrix’s keep rows and x̃ bit for bit on the captured stories260k inputs with their recorded amber factors', async () => {
     const bundle = await openBundle(bundlePath);

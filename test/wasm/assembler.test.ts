@@ -71,4 +71,15 @@ describe('the WebAssembly assembler', () => {
     expect(exports.cx()).toBe(0b1011);
     expect(exports.sq()).toBe(8.5);
   });
+
+  (SIMD_AVAILABLE ? test : test.skip)('emits i64x2 lane masks and v128.bitselect: lanes [keep, drop] pick 2.25 from the first vector and 7 from the second', () => {
+    const m = new ModuleBuilder();
+    const f = m.func('pick', [], [F64]);
+    const v = f.local(V128);
+    // mask lanes: −1 (all ones), then 0 replaced into lane 1 of a splat of −1
+    f.f64(2.25).op('f64x2.splat').f64(7).op('f64x2.splat');
+    f.i32(-1).op('i64.extend_i32_s').op('i64x2.splat').i32(0).op('i64.extend_i32_s').op('i64x2.replace_lane', 1);
+    f.op('v128.bitselect').tee(v).op('f64x2.extract_lane', 0).get(v).op('f64x2.extract_lane', 1).f64(10).op('f64.mul').op('f64.add');
+    expect(instantiate(m).exports.pick()).toBe(2.25 + 70);
+  });
 });
