@@ -9,6 +9,7 @@ import type { ReviewData } from '../review/review-data.js';
 import { patternText } from './format.js';
 import { recommendationText } from './recommendation.js';
 import { pairEnergyText } from './review-energy.js';
+import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
 
 /** Where the report folder went (report/write-report.ts WrittenReport). */
 export interface ReportLocation {
@@ -19,6 +20,22 @@ export interface ReportLocation {
 
 function decodeJson(d: DecodeAtBatch): { batch_tokens: number; speedup: number; io_savings_fraction: number } {
   return { batch_tokens: d.batchTokens, speedup: d.speedup, io_savings_fraction: d.ioSavingsFraction };
+}
+
+/** The iso-area alternative of an activation point with a chip (explore/iso-area.ts); nothing otherwise. */
+function isoJson(p: ReviewData['points'][number]) {
+  const iso = p.operand === 'activation' ? isoAreaOf(p) : undefined;
+  if (!iso) return {};
+  const phase = (x: { isoAreaSpeedup: number; bound: boolean; sparseWins: boolean; denseBottleneck?: string }) => ({ speedup: x.isoAreaSpeedup, dense_bottleneck: x.denseBottleneck ?? null, memory_bound: x.bound, sparse_wins: x.sparseWins });
+  return {
+    iso_area: {
+      extra_mm2: iso.extraMm2,
+      dense_core_mm2: iso.denseCoreMm2,
+      extra_dense_cores: iso.extraDenseCores,
+      prefill: phase(iso.prefill),
+      decode: iso.decode.map((d) => ({ batch_tokens: d.batchTokens, ...phase(d) })),
+    },
+  };
 }
 
 export function reviewJson(data: ReviewData, written: ReportLocation, warnings: readonly Diagnostic[], elapsedS: number) {
@@ -63,6 +80,9 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       area_overhead_fraction: p.areaOverheadFraction,
       ...(p.areaOverheadVsSmFraction !== undefined ? { area_overhead_vs_sm_fraction: p.areaOverheadVsSmFraction } : {}),
       ...(p.areaOverheadVsDieFraction !== undefined ? { area_overhead_vs_die_fraction: p.areaOverheadVsDieFraction } : {}),
+      ...(p.chip ? { chip_tensor_cores: p.chip.tensorCores, chip_cores_mm2: chipCoresMm2(p), chip_area_overhead_mm2: chipOverheadMm2(p) } : {}),
+      prefill_perf_per_area_vs_dense: perfPerAreaVsDense(p.prefillSpeedup, p),
+      ...isoJson(p),
     })),
     // energy per token of every profile × pattern and each profile's dense core (review/energy.ts)
     energy_sentence: pairEnergyText(data) ?? null,
