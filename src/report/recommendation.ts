@@ -94,7 +94,7 @@ function pairText(p: PairDetails, kind: AccuracyKind): string {
   if (p.decodeDelta.length > 1) {
     const first = p.decodeDelta[0];
     const last = p.decodeDelta[p.decodeDelta.length - 1];
-    hinges.push(`the decode batch B (decode gains ${speedup(first.narrow)}/${speedup(first.wide)} at B = ${first.batchTokens} but ${speedup(last.narrow)}/${speedup(last.wide)} at B = ${last.batchTokens})`);
+    hinges.push(`the decode batch B (${patternText(w.pattern)} vs ${patternText(n.pattern)} decode ${speedup(first.wide)} vs ${speedup(first.narrow)} at B = ${first.batchTokens}, ${speedup(last.wide)} vs ${speedup(last.narrow)} at B = ${last.batchTokens})`);
   }
   const techs = [...new Set([n, w].flatMap((x) => (x.point.chip ? [x.point.chip.tech] : [])))];
   if (techs.length > 0) hinges.push(`the node (the areas are at ${techs.join(' and ')})`);
