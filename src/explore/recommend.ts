@@ -77,8 +77,8 @@ export type PairComparison =
 /** One of the compared patterns on the core the summary names for it. */
 export interface PairSide {
   pattern: Pattern;
-  /** the point of the most accurate configuration on that core */
-  point: DesignPoint;
+  /** the point of the most accurate configuration on that core: the fields the pair is stated from */
+  point: Pick<DesignPoint, 'id' | 'profile' | 'prefillSpeedup' | 'decode' | 'areaOverheadVsDieFraction' | 'chip'>;
   /** the accuracy figure's 95 % interval (bootstrap over stories), when the bundle had per-story data */
   interval?: readonly [number, number];
   /** the sparse additions on every tensor core of the chip, mm² (absent without a chip) */
@@ -211,7 +211,9 @@ function side(points: readonly DesignPoint[], best: BestConfiguration, core: Cor
   const interval = accuracyOf(point, kind)?.interval;
   const mm2 = chipOverheadMm2(point);
   const iso = isoAreaOf(point);
-  return { pattern: best.pattern, point, ...(interval ? { interval } : {}), ...(mm2 !== undefined ? { chipOverheadMm2: mm2 } : {}), ...(iso ? { isoArea: iso } : {}) };
+  const { id, profile, prefillSpeedup, decode, areaOverheadVsDieFraction, chip } = point;
+  const slim = { id, profile, prefillSpeedup, decode, ...(areaOverheadVsDieFraction !== undefined ? { areaOverheadVsDieFraction } : {}), ...(chip ? { chip } : {}) };
+  return { pattern: best.pattern, point: slim, ...(interval ? { interval } : {}), ...(mm2 !== undefined ? { chipOverheadMm2: mm2 } : {}), ...(iso ? { isoArea: iso } : {}) };
 }
 
 /** The compared pair on its cores: chip mm², % of die, speed-up deltas per phase, iso-area, and the other cores that run them. */
@@ -224,7 +226,7 @@ function pairDetails(points: readonly DesignPoint[], [nb, nc]: [BestConfiguratio
   const seen = new Set<string>();
   const alternatives: AlternativeCore[] = [];
   for (const p of points) {
-    const compared = [n, w].some((q) => q.profile === p.profile && samePattern(q.pattern, p.pattern));
+    const compared = [narrow, wide].some((q) => q.point.profile === p.profile && samePattern(q.pattern, p.pattern));
     if (compared || !p.native || !(samePattern(p.pattern, nb.pattern) || samePattern(p.pattern, wb.pattern))) continue;
     // only a core that differs in an assumption the answer hinges on: provisioning or node
     const mine = samePattern(p.pattern, nb.pattern) ? n : w;
