@@ -38,6 +38,37 @@ function isoJson(p: ReviewData['points'][number]) {
   };
 }
 
+/** The compared pair as numbers: accuracy, area per core and per chip, speed-up deltas, iso-area. */
+function comparisonJson(data: ReviewData) {
+  const r = data.recommendation;
+  if (r.outcome !== 'front' || r.comparison.outcome !== 'compared' || !r.comparison.pair) return null;
+  const c = r.comparison;
+  const pair = c.pair!;
+  const side = (x: typeof pair.narrow, best: typeof c.narrow) => ({
+    pattern: patternText(x.pattern),
+    profile: x.point.profile,
+    config: `${best.criterion}+${best.mitigation}`,
+    accuracy: best.value,
+    accuracy_interval_95: x.interval ? [x.interval[0], x.interval[1]] : null,
+    chip_area_overhead_mm2: x.chipOverheadMm2 ?? null,
+    area_overhead_vs_die_fraction: x.point.areaOverheadVsDieFraction ?? null,
+    prefill_speedup: x.point.prefillSpeedup,
+    iso_area_prefill_speedup: x.isoArea?.prefill.isoAreaSpeedup ?? null,
+    beats_iso_area_in_prefill: x.isoArea?.prefill.sparseWins ?? null,
+  });
+  return {
+    accuracy_kind: c.accuracyKind,
+    narrow: side(pair.narrow, c.narrow),
+    wide: side(pair.wide, c.wide),
+    accuracy_gain_fraction: c.gainFraction,
+    area_delta_um2_per_core: c.area.outcome === 'compared' ? c.area.areaDeltaUm2 : null,
+    chip_area_delta_mm2: pair.chipDeltaMm2 ?? null,
+    die_delta_fraction: pair.dieDeltaFraction ?? null,
+    prefill_speedup_delta: pair.prefillDelta,
+    decode_speedup_delta: pair.decodeDelta.map((d) => ({ batch_tokens: d.batchTokens, delta: d.delta })),
+  };
+}
+
 export function reviewJson(data: ReviewData, written: ReportLocation, warnings: readonly Diagnostic[], elapsedS: number) {
   return {
     ok: true,
@@ -45,6 +76,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
     headline_png: written.headlinePng,
     files: written.files,
     recommendation: recommendationText(data.recommendation),
+    // the named pair's numbers (issue 16), null when the two were not compared on their cores
+    comparison: comparisonJson(data),
     accuracy_kind: data.headline.accuracyKind,
     design_points: data.points.length,
     decode_batches: data.decodeBatches,

@@ -41,6 +41,11 @@ describe('review --compare', () => {
     const j = JSON.parse(r.stdout);
     expect(j.recommendation).toMatch(/ 8:16 \(magnitude\+none\) (lowers|raises) (perplexity|proxy error) from [\d.]+ \(16:32, magnitude\+none\)/);
     expect(j.recommendation).toContain('On the chip (528 tensor cores): 8:16 adds ');
+    // the structured pair: 16:32 first as named; its chip delta is the two points' own overheads × 528
+    expect([j.comparison.narrow.pattern, j.comparison.wide.pattern]).toEqual(['16:32', '8:16']);
+    const at = (profile: string) => j.points.find((p: { profile: string; pattern: string }) => p.profile === profile && p.pattern === (profile === 'act-8of16' ? '8:16' : '16:32'));
+    expect(j.comparison.chip_area_delta_mm2).toBeCloseTo(at('act-8of16').chip_area_overhead_mm2 - at('act-16of32').chip_area_overhead_mm2, 9);
+    expect(j.comparison.prefill_speedup_delta).toBeCloseTo(at('act-8of16').prefill_speedup - at('act-16of32').prefill_speedup, 9);
     // the iso-area alternative, from the point's own columns: extra cores = overhead × 528 (act-8of16.yaml tensorCore.count)
     for (const p of j.points) {
       expect(p.chip_tensor_cores).toBe(528);
