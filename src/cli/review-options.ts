@@ -5,6 +5,7 @@ import type { ResolvedReviewOptions } from '../review/run-review.js';
 import { parseCriteria, parseMitigations } from '../sparsity/registry.js';
 import { isModelId, MODEL_IDS } from '../workload/catalog.js';
 import { didYouMean, excerpt } from '../user-text.js';
+import { formatPattern, parsePatternList, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { listArg, noEffect, nonEmptyList, parseQuoted, sparsePatternsOption, wholeNumberListOption as numberList, wholeNumberOption as number } from './options.js';
 
 /**
@@ -27,6 +28,40 @@ export interface ReviewArgv {
   decodeBatches?: string;
   decodeBatch?: string;
   context?: string;
+  /** `--compare A,B`: the pair the recommendation compares */
+  compare?: string;
+}
+
+/**
+ * `--compare 8:16,16:32`: the two candidates the recommendation compares — two distinct sparse
+ * patterns, both swept (--patterns), in the order given.
+ */
+export function compareOption(text: string | undefined, swept: readonly Pattern[]): [Pattern, Pattern] | undefined {
+  if (text === undefined) return undefined;
+  const pair = parseQuoted(String(text), (t) => parsePatternList(t, { path: '--compare' }));
+  const shown = excerpt(String(text));
+  if (pair.length !== 2 || pair.some((p) => p.kind === 'dense') || samePattern(pair[0], pair[1])) {
+    throw usageError({
+      code: 'review/compare-pair',
+      path: '--compare',
+      message: `--compare names the two candidates the recommendation compares: two distinct sparse patterns, found ${shown}.`,
+      expected: 'two distinct sparse patterns, e.g. 8:16,16:32',
+      found: shown,
+      hint: 'nmsim review --compare 8:16,16:32',
+    });
+  }
+  const missing = pair.filter((p) => !swept.some((q) => samePattern(p, q)));
+  if (missing.length > 0) {
+    throw usageError({
+      code: 'review/compare-not-swept',
+      path: '--compare',
+      message: `--compare ${shown}: ${missing.map(formatPattern).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not swept (--patterns ${swept.map(formatPattern).join(',')}).`,
+      expected: `two of the swept patterns: ${swept.map(formatPattern).join(', ')}`,
+      found: shown,
+      hint: `add ${missing.map(formatPattern).join(',')} to --patterns, or compare two swept patterns`,
+    });
+  }
+  return [pair[0], pair[1]];
 }
 
 /** `--model`: a catalog id or "bundle", checked before any input is read. */
@@ -47,11 +82,14 @@ export function reviewOptions(args: ReviewArgv): ResolvedReviewOptions {
   if (args.decodeBatch !== undefined && args.decodeBatches !== undefined) {
     noEffect('--decode-batches', 'with --decode-batch (both set the decode batches)', 'give one: --decode-batch 8, or --decode-batches 1,8.');
   }
+  const patterns = sparsePatternsOption(args.patterns);
+  const compare = compareOption(args.compare, patterns);
   return {
+    ...(compare ? { compare } : {}),
     traces: listArg(args.traces),
     profiles: listArg(args.profiles),
     model: reviewModel(args.model),
-    patterns: sparsePatternsOption(args.patterns),
+    patterns,
     criteria: nonEmptyList(parseQuoted(args.criteria, parseCriteria), '--criteria', args.criteria, 'criterion', 'magnitude'),
     mitigations: nonEmptyList(parseQuoted(args.mitigations, parseMitigations), '--mitigations', args.mitigations, 'mitigation', 'none'),
     prefillTokens: number('prefill-tokens', args.prefillTokens, DEFAULT_PREFILL_TOKENS),

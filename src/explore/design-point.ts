@@ -42,6 +42,20 @@ export interface DecodeAtBatch {
   ioSavingsFraction: number;
   /** the sparse decode step's binding resource (perf ModelSim.bottleneck), when the model named one */
   bottleneck?: string;
+  /** the same core's DENSE decode step's binding resource (explore/iso-area.ts: is the dense chip memory-bound?) */
+  denseBottleneck?: string;
+}
+
+/**
+ * The chip a design point's core sits on: how many tensor cores (profile tensorCore.count), the
+ * die (profile chip block, when given), the tech node and the operand provisioning. Lets the
+ * review state a per-core area delta per chip (mm², % of die) and price the iso-area alternative.
+ */
+export interface CoreChip {
+  tensorCores: number;
+  dieAreaMm2?: number;
+  tech: string;
+  provisioning: string;
 }
 
 export interface DesignPoint {
@@ -75,6 +89,8 @@ export interface DesignPoint {
   prefillSpeedup: number;
   /** the sparse prefill step's binding resource (register file, shared memory, L2, dram, compute, pruning unit …) */
   prefillBottleneck?: string;
+  /** the same core's DENSE prefill step's binding resource (explore/iso-area.ts) */
+  densePrefillBottleneck?: string;
   /** one entry per decode batch size of the review, ascending by batchTokens (never empty) */
   decode: DecodeAtBatch[];
   /** core area with sparsity support, and the same core without it */
@@ -86,6 +102,8 @@ export interface DesignPoint {
   areaOverheadVsSmFraction?: number;
   /** the overhead of every tensor core ÷ the die area, when the profile gives its chip */
   areaOverheadVsDieFraction?: number;
+  /** the chip the core sits on (absent on hand-made points) */
+  chip?: CoreChip;
 }
 
 /** The point's accuracy of one kind, or undefined when it has none of that kind. */

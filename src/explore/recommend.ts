@@ -14,6 +14,7 @@ import type { Mitigation } from '../sparsity/registry.js';
 import type { RunCriterion } from '../sparsity/weight-registry.js';
 import { accuracyOf, compareDesignPoints, distinctPatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
 import type { PatternSummary } from './summary.js';
+import { chipOverheadMm2, isoAreaOf, type IsoArea } from './iso-area.js';
 
 export interface RecommendationInput {
   /** the activation points (the candidates) */
@@ -69,7 +70,46 @@ export type PairComparison =
         | { outcome: 'compared'; narrow: CoreCost; wide: CoreCost; overheadDeltaFraction: number; areaDeltaUm2: number }
         /** no swept profile runs `missing`, so its area is unknown */
         | { outcome: 'unknown'; missing: Pattern };
+      /** the two on their cores side by side (chip, speed-ups, iso-area, what the choice hinges on); absent when the area is unknown */
+      pair?: PairDetails;
     };
+
+/** One of the compared patterns on the core the summary names for it. */
+export interface PairSide {
+  pattern: Pattern;
+  /** the point of the most accurate configuration on that core: the fields the pair is stated from */
+  point: Pick<DesignPoint, 'id' | 'profile' | 'prefillSpeedup' | 'decode' | 'areaOverheadVsDieFraction' | 'chip'>;
+  /** the accuracy figure's 95 % interval (bootstrap over stories), when the bundle had per-story data */
+  interval?: readonly [number, number];
+  /** the sparse additions on every tensor core of the chip, mm² (absent without a chip) */
+  chipOverheadMm2?: number;
+  isoArea?: IsoArea;
+}
+
+/** Another swept core that runs a compared pattern natively: where the answer moves with provisioning or node. */
+export interface AlternativeCore {
+  pattern: Pattern;
+  profile: string;
+  provisioning?: string;
+  tech?: string;
+  prefillSpeedup: number;
+  areaOverheadFraction: number;
+}
+
+export interface PairDetails {
+  narrow: PairSide;
+  wide: PairSide;
+  /** wide − narrow, mm² on the chip (each core × its own tensor-core count); absent unless both have a chip */
+  chipDeltaMm2?: number;
+  /** wide − narrow share of the die; absent unless both give their die */
+  dieDeltaFraction?: number;
+  /** wide − narrow prefill speed-up */
+  prefillDelta: number;
+  /** wide − narrow decode speed-up per batch both have */
+  decodeDelta: { batchTokens: number; delta: number; narrow: number; wide: number }[];
+  /** the other swept cores running either pattern natively with another provisioning or node than the compared core, in point order */
+  alternatives: AlternativeCore[];
+}
 
 export type Recommendation =
   /** no swept core runs any swept pattern sparsely, or no pattern has an accuracy figure */
@@ -148,6 +188,7 @@ function comparePair(points: readonly DesignPoint[], summary: readonly PatternSu
   }
   const narrowCore = coreCost(narrow);
   const wideCore = coreCost(wide);
+  const pair = narrowCore && wideCore ? pairDetails(points, [a, narrowCore], [b, wideCore], on) : undefined;
   return {
     outcome: 'compared',
     narrow: a,
@@ -159,6 +200,53 @@ function comparePair(points: readonly DesignPoint[], summary: readonly PatternSu
       narrowCore && wideCore
         ? { outcome: 'compared', narrow: narrowCore, wide: wideCore, overheadDeltaFraction: wideCore.areaOverheadFraction - narrowCore.areaOverheadFraction, areaDeltaUm2: wideCore.areaUm2 - narrowCore.areaUm2 }
         : { outcome: 'unknown', missing: narrowCore ? widePattern : narrowPattern },
+    ...(pair ? { pair } : {}),
+  };
+}
+
+function side(points: readonly DesignPoint[], best: BestConfiguration, core: CoreCost, kind: AccuracyKind): PairSide | undefined {
+  const onCore = points.filter((p) => p.profile === core.profile && samePattern(p.pattern, best.pattern));
+  const point = onCore.find((p) => p.criterion === best.criterion && p.mitigation === best.mitigation) ?? onCore[0];
+  if (!point) return undefined;
+  const interval = accuracyOf(point, kind)?.interval;
+  const mm2 = chipOverheadMm2(point);
+  const iso = isoAreaOf(point);
+  const { id, profile, prefillSpeedup, decode, areaOverheadVsDieFraction, chip } = point;
+  const slim = { id, profile, prefillSpeedup, decode, ...(areaOverheadVsDieFraction !== undefined ? { areaOverheadVsDieFraction } : {}), ...(chip ? { chip } : {}) };
+  return { pattern: best.pattern, point: slim, ...(interval ? { interval } : {}), ...(mm2 !== undefined ? { chipOverheadMm2: mm2 } : {}), ...(iso ? { isoArea: iso } : {}) };
+}
+
+/** The compared pair on its cores: chip mm², % of die, speed-up deltas per phase, iso-area, and the other cores that run them. */
+function pairDetails(points: readonly DesignPoint[], [nb, nc]: [BestConfiguration, CoreCost], [wb, wc]: [BestConfiguration, CoreCost], kind: AccuracyKind): PairDetails | undefined {
+  const narrow = side(points, nb, nc, kind);
+  const wide = side(points, wb, wc, kind);
+  if (!narrow || !wide) return undefined;
+  const n = narrow.point;
+  const w = wide.point;
+  const seen = new Set<string>();
+  const alternatives: AlternativeCore[] = [];
+  for (const p of points) {
+    const compared = [narrow, wide].some((q) => q.point.profile === p.profile && samePattern(q.pattern, p.pattern));
+    if (compared || !p.native || !(samePattern(p.pattern, nb.pattern) || samePattern(p.pattern, wb.pattern))) continue;
+    // only a core that differs in an assumption the answer hinges on: provisioning or node
+    const mine = samePattern(p.pattern, nb.pattern) ? n : w;
+    if (p.chip && mine.chip && p.chip.provisioning === mine.chip.provisioning && p.chip.tech === mine.chip.tech) continue;
+    const key = `${p.profile}|${p.pattern.kind === 'nm' ? `${p.pattern.n}:${p.pattern.m}` : p.pattern.kind}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    alternatives.push({ pattern: p.pattern, profile: p.profile, ...(p.chip ? { provisioning: p.chip.provisioning, tech: p.chip.tech } : {}), prefillSpeedup: p.prefillSpeedup, areaOverheadFraction: p.areaOverheadFraction });
+  }
+  return {
+    narrow,
+    wide,
+    ...(narrow.chipOverheadMm2 !== undefined && wide.chipOverheadMm2 !== undefined ? { chipDeltaMm2: wide.chipOverheadMm2 - narrow.chipOverheadMm2 } : {}),
+    ...(n.areaOverheadVsDieFraction !== undefined && w.areaOverheadVsDieFraction !== undefined ? { dieDeltaFraction: w.areaOverheadVsDieFraction - n.areaOverheadVsDieFraction } : {}),
+    prefillDelta: w.prefillSpeedup - n.prefillSpeedup,
+    decodeDelta: n.decode.flatMap((d) => {
+      const x = w.decode.find((e) => e.batchTokens === d.batchTokens);
+      return x ? [{ batchTokens: d.batchTokens, delta: x.speedup - d.speedup, narrow: d.speedup, wide: x.speedup }] : [];
+    }),
+    alternatives,
   };
 }
 

@@ -8,7 +8,7 @@
  * pattern, accuracy per configuration), so the join is pure and testable on hand-made numbers.
  */
 import type { Pattern } from '../sparsity/pattern.js';
-import type { Accuracy, DecodeAtBatch, DesignPoint } from './design-point.js';
+import type { Accuracy, CoreChip, DecodeAtBatch, DesignPoint } from './design-point.js';
 import { designPointId, patternKey, sortDesignPoints } from './design-point.js';
 import type { MeasuredWeightRun, SweepConfig } from './accuracy.js';
 
@@ -20,6 +20,8 @@ export interface ProfileCost {
   areaOverheadVsSmFraction?: number;
   /** the same on every tensor core ÷ the die area, when the profile gives its chip */
   areaOverheadVsDieFraction?: number;
+  /** the chip the core sits on (tensor cores, die, node, provisioning) */
+  chip?: CoreChip;
 }
 
 export interface ExecutionEstimate {
@@ -29,6 +31,8 @@ export interface ExecutionEstimate {
   prefillSpeedup: number;
   /** the prefill step's binding resource (perf ModelSim.bottleneck), when the model named one */
   prefillBottleneck?: string;
+  /** the dense prefill step's binding resource on the same core */
+  densePrefillBottleneck?: string;
   /** one entry per decode batch of the workload, ascending by batchTokens */
   decode: DecodeAtBatch[];
 }
@@ -105,12 +109,14 @@ function pointOf(input: SweepInput, prof: ProfileCost, exec: ExecutionEstimate, 
     decodeContextTokens: input.workload.decodeContextTokens,
     prefillSpeedup: exec.prefillSpeedup,
     ...(exec.prefillBottleneck ? { prefillBottleneck: exec.prefillBottleneck } : {}),
+    ...(exec.densePrefillBottleneck ? { densePrefillBottleneck: exec.densePrefillBottleneck } : {}),
     decode: exec.decode.map((d) => ({ ...d })),
     areaUm2: prof.areaUm2,
     denseAreaUm2: prof.denseAreaUm2,
     areaOverheadFraction: prof.areaUm2 / prof.denseAreaUm2 - 1,
     ...(prof.areaOverheadVsSmFraction !== undefined ? { areaOverheadVsSmFraction: prof.areaOverheadVsSmFraction } : {}),
     ...(prof.areaOverheadVsDieFraction !== undefined ? { areaOverheadVsDieFraction: prof.areaOverheadVsDieFraction } : {}),
+    ...(prof.chip ? { chip: { ...prof.chip } } : {}),
   };
 }
 

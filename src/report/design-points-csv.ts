@@ -5,6 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, patternText, PRECISION } from './format.js';
+import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
 import type { PatternEnergy } from '../review/energy.js';
 
 /** Shares of an SM or a die are small (0.0031): six digits keep them readable. */
@@ -39,6 +40,13 @@ export const DESIGN_POINT_COLUMNS = [
   'area_overhead_fraction',
   'area_overhead_vs_sm_fraction',
   'area_overhead_vs_die_fraction',
+  // chip level (explore/iso-area.ts): the core × the profile's tensor cores, and the iso-area alternative
+  'chip_tensor_cores',
+  'chip_cores_mm2',
+  'chip_area_overhead_mm2',
+  'prefill_perf_per_area_vs_dense',
+  'iso_area_extra_dense_cores',
+  'iso_area_prefill_speedup',
   'on_accuracy_area_front',
   'on_accuracy_speedup_front',
   'prefill_bottleneck',
@@ -47,6 +55,11 @@ export const DESIGN_POINT_COLUMNS = [
 /** Column of the sparse decode step's binding resource at batch B (after prefill_bottleneck). */
 export function decodeBottleneckColumn(batch: number): string {
   return `decode_bottleneck_b${batch}`;
+}
+
+/** Column of the iso-area alternative's decode speed-up at batch B (after the bottleneck columns). */
+export function isoAreaDecodeColumn(batch: number): string {
+  return `iso_area_decode_speedup_b${batch}`;
 }
 
 /**
@@ -59,6 +72,8 @@ export function designPointsHeader(decodeBatches: readonly number[]): string[] {
   const at = cols.indexOf('prefill_speedup') + 1;
   cols.splice(at, 0, ...decodeBatches.flatMap(decodeColumns));
   cols.push(...decodeBatches.map(decodeBottleneckColumn));
+  cols.push('dense_prefill_bottleneck', ...decodeBatches.map((b) => `dense_decode_bottleneck_b${b}`));
+  cols.push(...decodeBatches.map(isoAreaDecodeColumn));
   return [...cols, ...energyCsvColumns(decodeBatches)];
 }
 
@@ -82,7 +97,11 @@ export function designPointsCsv(
       const d = decodeAt(p, b);
       return d ? [fixed(d.speedup, PRECISION.speedup), fixed(d.ioSavingsFraction, PRECISION.fraction)] : ['', ''];
     });
-  const rows = sortDesignPoints(points).map((p) => [
+  const opt = (v: number | undefined, digits: number) => (v === undefined ? '' : fixed(v, digits));
+  const rows = sortDesignPoints(points).map((p) => {
+    // weight points are the baseline, not a sparse core to price against dense cores
+    const iso = p.operand === 'activation' ? isoAreaOf(p) : undefined;
+    return [
     p.profile,
     patternText(p.pattern),
     p.criterion,
@@ -105,11 +124,21 @@ export function designPointsCsv(
     fixed(p.areaOverheadFraction, PRECISION.fraction),
     p.areaOverheadVsSmFraction === undefined ? '' : fixed(p.areaOverheadVsSmFraction, SHARE_DIGITS),
     p.areaOverheadVsDieFraction === undefined ? '' : fixed(p.areaOverheadVsDieFraction, SHARE_DIGITS),
+    p.chip ? String(p.chip.tensorCores) : '',
+    opt(chipCoresMm2(p), PRECISION.fraction),
+    opt(chipOverheadMm2(p), PRECISION.fraction),
+    fixed(perfPerAreaVsDense(p.prefillSpeedup, p), PRECISION.speedup),
+    opt(iso?.extraDenseCores, PRECISION.fraction),
+    opt(iso?.prefill.isoAreaSpeedup, PRECISION.speedup),
     headline.has(p.id) ? 'true' : 'false',
     speed.has(p.id) ? 'true' : 'false',
     p.prefillBottleneck ?? '',
     ...decodeBatches.map((b) => decodeAt(p, b)?.bottleneck ?? ''),
+    p.densePrefillBottleneck ?? '',
+    ...decodeBatches.map((b) => decodeAt(p, b)?.denseBottleneck ?? ''),
+    ...decodeBatches.map((b) => opt(iso?.decode.find((d) => d.batchTokens === b)?.isoAreaSpeedup, PRECISION.speedup)),
     ...energyCsvCells(p, energy, decodeBatches),
-  ]);
+  ];
+  });
   return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });
 }

@@ -3,9 +3,10 @@
  * lead with, from explore/recommend.ts's data.
  */
 import type { AccuracyKind } from '../explore/design-point.js';
-import { recommend, type BestConfiguration, type ConfigurationOnCore, type CoreCost, type PairComparison, type Recommendation, type RecommendationInput, type WeightComparison } from '../explore/recommend.js';
+import { recommend, type BestConfiguration, type ConfigurationOnCore, type CoreCost, type PairComparison, type PairDetails, type PairSide, type Recommendation, type RecommendationInput, type WeightComparison } from '../explore/recommend.js';
+import type { IsoAreaPhase } from '../explore/iso-area.js';
 import type { Pattern } from '../sparsity/pattern.js';
-import { areaUm2, fixed, patternText, percent, signedPercentPoints } from './format.js';
+import { areaUm2, fixed, patternText, percent, PRECISION, signedPercentPoints, speedup } from './format.js';
 
 const KIND_TEXT: Record<AccuracyKind, string> = { 'measured-perplexity': 'measured perplexity', 'proxy-rel-err': 'proxy error' };
 const QUANTITY: Record<AccuracyKind, string> = { 'measured-perplexity': 'perplexity', 'proxy-rel-err': 'proxy error' };
@@ -31,6 +32,73 @@ function comparisonText(c: PairComparison, headline: AccuracyKind): string {
   } else {
     s += `; no swept profile runs ${patternText(a.missing)}, so its area is not compared.`;
   }
+  return s + (c.pair ? pairText(c.pair, c.accuracyKind) : '');
+}
+
+/** "+0.006" / "-0.025": a difference of speed-ups, signed, one digit finer than the speed-ups beside it. */
+function signed(v: number, digits = PRECISION.speedup): string {
+  const t = fixed(v, digits);
+  return t.startsWith('-') ? t : `+${t}`;
+}
+
+const mm2 = (v: number) => `${fixed(v, PRECISION.chipMm2Text)} mm²`;
+
+/** The accuracy's uncertainty, or plainly why there is none and what would give it. */
+function intervalText(p: PairDetails, kind: AccuracyKind): string {
+  const { narrow: n, wide: w } = p;
+  if (n.interval && w.interval) {
+    const iv = (x: PairSide) => `${patternText(x.pattern)} ${fixed(x.interval![0], 3)}–${fixed(x.interval![1], 3)}`;
+    const overlap = n.interval[0] <= w.interval[1] && w.interval[0] <= n.interval[1];
+    return ` Bootstrap 95 % intervals over stories: ${iv(w)}, ${iv(n)}${overlap ? ' (they overlap: not distinguishable on this data)' : ' (they do not overlap)'}.`;
+  }
+  if (kind === 'proxy-rel-err') return ' The proxy error has no interval (it is computed on the analysed tokens, not resampled).';
+  return ' No interval on this gap: the bundle records one perplexity per run, not per-story NLL; a capture that records each story\'s NLL would give a bootstrap 95 % interval for each figure and for the difference (explore/uncertainty.ts).';
+}
+
+function isoPhase(x: IsoAreaPhase): string {
+  return `${speedup(x.isoAreaSpeedup)}${x.bound ? ` (the dense step is ${x.denseBottleneck}-bound)` : ''}`;
+}
+
+/** What the sparse additions would buy as dense cores, and whether the sparse core beats it. */
+function isoText(x: PairSide): string {
+  const iso = x.isoArea!;
+  const prefillWin = iso.prefill.sparseWins;
+  const decode = iso.decode.map((d) => `B = ${d.batchTokens} ${speedup(d.sparseSpeedup)} vs ${isoPhase(d)}`).join(', ');
+  return `${patternText(x.pattern)} on ${x.point.profile} (+${fixed(iso.extraDenseCores, 1)} dense cores' worth) ${prefillWin ? 'beats' : 'does not beat'} them in prefill (${speedup(iso.prefill.sparseSpeedup)} vs ${isoPhase(iso.prefill)})${decode ? `; decode ${decode}` : ''}`;
+}
+
+function alternativeText(p: PairDetails): string {
+  if (p.alternatives.length === 0) return '';
+  const alt = p.alternatives
+    .map((a) => `${patternText(a.pattern)} on ${a.profile}${a.provisioning ? ` (${a.provisioning}${a.tech ? `, ${a.tech}` : ''})` : ''} ${speedup(a.prefillSpeedup)} for ${percent(a.areaOverheadFraction)}`)
+    .join('; ');
+  return ` the provisioning or node of the cores (other swept cores give prefill ${alt})`;
+}
+
+/** The pair on their cores: chip mm² and % of die, speed-up deltas, iso-area and what the choice hinges on. */
+function pairText(p: PairDetails, kind: AccuracyKind): string {
+  const { narrow: n, wide: w } = p;
+  let s = intervalText(p, kind);
+  if (n.chipOverheadMm2 !== undefined && w.chipOverheadMm2 !== undefined && n.point.chip && w.point.chip) {
+    const die = (x: PairSide) => (x.point.areaOverheadVsDieFraction !== undefined ? ` (${percent(x.point.areaOverheadVsDieFraction, 2)} of the die)` : '');
+    const cores = n.point.chip.tensorCores === w.point.chip.tensorCores ? `${n.point.chip.tensorCores} tensor cores` : `${w.point.chip.tensorCores} and ${n.point.chip.tensorCores} tensor cores`;
+    s += ` On the chip (${cores}): ${patternText(w.pattern)} adds ${mm2(w.chipOverheadMm2)}${die(w)}, ${patternText(n.pattern)} ${mm2(n.chipOverheadMm2)}${die(n)}: ${p.chipDeltaMm2! >= 0 ? '+' : ''}${mm2(p.chipDeltaMm2!)}${p.dieDeltaFraction !== undefined ? `, ${signedPercentPoints(p.dieDeltaFraction, 2)} of the die` : ''}.`;
+  }
+  const dec = p.decodeDelta.map((d) => `decode B = ${d.batchTokens} ${speedup(d.wide)} vs ${speedup(d.narrow)} (${signed(d.delta)})`).join(', ');
+  s += ` Speed-up over the core run dense, ${patternText(w.pattern)} vs ${patternText(n.pattern)}: prefill ${speedup(w.point.prefillSpeedup)} vs ${speedup(n.point.prefillSpeedup)} (${signed(p.prefillDelta)})${dec ? `, ${dec}` : ''}.`;
+  if (n.isoArea && w.isoArea) s += ` Iso-area, the same extra mm² as more dense cores: ${isoText(w)}; ${isoText(n)}.`;
+  // what the choice hinges on
+  const hinges: string[] = [];
+  const alt = alternativeText(p);
+  if (alt) hinges.push(alt.trim());
+  if (p.decodeDelta.length > 1) {
+    const first = p.decodeDelta[0];
+    const last = p.decodeDelta[p.decodeDelta.length - 1];
+    hinges.push(`the decode batch B (${patternText(w.pattern)} vs ${patternText(n.pattern)} decode ${speedup(first.wide)} vs ${speedup(first.narrow)} at B = ${first.batchTokens}, ${speedup(last.wide)} vs ${speedup(last.narrow)} at B = ${last.batchTokens})`);
+  }
+  const techs = [...new Set([n, w].flatMap((x) => (x.point.chip ? [x.point.chip.tech] : [])))];
+  if (techs.length > 0) hinges.push(`the node (the areas are at ${techs.join(' and ')})`);
+  if (hinges.length > 0) s += ` The choice hinges on ${hinges.join('; ')}.`;
   return s;
 }
 

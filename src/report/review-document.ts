@@ -17,6 +17,7 @@ import { recommendationText } from './recommendation.js';
 import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart } from './review-text.js';
 import type { ReviewData } from '../review/review-data.js';
+import { CHIP_TABLE_TEXT, chipTable } from './review-chip.js';
 
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
   const d = decodeAt({ decode: [...decode] }, batch);
@@ -117,6 +118,12 @@ export function reviewDocument(data: ReviewData): Block[] {
     });
   }
 
+  const chip = chipTable(data);
+  if (chip) {
+    b.push({ kind: 'heading', level: 2, text: 'Chip level and iso-area' });
+    b.push({ kind: 'paragraph', text: CHIP_TABLE_TEXT });
+    b.push({ kind: 'table', ...chip });
+  }
   const energy = energyTable(data);
   if (energy) {
     const batch = energyChartBatch(data);

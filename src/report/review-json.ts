@@ -9,6 +9,7 @@ import type { ReviewData } from '../review/review-data.js';
 import { patternText } from './format.js';
 import { recommendationText } from './recommendation.js';
 import { pairEnergyText } from './review-energy.js';
+import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
 
 /** Where the report folder went (report/write-report.ts WrittenReport). */
 export interface ReportLocation {
@@ -21,6 +22,53 @@ function decodeJson(d: DecodeAtBatch): { batch_tokens: number; speedup: number; 
   return { batch_tokens: d.batchTokens, speedup: d.speedup, io_savings_fraction: d.ioSavingsFraction };
 }
 
+/** The iso-area alternative of an activation point with a chip (explore/iso-area.ts); nothing otherwise. */
+function isoJson(p: ReviewData['points'][number]) {
+  const iso = p.operand === 'activation' ? isoAreaOf(p) : undefined;
+  if (!iso) return {};
+  const phase = (x: { isoAreaSpeedup: number; bound: boolean; sparseWins: boolean; denseBottleneck?: string }) => ({ speedup: x.isoAreaSpeedup, dense_bottleneck: x.denseBottleneck ?? null, memory_bound: x.bound, sparse_wins: x.sparseWins });
+  return {
+    iso_area: {
+      extra_mm2: iso.extraMm2,
+      dense_core_mm2: iso.denseCoreMm2,
+      extra_dense_cores: iso.extraDenseCores,
+      prefill: phase(iso.prefill),
+      decode: iso.decode.map((d) => ({ batch_tokens: d.batchTokens, ...phase(d) })),
+    },
+  };
+}
+
+/** The compared pair as numbers: accuracy, area per core and per chip, speed-up deltas, iso-area. */
+function comparisonJson(data: ReviewData) {
+  const r = data.recommendation;
+  if (r.outcome !== 'front' || r.comparison.outcome !== 'compared' || !r.comparison.pair) return null;
+  const c = r.comparison;
+  const pair = c.pair!;
+  const side = (x: typeof pair.narrow, best: typeof c.narrow) => ({
+    pattern: patternText(x.pattern),
+    profile: x.point.profile,
+    config: `${best.criterion}+${best.mitigation}`,
+    accuracy: best.value,
+    accuracy_interval_95: x.interval ? [x.interval[0], x.interval[1]] : null,
+    chip_area_overhead_mm2: x.chipOverheadMm2 ?? null,
+    area_overhead_vs_die_fraction: x.point.areaOverheadVsDieFraction ?? null,
+    prefill_speedup: x.point.prefillSpeedup,
+    iso_area_prefill_speedup: x.isoArea?.prefill.isoAreaSpeedup ?? null,
+    beats_iso_area_in_prefill: x.isoArea?.prefill.sparseWins ?? null,
+  });
+  return {
+    accuracy_kind: c.accuracyKind,
+    narrow: side(pair.narrow, c.narrow),
+    wide: side(pair.wide, c.wide),
+    accuracy_gain_fraction: c.gainFraction,
+    area_delta_um2_per_core: c.area.outcome === 'compared' ? c.area.areaDeltaUm2 : null,
+    chip_area_delta_mm2: pair.chipDeltaMm2 ?? null,
+    die_delta_fraction: pair.dieDeltaFraction ?? null,
+    prefill_speedup_delta: pair.prefillDelta,
+    decode_speedup_delta: pair.decodeDelta.map((d) => ({ batch_tokens: d.batchTokens, delta: d.delta })),
+  };
+}
+
 export function reviewJson(data: ReviewData, written: ReportLocation, warnings: readonly Diagnostic[], elapsedS: number) {
   return {
     ok: true,
@@ -28,6 +76,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
     headline_png: written.headlinePng,
     files: written.files,
     recommendation: recommendationText(data.recommendation),
+    // the named pair's numbers (issue 16), null when the two were not compared on their cores
+    comparison: comparisonJson(data),
     accuracy_kind: data.headline.accuracyKind,
     design_points: data.points.length,
     decode_batches: data.decodeBatches,
@@ -63,6 +113,9 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       area_overhead_fraction: p.areaOverheadFraction,
       ...(p.areaOverheadVsSmFraction !== undefined ? { area_overhead_vs_sm_fraction: p.areaOverheadVsSmFraction } : {}),
       ...(p.areaOverheadVsDieFraction !== undefined ? { area_overhead_vs_die_fraction: p.areaOverheadVsDieFraction } : {}),
+      ...(p.chip ? { chip_tensor_cores: p.chip.tensorCores, chip_cores_mm2: chipCoresMm2(p), chip_area_overhead_mm2: chipOverheadMm2(p) } : {}),
+      prefill_perf_per_area_vs_dense: perfPerAreaVsDense(p.prefillSpeedup, p),
+      ...isoJson(p),
     })),
     // energy per token of every profile × pattern and each profile's dense core (review/energy.ts)
     energy_sentence: pairEnergyText(data) ?? null,

@@ -21,6 +21,11 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   lines.push(data.title);
   lines.push(`  ${countNoun(data.points.length, 'design point')} · ${data.workload}`);
   lines.push('');
+  // the answer first: it must be on the first screen, before the tables
+  lines.push(recommendationText(data.recommendation));
+  const energy = pairEnergyText(data);
+  if (energy) lines.push(energy);
+  lines.push('');
   const batches = data.decodeBatches;
   const head = [
     'pattern',
@@ -103,10 +108,6 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     lines.push(`  base: ${base.label} (${base.point.profile}, weights pruned offline by ${base.point.criterion}; measured perplexity) — the baseline every new core must beat${energy ? `; energy ${energy}` : ''}`);
   }
   for (const r of data.accuracyReferences) lines.push(`  reference: ${r.label} ${fixed(r.value, PRECISION.perplexityText)} (${r.kind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'})`);
-  lines.push('');
-  lines.push(recommendationText(data.recommendation));
-  const energy = pairEnergyText(data);
-  if (energy) lines.push(energy);
   lines.push('');
   lines.push(`report: ${outDir}/design-review.md (and .html)`);
   lines.push(`headline chart: ${headlinePng}`);

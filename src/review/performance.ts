@@ -54,11 +54,13 @@ export function estimateProfile(
       executedAs,
       prefillSpeedup: pre.speedup,
       prefillBottleneck: pre.sim.bottleneck,
+      densePrefillBottleneck: prefill.dense.bottleneck,
       decode: decode.map((c, j) => ({
         batchTokens: workload.decodeBatches[j],
         speedup: c.patterns[i].speedup,
         ioSavingsFraction: c.patterns[i].ioSavings,
         bottleneck: c.patterns[i].sim.bottleneck,
+        denseBottleneck: c.dense.bottleneck,
       })),
     });
   });

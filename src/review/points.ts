@@ -150,7 +150,8 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
       techCache.set(techKey, tech);
     }
     const report = areaReport(profile, tech);
-    const cost = profileCost(report);
+    // the chip the core sits on: mm² per chip, % of die and the iso-area alternative (explore/iso-area.ts)
+    const cost = { ...profileCost(report), chip: { tensorCores: profile.tensorCore.count, ...(profile.chip ? { dieAreaMm2: profile.chip.dieAreaMm2 } : {}), tech: tech.name, provisioning: profile.sparsity.provisioning } };
     const keys = new Set(configIndices.map((ci) => patternKey(inputs.configs[ci].pattern)));
     const needed = inputs.patterns.filter((q) => keys.has(patternKey(q)));
     const estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);

@@ -65,7 +65,11 @@ describe('summary and recommendation with an unmeasured pattern', () => {
     expect(recommendationSentence({ points, frontIds: front.frontIds, summary, accuracyKind: 'measured-perplexity' })).toBe(
       'On the accuracy–area Pareto front (measured perplexity): 2:4 (act-2of4), 8:16 (act-8of16); no measured perplexity: 16:32. ' +
         '16:32 (magnitude+none) lowers proxy error from 0.260 (8:16, magnitude+none) to 0.250 (3.8% better, on the analysis proxy: 16:32 has no measured perplexity) ' +
-        'for +22.0 pp area overhead (act-16of32 50.0% vs act-8of16 28.0%, +22,000 µm² per core).',
+        'for +22.0 pp area overhead (act-16of32 50.0% vs act-8of16 28.0%, +22,000 µm² per core).' +
+        // the pair on its cores (issue 16): prefill 1.18 − 1.20 = −0.020; decode = prefill × 0.92 / × 0.8 (fixture)
+        ' The proxy error has no interval (it is computed on the analysed tokens, not resampled).' +
+        ' Speed-up over the core run dense, 16:32 vs 8:16: prefill 1.18× vs 1.20× (-0.020), decode B = 1 1.09× vs 1.10× (-0.018), decode B = 8 0.94× vs 0.96× (-0.016).' +
+        ' The choice hinges on the decode batch B (16:32 vs 8:16 decode 1.09× vs 1.10× at B = 1, 0.94× vs 0.96× at B = 8).',
     );
   });
 

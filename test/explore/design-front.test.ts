@@ -75,7 +75,12 @@ describe('summary and recommendation', () => {
     expect(recommendationSentence({ points, frontIds: front.frontIds, summary })).toBe(
       'On the accuracy–area Pareto front (measured perplexity): 8:16 (act-8of16), 16:32 (act-16of32). ' +
         '16:32 (magnitude+var) lowers perplexity from 3.900 (8:16, magnitude+var) to 3.700 (5.1% better) ' +
-        'for +10.0 pp area overhead (act-16of32 20.0% vs act-8of16 10.0%, +10,000 µm² per core).',
+        'for +10.0 pp area overhead (act-16of32 20.0% vs act-8of16 10.0%, +10,000 µm² per core).' +
+        // the pair on its cores (issue 16): no per-story data, so no interval; prefill 1.55 − 1.60 = −0.050;
+        // the fixture's decode is prefill × 0.92 (B = 1) and × 0.8 (B = 8): 1.426 − 1.472 = −0.046, 1.24 − 1.28 = −0.040
+        " No interval on this gap: the bundle records one perplexity per run, not per-story NLL; a capture that records each story's NLL would give a bootstrap 95 % interval for each figure and for the difference (explore/uncertainty.ts)." +
+        ' Speed-up over the core run dense, 16:32 vs 8:16: prefill 1.55× vs 1.60× (-0.050), decode B = 1 1.43× vs 1.47× (-0.046), decode B = 8 1.24× vs 1.28× (-0.040).' +
+        ' The choice hinges on the decode batch B (16:32 vs 8:16 decode 1.43× vs 1.47× at B = 1, 1.24× vs 1.28× at B = 8).',
     );
   });
 

@@ -30,7 +30,9 @@ describe('the named bottleneck in the review', () => {
     // the decode bottleneck columns follow the fixed columns (prefill_bottleneck last of them), before the energy columns
     const at = header.indexOf('prefill_bottleneck');
     expect(header.slice(at, at + 3)).toEqual(['prefill_bottleneck', 'decode_bottleneck_b1', 'decode_bottleneck_b8']);
-    expect(header[at + 3]).toBe('prefill_energy_mj_per_token');
+    // then the dense step's bottlenecks and the iso-area decode columns (issue 16), then energy
+    expect(header.slice(at + 3, at + 8)).toEqual(['dense_prefill_bottleneck', 'dense_decode_bottleneck_b1', 'dense_decode_bottleneck_b8', 'iso_area_decode_speedup_b1', 'iso_area_decode_speedup_b8']);
+    expect(header[at + 8]).toBe('prefill_energy_mj_per_token');
     expect(rec(rows[1])).toMatchObject({ profile: 'act-8of16', prefill_bottleneck: 'l2', decode_bottleneck_b1: '', decode_bottleneck_b8: 'dram' });
     expect(rec(rows[0])).toMatchObject({ profile: 'act-16of32', prefill_bottleneck: '' });
   });

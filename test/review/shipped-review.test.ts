@@ -89,6 +89,40 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     }
   });
 
+  it('answers 8:16 vs 16:32 in the first screen with chip mm², % of die and the iso-area alternative, derived here from the CSV and the profile YAML', async () => {
+    const lines = run.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('On the accuracy–area Pareto front'));
+    // first screen: right after the two title lines and a blank
+    expect(at).toBe(3);
+    const printed = lines[at];
+    const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
+    const header = csv[0].split(',');
+    const col = (name: string) => header.indexOf(name);
+    const row = (profile: string, pattern: string) => csv.slice(1).map((l) => l.split(',')).find((c) => c[col('profile')] === profile && c[col('pattern')] === pattern && c[col('criterion')] === 'magnitude' && c[col('mitigation')] === 'dpts')!;
+    const yaml = async (name: string) => {
+      const text = await fs.readFile(path.join(REPO_ROOT, 'hardware-profiles', `${name}.yaml`), 'utf8');
+      return { cores: Number(/^ {2}count: (\d+)/m.exec(text)![1]), dieMm2: Number(/^ {2}dieAreaMm2: (\d+)/m.exec(text)![1]) };
+    };
+    const side = async (profile: string, pattern: string) => {
+      const c = row(profile, pattern);
+      const chip = await yaml(profile);
+      const area = Number(c[col('area_um2')]);
+      const dense = Number(c[col('dense_area_um2')]);
+      const extraMm2 = ((area - dense) * chip.cores) / 1e6;
+      // prefill is compute-bound dense on these cores, so the extra dense cores scale it by (n + extra) / n
+      expect(c[col('dense_prefill_bottleneck')]).toBe('compute');
+      return { extraMm2, die: extraMm2 / chip.dieMm2, extraCores: extraMm2 / (dense / 1e6), iso: 1 + (area - dense) / dense, cores: chip.cores };
+    };
+    const n = await side('act-8of16', '8:16');
+    const w = await side('act-16of32', '16:32');
+    expect(printed).toContain(
+      `On the chip (${w.cores} tensor cores): 16:32 adds ${w.extraMm2.toFixed(2)} mm² (${(w.die * 100).toFixed(2)}% of the die), 8:16 ${n.extraMm2.toFixed(2)} mm² (${(n.die * 100).toFixed(2)}% of the die): +${(w.extraMm2 - n.extraMm2).toFixed(2)} mm², +${((w.die - n.die) * 100).toFixed(2)} pp of the die.`,
+    );
+    expect(printed).toContain(`16:32 on act-16of32 (+${w.extraCores.toFixed(1)} dense cores' worth) does not beat them in prefill (1.24× vs ${w.iso.toFixed(2)}×)`);
+    expect(printed).toContain(`8:16 on act-8of16 (+${n.extraCores.toFixed(1)} dense cores' worth) beats them in prefill (1.26× vs ${n.iso.toFixed(2)}×)`);
+    expect(printed).toContain('The choice hinges on the provisioning or node of the cores');
+  });
+
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {
     const csv = (await fs.readFile(path.join(out, 'design-points.csv'), 'utf8')).trim().split('\n');
     const header = csv[0].split(',');

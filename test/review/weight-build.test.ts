@@ -57,6 +57,10 @@ describe('buildReview with weight points', () => {
     // 8:16's best measured configuration is magnitude+var 3.9 on act-8of16 (prefill 1.6×, 10 % area); 1.6 / 1.32 = 1.2121
     expect(recommendationText(review.recommendation)).toBe(
       'On the accuracy–area Pareto front (measured perplexity): 8:16 (act-8of16), 16:32 (act-16of32). 16:32 (magnitude+var) lowers perplexity from 3.900 (8:16, magnitude+var) to 3.700 (5.1% better) for +10.0 pp area overhead (act-16of32 20.0% vs act-8of16 10.0%, +10,000 µm² per core). ' +
+        // the pair on its cores (issue 16): the fixture's decode is prefill × 0.92 (B = 1) and × 0.8 (B = 8)
+        "No interval on this gap: the bundle records one perplexity per run, not per-story NLL; a capture that records each story's NLL would give a bootstrap 95 % interval for each figure and for the difference (explore/uncertainty.ts). " +
+        'Speed-up over the core run dense, 16:32 vs 8:16: prefill 1.55× vs 1.60× (-0.050), decode B = 1 1.43× vs 1.47× (-0.046), decode B = 8 1.24× vs 1.28× (-0.040). ' +
+        'The choice hinges on the decode batch B (16:32 vs 8:16 decode 1.43× vs 1.47× at B = 1, 1.24× vs 1.28× at B = 8). ' +
         '8:16 activations (magnitude+var) on act-8of16 keep perplexity 3.900 vs 6.100 for 2:4 weights (wanda) on a100-like, at 1.21× its prefill speed-up (1.60× vs 1.32×) for 10.0% vs 8.0% area overhead.',
     );
     expect(review.notes).toContain(

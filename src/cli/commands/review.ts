@@ -92,6 +92,7 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('shard', { type: 'string', describe: 'i/n: run only shard i (0 … n − 1) of the review\'s analysis and write its part to --out (required); `nmsim merge` of the n parts writes the report. With --analysis: shard i of the design points instead' })
       .option('analysis', { type: 'string', array: true, describe: 'with --shard i/n: the parts of every analysis shard (`nmsim review --shard k/K`, same options); evaluates block i of n of the design points into --out; `nmsim merge` of the n point parts writes the report' })
       .option('patterns', SHARED_OPTIONS.patterns)
+      .option('compare', { type: 'string', defaultDescription: '8:16,16:32', describe: 'the two candidates the recommendation compares (two distinct swept patterns): accuracy, area per core and per chip, speed-ups, energy, iso-area and what the choice hinges on' })
       .option('criteria', { type: 'string', default: CRITERIA.join(','), describe: `selection criteria to sweep: ${CRITERIA.join(', ')}` })
       .option('mitigations', { type: 'string', default: MITIGATIONS.join(','), describe: `error mitigations to sweep: ${MITIGATIONS.join(', ')}` })
       .option('prefill-tokens', { type: 'string', defaultDescription: String(DEFAULT_PREFILL_TOKENS), describe: `prefill length T (tokens, ${boundText('prefill-tokens')}) for the prefill speed-up` })
