@@ -196,7 +196,7 @@ export async function applyOverride(profile: HashedProfile, key: string, value: 
   const factor = multiplier(value);
   const file = profile.path;
   const bad = (d: Partial<Diagnostic> & { message: string }): NmsimError =>
-    inputError({ code: 'review/bad-set-value', file, path: `--set ${key}`, found: excerpt(value), ...d, message: `--set ${key}=${excerpt(value)} on profile ${profile.loaded.profile.name}: ${d.message}` });
+    inputError({ code: 'review/bad-set-value', file, path: `--set ${key}`, found: excerpt(value), ...d, message: `--set ${key}=${value.length > 40 ? excerpt(value) : value} on profile ${profile.loaded.profile.name}: ${d.message}` });
   if (factor !== undefined) {
     const at = quantity ? quantity.resolved : leaf;
     const current = container[at];
