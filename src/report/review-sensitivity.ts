@@ -49,7 +49,7 @@ export function sensitivityValueRows(s: SensitivityResult): string[][] {
     d.onFront,
     flips,
   ];
-  return [row('(as given)', '—', '—', s.base, '—'), ...s.rows.map((r) => row(r.key, r.value, r.applied.join(', '), r.deltas, r.flips ? 'yes' : 'no'))];
+  return [row('(as given)', '—', '—', s.base, '—'), ...s.rows.map((r) => row(r.key, r.value, r.applied.length === s.profileCount ? `all ${s.profileCount}` : r.applied.join(', '), r.deltas, r.flips ? 'yes' : 'no'))];
 }
 
 export function sensitivityBlocks(s: SensitivityResult): Block[] {

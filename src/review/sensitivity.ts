@@ -328,7 +328,7 @@ export interface SensitivityKey {
   key: string;
   /** max − min of each delta over the key's values, base included */
   swing: { areaOverheadPp: number; prefillSpeedup: number; decodeSpeedup: number; prefillJoulesPerToken: number };
-  /** Σ over the four figures of swing / the largest swing of that figure among the keys (0 … 4) */
+  /** Σ over the four figures of swing / the largest swing of that figure among the keys (0 … 4); a figure whose largest swing is under SWING_FLOOR counts 0 */
   influence: number;
   flips: boolean;
 }
@@ -338,6 +338,8 @@ export interface SensitivityResult {
   wide: Pattern;
   /** the largest decode batch: the one decodeSpeedup moves are taken at */
   decodeBatchTokens: number;
+  /** how many profiles the review has (a row applied to every one says "all") */
+  profileCount: number;
   base: PairDeltas;
   rows: SensitivityRow[];
   /** by influence, most influential first (ties: key order) */
@@ -349,6 +351,12 @@ export interface SensitivityResult {
  * two decimals (report/format.ts), so a smaller difference is not one a reader can see.
  */
 export const SPEEDUP_TIE = 0.005;
+
+/**
+ * The smallest swing of each figure that counts as influence: the precision the reports print
+ * it at (area 0.01 pp, speed-ups SPEEDUP_TIE, energy 0.001 mJ per token).
+ */
+export const SWING_FLOOR = { areaOverheadPp: 0.01, prefillSpeedup: SPEEDUP_TIE, decodeSpeedup: SPEEDUP_TIE, prefillJoulesPerToken: 1e-6 } as const;
 
 const patternName = (p: Pattern) => (p.kind === 'nm' ? `${p.n}:${p.m}` : p.kind);
 
@@ -405,7 +413,10 @@ export function rankSensitivity(base: PairDeltas, variants: readonly { key: stri
     ) as SensitivityKey['swing'];
     return { key, swing, flips: of.some((r) => r.flips) };
   });
+  // a figure no assumption moves by more than its floor does not count (its largest swing would
+  // turn numerical noise into influence)
   const largest = Object.fromEntries(figures.map((f) => [f, Math.max(0, ...swings.map((s) => s.swing[f]))]));
+  for (const f of figures) if (largest[f] < SWING_FLOOR[f]) largest[f] = 0;
   const keys = swings
     .map((s) => ({ ...s, influence: figures.reduce((sum, f) => sum + (largest[f] > 0 ? s.swing[f] / largest[f] : 0), 0) }))
     .map((s, i) => ({ s, i }))
@@ -428,5 +439,5 @@ export async function evaluateSensitivity(prepared: PreparedReview, base: Review
     evaluated.push({ key: v.key, value: v.value, applied: v.applied, deltas: pairDeltas(data, narrow, wide) });
   }
   const { rows, keys } = rankSensitivity(baseDeltas, evaluated);
-  return { narrow, wide, decodeBatchTokens: base.decodeBatches[base.decodeBatches.length - 1] ?? 1, base: baseDeltas, rows, keys };
+  return { narrow, wide, decodeBatchTokens: base.decodeBatches[base.decodeBatches.length - 1] ?? 1, profileCount: base.profiles.length, base: baseDeltas, rows, keys };
 }

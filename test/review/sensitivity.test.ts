@@ -136,6 +136,17 @@ describe('the ranking', () => {
     ]);
   });
 
+  it('gives no influence to a figure no assumption moves by more than the precision it is printed at (decode deltas of 1e-5 are noise)', () => {
+    const { keys } = rankSensitivity(base, [
+      { key: 'noise', value: '1', applied: ['p'], deltas: at({ decodeSpeedup: [{ batchTokens: 8, delta: 0.02001 }] }) },
+      { key: 'area', value: '1', applied: ['p'], deltas: at({ areaOverheadPp: 13 }) },
+    ]);
+    expect(keys.map((k) => [k.key, k.influence])).toEqual([
+      ['area', 1],
+      ['noise', 0],
+    ]);
+  });
+
   it('sums the swing over the four deltas, each divided by the largest swing of that delta', () => {
     const { keys } = rankSensitivity(base, [
       { key: 'a', value: '1', applied: ['p'], deltas: at({ areaOverheadPp: 16, prefillSpeedup: 0.02 }) }, // swings 4 pp, 0.01

@@ -11,17 +11,22 @@ import { CHART_HEIGHT_PX, CHART_WIDTH_PX, createFrame, MARGIN_PX, SERIES_COLORS,
 
 export const TORNADO_STEM = 'sensitivity-tornado';
 
-const LABEL_COLUMN_PX = 250;
+const LABEL_COLUMN_PX = 270;
+const LABEL_FONT_PX = 10;
 const PANEL_GAP_PX = 18;
 const FLIP_COLOR = SERIES_COLORS[3];
 const BAR_COLOR = SERIES_COLORS[0];
 
 type Figure = 'areaOverheadPp' | 'prefillSpeedup' | 'decodeSpeedup';
 
-const PANELS: { figure: Figure; title: (r: SensitivityResult) => string; format: (v: number) => string }[] = [
-  { figure: 'areaOverheadPp', title: () => 'Δ area overhead (pp)', format: (v) => v.toFixed(1) },
-  { figure: 'prefillSpeedup', title: () => 'Δ prefill speed-up', format: (v) => v.toFixed(3) },
-  { figure: 'decodeSpeedup', title: (r) => `Δ decode speed-up, B = ${r.decodeBatchTokens}`, format: (v) => v.toFixed(3) },
+/**
+ * `minSpan`: the narrowest axis a panel draws, so that a figure no assumption moves (decode
+ * speed-up deltas of 1e-5) shows as no bar instead of noise stretched across the panel.
+ */
+const PANELS: { figure: Figure; title: (r: SensitivityResult) => string; format: (v: number) => string; minSpan: number }[] = [
+  { figure: 'areaOverheadPp', title: () => 'Δ area overhead (pp)', format: (v) => v.toFixed(1), minSpan: 2 },
+  { figure: 'prefillSpeedup', title: () => 'Δ prefill speed-up', format: (v) => v.toFixed(3), minSpan: 0.04 },
+  { figure: 'decodeSpeedup', title: (r) => `Δ decode speed-up, B = ${r.decodeBatchTokens}`, format: (v) => v.toFixed(3), minSpan: 0.04 },
 ];
 
 /** The delta a row (or the base) has for a figure. */
@@ -60,9 +65,9 @@ export async function tornadoChart(result: SensitivityResult, pairText: string):
       .attr('class', 'tornado-key')
       .attr('x', left)
       .attr('y', px(y + 4))
-      .attr('font-size', 11)
+      .attr('font-size', LABEL_FONT_PX)
       .attr('fill', k.flips ? FLIP_COLOR : '#000000')
-      .text(fit(`${k.flips ? '⇄ ' : ''}${k.key}`, LABEL_COLUMN_PX - 8, 11));
+      .text(fit(`${k.flips ? '⇄ ' : ''}${k.key}`, LABEL_COLUMN_PX - 8, LABEL_FONT_PX));
   });
   PANELS.forEach((panel, pi) => {
     const x0 = panelsLeft + pi * (panelWidth + PANEL_GAP_PX);
@@ -71,7 +76,11 @@ export async function tornadoChart(result: SensitivityResult, pairText: string):
     let lo = Math.min(...values);
     let hi = Math.max(...values);
     if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
-    if (lo === hi) [lo, hi] = [lo - (Math.abs(lo) * 0.1 || 1), hi + (Math.abs(hi) * 0.1 || 1)];
+    if (hi - lo < panel.minSpan) {
+      const mid = base ?? (lo + hi) / 2;
+      lo = Math.min(lo, mid - panel.minSpan / 2);
+      hi = Math.max(hi, mid + panel.minSpan / 2);
+    }
     const pad = (hi - lo) * 0.12;
     const x = d3.scaleLinear().domain([lo - pad, hi + pad]).range([x0, x0 + panelWidth]);
     g.append('text').attr('x', px(x0 + panelWidth / 2)).attr('y', px(top - 6)).attr('text-anchor', 'middle').attr('font-size', 11).attr('font-weight', 'bold').text(panel.title(result));
