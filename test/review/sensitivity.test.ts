@@ -160,6 +160,41 @@ describe('the ranking', () => {
   });
 });
 
+describe('a constructed flip', () => {
+  // Synthetic perplexities: 16:32 5.5 < 8:16 6.0, so 16:32 is always on the accuracy-vs-area
+  // front, and 8:16 is on it exactly when its area overhead is below 16:32's (delta > 0).
+  // 8:16 on nangate45 with a mux selector vs 16:32 on 5nm with a hierarchical one: 8:16 costs
+  // more, only 16:32 is on the front. `--set tech=5nm` puts both on 5nm: 8:16 is cheaper again.
+  async function writeProfiles(dir: string, techOf816: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    const y816 = await fs.readFile(resolveProfileRef('act-8of16'), 'utf8');
+    const y1632 = await fs.readFile(resolveProfileRef('act-16of32'), 'utf8');
+    await fs.writeFile(path.join(dir, 'act-8of16.yaml'), y816.replace(/^tech: .*$/m, `tech: ${techOf816}`));
+    await fs.writeFile(path.join(dir, 'act-16of32.yaml'), y1632.replace(/selectorStyle: mux/, 'selectorStyle: hierarchical'));
+  }
+
+  it('is marked: the variant puts 8:16 back on the front, with the area delta of the same profiles written with that value', async () => {
+    await writeProfiles(path.join(tmp, 'flip'), 'nangate45');
+    await writeProfiles(path.join(tmp, 'flip-5nm'), '5nm');
+    const opts: ReviewOptions = { traces: [bundle], criteria: ['magnitude'], mitigations: ['none'] };
+    const swept = await runReview({ ...opts, profiles: [path.join(tmp, 'flip')], sensitivity: [{ key: 'tech', values: ['5nm', 'nangate45'] }] });
+    const s = swept.data.sensitivity!;
+    expect(s.base.areaOverheadPp).toBeLessThan(0);
+    expect(s.base.onFront).toBe('16:32');
+    const [to5nm, toNangate] = s.rows;
+    expect(to5nm.deltas.areaOverheadPp).toBeGreaterThan(0);
+    expect(to5nm.deltas.onFront).toBe('both');
+    expect(to5nm.flips).toBe(true);
+    // nangate45 is what 8:16 already had; 16:32 moves to nangate45 too, and is on the front either way
+    expect(toNangate.deltas.onFront).toBe(toNangate.deltas.areaOverheadPp! > 0 ? 'both' : '16:32');
+    expect(s.keys[0]).toMatchObject({ key: 'tech', flips: true });
+    // the override is the file edited: a plain review of the 5nm files has the variant's deltas
+    const edited = await runReview({ ...opts, profiles: [path.join(tmp, 'flip-5nm')] });
+    const row = (n: string) => edited.data.summary.find((r) => r.pattern.kind === 'nm' && `${r.pattern.n}:${r.pattern.m}` === n)!;
+    expect(to5nm.deltas.areaOverheadPp).toBeCloseTo((row('16:32').areaOverheadFraction! - row('8:16').areaOverheadFraction!) * 100, 12);
+  }, 60_000);
+});
+
 describe('the default sensitivity sweep of a review', () => {
   const FAST: ReviewOptions = { profiles: ['act-8of16', 'act-16of32'], criteria: ['magnitude'], mitigations: ['none'] };
   let files: Map<string, string | Uint8Array>;
