@@ -147,7 +147,7 @@ export const command: CommandModule<object, ReviewArgs> = {
       }
       process.stderr.write(collapseWarnings(outcome.warnings));
       process.stdout.write(terminalSummary(outcome.data, written.outDir, written.headlinePng));
-      if (outcome.data.sensitivity) process.stdout.write(sensitivityTerminal(outcome.data.sensitivity));
+      if (outcome.data.sensitivity) process.stdout.write(`\n${sensitivityTerminal(outcome.data.sensitivity)}`);
       process.stdout.write(reviewFooter(elapsedS, opts.patterns));
     }),
 };

@@ -110,7 +110,8 @@ export async function tornadoChart(result: SensitivityResult, pairText: string):
         .text(`${k.key}: ${of.map((r) => `${r.value} → ${panel.format(deltaOf(r.deltas, panel.figure)!)}`).join('; ')}`);
       const lowValue = deltaOf(low.deltas, panel.figure)!;
       const highValue = deltaOf(high.deltas, panel.figure)!;
-      if (highValue - lowValue > 0) {
+      // a bar too short to see gets no value labels (they would crowd the base line)
+      if (highValue - lowValue > panel.minSpan / 100) {
         g.append('text').attr('x', px(x(vLow) - 2)).attr('y', px(y + 3)).attr('text-anchor', 'end').attr('font-size', 8).text(fit(low.value, 60, 8));
         g.append('text').attr('x', px(x(vHigh) + 2)).attr('y', px(y + 3)).attr('font-size', 8).text(fit(high.value, 60, 8));
       }
