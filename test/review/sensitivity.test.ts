@@ -261,6 +261,21 @@ describe('nmsim review --set', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('sparsity.selectorStyle=tree');
   });
+
+  it('prints the sweep in --json and writes the tornado beside the report; --set with --shard is a usage error', () => {
+    const out = path.join(tmp, 'r3');
+    const r = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16,act-16of32', '--criteria', 'magnitude', '--mitigations', 'none', '--set', 'clock=1.5 GHz,2 GHz', '--set', 'sparsity.selectorStyle=hierarchical', '--out', out, '--no-progress', '--no-cache', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.sensitivity.assumptions.map((a: { key: string }) => a.key)).toEqual(['sparsity.selectorStyle', 'clock']);
+    expect(doc.sensitivity.variants.map((v: { value: string }) => v.value)).toEqual(['1.5 GHz', '2 GHz', 'hierarchical']);
+    // a clock changes no area: both clock variants keep the review's own area delta
+    expect(doc.sensitivity.variants[0].deltas.area_overhead_pp).toBe(doc.sensitivity.base.area_overhead_pp);
+    expect(doc.files).toEqual(expect.arrayContaining(['sensitivity-tornado.svg', 'sensitivity-tornado.png']));
+    const shard = runCli(['review', '--traces', bundle, '--shard', '0/2', '--set', 'clockMHz=1000', '--out', path.join(tmp, 'r4'), '--no-progress']);
+    expect(shard.code).toBe(2);
+    expect(shard.stderr).toContain('review/sensitivity-shard');
+  });
 });
 
 function darkPixels(img: RenderedPng, r: { x0: number; y0: number; x1: number; y1: number }): number {
