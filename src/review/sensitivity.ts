@@ -292,8 +292,23 @@ export async function sensitivityVariants(profiles: readonly HashedProfile[], ov
       });
     }
   }
-  if (errors.length > 0) throw new NmsimError(errors);
+  if (errors.length > 0) throw new NmsimError(collapseProfiles(errors));
   return out;
+}
+
+const ON_PROFILE = / on profile ([^:]+):/;
+
+/** One diagnostic per problem: the same refusal on several profiles names them all once ("on profiles a, b:"). */
+function collapseProfiles(errors: readonly Diagnostic[]): Diagnostic[] {
+  const groups = new Map<string, { d: Diagnostic; profiles: string[] }>();
+  for (const d of errors) {
+    const name = ON_PROFILE.exec(d.message)?.[1];
+    const key = JSON.stringify([d.code, d.path, d.found, d.expected, d.hint, d.message.replace(ON_PROFILE, ' on profile:')]);
+    const g = groups.get(key);
+    if (g && name !== undefined) g.profiles.push(name);
+    else groups.set(key, { d, profiles: name !== undefined ? [name] : [] });
+  }
+  return [...groups.values()].map(({ d, profiles }) => (profiles.length > 1 ? { ...d, file: undefined, message: d.message.replace(ON_PROFILE, ` on profiles ${profiles.join(', ')}:`) } : d));
 }
 
 // ─── the pair's figures and their movement ───────────────────────────────────────────────────

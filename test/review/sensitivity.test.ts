@@ -77,6 +77,12 @@ describe('--set values', () => {
     expect(tech[0].message).toMatch(/nangate45/);
   });
 
+  it('refused the same way on several profiles are one diagnostic naming them all', async () => {
+    const d = await diagnosticsOf(() => sensitivityVariants([act816, act1632], [{ key: 'clockMHz', values: ['fast', '1000'] }]));
+    expect(d).toHaveLength(1);
+    expect(d[0].message).toContain('--set clockMHz=fast on profiles act-8of16, act-16of32:');
+  });
+
   it('with a key no profile parameter has is a usage error with the near match; a key no reviewed profile sets is an input error naming it', async () => {
     const typo = await diagnosticsOf(() => applyOverride(act816, 'memory.dramBandwidthGbps', '1000'));
     expect(typo[0]).toMatchObject({ code: 'review/unknown-set-key', severity: 'error', found: '"memory.dramBandwidthGbps"' });
