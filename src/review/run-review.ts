@@ -380,7 +380,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const assembled = assembleReview(prepared.common, [records]);
     clock.lap('sweep_ms');
     progress?.stage('sensitivity', 0.9);
-    const data = variants === undefined ? assembled : { ...assembled, sensitivity: await evaluateSensitivity(prepared, assembled, variants, opts.compare ?? DEFAULT_COMPARISON) };
+    const data = variants === undefined ? assembled : { ...assembled, sensitivity: await evaluateSensitivity(prepared, assembled, records, variants, opts.compare ?? DEFAULT_COMPARISON) };
     if (variants !== undefined) clock.lap('sensitivity_ms');
     return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...prepared.warnings], primaryBundle: prepared.primaryBundle, analysisCache: prepared.analysisCache };
   } finally {

@@ -26,7 +26,7 @@ import { numberLimitAt, listLimitAt } from '../profile/limits.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { closestName, excerpt } from '../user-text.js';
 import type { HashedProfile } from './inputs.js';
-import { assembleReview, evaluatePoints } from './points.js';
+import { assembleReview, evaluatePoints, type PointRecords } from './points.js';
 import type { ReviewData } from './review-data.js';
 import type { PreparedReview } from './run-review.js';
 
@@ -271,15 +271,17 @@ export async function sensitivityVariants(profiles: readonly HashedProfile[], ov
       for (const p of profiles) {
         try {
           const changed = await applyOverride(p, o.key, value);
-          if (changed) applied.push(p.loaded.profile.name);
-          variant.push(changed ?? p);
+          // a value the profile already has changes nothing: not applied, its points are the review's
+          const differs = changed !== undefined && JSON.stringify(changed.loaded.profile) !== JSON.stringify(p.loaded.profile);
+          if (differs) applied.push(p.loaded.profile.name);
+          anyHas ||= changed !== undefined;
+          variant.push(differs ? changed : p);
         } catch (e) {
           if (!isNmsimError(e)) throw e;
           errors.push(...e.diagnostics);
           variant.push(p);
         }
       }
-      anyHas ||= applied.length > 0;
       out.push({ key: keyText(parseKey(o.key)), value, profiles: variant, applied });
     }
     if (!anyHas && errors.length === 0) {
@@ -441,16 +443,26 @@ export function rankSensitivity(base: PairDeltas, variants: readonly { key: stri
 }
 
 /**
- * Re-evaluates the design points per variant (the analysis of `prepared` reused) and ranks the
+ * Re-evaluates the design points per variant (the analysis of `prepared` reused; `baseRecords`,
+ * the review's own evaluatePoints records, kept for the profiles a value leaves unchanged) and ranks the
  * assumptions by how much they move the pair's deltas.
  */
-export async function evaluateSensitivity(prepared: PreparedReview, base: ReviewData, variants: readonly SensitivityVariant[], pair: readonly [Pattern, Pattern]): Promise<SensitivityResult> {
+export async function evaluateSensitivity(prepared: PreparedReview, base: ReviewData, baseRecords: PointRecords, variants: readonly SensitivityVariant[], pair: readonly [Pattern, Pattern]): Promise<SensitivityResult> {
   const [narrow, wide] = pair;
   const baseDeltas = pairDeltas(base, narrow, wide);
+  const perProfile = prepared.inputs.configs.length + prepared.inputs.weightRuns.length;
   const evaluated = [];
   for (const v of variants) {
-    const records = await evaluatePoints({ ...prepared.inputs, profiles: v.profiles });
-    const data = assembleReview(prepared.common, [records]);
+    // only the profiles the value changed are evaluated again; the others keep the review's records
+    const changed = new Set(v.profiles.flatMap((p, i) => (p !== prepared.inputs.profiles[i] ? [i] : [])));
+    const kept: PointRecords = {
+      points: baseRecords.points.filter((r) => !changed.has(Math.floor(r.index / perProfile))),
+      profiles: baseRecords.profiles.filter((r) => !changed.has(r.index)),
+      energy: baseRecords.energy.filter((r) => !changed.has(r.profile)),
+    };
+    const fresh: PointRecords[] = [];
+    for (const i of changed) fresh.push(await evaluatePoints({ ...prepared.inputs, profiles: v.profiles }, { start: i * perProfile, end: (i + 1) * perProfile }));
+    const data = changed.size === 0 ? base : assembleReview(prepared.common, [kept, ...fresh]);
     evaluated.push({ key: v.key, value: v.value, applied: v.applied, deltas: pairDeltas(data, narrow, wide) });
   }
   const { rows, keys } = rankSensitivity(baseDeltas, evaluated);

@@ -166,6 +166,15 @@ describe('the ranking', () => {
   });
 });
 
+/** 16:32's prefill energy per token − 8:16's, each on the core the summary names. */
+function pairEnergy(data: Awaited<ReturnType<typeof runReview>>['data']): number {
+  const at = (n: string) => {
+    const r = data.summary.find((x) => x.pattern.kind === 'nm' && `${x.pattern.n}:${x.pattern.m}` === n)!;
+    return data.energy!.find((e) => e.profile === r.nativeProfile && e.operand === undefined && e.pattern.kind === 'nm' && `${e.pattern.n}:${e.pattern.m}` === n)!.prefill.joulesPerToken;
+  };
+  return at('16:32') - at('8:16');
+}
+
 describe('a constructed flip', () => {
   // Synthetic perplexities: 16:32 5.5 < 8:16 6.0, so 16:32 is always on the accuracy-vs-area
   // front, and 8:16 is on it exactly when its area overhead is below 16:32's (delta > 0).
@@ -198,6 +207,25 @@ describe('a constructed flip', () => {
     const edited = await runReview({ ...opts, profiles: [path.join(tmp, 'flip-5nm')] });
     const row = (n: string) => edited.data.summary.find((r) => r.pattern.kind === 'nm' && `${r.pattern.n}:${r.pattern.m}` === n)!;
     expect(to5nm.deltas.areaOverheadPp).toBeCloseTo((row('16:32').areaOverheadFraction! - row('8:16').areaOverheadFraction!) * 100, 12);
+  }, 60_000);
+
+  it('re-evaluates only the profiles a value changes: hierarchical changes act-8of16 alone, and gives the review of that edited file', async () => {
+    const dir = path.join(tmp, 'flip-hier');
+    await writeProfiles(dir, 'nangate45');
+    const y816 = await fs.readFile(path.join(dir, 'act-8of16.yaml'), 'utf8');
+    const opts: ReviewOptions = { traces: [bundle], criteria: ['magnitude'], mitigations: ['none'] };
+    const swept = await runReview({ ...opts, profiles: [path.join(tmp, 'flip')], sensitivity: [{ key: 'sparsity.selectorStyle', values: ['hierarchical', 'mux'] }] });
+    const [hier, mux] = swept.data.sensitivity!.rows;
+    expect(hier.applied).toEqual(['act-8of16']);
+    expect(mux.applied).toEqual(['act-16of32']);
+    await fs.writeFile(path.join(dir, 'act-8of16.yaml'), y816.replace(/selectorStyle: mux/, 'selectorStyle: hierarchical'));
+    const edited = await runReview({ ...opts, profiles: [dir] });
+    const row = (n: string) => edited.data.summary.find((r) => r.pattern.kind === 'nm' && `${r.pattern.n}:${r.pattern.m}` === n)!;
+    expect(hier.deltas.areaOverheadPp).toBeCloseTo((row('16:32').areaOverheadFraction! - row('8:16').areaOverheadFraction!) * 100, 12);
+    expect(hier.deltas.prefillJoulesPerToken).toBeCloseTo(pairEnergy(edited.data), 15);
+    // a value every profile already has is no error: nothing applied, the review's own deltas
+    const same = await sensitivityVariants([act816, act1632], [{ key: 'sparsity.selectorStyle', values: ['mux'] }]);
+    expect(same[0].applied).toEqual([]);
   }, 60_000);
 });
 
