@@ -18,6 +18,7 @@ import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart } from './review-text.js';
 import type { ReviewData } from '../review/review-data.js';
 import { CHIP_TABLE_TEXT, chipTable } from './review-chip.js';
+import { sensitivityBlocks } from './review-sensitivity.js';
 
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
   const d = decodeAt({ decode: [...decode] }, batch);
@@ -204,6 +205,8 @@ export function reviewDocument(data: ReviewData): Block[] {
     });
   }
 
+  // the sensitivity sweep, only when requested (--sensitivity, --set): without it the document is as before
+  if (data.sensitivity) b.push(...sensitivityBlocks(data.sensitivity));
   b.push({ kind: 'heading', level: 2, text: 'Inputs' });
   b.push({ kind: 'heading', level: 3, text: 'Hardware profiles' });
   b.push({

@@ -10,6 +10,7 @@ import { patternText } from './format.js';
 import { recommendationText } from './recommendation.js';
 import { pairEnergyText } from './review-energy.js';
 import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
+import { sensitivityJson } from './review-sensitivity.js';
 
 /** Where the report folder went (report/write-report.ts WrittenReport). */
 export interface ReportLocation {
@@ -126,6 +127,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       prefill_j_per_token: e.prefill.joulesPerToken,
       decode: e.decode.map((d) => ({ batch_tokens: d.batchTokens, j_per_token: d.joulesPerToken, average_power_w: d.averagePowerW })),
     })),
+    // the sensitivity sweep, only when requested (absent: the JSON is as before)
+    ...(data.sensitivity ? { sensitivity: sensitivityJson(data.sensitivity) } : {}),
     warnings: warnings.map((w) => ({ code: w.code, message: w.message, file: w.file, path: w.path })),
     elapsed_s: Number(elapsedS.toFixed(2)),
   };

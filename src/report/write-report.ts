@@ -22,6 +22,8 @@ import { ENERGY_CHART_STEMS, renderEnergyCharts } from './charts/energy.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { toHtml, toMarkdown } from './document.js';
 import { renderPng } from './png.js';
+import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
+import { pairText } from './review-sensitivity.js';
 import type { ReviewData, RunRecord } from '../review/review-data.js';
 import { reviewDocument } from './review-document.js';
 import { validateReviewData } from './validate.js';
@@ -60,9 +62,15 @@ export async function renderReport(data: ReviewData): Promise<Map<string, string
     files.set(`${stem}.svg`, svg);
     files.set(`${stem}.png`, (await renderPng(svg)).png);
   }
+  // the sensitivity tornado, only when the review swept assumptions (review/sensitivity.ts)
+  const sensitivitySvgs: Record<string, string> = data.sensitivity ? { [TORNADO_STEM]: await tornadoChart(data.sensitivity, pairText(data.sensitivity)) } : {};
+  for (const [stem, svg] of Object.entries(sensitivitySvgs)) {
+    files.set(`${stem}.svg`, svg);
+    files.set(`${stem}.png`, (await renderPng(svg)).png);
+  }
   const blocks = reviewDocument(data);
   files.set(REPORT_FILES.markdown, toMarkdown(blocks));
-  files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs }));
+  files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs, ...sensitivitySvgs }));
   return files;
 }
 
@@ -87,7 +95,7 @@ export function runJson(data: ReviewData, files: Map<string, string | Uint8Array
 
 /** Every file a review report folder holds (the marker aside). */
 export function reportFileNames(): string[] {
-  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS].flatMap((s) => [`${s}.svg`, `${s}.png`])];
+  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
 }
 
 /**

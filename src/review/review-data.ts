@@ -11,6 +11,7 @@ import type { MetadataEncoding, NmPattern, Pattern } from '../sparsity/pattern.j
 import type { Mitigation } from '../sparsity/registry.js';
 import type { RunCriterion } from '../sparsity/weight-registry.js';
 import type { PatternEnergy } from './energy.js';
+import type { SensitivityResult } from './sensitivity.js';
 
 /** One input file with its content hash (hex SHA-256). */
 export interface HashedFile {
@@ -151,6 +152,8 @@ export interface ReviewData {
   assumptions: Assumption[];
   /** non-fatal findings shown in the report (e.g. "no measured perplexity for 4:8 amber") */
   notes: string[];
+  /** the sensitivity sweep (review/sensitivity.ts), when requested (--sensitivity, --set) */
+  sensitivity?: SensitivityResult;
 }
 
 /** run.json: the one file allowed to differ between runs (timings). */

@@ -44,6 +44,8 @@ import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } fr
 import { workloadText, type ReviewWorkload } from './performance.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
 import { assembleReview, evaluatePoints, type PointInputs, type ReviewCommon } from './points.js';
+import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
+import { DEFAULT_COMPARISON } from '../explore/recommend.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -69,10 +71,12 @@ export interface ReviewOptions {
   compare?: [Pattern, Pattern];
   /** folder of the analysis cache (cache.ts); absent = no cache */
   cacheDir?: string;
+  /** the sensitivity sweep (sensitivity.ts): --set overrides, or 'default' (memory bandwidths, clock, selector style, node); absent = none */
+  sensitivity?: SetOverride[] | 'default';
 }
 
 /** ReviewOptions with every default filled in and checked. */
-export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare' | 'cacheDir'>> & Pick<ReviewOptions, 'title' | 'compare' | 'cacheDir'>;
+export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare' | 'cacheDir' | 'sensitivity'>> & Pick<ReviewOptions, 'title' | 'compare' | 'cacheDir' | 'sensitivity'>;
 
 /** Fractions of the progress bar per stage. */
 export interface ReviewProgress {
@@ -115,6 +119,7 @@ export function resolveReviewOptions(opts: ReviewOptions = {}): ResolvedReviewOp
     ...(opts.title !== undefined ? { title: opts.title } : {}),
     ...(opts.compare !== undefined ? { compare: opts.compare } : {}),
     ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
+    ...(opts.sensitivity !== undefined ? { sensitivity: opts.sensitivity } : {}),
   };
 }
 
@@ -362,6 +367,8 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   const bundlePaths = bundlePathsOf(opts);
   progress?.stage('loading profiles', 0.02);
   const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles));
+  // every --set value is validated before any trace is read
+  const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles) : opts.sensitivity);
   progress?.stage('opening bundles', 0.08);
   const bundles = await openBundlesHashed(bundlePaths);
   clock.lap('load_inputs_ms');
@@ -370,8 +377,11 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     clock.lap('analysis_ms');
     const records = await evaluatePoints(prepared.inputs, undefined, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
     clock.lap('models_ms');
-    const data = assembleReview(prepared.common, [records]);
+    const assembled = assembleReview(prepared.common, [records]);
     clock.lap('sweep_ms');
+    progress?.stage('sensitivity', 0.9);
+    const data = variants === undefined ? assembled : { ...assembled, sensitivity: await evaluateSensitivity(prepared, assembled, records, variants, opts.compare ?? DEFAULT_COMPARISON) };
+    if (variants !== undefined) clock.lap('sensitivity_ms');
     return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...prepared.warnings], primaryBundle: prepared.primaryBundle, analysisCache: prepared.analysisCache };
   } finally {
     await Promise.all(bundles.map((b) => b.bundle.close()));

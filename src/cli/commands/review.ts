@@ -23,6 +23,8 @@ import { TOOL_VERSION } from '../../version.js';
 import { SHARED_OPTIONS, boundText } from '../options.js';
 import { startProgress, type Progress } from '../progress.js';
 import { reviewOptions, type ReviewArgv } from '../review-options.js';
+import { parseSetArgs } from '../../review/sensitivity.js';
+import { sensitivityTerminal } from '../../report/review-sensitivity.js';
 import { claimOutput, commandLine, printJson, runCommand } from '../run.js';
 
 export const DEFAULT_OUT = 'reports/review';
@@ -35,6 +37,8 @@ interface ReviewArgs extends ReviewArgv {
   json?: boolean;
   progress: boolean;
   cache: boolean;
+  set?: string[];
+  sensitivity?: boolean;
 }
 
 /** The files and folders a review reads, so that --out is never one of them (nor inside or around one). */
@@ -104,6 +108,8 @@ export const command: CommandModule<object, ReviewArgs> = {
       })
       .option('decode-batch', { type: 'string', describe: 'one decode batch B: the same as --decode-batches B (give one of the two)' })
       .option('context', SHARED_OPTIONS.context)
+      .option('sensitivity', { type: 'boolean', default: false, describe: 'add the sensitivity section: how much each assumption moves the --compare pair\'s deltas (memory bandwidths ×0.5/×2, clock ×0.8/×1.2, every selector style, every shipped node), a tornado chart and table' })
+      .option('set', { type: 'string', array: true, describe: 'sweep a profile parameter instead of the default sensitivity sweep: key.path=v1,v2,… (repeatable; the profile schema\'s key paths and units, e.g. memory.dramBandwidthGBps=1000,4000, clock=1.5 GHz, sparsity.selectorStyle=mux,hierarchical; x0.5 multiplies each profile\'s own value). Implies --sensitivity' })
       .option('cache', { type: 'boolean', default: true, describe: `reuse the analysis of an unchanged bundle under the same plan, kept in $${CACHE_DIR_ENV} or else ${CACHE_FOLDER}/ beside --out (--no-cache to analyse afresh and store nothing)` })
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on a terminal (--no-progress to hide)' })
       .option('json', { type: 'boolean', default: false, describe: 'print one JSON document (snake_case keys with units) instead of the summary' })
@@ -122,12 +128,16 @@ export const command: CommandModule<object, ReviewArgs> = {
       if (args.analysis !== undefined && args.shard === undefined) {
         throw usageError({ code: 'review/analysis-needs-shard', path: '--analysis', message: '--analysis evaluates one shard of the design points: give --shard i/n too (or merge the analysis parts with `nmsim merge PARTS --out DIR` for the whole report).', hint: 'nmsim review … --shard 0/4 --analysis parts/analysis-* --out parts/points-0' });
       }
+      if (args.shard !== undefined && (args.set !== undefined || args.sensitivity)) {
+        throw usageError({ code: 'review/sensitivity-shard', path: '--sensitivity', message: '--sensitivity and --set run on the whole review, not on a shard of it.', hint: 'run `nmsim review --sensitivity` (or --set …) without --shard.' });
+      }
       if (args.shard !== undefined) {
         await (args.analysis !== undefined ? reviewPointsCommand(args, base) : reviewShardCommand(args, base));
         return;
       }
       const out = args.out ?? DEFAULT_OUT;
-      const opts = { ...base, ...(args.cache ? { cacheDir: defaultCacheDir(out) } : {}) };
+      const sensitivity = args.set !== undefined ? parseSetArgs(args.set.map(String)) : args.sensitivity ? ('default' as const) : undefined;
+      const opts = { ...base, ...(args.cache ? { cacheDir: defaultCacheDir(out) } : {}), ...(sensitivity !== undefined ? { sensitivity } : {}) };
       await claimOutput(out, REVIEW_REPORT_OUTPUT, reviewInputs(opts.traces, opts.profiles));
       const { outcome, written } = await reviewAndWrite({ ...args, out }, opts);
       const elapsedS = (performance.now() - started) / 1000;
@@ -137,6 +147,7 @@ export const command: CommandModule<object, ReviewArgs> = {
       }
       process.stderr.write(collapseWarnings(outcome.warnings));
       process.stdout.write(terminalSummary(outcome.data, written.outDir, written.headlinePng));
+      if (outcome.data.sensitivity) process.stdout.write(`\n${sensitivityTerminal(outcome.data.sensitivity)}`);
       process.stdout.write(reviewFooter(elapsedS, opts.patterns));
     }),
 };
