@@ -93,6 +93,7 @@ export { recommend, type Recommendation, type WeightComparison } from './explore
 export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedReviewOptions, type ReviewOutcome, type ReviewProgress, type ReviewAnalyses } from './review/run-review.js';
 export { reviewShard, mergeReviewShards, reviewPointsShard, mergeReviewPoints, type ReviewShard, type ReviewPointsShard } from './review/shard.js';
 export { shardBlock, designPointCount, evaluatePoints, assembleReview, type PointBlock, type PointRecords } from './review/points.js';
+export { parseSetArgs, applyOverride, defaultOverrides, sensitivityVariants, pairDeltas, rankSensitivity, evaluateSensitivity, type SetOverride, type SensitivityVariant, type PairDeltas, type SensitivityResult } from './review/sensitivity.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
 export { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from './review/cache.js';
 export { buildReview } from './review/build.js';

@@ -13,7 +13,7 @@ import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
 import { REVIEW_REPORT_OUTPUT, writeReviewReport, type WrittenReport } from '../../report/write-report.js';
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
-import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir, parseShard, reviewShard, shardBlock, type ReviewAnalyses, type ReviewOptions } from '../../index.js';
+import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir, parseShard, parseSetArgs, reviewShard, shardBlock, type ReviewAnalyses, type ReviewOptions } from '../../index.js';
 import { readShardFolder, REVIEW_POINTS_OUTPUT, REVIEW_SHARD_OUTPUT, writeReviewPointsFolder, writeReviewShardFolder } from '../../report/shard-folder.js';
 import { inputError, NmsimError, usageError } from '../../diagnostics.js';
 import { reviewPointsShard, type ReviewShard } from '../../review/shard.js';
@@ -23,7 +23,6 @@ import { TOOL_VERSION } from '../../version.js';
 import { SHARED_OPTIONS, boundText } from '../options.js';
 import { startProgress, type Progress } from '../progress.js';
 import { reviewOptions, type ReviewArgv } from '../review-options.js';
-import { parseSetArgs } from '../../review/sensitivity.js';
 import { sensitivityTerminal } from '../../report/review-sensitivity.js';
 import { claimOutput, commandLine, printJson, runCommand } from '../run.js';
 
