@@ -1,0 +1,211 @@
+/**
+ * Serving metrics per profile × pattern (and each profile's dense core), from the same
+ * perf/simulate.ts steps as the speed-ups:
+ *
+ * - time to first token (TTFT) = the prefill step of one prompt (T = prompt tokens);
+ * - time per output token (TPOT) at batch B = one decode step of B sequences at context
+ *   L = prompt + output/2: the mid-point of the output. The decode step's only L-dependent cost
+ *   (the KV-cache read and attention) is linear in L, so the mid-point step equals the mean step
+ *   over the output; no integration over the output is done;
+ * - tokens/s per user = 1 / TPOT; tokens/s per chip = B / TPOT (the profile models the whole
+ *   device: all its tensor cores);
+ * - at a latency target: the largest B whose TPOT meets it (pickAtTarget) and its throughput.
+ *
+ * Decode at a batch B the trace did not measure (the review measures the union density at
+ * 1 … 64 by default): perf/measured-sparsity.ts unionDensity falls back to the independence
+ * bound 1 − (1 − d)^B — an assumption (the measured densities lie below it: tokens share
+ * channels), listed in the report's assumptions. So 128 and 256 are optimistic about how many
+ * weight rows a batch fetches, i.e. pessimistic for the sparse core's decode speed-up.
+ */
+import { usageError } from '../diagnostics.js';
+import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { simulate } from '../perf/simulate.js';
+import type { HardwareProfile } from '../profile/schema.js';
+import { formatPattern, type Pattern } from '../sparsity/pattern.js';
+import type { ModelShape } from '../workload/model-shape.js';
+
+export const DEFAULT_SERVING = { promptTokens: 2048, outputTokens: 256 } as const;
+/** The latency target of a chat-style service, ~20 tokens/s per user (a common interactive SLO; an assumption, change with --tpot-target-ms) */
+export const DEFAULT_TPOT_TARGET_MS = 50;
+/** Batch sizes of the serving table: 1, 2, 4, …, 256 */
+export const SERVING_BATCHES: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+/** Upper bound on either side of --serving (tokens): beyond any catalog model's context */
+export const MAX_SERVING_TOKENS = 1_048_576;
+
+export interface ServingMix {
+  promptTokens: number;
+  outputTokens: number;
+}
+
+/** `--serving 2048:256`: prompt and output tokens, two positive whole numbers. */
+export function parseServingMix(text: string): ServingMix {
+  const m = /^\s*(\d+)\s*:\s*(\d+)\s*$/.exec(text);
+  const prompt = m ? Number(m[1]) : NaN;
+  const output = m ? Number(m[2]) : NaN;
+  const ok = (v: number) => Number.isSafeInteger(v) && v >= 1 && v <= MAX_SERVING_TOKENS;
+  if (!ok(prompt) || !ok(output)) {
+    const found = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    throw usageError({
+      code: 'review/serving-mix',
+      path: '--serving',
+      message: `--serving takes the prompt and output lengths as PROMPT:OUTPUT tokens, two whole numbers from 1 to ${MAX_SERVING_TOKENS}; found "${found}".`,
+      expected: `PROMPT:OUTPUT, each 1 … ${MAX_SERVING_TOKENS}`,
+      found,
+      hint: 'nmsim review --serving 2048:256',
+    });
+  }
+  return { promptTokens: prompt, outputTokens: output };
+}
+
+/** `--tpot-target-ms 50`: a positive finite number of milliseconds. */
+export function parseTpotTarget(text: string): number {
+  const v = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : NaN;
+  if (!(Number.isFinite(v) && v > 0 && v <= 1e6)) {
+    const found = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    throw usageError({
+      code: 'review/tpot-target',
+      path: '--tpot-target-ms',
+      message: `--tpot-target-ms takes the time-per-output-token target in milliseconds, a positive number; found "${found}".`,
+      expected: 'a number of milliseconds > 0, e.g. 50',
+      found,
+      hint: 'nmsim review --tpot-target-ms 50',
+    });
+  }
+  return v;
+}
+
+export interface ServingStep {
+  batch: number;
+  tpotMs: number;
+  /** dense core's TPOT / this TPOT on the same profile (1 for the dense row) */
+  speedup: number;
+  tokensPerSPerUser: number;
+  tokensPerSPerChip: number;
+  /** fraction of weight rows fetched and where it comes from (absent: the core does not skip rows) */
+  weightRows?: { fraction: number; source: string };
+  bottleneck: string;
+}
+
+export interface ServingPick {
+  batch: number;
+  tpotMs: number;
+  tokensPerSPerUser: number;
+  tokensPerSPerChip: number;
+}
+
+export interface ServingRow {
+  profile: string;
+  /** dense: the profile's core run dense */
+  pattern: Pattern;
+  ttftMs: number;
+  ttftBottleneck: string;
+  steps: ServingStep[];
+  /** the largest B meeting the target; null when even B = 1 misses it */
+  atTarget: ServingPick | null;
+}
+
+export interface ServingResult {
+  promptTokens: number;
+  outputTokens: number;
+  /** decode context L = prompt + output/2 (rounded down) */
+  decodeContextTokens: number;
+  tpotTargetMs: number;
+  batches: number[];
+  rows: ServingRow[];
+}
+
+/**
+ * The largest batch whose TPOT meets the target (≤), scanning every step (TPOT need not be
+ * monotone in B); null when none does.
+ */
+export function pickAtTarget(steps: readonly { batch: number; tpotMs: number }[], targetMs: number): ServingPick | null {
+  let best: { batch: number; tpotMs: number } | null = null;
+  for (const s of steps) if (s.tpotMs <= targetMs && (best === null || s.batch > best.batch)) best = s;
+  return best === null ? null : { batch: best.batch, tpotMs: best.tpotMs, tokensPerSPerUser: 1000 / best.tpotMs, tokensPerSPerChip: (best.batch * 1000) / best.tpotMs };
+}
+
+export function decodeContextOf(mix: ServingMix): number {
+  return mix.promptTokens + Math.floor(mix.outputTokens / 2);
+}
+
+/**
+ * Serving metrics of one profile: its dense core and every sparse pattern (one simulate call
+ * per phase step, all patterns at once: 1 prefill + one decode per batch size).
+ */
+export function servingForProfile(
+  profile: HardwareProfile,
+  patterns: readonly Pattern[],
+  shape: ModelShape,
+  measured: readonly MeasuredSparsity[],
+  mix: ServingMix,
+  tpotTargetMs: number,
+  batches: readonly number[] = SERVING_BATCHES,
+): ServingRow[] {
+  const sparse = patterns.filter((p) => p.kind !== 'dense');
+  const prefill = simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured });
+  const contextTokens = decodeContextOf(mix);
+  const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured }));
+  const row = (pattern: Pattern, i: number | null): ServingRow => {
+    const pre = i === null ? prefill.dense : prefill.patterns[i].sim;
+    const steps = decode.map((c, j): ServingStep => {
+      const sim = i === null ? c.dense : c.patterns[i].sim;
+      const tpotMs = sim.timeS * 1000;
+      return {
+        batch: batches[j],
+        tpotMs,
+        speedup: c.dense.timeS / sim.timeS,
+        tokensPerSPerUser: 1000 / tpotMs,
+        tokensPerSPerChip: (batches[j] * 1000) / tpotMs,
+        ...(sim.weightRows ? { weightRows: { fraction: sim.weightRows.fraction, source: sim.weightRows.source } } : {}),
+        bottleneck: sim.bottleneck,
+      };
+    });
+    return { profile: profile.name, pattern, ttftMs: pre.timeS * 1000, ttftBottleneck: pre.bottleneck, steps, atTarget: pickAtTarget(steps, tpotTargetMs) };
+  };
+  return [row({ kind: 'dense' }, null), ...sparse.map((p, i) => row(p, i))];
+}
+
+export function servingFor(
+  profiles: readonly HardwareProfile[],
+  patterns: readonly Pattern[],
+  shape: ModelShape,
+  measured: readonly MeasuredSparsity[],
+  mix: ServingMix,
+  tpotTargetMs: number,
+  batches: readonly number[] = SERVING_BATCHES,
+): ServingResult {
+  return {
+    promptTokens: mix.promptTokens,
+    outputTokens: mix.outputTokens,
+    decodeContextTokens: decodeContextOf(mix),
+    tpotTargetMs,
+    batches: [...batches],
+    rows: profiles.flatMap((p) => servingForProfile(p, patterns, shape, measured, mix, tpotTargetMs, batches)),
+  };
+}
+
+/**
+ * The chart's series: each sparse pattern on its best core — the profile with the highest decode
+ * speed-up at the largest batch (ties: the first profile) — speed-up vs B.
+ */
+export function bestCoreSeries(serving: ServingResult): ServingRow[] {
+  const best = new Map<string, ServingRow>();
+  const last = (r: ServingRow) => r.steps[r.steps.length - 1]?.speedup ?? 0;
+  for (const r of serving.rows) {
+    if (r.pattern.kind === 'dense') continue;
+    const key = formatPattern(r.pattern);
+    const cur = best.get(key);
+    if (!cur || last(r) > last(cur)) best.set(key, r);
+  }
+  return [...best.values()];
+}
+
+/** The assumption row the report lists for batches whose union density was not measured. */
+export function servingAssumptionText(serving: ServingResult): string {
+  const unmeasured = new Set<number>();
+  for (const r of serving.rows) for (const s of r.steps) if (s.weightRows && !s.weightRows.source.startsWith('measured')) unmeasured.add(s.batch);
+  const list = [...unmeasured].sort((a, b) => a - b);
+  return list.length === 0
+    ? 'every serving batch size has a measured union density'
+    : `decode at B = ${list.join(', ')} (not measured on the trace): union density from the independence bound 1 − (1 − d)^B (perf/measured-sparsity.ts), an upper bound on the rows fetched`;
+}
