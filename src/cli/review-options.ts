@@ -5,6 +5,7 @@ import type { ResolvedReviewOptions } from '../review/run-review.js';
 import { parseCriteria, parseMitigations } from '../sparsity/registry.js';
 import { isModelId, MODEL_IDS } from '../workload/catalog.js';
 import { didYouMean, excerpt } from '../user-text.js';
+import { parseServingMix, parseTpotTarget } from '../review/serving.js';
 import { formatPattern, parsePatternList, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { listArg, noEffect, nonEmptyList, parseQuoted, sparsePatternsOption, wholeNumberListOption as numberList, wholeNumberOption as number } from './options.js';
 
@@ -30,6 +31,9 @@ export interface ReviewArgv {
   context?: string;
   /** `--compare A,B`: the pair the recommendation compares */
   compare?: string;
+  /** `--serving PROMPT:OUTPUT` and `--tpot-target-ms`: the serving metrics (review/serving.ts) */
+  serving?: string;
+  tpotTargetMs?: string;
 }
 
 /**
@@ -99,5 +103,7 @@ export function reviewOptions(args: ReviewArgv): ResolvedReviewOptions {
         : numberList('decode-batches', args.decodeBatches ?? DEFAULT_DECODE_BATCHES.join(',')),
     decodeContextTokens: number('context', args.context, DEFAULT_DECODE_CONTEXT_TOKENS),
     batchSizes: [...DEFAULT_UNION_BATCH_SIZES],
+    ...(args.serving !== undefined ? { serving: parseServingMix(String(args.serving)) } : {}),
+    ...(args.tpotTargetMs !== undefined ? { tpotTargetMs: parseTpotTarget(String(args.tpotTargetMs)) } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compat
 import type { ReviewData } from '../review/review-data.js';
 import { CHIP_TABLE_TEXT, chipTable } from './review-chip.js';
 import { sensitivityBlocks } from './review-sensitivity.js';
+import { DECODE_CHART_STEM, servingBlocks } from './review-serving.js';
 
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
   const d = decodeAt({ decode: [...decode] }, batch);
@@ -205,6 +206,8 @@ export function reviewDocument(data: ReviewData): Block[] {
     });
   }
 
+  // the serving metrics (review/serving.ts): absent in hand-built data, the document is as before
+  if (data.serving) b.push(...servingBlocks(data.serving));
   // the sensitivity sweep, only when requested (--sensitivity, --set): without it the document is as before
   if (data.sensitivity) b.push(...sensitivityBlocks(data.sensitivity));
   b.push({ kind: 'heading', level: 2, text: 'Inputs' });
@@ -251,6 +254,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       'design-points.csv — every design point, one row each',
       'accuracy-vs-area, accuracy-vs-speedup, io-savings, area-breakdown, union-density — .svg and .png',
       ...(energy ? ['accuracy-vs-energy, energy-breakdown — .svg and .png'] : []),
+      ...(data.serving ? [`${DECODE_CHART_STEM} — .svg and .png`] : []),
       'design-review.html — this report, self-contained',
       'run.json — inputs with hashes, tool version, timings',
     ],

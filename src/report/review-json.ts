@@ -11,6 +11,7 @@ import { recommendationText } from './recommendation.js';
 import { pairEnergyText } from './review-energy.js';
 import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
 import { sensitivityJson } from './review-sensitivity.js';
+import { servingJson } from './review-serving.js';
 
 /** Where the report folder went (report/write-report.ts WrittenReport). */
 export interface ReportLocation {
@@ -127,6 +128,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       prefill_j_per_token: e.prefill.joulesPerToken,
       decode: e.decode.map((d) => ({ batch_tokens: d.batchTokens, j_per_token: d.joulesPerToken, average_power_w: d.averagePowerW })),
     })),
+    // the serving metrics (review/serving.ts), when the review computed them
+    ...(data.serving ? { serving: servingJson(data.serving) } : {}),
     // the sensitivity sweep, only when requested (absent: the JSON is as before)
     ...(data.sensitivity ? { sensitivity: sensitivityJson(data.sensitivity) } : {}),
     warnings: warnings.map((w) => ({ code: w.code, message: w.message, file: w.file, path: w.path })),

@@ -24,6 +24,8 @@ import { toHtml, toMarkdown } from './document.js';
 import { renderPng } from './png.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
 import { pairText } from './review-sensitivity.js';
+import { decodeServingChart } from './charts/decode.js';
+import { DECODE_CHART_STEM } from './review-serving.js';
 import type { ReviewData, RunRecord } from '../review/review-data.js';
 import { reviewDocument } from './review-document.js';
 import { validateReviewData } from './validate.js';
@@ -68,9 +70,15 @@ export async function renderReport(data: ReviewData): Promise<Map<string, string
     files.set(`${stem}.svg`, svg);
     files.set(`${stem}.png`, (await renderPng(svg)).png);
   }
+  // the decode chart of the serving metrics (review/serving.ts)
+  const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving) } : {};
+  for (const [stem, svg] of Object.entries(servingSvgs)) {
+    files.set(`${stem}.svg`, svg);
+    files.set(`${stem}.png`, (await renderPng(svg)).png);
+  }
   const blocks = reviewDocument(data);
   files.set(REPORT_FILES.markdown, toMarkdown(blocks));
-  files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs, ...sensitivitySvgs }));
+  files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs, ...sensitivitySvgs, ...servingSvgs }));
   return files;
 }
 
@@ -95,7 +103,7 @@ export function runJson(data: ReviewData, files: Map<string, string | Uint8Array
 
 /** Every file a review report folder holds (the marker aside). */
 export function reportFileNames(): string[] {
-  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
+  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM, DECODE_CHART_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
 }
 
 /**

@@ -30,6 +30,7 @@ export type ReviewInput = Pick<
   | 'unionDensitySource'
   | 'assumptions'
   | 'notes'
+  | 'serving'
 > & {
   sweep: SweepResult;
   /** the pair the recommendation compares, default [8:16, 16:32] */
@@ -104,5 +105,6 @@ export function buildReview(input: ReviewInput): ReviewData {
     recommendation: recommend({ points, frontIds: headline.frontIds, summary, accuracyKind: kind, compare: input.compare, ...(weightBaseline ? { weightBaseline } : {}) }),
     assumptions: input.assumptions,
     notes,
+    ...(input.serving ? { serving: input.serving } : {}),
   };
 }

@@ -12,6 +12,7 @@ import type { Mitigation } from '../sparsity/registry.js';
 import type { RunCriterion } from '../sparsity/weight-registry.js';
 import type { PatternEnergy } from './energy.js';
 import type { SensitivityResult } from './sensitivity.js';
+import type { ServingResult } from './serving.js';
 
 /** One input file with its content hash (hex SHA-256). */
 export interface HashedFile {
@@ -154,6 +155,8 @@ export interface ReviewData {
   notes: string[];
   /** the sensitivity sweep (review/sensitivity.ts), when requested (--sensitivity, --set) */
   sensitivity?: SensitivityResult;
+  /** time to first token, time per output token and tokens/s per batch (review/serving.ts); absent in a merge of shards */
+  serving?: ServingResult;
 }
 
 /** run.json: the one file allowed to differ between runs (timings). */

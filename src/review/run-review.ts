@@ -46,6 +46,7 @@ import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, Re
 import { assembleReview, evaluatePoints, type PointInputs, type ReviewCommon } from './points.js';
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
+import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, servingFor, type ServingMix } from './serving.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -73,10 +74,15 @@ export interface ReviewOptions {
   cacheDir?: string;
   /** the sensitivity sweep (sensitivity.ts): --set overrides, or 'default' (memory bandwidths, clock, selector style, node); absent = none */
   sensitivity?: SetOverride[] | 'default';
+  /** prompt:output mix of the serving metrics (serving.ts; default 2048:256) */
+  serving?: ServingMix;
+  /** time-per-output-token target of the serving metrics, ms (default 50) */
+  tpotTargetMs?: number;
 }
 
 /** ReviewOptions with every default filled in and checked. */
-export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare' | 'cacheDir' | 'sensitivity'>> & Pick<ReviewOptions, 'title' | 'compare' | 'cacheDir' | 'sensitivity'>;
+export type ResolvedReviewOptions = Required<Omit<ReviewOptions, 'title' | 'compare' | 'cacheDir' | 'sensitivity' | 'serving' | 'tpotTargetMs'>> &
+  Pick<ReviewOptions, 'title' | 'compare' | 'cacheDir' | 'sensitivity' | 'serving' | 'tpotTargetMs'>;
 
 /** Fractions of the progress bar per stage. */
 export interface ReviewProgress {
@@ -120,6 +126,8 @@ export function resolveReviewOptions(opts: ReviewOptions = {}): ResolvedReviewOp
     ...(opts.compare !== undefined ? { compare: opts.compare } : {}),
     ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
     ...(opts.sensitivity !== undefined ? { sensitivity: opts.sensitivity } : {}),
+    ...(opts.serving !== undefined ? { serving: opts.serving } : {}),
+    ...(opts.tpotTargetMs !== undefined ? { tpotTargetMs: opts.tpotTargetMs } : {}),
   };
 }
 
@@ -420,13 +428,16 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const proxies = proxiesFrom(analysis.proxies, p.path);
   const { workload, note: workloadNote } = reviewWorkload(opts, p);
   const weights = weightRunsOf(p, accuracy.measured);
+  const measured = measuredSparsityFrom(analysis.structure);
+  // serving metrics depend on no design point: computed once here, so a merge of shards has them too
+  const serving = servingFor(profiles.map((h) => h.loaded.profile), opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
   const inputs: PointInputs = {
     profiles,
     configs,
     patterns: opts.patterns,
     workload,
     workloadPoint: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
-    measured: measuredSparsityFrom(analysis.structure),
+    measured,
     accuracy: (c) => accuracyFor(c, accuracy.measured, proxies, p.path),
     proxy: (c) => proxyFor(c, proxies),
     weightRuns: weights.runs,
@@ -453,7 +464,8 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
     patterns: [...opts.patterns],
     assumptionsBefore: reviewConventions(analysis.structure.conventions, workloadText(workload)),
-    assumptionsAfter: perfAssumptions(),
+    assumptionsAfter: [...perfAssumptions(), servingAssumption(serving)],
+    serving,
     notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote],
     weightRuns: weights.runs,
     ...(opts.compare ? { compare: opts.compare } : {}),

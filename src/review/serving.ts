@@ -23,6 +23,7 @@ import { simulate } from '../perf/simulate.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
 import type { ModelShape } from '../workload/model-shape.js';
+import type { Assumption } from './review-data.js';
 
 export const DEFAULT_SERVING = { promptTokens: 2048, outputTokens: 256 } as const;
 /** The latency target of a chat-style service, ~20 tokens/s per user (a common interactive SLO; an assumption, change with --tpot-target-ms) */
@@ -200,7 +201,16 @@ export function bestCoreSeries(serving: ServingResult): ServingRow[] {
   return [...best.values()];
 }
 
-/** The assumption row the report lists for batches whose union density was not measured. */
+/** The assumptions-table row for the serving metrics' unmeasured batches. */
+export function servingAssumption(serving: ServingResult): Assumption {
+  return {
+    name: 'serving: union density at unmeasured decode batches',
+    value: servingAssumptionText(serving),
+    source: 'assumption (review/serving.ts): the tokens of a batch keep channels independently; the measured curve lies below this bound',
+  };
+}
+
+/** The text of that row: the batches whose union density was not measured and the bound used. */
 export function servingAssumptionText(serving: ServingResult): string {
   const unmeasured = new Set<number>();
   for (const r of serving.rows) for (const s of r.steps) if (s.weightRows && !s.weightRows.source.startsWith('measured')) unmeasured.add(s.batch);

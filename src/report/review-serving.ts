@@ -1,0 +1,86 @@
+/**
+ * The review's serving section (review/serving.ts): time to first token, time per output token
+ * per batch, tokens/s at the TPOT target — Markdown/HTML blocks, and the --json `serving` object.
+ */
+import { bestCoreSeries, type ServingResult, type ServingRow } from '../review/serving.js';
+import type { Block } from './document.js';
+import { fixed, groupedNumber, patternText, speedup } from './format.js';
+
+export const DECODE_CHART_STEM = 'decode-serving';
+export const DECODE_CHART_TITLE = 'Decode speed-up vs batch size, each pattern on its best core';
+
+const ms = (v: number) => fixed(v, v < 10 ? 2 : 1);
+
+function coreText(r: ServingRow): string {
+  return r.pattern.kind === 'dense' ? `${r.profile} (dense)` : r.profile;
+}
+
+/** One row per profile × pattern (dense first per profile): TTFT, TPOT per B, the pick at the target. */
+export function servingTableRows(s: ServingResult): string[][] {
+  return s.rows.map((r) => [
+    patternText(r.pattern),
+    coreText(r),
+    ms(r.ttftMs),
+    ...r.steps.map((x) => ms(x.tpotMs)),
+    r.atTarget ? String(r.atTarget.batch) : '—',
+    r.atTarget ? fixed(r.atTarget.tokensPerSPerUser, 1) : '—',
+    r.atTarget ? groupedNumber(r.atTarget.tokensPerSPerChip) : '—',
+  ]);
+}
+
+export function servingHeaders(s: ServingResult): string[] {
+  return ['pattern', 'core', 'TTFT (ms)', ...s.batches.map((b) => `TPOT B=${b} (ms)`), `B at ≤ ${fixed(s.tpotTargetMs, 0)} ms`, 'tokens/s per user', 'tokens/s per chip'];
+}
+
+export function servingBlocks(s: ServingResult): Block[] {
+  const headers = servingHeaders(s);
+  const series = bestCoreSeries(s);
+  return [
+    { kind: 'heading', level: 2, text: 'Serving metrics' },
+    {
+      kind: 'paragraph',
+      text:
+        `A ${s.promptTokens}-token prompt and ${s.outputTokens} output tokens (--serving ${s.promptTokens}:${s.outputTokens}). ` +
+        `TTFT: the prefill step of one prompt. TPOT at batch B: one decode step of B sequences at context ${s.decodeContextTokens} (prompt + output/2 — the step's attention cost is linear in the context, so the mid-point step is the mean over the output; not integrated step by step). ` +
+        `Tokens/s per user = 1/TPOT, per chip = B/TPOT (the profile models the whole device). ` +
+        `At the target TPOT ≤ ${fixed(s.tpotTargetMs, 0)} ms (--tpot-target-ms): the largest B meeting it. ` +
+        `Batches whose union density the trace did not measure use the independence bound 1 − (1 − d)^B (see the assumptions).`,
+    },
+    { kind: 'table', headers, numeric: headers.map((_, i) => i >= 2), rows: servingTableRows(s) },
+    { kind: 'heading', level: 3, text: DECODE_CHART_TITLE },
+    { kind: 'chart', stem: DECODE_CHART_STEM, title: DECODE_CHART_TITLE },
+    {
+      kind: 'table',
+      headers: ['pattern', 'best core', ...s.batches.map((b) => `B=${b}`)],
+      numeric: [false, false, ...s.batches.map(() => true)],
+      rows: series.map((r) => [patternText(r.pattern), r.profile, ...r.steps.map((x) => speedup(x.speedup))]),
+    },
+  ];
+}
+
+/** The --json `serving` object (snake_case, units in the names). */
+export function servingJson(s: ServingResult): Record<string, unknown> {
+  return {
+    prompt_tokens: s.promptTokens,
+    output_tokens: s.outputTokens,
+    decode_context_tokens: s.decodeContextTokens,
+    tpot_target_ms: s.tpotTargetMs,
+    batches: s.batches,
+    rows: s.rows.map((r) => ({
+      profile: r.profile,
+      pattern: patternText(r.pattern),
+      ttft_ms: r.ttftMs,
+      ttft_bottleneck: r.ttftBottleneck,
+      decode: r.steps.map((x) => ({
+        batch: x.batch,
+        tpot_ms: x.tpotMs,
+        speedup_vs_dense: x.speedup,
+        tokens_per_s_per_user: x.tokensPerSPerUser,
+        tokens_per_s_per_chip: x.tokensPerSPerChip,
+        bottleneck: x.bottleneck,
+        ...(x.weightRows ? { weight_rows_fraction: x.weightRows.fraction, weight_rows_source: x.weightRows.source } : {}),
+      })),
+      at_target: r.atTarget ? { batch: r.atTarget.batch, tpot_ms: r.atTarget.tpotMs, tokens_per_s_per_user: r.atTarget.tokensPerSPerUser, tokens_per_s_per_chip: r.atTarget.tokensPerSPerChip } : null,
+    })),
+  };
+}
