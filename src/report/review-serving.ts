@@ -44,7 +44,9 @@ export function servingBlocks(s: ServingResult): Block[] {
         `TTFT: the prefill step of one prompt. TPOT at batch B: one decode step of B sequences at context ${s.decodeContextTokens} (prompt + output/2 — the step's attention cost is linear in the context, so the mid-point step is the mean over the output; not integrated step by step). ` +
         `Tokens/s per user = 1/TPOT, per chip = B/TPOT (the profile models the whole device). ` +
         `At the target TPOT ≤ ${fixed(s.tpotTargetMs, 0)} ms (--tpot-target-ms): the largest B meeting it. ` +
-        `Batches whose union density the trace did not measure use the independence bound 1 − (1 − d)^B (see the assumptions).`,
+        `A pattern a core runs dense has no row (it equals that core's dense row). ` +
+        `Batches whose union density the trace did not measure use the independence bound 1 − (1 − d)^B (see the assumptions). ` +
+        `The chart draws each pattern on its best core: the highest geometric-mean decode speed-up over the batches.`,
     },
     { kind: 'table', headers, numeric: headers.map((_, i) => i >= 2), rows: servingTableRows(s) },
     { kind: 'heading', level: 3, text: DECODE_CHART_TITLE },
