@@ -30,8 +30,8 @@ export const DEFAULT_SERVING = { promptTokens: 2048, outputTokens: 256 } as cons
 export const DEFAULT_TPOT_TARGET_MS = 50;
 /** Batch sizes of the serving table: 1, 2, 4, …, 256 */
 export const SERVING_BATCHES: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-/** Upper bound on either side of --serving (tokens): beyond any catalog model's context */
-export const MAX_SERVING_TOKENS = 1_048_576;
+/** Upper bound on either side of --serving (tokens): --prefill-tokens' bound (cli/options.ts: 128k context, 2^20 tiles per GEMM) */
+export const MAX_SERVING_TOKENS = 131_072;
 
 export interface ServingMix {
   promptTokens: number;
