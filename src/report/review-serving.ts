@@ -44,6 +44,7 @@ export function servingBlocks(s: ServingResult): Block[] {
         `TTFT: the prefill step of one prompt. TPOT at batch B: one decode step of B sequences at context ${s.decodeContextTokens} (prompt + output/2 — the step's attention cost is linear in the context, so the mid-point step is the mean over the output; not integrated step by step). ` +
         `Tokens/s per user = 1/TPOT, per chip = B/TPOT (the profile models the whole device). ` +
         `At the target TPOT ≤ ${fixed(s.tpotTargetMs, 0)} ms (--tpot-target-ms): the largest B meeting it. ` +
+        `KV cache of the B sequences at that context: ${s.batches.map((b, i) => `B=${b} ${fixed((s.rows[0]?.steps[i]?.kvCacheBytes ?? 0) / 1e9, 1)} GB`).join(', ')} (${s.rows[0]?.profile ?? '—'}'s operand width) — not checked against the device's memory (profiles carry no DRAM capacity). ` +
         `A pattern a core runs dense has no row (it equals that core's dense row). ` +
         `Batches whose union density the trace did not measure use the independence bound 1 − (1 − d)^B (see the assumptions). ` +
         `The chart draws each pattern on its best core: the highest geometric-mean decode speed-up over the batches.`,
@@ -80,6 +81,7 @@ export function servingJson(s: ServingResult): Record<string, unknown> {
         tokens_per_s_per_user: x.tokensPerSPerUser,
         tokens_per_s_per_chip: x.tokensPerSPerChip,
         bottleneck: x.bottleneck,
+        kv_cache_bytes: x.kvCacheBytes,
         ...(x.weightRows ? { weight_rows_fraction: x.weightRows.fraction, weight_rows_source: x.weightRows.source } : {}),
       })),
       at_target: r.atTarget ? { batch: r.atTarget.batch, tpot_ms: r.atTarget.tpotMs, tokens_per_s_per_user: r.atTarget.tokensPerSPerUser, tokens_per_s_per_chip: r.atTarget.tokensPerSPerChip } : null,

@@ -22,7 +22,7 @@ import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { simulate } from '../perf/simulate.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
-import type { ModelShape } from '../workload/model-shape.js';
+import { localLayerCount, type ModelShape } from '../workload/model-shape.js';
 import type { Assumption } from './review-data.js';
 
 export const DEFAULT_SERVING = { promptTokens: 2048, outputTokens: 256 } as const;
@@ -85,6 +85,12 @@ export interface ServingStep {
   /** fraction of weight rows fetched and where it comes from (absent: the core does not skip rows) */
   weightRows?: { fraction: number; source: string };
   bottleneck: string;
+  /**
+   * KV cache the B sequences hold at the decode context (kvCacheBytes). Not checked against the
+   * device's memory: profiles carry no DRAM capacity, so a TPOT here may need more memory than
+   * the chip has.
+   */
+  kvCacheBytes: number;
 }
 
 export interface ServingPick {
@@ -125,6 +131,18 @@ export function pickAtTarget(steps: readonly { batch: number; tpotMs: number }[]
   return best === null ? null : { batch: best.batch, tpotMs: best.tpotMs, tokensPerSPerUser: 1000 / best.tpotMs, tokensPerSPerChip: (best.batch * 1000) / best.tpotMs };
 }
 
+/**
+ * Bytes of K and V held for `batch` sequences of `contextTokens` tokens: every layer stores
+ * 2 × kvHeads × headDim values per token (a sliding-window layer at most its window) at
+ * `valueBytes` each.
+ */
+export function kvCacheBytes(shape: ModelShape, batch: number, contextTokens: number, valueBytes: number): number {
+  const local = localLayerCount(shape);
+  const window = shape.slidingWindow?.windowTokens ?? contextTokens;
+  const tokensHeld = (shape.numLayers - local) * contextTokens + local * Math.min(window, contextTokens);
+  return batch * tokensHeld * 2 * shape.numKvHeads * shape.headDim * valueBytes;
+}
+
 export function decodeContextOf(mix: ServingMix): number {
   return mix.promptTokens + Math.floor(mix.outputTokens / 2);
 }
@@ -159,6 +177,7 @@ export function servingForProfile(
         tokensPerSPerChip: (batches[j] * 1000) / tpotMs,
         ...(sim.weightRows ? { weightRows: { fraction: sim.weightRows.fraction, source: sim.weightRows.source } } : {}),
         bottleneck: sim.bottleneck,
+        kvCacheBytes: kvCacheBytes(shape, batches[j], contextTokens, c.hw.operandBytes),
       };
     });
     return { profile: profile.name, pattern, ttftMs: pre.timeS * 1000, ttftBottleneck: pre.bottleneck, steps, atTarget: pickAtTarget(steps, tpotTargetMs) };

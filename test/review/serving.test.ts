@@ -3,7 +3,7 @@ import { NmsimError } from '../../src/diagnostics.js';
 import type { MeasuredSparsity } from '../../src/perf/measured-sparsity.js';
 import { simulate } from '../../src/perf/simulate.js';
 import { loadProfile } from '../../src/profile/load.js';
-import { decodeContextOf, parseServingMix, parseTpotTarget, pickAtTarget, servingAssumptionText, servingFor, bestCoreSeries, meanDecodeSpeedup } from '../../src/review/serving.js';
+import { decodeContextOf, parseServingMix, parseTpotTarget, pickAtTarget, servingAssumptionText, servingFor, bestCoreSeries, meanDecodeSpeedup, kvCacheBytes } from '../../src/review/serving.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import { MODEL_CATALOG } from '../../src/workload/catalog.js';
 import { REPO_ROOT } from '../helpers/cli.js';
@@ -33,6 +33,17 @@ describe('serving metrics', () => {
     expect(step.tokensPerSPerChip).toBeCloseTo(8 / (dec8.patterns[0].sim.cycles / dec8.hw.clockHz), 6);
     expect(step.tokensPerSPerUser).toBeCloseTo(1 / (dec8.patterns[0].sim.cycles / dec8.hw.clockHz), 6);
     expect(dense.steps[0].speedup).toBe(1);
+    // KV cache by hand: Llama-3.1-8B, 32 layers × 2 (K, V) × 8 KV heads × 128 × 2 bytes (fp16) = 131,072 bytes per token
+    expect(step.kvCacheBytes).toBe(8 * 1074 * 131_072);
+  });
+
+  it('a sliding-window model holds at most the window in its local layers\' KV cache', () => {
+    const g = MODEL_CATALOG['gemma3-4b'];
+    const w = g.slidingWindow!;
+    const global = Math.floor(g.numLayers / w.globalEveryLayers);
+    const perTokenLayer = 2 * g.numKvHeads * g.headDim * 2;
+    expect(kvCacheBytes(g, 2, 4096, 2)).toBe(2 * perTokenLayer * (global * 4096 + (g.numLayers - global) * w.windowTokens));
+    expect(kvCacheBytes(g, 1, 100, 2)).toBe(perTokenLayer * g.numLayers * 100);
   });
 
   it('decode at a batch the trace did not measure uses the independence bound 1 − (1 − d)^B and the report says so', async () => {
