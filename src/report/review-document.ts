@@ -207,7 +207,7 @@ export function reviewDocument(data: ReviewData): Block[] {
   }
 
   // the serving metrics (review/serving.ts): absent in hand-built data, the document is as before
-  if (data.serving) b.push(...servingBlocks(data.serving));
+  if (data.serving) b.push(...servingBlocks(data.serving, data.unionDensity.length > 0));
   // the sensitivity sweep, only when requested (--sensitivity, --set): without it the document is as before
   if (data.sensitivity) b.push(...sensitivityBlocks(data.sensitivity));
   b.push({ kind: 'heading', level: 2, text: 'Inputs' });
@@ -254,7 +254,7 @@ export function reviewDocument(data: ReviewData): Block[] {
       'design-points.csv — every design point, one row each',
       'accuracy-vs-area, accuracy-vs-speedup, io-savings, area-breakdown, union-density — .svg and .png',
       ...(energy ? ['accuracy-vs-energy, energy-breakdown — .svg and .png'] : []),
-      ...(data.serving ? [`${DECODE_CHART_STEM} — .svg and .png`] : []),
+      ...(data.serving ? [`${DECODE_CHART_STEM}${data.unionDensity.length > 0 ? ', union-density-gap' : ''} — .svg and .png`] : []),
       'design-review.html — this report, self-contained',
       'run.json — inputs with hashes, tool version, timings',
     ],

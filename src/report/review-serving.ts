@@ -32,7 +32,10 @@ export function servingHeaders(s: ServingResult): string[] {
   return ['pattern', 'core', 'TTFT (ms)', ...s.batches.map((b) => `TPOT B=${b} (ms)`), `B at ≤ ${fixed(s.tpotTargetMs, 0)} ms`, 'tokens/s per user', 'tokens/s per chip'];
 }
 
-export function servingBlocks(s: ServingResult): Block[] {
+export const UNION_GAP_BLOCK_TITLE = 'Decode: measured union density minus the independence bound';
+
+/** `unionGap`: the report has the union-density-gap chart (charts/decode.ts unionGapChart). */
+export function servingBlocks(s: ServingResult, unionGap = false): Block[] {
   const headers = servingHeaders(s);
   const series = bestCoreSeries(s);
   return [
@@ -58,6 +61,16 @@ export function servingBlocks(s: ServingResult): Block[] {
       numeric: [false, false, ...s.batches.map(() => true)],
       rows: series.map((r) => [patternText(r.pattern), r.profile, ...r.steps.map((x) => speedup(x.speedup))]),
     },
+    ...(unionGap
+      ? ([
+          { kind: 'heading', level: 3, text: UNION_GAP_BLOCK_TITLE },
+          {
+            kind: 'paragraph',
+            text: 'The union-density chart\'s two curves crowd towards 1 as B grows; this one plots their difference in percentage points. Below 0, the batch\'s tokens share channels and fetch fewer weight rows than the independence bound that the unmeasured batches assume.',
+          },
+          { kind: 'chart', stem: 'union-density-gap', title: UNION_GAP_BLOCK_TITLE },
+        ] as Block[])
+      : []),
   ];
 }
 

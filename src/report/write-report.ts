@@ -24,7 +24,7 @@ import { toHtml, toMarkdown } from './document.js';
 import { renderPng } from './png.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
 import { pairText } from './review-sensitivity.js';
-import { decodeServingChart } from './charts/decode.js';
+import { decodeServingChart, UNION_GAP_STEM, unionGapChart } from './charts/decode.js';
 import { DECODE_CHART_STEM } from './review-serving.js';
 import type { ReviewData, RunRecord } from '../review/review-data.js';
 import { reviewDocument } from './review-document.js';
@@ -72,6 +72,7 @@ export async function renderReport(data: ReviewData): Promise<Map<string, string
   }
   // the decode chart of the serving metrics (review/serving.ts)
   const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving) } : {};
+  if (data.serving && data.unionDensity.length > 0) servingSvgs[UNION_GAP_STEM] = await unionGapChart(data.unionDensity, data.unionDensitySource);
   for (const [stem, svg] of Object.entries(servingSvgs)) {
     files.set(`${stem}.svg`, svg);
     files.set(`${stem}.png`, (await renderPng(svg)).png);
@@ -103,7 +104,7 @@ export function runJson(data: ReviewData, files: Map<string, string | Uint8Array
 
 /** Every file a review report folder holds (the marker aside). */
 export function reportFileNames(): string[] {
-  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM, DECODE_CHART_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
+  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM, DECODE_CHART_STEM, UNION_GAP_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
 }
 
 /**

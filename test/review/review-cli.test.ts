@@ -50,7 +50,7 @@ describe('nmsim review on a synthetic bundle', () => {
     expect(Object.keys(first).sort()).toEqual([
       '.nmsim-output.json',
       'accuracy-vs-area.png', 'accuracy-vs-area.svg', 'accuracy-vs-energy.png', 'accuracy-vs-energy.svg', 'accuracy-vs-speedup.png', 'accuracy-vs-speedup.svg', 'area-breakdown.png', 'area-breakdown.svg',
-      'decode-serving.png', 'decode-serving.svg', 'design-points.csv', 'design-review.html', 'design-review.md', 'energy-breakdown.png', 'energy-breakdown.svg', 'io-savings.png', 'io-savings.svg', 'run.json', 'union-density.png', 'union-density.svg',
+      'decode-serving.png', 'decode-serving.svg', 'design-points.csv', 'design-review.html', 'design-review.md', 'energy-breakdown.png', 'energy-breakdown.svg', 'io-savings.png', 'io-savings.svg', 'run.json', 'union-density-gap.png', 'union-density-gap.svg', 'union-density.png', 'union-density.svg',
     ]);
     // invented perplexities: 2:4 7.0, 8:16 6.0, 16:32 5.5 → 16:32 is (6.0 − 5.5)/6.0 = 8.3 % better
     expect(firstRun.stdout).toContain('16:32 (magnitude+none) lowers perplexity from 6.000 (8:16, magnitude+none) to 5.500 (8.3% better)');

@@ -75,5 +75,13 @@ describe('review --serving and --tpot-target-ms', () => {
     const noFonts = await renderPng(svg, { withFonts: false });
     expect(Buffer.from(withFonts.png).equals(await fs.readFile(path.join(out, 'decode-serving.png')))).toBe(true);
     expect(Buffer.from(withFonts.png).equals(Buffer.from(noFonts.png))).toBe(false);
+    // the union-density gap chart: measured − independence in pp, one point per pattern and batch
+    const gapSvg = await fs.readFile(path.join(out, 'union-density-gap.svg'), 'utf8');
+    const gapTexts: string[] = Array.from((await parseXml(gapSvg)).documentElement.getElementsByTagName('text')).map((t) => (t as { textContent: string }).textContent);
+    for (const label of ['Decode: measured union density minus the independence bound', 'measured − independence (pp)', '8:16', 'independence (0)']) expect(gapTexts).toContain(label);
+    expect(gapSvg).not.toMatch(/NaN|undefined|Infinity/);
+    const gapPng = await renderPng(gapSvg);
+    expect(Buffer.from(gapPng.png).equals(await fs.readFile(path.join(out, 'union-density-gap.png')))).toBe(true);
+    expect(Buffer.from(gapPng.png).equals(Buffer.from((await renderPng(gapSvg, { withFonts: false })).png))).toBe(false);
   });
 });

@@ -99,4 +99,19 @@ describe('serving metrics', () => {
     expect(series[0]).toBe(r);
     expect(Math.sqrt(r.steps[0].speedup * r.steps[1].speedup)).toBeCloseTo(meanDecodeSpeedup(r), 12);
   });
+
+  it('the union-density gap chart plots measured − independence in percentage points', async () => {
+    const { unionGapChart } = await import('../../src/report/charts/decode.js');
+    const pattern = parsePattern('8:16');
+    // d = 0.5: independence at B = 2 is 1 − 0.5² = 0.75, at B = 4 1 − 0.5⁴ = 0.9375
+    const svg = await unionGapChart(
+      [
+        { pattern, batch: 2, measuredDensity: 0.7, independenceDensity: 0.75 },
+        { pattern, batch: 4, measuredDensity: 0.85, independenceDensity: 0.9375 },
+      ],
+      'hand-built',
+    );
+    expect(svg).toContain('= -5.0 pp');
+    expect(svg).toContain('= -8.8 pp');
+  });
 });

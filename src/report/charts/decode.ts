@@ -3,7 +3,10 @@
  * (review/serving.ts bestCoreSeries), dense = 1× as a reference line.
  */
 import { bestCoreSeries, type ServingResult } from '../../review/serving.js';
-import { fixed, patternText, px, speedup } from '../format.js';
+import { distinctPatterns } from '../../explore/design-point.js';
+import type { UnionDensityRow } from '../../review/review-data.js';
+import { samePattern } from '../../sparsity/pattern.js';
+import { fixed, patternText, PRECISION, px, signedPercentPoints, speedup } from '../format.js';
 import { createFrame, drawAxes, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
 import { DECODE_CHART_TITLE } from '../review-serving.js';
 
@@ -44,5 +47,49 @@ export async function decodeServingChart(s: ServingResult): Promise<string> {
   });
   legend.push({ label: 'dense = 1×', color: '#555555', mark: 'dash' });
   drawLegend(frame, legend, 'pattern on core');
+  return frame.toString();
+}
+
+export const UNION_GAP_STEM = 'union-density-gap';
+export const UNION_GAP_TITLE = 'Decode: measured union density minus the independence bound';
+
+/**
+ * The union-density chart made legible: both curves crowd towards 1 as B grows, so this one
+ * plots their difference, measured − (1 − (1 − d)^B), in percentage points per pattern (below 0:
+ * the batch's tokens share channels, and fewer weight rows are fetched than independence says).
+ */
+export async function unionGapChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
+  const frame = await createFrame({ title: UNION_GAP_TITLE, subtitle, xLabel: 'decode batch B (tokens, log₂)', yLabel: 'measured − independence (pp)' });
+  const { d3, plot, innerWidthPx, innerHeightPx } = frame;
+  const batches = [...new Set(rows.map((r) => r.batch))].sort((a, b) => a - b);
+  const gapPp = (r: UnionDensityRow) => (r.measuredDensity - r.independenceDensity) * 100;
+  const x = d3.scaleLog().base(2).domain([batches[0] ?? 1, batches[batches.length - 1] ?? 2]).range([0, innerWidthPx]);
+  const y = d3.scaleLinear().domain(paddedDomain(rows.map(gapPp), 0)).range([innerHeightPx, 0]);
+  drawAxes(frame, x, y, { xTickValues: batches, xFormat: (v) => String(v), yFormat: (v) => fixed(v, 1) });
+  const lines = plot.append('g').attr('class', 'lines');
+  lines.append('line').attr('x1', 0).attr('x2', innerWidthPx).attr('y1', px(y(0))).attr('y2', px(y(0))).attr('stroke', '#555555').attr('stroke-dasharray', '5,3');
+  const legend: LegendEntry[] = [];
+  for (const pattern of distinctPatterns(rows.map((r) => r.pattern))) {
+    const series = rows.filter((r) => samePattern(r.pattern, pattern)).sort((a, b) => a.batch - b.batch);
+    const color = patternColor(patternText(pattern));
+    lines.append('path').attr('d', series.map((r, i) => `${i === 0 ? 'M' : 'L'}${px(x(r.batch))},${px(y(gapPp(r)))}`).join('')).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    for (const r of series) {
+      lines
+        .append('circle')
+        .attr('class', 'point')
+        .attr('tabindex', 0)
+        .attr('data-pattern', patternText(pattern))
+        .attr('data-batch', r.batch)
+        .attr('cx', px(x(r.batch)))
+        .attr('cy', px(y(gapPp(r))))
+        .attr('r', 3)
+        .attr('fill', color)
+        .append('title')
+        .text(`${patternText(pattern)} · B = ${r.batch}\nmeasured ${fixed(r.measuredDensity, PRECISION.densityText)} − independence ${fixed(r.independenceDensity, PRECISION.densityText)} = ${signedPercentPoints(r.measuredDensity - r.independenceDensity)}`);
+    }
+    legend.push({ label: patternText(pattern), color, mark: 'line' });
+  }
+  legend.push({ label: 'independence (0)', color: '#555555', mark: 'dash' });
+  drawLegend(frame, legend, 'pattern');
   return frame.toString();
 }
