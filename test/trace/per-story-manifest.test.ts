@@ -54,3 +54,22 @@ describe('per-story NLL in the trace manifest', () => {
     expect(metric.properties.per_story.required).toEqual(['nll_sums_nats', 'tokens']);
   });
 });
+
+describe('the shipped bundle traces/stories260k', () => {
+  test('every run\'s perplexity carries 100 stories whose NLL sums and tokens give back its perplexity to 1e-12', async () => {
+    const fs = await import('node:fs');
+    const path = await import('node:path');
+    const { REPO_ROOT } = await import('../helpers/cli.js');
+    const file = path.join(REPO_ROOT, 'traces/stories260k/manifest.json');
+    const m = parseManifest(fs.readFileSync(file, 'utf8'), file);
+    expect(m.runs).toHaveLength(21);
+    for (const r of m.runs) {
+      const ppl = r.metrics.find((x) => x.metric === 'perplexity')!;
+      const ps = ppl.per_story!;
+      expect([r.id, ps.tokens.length, ps.nll_sums_nats.length]).toEqual([r.id, 100, 100]);
+      expect(ps.tokens.reduce((a, b) => a + b, 0)).toBe(32927);
+      const nll = ps.nll_sums_nats.reduce((a, b) => a + b, 0);
+      expect(Math.abs(Math.exp(nll / 32927) - ppl.value)).toBeLessThan(1e-12 * ppl.value);
+    }
+  });
+});
