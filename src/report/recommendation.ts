@@ -48,6 +48,11 @@ function intervalText(p: PairDetails, kind: AccuracyKind): string {
   const { narrow: n, wide: w } = p;
   if (n.interval && w.interval) {
     const iv = (x: PairSide) => `${patternText(x.pattern)} ${fixed(x.interval![0], 3)}–${fixed(x.interval![1], 3)}`;
+    const d = p.accuracyDifference;
+    if (d) {
+      const verdict = d.distinguishable ? 'it excludes 0: the two are distinguishable on this data' : 'it contains 0: the two are not distinguishable on this data';
+      return ` Bootstrap 95 % intervals over stories: ${iv(w)}, ${iv(n)}; the difference ${patternText(w.pattern)} − ${patternText(n.pattern)} is ${signed(d.difference, 3)} (paired bootstrap over the same ${d.stories} stories: ${signed(d.interval[0], 3)} to ${signed(d.interval[1], 3)}; ${verdict}).`;
+    }
     const overlap = n.interval[0] <= w.interval[1] && w.interval[0] <= n.interval[1];
     return ` Bootstrap 95 % intervals over stories: ${iv(w)}, ${iv(n)}${overlap ? ' (they overlap: not distinguishable on this data)' : ' (they do not overlap)'}.`;
   }
