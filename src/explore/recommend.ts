@@ -163,6 +163,8 @@ export type WeightComparison =
       outcome: 'compared';
       activation: ConfigurationOnCore;
       weight: ConfigurationOnCore;
+      /** weight − activation perplexity with its paired-bootstrap 95 % interval, when both were measured story by story on the same stories */
+      accuracyDifference?: AccuracyDifference;
       /** activation prefill speed-up / weight prefill speed-up */
       prefillSpeedupRatio: number;
     }
@@ -311,5 +313,6 @@ function compareWithWeights(points: readonly DesignPoint[], summary: readonly Pa
   const core = row ? (row.nativeProfile ?? row.compatibleProfile) : null;
   const point = best && core !== null ? points.find((p) => p.profile === core && samePattern(p.pattern, pattern) && p.criterion === best.criterion && p.mitigation === best.mitigation) : undefined;
   if (!best || !row || !point) return { outcome: 'baseline-only', activationPattern: pattern, weight };
-  return { outcome: 'compared', activation: onCore(point, best.value, row.nativeProfile === null), weight, prefillSpeedupRatio: point.prefillSpeedup / baseline.prefillSpeedup };
+  const difference = accuracyDifference(accuracyOf(point, 'measured-perplexity')?.perStory, baseline.accuracy.kind === 'measured-perplexity' ? baseline.accuracy.perStory : undefined);
+  return { outcome: 'compared', activation: onCore(point, best.value, row.nativeProfile === null), weight, prefillSpeedupRatio: point.prefillSpeedup / baseline.prefillSpeedup, ...(difference ? { accuracyDifference: difference } : {}) };
 }

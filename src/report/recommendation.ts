@@ -120,7 +120,7 @@ export function weightComparisonText(w: WeightComparison): string {
     return `${weight} measure perplexity ${fixed(w.weight.value, 3)}; ${patternText(w.activationPattern)} activations have no design point with a measured perplexity here (not swept, no swept core runs them, or no measured run), so the two are not compared.`;
   }
   const a = w.activation;
-  return `${patternText(a.pattern)} activations (${a.criterion}+${a.mitigation}) on ${onCoreText(a)} keep perplexity ${fixed(a.value, 3)} vs ${fixed(w.weight.value, 3)} for ${weight}, at ${fixed(w.prefillSpeedupRatio, 2)}× its prefill speed-up (${fixed(a.prefillSpeedup, 2)}× vs ${fixed(w.weight.prefillSpeedup, 2)}×) for ${percent(a.areaOverheadFraction)} vs ${percent(w.weight.areaOverheadFraction)} area overhead.`;
+  return `${patternText(a.pattern)} activations (${a.criterion}+${a.mitigation}) on ${onCoreText(a)} keep perplexity ${fixed(a.value, 3)} vs ${fixed(w.weight.value, 3)} for ${weight}${w.accuracyDifference ? ` (${signed(w.accuracyDifference.difference, 3)} for the weights, paired bootstrap 95 % interval ${signed(w.accuracyDifference.interval[0], 3)} to ${signed(w.accuracyDifference.interval[1], 3)}${w.accuracyDifference.distinguishable ? '' : ': not distinguishable on this data'})` : ''}, at ${fixed(w.prefillSpeedupRatio, 2)}× its prefill speed-up (${fixed(a.prefillSpeedup, 2)}× vs ${fixed(w.weight.prefillSpeedup, 2)}×) for ${percent(a.areaOverheadFraction)} vs ${percent(w.weight.areaOverheadFraction)} area overhead.`;
 }
 
 export function recommendationText(r: Recommendation): string {
