@@ -33,7 +33,7 @@ export { TRACE_FORMAT, TRACE_FORMAT_VERSION, ManifestSchema, type Manifest, type
 export { parseCheckpoint, loadCheckpoint, type ModelConfig, type ModelWeights } from './capture/checkpoint.js';
 export { loadTokenizer, encode, decode, type Tokenizer } from './capture/tokenizer.js';
 export { loadStories, selectStories, formatStoryRange, type StoryRange } from './capture/stories.js';
-export { encodeStream, evaluatePerplexity, type PerplexityResult } from './capture/perplexity.js';
+export { encodeStories, encodeStream, evaluatePerplexity, type PerplexityResult, type PerStoryNllResult } from './capture/perplexity.js';
 export { createPruningHooks, runId, type RunSpec, type Calibration } from './capture/prune-hooks.js';
 export { calibrateStaticShifts, calibrateAffine, calibrateInputNorms } from './capture/calibrate.js';
 export { captureRuns, needsCalibration, isWeightSpec, captureRunId, type CapturedRun, type CaptureOptions, type CaptureSpec } from './capture/capture.js';

@@ -161,7 +161,14 @@ function runEntry(writer: BundleWriter, run: CapturedRun, weights: Map<string, W
     id: run.id,
     config: runConfig(run, src),
     metrics: [
-      { metric: 'perplexity', dataset: src.evaluated, tokens: run.result.scoredTokens, value: run.result.perplexity, detail },
+      {
+        metric: 'perplexity',
+        dataset: src.evaluated,
+        tokens: run.result.scoredTokens,
+        value: run.result.perplexity,
+        detail,
+        ...(run.result.perStory ? { per_story: { nll_sums_nats: run.result.perStory.nllSumsNats, tokens: run.result.perStory.tokens } } : {}),
+      },
       { metric: 'mean_nll_nats', dataset: src.evaluated, tokens: run.result.scoredTokens, value: run.result.meanNllNats },
     ],
     tokens,

@@ -50,6 +50,8 @@ export interface CapturedRun {
 
 export interface CaptureOptions {
   evalStream: Int32Array;
+  /** stream position of each evaluated story's BOS: runs then record per-story NLL */
+  evalStoryStarts?: readonly number[];
   /** needed when a spec uses spts, affine or wanda */
   calibStream?: Int32Array;
   /** the runs, dense included where wanted (usually first) */
@@ -93,6 +95,7 @@ export function captureRuns(model: ModelWeights, opts: CaptureOptions): Captured
         opts.evalStream,
         traceTokens > 0 ? (start) => createPruningHooks(pruned.model, dense, { observe: recorder.observerFor(start) }) : undefined,
         onWindow,
+        opts.evalStoryStarts,
       );
       run = {
         id: weightRunId(spec),
@@ -117,6 +120,7 @@ export function captureRuns(model: ModelWeights, opts: CaptureOptions): Captured
         opts.evalStream,
         (start) => createPruningHooks(model, spec, { amber, calibration, observe: opts.traceTokens > 0 ? recorder.observerFor(start) : undefined }),
         onWindow,
+        opts.evalStoryStarts,
       );
       run = {
         id: runId(spec),

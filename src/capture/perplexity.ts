@@ -11,9 +11,31 @@ import { forwardSequence, type LinearHooks } from './forward.js';
 import { encode, type Tokenizer } from './tokenizer.js';
 
 export function encodeStream(tok: Tokenizer, stories: readonly string[]): Int32Array {
+  return encodeStories(tok, stories).stream;
+}
+
+/** The BOS+story stream and the stream position where each story (its BOS) begins. */
+export function encodeStories(tok: Tokenizer, stories: readonly string[]): { stream: Int32Array; storyStarts: number[] } {
   const ids: number[] = [];
-  for (const s of stories) for (const id of encode(tok, s.trim(), true, false)) ids.push(id);
-  return Int32Array.from(ids);
+  const storyStarts: number[] = [];
+  for (const s of stories) {
+    storyStarts.push(ids.length);
+    for (const id of encode(tok, s.trim(), true, false)) ids.push(id);
+  }
+  return { stream: Int32Array.from(ids), storyStarts };
+}
+
+/**
+ * NLL per story: a scored prediction belongs to the story of its *context* position (the token
+ * it is predicted from), so story k holds the predictions of its own tokens after its BOS plus
+ * the prediction of the next story's BOS (its "end"); the last story has no such end. Story
+ * starts must begin at 0 and increase strictly.
+ */
+export interface PerStoryNllResult {
+  /** Σ NLL (nats) of each story's scored predictions, in story order */
+  nllSumsNats: number[];
+  /** scored predictions of each story */
+  tokens: number[];
 }
 
 /** Window start positions: stride seqLen − 1, the last window reaching the stream's end. */
@@ -32,6 +54,22 @@ export interface PerplexityResult {
   seconds: number;
   /** stream tokens processed per second (forward passes over every window position) */
   tokensPerSecond: number;
+  /** present when the caller gave the story starts */
+  perStory?: PerStoryNllResult;
+}
+
+/** storyOf[q] = index of the story that stream position q belongs to. */
+function storyIndexByPosition(streamLength: number, storyStarts: readonly number[]): Int32Array {
+  if (storyStarts.length === 0 || storyStarts[0] !== 0 || storyStarts.some((b, k) => k > 0 && !(b > storyStarts[k - 1] && b < streamLength))) {
+    throw new Error(`evaluatePerplexity: story starts must begin at 0 and increase strictly inside the stream (${streamLength} tokens)`);
+  }
+  const storyOf = new Int32Array(streamLength);
+  let k = 0;
+  for (let q = 0; q < streamLength; q++) {
+    while (k + 1 < storyStarts.length && storyStarts[k + 1] <= q) k++;
+    storyOf[q] = k;
+  }
+  return storyOf;
 }
 
 /** NLL (nats) of target under a logits row, by a float64 log-sum-exp. */
@@ -53,11 +91,15 @@ export function evaluatePerplexity(
   stream: Int32Array,
   hooksFor?: WindowHooksFactory,
   onWindow?: (done: number, total: number) => void,
+  storyStarts?: readonly number[],
 ): PerplexityResult {
   const started = performance.now();
   const seqLen = model.config.seqLen;
   const vocab = model.config.vocabSize;
   const starts = windowStarts(stream.length, seqLen);
+  const storyOf = storyStarts ? storyIndexByPosition(stream.length, storyStarts) : undefined;
+  const storyNll = storyStarts ? new Array<number>(storyStarts.length).fill(0) : [];
+  const storyTokens = storyStarts ? new Array<number>(storyStarts.length).fill(0) : [];
   let nll = 0;
   let scored = 0;
   let processed = 0;
@@ -76,8 +118,14 @@ export function evaluatePerplexity(
           hint: 'the checkpoint overflows float32 (huge weights?), or a mitigation produced Inf; check the model with `nmsim generate`',
         });
       }
+      // the run's total keeps its own running sum (its value does not depend on story bookkeeping)
       nll += tokenLoss;
       scored++;
+      if (storyOf) {
+        const k = storyOf[start + t];
+        storyNll[k] += tokenLoss;
+        storyTokens[k]++;
+      }
     }
     processed += window.length;
     onWindow?.(w + 1, starts.length);
@@ -110,5 +158,6 @@ export function evaluatePerplexity(
     windows: starts.length,
     seconds,
     tokensPerSecond: processed / seconds,
+    ...(storyOf ? { perStory: { nllSumsNats: storyNll, tokens: storyTokens } } : {}),
   };
 }

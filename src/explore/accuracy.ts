@@ -4,12 +4,13 @@
  * relative L2 error of the pruned linear inputs, model level), always labelled which.
  */
 import { inputError, type Diagnostic } from '../diagnostics.js';
-import { runOperand, type Consumer, type Manifest, type Run } from '../trace/manifest.js';
+import { runOperand, type Consumer, type Manifest, type Metric, type Run } from '../trace/manifest.js';
 import type { Criterion, Mitigation } from '../sparsity/registry.js';
 import { formatPattern, parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import type { PruneSpec } from '../sparsity/configurations.js';
 import type { WeightCriterion } from '../sparsity/weight-registry.js';
 import type { Accuracy } from './design-point.js';
+import { bootstrapPerplexity, type PerStoryNll } from './uncertainty.js';
 
 /** One swept configuration: the one PruneSpec of sparsity/configurations.ts. */
 export type SweepConfig = PruneSpec;
@@ -26,6 +27,8 @@ export interface MeasuredRun extends SweepConfig {
   perplexity: number;
   dataset: string;
   scoredTokens: number;
+  /** the perplexity story by story (metrics[].per_story), when the bundle recorded it */
+  perStory?: PerStoryNll;
 }
 
 /**
@@ -64,7 +67,7 @@ export function measuredRuns(manifest: Manifest, file?: string): MeasuredRun[] {
         hint: 'was another metric (accuracy, NLL, an error) stored under "perplexity"?',
       });
     }
-    out.push({ ...runConfig(run), runId: run.id, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens });
+    out.push({ ...runConfig(run), runId: run.id, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens, ...perStoryOf(metric) });
   });
   return out;
 }
@@ -167,7 +170,7 @@ export function sameConfig(a: SweepConfig, b: SweepConfig): boolean {
 export function accuracyFor(config: SweepConfig, measured: readonly MeasuredRun[], proxies: readonly ProxyAccuracy[], bundleLabel: string): Accuracy | undefined {
   const m = measured.find((r) => sameConfig(r, config));
   if (m) {
-    return { value: m.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${m.runId}": perplexity on ${m.dataset} (${m.scoredTokens} tokens)` };
+    return { value: m.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${m.runId}": perplexity on ${m.dataset} (${m.scoredTokens} tokens)`, ...uncertaintyOf(m) };
   }
   const p = proxies.find((r) => sameConfig(r, config));
   if (p) return { value: p.relErrL2, kind: 'proxy-rel-err', source: p.source };
@@ -192,6 +195,7 @@ export interface MeasuredWeightRun {
   perplexity: number;
   dataset: string;
   scoredTokens: number;
+  perStory?: PerStoryNll;
 }
 
 /**
@@ -220,7 +224,7 @@ export function measuredWeightRuns(manifest: Manifest, text: { dataset: string; 
     }
     // manifest-check guarantees a weight run's criterion is a weight criterion (magnitude when absent)
     const criterion = (run.config.criterion ?? 'magnitude') as WeightCriterion;
-    all.push({ runId: run.id, pattern: parsePattern(run.config.pattern), criterion, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens });
+    all.push({ runId: run.id, pattern: parsePattern(run.config.pattern), criterion, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens, ...perStoryOf(metric) });
   });
   const notes: string[] = [];
   const sameText = text ? all.filter((r) => r.dataset === text.dataset && r.scoredTokens === text.scoredTokens) : all;
@@ -234,5 +238,23 @@ export function measuredWeightRuns(manifest: Manifest, text: { dataset: string; 
 
 /** A weight run's perplexity as a design point's accuracy. */
 export function weightAccuracy(run: MeasuredWeightRun, bundleLabel: string): Accuracy {
-  return { value: run.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${run.runId}": perplexity with ${formatPattern(run.pattern)} weights (${run.criterion}) on ${run.dataset} (${run.scoredTokens} tokens); no proxy: a weight run has no activation masks to analyse` };
+  return { value: run.perplexity, kind: 'measured-perplexity', source: `${bundleLabel} run "${run.runId}": perplexity with ${formatPattern(run.pattern)} weights (${run.criterion}) on ${run.dataset} (${run.scoredTokens} tokens); no proxy: a weight run has no activation masks to analyse`, ...uncertaintyOf(run) };
+}
+
+function perStoryOf(metric: Metric): { perStory?: PerStoryNll } {
+  return metric.per_story ? { perStory: { nllSumsNats: metric.per_story.nll_sums_nats, tokens: metric.per_story.tokens } } : {};
+}
+
+// one bootstrap per measured run, however many design points (profiles, selector variants) share it
+const intervals = new WeakMap<object, readonly [number, number]>();
+
+/**
+ * The run's bootstrap 95 % interval (explore/uncertainty.ts, seeded: the same on every rerun) and
+ * its per-story data for paired comparisons, when the bundle recorded per-story NLL.
+ */
+function uncertaintyOf(run: { perStory?: PerStoryNll }): Pick<Accuracy, 'interval' | 'perStory'> {
+  if (!run.perStory) return {};
+  let interval = intervals.get(run);
+  if (!interval) intervals.set(run, (interval = bootstrapPerplexity(run.perStory).interval));
+  return { interval, perStory: run.perStory };
 }

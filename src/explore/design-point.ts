@@ -8,6 +8,7 @@
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
 import { MITIGATIONS, type Mitigation } from '../sparsity/registry.js';
 import { RUN_CRITERIA, type Operand, type RunCriterion } from '../sparsity/weight-registry.js';
+import type { PerStoryNll } from './uncertainty.js';
 
 /**
  * How the accuracy figure was obtained. Measured perplexity comes from a real pruned forward
@@ -26,6 +27,8 @@ export interface Accuracy {
   source: string;
   /** optional 95 % interval [lo, hi] of the value (bootstrap over stories, explore/uncertainty.ts); charts draw it as an error bar */
   interval?: readonly [number, number];
+  /** the figure story by story (measured perplexity with per-story NLL): what a paired comparison of two figures resamples */
+  perStory?: PerStoryNll;
 }
 
 /**

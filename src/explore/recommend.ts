@@ -15,6 +15,7 @@ import type { RunCriterion } from '../sparsity/weight-registry.js';
 import { accuracyOf, compareDesignPoints, distinctPatterns, type AccuracyKind, type DesignPoint } from './design-point.js';
 import type { PatternSummary } from './summary.js';
 import { chipOverheadMm2, isoAreaOf, type IsoArea } from './iso-area.js';
+import { bootstrapPairedPerplexity, type PerStoryNll } from './uncertainty.js';
 
 export interface RecommendationInput {
   /** the activation points (the candidates) */
@@ -96,6 +97,15 @@ export interface AlternativeCore {
   areaOverheadFraction: number;
 }
 
+/** b − a of two measured perplexities under paired resampling of the same stories (explore/uncertainty.ts). */
+export interface AccuracyDifference {
+  difference: number;
+  interval: readonly [number, number];
+  /** the interval excludes 0 */
+  distinguishable: boolean;
+  stories: number;
+}
+
 export interface PairDetails {
   narrow: PairSide;
   wide: PairSide;
@@ -103,6 +113,8 @@ export interface PairDetails {
   chipDeltaMm2?: number;
   /** wide − narrow share of the die; absent unless both give their die */
   dieDeltaFraction?: number;
+  /** wide − narrow perplexity with its paired-bootstrap 95 % interval, when both figures were measured story by story on the same stories */
+  accuracyDifference?: AccuracyDifference;
   /** wide − narrow prefill speed-up */
   prefillDelta: number;
   /** wide − narrow decode speed-up per batch both have */
@@ -151,6 +163,8 @@ export type WeightComparison =
       outcome: 'compared';
       activation: ConfigurationOnCore;
       weight: ConfigurationOnCore;
+      /** weight − activation perplexity with its paired-bootstrap 95 % interval, when both were measured story by story on the same stories */
+      accuracyDifference?: AccuracyDifference;
       /** activation prefill speed-up / weight prefill speed-up */
       prefillSpeedupRatio: number;
     }
@@ -204,23 +218,34 @@ function comparePair(points: readonly DesignPoint[], summary: readonly PatternSu
   };
 }
 
-function side(points: readonly DesignPoint[], best: BestConfiguration, core: CoreCost, kind: AccuracyKind): PairSide | undefined {
+function side(points: readonly DesignPoint[], best: BestConfiguration, core: CoreCost, kind: AccuracyKind): (PairSide & { perStory?: PerStoryNll }) | undefined {
   const onCore = points.filter((p) => p.profile === core.profile && samePattern(p.pattern, best.pattern));
   const point = onCore.find((p) => p.criterion === best.criterion && p.mitigation === best.mitigation) ?? onCore[0];
   if (!point) return undefined;
-  const interval = accuracyOf(point, kind)?.interval;
+  const accuracy = accuracyOf(point, kind);
+  const interval = accuracy?.interval;
   const mm2 = chipOverheadMm2(point);
   const iso = isoAreaOf(point);
   const { id, profile, prefillSpeedup, decode, areaOverheadVsDieFraction, chip } = point;
   const slim = { id, profile, prefillSpeedup, decode, ...(areaOverheadVsDieFraction !== undefined ? { areaOverheadVsDieFraction } : {}), ...(chip ? { chip } : {}) };
-  return { pattern: best.pattern, point: slim, ...(interval ? { interval } : {}), ...(mm2 !== undefined ? { chipOverheadMm2: mm2 } : {}), ...(iso ? { isoArea: iso } : {}) };
+  return { pattern: best.pattern, point: slim, ...(interval ? { interval } : {}), ...(mm2 !== undefined ? { chipOverheadMm2: mm2 } : {}), ...(iso ? { isoArea: iso } : {}), ...(accuracy?.perStory ? { perStory: accuracy.perStory } : {}) };
+}
+
+/** Paired bootstrap of wide − narrow when both figures come story by story from the same stories (same token counts per story). */
+function accuracyDifference(narrow: PerStoryNll | undefined, wide: PerStoryNll | undefined): AccuracyDifference | undefined {
+  if (!narrow || !wide || narrow.tokens.length !== wide.tokens.length || narrow.tokens.some((t, i) => t !== wide.tokens[i])) return undefined;
+  const c = bootstrapPairedPerplexity(wide, narrow);
+  return { difference: c.difference, interval: c.differenceInterval, distinguishable: c.distinguishable, stories: c.stories };
 }
 
 /** The compared pair on its cores: chip mm², % of die, speed-up deltas per phase, iso-area, and the other cores that run them. */
 function pairDetails(points: readonly DesignPoint[], [nb, nc]: [BestConfiguration, CoreCost], [wb, wc]: [BestConfiguration, CoreCost], kind: AccuracyKind): PairDetails | undefined {
-  const narrow = side(points, nb, nc, kind);
-  const wide = side(points, wb, wc, kind);
-  if (!narrow || !wide) return undefined;
+  const narrowSide = side(points, nb, nc, kind);
+  const wideSide = side(points, wb, wc, kind);
+  if (!narrowSide || !wideSide) return undefined;
+  const { perStory: narrowStories, ...narrow } = narrowSide;
+  const { perStory: wideStories, ...wide } = wideSide;
+  const difference = kind === 'measured-perplexity' ? accuracyDifference(narrowStories, wideStories) : undefined;
   const n = narrow.point;
   const w = wide.point;
   const seen = new Set<string>();
@@ -241,6 +266,7 @@ function pairDetails(points: readonly DesignPoint[], [nb, nc]: [BestConfiguratio
     wide,
     ...(narrow.chipOverheadMm2 !== undefined && wide.chipOverheadMm2 !== undefined ? { chipDeltaMm2: wide.chipOverheadMm2 - narrow.chipOverheadMm2 } : {}),
     ...(n.areaOverheadVsDieFraction !== undefined && w.areaOverheadVsDieFraction !== undefined ? { dieDeltaFraction: w.areaOverheadVsDieFraction - n.areaOverheadVsDieFraction } : {}),
+    ...(difference ? { accuracyDifference: difference } : {}),
     prefillDelta: w.prefillSpeedup - n.prefillSpeedup,
     decodeDelta: n.decode.flatMap((d) => {
       const x = w.decode.find((e) => e.batchTokens === d.batchTokens);
@@ -287,5 +313,6 @@ function compareWithWeights(points: readonly DesignPoint[], summary: readonly Pa
   const core = row ? (row.nativeProfile ?? row.compatibleProfile) : null;
   const point = best && core !== null ? points.find((p) => p.profile === core && samePattern(p.pattern, pattern) && p.criterion === best.criterion && p.mitigation === best.mitigation) : undefined;
   if (!best || !row || !point) return { outcome: 'baseline-only', activationPattern: pattern, weight };
-  return { outcome: 'compared', activation: onCore(point, best.value, row.nativeProfile === null), weight, prefillSpeedupRatio: point.prefillSpeedup / baseline.prefillSpeedup };
+  const difference = accuracyDifference(accuracyOf(point, 'measured-perplexity')?.perStory, baseline.accuracy.kind === 'measured-perplexity' ? baseline.accuracy.perStory : undefined);
+  return { outcome: 'compared', activation: onCore(point, best.value, row.nativeProfile === null), weight, prefillSpeedupRatio: point.prefillSpeedup / baseline.prefillSpeedup, ...(difference ? { accuracyDifference: difference } : {}) };
 }

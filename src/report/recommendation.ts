@@ -48,6 +48,11 @@ function intervalText(p: PairDetails, kind: AccuracyKind): string {
   const { narrow: n, wide: w } = p;
   if (n.interval && w.interval) {
     const iv = (x: PairSide) => `${patternText(x.pattern)} ${fixed(x.interval![0], 3)}–${fixed(x.interval![1], 3)}`;
+    const d = p.accuracyDifference;
+    if (d) {
+      const verdict = d.distinguishable ? 'it excludes 0: the two are distinguishable on this data' : 'it contains 0: the two are not distinguishable on this data';
+      return ` Bootstrap 95 % intervals over stories: ${iv(w)}, ${iv(n)}; the difference ${patternText(w.pattern)} − ${patternText(n.pattern)} is ${signed(d.difference, 3)} (paired bootstrap over the same ${d.stories} stories: ${signed(d.interval[0], 3)} to ${signed(d.interval[1], 3)}; ${verdict}).`;
+    }
     const overlap = n.interval[0] <= w.interval[1] && w.interval[0] <= n.interval[1];
     return ` Bootstrap 95 % intervals over stories: ${iv(w)}, ${iv(n)}${overlap ? ' (they overlap: not distinguishable on this data)' : ' (they do not overlap)'}.`;
   }
@@ -115,7 +120,7 @@ export function weightComparisonText(w: WeightComparison): string {
     return `${weight} measure perplexity ${fixed(w.weight.value, 3)}; ${patternText(w.activationPattern)} activations have no design point with a measured perplexity here (not swept, no swept core runs them, or no measured run), so the two are not compared.`;
   }
   const a = w.activation;
-  return `${patternText(a.pattern)} activations (${a.criterion}+${a.mitigation}) on ${onCoreText(a)} keep perplexity ${fixed(a.value, 3)} vs ${fixed(w.weight.value, 3)} for ${weight}, at ${fixed(w.prefillSpeedupRatio, 2)}× its prefill speed-up (${fixed(a.prefillSpeedup, 2)}× vs ${fixed(w.weight.prefillSpeedup, 2)}×) for ${percent(a.areaOverheadFraction)} vs ${percent(w.weight.areaOverheadFraction)} area overhead.`;
+  return `${patternText(a.pattern)} activations (${a.criterion}+${a.mitigation}) on ${onCoreText(a)} keep perplexity ${fixed(a.value, 3)} vs ${fixed(w.weight.value, 3)} for ${weight}${w.accuracyDifference ? ` (${signed(w.accuracyDifference.difference, 3)} for the weights, paired bootstrap 95 % interval ${signed(w.accuracyDifference.interval[0], 3)} to ${signed(w.accuracyDifference.interval[1], 3)}${w.accuracyDifference.distinguishable ? '' : ': not distinguishable on this data'})` : ''}, at ${fixed(w.prefillSpeedupRatio, 2)}× its prefill speed-up (${fixed(a.prefillSpeedup, 2)}× vs ${fixed(w.weight.prefillSpeedup, 2)}×) for ${percent(a.areaOverheadFraction)} vs ${percent(w.weight.areaOverheadFraction)} area overhead.`;
 }
 
 export function recommendationText(r: Recommendation): string {

@@ -63,6 +63,10 @@ function comparisonJson(data: ReviewData) {
     narrow: side(pair.narrow, c.narrow),
     wide: side(pair.wide, c.wide),
     accuracy_gain_fraction: c.gainFraction,
+    // wide − narrow perplexity with its paired-bootstrap 95 % interval (null without per-story NLL on both)
+    accuracy_delta: pair.accuracyDifference
+      ? { value: pair.accuracyDifference.difference, interval_95: [pair.accuracyDifference.interval[0], pair.accuracyDifference.interval[1]], distinguishable: pair.accuracyDifference.distinguishable, stories: pair.accuracyDifference.stories }
+      : null,
     area_delta_um2_per_core: c.area.outcome === 'compared' ? c.area.areaDeltaUm2 : null,
     chip_area_delta_mm2: pair.chipDeltaMm2 ?? null,
     die_delta_fraction: pair.dieDeltaFraction ?? null,

@@ -145,6 +145,15 @@ export const SiteSchema = z
   .strict();
 export type Site = z.infer<typeof SiteSchema>;
 
+/** A metric story by story (issue 16): the per-story NLL sums and scored tokens a bootstrap over stories resamples. */
+export const PerStorySchema = z
+  .object({
+    nll_sums_nats: z.array(z.number().nonnegative()).min(1).describe('Σ NLL (nats) of each story\'s scored predictions, in story order'),
+    tokens: z.array(count(MANIFEST_BOUNDS.tokens, 'a story\'s tokens')).min(1).describe('scored predictions of each story (≥ 1), same order; they sum to the metric\'s tokens'),
+  })
+  .strict();
+export type PerStory = z.infer<typeof PerStorySchema>;
+
 export const MetricSchema = z
   .object({
     metric: z.string().min(1).describe('e.g. "perplexity"'),
@@ -152,9 +161,32 @@ export const MetricSchema = z
     tokens: countOrZero(MANIFEST_BOUNDS.tokens, 'tokens').describe('scored tokens'),
     value: z.number().describe('finite; perplexity ≥ 1, NLL/loss/entropy ≥ 0, accuracy in [0, 1] (METRIC_RANGES)'),
     detail: z.string().optional(),
+    per_story: PerStorySchema.optional().describe(
+      'optional (issue 16): the metric story by story, in story order — what a bootstrap over stories resamples; readers that do not use it may ignore it',
+    ),
   })
   .strict()
   .superRefine((m, ctx) => {
+    if (m.per_story) {
+      const { nll_sums_nats: sums, tokens } = m.per_story;
+      if (sums.length !== tokens.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['per_story', 'tokens'],
+          message: `per_story holds ${sums.length} NLL sums but ${tokens.length} token counts: one of each per story.`,
+          params: { expected: `${sums.length} token counts`, hint: 'write both arrays in story order, one entry per evaluated story.' },
+        });
+      }
+      const total = tokens.reduce((a, b) => a + b, 0);
+      if (total !== m.tokens) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['per_story', 'tokens'],
+          message: `the per-story token counts add up to ${total}, but the metric scored ${m.tokens} tokens.`,
+          params: { expected: `counts summing to ${m.tokens}`, hint: 'every scored token belongs to exactly one story.' },
+        });
+      }
+    }
     const r = metricRange(m.metric);
     if (!r || (m.value >= r.min && (r.max === undefined || m.value <= r.max))) return;
     ctx.addIssue({

@@ -41,6 +41,10 @@ describeWithShared('nmsim capture and generate', ['models/stories260K.bin', 'mod
       expect(run.config).toEqual({ pattern: '2:4', criterion: 'magnitude', mitigation: 'spts' });
       expect(run.metrics[0]).toMatchObject({ metric: 'perplexity', tokens: dense.scored_tokens });
       expect(run.metrics[0].value).toBeCloseTo(json.runs[2].perplexity, 10);
+      // issue 16: one story, so its per-story NLL is the run's whole NLL: tokens × ln(perplexity)
+      expect(run.metrics[0].per_story!.tokens).toEqual([dense.scored_tokens]);
+      const storyNll = run.metrics[0].per_story!.nll_sums_nats[0];
+      expect(Math.abs(storyNll - dense.scored_tokens * Math.log(run.metrics[0].value))).toBeLessThan(1e-9 * storyNll);
       expect(run.tokens).toBe(24);
       expect(run.sites).toHaveLength(20);
       const down = run.sites.find((s) => s.name === 'layers.4.mlp.down_proj.input')!;

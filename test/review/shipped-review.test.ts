@@ -78,7 +78,7 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
       .join(' ');
     const printed = run.stdout.split('\n').find((l) => l.startsWith('On the accuracy–area Pareto front'));
     expect(quoted).toBe(printed);
-    expect(printed).toMatch(/ 8:16 activations \([a-z]+\+[a-z]+\) on act-8of16 keep perplexity \d+\.\d{3} vs \d+\.\d{3} for 2:4 weights \(wanda\) on a100-like, at \d+\.\d{2}× its prefill speed-up/);
+    expect(printed).toMatch(/ 8:16 activations \([a-z]+\+[a-z]+\) on act-8of16 keep perplexity \d+\.\d{3} vs \d+\.\d{3} for 2:4 weights \(wanda\) on a100-like \(\+\d+\.\d{3} for the weights, paired bootstrap 95 % interval \+\d+\.\d{3} to \+\d+\.\d{3}\), at \d+\.\d{2}× its prefill speed-up/);
     // the baseline row and its line in the terminal summary
     expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} a100-like /);
     expect(run.stdout).toContain("  base: 2:4 weights on today's core (a100-like, weights pruned offline by wanda; measured perplexity)");

@@ -14,7 +14,7 @@ import { configurationProduct } from '../../sparsity/configurations.js';
 import { parseMitigations } from '../../sparsity/registry.js';
 import { criteriaByOperand, parseOperands, parseRunCriteria } from '../../sparsity/weight-registry.js';
 import { formatStoryRange, loadStories, selectStories } from '../../capture/stories.js';
-import { encodeStream } from '../../capture/perplexity.js';
+import { encodeStories } from '../../capture/perplexity.js';
 import { captureRuns, isWeightSpec, needsCalibration, type CaptureSpec } from '../../capture/capture.js';
 import type { WeightRunSpec } from '../../capture/weight-runs.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
@@ -160,7 +160,7 @@ export const command: CommandModule<object, Args> = {
       const { model, tokenizer, checkpointSha256 } = await loadModelAndTokenizer(argv.model, argv.tokenizer);
       const textBytes = await fs.readFile(argv.text).catch(() => undefined);
       const stories = await loadStories(argv.text);
-      const evalStream = encodeStream(tokenizer, selectStories(stories, range, argv.text, '--offset/--stories'));
+      const { stream: evalStream, storyStarts: evalStoryStarts } = encodeStories(tokenizer, selectStories(stories, range, argv.text, '--offset/--stories'));
       // only positions the stream holds can be recorded, and without --out none are kept
       const traceTokens = argv.out === undefined ? 0 : Math.min(requestedTraceTokens, evalStream.length);
       const weightTraceTokens = argv.out === undefined ? 0 : Math.min(requestedWeightTraceTokens, evalStream.length);
@@ -172,6 +172,7 @@ export const command: CommandModule<object, Args> = {
       const progress = await startProgress(specs.length * windowsPerRun, 'capture', !argv.json);
       const runs = captureRuns(model, {
         evalStream,
+        evalStoryStarts,
         calibStream: calib?.stream,
         specs,
         traceTokens,
