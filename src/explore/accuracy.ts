@@ -44,6 +44,28 @@ export function runConfig(run: Run): SweepConfig {
 }
 
 /**
+ * Run i's perplexity metric, if it recorded one. A perplexity below 1 (or not finite) cannot be
+ * exp of a mean NLL ≥ 0: the manifest is refused, naming the run.
+ */
+function perplexityMetric(run: Manifest['runs'][number], i: number, file: string | undefined): Manifest['runs'][number]['metrics'][number] | undefined {
+  const j = run.metrics.findIndex((m) => m.metric.toLowerCase() === 'perplexity');
+  if (j < 0) return undefined;
+  const metric = run.metrics[j];
+  if (!(Number.isFinite(metric.value) && metric.value >= 1)) {
+    throw inputError({
+      code: 'review/impossible-perplexity',
+      file,
+      path: `runs[${i}].metrics[${j}].value`,
+      message: `run "${run.id}" records a perplexity of ${metric.value}; a perplexity is exp(mean NLL) ≥ 1.`,
+      expected: 'a finite number ≥ 1',
+      found: String(metric.value),
+      hint: 'was another metric (accuracy, NLL, an error) stored under "perplexity"?',
+    });
+  }
+  return metric;
+}
+
+/**
  * Every activation run of the manifest that recorded a perplexity, in manifest order (a weight
  * run's perplexity is not the accuracy of the activation configuration of the same pattern, so
  * weight runs are left out until the review pairs them with weight-sparse cores). A perplexity below 1
@@ -53,20 +75,8 @@ export function measuredRuns(manifest: Manifest, file?: string): MeasuredRun[] {
   const out: MeasuredRun[] = [];
   manifest.runs.forEach((run, i) => {
     if (runOperand(run.config) === 'weight') return;
-    const j = run.metrics.findIndex((m) => m.metric.toLowerCase() === 'perplexity');
-    if (j < 0) return;
-    const metric = run.metrics[j];
-    if (!(Number.isFinite(metric.value) && metric.value >= 1)) {
-      throw inputError({
-        code: 'review/impossible-perplexity',
-        file,
-        path: `runs[${i}].metrics[${j}].value`,
-        message: `run "${run.id}" records a perplexity of ${metric.value}; a perplexity is exp(mean NLL) ≥ 1.`,
-        expected: 'a finite number ≥ 1',
-        found: String(metric.value),
-        hint: 'was another metric (accuracy, NLL, an error) stored under "perplexity"?',
-      });
-    }
+    const metric = perplexityMetric(run, i, file);
+    if (!metric) return;
     out.push({ ...runConfig(run), runId: run.id, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens, ...perStoryOf(metric) });
   });
   return out;
@@ -208,20 +218,8 @@ export function measuredWeightRuns(manifest: Manifest, text: { dataset: string; 
   const all: MeasuredWeightRun[] = [];
   manifest.runs.forEach((run, i) => {
     if (runOperand(run.config) !== 'weight') return;
-    const j = run.metrics.findIndex((m) => m.metric.toLowerCase() === 'perplexity');
-    if (j < 0) return;
-    const metric = run.metrics[j];
-    if (!(Number.isFinite(metric.value) && metric.value >= 1)) {
-      throw inputError({
-        code: 'review/impossible-perplexity',
-        file,
-        path: `runs[${i}].metrics[${j}].value`,
-        message: `run "${run.id}" records a perplexity of ${metric.value}; a perplexity is exp(mean NLL) ≥ 1.`,
-        expected: 'a finite number ≥ 1',
-        found: String(metric.value),
-        hint: 'was another metric (accuracy, NLL, an error) stored under "perplexity"?',
-      });
-    }
+    const metric = perplexityMetric(run, i, file);
+    if (!metric) return;
     // manifest-check guarantees a weight run's criterion is a weight criterion (magnitude when absent)
     const criterion = (run.config.criterion ?? 'magnitude') as WeightCriterion;
     all.push({ runId: run.id, pattern: parsePattern(run.config.pattern), criterion, perplexity: metric.value, dataset: metric.dataset, scoredTokens: metric.tokens, ...perStoryOf(metric) });

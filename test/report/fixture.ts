@@ -110,3 +110,29 @@ export function fixtureReviewData(): ReviewData {
     notes: ['fixture note'],
   };
 }
+
+/** A 2:4 weight point (today's core) beside the fixture's activation points. */
+export function fixtureWeightPoint(profile: string, criterion: 'magnitude' | 'wanda', ppl: number, prefillSpeedup: number, areaOverheadFraction = 0.08): DesignPoint {
+  return {
+    id: designPointId(profile, nm(2, 4), criterion, 'none', 'weight'),
+    profile,
+    operand: 'weight',
+    pattern: nm(2, 4),
+    criterion,
+    mitigation: 'none',
+    native: true,
+    executedAs: nm(2, 4),
+    accuracy: { value: ppl, kind: 'measured-perplexity', source: `fixture weight run ${criterion}` },
+    model: 'llama3.1-8b',
+    prefillTokens: 2048,
+    decodeContextTokens: 4096,
+    prefillSpeedup,
+    decode: [
+      { batchTokens: 1, speedup: 1.5, ioSavingsFraction: 0.39 },
+      { batchTokens: 8, speedup: 1.4, ioSavingsFraction: 0.31 },
+    ],
+    areaUm2: 100_000 * (1 + areaOverheadFraction),
+    denseAreaUm2: 100_000,
+    areaOverheadFraction,
+  };
+}

@@ -4,42 +4,16 @@
  * "weights 2:4, wanda", only the most accurate weight run per pattern (a worse criterion would
  * only stretch the axis), never on a front; a review without weight points draws none of it.
  */
-import { designPointId, type DesignPoint } from '../../src/explore/design-point.js';
 import { bestWeightPoints, renderCharts } from '../../src/report/charts/index.js';
 import { PNG_ZOOM, renderPng, type RenderedPng } from '../../src/report/png.js';
 import type { ReviewData } from '../../src/review/review-data.js';
-import { nm } from '../../src/sparsity/pattern.js';
-import { fixtureReviewData } from './fixture.js';
+import { fixtureReviewData, fixtureWeightPoint } from './fixture.js';
 
-function weightPoint(profile: string, criterion: 'magnitude' | 'wanda', ppl: number, prefillSpeedup: number): DesignPoint {
-  return {
-    id: designPointId(profile, nm(2, 4), criterion, 'none', 'weight'),
-    profile,
-    operand: 'weight',
-    pattern: nm(2, 4),
-    criterion,
-    mitigation: 'none',
-    native: true,
-    executedAs: nm(2, 4),
-    accuracy: { value: ppl, kind: 'measured-perplexity', source: `fixture weight run ${criterion}` },
-    model: 'llama3.1-8b',
-    prefillTokens: 2048,
-    decodeContextTokens: 4096,
-    prefillSpeedup,
-    decode: [
-      { batchTokens: 1, speedup: 1.5, ioSavingsFraction: 0.39 },
-      { batchTokens: 8, speedup: 1.4, ioSavingsFraction: 0.31 },
-    ],
-    areaUm2: 108_000,
-    denseAreaUm2: 100_000,
-    areaOverheadFraction: 0.08,
-  };
-}
 
 function withWeights(): ReviewData {
   const data = fixtureReviewData();
-  const wanda = weightPoint('a100-like', 'wanda', 6.1, 1.32);
-  return { ...data, points: [...data.points, weightPoint('a100-like', 'magnitude', 11.6, 1.32), wanda], weightBaselineId: wanda.id };
+  const wanda = fixtureWeightPoint('a100-like', 'wanda', 6.1, 1.32);
+  return { ...data, points: [...data.points, fixtureWeightPoint('a100-like', 'magnitude', 11.6, 1.32), wanda], weightBaselineId: wanda.id };
 }
 
 function darkShare(img: RenderedPng, r: { x0: number; y0: number; x1: number; y1: number }): number {
@@ -86,7 +60,7 @@ describe('weight points on the scatter charts', () => {
 
   it('keeps the most accurate weight run of each pattern, on every core it is on', () => {
     const data = withWeights();
-    const h100 = weightPoint('h100-like', 'wanda', 6.1, 1.28);
+    const h100 = fixtureWeightPoint('h100-like', 'wanda', 6.1, 1.28);
     expect([...bestWeightPoints([...data.points, h100])].sort()).toEqual(['a100-like|2:4|wanda|none|weight', 'h100-like|2:4|wanda|none|weight']);
   });
 

@@ -4,36 +4,11 @@
  * points even when a weight point would dominate them all; the baseline and its sentence come
  * from the weight points' own figures.
  */
-import { designPointId, type DesignPoint } from '../../src/explore/design-point.js';
+import type { DesignPoint } from '../../src/explore/design-point.js';
 import { buildReview } from '../../src/review/build.js';
 import { recommendationText } from '../../src/report/recommendation.js';
-import { nm } from '../../src/sparsity/pattern.js';
-import { fixturePoints, fixtureReviewData } from '../report/fixture.js';
+import { fixturePoints, fixtureReviewData, fixtureWeightPoint } from '../report/fixture.js';
 
-function weightPoint(profile: string, criterion: 'magnitude' | 'wanda', ppl: number, prefillSpeedup: number, areaOverheadFraction: number): DesignPoint {
-  return {
-    id: designPointId(profile, nm(2, 4), criterion, 'none', 'weight'),
-    profile,
-    operand: 'weight',
-    pattern: nm(2, 4),
-    criterion,
-    mitigation: 'none',
-    native: true,
-    executedAs: nm(2, 4),
-    accuracy: { value: ppl, kind: 'measured-perplexity', source: `fixture weight run ${criterion}` },
-    model: 'llama3.1-8b',
-    prefillTokens: 2048,
-    decodeContextTokens: 4096,
-    prefillSpeedup,
-    decode: [
-      { batchTokens: 1, speedup: 1.5, ioSavingsFraction: 0.39 },
-      { batchTokens: 8, speedup: 1.4, ioSavingsFraction: 0.31 },
-    ],
-    areaUm2: 100_000 * (1 + areaOverheadFraction),
-    denseAreaUm2: 100_000,
-    areaOverheadFraction,
-  };
-}
 
 const build = (points: DesignPoint[]) => buildReview({ ...fixtureReviewData(), sweep: { points, skipped: [] }, notes: [] });
 
@@ -41,7 +16,7 @@ describe('buildReview with weight points', () => {
   it('keeps the fronts, the summary and the recommendation’s front over activation points, even against a weight point that would dominate them all', () => {
     const plain = build(fixturePoints());
     // ppl 3.0 < 3.7 and 1 % area < 10 %, 2.0× > 1.6×: it would be the only point on both fronts
-    const dominating = weightPoint('a100-like', 'wanda', 3.0, 2.0, 0.01);
+    const dominating = fixtureWeightPoint('a100-like', 'wanda', 3.0, 2.0, 0.01);
     const withWeights = build([...fixturePoints(), dominating]);
     expect(withWeights.headline).toEqual(plain.headline);
     expect(withWeights.speedupFrontIds).toEqual(plain.speedupFrontIds);
@@ -52,7 +27,7 @@ describe('buildReview with weight points', () => {
   });
 
   it('picks the most accurate weight run as the baseline, on its fastest core, and words the comparison with the data’s numbers', () => {
-    const review = build([...fixturePoints(), weightPoint('a100-like', 'magnitude', 11.6, 1.32, 0.08), weightPoint('h100-like', 'wanda', 6.1, 1.28, 0.07), weightPoint('a100-like', 'wanda', 6.1, 1.32, 0.08)]);
+    const review = build([...fixturePoints(), fixtureWeightPoint('a100-like', 'magnitude', 11.6, 1.32, 0.08), fixtureWeightPoint('h100-like', 'wanda', 6.1, 1.28, 0.07), fixtureWeightPoint('a100-like', 'wanda', 6.1, 1.32, 0.08)]);
     expect(review.weightBaselineId).toBe('a100-like|2:4|wanda|none|weight');
     // 8:16's best measured configuration is magnitude+var 3.9 on act-8of16 (prefill 1.6×, 10 % area); 1.6 / 1.32 = 1.2121
     expect(recommendationText(review.recommendation)).toBe(
@@ -70,7 +45,7 @@ describe('buildReview with weight points', () => {
 
   it('states the baseline alone when the compared activation pattern has no measured design point', () => {
     const only1632 = fixturePoints().filter((p) => p.profile === 'act-16of32');
-    const review = build([...only1632, weightPoint('a100-like', 'wanda', 6.1, 1.32, 0.08)]);
+    const review = build([...only1632, fixtureWeightPoint('a100-like', 'wanda', 6.1, 1.32, 0.08)]);
     expect(recommendationText(review.recommendation)).toMatch(
       / 2:4 weights \(wanda\) on a100-like measure perplexity 6\.100; 8:16 activations have no design point with a measured perplexity here \(not swept, no swept core runs them, or no measured run\), so the two are not compared\.$/,
     );
