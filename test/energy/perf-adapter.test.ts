@@ -9,29 +9,9 @@ import { simulateModel } from '../../src/perf/model-sim.js';
 import type { HardwareProfile } from '../../src/profile/schema.js';
 import { MODEL_CATALOG } from '../../src/workload/catalog.js';
 import { modelWorkload } from '../../src/workload/layer-ops.js';
-import { profile } from '../perf/profiles.js';
+import { tinyProfile } from '../perf/profiles.js';
 
-/** One core, 16 lanes as 4 × 4, K 8/cycle, 1 GHz, one 1 MiB operand buffer, hardware pruning. */
-function tiny(effect: 'skipping' | 'gating'): HardwareProfile {
-  return profile({
-    name: 'tiny',
-    description: 'test core',
-    illustrative: true,
-    clockMHz: 1000,
-    tensorCore: { count: 1, lanes: 16, denseKPerCycle: 8, activationRowsPerCycle: 4, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
-    sparsity: {
-      operand: 'activation',
-      patterns: ['2:4', '8:16'],
-      metadataEncoding: 'index',
-      selectorStyle: 'mux',
-      effect,
-      fallback: 'dense',
-      onlinePruning: { kind: 'hardware', groupsPerCycle: 8, latencyCycles: 3 },
-    },
-    memory: { buffers: [{ name: 'operand', sizeKiB: 1024, bandwidthBytesPerCycle: 1e6 }], dramBandwidthGBps: 1e6, dramLatencyNs: 0 },
-    tech: 'nangate45',
-  });
-}
+const tiny = (effect: 'skipping' | 'gating'): HardwareProfile => tinyProfile(effect, 'hardware', ['2:4', '8:16']);
 
 /** Llama-3.1-8B's layer structure at a toy size: 2 layers, hidden 64, MLP 128, vocabulary 256. */
 const model = { ...MODEL_CATALOG['llama3.1-8b'], hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, vocabSize: 256 };

@@ -16,29 +16,9 @@ import { parsePattern } from '../../src/sparsity/pattern.js';
 import { MODEL_CATALOG } from '../../src/workload/catalog.js';
 import { modelWorkload, type GemmOp, type NonGemmOp } from '../../src/workload/layer-ops.js';
 import { REPO_ROOT } from '../helpers/cli.js';
-import { profile } from './profiles.js';
+import { profile, tinyProfile } from './profiles.js';
 
-/** One core, 16 lanes as 4 rows × 4 columns, K 8/cycle, 1 GHz, one 1 MiB operand buffer. */
-function tiny(effect: 'skipping' | 'gating' = 'skipping', pruning: 'hardware' | 'software' = 'hardware'): HardwareProfile {
-  return profile({
-    name: 'tiny',
-    description: 'test core',
-    illustrative: true,
-    clockMHz: 1000,
-    tensorCore: { count: 1, lanes: 16, denseKPerCycle: 8, activationRowsPerCycle: 4, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
-    sparsity: {
-      operand: 'activation',
-      patterns: ['2:4', '4:8', '8:16', '16:32'],
-      metadataEncoding: 'index',
-      selectorStyle: 'mux',
-      effect,
-      fallback: 'dense',
-      onlinePruning: pruning === 'software' ? { kind: 'software' } : { kind: 'hardware', groupsPerCycle: 8, latencyCycles: 3 },
-    },
-    memory: { buffers: [{ name: 'operand', sizeKiB: 1024, bandwidthBytesPerCycle: 1e6 }], dramBandwidthGBps: 1e6, dramLatencyNs: 0 },
-    tech: 'nangate45',
-  });
-}
+const tiny = tinyProfile;
 
 const gemm = (rows: number, k: number, n: number): GemmOp => ({ name: 'up', site: 'mlp_in', rowsTokens: rows, kIn: k, nOut: n });
 const run = (p: HardwareProfile, pattern: string, g: GemmOp) => simulateGemm(g, planPattern(p, parsePattern(pattern)), hardwareView(p), 1);

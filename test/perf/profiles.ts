@@ -107,3 +107,28 @@ export function actProfile(patterns: string[], overrides: Partial<ProfileInput['
     },
   });
 }
+
+/**
+ * One core, 16 lanes as 4 rows × 4 columns, K 8/cycle, 1 GHz, one 1 MiB operand buffer at
+ * unbounded bandwidth: small enough to count every cycle and byte by hand.
+ */
+export function tinyProfile(effect: 'skipping' | 'gating' = 'skipping', pruning: 'hardware' | 'software' = 'hardware', patterns: string[] = ['2:4', '4:8', '8:16', '16:32']): HardwareProfile {
+  return profile({
+    name: 'tiny',
+    description: 'test core',
+    illustrative: true,
+    clockMHz: 1000,
+    tensorCore: { count: 1, lanes: 16, denseKPerCycle: 8, activationRowsPerCycle: 4, operandBits: 16, accumulatorBits: 32, macDatatype: 'fp16' },
+    sparsity: {
+      operand: 'activation',
+      patterns,
+      metadataEncoding: 'index',
+      selectorStyle: 'mux',
+      effect,
+      fallback: 'dense',
+      onlinePruning: pruning === 'software' ? { kind: 'software' } : { kind: 'hardware', groupsPerCycle: 8, latencyCycles: 3 },
+    },
+    memory: { buffers: [{ name: 'operand', sizeKiB: 1024, bandwidthBytesPerCycle: 1e6 }], dramBandwidthGBps: 1e6, dramLatencyNs: 0 },
+    tech: 'nangate45',
+  });
+}
