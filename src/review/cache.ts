@@ -89,8 +89,18 @@ export function analysisCacheKey(input: CacheKeyInput): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-export function cacheEntryFile(dir: string, key: string): string {
-  return path.join(dir, `analysis-${key}.json`);
+/** What a cache entry holds: its file name's prefix and the noun its warnings use. */
+export interface CacheEntryKind {
+  /** file name prefix: `<prefix>-<key>.json` */
+  prefix: string;
+  /** e.g. "the analysis" (warnings: "… runs again") */
+  what: string;
+}
+
+export const ANALYSIS_ENTRY: CacheEntryKind = { prefix: 'analysis', what: 'the analysis' };
+
+export function cacheEntryFile(dir: string, key: string, kind: CacheEntryKind = ANALYSIS_ENTRY): string {
+  return path.join(dir, `${kind.prefix}-${key}.json`);
 }
 
 const NUM_TAG = '$num';
@@ -160,10 +170,11 @@ export interface Cached<T> {
  * (compute, store nothing, and the key — a function — is not even computed). A corrupt entry is reported and replaced; an error thrown by
  * `compute` propagates and nothing is stored.
  */
-export async function cached<T>(dir: string | undefined, keyOf: string | (() => Promise<string>), compute: () => Promise<T>): Promise<Cached<T>> {
+export async function cached<T>(dir: string | undefined, keyOf: string | (() => Promise<string>), compute: () => Promise<T>, kind: CacheEntryKind = ANALYSIS_ENTRY): Promise<Cached<T>> {
   if (dir === undefined) return { value: await compute(), status: 'off', warnings: [] };
   const key = typeof keyOf === 'string' ? keyOf : await keyOf();
-  const file = cacheEntryFile(dir, key);
+  const file = cacheEntryFile(dir, key, kind);
+  const what = kind.what;
   const warnings: Diagnostic[] = [];
   let text: string | undefined;
   try {
@@ -171,7 +182,7 @@ export async function cached<T>(dir: string | undefined, keyOf: string | (() => 
   } catch (e) {
     // no entry (or no folder, or a file where the folder should be: the write reports that)
     if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) {
-      warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the analysis cache entry could not be read (${(e as Error).message}); the analysis runs again.`, hint: `remove ${file}, or pass --no-cache.` });
+      warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the ${kind.prefix} cache entry could not be read (${(e as Error).message}); ${what} runs again.`, hint: `remove ${file}, or pass --no-cache.` });
     }
   }
   if (text !== undefined) {
@@ -186,7 +197,7 @@ export async function cached<T>(dir: string | undefined, keyOf: string | (() => 
         code: 'review/cache-corrupt',
         severity: 'warning',
         file,
-        message: `the analysis cache entry is unusable (${(e as Error).message}); it is ignored, the analysis runs again and the entry is rewritten.`,
+        message: `the ${kind.prefix} cache entry is unusable (${(e as Error).message}); it is ignored, ${what} runs again and the entry is rewritten.`,
         expected: `a ${CACHE_FORMAT} entry`,
         hint: 'an interrupted copy or an edited file can do this; nothing is needed, or remove the cache folder.',
       });
@@ -194,14 +205,14 @@ export async function cached<T>(dir: string | undefined, keyOf: string | (() => 
   }
   const value = await compute();
   const body = encodeValue({ format: CACHE_FORMAT, key, value });
-  const tmp = path.join(dir, `.analysis-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, `.${kind.prefix}-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(tmp, body);
     await fs.rename(tmp, file);
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    warnings.push({ code: 'review/cache-unwritable', severity: 'warning', file, message: `the analysis could not be stored in the cache (${(e as Error).message}); the next review analyses again.`, hint: `set ${CACHE_DIR_ENV} to a writable folder, or pass --no-cache.` });
+    warnings.push({ code: 'review/cache-unwritable', severity: 'warning', file, message: `${what} could not be stored in the cache (${(e as Error).message}); the next review ${kind === ANALYSIS_ENTRY ? 'analyses' : 'computes it'} again.`, hint: `set ${CACHE_DIR_ENV} to a writable folder, or pass --no-cache.` });
   }
   return { value, status: 'miss', warnings, file };
 }

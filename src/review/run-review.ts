@@ -43,10 +43,11 @@ import { maskViolations } from './masks.js';
 import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
 import { workloadText, type ReviewWorkload } from './performance.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
-import { assembleReview, evaluatePoints, type PointInputs, type ReviewCommon } from './points.js';
+import { assembleReview, type PointInputs, type PointRecords, type ReviewCommon } from './points.js';
+import { evaluatePointsCached, servingForCached, type ProfileCacheStatus } from './profile-cache.js';
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
-import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, servingFor, type ServingMix } from './serving.js';
+import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, type ServingMix } from './serving.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -97,6 +98,8 @@ export interface ReviewOutcome {
   primaryBundle: string;
   /** whether the analysis came from the cache ('off': no cache folder given) */
   analysisCache: CacheStatus;
+  /** per profile (profile order): whether its design points and its serving rows came from the cache (profile-cache.ts) */
+  profileCache: { points: ProfileCacheStatus; serving: ProfileCacheStatus };
 }
 
 /**
@@ -383,14 +386,23 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   try {
     const prepared = await prepareReview(opts, profiles, bundles, progress, analyses);
     clock.lap('analysis_ms');
-    const records = await evaluatePoints(prepared.inputs, undefined, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
+    // per profile through the cache: a rerun with one profile changed evaluates that profile only
+    const evaluated = await evaluatePointsCached(prepared.inputs, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
+    const records: PointRecords = { points: evaluated.records.flatMap((r) => r.points), profiles: evaluated.records.flatMap((r) => r.profiles), energy: evaluated.records.flatMap((r) => r.energy) };
     clock.lap('models_ms');
     const assembled = assembleReview(prepared.common, [records]);
     clock.lap('sweep_ms');
     progress?.stage('sensitivity', 0.9);
     const data = variants === undefined ? assembled : { ...assembled, sensitivity: await evaluateSensitivity(prepared, assembled, records, variants, opts.compare ?? DEFAULT_COMPARISON) };
     if (variants !== undefined) clock.lap('sensitivity_ms');
-    return { data, timingsMs: clock.timingsMs, warnings: [...profileWarnings, ...prepared.warnings], primaryBundle: prepared.primaryBundle, analysisCache: prepared.analysisCache };
+    return {
+      data,
+      timingsMs: clock.timingsMs,
+      warnings: [...profileWarnings, ...prepared.warnings, ...evaluated.warnings],
+      primaryBundle: prepared.primaryBundle,
+      analysisCache: prepared.analysisCache,
+      profileCache: { points: evaluated.status, serving: prepared.servingCache },
+    };
   } finally {
     await Promise.all(bundles.map((b) => b.bundle.close()));
   }
@@ -406,6 +418,8 @@ export interface PreparedReview {
   warnings: Diagnostic[];
   primaryBundle: string;
   analysisCache: CacheStatus;
+  /** per profile: whether its serving rows came from the cache */
+  servingCache: ProfileCacheStatus;
 }
 
 /**
@@ -430,7 +444,9 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const weights = weightRunsOf(p, accuracy.measured);
   const measured = measuredSparsityFrom(analysis.structure);
   // serving metrics depend on no design point: computed once here, so a merge of shards has them too
-  const serving = servingFor(profiles.map((h) => h.loaded.profile), opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
+  // (per profile through the cache: servingFor's rows of each profile)
+  const servingCached = await servingForCached(opts.cacheDir, profiles, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
+  const serving = servingCached.serving;
   const inputs: PointInputs = {
     profiles,
     configs,
@@ -470,7 +486,14 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     weightRuns: weights.runs,
     ...(opts.compare ? { compare: opts.compare } : {}),
   };
-  return { inputs, common, warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings], primaryBundle: p.path, analysisCache: cachedAnalysis.status };
+  return {
+    inputs,
+    common,
+    warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings, ...servingCached.warnings],
+    primaryBundle: p.path,
+    analysisCache: cachedAnalysis.status,
+    servingCache: servingCached.status,
+  };
 }
 
 function dedupeDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {

@@ -1,0 +1,162 @@
+/**
+ * The review's per-profile caches (issue 16: a rerun with one profile changed recomputes that
+ * profile only). Two things are computed per profile after the analysis, and each is stored per
+ * profile beside the analysis entry (cache.ts `cached`, same atomic entries and warnings):
+ *
+ *   points-<key>.json   evaluatePoints (points.ts) over that profile's points alone: its design
+ *                       points, area report, tech rows and energy rows (indices re-based on load)
+ *   serving-<key>.json  servingFor (serving.ts) of that profile alone: its serving rows
+ *
+ *   key = sha256(encodeValue({ CACHE_FORMAT, TOOL_VERSION, code fingerprint, kind,
+ *                              shared: everything the computation reads that no profile changes,
+ *                              profile: its path, file sha256, the loaded profile and tech dirs,
+ *                              tech: the tech library loadTech returns for it (points only) }))
+ *
+ * The key holds the values the computation reads, not the files they came from: the loaded
+ * profile (so a tech/ include or a unit spelling is seen as what it means), the loaded tech
+ * library (a `scaledFrom` base file included), and for the points the result of every lookup
+ * function of PointInputs (accuracy and proxy of every configuration, accuracy of every weight
+ * run) — the functions themselves are pure lookups over the analysis and the manifest, so their
+ * results are what they contribute. Anything encodeValue cannot carry exactly (a Map, a typed
+ * array) makes that layer uncached rather than keyed on a lossy text. The code fingerprint
+ * makes any change to nmsim a new key, as for the analysis.
+ *
+ * Evaluating a profile's points alone gives what evaluatePoints over every point gives for it:
+ * evaluatePoints works profile by profile (its tech memo aside), so the records of the one-profile
+ * list are the full list's records with point index k → pi·perProfile + k, profile and energy
+ * index 0 → pi (test/review/profile-cache.test.ts checks the union against one evaluatePoints).
+ */
+import { createHash } from 'node:crypto';
+import { loadTech } from '../profile/tech.js';
+import { TOOL_VERSION } from '../version.js';
+import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { HashedProfile } from './inputs.js';
+import { evaluatePoints, type PointInputs, type PointRecords } from './points.js';
+import { servingFor, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
+import type { ModelShape } from '../workload/model-shape.js';
+import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import type { Pattern } from '../sparsity/pattern.js';
+
+export const POINTS_ENTRY: CacheEntryKind = { prefix: 'points', what: "the profile's design points" };
+export const SERVING_ENTRY: CacheEntryKind = { prefix: 'serving', what: "the profile's serving metrics" };
+
+/** Per profile (in profile order): whether its entry was read ('hit'), computed and stored ('miss'), or no cache ('off'). */
+export type ProfileCacheStatus = CacheStatus[];
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** encodeValue's text, or undefined when the value holds something it cannot carry exactly. */
+function exactText(value: unknown): string | undefined {
+  try {
+    return encodeValue(value);
+  } catch {
+    return undefined;
+  }
+}
+
+function profilePart(h: HashedProfile): string | undefined {
+  return exactText({ path: h.path, sha256: h.sha256, profile: h.loaded.profile, techDirs: h.loaded.techDirs });
+}
+
+async function entryKey(kind: CacheEntryKind, shared: string, profile: string, tech: string | null): Promise<string> {
+  return sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: kind.prefix, shared, profile, tech }));
+}
+
+/**
+ * For each profile: `compute(pi)` through the cache `dir` under a key of `shared` and the
+ * profile's part (and its tech library when `withTech`). `shared` undefined (not exactly
+ * encodable) or `dir` undefined: computed, nothing stored.
+ */
+async function perProfile<T>(
+  dir: string | undefined,
+  kind: CacheEntryKind,
+  shared: string | undefined,
+  profiles: readonly HashedProfile[],
+  withTech: boolean,
+  compute: (pi: number) => Promise<T>,
+): Promise<{ values: T[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
+  const values: T[] = [];
+  const status: ProfileCacheStatus = [];
+  const warnings: Diagnostic[] = [];
+  const techText = new Map<string, string | undefined>();
+  for (let pi = 0; pi < profiles.length; pi++) {
+    const h = profiles[pi];
+    let part = dir === undefined || shared === undefined ? undefined : profilePart(h);
+    let tech: string | null = null;
+    if (part !== undefined && withTech) {
+      const techKey = `${h.loaded.profile.tech}|${h.loaded.techDirs.join('|')}`;
+      if (!techText.has(techKey)) techText.set(techKey, exactText(await loadTech(h.loaded.profile.tech, h.loaded.techDirs)));
+      const t = techText.get(techKey);
+      if (t === undefined) part = undefined;
+      else tech = sha256(t);
+    }
+    const r = await cached(part === undefined ? undefined : dir, async () => entryKey(kind, sha256(shared!), sha256(part!), tech), () => compute(pi), kind);
+    values.push(r.value);
+    status.push(r.status);
+    warnings.push(...r.warnings);
+  }
+  return { values, status, warnings };
+}
+
+/** The one-profile records of profile `pi` moved to their place in the full list. */
+function rebase(r: PointRecords, pi: number, perProfile: number): PointRecords {
+  return {
+    points: r.points.map((p) => ({ ...p, index: pi * perProfile + p.index })),
+    profiles: r.profiles.map((p) => ({ ...p, index: pi })),
+    energy: r.energy.map((e) => ({ ...e, profile: pi })),
+  };
+}
+
+/**
+ * evaluatePoints over every point, profile by profile through the cache `dir` (undefined: no
+ * cache, the same records). Returns one PointRecords per profile (assembleReview takes the list).
+ */
+export async function evaluatePointsCached(
+  inputs: PointInputs,
+  dir: string | undefined,
+  stage?: (profile: string, fraction: number) => void,
+): Promise<{ records: PointRecords[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
+  const perProfileCount = inputs.configs.length + inputs.weightRuns.length;
+  const shared =
+    dir === undefined
+      ? undefined
+      : exactText({
+          configs: inputs.configs,
+          patterns: inputs.patterns,
+          workload: inputs.workload,
+          workloadPoint: inputs.workloadPoint,
+          measured: inputs.measured,
+          weightRuns: inputs.weightRuns,
+          weightPatterns: inputs.weightPatterns,
+          // the lookups' results: all they contribute (null where a configuration has none)
+          accuracy: inputs.configs.map((c) => inputs.accuracy(c) ?? null),
+          proxy: inputs.configs.map((c) => inputs.proxy(c) ?? null),
+          weightAccuracy: inputs.weightRuns.map((r) => inputs.weightAccuracy(r)),
+        });
+  const { values, status, warnings } = await perProfile(dir, POINTS_ENTRY, shared, inputs.profiles, true, async (pi) => {
+    stage?.(inputs.profiles[pi].loaded.profile.name, pi / inputs.profiles.length);
+    return evaluatePoints({ ...inputs, profiles: [inputs.profiles[pi]] });
+  });
+  return { records: values.map((r, pi) => rebase(r, pi, perProfileCount)), status, warnings };
+}
+
+/** servingFor over every profile, profile by profile through the cache `dir` (undefined: no cache, the same result). */
+export async function servingForCached(
+  dir: string | undefined,
+  profiles: readonly HashedProfile[],
+  patterns: readonly Pattern[],
+  shape: ModelShape,
+  measured: readonly MeasuredSparsity[],
+  mix: ServingMix,
+  tpotTargetMs: number,
+): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
+  const one = (pi: number) => servingFor([profiles[pi].loaded.profile], patterns, shape, measured, mix, tpotTargetMs);
+  if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
+  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES });
+  const { values, status, warnings } = await perProfile(dir, SERVING_ENTRY, shared, profiles, false, async (pi) => one(pi));
+  // servingFor's rows are its profiles' rows in order; every other field depends on no profile
+  return { serving: { ...values[0], rows: values.flatMap((v) => v.rows) }, status, warnings };
+}
