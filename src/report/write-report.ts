@@ -21,7 +21,7 @@ import { CHART_STEMS, HEADLINE_CHART, accuracyAxisLabel, renderCharts } from './
 import { ENERGY_CHART_STEMS, renderEnergyCharts } from './charts/energy.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { toHtml, toMarkdown } from './document.js';
-import { renderPng } from './png.js';
+import { cachedPng } from './png-cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
 import { pairText } from './review-sensitivity.js';
 import { decodeServingChart, UNION_GAP_STEM, unionGapChart } from './charts/decode.js';
@@ -49,7 +49,9 @@ function sha256(data: string | Uint8Array): string {
 }
 
 /** Renders every deterministic report file in memory (everything but run.json). */
-export async function renderReport(data: ReviewData): Promise<Map<string, string | Uint8Array>> {
+/** `pngCacheDir`: where charts' PNGs are kept by their SVG's hash (png-cache.ts); absent = every chart rasterised. */
+export async function renderReport(data: ReviewData, pngCacheDir?: string): Promise<Map<string, string | Uint8Array>> {
+  const renderPng = async (svg: string) => ({ png: await cachedPng(svg, pngCacheDir) });
   validateReviewData(data);
   const files = new Map<string, string | Uint8Array>();
   files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
@@ -136,11 +138,12 @@ export interface WrittenReport {
   warnings: Diagnostic[];
 }
 
-export async function writeReviewReport(outDir: string, data: ReviewData, run: RunRecord, opts: ClaimOptions = {}): Promise<WrittenReport> {
+/** `opts.cacheDir`: the review's cache folder, where chart PNGs are kept by their SVG's hash (png-cache.ts). */
+export async function writeReviewReport(outDir: string, data: ReviewData, run: RunRecord, opts: ClaimOptions & { cacheDir?: string } = {}): Promise<WrittenReport> {
   const claim = await claimOutputFolder(outDir, REVIEW_REPORT_OUTPUT, opts);
   try {
     const started = performance.now();
-    const files = await renderReport(data);
+    const files = await renderReport(data, opts.cacheDir);
     const timingsMs = { ...run.timingsMs, render_ms: performance.now() - started };
     const runText = runJson(data, files, { ...run, timingsMs });
     await claim.write(async (tmp) => {

@@ -75,7 +75,7 @@ export async function reviewAndWrite(args: { out: string; progress: boolean; jso
   try {
     const outcome = await runReview(opts, progress, analyses);
     progress.stage('writing the report', 0.9);
-    const written = await writeReviewReport(args.out, outcome.data, { toolVersion: TOOL_VERSION, command: commandLine(), timingsMs: outcome.timingsMs });
+    const written = await writeReviewReport(args.out, outcome.data, { toolVersion: TOOL_VERSION, command: commandLine(), timingsMs: outcome.timingsMs }, opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {});
     progress.stage('done', 1);
     return { outcome, written };
   } finally {

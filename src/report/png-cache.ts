@@ -1,0 +1,78 @@
+/**
+ * The PNG cache of the review's charts (issue 16): a chart whose SVG is unchanged since an earlier
+ * review is not rasterised again (resvg costs ~50–100 ms a chart). Entries live in the review's
+ * cache folder (review/cache.ts: $NMSIM_CACHE_DIR, else .nmsim-cache/ beside --out):
+ *
+ *   png-<key>.png, key = sha256 of { PNG_CACHE_FORMAT, nmsim's code fingerprint (png.ts's options
+ *                                    and zoom are code), the resvg and DejaVu font package versions,
+ *                                    the SVG text }
+ *
+ * The key is the SVG's content, so the PNG is the one renderPng gives for that SVG byte for byte.
+ * An entry is written to a temp file and renamed into place; one that is not a whole PNG (no
+ * signature, no IEND chunk at its end) is rasterised again and rewritten. A folder that cannot be
+ * read or written only costs the time: the review's analysis cache, in the same folder, already
+ * warns about it.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { codeFingerprint } from '../review/cache.js';
+import { renderPng } from './png.js';
+
+export const PNG_CACHE_FORMAT = 'nmsim-chart-png-cache/1';
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** the IEND chunk a whole PNG ends with: length 0, "IEND", its CRC */
+const PNG_END = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+let versions: string | undefined;
+
+/** The rasteriser's and the fonts' package versions (a new resvg may draw other pixels). */
+function rendererVersions(): string {
+  if (versions === undefined) {
+    const require = createRequire(import.meta.url);
+    const v = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
+    versions = `@resvg/resvg-js@${v('@resvg/resvg-js')} dejavu-fonts-ttf@${v('dejavu-fonts-ttf')}`;
+  }
+  return versions;
+}
+
+export async function pngCacheKey(svg: string): Promise<string> {
+  return createHash('sha256')
+    .update(JSON.stringify({ format: PNG_CACHE_FORMAT, code: await codeFingerprint(), renderer: rendererVersions() }))
+    .update('\0')
+    .update(svg)
+    .digest('hex');
+}
+
+export function pngEntryFile(dir: string, key: string): string {
+  return path.join(dir, `png-${key}.png`);
+}
+
+function wholePng(bytes: Uint8Array): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return b.length >= PNG_SIGNATURE.length + PNG_END.length && b.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE) && b.subarray(b.length - PNG_END.length).equals(PNG_END);
+}
+
+/** renderPng(svg).png, read from `dir` when an earlier review stored it (dir undefined: no cache). */
+export async function cachedPng(svg: string, dir: string | undefined): Promise<Uint8Array> {
+  if (dir === undefined) return (await renderPng(svg)).png;
+  const file = pngEntryFile(dir, await pngCacheKey(svg));
+  try {
+    const bytes = new Uint8Array(await fs.readFile(file));
+    if (wholePng(bytes)) return bytes;
+  } catch {
+    // no entry yet (or an unreadable one): rasterise
+  }
+  const png = (await renderPng(svg)).png;
+  const tmp = `${path.join(dir, `.${path.basename(file)}`)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(tmp, png);
+    await fs.rename(tmp, file);
+  } catch {
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+  }
+  return png;
+}
