@@ -21,8 +21,9 @@ afterAll(async () => {
 
 const FAST: ReviewOptions = { profiles: ['act-8of16', 'act-16of32'], criteria: ['magnitude'], mitigations: ['none'] };
 
+/** The analysis entries (the per-profile and PNG entries beside them: profile-cache.test.ts, png-cache.test.ts). */
 async function entries(dir: string): Promise<string[]> {
-  return (await fs.readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  return (await fs.readdir(dir)).filter((f) => f.startsWith('analysis-') && f.endsWith('.json')).sort();
 }
 
 describe('cache values', () => {

@@ -127,15 +127,16 @@ describe('nmsim review on a synthetic bundle', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('a second run gives byte-identical files (run.json differs only in timings), its analysis read from the cache beside --out', async () => {
+  it('a second run gives byte-identical files (run.json differs only in timings), its analysis, design points, serving rows and chart PNGs read from the cache beside --out', async () => {
     const cacheDir = path.join(path.dirname(out), '.nmsim-cache');
-    const entries = (await fs.readdir(cacheDir)).filter((f) => f.endsWith('.json'));
-    expect(entries.length).toBeGreaterThan(0);
+    const entries = (await fs.readdir(cacheDir)).filter((f) => /\.(json|png)$/.test(f));
+    // one analysis, a points and a serving entry per profile, a PNG per chart
+    expect([...new Set(entries.map((f) => f.split('-')[0]))].sort()).toEqual(['analysis', 'png', 'points', 'serving']);
     const inodes = await Promise.all(entries.map(async (f) => (await fs.stat(path.join(cacheDir, f))).ino));
     const again = runCli(['review', '--traces', bundle, '--profiles', PROFILES, '--out', out, ...FAST]);
     expect(again.code).toBe(0);
     // a hit reads the entry; a miss would have renamed a new file into its place (a new inode)
-    expect((await fs.readdir(cacheDir)).filter((f) => f.endsWith('.json'))).toEqual(entries);
+    expect((await fs.readdir(cacheDir)).filter((f) => /\.(json|png)$/.test(f))).toEqual(entries);
     expect(await Promise.all(entries.map(async (f) => (await fs.stat(path.join(cacheDir, f))).ino))).toEqual(inodes);
     const second = await snapshot(out);
     expect(Object.keys(second)).toEqual(Object.keys(first));

@@ -1,0 +1,126 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeValue } from '../../src/review/cache.js';
+import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
+import { servingForCached } from '../../src/review/profile-cache.js';
+import { loadProfilesHashed } from '../../src/review/inputs.js';
+import { servingFor } from '../../src/review/serving.js';
+import { catalogModel } from '../../src/workload/catalog.js';
+import { formatPattern, parsePattern } from '../../src/sparsity/pattern.js';
+import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
+import { writeSyntheticBundle } from './synthetic-bundle.js';
+
+let tmp: string;
+let bundle: string;
+let profiles: string;
+
+beforeAll(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-profile-cache-'));
+  bundle = path.join(tmp, 'bundle');
+  await writeSyntheticBundle(bundle);
+  // two shipped profiles in a folder of their own (their tech file, 5nm, is found in the shipped tech/)
+  profiles = path.join(tmp, 'profiles');
+  await fs.mkdir(profiles);
+  for (const f of ['act-8of16.yaml', 'act-16of32.yaml']) await fs.copyFile(path.join(SHIPPED_PROFILE_DIR, f), path.join(profiles, f));
+});
+
+afterAll(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+const FAST: ReviewOptions = { patterns: ['8:16', '16:32'].map((p) => parsePattern(p)), criteria: ['magnitude'], mitigations: ['none'] };
+
+/** [analysis, points per profile, serving per profile] of one review (profiles sorted by name: act-16of32, act-8of16). */
+function statuses(o: Awaited<ReturnType<typeof runReview>>): [string, string[], string[]] {
+  return [o.analysisCache, o.profileCache.points, o.profileCache.serving];
+}
+
+async function edit(file: string, from: string, to: string): Promise<void> {
+  const text = await fs.readFile(file, 'utf8');
+  expect(text).toContain(from);
+  await fs.writeFile(file, text.replace(from, to));
+}
+
+describe('the per-profile caches (design points and serving rows)', () => {
+  it('recompute exactly what a change reaches: a profile only its own entries, a tech file the points of the profiles on it, an option only the layer that reads it — and every review equals the uncached one', async () => {
+    const dir = path.join(tmp, 'cache');
+    const opts = (extra: ReviewOptions = {}): ReviewOptions => ({ ...FAST, traces: [bundle], profiles: [profiles], cacheDir: dir, ...extra });
+    const uncached = async (extra: ReviewOptions = {}) => encodeValue((await runReview({ ...opts(extra), cacheDir: undefined })).data);
+    // `fresh`: also compare with the review computed afresh (where a hit meets a change)
+    const check = async (extra: ReviewOptions, expected: [string, string[], string[]], fresh = true) => {
+      const o = await runReview(opts(extra));
+      expect(statuses(o)).toEqual(expected);
+      // never stale: the cached review is the one computed afresh, −0 and NaN included
+      if (fresh) expect(encodeValue(o.data)).toBe(await uncached(extra));
+      return o;
+    };
+
+    await check({}, ['miss', ['miss', 'miss'], ['miss', 'miss']], false);
+    await check({}, ['hit', ['hit', 'hit'], ['hit', 'hit']]);
+
+    // act-8of16's clock: its points and its serving rows, nothing of act-16of32's
+    await edit(path.join(profiles, 'act-8of16.yaml'), 'clock: 1830 MHz', 'clock: 1700 MHz');
+    await check({}, ['hit', ['hit', 'miss'], ['hit', 'miss']]);
+    await check({}, ['hit', ['hit', 'hit'], ['hit', 'hit']], false);
+
+    // a tech file both profiles reach only through 5nm's `derivedFrom: asap7`: both copied into
+    // the profiles' own tech/ folder (searched before the shipped one; a base is looked up next to
+    // the file deriving from it), the same bytes at another path are read as the same library
+    // (the key is content), a changed cell area of the base re-evaluates both profiles' points;
+    // serving reads no tech file
+    await fs.mkdir(path.join(profiles, 'tech'));
+    for (const f of ['5nm.yaml', 'asap7.yaml']) await fs.copyFile(path.join(SHIPPED_PROFILE_DIR, 'tech', f), path.join(profiles, 'tech', f));
+    await check({}, ['hit', ['hit', 'hit'], ['hit', 'hit']], false);
+    await edit(path.join(profiles, 'tech', 'asap7.yaml'), 'mux2:      { value: 0.13122', 'mux2:      { value: 0.26244');
+    await check({}, ['hit', ['miss', 'miss'], ['hit', 'hit']]);
+
+    // options: the prefill length is read by the points (speed-ups), not by serving (its own
+    // prompt length); the TPOT target only by serving; the serving mix only by serving
+    await check({ prefillTokens: 1024 }, ['hit', ['miss', 'miss'], ['hit', 'hit']]);
+    await check({ tpotTargetMs: 20 }, ['hit', ['hit', 'hit'], ['miss', 'miss']]);
+    await check({ serving: { promptTokens: 1024, outputTokens: 128 } }, ['hit', ['hit', 'hit'], ['miss', 'miss']], false);
+    // another criterion list: another analysis, and the points (their configurations) too; serving sees neither
+    await check({ criteria: ['magnitude', 'clact'] }, ['miss', ['miss', 'miss'], ['hit', 'hit']]);
+  }, 120_000);
+
+  it('a changed bundle byte reaches every layer through what it changes: the analysis runs again and no profile entry is read stale', async () => {
+    const own = path.join(tmp, 'bundle-edit');
+    await writeSyntheticBundle(own);
+    const dir = path.join(tmp, 'cache-bundle');
+    const opts: ReviewOptions = { ...FAST, traces: [own], profiles: [path.join(profiles, 'act-8of16.yaml')], cacheDir: dir };
+    expect(statuses(await runReview(opts))).toEqual(['miss', ['miss'], ['miss']]);
+    const file = path.join(own, 'dense.safetensors');
+    const bytes = await fs.readFile(file);
+    bytes[bytes.length - 1] ^= 0x04; // the lowest exponent bit of the last F16 value (little-endian): its magnitude doubles or halves
+    await fs.writeFile(file, bytes);
+    const changed = await runReview(opts);
+    expect(changed.analysisCache).toBe('miss');
+    expect(encodeValue(changed.data)).toBe(encodeValue((await runReview({ ...opts, cacheDir: undefined })).data));
+  }, 120_000);
+
+  it('serving rows of each profile alone, joined, are servingFor over every profile (the cache stores per profile what servingFor gives for all)', async () => {
+    const { profiles: hashed } = await loadProfilesHashed([path.join(SHIPPED_PROFILE_DIR, 'act-8of16.yaml'), path.join(SHIPPED_PROFILE_DIR, 'a100-like.yaml')]);
+    const patterns = ['2:4', '8:16'].map((p) => parsePattern(p));
+    const mix = { promptTokens: 512, outputTokens: 64 };
+    const whole = servingFor(
+      hashed.map((h) => h.loaded.profile),
+      patterns,
+      catalogModel('llama3.1-8b'),
+      [],
+      mix,
+      50,
+    );
+    const dir = path.join(tmp, 'serving');
+    const cold = await servingForCached(dir, hashed, patterns, catalogModel('llama3.1-8b'), [], mix, 50);
+    const warm = await servingForCached(dir, hashed, patterns, catalogModel('llama3.1-8b'), [], mix, 50);
+    expect([cold.status, warm.status]).toEqual([
+      ['miss', 'miss'],
+      ['hit', 'hit'],
+    ]);
+    // loadProfilesHashed sorts by name; a100-like runs dense and 2:4 (its native), act-8of16 dense, 2:4 and 8:16
+    expect(whole.rows.map((r) => `${r.profile} ${formatPattern(r.pattern)}`)).toEqual(['a100-like dense', 'a100-like 2:4', 'act-8of16 dense', 'act-8of16 2:4', 'act-8of16 8:16']);
+    expect(encodeValue(cold.serving)).toBe(encodeValue(whole));
+    expect(encodeValue(warm.serving)).toBe(encodeValue(whole));
+  });
+});
