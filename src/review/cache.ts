@@ -9,6 +9,9 @@
  *                                    plan: everything the analysis is a function of })
  *   entry = <dir>/analysis-<key>.json = { format, key, value }
  *
+ * `cached()` stores other kinds of entries the same way under their own prefix (profile-cache.ts:
+ * points-<key>.json and serving-<key>.json per profile; report/png-cache.ts keeps chart PNGs beside them).
+ *
  * The key is content, never size or mtime: a bundle file whose bytes change under the same size
  * and mtime gets a new key. The code fingerprint (every .js/.ts file of nmsim's own src/ or dist/)
  * makes a changed nmsim a new key, so a development checkout never reads an entry its old code
