@@ -356,18 +356,42 @@ function runWaves(ctx: TileContext): WaveTotals {
     const s0 = slice * grid.stepsPerSlice;
     return { r: grid.rowsOf(Math.floor(out / grid.colTiles)), c: grid.colsOf(out % grid.colTiles), s0, s1: Math.min(grid.steps, s0 + grid.stepsPerSlice) };
   };
+  // A tile's class (size and slice) depends only on whether its row tile and its column tile are
+  // the last (short) ones and on its K slice: each such kind is mapped once to a class id, tiles
+  // of equal rows, columns, slice length and end (at the last K step or not) sharing one id.
+  const kindCount = 4 * grid.slices;
+  const classOfKind = new Int32Array(kindCount);
+  const idByKey = new Map<string, number>();
+  for (let kind = 0; kind < kindCount; kind++) {
+    const slice = kind % grid.slices;
+    const lastRow = Math.floor(kind / grid.slices) >= 2;
+    const lastCol = Math.floor(kind / grid.slices) % 2 === 1;
+    const s0 = slice * grid.stepsPerSlice;
+    const s1 = Math.min(grid.steps, s0 + grid.stepsPerSlice);
+    const key = `${grid.rowsOf(lastRow ? grid.rowTiles - 1 : 0)}x${grid.colsOf(lastCol ? grid.colTiles - 1 : 0)}:${s1 - s0}:${s1 === grid.steps}`;
+    if (!idByKey.has(key)) idByKey.set(key, idByKey.size);
+    classOfKind[kind] = idByKey.get(key)!;
+  }
+  const classCount = new Int32Array(idByKey.size);
+  const classFirstTile = new Float64Array(idByKey.size);
   for (let w = 0; w < waves; w++) {
     const first = w * hw.cores;
     const last = Math.min(grid.tiles, first + hw.cores) - 1;
-    // the wave's tile classes (size and slice) and how many of each
-    const classes = new Map<string, { r: number; c: number; s0: number; s1: number; count: number }>();
+    // the wave's tile classes and how many of each, in the order of their first tile
+    classCount.fill(0);
+    const order: number[] = [];
     for (let t = first; t <= last; t++) {
-      const x = tileAt(t);
-      const key = `${x.r}x${x.c}:${x.s1 - x.s0}:${x.s1 === grid.steps}`;
-      const cls = classes.get(key);
-      if (cls) cls.count++;
-      else classes.set(key, { ...x, count: 1 });
+      const out = Math.floor(t / grid.slices);
+      const row = Math.floor(out / grid.colTiles);
+      const kind = ((row === grid.rowTiles - 1 ? 2 : 0) + (out - row * grid.colTiles === grid.colTiles - 1 ? 1 : 0)) * grid.slices + (t - out * grid.slices);
+      const id = classOfKind[kind];
+      if (classCount[id]++ === 0) {
+        order.push(id);
+        classFirstTile[id] = t;
+      }
     }
+    const classes = new Map<number, { r: number; c: number; s0: number; s1: number; count: number }>();
+    for (const id of order) classes.set(id, { ...tileAt(classFirstTile[id]), count: classCount[id] });
     const wave: WaveShare = { levelBytesPerFullStep: hw.levels.map(() => 0), refillBytesPerFullStep: 0, outputBytes: 0, key: '' };
     for (const { r, c, count } of classes.values()) {
       hw.levels.forEach((level, i) => {

@@ -109,3 +109,28 @@ describe('the tile pipeline of one GEMM', () => {
     expect(s.bufferStallByLevel.operand).toBeGreaterThan(0);
   });
 });
+
+describe('the waves of a ragged tile grid', () => {
+  // Numbers recorded from the tile-by-tile grouping (string keys per tile, before the class-id
+  // grouping of issue 16): short edge row and column tiles, several waves, split-K with a short
+  // last slice; every wave's classes, their order and their timings must stay the same.
+  const cases: { name: string; cores: number; g: GemmOp; pattern: string }[] = [
+    { name: 'edge rows and columns over several waves', cores: 4, g: gemm(300, 64, 300), pattern: '2:4' },
+    { name: 'edge rows and columns, dense, a short last wave', cores: 7, g: gemm(520, 40, 260), pattern: 'dense' },
+    { name: 'split-K with a short last slice', cores: 8, g: gemm(4, 1000, 4), pattern: 'dense' },
+    { name: 'edge tiles and split-K together', cores: 5, g: gemm(6, 300, 9), pattern: '8:16' },
+  ];
+  const recorded: Record<string, unknown> = {
+    'edge rows and columns over several waves': { tiles: 9, splitK: 1, waves: 3, cycles: 90376.33333333333, computeCycles: 8676, stallCycles: { dram: 0, buffer: 0, fill: 49688.333333333336, drain: 30011.999999999996, launch: 2000.0000000000002 } },
+    'edge rows and columns, dense, a short last wave': { tiles: 15, splitK: 1, waves: 3, cycles: 106672.66666666667, computeCycles: 10250, stallCycles: { dram: 0, buffer: 0, fill: 49344, drain: 45078.666666666664, launch: 2000.0000000000002 } },
+    'split-K with a short last slice': { tiles: 8, splitK: 8, waves: 1, cycles: 4828, computeCycles: 16, stallCycles: { dram: 1357.3333333333333, buffer: 0, fill: 1365.3333333333333, drain: 89.33333333333333, launch: 2000.0000000000002 } },
+    'edge tiles and split-K together': { tiles: 5, splitK: 5, waves: 1, cycles: 3574.3333333333335, computeCycles: 24, stallCycles: { dram: 0, buffer: 0, fill: 1366.3333333333333, drain: 184, launch: 2000.0000000000002 } },
+  };
+  for (const c of cases) {
+    test(`${c.name}: the cycles, stalls and waves are those of the tile-by-tile grouping`, () => {
+      const s = run(tiny({ cores: c.cores, dramGBps: 6, bufferBw: 12 }), c.pattern, c.g);
+      const got = { tiles: s.tiles, splitK: s.splitK, waves: s.waves, cycles: s.cycles, computeCycles: s.computeCycles, stallCycles: s.stallCycles };
+      expect(got).toEqual(recorded[c.name]);
+    });
+  }
+});
