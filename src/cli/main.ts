@@ -67,6 +67,11 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(EXIT_USAGE);
     });
   for (const c of commands) cli = cli.command(c);
+  // yargs renders the running command's whole help text (cliui; ~0.2 s CPU for review's options)
+  // as its handler starts, kept to show on a later failure; nmsim's .fail never shows help (nor
+  // does any command call showHelp), so the text is never used: skip rendering it
+  const usage = (cli as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: () => void } } }).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
   await cli.parseAsync();
 }
 
