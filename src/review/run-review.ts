@@ -310,6 +310,20 @@ function weightRunsOf(primary: OpenedBundle, measured: readonly MeasuredRun[]): 
   return measuredWeightRuns(primary.bundle.manifest, ref ? { dataset: ref.dataset, scoredTokens: ref.scoredTokens } : undefined, path.join(primary.path, MANIFEST_FILE));
 }
 
+/**
+ * A configuration's accuracy, computed once per configuration: its bootstrap interval
+ * (explore/uncertainty.ts) is the same for every profile, and the cache keys ask for it too
+ * (review/profile-cache.ts), so a review asked ten times for each (issue 16). Pure: the same
+ * value, shared.
+ */
+function memoByConfig<T>(f: (c: SweepConfig) => T): (c: SweepConfig) => T {
+  const memo = new Map<SweepConfig, T>();
+  return (c) => {
+    if (!memo.has(c)) memo.set(c, f(c));
+    return memo.get(c) as T;
+  };
+}
+
 /** Dense and the best unstructured run, drawn as reference lines (no swept core runs them sparsely). */
 function accuracyReferences(measured: readonly MeasuredRun[], bundlePath: string): AccuracyReference[] {
   const references: AccuracyReference[] = [];
@@ -454,7 +468,7 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     workload,
     workloadPoint: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
     measured,
-    accuracy: (c) => accuracyFor(c, accuracy.measured, proxies, p.path),
+    accuracy: memoByConfig((c) => accuracyFor(c, accuracy.measured, proxies, p.path)),
     proxy: (c) => proxyFor(c, proxies),
     weightRuns: weights.runs,
     weightPatterns: distinctPatterns(weights.runs.map((r) => r.pattern)),
