@@ -68,6 +68,15 @@ function unresolvedAliasAt(doc: Document, lines: LineCounter): string {
   return at;
 }
 
+/**
+ * Parsed YAML documents by their text. A review resolves each tech file several times (every
+ * profile's tech, the nodes it derives or scales from, the cache keys; issue 16), and parsing is
+ * the cost: a text parsed before is not parsed again. Only documents that parsed cleanly are
+ * kept; each caller gets its own copy. At most MAX_PARSED_YAML texts (spec files are small).
+ */
+const parsedYaml = new Map<string, unknown>();
+const MAX_PARSED_YAML = 64;
+
 export function readSpecFile(file: string, prefix: string): unknown {
   let text: string;
   try {
@@ -109,6 +118,7 @@ export function readSpecFile(file: string, prefix: string): unknown {
       throw inputError({ code: `${prefix}/bad-json`, file, message: `${jsonSyntaxProblem(text, e)}.`, hint: 'fix the JSON syntax, or write the file as YAML.' });
     }
   }
+  if (parsedYaml.has(text)) return structuredClone(parsedYaml.get(text));
   const depth = yamlDepth(text);
   if (depth > MAX_SPEC_DEPTH) {
     throw inputError({
@@ -132,8 +142,9 @@ export function readSpecFile(file: string, prefix: string): unknown {
       hint: 'fix the YAML syntax at that line; quantities with units are plain text: `clock: 1.41 GHz`.',
     });
   }
+  let value: unknown;
   try {
-    return doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     const excessive = /alias count/i.test((e as Error).message);
     throw inputError({
@@ -145,4 +156,7 @@ export function readSpecFile(file: string, prefix: string): unknown {
       hint: 'write the values out; spec files do not need anchors and aliases.',
     });
   }
+  if (parsedYaml.size >= MAX_PARSED_YAML) parsedYaml.clear();
+  parsedYaml.set(text, value);
+  return structuredClone(value);
 }
