@@ -78,6 +78,80 @@ function rope(v: Float32Array, tokens: number, width: number, hs: number, startP
   }
 }
 
+/**
+ * One query head against positions 0 … n−1 of the cache (channel-major [kvDim, seqLen], this
+ * head's channels from row ko): att[qo …] = softmax(scale·q·K) · V. The scores and their maximum
+ * in one pass over the positions (no fill of the scratch), the exps and their sum in a second,
+ * the value sums four channels per pass (a fused exp + all-channel value pass measured slower in
+ * V8: its per-channel sums live in memory, not registers). The float64 arithmetic is that of the reference (three
+ * passes of 4-channel groups, kept in git history and in test/capture/attention.test.ts): a
+ * score is 0 + Σ over groups of 4 channels (then pairs) of ((q0k0 + q1k1) + q2k2) + q3k3, in
+ * channel order; the sum and each value sum run over p = 0 … n−1 from 0; so each result is the
+ * same bits.
+ */
+export function attendHead(
+  q: Float32Array,
+  qo: number,
+  keys: Float32Array,
+  values: Float32Array,
+  ko: number,
+  hs: number,
+  n: number,
+  seqLen: number,
+  scale: number,
+  scores: Float64Array,
+  qs: Float64Array,
+  att: Float32Array,
+): void {
+  for (let i = 0; i < hs; i++) qs[i] = q[qo + i] * scale;
+  const base = ko * seqLen;
+  const hs4 = hs & ~3;
+  let max = -Infinity;
+  for (let p = 0; p < n; p++) {
+    let s = 0;
+    let i = 0;
+    let r = base + p;
+    for (; i < hs4; i += 4, r += 4 * seqLen) {
+      s += qs[i] * keys[r] + qs[i + 1] * keys[r + seqLen] + qs[i + 2] * keys[r + 2 * seqLen] + qs[i + 3] * keys[r + 3 * seqLen];
+    }
+    for (; i < hs; i += 2, r += 2 * seqLen) s += qs[i] * keys[r] + qs[i + 1] * keys[r + seqLen];
+    scores[p] = s;
+    if (s > max) max = s;
+  }
+  let sum = 0;
+  for (let p = 0; p < n; p++) {
+    const e = expNonPositive(scores[p] - max);
+    scores[p] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  let i = 0;
+  for (; i < hs4; i += 4) {
+    const r0 = base + i * seqLen;
+    const r1 = r0 + seqLen;
+    const r2 = r1 + seqLen;
+    const r3 = r2 + seqLen;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let p = 0; p < n; p++) {
+      const w = scores[p];
+      a0 += w * values[r0 + p];
+      a1 += w * values[r1 + p];
+      a2 += w * values[r2 + p];
+      a3 += w * values[r3 + p];
+    }
+    att[qo + i] = a0 * inv;
+    att[qo + i + 1] = a1 * inv;
+    att[qo + i + 2] = a2 * inv;
+    att[qo + i + 3] = a3 * inv;
+  }
+  for (; i < hs; i++) {
+    const row = base + i * seqLen;
+    let a = 0;
+    for (let p = 0; p < n; p++) a += scores[p] * values[row + p];
+    att[qo + i] = a * inv;
+  }
+}
+
 /** The weight and output width of each consumer in one layer. */
 function projections(model: ModelWeights, layer: number): Record<Consumer, [Float32Array, number]> {
   const c = model.config;
@@ -109,6 +183,8 @@ interface Workspace {
   att: Float32Array;
   hb: Float32Array;
   scores: Float64Array;
+  /** one head's scaled query (float64, head_size) */
+  qs: Float64Array;
   /** per consumer, the output buffer [capacity · outDim] and its current [tokens · outDim] view */
   outFull: Record<Consumer, Float32Array>;
   out: Record<Consumer, Float32Array>;
@@ -137,6 +213,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       att: new Float32Array(capacity * c.dim),
       hb: new Float32Array(capacity * c.hiddenDim),
       scores: new Float64Array(c.seqLen),
+      qs: new Float64Array(headSize(c)),
       outFull,
       out: { ...outFull },
       view: { x: new Float32Array(0), xb: new Float32Array(0), att: new Float32Array(0), hb: new Float32Array(0) },
@@ -240,61 +317,7 @@ export function forwardChunk(
       for (let h = 0; h < c.nHeads; h++) {
         const qo = t * dim + h * hs;
         const ko = Math.floor(h / kvMul) * hs;
-        scores.fill(0, 0, n);
-        // four channels per pass over the positions (hs is even; a 2-channel pass takes the rest)
-        let i = 0;
-        for (; i + 4 <= hs; i += 4) {
-          const q0 = q[qo + i] * scale;
-          const q1 = q[qo + i + 1] * scale;
-          const q2 = q[qo + i + 2] * scale;
-          const q3 = q[qo + i + 3] * scale;
-          const r0 = (ko + i) * seqLen;
-          const r1 = r0 + seqLen;
-          const r2 = r1 + seqLen;
-          const r3 = r2 + seqLen;
-          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p] + q2 * keys[r2 + p] + q3 * keys[r3 + p];
-        }
-        for (; i < hs; i += 2) {
-          const q0 = q[qo + i] * scale;
-          const q1 = q[qo + i + 1] * scale;
-          const r0 = (ko + i) * seqLen;
-          const r1 = r0 + seqLen;
-          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p];
-        }
-        let max = -Infinity;
-        for (let p = 0; p < n; p++) if (scores[p] > max) max = scores[p];
-        let sum = 0;
-        for (let p = 0; p < n; p++) {
-          const e = expNonPositive(scores[p] - max);
-          scores[p] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        i = 0;
-        for (; i + 4 <= hs; i += 4) {
-          const r0 = (ko + i) * seqLen;
-          const r1 = r0 + seqLen;
-          const r2 = r1 + seqLen;
-          const r3 = r2 + seqLen;
-          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          for (let p = 0; p < n; p++) {
-            const w = scores[p];
-            a0 += w * values[r0 + p];
-            a1 += w * values[r1 + p];
-            a2 += w * values[r2 + p];
-            a3 += w * values[r3 + p];
-          }
-          att[qo + i] = a0 * inv;
-          att[qo + i + 1] = a1 * inv;
-          att[qo + i + 2] = a2 * inv;
-          att[qo + i + 3] = a3 * inv;
-        }
-        for (; i < hs; i++) {
-          const row = (ko + i) * seqLen;
-          let a = 0;
-          for (let p = 0; p < n; p++) a += scores[p] * values[row + p];
-          att[qo + i] = a * inv;
-        }
+        attendHead(q, qo, keys, values, ko, hs, n, seqLen, scale, scores, ws.qs, att);
       }
     }
     const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);
