@@ -19,6 +19,7 @@ import type { Consumer } from '../trace/manifest.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
+import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
 
@@ -190,6 +191,8 @@ interface Workspace {
   out: Record<Consumer, Float32Array>;
   view: { x: Float32Array; xb: Float32Array; att: Float32Array; hb: Float32Array };
   proj: Record<Consumer, [Float32Array, number]>[];
+  /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
+  wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
@@ -220,6 +223,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       proj,
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
+      wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -239,6 +243,36 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
     }
   }
   return ws;
+}
+
+/**
+ * Whether forwardChunk multiplies with the WebAssembly SIMD kernel (matmul-wasm.ts; the same
+ * bits as matmulXWt) for chunks of ≥ 4 tokens; on by default where the engine has SIMD. A model
+ * whose workspace already exists keeps its choice.
+ */
+let wasmMatmulEnabled = WASM_MATMUL_AVAILABLE;
+export function setWasmMatmul(enabled: boolean): void {
+  wasmMatmulEnabled = enabled && WASM_MATMUL_AVAILABLE;
+}
+
+/** Smallest chunk the WASM kernel takes (it computes 4 tokens per block; one-token steps stay in JS). */
+const WASM_MIN_TOKENS = 4;
+
+function packModel(model: ModelWeights, proj: Record<Consumer, [Float32Array, number]>[], capacity: number): Workspace['wasm'] {
+  const c = model.config;
+  const width = (consumer: Consumer) => (consumer === 'down' ? c.hiddenDim : c.dim);
+  let bytes = packedBytes(c.vocabSize, c.dim);
+  for (const layer of proj) for (const consumer of Object.keys(layer) as Consumer[]) bytes += packedBytes(layer[consumer][1], width(consumer));
+  const kernel = new WasmMatmul(bytes, capacity, Math.max(c.dim, c.hiddenDim), Math.max(c.dim, c.hiddenDim, c.vocabSize));
+  return {
+    kernel,
+    proj: proj.map((layer) => {
+      const packed = {} as Record<Consumer, PackedWeight>;
+      for (const consumer of Object.keys(layer) as Consumer[]) packed[consumer] = kernel.pack(layer[consumer][0], layer[consumer][1], width(consumer));
+      return packed;
+    }),
+    cls: kernel.pack(model.wcls, c.vocabSize, c.dim),
+  };
 }
 
 /** Runs every consumer of a site into the workspace; returns their outputs in SITE_CONSUMERS order. */
@@ -264,7 +298,8 @@ function runSite(
   for (let i = 0; i < consumers.length; i++) {
     const [w, outDim] = proj[consumers[i]];
     const y = outputs[i];
-    matmulXWt(y, inputs[i], w, tokens, k, outDim);
+    if (ws.wasm && tokens >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(y, inputs[i], ws.wasm.proj[layer][consumers[i]], tokens);
+    else matmulXWt(y, inputs[i], w, tokens, k, outDim);
     hooks?.output?.(layer, consumers[i], y, tokens, outDim);
   }
   return outputs;
@@ -334,7 +369,8 @@ export function forwardChunk(
   }
   rmsnorm(xb, x, model.rmsFinal, T, dim);
   const logits = new Float32Array(T * c.vocabSize);
-  matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
+  if (ws.wasm && T >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(logits, xb, ws.wasm.cls, T);
+  else matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
   return logits;
 }
 

@@ -157,6 +157,7 @@ const OPS: Record<string, OpInfo> = {
   'v128.store64_lane': smemlane(0x5b, 3),
   'v128.load32_zero': smem(0x5c, 2),
   'v128.load64_zero': smem(0x5d, 3),
+  'f32x4.demote_f64x2_zero': simd(0x5e),
   'f64x2.promote_low_f32x4': simd(0x5f),
   'i8x16.popcnt': simd(0x62),
   'i8x16.bitmask': simd(0x64),
