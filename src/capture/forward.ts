@@ -19,6 +19,7 @@ import type { Consumer } from '../trace/manifest.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
+import { WasmAttention } from './attention-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
@@ -193,6 +194,8 @@ interface Workspace {
   proj: Record<Consumer, [Float32Array, number]>[];
   /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
   wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
+  /** the WebAssembly SIMD attention kernel (absent: attendHead in JS) */
+  attention?: WasmAttention;
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
@@ -224,6 +227,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
+      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? new WasmAttention(headSize(c), c.seqLen, kvDim(c)) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -246,16 +250,19 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
 }
 
 /**
- * Whether forwardChunk multiplies with the WebAssembly SIMD kernel (matmul-wasm.ts; the same
- * bits as matmulXWt) for chunks of ≥ 4 tokens; on by default where the engine has SIMD. A model
- * whose workspace already exists keeps its choice.
+ * Whether forwardChunk uses the WebAssembly SIMD kernels (matmul-wasm.ts and attention-wasm.ts;
+ * the same bits as matmulXWt and attendHead) for chunks of ≥ 4 tokens; on by default where the
+ * engine has SIMD. A model whose workspace already exists keeps its choice.
  */
 let wasmMatmulEnabled = WASM_MATMUL_AVAILABLE;
 export function setWasmMatmul(enabled: boolean): void {
   wasmMatmulEnabled = enabled && WASM_MATMUL_AVAILABLE;
 }
 
-/** Smallest chunk the WASM kernel takes (it computes 4 tokens per block; one-token steps stay in JS). */
+/**
+ * Smallest chunk the WASM kernels take: the matmul computes 4 tokens per block and attention copies
+ * the layer's cache in per chunk, so one-token generation steps stay in JS.
+ */
 const WASM_MIN_TOKENS = 4;
 
 function packModel(model: ModelWeights, proj: Record<Consumer, [Float32Array, number]>[], capacity: number): Workspace['wasm'] {
@@ -346,13 +353,16 @@ export function forwardChunk(
         values[ch * seqLen + startPos + t] = v[t * kv + ch];
       }
     }
+    const wasmAttention = T >= WASM_MIN_TOKENS ? ws.attention : undefined;
+    wasmAttention?.load(keys, values, startPos + T);
     for (let t = 0; t < T; t++) {
       const pos = startPos + t;
       const n = pos + 1;
       for (let h = 0; h < c.nHeads; h++) {
         const qo = t * dim + h * hs;
         const ko = Math.floor(h / kvMul) * hs;
-        attendHead(q, qo, keys, values, ko, hs, n, seqLen, scale, scores, ws.qs, att);
+        if (wasmAttention) wasmAttention.head(q, qo, ko, n, scale, att);
+        else attendHead(q, qo, keys, values, ko, hs, n, seqLen, scale, scores, ws.qs, att);
       }
     }
     const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);

@@ -5,10 +5,12 @@
  * over the positions (pairs for the rest), the maximum in its own pass, then softmax and the
  * value sums four channels per pass. Random float32 caches of several head sizes (4-multiples and
  * not), positions 1 … seq_len, random scales of the scores (softmax near-uniform to one-hot).
+ * The WebAssembly SIMD version (src/capture/attention-wasm.ts) against the same reference.
  */
 import fc from 'fast-check';
 import { attendHead } from '../../src/capture/forward.js';
 import { expNonPositive } from '../../src/capture/exp.js';
+import { WasmAttention, WASM_ATTENTION_AVAILABLE } from '../../src/capture/attention-wasm.js';
 
 function referenceHead(
   q: Float32Array, qo: number, keys: Float32Array, values: Float32Array, ko: number,
@@ -85,5 +87,40 @@ describe('attention of one head', () => {
     const att = new Float32Array(2);
     attendHead(Float32Array.from([3, 4]), 0, keys, values, 0, 2, 1, 2, 0.5, new Float64Array(2), new Float64Array(2), att);
     expect(Array.from(att)).toEqual([0.25, -1.5]);
+  });
+});
+
+(WASM_ATTENTION_AVAILABLE ? describe : describe.skip)('attention of one head in WebAssembly SIMD', () => {
+  test('equals the three-pass reference bit for bit (head sizes 2 … 48, odd and even position counts, odd seq_len)', () => {
+    const kernels = new Map<string, WasmAttention>();
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2, 4, 6, 8, 10, 48),
+        fc.constantFrom(97, 64),
+        fc.integer({ min: 1, max: 97 }),
+        fc.integer({ min: 0, max: 2 }),
+        fc.double({ min: 0.01, max: 30, noNaN: true }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (hs, seqLen, nRaw, kvHead, scale, seed) => {
+          const n = Math.min(nRaw, seqLen);
+          const kvDim = 3 * hs;
+          let s = seed;
+          const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+          const keys = Float32Array.from({ length: kvDim * seqLen }, rnd);
+          const values = Float32Array.from({ length: kvDim * seqLen }, rnd);
+          const q = Float32Array.from({ length: 2 * hs }, rnd);
+          const want = new Float32Array(2 * hs);
+          referenceHead(q, hs, keys, values, kvHead * hs, hs, n, seqLen, scale, want);
+          const key = `${hs}/${seqLen}`;
+          if (!kernels.has(key)) kernels.set(key, new WasmAttention(hs, seqLen, kvDim));
+          const k = kernels.get(key)!;
+          k.load(keys, values, n);
+          const got = new Float32Array(2 * hs);
+          k.head(q, hs, kvHead * hs, n, scale, got);
+          expect(bits(got)).toEqual(bits(want));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -2,8 +2,9 @@
  * The WebAssembly SIMD matmul (src/capture/matmul-wasm.ts, two output columns per f64x2 lane
  * pair) gives bit for bit the JavaScript matmulXWt's float32 outputs — random shapes with odd
  * token counts, widths and output counts (the padding paths), every weight shape of stories260K,
- * stories15M's classifier tile boundary — and the forward pass with it equals the forward pass
- * without it, dense and 2:4-pruned.
+ * stories15M's classifier tile boundary — and the forward pass with the WebAssembly kernels
+ * (this matmul and attention-wasm.ts, one switch) equals the forward pass without them, dense
+ * and 2:4-pruned.
  */
 import * as fs from 'node:fs';
 import fc from 'fast-check';
@@ -86,7 +87,7 @@ d('WebAssembly SIMD matmul', () => {
   });
 });
 
-describeWithShared('forward pass with the WebAssembly matmul', ['models/stories260K.bin'], () => {
+describeWithShared('forward pass with the WebAssembly kernels (matmul and attention)', ['models/stories260K.bin'], () => {
   const load = (): ModelWeights => parseCheckpoint(fs.readFileSync(sharedPath('models/stories260K.bin')), 'stories260K.bin');
   afterAll(() => setWasmMatmul(true));
 
