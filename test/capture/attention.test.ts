@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { attendHead } from '../../src/capture/forward.js';
-import { expNonPositive } from '../../src/capture/exp.js';
+import { expNonPositive, INV_STEP, STEP, UNDERFLOW } from '../../src/capture/exp.js';
 import { WasmAttention, WASM_ATTENTION_AVAILABLE } from '../../src/capture/attention-wasm.js';
 
 function referenceHead(
@@ -122,5 +122,38 @@ describe('attention of one head', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+(WASM_ATTENTION_AVAILABLE ? describe : describe.skip)('the softmax pass in WebAssembly', () => {
+  test('each exp and the sum equal expNonPositive and a sequential float64 sum bit for bit, at Math.round\'s ties too', () => {
+    // points where x·INV_STEP lands exactly on k + 0.5: JavaScript rounds them up, f64.nearest would not
+    const ties: number[] = [];
+    for (let k = 0; k < 60000 && ties.length < 400; k += 37) {
+      const x = -(k + 0.5) * STEP;
+      if (x * INV_STEP === -(k + 0.5)) ties.push(x);
+    }
+    expect(ties.length).toBeGreaterThan(100);
+    let s = 7;
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const xs = [
+      0, -0, -1e-300, -5e-324, UNDERFLOW, UNDERFLOW + 1e-10, UNDERFLOW - 1e-10, -800, -Infinity, Number.NaN, -0.5 * STEP, -0.49999999999999994 * STEP,
+      ...ties,
+      ...Array.from({ length: 2000 }, () => -rnd() * 760),
+      ...Array.from({ length: 500 }, () => -rnd() * 1e-3),
+    ];
+    const kernel = new WasmAttention(2, xs.length, 2);
+    // both parities of n: an odd n leaves a spare lane that must not reach the sum
+    for (const [max, n] of [[0, xs.length], [1.5, xs.length], [0, xs.length - 1]]) {
+      const got = Float64Array.from(xs.slice(0, n), (x) => x + max);
+      const sum = kernel.softmaxInPlace(got, n, max);
+      let want = 0;
+      xs.slice(0, n).forEach((x, p) => {
+        const e = expNonPositive(x + max - max);
+        want += e;
+        expect(Object.is(got[p], e)).toBe(true);
+      });
+      expect(Object.is(sum, want)).toBe(true);
+    }
   });
 });
