@@ -3,7 +3,8 @@
  * Capture speed against a plain numpy forward pass (issue 17): the first N stories of the
  * validation text, encoded once by nmsim's tokenizer into .bench/capture-stream-N.i32, evaluated
  * under the perplexity protocol (windows of seq_len, stride seq_len − 1) by
- *   - nmsim dense and 8:16 magnitude (bench/capture-child.mjs, one process per repetition),
+ *   - nmsim dense and 8:16 magnitude (bench/capture-child.mjs, one process per repetition), on
+ *     one thread and on --threads worker threads (default os.availableParallelism()),
  *   - numpy dense (bench/capture-numpy.py), with OpenBLAS's default threads and with
  *     OPENBLAS_NUM_THREADS=1 (the ratios are taken against the faster of the two),
  * REPS alternating repetitions each; prints medians of tokens/s over wall time and over CPU time
@@ -11,7 +12,7 @@
  * load average before and after, and each tool's mean NLL (they must agree: same model, same
  * windows). Needs `npm run build`.
  *
- *   node bench/capture-bench.mjs [--model ../shared/models/stories260K.bin] [--stories 10] [--reps 5]
+ *   node bench/capture-bench.mjs [--model ../shared/models/stories260K.bin] [--stories 10] [--reps 5] [--threads N]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -28,6 +29,7 @@ const { values: a } = parseArgs({
     text: { type: 'string', default: '../shared/data/tinystories_hf_validation_head.stories.txt' },
     stories: { type: 'string', default: '10' },
     reps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
   },
 });
 fs.mkdirSync('.bench', { recursive: true });
@@ -39,6 +41,8 @@ fs.writeFileSync(streamPath, Buffer.from(stream.buffer, stream.byteOffset, strea
 const tools = {
   'nmsim dense': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense']],
   'nmsim 8:16 magnitude': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16']],
+  [`nmsim dense, ${a.threads} worker threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense', a.threads]],
+  [`nmsim 8:16 magnitude, ${a.threads} worker threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16', a.threads]],
   'numpy dense': () => ['python3', ['bench/capture-numpy.py', a.model, streamPath, '--json']],
   'numpy dense, 1 BLAS thread': () => ['python3', ['bench/capture-numpy.py', a.model, streamPath, '--json'], { OPENBLAS_NUM_THREADS: '1' }],
 };
@@ -65,7 +69,7 @@ const rows = Object.entries(runs).map(([name, rs]) => ({
   mean_nll_nats: rs[0].mean_nll_nats,
 }));
 // against the faster numpy configuration (on a loaded 2-core machine OpenBLAS's default threads
-// spin and lose to one thread; nmsim evaluates on one thread)
+// spin and lose to one thread; the nmsim rows without "worker threads" evaluate on one thread)
 const np = rows.filter((r) => r.tool.startsWith('numpy')).sort((p, q) => q.tokens_per_s - p.tokens_per_s)[0];
 for (const r of rows) {
   r.vs_fastest_numpy_wall = +(r.tokens_per_s / np.tokens_per_s).toFixed(2);

@@ -3,26 +3,31 @@
  * One timed nmsim evaluation for bench/capture-bench.mjs: the perplexity protocol over a token
  * stream file (little-endian int32, written by the runner), dense or N:M magnitude-pruned. Prints
  * JSON: tokens processed, wall and CPU seconds of the evaluation (model load excluded, like the
- * numpy peer), mean NLL. Needs `npm run build`.
+ * numpy peer), mean NLL. THREADS = 0 (default): the single-thread evaluatePerplexity; THREADS ≥ 1:
+ * evaluatePerplexityThreaded on that many worker threads (CPU time is the whole process's, every
+ * thread included). Needs `npm run build`.
  *
- *   node bench/capture-child.mjs MODEL STREAM.i32 dense|N:M
+ *   node bench/capture-child.mjs MODEL STREAM.i32 dense|N:M [THREADS]
  */
 import fs from 'node:fs';
 import { loadCheckpoint } from '../dist/capture/checkpoint.js';
 import { evaluatePerplexity } from '../dist/capture/perplexity.js';
+import { evaluatePerplexityThreaded } from '../dist/capture/perplexity-pool.js';
 import { createPruningHooks } from '../dist/capture/prune-hooks.js';
 import { parsePattern } from '../dist/sparsity/pattern.js';
 
-const [modelPath, streamPath, mode = 'dense'] = process.argv.slice(2);
+const [modelPath, streamPath, mode = 'dense', threadsArg = '0'] = process.argv.slice(2);
+const threads = +threadsArg;
 const model = await loadCheckpoint(modelPath);
 const bytes = fs.readFileSync(streamPath);
 const stream = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-const hooks = mode === 'dense' ? undefined : () => createPruningHooks(model, { pattern: parsePattern(mode), criterion: 'magnitude', mitigation: 'none' });
+const spec = mode === 'dense' ? undefined : { pattern: parsePattern(mode), criterion: 'magnitude', mitigation: 'none' };
+const hooks = spec && (() => createPruningHooks(model, spec));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const r = evaluatePerplexity(model, stream, hooks);
+const r = threads > 0 ? await evaluatePerplexityThreaded(model, stream, { threads, spec }) : evaluatePerplexity(model, stream, hooks);
 const wallS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 const tokens = Math.round(r.tokensPerSecond * r.seconds);
-console.log(JSON.stringify({ tokens, windows: r.windows, mean_nll_nats: r.meanNllNats, wall_s: wallS, cpu_s: cpuS }));
+console.log(JSON.stringify({ tokens, threads, windows: r.windows, mean_nll_nats: r.meanNllNats, wall_s: wallS, cpu_s: cpuS }));

@@ -5,14 +5,14 @@
  * and several times cheaper than Math.exp in V8, which matters because attention evaluates
  * one exp per (token, head, earlier position): ~10⁴ per token for stories260K.
  */
-const STEPS = 64;
-const TWO_POW_J = Float64Array.from({ length: STEPS }, (_, j) => Math.pow(2, j / STEPS));
-const MIN_EXPONENT = -1100;
-const TWO_POW_E = Float64Array.from({ length: -MIN_EXPONENT + 1 }, (_, i) => Math.pow(2, i + MIN_EXPONENT));
-const INV_STEP = STEPS / Math.LN2;
-const STEP = Math.LN2 / STEPS;
+export const STEPS = 64;
+export const TWO_POW_J = Float64Array.from({ length: STEPS }, (_, j) => Math.pow(2, j / STEPS));
+export const MIN_EXPONENT = -1100;
+export const TWO_POW_E = Float64Array.from({ length: -MIN_EXPONENT + 1 }, (_, i) => Math.pow(2, i + MIN_EXPONENT));
+export const INV_STEP = STEPS / Math.LN2;
+export const STEP = Math.LN2 / STEPS;
 /** below this exp(x) is 0 in float64 */
-const UNDERFLOW = -745.2;
+export const UNDERFLOW = -745.2;
 
 export function expNonPositive(x: number): number {
   if (!(x > UNDERFLOW)) return x !== x ? NaN : 0;

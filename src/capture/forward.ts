@@ -19,6 +19,8 @@ import type { Consumer } from '../trace/manifest.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
+import { WasmAttention } from './attention-wasm.js';
+import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
 
@@ -78,6 +80,80 @@ function rope(v: Float32Array, tokens: number, width: number, hs: number, startP
   }
 }
 
+/**
+ * One query head against positions 0 … n−1 of the cache (channel-major [kvDim, seqLen], this
+ * head's channels from row ko): att[qo …] = softmax(scale·q·K) · V. The scores and their maximum
+ * in one pass over the positions (no fill of the scratch), the exps and their sum in a second,
+ * the value sums four channels per pass (a fused exp + all-channel value pass measured slower in
+ * V8: its per-channel sums live in memory, not registers). The float64 arithmetic is that of the reference (three
+ * passes of 4-channel groups, kept in git history and in test/capture/attention.test.ts): a
+ * score is 0 + Σ over groups of 4 channels (then pairs) of ((q0k0 + q1k1) + q2k2) + q3k3, in
+ * channel order; the sum and each value sum run over p = 0 … n−1 from 0; so each result is the
+ * same bits.
+ */
+export function attendHead(
+  q: Float32Array,
+  qo: number,
+  keys: Float32Array,
+  values: Float32Array,
+  ko: number,
+  hs: number,
+  n: number,
+  seqLen: number,
+  scale: number,
+  scores: Float64Array,
+  qs: Float64Array,
+  att: Float32Array,
+): void {
+  for (let i = 0; i < hs; i++) qs[i] = q[qo + i] * scale;
+  const base = ko * seqLen;
+  const hs4 = hs & ~3;
+  let max = -Infinity;
+  for (let p = 0; p < n; p++) {
+    let s = 0;
+    let i = 0;
+    let r = base + p;
+    for (; i < hs4; i += 4, r += 4 * seqLen) {
+      s += qs[i] * keys[r] + qs[i + 1] * keys[r + seqLen] + qs[i + 2] * keys[r + 2 * seqLen] + qs[i + 3] * keys[r + 3 * seqLen];
+    }
+    for (; i < hs; i += 2, r += 2 * seqLen) s += qs[i] * keys[r] + qs[i + 1] * keys[r + seqLen];
+    scores[p] = s;
+    if (s > max) max = s;
+  }
+  let sum = 0;
+  for (let p = 0; p < n; p++) {
+    const e = expNonPositive(scores[p] - max);
+    scores[p] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  let i = 0;
+  for (; i < hs4; i += 4) {
+    const r0 = base + i * seqLen;
+    const r1 = r0 + seqLen;
+    const r2 = r1 + seqLen;
+    const r3 = r2 + seqLen;
+    let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (let p = 0; p < n; p++) {
+      const w = scores[p];
+      a0 += w * values[r0 + p];
+      a1 += w * values[r1 + p];
+      a2 += w * values[r2 + p];
+      a3 += w * values[r3 + p];
+    }
+    att[qo + i] = a0 * inv;
+    att[qo + i + 1] = a1 * inv;
+    att[qo + i + 2] = a2 * inv;
+    att[qo + i + 3] = a3 * inv;
+  }
+  for (; i < hs; i++) {
+    const row = base + i * seqLen;
+    let a = 0;
+    for (let p = 0; p < n; p++) a += scores[p] * values[row + p];
+    att[qo + i] = a * inv;
+  }
+}
+
 /** The weight and output width of each consumer in one layer. */
 function projections(model: ModelWeights, layer: number): Record<Consumer, [Float32Array, number]> {
   const c = model.config;
@@ -109,11 +185,17 @@ interface Workspace {
   att: Float32Array;
   hb: Float32Array;
   scores: Float64Array;
+  /** one head's scaled query (float64, head_size) */
+  qs: Float64Array;
   /** per consumer, the output buffer [capacity · outDim] and its current [tokens · outDim] view */
   outFull: Record<Consumer, Float32Array>;
   out: Record<Consumer, Float32Array>;
   view: { x: Float32Array; xb: Float32Array; att: Float32Array; hb: Float32Array };
   proj: Record<Consumer, [Float32Array, number]>[];
+  /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
+  wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
+  /** the WebAssembly SIMD attention kernel (absent: attendHead in JS) */
+  attention?: WasmAttention;
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
@@ -137,12 +219,15 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       att: new Float32Array(capacity * c.dim),
       hb: new Float32Array(capacity * c.hiddenDim),
       scores: new Float64Array(c.seqLen),
+      qs: new Float64Array(headSize(c)),
       outFull,
       out: { ...outFull },
       view: { x: new Float32Array(0), xb: new Float32Array(0), att: new Float32Array(0), hb: new Float32Array(0) },
       proj,
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
+      wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
+      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? new WasmAttention(headSize(c), c.seqLen, kvDim(c)) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -162,6 +247,39 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
     }
   }
   return ws;
+}
+
+/**
+ * Whether forwardChunk uses the WebAssembly SIMD kernels (matmul-wasm.ts and attention-wasm.ts;
+ * the same bits as matmulXWt and attendHead) for chunks of ≥ 4 tokens; on by default where the
+ * engine has SIMD. A model whose workspace already exists keeps its choice.
+ */
+let wasmMatmulEnabled = WASM_MATMUL_AVAILABLE;
+export function setWasmMatmul(enabled: boolean): void {
+  wasmMatmulEnabled = enabled && WASM_MATMUL_AVAILABLE;
+}
+
+/**
+ * Smallest chunk the WASM kernels take: the matmul computes 4 tokens per block and attention copies
+ * the layer's cache in per chunk, so one-token generation steps stay in JS.
+ */
+const WASM_MIN_TOKENS = 4;
+
+function packModel(model: ModelWeights, proj: Record<Consumer, [Float32Array, number]>[], capacity: number): Workspace['wasm'] {
+  const c = model.config;
+  const width = (consumer: Consumer) => (consumer === 'down' ? c.hiddenDim : c.dim);
+  let bytes = packedBytes(c.vocabSize, c.dim);
+  for (const layer of proj) for (const consumer of Object.keys(layer) as Consumer[]) bytes += packedBytes(layer[consumer][1], width(consumer));
+  const kernel = new WasmMatmul(bytes, capacity, Math.max(c.dim, c.hiddenDim), Math.max(c.dim, c.hiddenDim, c.vocabSize));
+  return {
+    kernel,
+    proj: proj.map((layer) => {
+      const packed = {} as Record<Consumer, PackedWeight>;
+      for (const consumer of Object.keys(layer) as Consumer[]) packed[consumer] = kernel.pack(layer[consumer][0], layer[consumer][1], width(consumer));
+      return packed;
+    }),
+    cls: kernel.pack(model.wcls, c.vocabSize, c.dim),
+  };
 }
 
 /** Runs every consumer of a site into the workspace; returns their outputs in SITE_CONSUMERS order. */
@@ -187,7 +305,8 @@ function runSite(
   for (let i = 0; i < consumers.length; i++) {
     const [w, outDim] = proj[consumers[i]];
     const y = outputs[i];
-    matmulXWt(y, inputs[i], w, tokens, k, outDim);
+    if (ws.wasm && tokens >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(y, inputs[i], ws.wasm.proj[layer][consumers[i]], tokens);
+    else matmulXWt(y, inputs[i], w, tokens, k, outDim);
     hooks?.output?.(layer, consumers[i], y, tokens, outDim);
   }
   return outputs;
@@ -234,67 +353,16 @@ export function forwardChunk(
         values[ch * seqLen + startPos + t] = v[t * kv + ch];
       }
     }
+    const wasmAttention = T >= WASM_MIN_TOKENS ? ws.attention : undefined;
+    wasmAttention?.load(keys, values, startPos + T);
     for (let t = 0; t < T; t++) {
       const pos = startPos + t;
       const n = pos + 1;
       for (let h = 0; h < c.nHeads; h++) {
         const qo = t * dim + h * hs;
         const ko = Math.floor(h / kvMul) * hs;
-        scores.fill(0, 0, n);
-        // four channels per pass over the positions (hs is even; a 2-channel pass takes the rest)
-        let i = 0;
-        for (; i + 4 <= hs; i += 4) {
-          const q0 = q[qo + i] * scale;
-          const q1 = q[qo + i + 1] * scale;
-          const q2 = q[qo + i + 2] * scale;
-          const q3 = q[qo + i + 3] * scale;
-          const r0 = (ko + i) * seqLen;
-          const r1 = r0 + seqLen;
-          const r2 = r1 + seqLen;
-          const r3 = r2 + seqLen;
-          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p] + q2 * keys[r2 + p] + q3 * keys[r3 + p];
-        }
-        for (; i < hs; i += 2) {
-          const q0 = q[qo + i] * scale;
-          const q1 = q[qo + i + 1] * scale;
-          const r0 = (ko + i) * seqLen;
-          const r1 = r0 + seqLen;
-          for (let p = 0; p < n; p++) scores[p] += q0 * keys[r0 + p] + q1 * keys[r1 + p];
-        }
-        let max = -Infinity;
-        for (let p = 0; p < n; p++) if (scores[p] > max) max = scores[p];
-        let sum = 0;
-        for (let p = 0; p < n; p++) {
-          const e = expNonPositive(scores[p] - max);
-          scores[p] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        i = 0;
-        for (; i + 4 <= hs; i += 4) {
-          const r0 = (ko + i) * seqLen;
-          const r1 = r0 + seqLen;
-          const r2 = r1 + seqLen;
-          const r3 = r2 + seqLen;
-          let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-          for (let p = 0; p < n; p++) {
-            const w = scores[p];
-            a0 += w * values[r0 + p];
-            a1 += w * values[r1 + p];
-            a2 += w * values[r2 + p];
-            a3 += w * values[r3 + p];
-          }
-          att[qo + i] = a0 * inv;
-          att[qo + i + 1] = a1 * inv;
-          att[qo + i + 2] = a2 * inv;
-          att[qo + i + 3] = a3 * inv;
-        }
-        for (; i < hs; i++) {
-          const row = (ko + i) * seqLen;
-          let a = 0;
-          for (let p = 0; p < n; p++) a += scores[p] * values[row + p];
-          att[qo + i] = a * inv;
-        }
+        if (wasmAttention) wasmAttention.head(q, qo, ko, n, scale, att);
+        else attendHead(q, qo, keys, values, ko, hs, n, seqLen, scale, scores, ws.qs, att);
       }
     }
     const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);
@@ -311,7 +379,8 @@ export function forwardChunk(
   }
   rmsnorm(xb, x, model.rmsFinal, T, dim);
   const logits = new Float32Array(T * c.vocabSize);
-  matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
+  if (ws.wasm && T >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(logits, xb, ws.wasm.cls, T);
+  else matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
   return logits;
 }
 

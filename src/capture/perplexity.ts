@@ -86,6 +86,103 @@ export interface WindowHooksFactory {
   (start: number, window: Int32Array): LinearHooks | undefined;
 }
 
+/**
+ * The NLL of each next-token prediction of one window (window.length − 1 of them, in position
+ * order), from one whole-sequence pass. The single-thread and the worker-thread evaluations
+ * (perplexity-pool.ts) both score windows here, so a window's losses are the same bits in both.
+ */
+export function windowLosses(model: ModelWeights, window: Int32Array, hooks: LinearHooks | undefined): Float64Array {
+  const vocab = model.config.vocabSize;
+  const logits = forwardSequence(model, window, hooks);
+  const losses = new Float64Array(Math.max(0, window.length - 1));
+  for (let t = 0; t + 1 < window.length; t++) losses[t] = tokenNll(logits, t * vocab, vocab, window[t + 1]);
+  return losses;
+}
+
+/**
+ * Sums the windows' losses in window order and position order — the one float64 summation
+ * order of the run's total and of each story's sum, whichever thread scored the window — and
+ * refuses a non-finite loss at the first stream position (in that order) that has one.
+ */
+export class NllAccumulator {
+  private nll = 0;
+  private scored = 0;
+  private processed = 0;
+  private readonly storyOf: Int32Array | undefined;
+  private readonly storyNll: number[];
+  private readonly storyTokens: number[];
+
+  constructor(
+    private readonly streamLength: number,
+    private readonly windows: number,
+    storyStarts: readonly number[] | undefined,
+  ) {
+    this.storyOf = storyStarts ? storyIndexByPosition(streamLength, storyStarts) : undefined;
+    this.storyNll = storyStarts ? new Array<number>(storyStarts.length).fill(0) : [];
+    this.storyTokens = storyStarts ? new Array<number>(storyStarts.length).fill(0) : [];
+  }
+
+  /** Adds window w (0-based; windows must come in order) starting at stream position `start`. */
+  add(w: number, start: number, windowLength: number, losses: Float64Array): void {
+    for (let t = 0; t < losses.length; t++) {
+      const tokenLoss = losses[t];
+      // NaN/Inf logits (weights or activations overflowing float32): no perplexity, never "NaN"
+      if (!Number.isFinite(tokenLoss)) {
+        throw inputError({
+          code: 'capture/nonfinite-logits',
+          message: `the forward pass produced non-finite logits at stream position ${start + t} (window ${w + 1} of ${this.windows}, position ${t}); the perplexity of this run is undefined.`,
+          expected: 'finite logits',
+          found: String(tokenLoss),
+          hint: 'the checkpoint overflows float32 (huge weights?), or a mitigation produced Inf; check the model with `nmsim generate`',
+        });
+      }
+      // the run's total keeps its own running sum (its value does not depend on story bookkeeping)
+      this.nll += tokenLoss;
+      this.scored++;
+      if (this.storyOf) {
+        const k = this.storyOf[start + t];
+        this.storyNll[k] += tokenLoss;
+        this.storyTokens[k]++;
+      }
+    }
+    this.processed += windowLength;
+  }
+
+  result(started: number): PerplexityResult {
+    const seconds = (performance.now() - started) / 1000;
+    const { nll, scored } = this;
+    if (scored === 0) {
+      throw inputError({
+        code: 'capture/no-scored-tokens',
+        message: `the evaluation stream holds ${this.streamLength} token${this.streamLength === 1 ? '' : 's'}: no next-token prediction to score, so no perplexity.`,
+        expected: 'at least 2 tokens',
+        found: String(this.streamLength),
+        hint: 'evaluate more text (--stories)',
+      });
+    }
+    const mean = nll / scored;
+    if (!Number.isFinite(Math.exp(mean))) {
+      throw inputError({
+        code: 'capture/perplexity-overflow',
+        message: `the mean NLL is ${mean.toFixed(1)} nats per token: exp() of it exceeds float64, so the perplexity cannot be reported.`,
+        expected: 'a mean NLL below 709.78 nats (perplexity < 1.8e308)',
+        found: `${mean.toFixed(1)} nats`,
+        hint: 'the model predicts nothing of this text; check the checkpoint and the tokenizer',
+      });
+    }
+    return {
+      scoredTokens: scored,
+      nllSumNats: nll,
+      meanNllNats: mean,
+      perplexity: Math.exp(mean),
+      windows: this.windows,
+      seconds,
+      tokensPerSecond: this.processed / seconds,
+      ...(this.storyOf ? { perStory: { nllSumsNats: this.storyNll, tokens: this.storyTokens } } : {}),
+    };
+  }
+}
+
 export function evaluatePerplexity(
   model: ModelWeights,
   stream: Int32Array,
@@ -95,69 +192,12 @@ export function evaluatePerplexity(
 ): PerplexityResult {
   const started = performance.now();
   const seqLen = model.config.seqLen;
-  const vocab = model.config.vocabSize;
   const starts = windowStarts(stream.length, seqLen);
-  const storyOf = storyStarts ? storyIndexByPosition(stream.length, storyStarts) : undefined;
-  const storyNll = storyStarts ? new Array<number>(storyStarts.length).fill(0) : [];
-  const storyTokens = storyStarts ? new Array<number>(storyStarts.length).fill(0) : [];
-  let nll = 0;
-  let scored = 0;
-  let processed = 0;
+  const acc = new NllAccumulator(stream.length, starts.length, storyStarts);
   starts.forEach((start, w) => {
     const window = stream.subarray(start, Math.min(start + seqLen, stream.length));
-    const logits = forwardSequence(model, window, hooksFor?.(start, window));
-    for (let t = 0; t + 1 < window.length; t++) {
-      const tokenLoss = tokenNll(logits, t * vocab, vocab, window[t + 1]);
-      // NaN/Inf logits (weights or activations overflowing float32): no perplexity, never "NaN"
-      if (!Number.isFinite(tokenLoss)) {
-        throw inputError({
-          code: 'capture/nonfinite-logits',
-          message: `the forward pass produced non-finite logits at stream position ${start + t} (window ${w + 1} of ${starts.length}, position ${t}); the perplexity of this run is undefined.`,
-          expected: 'finite logits',
-          found: String(tokenLoss),
-          hint: 'the checkpoint overflows float32 (huge weights?), or a mitigation produced Inf; check the model with `nmsim generate`',
-        });
-      }
-      // the run's total keeps its own running sum (its value does not depend on story bookkeeping)
-      nll += tokenLoss;
-      scored++;
-      if (storyOf) {
-        const k = storyOf[start + t];
-        storyNll[k] += tokenLoss;
-        storyTokens[k]++;
-      }
-    }
-    processed += window.length;
+    acc.add(w, start, window.length, windowLosses(model, window, hooksFor?.(start, window)));
     onWindow?.(w + 1, starts.length);
   });
-  const seconds = (performance.now() - started) / 1000;
-  if (scored === 0) {
-    throw inputError({
-      code: 'capture/no-scored-tokens',
-      message: `the evaluation stream holds ${stream.length} token${stream.length === 1 ? '' : 's'}: no next-token prediction to score, so no perplexity.`,
-      expected: 'at least 2 tokens',
-      found: String(stream.length),
-      hint: 'evaluate more text (--stories)',
-    });
-  }
-  const mean = nll / scored;
-  if (!Number.isFinite(Math.exp(mean))) {
-    throw inputError({
-      code: 'capture/perplexity-overflow',
-      message: `the mean NLL is ${mean.toFixed(1)} nats per token: exp() of it exceeds float64, so the perplexity cannot be reported.`,
-      expected: 'a mean NLL below 709.78 nats (perplexity < 1.8e308)',
-      found: `${mean.toFixed(1)} nats`,
-      hint: 'the model predicts nothing of this text; check the checkpoint and the tokenizer',
-    });
-  }
-  return {
-    scoredTokens: scored,
-    nllSumNats: nll,
-    meanNllNats: mean,
-    perplexity: Math.exp(mean),
-    windows: starts.length,
-    seconds,
-    tokensPerSecond: processed / seconds,
-    ...(storyOf ? { perStory: { nllSumsNats: storyNll, tokens: storyTokens } } : {}),
-  };
+  return acc.result(started);
 }

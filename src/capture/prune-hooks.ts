@@ -14,12 +14,13 @@
 import type { Consumer } from '../trace/manifest.js';
 import { formatPattern } from '../sparsity/pattern.js';
 import { pruneMatrix } from '../sparsity/prune.js';
-import { CRITERION_INFO, MITIGATION_INFO } from '../sparsity/registry.js';
+import { CRITERION_INFO, MITIGATION_INFO, checkPruneContext } from '../sparsity/registry.js';
 import type { PruneSpec } from '../sparsity/configurations.js';
 import { amberFactors } from '../sparsity/criteria/amber.js';
 import { applyAffine, type AffineCorrection } from '../sparsity/mitigation/affine.js';
 import type { ModelWeights } from './checkpoint.js';
 import type { LinearHooks } from './forward.js';
+import { fastPruneApplies, fastPruneScratch, pruneNmFast } from './prune-fast.js';
 import { consumerWeight, SITE_CONSUMERS, siteName, type SiteKind } from './sites.js';
 
 /** One configuration of a run: dense, or pattern + criterion + mitigation. */
@@ -83,6 +84,9 @@ export function createPruningHooks(model: ModelWeights, spec: RunSpec, opts: Pru
   if (correctsOutput && !affine) {
     throw new Error('createPruningHooks: the affine mitigation needs calibrated corrections');
   }
+  // N:M magnitude/amber without mitigation: the same bits as pruneMatrix, faster (prune-fast.ts)
+  const fast = !dense && fastPruneApplies(spec.pattern, spec.criterion, spec.mitigation) && spec.pattern.kind === 'nm' ? spec.pattern : undefined;
+  const scratch = fast ? fastPruneScratch(fast.m) : undefined;
   return {
     inputs(layer, kind, x, tokens, k, startPos) {
       const consumers = SITE_CONSUMERS[kind];
@@ -101,7 +105,11 @@ export function createPruningHooks(model: ModelWeights, spec: RunSpec, opts: Pru
         }
         const out = new Float32Array(tokens * k);
         const keep = new Uint8Array(tokens * k);
-        pruneMatrix(x, tokens, k, pruneSpec, { amberFactors: amber?.get(consumerKey(layer, consumers[i])), staticShift }, out, keep);
+        const ctx = { amberFactors: amber?.get(consumerKey(layer, consumers[i])), staticShift };
+        if (fast) {
+          checkPruneContext(spec.criterion, spec.mitigation, ctx, k);
+          pruneNmFast(x, tokens, k, fast.n, fast.m, ctx.amberFactors, out, keep, scratch);
+        } else pruneMatrix(x, tokens, k, pruneSpec, ctx, out, keep);
         outs.push(out);
         masks.push(keep);
       }

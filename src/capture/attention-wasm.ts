@@ -1,0 +1,266 @@
+/**
+ * attendHead (forward.ts) with its two multiply-add passes in WebAssembly SIMD, emitted by
+ * wasm/assembler.ts and specialised per (head_size, seq_len, kv_dim) so that every channel
+ * offset is an immediate:
+ *   scores: two positions per f64x2 (the layer's keys, channel-major [kvDim, seqLen], copied in
+ *           once per layer and chunk: positions p, p+1 are adjacent), score = 0 + Σ over groups
+ *           of 4 channels (then a pair) of ((q0k0 + q1k1) + q2k2) + q3k3, the running maximum
+ *           per lane (an odd last position's spare lane is −∞), then the larger lane;
+ *   values: two channels per f64x2 (the values copied in transposed, [seqLen, kvDim]), each
+ *           channel's Σ_p e_p·v_p over p = 0 … n−1 from 0.
+ *   softmax: exp.ts's expNonPositive of each score minus the maximum, two positions per f64x2
+ *           (table lookups lane by lane, the tables of exp.ts copied in), and their sum in order. The float64 operations are the JavaScript kernel's one for one (no fused multiply-add;
+ * the maximum of a set does not depend on the order, and a ±0 maximum gives the same exps), so
+ * each output is the same bits (test/capture/attention.test.ts).
+ */
+import { ModuleBuilder, I32, F64, V128, SIMD_AVAILABLE, type FunctionBuilder } from '../wasm/assembler.js';
+import { INV_STEP, MIN_EXPONENT, STEP, STEPS, TWO_POW_E, TWO_POW_J, UNDERFLOW } from './exp.js';
+
+const PAGE = 65536;
+const modules = new Map<string, WebAssembly.Module>();
+
+function kernelModule(hs: number, seqLen: number, kv: number): WebAssembly.Module {
+  const key = `${hs}/${seqLen}/${kv}`;
+  let mod = modules.get(key);
+  if (mod) return mod;
+  const m = new ModuleBuilder();
+  emitScores(m.func('scores', [I32, I32, I32, I32], [F64]), hs, seqLen);
+  emitValues(m.func('values', [I32, I32, I32, I32], []), hs, kv);
+  emitSoftmax(m.func('softmax', [I32, I32, F64, I32], [F64]));
+  mod = new WebAssembly.Module(m.bytes());
+  modules.set(key, mod);
+  return mod;
+}
+
+/** scores(kBase, qs, out, n) → max: out[p] (f64) for p < n (rounded up to even), kBase = this head's first key row. */
+function emitScores(f: FunctionBuilder, hs: number, seqLen: number): void {
+  const [KB, QS, OUT, N] = [0, 1, 2, 3];
+  const p = f.local(I32);
+  const pk = f.local(I32);
+  const ps = f.local(I32);
+  const q = Array.from({ length: hs }, () => f.local(V128));
+  const s = f.local(V128);
+  const t = f.local(V128);
+  const mx = f.local(V128);
+  for (let c = 0; c < hs; c++) f.get(QS).op('f64.load', c * 8).op('f64x2.splat').set(q[c]);
+  f.f64(-Infinity).op('f64x2.splat').set(mx);
+  f.get(KB).set(pk);
+  f.get(OUT).set(ps);
+  const key = (c: number) => f.get(pk).op('v128.load64_zero', c * seqLen * 4, 2).op('f64x2.promote_low_f32x4');
+  f.for(p, 0, () => f.get(N), 2, () => {
+    f.v128i32(0, 0, 0, 0).set(s);
+    let c = 0;
+    const group = (size: number) => {
+      // t = ((q0k0 + q1k1) + q2k2) + q3k3 (or q0k0 + q1k1)
+      f.get(q[c]);
+      key(c);
+      f.op('f64x2.mul');
+      for (let j = 1; j < size; j++) {
+        f.get(q[c + j]);
+        key(c + j);
+        f.op('f64x2.mul').op('f64x2.add');
+      }
+      f.set(t);
+      f.get(s).get(t).op('f64x2.add').set(s);
+      c += size;
+    };
+    while (c + 4 <= hs) group(4);
+    while (c < hs) group(2);
+    // an odd n: the spare lane of the last pair takes no part in the maximum
+    f.get(p).i32(1).op('i32.add').get(N).op('i32.ge_s').if();
+    f.get(s).f64(-Infinity).op('f64x2.replace_lane', 1).set(s);
+    f.end();
+    f.get(ps).get(s).op('v128.store', 0, 3);
+    f.get(s).get(mx).get(s).get(mx).op('f64x2.gt').op('v128.bitselect').set(mx);
+    f.get(pk).i32(8).op('i32.add').set(pk);
+    f.get(ps).i32(16).op('i32.add').set(ps);
+  });
+  // the larger lane
+  f.get(mx).op('f64x2.extract_lane', 1);
+  f.get(mx).op('f64x2.extract_lane', 0);
+  f.get(mx).op('f64x2.extract_lane', 1);
+  f.get(mx).op('f64x2.extract_lane', 0);
+  f.op('f64.gt');
+  f.op('select');
+}
+
+/** values(vBase, e, out, n): out[c] (f64) = Σ_p e[p]·V[p, c] for c < hs; vBase = row 0, this head's first channel. */
+function emitValues(f: FunctionBuilder, hs: number, kv: number): void {
+  const [VB, E, OUT, N] = [0, 1, 2, 3];
+  const p = f.local(I32);
+  const pv = f.local(I32);
+  const pe = f.local(I32);
+  const w = f.local(V128);
+  const acc = Array.from({ length: hs / 2 }, () => f.local(V128));
+  for (const a of acc) f.v128i32(0, 0, 0, 0).set(a);
+  f.get(VB).set(pv);
+  f.get(E).set(pe);
+  f.for(p, 0, () => f.get(N), 1, () => {
+    f.get(pe).op('v128.load64_splat').set(w);
+    for (let j = 0; j < acc.length; j++) {
+      f.get(acc[j]).get(w).get(pv).op('v128.load64_zero', j * 8, 2).op('f64x2.promote_low_f32x4').op('f64x2.mul').op('f64x2.add').set(acc[j]);
+    }
+    f.get(pv).i32(kv * 4).op('i32.add').set(pv);
+    f.get(pe).i32(8).op('i32.add').set(pe);
+  });
+  for (let j = 0; j < acc.length; j++) f.get(OUT).get(acc[j]).op('v128.store', j * 16, 3);
+}
+
+/**
+ * softmax(s, n, max, tables) → sum: s[p] = expNonPositive(s[p] − max) for p < n, and their sum
+ * in p order from 0 — exp.ts's expNonPositive operation for operation (tables TWO_POW_J then
+ * TWO_POW_E as f64 at `tables`): Math.round(v) for v ≤ 0 as floor(v) + (v − floor(v) ≥ 0.5), which
+ * is JavaScript's round-half-up (f64.nearest would round half to even), v − floor(v) being exact
+ * whenever it decides (|v| ≥ 0.5) and on the correct side otherwise.
+ */
+function emitSoftmax(f: FunctionBuilder): void {
+  const [S, N, MAX, TABLES] = [0, 1, 2, 3];
+  const p = f.local(I32);
+  const ps = f.local(I32);
+  const k4 = f.local(V128);
+  const [x, xc, v, fl, kf, r, e, t, ok] = Array.from({ length: 9 }, () => f.local(V128));
+  const [cMax, cU, cInv, cStep, cHalf, cOne, c6, c24, c120] = Array.from({ length: 9 }, () => f.local(V128));
+  const sum = f.local(F64);
+  const splat = (value: number, local: number) => f.f64(value).op('f64x2.splat').set(local);
+  f.get(MAX).op('f64x2.splat').set(cMax);
+  splat(UNDERFLOW, cU);
+  splat(INV_STEP, cInv);
+  splat(STEP, cStep);
+  splat(0.5, cHalf);
+  splat(1, cOne);
+  splat(1 / 6, c6);
+  splat(1 / 24, c24);
+  splat(1 / 120, c120);
+  f.f64(0).set(sum);
+  f.get(S).set(ps);
+  // two positions per f64x2; an odd n's spare lane is computed (its input clamped, so no
+  // out-of-range table index) but neither summed nor read
+  f.for(p, 0, () => f.get(N), 2, () => {
+    f.get(ps).op('v128.load', 0, 3).get(cMax).op('f64x2.sub').set(x);
+    // lanes above the underflow bound take the table path; the others are clamped to it here
+    f.get(x).get(cU).op('f64x2.gt').set(ok);
+    f.get(x).get(cU).op('f64x2.max').set(xc);
+    // kf = Math.round(xc · INV_STEP) = floor + (v − floor ≥ 0.5)
+    f.get(xc).get(cInv).op('f64x2.mul').tee(v).op('f64x2.floor').set(fl);
+    f.get(fl).get(cOne).op('f64x2.add').get(fl).get(v).get(fl).op('f64x2.sub').get(cHalf).op('f64x2.ge').op('v128.bitselect').set(kf);
+    f.get(xc).get(kf).get(cStep).op('f64x2.mul').op('f64x2.sub').set(r);
+    f.get(kf).op('i32x4.trunc_sat_f64x2_s_zero').set(k4);
+    // p = 1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24 + r·(1/120)))))
+    f.get(c24).get(r).get(c120).op('f64x2.mul').op('f64x2.add').set(t);
+    f.get(c6).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
+    f.get(cHalf).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
+    f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
+    f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
+    // TWO_POW_J[k & 63] · TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
+    const tableJ = (lane: number) =>
+      f.get(TABLES).get(k4).op('i32x4.extract_lane', lane).i32(STEPS - 1).op('i32.and').i32(3).op('i32.shl').op('i32.add').op('f64.load');
+    const tableE = (lane: number) =>
+      f.get(TABLES).get(k4).op('i32x4.extract_lane', lane).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
+    tableJ(0);
+    f.op('f64x2.splat');
+    tableJ(1);
+    f.op('f64x2.replace_lane', 1);
+    tableE(0);
+    f.op('f64x2.splat');
+    tableE(1);
+    f.op('f64x2.replace_lane', 1);
+    f.op('f64x2.mul').get(t).op('f64x2.mul').set(e);
+    // below the bound: NaN stays NaN, everything else is 0
+    f.get(e);
+    f.get(x).v128i32(0, 0, 0, 0).get(x).get(x).op('f64x2.ne').op('v128.bitselect');
+    f.get(ok).op('v128.bitselect').set(e);
+    f.get(ps).get(e).op('v128.store', 0, 3);
+    f.get(sum).get(e).op('f64x2.extract_lane', 0).op('f64.add').set(sum);
+    f.get(p).i32(1).op('i32.add').get(N).op('i32.lt_s').if();
+    f.get(sum).get(e).op('f64x2.extract_lane', 1).op('f64.add').set(sum);
+    f.end();
+    f.get(ps).i32(16).op('i32.add').set(ps);
+  });
+  f.get(sum);
+}
+
+export const WASM_ATTENTION_AVAILABLE = SIMD_AVAILABLE;
+
+/** The attention kernel of one model: its memory holds one layer's keys and values at a time. */
+export class WasmAttention {
+  private readonly keysF32: Float32Array;
+  private readonly valuesF32: Float32Array;
+  private readonly qs: Float64Array;
+  private readonly scoresF64: Float64Array;
+  private readonly out: Float64Array;
+  private readonly kOffset: number;
+  private readonly vOffset: number;
+  private readonly qsOffset: number;
+  private readonly sOffset: number;
+  private readonly outOffset: number;
+  private readonly tablesOffset: number;
+  private readonly softmaxFn: (s: number, n: number, max: number, tables: number) => number;
+  private readonly scoresFn: (kBase: number, qs: number, out: number, n: number) => number;
+  private readonly valuesFn: (vBase: number, e: number, out: number, n: number) => void;
+
+  constructor(
+    readonly hs: number,
+    readonly seqLen: number,
+    readonly kv: number,
+  ) {
+    if (hs % 2 !== 0) throw new Error(`WasmAttention: head size ${hs} is odd`);
+    const cacheBytes = kv * seqLen * 4 + 16; // + an odd n's spare position
+    this.kOffset = 0;
+    this.vOffset = this.kOffset + Math.ceil(cacheBytes / 16) * 16;
+    this.qsOffset = this.vOffset + Math.ceil(cacheBytes / 16) * 16;
+    this.sOffset = this.qsOffset + hs * 8;
+    this.outOffset = this.sOffset + (seqLen + 2) * 8;
+    this.tablesOffset = this.outOffset + hs * 8;
+    const end = this.tablesOffset + (STEPS + TWO_POW_E.length) * 8;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(end / PAGE) });
+    const inst = new WebAssembly.Instance(kernelModule(hs, seqLen, kv), { env: { memory } });
+    this.scoresFn = inst.exports.scores as WasmAttention['scoresFn'];
+    this.valuesFn = inst.exports.values as WasmAttention['valuesFn'];
+    this.softmaxFn = inst.exports.softmax as WasmAttention['softmaxFn'];
+    const buf = memory.buffer;
+    this.keysF32 = new Float32Array(buf, this.kOffset, kv * seqLen);
+    this.valuesF32 = new Float32Array(buf, this.vOffset, kv * seqLen);
+    this.qs = new Float64Array(buf, this.qsOffset, hs);
+    this.scoresF64 = new Float64Array(buf, this.sOffset, seqLen + 2);
+    this.out = new Float64Array(buf, this.outOffset, hs);
+    const tables = new Float64Array(buf, this.tablesOffset, STEPS + TWO_POW_E.length);
+    tables.set(TWO_POW_J);
+    tables.set(TWO_POW_E, STEPS);
+  }
+
+  /** Copies positions 0 … n−1 of one layer's cache (channel-major [kv, seqLen]) in: keys as they are, values transposed. */
+  load(keys: Float32Array, values: Float32Array, n: number): void {
+    const { seqLen, kv } = this;
+    for (let ch = 0; ch < kv; ch++) this.keysF32.set(keys.subarray(ch * seqLen, ch * seqLen + n), ch * seqLen);
+    const vt = this.valuesF32;
+    for (let ch = 0; ch < kv; ch++) {
+      const row = ch * seqLen;
+      for (let p = 0; p < n; p++) vt[p * kv + ch] = values[row + p];
+    }
+  }
+
+  /**
+   * The softmax pass alone (for tests): scores[p] ← expNonPositive(scores[p] − max) for p < n
+   * (n ≤ seq_len + 2), returns their sum in p order.
+   */
+  softmaxInPlace(scores: Float64Array, n: number, max: number): number {
+    this.scoresF64.set(scores.subarray(0, n));
+    this.scoresF64[n] = Number.NaN; // an odd n's spare lane: must not matter
+    const sum = this.softmaxFn(this.sOffset, n, max, this.tablesOffset);
+    scores.set(this.scoresF64.subarray(0, n));
+    return sum;
+  }
+
+  /** attendHead for the loaded layer: query q[qo …] against positions 0 … n−1 of kv head channels ko …, into att[qo …]. */
+  head(q: Float32Array, qo: number, ko: number, n: number, scale: number, att: Float32Array): void {
+    const hs = this.hs;
+    const qs = this.qs;
+    for (let i = 0; i < hs; i++) qs[i] = q[qo + i] * scale;
+    const max = this.scoresFn(this.kOffset + ko * this.seqLen * 4, this.qsOffset, this.sOffset, n);
+    const sum = this.softmaxFn(this.sOffset, n, max, this.tablesOffset);
+    const inv = 1 / sum;
+    this.valuesFn(this.vOffset + ko * 4, this.sOffset, this.outOffset, n);
+    const out = this.out;
+    for (let i = 0; i < hs; i++) att[qo + i] = out[i] * inv;
+  }
+}

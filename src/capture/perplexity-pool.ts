@@ -1,0 +1,156 @@
+/**
+ * The perplexity protocol (perplexity.ts) on worker threads: the windows are independent (each
+ * from an empty cache), so long-lived workers score them in any order and the main thread adds
+ * each window's losses in window order (NllAccumulator), which keeps every float64 sum — the
+ * run's total and each story's — in the single-thread order: the result is the same bits for
+ * any thread count (test/capture/perplexity-pool.test.ts).
+ *
+ * The model's tensors are copied once into one SharedArrayBuffer (`shareModel`) that every
+ * worker reads; each worker builds the configuration's hooks per window exactly as the
+ * single-thread path does. Recording (the capture observer) is not available here: a run that
+ * records stays on `evaluatePerplexity`.
+ */
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { NmsimError, type Diagnostic, type ErrorKind } from '../diagnostics.js';
+import type { LayerWeights, ModelWeights } from './checkpoint.js';
+import { NllAccumulator, windowStarts, type PerplexityResult } from './perplexity.js';
+import type { Calibration, RunSpec } from './prune-hooks.js';
+
+/** What a worker needs once: the shared model, the stream and the configuration. */
+export interface PoolWorkerInit {
+  model: ModelWeights;
+  stream: Int32Array;
+  /** undefined or a dense spec: no hooks */
+  spec?: RunSpec;
+  amber?: Map<string, Float32Array>;
+  calibration?: Calibration;
+}
+
+export interface PoolRequest {
+  w: number;
+  start: number;
+  end: number;
+}
+
+export type PoolReply =
+  | { w: number; losses: Float64Array }
+  | { w: number; error: { message: string; diagnostics?: Diagnostic[]; kind?: ErrorKind } };
+
+const LAYER_TENSORS = ['rmsAtt', 'wq', 'wk', 'wv', 'wo', 'rmsFfn', 'w1', 'w2', 'w3'] as const;
+
+/**
+ * The model with every tensor copied into one SharedArrayBuffer (tensors that are the same
+ * array, like a tied classifier, stay one array); workers receive it without a copy.
+ */
+export function shareModel(model: ModelWeights): ModelWeights {
+  const tensors: Float32Array[] = [];
+  const note = (a: Float32Array) => {
+    if (!tensors.includes(a)) tensors.push(a);
+  };
+  note(model.tokenEmbedding);
+  for (const l of model.layers) for (const k of LAYER_TENSORS) note(l[k]);
+  note(model.rmsFinal);
+  note(model.wcls);
+  const total = tensors.reduce((s, a) => s + a.length, 0);
+  const buffer = new SharedArrayBuffer(total * 4);
+  const shared = new Map<Float32Array, Float32Array>();
+  let offset = 0;
+  for (const a of tensors) {
+    const view = new Float32Array(buffer, offset * 4, a.length);
+    view.set(a);
+    shared.set(a, view);
+    offset += a.length;
+  }
+  const s = (a: Float32Array) => shared.get(a)!;
+  return {
+    config: { ...model.config },
+    tokenEmbedding: s(model.tokenEmbedding),
+    layers: model.layers.map((l) => Object.fromEntries(LAYER_TENSORS.map((k) => [k, s(l[k])])) as unknown as LayerWeights),
+    rmsFinal: s(model.rmsFinal),
+    wcls: s(model.wcls),
+  };
+}
+
+/** Worker threads by default: one per core the process may use. */
+export function defaultThreads(): number {
+  return os.availableParallelism();
+}
+
+export interface PoolOptions {
+  /** worker threads (≥ 1); default: os.availableParallelism(); never more than the windows */
+  threads?: number;
+  spec?: RunSpec;
+  amber?: Map<string, Float32Array>;
+  calibration?: Calibration;
+  storyStarts?: readonly number[];
+  onWindow?: (done: number, total: number) => void;
+}
+
+/**
+ * evaluatePerplexity's result (the same bits) with the windows scored on worker threads.
+ * `seconds`/`tokensPerSecond` include starting the workers and sharing the model.
+ */
+export async function evaluatePerplexityThreaded(model: ModelWeights, stream: Int32Array, opts: PoolOptions = {}): Promise<PerplexityResult> {
+  const started = performance.now();
+  const seqLen = model.config.seqLen;
+  const starts = windowStarts(stream.length, seqLen);
+  // story starts are checked here, before any worker starts
+  const acc = new NllAccumulator(stream.length, starts.length, opts.storyStarts);
+  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), starts.length));
+  if (starts.length === 0) return acc.result(started);
+  const sharedStream = new Int32Array(new SharedArrayBuffer(stream.length * 4));
+  sharedStream.set(stream);
+  const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec: opts.spec, amber: opts.amber, calibration: opts.calibration };
+  const workers = Array.from({ length: threads }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init }));
+  const done: (Float64Array | undefined)[] = new Array(starts.length);
+  let next = 0; // next window to hand out
+  let added = 0; // windows added to the accumulator (in order)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: unknown) => {
+        if (!failed) {
+          failed = true;
+          reject(e);
+        }
+      };
+      const send = (worker: Worker) => {
+        if (next >= starts.length) return;
+        const w = next++;
+        const req: PoolRequest = { w, start: starts[w], end: Math.min(starts[w] + seqLen, stream.length) };
+        worker.postMessage(req);
+      };
+      for (const worker of workers) {
+        worker.on('error', fail);
+        worker.on('message', (reply: PoolReply) => {
+          if (failed) return;
+          if ('error' in reply) {
+            const e = reply.error;
+            fail(e.diagnostics ? new NmsimError(e.diagnostics, e.kind) : new Error(e.message));
+            return;
+          }
+          done[reply.w] = reply.losses;
+          try {
+            while (added < starts.length && done[added]) {
+              const w = added;
+              acc.add(w, starts[w], Math.min(starts[w] + seqLen, stream.length) - starts[w], done[w]!);
+              done[w] = undefined;
+              added++;
+              opts.onWindow?.(added, starts.length);
+            }
+          } catch (err) {
+            fail(err);
+            return;
+          }
+          if (added === starts.length) resolve();
+          else send(worker);
+        });
+        send(worker);
+      }
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return acc.result(started);
+}
