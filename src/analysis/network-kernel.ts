@@ -194,6 +194,19 @@ export class NetworkSelector {
     });
   }
 
+  /**
+   * SIMD only: keep words (no D) of scores s_j = f32(|z_j| · f_j), f given to the kernel by
+   * `simd.setFactors` — the same selection as `select` on the scores written out, without
+   * writing them in JavaScript.
+   */
+  selectScaled(zBits: Int32Array, offset: number): void {
+    const simd = this.simd!;
+    simd.loadScaled(zBits, offset);
+    const exact = simd.run();
+    this.fromSimd();
+    if (!exact) this.breakTies(simd.scoreBits, 0, null);
+  }
+
   /** Copies the SIMD kernel's words and D. */
   private fromSimd(): void {
     const simd = this.simd!;

@@ -60,6 +60,9 @@ function emitSimdSums(m: ModuleBuilder, patterns: number): void {
   // an odd last pair reads its first pattern's words twice; lane 1 is never stored
   const base = Array.from({ length: 2 * pairs }, () => f.local(I32));
   const sum = Array.from({ length: pairs }, () => [f.local(V128), f.local(V128), f.local(V128), f.local(V128)]);
+  const pairWords = Array.from({ length: pairs }, () => f.local(V128));
+  const w1 = f.local(I32);
+  const shift = f.local(I32);
   base.forEach((b, p) => f.get(WORDS).get(STRIDE).i32(Math.min(p, patterns - 1)).op('i32.mul').op('i32.add').set(b));
   f.f64(0).get(ETA).op('f64.add').op('f32.demote_f64').op('f64.promote_f32').tee(yd).get(yd).op('f64.mul').set(yyd);
   f.get(yyd).op('f64x2.splat').set(vDYy);
@@ -71,16 +74,19 @@ function emitSimdSums(m: ModuleBuilder, patterns: number): void {
     f.get(xyk).op('f64x2.splat').set(vKXy);
     f.get(xyd).op('f64x2.splat').set(vDXy);
     f.get(yk2).op('f64x2.splat').set(vKYy);
+    // at each word (j mod 32 = 0): the words of patterns 2q, 2q + 1 as i32 lanes [w, w, w′, w′]
+    f.get(j).i32(31).op('i32.and').op('i32.eqz').if();
     for (let q = 0; q < pairs; q++) {
-      // lane masks −keep bit of patterns 2q and 2q + 1
-      const bit = (b: number) => {
-        f.i32(0).get(b).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
-        f.get(j).op('i32.shr_u').i32(1).op('i32.and').op('i32.sub').op('i64.extend_i32_s');
-      };
-      bit(base[2 * q]);
-      f.op('i64x2.splat');
-      bit(base[2 * q + 1]);
-      f.op('i64x2.replace_lane', 1).set(mask);
+      const word = (b: number) => f.get(b).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
+      word(base[2 * q + 1]).set(w1);
+      word(base[2 * q]).op('i32x4.splat').get(w1).op('i32x4.replace_lane', 2).get(w1).op('i32x4.replace_lane', 3).set(pairWords[q]);
+    }
+    f.end();
+    // keep bit j of each lane to the sign (shift by 31 − j mod 32 = ~j mod 32), spread by shr_s:
+    // both i32 halves of an i64 lane equal, so each f64 lane's mask is all ones or zero
+    f.get(j).i32(-1).op('i32.xor').set(shift);
+    for (let q = 0; q < pairs; q++) {
+      f.get(pairWords[q]).get(shift).op('i32x4.shl').i32(31).op('i32x4.shr_s').set(mask);
       const [a, b, c, d] = sum[q];
       f.get(a).get(vKE).get(mask).op('v128.and').op('f64x2.add').set(a);
       f.get(b).get(vKErr).get(vDErr).get(mask).op('v128.bitselect').op('f64x2.add').set(b);
