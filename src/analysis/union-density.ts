@@ -15,7 +15,11 @@
  *   are nested, so the random union density is monotone in B for any sizes. Drawn once per
  *   site, shared by every pattern and configuration. Streaming keeps one union per draw and
  *   size bucket (sample positions [B_{j−1}, B_j)); the union of the first B_j positions is the
- *   OR of buckets 0 … j, taken at the end — one OR per token and draw it belongs to.
+ *   OR of buckets 0 … j, taken at the end — one OR per token and draw it belongs to. Where the
+ *   draws sample fewer distinct tokens U than there are such unions (draws × sizes: a wide site
+ *   of few tokens, e.g. [64, 2^20]), the sampled tokens' masks are kept instead (U · K bits, not
+ *   draws · sizes · K) and the buckets are ORed from them at the end: the same unions, the same
+ *   counts (`randomUnionMode`).
  * The independence assumption 1 − (1 − d)^B (d = kept fraction; sparsity/union-density.ts) is
  * reported beside them.
  */
@@ -104,6 +108,20 @@ export function sliceRandomPlan(plan: RandomBatchPlan, start: number, rows: numb
   return { ...plan, byToken, consecutiveTokens: Math.max(0, Math.min(rows, plan.consecutiveTokens - start)) };
 }
 
+/**
+ * How random unions are held: 'buckets' — one union per draw and size bucket; 'tokens' — the
+ * mask of each sampled token, when there are fewer of those (same results, less memory).
+ */
+export function randomUnionMode(plan: RandomBatchPlan): 'buckets' | 'tokens' {
+  return plan.byToken.size < plan.draws * plan.batchSizes.length ? 'tokens' : 'buckets';
+}
+
+/** Distinct tokens the random batches of a site of `tokens` rows can sample: an upper bound of U. */
+export function sampledTokensBound(tokens: number, batchSizes: number[], draws: number): number {
+  const sample = Math.min(tokens, Math.max(0, ...batchSizes));
+  return Math.min(tokens, draws * sample);
+}
+
 /** A UnionAccumulator's state before finish (saveState / mergeState). */
 export interface UnionState {
   consecutiveBatches: number[];
@@ -137,8 +155,10 @@ export class UnionAccumulator {
   private readonly source: number[];
   private readonly consecutive: Uint32Array[];
   private readonly consecutiveFill: number[];
-  /** [draw][size bucket] unions */
-  private readonly random: Uint32Array[][];
+  /** [draw][size bucket] unions ('buckets' mode; empty in 'tokens' mode until toBuckets) */
+  private random: Uint32Array[][];
+  /** 'tokens' mode: the mask of each sampled token seen so far */
+  private tokenMasks: Map<number, Uint32Array> | null;
   private readonly randomUsed: Uint8Array[];
   private finished = false;
   readonly sums: UnionSums[];
@@ -155,7 +175,8 @@ export class UnionAccumulator {
     });
     this.consecutive = this.sizes.map(() => new Uint32Array(this.nWords));
     this.consecutiveFill = this.sizes.map(() => 0);
-    this.random = Array.from({ length: plan.draws }, () => this.sizes.map(() => new Uint32Array(this.nWords)));
+    this.tokenMasks = randomUnionMode(plan) === 'tokens' ? new Map() : null;
+    this.random = this.tokenMasks ? [] : this.newBuckets();
     this.randomUsed = Array.from({ length: plan.draws }, () => new Uint8Array(this.sizes.length));
     this.sums = this.sizes.map((b) => ({
       batchSize: b,
@@ -172,6 +193,11 @@ export class UnionAccumulator {
     const memberships = this.plan.byToken.get(t);
     if (!memberships) return;
     const nWords = this.nWords;
+    if (this.tokenMasks) {
+      this.tokenMasks.set(t, words.slice(0, nWords));
+      for (let i = 0; i < memberships.length; i += 2) this.randomUsed[memberships[i + 1]][memberships[i]] = 1;
+      return;
+    }
     for (let i = 0; i < memberships.length; i += 2) {
       const si = memberships[i];
       const r = memberships[i + 1];
@@ -183,10 +209,42 @@ export class UnionAccumulator {
     }
   }
 
+  private newBuckets(): Uint32Array[][] {
+    return Array.from({ length: this.plan.draws }, () => this.sizes.map(() => new Uint32Array(this.nWords)));
+  }
+
+  /** 'tokens' mode → 'buckets': each bucket the OR of its sampled tokens' masks, in token order (as addRow would have). */
+  private toBuckets(): void {
+    const masks = this.tokenMasks;
+    if (!masks) return;
+    this.tokenMasks = null;
+    this.random = this.newBuckets();
+    const filled = this.random.map((row) => row.map(() => false));
+    const tokens = [...masks.keys()].sort((a, b) => a - b);
+    for (const t of tokens) {
+      const words = masks.get(t)!;
+      masks.delete(t);
+      const memberships = this.plan.byToken.get(t)!;
+      for (let i = 0; i < memberships.length; i += 2) {
+        const acc = this.random[memberships[i + 1]][memberships[i]];
+        const si = memberships[i];
+        const r = memberships[i + 1];
+        if (!filled[r][si]) {
+          acc.set(words);
+          filled[r][si] = true;
+        } else for (let w = 0; w < this.nWords; w++) acc[w] |= words[w];
+      }
+    }
+  }
+
   /** Random batches: per draw, the union of the first B sample positions = OR of buckets ≤ B. */
   finish(): UnionSums[] {
     if (this.finished) return this.sums;
     this.finished = true;
+    if (this.tokenMasks) {
+      this.finishTokens(this.tokenMasks);
+      return this.sums;
+    }
     const { nWords, k, sizes } = this;
     const order = sizes.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
     const acc = new Uint32Array(nWords);
@@ -203,6 +261,28 @@ export class UnionAccumulator {
       }
     }
     return this.sums;
+  }
+
+  /** finish in 'tokens' mode: each draw's buckets ORed from its tokens' masks, in size order (finish's counts). */
+  private finishTokens(masks: Map<number, Uint32Array>): void {
+    const { nWords, k, sizes } = this;
+    const order = sizes.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+    // [draw][size bucket] → its sampled tokens
+    const members: number[][][] = Array.from({ length: this.plan.draws }, () => sizes.map(() => []));
+    for (const [t, list] of this.plan.byToken) for (let i = 0; i < list.length; i += 2) members[list[i + 1]][list[i]].push(t);
+    const acc = new Uint32Array(nWords);
+    for (let r = 0; r < this.plan.draws; r++) {
+      acc.fill(0);
+      for (const si of order) {
+        if (this.plan.batchesPerSize[si] === 0) continue;
+        for (const t of members[r][si]) {
+          const b = masks.get(t);
+          if (b) for (let w = 0; w < nWords; w++) acc[w] |= b[w];
+        }
+        this.sums[si].randomBatches++;
+        this.sums[si].randomDensitySum += countAll(acc, nWords) / k;
+      }
+    }
   }
 
   /** A finished window of `tokens` rows (the union in `words`, `count` bits set) from `src`. */
@@ -241,6 +321,7 @@ export class UnionAccumulator {
    */
   saveState(): UnionState {
     if (this.finished) throw new Error('internal: a finished union accumulator has no state to save');
+    this.toBuckets();
     const { nWords, sizes } = this;
     const random = new Uint32Array(this.plan.draws * sizes.length * nWords);
     const randomUsed = new Uint8Array(this.plan.draws * sizes.length);
@@ -264,6 +345,7 @@ export class UnionAccumulator {
     if (state.consecutiveBatches.length !== sizes.length || state.randomUsed.length !== this.plan.draws * sizes.length || state.random.length !== this.plan.draws * sizes.length * nWords) {
       throw new Error('internal: union state of another plan');
     }
+    this.toBuckets();
     sizes.forEach((_, si) => {
       this.sums[si].consecutiveBatches += state.consecutiveBatches[si];
       this.sums[si].consecutiveDensitySum += state.consecutiveDensitySums[si];

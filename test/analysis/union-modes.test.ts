@@ -1,0 +1,82 @@
+/**
+ * Random decode unions are held per draw and size bucket, or — where the draws sample fewer
+ * distinct tokens than there are such unions (wide sites of few tokens) — as the sampled tokens'
+ * own masks (union-density.ts randomUnionMode). Both must give the union densities of the
+ * definition, recomputed here from the plan: per draw, the OR of the masks of its first B
+ * sampled tokens.
+ */
+import { UnionAccumulator, planRandomBatches, randomUnionMode, sliceRandomPlan, type RandomBatchPlan } from '../../src/analysis/union-density.js';
+import { lcg } from './helpers.js';
+
+function masks(seed: number, tokens: number, k: number): Uint32Array[] {
+  const rand = lcg(seed);
+  const nWords = (k + 31) >>> 5;
+  return Array.from({ length: tokens }, () => {
+    const w = new Uint32Array(nWords);
+    for (let j = 0; j < k; j++) if (rand() < 0.3) w[j >>> 5] |= 1 << (j & 31);
+    return w;
+  });
+}
+
+const popcount = (w: Uint32Array) => w.reduce((a, x) => a + x.toString(2).split('').filter((c) => c === '1').length, 0);
+
+/** Σ over draws of |∪ first B sampled tokens| / K per size, from the plan's definition. */
+function expected(plan: RandomBatchPlan, rows: Uint32Array[], k: number): number[] {
+  const sizes = plan.batchSizes;
+  return sizes.map((b, si) => {
+    if (plan.batchesPerSize[si] === 0) return 0;
+    let sum = 0;
+    for (let r = 0; r < plan.draws; r++) {
+      const u = new Uint32Array(rows[0].length);
+      for (const [t, list] of plan.byToken) {
+        for (let i = 0; i < list.length; i += 2) if (list[i + 1] === r && sizes[list[i]] <= b) u.forEach((_, w) => (u[w] |= rows[t][w]));
+      }
+      sum += popcount(u) / k;
+    }
+    return sum;
+  });
+}
+
+function run(plan: RandomBatchPlan, rows: Uint32Array[], k: number): number[] {
+  const acc = new UnionAccumulator(k, plan);
+  rows.forEach((w, t) => acc.addRow(t, w, popcount(w)));
+  return acc.finish().map((s) => s.randomDensitySum);
+}
+
+describe('random decode unions, held per bucket or per sampled token', () => {
+  test('a site of few tokens keeps token masks and gives the densities of the definition', () => {
+    const k = 100;
+    const rows = masks(3, 12, k);
+    const plan = planRandomBatches(12, [1, 2, 4, 8], 16, 2509);
+    expect(randomUnionMode(plan)).toBe('tokens');
+    const got = run(plan, rows, k);
+    const want = expected(plan, rows, k);
+    expect(got).toEqual(want);
+    expect(got[3]).toBeGreaterThan(got[0]);
+  });
+
+  test('a site of many tokens keeps bucket unions and gives the same densities', () => {
+    const k = 70;
+    const rows = masks(4, 300, k);
+    const plan = planRandomBatches(300, [1, 4], 3, 7);
+    expect(randomUnionMode(plan)).toBe('buckets');
+    const got = run(plan, rows, k);
+    const want = expected(plan, rows, k);
+    expect(got).toEqual(want);
+  });
+
+  test('token ranges saved and merged give exactly the whole site’s densities in either mode', () => {
+    const k = 90;
+    const rows = masks(5, 16, k);
+    const plan = planRandomBatches(16, [1, 2, 4, 8], 16, 11);
+    expect(randomUnionMode(plan)).toBe('tokens');
+    const whole = run(plan, rows, k);
+    const merged = new UnionAccumulator(k, plan);
+    for (const [start, n] of [[0, 8], [8, 8]]) {
+      const part = new UnionAccumulator(k, sliceRandomPlan(plan, start, n));
+      for (let t = 0; t < n; t++) part.addRow(t, rows[start + t], popcount(rows[start + t]));
+      merged.mergeState(part.saveState());
+    }
+    expect(merged.finish().map((s) => s.randomDensitySum)).toEqual(whole);
+  });
+});
