@@ -13,13 +13,15 @@
  *   Fisher–Yates, mulberry32 seeded by (seed, site index), so results do not depend on worker
  *   scheduling); the batch of size B in draw r is the first B tokens of that sample. Batches
  *   are nested, so the random union density is monotone in B for any sizes. Drawn once per
- *   site, shared by every pattern and configuration. Streaming keeps one union per draw and
- *   size bucket (sample positions [B_{j−1}, B_j)); the union of the first B_j positions is the
- *   OR of buckets 0 … j, taken at the end — one OR per token and draw it belongs to. Where the
- *   draws sample fewer distinct tokens U than there are such unions (draws × sizes: a wide site
- *   of few tokens, e.g. [64, 2^20]), the sampled tokens' masks are kept instead (U · K bits, not
- *   draws · sizes · K) and the buckets are ORed from them at the end: the same unions, the same
- *   counts (`randomUnionMode`).
+ *   site, shared by every pattern and configuration. A token at sample position i falls in the
+ *   size bucket of the smallest B > i; the union of the first B_j positions is the set of
+ *   channels kept by a token of bucket 0 … j. Streaming keeps, per draw and channel, the lowest
+ *   bucket rank (sizes in ascending order) whose token kept it — ⌈log₂(sizes + 1)⌉ bit-planes
+ *   (3 bits for the seven default sizes, not one union of K bits per size: at K = 2^20, 64 draws
+ *   and four patterns 96 MiB instead of 224) — and the union of size B_j is {rank ≤ j}, counted
+ *   at the end. Where the draws sample fewer distinct tokens U than draws × planes (a wide site
+ *   of few tokens, e.g. [64, 2^20]), the sampled tokens' masks are kept instead (U · K bits) and
+ *   ORed at the end: the same unions, the same counts (`randomUnionMode`).
  * The independence assumption 1 − (1 − d)^B (d = kept fraction; sparsity/union-density.ts) is
  * reported beside them.
  */
@@ -108,12 +110,18 @@ export function sliceRandomPlan(plan: RandomBatchPlan, start: number, rows: numb
   return { ...plan, byToken, consecutiveTokens: Math.max(0, Math.min(rows, plan.consecutiveTokens - start)) };
 }
 
+/** Bit-planes of a channel's bucket rank: ranks 0 … sizes − 1, and all ones for "kept by no token yet". */
+export function rankPlanes(sizes: number): number {
+  return Math.max(1, Math.ceil(Math.log2(sizes + 1)));
+}
+
 /**
- * How random unions are held: 'buckets' — one union per draw and size bucket; 'tokens' — the
- * mask of each sampled token, when there are fewer of those (same results, less memory).
+ * How random unions are held: 'levels' — per draw and channel the lowest bucket rank that kept
+ * it (rankPlanes bits); 'tokens' — the mask of each sampled token, when there are fewer of
+ * those than draws × planes (same results, less memory).
  */
-export function randomUnionMode(plan: RandomBatchPlan): 'buckets' | 'tokens' {
-  return plan.byToken.size < plan.draws * plan.batchSizes.length ? 'tokens' : 'buckets';
+export function randomUnionMode(plan: RandomBatchPlan): 'levels' | 'tokens' {
+  return plan.byToken.size < plan.draws * rankPlanes(plan.batchSizes.length) ? 'tokens' : 'levels';
 }
 
 /** Distinct tokens the random batches of a site of `tokens` rows can sample: an upper bound of U. */
@@ -126,7 +134,7 @@ export function sampledTokensBound(tokens: number, batchSizes: number[], draws: 
 export interface UnionState {
   consecutiveBatches: number[];
   consecutiveDensitySums: number[];
-  /** [draw][size][word] unions, flattened */
+  /** [draw][size][word] unions of the buckets up to each size (prefix unions), flattened: OR-mergeable */
   random: Uint32Array;
   /** [draw][size]: 1 where the union holds at least one token */
   randomUsed: Uint8Array;
@@ -155,8 +163,13 @@ export class UnionAccumulator {
   private readonly source: number[];
   private readonly consecutive: Uint32Array[];
   private readonly consecutiveFill: number[];
-  /** [draw][size bucket] unions ('buckets' mode; empty in 'tokens' mode until toBuckets) */
-  private random: Uint32Array[][];
+  /** per draw: the bucket rank of every channel as `planes` bit-planes of nWords ('levels' mode; empty in 'tokens' mode until toLevels) */
+  private levels: Uint32Array[];
+  private readonly planes: number;
+  /** per size index: its rank in ascending size order */
+  private readonly rank: number[];
+  /** size indices in ascending size order */
+  private readonly order: number[];
   /** 'tokens' mode: the mask of each sampled token seen so far */
   private tokenMasks: Map<number, Uint32Array> | null;
   private readonly randomUsed: Uint8Array[];
@@ -175,8 +188,12 @@ export class UnionAccumulator {
     });
     this.consecutive = this.sizes.map(() => new Uint32Array(this.nWords));
     this.consecutiveFill = this.sizes.map(() => 0);
+    this.planes = rankPlanes(this.sizes.length);
+    this.order = this.sizes.map((_, i) => i).sort((a, b) => this.sizes[a] - this.sizes[b]);
+    this.rank = this.sizes.map(() => 0);
+    this.order.forEach((si, q) => (this.rank[si] = q));
     this.tokenMasks = randomUnionMode(plan) === 'tokens' ? new Map() : null;
-    this.random = this.tokenMasks ? [] : this.newBuckets();
+    this.levels = this.tokenMasks ? [] : this.newLevels();
     this.randomUsed = Array.from({ length: plan.draws }, () => new Uint8Array(this.sizes.length));
     this.sums = this.sizes.map((b) => ({
       batchSize: b,
@@ -201,40 +218,67 @@ export class UnionAccumulator {
     for (let i = 0; i < memberships.length; i += 2) {
       const si = memberships[i];
       const r = memberships[i + 1];
-      const acc = this.random[r][si];
-      if (this.randomUsed[r][si] === 0) {
-        acc.set(words.subarray(0, nWords));
-        this.randomUsed[r][si] = 1;
-      } else for (let w = 0; w < nWords; w++) acc[w] |= words[w];
+      this.lower(r, this.rank[si], words);
+      this.randomUsed[r][si] = 1;
     }
   }
 
-  private newBuckets(): Uint32Array[][] {
-    return Array.from({ length: this.plan.draws }, () => this.sizes.map(() => new Uint32Array(this.nWords)));
+  /** Draw r: every channel set in `words` whose rank is above q gets rank q. */
+  private lower(r: number, q: number, words: Uint32Array): void {
+    const { nWords, planes } = this;
+    const lv = this.levels[r];
+    for (let w = 0; w < nWords; w++) {
+      const m = words[w];
+      if (m === 0) continue;
+      const upd = m & this.above(lv, w, q);
+      if (upd === 0) continue;
+      for (let b = 0; b < planes; b++) {
+        const i = b * nWords + w;
+        lv[i] = (q >> b) & 1 ? lv[i] | upd : lv[i] & ~upd;
+      }
+    }
   }
 
-  /** 'tokens' mode → 'buckets': each bucket the OR of its sampled tokens' masks, in token order (as addRow would have). */
-  private toBuckets(): void {
+  /** Bits of word w whose bit-sliced rank in lv is > q (compared from the top plane down). */
+  private above(lv: Uint32Array, w: number, q: number): number {
+    const { nWords } = this;
+    let gt = 0;
+    let eq = -1;
+    for (let b = this.planes - 1; b >= 0; b--) {
+      const p = lv[b * nWords + w];
+      if ((q >> b) & 1) eq &= p;
+      else {
+        gt |= eq & p;
+        eq &= ~p;
+      }
+    }
+    return gt;
+  }
+
+  /** Draw r: the union of buckets of rank ≤ q (channels whose rank is ≤ q) into out. */
+  private unionUpTo(r: number, q: number, out: Uint32Array): void {
+    const { nWords, k } = this;
+    const lv = this.levels[r];
+    for (let w = 0; w < nWords; w++) out[w] = ~this.above(lv, w, q);
+    // padding bits past K hold rank "none" (all ones) > q already; clear them anyway
+    if (k & 31) out[nWords - 1] &= (1 << (k & 31)) - 1;
+  }
+
+  private newLevels(): Uint32Array[] {
+    return Array.from({ length: this.plan.draws }, () => new Uint32Array(this.planes * this.nWords).fill(0xffffffff));
+  }
+
+  /** 'tokens' mode → 'levels': each held token's mask lowers the ranks of its draws and buckets. */
+  private toLevels(): void {
     const masks = this.tokenMasks;
     if (!masks) return;
     this.tokenMasks = null;
-    this.random = this.newBuckets();
-    const filled = this.random.map((row) => row.map(() => false));
-    const tokens = [...masks.keys()].sort((a, b) => a - b);
-    for (const t of tokens) {
-      const words = masks.get(t)!;
-      masks.delete(t);
+    this.levels = this.newLevels();
+    for (const [t, words] of masks) {
       const memberships = this.plan.byToken.get(t)!;
-      for (let i = 0; i < memberships.length; i += 2) {
-        const acc = this.random[memberships[i + 1]][memberships[i]];
-        const si = memberships[i];
-        const r = memberships[i + 1];
-        if (!filled[r][si]) {
-          acc.set(words);
-          filled[r][si] = true;
-        } else for (let w = 0; w < this.nWords; w++) acc[w] |= words[w];
-      }
+      for (let i = 0; i < memberships.length; i += 2) this.lower(memberships[i + 1], this.rank[memberships[i]], words);
     }
+    masks.clear();
   }
 
   /** Random batches: per draw, the union of the first B sample positions = OR of buckets ≤ B. */
@@ -245,17 +289,12 @@ export class UnionAccumulator {
       this.finishTokens(this.tokenMasks);
       return this.sums;
     }
-    const { nWords, k, sizes } = this;
-    const order = sizes.map((_, i) => i).sort((a, b) => sizes[a] - sizes[b]);
+    const { nWords, k, order } = this;
     const acc = new Uint32Array(nWords);
     for (let r = 0; r < this.plan.draws; r++) {
-      acc.fill(0);
       for (const si of order) {
         if (this.plan.batchesPerSize[si] === 0) continue;
-        if (this.randomUsed[r][si]) {
-          const b = this.random[r][si];
-          for (let w = 0; w < nWords; w++) acc[w] |= b[w];
-        }
+        this.unionUpTo(r, this.rank[si], acc);
         this.sums[si].randomBatches++;
         this.sums[si].randomDensitySum += countAll(acc, nWords) / k;
       }
@@ -321,14 +360,18 @@ export class UnionAccumulator {
    */
   saveState(): UnionState {
     if (this.finished) throw new Error('internal: a finished union accumulator has no state to save');
-    this.toBuckets();
+    this.toLevels();
     const { nWords, sizes } = this;
+    // per draw and bucket its prefix union (buckets of rank ≤ its own): ORing these per bucket
+    // and taking prefix ORs at the end gives the same unions as ORing the buckets themselves
     const random = new Uint32Array(this.plan.draws * sizes.length * nWords);
     const randomUsed = new Uint8Array(this.plan.draws * sizes.length);
+    const union = new Uint32Array(nWords);
     for (let r = 0; r < this.plan.draws; r++) {
       for (let si = 0; si < sizes.length; si++) {
         randomUsed[r * sizes.length + si] = this.randomUsed[r][si];
-        random.set(this.random[r][si], (r * sizes.length + si) * nWords);
+        this.unionUpTo(r, this.rank[si], union);
+        random.set(union, (r * sizes.length + si) * nWords);
       }
     }
     return {
@@ -345,7 +388,7 @@ export class UnionAccumulator {
     if (state.consecutiveBatches.length !== sizes.length || state.randomUsed.length !== this.plan.draws * sizes.length || state.random.length !== this.plan.draws * sizes.length * nWords) {
       throw new Error('internal: union state of another plan');
     }
-    this.toBuckets();
+    this.toLevels();
     sizes.forEach((_, si) => {
       this.sums[si].consecutiveBatches += state.consecutiveBatches[si];
       this.sums[si].consecutiveDensitySum += state.consecutiveDensitySums[si];
@@ -354,9 +397,7 @@ export class UnionAccumulator {
       for (let si = 0; si < sizes.length; si++) {
         if (!state.randomUsed[r * sizes.length + si]) continue;
         const from = state.random.subarray((r * sizes.length + si) * nWords, (r * sizes.length + si + 1) * nWords);
-        const acc = this.random[r][si];
-        if (this.randomUsed[r][si] === 0) acc.set(from);
-        else for (let w = 0; w < nWords; w++) acc[w] |= from[w];
+        this.lower(r, this.rank[si], from);
         this.randomUsed[r][si] = 1;
       }
     }

@@ -1,7 +1,7 @@
 /**
- * Random decode unions are held per draw and size bucket, or — where the draws sample fewer
- * distinct tokens than there are such unions (wide sites of few tokens) — as the sampled tokens'
- * own masks (union-density.ts randomUnionMode). Both must give the union densities of the
+ * Random decode unions are held per draw as each channel's lowest bucket rank (bit-planes), or —
+ * where the draws sample fewer distinct tokens than draws × planes (wide sites of few tokens) —
+ * as the sampled tokens' own masks (union-density.ts randomUnionMode). Both must give the union densities of the
  * definition, recomputed here from the plan: per draw, the OR of the masks of its first B
  * sampled tokens.
  */
@@ -43,7 +43,7 @@ function run(plan: RandomBatchPlan, rows: Uint32Array[], k: number): number[] {
   return acc.finish().map((s) => s.randomDensitySum);
 }
 
-describe('random decode unions, held per bucket or per sampled token', () => {
+describe('random decode unions, held as bucket ranks or per sampled token', () => {
   test('a site of few tokens keeps token masks and gives the densities of the definition', () => {
     const k = 100;
     const rows = masks(3, 12, k);
@@ -55,24 +55,28 @@ describe('random decode unions, held per bucket or per sampled token', () => {
     expect(got[3]).toBeGreaterThan(got[0]);
   });
 
-  test('a site of many tokens keeps bucket unions and gives the same densities', () => {
+  test('a site of many tokens keeps bucket ranks and gives the same densities', () => {
     const k = 70;
     const rows = masks(4, 300, k);
     const plan = planRandomBatches(300, [1, 4], 3, 7);
-    expect(randomUnionMode(plan)).toBe('buckets');
+    expect(randomUnionMode(plan)).toBe('levels');
     const got = run(plan, rows, k);
     const want = expected(plan, rows, k);
     expect(got).toEqual(want);
   });
 
-  test('token ranges saved and merged give exactly the whole site’s densities in either mode', () => {
+  test.each([
+    ['tokens', 16, [1, 2, 4, 8], 16, [[0, 8], [8, 8]]],
+    ['levels', 300, [1, 4, 2], 3, [[0, 100], [100, 120], [220, 80]]],
+  ] as const)('token ranges saved and merged give exactly the whole site’s densities (%s)', (mode, tokens, sizes, draws, ranges) => {
     const k = 90;
-    const rows = masks(5, 16, k);
-    const plan = planRandomBatches(16, [1, 2, 4, 8], 16, 11);
-    expect(randomUnionMode(plan)).toBe('tokens');
+    const rows = masks(5, tokens, k);
+    const plan = planRandomBatches(tokens, [...sizes], draws, 11);
+    expect(randomUnionMode(plan)).toBe(mode);
     const whole = run(plan, rows, k);
+    expect(whole).toEqual(expected(plan, rows, k));
     const merged = new UnionAccumulator(k, plan);
-    for (const [start, n] of [[0, 8], [8, 8]]) {
+    for (const [start, n] of ranges) {
       const part = new UnionAccumulator(k, sliceRandomPlan(plan, start, n));
       for (let t = 0; t < n; t++) part.addRow(t, rows[start + t], popcount(rows[start + t]));
       merged.mergeState(part.saveState());
