@@ -72,6 +72,16 @@ export interface SharedLane {
   scoredIndex: number[];
 }
 
+/** The row's context: from the sums kernel's summary where it made one (the same E and bits as RowContext.load), else loaded. */
+function loadRow(row: RowContext, t: number, x: Float32Array, off: number, sums: WasmRowSums): void {
+  if (!sums.summary) {
+    row.load(t, x, off);
+    return;
+  }
+  row.loadSummary(t, sums.rowSummary[0], sums.rowSummary[1]);
+  row.nonzeroWords.set(sums.nonzeroWords);
+}
+
 /** η of the first `rows` rows equal, bit for bit (−0 and +0 differ: x − η would too) */
 function sameShifts(a: Float64Array, b: Float64Array, rows: number): boolean {
   if (a === b) return true;
@@ -242,8 +252,9 @@ export class ScoredSelector {
       if (this.wasmSums?.patterns !== active.length) this.wasmSums = new WasmRowSums(k, active.length);
       const { sums } = this.wasmSums;
       for (let t = 0; t < rows; t++) {
-        row.load(r0 + t, x, t * k);
-        this.wasmSums.row(x, t * k, shifts[t], words, t * nWords);
+        const sumsOf = this.wasmSums;
+        sumsOf.row(x, t * k, shifts[t], words, t * nWords);
+        loadRow(row, r0 + t, x, t * k, sumsOf);
         active.forEach((p, i) => this.addPattern(p, scoredIndex[p], t, row, sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3], sums[4 * i], acc, compat));
       }
       return;
@@ -303,8 +314,8 @@ export class ScoredSelector {
     const sumsOf = first.groupSums;
     const { sums } = sumsOf;
     for (let t = 0; t < rows; t++) {
-      row.load(r0 + t, x, t * k);
       sumsOf.row(x, t * k, shifts[t], words, t * nWords);
+      loadRow(row, r0 + t, x, t * k, sumsOf);
       let i = 0;
       lanes.forEach((l, li) => {
         for (const p of active[li]) {
