@@ -21,7 +21,7 @@ import { inputError } from '../diagnostics.js';
 import type { AnalysisPlan } from './types.js';
 import { CRITERION_INFO } from '../sparsity/registry.js';
 import { hasFastKernel } from './lanes.js';
-import { rankPlanes, sampledTokensBound } from './union-density.js';
+import { randomUnionBits } from './union-density.js';
 
 export const MAX_ROW_ELEMENTS = 1 << 20;
 export const SITE_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -60,8 +60,9 @@ function laneCount(plan: AnalysisPlan, consumers: number): { lanes: number; fast
  *   WebAssembly sums' row and dpts's median memory (row-median.ts: bits and keys) (12 B), keep
  *   words of the chunk (1 bit per pattern · chunk rows);
  *   per lane × pattern: keep words, channel counter (4 B counts + 1 B planes), consecutive
- *   unions (1 bit per batch size) and random unions (union-density.ts: per draw the bucket
- *   rank's bit-planes, or one bit per sampled token where there are fewer of those);
+ *   unions (1 bit per batch size) and random unions (union-density.ts: per draw one union per
+ *   size bucket, or where those would pass 16 MiB the bucket rank's bit-planes, or one bit per
+ *   sampled token where there are fewer of those);
  *   the random-batch plan: ~48 B per (draw, sampled token).
  */
 export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
@@ -71,7 +72,7 @@ export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
   const sizes = plan.batchSizes.length;
   const maxB = Math.max(0, ...plan.batchSizes);
   const draws = Math.min(tokens, maxB) > 0 ? plan.randomBatchesPerSize : 0;
-  const randomBits = Math.min(sampledTokensBound(tokens, plan.batchSizes, draws), draws * rankPlanes(sizes));
+  const randomBits = randomUnionBits(tokens, plan.batchSizes, draws, k);
   const chunkRows = chunkRowsFor(k, tokens, plan.criteria.some((c) => CRITERION_INFO[c].batchReduction) ? plan.clactBatchTokens : null);
   const perElement =
     24 +

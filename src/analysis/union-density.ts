@@ -15,11 +15,12 @@
  *   are nested, so the random union density is monotone in B for any sizes. Drawn once per
  *   site, shared by every pattern and configuration. A token at sample position i falls in the
  *   size bucket of the smallest B > i; the union of the first B_j positions is the set of
- *   channels kept by a token of bucket 0 … j. Streaming keeps, per draw and channel, the lowest
- *   bucket rank (sizes in ascending order) whose token kept it — ⌈log₂(sizes + 1)⌉ bit-planes
- *   (3 bits for the seven default sizes, not one union of K bits per size: at K = 2^20, 64 draws
- *   and four patterns 96 MiB instead of 224) — and the union of size B_j is {rank ≤ j}, counted
- *   at the end. Where the draws sample fewer distinct tokens U than draws × planes (a wide site
+ *   channels kept by a token of bucket 0 … j. Streaming keeps one union per draw and bucket (one
+ *   OR per word and token), or, where those would pass BUCKET_UNION_BYTES (K above ~300,000 with
+ *   the defaults), per draw and channel the lowest bucket rank (sizes in ascending order) whose
+ *   token kept it — ⌈log₂(sizes + 1)⌉ bit-planes (3 bits for the seven default sizes, not 7: at
+ *   K = 2^20, 64 draws and four patterns 96 MiB instead of 224) — and the union of size B_j is
+ *   {rank ≤ j}, counted at the end. Where the draws sample fewer distinct tokens U than draws × (sizes or planes) (a wide site
  *   of few tokens, e.g. [64, 2^20]), the sampled tokens' masks are kept instead (U · K bits) and
  *   ORed at the end: the same unions, the same counts (`randomUnionMode`).
  * The independence assumption 1 − (1 − d)^B (d = kept fraction; sparsity/union-density.ts) is
@@ -116,12 +117,35 @@ export function rankPlanes(sizes: number): number {
 }
 
 /**
- * How random unions are held: 'levels' — per draw and channel the lowest bucket rank that kept
- * it (rankPlanes bits); 'tokens' — the mask of each sampled token, when there are fewer of
- * those than draws × planes (same results, less memory).
+ * Above this many bytes of per-bucket unions (one accumulator), a draw keeps bucket ranks in
+ * bit-planes instead (less memory, ~10 more operations per word and token): 16 MiB is
+ * K ≈ 300,000 under the default 64 draws × 7 sizes, so LLM widths keep the cheap unions.
  */
-export function randomUnionMode(plan: RandomBatchPlan): 'levels' | 'tokens' {
-  return plan.byToken.size < plan.draws * rankPlanes(plan.batchSizes.length) ? 'tokens' : 'levels';
+export const BUCKET_UNION_BYTES = 16 * 1024 ** 2;
+
+/**
+ * How random unions are held: 'buckets' — per draw one union per size bucket (one OR per word
+ * and token); 'levels' — per draw and channel the lowest bucket rank that kept it (rankPlanes
+ * bit-planes), where the buckets would take over BUCKET_UNION_BYTES; 'tokens' — the mask of
+ * each sampled token, when there are fewer of those than either's planes per draw. Same results.
+ */
+export function randomUnionMode(plan: RandomBatchPlan, k: number, bucketUnionBytes = BUCKET_UNION_BYTES): 'buckets' | 'levels' | 'tokens' {
+  return unionMode(plan.byToken.size, plan.draws, plan.batchSizes.length, k, bucketUnionBytes);
+}
+
+function unionMode(sampled: number, draws: number, sizes: number, k: number, bucketUnionBytes = BUCKET_UNION_BYTES): 'buckets' | 'levels' | 'tokens' {
+  const nWords = (k + 31) >>> 5;
+  const buckets = draws * sizes * nWords * 4 <= bucketUnionBytes;
+  const planes = buckets ? sizes : rankPlanes(sizes);
+  if (sampled < draws * planes) return 'tokens';
+  return buckets ? 'buckets' : 'levels';
+}
+
+/** Bits per channel the random unions of one accumulator hold (memory.ts): sampled tokens or planes per draw. */
+export function randomUnionBits(tokens: number, batchSizes: number[], draws: number, k: number): number {
+  const sampled = sampledTokensBound(tokens, batchSizes, draws);
+  const mode = unionMode(sampled, draws, batchSizes.length, k);
+  return mode === 'tokens' ? sampled : draws * (mode === 'buckets' ? batchSizes.length : rankPlanes(batchSizes.length));
 }
 
 /** Distinct tokens the random batches of a site of `tokens` rows can sample: an upper bound of U. */
@@ -163,9 +187,13 @@ export class UnionAccumulator {
   private readonly source: number[];
   private readonly consecutive: Uint32Array[];
   private readonly consecutiveFill: number[];
-  /** per draw: the bucket rank of every channel as `planes` bit-planes of nWords ('levels' mode; empty in 'tokens' mode until toLevels) */
+  /**
+   * per draw, `planes` planes of nWords ('tokens' mode: empty until toLevels): 'buckets' — plane q
+   * is the union of the bucket of rank q; 'levels' — the bit-planes of each channel's lowest rank
+   */
   private levels: Uint32Array[];
   private readonly planes: number;
+  private readonly buckets: boolean;
   /** per size index: its rank in ascending size order */
   private readonly rank: number[];
   /** size indices in ascending size order */
@@ -176,7 +204,8 @@ export class UnionAccumulator {
   private finished = false;
   readonly sums: UnionSums[];
 
-  constructor(k: number, plan: RandomBatchPlan) {
+  /** bucketUnionBytes: where 'levels' takes over from 'buckets' (tests lower it) */
+  constructor(k: number, plan: RandomBatchPlan, bucketUnionBytes = BUCKET_UNION_BYTES) {
     this.k = k;
     this.nWords = (k + 31) >>> 5;
     this.plan = plan;
@@ -188,11 +217,13 @@ export class UnionAccumulator {
     });
     this.consecutive = this.sizes.map(() => new Uint32Array(this.nWords));
     this.consecutiveFill = this.sizes.map(() => 0);
-    this.planes = rankPlanes(this.sizes.length);
+    // the planes' layout follows memory alone ('tokens' mode turns into it when states merge)
+    this.buckets = unionMode(Infinity, plan.draws, this.sizes.length, k, bucketUnionBytes) === 'buckets';
+    this.planes = this.buckets ? this.sizes.length : rankPlanes(this.sizes.length);
     this.order = this.sizes.map((_, i) => i).sort((a, b) => this.sizes[a] - this.sizes[b]);
     this.rank = this.sizes.map(() => 0);
     this.order.forEach((si, q) => (this.rank[si] = q));
-    this.tokenMasks = randomUnionMode(plan) === 'tokens' ? new Map() : null;
+    this.tokenMasks = randomUnionMode(plan, k, bucketUnionBytes) === 'tokens' ? new Map() : null;
     this.levels = this.tokenMasks ? [] : this.newLevels();
     this.randomUsed = Array.from({ length: plan.draws }, () => new Uint8Array(this.sizes.length));
     this.sums = this.sizes.map((b) => ({
@@ -227,6 +258,10 @@ export class UnionAccumulator {
   private lower(r: number, q: number, words: Uint32Array): void {
     const { nWords, planes } = this;
     const lv = this.levels[r];
+    if (this.buckets) {
+      for (let w = 0, i = q * nWords; w < nWords; w++, i++) lv[i] |= words[w];
+      return;
+    }
     for (let w = 0; w < nWords; w++) {
       const m = words[w];
       if (m === 0) continue;
@@ -259,13 +294,19 @@ export class UnionAccumulator {
   private unionUpTo(r: number, q: number, out: Uint32Array): void {
     const { nWords, k } = this;
     const lv = this.levels[r];
+    if (this.buckets) {
+      out.fill(0);
+      for (let b = 0; b <= q; b++) for (let w = 0, i = b * nWords; w < nWords; w++, i++) out[w] |= lv[i];
+      return;
+    }
     for (let w = 0; w < nWords; w++) out[w] = ~this.above(lv, w, q);
     // padding bits past K hold rank "none" (all ones) > q already; clear them anyway
     if (k & 31) out[nWords - 1] &= (1 << (k & 31)) - 1;
   }
 
   private newLevels(): Uint32Array[] {
-    return Array.from({ length: this.plan.draws }, () => new Uint32Array(this.planes * this.nWords).fill(0xffffffff));
+    // buckets start empty; ranks start at "none" (all ones)
+    return Array.from({ length: this.plan.draws }, () => new Uint32Array(this.planes * this.nWords).fill(this.buckets ? 0 : 0xffffffff));
   }
 
   /** 'tokens' mode → 'levels': each held token's mask lowers the ranks of its draws and buckets. */

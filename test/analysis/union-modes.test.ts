@@ -37,8 +37,11 @@ function expected(plan: RandomBatchPlan, rows: Uint32Array[], k: number): number
   });
 }
 
-function run(plan: RandomBatchPlan, rows: Uint32Array[], k: number): number[] {
-  const acc = new UnionAccumulator(k, plan);
+/** a bucket-union limit that sends these small tests to 'levels' where they ask for it */
+const LEVELS = 1;
+
+function run(plan: RandomBatchPlan, rows: Uint32Array[], k: number, limit?: number): number[] {
+  const acc = new UnionAccumulator(k, plan, limit);
   rows.forEach((w, t) => acc.addRow(t, w, popcount(w)));
   return acc.finish().map((s) => s.randomDensitySum);
 }
@@ -48,36 +51,39 @@ describe('random decode unions, held as bucket ranks or per sampled token', () =
     const k = 100;
     const rows = masks(3, 12, k);
     const plan = planRandomBatches(12, [1, 2, 4, 8], 16, 2509);
-    expect(randomUnionMode(plan)).toBe('tokens');
+    expect(randomUnionMode(plan, k)).toBe('tokens');
     const got = run(plan, rows, k);
     const want = expected(plan, rows, k);
     expect(got).toEqual(want);
     expect(got[3]).toBeGreaterThan(got[0]);
   });
 
-  test('a site of many tokens keeps bucket ranks and gives the same densities', () => {
+  test.each([
+    ['buckets', undefined],
+    ['levels', LEVELS],
+  ] as const)('a site of many tokens keeps %s and gives the same densities', (mode, limit) => {
     const k = 70;
     const rows = masks(4, 300, k);
     const plan = planRandomBatches(300, [1, 4], 3, 7);
-    expect(randomUnionMode(plan)).toBe('levels');
-    const got = run(plan, rows, k);
-    const want = expected(plan, rows, k);
-    expect(got).toEqual(want);
+    expect(randomUnionMode(plan, k, limit)).toBe(mode);
+    expect(run(plan, rows, k, limit)).toEqual(expected(plan, rows, k));
   });
 
   test.each([
-    ['tokens', 16, [1, 2, 4, 8], 16, [[0, 8], [8, 8]]],
-    ['levels', 300, [1, 4, 2], 3, [[0, 100], [100, 120], [220, 80]]],
-  ] as const)('token ranges saved and merged give exactly the whole site’s densities (%s)', (mode, tokens, sizes, draws, ranges) => {
+    ['tokens', 16, [1, 2, 4, 8], 16, [[0, 8], [8, 8]], undefined],
+    ['tokens', 16, [1, 2, 4, 8], 16, [[0, 8], [8, 8]], LEVELS],
+    ['buckets', 300, [1, 4, 2], 3, [[0, 100], [100, 120], [220, 80]], undefined],
+    ['levels', 300, [1, 4, 2], 3, [[0, 100], [100, 120], [220, 80]], LEVELS],
+  ] as const)('token ranges saved and merged give exactly the whole site’s densities (%s, limit %s)', (mode, tokens, sizes, draws, ranges, limit) => {
     const k = 90;
     const rows = masks(5, tokens, k);
     const plan = planRandomBatches(tokens, [...sizes], draws, 11);
-    expect(randomUnionMode(plan)).toBe(mode);
-    const whole = run(plan, rows, k);
+    expect(randomUnionMode(plan, k, limit)).toBe(mode);
+    const whole = run(plan, rows, k, limit);
     expect(whole).toEqual(expected(plan, rows, k));
-    const merged = new UnionAccumulator(k, plan);
+    const merged = new UnionAccumulator(k, plan, limit);
     for (const [start, n] of ranges) {
-      const part = new UnionAccumulator(k, sliceRandomPlan(plan, start, n));
+      const part = new UnionAccumulator(k, sliceRandomPlan(plan, start, n), limit);
       for (let t = 0; t < n; t++) part.addRow(t, rows[start + t], popcount(rows[start + t]));
       merged.mergeState(part.saveState());
     }
