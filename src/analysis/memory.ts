@@ -12,7 +12,8 @@
  * and the working set of one site, estimated by `siteWorkingBytes` from K and the plan (the
  * per-K buffers below, the chunk buffers, the random-batch plan), must stay within
  * SITE_MEMORY_BUDGET_BYTES = 2 GiB. A default plan (5 patterns, magnitude, 7 batch sizes,
- * 64 random batches) needs about 390 bytes per element of K: ≈ 0.4 GiB at K = 2^20.
+ * 64 random batches) needs about 223 bytes per element of K: ≈ 0.22 GiB at K = 2^20 (measured
+ * peak RSS of the whole process, four patterns: 173 MiB for [64, 2^20], 217 MiB for [512, 2^20]).
  * analyze() runs at most 2 sites at once (worker threads), so the analysis stays under
  * 2 × 2 GiB plus the trace's weights (weight_stats, read whole: out × K float32 per consumer).
  */
@@ -20,6 +21,7 @@ import { inputError } from '../diagnostics.js';
 import type { AnalysisPlan } from './types.js';
 import { CRITERION_INFO } from '../sparsity/registry.js';
 import { hasFastKernel } from './lanes.js';
+import { randomUnionBits } from './union-density.js';
 
 export const MAX_ROW_ELEMENTS = 1 << 20;
 export const SITE_MEMORY_BUDGET_BYTES = 2 * 1024 ** 3;
@@ -57,8 +59,10 @@ function laneCount(plan: AnalysisPlan, consumers: number): { lanes: number; fast
  *   each a scored network (scored-lane.ts): SIMD memory (16 B), scores and scratch (12 B), the
  *   WebAssembly sums' row and dpts's median memory (row-median.ts: bits and keys) (12 B), keep
  *   words of the chunk (1 bit per pattern · chunk rows);
- *   per lane × pattern: keep words, channel counter (8 B counts + 1 B planes), consecutive
- *   unions (1 bit per batch size) and random unions (1 bit per draw × batch size);
+ *   per lane × pattern: keep words, channel counter (4 B counts + 1 B planes), consecutive
+ *   unions (1 bit per batch size) and random unions (union-density.ts: per draw one union per
+ *   size bucket, or where those would pass 16 MiB the bucket rank's bit-planes, or one bit per
+ *   sampled token where there are fewer of those);
  *   the random-batch plan: ~48 B per (draw, sampled token).
  */
 export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
@@ -68,6 +72,7 @@ export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
   const sizes = plan.batchSizes.length;
   const maxB = Math.max(0, ...plan.batchSizes);
   const draws = Math.min(tokens, maxB) > 0 ? plan.randomBatchesPerSize : 0;
+  const randomBits = randomUnionBits(tokens, plan.batchSizes, draws, k);
   const chunkRows = chunkRowsFor(k, tokens, plan.criteria.some((c) => CRITERION_INFO[c].batchReduction) ? plan.clactBatchTokens : null);
   const perElement =
     24 +
@@ -75,7 +80,7 @@ export function siteWorkingBytes(shape: SiteShape, plan: AnalysisPlan): number {
     fast * (16 + 8 + patterns + 16) +
     (lanes > fast ? 5 * chunkRows + 28 : 0) +
     (lanes - fast) * (16 + 12 + 12 + (chunkRows * patterns) / 8) +
-    lanes * patterns * (1 / 8 + 9 + sizes / 8 + (draws * sizes) / 8);
+    lanes * patterns * (1 / 8 + 5 + sizes / 8 + randomBits / 8);
   const randomPlan = draws * Math.min(tokens, maxB) * 48;
   return Math.ceil(k * perElement + randomPlan);
 }

@@ -112,9 +112,20 @@ export class NetworkSelector {
   private readonly patterns: NmPattern[];
   private readonly intRow: RowFn;
   private readonly doubleRow: RowFn;
-  private readonly comp: Float64Array;
-  private readonly compInt: Int32Array;
-  private readonly keys: Int32Array;
+  // the JavaScript kernel's rows (16 B per element of K), allocated on its first use: the SIMD
+  // path never needs them (at K = 2^20 that is 16 MiB per lane)
+  private compBuf: Float64Array | null = null;
+  private compIntBuf: Int32Array | null = null;
+  private keysBuf: Int32Array | null = null;
+  private get comp(): Float64Array {
+    return (this.compBuf ??= new Float64Array(this.k));
+  }
+  private get compInt(): Int32Array {
+    return (this.compIntBuf ??= new Int32Array(this.k));
+  }
+  private get keys(): Int32Array {
+    return (this.keysBuf ??= new Int32Array(this.k));
+  }
   /** packed keep words of the last row, per pattern */
   readonly words: Uint32Array[];
   /** dropped energy Σ x² of the last row, per pattern */
@@ -130,9 +141,6 @@ export class NetworkSelector {
     this.mMax = Math.max(2, ...patterns.map((p) => p.m));
     this.intRow = rowFn(this.mMax, patterns, true);
     this.doubleRow = rowFn(this.mMax, patterns, false);
-    this.comp = new Float64Array(k);
-    this.compInt = new Int32Array(k);
-    this.keys = new Int32Array(k);
     this.words = words ?? patterns.map(() => new Uint32Array((k + 31) >>> 5));
     this.dropped = new Float64Array(patterns.length);
   }
@@ -192,6 +200,19 @@ export class NetworkSelector {
       }
       if (changed && x2) dropped[t] = droppedEnergy(w, x2, k);
     });
+  }
+
+  /**
+   * SIMD only: keep words (no D) of scores s_j = f32(|z_j| · f_j), f given to the kernel by
+   * `simd.setFactors` — the same selection as `select` on the scores written out, without
+   * writing them in JavaScript.
+   */
+  selectScaled(zBits: Int32Array, offset: number): void {
+    const simd = this.simd!;
+    simd.loadScaled(zBits, offset);
+    const exact = simd.run();
+    this.fromSimd();
+    if (!exact) this.breakTies(simd.scoreBits, 0, null);
   }
 
   /** Copies the SIMD kernel's words and D. */

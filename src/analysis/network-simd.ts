@@ -52,9 +52,10 @@ type PrepKind = 'f16' | 'bf16' | 'f32';
  * scratch+4 the OR of the keys' low 13 bits (0: composite keys are exact). F16/BF16 return +∞
  * for a row holding NaN or ±Inf.
  */
-function emitPrep(m: ModuleBuilder, kind: PrepKind, keysOnly = false): void {
-  const f = m.func(`prep_${kind}${keysOnly ? '_keys' : ''}`, [I32, I32, I32, I32, I32, I32], [F64]);
-  const [SRC, K, KEYS, X2T, NZ, SCRATCH] = [0, 1, 2, 3, 4, 5];
+function emitPrep(m: ModuleBuilder, kind: PrepKind, keysOnly = false, scaled = false): void {
+  const name = `prep_${kind}${scaled ? '_scaled' : keysOnly ? '_keys' : ''}`;
+  const f = m.func(name, scaled ? [I32, I32, I32, I32, I32, I32, I32] : [I32, I32, I32, I32, I32, I32], [F64]);
+  const [SRC, K, KEYS, X2T, NZ, SCRATCH, FACT] = [0, 1, 2, 3, 4, 5, 6];
   const j = f.local(I32);
   const t = f.local(I32);
   const w = f.local(I32);
@@ -84,6 +85,13 @@ function emitPrep(m: ModuleBuilder, kind: PrepKind, keysOnly = false): void {
   f.for(j, 0, () => f.get(k4), 4, () => {
     if (half) f.get(SRC).get(j).i32(1).op('i32.shl').op('i32.add').op('v128.load64_zero').op('i32x4.extend_low_i16x8_u').set(v);
     else f.get(SRC).get(j).i32(2).op('i32.shl').op('i32.add').op('v128.load', 0, 0).set(v);
+    if (scaled) {
+      // score s = f32(|z|·f) (the f64 product of two float32 is exact: one rounding, as f32.mul),
+      // written back over z for the caller's tie-breaking
+      f.get(SRC).get(j).i32(2).op('i32.shl').op('i32.add').tee(c);
+      f.get(v).op('f32x4.abs').get(FACT).get(j).i32(2).op('i32.shl').op('i32.add').op('v128.load', 0, 0).op('f32x4.mul').tee(v);
+      f.op('v128.store', 0, 0);
+    }
     f.get(v).v128i32(absMask, absMask, absMask, absMask).op('v128.and').set(key);
     f.get(key).v128i32(nanAbove, nanAbove, nanAbove, nanAbove).op('i32x4.gt_s').set(nan);
     if (half) {
@@ -138,6 +146,10 @@ function emitPrep(m: ModuleBuilder, kind: PrepKind, keysOnly = false): void {
   // scalar tail: the last k mod 4 elements
   f.for(j, () => f.get(k4), () => f.get(K), 1, () => {
     if (keysOnly) {
+      if (scaled) {
+        f.get(SRC).get(j).i32(2).op('i32.shl').op('i32.add').tee(c);
+        f.get(c).op('f32.load', 0, 0).op('f32.abs').get(FACT).get(j).i32(2).op('i32.shl').op('i32.add').op('f32.load', 0, 0).op('f32.mul').op('f32.store', 0, 0);
+      }
       f.get(SRC).get(j).i32(2).op('i32.shl').op('i32.add').op('i32.load', 0, 0).i32(absMask).op('i32.and').set(c);
       f.get(c).i32(nanAbove).op('i32.gt_s').if().i32(-1).set(c).end();
       f.get(c).i32(-1).op('i32.ne').if().get(low).get(c).op('i32.or').set(low).end();
@@ -289,6 +301,7 @@ function networkModule(patterns: NmPattern[]): WebAssembly.Module {
     emitPrep(m, 'bf16');
     emitPrep(m, 'f32');
     emitPrep(m, 'f32', true);
+    emitPrep(m, 'f32', true, true);
     emitToComposite(m);
     emitNetwork(m, patterns, false);
     emitNetwork(m, patterns, true);
@@ -318,9 +331,10 @@ export class SimdNetwork {
   nonzeros = 0;
   private readonly exports: Record<string, WebAssembly.ExportValue>;
   private readonly batches: number;
-  private readonly ptr: { src: number; keys: number; x2t: number; nz: number; words: number; stride: number; dropped: number; thr: number; scratch: number };
+  private readonly ptr: { src: number; fact: number; keys: number; x2t: number; nz: number; words: number; stride: number; dropped: number; thr: number; scratch: number };
   private readonly src16: Uint16Array;
   private readonly src32: Int32Array;
+  private readonly fact32: Float32Array;
   private readonly scratch: Int32Array;
   private readonly lastMask: number;
 
@@ -340,6 +354,7 @@ export class SimdNetwork {
     this.ptr = {
       scratch: take(16),
       src: take(4 * k),
+      fact: take(4 * k),
       keys: take(4 * padded),
       x2t: take(8 * padded),
       nz: take(4 * Math.max(1, nWords)),
@@ -354,6 +369,7 @@ export class SimdNetwork {
     const buf = memory.buffer as ArrayBuffer;
     this.src16 = new Uint16Array(buf, this.ptr.src, 2 * k);
     this.src32 = new Int32Array(buf, this.ptr.src, k);
+    this.fact32 = new Float32Array(buf, this.ptr.fact, k);
     this.scratch = new Int32Array(buf, this.ptr.scratch, 4);
     this.words = patterns.map((_, q) => new Uint32Array(buf, this.ptr.words + q * stride, nWords));
     this.nonzeroWords = new Uint32Array(buf, this.ptr.nz, nWords);
@@ -389,6 +405,29 @@ export class SimdNetwork {
   }
 
   private composite = true;
+
+  /** The channel factors f of loadScaled (copied into the kernel's memory). */
+  setFactors(factors: Float32Array): void {
+    this.fact32.set(factors.subarray(0, this.k));
+  }
+
+  /**
+   * Loads the keys of scores s_j = f32(|z_j| · f_j) from a float32 row z given as its bits (keys
+   * only, as loadFloat's keysOnly); the scores' bits are left in `scoreBits` for tie-breaking.
+   */
+  loadScaled(bits: Int32Array, offset: number): void {
+    this.src32.set(bits.subarray(offset, offset + this.k));
+    const p = this.ptr;
+    this.energy = this.exports.prep_f32_scaled(p.src, this.k, p.keys, p.x2t, p.nz, p.scratch, p.fact);
+    this.nonzeros = this.scratch[0];
+    this.composite = this.scratch[1] === 0;
+    if (this.composite) this.exports.to_composite(p.keys, this.k);
+  }
+
+  /** the scores of the last loadScaled row, as float32 bits */
+  get scoreBits(): Int32Array {
+    return this.src32;
+  }
 
   /**
    * Runs the network on the loaded row: keep words and D per pattern. Returns false when a plain

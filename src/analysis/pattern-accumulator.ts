@@ -299,18 +299,31 @@ export class PatternAccumulator {
     const histogram = new Array(bins).fill(0);
     const t = this.tokens;
     const chan = this.chan.result();
-    const order: number[] = [];
     // no token, no keep frequency: an empty histogram, no top channel
     if (t === 0) return { histogram, top: [] };
-    for (let j = 0; j < this.k; j++) {
-      const f = t > 0 ? chan[j] / t : 0;
-      histogram[Math.min(bins - 1, Math.floor(f * bins))]++;
-      order.push(j);
+    const k = this.k;
+    for (let j = 0; j < k; j++) histogram[Math.min(bins - 1, Math.floor((chan[j] / t) * bins))]++;
+    // the first topChannels of the order (count descending, lower index first) — kept as they come
+    // (j ascending: an equal count goes after those already held) instead of sorting all K
+    // channels (at K = 2^20 a sort holds ~16 MiB and takes a good part of a second)
+    const top = Math.min(topChannels, k);
+    if (top > 64) {
+      // many requested (a library caller's choice): the plain sort
+      const order = Array.from({ length: k }, (_, j) => j).sort((a, b) => chan[b] - chan[a] || a - b);
+      return { histogram, top: order.slice(0, top).map((channel) => ({ channel, keepFraction: chan[channel] / t })) };
     }
-    order.sort((a, b) => chan[b] - chan[a] || a - b);
+    const best: number[] = [];
+    for (let j = 0; j < k && top > 0; j++) {
+      const c = chan[j];
+      if (best.length === top && c <= chan[best[top - 1]]) continue;
+      let at = best.length;
+      while (at > 0 && chan[best[at - 1]] < c) at--;
+      best.splice(at, 0, j);
+      if (best.length > top) best.pop();
+    }
     return {
       histogram,
-      top: order.slice(0, topChannels).map((channel) => ({ channel, keepFraction: t > 0 ? chan[channel] / t : 0 })),
+      top: best.map((channel) => ({ channel, keepFraction: chan[channel] / t })),
     };
   }
 

@@ -64,6 +64,31 @@ function rowSums(patterns: number): RowSumsFn {
   return fn;
 }
 
+/** One lane's part in ScoredSelector.accumulateShared (lanes.ts Lane's fields). */
+export interface SharedLane {
+  scored: ScoredSelector;
+  acc: PatternAccumulator[];
+  compat: CompatibilityAccumulator[][];
+  scoredIndex: number[];
+}
+
+/** The row's context: from the sums kernel's summary where it made one (the same E and bits as RowContext.load), else loaded. */
+function loadRow(row: RowContext, t: number, x: Float32Array, off: number, sums: WasmRowSums): void {
+  if (!sums.summary) {
+    row.load(t, x, off);
+    return;
+  }
+  row.loadSummary(t, sums.rowSummary[0], sums.rowSummary[1]);
+  row.nonzeroWords.set(sums.nonzeroWords);
+}
+
+/** η of the first `rows` rows equal, bit for bit (−0 and +0 differ: x − η would too) */
+function sameShifts(a: Float64Array, b: Float64Array, rows: number): boolean {
+  if (a === b) return true;
+  for (let t = 0; t < rows; t++) if (!Object.is(a[t], b[t])) return false;
+  return true;
+}
+
 export class ScoredSelector {
   readonly k: number;
   readonly patterns: NmPattern[];
@@ -84,8 +109,10 @@ export class ScoredSelector {
   /** accumulate's per-row terms (allocated on first use) */
   private terms: Float64Array | null = null;
   /** WebAssembly unless `{ simd: false }` (the JavaScript sums stay the reference) */
-  private readonly useWasm: boolean;
+  readonly useWasm: boolean;
   private wasmSums: WasmRowSums | null = null;
+  /** accumulateShared's sums over a group of lanes (held by the group's first lane) */
+  private groupSums: WasmRowSums | null = null;
 
   /** the prune context is checked on first use, not at construction: the merge of sharded
    * token ranges builds lanes only for their accumulators, from a site's metadata without its
@@ -120,9 +147,11 @@ export class ScoredSelector {
   /**
    * Selects every pattern for `rows` rows of x (row-major, K wide), in batches of `batch` rows
    * (the tokens clact's norms are taken over). zScratch (≥ rows · K) is overwritten.
-   * knownShifts: η of these rows from another lane with the same (dpts) mitigation on the same chunk.
+   * knownShifts: η of these rows from another lane with the same (dpts) mitigation on the same chunk;
+   * knownZ: zScratch already holds z = x − knownShifts of these rows (that lane's prepare wrote it and
+   * nothing wrote zScratch since), so it is not recomputed.
    */
-  prepare(x: Float32Array, rows: number, batch: number, zScratch: Float32Array, knownShifts?: Float64Array): void {
+  prepare(x: Float32Array, rows: number, batch: number, zScratch: Float32Array, knownShifts?: Float64Array, knownZ = false): void {
     if (!this.contextChecked) {
       checkPruneContext(this.criterion, this.mitigation, this.ctx, this.k);
       this.contextChecked = true;
@@ -143,15 +172,18 @@ export class ScoredSelector {
         const row = t * k;
         const eta = knownShifts ? knownShifts[t] : rowMedian ? rowMedian.median(x, xBits!, row, k) : mitigation.shift(x, k, row, this.ctx, this.shiftScratch);
         shifts[t] = eta;
-        for (let j = 0; j < k; j++) zScratch[row + j] = x[row + j] - eta;
+        if (!(knownZ && knownShifts)) for (let j = 0; j < k; j++) zScratch[row + j] = x[row + j] - eta;
       }
       const z = zScratch.subarray(b0 * k, (b0 + bn) * k);
       const factors = criterion.channelFactors(z, bn, k, this.ctx);
+      const simd = this.network.simd;
+      if (factors && simd) simd.setFactors(factors);
       for (let t = 0; t < bn; t++) {
         const row = t * k;
         // keep words only (the sums come in accumulate); the network ranks |bits|, so without
         // factors it reads z itself (the bits of |z| are z's with the sign cleared)
-        if (factors) {
+        if (factors && simd) this.network.selectScaled(zBits, (b0 + t) * k);
+        else if (factors) {
           for (let j = 0; j < k; j++) scores[j] = Math.abs(z[row + j]) * factors[j];
           this.network.select(this.scoreBits, 0, null);
         } else this.network.select(zBits, (b0 + t) * k, null);
@@ -220,8 +252,9 @@ export class ScoredSelector {
       if (this.wasmSums?.patterns !== active.length) this.wasmSums = new WasmRowSums(k, active.length);
       const { sums } = this.wasmSums;
       for (let t = 0; t < rows; t++) {
-        row.load(r0 + t, x, t * k);
-        this.wasmSums.row(x, t * k, shifts[t], words, t * nWords);
+        const sumsOf = this.wasmSums;
+        sumsOf.row(x, t * k, shifts[t], words, t * nWords);
+        loadRow(row, r0 + t, x, t * k, sumsOf);
         active.forEach((p, i) => this.addPattern(p, scoredIndex[p], t, row, sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3], sums[4 * i], acc, compat));
       }
       return;
@@ -256,8 +289,45 @@ export class ScoredSelector {
     }
   }
 
+  /**
+   * accumulate for lanes of one site that differ only in their consumer (amber's q, k, v …), all
+   * prepared on the same chunk: where every lane is two-valued on WebAssembly and their η agree
+   * row for row (dpts shares it), the row is loaded once and the sums of every lane's patterns come
+   * from one pass (WasmRowSums over lanes × patterns: the terms of x and η once, each pattern's four
+   * chains in j order as accumulate's, so the same bits). Otherwise each lane's accumulate in turn.
+   */
+  static accumulateShared(lanes: SharedLane[], x: Float32Array, r0: number, rows: number, row: RowContext, out: Float32Array): void {
+    const first = lanes[0].scored;
+    const shared =
+      lanes.length > 1 &&
+      first.useWasm &&
+      !MITIGATION_INFO[first.mitigation].rowScale &&
+      lanes.every((l) => l.scored.k === first.k && l.scored.useWasm && !MITIGATION_INFO[l.scored.mitigation].rowScale && sameShifts(l.scored.shifts, first.shifts, rows));
+    if (!shared) {
+      for (const l of lanes) l.scored.accumulate(x, r0, rows, row, l.acc, l.compat, l.scoredIndex, out);
+      return;
+    }
+    const { k, nWords, shifts } = first;
+    const active = lanes.map((l) => l.scoredIndex.flatMap((q, p) => (q < 0 ? [] : [p])));
+    const words = lanes.flatMap((l, i) => active[i].map((p) => l.scored.chunkWords[l.scoredIndex[p]]));
+    if (first.groupSums?.patterns !== words.length) first.groupSums = new WasmRowSums(k, words.length);
+    const sumsOf = first.groupSums;
+    const { sums } = sumsOf;
+    for (let t = 0; t < rows; t++) {
+      sumsOf.row(x, t * k, shifts[t], words, t * nWords);
+      loadRow(row, r0 + t, x, t * k, sumsOf);
+      let i = 0;
+      lanes.forEach((l, li) => {
+        for (const p of active[li]) {
+          l.scored.addPattern(p, l.scoredIndex[p], t, row, sums[4 * i + 1], sums[4 * i + 2], sums[4 * i + 3], sums[4 * i], l.acc, l.compat);
+          i++;
+        }
+      });
+    }
+  }
+
   /** Hands plan pattern p's keep words (chunkWords[q]) of prepared row t and its sums to acc[p] and compat[p]. */
-  private addPattern(p: number, q: number, t: number, row: RowContext, err: number, xy: number, yy: number, keptE: number, acc: PatternAccumulator[], compat: CompatibilityAccumulator[][]): void {
+  addPattern(p: number, q: number, t: number, row: RowContext, err: number, xy: number, yy: number, keptE: number, acc: PatternAccumulator[], compat: CompatibilityAccumulator[][]): void {
     const { k, nWords } = this;
     const w0 = t * nWords;
     const a = acc[p];

@@ -30,7 +30,7 @@ function sumsModule(patterns: number, simd: boolean): WebAssembly.Module {
   let mod = modules.get(key);
   if (mod) return mod;
   const m = new ModuleBuilder();
-  if (simd) emitSimdSums(m, patterns);
+  if (simd) emitSimdSums(m, patterns, true);
   else emitScalarSums(m, patterns);
   mod = new WebAssembly.Module(m.bytes());
   modules.set(key, mod);
@@ -50,9 +50,18 @@ function emitTerms(f: FunctionBuilder, X: number, ETA: number, j: number, l: Rec
   f.get(l.yk).get(l.yk).op('f64.mul').set(l.yk2);
 }
 
-function emitSimdSums(m: ModuleBuilder, patterns: number): void {
-  const f = m.func('sums', [I32, I32, F64, I32, I32, I32], []);
-  const [X, K, ETA, WORDS, STRIDE, OUT] = [0, 1, 2, 3, 4, 5];
+/**
+ * summary: also the row's RowContext summary — E in canonical-sums.ts's order (P_{j mod 4} += x²,
+ * j ascending; (P0 + P2) + (P1 + P3)) at out[4P], the nonzero count at out[4P + 1] and the nonzero
+ * bits (x ≠ 0, LSB first) at nz — so the caller need not load the row in JavaScript.
+ */
+function emitSimdSums(m: ModuleBuilder, patterns: number, summary: boolean): void {
+  const f = m.func('sums', [I32, I32, F64, I32, I32, I32, I32], []);
+  const [X, K, ETA, WORDS, STRIDE, OUT, NZ] = [0, 1, 2, 3, 4, 5, 6];
+  const [e0, e1, e2, e3] = [f.local(F64), f.local(F64), f.local(F64), f.local(F64)];
+  const r4 = f.local(I32);
+  const nzw = f.local(I32);
+  const cnt = f.local(I32);
   const j = f.local(I32);
   const [xv, x2, yk, yd, yyd, dk2, dd2, xyk, xyd, yk2, t] = Array.from({ length: 11 }, () => f.local(F64));
   const [mask, vKE, vKErr, vDErr, vKXy, vDXy, vKYy, vDYy] = Array.from({ length: 8 }, () => f.local(V128));
@@ -60,6 +69,9 @@ function emitSimdSums(m: ModuleBuilder, patterns: number): void {
   // an odd last pair reads its first pattern's words twice; lane 1 is never stored
   const base = Array.from({ length: 2 * pairs }, () => f.local(I32));
   const sum = Array.from({ length: pairs }, () => [f.local(V128), f.local(V128), f.local(V128), f.local(V128)]);
+  const pairWords = Array.from({ length: pairs }, () => f.local(V128));
+  const w1 = f.local(I32);
+  const shift = f.local(I32);
   base.forEach((b, p) => f.get(WORDS).get(STRIDE).i32(Math.min(p, patterns - 1)).op('i32.mul').op('i32.add').set(b));
   f.f64(0).get(ETA).op('f64.add').op('f32.demote_f64').op('f64.promote_f32').tee(yd).get(yd).op('f64.mul').set(yyd);
   f.get(yyd).op('f64x2.splat').set(vDYy);
@@ -71,16 +83,32 @@ function emitSimdSums(m: ModuleBuilder, patterns: number): void {
     f.get(xyk).op('f64x2.splat').set(vKXy);
     f.get(xyd).op('f64x2.splat').set(vDXy);
     f.get(yk2).op('f64x2.splat').set(vKYy);
+    if (summary) {
+      f.get(j).i32(3).op('i32.and').set(r4);
+      f.get(r4).op('i32.eqz').if().get(e0).get(x2).op('f64.add').set(e0).else();
+      f.get(r4).i32(1).op('i32.eq').if().get(e1).get(x2).op('f64.add').set(e1).else();
+      f.get(r4).i32(2).op('i32.eq').if().get(e2).get(x2).op('f64.add').set(e2).else();
+      f.get(e3).get(x2).op('f64.add').set(e3).end().end().end();
+      f.get(nzw).get(xv).f64(0).op('f64.ne').get(j).op('i32.shl').op('i32.or').set(nzw);
+      f.get(j).i32(31).op('i32.and').i32(31).op('i32.eq').if();
+      f.get(NZ).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').get(nzw).op('i32.store');
+      f.get(cnt).get(nzw).op('i32.popcnt').op('i32.add').set(cnt);
+      f.i32(0).set(nzw);
+      f.end();
+    }
+    // at each word (j mod 32 = 0): the words of patterns 2q, 2q + 1 as i32 lanes [w, w, w′, w′]
+    f.get(j).i32(31).op('i32.and').op('i32.eqz').if();
     for (let q = 0; q < pairs; q++) {
-      // lane masks −keep bit of patterns 2q and 2q + 1
-      const bit = (b: number) => {
-        f.i32(0).get(b).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
-        f.get(j).op('i32.shr_u').i32(1).op('i32.and').op('i32.sub').op('i64.extend_i32_s');
-      };
-      bit(base[2 * q]);
-      f.op('i64x2.splat');
-      bit(base[2 * q + 1]);
-      f.op('i64x2.replace_lane', 1).set(mask);
+      const word = (b: number) => f.get(b).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
+      word(base[2 * q + 1]).set(w1);
+      word(base[2 * q]).op('i32x4.splat').get(w1).op('i32x4.replace_lane', 2).get(w1).op('i32x4.replace_lane', 3).set(pairWords[q]);
+    }
+    f.end();
+    // keep bit j of each lane to the sign (shift by 31 − j mod 32 = ~j mod 32), spread by shr_s:
+    // both i32 halves of an i64 lane equal, so each f64 lane's mask is all ones or zero
+    f.get(j).i32(-1).op('i32.xor').set(shift);
+    for (let q = 0; q < pairs; q++) {
+      f.get(pairWords[q]).get(shift).op('i32x4.shl').i32(31).op('i32x4.shr_s').set(mask);
       const [a, b, c, d] = sum[q];
       f.get(a).get(vKE).get(mask).op('v128.and').op('f64x2.add').set(a);
       f.get(b).get(vKErr).get(vDErr).get(mask).op('v128.bitselect').op('f64x2.add').set(b);
@@ -91,10 +119,18 @@ function emitSimdSums(m: ModuleBuilder, patterns: number): void {
   for (let p = 0; p < patterns; p++) {
     sum[p >> 1].forEach((s, i) => f.get(OUT).get(s).op('f64x2.extract_lane', p & 1).op('f64.store', 8 * (4 * p + i)));
   }
+  if (summary) {
+    f.get(K).i32(31).op('i32.and').if();
+    f.get(NZ).get(K).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').get(nzw).op('i32.store');
+    f.get(cnt).get(nzw).op('i32.popcnt').op('i32.add').set(cnt);
+    f.end();
+    f.get(OUT).get(e0).get(e2).op('f64.add').get(e1).get(e3).op('f64.add').op('f64.add').op('f64.store', 8 * 4 * patterns);
+    f.get(OUT).get(cnt).op('f64.convert_i32_s').op('f64.store', 8 * (4 * patterns + 1));
+  }
 }
 
 function emitScalarSums(m: ModuleBuilder, patterns: number): void {
-  const f = m.func('sums', [I32, I32, F64, I32, I32, I32], []);
+  const f = m.func('sums', [I32, I32, F64, I32, I32, I32, I32], []);
   const [X, K, ETA, WORDS, STRIDE, OUT] = [0, 1, 2, 3, 4, 5];
   const j = f.local(I32);
   const [mask, kE, dErr, xErr, dXy, xXy, dYy, xYy] = Array.from({ length: 8 }, () => f.local(I64));
@@ -132,12 +168,17 @@ export class WasmRowSums {
   private readonly k: number;
   readonly patterns: number;
   private readonly nWords: number;
-  private readonly run: (x: number, k: number, eta: number, words: number, stride: number, out: number) => void;
+  private readonly run: (x: number, k: number, eta: number, words: number, stride: number, out: number, nz: number) => void;
+  /** with SIMD: the last row's E (canonical order), nonzero count and nonzero bits (RowContext.loadSummary) */
+  readonly summary: boolean;
+  readonly nonzeroWords: Uint32Array;
+  /** with `summary`: [E, nonzero count] of the last row */
+  readonly rowSummary: Float64Array;
   private readonly x: Float32Array;
   private readonly words: Uint32Array[];
   /** [keptE, err, xy, yy] per pattern of the last row */
   readonly sums: Float64Array;
-  private readonly ptr: { x: number; words: number; stride: number; out: number };
+  private readonly ptr: { x: number; words: number; stride: number; out: number; nz: number };
 
   constructor(k: number, patterns: number, simd = SIMD_AVAILABLE) {
     this.k = k;
@@ -147,8 +188,10 @@ export class WasmRowSums {
     const x = 0;
     const words = Math.ceil((4 * k) / 16) * 16;
     const out = words + Math.ceil((stride * patterns) / 16) * 16;
-    const bytes = out + 32 * patterns;
-    this.ptr = { x, words, stride, out };
+    const nz = out + Math.ceil((32 * patterns + 16) / 16) * 16;
+    const bytes = nz + 4 * this.nWords;
+    this.ptr = { x, words, stride, out, nz };
+    this.summary = simd;
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE) + 1 });
     const instance = new WebAssembly.Instance(sumsModule(patterns, simd), { env: { memory } });
     this.run = instance.exports.sums as WasmRowSums['run'];
@@ -156,6 +199,8 @@ export class WasmRowSums {
     this.x = new Float32Array(buf, x, k);
     this.words = Array.from({ length: patterns }, (_, p) => new Uint32Array(buf, words + p * stride, this.nWords));
     this.sums = new Float64Array(buf, out, 4 * patterns);
+    this.rowSummary = new Float64Array(buf, out + 32 * patterns, 2);
+    this.nonzeroWords = new Uint32Array(buf, nz, this.nWords);
   }
 
   /** Row x[off …), η, pattern p's keep words at words[p][w0 …): fills `sums`. */
@@ -163,6 +208,6 @@ export class WasmRowSums {
     this.x.set(x.subarray(off, off + this.k));
     for (let p = 0; p < words.length; p++) this.words[p].set(words[p].subarray(w0, w0 + this.nWords));
     const { ptr } = this;
-    this.run(ptr.x, this.k, eta, ptr.words, ptr.stride, ptr.out);
+    this.run(ptr.x, this.k, eta, ptr.words, ptr.stride, ptr.out, ptr.nz);
   }
 }

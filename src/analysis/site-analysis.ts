@@ -23,6 +23,7 @@ import { addOutputError, outputRelErr, outputScratch, referenceOutputs, type Out
 import type { Diagnostic } from '../diagnostics.js';
 import { RowContext } from './pattern-accumulator.js';
 import { buildLanes, type Lane } from './lanes.js';
+import { ScoredSelector, type SharedLane } from './scored-lane.js';
 import { planRandomBatches, sliceRandomPlan, type RandomBatchPlan } from './union-density.js';
 import { halfNanAbove, squareTable, type HalfDtype } from './half-rows.js';
 import { DTYPE_BYTES, LITTLE_ENDIAN_HOST, isDType } from '../trace/dtype.js';
@@ -174,40 +175,67 @@ function runFastLanes(pass: RowPass, buf: Float32Array, bits: Int32Array, r0: nu
   }
 }
 
-/** Every other lane, one lane and pattern at a time over the chunk (clact in batches of its tokens): scored-lane.ts on network patterns, else the reference pruneMatrix. */
+/**
+ * Every other lane, one lane and pattern at a time over the chunk (clact in batches of its tokens):
+ * scored-lane.ts on network patterns, else the reference pruneMatrix. Consecutive fused lanes of one
+ * configuration (amber's consumers) are prepared in turn — dpts's η and z = x − η computed once —
+ * and accumulated together (ScoredSelector.accumulateShared: the row loaded once, one pass of sums).
+ */
 function runSlowLanes(pass: RowPass, buf: Float32Array, r0: number, rows: number): void {
   const { site, k, row, patterns, keepChunk, prunedChunk, output } = pass;
+  const lanes = pass.slowLanes;
+  // without output error nothing needs the keep bytes: x̃ and the sums row by row, all patterns
+  const fused = (lane: Lane) => lane.scored !== null && !output;
   // dpts's η of this chunk, from the first lane that computed it (amber runs one lane per consumer)
   let dynamicShifts: Float64Array | undefined;
-  for (const lane of pass.slowLanes) {
+  for (let li = 0; li < lanes.length; ) {
+    const lane = lanes[li];
+    let end = li + 1;
+    if (fused(lane)) while (end < lanes.length && fused(lanes[end]) && lanes[end].criterion === lane.criterion && lanes[end].mitigation === lane.mitigation) end++;
+    const group = lanes.slice(li, end);
+    li = end;
     const batch = CRITERION_INFO[lane.criterion].batchReduction ? site.clactBatchTokens : rows;
-    // network patterns: one shift/factor/score pass and one selection for all (scored-lane.ts)
-    if (lane.scored) {
-      const shares = lane.scored.sharesShifts;
-      lane.scored.prepare(buf, rows, batch, prunedChunk, shares ? dynamicShifts : undefined);
-      if (shares) dynamicShifts ??= lane.scored.preparedShifts;
+    // network patterns: one shift/factor/score pass and one selection for all (scored-lane.ts);
+    // z = x − η stays in prunedChunk between the group's prepares (nothing else writes it there)
+    let zOf: Float64Array | undefined;
+    for (const l of group) {
+      if (!l.scored) continue;
+      const shares = l.scored.sharesShifts;
+      l.scored.prepare(buf, rows, batch, prunedChunk, shares ? dynamicShifts : undefined, shares && zOf !== undefined && zOf === dynamicShifts);
+      if (shares) {
+        dynamicShifts ??= l.scored.preparedShifts;
+        zOf = dynamicShifts;
+      }
     }
-    // without output error nothing needs the keep bytes: x̃ and the sums row by row, all patterns
-    const fused = lane.scored !== null && !output;
-    if (fused) lane.scored!.accumulate(buf, r0, rows, row, lane.acc, lane.compat, lane.scoredIndex, prunedChunk);
-    for (let p = 0; p < patterns.length; p++) {
-      if (fused && lane.scoredIndex[p] >= 0) continue;
-      const spec = { pattern: patterns[p], criterion: lane.criterion, mitigation: lane.mitigation };
-      if (lane.scored && lane.scoredIndex[p] >= 0) lane.scored.emit(lane.scoredIndex[p], buf, rows, keepChunk, prunedChunk);
-      else {
-        for (let b0 = 0; b0 < rows; b0 += batch) {
-          const bn = Math.min(batch, rows - b0);
-          pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
-        }
+    if (fused(lane)) {
+      ScoredSelector.accumulateShared(group as SharedLane[], buf, r0, rows, row, prunedChunk);
+      const rest = group.filter((l) => l.scoredIndex.some((q) => q < 0));
+      if (rest.length === 0) continue;
+    }
+    for (const l of group) runLanePatterns(pass, l, buf, r0, rows, batch, fused(l));
+  }
+}
+
+/** One lane's patterns not accumulated by the fused path: emit (scored) or pruneMatrix, then addRow per row. */
+function runLanePatterns(pass: RowPass, lane: Lane, buf: Float32Array, r0: number, rows: number, batch: number, fused: boolean): void {
+  const { site, k, row, patterns, keepChunk, prunedChunk, output } = pass;
+  for (let p = 0; p < patterns.length; p++) {
+    if (fused && lane.scoredIndex[p] >= 0) continue;
+    const spec = { pattern: patterns[p], criterion: lane.criterion, mitigation: lane.mitigation };
+    if (lane.scored && lane.scoredIndex[p] >= 0) lane.scored.emit(lane.scoredIndex[p], buf, rows, keepChunk, prunedChunk);
+    else {
+      for (let b0 = 0; b0 < rows; b0 += batch) {
+        const bn = Math.min(batch, rows - b0);
+        pruneMatrix(buf.subarray(b0 * k, (b0 + bn) * k), bn, k, spec, lane.ctx, prunedChunk.subarray(b0 * k), keepChunk.subarray(b0 * k));
       }
-      const acc = lane.acc[p];
-      for (let i = 0; i < rows; i++) {
-        const off = i * k;
-        row.load(r0 + i, buf, off);
-        acc.addRow(row, keepChunk, off, prunedChunk, off);
-        for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords, row.nonzeros !== k);
-        if (output) addOutputError(site, output, lane, p, buf, prunedChunk, i, off, k);
-      }
+    }
+    const acc = lane.acc[p];
+    for (let i = 0; i < rows; i++) {
+      const off = i * k;
+      row.load(r0 + i, buf, off);
+      acc.addRow(row, keepChunk, off, prunedChunk, off);
+      for (const c of lane.compat[p]) c.addRow(acc.words, row.nonzeroWords, row.nonzeros !== k);
+      if (output) addOutputError(site, output, lane, p, buf, prunedChunk, i, off, k);
     }
   }
 }

@@ -5,6 +5,7 @@
  * odd counts included) and scalar.
  */
 import { WasmRowSums } from '../../src/analysis/scored-sums-wasm.js';
+import { RowContext } from '../../src/analysis/pattern-accumulator.js';
 import { SIMD_AVAILABLE } from '../../src/wasm/assembler.js';
 
 function lcg(seed: number): () => number {
@@ -55,5 +56,21 @@ describe('WasmRowSums (four sums of every pattern of a row in one pass)', () => 
       }
     }
     expect(compared).toBe(4 * 3 * 3 * 15);
+  });
+
+  (SIMD_AVAILABLE ? test : test.skip)('with SIMD also gives the row’s E, nonzero count and nonzero bits exactly as RowContext.load', () => {
+    const rand = lcg(8);
+    for (const k of [1, 31, 32, 70, 130]) {
+      const x = Float32Array.from({ length: k }, () => (rand() < 0.3 ? [0, -0][Math.floor(rand() * 2)] : Math.fround((rand() - 0.5) * 1e3 * rand())));
+      const sums = new WasmRowSums(k, 2, true);
+      const words = [new Uint32Array(5), new Uint32Array(5)];
+      sums.row(x, 0, 0.25, words, 0);
+      const row = new RowContext(k);
+      row.load(0, x, 0);
+      expect(sums.summary).toBe(true);
+      expect(sums.rowSummary[0]).toBe(row.energy);
+      expect(sums.rowSummary[1]).toBe(row.nonzeros);
+      expect(Array.from(sums.nonzeroWords)).toEqual(Array.from(row.nonzeroWords));
+    }
   });
 });
