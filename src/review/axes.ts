@@ -68,6 +68,27 @@ export function parseAxes(specs: readonly string[]): Required<DesignAxes> {
   return axes as Required<DesignAxes>;
 }
 
+/** The profile key each axis sweeps (`--set` on it would be replaced by every variant's value). */
+export const AXIS_KEYS: Record<AxisName, string> = { selector: 'sparsity.selectorStyle', encoding: 'sparsity.metadataEncoding', provisioning: 'sparsity.provisioning' };
+
+/**
+ * A `--set` key the review sweeps as a design axis is a usage error: the variants replace the
+ * value, so its sensitivity would be nil (axes `{}`, the files as written, allows it).
+ */
+export function refuseSweptSetKeys(keys: readonly string[], axes: DesignAxes): void {
+  for (const key of keys) {
+    const axis = AXIS_NAMES.find((a) => AXIS_KEYS[a] === key.trim());
+    if (axis === undefined || axes[axis] === undefined) continue;
+    throw usageError({
+      code: 'review/set-swept-axis',
+      path: '--set',
+      message: `--set ${key.trim()}: the review sweeps the ${axis} axis itself (--axes ${axis}=${axes[axis]!.join(',')}), so every variant would replace the value.`,
+      found: key.trim(),
+      hint: `drop --set ${key.trim()}; --axes ${axis}=… chooses the ${axis} values the review sweeps and design-variants.csv shows what each one changes.`,
+    });
+  }
+}
+
 /** A variant's design: the core it is a variant of and its choice on each axis. */
 export interface DesignVariant {
   /** the profile (file) the variant is derived from */

@@ -46,7 +46,7 @@ import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, Re
 import { assembleReview, evaluatePoints, type PointInputs, type ReviewCommon } from './points.js';
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
-import { defaultAxes, designVariants, type DesignAxes } from './axes.js';
+import { defaultAxes, designVariants, refuseSweptSetKeys, type DesignAxes } from './axes.js';
 import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, servingFor, type ServingMix } from './serving.js';
 
 export interface ReviewOptions {
@@ -379,7 +379,8 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   const bundlePaths = bundlePathsOf(opts);
   progress?.stage('loading profiles', 0.02);
   const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles));
-  // every --set value is validated before any trace is read
+  // every --set value is validated before any trace is read; a swept design axis is not an assumption
+  if (Array.isArray(opts.sensitivity)) refuseSweptSetKeys(opts.sensitivity.map((o) => o.key), opts.axes);
   const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles, opts.axes) : opts.sensitivity);
   progress?.stage('opening bundles', 0.08);
   const bundles = await openBundlesHashed(bundlePaths);

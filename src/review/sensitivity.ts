@@ -251,8 +251,8 @@ export function defaultOverrides(profiles: readonly HashedProfile[], axes?: Desi
     ...Array.from({ length: levels }, (_, i) => ({ key: `memory.buffers[${i}].bandwidthBytesPerCycle`, values: ['x0.5', 'x2'] })),
     { key: 'memory.dramBandwidthGBps', values: ['x0.5', 'x2'] },
     { key: 'clockMHz', values: ['x0.8', 'x1.2'] },
-    // a swept selector axis already chooses the style per core (axes.ts): not an assumption then
-    ...((axes?.selector?.length ?? 0) > 1 ? [] : [{ key: 'sparsity.selectorStyle', values: [...SELECTOR_STYLES] }]),
+    // a selector axis (axes.ts) replaces the style per variant: not an assumption then (as --set on it is refused)
+    ...(axes?.selector !== undefined ? [] : [{ key: 'sparsity.selectorStyle', values: [...SELECTOR_STYLES] }]),
     { key: 'tech', values: listShippedTech() },
   ];
 }
