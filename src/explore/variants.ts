@@ -46,13 +46,15 @@ export interface VariantChoice {
   rows: VariantRow[];
 }
 
-function groupKey(p: DesignPoint): string | undefined {
-  if (!p.variant || p.operand === 'weight') return undefined;
-  return `${p.variant.base}|${p.variant.provisioning}|${patternKey(p.pattern)}`;
-}
-
 /** Chooses per (core, provisioning, pattern) the least-area variant among the fastest (see above). */
 export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
+  // only cores with more than one variant were swept (today's weight cores stay as written)
+  const variantsOf = new Map<string, Set<string>>();
+  for (const p of points) if (p.variant) variantsOf.set(p.variant.base, (variantsOf.get(p.variant.base) ?? new Set()).add(p.profile));
+  const groupKey = (p: DesignPoint): string | undefined => {
+    if (!p.variant || p.operand === 'weight' || variantsOf.get(p.variant.base)!.size < 2) return undefined;
+    return `${p.variant.base}|${p.variant.provisioning}|${patternKey(p.pattern)}`;
+  };
   // the first point of each variant × pattern stands for it (its configurations share hardware figures)
   const groups = new Map<string, DesignPoint[]>();
   for (const p of points) {
