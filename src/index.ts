@@ -94,6 +94,8 @@ export { runReview, resolveReviewOptions, type ReviewOptions, type ResolvedRevie
 export { reviewShard, mergeReviewShards, reviewPointsShard, mergeReviewPoints, type ReviewShard, type ReviewPointsShard } from './review/shard.js';
 export { shardBlock, designPointCount, evaluatePoints, assembleReview, type PointBlock, type PointRecords } from './review/points.js';
 export { parseSetArgs, applyOverride, defaultOverrides, sensitivityVariants, pairDeltas, rankSensitivity, evaluateSensitivity, type SetOverride, type SensitivityVariant, type PairDeltas, type SensitivityResult } from './review/sensitivity.js';
+export { parseAxes, defaultAxes, designVariants, sweepsAxes, AXIS_NAMES, AXIS_VALUES, type DesignAxes, type DesignVariant, type DesignVariants } from './review/axes.js';
+export { chooseVariants, SPEEDUP_TOLERANCE, type VariantRow, type VariantChoice } from './explore/variants.js';
 export { servingFor, servingForProfile, pickAtTarget, parseServingMix, parseTpotTarget, bestCoreSeries, DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, SERVING_BATCHES, type ServingMix, type ServingResult, type ServingRow, type ServingStep, type ServingPick } from './review/serving.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
 export { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from './review/cache.js';

@@ -5,7 +5,7 @@ import type { ResolvedReviewOptions } from '../review/run-review.js';
 import { parseCriteria, parseMitigations } from '../sparsity/registry.js';
 import { isModelId, MODEL_IDS } from '../workload/catalog.js';
 import { didYouMean, excerpt } from '../user-text.js';
-import { parseServingMix, parseTpotTarget } from '../index.js';
+import { parseAxes, parseServingMix, parseTpotTarget } from '../index.js';
 import { formatPattern, parsePatternList, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { listArg, noEffect, nonEmptyList, parseQuoted, sparsePatternsOption, wholeNumberListOption as numberList, wholeNumberOption as number } from './options.js';
 
@@ -34,6 +34,8 @@ export interface ReviewArgv {
   /** `--serving PROMPT:OUTPUT` and `--tpot-target-ms`: the serving metrics (review/serving.ts) */
   serving?: string;
   tpotTargetMs?: string;
+  /** `--axes name=v1,v2` (repeatable): the design axes swept on the activation cores */
+  axes?: string[];
 }
 
 /**
@@ -103,6 +105,7 @@ export function reviewOptions(args: ReviewArgv): ResolvedReviewOptions {
         : numberList('decode-batches', args.decodeBatches ?? DEFAULT_DECODE_BATCHES.join(',')),
     decodeContextTokens: number('context', args.context, DEFAULT_DECODE_CONTEXT_TOKENS),
     batchSizes: [...DEFAULT_UNION_BATCH_SIZES],
+    axes: parseAxes((args.axes ?? []).map(String)),
     ...(args.serving !== undefined ? { serving: parseServingMix(String(args.serving)) } : {}),
     ...(args.tpotTargetMs !== undefined ? { tpotTargetMs: parseTpotTarget(String(args.tpotTargetMs)) } : {}),
   };

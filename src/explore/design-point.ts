@@ -107,6 +107,16 @@ export interface DesignPoint {
   areaOverheadVsDieFraction?: number;
   /** the chip the core sits on (absent on hand-made points) */
   chip?: CoreChip;
+  /** the core's design on the review's swept axes (review/axes.ts): the profile it is a variant of, selector, encoding, provisioning */
+  variant?: CoreVariant;
+}
+
+/** A core's choice on each design axis of the review (review/axes.ts), and the profile it derives from. */
+export interface CoreVariant {
+  base: string;
+  selectorStyle: string;
+  metadataEncoding: string;
+  provisioning: string;
 }
 
 /** The point's accuracy of one kind, or undefined when it has none of that kind. */

@@ -241,6 +241,8 @@ export interface DesignChoices {
   selectorStyle?: SelectorStyle;
   metadataEncoding?: MetadataEncoding;
   network?: PruningNetwork;
+  /** operand provisioning (`nmsim review --axes provisioning=…`): the per-core buffer bandwidths are rescaled as normalize scales them */
+  provisioning?: HardwareProfile['sparsity']['provisioning'];
 }
 
 /**
@@ -264,6 +266,13 @@ export function withDesignChoices(profile: HardwareProfile, choices: DesignChoic
         : unit.latencyCycles,
     };
   }
+  const provisioning = choices.provisioning ?? sp.provisioning;
+  // as normalize: sparse-balanced per-core levels deliver the widest skip's rate, M/N × the dense one
+  const bandwidthScale = provisioning === 'sparse-balanced' ? Math.max(1, ...patterns.map((p) => p.m / p.n)) : 1;
+  const buffers =
+    bandwidthScale === sp.bandwidthScale
+      ? profile.memory.buffers
+      : profile.memory.buffers.map((b) => (b.shared ? b : { ...b, bandwidthBytesPerCycle: (b.bandwidthBytesPerCycle / sp.bandwidthScale) * bandwidthScale }));
   return {
     ...profile,
     sparsity: {
@@ -272,6 +281,9 @@ export function withDesignChoices(profile: HardwareProfile, choices: DesignChoic
       selectorStyle: choices.selectorStyle ?? sp.selectorStyle,
       metadataEncoding: choices.metadataEncoding ?? sp.metadataEncoding,
       onlinePruning: unit,
+      provisioning,
+      bandwidthScale,
     },
+    memory: { ...profile.memory, buffers },
   };
 }

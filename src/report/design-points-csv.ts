@@ -20,6 +20,11 @@ export function decodeColumns(batch: number): [string, string] {
 /** The fixed columns; the decode columns (decodeColumns, per batch) follow prefill_speedup. */
 export const DESIGN_POINT_COLUMNS = [
   'profile',
+  // the core's design on the review's axes (review/axes.ts): the profile it derives from and its choices
+  'variant_of',
+  'selector_style',
+  'metadata_encoding',
+  'provisioning',
   'pattern',
   'criterion',
   'mitigation',
@@ -103,6 +108,10 @@ export function designPointsCsv(
     const iso = p.operand === 'activation' ? isoAreaOf(p) : undefined;
     return [
     p.profile,
+    p.variant?.base ?? '',
+    p.variant?.selectorStyle ?? '',
+    p.variant?.metadataEncoding ?? '',
+    p.variant?.provisioning ?? '',
     patternText(p.pattern),
     p.criterion,
     p.mitigation,

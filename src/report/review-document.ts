@@ -19,6 +19,7 @@ import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compat
 import type { ReviewData } from '../review/review-data.js';
 import { CHIP_TABLE_TEXT, chipTable } from './review-chip.js';
 import { sensitivityBlocks } from './review-sensitivity.js';
+import { variantBlocks } from './review-variants.js';
 import { DECODE_CHART_STEM, servingBlocks } from './review-serving.js';
 
 function decodeCell(decode: readonly DecodeAtBatch[], batch: number, f: (d: DecodeAtBatch) => string): string {
@@ -126,6 +127,7 @@ export function reviewDocument(data: ReviewData): Block[] {
     b.push({ kind: 'paragraph', text: CHIP_TABLE_TEXT });
     b.push({ kind: 'table', ...chip });
   }
+  b.push(...variantBlocks(data));
   const energy = energyTable(data);
   if (energy) {
     const batch = energyChartBatch(data);
@@ -252,6 +254,7 @@ export function reviewDocument(data: ReviewData): Block[] {
     kind: 'list',
     items: [
       'design-points.csv — every design point, one row each',
+      ...(data.variants && data.variants.length > 0 ? ['design-variants.csv — every variant of the design axes × pattern, and the one chosen'] : []),
       'accuracy-vs-area, accuracy-vs-speedup, io-savings, area-breakdown, union-density — .svg and .png',
       ...(energy ? ['accuracy-vs-energy, energy-breakdown — .svg and .png'] : []),
       ...(data.serving ? [`${DECODE_CHART_STEM}${data.unionDensity.length > 0 ? ', union-density-gap' : ''} — .svg and .png`] : []),

@@ -105,6 +105,8 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
     ...(data.weightBaselineId !== undefined ? { weight_baseline: weightBaselineJson(weightBaselineRow(data)) } : {}),
     points: sortDesignPoints(data.points).map((p) => ({
       profile: p.profile,
+      // the core's design on the review's axes (review/axes.ts), when it has one
+      ...(p.variant ? { variant_of: p.variant.base, selector_style: p.variant.selectorStyle, metadata_encoding: p.variant.metadataEncoding, provisioning: p.variant.provisioning } : {}),
       operand: p.operand,
       pattern: patternText(p.pattern),
       criterion: p.criterion,
@@ -132,6 +134,26 @@ export function reviewJson(data: ReviewData, written: ReportLocation, warnings: 
       prefill_j_per_token: e.prefill.joulesPerToken,
       decode: e.decode.map((d) => ({ batch_tokens: d.batchTokens, j_per_token: d.joulesPerToken, average_power_w: d.averagePowerW })),
     })),
+    // every variant × pattern of the design axes and the one chosen per core, provisioning and pattern (explore/variants.ts)
+    ...(data.variants
+      ? {
+          variants: data.variants.map((v) => ({
+            profile: v.profile,
+            variant_of: v.base,
+            selector_style: v.selectorStyle,
+            metadata_encoding: v.metadataEncoding,
+            provisioning: v.provisioning,
+            pattern: patternText(v.pattern),
+            native: v.native,
+            area_um2: v.areaUm2,
+            area_overhead_fraction: v.areaOverheadFraction,
+            prefill_speedup: v.prefillSpeedup,
+            decode: v.decode.map((d) => ({ batch_tokens: d.batchTokens, speedup: d.speedup })),
+            chosen: v.chosen,
+            chosen_profile: v.chosenProfile,
+          })),
+        }
+      : {}),
     // the serving metrics (review/serving.ts), when the review computed them
     ...(data.serving ? { serving: servingJson(data.serving) } : {}),
     // the sensitivity sweep, only when requested (absent: the JSON is as before)

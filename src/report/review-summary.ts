@@ -37,7 +37,9 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     ...batches.map((b) => `dec B=${b}`),
     'front',
   ];
-  const widths = [12, 16, 8, 12, 8, 8, ...batches.map((b) => Math.max(8, `dec B=${b}`.length)), 5];
+  // the core column fits the longest core name (a design-axes variant: "act-8of16 · sorted-mux · bitmask")
+  const coreWidth = Math.max(12, ...data.summary.map((s) => (s.nativeProfile ?? `${s.compatibleProfile ?? '—'}*`).length));
+  const widths = [12, 16, 8, coreWidth, 8, 8, ...batches.map((b) => Math.max(8, `dec B=${b}`.length)), 5];
   // numeric columns (right-aligned): accuracy, area, prefill and every decode column
   const numeric = (i: number) => i >= 2 && i < head.length - 1 && i !== 3;
   lines.push('  ' + head.map((h, i) => pad(h, widths[i], numeric(i))).join(' '));

@@ -20,6 +20,7 @@ import type { OutputKind } from '../io/output-kind.js';
 import { CHART_STEMS, HEADLINE_CHART, accuracyAxisLabel, renderCharts } from './charts/index.js';
 import { ENERGY_CHART_STEMS, renderEnergyCharts } from './charts/energy.js';
 import { designPointsCsv } from './design-points-csv.js';
+import { DESIGN_VARIANTS_CSV, designVariantsCsv } from './design-variants-csv.js';
 import { toHtml, toMarkdown } from './document.js';
 import { cachedPng } from './png-cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
@@ -55,6 +56,8 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
   validateReviewData(data);
   const files = new Map<string, string | Uint8Array>();
   files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
+  // every variant of the design axes, when the review swept any (review/axes.ts)
+  if (data.variants && data.variants.length > 0) files.set(DESIGN_VARIANTS_CSV, designVariantsCsv(data.variants, data.decodeBatches));
   const svgs = await renderCharts(data);
   for (const stem of CHART_STEMS) {
     files.set(`${stem}.svg`, svgs[stem]);
@@ -106,7 +109,7 @@ export function runJson(data: ReviewData, files: Map<string, string | Uint8Array
 
 /** Every file a review report folder holds (the marker aside). */
 export function reportFileNames(): string[] {
-  return [...Object.values(REPORT_FILES), ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM, DECODE_CHART_STEM, UNION_GAP_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
+  return [...Object.values(REPORT_FILES), DESIGN_VARIANTS_CSV, ...[...CHART_STEMS, ...ENERGY_CHART_STEMS, TORNADO_STEM, DECODE_CHART_STEM, UNION_GAP_STEM].flatMap((s) => [`${s}.svg`, `${s}.png`])];
 }
 
 /**

@@ -19,8 +19,9 @@
 import { patternKey, sortDesignPoints, type Accuracy } from '../explore/design-point.js';
 import type { MeasuredWeightRun, SweepConfig } from '../explore/accuracy.js';
 import { sweep, type SkippedPoint, type WorkloadPoint } from '../explore/sweep.js';
-import type { DesignPoint } from '../explore/design-point.js';
+import type { CoreVariant, DesignPoint } from '../explore/design-point.js';
 import { areaReport } from '../area/report.js';
+import { chooseVariants } from '../explore/variants.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
@@ -48,6 +49,9 @@ export interface PointInputs {
   /** their distinct patterns, in run order (the weight energy rows' order) */
   weightPatterns: readonly Pattern[];
   weightAccuracy: (run: MeasuredWeightRun) => Accuracy;
+  /** per profile, its design on the swept axes and the loaded profile it is a variant of (review/axes.ts); absent: every profile is its own */
+  designs?: readonly CoreVariant[];
+  baseIndex?: readonly number[];
 }
 
 /** The review's fields that do not depend on any design point (computed from the analysis and the inputs). */
@@ -135,6 +139,9 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     byProfile.set(pi, [...(byProfile.get(pi) ?? []), k % perProfile]);
   }
   const techCache = new Map<string, TechLibrary>();
+  // the perf model reads the metadata encoding and the provisioning (buffer bandwidths), never the
+  // selector style: variants that differ only in selector share one estimate
+  const estimates = new Map<string, ReturnType<typeof estimateProfile>>();
   const out: PointRecords = { points: [], profiles: [], energy: [] };
   let done = 0;
   for (const [pi, slots] of byProfile) {
@@ -154,7 +161,13 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const cost = { ...profileCost(report), chip: { tensorCores: profile.tensorCore.count, ...(profile.chip ? { dieAreaMm2: profile.chip.dieAreaMm2 } : {}), tech: tech.name, provisioning: profile.sparsity.provisioning } };
     const keys = new Set(configIndices.map((ci) => patternKey(inputs.configs[ci].pattern)));
     const needed = inputs.patterns.filter((q) => keys.has(patternKey(q)));
-    const estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);
+    const design = inputs.designs?.[pi];
+    const estimateKey = `${inputs.baseIndex?.[pi] ?? pi}|${design ? `${design.metadataEncoding}|${design.provisioning}` : ''}|${needed.map(patternKey).join(',')}`;
+    let estimate = estimates.get(estimateKey);
+    if (!estimate) {
+      estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);
+      estimates.set(estimateKey, estimate);
+    }
     const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured);
     if (owned(pi * perProfile)) {
       out.profiles.push({ index: pi, report, tech: { key: techKey, name: tech.name, assumptions: techAssumptions([tech]) }, ...(energyRows ? { denseEnergy: energyRows[0] } : {}) });
@@ -174,7 +187,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
         execution: (_, pattern) => estimate.byPattern.get(patternKey(pattern))!,
         workload: inputs.workloadPoint,
       });
-      out.points.push({ index: pi * perProfile + ci, ...(one.points[0] ? { point: one.points[0] } : {}), ...(one.skipped[0] ? { skipped: one.skipped[0] } : {}) });
+      out.points.push({ index: pi * perProfile + ci, ...(one.points[0] ? { point: withVariant(one.points[0], design) } : {}), ...(one.skipped[0] ? { skipped: one.skipped[0] } : {}) });
     }
     if (weightIndices.length === 0) continue;
     // weight masks are fixed offline: no measured activation structure applies
@@ -204,16 +217,28 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
         weightAccuracy: inputs.weightAccuracy,
         weightExecution: (_, pattern) => weightEstimate?.byPattern.get(patternKey(pattern)),
       });
-      out.points.push({ index: pi * perProfile + configCount + wi, ...(one.points[0] ? { point: one.points[0], weightRun: run.runId } : {}) });
+      out.points.push({ index: pi * perProfile + configCount + wi, ...(one.points[0] ? { point: withVariant(one.points[0], design), weightRun: run.runId } : {}) });
     }
   }
   return out;
 }
 
+function withVariant(p: DesignPoint, design: CoreVariant | undefined): DesignPoint {
+  return design ? { ...p, variant: { ...design } } : p;
+}
+
 /** The records of every block (any order) → ReviewData: the design points sorted, the fronts and the recommendation over all of them. */
 export function assembleReview(common: ReviewCommon, records: readonly PointRecords[]): ReviewData {
   const points = records.flatMap((r) => r.points).sort((a, b) => a.index - b.index);
-  const profiles = records.flatMap((r) => r.profiles).sort((a, b) => a.index - b.index);
+  // the cheapest variant per core × provisioning × pattern (explore/variants.ts) is the design
+  // point the fronts, summary, recommendation and charts see; every variant is in data.variants
+  const variants = chooseVariants(sortDesignPoints(points.flatMap((r) => (r.point ? [r.point] : []))));
+  const chosenIds = new Set(variants.chosen.map((p) => p.id));
+  const chosenProfiles = new Set(variants.chosen.map((p) => p.profile));
+  const profiles = records
+    .flatMap((r) => r.profiles)
+    .filter((p) => chosenProfiles.has(p.report.profile) || !points.some((r) => r.point?.profile === p.report.profile))
+    .sort((a, b) => a.index - b.index);
   const energyRows = records.flatMap((r) => r.energy);
   const energy = profiles.flatMap((p) =>
     p.denseEnergy
@@ -237,10 +262,10 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
   const techRows = [...techs].sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((t) => t.assumptions);
   const { patterns, assumptionsBefore, assumptionsAfter, weightRuns, ...pass } = common;
   const taken = new Set(points.flatMap((r) => (r.weightRun !== undefined ? [r.weightRun] : [])));
-  return buildReview({
+  const data = buildReview({
     ...pass,
     sweep: {
-      points: sortDesignPoints(points.flatMap((r) => (r.point ? [r.point] : []))),
+      points: sortDesignPoints(points.flatMap((r) => (r.point && chosenIds.has(r.point.id) ? [r.point] : []))),
       skipped: points.flatMap((r) => (r.skipped ? [r.skipped] : [])),
       weightRunsWithoutCore: weightRuns.filter((r) => !taken.has(r.runId)),
     },
@@ -251,4 +276,6 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
     energy,
     assumptions: [...assumptionsBefore, ...techRows, ...assumptionsAfter],
   });
+  // only when a core had more than one variant (an axis swept): a review of the files as written has no variants table
+  return variants.rows.some((r) => !r.chosen) ? { ...data, variants: variants.rows } : data;
 }

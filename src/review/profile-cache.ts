@@ -21,10 +21,12 @@
  * array) makes that layer uncached rather than keyed on a lossy text. The code fingerprint
  * makes any change to nmsim a new key, as for the analysis.
  *
- * Evaluating a profile's points alone gives what evaluatePoints over every point gives for it:
- * evaluatePoints works profile by profile (its tech memo aside), so the records of the one-profile
- * list are the full list's records with point index k → pi·perProfile + k, profile and energy
- * index 0 → pi (test/review/profile-cache.test.ts checks the union against one evaluatePoints).
+ * Evaluating one loaded profile's points alone (with its design-axis variants, review/axes.ts,
+ * which are consecutive in the list and share perf estimates) gives what evaluatePoints over every
+ * point gives for them: evaluatePoints works profile by profile (its tech and estimate memos
+ * aside), so the records of the sub-list starting at profile f are the full list's records with
+ * point index k → f·perProfile + k, profile and energy index i → f + i
+ * (test/review/profile-cache.test.ts checks the union against one evaluatePoints).
  */
 import { createHash } from 'node:crypto';
 import { loadTech } from '../profile/tech.js';
@@ -41,7 +43,7 @@ import type { Pattern } from '../sparsity/pattern.js';
 export const POINTS_ENTRY: CacheEntryKind = { prefix: 'points', what: "the profile's design points" };
 export const SERVING_ENTRY: CacheEntryKind = { prefix: 'serving', what: "the profile's serving metrics" };
 
-/** Per profile (in profile order): whether its entry was read ('hit'), computed and stored ('miss'), or no cache ('off'). */
+/** Per loaded profile (in profile order; for the points, one entry holds all its design-axis variants): whether its entry was read ('hit'), computed and stored ('miss'), or no cache ('off'). */
 export type ProfileCacheStatus = CacheStatus[];
 
 function sha256(text: string): string {
@@ -66,34 +68,51 @@ async function entryKey(kind: CacheEntryKind, shared: string, profile: string, t
 }
 
 /**
- * For each profile: `compute(pi)` through the cache `dir` under a key of `shared` and the
- * profile's part (and its tech library when `withTech`). `shared` undefined (not exactly
- * encodable) or `dir` undefined: computed, nothing stored.
+ * For each group of profiles (`groups`: runs of indices into `profiles`): `compute(g)` through the
+ * cache `dir` under a key of `shared` and the group's parts (each profile's, plus its tech library
+ * when `withTech`, plus `extra(g)`). `shared` undefined (not exactly encodable) or `dir` undefined:
+ * computed, nothing stored.
  */
-async function perProfile<T>(
+async function perGroup<T>(
   dir: string | undefined,
   kind: CacheEntryKind,
   shared: string | undefined,
   profiles: readonly HashedProfile[],
+  groups: readonly (readonly number[])[],
   withTech: boolean,
-  compute: (pi: number) => Promise<T>,
+  extra: (g: number) => unknown,
+  compute: (g: number) => Promise<T>,
 ): Promise<{ values: T[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
   const techText = new Map<string, string | undefined>();
-  for (let pi = 0; pi < profiles.length; pi++) {
-    const h = profiles[pi];
-    let part = dir === undefined || shared === undefined ? undefined : profilePart(h);
-    let tech: string | null = null;
-    if (part !== undefined && withTech) {
-      const techKey = `${h.loaded.profile.tech}|${h.loaded.techDirs.join('|')}`;
-      if (!techText.has(techKey)) techText.set(techKey, exactText(await loadTech(h.loaded.profile.tech, h.loaded.techDirs)));
-      const t = techText.get(techKey);
-      if (t === undefined) part = undefined;
-      else tech = sha256(t);
+  for (let g = 0; g < groups.length; g++) {
+    const parts: string[] = [];
+    const techs: string[] = [];
+    let cacheable = dir !== undefined && shared !== undefined;
+    for (const pi of groups[g]) {
+      if (!cacheable) break;
+      const h = profiles[pi];
+      const part = profilePart(h);
+      if (part === undefined) cacheable = false;
+      else parts.push(sha256(part));
+      if (cacheable && withTech) {
+        const techKey = `${h.loaded.profile.tech}|${h.loaded.techDirs.join('|')}`;
+        if (!techText.has(techKey)) techText.set(techKey, exactText(await loadTech(h.loaded.profile.tech, h.loaded.techDirs)));
+        const t = techText.get(techKey);
+        if (t === undefined) cacheable = false;
+        else techs.push(sha256(t));
+      }
     }
-    const r = await cached(part === undefined ? undefined : dir, async () => entryKey(kind, sha256(shared!), sha256(part!), tech), () => compute(pi), kind);
+    const extraText = cacheable ? exactText(extra(g)) : undefined;
+    if (extraText === undefined) cacheable = false;
+    const r = await cached(
+      cacheable ? dir : undefined,
+      async () => entryKey(kind, sha256(shared!), sha256(JSON.stringify({ parts, extra: extraText })), withTech ? sha256(JSON.stringify(techs)) : null),
+      () => compute(g),
+      kind,
+    );
     values.push(r.value);
     status.push(r.status);
     warnings.push(...r.warnings);
@@ -101,18 +120,34 @@ async function perProfile<T>(
   return { values, status, warnings };
 }
 
-/** The one-profile records of profile `pi` moved to their place in the full list. */
-function rebase(r: PointRecords, pi: number, perProfile: number): PointRecords {
+/** The records of a run of profiles starting at `first` moved to their place in the full list. */
+function rebase(r: PointRecords, first: number, perProfile: number): PointRecords {
   return {
-    points: r.points.map((p) => ({ ...p, index: pi * perProfile + p.index })),
-    profiles: r.profiles.map((p) => ({ ...p, index: pi })),
-    energy: r.energy.map((e) => ({ ...e, profile: pi })),
+    points: r.points.map((p) => ({ ...p, index: first * perProfile + p.index })),
+    profiles: r.profiles.map((p) => ({ ...p, index: first + p.index })),
+    energy: r.energy.map((e) => ({ ...e, profile: first + e.profile })),
   };
 }
 
 /**
- * evaluatePoints over every point, profile by profile through the cache `dir` (undefined: no
- * cache, the same records). Returns one PointRecords per profile (assembleReview takes the list).
+ * The runs of consecutive profiles that are variants of one loaded profile (inputs.baseIndex;
+ * review/axes.ts lists a core's variants together), else one profile per run.
+ */
+function variantGroups(inputs: PointInputs): number[][] {
+  const groups: number[][] = [];
+  inputs.profiles.forEach((_, pi) => {
+    const base = inputs.baseIndex?.[pi];
+    const last = groups[groups.length - 1];
+    if (last && base !== undefined && inputs.baseIndex?.[last[0]] === base) last.push(pi);
+    else groups.push([pi]);
+  });
+  return groups;
+}
+
+/**
+ * evaluatePoints over every point, one loaded profile (with all its design-axis variants, which
+ * share perf estimates) at a time through the cache `dir` (undefined: no cache, the same
+ * records). Returns one PointRecords per loaded profile (assembleReview takes the list).
  */
 export async function evaluatePointsCached(
   inputs: PointInputs,
@@ -136,11 +171,19 @@ export async function evaluatePointsCached(
           proxy: inputs.configs.map((c) => inputs.proxy(c) ?? null),
           weightAccuracy: inputs.weightRuns.map((r) => inputs.weightAccuracy(r)),
         });
-  const { values, status, warnings } = await perProfile(dir, POINTS_ENTRY, shared, inputs.profiles, true, async (pi) => {
-    stage?.(inputs.profiles[pi].loaded.profile.name, pi / inputs.profiles.length);
-    return evaluatePoints({ ...inputs, profiles: [inputs.profiles[pi]] });
+  const groups = variantGroups(inputs);
+  const designsOf = (g: number) => (inputs.designs ? groups[g].map((pi) => inputs.designs![pi]) : null);
+  const { values, status, warnings } = await perGroup(dir, POINTS_ENTRY, shared, inputs.profiles, groups, true, designsOf, async (g) => {
+    const first = groups[g][0];
+    stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
+    const designs = designsOf(g);
+    return evaluatePoints({
+      ...inputs,
+      profiles: groups[g].map((pi) => inputs.profiles[pi]),
+      ...(designs ? { designs, baseIndex: designs.map(() => 0) } : {}),
+    });
   });
-  return { records: values.map((r, pi) => rebase(r, pi, perProfileCount)), status, warnings };
+  return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
 }
 
 /** servingFor over every profile, profile by profile through the cache `dir` (undefined: no cache, the same result). */
@@ -156,7 +199,7 @@ export async function servingForCached(
   const one = (pi: number) => servingFor([profiles[pi].loaded.profile], patterns, shape, measured, mix, tpotTargetMs);
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
   const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES });
-  const { values, status, warnings } = await perProfile(dir, SERVING_ENTRY, shared, profiles, false, async (pi) => one(pi));
+  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, profiles.map((_, pi) => [pi]), false, () => null, async (g) => one(g));
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
   return { serving: { ...values[0], rows: values.flatMap((v) => v.rows) }, status, warnings };
 }

@@ -4,6 +4,7 @@
  * it — they compute nothing that is not a re-arrangement or a format of these fields. Units are
  * in the field names; patterns stay Pattern values until a renderer formats them.
  */
+import type { VariantRow } from '../explore/variants.js';
 import type { AccuracyKind, DesignPoint } from '../explore/design-point.js';
 import type { Recommendation } from '../explore/recommend.js';
 import type { PatternSummary } from '../explore/summary.js';
@@ -157,6 +158,11 @@ export interface ReviewData {
   sensitivity?: SensitivityResult;
   /** time to first token, time per output token and tokens/s per batch (review/serving.ts); absent in a merge of shards */
   serving?: ServingResult;
+  /**
+   * every variant × pattern of the swept design axes (review/axes.ts, explore/variants.ts), the
+   * chosen ones flagged; `points` holds the chosen variants' points only. Absent when no core was swept
+   */
+  variants?: VariantRow[];
 }
 
 /** run.json: the one file allowed to differ between runs (timings). */

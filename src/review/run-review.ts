@@ -47,6 +47,7 @@ import { assembleReview, type PointInputs, type PointRecords, type ReviewCommon 
 import { evaluatePointsCached, servingForCached, type ProfileCacheStatus } from './profile-cache.js';
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
+import { defaultAxes, designVariants, refuseSweptSetKeys, type DesignAxes } from './axes.js';
 import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, type ServingMix } from './serving.js';
 
 export interface ReviewOptions {
@@ -79,6 +80,8 @@ export interface ReviewOptions {
   serving?: ServingMix;
   /** time-per-output-token target of the serving metrics, ms (default 50) */
   tpotTargetMs?: number;
+  /** the design axes swept on every activation core (axes.ts); default every selector style, metadata encoding and provisioning */
+  axes?: DesignAxes;
 }
 
 /** ReviewOptions with every default filled in and checked. */
@@ -125,6 +128,7 @@ export function resolveReviewOptions(opts: ReviewOptions = {}): ResolvedReviewOp
     decodeBatches,
     decodeContextTokens: opts.decodeContextTokens ?? DEFAULT_DECODE_CONTEXT_TOKENS,
     batchSizes,
+    axes: opts.axes ?? defaultAxes(),
     ...(opts.title !== undefined ? { title: opts.title } : {}),
     ...(opts.compare !== undefined ? { compare: opts.compare } : {}),
     ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
@@ -392,8 +396,9 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   const bundlePaths = bundlePathsOf(opts);
   progress?.stage('loading profiles', 0.02);
   const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles));
-  // every --set value is validated before any trace is read
-  const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles) : opts.sensitivity);
+  // every --set value is validated before any trace is read; a swept design axis is not an assumption
+  if (Array.isArray(opts.sensitivity)) refuseSweptSetKeys(opts.sensitivity.map((o) => o.key), opts.axes);
+  const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles, opts.axes) : opts.sensitivity);
   progress?.stage('opening bundles', 0.08);
   const bundles = await openBundlesHashed(bundlePaths);
   clock.lap('load_inputs_ms');
@@ -432,8 +437,11 @@ export interface PreparedReview {
   warnings: Diagnostic[];
   primaryBundle: string;
   analysisCache: CacheStatus;
-  /** per profile: whether its serving rows came from the cache */
+  /** per reviewed profile: whether its serving rows came from the cache */
   servingCache: ProfileCacheStatus;
+  /** the profiles as loaded (inputs.profiles holds their variants on the design axes) and the axes */
+  loadedProfiles: readonly HashedProfile[];
+  axes: DesignAxes;
 }
 
 /**
@@ -443,6 +451,9 @@ export interface PreparedReview {
  */
 export async function prepareReview(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[], bundles: readonly OpenedBundle[], progress?: ReviewProgress, analyses?: ReviewAnalyses): Promise<PreparedReview> {
   const configs = sweptConfigs(opts);
+  // every activation core × the swept design axes; provisioning twins (act-8of16-sb) left out
+  const variants = designVariants(profiles, opts.axes);
+  const reviewed = profiles.filter((h) => !variants.twins.includes(h.loaded.profile.name));
   const primary = choosePrimary(bundles);
   const p = primary.bundle;
   const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
@@ -458,11 +469,13 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const weights = weightRunsOf(p, accuracy.measured);
   const measured = measuredSparsityFrom(analysis.structure);
   // serving metrics depend on no design point: computed once here, so a merge of shards has them too
-  // (per profile through the cache: servingFor's rows of each profile)
-  const servingCached = await servingForCached(opts.cacheDir, profiles, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
+  // (per reviewed profile through the cache: servingFor's rows of each profile)
+  const servingCached = await servingForCached(opts.cacheDir, reviewed, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
   const serving = servingCached.serving;
   const inputs: PointInputs = {
-    profiles,
+    profiles: variants.profiles,
+    designs: variants.designs,
+    baseIndex: variants.baseIndex,
     configs,
     patterns: opts.patterns,
     workload,
@@ -475,11 +488,11 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     weightAccuracy: (r) => weightAccuracy(r, p.path),
   };
   const common: ReviewCommon = {
-    title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, profiles.length),
+    title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, reviewed.length),
     toolVersion: TOOL_VERSION,
     workload: `accuracy from ${p.bundle.manifest.model.name} (${p.path}); ${workloadText(workload)}`,
     decodeBatches: [...opts.decodeBatches],
-    profiles: profiles.map((h) => ({
+    profiles: reviewed.map((h) => ({
       name: h.loaded.profile.name,
       path: h.path,
       sha256: h.sha256,
@@ -496,7 +509,7 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     assumptionsBefore: reviewConventions(analysis.structure.conventions, workloadText(workload)),
     assumptionsAfter: [...perfAssumptions(), servingAssumption(serving)],
     serving,
-    notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote],
+    notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote, ...variants.notes],
     weightRuns: weights.runs,
     ...(opts.compare ? { compare: opts.compare } : {}),
   };
@@ -507,6 +520,8 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     primaryBundle: p.path,
     analysisCache: cachedAnalysis.status,
     servingCache: servingCached.status,
+    loadedProfiles: profiles,
+    axes: opts.axes,
   };
 }
 

@@ -25,8 +25,9 @@ import { zodIssuesToDiagnostics } from '../profile/zod-issues.js';
 import { numberLimitAt, listLimitAt } from '../profile/limits.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { closestName, excerpt } from '../user-text.js';
+import { designVariants, type DesignAxes } from './axes.js';
 import type { HashedProfile } from './inputs.js';
-import { assembleReview, evaluatePoints, type PointRecords } from './points.js';
+import { assembleReview, evaluatePoints, type PointInputs, type PointRecords } from './points.js';
 import type { ReviewData } from './review-data.js';
 import type { PreparedReview } from './run-review.js';
 
@@ -244,13 +245,14 @@ export interface SensitivityVariant {
 }
 
 /** The default sweep: memory bandwidths ×0.5/×2, clock ×0.8/×1.2, selector style, node. */
-export function defaultOverrides(profiles: readonly HashedProfile[]): SetOverride[] {
+export function defaultOverrides(profiles: readonly HashedProfile[], axes?: DesignAxes): SetOverride[] {
   const levels = Math.max(0, ...profiles.map((p) => p.loaded.spec.memory.buffers.length));
   return [
     ...Array.from({ length: levels }, (_, i) => ({ key: `memory.buffers[${i}].bandwidthBytesPerCycle`, values: ['x0.5', 'x2'] })),
     { key: 'memory.dramBandwidthGBps', values: ['x0.5', 'x2'] },
     { key: 'clockMHz', values: ['x0.8', 'x1.2'] },
-    { key: 'sparsity.selectorStyle', values: [...SELECTOR_STYLES] },
+    // a selector axis (axes.ts) replaces the style per variant: not an assumption then (as --set on it is refused)
+    ...(axes?.selector !== undefined ? [] : [{ key: 'sparsity.selectorStyle', values: [...SELECTOR_STYLES] }]),
     { key: 'tech', values: listShippedTech() },
   ];
 }
@@ -451,17 +453,24 @@ export async function evaluateSensitivity(prepared: PreparedReview, base: Review
   const [narrow, wide] = pair;
   const baseDeltas = pairDeltas(base, narrow, wide);
   const perProfile = prepared.inputs.configs.length + prepared.inputs.weightRuns.length;
+  const baseOf = prepared.inputs.baseIndex ?? prepared.inputs.profiles.map((_, i) => i);
   const evaluated = [];
   for (const v of variants) {
-    // only the profiles the value changed are evaluated again; the others keep the review's records
-    const changed = new Set(v.profiles.flatMap((p, i) => (p !== prepared.inputs.profiles[i] ? [i] : [])));
+    // the changed profiles expanded over the design axes again (axes.ts), as prepareReview did
+    const expanded = designVariants(v.profiles, prepared.axes);
+    const inputs: PointInputs = { ...prepared.inputs, profiles: expanded.profiles, designs: expanded.designs, baseIndex: expanded.baseIndex };
+    const changedBases = new Set(v.profiles.flatMap((p, i) => (p !== prepared.loadedProfiles[i] ? [i] : [])));
+    // only the variants of the profiles the value changed are evaluated again; the others keep the
+    // review's records (all are, should the value change how many variants a profile has)
+    const sameList = expanded.baseIndex.length === baseOf.length && expanded.baseIndex.every((b, i) => b === baseOf[i]);
+    const changed = new Set(expanded.baseIndex.flatMap((b, i) => (!sameList || changedBases.has(b) ? [i] : [])));
     const kept: PointRecords = {
       points: baseRecords.points.filter((r) => !changed.has(Math.floor(r.index / perProfile))),
       profiles: baseRecords.profiles.filter((r) => !changed.has(r.index)),
       energy: baseRecords.energy.filter((r) => !changed.has(r.profile)),
     };
     const fresh: PointRecords[] = [];
-    for (const i of changed) fresh.push(await evaluatePoints({ ...prepared.inputs, profiles: v.profiles }, { start: i * perProfile, end: (i + 1) * perProfile }));
+    for (const i of changed) fresh.push(await evaluatePoints(inputs, { start: i * perProfile, end: (i + 1) * perProfile }));
     const data = changed.size === 0 ? base : assembleReview(prepared.common, [kept, ...fresh]);
     evaluated.push({ key: v.key, value: v.value, applied: v.applied, deltas: pairDeltas(data, narrow, wide) });
   }

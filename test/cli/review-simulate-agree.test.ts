@@ -36,6 +36,8 @@ beforeAll(async () => {
   review = runCli([
     'review', '--traces', bundle, '--profiles', 'act-flex,act-8of16', '--patterns', '8:16,unstructured', '--criteria', 'magnitude', '--mitigations', 'none',
     ...WORKLOAD, '--prefill-tokens', PREFILL_TOKENS, '--context', CONTEXT_TOKENS, '--decode-batches', '1,8', '--out', path.join(tmp, 'review'), '--json', '--no-progress',
+    // the design axes held at the files' own choices: each review core is a profile simulate loads by name
+    '--axes', 'selector=mux', '--axes', 'encoding=index', '--axes', 'provisioning=dense-balanced',
   ]);
 });
 

@@ -109,7 +109,9 @@ describe('an installed nmsim', () => {
     const r = node([bin, 'review', '--profiles', 'act-8of16', '--patterns', '8:16', '--criteria', 'magnitude', '--mitigations', 'none', '--out', 'review', '--json', '--no-progress']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.design_points).toBe(1);
-    expect(j.recommendation).toMatch(/8:16 \(act-8of16\)/);
+    // design axes (issue 16): one chosen variant of act-8of16 per provisioning, 18 variants in all
+    expect(j.design_points).toBe(2);
+    expect(j.variants).toHaveLength(18);
+    expect(j.recommendation).toMatch(/8:16 \(act-8of16 · [a-z· -]+\)/);
   });
 });

@@ -36,7 +36,8 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-agreement-'));
   const bundlePath = path.join(tmp, 'bundle');
   await writeSyntheticBundle(bundlePath);
-  review = await runReview({ traces: [bundlePath], criteria: ['magnitude'], mitigations: ['none'] });
+  // axes {}: every shipped file as written, so each review core is a profile simulate loads by name
+  review = await runReview({ traces: [bundlePath], criteria: ['magnitude'], mitigations: ['none'], axes: {} });
   const bundle = await openBundle(bundlePath);
   try {
     const result = await analyze(bundle, {});
@@ -91,7 +92,7 @@ describe('review and simulate agree', () => {
     // act-flex runs 2:4 … 16:32 natively; swept are only 8:16 and unstructured. Unstructured data
     // runs on the native pattern it fits at the lowest cost — not 8:16 on this trace — so the
     // review must measure how it fits the other natives too
-    const narrow = await runReview({ traces: review.data.bundles.map((b) => b.path), profiles: ['act-flex'], patterns: [nm(8, 16), { kind: 'unstructured' }], criteria: ['magnitude'], mitigations: ['none'] });
+    const narrow = await runReview({ traces: review.data.bundles.map((b) => b.path), profiles: ['act-flex'], patterns: [nm(8, 16), { kind: 'unstructured' }], criteria: ['magnitude'], mitigations: ['none'], axes: {} });
     const { profile } = await loadProfile(resolveProfileRef('act-flex'));
     const c = simulate({ profile, model: catalogModel(DEFAULT_MODEL), phase: { kind: 'prefill', tokens: DEFAULT_PREFILL_TOKENS }, patterns: [{ kind: 'unstructured' }], measured: fromFile });
     const point = narrow.data.points.find((p) => p.pattern.kind === 'unstructured')!;

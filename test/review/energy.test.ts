@@ -35,7 +35,8 @@ beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'nmsim-review-energy-'));
   const bundlePath = path.join(tmp, 'bundle');
   await writeSyntheticBundle(bundlePath);
-  review = await runReview({ traces: [bundlePath], profiles: PROFILES, criteria: ['magnitude'], mitigations: ['none'] });
+  // axes {}: the files as written, so each review core is a profile simulate loads by name
+  review = await runReview({ traces: [bundlePath], profiles: PROFILES, criteria: ['magnitude'], mitigations: ['none'], axes: {} });
   const bundle = await openBundle(bundlePath);
   try {
     const file = path.join(tmp, 'analysis.json');

@@ -9,7 +9,9 @@ let tmp: string;
 let bundle: string;
 let out: string;
 const PROFILES = 'act-2of4,act-8of16,act-16of32';
-const FAST = ['--criteria', 'magnitude', '--mitigations', 'none', '--no-progress'];
+// the design axes held at the files' own choices (mux, index, dense-balanced): these tests are about
+// the report folder and the cores as written; test/review/axes.test.ts runs the default sweep
+const FAST = ['--criteria', 'magnitude', '--mitigations', 'none', '--no-progress', '--axes', 'selector=mux', '--axes', 'encoding=index', '--axes', 'provisioning=dense-balanced'];
 
 async function snapshot(dir: string): Promise<Record<string, string>> {
   const snap: Record<string, string> = {};

@@ -9,7 +9,7 @@ import { TORNADO_STEM } from '../../src/report/charts/tornado.js';
 import { loadProfilesHashed, type HashedProfile } from '../../src/review/inputs.js';
 import { estimateProfile } from '../../src/review/performance.js';
 import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
-import { applyOverride, parseSetArgs, rankSensitivity, sensitivityVariants, type PairDeltas } from '../../src/review/sensitivity.js';
+import { applyOverride, defaultOverrides, parseSetArgs, rankSensitivity, sensitivityVariants, type PairDeltas } from '../../src/review/sensitivity.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import { catalogModel } from '../../src/workload/catalog.js';
 import { runCli } from '../helpers/cli.js';
@@ -191,7 +191,8 @@ describe('a constructed flip', () => {
   it('is marked: the variant puts 8:16 back on the front, with the area delta of the same profiles written with that value', async () => {
     await writeProfiles(path.join(tmp, 'flip'), 'nangate45');
     await writeProfiles(path.join(tmp, 'flip-5nm'), '5nm');
-    const opts: ReviewOptions = { traces: [bundle], criteria: ['magnitude'], mitigations: ['none'] };
+    // axes {}: the files as written (the design axes would sweep the selector styles this flip is built from)
+    const opts: ReviewOptions = { traces: [bundle], criteria: ['magnitude'], mitigations: ['none'], axes: {} };
     const swept = await runReview({ ...opts, profiles: [path.join(tmp, 'flip')], sensitivity: [{ key: 'tech', values: ['5nm', 'nangate45'] }] });
     const s = swept.data.sensitivity!;
     expect(s.base.areaOverheadPp).toBeLessThan(0);
@@ -213,7 +214,7 @@ describe('a constructed flip', () => {
     const dir = path.join(tmp, 'flip-hier');
     await writeProfiles(dir, 'nangate45');
     const y816 = await fs.readFile(path.join(dir, 'act-8of16.yaml'), 'utf8');
-    const opts: ReviewOptions = { traces: [bundle], criteria: ['magnitude'], mitigations: ['none'] };
+    const opts: ReviewOptions = { traces: [bundle], criteria: ['magnitude'], mitigations: ['none'], axes: {} };
     const swept = await runReview({ ...opts, profiles: [path.join(tmp, 'flip')], sensitivity: [{ key: 'sparsity.selectorStyle', values: ['hierarchical', 'mux'] }] });
     const [hier, mux] = swept.data.sensitivity!.rows;
     expect(hier.applied).toEqual(['act-8of16']);
@@ -230,7 +231,8 @@ describe('a constructed flip', () => {
 });
 
 describe('the default sensitivity sweep of a review', () => {
-  const FAST: ReviewOptions = { profiles: ['act-8of16', 'act-16of32'], criteria: ['magnitude'], mitigations: ['none'] };
+  // axes {}: the files as written, so the selector style is an assumption to sweep (see the design-axes case below)
+  const FAST: ReviewOptions = { profiles: ['act-8of16', 'act-16of32'], criteria: ['magnitude'], mitigations: ['none'], axes: {} };
   let files: Map<string, string | Uint8Array>;
   let outcome: Awaited<ReturnType<typeof runReview>>;
 
@@ -284,6 +286,29 @@ describe('the default sensitivity sweep of a review', () => {
   }, 60_000);
 });
 
+describe('sensitivity over the design axes', () => {
+  it('leaves a swept axis out of the default sweep, refuses --set on it, and re-chooses the variants under each value', async () => {
+    const axes = { selector: ['mux' as const, 'hierarchical' as const] };
+    const profiles = [act816, act1632];
+    expect(defaultOverrides(profiles).map((o) => o.key)).toContain('sparsity.selectorStyle');
+    expect(defaultOverrides(profiles, axes).map((o) => o.key)).not.toContain('sparsity.selectorStyle');
+    const opts: ReviewOptions = { traces: [bundle], profiles: ['act-8of16', 'act-16of32'], criteria: ['magnitude'], mitigations: ['none'], axes };
+    const refused = await diagnosticsOf(() => runReview({ ...opts, sensitivity: [{ key: 'sparsity.selectorStyle', values: ['mux'] }] }));
+    expect(refused[0]).toMatchObject({ code: 'review/set-swept-axis', path: '--set', found: 'sparsity.selectorStyle' });
+    const swept = await runReview({ ...opts, sensitivity: [{ key: 'tech', values: ['nangate45'] }] });
+    const [row] = swept.data.sensitivity!.rows;
+    expect([...row.applied].sort()).toEqual(['act-16of32', 'act-8of16']);
+    // the value's deltas are those of a review of the edited files with the same axes (variants chosen again)
+    const dir = path.join(tmp, 'axes-nangate45');
+    await fs.mkdir(dir, { recursive: true });
+    for (const name of ['act-8of16', 'act-16of32']) await fs.writeFile(path.join(dir, `${name}.yaml`), (await fs.readFile(resolveProfileRef(name), 'utf8')).replace(/^tech: .*$/m, 'tech: nangate45'));
+    const edited = await runReview({ ...opts, profiles: [dir] });
+    const summary = (n: string) => edited.data.summary.find((r) => r.pattern.kind === 'nm' && `${r.pattern.n}:${r.pattern.m}` === n)!;
+    expect(row.deltas.areaOverheadPp).toBeCloseTo((summary('16:32').areaOverheadFraction! - summary('8:16').areaOverheadFraction!) * 100, 12);
+    expect(edited.data.variants!.length).toBe(swept.data.variants!.length);
+  }, 120_000);
+});
+
 describe('nmsim review --set', () => {
   it('refuses an unknown key with exit 2 and a bad value with exit 1, before any trace is read', () => {
     const unknown = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--set', 'memory.dramBandwith=1000', '--out', path.join(tmp, 'r1'), '--no-progress']);
@@ -291,18 +316,22 @@ describe('nmsim review --set', () => {
     expect(unknown.stderr).toContain('memory.dramBandwith');
     expect(unknown.stderr).toContain('memory.dramBandwidth');
     expect(unknown.stderr).not.toMatch(/\n\s+at /);
-    const bad = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--set', 'sparsity.selectorStyle=mux,tree', '--out', path.join(tmp, 'r2'), '--no-progress']);
+    const bad = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--set', 'sparsity.effect=skipping,tree', '--out', path.join(tmp, 'r2'), '--no-progress']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('sparsity.selectorStyle=tree');
+    expect(bad.stderr).toContain('sparsity.effect=tree');
+    // the selector style is a design axis the review sweeps (--axes): --set on it is a usage error
+    const axis = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--set', 'sparsity.selectorStyle=mux', '--out', path.join(tmp, 'r2'), '--no-progress']);
+    expect(axis.code).toBe(2);
+    expect(axis.stderr).toContain('review/set-swept-axis');
   });
 
   it('prints the sweep in --json and writes the tornado beside the report; --set with --shard is a usage error', () => {
     const out = path.join(tmp, 'r3');
-    const r = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16,act-16of32', '--criteria', 'magnitude', '--mitigations', 'none', '--set', 'clock=1.5 GHz,2 GHz', '--set', 'sparsity.selectorStyle=hierarchical', '--out', out, '--no-progress', '--no-cache', '--json']);
+    const r = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16,act-16of32', '--criteria', 'magnitude', '--mitigations', 'none', '--set', 'clock=1.5 GHz,2 GHz', '--set', 'tech=nangate45', '--axes', 'selector=hierarchical', '--axes', 'encoding=index', '--axes', 'provisioning=dense-balanced', '--out', out, '--no-progress', '--no-cache', '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.sensitivity.assumptions.map((a: { key: string }) => a.key)).toEqual(['sparsity.selectorStyle', 'clock']);
-    expect(doc.sensitivity.variants.map((v: { value: string }) => v.value)).toEqual(['1.5 GHz', '2 GHz', 'hierarchical']);
+    expect(doc.sensitivity.assumptions.map((a: { key: string }) => a.key)).toEqual(['tech', 'clock']);
+    expect(doc.sensitivity.variants.map((v: { value: string }) => v.value)).toEqual(['1.5 GHz', '2 GHz', 'nangate45']);
     // a clock changes no area: both clock variants keep the review's own area delta
     expect(doc.sensitivity.variants[0].deltas.area_overhead_pp).toBe(doc.sensitivity.base.area_overhead_pp);
     expect(doc.files).toEqual(expect.arrayContaining(['sensitivity-tornado.svg', 'sensitivity-tornado.png']));

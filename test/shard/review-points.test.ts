@@ -37,8 +37,9 @@ async function analysisParts(options: Parameters<typeof reviewShard>[0], n: numb
 }
 
 describe('sharded design points (library)', () => {
-  // 2 profiles × (3 patterns × 2 criteria × 2 mitigations) = 24 design points, profile-major
-  const options = { traces: [] as string[], profiles: PROFILES, patterns: parsePatternList('2:4,8:16,16:32'), criteria: ['magnitude' as const, 'clact' as const], mitigations: ['none' as const, 'dpts' as const] };
+  // 2 profiles × (3 patterns × 2 criteria × 2 mitigations) = 24 design points, profile-major;
+  // axes {}: each core as its file says (the design-axes case below sweeps variants)
+  const options = { axes: {}, traces: [] as string[], profiles: PROFILES, patterns: parsePatternList('2:4,8:16,16:32'), criteria: ['magnitude' as const, 'clact' as const], mitigations: ['none' as const, 'dpts' as const] };
 
   async function pointParts(opts: typeof options, m: number, analysis: { where: string; data: ReviewShard }[]): Promise<{ where: string; data: ReviewPointsShard }[]> {
     const parts: { where: string; data: ReviewPointsShard }[] = [];
@@ -86,6 +87,20 @@ describe('sharded design points (library)', () => {
     const merged = mergeReviewPoints(parts);
     expect(merged.data).toEqual(single.data);
     await expectSameFiles(single.data, merged.data, 7);
+  });
+
+  test('point shards of a review that sweeps design axes (4 variants per core) assemble the single-machine review, its variants table and every report file byte-identical', async () => {
+    const axes = { selector: ['mux' as const, 'hierarchical' as const], provisioning: ['dense-balanced' as const, 'sparse-balanced' as const] };
+    const swept = { ...options, axes, traces: [bundle], patterns: parsePatternList('8:16,16:32'), criteria: ['magnitude' as const], mitigations: ['none' as const] };
+    const single = await runReview(swept);
+    // 4 variants × (8:16 on act-8of16; 8:16 and 16:32 on act-16of32): 16:32 on act-8of16 runs dense, no point
+    expect(single.data.variants!.length).toBe(4 * 3);
+    const parts = await pointParts(swept as typeof options, 3, await analysisParts(swept, 1));
+    // the list: 2 cores × 4 variants × 2 configurations
+    expect(parts[0].data.pointCount).toBe(16);
+    const merged = mergeReviewPoints([...parts].reverse());
+    expect(merged.data).toEqual(single.data);
+    await expectSameFiles(single.data, merged.data, 3);
   });
 
   test('blocks cover every point once, in order, and a block is empty only when there are more shards than points', () => {

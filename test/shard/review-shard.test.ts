@@ -59,7 +59,8 @@ describe('sharded review (library)', () => {
 });
 
 describe('nmsim review --shard and nmsim merge', () => {
-  const FAST = ['--traces', '', '--profiles', PROFILES.join(','), '--criteria', 'magnitude', '--mitigations', 'none,dpts', '--no-progress'];
+  // the design axes held at the files' own choices (test/shard/review-points.test.ts shards a swept review)
+  const FAST = ['--traces', '', '--profiles', PROFILES.join(','), '--criteria', 'magnitude', '--mitigations', 'none,dpts', '--no-progress', '--axes', 'selector=mux', '--axes', 'encoding=index', '--axes', 'provisioning=dense-balanced'];
   const args = () => FAST.map((a) => (a === '' ? bundle : a));
 
   test('2 shards merged write the report `nmsim review --out` writes (run.json differs only in command and timings), and so do 3 design-point shards over those parts; a lost, failed or mixed part is refused by name', async () => {

@@ -109,7 +109,14 @@ export const command: CommandModule<object, ReviewArgs> = {
       .option('context', SHARED_OPTIONS.context)
       .option('serving', { type: 'string', defaultDescription: '2048:256', describe: 'prompt:output tokens of the serving metrics: time to first token (prefill of the prompt) and time per output token (decode step at context prompt + output/2) at B = 1, 2, 4, … 256, per core and pattern' })
       .option('tpot-target-ms', { type: 'string', defaultDescription: '50', describe: 'time-per-output-token target (ms) of the serving metrics: the largest batch meeting it and its tokens/s per user and per chip' })
-      .option('sensitivity', { type: 'boolean', default: false, describe: 'add the sensitivity section: how much each assumption moves the --compare pair\'s deltas (memory bandwidths ×0.5/×2, clock ×0.8/×1.2, every selector style, every shipped node), a tornado chart and table' })
+      .option('axes', {
+        type: 'string',
+        array: true,
+        defaultDescription: 'every value of every axis',
+        describe:
+          "design axes swept on every activation core (weight cores keep their datasheet's): NAME=v1,v2, repeatable, NAME one of selector (mux, sorted-mux, hierarchical), encoding (index, bitmask, combinatorial), provisioning (dense-balanced, sparse-balanced). Each variant is a design point (design-variants.csv); per core, provisioning and pattern the least-area variant among those within 1 % of the best speed-ups is the one the summary, fronts, charts and recommendation use",
+      })
+      .option('sensitivity', { type: 'boolean', default: false, describe: 'add the sensitivity section: how much each assumption moves the --compare pair\'s deltas (memory bandwidths ×0.5/×2, clock ×0.8/×1.2, every shipped node; the selector style is a design axis, --axes), a tornado chart and table' })
       .option('set', { type: 'string', array: true, describe: 'sweep a profile parameter instead of the default sensitivity sweep: key.path=v1,v2,… (repeatable; the profile schema\'s key paths and units, e.g. memory.dramBandwidthGBps=1000,4000, clock=1.5 GHz, sparsity.selectorStyle=mux,hierarchical; x0.5 multiplies each profile\'s own value). Implies --sensitivity' })
       .option('cache', { type: 'boolean', default: true, describe: `reuse the analysis of an unchanged bundle under the same plan, kept in $${CACHE_DIR_ENV} or else ${CACHE_FOLDER}/ beside --out (--no-cache to analyse afresh and store nothing)` })
       .option('progress', { type: 'boolean', default: true, describe: 'progress bar on a terminal (--no-progress to hide)' })
