@@ -72,10 +72,16 @@ function isoText(x: PairSide): string {
   return `${patternText(x.pattern)} on ${x.point.profile} (+${fixed(iso.extraDenseCores, 1)} dense cores' worth) ${prefillWin ? 'beats' : 'does not beat'} them in prefill (${speedup(iso.prefill.sparseSpeedup)} vs ${isoPhase(iso.prefill)})${decode ? `; decode ${decode}` : ''}`;
 }
 
+/** " (provisioning, node)" after a core's name; a design-axis variant's label already ends in its provisioning (review/axes.ts), so it is not said twice. */
+function alternativeTags(a: PairDetails['alternatives'][number]): string {
+  const tags = [a.provisioning && !a.profile.endsWith(` · ${a.provisioning}`) ? a.provisioning : undefined, a.provisioning ? a.tech : undefined].filter((t): t is string => Boolean(t));
+  return tags.length > 0 ? ` (${tags.join(', ')})` : '';
+}
+
 function alternativeText(p: PairDetails): string {
   if (p.alternatives.length === 0) return '';
   const alt = p.alternatives
-    .map((a) => `${patternText(a.pattern)} on ${a.profile}${a.provisioning ? ` (${a.provisioning}${a.tech ? `, ${a.tech}` : ''})` : ''} ${speedup(a.prefillSpeedup)} for ${percent(a.areaOverheadFraction)}`)
+    .map((a) => `${patternText(a.pattern)} on ${a.profile}${alternativeTags(a)} ${speedup(a.prefillSpeedup)} for ${percent(a.areaOverheadFraction)}`)
     .join('; ');
   return ` the provisioning or node of the cores (other swept cores give prefill ${alt})`;
 }
