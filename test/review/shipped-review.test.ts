@@ -80,7 +80,7 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     expect(quoted).toBe(printed);
     expect(printed).toMatch(/ 8:16 activations \([a-z]+\+[a-z]+\) on act-8of16 keep perplexity \d+\.\d{3} vs \d+\.\d{3} for 2:4 weights \(wanda\) on a100-like \(\+\d+\.\d{3} for the weights, paired bootstrap 95 % interval \+\d+\.\d{3} to \+\d+\.\d{3}\), at \d+\.\d{2}× its prefill speed-up/);
     // the baseline row and its line in the terminal summary
-    expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} a100-like /);
+    expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} \[\d+\.\d{3}, \d+\.\d{3}\] a100-like /);
     expect(run.stdout).toContain("  base: 2:4 weights on today's core (a100-like, weights pruned offline by wanda; measured perplexity)");
     // both scatter charts hold the weight marker and its legend entry
     for (const stem of ['accuracy-vs-area', 'accuracy-vs-speedup']) {
@@ -121,6 +121,12 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     expect(printed).toContain(`16:32 on act-16of32 (+${w.extraCores.toFixed(1)} dense cores' worth) does not beat them in prefill (1.24× vs ${w.iso.toFixed(2)}×)`);
     expect(printed).toContain(`8:16 on act-8of16 (+${n.extraCores.toFixed(1)} dense cores' worth) beats them in prefill (1.26× vs ${n.iso.toFixed(2)}×)`);
     expect(printed).toContain('The choice hinges on the provisioning or node of the cores');
+    // the summary table on the same screen: each pattern's interval (the recommendation quotes it as lo–hi) and its chip mm² and % of die
+    for (const [pattern, core, side] of [['8:16', 'act-8of16', n], ['16:32', 'act-16of32', w]] as const) {
+      const interval = new RegExp(`${pattern} (\\d+\\.\\d{3})–(\\d+\\.\\d{3})`).exec(printed)!;
+      const tableRow = lines.find((l) => l.startsWith(`  ${pattern} `))!;
+      expect(tableRow).toMatch(new RegExp(` \\[${interval[1]}, ${interval[2]}\\] +${core} +\\d+\\.\\d% +\\+${side.extraMm2.toFixed(2)} +${(side.die * 100).toFixed(2)}% `));
+    }
   });
 
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {
