@@ -9,6 +9,7 @@ import { fixed, groupedNumber, patternText, percent, PRECISION, speedup } from '
 import { recommendationText } from './recommendation.js';
 import { accuracyIntervalCell, compatibleRun, compatibleRunSentence, summaryInterval } from './review-text.js';
 import { pairEnergyText } from './review-energy.js';
+import { servingTerminalText } from './review-serving.js';
 import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import type { ReviewData } from '../review/review-data.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
@@ -80,7 +81,7 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     'native core',
     'area +',
     'mm²/chip',
-    '% of die',
+    '% die',
     'prefill',
     ...batches.map((b) => `dec B=${b}`),
     'front',
@@ -129,7 +130,7 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   if (perplexity && rows.some((r) => r[2].endsWith('[—]'))) {
     lines.push('  [—] the run records no per-story NLL, so its perplexity has no interval');
   }
-  if (rows.some((r) => r[5] === '—')) lines.push("  mm²/chip, % of die: — where the profile gives no chip block (tensor cores, die area)");
+  if (rows.some((r) => r[5] === '—')) lines.push("  mm²/chip, % die: — where the profile gives no chip block (tensor cores, die area)");
   // one footnote per pattern a core runs through another: 2:4 on an 8:16 core runs as a WIDER pattern
   for (const s of data.summary) {
     const c = compatibleRun(s, data.points);
@@ -156,6 +157,8 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     const where = groups.size === 1 ? `every core × pattern (${countNoun(keys.length, 'point')})` : keys.join(', ');
     lines.push(`  bottleneck: ${binding} — ${where}`);
   }
+  const serving = data.serving ? servingTerminalText(data.serving) : undefined;
+  if (serving) lines.push(`  ${serving}`);
   if (base) {
     const energy = baselineEnergyText(base);
     lines.push(`  base: ${base.label} (${base.point.profile}, weights pruned offline by ${base.point.criterion}; measured perplexity) — the baseline every new core must beat${energy ? `; energy ${energy}` : ''}`);

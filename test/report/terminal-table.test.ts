@@ -51,7 +51,7 @@ describe('the terminal summary table', () => {
 
   it('shows the sparse additions per chip in mm² and as % of the die for each configuration', () => {
     const text = terminalSummary(withChipsAndIntervals(), 'out', 'out/a.png');
-    expect(text).toMatch(/area \+ +mm²\/chip +% of die +prefill/);
+    expect(text).toMatch(/area \+ +mm²\/chip +% die +prefill/);
     const [r816, r1632] = tableRows(text);
     // 8:16: 10,000 µm² extra per core × 528 cores = 5.28 mm², 5.28 / 814 = 0.649 %
     // 16:32: 20,000 µm² × 528 = 10.56 mm², 10.56 / 814 = 1.297 %
@@ -88,7 +88,7 @@ describe('the terminal summary table', () => {
     expect(table.every((l) => l.length <= 120)).toBe(true);
     expect(table.some((l) => l.length > 100)).toBe(true);
     // every column once, in order, split across the two blocks (the pattern heads both)
-    const expected = ['best config', 'ppl [95 % interval]', 'native core', 'area +', 'mm²/chip', '% of die', 'prefill', ...batches.map((b) => `dec B=${b}`), 'front'];
+    const expected = ['best config', 'ppl [95 % interval]', 'native core', 'area +', 'mm²/chip', '% die', 'prefill', ...batches.map((b) => `dec B=${b}`), 'front'];
     const headers = `${lines[first]} |${lines[second].replace(/^ {2}pattern/, '')}`;
     const at2 = expected.map((h) => headers.indexOf(` ${h}`));
     expect(at2.every((i, k) => i > 0 && (k === 0 || i > at2[k - 1]))).toBe(true);
