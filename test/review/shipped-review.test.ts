@@ -4,7 +4,7 @@
  * report is checked against the bundle's manifest, read here independently of nmsim.
  * Skips clearly until the shipped bundle traces/stories260k exists.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, REPO_ROOT } from '../helpers/cli.js';
@@ -127,6 +127,16 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
       const tableRow = lines.find((l) => l.startsWith(`  ${pattern} `))!;
       expect(tableRow).toMatch(new RegExp(` \\[${interval[1]}, ${interval[2]}\\] +${core} +\\d+\\.\\d% +\\+${side.extraMm2.toFixed(2)} +${(side.die * 100).toFixed(2)}% `));
     }
+  });
+
+  it('prints the summary table the README quotes, with intervals and chip columns, within 120 columns', () => {
+    // the README's fenced block that starts with the table's header, under "What the shipped defaults say"
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const quoted = /```\n( {2}pattern +best config[^`]*)\n```/.exec(readme.slice(readme.indexOf('## What the shipped defaults say')))![1].split('\n');
+    const lines = run.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  pattern '));
+    expect(lines.slice(at, at + quoted.length)).toEqual(quoted);
+    expect(quoted.every((l) => l.length <= 120)).toBe(true);
   });
 
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {
