@@ -29,9 +29,12 @@ const WEIGHT_BYTES = PARAMETERS * 2; // FP16 operands
 const kvBytes = (batch: number) => 2 * 32 * 8 * 128 * 2 * 2304 * batch;
 
 describe('serving within the device memory', () => {
-  it('counts Llama-3.1-8B at its published 8.03 B parameters', () => {
+  it('counts Llama-3.1-8B and Llama-2-7B at their published parameter counts', () => {
     expect(PARAMETERS).toBe(8_030_261_248);
     expect(modelParameters(shape)).toBe(PARAMETERS);
+    // Llama-2-7B (hidden 4096, intermediate 11008, 32 layers, 32 KV heads, vocab 32000): its published 6,738,415,616
+    expect(32 * (4 * 4096 * 4096 + 3 * 4096 * 11008 + 2 * 4096) + 2 * 32000 * 4096 + 4096).toBe(6_738_415_616);
+    expect(modelParameters(MODEL_CATALOG['llama2-7b'])).toBe(6_738_415_616);
   });
 
   it('reads every shipped profile’s DRAM capacity as 80 × 10⁹ bytes', async () => {
