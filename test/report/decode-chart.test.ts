@@ -52,6 +52,9 @@ describe('the decode chart', () => {
     expect(svg).toContain('<path class="weight-baseline"');
     expect(svg).toContain('>2:4 weights, a100-like</text>');
     expect(svg).toContain('decode speed-up 1.55× (weights pruned offline');
+    // its decode is the design point's, at the review's --context (4096 on the fixture), not the serving mix's 2176: said on the chart
+    expect(svg).toContain('<title>2:4 weights, a100-like · B = 1, context 4096\n');
+    expect(svg).toMatch(/the review's weight baseline at B = 1, 8, context[\s\S]{0,40}4096/);
   });
 
   it('draws the baseline’s legend entry — a diamond and its text — in the PNG, inside the chart', async () => {

@@ -21,6 +21,8 @@ const BASELINE_COLOR = '#000000';
 /** The weight baseline's series: its label ("2:4 weights on today's core (a100-like)") and decode speed-up per batch. */
 export interface DecodeBaseline {
   label: string;
+  /** the design point's decode context (the review's --context), not the serving mix's: said in the subtitle */
+  contextTokens: number;
   steps: readonly { batch: number; speedup: number }[];
 }
 
@@ -28,13 +30,15 @@ export interface DecodeBaseline {
 export function decodeBaseline(row: WeightBaselineRow | undefined): DecodeBaseline | undefined {
   if (!row) return undefined;
   const p = row.point;
-  return { label: `${patternText(p.pattern)} weights, ${p.profile}`, steps: p.decode.map((d) => ({ batch: d.batchTokens, speedup: d.speedup })) };
+  return { label: `${patternText(p.pattern)} weights, ${p.profile}`, contextTokens: p.decodeContextTokens, steps: p.decode.map((d) => ({ batch: d.batchTokens, speedup: d.speedup })) };
 }
 
 export async function decodeServingChart(s: ServingResult, baseline?: DecodeBaseline): Promise<string> {
   const frame = await createFrame({
     title: DECODE_CHART_TITLE,
-    subtitle: `TPOT of dense ÷ TPOT of the pattern on the same core, decode step at context ${s.decodeContextTokens} tokens (--serving ${s.promptTokens}:${s.outputTokens})`,
+    subtitle:
+      `TPOT of dense ÷ TPOT of the pattern on the same core, decode step at context ${s.decodeContextTokens} tokens (--serving ${s.promptTokens}:${s.outputTokens})` +
+      (baseline && baseline.steps.length > 0 ? `; ${baseline.label}: the review's weight baseline at B = ${baseline.steps.map((t) => t.batch).join(', ')}, context ${baseline.contextTokens}` : ''),
     xLabel: 'decode batch B (sequences, log₂)',
     yLabel: 'decode speed-up vs dense (×)',
   });
@@ -91,7 +95,7 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
         .attr('fill', BASELINE_COLOR)
         .attr('stroke', BASELINE_COLOR)
         .append('title')
-        .text(`${baseline.label} · B = ${t.batch}\ndecode speed-up ${speedup(t.speedup)} (weights pruned offline: every token of the batch reads the same compressed weights)`);
+        .text(`${baseline.label} · B = ${t.batch}, context ${baseline.contextTokens}\ndecode speed-up ${speedup(t.speedup)} (weights pruned offline: every token of the batch reads the same compressed weights)`);
     }
     legend.push({ label: baseline.label, color: BASELINE_COLOR, mark: 'diamond' });
   }
