@@ -17,6 +17,7 @@ import type { CellCounts } from '../area/component.js';
 import { groupDecoderCells } from '../area/metadata.js';
 import { compareAndSwapCells } from '../area/pruning-unit.js';
 import { muxTree } from '../area/gates.js';
+import { sramAreaUm2 } from '../area/sram.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { TechLibrary, CellName } from '../profile/tech.js';
 import type { EnergyOp, TechEnergy } from '../profile/tech-energy.js';
@@ -119,7 +120,8 @@ function levelEnergies(profile: HardwareProfile, tech: TechLibrary, e: TechEnerg
   return profile.memory.buffers.map((b, i) => {
     if (b.shared) {
       const bank = sramPjPerByte(Math.min(b.bytes, SHARED_LEVEL_BANK_BYTES), e);
-      const areaMm2 = (b.bytes * BITS_PER_BYTE * tech.sram.bitcellAreaUm2) / tech.sram.arrayEfficiency / 1e6;
+      // the array's side from the area module's calibrated SRAM area (area/sram.ts: a whole cache), the mm² `nmsim area` reports
+      const areaMm2 = sramAreaUm2(b.bytes * BITS_PER_BYTE, tech, { cache: true, ports: b.ports ?? 1 }) / 1e6;
       const wireMm = Math.sqrt(areaMm2) * SHARED_LEVEL_WIRE_FRACTION_OF_SIDE;
       const wire = BITS_PER_BYTE * e.wirePjPerBitMm.value * wireMm;
       return { name: b.name, component: 'l2', readPjPerByte: bank + wire, writePjPerByte: bank + wire };

@@ -33,6 +33,7 @@ export const PROFILE_LIMITS = {
   'sparsity.onlinePruning.latencyCycles': { min: 0, max: 1_000_000, integer: true, unit: 'cycles', why: 'a sorting network over 64 elements has 21 stages; a million cycles is a millisecond at 1 GHz' },
   'memory.buffers[].sizeKiB': { min: 0.0625, max: 1_073_741_824, integer: false, unit: 'KiB', why: '64 bytes (one cache line) to 1 TiB holds registers, shared memory and every last-level cache' },
   'memory.buffers[].bandwidthBytesPerCycle': { min: 0.001, max: 1_048_576, integer: false, unit: 'bytes per cycle', why: 'the H100-like L2 moves 5,120 bytes per cycle; below 0.001 the modelled times are meaningless' },
+  'memory.dramCapacityGB': { min: 0.001, max: 1_000_000, integer: false, unit: 'GB', why: '1 MB to 1 PB; A100 and H100 SXM carry 80 GB of HBM' },
   'memory.dramBandwidthGBps': { min: 0.001, max: 1_000_000, integer: false, unit: 'GB/s', why: '1 MB/s to 1 PB/s; H100 HBM3 reads 3,350 GB/s' },
   'execution.mainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the tensor peak: above 1 the roofline would be beaten' },
   'execution.sparseMainloopEfficiency': { min: 0.01, max: 1, integer: false, unit: 'fraction', why: 'a fraction of the sparse tensor peak: above 1 the roofline would be beaten' },

@@ -183,6 +183,7 @@ export function normalizeProfile(spec: ProfileSpec, file?: string): NormalizedPr
       // ns × MHz / 1000 = cycles, exact for whole ns and MHz (ns × 1e-9 × Hz made 500 ns at
       // 1830 MHz 915.0000000000001, rounded up to 916)
       dramLatencyCycles: Math.ceil((spec.memory.dramLatencyNs * spec.clockMHz) / NS_MHZ_PER_CYCLE),
+      ...(spec.memory.dramCapacityGB !== undefined ? { dramCapacityBytes: spec.memory.dramCapacityGB * 1e9 } : {}),
     },
     execution: executionModel(spec, defaulted),
     tech: spec.tech,

@@ -21,6 +21,7 @@ export const PROFILE_QUANTITIES: readonly QuantityKey[] = [
   { at: '', bare: 'clock', resolved: 'clockMHz', unit: 'MHz', example: '1.41 GHz' },
   { at: 'memory', bare: 'dramBandwidth', resolved: 'dramBandwidthGBps', unit: 'GB/s', example: '2.04 TB/s' },
   { at: 'memory', bare: 'dramLatency', resolved: 'dramLatencyNs', unit: 'ns', example: '600 ns' },
+  { at: 'memory', bare: 'dramCapacity', resolved: 'dramCapacityGB', unit: 'GB', example: '80 GB' },
   { at: 'memory.buffers[]', bare: 'size', resolved: 'sizeKiB', unit: 'KiB', example: '192 KiB' },
 ] as const;
 
@@ -75,6 +76,7 @@ export const COMMON_UNITS: Readonly<Record<string, Readonly<Record<string, numbe
   MHz: { Hz: 1e-6, kHz: 1e-3, MHz: 1, GHz: 1e3, THz: 1e6 },
   'GB/s': { 'B/s': 1e-9, 'kB/s': 1e-6, 'MB/s': 1e-3, 'GB/s': 1, 'TB/s': 1e3, 'PB/s': 1e6, 'KiB/s': KIB_BYTES / 1e9, 'MiB/s': KIB_BYTES ** 2 / 1e9, 'GiB/s': KIB_BYTES ** 3 / 1e9, 'TiB/s': KIB_BYTES ** 4 / 1e9 },
   ns: { ps: 1e-3, ns: 1, us: 1e3, ms: 1e6, s: 1e9 },
+  GB: { B: 1e-9, kB: 1e-6, MB: 1e-3, GB: 1, TB: 1e3, KiB: KIB_BYTES / 1e9, MiB: KIB_BYTES ** 2 / 1e9, GiB: KIB_BYTES ** 3 / 1e9, TiB: KIB_BYTES ** 4 / 1e9 },
   KiB: { B: 1 / KIB_BYTES, kB: 1e3 / KIB_BYTES, MB: 1e6 / KIB_BYTES, GB: 1e9 / KIB_BYTES, TB: 1e12 / KIB_BYTES, KiB: 1, MiB: KIB_BYTES, GiB: KIB_BYTES ** 2, TiB: KIB_BYTES ** 3 },
   'um^2': { 'nm^2': 1e-6, 'um^2': 1, 'mm^2': 1e6 },
 };

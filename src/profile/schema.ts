@@ -114,6 +114,9 @@ export const ProfileSchema = z
         buffers: z.array(BufferSchema).min(1).max(PROFILE_LIST_LIMITS['memory.buffers'].max).describe('innermost first: buffers[0] is the operand buffer that holds (compressed) activations'),
         dramBandwidthGBps: limitedNumber('memory.dramBandwidthGBps'),
         dramLatencyNs: limitedNumber('memory.dramLatencyNs'),
+        dramCapacityGB: limitedNumber('memory.dramCapacityGB')
+          .optional()
+          .describe('device memory (GB = 10⁹ bytes; cite the datasheet): the serving metrics mark a batch whose weights + KV cache exceed it as not fitting. Absent: not checked'),
       })
       .strict(),
     execution: z
@@ -229,6 +232,8 @@ export interface HardwareProfile {
     dramBytesPerCycle: number;
     /** DRAM latency rounded up to whole cycles */
     dramLatencyCycles: number;
+    /** device memory in bytes (absent: the profile gives none, and nothing is checked against it) */
+    dramCapacityBytes?: number;
   };
   execution: ExecutionModel;
   tech: string;

@@ -15,7 +15,10 @@ import type { Block } from './document.js';
 import { areaUm2, fixed, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
 import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
-import { accuracyCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart } from './review-text.js';
+import { accuracyCell, accuracyIntervalCell, areaCoreText, assumptionValue, compatibleCoreText, compatibleRun, runPart, summaryInterval } from './review-text.js';
+
+/** Digits of an accuracy figure in the report's tables (as accuracyCell). */
+const accuracyDigits = (kind: AccuracyKind) => (kind === 'measured-perplexity' ? PRECISION.perplexity : PRECISION.relErr);
 import type { ReviewData } from '../review/review-data.js';
 import { CHIP_TABLE_TEXT, chipTable } from './review-chip.js';
 import { sensitivityBlocks } from './review-sensitivity.js';
@@ -46,7 +49,7 @@ function baselineSummaryRows(data: ReviewData): string[][] {
     [
       base.label,
       `${p.criterion} (weights)`,
-      fixed(p.accuracy.value, PRECISION.perplexity),
+      accuracyIntervalCell(p.accuracy.kind, p.accuracy, PRECISION.perplexity),
       p.accuracy.kind,
       p.profile,
       percent(p.areaOverheadFraction, PRECISION.percentTable),
@@ -76,14 +79,14 @@ export function reviewDocument(data: ReviewData): Block[] {
   b.push({ kind: 'heading', level: 2, text: 'Summary per pattern' });
   b.push({
     kind: 'paragraph',
-    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern (— where the pattern has none: the other kind is a different quantity and is not shown here). Hardware: the cheapest swept core that runs the pattern natively, else the cheapest that runs it through a compatible pattern (named with the pattern it executes: a wider one the data's masks fit into, or a narrower one where groups that do not fit take a second pass).`,
+    text: `Accuracy: the best ${data.headline.accuracyKind === 'measured-perplexity' ? 'measured perplexity' : 'proxy error'} any criterion × mitigation reaches with the pattern (— where the pattern has none: the other kind is a different quantity and is not shown here). Hardware: the cheapest swept core that runs the pattern natively, else the cheapest that runs it through a compatible pattern (named with the pattern it executes: a wider one the data's masks fit into, or a narrower one where groups that do not fit take a second pass).${data.headline.accuracyKind === 'measured-perplexity' ? ' A measured perplexity carries its bootstrap 95 % interval over the stories in brackets ([—]: the run records no per-story NLL, so no interval).' : ''}`,
   });
   b.push({
     kind: 'table',
     headers: [
       'pattern',
       'best configuration',
-      'accuracy',
+      data.headline.accuracyKind === 'measured-perplexity' ? 'accuracy [95 % interval]' : 'accuracy',
       'accuracy kind',
       'core',
       'area overhead',
@@ -96,7 +99,7 @@ export function reviewDocument(data: ReviewData): Block[] {
     rows: data.summary.map((s) => [
       patternText(s.pattern),
       s.bestConfig ?? '—',
-      accuracyCell(s.accuracyKind, s.accuracyValue),
+      accuracyIntervalCell(s.accuracyKind, s.accuracyValue === null ? null : { value: s.accuracyValue, interval: summaryInterval(s, data.points) ?? undefined }, accuracyDigits(s.accuracyKind)),
       s.accuracyValue === null ? '—' : s.accuracyKind,
       s.nativeProfile ?? coreCell(s),
       orDash(s.areaOverheadFraction, (v) => percent(v, PRECISION.percentTable)),

@@ -2,18 +2,64 @@
  * The one-screen terminal summary of a review: per-pattern table, the front, the
  * recommendation and where the report is. Plain text (no colour codes: it goes to pipes too).
  */
-import { activationPoints } from '../explore/design-point.js';
+import { activationPoints, type DesignPoint } from '../explore/design-point.js';
+import { isoAreaOf } from '../explore/iso-area.js';
 import { countNoun } from '../plural.js';
-import { fixed, patternText, percent, PRECISION, speedup } from './format.js';
+import { fixed, groupedNumber, patternText, percent, PRECISION, speedup } from './format.js';
 import { recommendationText } from './recommendation.js';
-import { compatibleRun, compatibleRunSentence } from './review-text.js';
+import { accuracyIntervalCell, compatibleRun, compatibleRunSentence, summaryInterval } from './review-text.js';
 import { pairEnergyText } from './review-energy.js';
+import { servingTerminalText } from './review-serving.js';
 import { baselineEnergyText, weightBaselineRow } from './review-baseline.js';
 import type { ReviewData } from '../review/review-data.js';
-import type { Pattern } from '../sparsity/pattern.js';
+import { samePattern, type Pattern } from '../sparsity/pattern.js';
 
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
+}
+
+/** The terminal summary's width: the table wraps its columns to stay within it. */
+export const TERMINAL_COLUMNS = 120;
+
+/** A core × pattern's sparse additions on its chip: mm² (grouped by thousands) and % of the die ("—" without a chip block). */
+function chipCells(p: DesignPoint | undefined): [string, string] {
+  const iso = p ? isoAreaOf(p) : undefined;
+  return [
+    iso ? `+${groupedNumber(iso.extraMm2, PRECISION.chipMm2Text)}` : '—',
+    p?.areaOverheadVsDieFraction === undefined ? '—' : percent(p.areaOverheadVsDieFraction, PRECISION.percentTable),
+  ];
+}
+
+/**
+ * A table indented by two spaces, each column as wide as its widest cell, numbers right-aligned.
+ * When a row would pass `maxColumns`, the columns after the first that fit move to a further
+ * block below (after a blank line) that repeats the first column, so every line stays within the width.
+ */
+export function fittedTable(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[], maxColumns: number): string[] {
+  const widths = head.map((h, c) => rows.reduce((w, r) => Math.max(w, r[c].length), h.length));
+  // one space between columns, two where a right-aligned number follows left-aligned text (they would touch)
+  const gap = (prev: number, c: number) => (numeric[c] && !numeric[prev] ? 2 : 1);
+  const blocks: number[][] = [];
+  let block: number[] = [0];
+  let used = 2 + widths[0];
+  for (let c = 1; c < head.length; c++) {
+    const extra = gap(block[block.length - 1], c) + widths[c];
+    if (block.length > 1 && used + extra > maxColumns) {
+      blocks.push(block);
+      block = [0];
+      used = 2 + widths[0] + gap(0, c) + widths[c];
+    } else used += extra;
+    block.push(c);
+  }
+  blocks.push(block);
+  const out: string[] = [];
+  blocks.forEach((cols, i) => {
+    if (i > 0) out.push('');
+    for (const r of [head, ...rows]) {
+      out.push(('  ' + cols.map((c, k) => (k === 0 ? '' : ' '.repeat(gap(cols[k - 1], c))) + pad(r[c], widths[c], numeric[c])).join('')).trimEnd());
+    }
+  });
+  return out;
 }
 
 export function terminalSummary(data: ReviewData, outDir: string, headlinePng: string): string {
@@ -27,58 +73,64 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
   if (energy) lines.push(energy);
   lines.push('');
   const batches = data.decodeBatches;
+  const perplexity = data.headline.accuracyKind === 'measured-perplexity';
   const head = [
     'pattern',
     'best config',
-    data.headline.accuracyKind === 'measured-perplexity' ? 'ppl' : 'rel err',
+    perplexity ? 'ppl [95 % interval]' : 'rel err',
     'native core',
     'area +',
+    'mm²/chip',
+    '% die',
     'prefill',
     ...batches.map((b) => `dec B=${b}`),
     'front',
   ];
-  // the core column fits the longest core name (a design-axes variant: "act-8of16 · sorted-mux · bitmask")
-  const coreWidth = Math.max(12, ...data.summary.map((s) => (s.nativeProfile ?? `${s.compatibleProfile ?? '—'}*`).length));
-  const widths = [12, 16, 8, coreWidth, 8, 8, ...batches.map((b) => Math.max(8, `dec B=${b}`.length)), 5];
-  // numeric columns (right-aligned): accuracy, area, prefill and every decode column
-  const numeric = (i: number) => i >= 2 && i < head.length - 1 && i !== 3;
-  lines.push('  ' + head.map((h, i) => pad(h, widths[i], numeric(i))).join(' '));
+  // text columns: pattern, config, core, front; every other column is a number (right-aligned)
+  const numeric = head.map((_, i) => ![0, 1, 3, head.length - 1].includes(i));
+  const rows: string[][] = [];
   for (const s of data.summary) {
-    const row = [
+    const chip = chipCells(data.points.find((p) => p.profile === (s.nativeProfile ?? s.compatibleProfile) && samePattern(p.pattern, s.pattern)));
+    rows.push([
       patternText(s.pattern),
       s.bestConfig ?? '—',
-      s.accuracyValue === null ? '—' : s.accuracyKind === 'measured-perplexity' ? fixed(s.accuracyValue, PRECISION.perplexityText) : fixed(s.accuracyValue, PRECISION.relErrText),
+      accuracyIntervalCell(s.accuracyKind, s.accuracyValue === null ? null : { value: s.accuracyValue, interval: summaryInterval(s, data.points) ?? undefined }, s.accuracyKind === 'measured-perplexity' ? PRECISION.perplexityText : PRECISION.relErrText),
       s.nativeProfile ?? (s.compatibleProfile ? `${s.compatibleProfile}*` : '—'),
       s.areaOverheadFraction === null ? '—' : percent(s.areaOverheadFraction, PRECISION.percentText),
+      ...chip,
       s.prefillSpeedup === null ? '—' : speedup(s.prefillSpeedup),
       ...batches.map((b) => {
         const d = s.decode.find((x) => x.batchTokens === b);
         return d ? speedup(d.speedup) : '—';
       }),
       s.onFront ? 'yes' : '',
-    ];
-    lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
+    ]);
   }
   // the weight baseline: today's core running pruned weights, the row every new core must beat
   const base = weightBaselineRow(data);
   if (base) {
     const p = base.point;
-    const ppl = fixed(p.accuracy.value, PRECISION.perplexityText);
-    const row = [
+    const ppl = accuracyIntervalCell('measured-perplexity', p.accuracy, PRECISION.perplexityText);
+    rows.push([
       `${patternText(p.pattern)} weights`,
       p.criterion,
-      data.headline.accuracyKind === 'measured-perplexity' ? ppl : `${ppl} ppl`,
+      perplexity ? ppl : `${ppl} ppl`,
       p.profile,
       percent(p.areaOverheadFraction, PRECISION.percentText),
+      ...chipCells(p),
       speedup(p.prefillSpeedup),
       ...batches.map((b) => {
         const d = p.decode.find((x) => x.batchTokens === b);
         return d ? speedup(d.speedup) : '—';
       }),
       'base',
-    ];
-    lines.push('  ' + row.map((c, i) => pad(c, widths[i], numeric(i))).join(' '));
+    ]);
   }
+  for (const l of fittedTable(head, rows, numeric, TERMINAL_COLUMNS)) lines.push(l);
+  if (perplexity && rows.some((r) => r[2].endsWith('[—]'))) {
+    lines.push('  [—] the run records no per-story NLL, so its perplexity has no interval');
+  }
+  if (rows.some((r) => r[5] === '—')) lines.push("  mm²/chip, % die: — where the profile gives no chip block (tensor cores, die area)");
   // one footnote per pattern a core runs through another: 2:4 on an 8:16 core runs as a WIDER pattern
   for (const s of data.summary) {
     const c = compatibleRun(s, data.points);
@@ -105,6 +157,8 @@ export function terminalSummary(data: ReviewData, outDir: string, headlinePng: s
     const where = groups.size === 1 ? `every core × pattern (${countNoun(keys.length, 'point')})` : keys.join(', ');
     lines.push(`  bottleneck: ${binding} — ${where}`);
   }
+  const serving = data.serving ? servingTerminalText(data.serving) : undefined;
+  if (serving) lines.push(`  ${serving}`);
   if (base) {
     const energy = baselineEnergyText(base);
     lines.push(`  base: ${base.label} (${base.point.profile}, weights pruned offline by ${base.point.criterion}; measured perplexity) — the baseline every new core must beat${energy ? `; energy ${energy}` : ''}`);

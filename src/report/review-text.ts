@@ -2,7 +2,7 @@
  * Small wordings of review data shared by the report document, the charts and the terminal
  * summary.
  */
-import type { AccuracyKind, DesignPoint } from '../explore/design-point.js';
+import { accuracyOf, isWeightPoint, type Accuracy, type AccuracyKind, type DesignPoint } from '../explore/design-point.js';
 import type { PatternSummary } from '../explore/summary.js';
 import type { AreaBreakdownRow, Assumption, ReviewBundleRun } from '../review/review-data.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
@@ -24,6 +24,29 @@ export function areaCoreText(row: Pick<AreaBreakdownRow, 'profile' | 'core' | 'p
 export function accuracyCell(kind: AccuracyKind, v: number | null): string {
   if (v === null) return '—';
   return kind === 'measured-perplexity' ? fixed(v, PRECISION.perplexity) : fixed(v, PRECISION.relErr);
+}
+
+/**
+ * The 95 % interval behind a summary row's accuracy: the interval of the design point the row's
+ * figure is read from (the pattern's best configuration; every core of it shares the measured
+ * run). Null where there is none: a proxy error, or a run whose manifest holds no per-story NLL.
+ */
+export function summaryInterval(row: Pick<PatternSummary, 'pattern' | 'bestConfig' | 'accuracyValue' | 'accuracyKind'>, points: readonly DesignPoint[]): readonly [number, number] | null {
+  if (row.accuracyValue === null || row.bestConfig === null) return null;
+  const p = points.find((x) => !isWeightPoint(x) && samePattern(x.pattern, row.pattern) && `${x.criterion}+${x.mitigation}` === row.bestConfig && accuracyOf(x, row.accuracyKind)?.value === row.accuracyValue);
+  return (p && accuracyOf(p, row.accuracyKind)?.interval) ?? null;
+}
+
+/**
+ * A measured perplexity with its bootstrap 95 % interval, compact for table cells: "9.694 [9.344, 10.049]";
+ * "9.694 [—]" when the run has no per-story NLL (no interval can be drawn). A proxy error has no
+ * interval and shows its figure alone; a missing figure is "—".
+ */
+export function accuracyIntervalCell(kind: AccuracyKind, a: Pick<Accuracy, 'value' | 'interval'> | null, digits: number): string {
+  if (a === null) return '—';
+  const v = fixed(a.value, digits);
+  if (kind !== 'measured-perplexity') return v;
+  return a.interval ? `${v} [${fixed(a.interval[0], digits)}, ${fixed(a.interval[1], digits)}]` : `${v} [—]`;
 }
 
 /** An assumption's value: numbers at the precision of their quantity. */

@@ -25,7 +25,8 @@ import { toHtml, toMarkdown } from './document.js';
 import { cachedPng } from './png-cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
 import { pairText } from './review-sensitivity.js';
-import { decodeServingChart, UNION_GAP_STEM, unionGapChart } from './charts/decode.js';
+import { decodeBaseline, decodeServingChart, UNION_GAP_STEM, unionGapChart } from './charts/decode.js';
+import { weightBaselineRow } from './review-baseline.js';
 import { DECODE_CHART_STEM } from './review-serving.js';
 import type { ReviewData, RunRecord } from '../review/review-data.js';
 import { reviewDocument } from './review-document.js';
@@ -76,7 +77,7 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
     files.set(`${stem}.png`, (await renderPng(svg)).png);
   }
   // the decode chart of the serving metrics (review/serving.ts)
-  const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving) } : {};
+  const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving, decodeBaseline(weightBaselineRow(data))) } : {};
   if (data.serving && data.unionDensity.length > 0) servingSvgs[UNION_GAP_STEM] = await unionGapChart(data.unionDensity, data.unionDensitySource);
   for (const [stem, svg] of Object.entries(servingSvgs)) {
     files.set(`${stem}.svg`, svg);

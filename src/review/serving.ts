@@ -9,7 +9,12 @@
  *   over the output; no integration over the output is done;
  * - tokens/s per user = 1 / TPOT; tokens/s per chip = B / TPOT (the profile models the whole
  *   device: all its tensor cores);
- * - at a latency target: the largest B whose TPOT meets it (pickAtTarget) and its throughput.
+ * - at a latency target: the largest B whose TPOT meets it (pickAtTarget) and its throughput,
+ *   over the batches that fit in the device's memory;
+ * - memory: the weights (every parameter at the operand width: activation sparsity stores them
+ *   dense) + the KV cache of B sequences at their longest, prompt + output tokens (the last
+ *   output token). A batch whose sum exceeds the profile's `memory.dramCapacity` does not fit
+ *   (activations and workspace are left out: a lower bound on what a batch needs).
  *
  * Decode at a batch B the trace did not measure (the review measures the union density at
  * 1 … 64 by default): perf/measured-sparsity.ts unionDensity falls back to the independence
@@ -85,12 +90,12 @@ export interface ServingStep {
   /** fraction of weight rows fetched and where it comes from (absent: the core does not skip rows) */
   weightRows?: { fraction: number; source: string };
   bottleneck: string;
-  /**
-   * KV cache the B sequences hold at the decode context (kvCacheBytes). Not checked against the
-   * device's memory: profiles carry no DRAM capacity, so a TPOT here may need more memory than
-   * the chip has.
-   */
+  /** KV cache the B sequences hold at the decode context (kvCacheBytes): the mean step's */
   kvCacheBytes: number;
+  /** weights + the KV cache of B sequences at prompt + output tokens: what the batch must hold at its end */
+  memoryBytes: number;
+  /** memoryBytes ≤ the profile's DRAM capacity; absent when the profile gives no capacity (not checked) */
+  fits?: boolean;
 }
 
 export interface ServingPick {
@@ -107,8 +112,10 @@ export interface ServingRow {
   ttftMs: number;
   ttftBottleneck: string;
   steps: ServingStep[];
-  /** the largest B meeting the target; null when even B = 1 misses it */
+  /** the largest B meeting the target among the batches that fit in memory; null when none does */
   atTarget: ServingPick | null;
+  /** the profile's device memory (memory.dramCapacity); absent when it gives none */
+  dramCapacityBytes?: number;
 }
 
 export interface ServingResult {
@@ -118,6 +125,10 @@ export interface ServingResult {
   decodeContextTokens: number;
   tpotTargetMs: number;
   batches: number[];
+  /** the model's weights at the first profile's operand width (servingWeightBytes) */
+  weightBytes: number;
+  /** tokens each sequence holds at its end: prompt + output (the memory check's context) */
+  peakContextTokens: number;
   rows: ServingRow[];
 }
 
@@ -143,6 +154,29 @@ export function kvCacheBytes(shape: ModelShape, batch: number, contextTokens: nu
   return batch * tokensHeld * 2 * shape.numKvHeads * shape.headDim * valueBytes;
 }
 
+/**
+ * Parameters of a decoder-only model: token embeddings (vocab × hidden), per layer the q, k, v, o
+ * projections (hidden × heads·headDim, twice hidden × kvHeads·headDim, heads·headDim × hidden),
+ * q/k/v biases where the model has them, the gated MLP's gate, up and down (3 × hidden ×
+ * intermediate) and its norms' scales (hidden each), the final norm, and the LM head unless tied
+ * to the embeddings. Llama-3.1-8B: 8,030,261,248.
+ */
+export function modelParameters(shape: ModelShape): number {
+  const h = shape.hiddenSize;
+  const q = shape.numHeads * shape.headDim;
+  const kv = shape.numKvHeads * shape.headDim;
+  const attention = h * q + 2 * h * kv + q * h + (shape.qkvBias ? q + 2 * kv : 0);
+  const mlp = 3 * h * shape.intermediateSize;
+  const layer = attention + mlp + shape.normsPerLayer * h;
+  const embeddings = shape.vocabSize * h;
+  return embeddings + shape.numLayers * layer + h + (shape.tiedEmbeddings ? 0 : embeddings);
+}
+
+/** Bytes of the model's weights held in device memory at `valueBytes` per parameter. */
+export function servingWeightBytes(shape: ModelShape, valueBytes: number): number {
+  return modelParameters(shape) * valueBytes;
+}
+
 export function decodeContextOf(mix: ServingMix): number {
   return mix.promptTokens + Math.floor(mix.outputTokens / 2);
 }
@@ -164,6 +198,8 @@ export function servingForProfile(
   const prefill = simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured });
   const contextTokens = decodeContextOf(mix);
   const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured }));
+  const capacity = profile.memory.dramCapacityBytes;
+  const peakContextTokens = mix.promptTokens + mix.outputTokens;
   const row = (pattern: Pattern, i: number | null): ServingRow => {
     const pre = i === null ? prefill.dense : prefill.patterns[i].sim;
     const steps = decode.map((c, j): ServingStep => {
@@ -178,12 +214,27 @@ export function servingForProfile(
         ...(sim.weightRows ? { weightRows: { fraction: sim.weightRows.fraction, source: sim.weightRows.source } } : {}),
         bottleneck: sim.bottleneck,
         kvCacheBytes: kvCacheBytes(shape, batches[j], contextTokens, c.hw.operandBytes),
+        ...memoryOf(shape, batches[j], peakContextTokens, c.hw.operandBytes, capacity),
       };
     });
-    return { profile: profile.name, pattern, ttftMs: pre.timeS * 1000, ttftBottleneck: pre.bottleneck, steps, atTarget: pickAtTarget(steps, tpotTargetMs) };
+    return {
+      profile: profile.name,
+      pattern,
+      ttftMs: pre.timeS * 1000,
+      ttftBottleneck: pre.bottleneck,
+      steps,
+      atTarget: pickAtTarget(steps.filter((s) => s.fits !== false), tpotTargetMs),
+      ...(capacity !== undefined ? { dramCapacityBytes: capacity } : {}),
+    };
   };
   // a pattern the core runs dense (execution-plan.ts) would repeat the dense row: left out
   return [row({ kind: 'dense' }, null), ...sparse.flatMap((p, i) => (prefill.patterns[i].sim.plan.mode === 'dense' ? [] : [row(p, i)]))];
+}
+
+/** What a batch of B sequences holds at its end (weights + KV cache at prompt + output tokens), and whether it fits in `capacityBytes`. */
+export function memoryOf(shape: ModelShape, batch: number, peakContextTokens: number, valueBytes: number, capacityBytes: number | undefined): { memoryBytes: number; fits?: boolean } {
+  const memoryBytes = servingWeightBytes(shape, valueBytes) + kvCacheBytes(shape, batch, peakContextTokens, valueBytes);
+  return capacityBytes === undefined ? { memoryBytes } : { memoryBytes, fits: memoryBytes <= capacityBytes };
 }
 
 export function servingFor(
@@ -201,6 +252,8 @@ export function servingFor(
     decodeContextTokens: decodeContextOf(mix),
     tpotTargetMs,
     batches: [...batches],
+    weightBytes: servingWeightBytes(shape, profiles.length > 0 ? profiles[0].tensorCore.operandBits / 8 : 2),
+    peakContextTokens: mix.promptTokens + mix.outputTokens,
     rows: profiles.flatMap((p) => servingForProfile(p, patterns, shape, measured, mix, tpotTargetMs, batches)),
   };
 }

@@ -20,8 +20,8 @@ describe('profile power figures', () => {
   test('the shipped GPU profiles carry TDP 400/700 W, idle 60/75 W and a cited static power', async () => {
     const a = (await loadProfile(resolveProfileRef('a100-like'))).profile.power!;
     const h = (await loadProfile(resolveProfileRef('h100-like'))).profile.power!;
-    expect([a.tdpW, a.idleW, a.staticW]).toEqual([400, 60, 177]);
-    expect([h.tdpW, h.idleW, h.staticW]).toEqual([700, 75, 262]);
+    expect([a.tdpW, a.idleW, a.staticW]).toEqual([400, 60, 176]);
+    expect([h.tdpW, h.idleW, h.staticW]).toEqual([700, 75, 259]);
     expect(a.source).toMatch(/Splitwise/);
     expect(h.source).toMatch(/700 W/);
   });

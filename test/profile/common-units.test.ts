@@ -9,7 +9,8 @@ describe('common units without mathjs', () => {
   test('property: every unit of the table converts as mathjs converts it', async () => {
     const math = await import('mathjs');
     const pairs = Object.entries(COMMON_UNITS).flatMap(([target, units]) => Object.keys(units).map((u) => [target, u] as const));
-    expect(pairs.length).toBe(32);
+    // 32 + the nine byte units of GB (memory.dramCapacity, issue 16)
+    expect(pairs.length).toBe(41);
     fc.assert(
       fc.property(
         fc.constantFrom(...pairs),
@@ -29,6 +30,8 @@ describe('common units without mathjs', () => {
     expect(convertCommonUnit('3.35 TB/s', 'GB/s')).toBe(3350);
     expect(convertCommonUnit('50 MiB', 'KiB')).toBe(51200);
     expect(convertCommonUnit('500 ns', 'ns')).toBe(500);
+    expect(convertCommonUnit('80 GB', 'GB')).toBe(80);
+    expect(convertCommonUnit('80 GiB', 'GB')).toBe(85.89934592);
     // a bit-rate, an unknown unit, an expression: not the fast path's business
     expect(convertCommonUnit('8 Gb/s', 'GB/s')).toBeUndefined();
     expect(convertCommonUnit('1.41 GHzz', 'MHz')).toBeUndefined();

@@ -4,7 +4,7 @@
  * report is checked against the bundle's manifest, read here independently of nmsim.
  * Skips clearly until the shipped bundle traces/stories260k exists.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, REPO_ROOT } from '../helpers/cli.js';
@@ -80,7 +80,7 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     expect(quoted).toBe(printed);
     expect(printed).toMatch(/ 8:16 activations \([a-z]+\+[a-z]+\) on act-8of16(?: · [a-z-]+)* keep perplexity \d+\.\d{3} vs \d+\.\d{3} for 2:4 weights \(wanda\) on a100-like \(\+\d+\.\d{3} for the weights, paired bootstrap 95 % interval \+\d+\.\d{3} to \+\d+\.\d{3}\), at \d+\.\d{2}× its prefill speed-up/);
     // the baseline row and its line in the terminal summary
-    expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} a100-like /);
+    expect(run.stdout).toMatch(/\n {2}2:4 weights {2}wanda +\d+\.\d{3} \[\d+\.\d{3}, \d+\.\d{3}\] a100-like /);
     expect(run.stdout).toContain("  base: 2:4 weights on today's core (a100-like, weights pruned offline by wanda; measured perplexity)");
     // both scatter charts hold the weight marker and its legend entry
     for (const stem of ['accuracy-vs-area', 'accuracy-vs-speedup']) {
@@ -127,6 +127,22 @@ describeShipped(shipped ? 'nmsim review with the shipped defaults' : 'nmsim revi
     expect(printed).toContain(`16:32 on ${w.profile} (+${w.extraCores.toFixed(1)} dense cores' worth) ${beats(w)} them in prefill (${w.prefill.toFixed(2)}× vs ${w.iso.toFixed(2)}×)`);
     expect(printed).toContain(`8:16 on ${n.profile} (+${n.extraCores.toFixed(1)} dense cores' worth) ${beats(n)} them in prefill (${n.prefill.toFixed(2)}× vs ${n.iso.toFixed(2)}×)`);
     expect(printed).toContain('The choice hinges on the provisioning or node of the cores');
+    // the summary table on the same screen: each pattern's interval (the recommendation quotes it as lo–hi) and its chip mm² and % of die
+    for (const [pattern, core, side] of [['8:16', 'act-8of16', n], ['16:32', 'act-16of32', w]] as const) {
+      const interval = new RegExp(`${pattern} (\\d+\\.\\d{3})–(\\d+\\.\\d{3})`).exec(printed)!;
+      const tableRow = lines.find((l) => l.startsWith(`  ${pattern} `))!;
+      expect(tableRow).toMatch(new RegExp(` \\[${interval[1]}, ${interval[2]}\\] +${core} +\\d+\\.\\d% +\\+${side.extraMm2.toFixed(2)} +${(side.die * 100).toFixed(2)}% `));
+    }
+  });
+
+  it('prints the summary table the README quotes, with intervals and chip columns, within 120 columns', () => {
+    // the README's fenced block that starts with the table's header, under "What the shipped defaults say"
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const quoted = /```\n( {2}pattern +best config[^`]*)\n```/.exec(readme.slice(readme.indexOf('## What the shipped defaults say')))![1].split('\n');
+    const lines = run.stdout.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  pattern '));
+    expect(lines.slice(at, at + quoted.length)).toEqual(quoted);
+    expect(quoted.every((l) => l.length <= 120)).toBe(true);
   });
 
   it('shows the single-stream decode gain on every hardware-pruning core, and less of it at B = 8', async () => {

@@ -1,50 +1,105 @@
 /**
  * Decode speed-up vs batch size on a log₂ x axis: one line per pattern on its best core
- * (review/serving.ts bestCoreSeries), dense = 1× as a reference line.
+ * (review/serving.ts bestCoreSeries), dense = 1× as a reference line. A batch whose weights + KV
+ * cache exceed the core's DRAM capacity is a grey ring off the line (its title says by how much).
+ * With a weight baseline (today's core running pruned weights), its decode speed-ups at the
+ * review's decode batches are a dashed black series of diamonds with its own legend entry.
  */
 import { bestCoreSeries, type ServingResult } from '../../review/serving.js';
 import { distinctPatterns } from '../../explore/design-point.js';
 import type { UnionDensityRow } from '../../review/review-data.js';
 import { samePattern } from '../../sparsity/pattern.js';
 import { fixed, patternText, PRECISION, px, signedPercentPoints, speedup } from '../format.js';
-import { createFrame, drawAxes, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
+import { createFrame, diamondPath, drawAxes, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
 import { DECODE_CHART_TITLE } from '../review-serving.js';
+import type { WeightBaselineRow } from '../review-baseline.js';
 
-export async function decodeServingChart(s: ServingResult): Promise<string> {
+/** Grey of a batch that does not fit in device memory. */
+export const NO_FIT_COLOR = '#9a9a9a';
+const BASELINE_COLOR = '#000000';
+
+/** The weight baseline's series: its label ("2:4 weights on today's core (a100-like)") and decode speed-up per batch. */
+export interface DecodeBaseline {
+  label: string;
+  /** the design point's decode context (the review's --context), not the serving mix's: said in the subtitle */
+  contextTokens: number;
+  steps: readonly { batch: number; speedup: number }[];
+}
+
+/** The weight baseline row as the decode chart's series ("2:4 weights, a100-like"); undefined without one. */
+export function decodeBaseline(row: WeightBaselineRow | undefined): DecodeBaseline | undefined {
+  if (!row) return undefined;
+  const p = row.point;
+  return { label: `${patternText(p.pattern)} weights, ${p.profile}`, contextTokens: p.decodeContextTokens, steps: p.decode.map((d) => ({ batch: d.batchTokens, speedup: d.speedup })) };
+}
+
+export async function decodeServingChart(s: ServingResult, baseline?: DecodeBaseline): Promise<string> {
   const frame = await createFrame({
     title: DECODE_CHART_TITLE,
-    subtitle: `TPOT of dense ÷ TPOT of the pattern on the same core, decode step at context ${s.decodeContextTokens} tokens (--serving ${s.promptTokens}:${s.outputTokens})`,
+    subtitle:
+      `TPOT of dense ÷ TPOT of the pattern on the same core, decode step at context ${s.decodeContextTokens} tokens (--serving ${s.promptTokens}:${s.outputTokens})` +
+      (baseline && baseline.steps.length > 0 ? `; ${baseline.label}: the review's weight baseline at B = ${baseline.steps.map((t) => t.batch).join(', ')}, context ${baseline.contextTokens}` : ''),
     xLabel: 'decode batch B (sequences, log₂)',
     yLabel: 'decode speed-up vs dense (×)',
   });
   const { plot, innerWidthPx, innerHeightPx, d3 } = frame;
   const series = bestCoreSeries(s);
-  const x = d3.scaleLog().base(2).domain([s.batches[0] ?? 1, s.batches[s.batches.length - 1] ?? 2]).range([0, innerWidthPx]);
-  const y = d3.scaleLinear().domain(paddedDomain(series.flatMap((r) => r.steps.map((t) => t.speedup)), 1)).range([innerHeightPx, 0]);
+  const lo = s.batches[0] ?? 1;
+  const hi = s.batches[s.batches.length - 1] ?? 2;
+  const base = baseline ? baseline.steps.filter((t) => t.batch >= lo && t.batch <= hi) : [];
+  const x = d3.scaleLog().base(2).domain([lo, hi]).range([0, innerWidthPx]);
+  const y = d3.scaleLinear().domain(paddedDomain([...series.flatMap((r) => r.steps.map((t) => t.speedup)), ...base.map((t) => t.speedup)], 1)).range([innerHeightPx, 0]);
   drawAxes(frame, x, y, { xTickValues: [...s.batches], xFormat: (v) => String(v), yFormat: (v) => `${fixed(v, 2)}×` });
   const lines = plot.append('g').attr('class', 'lines');
   lines.append('line').attr('x1', 0).attr('x2', innerWidthPx).attr('y1', px(y(1))).attr('y2', px(y(1))).attr('stroke', '#555555').attr('stroke-dasharray', '5,3');
   const legend: LegendEntry[] = [];
+  let noFit = false;
   series.forEach((r, i) => {
     const label = `${patternText(r.pattern)} on ${r.profile}`;
     const color = patternColor(patternText(r.pattern), i);
-    lines.append('path').attr('d', r.steps.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    // the line joins the batches that fit in memory; the others are grey rings off it
+    const fitting = r.steps.filter((t) => t.fits !== false);
+    lines.append('path').attr('d', fitting.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     for (const t of r.steps) {
-      lines
+      const fits = t.fits !== false;
+      noFit ||= !fits;
+      const circle = lines
         .append('circle')
-        .attr('class', 'point')
+        .attr('class', fits ? 'point' : 'point no-fit')
         .attr('tabindex', 0)
         .attr('data-pattern', patternText(r.pattern))
         .attr('data-batch', t.batch)
         .attr('cx', px(x(t.batch)))
         .attr('cy', px(y(t.speedup)))
-        .attr('r', 3)
-        .attr('fill', color)
+        .attr('r', fits ? 3 : 4);
+      if (fits) circle.attr('fill', color);
+      else circle.attr('fill', 'none').attr('stroke', NO_FIT_COLOR).attr('stroke-width', 1.5);
+      circle
         .append('title')
-        .text(`${label} · B = ${t.batch}\ndecode speed-up ${speedup(t.speedup)}, TPOT ${fixed(t.tpotMs, 2)} ms (${t.bottleneck}-bound)${t.weightRows ? `\nweight rows fetched ${fixed(t.weightRows.fraction, 3)} (${t.weightRows.source.startsWith('measured') ? 'measured' : 'independence bound'})` : ''}`);
+        .text(
+          `${label} · B = ${t.batch}\ndecode speed-up ${speedup(t.speedup)}, TPOT ${fixed(t.tpotMs, 2)} ms (${t.bottleneck}-bound)${t.weightRows ? `\nweight rows fetched ${fixed(t.weightRows.fraction, 3)} (${t.weightRows.source.startsWith('measured') ? 'measured' : 'independence bound'})` : ''}` +
+            (fits ? '' : `\ndoes not fit: weights + KV cache ${fixed(t.memoryBytes / 1e9, 1)} GB > ${fixed((r.dramCapacityBytes ?? 0) / 1e9, 1)} GB of device memory`),
+        );
     }
     legend.push({ label, color, mark: 'line' });
   });
+  if (baseline && base.length > 0) {
+    lines.append('path').attr('class', 'weight-baseline').attr('d', base.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', BASELINE_COLOR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
+    for (const t of base) {
+      lines
+        .append('path')
+        .attr('class', 'point weight-point')
+        .attr('tabindex', 0)
+        .attr('data-batch', t.batch)
+        .attr('d', diamondPath(x(t.batch), y(t.speedup), 6))
+        .attr('fill', BASELINE_COLOR)
+        .attr('stroke', BASELINE_COLOR)
+        .append('title')
+        .text(`${baseline.label} · B = ${t.batch}, context ${baseline.contextTokens}\ndecode speed-up ${speedup(t.speedup)} (weights pruned offline: every token of the batch reads the same compressed weights)`);
+    }
+    legend.push({ label: baseline.label, color: BASELINE_COLOR, mark: 'diamond' });
+  }
+  if (noFit) legend.push({ label: 'does not fit in DRAM', color: NO_FIT_COLOR, mark: 'ring' });
   legend.push({ label: 'dense = 1×', color: '#555555', mark: 'dash' });
   drawLegend(frame, legend, 'pattern on core');
   return frame.toString();
