@@ -28,7 +28,8 @@ function energyCells(csv: string): { header: string[]; rows: Map<string, Record<
   const [head, ...lines] = csv.trim().split('\n');
   const header = head.split(',');
   const tail = header.slice(-6);
-  const rows = new Map(lines.map((l) => [l.split(',').slice(0, 4).join(','), Object.fromEntries(tail.map((h, i) => [h, l.split(',').slice(-6)[i]]))]));
+  const key = ['profile', 'pattern', 'criterion', 'mitigation'].map((k) => header.indexOf(k));
+  const rows = new Map(lines.map((l) => [key.map((i) => l.split(',')[i]).join(','), Object.fromEntries(tail.map((h, i) => [h, l.split(',').slice(-6)[i]]))]));
   return { header, rows };
 }
 
