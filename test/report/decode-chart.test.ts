@@ -8,28 +8,17 @@ import * as path from 'node:path';
 import { loadProfile } from '../../src/profile/load.js';
 import { decodeBaseline, decodeServingChart } from '../../src/report/charts/decode.js';
 import { CHART_WIDTH_PX, textWidthPx } from '../../src/report/charts/frame.js';
-import { PNG_ZOOM, renderPng, type RenderedPng } from '../../src/report/png.js';
+import { renderPng } from '../../src/report/png.js';
 import { servingFor } from '../../src/review/serving.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import { MODEL_CATALOG } from '../../src/workload/catalog.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { fixtureWeightPoint } from './fixture.js';
+import { darkShare } from '../helpers/png-ink.js';
 
 async function serving() {
   const profile = (await loadProfile(path.join(REPO_ROOT, 'hardware-profiles', 'act-8of16.yaml'))).profile;
   return servingFor([profile], [parsePattern('8:16')], MODEL_CATALOG['llama3.1-8b'], [], { promptTokens: 2048, outputTokens: 256 }, 50, [1, 8, 256]);
-}
-
-/** share of dark pixels in a rectangle of the PNG (chart coordinates) */
-function darkShare(img: RenderedPng, r: { x0: number; y0: number; x1: number; y1: number }): number {
-  let n = 0;
-  for (let y = Math.round(r.y0 * PNG_ZOOM); y < r.y1 * PNG_ZOOM; y++) {
-    for (let x = Math.round(r.x0 * PNG_ZOOM); x < r.x1 * PNG_ZOOM; x++) {
-      const i = (y * img.widthPx + x) * 4;
-      if (img.pixels[i] + img.pixels[i + 1] + img.pixels[i + 2] < 3 * 160) n++;
-    }
-  }
-  return n / ((r.x1 - r.x0) * (r.y1 - r.y0) * PNG_ZOOM * PNG_ZOOM);
 }
 
 /** centre y of a diamond path "M cx,top L right,cy L cx,bottom L left,cy Z" */

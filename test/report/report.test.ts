@@ -8,6 +8,7 @@ import { writeReviewReport, REPORT_FILES } from '../../src/report/write-report.j
 import { isNmsimError } from '../../src/diagnostics.js';
 import { fixtureReviewData } from './fixture.js';
 import { parseXml } from './xml.js';
+import { darkPixels, type ChartRegion } from '../helpers/png-ink.js';
 
 let tmp: string;
 let first: string;
@@ -126,25 +127,7 @@ describe.each(CHART_STEMS)('chart %s', (stem) => {
   });
 });
 
-interface Region {
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-function darkPixels(img: RenderedPng, r: Region): number {
-  let n = 0;
-  for (let y = r.y0 * PNG_ZOOM; y < r.y1 * PNG_ZOOM; y++) {
-    for (let x = r.x0 * PNG_ZOOM; x < r.x1 * PNG_ZOOM; x++) {
-      const i = (y * img.widthPx + x) * 4;
-      if (img.pixels[i] + img.pixels[i + 1] + img.pixels[i + 2] < 3 * 160) n++;
-    }
-  }
-  return n;
-}
-
-function differingPixels(a: RenderedPng, b: RenderedPng, r: Region): number {
+function differingPixels(a: RenderedPng, b: RenderedPng, r: ChartRegion): number {
   let n = 0;
   for (let y = r.y0 * PNG_ZOOM; y < r.y1 * PNG_ZOOM; y++) {
     for (let x = r.x0 * PNG_ZOOM; x < r.x1 * PNG_ZOOM; x++) {

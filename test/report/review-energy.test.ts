@@ -10,7 +10,7 @@ import { energyBars, minimisingFront, renderEnergyCharts } from '../../src/repor
 import { CHART_HEIGHT_PX, CHART_WIDTH_PX, MARGIN_PX } from '../../src/report/charts/frame.js';
 import { designPointsCsv } from '../../src/report/design-points-csv.js';
 import { toMarkdown } from '../../src/report/document.js';
-import { PNG_ZOOM, renderPng, type RenderedPng } from '../../src/report/png.js';
+import { PNG_ZOOM, renderPng } from '../../src/report/png.js';
 import { reviewDocument } from '../../src/report/review-document.js';
 import { energyTable, mjText, pairEnergyText } from '../../src/report/review-energy.js';
 import { terminalSummary } from '../../src/report/review-summary.js';
@@ -19,6 +19,7 @@ import type { ReviewData } from '../../src/review/review-data.js';
 import { nm, type Pattern } from '../../src/sparsity/pattern.js';
 import { fixtureReviewData } from './fixture.js';
 import { parseXml } from './xml.js';
+import { darkShare } from '../helpers/png-ink.js';
 
 /**
  * The CSV's rows as header → cell; the energy columns are the last six and purely numeric, so
@@ -137,17 +138,6 @@ describe('the accuracy-vs-energy front', () => {
     expect(minimisingFront(pts)).toEqual(['a', 'b', 'd']);
   });
 });
-
-function darkShare(img: RenderedPng, r: { x0: number; y0: number; x1: number; y1: number }): number {
-  let n = 0;
-  for (let y = r.y0 * PNG_ZOOM; y < r.y1 * PNG_ZOOM; y++) {
-    for (let x = r.x0 * PNG_ZOOM; x < r.x1 * PNG_ZOOM; x++) {
-      const i = (y * img.widthPx + x) * 4;
-      if (img.pixels[i] + img.pixels[i + 1] + img.pixels[i + 2] < 3 * 160) n++;
-    }
-  }
-  return n / ((r.x1 - r.x0) * (r.y1 - r.y0) * PNG_ZOOM * PNG_ZOOM);
-}
 
 describe('the energy charts', () => {
   let svgs: Record<string, string>;

@@ -5,26 +5,16 @@
  * only stretch the axis), never on a front; a review without weight points draws none of it.
  */
 import { bestWeightPoints, renderCharts } from '../../src/report/charts/index.js';
-import { PNG_ZOOM, renderPng, type RenderedPng } from '../../src/report/png.js';
+import { renderPng } from '../../src/report/png.js';
 import type { ReviewData } from '../../src/review/review-data.js';
 import { fixtureReviewData, fixtureWeightPoint } from './fixture.js';
+import { darkShare } from '../helpers/png-ink.js';
 
 
 function withWeights(): ReviewData {
   const data = fixtureReviewData();
   const wanda = fixtureWeightPoint('a100-like', 'wanda', 6.1, 1.32);
   return { ...data, points: [...data.points, fixtureWeightPoint('a100-like', 'magnitude', 11.6, 1.32), wanda], weightBaselineId: wanda.id };
-}
-
-function darkShare(img: RenderedPng, r: { x0: number; y0: number; x1: number; y1: number }): number {
-  let n = 0;
-  for (let y = Math.round(r.y0 * PNG_ZOOM); y < r.y1 * PNG_ZOOM; y++) {
-    for (let x = Math.round(r.x0 * PNG_ZOOM); x < r.x1 * PNG_ZOOM; x++) {
-      const i = (y * img.widthPx + x) * 4;
-      if (img.pixels[i] + img.pixels[i + 1] + img.pixels[i + 2] < 3 * 160) n++;
-    }
-  }
-  return n / ((r.x1 - r.x0) * (r.y1 - r.y0) * PNG_ZOOM * PNG_ZOOM);
 }
 
 describe('weight points on the scatter charts', () => {
