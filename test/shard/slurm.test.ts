@@ -85,10 +85,11 @@ describeSlurm(`on a single-node Slurm cluster${SKIP_NOTE}`, () => {
     });
     expect([r.code, r.stderr]).toEqual([0, '']);
     expect(r.stdout).toMatch(/review analysis array job: \d+ \(tasks 0-1\)\nreview design-point array job: \d+ \(tasks 0-2\)\nmerge job: \d+ \(finished, exit status 0\)/);
-    // 1 profile × 5 default patterns × magnitude × none = 5 points: blocks 0–0, 1–2, 3–4
+    // 1 profile × its 18 design-axis variants (3 selectors × 3 encodings × 2 provisionings) × 5 default
+    // patterns × magnitude × none = 90 points: blocks 0–29, 30–59, 60–89
     const logs = (await fs.readdir(dir)).filter((f) => /^nmsim-review-\d+_\d\.out$/.test(f));
     const lines = (await Promise.all(logs.map((f) => fs.readFile(path.join(dir, f), 'utf8')))).filter((l) => l.startsWith('review points shard'));
-    expect(lines.map((l) => /^review points shard (\d\/3: design points [\d–]+ of 5)/.exec(l)?.[1]).sort()).toEqual(['0/3: design points 0–0 of 5', '1/3: design points 1–2 of 5', '2/3: design points 3–4 of 5']);
+    expect(lines.map((l) => /^review points shard (\d\/3: design points [\d–]+ of \d+)/.exec(l)?.[1]).sort()).toEqual(['0/3: design points 0–29 of 90', '1/3: design points 30–59 of 90', '2/3: design points 60–89 of 90']);
     const single = await folderFiles(path.join(dir, 'review-single'));
     const merged = await folderFiles(path.join(dir, 'review', 'merged'));
     delete single['run.json'];
