@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 
 /** Bumped whenever what an entry holds, or how the analysis is computed, changes shape. */
-export const CACHE_FORMAT = 'nmsim-review-analysis-cache/1';
+export const CACHE_FORMAT = 'nmsim-review-analysis-cache/2';
 export const CACHE_DIR_ENV = 'NMSIM_CACHE_DIR';
 /** The default cache folder's name, beside the report's --out folder. */
 export const CACHE_FOLDER = '.nmsim-cache';
