@@ -400,7 +400,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   if (Array.isArray(opts.sensitivity)) refuseSweptSetKeys(opts.sensitivity.map((o) => o.key), opts.axes);
   const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles, opts.axes) : opts.sensitivity);
   progress?.stage('opening bundles', 0.08);
-  const bundles = await openBundlesHashed(bundlePaths);
+  const bundles = await openBundlesHashed(bundlePaths, opts.cacheDir);
   clock.lap('load_inputs_ms');
   try {
     const prepared = await prepareReview(opts, profiles, bundles, progress, analyses);
