@@ -1,7 +1,9 @@
 /**
- * The review's analysis cache: the analysis of the primary bundle (both passes, with its notes and
- * warnings) stored on disk, so a rerun that changes only profiles or performance options skips
- * the analysis (about two thirds of a review of the shipped defaults).
+ * The review's analysis cache: what the review reads of the analysis of the primary bundle (both
+ * passes summarised by review/measure.ts summariseAnalysis, with the notes and warnings; a few
+ * KB, not the 7.4 MB of both AnalysisResults) stored on disk, so a rerun that changes only
+ * profiles or performance options skips the analysis (about two thirds of a review of the
+ * shipped defaults). pruneCache (below) keeps the folder from growing without bound.
  *
  *   key = sha256(canonical JSON of { CACHE_FORMAT, TOOL_VERSION, code: codeFingerprint(),
  *                                    bundle: display path, absolute root, sha256 of every file
@@ -10,7 +12,8 @@
  *   entry = <dir>/analysis-<key>.json = { format, key, value }
  *
  * `cached()` stores other kinds of entries the same way under their own prefix (profile-cache.ts:
- * points-<key>.json and serving-<key>.json per profile; report/png-cache.ts keeps chart PNGs beside them).
+ * points-<key>.json and serving-<key>.json per profile; inputs.ts: manifest-<key>.json per checked
+ * manifest text; report/png-cache.ts keeps chart PNGs beside them).
  *
  * The key is content, never size or mtime: a bundle file whose bytes change under the same size
  * and mtime gets a new key. The code fingerprint (every .js/.ts file of nmsim's own src/ or dist/)
