@@ -17,7 +17,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { codeFingerprint } from '../review/cache.js';
+import { codeFingerprint, touch } from '../review/cache.js';
 import { renderPng } from './png.js';
 
 export const PNG_CACHE_FORMAT = 'nmsim-chart-png-cache/1';
@@ -61,7 +61,10 @@ export async function cachedPng(svg: string, dir: string | undefined): Promise<U
   const file = pngEntryFile(dir, await pngCacheKey(svg));
   try {
     const bytes = new Uint8Array(await fs.readFile(file));
-    if (wholePng(bytes)) return bytes;
+    if (wholePng(bytes)) {
+      touch(file);
+      return bytes;
+    }
   } catch {
     // no entry yet (or an unreadable one): rasterise
   }

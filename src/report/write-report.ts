@@ -23,6 +23,7 @@ import { designPointsCsv } from './design-points-csv.js';
 import { DESIGN_VARIANTS_CSV, designVariantsCsv } from './design-variants-csv.js';
 import { toHtml, toMarkdown } from './document.js';
 import { cachedPng } from './png-cache.js';
+import { pruneCache } from '../review/cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
 import { pairText } from './review-sensitivity.js';
 import { decodeBaseline, decodeServingChart, UNION_GAP_STEM, unionGapChart } from './charts/decode.js';
@@ -154,6 +155,9 @@ export async function writeReviewReport(outDir: string, data: ReviewData, run: R
       for (const [name, content] of files) await fs.writeFile(path.join(tmp, name), content);
       await fs.writeFile(path.join(tmp, REPORT_FILES.run), runText);
     });
+    // the cache keeps the newest entries of each kind; this review's own (used since the process
+    // began, less 2 s for file systems with coarse timestamps) always stay
+    if (opts.cacheDir !== undefined) await pruneCache(opts.cacheDir, performance.timeOrigin - 2000);
     return {
       outDir,
       files: [...files.keys(), REPORT_FILES.run],

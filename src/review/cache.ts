@@ -1,7 +1,9 @@
 /**
- * The review's analysis cache: the analysis of the primary bundle (both passes, with its notes and
- * warnings) stored on disk, so a rerun that changes only profiles or performance options skips
- * the analysis (about two thirds of a review of the shipped defaults).
+ * The review's analysis cache: what the review reads of the analysis of the primary bundle (both
+ * passes summarised by review/measure.ts summariseAnalysis, with the notes and warnings; a few
+ * KB, not the 7.4 MB of both AnalysisResults) stored on disk, so a rerun that changes only
+ * profiles or performance options skips the analysis (about two thirds of a review of the
+ * shipped defaults). pruneCache (below) keeps the folder from growing without bound.
  *
  *   key = sha256(canonical JSON of { CACHE_FORMAT, TOOL_VERSION, code: codeFingerprint(),
  *                                    bundle: display path, absolute root, sha256 of every file
@@ -10,7 +12,8 @@
  *   entry = <dir>/analysis-<key>.json = { format, key, value }
  *
  * `cached()` stores other kinds of entries the same way under their own prefix (profile-cache.ts:
- * points-<key>.json and serving-<key>.json per profile; report/png-cache.ts keeps chart PNGs beside them).
+ * points-<key>.json and serving-<key>.json per profile; inputs.ts: manifest-<key>.json per checked
+ * manifest text; report/png-cache.ts keeps chart PNGs beside them).
  *
  * The key is content, never size or mtime: a bundle file whose bytes change under the same size
  * and mtime gets a new key. The code fingerprint (every .js/.ts file of nmsim's own src/ or dist/)
@@ -32,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import type { Diagnostic } from '../diagnostics.js';
 
 /** Bumped whenever what an entry holds, or how the analysis is computed, changes shape. */
-export const CACHE_FORMAT = 'nmsim-review-analysis-cache/1';
+export const CACHE_FORMAT = 'nmsim-review-analysis-cache/2';
 export const CACHE_DIR_ENV = 'NMSIM_CACHE_DIR';
 /** The default cache folder's name, beside the report's --out folder. */
 export const CACHE_FOLDER = '.nmsim-cache';
@@ -194,6 +197,7 @@ export async function cached<T>(dir: string | undefined, keyOf: string | (() => 
       if (entry === null || typeof entry !== 'object' || entry.format !== CACHE_FORMAT || entry.key !== key || !('value' in entry)) {
         throw new SyntaxError(`not a ${CACHE_FORMAT} entry for key ${key.slice(0, 12)}…`);
       }
+      touch(file);
       return { value: entry.value as T, status: 'hit', warnings, file };
     } catch (e) {
       warnings.push({
@@ -218,4 +222,82 @@ export async function cached<T>(dir: string | undefined, keyOf: string | (() => 
     warnings.push({ code: 'review/cache-unwritable', severity: 'warning', file, message: `${what} could not be stored in the cache (${(e as Error).message}); the next review ${kind === ANALYSIS_ENTRY ? 'analyses' : 'computes it'} again.`, hint: `set ${CACHE_DIR_ENV} to a writable folder, or pass --no-cache.` });
   }
   return { value, status: 'miss', warnings, file };
+}
+
+/**
+ * Marks an entry as just used (its mtime, which pruneCache orders by): an entry every review
+ * reads but none rewrites stays the newest. A folder that cannot be written only loses the mark.
+ */
+export function touch(file: string): void {
+  const now = new Date();
+  fs.utimes(file, now, now).catch(() => undefined);
+}
+
+/**
+ * How many entries of each kind pruneCache keeps (newest first). A review of the shipped inputs
+ * uses 1 analysis entry, 1 manifest entry per bundle, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
+ * the points entries are the big ones (60 KB–2.8 MB each, ~15 MB per review of the shipped profiles).
+ */
+export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, points: 32, serving: 32, png: 48 };
+
+/** An entry's name: `<kind>-<64 hex digits>.json|png` (cached() and report/png-cache.ts). */
+const ENTRY_NAME = /^([a-z]+)-[0-9a-f]{64}\.(json|png)$/;
+/** A temp file of an interrupted write: `.<entry name>.<pid>.<random>.tmp` */
+const TEMP_NAME = /^\.[a-z]+-[0-9a-f]{64}(\.json|\.png)?\.\d+\.[0-9a-f]+\.tmp$/;
+/** A temp file older than this is an interrupted write, never one in progress. */
+export const STALE_TEMP_MS = 3_600_000;
+
+/**
+ * Keeps the cache folder from growing without bound: per kind (CACHE_KEEP), every entry but the
+ * `keep` most recently used (mtime: written or read, `touch`) is removed, and so is a temp file
+ * of an interrupted write older than STALE_TEMP_MS. An entry used at or after `usedSinceMs`
+ * (epoch ms: the current review's) is never removed, whatever the count. Only nmsim's own entry
+ * names are touched; anything else in the folder stays. Failures are ignored (a file another
+ * review removed first, a read-only folder): pruning only ever saves space. Returns the names removed.
+ */
+export async function pruneCache(dir: string, usedSinceMs: number, keep: Readonly<Record<string, number>> = CACHE_KEEP, nowMs = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const byKind = new Map<string, { name: string; mtimeMs: number }[]>();
+  const doomed: string[] = [];
+  for (const name of names) {
+    const kind = ENTRY_NAME.exec(name)?.[1];
+    const temp = TEMP_NAME.test(name);
+    if (kind === undefined && !temp) continue;
+    if (kind !== undefined && keep[kind] === undefined) continue;
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await fs.stat(path.join(dir, name))).mtimeMs;
+    } catch {
+      continue;
+    }
+    if (temp) {
+      if (nowMs - mtimeMs > STALE_TEMP_MS) doomed.push(name);
+      continue;
+    }
+    const list = byKind.get(kind!) ?? [];
+    list.push({ name, mtimeMs });
+    byKind.set(kind!, list);
+  }
+  for (const [kind, list] of byKind) {
+    // newest first; equal times by name, so the same folder always prunes the same way
+    list.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.name < b.name ? -1 : 1));
+    list.forEach((e, i) => {
+      if (i >= keep[kind] && e.mtimeMs < usedSinceMs) doomed.push(e.name);
+    });
+  }
+  const removed: string[] = [];
+  for (const name of doomed.sort()) {
+    try {
+      await fs.rm(path.join(dir, name));
+      removed.push(name);
+    } catch {
+      // removed by another review meanwhile, or not ours to remove: nothing to do
+    }
+  }
+  return removed;
 }

@@ -10,6 +10,10 @@ import { NmsimError, inputError, isNmsimError, type Diagnostic } from '../diagno
 import { loadProfile, listShippedProfiles, resolveProfileRef, type LoadedProfile } from '../profile/load.js';
 import { SHIPPED_PROFILE_DIR, SPEC_EXTENSIONS } from '../profile/paths.js';
 import { openBundle, MANIFEST_FILE, type TraceBundle } from '../trace/bundle.js';
+import { parseManifest } from '../trace/manifest-check.js';
+import type { Manifest } from '../trace/manifest.js';
+import { TOOL_VERSION } from '../version.js';
+import { CACHE_FORMAT, cached, codeFingerprint, type CacheEntryKind } from './cache.js';
 
 /** The package root: src/review (or dist/review) → ../.. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -112,12 +116,34 @@ export interface OpenedBundle {
   files: { path: string; sha256: string }[];
 }
 
-export async function openBundlesHashed(paths: readonly string[]): Promise<OpenedBundle[]> {
+export const MANIFEST_ENTRY: CacheEntryKind = { prefix: 'manifest', what: "the manifest's check" };
+
+/**
+ * parseManifest through the cache `dir` (issue 16): a manifest.json whose text was checked before
+ * (same text, same nmsim code) is read back as checked instead of through zod and the manifest's
+ * checks again (~0.2 s CPU on the shipped bundle). The key is the text's content; a text that
+ * fails the check throws as parseManifest does and stores nothing. The entry's warnings (an
+ * unusable or unwritable entry) are dropped: the analysis entry in the same folder reports them.
+ */
+export function cachedManifestCheck(dir: string): (text: string, file: string) => Promise<Manifest> {
+  return async (text, file) => {
+    const key = async () =>
+      createHash('sha256')
+        .update(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: MANIFEST_ENTRY.prefix }))
+        .update('\0')
+        .update(text)
+        .digest('hex');
+    return (await cached(dir, key, async () => parseManifest(text, file), MANIFEST_ENTRY)).value;
+  };
+}
+
+/** `cacheDir`: where checked manifests are remembered (cachedManifestCheck); absent = every manifest checked. */
+export async function openBundlesHashed(paths: readonly string[], cacheDir?: string): Promise<OpenedBundle[]> {
   const out: OpenedBundle[] = [];
   const errors: Diagnostic[] = [];
   for (const p of paths) {
     try {
-      const bundle = await openBundle(p);
+      const bundle = await openBundle(p, cacheDir === undefined ? {} : { parseManifest: cachedManifestCheck(cacheDir) });
       const hashes = await bundle.sha256();
       out.push({
         bundle,

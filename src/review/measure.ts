@@ -8,6 +8,7 @@ import type { AnalysisResult, ConfigResult, MeasuredSparsity } from '../analysis
 import type { ProxyAccuracy } from '../explore/accuracy.js';
 import type { IoSavingsRow, UnionDensityRow } from './review-data.js';
 import { METADATA_ENCODINGS, parsePattern } from '../sparsity/pattern.js';
+import type { Diagnostic } from '../diagnostics.js';
 
 /** The configuration whose statistics stand for a pattern's sparsity structure. */
 export const STRUCTURE_CONFIG = { criterion: 'magnitude', mitigation: 'none' } as const;
@@ -65,4 +66,43 @@ export function ioSavingsRows(result: AnalysisResult, bundleLabel: string): IoSa
     }
   }
   return rows;
+}
+
+/**
+ * Everything the review reads of its two analyses (run-review.ts prepareReview), derived once:
+ * this is what the analysis cache stores (cache.ts), a few KB where both AnalysisResults are
+ * ~7.4 MB of JSON on the shipped bundle (decoding them cost a rerun ~0.2 s). Plain data, exactly
+ * encodable.
+ */
+export interface AnalysisSummary {
+  proxies: ProxyAccuracy[];
+  measured: MeasuredSparsity[];
+  /** ioSavingsRows of the structure pass, every analysed pattern (the review keeps the swept ones) */
+  ioSavings: IoSavingsRow[];
+  /** unionDensityRows of the structure pass, every analysed pattern */
+  unionDensity: UnionDensityRow[];
+  /** the structure pass's analysed run (null: none) */
+  structureRunId: string | null;
+  /** the structure pass's conventions */
+  conventions: string[];
+  notes: string[];
+  warnings: Diagnostic[];
+}
+
+/** The summary of a review's analyses of the bundle at `bundlePath` (short label `bundleLabel`). */
+export function summariseAnalysis(
+  analysis: { structure: AnalysisResult; proxies: AnalysisResult; notes: readonly string[]; warnings: readonly Diagnostic[] },
+  bundlePath: string,
+  bundleLabel: string,
+): AnalysisSummary {
+  return {
+    proxies: proxiesFrom(analysis.proxies, bundlePath),
+    measured: measuredSparsityFrom(analysis.structure),
+    ioSavings: ioSavingsRows(analysis.structure, bundleLabel),
+    unionDensity: unionDensityRows(analysis.structure),
+    structureRunId: analysis.structure.runs[0]?.runId ?? null,
+    conventions: [...analysis.structure.conventions],
+    notes: [...analysis.notes],
+    warnings: [...analysis.warnings],
+  };
 }

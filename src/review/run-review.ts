@@ -40,7 +40,7 @@ import { perfAssumptions, reviewConventions } from './assumptions.js';
 import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus } from './cache.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
 import { maskViolations } from './masks.js';
-import { ioSavingsRows, measuredSparsityFrom, proxiesFrom, unionDensityRows } from './measure.js';
+import { summariseAnalysis, type AnalysisSummary } from './measure.js';
 import { workloadText, type ReviewWorkload } from './performance.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
 import { assembleReview, type PointInputs, type PointRecords, type ReviewCommon } from './points.js';
@@ -341,8 +341,8 @@ function accuracyReferences(measured: readonly MeasuredRun[], bundlePath: string
 }
 
 /** Compressed activation I/O measured on the trace, else the closed form at 16-bit values. */
-function ioSavingsOf(structure: AnalysisResult, primary: OpenedBundle, patterns: readonly Pattern[]): IoSavingsRow[] {
-  const measured = ioSavingsRows(structure, primary.label).filter((r) => patterns.some((q) => samePattern(q, r.pattern)));
+function ioSavingsOf(summary: AnalysisSummary, patterns: readonly Pattern[]): IoSavingsRow[] {
+  const measured = summary.ioSavings.filter((r) => patterns.some((q) => samePattern(q, r.pattern)));
   return measured.length > 0 ? measured : ioFootprintTable(patterns, 16).map((r) => ({ ...r, source: 'closed form (N·16 + metadata bits) / (M·16)' }));
 }
 
@@ -400,7 +400,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   if (Array.isArray(opts.sensitivity)) refuseSweptSetKeys(opts.sensitivity.map((o) => o.key), opts.axes);
   const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles, opts.axes) : opts.sensitivity);
   progress?.stage('opening bundles', 0.08);
-  const bundles = await openBundlesHashed(bundlePaths);
+  const bundles = await openBundlesHashed(bundlePaths, opts.cacheDir);
   clock.lap('load_inputs_ms');
   try {
     const prepared = await prepareReview(opts, profiles, bundles, progress, analyses);
@@ -461,13 +461,14 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const cachedAnalysis = await cached(
     analyses === undefined ? opts.cacheDir : undefined,
     async () => analysisCacheKey(await analysisKeyInput(p, opts, structurePatterns)),
-    () => analysePrimary(p, opts, structurePatterns, progress, analyses),
+    // the cache keeps what the review reads of the analysis (measure.ts), not the analysis itself
+    async () => summariseAnalysis(await analysePrimary(p, opts, structurePatterns, progress, analyses), p.path, p.label),
   );
   const analysis = cachedAnalysis.value;
-  const proxies = proxiesFrom(analysis.proxies, p.path);
+  const proxies = analysis.proxies;
   const { workload, note: workloadNote } = reviewWorkload(opts, p);
   const weights = weightRunsOf(p, accuracy.measured);
-  const measured = measuredSparsityFrom(analysis.structure);
+  const measured = analysis.measured;
   // serving metrics depend on no design point: computed once here, so a merge of shards has them too
   // (per reviewed profile through the cache: servingFor's rows of each profile)
   const servingCached = await servingForCached(opts.cacheDir, reviewed, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
@@ -502,11 +503,11 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     })),
     bundles: bundles.map((b, i) => bundleSummary(b, primary.measuredByBundle[i])),
     accuracyReferences: accuracyReferences(accuracy.measured, p.path),
-    ioSavings: ioSavingsOf(analysis.structure, p, opts.patterns),
-    unionDensity: unionDensityRows(analysis.structure).filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
-    unionDensitySource: `${p.path} run "${analysis.structure.runs[0]?.runId ?? '?'}", magnitude selection, aligned consecutive batches`,
+    ioSavings: ioSavingsOf(analysis, opts.patterns),
+    unionDensity: analysis.unionDensity.filter((r) => opts.patterns.some((q) => samePattern(q, r.pattern))),
+    unionDensitySource: `${p.path} run "${analysis.structureRunId ?? '?'}", magnitude selection, aligned consecutive batches`,
     patterns: [...opts.patterns],
-    assumptionsBefore: reviewConventions(analysis.structure.conventions, workloadText(workload)),
+    assumptionsBefore: reviewConventions(analysis.conventions, workloadText(workload)),
     assumptionsAfter: [...perfAssumptions(), servingAssumption(serving)],
     serving,
     notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote, ...variants.notes],

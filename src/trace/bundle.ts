@@ -167,8 +167,17 @@ function refsOf(manifest: Manifest): TensorRef[] {
   return out;
 }
 
+export interface OpenBundleOptions {
+  /**
+   * Checks a manifest.json's text as parseManifest does (the review passes one that remembers a
+   * text it has checked before: review/inputs.ts); it must return what parseManifest returns and
+   * throw what it throws. Default: parseManifest.
+   */
+  parseManifest?: (text: string, file: string) => Promise<Manifest>;
+}
+
 /** Opens a bundle folder, its manifest.json, or a bare .safetensors/.npy file; validates everything. */
-export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundle> {
+export async function openBundle(pathToFolderOrFile: string, opts: OpenBundleOptions = {}): Promise<TraceBundle> {
   const given = pathToFolderOrFile;
   const st = await statOrNull(given);
   if (!st) {
@@ -205,7 +214,7 @@ export async function openBundle(pathToFolderOrFile: string): Promise<TraceBundl
     }
     throw inputError({ code: 'trace/missing-manifest', file: manifestFile, message: `${folder} has tensor files but no manifest.json.`, expected: 'manifest.json (traces/README.md)', found: tensors.slice(0, 5).join(', '), hint: `inspect one file directly: nmsim inspect ${path.join(folder, tensors[0])}` });
   }
-  const manifest = parseManifest(text, manifestFile);
+  const manifest = opts.parseManifest ? await opts.parseManifest(text, manifestFile) : parseManifest(text, manifestFile);
   const files = new BundleFiles(folder);
   try {
     await validateRefs(files, manifest, manifestFile, false);

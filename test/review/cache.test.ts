@@ -99,10 +99,10 @@ describe('cached()', () => {
 
   it.each([
     ['garbage', 'not json at all'],
-    ['a truncated entry', '{"format":"nmsim-review-analysis-cache/1","key":"k","value":{"n":'],
-    ['an entry for another key', '{"format":"nmsim-review-analysis-cache/1","key":"other","value":{"n":99}}'],
+    ['a truncated entry', '{"format":"nmsim-review-analysis-cache/2","key":"k","value":{"n":'],
+    ['an entry for another key', '{"format":"nmsim-review-analysis-cache/2","key":"other","value":{"n":99}}'],
     ['an entry of another format', '{"format":"nmsim-review-analysis-cache/0","key":"k","value":{"n":99}}'],
-    ['an unknown number tag', '{"format":"nmsim-review-analysis-cache/1","key":"k","value":{"n":{"$num":"7"}}}'],
+    ['an unknown number tag', '{"format":"nmsim-review-analysis-cache/2","key":"k","value":{"n":{"$num":"7"}}}'],
   ])('ignores %s with a warning, recomputes and rewrites it', async (_what, text) => {
     const dir = await fs.mkdtemp(path.join(tmp, 'corrupt-'));
     await fs.writeFile(cacheEntryFile(dir, 'k'), text);
@@ -174,6 +174,21 @@ describe('the review through the cache (synthetic bundle)', () => {
     const changedFresh = await runReview({ ...FAST, traces: [bundle] });
     expect(encodeValue(changed.data)).toBe(encodeValue(changedFresh.data));
     expect(encodeValue(changed.data)).not.toBe(encodeValue(fresh.data));
+  }, 60_000);
+
+  it('the entry holds what the review reads of the analysis (proxies, measured sparsity, union density, I/O rows, conventions, notes, warnings), not the analyses themselves', async () => {
+    const dir = path.join(tmp, 'review-summary');
+    const first = await runReview({ ...FAST, traces: [bundle], cacheDir: dir });
+    const [entry] = await entries(dir);
+    const text = await fs.readFile(path.join(dir, entry), 'utf8');
+    const value = (decodeValue(text) as { value: Record<string, unknown[]> }).value;
+    expect(Object.keys(value).sort()).toEqual(['conventions', 'ioSavings', 'measured', 'notes', 'proxies', 'structureRunId', 'unionDensity', 'warnings']);
+    // no per-site statistics: the synthetic bundle's sites never appear in the entry
+    expect(text).not.toMatch(/"sites"/);
+    // FAST sweeps magnitude+none on 4 patterns (2:4, 4:8, 8:16, 16:32, unstructured): one proxy each
+    expect((value.proxies as { criterion: string }[]).map((p) => p.criterion)).toEqual(['magnitude', 'magnitude', 'magnitude', 'magnitude', 'magnitude']);
+    // the same numbers reach the report as from the uncached review
+    expect(encodeValue((await runReview({ ...FAST, traces: [bundle], cacheDir: dir })).data)).toBe(encodeValue(first.data));
   }, 60_000);
 
   it('a corrupted entry is ignored with a warning and rewritten, and the review is the uncached one', async () => {
