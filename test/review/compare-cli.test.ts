@@ -43,7 +43,12 @@ describe('review --compare', () => {
     expect(j.recommendation).toContain('On the chip (528 tensor cores): 8:16 adds ');
     // the structured pair: 16:32 first as named; its chip delta is the two points' own overheads × 528
     expect([j.comparison.narrow.pattern, j.comparison.wide.pattern]).toEqual(['16:32', '8:16']);
-    const at = (profile: string) => j.points.find((p: { profile: string; pattern: string }) => p.profile === profile && p.pattern === (profile === 'act-8of16' ? '8:16' : '16:32'));
+    // each side's core is the chosen design-axis variant of its file (its label names it; variant_of the file)
+    expect([j.comparison.wide.profile, j.comparison.narrow.profile].map((l: string) => l.split(' · ')[0])).toEqual(['act-8of16', 'act-16of32']);
+    const at = (base: string) => {
+      const side = base === 'act-8of16' ? j.comparison.wide : j.comparison.narrow;
+      return j.points.find((p: { profile: string; variant_of: string; pattern: string }) => p.profile === side.profile && p.variant_of === base && p.pattern === side.pattern);
+    };
     expect(j.comparison.chip_area_delta_mm2).toBeCloseTo(at('act-8of16').chip_area_overhead_mm2 - at('act-16of32').chip_area_overhead_mm2, 9);
     expect(j.comparison.prefill_speedup_delta).toBeCloseTo(at('act-8of16').prefill_speedup - at('act-16of32').prefill_speedup, 9);
     // the iso-area alternative, from the point's own columns: extra cores = overhead × 528 (act-8of16.yaml tensorCore.count)
