@@ -18,7 +18,7 @@
  * - A row holding NaN goes to lowerMedian (its rule for NaN is sort()'s, NaN last).
  */
 import { lowerMedian } from '../sparsity/mitigation/shift.js';
-import { ModuleBuilder, I32 } from '../wasm/assembler.js';
+import { ModuleBuilder, I32, F32, V128, SIMD_AVAILABLE } from '../wasm/assembler.js';
 
 /** digit passes, high first; the first digit's top bit is flipped so negative keys count first */
 const DIGITS = [
@@ -157,12 +157,41 @@ function emitMedian(): WebAssembly.Module {
   return medianModule;
 }
 
+let shiftModule: WebAssembly.Module | undefined;
+
+/**
+ * shift(src, n4, eta, dst): dst[j] = f32(src[j] − η) for n4 groups of four float32 (f32x4.sub:
+ * the float32 difference rounded once, the same bits as Math.fround(x − η) in float64 — a sum
+ * of two float32 is exact in float64 before its rounding to float32, Figueroa 1995).
+ */
+function emitShift(): WebAssembly.Module {
+  if (shiftModule) return shiftModule;
+  const m = new ModuleBuilder();
+  const f = m.func('shift', [I32, I32, F32, I32], []);
+  const [SRC, N4, ETA, DST] = [0, 1, 2, 3];
+  const i = f.local(I32);
+  const e = f.local(V128);
+  f.get(ETA).op('f32x4.splat').set(e);
+  f.for(i, 0, () => f.get(N4), 1, () => {
+    f.get(DST).get(i).i32(4).op('i32.shl').op('i32.add');
+    f.get(SRC).get(i).i32(4).op('i32.shl').op('i32.add').op('v128.load').get(e).op('f32x4.sub');
+    f.op('v128.store');
+  });
+  shiftModule = new WebAssembly.Module(m.bytes());
+  return shiftModule;
+}
+
 /** RowMedian in WebAssembly (tested equal to it and to lowerMedian); owns its memory. */
 export class WasmRowMedian {
   private readonly src: Int32Array;
   private readonly flag: Int32Array;
   private readonly run: (src: number, k: number, keys: number, counts: number) => number;
-  private readonly ptr: { src: number; keys: number; counts: number };
+  private readonly ptr: { src: number; keys: number; counts: number; z: number };
+  private readonly runShift: ((src: number, n4: number, eta: number, dst: number) => void) | null;
+  private readonly z: Float32Array;
+  /** the row now in the kernel's memory (x and offset of the last median() without NaN), for shift() */
+  private lastX: Float32Array | null = null;
+  private lastOffset = -1;
   private readonly out = new Float32Array(1);
   private readonly outBits = new Int32Array(this.out.buffer);
   private readonly fallback: Float32Array;
@@ -171,13 +200,16 @@ export class WasmRowMedian {
     const src = 16;
     const keys = src + 4 * k;
     const counts = keys + 4 * k;
-    const bytes = counts + 4 * 2048;
-    this.ptr = { src, keys, counts };
+    const z = counts + 4 * 2048;
+    const bytes = z + 16 * Math.ceil(k / 4);
+    this.ptr = { src, keys, counts, z };
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
     const instance = new WebAssembly.Instance(emitMedian(), { env: { memory } });
     this.run = instance.exports.median as WasmRowMedian['run'];
+    this.runShift = SIMD_AVAILABLE ? (new WebAssembly.Instance(emitShift(), { env: { memory } }).exports.shift as WasmRowMedian['runShift']) : null;
     const buf = memory.buffer as ArrayBuffer;
     this.src = new Int32Array(buf, src, k);
+    this.z = new Float32Array(buf, z, k);
     this.flag = new Int32Array(buf, 0, 1);
     this.fallback = new Float32Array(k);
   }
@@ -187,8 +219,25 @@ export class WasmRowMedian {
     if (k === 0) return lowerMedian(x, k, offset, this.fallback);
     this.src.set(bits.subarray(offset, offset + k));
     const key = this.run(this.ptr.src, k, this.ptr.keys, this.ptr.counts);
-    if (this.flag[0] !== 0) return lowerMedian(x, k, offset, this.fallback);
+    if (this.flag[0] !== 0) {
+      this.lastX = null;
+      return lowerMedian(x, k, offset, this.fallback);
+    }
+    this.lastX = x;
+    this.lastOffset = offset;
     this.outBits[0] = key ^ ((key >> 31) & 0x7fffffff);
     return this.out[0];
+  }
+
+  /**
+   * z[zOffset + j] = f32(x[offset + j] − η) for the row of the last median() call, from its copy
+   * in the kernel's memory (SIMD); false (nothing written) for another row, a row holding NaN, or
+   * without SIMD — the caller then subtracts in JavaScript.
+   */
+  shift(x: Float32Array, offset: number, k: number, eta: number, z: Float32Array, zOffset: number): boolean {
+    if (!this.runShift || x !== this.lastX || offset !== this.lastOffset || k !== this.src.length || Math.fround(eta) !== eta) return false;
+    this.runShift(this.ptr.src, Math.ceil(k / 4), eta, this.ptr.z);
+    z.set(this.z, zOffset);
+    return true;
   }
 }
