@@ -108,7 +108,8 @@ function emitMedian(): WebAssembly.Module {
     // counts[digit]++ (digit on the stack) → COUNTS + 4·digit
     f.i32(2).op('i32.shl').get(COUNTS).op('i32.add').tee(c).get(c).op('i32.load').i32(1).op('i32.add').op('i32.store');
   };
-  zero(2048);
+  // counts are all zero on entry (a new memory is) and left so: each pass clears the buckets it
+  // used (the filter below), instead of zeroing 2048 buckets three times a row
   f.i32(0).set(nan);
   f.for(j, 0, () => f.get(K), 1, () => {
     at(SRC, j).op('i32.load').set(b);
@@ -119,20 +120,27 @@ function emitMedian(): WebAssembly.Module {
     count();
   });
   f.i32(0).get(nan).op('i32.store');
-  f.get(nan).if().i32(0).op('return').end();
+  f.get(nan).if();
+  zero(2048);
+  f.i32(0).op('return').end();
   f.get(K).i32(1).op('i32.sub').i32(1).op('i32.shr_u').set(rank);
   f.get(K).set(n);
   DIGITS.forEach(({ shift, mask, flip }, level) => {
     if (level > 0) {
-      zero(mask + 1);
       f.for(j, 0, () => f.get(n), 1, () => {
         at(KEYS, j).op('i32.load').set(key);
         digit(shift, mask, flip);
         count();
       });
     }
-    // d: the digit holding the rank
+    // d: the digit holding the rank; first four buckets a step (bucket counts are multiples of 4)
     f.i32(0).set(d);
+    f.block().loop();
+    at(COUNTS, d).op('i32.load').get(d).i32(2).op('i32.shl').get(COUNTS).op('i32.add').tee(c).op('i32.load', 4).op('i32.add');
+    f.get(c).op('i32.load', 8).op('i32.add').get(c).op('i32.load', 12).op('i32.add').tee(cnt).get(rank).op('i32.gt_u').brIf(1);
+    f.get(rank).get(cnt).op('i32.sub').set(rank);
+    f.get(d).i32(4).op('i32.add').set(d).br(0);
+    f.end().end();
     f.block().loop();
     at(COUNTS, d).op('i32.load').tee(cnt).get(rank).op('i32.gt_u').brIf(1);
     f.get(rank).get(cnt).op('i32.sub').set(rank);
@@ -144,12 +152,18 @@ function emitMedian(): WebAssembly.Module {
     f.for(j, 0, () => f.get(n), 1, () => {
       at(KEYS, j).op('i32.load').set(key);
       digit(shift, mask, flip);
+      f.tee(b);
+      // its bucket cleared for the next pass (b: the digit)
+      at(COUNTS, b).i32(0).op('i32.store');
       f.get(d).op('i32.eq').if();
       at(KEYS, c).get(key).op('i32.store');
       f.get(c).i32(1).op('i32.add').set(c);
       f.end();
     });
     f.get(c).set(n);
+    f.else();
+    // every candidate in bucket d: the only bucket used
+    at(COUNTS, d).i32(0).op('i32.store');
     f.end();
   });
   f.get(KEYS).op('i32.load');

@@ -84,6 +84,28 @@ describe('RowMedian and WasmRowMedian (radix selection of the lower median)', ()
   });
 });
 
+describe('WasmRowMedian reused row after row (its buckets cleared by each pass, not zeroed per row)', () => {
+  test('one instance over 600 rows — NaN rows, constant rows, ties, F16-like and float32 values — returns lowerMedian’s value for each', () => {
+    const rand = lcg(4242);
+    for (const k of [1, 5, 96, 1000]) {
+      const med = new WasmRowMedian(k);
+      const fallback = new Float32Array(k);
+      for (let r = 0; r < 150; r++) {
+        const x = new Float32Array(k);
+        const kind = r % 5;
+        for (let j = 0; j < k; j++) {
+          const v = (rand() - 0.5) * 2 ** Math.floor(rand() * 20 - 10);
+          x[j] = kind === 0 ? 3 : kind === 1 ? Math.fround(Math.round(v * 64) / 64) : v;
+        }
+        if (kind === 2 && k > 1) x[Math.floor(rand() * k)] = NaN;
+        const got = med.median(x, new Int32Array(x.buffer), 0, k);
+        const want = lowerMedian(x, k, 0, fallback);
+        expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want))).toBe(true);
+      }
+    }
+  });
+});
+
 describe('WasmRowMedian.shift (dpts’s z = x − η from the row in the kernel’s memory)', () => {
   test('writes Math.fround(x − η) bit for bit for widths that are and are not multiples of four, and only for the row just medianed', () => {
     const rand = lcg(99);
