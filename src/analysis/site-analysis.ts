@@ -244,7 +244,8 @@ function runLanePatterns(pass: RowPass, lane: Lane, buf: Float32Array, r0: numbe
 /**
  * One pass over `source`; stops at the first non-finite row:
  *   lanes ─▶ (F16/BF16 codes on the fast lane only: streamHalf) or per chunk of rows:
- *   read ─▶ non-finite check ─▶ reference outputs ─▶ fast lanes ─▶ slow lanes
+ *   read (F16: raw codes decoded in WebAssembly, f16-wasm.ts) ─▶ non-finite check (F16: only
+ *   where the decode saw NaN/±Inf) ─▶ reference outputs ─▶ fast lanes ─▶ slow lanes
  */
 async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSource, onRows?: (rows: number) => void, slice?: SiteSlice): Promise<PassResult> {
   const tokens = source.rows;
