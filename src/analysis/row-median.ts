@@ -18,7 +18,7 @@
  * - A row holding NaN goes to lowerMedian (its rule for NaN is sort()'s, NaN last).
  */
 import { lowerMedian } from '../sparsity/mitigation/shift.js';
-import { ModuleBuilder, I32 } from '../wasm/assembler.js';
+import { ModuleBuilder, I32, F32, V128, SIMD_AVAILABLE } from '../wasm/assembler.js';
 
 /** digit passes, high first; the first digit's top bit is flipped so negative keys count first */
 const DIGITS = [
@@ -108,7 +108,8 @@ function emitMedian(): WebAssembly.Module {
     // counts[digit]++ (digit on the stack) → COUNTS + 4·digit
     f.i32(2).op('i32.shl').get(COUNTS).op('i32.add').tee(c).get(c).op('i32.load').i32(1).op('i32.add').op('i32.store');
   };
-  zero(2048);
+  // counts are all zero on entry (a new memory is) and left so: each pass clears the buckets it
+  // used (the filter below), instead of zeroing 2048 buckets three times a row
   f.i32(0).set(nan);
   f.for(j, 0, () => f.get(K), 1, () => {
     at(SRC, j).op('i32.load').set(b);
@@ -119,20 +120,27 @@ function emitMedian(): WebAssembly.Module {
     count();
   });
   f.i32(0).get(nan).op('i32.store');
-  f.get(nan).if().i32(0).op('return').end();
+  f.get(nan).if();
+  zero(2048);
+  f.i32(0).op('return').end();
   f.get(K).i32(1).op('i32.sub').i32(1).op('i32.shr_u').set(rank);
   f.get(K).set(n);
   DIGITS.forEach(({ shift, mask, flip }, level) => {
     if (level > 0) {
-      zero(mask + 1);
       f.for(j, 0, () => f.get(n), 1, () => {
         at(KEYS, j).op('i32.load').set(key);
         digit(shift, mask, flip);
         count();
       });
     }
-    // d: the digit holding the rank
+    // d: the digit holding the rank; first four buckets a step (bucket counts are multiples of 4)
     f.i32(0).set(d);
+    f.block().loop();
+    at(COUNTS, d).op('i32.load').get(d).i32(2).op('i32.shl').get(COUNTS).op('i32.add').tee(c).op('i32.load', 4).op('i32.add');
+    f.get(c).op('i32.load', 8).op('i32.add').get(c).op('i32.load', 12).op('i32.add').tee(cnt).get(rank).op('i32.gt_u').brIf(1);
+    f.get(rank).get(cnt).op('i32.sub').set(rank);
+    f.get(d).i32(4).op('i32.add').set(d).br(0);
+    f.end().end();
     f.block().loop();
     at(COUNTS, d).op('i32.load').tee(cnt).get(rank).op('i32.gt_u').brIf(1);
     f.get(rank).get(cnt).op('i32.sub').set(rank);
@@ -144,12 +152,18 @@ function emitMedian(): WebAssembly.Module {
     f.for(j, 0, () => f.get(n), 1, () => {
       at(KEYS, j).op('i32.load').set(key);
       digit(shift, mask, flip);
+      f.tee(b);
+      // its bucket cleared for the next pass (b: the digit)
+      at(COUNTS, b).i32(0).op('i32.store');
       f.get(d).op('i32.eq').if();
       at(KEYS, c).get(key).op('i32.store');
       f.get(c).i32(1).op('i32.add').set(c);
       f.end();
     });
     f.get(c).set(n);
+    f.else();
+    // every candidate in bucket d: the only bucket used
+    at(COUNTS, d).i32(0).op('i32.store');
     f.end();
   });
   f.get(KEYS).op('i32.load');
@@ -157,12 +171,41 @@ function emitMedian(): WebAssembly.Module {
   return medianModule;
 }
 
+let shiftModule: WebAssembly.Module | undefined;
+
+/**
+ * shift(src, n4, eta, dst): dst[j] = f32(src[j] − η) for n4 groups of four float32 (f32x4.sub:
+ * the float32 difference rounded once, the same bits as Math.fround(x − η) in float64 — a sum
+ * of two float32 is exact in float64 before its rounding to float32, Figueroa 1995).
+ */
+function emitShift(): WebAssembly.Module {
+  if (shiftModule) return shiftModule;
+  const m = new ModuleBuilder();
+  const f = m.func('shift', [I32, I32, F32, I32], []);
+  const [SRC, N4, ETA, DST] = [0, 1, 2, 3];
+  const i = f.local(I32);
+  const e = f.local(V128);
+  f.get(ETA).op('f32x4.splat').set(e);
+  f.for(i, 0, () => f.get(N4), 1, () => {
+    f.get(DST).get(i).i32(4).op('i32.shl').op('i32.add');
+    f.get(SRC).get(i).i32(4).op('i32.shl').op('i32.add').op('v128.load').get(e).op('f32x4.sub');
+    f.op('v128.store');
+  });
+  shiftModule = new WebAssembly.Module(m.bytes());
+  return shiftModule;
+}
+
 /** RowMedian in WebAssembly (tested equal to it and to lowerMedian); owns its memory. */
 export class WasmRowMedian {
   private readonly src: Int32Array;
   private readonly flag: Int32Array;
   private readonly run: (src: number, k: number, keys: number, counts: number) => number;
-  private readonly ptr: { src: number; keys: number; counts: number };
+  private readonly ptr: { src: number; keys: number; counts: number; z: number };
+  private readonly runShift: ((src: number, n4: number, eta: number, dst: number) => void) | null;
+  private readonly z: Float32Array;
+  /** the row now in the kernel's memory (x and offset of the last median() without NaN), for shift() */
+  private lastX: Float32Array | null = null;
+  private lastOffset = -1;
   private readonly out = new Float32Array(1);
   private readonly outBits = new Int32Array(this.out.buffer);
   private readonly fallback: Float32Array;
@@ -171,13 +214,16 @@ export class WasmRowMedian {
     const src = 16;
     const keys = src + 4 * k;
     const counts = keys + 4 * k;
-    const bytes = counts + 4 * 2048;
-    this.ptr = { src, keys, counts };
+    const z = counts + 4 * 2048;
+    const bytes = z + 16 * Math.ceil(k / 4);
+    this.ptr = { src, keys, counts, z };
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
     const instance = new WebAssembly.Instance(emitMedian(), { env: { memory } });
     this.run = instance.exports.median as WasmRowMedian['run'];
+    this.runShift = SIMD_AVAILABLE ? (new WebAssembly.Instance(emitShift(), { env: { memory } }).exports.shift as WasmRowMedian['runShift']) : null;
     const buf = memory.buffer as ArrayBuffer;
     this.src = new Int32Array(buf, src, k);
+    this.z = new Float32Array(buf, z, k);
     this.flag = new Int32Array(buf, 0, 1);
     this.fallback = new Float32Array(k);
   }
@@ -187,8 +233,25 @@ export class WasmRowMedian {
     if (k === 0) return lowerMedian(x, k, offset, this.fallback);
     this.src.set(bits.subarray(offset, offset + k));
     const key = this.run(this.ptr.src, k, this.ptr.keys, this.ptr.counts);
-    if (this.flag[0] !== 0) return lowerMedian(x, k, offset, this.fallback);
+    if (this.flag[0] !== 0) {
+      this.lastX = null;
+      return lowerMedian(x, k, offset, this.fallback);
+    }
+    this.lastX = x;
+    this.lastOffset = offset;
     this.outBits[0] = key ^ ((key >> 31) & 0x7fffffff);
     return this.out[0];
+  }
+
+  /**
+   * z[zOffset + j] = f32(x[offset + j] − η) for the row of the last median() call, from its copy
+   * in the kernel's memory (SIMD); false (nothing written) for another row, a row holding NaN, or
+   * without SIMD — the caller then subtracts in JavaScript.
+   */
+  shift(x: Float32Array, offset: number, k: number, eta: number, z: Float32Array, zOffset: number): boolean {
+    if (!this.runShift || x !== this.lastX || offset !== this.lastOffset || k !== this.src.length || Math.fround(eta) !== eta) return false;
+    this.runShift(this.ptr.src, Math.ceil(k / 4), eta, this.ptr.z);
+    z.set(this.z, zOffset);
+    return true;
   }
 }

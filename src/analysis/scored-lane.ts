@@ -172,7 +172,10 @@ export class ScoredSelector {
         const row = t * k;
         const eta = knownShifts ? knownShifts[t] : rowMedian ? rowMedian.median(x, xBits!, row, k) : mitigation.shift(x, k, row, this.ctx, this.shiftScratch);
         shifts[t] = eta;
-        if (!(knownZ && knownShifts)) for (let j = 0; j < k; j++) zScratch[row + j] = x[row + j] - eta;
+        if (knownZ && knownShifts) continue;
+        // dpts: z from the row already in the median kernel's memory (the same bits)
+        if (!knownShifts && rowMedian instanceof WasmRowMedian && rowMedian.shift(x, row, k, eta, zScratch, row)) continue;
+        for (let j = 0; j < k; j++) zScratch[row + j] = x[row + j] - eta;
       }
       const z = zScratch.subarray(b0 * k, (b0 + bn) * k);
       const factors = criterion.channelFactors(z, bn, k, this.ctx);

@@ -27,6 +27,7 @@ import { ScoredSelector, type SharedLane } from './scored-lane.js';
 import { planRandomBatches, sliceRandomPlan, type RandomBatchPlan } from './union-density.js';
 import { halfNanAbove, squareTable, type HalfDtype } from './half-rows.js';
 import { DTYPE_BYTES, LITTLE_ENDIAN_HOST, isDType } from '../trace/dtype.js';
+import { HalfDecoder, HALF_DECODER_AVAILABLE } from '../trace/f16-wasm.js';
 import type { AnalysisPlan, NonfiniteSite, SlotStats } from './types.js';
 import { checkSiteBounds, chunkRowsFor } from './memory.js';
 import { FiniteRowView, cleanRecord, firstNonfiniteInRow, nonfiniteError, nonfiniteInSliceError, scanNonfinite } from './nonfinite.js';
@@ -243,7 +244,8 @@ function runLanePatterns(pass: RowPass, lane: Lane, buf: Float32Array, r0: numbe
 /**
  * One pass over `source`; stops at the first non-finite row:
  *   lanes ─▶ (F16/BF16 codes on the fast lane only: streamHalf) or per chunk of rows:
- *   read ─▶ non-finite check ─▶ reference outputs ─▶ fast lanes ─▶ slow lanes
+ *   read (F16: raw codes decoded in WebAssembly, f16-wasm.ts) ─▶ non-finite check (F16: only
+ *   where the decode saw NaN/±Inf) ─▶ reference outputs ─▶ fast lanes ─▶ slow lanes
  */
 async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSource, onRows?: (rows: number) => void, slice?: SiteSlice): Promise<PassResult> {
   const tokens = source.rows;
@@ -274,12 +276,19 @@ async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSourc
     prunedChunk: new Float32Array(slowLanes.length > 0 ? chunkRows * k : 0),
     output,
   };
-  let buf: Float32Array = new Float32Array(chunkRows * k);
+  // F16: the raw codes read into the WebAssembly decoder's memory and decoded there, the
+  // non-finite check part of the decode (f16-wasm.ts; the same bits as readRows)
+  const decoder = halfDecoderFor(source, chunkRows * k);
+  let buf: Float32Array = decoder ? decoder.values : new Float32Array(chunkRows * k);
   for (let r0 = 0; r0 < tokens; r0 += chunkRows) {
     const rows = Math.min(chunkRows, tokens - r0);
-    buf = await source.readRows(r0, rows, buf);
+    let maybeNonfinite = true;
+    if (decoder) {
+      await source.readBytes!(r0 * k * 2, rows * k * 2, decoder.codes);
+      maybeNonfinite = decoder.decode(rows * k);
+    } else buf = await source.readRows(r0, rows, buf);
     const bits = new Int32Array(buf.buffer, buf.byteOffset, rows * k);
-    const bad = firstNonfiniteRow(bits, rows, k);
+    const bad = maybeNonfinite ? firstNonfiniteRow(bits, rows, k) : -1;
     if (bad >= 0) return { kind: 'nonfinite', row: r0 + bad, fromRow: r0 + bad };
     if (output) referenceOutputs(site, output, buf, rows, k);
     if (pass.fastLanes.length > 0) runFastLanes(pass, buf, bits, r0, rows);
@@ -287,6 +296,12 @@ async function analyzeRows(site: SiteInput, plan: AnalysisPlan, source: RowSourc
     onRows?.(rows);
   }
   return { kind: 'done', lanes, warnings };
+}
+
+/** A WebAssembly F16 decoder of `elements` for an F16 source read as raw bytes, else null (readRows decodes). */
+function halfDecoderFor(source: RowSource, elements: number): HalfDecoder | null {
+  if (source.info?.dtype !== 'F16' || !source.readBytes || !LITTLE_ENDIAN_HOST || !HALF_DECODER_AVAILABLE || elements === 0) return null;
+  return new HalfDecoder(elements);
 }
 
 /** F16/BF16 codes can feed the fast lane directly when every lane is magnitude + none on network patterns. */

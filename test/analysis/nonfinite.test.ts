@@ -75,6 +75,21 @@ describe('non-finite values in a trace are excluded row by row, counted, and nev
     for (const list of withBad.slots) expect(Number.isFinite(list[0].relErrL2)).toBe(true);
   });
 
+  test('F16 codes on the reference path (decoded in WebAssembly, the check in the decode) agree with deleting the rows', async () => {
+    const amberFactors = Float32Array.from({ length: K }, (_, j) => 1 + (j % 5) / 4);
+    const p = plan({ patterns: parsePatternList('2:4,8:16,unstructured'), criteria: ['magnitude', 'amber', 'clact'], mitigations: ['none', 'dpts', 'var'], batchSizes: [1, 4] });
+    const make = (x: Float32Array, t: number) => siteInput(x, t, K, { source: halfSource(x, t, K, 'F16'), consumers: [{ consumer: 'down', amberFactors }], clactBatchTokens: 4 });
+    const { withBad, clean } = await bothWays(make, p);
+    expect(stripCounts(withBad.slots)).toEqual(stripCounts(clean.slots));
+    expect(withBad.nonfinite).toMatchObject({ rows: 2, values: 3, nan: 1, posInf: 1, negInf: 1, firstRow: 2, firstColumn: 5 });
+    // and the codes give the statistics of their decoded float32 rows read through readRows alone
+    const x = broken();
+    const floats = halfSource(x, T, K, 'F16');
+    const viaRows = await analyzeSite(siteInput(x, T, K, { source: { rows: T, cols: K, readRows: floats.readRows }, consumers: [{ consumer: 'down', amberFactors }], clactBatchTokens: 4 }), p);
+    expect(withBad.slots).toEqual(viaRows.slots);
+    expect(withBad.nonfinite).toEqual(viaRows.nonfinite);
+  });
+
   test('output error (bundle weights) is computed on the finite rows only', async () => {
     const weight = { data: Float32Array.from({ length: 4 * K }, (_, j) => Math.sin(j)), outFeatures: 4 };
     const p = plan({ patterns: parsePatternList('2:4'), mitigations: ['none', 'affine'], batchSizes: [1] });

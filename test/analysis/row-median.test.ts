@@ -83,3 +83,55 @@ describe('RowMedian and WasmRowMedian (radix selection of the lower median)', ()
     expect(zeros).toBeGreaterThan(50); // the −0/+0 rule was exercised
   });
 });
+
+describe('WasmRowMedian reused row after row (its buckets cleared by each pass, not zeroed per row)', () => {
+  test('one instance over 600 rows — NaN rows, constant rows, ties, F16-like and float32 values — returns lowerMedian’s value for each', () => {
+    const rand = lcg(4242);
+    for (const k of [1, 5, 96, 1000]) {
+      const med = new WasmRowMedian(k);
+      const fallback = new Float32Array(k);
+      for (let r = 0; r < 150; r++) {
+        const x = new Float32Array(k);
+        const kind = r % 5;
+        for (let j = 0; j < k; j++) {
+          const v = (rand() - 0.5) * 2 ** Math.floor(rand() * 20 - 10);
+          x[j] = kind === 0 ? 3 : kind === 1 ? Math.fround(Math.round(v * 64) / 64) : v;
+        }
+        if (kind === 2 && k > 1) x[Math.floor(rand() * k)] = NaN;
+        const got = med.median(x, new Int32Array(x.buffer), 0, k);
+        const want = lowerMedian(x, k, 0, fallback);
+        expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want))).toBe(true);
+      }
+    }
+  });
+});
+
+describe('WasmRowMedian.shift (dpts’s z = x − η from the row in the kernel’s memory)', () => {
+  test('writes Math.fround(x − η) bit for bit for widths that are and are not multiples of four, and only for the row just medianed', () => {
+    const rand = lcg(99);
+    for (const k of [1, 3, 4, 7, 64, 131]) {
+      const x = new Float32Array(2 * k + 2);
+      for (let i = 0; i < x.length; i++) {
+        const r = rand();
+        // large and tiny magnitudes, subnormals, zeros of both signs: differences that round
+        x[i] = r < 0.05 ? 0 : r < 0.1 ? -0 : r < 0.15 ? (rand() - 0.5) * 1e-40 : (rand() - 0.5) * 2 ** Math.floor(rand() * 60 - 30);
+      }
+      const bits = new Int32Array(x.buffer);
+      const med = new WasmRowMedian(k);
+      const off = k + 1;
+      const eta = med.median(x, bits, off, k);
+      expect(eta).toBe(lowerMedian(x, k, off, new Float32Array(k)));
+      const z = new Float32Array(k + 2).fill(7);
+      expect(med.shift(x, off, k, eta, z, 1)).toBe(true);
+      const want = new Float32Array(k + 2).fill(7);
+      for (let j = 0; j < k; j++) want[1 + j] = x[off + j] - eta;
+      expect(Array.from(new Uint32Array(z.buffer))).toEqual(Array.from(new Uint32Array(want.buffer)));
+      // another row (offset 0) is not in the kernel's memory: nothing written
+      expect(med.shift(x, 0, k, eta, z, 1)).toBe(false);
+      // a row holding NaN went to the reference median: the caller subtracts itself
+      x[off] = NaN;
+      med.median(x, bits, off, k);
+      expect(med.shift(x, off, k, eta, z, 1)).toBe(false);
+    }
+  });
+});
