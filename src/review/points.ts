@@ -32,6 +32,7 @@ import { profileEnergy, type PatternEnergy } from './energy.js';
 import type { HashedProfile } from './inputs.js';
 import { estimateProfile, type ReviewWorkload } from './performance.js';
 import type { Assumption, ReviewData } from './review-data.js';
+import { servingOfChosen } from './serving.js';
 
 /** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
 export interface PointInputs {
@@ -277,5 +278,7 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
     assumptions: [...assumptionsBefore, ...techRows, ...assumptionsAfter],
   });
   // only when a core had more than one variant (an axis swept): a review of the files as written has no variants table
-  return variants.rows.some((r) => !r.chosen) ? { ...data, variants: variants.rows } : data;
+  // the serving rows of the chosen variants only (review/serving.ts servingOfChosen), like every other table
+  const withServing = data.serving ? { ...data, serving: servingOfChosen(data.serving, variants.rows) } : data;
+  return variants.rows.some((r) => !r.chosen) ? { ...withServing, variants: variants.rows } : withServing;
 }

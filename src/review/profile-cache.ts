@@ -133,7 +133,7 @@ function rebase(r: PointRecords, first: number, perProfile: number): PointRecord
  * The runs of consecutive profiles that are variants of one loaded profile (inputs.baseIndex;
  * review/axes.ts lists a core's variants together), else one profile per run.
  */
-function variantGroups(inputs: PointInputs): number[][] {
+function variantGroups(inputs: Pick<PointInputs, 'profiles' | 'baseIndex'>): number[][] {
   const groups: number[][] = [];
   inputs.profiles.forEach((_, pi) => {
     const base = inputs.baseIndex?.[pi];
@@ -186,20 +186,42 @@ export async function evaluatePointsCached(
   return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
 }
 
-/** servingFor over every profile, profile by profile through the cache `dir` (undefined: no cache, the same result). */
+/**
+ * servingFor over every profile, one loaded profile (with all its design-axis variants: `designs`
+ * and `baseIndex` as in PointInputs) at a time through the cache `dir` (undefined: no cache, the
+ * same result). The key holds each variant's applied profile and its design. Variants that differ
+ * only in selector style share one computation (perf reads the encoding and the provisioning,
+ * never the selector: evaluatePoints shares their estimates on the same ground), renamed.
+ */
 export async function servingForCached(
   dir: string | undefined,
-  profiles: readonly HashedProfile[],
+  variants: Pick<PointInputs, 'profiles' | 'designs' | 'baseIndex'>,
   patterns: readonly Pattern[],
   shape: ModelShape,
   measured: readonly MeasuredSparsity[],
   mix: ServingMix,
   tpotTargetMs: number,
 ): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
-  const one = (pi: number) => servingFor([profiles[pi].loaded.profile], patterns, shape, measured, mix, tpotTargetMs);
+  const profiles = variants.profiles;
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
+  const groups = variantGroups(variants);
+  const designsOf = (g: number) => (variants.designs ? groups[g].map((pi) => variants.designs![pi]) : null);
+  const one = async (g: number): Promise<ServingResult> => {
+    const bySpeedKey = new Map<string, ServingResult>();
+    const results = groups[g].map((pi) => {
+      const profile = profiles[pi].loaded.profile;
+      const d = variants.designs?.[pi];
+      const speedKey = d ? `${d.metadataEncoding}|${d.provisioning}` : `#${pi}`;
+      const same = bySpeedKey.get(speedKey);
+      if (same) return { ...same, rows: same.rows.map((r) => ({ ...r, profile: profile.name })) };
+      const r = servingFor([profile], patterns, shape, measured, mix, tpotTargetMs);
+      bySpeedKey.set(speedKey, r);
+      return r;
+    });
+    return { ...results[0], rows: results.flatMap((r) => r.rows) };
+  };
   const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES });
-  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, profiles.map((_, pi) => [pi]), false, () => null, async (g) => one(g));
+  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, designsOf, one);
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
   return { serving: { ...values[0], rows: values.flatMap((v) => v.rows) }, status, warnings };
 }

@@ -298,3 +298,25 @@ export function servingAssumptionText(serving: ServingResult): string {
     ? 'every serving batch size has a measured union density'
     : `decode at B = ${list.join(', ')} (not measured on the trace): union density from the independence bound 1 − (1 − d)^B (perf/measured-sparsity.ts), an upper bound on the rows fetched`;
 }
+
+/** A design-axis variant × pattern and whether the review chose it (explore/variants.ts VariantRow's fields serving reads). */
+export interface ServingChoiceRow {
+  profile: string;
+  pattern: Pattern;
+  chosen: boolean;
+}
+
+/**
+ * The serving rows of the design points the review keeps (issue 16): serving is computed for
+ * every design-axis variant (servingFor over the variants' profiles), and the report shows those
+ * of the chosen variants only — per chosen variant × pattern its row, and its core's dense row
+ * once per chosen variant profile. A profile with no variant row (a weight core as written, or a
+ * review without swept axes) keeps every row. Row order: the variants' order, as computed.
+ */
+export function servingOfChosen(serving: ServingResult, variantRows: readonly ServingChoiceRow[]): ServingResult {
+  const swept = new Set(variantRows.map((r) => r.profile));
+  const chosenProfiles = new Set(variantRows.filter((r) => r.chosen).map((r) => r.profile));
+  const chosenPairs = new Set(variantRows.filter((r) => r.chosen).map((r) => `${r.profile}|${formatPattern(r.pattern)}`));
+  const keep = (r: ServingRow) => !swept.has(r.profile) || (r.pattern.kind === 'dense' ? chosenProfiles.has(r.profile) : chosenPairs.has(`${r.profile}|${formatPattern(r.pattern)}`));
+  return { ...serving, rows: serving.rows.filter(keep) };
+}
