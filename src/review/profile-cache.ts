@@ -34,8 +34,8 @@ import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { HashedProfile } from './inputs.js';
-import { evaluatePoints, type PointInputs, type PointRecords } from './points.js';
-import { servingFor, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
+import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
+import { servingFor, servingForProfile, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import type { Pattern } from '../sparsity/pattern.js';
@@ -201,6 +201,8 @@ export async function servingForCached(
   measured: readonly MeasuredSparsity[],
   mix: ServingMix,
   tpotTargetMs: number,
+  /** the measured weight runs' patterns: rows on the cores that take them on weights (weightPatternsOn), the decode chart's baseline */
+  weightPatterns: readonly Pattern[] = [],
 ): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const profiles = variants.profiles;
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
@@ -214,14 +216,19 @@ export async function servingForCached(
       const speedKey = d ? `${d.metadataEncoding}|${d.provisioning}` : `#${pi}`;
       const same = bySpeedKey.get(speedKey);
       if (same) return { ...same, rows: same.rows.map((r) => ({ ...r, profile: profile.name })) };
-      const r = servingFor([profile], patterns, shape, measured, mix, tpotTargetMs);
+      const onWeights = weightPatternsOn(profile, weightPatterns);
+      // weight masks are fixed offline: no measured activation structure applies (as the weight points)
+      const weightRows = onWeights.length > 0 ? servingForProfile(profile, onWeights, shape, [], mix, tpotTargetMs, SERVING_BATCHES, 'weight') : [];
+      const r = { ...servingFor([profile], patterns, shape, measured, mix, tpotTargetMs), weightRows };
       bySpeedKey.set(speedKey, r);
       return r;
     });
-    return { ...results[0], rows: results.flatMap((r) => r.rows) };
+    return { ...results[0], rows: results.flatMap((r) => r.rows), weightRows: results.flatMap((r) => r.weightRows ?? []) };
   };
-  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES });
+  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES, weightPatterns });
   const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, designsOf, one);
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
-  return { serving: { ...values[0], rows: values.flatMap((v) => v.rows) }, status, warnings };
+  const { weightRows: _w, ...first } = values[0];
+  const weightRows = values.flatMap((v) => v.weightRows ?? []);
+  return { serving: { ...first, rows: values.flatMap((v) => v.rows), ...(weightRows.length > 0 ? { weightRows } : {}) }, status, warnings };
 }
