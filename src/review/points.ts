@@ -32,7 +32,7 @@ import { profileEnergy, type PatternEnergy } from './energy.js';
 import type { HashedProfile } from './inputs.js';
 import { estimateProfile, type ReviewWorkload } from './performance.js';
 import type { Assumption, ReviewData } from './review-data.js';
-import { servingOfChosen } from './serving.js';
+import { decodeFitNotes, servingOfChosen } from './serving.js';
 
 /** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
 export interface PointInputs {
@@ -263,10 +263,13 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
   const techRows = [...techs].sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((t) => t.assumptions);
   const { patterns, assumptionsBefore, assumptionsAfter, weightRuns, ...pass } = common;
   const taken = new Set(points.flatMap((r) => (r.weightRun !== undefined ? [r.weightRun] : [])));
+  const chosenPoints = sortDesignPoints(points.flatMap((r) => (r.point && chosenIds.has(r.point.id) ? [r.point] : [])));
   const data = buildReview({
     ...pass,
+    // design points whose decode batch does not fit in device memory (review/serving.ts)
+    notes: [...pass.notes, ...decodeFitNotes(chosenPoints)],
     sweep: {
-      points: sortDesignPoints(points.flatMap((r) => (r.point && chosenIds.has(r.point.id) ? [r.point] : []))),
+      points: chosenPoints,
       skipped: points.flatMap((r) => (r.skipped ? [r.skipped] : [])),
       weightRunsWithoutCore: weightRuns.filter((r) => !taken.has(r.runId)),
     },

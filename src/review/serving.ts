@@ -330,3 +330,29 @@ export function servingOfChosen(serving: ServingResult, variantRows: readonly Se
   const keep = (r: ServingRow) => !swept.has(r.profile) || (r.pattern.kind === 'dense' ? chosenProfiles.has(r.profile) : chosenPairs.has(`${r.profile}|${formatPattern(r.pattern)}`));
   return { ...serving, rows: serving.rows.filter(keep) };
 }
+
+/**
+ * The review's notes on design points whose decode batch does not fit in device memory (issue 16):
+ * per (batch, context), the cores whose weights + KV cache of B sequences at the decode context exceed
+ * their `memory.dramCapacity` (DecodeAtBatch.fits false, set by review/performance.ts). Empty when every
+ * batch fits or no profile gives a capacity.
+ */
+export function decodeFitNotes(points: readonly { profile: string; decodeContextTokens: number; decode: readonly { batchTokens: number; memoryBytes?: number; fits?: boolean }[] }[]): string[] {
+  const over = new Map<string, { batch: number; context: number; bytes: number; profiles: string[] }>();
+  for (const p of points) {
+    for (const d of p.decode) {
+      if (d.fits !== false) continue;
+      const key = `${d.batchTokens}|${p.decodeContextTokens}`;
+      const g = over.get(key) ?? { batch: d.batchTokens, context: p.decodeContextTokens, bytes: d.memoryBytes ?? 0, profiles: [] };
+      if (!g.profiles.includes(p.profile)) g.profiles.push(p.profile);
+      g.bytes = Math.max(g.bytes, d.memoryBytes ?? 0);
+      over.set(key, g);
+    }
+  }
+  return [...over.values()]
+    .sort((a, b) => a.batch - b.batch)
+    .map(
+      (g) =>
+        `Decode at B = ${g.batch} (context ${g.context} tokens) does not fit in device memory (memory.dramCapacity) on ${g.profiles.join(', ')}: the weights + the KV cache of ${g.batch} sequences need ${(g.bytes / 1e9).toFixed(1)} GB. Its decode speed-ups are of a batch the device cannot hold (design-points.csv decode_fits_b${g.batch} false); choose smaller --decode-batches or --context.`,
+    );
+}
