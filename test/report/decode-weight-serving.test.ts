@@ -49,4 +49,14 @@ describe('the decode chart’s weight baseline at the serving batches', () => {
     expect(svg).toContain('<title>2:4 weights, a100-like · B = 256, context 2176\n');
     expect(svg).toContain("the review's weight baseline at the same batches and context");
   });
+
+  it('names a design-axis variant’s base core in the legend (the full label does not fit) and the variant in each point’s title', async () => {
+    const { profiles } = await loadProfilesHashed([resolveProfileRef('act-8of16')]);
+    const named = { ...profiles[0].loaded.profile, name: 'act-8of16 · hierarchical · combinatorial' };
+    const { serving } = await servingForCached(undefined, { profiles: [{ ...profiles[0], loaded: { ...profiles[0].loaded, profile: named } }] }, [p816], shape, [], { promptTokens: 2048, outputTokens: 256 }, 50);
+    const svg = await decodeServingChart(serving);
+    expect(svg).toContain('>8:16 on act-8of16</text>');
+    expect(svg).not.toContain('>8:16 on act-8of16 · hierarchical · combinatorial</text>');
+    expect(svg).toContain('<title>8:16 on act-8of16 · hierarchical · combinatorial · B = 1\n');
+  });
 });

@@ -71,6 +71,9 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
   let noFit = false;
   series.forEach((r, i) => {
     const label = `${patternText(r.pattern)} on ${r.profile}`;
+    // a design-axis variant's label ("act-8of16 · hierarchical · combinatorial") does not fit the legend's
+    // ~150 px: the legend names the core it derives from; each point's title and the table under the chart name the variant
+    const legendLabel = `${patternText(r.pattern)} on ${r.profile.split(' · ')[0]}`;
     const color = patternColor(patternText(r.pattern), i);
     // the line joins the batches that fit in memory; the others are grey rings off it
     const fitting = r.steps.filter((t) => t.fits !== false);
@@ -96,7 +99,7 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
             (fits ? '' : `\ndoes not fit: weights + KV cache ${fixed(t.memoryBytes / 1e9, 1)} GB > ${fixed((r.dramCapacityBytes ?? 0) / 1e9, 1)} GB of device memory`),
         );
     }
-    legend.push({ label, color, mark: 'line' });
+    legend.push({ label: legendLabel, color, mark: 'line' });
   });
   if (baseline && base.length > 0) {
     // the dashed line joins the batches that fit in memory; the others are grey diamonds off it
