@@ -97,10 +97,25 @@ export function sensitivityBlocks(s: SensitivityResult): Block[] {
   ];
 }
 
+/** "; serving: largest B in memory 64–256, Δ tokens/s per chip −3 … −1" where the key moves the pair's serving figures, else "". */
+function servingTerminal(s: SensitivityResult, key: string): string {
+  const k = s.keys.find((x) => x.key === key);
+  if (!k?.servingSwing || (k.servingSwing.largestFittingBatch === 0 && k.servingSwing.tokensPerSPerChipDelta === 0)) return '';
+  const all = [s.base, ...s.rows.filter((r) => r.key === key).map((r) => r.deltas)].map((d) => d.serving);
+  const range = (vs: (number | null | undefined)[], f: (v: number) => string) => {
+    const xs = vs.filter((v): v is number => v !== null && v !== undefined);
+    if (xs.length === 0) return '—';
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? f(lo) : `${f(lo)} … ${f(hi)}`;
+  };
+  return `; serving: largest B in memory ${range(all.map((d) => d?.largestFittingBatch), String)}, Δ tokens/s per chip at target ${range(all.map((d) => d?.tokensPerSPerChipDelta), tokensPerS)}`;
+}
+
 /** The terminal lines: the five most influential assumptions. */
 export function sensitivityTerminal(s: SensitivityResult, top = 5): string {
   const rows = sensitivityKeyRows(s).slice(0, top);
-  const lines = rows.map((r) => `  ${r[0]}. ${r[1]} (${r[2]}): swing Δ area ${r[3]} pp, Δ prefill ${r[4]}, Δ decode ${r[5]}; flips: ${r[8]}`);
+  const lines = rows.map((r, i) => `  ${r[0]}. ${r[1]} (${r[2]}): swing Δ area ${r[3]} pp, Δ prefill ${r[4]}, Δ decode ${r[5]}; flips: ${r[8]}${servingTerminal(s, s.keys[i].key)}`);
   return `Sensitivity of ${pairText(s)} (most influential first):\n${lines.join('\n')}\n`;
 }
 

@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sensitivityBlocks, sensitivityJson, sensitivityValueRows } from '../../src/report/review-sensitivity.js';
+import { sensitivityBlocks, sensitivityJson, sensitivityTerminal, sensitivityValueRows } from '../../src/report/review-sensitivity.js';
 import { runReview, type ReviewOutcome } from '../../src/review/run-review.js';
 import { modelParameters } from '../../src/review/serving.js';
 import { nm, samePattern } from '../../src/sparsity/pattern.js';
@@ -103,5 +103,6 @@ describe('sensitivity of the serving figures', () => {
     expect(paragraph.text).toContain('largest batch by 192)');
     const j = sensitivityJson(s) as { variants: { deltas: { serving: { largest_fitting_batch: number } } }[] };
     expect(j.variants.map((v) => v.deltas.serving.largest_fitting_batch)).toEqual([64, 256]);
+    expect(sensitivityTerminal(s)).toMatch(/1\. memory\.dramCapacity \(40 GB, 160 GB\): .*; flips: no; serving: largest B in memory 64 … 256, Δ tokens\/s per chip at target /);
   });
 });
