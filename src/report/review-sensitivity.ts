@@ -41,7 +41,12 @@ export function hasServingFigures(s: SensitivityResult): boolean {
   return s.base.serving !== undefined;
 }
 
-const tokensPerS = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${v >= 0 ? '+' : '−'}${groupedNumber(Math.abs(v))}`);
+/** A signed tokens/s difference at one decimal ("−2.3", "+0.0"): the pair's difference is small beside its ~7,000 tokens/s. */
+const tokensPerS = (v: number | null | undefined) => {
+  if (v === null || v === undefined) return '—';
+  const text = groupedNumber(Math.abs(v), 1);
+  return `${v >= 0 || text === '0.0' ? '+' : '−'}${text}`;
+};
 
 /** The serving cells of one value row: Δ tokens/s per chip at the target (wide − narrow) and the largest batch that fits. */
 function servingCells(d: SensitivityRow['deltas']): string[] {
@@ -83,7 +88,7 @@ export function sensitivityBlocks(s: SensitivityResult): Block[] {
           ? ` Serving (the review's --serving mix, each pattern on its summary core, re-run per value): Δ tokens/s per chip at the TPOT target (${pair}) and the largest batch whose weights + KV cache fit in device memory; not part of the influence. ` +
             (servingMoves.length === 0
               ? 'No assumption moves them.'
-              : `Moved by ${servingMoves.map((k) => `${k.key} (swing ${groupedNumber(k.servingSwing!.tokensPerSPerChipDelta)} tokens/s, largest batch by ${k.servingSwing!.largestFittingBatch})`).join('; ')}.`)
+              : `Moved by ${servingMoves.map((k) => `${k.key} (swing ${groupedNumber(k.servingSwing!.tokensPerSPerChipDelta, 1)} tokens/s, largest batch by ${k.servingSwing!.largestFittingBatch})`).join('; ')}.`)
           : ''),
     },
     { kind: 'table', headers: SENSITIVITY_KEY_HEADERS, numeric: [true, false, false, true, true, true, true, true, false], rows: sensitivityKeyRows(s) },
@@ -105,9 +110,9 @@ function servingTerminal(s: SensitivityResult, key: string): string {
   const range = (vs: (number | null | undefined)[], f: (v: number) => string) => {
     const xs = vs.filter((v): v is number => v !== null && v !== undefined);
     if (xs.length === 0) return '—';
-    const lo = Math.min(...xs);
-    const hi = Math.max(...xs);
-    return lo === hi ? f(lo) : `${f(lo)} … ${f(hi)}`;
+    const lo = f(Math.min(...xs));
+    const hi = f(Math.max(...xs));
+    return lo === hi ? lo : `${lo} … ${hi}`;
   };
   return `; serving: largest B in memory ${range(all.map((d) => d?.largestFittingBatch), String)}, Δ tokens/s per chip at target ${range(all.map((d) => d?.tokensPerSPerChipDelta), tokensPerS)}`;
 }
