@@ -47,6 +47,10 @@ export interface DecodeAtBatch {
   bottleneck?: string;
   /** the same core's DENSE decode step's binding resource (explore/iso-area.ts: is the dense chip memory-bound?) */
   denseBottleneck?: string;
+  /** weights + the KV cache of the batch's sequences at the decode context, bytes (review/serving.ts memoryOf) */
+  memoryBytes?: number;
+  /** memoryBytes ≤ the profile's DRAM capacity; absent when the profile gives none (not checked) */
+  fits?: boolean;
 }
 
 /**

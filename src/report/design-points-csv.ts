@@ -62,6 +62,11 @@ export function decodeBottleneckColumn(batch: number): string {
   return `decode_bottleneck_b${batch}`;
 }
 
+/** Column of whether the decode batch B's weights + KV cache at the decode context fit in the core's DRAM (after the iso-area columns; empty: not checked) */
+export function decodeFitsColumn(batch: number): string {
+  return `decode_fits_b${batch}`;
+}
+
 /** Column of the iso-area alternative's decode speed-up at batch B (after the bottleneck columns). */
 export function isoAreaDecodeColumn(batch: number): string {
   return `iso_area_decode_speedup_b${batch}`;
@@ -79,6 +84,7 @@ export function designPointsHeader(decodeBatches: readonly number[]): string[] {
   cols.push(...decodeBatches.map(decodeBottleneckColumn));
   cols.push('dense_prefill_bottleneck', ...decodeBatches.map((b) => `dense_decode_bottleneck_b${b}`));
   cols.push(...decodeBatches.map(isoAreaDecodeColumn));
+  cols.push(...decodeBatches.map(decodeFitsColumn));
   return [...cols, ...energyCsvColumns(decodeBatches)];
 }
 
@@ -146,6 +152,10 @@ export function designPointsCsv(
     p.densePrefillBottleneck ?? '',
     ...decodeBatches.map((b) => decodeAt(p, b)?.denseBottleneck ?? ''),
     ...decodeBatches.map((b) => opt(iso?.decode.find((d) => d.batchTokens === b)?.isoAreaSpeedup, PRECISION.speedup)),
+    ...decodeBatches.map((b) => {
+      const fits = decodeAt(p, b)?.fits;
+      return fits === undefined ? '' : fits ? 'true' : 'false';
+    }),
     ...energyCsvCells(p, energy, decodeBatches),
   ];
   });

@@ -110,18 +110,11 @@ export function servingBlocks(s: ServingResult, unionGap = false): Block[] {
   ];
 }
 
-/** The --json `serving` object (snake_case, units in the names). */
-export function servingJson(s: ServingResult): Record<string, unknown> {
+/** One serving row in --json. */
+function rowJson(r: ServingRow): Record<string, unknown> {
   return {
-    prompt_tokens: s.promptTokens,
-    output_tokens: s.outputTokens,
-    decode_context_tokens: s.decodeContextTokens,
-    tpot_target_ms: s.tpotTargetMs,
-    batches: s.batches,
-    weight_bytes: s.weightBytes,
-    peak_context_tokens: s.peakContextTokens,
-    rows: s.rows.map((r) => ({
       profile: r.profile,
+      ...(r.operand ? { operand: r.operand } : {}),
       pattern: patternText(r.pattern),
       ttft_ms: r.ttftMs,
       ttft_bottleneck: r.ttftBottleneck,
@@ -139,6 +132,21 @@ export function servingJson(s: ServingResult): Record<string, unknown> {
         ...(x.weightRows ? { weight_rows_fraction: x.weightRows.fraction, weight_rows_source: x.weightRows.source } : {}),
       })),
       at_target: r.atTarget ? { batch: r.atTarget.batch, tpot_ms: r.atTarget.tpotMs, tokens_per_s_per_user: r.atTarget.tokensPerSPerUser, tokens_per_s_per_chip: r.atTarget.tokensPerSPerChip } : null,
-    })),
+  };
+}
+
+/** The --json `serving` object (snake_case, units in the names). */
+export function servingJson(s: ServingResult): Record<string, unknown> {
+  return {
+    prompt_tokens: s.promptTokens,
+    output_tokens: s.outputTokens,
+    decode_context_tokens: s.decodeContextTokens,
+    tpot_target_ms: s.tpotTargetMs,
+    batches: s.batches,
+    weight_bytes: s.weightBytes,
+    peak_context_tokens: s.peakContextTokens,
+    rows: s.rows.map(rowJson),
+    // the weight runs' patterns on today's cores (the decode chart's baseline), when a core takes them
+    ...(s.weightRows ? { weight_rows: s.weightRows.map(rowJson) } : {}),
   };
 }

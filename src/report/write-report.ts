@@ -78,7 +78,7 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
     files.set(`${stem}.png`, (await renderPng(svg)).png);
   }
   // the decode chart of the serving metrics (review/serving.ts)
-  const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving, decodeBaseline(weightBaselineRow(data))) } : {};
+  const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving, decodeBaseline(weightBaselineRow(data), data.serving)) } : {};
   if (data.serving && data.unionDensity.length > 0) servingSvgs[UNION_GAP_STEM] = await unionGapChart(data.unionDensity, data.unionDensitySource);
   for (const [stem, svg] of Object.entries(servingSvgs)) {
     files.set(`${stem}.svg`, svg);

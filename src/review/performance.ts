@@ -12,6 +12,7 @@ import type { HardwareProfile } from '../profile/schema.js';
 import type { ExecutionEstimate } from '../explore/sweep.js';
 import type { Pattern } from '../sparsity/pattern.js';
 import { patternKey } from '../explore/design-point.js';
+import { memoryOf } from './serving.js';
 import type { Phase } from '../workload/layer-ops.js';
 import type { ModelShape } from '../workload/model-shape.js';
 
@@ -61,6 +62,8 @@ export function estimateProfile(
         ioSavingsFraction: c.patterns[i].ioSavings,
         bottleneck: c.patterns[i].sim.bottleneck,
         denseBottleneck: c.dense.bottleneck,
+        // the B sequences' KV cache at the decode context + the weights, against the device memory (issue 16)
+        ...memoryOf(workload.shape, workload.decodeBatches[j], workload.decodeContextTokens, c.hw.operandBytes, profile.memory.dramCapacityBytes),
       })),
     });
   });

@@ -32,6 +32,7 @@ import { profileEnergy, type PatternEnergy } from './energy.js';
 import type { HashedProfile } from './inputs.js';
 import { estimateProfile, type ReviewWorkload } from './performance.js';
 import type { Assumption, ReviewData } from './review-data.js';
+import { decodeFitNotes, servingOfChosen } from './serving.js';
 
 /** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
 export interface PointInputs {
@@ -262,10 +263,13 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
   const techRows = [...techs].sort((a, b) => (a.name < b.name ? -1 : 1)).flatMap((t) => t.assumptions);
   const { patterns, assumptionsBefore, assumptionsAfter, weightRuns, ...pass } = common;
   const taken = new Set(points.flatMap((r) => (r.weightRun !== undefined ? [r.weightRun] : [])));
+  const chosenPoints = sortDesignPoints(points.flatMap((r) => (r.point && chosenIds.has(r.point.id) ? [r.point] : [])));
   const data = buildReview({
     ...pass,
+    // design points whose decode batch does not fit in device memory (review/serving.ts)
+    notes: [...pass.notes, ...decodeFitNotes(chosenPoints)],
     sweep: {
-      points: sortDesignPoints(points.flatMap((r) => (r.point && chosenIds.has(r.point.id) ? [r.point] : []))),
+      points: chosenPoints,
       skipped: points.flatMap((r) => (r.skipped ? [r.skipped] : [])),
       weightRunsWithoutCore: weightRuns.filter((r) => !taken.has(r.runId)),
     },
@@ -277,5 +281,7 @@ export function assembleReview(common: ReviewCommon, records: readonly PointReco
     assumptions: [...assumptionsBefore, ...techRows, ...assumptionsAfter],
   });
   // only when a core had more than one variant (an axis swept): a review of the files as written has no variants table
-  return variants.rows.some((r) => !r.chosen) ? { ...data, variants: variants.rows } : data;
+  // the serving rows of the chosen variants only (review/serving.ts servingOfChosen), like every other table
+  const withServing = data.serving ? { ...data, serving: servingOfChosen(data.serving, variants.rows) } : data;
+  return variants.rows.some((r) => !r.chosen) ? { ...withServing, variants: variants.rows } : withServing;
 }

@@ -34,8 +34,8 @@ import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import type { HashedProfile } from './inputs.js';
-import { evaluatePoints, type PointInputs, type PointRecords } from './points.js';
-import { servingFor, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
+import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
+import { servingFor, servingForProfile, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import type { Pattern } from '../sparsity/pattern.js';
@@ -133,7 +133,7 @@ function rebase(r: PointRecords, first: number, perProfile: number): PointRecord
  * The runs of consecutive profiles that are variants of one loaded profile (inputs.baseIndex;
  * review/axes.ts lists a core's variants together), else one profile per run.
  */
-function variantGroups(inputs: PointInputs): number[][] {
+function variantGroups(inputs: Pick<PointInputs, 'profiles' | 'baseIndex'>): number[][] {
   const groups: number[][] = [];
   inputs.profiles.forEach((_, pi) => {
     const base = inputs.baseIndex?.[pi];
@@ -186,20 +186,49 @@ export async function evaluatePointsCached(
   return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
 }
 
-/** servingFor over every profile, profile by profile through the cache `dir` (undefined: no cache, the same result). */
+/**
+ * servingFor over every profile, one loaded profile (with all its design-axis variants: `designs`
+ * and `baseIndex` as in PointInputs) at a time through the cache `dir` (undefined: no cache, the
+ * same result). The key holds each variant's applied profile and its design. Variants that differ
+ * only in selector style share one computation (perf reads the encoding and the provisioning,
+ * never the selector: evaluatePoints shares their estimates on the same ground), renamed.
+ */
 export async function servingForCached(
   dir: string | undefined,
-  profiles: readonly HashedProfile[],
+  variants: Pick<PointInputs, 'profiles' | 'designs' | 'baseIndex'>,
   patterns: readonly Pattern[],
   shape: ModelShape,
   measured: readonly MeasuredSparsity[],
   mix: ServingMix,
   tpotTargetMs: number,
+  /** the measured weight runs' patterns: rows on the cores that take them on weights (weightPatternsOn), the decode chart's baseline */
+  weightPatterns: readonly Pattern[] = [],
 ): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
-  const one = (pi: number) => servingFor([profiles[pi].loaded.profile], patterns, shape, measured, mix, tpotTargetMs);
+  const profiles = variants.profiles;
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
-  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES });
-  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, profiles.map((_, pi) => [pi]), false, () => null, async (g) => one(g));
+  const groups = variantGroups(variants);
+  const designsOf = (g: number) => (variants.designs ? groups[g].map((pi) => variants.designs![pi]) : null);
+  const one = async (g: number): Promise<ServingResult> => {
+    const bySpeedKey = new Map<string, ServingResult>();
+    const results = groups[g].map((pi) => {
+      const profile = profiles[pi].loaded.profile;
+      const d = variants.designs?.[pi];
+      const speedKey = d ? `${d.metadataEncoding}|${d.provisioning}` : `#${pi}`;
+      const same = bySpeedKey.get(speedKey);
+      if (same) return { ...same, rows: same.rows.map((r) => ({ ...r, profile: profile.name })) };
+      const onWeights = weightPatternsOn(profile, weightPatterns);
+      // weight masks are fixed offline: no measured activation structure applies (as the weight points)
+      const weightRows = onWeights.length > 0 ? servingForProfile(profile, onWeights, shape, [], mix, tpotTargetMs, SERVING_BATCHES, 'weight') : [];
+      const r = { ...servingFor([profile], patterns, shape, measured, mix, tpotTargetMs), weightRows };
+      bySpeedKey.set(speedKey, r);
+      return r;
+    });
+    return { ...results[0], rows: results.flatMap((r) => r.rows), weightRows: results.flatMap((r) => r.weightRows ?? []) };
+  };
+  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES, weightPatterns });
+  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, designsOf, one);
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
-  return { serving: { ...values[0], rows: values.flatMap((v) => v.rows) }, status, warnings };
+  const { weightRows: _w, ...first } = values[0];
+  const weightRows = values.flatMap((v) => v.weightRows ?? []);
+  return { serving: { ...first, rows: values.flatMap((v) => v.rows), ...(weightRows.length > 0 ? { weightRows } : {}) }, status, warnings };
 }

@@ -469,9 +469,9 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const { workload, note: workloadNote } = reviewWorkload(opts, p);
   const weights = weightRunsOf(p, accuracy.measured);
   const measured = analysis.measured;
-  // serving metrics depend on no design point: computed once here, so a merge of shards has them too
-  // (per reviewed profile through the cache: servingFor's rows of each profile)
-  const servingCached = await servingForCached(opts.cacheDir, reviewed, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS);
+  // serving metrics depend on no design point: computed once here for every design-axis variant, so a
+  // merge of shards has them too (per reviewed profile through the cache); assembleReview keeps the chosen variants'
+  const servingCached = await servingForCached(opts.cacheDir, variants, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, distinctPatterns(weights.runs.map((r) => r.pattern)));
   const serving = servingCached.serving;
   const inputs: PointInputs = {
     profiles: variants.profiles,

@@ -30,6 +30,7 @@ import type { HashedProfile } from './inputs.js';
 import { assembleReview, evaluatePoints, type PointInputs, type PointRecords } from './points.js';
 import type { ReviewData } from './review-data.js';
 import type { PreparedReview } from './run-review.js';
+import { servingFor, type ServingPick, type ServingRow } from './serving.js';
 
 /** One `--set key=v1,v2,…`. */
 export interface SetOverride {
@@ -328,8 +329,21 @@ export interface PairDeltas {
   prefillJoulesPerToken: number | null;
   /** which of the pair is on the headline front, e.g. "both", "8:16", "none" */
   onFront: string;
+  /** the pair's serving figures (review/serving.ts) on the cores the summary names; absent when the review has no serving rows */
+  serving?: PairServing;
   /** the pattern with the higher decode speed-up at the largest batch ("tie" within SPEEDUP_TIE) */
   fasterDecode: string;
+}
+
+/** The compared pair's serving figures: tokens/s at the TPOT target and the largest batch that fits in device memory. */
+export interface PairServing {
+  /** each pattern's pick on its core (serving.ts pickAtTarget over the batches that fit); null: no batch meets the target, or no row */
+  narrow: ServingPick | null;
+  wide: ServingPick | null;
+  /** wide − narrow tokens/s per chip at the target; null where either has no pick */
+  tokensPerSPerChipDelta: number | null;
+  /** the largest serving batch whose weights + KV cache fit in the narrow pattern's core's DRAM (every batch when the profile gives no capacity); null: none fits, or no row */
+  largestFittingBatch: number | null;
 }
 
 export interface SensitivityRow {
@@ -338,7 +352,7 @@ export interface SensitivityRow {
   applied: string[];
   deltas: PairDeltas;
   /** each delta − the base review's (null where either is missing) */
-  move: { areaOverheadPp: number | null; prefillSpeedup: number | null; decodeSpeedup: number | null; prefillJoulesPerToken: number | null };
+  move: { areaOverheadPp: number | null; prefillSpeedup: number | null; decodeSpeedup: number | null; prefillJoulesPerToken: number | null; servingTokensPerSPerChip?: number | null; largestFittingBatch?: number | null };
   /** the front membership of the pair, or which is faster in decode, differs from the base review */
   flips: boolean;
 }
@@ -347,6 +361,8 @@ export interface SensitivityKey {
   key: string;
   /** max − min of each delta over the key's values, base included */
   swing: { areaOverheadPp: number; prefillSpeedup: number; decodeSpeedup: number; prefillJoulesPerToken: number };
+  /** max − min over the key's values (base included) of the pair's serving figures; absent without serving rows. Not part of the influence (the four deltas above rank the assumptions) */
+  servingSwing?: { tokensPerSPerChipDelta: number; largestFittingBatch: number };
   /** Σ over the four figures of swing / the largest swing of that figure among the keys (0 … 4); a figure whose largest swing is under SWING_FLOOR counts 0 */
   influence: number;
   flips: boolean;
@@ -395,7 +411,27 @@ export function pairDeltas(data: ReviewData, narrow: Pattern, wide: Pattern): Pa
   };
   const front = [a?.onFront ? patternName(narrow) : '', b?.onFront ? patternName(wide) : ''].filter((s) => s !== '');
   const last = decode[decode.length - 1];
+  const servingRow = (r: typeof a, p: Pattern) => {
+    const core = r?.nativeProfile ?? r?.compatibleProfile;
+    return data.serving?.rows.find((x) => x.profile === core && samePattern(x.pattern, p));
+  };
+  const sn = servingRow(a, narrow);
+  const sw = servingRow(b, wide);
+  const fitting = (row: ServingRow | undefined) => {
+    const batches = (row?.steps ?? []).filter((x) => x.fits !== false).map((x) => x.batch);
+    return batches.length === 0 ? null : Math.max(...batches);
+  };
   return {
+    ...(data.serving
+      ? {
+          serving: {
+            narrow: sn?.atTarget ?? null,
+            wide: sw?.atTarget ?? null,
+            tokensPerSPerChipDelta: sn?.atTarget && sw?.atTarget ? sw.atTarget.tokensPerSPerChip - sn.atTarget.tokensPerSPerChip : null,
+            largestFittingBatch: fitting(sn ?? sw),
+          },
+        }
+      : {}),
     areaOverheadPp: a?.areaOverheadFraction != null && b?.areaOverheadFraction != null ? (b.areaOverheadFraction - a.areaOverheadFraction) * 100 : null,
     prefillSpeedup: diff(a?.prefillSpeedup, b?.prefillSpeedup),
     decodeSpeedup: decode,
@@ -417,6 +453,12 @@ export function rankSensitivity(base: PairDeltas, variants: readonly { key: stri
       prefillSpeedup: minus(v.deltas.prefillSpeedup, base.prefillSpeedup),
       decodeSpeedup: minus(lastDecode(v.deltas), lastDecode(base)),
       prefillJoulesPerToken: minus(v.deltas.prefillJoulesPerToken, base.prefillJoulesPerToken),
+      ...(base.serving && v.deltas.serving
+        ? {
+            servingTokensPerSPerChip: minus(v.deltas.serving.tokensPerSPerChipDelta, base.serving.tokensPerSPerChipDelta),
+            largestFittingBatch: minus(v.deltas.serving.largestFittingBatch, base.serving.largestFittingBatch),
+          }
+        : {}),
     },
     flips: v.deltas.onFront !== base.onFront || v.deltas.fasterDecode !== base.fasterDecode,
   }));
@@ -430,7 +472,12 @@ export function rankSensitivity(base: PairDeltas, variants: readonly { key: stri
         return [f, Math.max(...moves) - Math.min(...moves)];
       }),
     ) as SensitivityKey['swing'];
-    return { key, swing, flips: of.some((r) => r.flips) };
+    const servingRange = (f: 'servingTokensPerSPerChip' | 'largestFittingBatch') => {
+      const moves = [0, ...of.map((r) => r.move[f]).filter((m): m is number => m !== null && m !== undefined)];
+      return Math.max(...moves) - Math.min(...moves);
+    };
+    const hasServing = base.serving !== undefined && of.some((r) => r.deltas.serving !== undefined);
+    return { key, swing, ...(hasServing ? { servingSwing: { tokensPerSPerChipDelta: servingRange('servingTokensPerSPerChip'), largestFittingBatch: servingRange('largestFittingBatch') } } : {}), flips: of.some((r) => r.flips) };
   });
   // a figure no assumption moves by more than its floor does not count (its largest swing would
   // turn numerical noise into influence)
@@ -471,9 +518,36 @@ export async function evaluateSensitivity(prepared: PreparedReview, base: Review
     };
     const fresh: PointRecords[] = [];
     for (const i of changed) fresh.push(await evaluatePoints(inputs, { start: i * perProfile, end: (i + 1) * perProfile }));
-    const data = changed.size === 0 ? base : assembleReview(prepared.common, [kept, ...fresh]);
+    const assembled = changed.size === 0 ? base : assembleReview(prepared.common, [kept, ...fresh]);
+    const data = changed.size === 0 ? base : withPairServing(assembled, prepared, expanded.profiles, changed, pair);
     evaluated.push({ key: v.key, value: v.value, applied: v.applied, deltas: pairDeltas(data, narrow, wide) });
   }
   const { rows, keys } = rankSensitivity(baseDeltas, evaluated);
   return { narrow, wide, decodeBatchTokens: base.decodeBatches[base.decodeBatches.length - 1] ?? 1, profileCount: base.profiles.length, base: baseDeltas, rows, keys };
+}
+
+/**
+ * The review of one sensitivity value with the serving rows the pair's figures read (pairDeltas):
+ * each pattern's row on its summary core, computed again (servingFor, the review's mix, target
+ * and measured sparsity) where the value changed that core's profile, else the review's own row
+ * (prepared.common.serving holds every variant's). A --set that only the serving rows see
+ * (memory.dramCapacity) moves the serving figures and nothing else.
+ */
+function withPairServing(data: ReviewData, prepared: PreparedReview, profiles: readonly HashedProfile[], changed: ReadonlySet<number>, pair: readonly [Pattern, Pattern]): ReviewData {
+  const base = prepared.common.serving;
+  if (!base) return data;
+  const rows: ServingRow[] = [];
+  for (const p of pair) {
+    const r = data.summary.find((x) => samePattern(x.pattern, p));
+    const core = r?.nativeProfile ?? r?.compatibleProfile;
+    if (core === undefined) continue;
+    const i = profiles.findIndex((h) => h.loaded.profile.name === core);
+    const fresh =
+      i >= 0 && changed.has(i)
+        ? servingFor([profiles[i].loaded.profile], [p], prepared.inputs.workload.shape, prepared.inputs.measured, base, base.tpotTargetMs, base.batches).rows
+        : base.rows.filter((x) => x.profile === core);
+    const row = fresh.find((x) => samePattern(x.pattern, p));
+    if (row) rows.push(row);
+  }
+  return { ...data, serving: { ...base, rows } };
 }

@@ -24,6 +24,7 @@
  */
 import { usageError } from '../diagnostics.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import type { SparseOperand } from '../perf/model-sim.js';
 import { simulate } from '../perf/simulate.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
@@ -107,6 +108,8 @@ export interface ServingPick {
 
 export interface ServingRow {
   profile: string;
+  /** 'weight': the pattern on the weights, pruned offline (perf/execution-plan.ts planWeightPattern); absent: on the activations */
+  operand?: 'weight';
   /** dense: the profile's core run dense */
   pattern: Pattern;
   ttftMs: number;
@@ -130,6 +133,8 @@ export interface ServingResult {
   /** tokens each sequence holds at its end: prompt + output (the memory check's context) */
   peakContextTokens: number;
   rows: ServingRow[];
+  /** the weight runs' patterns on the cores that take them on weights (today's 2:4 cores), at the same batches and mix: the decode chart's weight baseline; absent when no core does */
+  weightRows?: ServingRow[];
 }
 
 /**
@@ -183,7 +188,9 @@ export function decodeContextOf(mix: ServingMix): number {
 
 /**
  * Serving metrics of one profile: its dense core and every sparse pattern it does not run dense (one simulate call
- * per phase step, all patterns at once: 1 prefill + one decode per batch size).
+ * per phase step, all patterns at once: 1 prefill + one decode per batch size). With `operand` weight the
+ * patterns are on the weights (as the review's weight points: pass no measured sparsity, the masks are fixed
+ * offline) and the dense row is left out (it is the activation rows' dense row: same core, same dense step).
  */
 export function servingForProfile(
   profile: HardwareProfile,
@@ -193,11 +200,12 @@ export function servingForProfile(
   mix: ServingMix,
   tpotTargetMs: number,
   batches: readonly number[] = SERVING_BATCHES,
+  operand: SparseOperand = 'activation',
 ): ServingRow[] {
   const sparse = patterns.filter((p) => p.kind !== 'dense');
-  const prefill = simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured });
+  const prefill = simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured, operand });
   const contextTokens = decodeContextOf(mix);
-  const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured }));
+  const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured, operand }));
   const capacity = profile.memory.dramCapacityBytes;
   const peakContextTokens = mix.promptTokens + mix.outputTokens;
   const row = (pattern: Pattern, i: number | null): ServingRow => {
@@ -219,6 +227,7 @@ export function servingForProfile(
     });
     return {
       profile: profile.name,
+      ...(operand === 'weight' && i !== null ? { operand: 'weight' as const } : {}),
       pattern,
       ttftMs: pre.timeS * 1000,
       ttftBottleneck: pre.bottleneck,
@@ -228,7 +237,8 @@ export function servingForProfile(
     };
   };
   // a pattern the core runs dense (execution-plan.ts) would repeat the dense row: left out
-  return [row({ kind: 'dense' }, null), ...sparse.flatMap((p, i) => (prefill.patterns[i].sim.plan.mode === 'dense' ? [] : [row(p, i)]))];
+  const sparseRows = sparse.flatMap((p, i) => (prefill.patterns[i].sim.plan.mode === 'dense' ? [] : [row(p, i)]));
+  return operand === 'weight' ? sparseRows : [row({ kind: 'dense' }, null), ...sparseRows];
 }
 
 /** What a batch of B sequences holds at its end (weights + KV cache at prompt + output tokens), and whether it fits in `capacityBytes`. */
@@ -297,4 +307,52 @@ export function servingAssumptionText(serving: ServingResult): string {
   return list.length === 0
     ? 'every serving batch size has a measured union density'
     : `decode at B = ${list.join(', ')} (not measured on the trace): union density from the independence bound 1 − (1 − d)^B (perf/measured-sparsity.ts), an upper bound on the rows fetched`;
+}
+
+/** A design-axis variant × pattern and whether the review chose it (explore/variants.ts VariantRow's fields serving reads). */
+export interface ServingChoiceRow {
+  profile: string;
+  pattern: Pattern;
+  chosen: boolean;
+}
+
+/**
+ * The serving rows of the design points the review keeps (issue 16): serving is computed for
+ * every design-axis variant (servingFor over the variants' profiles), and the report shows those
+ * of the chosen variants only — per chosen variant × pattern its row, and its core's dense row
+ * once per chosen variant profile. A profile with no variant row (a weight core as written, or a
+ * review without swept axes) keeps every row. Row order: the variants' order, as computed.
+ */
+export function servingOfChosen(serving: ServingResult, variantRows: readonly ServingChoiceRow[]): ServingResult {
+  const swept = new Set(variantRows.map((r) => r.profile));
+  const chosenProfiles = new Set(variantRows.filter((r) => r.chosen).map((r) => r.profile));
+  const chosenPairs = new Set(variantRows.filter((r) => r.chosen).map((r) => `${r.profile}|${formatPattern(r.pattern)}`));
+  const keep = (r: ServingRow) => !swept.has(r.profile) || (r.pattern.kind === 'dense' ? chosenProfiles.has(r.profile) : chosenPairs.has(`${r.profile}|${formatPattern(r.pattern)}`));
+  return { ...serving, rows: serving.rows.filter(keep) };
+}
+
+/**
+ * The review's notes on design points whose decode batch does not fit in device memory (issue 16):
+ * per (batch, context), the cores whose weights + KV cache of B sequences at the decode context exceed
+ * their `memory.dramCapacity` (DecodeAtBatch.fits false, set by review/performance.ts). Empty when every
+ * batch fits or no profile gives a capacity.
+ */
+export function decodeFitNotes(points: readonly { profile: string; decodeContextTokens: number; decode: readonly { batchTokens: number; memoryBytes?: number; fits?: boolean }[] }[]): string[] {
+  const over = new Map<string, { batch: number; context: number; bytes: number; profiles: string[] }>();
+  for (const p of points) {
+    for (const d of p.decode) {
+      if (d.fits !== false) continue;
+      const key = `${d.batchTokens}|${p.decodeContextTokens}`;
+      const g = over.get(key) ?? { batch: d.batchTokens, context: p.decodeContextTokens, bytes: d.memoryBytes ?? 0, profiles: [] };
+      if (!g.profiles.includes(p.profile)) g.profiles.push(p.profile);
+      g.bytes = Math.max(g.bytes, d.memoryBytes ?? 0);
+      over.set(key, g);
+    }
+  }
+  return [...over.values()]
+    .sort((a, b) => a.batch - b.batch)
+    .map(
+      (g) =>
+        `Decode at B = ${g.batch} (context ${g.context} tokens) does not fit in device memory (memory.dramCapacity) on ${g.profiles.join(', ')}: the weights + the KV cache of ${g.batch} sequences need ${(g.bytes / 1e9).toFixed(1)} GB. Its decode speed-ups are of a batch the device cannot hold (design-points.csv decode_fits_b${g.batch} false); choose smaller --decode-batches or --context.`,
+    );
 }

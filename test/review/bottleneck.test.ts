@@ -32,7 +32,9 @@ describe('the named bottleneck in the review', () => {
     expect(header.slice(at, at + 3)).toEqual(['prefill_bottleneck', 'decode_bottleneck_b1', 'decode_bottleneck_b8']);
     // then the dense step's bottlenecks and the iso-area decode columns (issue 16), then energy
     expect(header.slice(at + 3, at + 8)).toEqual(['dense_prefill_bottleneck', 'dense_decode_bottleneck_b1', 'dense_decode_bottleneck_b8', 'iso_area_decode_speedup_b1', 'iso_area_decode_speedup_b8']);
-    expect(header[at + 8]).toBe('prefill_energy_mj_per_token');
+    // then whether each decode batch fits in the core's DRAM (issue 16), then energy
+    expect(header.slice(at + 8, at + 10)).toEqual(['decode_fits_b1', 'decode_fits_b8']);
+    expect(header[at + 10]).toBe('prefill_energy_mj_per_token');
     expect(rec(rows[1])).toMatchObject({ profile: 'act-8of16', prefill_bottleneck: 'l2', decode_bottleneck_b1: '', decode_bottleneck_b8: 'dram' });
     expect(rec(rows[0])).toMatchObject({ profile: 'act-16of32', prefill_bottleneck: '' });
   });

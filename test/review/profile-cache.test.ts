@@ -112,8 +112,8 @@ describe('the per-profile caches (design points and serving rows)', () => {
       50,
     );
     const dir = path.join(tmp, 'serving');
-    const cold = await servingForCached(dir, hashed, patterns, catalogModel('llama3.1-8b'), [], mix, 50);
-    const warm = await servingForCached(dir, hashed, patterns, catalogModel('llama3.1-8b'), [], mix, 50);
+    const cold = await servingForCached(dir, { profiles: hashed }, patterns, catalogModel('llama3.1-8b'), [], mix, 50);
+    const warm = await servingForCached(dir, { profiles: hashed }, patterns, catalogModel('llama3.1-8b'), [], mix, 50);
     expect([cold.status, warm.status]).toEqual([
       ['miss', 'miss'],
       ['hit', 'hit'],

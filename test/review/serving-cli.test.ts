@@ -44,7 +44,7 @@ describe('review --serving and --tpot-target-ms', () => {
     const bundle = path.join(tmp, 'bundle');
     await writeSyntheticBundle(bundle);
     const out = path.join(tmp, 'r');
-    const r = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--patterns', '8:16,16:32', '--serving', '512:64', '--tpot-target-ms', '5', '--out', out, '--json', ...FAST]);
+    const r = runCli(['review', '--traces', bundle, '--profiles', 'act-8of16', '--axes', 'selector=mux', '--axes', 'encoding=index', '--axes', 'provisioning=dense-balanced', '--patterns', '8:16,16:32', '--serving', '512:64', '--tpot-target-ms', '5', '--out', out, '--json', ...FAST]);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect([j.serving.prompt_tokens, j.serving.output_tokens, j.serving.decode_context_tokens, j.serving.tpot_target_ms]).toEqual([512, 64, 544, 5]);

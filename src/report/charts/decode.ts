@@ -2,8 +2,10 @@
  * Decode speed-up vs batch size on a log₂ x axis: one line per pattern on its best core
  * (review/serving.ts bestCoreSeries), dense = 1× as a reference line. A batch whose weights + KV
  * cache exceed the core's DRAM capacity is a grey ring off the line (its title says by how much).
- * With a weight baseline (today's core running pruned weights), its decode speed-ups at the
- * review's decode batches are a dashed black series of diamonds with its own legend entry.
+ * With a weight baseline (today's core running pruned weights), its decode speed-ups are a dashed
+ * black series of diamonds with its own legend entry: at the serving batches and mix, from the serving
+ * runs of the weight plan (ServingResult.weightRows; a batch that does not fit is a grey diamond off the
+ * line), else — a review without those rows — at the design point's decode batches and context.
  */
 import { bestCoreSeries, type ServingResult } from '../../review/serving.js';
 import { distinctPatterns } from '../../explore/design-point.js';
@@ -21,16 +23,25 @@ const BASELINE_COLOR = '#000000';
 /** The weight baseline's series: its label ("2:4 weights on today's core (a100-like)") and decode speed-up per batch. */
 export interface DecodeBaseline {
   label: string;
-  /** the design point's decode context (the review's --context), not the serving mix's: said in the subtitle */
+  /** the decode context of its steps: the serving mix's when `serving`, else the design point's (the review's --context); said in the subtitle */
   contextTokens: number;
-  steps: readonly { batch: number; speedup: number }[];
+  /** the steps are the serving runs of the weight plan (every serving batch, `fits` as the serving rows') */
+  serving?: boolean;
+  steps: readonly { batch: number; speedup: number; fits?: boolean }[];
 }
 
-/** The weight baseline row as the decode chart's series ("2:4 weights, a100-like"); undefined without one. */
-export function decodeBaseline(row: WeightBaselineRow | undefined): DecodeBaseline | undefined {
+/**
+ * The weight baseline row as the decode chart's series ("2:4 weights, a100-like"); undefined without one.
+ * With the review's serving result holding that core × pattern's weight row, the series is that row
+ * (every serving batch, at the serving mix); else the design point's decode batches.
+ */
+export function decodeBaseline(row: WeightBaselineRow | undefined, serving?: ServingResult): DecodeBaseline | undefined {
   if (!row) return undefined;
   const p = row.point;
-  return { label: `${patternText(p.pattern)} weights, ${p.profile}`, contextTokens: p.decodeContextTokens, steps: p.decode.map((d) => ({ batch: d.batchTokens, speedup: d.speedup })) };
+  const label = `${patternText(p.pattern)} weights, ${p.profile}`;
+  const s = serving?.weightRows?.find((r) => r.profile === p.profile && samePattern(r.pattern, p.pattern));
+  if (s && serving) return { label, contextTokens: serving.decodeContextTokens, serving: true, steps: s.steps.map((t) => ({ batch: t.batch, speedup: t.speedup, ...(t.fits !== undefined ? { fits: t.fits } : {}) })) };
+  return { label, contextTokens: p.decodeContextTokens, steps: p.decode.map((d) => ({ batch: d.batchTokens, speedup: d.speedup })) };
 }
 
 export async function decodeServingChart(s: ServingResult, baseline?: DecodeBaseline): Promise<string> {
@@ -38,7 +49,11 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
     title: DECODE_CHART_TITLE,
     subtitle:
       `TPOT of dense ÷ TPOT of the pattern on the same core, decode step at context ${s.decodeContextTokens} tokens (--serving ${s.promptTokens}:${s.outputTokens})` +
-      (baseline && baseline.steps.length > 0 ? `; ${baseline.label}: the review's weight baseline at B = ${baseline.steps.map((t) => t.batch).join(', ')}, context ${baseline.contextTokens}` : ''),
+      (baseline && baseline.steps.length > 0
+        ? baseline.serving
+          ? `; ${baseline.label}: the review's weight baseline at the same batches and context`
+          : `; ${baseline.label}: the review's weight baseline at B = ${baseline.steps.map((t) => t.batch).join(', ')}, context ${baseline.contextTokens}`
+        : ''),
     xLabel: 'decode batch B (sequences, log₂)',
     yLabel: 'decode speed-up vs dense (×)',
   });
@@ -56,6 +71,9 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
   let noFit = false;
   series.forEach((r, i) => {
     const label = `${patternText(r.pattern)} on ${r.profile}`;
+    // a design-axis variant's label ("act-8of16 · hierarchical · combinatorial") does not fit the legend's
+    // ~150 px: the legend names the core it derives from; each point's title and the table under the chart name the variant
+    const legendLabel = `${patternText(r.pattern)} on ${r.profile.split(' · ')[0]}`;
     const color = patternColor(patternText(r.pattern), i);
     // the line joins the batches that fit in memory; the others are grey rings off it
     const fitting = r.steps.filter((t) => t.fits !== false);
@@ -81,21 +99,28 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
             (fits ? '' : `\ndoes not fit: weights + KV cache ${fixed(t.memoryBytes / 1e9, 1)} GB > ${fixed((r.dramCapacityBytes ?? 0) / 1e9, 1)} GB of device memory`),
         );
     }
-    legend.push({ label, color, mark: 'line' });
+    legend.push({ label: legendLabel, color, mark: 'line' });
   });
   if (baseline && base.length > 0) {
-    lines.append('path').attr('class', 'weight-baseline').attr('d', base.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', BASELINE_COLOR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
+    // the dashed line joins the batches that fit in memory; the others are grey diamonds off it
+    const fittingBase = base.filter((t) => t.fits !== false);
+    lines.append('path').attr('class', 'weight-baseline').attr('d', fittingBase.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', BASELINE_COLOR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
     for (const t of base) {
+      const fits = t.fits !== false;
+      noFit ||= !fits;
       lines
         .append('path')
-        .attr('class', 'point weight-point')
+        .attr('class', fits ? 'point weight-point' : 'point weight-point no-fit')
         .attr('tabindex', 0)
         .attr('data-batch', t.batch)
         .attr('d', diamondPath(x(t.batch), y(t.speedup), 6))
-        .attr('fill', BASELINE_COLOR)
-        .attr('stroke', BASELINE_COLOR)
+        .attr('fill', fits ? BASELINE_COLOR : 'none')
+        .attr('stroke', fits ? BASELINE_COLOR : NO_FIT_COLOR)
         .append('title')
-        .text(`${baseline.label} · B = ${t.batch}, context ${baseline.contextTokens}\ndecode speed-up ${speedup(t.speedup)} (weights pruned offline: every token of the batch reads the same compressed weights)`);
+        .text(
+          `${baseline.label} · B = ${t.batch}, context ${baseline.contextTokens}\ndecode speed-up ${speedup(t.speedup)} (weights pruned offline: every token of the batch reads the same compressed weights)` +
+            (fits ? '' : '\ndoes not fit: weights + KV cache exceed the device memory'),
+        );
     }
     legend.push({ label: baseline.label, color: BASELINE_COLOR, mark: 'diamond' });
   }
