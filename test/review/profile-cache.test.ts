@@ -29,7 +29,9 @@ afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
 });
 
-const FAST: ReviewOptions = { patterns: ['8:16', '16:32'].map((p) => parsePattern(p)), criteria: ['magnitude'], mitigations: ['none'] };
+// two selector styles: each core has design-axis variants (one cache entry holds them all), at a
+// ninth of the default sweep's cost
+const FAST: ReviewOptions = { patterns: ['8:16', '16:32'].map((p) => parsePattern(p)), criteria: ['magnitude'], mitigations: ['none'], axes: { selector: ['mux', 'hierarchical'] } };
 
 /** [analysis, points per profile, serving per profile] of one review (profiles sorted by name: act-16of32, act-8of16). */
 function statuses(o: Awaited<ReturnType<typeof runReview>>): [string, string[], string[]] {
