@@ -119,7 +119,7 @@ function emitSoftmax(f: FunctionBuilder): void {
   const ps = f.local(I32);
   const k4 = f.local(V128);
   const [x, xc, v, fl, kf, r, e, t, ok] = Array.from({ length: 9 }, () => f.local(V128));
-  const [cMax, cU, cInv, cStep, cHalf, cOne, c6, c24, c120] = Array.from({ length: 9 }, () => f.local(V128));
+  const [cMax, cU, cInv, cStep, cHalf, cOne, c6, c24, c120, cSafe] = Array.from({ length: 10 }, () => f.local(V128));
   const sum = f.local(F64);
   const splat = (value: number, local: number) => f.f64(value).op('f64x2.splat').set(local);
   f.get(MAX).op('f64x2.splat').set(cMax);
@@ -131,6 +131,7 @@ function emitSoftmax(f: FunctionBuilder): void {
   splat(1 / 6, c6);
   splat(1 / 24, c24);
   splat(1 / 120, c120);
+  splat(SAFE_EXPONENT_BITS_ABOVE, cSafe);
   f.f64(0).set(sum);
   f.get(S).set(ps);
   // two positions per f64x2; an odd n's spare lane is computed (its input clamped, so no
@@ -160,10 +161,16 @@ function emitSoftmax(f: FunctionBuilder): void {
     f.op('f64x2.splat');
     tableJ(1);
     f.op('f64x2.replace_lane', 1);
+    // 2^e: TWO_POW_E's entry, or, where both lanes' e ≥ −1022 (x ≥ −708, nearly always), the
+    // same normal power of two built from its bits, (e + 1023) << 52 — no table lookups
+    f.get(xc).get(cSafe).op('f64x2.lt').op('v128.any_true').if(V128);
     tableE(0);
     f.op('f64x2.splat');
     tableE(1);
     f.op('f64x2.replace_lane', 1);
+    f.else();
+    f.get(k4).op('i64x2.extend_low_i32x4_s').i32(6).op('i64x2.shr_s').v128i32(1023, 0, 1023, 0).op('i64x2.add').i32(52).op('i64x2.shl');
+    f.end();
     f.op('f64x2.mul').get(t).op('f64x2.mul').set(e);
     // below the bound: NaN stays NaN, everything else is 0
     f.get(e);
@@ -178,6 +185,13 @@ function emitSoftmax(f: FunctionBuilder): void {
   });
   f.get(sum);
 }
+
+/**
+ * Softmax inputs x ≥ this have k = round(x·64/ln2) ≥ −65,371, so e = k >> 6 ≥ −1022: 2^e is a
+ * normal float64 whose bits are (e + 1023) << 52, the same value as TWO_POW_E's entry
+ * (test/capture/attention.test.ts checks every e of that range and inputs on both sides).
+ */
+export const SAFE_EXPONENT_BITS_ABOVE = -708;
 
 export const WASM_ATTENTION_AVAILABLE = SIMD_AVAILABLE;
 
