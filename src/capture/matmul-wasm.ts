@@ -3,7 +3,8 @@
  * per f64x2 lane pair. The weights of each model are packed once into the kernel's memory as
  * row pairs, interleaved: pair p holds [w[2p, i], w[2p+1, i]] (float32) for i = 0 … n−1, so one
  * 8-byte load + f64x2.promote_low_f32x4 gives both columns' weights at i. Per call, x is copied
- * in (padded to a multiple of 4 rows with zeros), the kernel computes 4 tokens × 4 outputs per
+ * in as float64 lane pairs (each x_i splat once per call, four tokens' splats adjacent; padded to a
+ * multiple of 4 rows with zeros), the kernel computes 4 tokens × 4 outputs per
  * block (8 f64x2 accumulators), output pairs cut into tiles of ~TILE_BYTES of weights like the
  * JS kernel, and y is copied out.
  *
@@ -29,7 +30,7 @@ function kernelModule(): WebAssembly.Module {
   const p = f.local(I32);
   const i = f.local(I32);
   const rowBytes = f.local(I32);
-  const px = [f.local(I32), f.local(I32), f.local(I32), f.local(I32)];
+  const px = f.local(I32);
   const pwa = f.local(I32);
   const pwb = f.local(I32);
   const py = f.local(I32);
@@ -41,9 +42,8 @@ function kernelModule(): WebAssembly.Module {
   f.for(t, 0, () => f.get(TOKENS), 4, () => {
     f.for(p, () => f.get(P0), () => f.get(P1), 2, () => {
       for (const a of acc) f.v128i32(0, 0, 0, 0).set(a);
-      // x rows t … t+3
-      f.get(X).get(t).get(rowBytes).op('i32.mul').op('i32.add').set(px[0]);
-      for (let j = 1; j < 4; j++) f.get(px[j - 1]).get(rowBytes).op('i32.add').set(px[j]);
+      // x rows t … t+3, packed: for each i, four f64x2 splats (token t+j's x_i at 16·j), 64 bytes per i
+      f.get(X).get(t).get(rowBytes).op('i32.mul').i32(2).op('i32.shl').op('i32.add').set(px);
       // weight pairs p and p+1 (n·8 bytes each)
       f.get(WP).get(p).get(rowBytes).op('i32.mul').i32(1).op('i32.shl').op('i32.add').set(pwa);
       f.get(pwa).get(rowBytes).i32(1).op('i32.shl').op('i32.add').set(pwb);
@@ -53,11 +53,11 @@ function kernelModule(): WebAssembly.Module {
       f.get(pwa).op('v128.load64_zero').op('f64x2.promote_low_f32x4').set(wva);
       f.get(pwb).op('v128.load64_zero').op('f64x2.promote_low_f32x4').set(wvb);
       for (let j = 0; j < 4; j++) {
-        f.get(px[j]).op('f32.load').op('f64.promote_f32').op('f64x2.splat').set(xs);
+        f.get(px).op('v128.load', 16 * j, 3).set(xs);
         f.get(acc[2 * j]).get(xs).get(wva).op('f64x2.mul').op('f64x2.add').set(acc[2 * j]);
         f.get(acc[2 * j + 1]).get(xs).get(wvb).op('f64x2.mul').op('f64x2.add').set(acc[2 * j + 1]);
-        f.get(px[j]).i32(4).op('i32.add').set(px[j]);
       }
+      f.get(px).i32(64).op('i32.add').set(px);
       f.get(pwa).i32(8).op('i32.add').set(pwa);
       f.get(pwb).i32(8).op('i32.add').set(pwb);
       f.get(i).i32(1).op('i32.sub').set(i);
@@ -109,7 +109,7 @@ export class WasmMatmul {
     const tokens4 = Math.ceil(maxTokens / 4) * 4;
     const dPad = Math.ceil(maxD / 4) * 4;
     this.xOffset = 0;
-    this.yOffset = tokens4 * maxN * 4;
+    this.yOffset = tokens4 * maxN * 16;
     this.next = this.yOffset + tokens4 * dPad * 4;
     this.end = this.next + weightBytes;
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.end / PAGE) || 1 });
@@ -141,9 +141,20 @@ export class WasmMatmul {
     const { n, d, dPad } = w;
     const tokens4 = Math.ceil(tokens / 4) * 4;
     const buf = this.memory.buffer;
-    const xm = new Float32Array(buf, this.xOffset, tokens4 * n);
-    xm.set(x.subarray(0, tokens * n));
-    xm.fill(0, tokens * n);
+    // x packed for the kernel: group g of 4 tokens, column i, token j → f64 lanes [x, x] at
+    // ((g·n + i)·4 + j)·16 bytes (promoting a float32 to float64 is exact); absent tokens 0
+    const xm = new Float64Array(buf, this.xOffset, tokens4 * n * 2);
+    for (let t = 0; t < tokens4; t++) {
+      const base = ((t >> 2) * n * 4 + (t & 3)) * 2;
+      if (t < tokens) {
+        const row = t * n;
+        for (let i = 0; i < n; i++) {
+          const v = x[row + i];
+          xm[base + 8 * i] = v;
+          xm[base + 8 * i + 1] = v;
+        }
+      } else for (let i = 0; i < n; i++) xm[base + 8 * i] = xm[base + 8 * i + 1] = 0;
+    }
     const pairs = dPad / 2;
     // pairs per tile: an even number whose weights fill ~TILE_BYTES (at least 2)
     const tilePairs = Math.max(2, Math.floor(TILE_BYTES / (8 * n) / 2) * 2);
