@@ -20,6 +20,7 @@ import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
 import { WasmAttention } from './attention-wasm.js';
+import { WasmSilu } from './silu-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
@@ -226,6 +227,8 @@ interface Workspace {
   wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
   /** the WebAssembly SIMD attention kernel (absent: attendHead in JS) */
   attention?: WasmAttention;
+  /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
+  silu?: WasmSilu;
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
@@ -259,6 +262,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
       attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? new WasmAttention(headSize(c), c.seqLen, kvDim(c)) : undefined,
+      silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -401,9 +405,12 @@ export function forwardChunk(
 
     rmsnorm(xb, x, w.rmsFfn, T, dim);
     const [g, u] = runSite(ws, l, 'gate_up', xb, T, dim, startPos, hooks);
-    for (let i = 0; i < T * c.hiddenDim; i++) {
-      const a = g[i];
-      hb[i] = (a / (1 + Math.exp(-a))) * u[i];
+    // SwiGLU: in WebAssembly (the same bits; it declines inputs beyond its exp's range) or here
+    if (!(ws.silu && T >= WASM_MIN_TOKENS && ws.silu.gate(hb, g, u, T * c.hiddenDim))) {
+      for (let i = 0; i < T * c.hiddenDim; i++) {
+        const a = g[i];
+        hb[i] = (a / (1 + Math.exp(-a))) * u[i];
+      }
     }
     const [down] = runSite(ws, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
     for (let i = 0; i < T * dim; i++) x[i] += down[i];

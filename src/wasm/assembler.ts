@@ -191,11 +191,15 @@ const OPS: Record<string, OpInfo> = {
   'f32x4.sub': simd(0xe5),
   'f32x4.mul': simd(0xe6),
   'f64x2.floor': simd(0x75),
+  'f64x2.trunc': simd(0x7a),
   'f64x2.abs': simd(0xec),
   'i32x4.trunc_sat_f64x2_s_zero': simd(0xfc),
+  'f64x2.neg': simd(0xed),
   'f64x2.add': simd(0xf0),
   'f64x2.sub': simd(0xf1),
   'f64x2.mul': simd(0xf2),
+  'f64x2.div': simd(0xf3),
+  'f64x2.convert_low_i32x4_s': simd(0xfe),
   'f64x2.max': simd(0xf5),
 };
 
