@@ -340,7 +340,8 @@ function runSite(
   for (let i = 0; i < consumers.length; i++) {
     const [w, outDim] = proj[consumers[i]];
     const y = outputs[i];
-    if (ws.wasm && tokens >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(y, inputs[i], ws.wasm.proj[layer][consumers[i]], tokens);
+    // consumers sharing one input (dense, magnitude, clact) reuse the kernel's packed copy of it
+    if (ws.wasm && tokens >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(y, inputs[i], ws.wasm.proj[layer][consumers[i]], tokens, i > 0 && inputs[i] === inputs[i - 1]);
     else matmulXWt(y, inputs[i], w, tokens, k, outDim);
     hooks?.output?.(layer, consumers[i], y, tokens, outDim);
   }
