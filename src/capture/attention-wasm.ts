@@ -109,17 +109,24 @@ function emitValues(f: FunctionBuilder, hs: number, kv: number): void {
 /**
  * softmax(s, n, max, tables) → sum: s[p] = expNonPositive(s[p] − max) for p < n, and their sum
  * in p order from 0 — exp.ts's expNonPositive operation for operation (tables TWO_POW_J then
- * TWO_POW_E as f64 at `tables`): Math.round(v) for v ≤ 0 as floor(v) + (v − floor(v) ≥ 0.5), which
- * is JavaScript's round-half-up (f64.nearest would round half to even), v − floor(v) being exact
- * whenever it decides (|v| ≥ 0.5) and on the correct side otherwise.
+ * TWO_POW_E as f64 at `tables`), two positions per f64x2:
+ *   - Math.round(v) for v ≤ 0 as floor(v + 0.5): JavaScript's round-half-up (f64.nearest would
+ *     round half to even); v + 0.5 is exact for −2^52 < v ≤ −0.5, and for −0.5 < v ≤ 0 both give
+ *     a zero (its sign never matters: r = x − kf·STEP and k = kf | 0 are the same for ±0);
+ *   - where both lanes are ≥ SAFE_EXPONENT_BITS_ABOVE (nearly always): 2^e from its bits, no
+ *     clamp and no underflow select; otherwise the general path (inputs clamped to UNDERFLOW,
+ *     2^e from TWO_POW_E, lanes at or below the bound 0, NaN stays NaN);
+ *   - pairs run to n rounded down to even, then an odd n's last position alone (its spare lane is
+ *     computed from whatever the slot holds but neither summed nor read).
  */
 function emitSoftmax(f: FunctionBuilder): void {
   const [S, N, MAX, TABLES] = [0, 1, 2, 3];
   const p = f.local(I32);
   const ps = f.local(I32);
+  const n2 = f.local(I32);
   const k4 = f.local(V128);
-  const [x, xc, v, fl, kf, r, e, t, ok] = Array.from({ length: 9 }, () => f.local(V128));
-  const [cMax, cU, cInv, cStep, cHalf, cOne, c6, c24, c120] = Array.from({ length: 9 }, () => f.local(V128));
+  const [x, xc, kf, r, e, t, ok, ja] = Array.from({ length: 8 }, () => f.local(V128));
+  const [cMax, cU, cInv, cStep, cHalf, cOne, c6, c24, c120, cSafe, cTables] = Array.from({ length: 11 }, () => f.local(V128));
   const sum = f.local(F64);
   const splat = (value: number, local: number) => f.f64(value).op('f64x2.splat').set(local);
   f.get(MAX).op('f64x2.splat').set(cMax);
@@ -131,19 +138,17 @@ function emitSoftmax(f: FunctionBuilder): void {
   splat(1 / 6, c6);
   splat(1 / 24, c24);
   splat(1 / 120, c120);
+  splat(SAFE_EXPONENT_BITS_ABOVE, cSafe);
+  f.get(TABLES).op('i32x4.splat').set(cTables);
   f.f64(0).set(sum);
   f.get(S).set(ps);
-  // two positions per f64x2; an odd n's spare lane is computed (its input clamped, so no
-  // out-of-range table index) but neither summed nor read
-  f.for(p, 0, () => f.get(N), 2, () => {
-    f.get(ps).op('v128.load', 0, 3).get(cMax).op('f64x2.sub').set(x);
-    // lanes above the underflow bound take the table path; the others are clamped to it here
-    f.get(x).get(cU).op('f64x2.gt').set(ok);
-    f.get(x).get(cU).op('f64x2.max').set(xc);
-    // kf = Math.round(xc · INV_STEP) = floor + (v − floor ≥ 0.5)
-    f.get(xc).get(cInv).op('f64x2.mul').tee(v).op('f64x2.floor').set(fl);
-    f.get(fl).get(cOne).op('f64x2.add').get(fl).get(v).get(fl).op('f64x2.sub').get(cHalf).op('f64x2.ge').op('v128.bitselect').set(kf);
-    f.get(xc).get(kf).get(cStep).op('f64x2.mul').op('f64x2.sub').set(r);
+  f.get(N).i32(-2).op('i32.and').set(n2);
+
+  /** e ← exp of the lanes of `input` (clamped or not), 2^e by `twoPowE` */
+  const core = (input: number, twoPowE: () => void) => {
+    // kf = Math.round(input · INV_STEP) = floor(v + 0.5); r = input − kf·STEP; k = kf | 0
+    f.get(input).get(cInv).op('f64x2.mul').get(cHalf).op('f64x2.add').op('f64x2.floor').set(kf);
+    f.get(input).get(kf).get(cStep).op('f64x2.mul').op('f64x2.sub').set(r);
     f.get(kf).op('i32x4.trunc_sat_f64x2_s_zero').set(k4);
     // p = 1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24 + r·(1/120)))))
     f.get(c24).get(r).get(c120).op('f64x2.mul').op('f64x2.add').set(t);
@@ -151,33 +156,59 @@ function emitSoftmax(f: FunctionBuilder): void {
     f.get(cHalf).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
     f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
     f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
-    // TWO_POW_J[k & 63] · TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
-    const tableJ = (lane: number) =>
-      f.get(TABLES).get(k4).op('i32x4.extract_lane', lane).i32(STEPS - 1).op('i32.and').i32(3).op('i32.shl').op('i32.add').op('f64.load');
-    const tableE = (lane: number) =>
-      f.get(TABLES).get(k4).op('i32x4.extract_lane', lane).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
-    tableJ(0);
-    f.op('f64x2.splat');
-    tableJ(1);
-    f.op('f64x2.replace_lane', 1);
-    tableE(0);
-    f.op('f64x2.splat');
-    tableE(1);
-    f.op('f64x2.replace_lane', 1);
+    // TWO_POW_J[k & 63]: both lanes' addresses at once, one load per lane
+    f.get(k4).v128i32(STEPS - 1, STEPS - 1, STEPS - 1, STEPS - 1).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
+    f.get(ja).op('i32x4.extract_lane', 1);
+    f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    f.op('v128.load64_lane', 0, 1);
+    twoPowE();
     f.op('f64x2.mul').get(t).op('f64x2.mul').set(e);
+  };
+  const bitsTwoPowE = () => {
+    // (e + 1023) << 52: the bits of the normal 2^e, e = k >> 6 ≥ −1022
+    f.get(k4).op('i64x2.extend_low_i32x4_s').i32(6).op('i64x2.shr_s').v128i32(1023, 0, 1023, 0).op('i64x2.add').i32(52).op('i64x2.shl');
+  };
+  const tableTwoPowE = () => {
+    // TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
+    const lane = (l: number) =>
+      f.get(TABLES).get(k4).op('i32x4.extract_lane', l).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
+    lane(0);
+    f.op('f64x2.splat');
+    lane(1);
+    f.op('f64x2.replace_lane', 1);
+  };
+  const pair = (lanes: 1 | 2) => {
+    f.get(ps).op('v128.load', 0, 3).get(cMax).op('f64x2.sub').set(x);
+    f.get(x).get(cSafe).op('f64x2.ge').op('i32x4.all_true').if();
+    core(x, bitsTwoPowE);
+    f.else();
+    // lanes above the underflow bound take the table path; the others are clamped to it here
+    f.get(x).get(cU).op('f64x2.gt').set(ok);
+    f.get(x).get(cU).op('f64x2.max').set(xc);
+    core(xc, tableTwoPowE);
     // below the bound: NaN stays NaN, everything else is 0
     f.get(e);
     f.get(x).v128i32(0, 0, 0, 0).get(x).get(x).op('f64x2.ne').op('v128.bitselect');
     f.get(ok).op('v128.bitselect').set(e);
+    f.end();
     f.get(ps).get(e).op('v128.store', 0, 3);
     f.get(sum).get(e).op('f64x2.extract_lane', 0).op('f64.add').set(sum);
-    f.get(p).i32(1).op('i32.add').get(N).op('i32.lt_s').if();
-    f.get(sum).get(e).op('f64x2.extract_lane', 1).op('f64.add').set(sum);
-    f.end();
+    if (lanes === 2) f.get(sum).get(e).op('f64x2.extract_lane', 1).op('f64.add').set(sum);
     f.get(ps).i32(16).op('i32.add').set(ps);
-  });
+  };
+  f.for(p, 0, () => f.get(n2), 2, () => pair(2));
+  f.get(N).i32(1).op('i32.and').if();
+  pair(1);
+  f.end();
   f.get(sum);
 }
+
+/**
+ * Softmax inputs x ≥ this have k = round(x·64/ln2) ≥ −65,371, so e = k >> 6 ≥ −1022: 2^e is a
+ * normal float64 whose bits are (e + 1023) << 52, the same value as TWO_POW_E's entry
+ * (test/capture/attention.test.ts checks every e of that range and inputs on both sides).
+ */
+export const SAFE_EXPONENT_BITS_ABOVE = -708;
 
 export const WASM_ATTENTION_AVAILABLE = SIMD_AVAILABLE;
 

@@ -12,7 +12,8 @@
  * Pure computation (no file system); capture-bundle.ts writes the bundle.
  */
 import type { ModelWeights } from './checkpoint.js';
-import { evaluatePerplexity, type PerplexityResult } from './perplexity.js';
+import { evaluatePerplexity, type PerplexityResult, type WindowHooksFactory } from './perplexity.js';
+import { evaluatePerplexityThreaded, type PoolOptions } from './perplexity-pool.js';
 import { calibrateAffine, calibrateInputNorms, calibrateStaticShifts } from './calibrate.js';
 import { createPruningHooks, isDenseSpec, modelAmberFactors, runId, type Calibration, type RunSpec } from './prune-hooks.js';
 import { createRecorder, type SiteRecording } from './recorder.js';
@@ -70,7 +71,20 @@ export function needsCalibration(spec: CaptureSpec): boolean {
   return !isDenseSpec(spec) && MITIGATION_INFO[spec.mitigation].needsCalibration;
 }
 
-export function captureRuns(model: ModelWeights, opts: CaptureOptions): CapturedRun[] {
+/**
+ * One run, ready to evaluate: the model it evaluates, its per-window hooks, what the worker pool
+ * needs to evaluate it instead (absent when the run records: the recorder observes in this
+ * thread), and how its result becomes the CapturedRun.
+ */
+interface PlannedRun {
+  evalModel: ModelWeights;
+  hooksFor: WindowHooksFactory | undefined;
+  pool?: Pick<PoolOptions, 'spec' | 'amber' | 'calibration'>;
+  finish(result: PerplexityResult): CapturedRun;
+}
+
+/** Plans the runs one at a time (calibrations computed once, on first need, as before). */
+function runPlanner(model: ModelWeights, opts: CaptureOptions): (spec: CaptureSpec) => PlannedRun {
   const amber = opts.specs.some((s) => !isWeightSpec(s) && CRITERION_INFO[s.criterion].perConsumer && !isDenseSpec(s)) ? modelAmberFactors(model) : undefined;
   let shifts: Map<string, number> | undefined;
   let inputNorms: Map<string, Float32Array> | undefined;
@@ -78,11 +92,8 @@ export function captureRuns(model: ModelWeights, opts: CaptureOptions): Captured
     if (!opts.calibStream) throw new Error(`captureRuns: ${captureRunId(spec)} needs a calibration stream`);
     return opts.calibStream;
   };
-  const runs: CapturedRun[] = [];
-  opts.specs.forEach((spec, index) => {
+  return (spec) => {
     const started = performance.now();
-    const onWindow = (done: number, total: number) => opts.onProgress?.(index, done, total);
-    let run: CapturedRun;
     if (isWeightSpec(spec)) {
       const norms = needsCalibration(spec) ? (inputNorms ??= calibrateInputNorms(model, calibStream(spec))) : undefined;
       const pruned = pruneModelWeights(model, spec, norms);
@@ -90,49 +101,77 @@ export function captureRuns(model: ModelWeights, opts: CaptureOptions): Captured
       const traceTokens = opts.weightTraceTokens ?? opts.traceTokens;
       const recorder = createRecorder(model.config, traceTokens);
       const dense: RunSpec = { pattern: { kind: 'dense' }, criterion: 'magnitude', mitigation: 'none' };
-      const result = evaluatePerplexity(
-        pruned.model,
-        opts.evalStream,
-        traceTokens > 0 ? (start) => createPruningHooks(pruned.model, dense, { observe: recorder.observerFor(start) }) : undefined,
-        onWindow,
-        opts.evalStoryStarts,
-      );
-      run = {
-        id: weightRunId(spec),
-        spec,
-        result,
-        calibrationSeconds,
-        recordings: recorder.recordings(),
-        weightMasks: pruned.masks,
-        weightMaskStats: weightMaskStats(pruned.masks, spec.pattern),
-        ...(norms ? { inputNorms: norms } : {}),
+      return {
+        evalModel: pruned.model,
+        hooksFor: traceTokens > 0 ? (start) => createPruningHooks(pruned.model, dense, { observe: recorder.observerFor(start) }) : undefined,
+        pool: traceTokens > 0 ? undefined : {},
+        finish: (result) => ({
+          id: weightRunId(spec),
+          spec,
+          result,
+          calibrationSeconds,
+          recordings: recorder.recordings(),
+          weightMasks: pruned.masks,
+          weightMaskStats: weightMaskStats(pruned.masks, spec.pattern),
+          ...(norms ? { inputNorms: norms } : {}),
+        }),
       };
-    } else {
-      const calibration: Calibration = {};
-      if (needsCalibration(spec)) {
-        if (MITIGATION_INFO[spec.mitigation].needsStaticShift) calibration.staticShift = shifts ??= calibrateStaticShifts(model, calibStream(spec));
-        else calibration.affine = calibrateAffine(model, calibStream(spec), spec, amber);
-      }
-      const calibrationSeconds = (performance.now() - started) / 1000;
-      const recorder = createRecorder(model.config, opts.traceTokens);
-      const result = evaluatePerplexity(
-        model,
-        opts.evalStream,
-        (start) => createPruningHooks(model, spec, { amber, calibration, observe: opts.traceTokens > 0 ? recorder.observerFor(start) : undefined }),
-        onWindow,
-        opts.evalStoryStarts,
-      );
-      run = {
+    }
+    const calibration: Calibration = {};
+    if (needsCalibration(spec)) {
+      if (MITIGATION_INFO[spec.mitigation].needsStaticShift) calibration.staticShift = shifts ??= calibrateStaticShifts(model, calibStream(spec));
+      else calibration.affine = calibrateAffine(model, calibStream(spec), spec, amber);
+    }
+    const calibrationSeconds = (performance.now() - started) / 1000;
+    const recorder = createRecorder(model.config, opts.traceTokens);
+    return {
+      evalModel: model,
+      hooksFor: (start) => createPruningHooks(model, spec, { amber, calibration, observe: opts.traceTokens > 0 ? recorder.observerFor(start) : undefined }),
+      pool: opts.traceTokens > 0 ? undefined : { spec, amber, calibration },
+      finish: (result) => ({
         id: runId(spec),
         spec,
         result,
         staticShift: calibration.staticShift,
         calibrationSeconds,
         recordings: opts.traceTokens > 0 ? recorder.recordings() : [],
-      };
-    }
+      }),
+    };
+  };
+}
+
+export function captureRuns(model: ModelWeights, opts: CaptureOptions): CapturedRun[] {
+  const plan = runPlanner(model, opts);
+  const runs: CapturedRun[] = [];
+  opts.specs.forEach((spec, index) => {
+    const planned = plan(spec);
+    const onWindow = (done: number, total: number) => opts.onProgress?.(index, done, total);
+    const run = planned.finish(evaluatePerplexity(planned.evalModel, opts.evalStream, planned.hooksFor, onWindow, opts.evalStoryStarts));
     opts.onRun?.(run);
     runs.push(run);
   });
+  return runs;
+}
+
+/**
+ * captureRuns with the runs that record nothing evaluated on `threads` worker threads
+ * (perplexity-pool.ts: the same bits for any thread count); runs that record, and every run when
+ * threads ≤ 1, are evaluated in this thread exactly as captureRuns does. Needs the built
+ * JavaScript (the workers load dist/capture/perplexity-worker.js).
+ */
+export async function captureRunsThreaded(model: ModelWeights, opts: CaptureOptions, threads: number): Promise<CapturedRun[]> {
+  const plan = runPlanner(model, opts);
+  const runs: CapturedRun[] = [];
+  for (const [index, spec] of opts.specs.entries()) {
+    const planned = plan(spec);
+    const onWindow = (done: number, total: number) => opts.onProgress?.(index, done, total);
+    const result =
+      threads > 1 && planned.pool
+        ? await evaluatePerplexityThreaded(planned.evalModel, opts.evalStream, { ...planned.pool, threads, storyStarts: opts.evalStoryStarts, onWindow })
+        : evaluatePerplexity(planned.evalModel, opts.evalStream, planned.hooksFor, onWindow, opts.evalStoryStarts);
+    const run = planned.finish(result);
+    opts.onRun?.(run);
+    runs.push(run);
+  }
   return runs;
 }

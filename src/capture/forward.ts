@@ -20,6 +20,7 @@ import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
 import { WasmAttention } from './attention-wasm.js';
+import { WasmSilu } from './silu-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
@@ -62,20 +63,49 @@ function rmsnorm(out: Float32Array, x: Float32Array, g: Float32Array, tokens: nu
   }
 }
 
-/** Rotates adjacent pairs of each head of v [tokens, width] by position (llama2.c RoPE). */
-function rope(v: Float32Array, tokens: number, width: number, hs: number, startPos: number): void {
-  for (let t = 0; t < tokens; t++) {
-    const pos = startPos + t;
-    const r = t * width;
-    for (let i = 0; i < width; i += 2) {
-      const freq = Math.fround(1 / Math.pow(ROPE_THETA, (i % hs) / hs));
+/**
+ * RoPE's rotation of every (position, channel-within-head) pair, tabulated once per model:
+ * cos[pos·hs + i] and sin[pos·hs + i] for pos < seq_len and even i < hs are Math.cos / Math.sin
+ * of fround(pos · fround(1 / θ^(i/hs))) — the very values llama2.c's formula computes per token,
+ * so a table lookup gives the same bits as computing them on the fly (ropeReference in
+ * test/capture/rope.test.ts), at one cos and one sin per pair of the table instead of a pow, a cos
+ * and a sin per pair of every token, head, layer and window.
+ */
+export interface RopeTable {
+  hs: number;
+  cos: Float64Array;
+  sin: Float64Array;
+}
+
+export function ropeTable(seqLen: number, hs: number): RopeTable {
+  const cos = new Float64Array(seqLen * hs);
+  const sin = new Float64Array(seqLen * hs);
+  for (let i = 0; i < hs; i += 2) {
+    const freq = Math.fround(1 / Math.pow(ROPE_THETA, i / hs));
+    for (let pos = 0; pos < seqLen; pos++) {
       const val = Math.fround(pos * freq);
-      const fcr = Math.cos(val);
-      const fci = Math.sin(val);
-      const v0 = v[r + i];
-      const v1 = v[r + i + 1];
-      v[r + i] = v0 * fcr - v1 * fci;
-      v[r + i + 1] = v0 * fci + v1 * fcr;
+      cos[pos * hs + i] = Math.cos(val);
+      sin[pos * hs + i] = Math.sin(val);
+    }
+  }
+  return { hs, cos, sin };
+}
+
+/** Rotates adjacent pairs of each head of v [tokens, width] by position (llama2.c RoPE; width a multiple of hs). */
+export function rope(v: Float32Array, tokens: number, width: number, table: RopeTable, startPos: number): void {
+  const { hs, cos, sin } = table;
+  for (let t = 0; t < tokens; t++) {
+    const tb = (startPos + t) * hs;
+    const r = t * width;
+    for (let h = 0; h < width; h += hs) {
+      for (let i = 0; i < hs; i += 2) {
+        const fcr = cos[tb + i];
+        const fci = sin[tb + i];
+        const v0 = v[r + h + i];
+        const v1 = v[r + h + i + 1];
+        v[r + h + i] = v0 * fcr - v1 * fci;
+        v[r + h + i + 1] = v0 * fci + v1 * fcr;
+      }
     }
   }
 }
@@ -187,6 +217,7 @@ interface Workspace {
   scores: Float64Array;
   /** one head's scaled query (float64, head_size) */
   qs: Float64Array;
+  rope: RopeTable;
   /** per consumer, the output buffer [capacity · outDim] and its current [tokens · outDim] view */
   outFull: Record<Consumer, Float32Array>;
   out: Record<Consumer, Float32Array>;
@@ -196,6 +227,8 @@ interface Workspace {
   wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
   /** the WebAssembly SIMD attention kernel (absent: attendHead in JS) */
   attention?: WasmAttention;
+  /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
+  silu?: WasmSilu;
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
@@ -220,6 +253,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       hb: new Float32Array(capacity * c.hiddenDim),
       scores: new Float64Array(c.seqLen),
       qs: new Float64Array(headSize(c)),
+      rope: ws?.rope ?? ropeTable(c.seqLen, headSize(c)),
       outFull,
       out: { ...outFull },
       view: { x: new Float32Array(0), xb: new Float32Array(0), att: new Float32Array(0), hb: new Float32Array(0) },
@@ -228,6 +262,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
       attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? new WasmAttention(headSize(c), c.seqLen, kvDim(c)) : undefined,
+      silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -305,7 +340,8 @@ function runSite(
   for (let i = 0; i < consumers.length; i++) {
     const [w, outDim] = proj[consumers[i]];
     const y = outputs[i];
-    if (ws.wasm && tokens >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(y, inputs[i], ws.wasm.proj[layer][consumers[i]], tokens);
+    // consumers sharing one input (dense, magnitude, clact) reuse the kernel's packed copy of it
+    if (ws.wasm && tokens >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(y, inputs[i], ws.wasm.proj[layer][consumers[i]], tokens, i > 0 && inputs[i] === inputs[i - 1]);
     else matmulXWt(y, inputs[i], w, tokens, k, outDim);
     hooks?.output?.(layer, consumers[i], y, tokens, outDim);
   }
@@ -341,8 +377,8 @@ export function forwardChunk(
     const w = model.layers[l];
     rmsnorm(xb, x, w.rmsAtt, T, dim);
     const [q, k, v] = runSite(ws, l, 'qkv', xb, T, dim, startPos, hooks);
-    rope(q, T, dim, hs, startPos);
-    rope(k, T, kv, hs, startPos);
+    rope(q, T, dim, ws.rope, startPos);
+    rope(k, T, kv, ws.rope, startPos);
     // cache layout [kvDim, seqLen] (channel-major): the score and value sums below run over
     // positions in long contiguous inner loops
     const keys = cache.key[l];
@@ -370,9 +406,12 @@ export function forwardChunk(
 
     rmsnorm(xb, x, w.rmsFfn, T, dim);
     const [g, u] = runSite(ws, l, 'gate_up', xb, T, dim, startPos, hooks);
-    for (let i = 0; i < T * c.hiddenDim; i++) {
-      const a = g[i];
-      hb[i] = (a / (1 + Math.exp(-a))) * u[i];
+    // SwiGLU: in WebAssembly (the same bits; it declines inputs beyond its exp's range) or here
+    if (!(ws.silu && T >= WASM_MIN_TOKENS && ws.silu.gate(hb, g, u, T * c.hiddenDim))) {
+      for (let i = 0; i < T * c.hiddenDim; i++) {
+        const a = g[i];
+        hb[i] = (a / (1 + Math.exp(-a))) * u[i];
+      }
     }
     const [down] = runSite(ws, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
     for (let i = 0; i < T * dim; i++) x[i] += down[i];

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { attendHead } from '../../src/capture/forward.js';
 import { expNonPositive, INV_STEP, STEP, UNDERFLOW } from '../../src/capture/exp.js';
-import { WasmAttention, WASM_ATTENTION_AVAILABLE } from '../../src/capture/attention-wasm.js';
+import { SAFE_EXPONENT_BITS_ABOVE, WasmAttention, WASM_ATTENTION_AVAILABLE } from '../../src/capture/attention-wasm.js';
 
 function referenceHead(
   q: Float32Array, qo: number, keys: Float32Array, values: Float32Array, ko: number,
@@ -155,5 +155,37 @@ describe('attention of one head', () => {
       });
       expect(Object.is(sum, want)).toBe(true);
     }
+  });
+
+  test('builds 2^e from its bits exactly where TWO_POW_E would be read: every table step from 0 to the underflow, both sides of the −708 switch', () => {
+    // every k = round(x·64/ln2) from 0 down past the underflow bound (about 69,000 steps, each
+    // e = k >> 6 of the normal range and the subnormal tail), then pairs that straddle the switch
+    // to the table at x = −708 (one lane each side) and the subnormal range
+    const xs: number[] = [];
+    for (let k = 0; k * STEP < 760; k++) xs.push(-k * STEP, -(k + 0.3) * STEP);
+    for (let i = 0; i < 200; i++) xs.push(SAFE_EXPONENT_BITS_ABOVE + (i % 2 ? 1 : -1) * i * 1e-3, -708.39 - i * 0.19);
+    // Math.round's ties on the table side of the switch too
+    let ties = 0;
+    for (let k = 65400; k < 68800; k += 7) {
+      const x = -(k + 0.5) * STEP;
+      if (x * INV_STEP === -(k + 0.5)) xs.push(x, x), ties++;
+    }
+    expect(ties).toBeGreaterThan(100);
+    const kernel = new WasmAttention(2, xs.length, 2);
+    for (const n of [xs.length, xs.length - 1]) {
+      const got = Float64Array.from(xs.slice(0, n));
+      const sum = kernel.softmaxInPlace(got, n, 0);
+      let want = 0;
+      let mismatches = 0;
+      xs.slice(0, n).forEach((x, p) => {
+        const e = expNonPositive(x);
+        want += e;
+        if (!Object.is(got[p], e)) mismatches++;
+      });
+      expect(mismatches).toBe(0);
+      expect(Object.is(sum, want)).toBe(true);
+    }
+    // the switch is safe: at x = −708, e = −1022, the lowest exponent with a normal 2^e
+    expect(Math.round(SAFE_EXPONENT_BITS_ABOVE * INV_STEP) >> 6).toBe(-1022);
   });
 });

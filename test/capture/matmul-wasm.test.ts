@@ -85,6 +85,37 @@ d('WebAssembly SIMD matmul', () => {
     // more weights than reserved: refused (a bug of the caller, not silent corruption)
     expect(() => k.pack(w1, 10, 6)).toThrow(/exceed/);
   });
+
+  test('a call told its x is the previous one reuses the packed copy; a different shape is packed again', () => {
+    const rnd = lcg(7);
+    const wa = Float32Array.from({ length: 6 * 5 }, rnd);
+    const wb = Float32Array.from({ length: 9 * 5 }, rnd);
+    const wc = Float32Array.from({ length: 4 * 3 }, rnd);
+    const k = new WasmMatmul(packedBytes(6, 5) + packedBytes(9, 5) + packedBytes(4, 3), 8, 5, 9);
+    const [pa, pb, pc] = [k.pack(wa, 6, 5), k.pack(wb, 9, 5), k.pack(wc, 4, 3)];
+    const x = Float32Array.from({ length: 7 * 5 }, rnd);
+    const ref = (w: Float32Array, d: number, n: number, xs: Float32Array, tokens: number) => {
+      const r = new Float32Array(tokens * d);
+      matmulXWt(r, xs, w, tokens, n, d);
+      return bits(r);
+    };
+    const ya = new Float32Array(7 * 6);
+    k.matmul(ya, x, pa, 7);
+    const yb = new Float32Array(7 * 9);
+    k.matmul(yb, x, pb, 7, true);
+    expect(bits(ya)).toEqual(ref(wa, 6, 5, x, 7));
+    expect(bits(yb)).toEqual(ref(wb, 9, 5, x, 7));
+    // sameX with another width or token count than the packed copy: packed again, still right
+    const x3 = Float32Array.from({ length: 7 * 3 }, rnd);
+    const yc = new Float32Array(7 * 4);
+    k.matmul(yc, x3, pc, 7, true);
+    expect(bits(yc)).toEqual(ref(wc, 4, 3, x3, 7));
+    const x5 = Float32Array.from({ length: 4 * 5 }, rnd);
+    const y5 = new Float32Array(4 * 6);
+    k.matmul(yb, x, pb, 7); // packs x (7 tokens, 8 padded)
+    k.matmul(y5, x5, pa, 4, true); // 4 tokens: a different padded count, packed again
+    expect(bits(y5)).toEqual(ref(wa, 6, 5, x5, 4));
+  });
 });
 
 describeWithShared('forward pass with the WebAssembly kernels (matmul and attention)', ['models/stories260K.bin'], () => {

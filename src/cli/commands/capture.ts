@@ -2,6 +2,7 @@
  * nmsim capture: real pruned runs of a llama2.c checkpoint → perplexities and a trace bundle.
  * Runs prune activations (the default) or, with --operand weight, the linear weights once.
  */
+import os from 'node:os';
 import type { CommandModule } from 'yargs';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -15,7 +16,7 @@ import { parseMitigations } from '../../sparsity/registry.js';
 import { criteriaByOperand, parseOperands, parseRunCriteria } from '../../sparsity/weight-registry.js';
 import { formatStoryRange, loadStories, selectStories } from '../../capture/stories.js';
 import { encodeStories } from '../../capture/perplexity.js';
-import { captureRuns, isWeightSpec, needsCalibration, type CaptureSpec } from '../../capture/capture.js';
+import { captureRuns, captureRunsThreaded, isWeightSpec, needsCalibration, type CaptureOptions, type CaptureSpec } from '../../capture/capture.js';
 import type { WeightRunSpec } from '../../capture/weight-runs.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
@@ -40,6 +41,7 @@ interface Args extends CalibArgs {
   mitigations?: string;
   'trace-tokens'?: string;
   'weight-trace-tokens'?: string;
+  threads?: string;
   dense: boolean;
   out?: string;
   json?: boolean;
@@ -85,7 +87,9 @@ function captureOptions(argv: Args) {
     if (argv.out === undefined) noEffect('--weight-trace-tokens', 'without --out (the recorded activations are kept only in the bundle)', 'add --out FOLDER to write the bundle, or drop --weight-trace-tokens.');
   }
   const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
-  return { specs, traceTokens, weightTraceTokens, range, calib: calibRange(argv) };
+  // default: one worker per core this process may use (never past the option's bound)
+  const threads = wholeNumberOption('threads', argv.threads, Math.min(os.availableParallelism(), OPTION_BOUNDS.threads.max));
+  return { specs, traceTokens, weightTraceTokens, range, calib: calibRange(argv), threads };
 }
 
 /** Which calibrated quantities the runs use ("spts, wanda"), for the bundle's notes. */
@@ -131,6 +135,11 @@ export const command: CommandModule<object, Args> = {
           defaultDescription: '--trace-tokens',
           describe: 'with --out: stream positions a weight run records per site (0: only its weight masks and wanda input norms)',
         },
+        threads: {
+          type: 'string',
+          defaultDescription: 'the cores available',
+          describe: `worker threads for the runs that record nothing (no --out, or a weight run with --weight-trace-tokens 0); 0 or 1: this thread only (at most ${OPTION_BOUNDS.threads.max}); the results are the same bits for any count`,
+        },
         dense: { type: 'boolean', default: true, describe: 'include the dense run (--no-dense skips it)' },
         out: { type: 'string', describe: 'bundle folder to write (created, or replaced atomically only when it is a bundle nmsim captured); without it nothing is written' },
         json: { type: 'boolean', describe: 'print the runs and their perplexities as JSON' },
@@ -145,7 +154,7 @@ export const command: CommandModule<object, Args> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const { specs, traceTokens: requestedTraceTokens, weightTraceTokens: requestedWeightTraceTokens, range, calib: calibStories } = captureOptions(argv);
+      const { specs, traceTokens: requestedTraceTokens, weightTraceTokens: requestedWeightTraceTokens, range, calib: calibStories, threads } = captureOptions(argv);
       if (specs.length === 0) throw usageError({ code: 'capture/no-runs', path: '--patterns', message: 'nothing to run.', hint: 'name a pattern, or keep the dense run' });
       if (argv.out !== undefined && requestedTraceTokens === 0) {
         throw usageError({
@@ -170,7 +179,7 @@ export const command: CommandModule<object, Args> = {
 
       const windowsPerRun = Math.max(1, Math.ceil((evalStream.length - 1) / (model.config.seqLen - 1)));
       const progress = await startProgress(specs.length * windowsPerRun, 'capture', !argv.json);
-      const runs = captureRuns(model, {
+      const runOptions: CaptureOptions = {
         evalStream,
         evalStoryStarts,
         calibStream: calib?.stream,
@@ -181,7 +190,8 @@ export const command: CommandModule<object, Args> = {
         onRun: (r) => {
           if (!argv.json && !process.stderr.isTTY) process.stderr.write(captureRunLine(r));
         },
-      });
+      };
+      const runs = threads > 1 ? await captureRunsThreaded(model, runOptions, threads) : captureRuns(model, runOptions);
       progress.stop();
 
       if (argv.out !== undefined) {
