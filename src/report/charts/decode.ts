@@ -12,7 +12,7 @@ import { distinctPatterns } from '../../explore/design-point.js';
 import type { UnionDensityRow } from '../../review/review-data.js';
 import { samePattern } from '../../sparsity/pattern.js';
 import { fixed, patternText, PRECISION, px, signedPercentPoints, speedup } from '../format.js';
-import { createFrame, diamondPath, drawAxes, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
+import { createFrame, diamondPath, drawAxes, polylinePath, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
 import { DECODE_CHART_TITLE } from '../review-serving.js';
 import type { WeightBaselineRow } from '../review-baseline.js';
 
@@ -77,7 +77,7 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
     const color = patternColor(patternText(r.pattern), i);
     // the line joins the batches that fit in memory; the others are grey rings off it
     const fitting = r.steps.filter((t) => t.fits !== false);
-    lines.append('path').attr('d', fitting.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    lines.append('path').attr('d', polylinePath(fitting.map((t) => [x(t.batch), y(t.speedup)]))).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     for (const t of r.steps) {
       const fits = t.fits !== false;
       noFit ||= !fits;
@@ -104,7 +104,7 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
   if (baseline && base.length > 0) {
     // the dashed line joins the batches that fit in memory; the others are grey diamonds off it
     const fittingBase = base.filter((t) => t.fits !== false);
-    lines.append('path').attr('class', 'weight-baseline').attr('d', fittingBase.map((t, j) => `${j === 0 ? 'M' : 'L'}${px(x(t.batch))},${px(y(t.speedup))}`).join('')).attr('fill', 'none').attr('stroke', BASELINE_COLOR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
+    lines.append('path').attr('class', 'weight-baseline').attr('d', polylinePath(fittingBase.map((t) => [x(t.batch), y(t.speedup)]))).attr('fill', 'none').attr('stroke', BASELINE_COLOR).attr('stroke-width', 1.5).attr('stroke-dasharray', '2,3');
     for (const t of base) {
       const fits = t.fits !== false;
       noFit ||= !fits;
@@ -152,7 +152,7 @@ export async function unionGapChart(rows: readonly UnionDensityRow[], subtitle: 
   for (const pattern of distinctPatterns(rows.map((r) => r.pattern))) {
     const series = rows.filter((r) => samePattern(r.pattern, pattern)).sort((a, b) => a.batch - b.batch);
     const color = patternColor(patternText(pattern));
-    lines.append('path').attr('d', series.map((r, i) => `${i === 0 ? 'M' : 'L'}${px(x(r.batch))},${px(y(gapPp(r)))}`).join('')).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
+    lines.append('path').attr('d', polylinePath(series.map((r) => [x(r.batch), y(gapPp(r))]))).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     for (const r of series) {
       lines
         .append('circle')

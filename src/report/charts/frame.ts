@@ -232,6 +232,11 @@ export function drawLegend(frame: Frame, entries: readonly LegendEntry[], title?
 }
 
 /** A diamond (a square on its corner) of half-diagonal r centred at (cx, cy): the weight points' marker. */
+/** An SVG path through the points in order (chart px, written as `px` writes coordinates): "M x,y L x,y …". */
+export function polylinePath(points: readonly (readonly [number, number])[]): string {
+  return points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${px(x)},${px(y)}`).join('');
+}
+
 export function diamondPath(cx: number, cy: number, r: number): string {
   const f = (v: number) => Number(v.toFixed(2));
   return `M${f(cx)},${f(cy - r)}L${f(cx + r)},${f(cy)}L${f(cx)},${f(cy + r)}L${f(cx - r)},${f(cy)}Z`;

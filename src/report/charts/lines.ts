@@ -6,7 +6,7 @@ import { distinctPatterns } from '../../explore/design-point.js';
 import { samePattern } from '../../sparsity/pattern.js';
 import type { UnionDensityRow } from '../../review/review-data.js';
 import { fixed, patternText, PRECISION, px, signedPercentPoints } from '../format.js';
-import { createFrame, drawAxes, drawLegend, patternColor, type LegendEntry } from './frame.js';
+import { createFrame, drawAxes, drawLegend, patternColor, polylinePath, type LegendEntry } from './frame.js';
 
 export async function unionDensityChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
   const frame = await createFrame({
@@ -27,7 +27,7 @@ export async function unionDensityChart(rows: readonly UnionDensityRow[], subtit
   for (const pattern of patterns) {
     const series = rows.filter((r) => samePattern(r.pattern, pattern)).sort((a, b) => a.batch - b.batch);
     const color = patternColor(patternText(pattern));
-    const path = (get: (r: UnionDensityRow) => number) => series.map((r, i) => `${i === 0 ? 'M' : 'L'}${px(x(r.batch))},${px(y(get(r)))}`).join('');
+    const path = (get: (r: UnionDensityRow) => number) => polylinePath(series.map((r) => [x(r.batch), y(get(r))]));
     lines.append('path').attr('d', path((r) => r.measuredDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 2);
     lines.append('path').attr('d', path((r) => r.independenceDensity)).attr('fill', 'none').attr('stroke', color).attr('stroke-width', 1.5).attr('stroke-dasharray', '5,3');
     for (const r of series) {
