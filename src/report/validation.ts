@@ -7,7 +7,8 @@ import type { OutputKind } from '../io/output-kind.js';
 import type { ValidationResult } from '../validation/predict.js';
 import { renderPng } from './png.js';
 import { fixed, px, textTable } from './format.js';
-import { CHART_FONT_FAMILY, createFrame, drawLegend, SERIES_COLORS, type LegendEntry } from './charts/frame.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './charts/backend.js';
+import { createFrame, drawAxisGroup, drawLegend, SERIES_COLORS, type LegendEntry } from './charts/frame.js';
 
 export const VALIDATION_FILES = { csv: 'validation.csv', chartStem: 'predicted-vs-measured' } as const;
 
@@ -75,7 +76,7 @@ export function validationJson(result: ValidationResult) {
 }
 
 /** Log-log scatter, one colour per dataset, the y = x line and ±10 % band dashed. */
-export async function validationChart(input: ValidationResult): Promise<string> {
+export async function validationChart(input: ValidationResult, backend: ChartBackend = SVG_TREE_BACKEND): Promise<string> {
   // kernel times only: speed-up rows are ratios and decode rows rates, listed in the table and CSV
   const result: ValidationResult = { rows: input.rows.filter((r) => r.row.kind !== 'speedup' && r.row.kind !== 'decode'), groups: input.groups };
   const frame = await createFrame({
@@ -86,20 +87,17 @@ export async function validationChart(input: ValidationResult): Promise<string> 
       .join(' · ')}`,
     xLabel: 'measured time (µs, log scale)',
     yLabel: 'predicted time (µs, log scale)',
-  });
-  const { d3, plot, innerWidthPx, innerHeightPx } = frame;
+  }, backend);
+  const { scales, plot, innerWidthPx, innerHeightPx } = frame;
   const all = result.rows.flatMap((r) => [r.row.measuredUs, r.predictedUs]);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)));
-  const x = d3.scaleLog().domain([lo, hi]).range([0, innerWidthPx]);
-  const y = d3.scaleLog().domain([lo, hi]).range([innerHeightPx, 0]);
+  const x = scales.scaleLog().domain([lo, hi]).range([0, innerWidthPx]);
+  const y = scales.scaleLog().domain([lo, hi]).range([innerHeightPx, 0]);
   const decades: number[] = [];
   for (let v = lo; v <= hi * 1.0001; v *= 10) decades.push(v);
-  const xAxis = d3.axisBottom(x).tickValues(decades).tickFormat((v: number) => String(v));
-  const yAxis = d3.axisLeft(y).tickValues(decades).tickFormat((v: number) => String(v));
-  plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${innerHeightPx})`).call(xAxis);
-  plot.append('g').attr('class', 'y-axis').call(yAxis);
-  plot.selectAll('.x-axis, .y-axis').attr('font-family', CHART_FONT_FAMILY).attr('font-size', 11);
+  drawAxisGroup(frame, 'bottom', x, { values: decades, format: (v: number) => String(v) });
+  drawAxisGroup(frame, 'left', y, { values: decades, format: (v: number) => String(v) });
   const line = (f: number, dash: string) =>
     plot.append('path').attr('d', `M${px(x(lo))},${px(y(lo * f))}L${px(x(hi / f))},${px(y(hi))}`).attr('stroke', '#888888').attr('fill', 'none').attr('stroke-dasharray', dash);
   line(1, '');

@@ -12,6 +12,7 @@ import { distinctPatterns } from '../../explore/design-point.js';
 import type { UnionDensityRow } from '../../review/review-data.js';
 import { samePattern } from '../../sparsity/pattern.js';
 import { fixed, patternText, PRECISION, px, signedPercentPoints, speedup } from '../format.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
 import { createFrame, diamondPath, drawAxes, polylinePath, drawLegend, paddedDomain, patternColor, type LegendEntry } from './frame.js';
 import { DECODE_CHART_TITLE } from '../review-serving.js';
 import type { WeightBaselineRow } from '../review-baseline.js';
@@ -44,7 +45,7 @@ export function decodeBaseline(row: WeightBaselineRow | undefined, serving?: Ser
   return { label, contextTokens: p.decodeContextTokens, steps: p.decode.map((d) => ({ batch: d.batchTokens, speedup: d.speedup })) };
 }
 
-export async function decodeServingChart(s: ServingResult, baseline?: DecodeBaseline): Promise<string> {
+export async function decodeServingChart(s: ServingResult, baseline?: DecodeBaseline, backend: ChartBackend = SVG_TREE_BACKEND): Promise<string> {
   const frame = await createFrame({
     title: DECODE_CHART_TITLE,
     subtitle:
@@ -56,14 +57,14 @@ export async function decodeServingChart(s: ServingResult, baseline?: DecodeBase
         : ''),
     xLabel: 'decode batch B (sequences, log₂)',
     yLabel: 'decode speed-up vs dense (×)',
-  });
-  const { plot, innerWidthPx, innerHeightPx, d3 } = frame;
+  }, backend);
+  const { plot, innerWidthPx, innerHeightPx, scales } = frame;
   const series = bestCoreSeries(s);
   const lo = s.batches[0] ?? 1;
   const hi = s.batches[s.batches.length - 1] ?? 2;
   const base = baseline ? baseline.steps.filter((t) => t.batch >= lo && t.batch <= hi) : [];
-  const x = d3.scaleLog().base(2).domain([lo, hi]).range([0, innerWidthPx]);
-  const y = d3.scaleLinear().domain(paddedDomain([...series.flatMap((r) => r.steps.map((t) => t.speedup)), ...base.map((t) => t.speedup)], 1)).range([innerHeightPx, 0]);
+  const x = scales.scaleLog().base(2).domain([lo, hi]).range([0, innerWidthPx]);
+  const y = scales.scaleLinear().domain(paddedDomain([...series.flatMap((r) => r.steps.map((t) => t.speedup)), ...base.map((t) => t.speedup)], 1)).range([innerHeightPx, 0]);
   drawAxes(frame, x, y, { xTickValues: [...s.batches], xFormat: (v) => String(v), yFormat: (v) => `${fixed(v, 2)}×` });
   const lines = plot.append('g').attr('class', 'lines');
   lines.append('line').attr('x1', 0).attr('x2', innerWidthPx).attr('y1', px(y(1))).attr('y2', px(y(1))).attr('stroke', '#555555').attr('stroke-dasharray', '5,3');
@@ -138,13 +139,13 @@ export const UNION_GAP_TITLE = 'Decode: measured union density minus the indepen
  * plots their difference, measured − (1 − (1 − d)^B), in percentage points per pattern (below 0:
  * the batch's tokens share channels, and fewer weight rows are fetched than independence says).
  */
-export async function unionGapChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
-  const frame = await createFrame({ title: UNION_GAP_TITLE, subtitle, xLabel: 'decode batch B (tokens, log₂)', yLabel: 'measured − independence (pp)' });
-  const { d3, plot, innerWidthPx, innerHeightPx } = frame;
+export async function unionGapChart(rows: readonly UnionDensityRow[], subtitle: string, backend: ChartBackend = SVG_TREE_BACKEND): Promise<string> {
+  const frame = await createFrame({ title: UNION_GAP_TITLE, subtitle, xLabel: 'decode batch B (tokens, log₂)', yLabel: 'measured − independence (pp)' }, backend);
+  const { scales, plot, innerWidthPx, innerHeightPx } = frame;
   const batches = [...new Set(rows.map((r) => r.batch))].sort((a, b) => a - b);
   const gapPp = (r: UnionDensityRow) => (r.measuredDensity - r.independenceDensity) * 100;
-  const x = d3.scaleLog().base(2).domain([batches[0] ?? 1, batches[batches.length - 1] ?? 2]).range([0, innerWidthPx]);
-  const y = d3.scaleLinear().domain(paddedDomain(rows.map(gapPp), 0)).range([innerHeightPx, 0]);
+  const x = scales.scaleLog().base(2).domain([batches[0] ?? 1, batches[batches.length - 1] ?? 2]).range([0, innerWidthPx]);
+  const y = scales.scaleLinear().domain(paddedDomain(rows.map(gapPp), 0)).range([innerHeightPx, 0]);
   drawAxes(frame, x, y, { xTickValues: batches, xFormat: (v) => String(v), yFormat: (v) => fixed(v, 1) });
   const lines = plot.append('g').attr('class', 'lines');
   lines.append('line').attr('x1', 0).attr('x2', innerWidthPx).attr('y1', px(y(0))).attr('y2', px(y(0))).attr('stroke', '#555555').attr('stroke-dasharray', '5,3');

@@ -14,6 +14,7 @@ import { energyAtBatch, type PatternEnergy } from '../../review/energy.js';
 import type { ReviewData } from '../../review/review-data.js';
 import { fixed, patternText } from '../format.js';
 import { energyOf, mjText } from '../review-energy.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
 import { stackedBarChart } from './bars.js';
 import { scatterFrontChart } from './scatter-front.js';
 
@@ -91,7 +92,7 @@ export function energyBars(data: ReviewData): { label: string; core: string; row
   return bars;
 }
 
-export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string): Promise<Record<EnergyChartStem, string>> {
+export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string, backend: ChartBackend = SVG_TREE_BACKEND): Promise<Record<EnergyChartStem, string>> {
   const batch = energyChartBatch(data);
   const scatter = energyScatterPoints(data);
   const front = new Set(minimisingFront(scatter.map((s) => ({ id: s.point.id, x: s.mjPerToken, y: s.point.accuracy.value }))));
@@ -104,7 +105,7 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
     xDirection: 'minimize',
     points: scatter.map((s) => ({ id: s.point.id, pattern: s.point.pattern, x: s.mjPerToken, y: s.point.accuracy.value, label: `${patternText(s.point.pattern)} ${s.point.profile}`, onFront: front.has(s.point.id) })),
     references: data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value })),
-  });
+  }, backend);
   const bars = energyBars(data);
   const at = (row: PatternEnergy) => energyAtBatch(row, batch);
   // the chart's series: the big components alone, the N:M parts as one (the palette has 8
@@ -124,6 +125,6 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
       return d && s ? s.components.reduce((a, c) => a + d.joulesPerTokenByComponent[c], 0) * 1e3 : undefined;
     },
     barLabel: (v) => (v >= 10 ? fixed(v, 0) : mjText(v)),
-  });
+  }, backend);
   return { 'accuracy-vs-energy': accuracy, 'energy-breakdown': breakdown };
 }

@@ -1,9 +1,13 @@
 /**
- * Shared chart frame on d3-node (imported lazily: jsdom costs ~0.7 s to load): fixed size,
- * title, linear axes with labels, legend. Deterministic by construction — no ids, no random
- * numbers, no timestamps; coordinates rounded to 2 decimals.
+ * Shared chart frame: fixed size, title, axes with labels, legend, drawn into our own SVG tree
+ * (svg-tree.ts; no DOM) with d3-scale's scales (imported lazily, as only the charts need them).
+ * Deterministic by construction — no ids, no random numbers, no timestamps; coordinates rounded
+ * to 2 decimals.
  */
 import { px } from '../format.js';
+import type { AxisOrient, AxisScale, AxisTicks } from './axis.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
+import type { ChartNode } from './svg-tree.js';
 
 export const CHART_FONT_FAMILY = 'DejaVu Sans';
 export const CHART_WIDTH_PX = 800;
@@ -25,15 +29,13 @@ export function patternColor(pattern: string, i = 0): string {
   return PATTERN_COLORS[pattern] ?? SERIES_COLORS[i % SERIES_COLORS.length];
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Sel = any;
-
 export interface Frame {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  d3: any;
+  /** d3-scale's scale constructors */
+  scales: typeof import('d3-scale');
+  backend: ChartBackend;
   /** the plot area group, translated by the margins */
-  plot: Sel;
-  svg: Sel;
+  plot: ChartNode;
+  svg: ChartNode;
   /** where the plot area starts, below the title and every subtitle line */
   topPx: number;
   innerWidthPx: number;
@@ -45,8 +47,8 @@ export interface Frame {
  * A conservative width of `text` in DejaVu Sans at `fontPx`, by character class, never below
  * the font's advance widths (DejaVuSans.ttf, 2048 units per em; checked glyph by glyph in
  * test/report/charts.test.ts): digits 0.636 em, space and "·" 0.318, i/l 0.278, m 0.974,
- * w 0.818, "+ < = > × −" 0.838. Charts have no text measurement at render time (d3-node has no
- * layout), so labels and subtitle lines are placed and wrapped on this estimate, erring wide.
+ * w 0.818, "+ < = > × −" 0.838. Charts have no text measurement at render time (there is no
+ * layout engine), so labels and subtitle lines are placed and wrapped on this estimate, erring wide.
  */
 export function textWidthPx(text: string, fontPx: number): number {
   let em = 0;
@@ -95,11 +97,10 @@ export interface FrameSpec {
   yLabel: string;
 }
 
-export async function createFrame(spec: FrameSpec): Promise<Frame> {
-  const { D3Node } = await import('d3-node');
-  const d3n = new D3Node();
-  const svg = d3n
-    .createSVG(CHART_WIDTH_PX, CHART_HEIGHT_PX)
+export async function createFrame(spec: FrameSpec, backend: ChartBackend = SVG_TREE_BACKEND): Promise<Frame> {
+  const scales = await import('d3-scale');
+  const root = backend.createSvg(CHART_WIDTH_PX, CHART_HEIGHT_PX);
+  const svg = root.svg
     .attr('viewBox', `0 0 ${CHART_WIDTH_PX} ${CHART_HEIGHT_PX}`)
     .attr('font-family', CHART_FONT_FAMILY)
     .attr('font-size', 12);
@@ -135,13 +136,14 @@ export async function createFrame(spec: FrameSpec): Promise<Frame> {
     .attr('text-anchor', 'middle')
     .text(spec.yLabel);
   return {
-    d3: d3n.d3,
+    scales,
+    backend,
     plot,
     svg,
     topPx,
     innerWidthPx,
     innerHeightPx,
-    toString: () => d3n.svgString() + '\n',
+    toString: () => root.serialize() + '\n',
   };
 }
 
@@ -165,10 +167,6 @@ export function paddedDomain(values: readonly number[], anchor?: number): [numbe
   return [anchor !== undefined && lo >= anchor ? anchor : lo - pad, hi + pad];
 }
 
-/**
- * Draws left and bottom axes with d3-axis, then pins their font to the chart font (d3-axis
- * writes font-family="sans-serif", which a renderer without system fonts cannot resolve).
- */
 export interface AxisOptions {
   xFormat?: (v: number) => string;
   yFormat?: (v: number) => string;
@@ -176,30 +174,35 @@ export interface AxisOptions {
   xTickValues?: number[];
 }
 
-export function drawAxes(frame: Frame, x: Sel, y: Sel, opts: AxisOptions = {}): void {
-  const { d3, plot, innerHeightPx, innerWidthPx } = frame;
-  const { xFormat, yFormat, xTickValues } = opts;
-  const xAxis = d3.axisBottom(x);
-  if (x.ticks) xAxis.ticks(8);
-  if (xTickValues) xAxis.tickValues(xTickValues);
-  if (xFormat) xAxis.tickFormat(xFormat);
-  const yAxis = d3.axisLeft(y).ticks(8);
-  if (yFormat) yAxis.tickFormat(yFormat);
-  plot
-    .append('g')
-    .attr('class', 'grid')
-    .selectAll('line')
-    .data(y.ticks(8))
-    .enter()
-    .append('line')
-    .attr('x1', 0)
-    .attr('x2', innerWidthPx)
-    .attr('y1', (v: number) => px(y(v)))
-    .attr('y2', (v: number) => px(y(v)))
-    .attr('stroke', '#e5e5e5');
-  plot.append('g').attr('class', 'x-axis').attr('transform', `translate(0,${innerHeightPx})`).call(xAxis);
-  plot.append('g').attr('class', 'y-axis').call(yAxis);
-  plot.selectAll('.x-axis, .y-axis').attr('font-family', CHART_FONT_FAMILY).attr('font-size', 11);
+/** The tick count of the charts' continuous axes and grid. */
+const AXIS_TICK_COUNT = 8;
+
+/**
+ * One axis in its own group (class "x-axis", along the plot's bottom, or "y-axis"), its font
+ * pinned to the chart font (the axis writes font-family="sans-serif", which a renderer without
+ * system fonts cannot resolve).
+ */
+export function drawAxisGroup(frame: Frame, orient: AxisOrient, scale: AxisScale, ticks: AxisTicks): void {
+  const g = frame.plot.append('g');
+  if (orient === 'bottom') g.attr('class', 'x-axis').attr('transform', `translate(0,${frame.innerHeightPx})`);
+  else g.attr('class', 'y-axis');
+  frame.backend.drawAxis(g, orient, scale, ticks);
+  g.attr('font-family', CHART_FONT_FAMILY).attr('font-size', 11);
+}
+
+/** Horizontal grid lines at the y ticks, then the bottom and left axes. */
+export function drawAxes(frame: Frame, x: AxisScale, y: AxisScale & { ticks(count?: number): number[] }, opts: AxisOptions = {}): void {
+  const { plot, innerWidthPx } = frame;
+  const grid = plot.append('g').attr('class', 'grid');
+  for (const v of y.ticks(AXIS_TICK_COUNT)) {
+    grid.append('line').attr('x1', 0).attr('x2', innerWidthPx).attr('y1', px(y(v)!)).attr('y2', px(y(v)!)).attr('stroke', '#e5e5e5');
+  }
+  drawAxisGroup(frame, 'bottom', x, {
+    ...(x.ticks ? { count: AXIS_TICK_COUNT } : {}),
+    ...(opts.xTickValues ? { values: opts.xTickValues } : {}),
+    ...(opts.xFormat ? { format: opts.xFormat } : {}),
+  });
+  drawAxisGroup(frame, 'left', y, { count: AXIS_TICK_COUNT, ...(opts.yFormat ? { format: opts.yFormat } : {}) });
 }
 
 export interface LegendEntry {

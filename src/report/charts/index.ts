@@ -9,6 +9,7 @@ import { fixed, groupedNumber, patternText, percent } from '../format.js';
 import { pointDetails } from './point-details.js';
 import { areaCoreText } from '../review-text.js';
 import type { ReviewData } from '../../review/review-data.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
 import { groupedBarChart, stackedBarChart } from './bars.js';
 import { unionDensityChart } from './lines.js';
 import { scatterFrontChart } from './scatter-front.js';
@@ -76,7 +77,7 @@ function comparedPointIds(data: ReviewData): Set<string> {
   return new Set(ids);
 }
 
-export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, string>> {
+export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG_TREE_BACKEND): Promise<Record<ChartStem, string>> {
   const kind = data.headline.accuracyKind;
   // every point with a figure of the headline kind, plotted at that figure (never the other kind)
   // weight points: those of the most accurate weight run of each pattern (the baseline's criterion
@@ -114,7 +115,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     points: candidates.map((p) => scatterPoint(p, p.areaOverheadFraction, onHeadline)),
     references,
     ...(weightLegend ? { weightLegend } : {}),
-  });
+  }, backend);
   const speed = await scatterFrontChart({
     title: CHART_TITLES['accuracy-vs-speedup'],
     subtitle,
@@ -125,7 +126,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     points: candidates.map((p) => scatterPoint(p, p.prefillSpeedup, onSpeedup)),
     references,
     ...(weightLegend ? { weightLegend } : {}),
-  });
+  }, backend);
 
   const ioPatterns = distinctPatterns(data.ioSavings.map((r) => r.pattern));
   const encodings = METADATA_ENCODINGS.filter((e) => data.ioSavings.some((r) => r.encoding === e));
@@ -140,7 +141,7 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     value: (g, s) => data.ioSavings.find((r) => patternText(r.pattern) === g && r.encoding === s)?.savingsFraction,
     yFormat: (v) => fixed(v * 100, 0),
     barLabel: (v) => percent(v, 1),
-  });
+  }, backend);
 
   const areaGroups = distinctPatterns(data.areaBreakdown.map((r) => r.pattern));
   const components = [...new Set(data.areaBreakdown.map((r) => r.component))];
@@ -158,8 +159,8 @@ export async function renderCharts(data: ReviewData): Promise<Record<ChartStem, 
     value: (g, s) => data.areaBreakdown.filter((r) => patternText(r.pattern) === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
     barLabel: (v) => groupedNumber(v, 0),
     segmentLabel: (v) => `${groupedNumber(v, 0)} µm²`,
-  });
+  }, backend);
 
-  const union = await unionDensityChart(data.unionDensity, data.unionDensitySource);
+  const union = await unionDensityChart(data.unionDensity, data.unionDensitySource, backend);
   return { 'accuracy-vs-area': headline, 'accuracy-vs-speedup': speed, 'io-savings': io, 'area-breakdown': area, 'union-density': union };
 }

@@ -6,19 +6,20 @@ import { distinctPatterns } from '../../explore/design-point.js';
 import { samePattern } from '../../sparsity/pattern.js';
 import type { UnionDensityRow } from '../../review/review-data.js';
 import { fixed, patternText, PRECISION, px, signedPercentPoints } from '../format.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
 import { createFrame, drawAxes, drawLegend, patternColor, polylinePath, type LegendEntry } from './frame.js';
 
-export async function unionDensityChart(rows: readonly UnionDensityRow[], subtitle: string): Promise<string> {
+export async function unionDensityChart(rows: readonly UnionDensityRow[], subtitle: string, backend: ChartBackend = SVG_TREE_BACKEND): Promise<string> {
   const frame = await createFrame({
     title: 'Decode: weight rows fetched vs batch size',
     subtitle,
     xLabel: 'decode batch B (tokens)',
     yLabel: 'union density (fraction of weight rows fetched)',
-  });
-  const { d3, plot, innerWidthPx, innerHeightPx } = frame;
+  }, backend);
+  const { scales, plot, innerWidthPx, innerHeightPx } = frame;
   const batches = [...new Set(rows.map((r) => r.batch))].sort((a, b) => a - b);
-  const x = d3.scaleLog().base(2).domain([batches[0] ?? 1, batches[batches.length - 1] ?? 2]).range([0, innerWidthPx]);
-  const y = d3.scaleLinear().domain([0, 1]).range([innerHeightPx, 0]);
+  const x = scales.scaleLog().base(2).domain([batches[0] ?? 1, batches[batches.length - 1] ?? 2]).range([0, innerWidthPx]);
+  const y = scales.scaleLinear().domain([0, 1]).range([innerHeightPx, 0]);
   // log axis: ticks only at the measured batch sizes
   drawAxes(frame, x, y, { xTickValues: batches, xFormat: (v) => String(v) });
   const patterns = distinctPatterns(rows.map((r) => r.pattern));

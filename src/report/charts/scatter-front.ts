@@ -12,6 +12,7 @@
 import { comparePatterns, distinctPatterns } from '../../explore/design-point.js';
 import type { Pattern } from '../../sparsity/pattern.js';
 import { fixed, patternText, px } from '../format.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
 import { createFrame, diamondPath, drawAxes, drawLegend, paddedDomain, patternColor, textWidthPx, type LegendEntry } from './frame.js';
 
 /** What a point's hover shows: one line per fact, and the same facts as data-* attributes (name → text). */
@@ -54,14 +55,14 @@ export interface ScatterSpec {
   weightLegend?: string;
 }
 
-export async function scatterFrontChart(spec: ScatterSpec): Promise<string> {
-  const frame = await createFrame(spec);
-  const { d3, plot, innerWidthPx, innerHeightPx } = frame;
+export async function scatterFrontChart(spec: ScatterSpec, backend: ChartBackend = SVG_TREE_BACKEND): Promise<string> {
+  const frame = await createFrame(spec, backend);
+  const { scales, plot, innerWidthPx, innerHeightPx } = frame;
   const xs = spec.points.map((p) => p.x);
   const refs = spec.references ?? [];
   const ys = [...spec.points.flatMap((p) => [p.y, ...(p.yInterval ?? [])]), ...refs.map((r) => r.y)];
-  const x = d3.scaleLinear().domain(paddedDomain(xs, spec.xAnchor)).nice().range([0, innerWidthPx]);
-  const y = d3.scaleLinear().domain(paddedDomain(ys)).nice().range([innerHeightPx, 0]);
+  const x = scales.scaleLinear().domain(paddedDomain(xs, spec.xAnchor)).nice().range([0, innerWidthPx]);
+  const y = scales.scaleLinear().domain(paddedDomain(ys)).nice().range([innerHeightPx, 0]);
   drawAxes(frame, x, y, { xFormat: spec.xFormat });
 
   const refLayer = plot.append('g').attr('class', 'references').attr('font-size', 10).attr('fill', '#555555');

@@ -7,6 +7,7 @@
  */
 import type { SensitivityResult, SensitivityRow } from '../../review/sensitivity.js';
 import { px } from '../format.js';
+import { SVG_TREE_BACKEND, type ChartBackend } from './backend.js';
 import { CHART_HEIGHT_PX, CHART_WIDTH_PX, createFrame, MARGIN_PX, SERIES_COLORS, textWidthPx } from './frame.js';
 
 export const TORNADO_STEM = 'sensitivity-tornado';
@@ -43,14 +44,14 @@ function fit(text: string, maxPx: number, fontPx: number): string {
   return `${t}…`;
 }
 
-export async function tornadoChart(result: SensitivityResult, pairText: string): Promise<string> {
+export async function tornadoChart(result: SensitivityResult, pairText: string, backend: ChartBackend = SVG_TREE_BACKEND): Promise<string> {
   const frame = await createFrame({
     title: `Sensitivity of ${pairText}: which assumptions move it`,
     subtitle: `Each bar spans the ${pairText} delta over an assumption's values (labelled at the bar ends); the line is the review as given. ⇄ = flips which pattern is on the front or faster in decode.`,
     xLabel: `change of the ${pairText} delta`,
     yLabel: '',
-  });
-  const { d3, svg } = frame;
+  }, backend);
+  const { scales, svg } = frame;
   const top = frame.topPx + 16;
   const left = 12;
   const panelsLeft = left + LABEL_COLUMN_PX;
@@ -82,7 +83,7 @@ export async function tornadoChart(result: SensitivityResult, pairText: string):
       hi = Math.max(hi, mid + panel.minSpan / 2);
     }
     const pad = (hi - lo) * 0.12;
-    const x = d3.scaleLinear().domain([lo - pad, hi + pad]).range([x0, x0 + panelWidth]);
+    const x = scales.scaleLinear().domain([lo - pad, hi + pad]).range([x0, x0 + panelWidth]);
     g.append('text').attr('x', px(x0 + panelWidth / 2)).attr('y', px(top - 6)).attr('text-anchor', 'middle').attr('font-size', 11).attr('font-weight', 'bold').text(panel.title(result));
     g.append('rect').attr('x', px(x0)).attr('y', px(top)).attr('width', px(panelWidth)).attr('height', px(rowHeight * keys.length)).attr('fill', 'none').attr('stroke', '#cccccc');
     if (base !== null) {
