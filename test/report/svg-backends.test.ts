@@ -35,8 +35,11 @@ import { fixtureReviewData, fixtureWeightPoint } from './fixture.js';
 const NASTY = 'a & b <c> "d" \'e\'\u00a0f';
 
 let d3node: ChartBackend;
+/** act-8of16 serving llama3.1-8b at B = 1 … 4096: B = 4096 at context 2176 holds ~1.2 TB of KV cache and does not fit */
+let served: Awaited<ReturnType<typeof serving>>;
 beforeAll(async () => {
   d3node = await d3NodeBackend();
+  served = await serving([1, 8, 256, 4096]);
 });
 
 /** Renders with both backends; returns ours after checking it equals d3-node's byte for byte. */
@@ -168,8 +171,7 @@ describe('charts drawn into our SVG tree are byte-identical to d3-node/jsdom', (
   });
 
   it('for the decode chart: lines on a log₂ axis, a batch that does not fit, and the weight baseline both ways', async () => {
-    // B = 4096 at context 2176 holds ~1.2 TB of KV cache: it does not fit the core's device memory
-    const s = await serving([1, 8, 256, 4096]);
+    const s = served;
     const point = fixtureWeightPoint('a100-like', 'wanda', 60.821, 1.31);
     const fromPoint = await both((b) => decodeServingChart(s, decodeBaseline({ label: "2:4 weights on today's core", point }), b));
     expect(fromPoint).toContain('class="point no-fit"');
@@ -178,6 +180,16 @@ describe('charts drawn into our SVG tree are byte-identical to d3-node/jsdom', (
     );
     expect(fromServing).toContain('class="point weight-point no-fit"');
     await both((b) => decodeServingChart(s, undefined, b));
+  });
+
+  it('for axis ticks that repeat a value or fall off a log scale (B = 0), and text with control characters and astral symbols', async () => {
+    // d3-axis binds its ticks by position: a repeated batch is still two ticks (on a fresh axis)
+    const repeated = await both((b) => decodeServingChart({ ...served, batches: [1, 8, 8, 256, 4096] }, undefined, b));
+    expect(count(repeated, '<g class="tick"')).toBeGreaterThan(4);
+    const rows = [0, 1, 4].map((batch) => ({ pattern: nm(2, 4), batch, measuredDensity: 0.5, independenceDensity: 0.4 }));
+    const odd = await both((b) => unionDensityChart(rows, 'tab\tcr\r\nline 🧪 𝔁', b));
+    expect(odd).toContain('tab\tcr\r\nline 🧪 𝔁</text>');
+    expect(odd).toContain('NaN');
   });
 
   it('for the union-density lines and their gap chart, also with a single batch (a one-point log domain)', async () => {
