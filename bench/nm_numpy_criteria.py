@@ -18,7 +18,10 @@ usage: nm_numpy_criteria.py FILE.safetensors [--patterns 2:4,4:8,8:16,16:32]
        [--criterion magnitude|clact|amber] [--mitigation none|dpts] [--clact-batch 64]
        [--bundle DIR (amber)] [--json]
 Ties (equal scores) may keep different elements than nmsim's lower-index rule; with equal |z|
-that changes no statistic.
+that changes no statistic. Under amber equal scores f32(|z|*f) can come from different |z|: on the
+2048x2 bench bundle one group of two tensors (v and up at 8:16) ties at its threshold, which moves
+rel_err_l2 by ~7e-9; ranked by (score, lower index) instead of argpartition those two agree with
+nmsim to 1e-16 (checked by hand, 2026-11-30).
 """
 import argparse, json, os, sys, time
 import numpy as np
