@@ -1,5 +1,7 @@
 // One timed nmsim analysis run (a child of bench/run.js so its peak RSS and CPU time are its own).
-// usage: node bench/nmsim-child.js FILE PATTERNS [THREADS|-] [CRITERION MITIGATION] → prints JSON {elements, patterns, per_tensor}
+// usage: node bench/nmsim-child.js FILE|BUNDLE PATTERNS [THREADS|-] [CRITERION MITIGATION] → prints JSON {elements, patterns, per_tensor}
+// elements: the trace's elements (each site once, whatever its consumers); per_tensor: one entry per
+// (site, consumer, pattern) — amber's per consumer, the others' equal on a site's consumers.
 import { openBundle } from '../dist/trace/bundle.js';
 import { analyze } from '../dist/analysis/analyze.js';
 import { parsePatternList } from '../dist/sparsity/pattern.js';
@@ -15,8 +17,8 @@ const configs = result.runs[0].configs;
 process.stdout.write(
   JSON.stringify({
     wall_s: wallS,
-    elements: configs[0].model.elements,
+    elements: [...new Map(configs[0].sites.map((s) => [s.site, s.tokens * s.k])).values()].reduce((a, b) => a + b, 0),
     patterns: configs.length,
-    per_tensor: configs.flatMap((c) => c.sites.map((s) => ({ tensor: s.site, pattern: c.pattern, rel_err_l2: s.relErrL2, kept_fraction: s.keptFraction }))),
+    per_tensor: configs.flatMap((c) => c.sites.map((s) => ({ tensor: s.site, consumer: s.consumer, pattern: c.pattern, rel_err_l2: s.relErrL2, kept_fraction: s.keptFraction }))),
   }) + '\n',
 );

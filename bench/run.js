@@ -1,11 +1,16 @@
 // npm run bench — nmsim's analysis against numpy peers on the same large trace, same run.
 //
 // Makes (once, cached) .bench/trace-2048x2.safetensors with ../shared/bench/make_trace.py
-// (--tokens 2048 --layers 2, 182 MiB F16), then, per configuration (BENCH_CONFIGS, default
-// magnitude+none, magnitude+dpts, clact+none), alternates BENCH_REPS (default 5) timed runs of
-//   nmsim: node bench/nmsim-child.js (analyze(): 2:4,4:8,8:16,16:32, every statistic)
+// (--tokens 2048 --layers 2, 182 MiB F16) and, for amber configurations, the bundle
+// .bench/amber-2048x2 around it (bench/make-amber-bundle.mjs: the same tensor file hard-linked,
+// llama consumers per site and random amber column norms), then, per configuration (BENCH_CONFIGS,
+// default magnitude+none, magnitude+dpts, clact+none, amber+dpts), alternates BENCH_REPS (default 5)
+// timed runs of
+//   nmsim: node bench/nmsim-child.js (analyze(): 2:4,4:8,8:16,16:32, every statistic; amber on the
+//          bundle, per consumer)
 //   peer:  magnitude+none: python3 ../shared/bench/nm_numpy_peer.py FILE --json;
-//          others: python3 bench/nm_numpy_criteria.py (rel_err_l2 + kept_fraction only)
+//          others: python3 bench/nm_numpy_criteria.py (rel_err_l2 + kept_fraction only; amber with
+//          --bundle, reading the norms from the bundle's weights.safetensors)
 // each under /usr/bin/time -v (peak RSS, user + system CPU of the whole process tree) and reports
 // medians of wall and CPU time, element-patterns/s, the ratio, each configuration's nmsim time
 // over magnitude+none's, and the agreement of the numbers.
@@ -21,7 +26,7 @@ const shared = path.resolve(root, '..', 'shared', 'bench');
 const reps = Number(process.env.BENCH_REPS ?? 5);
 const tokens = process.env.BENCH_TOKENS ?? '2048';
 const layers = process.env.BENCH_LAYERS ?? '2';
-const configs = (process.env.BENCH_CONFIGS ?? 'magnitude+none,magnitude+dpts,clact+none').split(',').map((c) => c.split('+'));
+const configs = (process.env.BENCH_CONFIGS ?? 'magnitude+none,magnitude+dpts,clact+none,amber+dpts').split(',').map((c) => c.split('+'));
 const threads = process.env.BENCH_THREADS;
 const patterns = '2:4,4:8,8:16,16:32';
 const benchDir = path.join(root, '.bench');
@@ -39,6 +44,16 @@ if (!existsSync(trace)) {
   process.stderr.write(`making ${path.relative(root, trace)} (once) …\n`);
   const r = spawnSync('python3', [path.join(shared, 'make_trace.py'), trace, '--tokens', tokens, '--layers', layers], { stdio: 'inherit' });
   if (r.status !== 0) fail('make_trace.py failed');
+}
+
+/** The amber bundle around the trace (made once; bench/make-amber-bundle.mjs). */
+function amberBundle() {
+  const dir = path.join(benchDir, `amber-${tokens}x${layers}`);
+  if (existsSync(path.join(dir, 'manifest.json')) && existsSync(path.join(dir, 'weights.safetensors'))) return dir;
+  process.stderr.write(`making ${path.relative(root, dir)} (once) …\n`);
+  const r = spawnSync(process.execPath, [path.join(root, 'bench', 'make-amber-bundle.mjs'), tokens, layers], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) fail('make-amber-bundle.mjs failed');
+  return dir;
 }
 
 /** Runs argv under /usr/bin/time -v; returns wall, CPU (user+sys of the tree), peak RSS, stdout, stderr. */
@@ -61,11 +76,12 @@ const median = (xs) => {
 const results = [];
 for (const [criterion, mitigation] of configs) {
   const config = `${criterion}+${mitigation}`;
-  const nmsimArgv = [process.execPath, path.join(root, 'bench', 'nmsim-child.js'), trace, patterns, threads ?? '-', criterion, mitigation];
+  const bundle = criterion === 'amber' ? amberBundle() : null;
+  const nmsimArgv = [process.execPath, path.join(root, 'bench', 'nmsim-child.js'), bundle ?? trace, patterns, threads ?? '-', criterion, mitigation];
   const peerArgv =
     config === 'magnitude+none'
       ? ['python3', path.join(shared, 'nm_numpy_peer.py'), trace, '--patterns', patterns, '--json']
-      : ['python3', path.join(root, 'bench', 'nm_numpy_criteria.py'), trace, '--patterns', patterns, '--criterion', criterion, '--mitigation', mitigation, '--json'];
+      : ['python3', path.join(root, 'bench', 'nm_numpy_criteria.py'), trace, '--patterns', patterns, '--criterion', criterion, '--mitigation', mitigation, ...(bundle ? ['--bundle', bundle] : []), '--json'];
   const runs = { nmsim: [], numpy: [] };
   let nmsimOut;
   let peerOut;
@@ -82,8 +98,8 @@ for (const [criterion, mitigation] of configs) {
   let maxErrDiff = 0;
   let maxKeptDiff = 0;
   for (const e of peerOut) {
-    const m = nmsimOut.per_tensor.find((t) => t.tensor === e.tensor && t.pattern === e.pattern);
-    if (!m) fail(`nmsim has no result for ${e.tensor} ${e.pattern}`);
+    const m = nmsimOut.per_tensor.find((t) => t.tensor === e.tensor && t.pattern === e.pattern && (e.consumer === undefined || t.consumer === e.consumer));
+    if (!m) fail(`nmsim has no result for ${e.tensor} ${e.consumer ?? ''} ${e.pattern}`);
     maxErrDiff = Math.max(maxErrDiff, Math.abs(m.rel_err_l2 - e.rel_err_l2));
     maxKeptDiff = Math.max(maxKeptDiff, Math.abs(m.kept_fraction - e.kept_fraction));
   }
@@ -96,6 +112,7 @@ for (const [criterion, mitigation] of configs) {
   );
   results.push({
     config,
+    input: path.relative(root, bundle ?? trace),
     elements: nmsimOut.elements,
     ...summary,
     speedup_wall: summary.numpy.wall_s / summary.nmsim.wall_s,
@@ -123,7 +140,7 @@ const lines = [`nmsim bench — ${report.trace} (${report.trace_mib.toFixed(0)} 
 for (const r of results) {
   lines.push(
     ``,
-    `${r.config} (${r.elements} elements)`,
+    `${r.config} (${r.elements} elements${r.input !== report.trace ? `; nmsim on ${r.input}` : ''})`,
     `tool    wall (s)   CPU (s)  peak RSS (MiB)  M el-pat/s  M el-pat/CPU-s`,
     row('nmsim', r.nmsim),
     row('numpy', r.numpy),

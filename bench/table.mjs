@@ -24,7 +24,7 @@ if (analysis) {
       const s = r[tool];
       const speedup = tool === 'nmsim' ? `${f2(r.speedup_wall)}× / ${f2(r.speedup_cpu)}×` : '';
       const rel = tool === 'nmsim' && r.nmsim_over_magnitude ? `${f2(r.nmsim_over_magnitude.wall)}× / ${f2(r.nmsim_over_magnitude.cpu)}×` : '';
-      out.push(`| ${r.config} | ${tool} | ${f2(s.wall_s)} | ${f2(s.cpu_s)} | ${s.peak_rss_mib.toFixed(0)} | ${s.m_element_patterns_per_s.toFixed(1)} | ${s.m_element_patterns_per_cpu_s.toFixed(1)} | ${speedup} | ${rel} |`);
+      out.push(`| ${r.config}${r.input && r.input !== analysis.trace ? ` (${r.input})` : ''} | ${tool} | ${f2(s.wall_s)} | ${f2(s.cpu_s)} | ${s.peak_rss_mib.toFixed(0)} | ${s.m_element_patterns_per_s.toFixed(1)} | ${s.m_element_patterns_per_cpu_s.toFixed(1)} | ${speedup} | ${rel} |`);
     }
   }
   out.push('');

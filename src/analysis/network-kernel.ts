@@ -152,7 +152,7 @@ export class NetworkSelector {
   select(bits: Int32Array, offset: number, x2: Float64Array | null): void {
     if (this.simd) {
       this.simd.loadFloat(bits, offset, x2 === null);
-      const exact = this.simd.run();
+      const exact = this.simd.run(x2 !== null);
       this.fromSimd();
       if (!exact) this.breakTies(bits, offset, x2);
       return;
@@ -210,7 +210,7 @@ export class NetworkSelector {
   selectScaled(zBits: Int32Array, offset: number): void {
     const simd = this.simd!;
     simd.loadScaled(zBits, offset);
-    const exact = simd.run();
+    const exact = simd.run(false);
     this.fromSimd();
     if (!exact) this.breakTies(simd.scoreBits, 0, null);
   }

@@ -219,12 +219,14 @@ function emitToComposite(m: ModuleBuilder): void {
 }
 
 /**
- * net_<c|p>(batches, keys, x2t, words, wordsStride, dropped, thr) → tie flag. Patterns are baked
+ * net_<c|p>[k](batches, keys, x2t, words, wordsStride, dropped, thr) → tie flag. Patterns are baked
  * in: per pattern, keep words at words + p·wordsStride (one word per group) and D at
- * dropped + 8p. `plain`: keys are not distinct, report a tie at a threshold.
+ * dropped + 8p. `plain`: keys are not distinct, report a tie at a threshold. `keepOnly` (the
+ * `k` variants): keep words and tie flag only — no x² read, no D (for the scored lanes, which
+ * take their sums elsewhere and load keys only: x2t is not written for them).
  */
-function emitNetwork(m: ModuleBuilder, patterns: NmPattern[], plain: boolean): void {
-  const f = m.func(plain ? 'net_p' : 'net_c', [I32, I32, I32, I32, I32, I32, I32], [I32]);
+function emitNetwork(m: ModuleBuilder, patterns: NmPattern[], plain: boolean, keepOnly = false): void {
+  const f = m.func(`${plain ? 'net_p' : 'net_c'}${keepOnly ? 'k' : ''}`, [I32, I32, I32, I32, I32, I32, I32], [I32]);
   const [NB, KEYS, X2T, WORDS, STRIDE, DROPPED, THR] = [0, 1, 2, 3, 4, 5, 6];
   const b = f.local(I32);
   const base = f.local(I32);
@@ -270,12 +272,15 @@ function emitNetwork(m: ModuleBuilder, patterns: NmPattern[], plain: boolean): v
     patterns.forEach((_, q) => f.v128i32(0, 0, 0, 0).set(wv[q]));
     for (let i = 0; i < GROUP; i++) {
       f.get(base).op('v128.load', 16 * i, 0).set(o);
-      f.get(xb).op('v128.load', 32 * i, 0).set(xl);
-      f.get(xb).op('v128.load', 32 * i + 16, 0).set(xh);
+      if (!keepOnly) {
+        f.get(xb).op('v128.load', 32 * i, 0).set(xl);
+        f.get(xb).op('v128.load', 32 * i + 16, 0).set(xh);
+      }
       patterns.forEach((p, q) => {
         f.get(o).get(THR).op('v128.load', 16 * (thrBase[q] + Math.floor(i / p.m)), 0).op('i32x4.ge_s').set(msk);
         const bit = (1 << i) | 0;
         f.get(wv[q]).get(msk).v128i32(bit, bit, bit, bit).op('v128.and').op('v128.or').set(wv[q]);
+        if (keepOnly) return;
         f.get(dlo[q]).get(xl).get(msk).op('i64x2.extend_low_i32x4_s').op('v128.andnot').op('f64x2.add').set(dlo[q]);
         f.get(dhi[q]).get(xh).get(msk).op('i64x2.extend_high_i32x4_s').op('v128.andnot').op('f64x2.add').set(dhi[q]);
       });
@@ -284,9 +289,11 @@ function emitNetwork(m: ModuleBuilder, patterns: NmPattern[], plain: boolean): v
       f.get(WORDS).get(STRIDE).i32(q).op('i32.mul').op('i32.add').get(b).i32(4).op('i32.shl').op('i32.add').get(wv[q]).op('v128.store', 0, 0);
     });
   });
-  patterns.forEach((_, q) => {
-    f.get(DROPPED).get(dlo[q]).get(dhi[q]).op('f64x2.add').tee(tmp).op('f64x2.extract_lane', 0).get(tmp).op('f64x2.extract_lane', 1).op('f64.add').op('f64.store', 8 * q, 0);
-  });
+  if (!keepOnly) {
+    patterns.forEach((_, q) => {
+      f.get(DROPPED).get(dlo[q]).get(dhi[q]).op('f64x2.add').tee(tmp).op('f64x2.extract_lane', 0).get(tmp).op('f64x2.extract_lane', 1).op('f64.add').op('f64.store', 8 * q, 0);
+    });
+  }
   f.get(tie).op('v128.any_true');
 }
 
@@ -305,6 +312,8 @@ function networkModule(patterns: NmPattern[]): WebAssembly.Module {
     emitToComposite(m);
     emitNetwork(m, patterns, false);
     emitNetwork(m, patterns, true);
+    emitNetwork(m, patterns, false, true);
+    emitNetwork(m, patterns, true, true);
     mod = new WebAssembly.Module(m.bytes());
     modules.set(key, mod);
   }
@@ -430,13 +439,15 @@ export class SimdNetwork {
   }
 
   /**
-   * Runs the network on the loaded row: keep words and D per pattern. Returns false when a plain
+   * Runs the network on the loaded row: keep words and D per pattern (`withDropped: false`: keep
+   * words only, `dropped` left stale — for rows loaded keys-only). Returns false when a plain
    * float32 row has a tie at a threshold: every value ≥ T was kept there, so a group may hold more
    * than N (the caller breaks the tie to the lower index and recomputes D: NetworkSelector).
    */
-  run(): boolean {
+  run(withDropped = true): boolean {
     const p = this.ptr;
-    const tie = this.exports[this.composite ? 'net_c' : 'net_p'](this.batches, p.keys, p.x2t, p.words, p.stride, p.dropped, p.thr);
+    const name = `${this.composite ? 'net_c' : 'net_p'}${withDropped ? '' : 'k'}`;
+    const tie = this.exports[name](this.batches, p.keys, p.x2t, p.words, p.stride, p.dropped, p.thr);
     if (this.lastMask !== -1) for (const w of this.words) w[w.length - 1] &= this.lastMask;
     return !tie;
   }

@@ -85,15 +85,18 @@ export class RowMedian {
   }
 }
 
-let medianModule: WebAssembly.Module | null = null;
+const medianModules = new Map<boolean, WebAssembly.Module>();
 
 /**
  * The same selection in WebAssembly (wasm/assembler.ts), all three digit passes (no sort):
  * median(src, k, keys, counts) → the median's key; at address 0 an i32 flag, 1 when the row
- * holds NaN (the caller then takes lowerMedian).
+ * holds NaN (the caller then takes lowerMedian). With SIMD the first pass makes four keys, their
+ * NaN test and their first digits per step (the counts still one by one); the rest of the row
+ * (K mod 4) and every later pass are scalar.
  */
-function emitMedian(): WebAssembly.Module {
-  if (medianModule) return medianModule;
+function emitMedian(simd: boolean): WebAssembly.Module {
+  const cached = medianModules.get(simd);
+  if (cached) return cached;
   const m = new ModuleBuilder();
   const f = m.func('median', [I32, I32, I32, I32], [I32]);
   const [SRC, K, KEYS, COUNTS] = [0, 1, 2, 3];
@@ -111,7 +114,26 @@ function emitMedian(): WebAssembly.Module {
   // counts are all zero on entry (a new memory is) and left so: each pass clears the buckets it
   // used (the filter below), instead of zeroing 2048 buckets three times a row
   f.i32(0).set(nan);
-  f.for(j, 0, () => f.get(K), 1, () => {
+  const k4 = f.local(I32);
+  if (simd) {
+    const [v, keyV, dV, nanV] = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+    f.get(K).i32(-4).op('i32.and').set(k4);
+    f.for(j, 0, () => f.get(k4), 4, () => {
+      at(SRC, j).op('v128.load', 0, 0).set(v);
+      // a lane's sign set: |x| bits above +Inf's (NaN)
+      f.get(nanV).v128i32(0x7f800000, 0x7f800000, 0x7f800000, 0x7f800000).get(v).v128i32(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff).op('v128.and').op('i32x4.sub').op('v128.or').set(nanV);
+      f.get(v).get(v).i32(31).op('i32x4.shr_s').v128i32(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff).op('v128.and').op('v128.xor').set(keyV);
+      at(KEYS, j).get(keyV).op('v128.store', 0, 0);
+      const { shift, mask, flip } = DIGITS[0];
+      f.get(keyV).i32(shift).op('i32x4.shr_u').v128i32(mask, mask, mask, mask).op('v128.and').v128i32(flip, flip, flip, flip).op('v128.xor').set(dV);
+      for (let lane = 0; lane < 4; lane++) {
+        f.get(dV).op('i32x4.extract_lane', lane);
+        count();
+      }
+    });
+    f.get(nanV).op('i32x4.bitmask').i32(0).op('i32.ne').set(nan);
+  } else f.i32(0).set(k4);
+  f.for(j, () => f.get(k4), () => f.get(K), 1, () => {
     at(SRC, j).op('i32.load').set(b);
     f.get(nan).i32(0x7f800000).get(b).i32(0x7fffffff).op('i32.and').op('i32.sub').i32(31).op('i32.shr_u').op('i32.or').set(nan);
     f.get(b).get(b).i32(31).op('i32.shr_s').i32(0x7fffffff).op('i32.and').op('i32.xor').set(key);
@@ -167,8 +189,9 @@ function emitMedian(): WebAssembly.Module {
     f.end();
   });
   f.get(KEYS).op('i32.load');
-  medianModule = new WebAssembly.Module(m.bytes());
-  return medianModule;
+  const mod = new WebAssembly.Module(m.bytes());
+  medianModules.set(simd, mod);
+  return mod;
 }
 
 let shiftModule: WebAssembly.Module | undefined;
@@ -218,7 +241,7 @@ export class WasmRowMedian {
     const bytes = z + 16 * Math.ceil(k / 4);
     this.ptr = { src, keys, counts, z };
     const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
-    const instance = new WebAssembly.Instance(emitMedian(), { env: { memory } });
+    const instance = new WebAssembly.Instance(emitMedian(SIMD_AVAILABLE), { env: { memory } });
     this.run = instance.exports.median as WasmRowMedian['run'];
     this.runShift = SIMD_AVAILABLE ? (new WebAssembly.Instance(emitShift(), { env: { memory } }).exports.shift as WasmRowMedian['runShift']) : null;
     const buf = memory.buffer as ArrayBuffer;

@@ -17,6 +17,13 @@
 import { ModuleBuilder, type FunctionBuilder, I32, I64, F64, V128, SIMD_AVAILABLE } from '../wasm/assembler.js';
 
 const PAGE = 65536;
+/**
+ * Pattern counts up to this run whole keep words as straight-line code; more patterns (amber's
+ * q, k, v group: 12) run the general loop, which measured faster there (min of 30 in-process at
+ * K = 4096: 12 patterns 14.8 ns/element looped vs 16.7 unrolled; 8 patterns 11.2 vs 11.1, 4
+ * patterns 6.9 vs 6.3 — the unrolled body's live vectors outgrow the registers).
+ */
+const WORD_LOOP_PATTERNS = 8;
 const modules = new Map<string, WebAssembly.Module>();
 
 /**
@@ -54,6 +61,14 @@ function emitTerms(f: FunctionBuilder, X: number, ETA: number, j: number, l: Rec
  * summary: also the row's RowContext summary — E in canonical-sums.ts's order (P_{j mod 4} += x²,
  * j ascending; (P0 + P2) + (P1 + P3)) at out[4P], the nonzero count at out[4P + 1] and the nonzero
  * bits (x ≠ 0, LSB first) at nz — so the caller need not load the row in JavaScript.
+ *
+ * The row's whole keep words (32 elements) run as straight-line code, four elements per v128 load:
+ * the terms of two elements at once in f64x2 (f32x4.demote_f64x2_zero / f64x2.promote_low_f32x4
+ * round as f32.demote_f64 / f64.promote_f32), P0 P1 and P2 P3 as the lanes of two f64x2 (each
+ * lane its own chain in j order), the nonzero bits four at a time (|bits| ≠ 0, NaN included, as
+ * x ≠ 0), each element's terms splatted by a shuffle, and its keep bit moved to the sign by a
+ * constant shift. The tail (K mod 32) runs the general scalar loop. Every chain adds the same terms
+ * in the same order as the scalar form, so the bits are the same.
  */
 function emitSimdSums(m: ModuleBuilder, patterns: number, summary: boolean): void {
   const f = m.func('sums', [I32, I32, F64, I32, I32, I32, I32], []);
@@ -63,8 +78,13 @@ function emitSimdSums(m: ModuleBuilder, patterns: number, summary: boolean): voi
   const nzw = f.local(I32);
   const cnt = f.local(I32);
   const j = f.local(I32);
+  const xp = f.local(I32);
+  const wo = f.local(I32);
+  const full = f.local(I32);
   const [xv, x2, yk, yd, yyd, dk2, dd2, xyk, xyd, yk2, t] = Array.from({ length: 11 }, () => f.local(F64));
   const [mask, vKE, vKErr, vDErr, vKXy, vDXy, vKYy, vDYy] = Array.from({ length: 8 }, () => f.local(V128));
+  // the word loop's vectors: four x as f32, two as f64, their terms, η and ŷ splatted, P0 P1 / P2 P3
+  const [x4, xd, x2d, ykd, dk2d, dd2d, xykd, xydd, yk2d, td, etaV, ydV, e01, e23] = Array.from({ length: 14 }, () => f.local(V128));
   const pairs = Math.ceil(patterns / 2);
   // an odd last pair reads its first pattern's words twice; lane 1 is never stored
   const base = Array.from({ length: 2 * pairs }, () => f.local(I32));
@@ -75,7 +95,104 @@ function emitSimdSums(m: ModuleBuilder, patterns: number, summary: boolean): voi
   base.forEach((b, p) => f.get(WORDS).get(STRIDE).i32(Math.min(p, patterns - 1)).op('i32.mul').op('i32.add').set(b));
   f.f64(0).get(ETA).op('f64.add').op('f32.demote_f64').op('f64.promote_f32').tee(yd).get(yd).op('f64.mul').set(yyd);
   f.get(yyd).op('f64x2.splat').set(vDYy);
-  f.for(j, 0, () => f.get(K), 1, () => {
+  f.get(ETA).op('f64x2.splat').set(etaV);
+  f.get(yd).op('f64x2.splat').set(ydV);
+  /** the words of patterns 2q, 2q + 1 at byte offset `wordOffset` as i32 lanes [w, w, w′, w′] */
+  const loadPairWords = (wordOffset: () => void): void => {
+    for (let q = 0; q < pairs; q++) {
+      const word = (b: number) => {
+        f.get(b);
+        wordOffset();
+        f.op('i32.add').op('i32.load');
+      };
+      word(base[2 * q + 1]);
+      f.set(w1);
+      word(base[2 * q]);
+      f.op('i32x4.splat').get(w1).op('i32x4.replace_lane', 2).get(w1).op('i32x4.replace_lane', 3).set(pairWords[q]);
+    }
+  };
+  /** each pair's sums with the terms in vKE … vDYy; the keep bit to the sign by `pushShift`, spread by shr_s */
+  const addPairs = (pushShift: () => void): void => {
+    for (let q = 0; q < pairs; q++) {
+      f.get(pairWords[q]);
+      pushShift();
+      f.op('i32x4.shl').i32(31).op('i32x4.shr_s').set(mask);
+      const [a, b, c, d] = sum[q];
+      f.get(a).get(vKE).get(mask).op('v128.and').op('f64x2.add').set(a);
+      f.get(b).get(vKErr).get(vDErr).get(mask).op('v128.bitselect').op('f64x2.add').set(b);
+      f.get(c).get(vKXy).get(vDXy).get(mask).op('v128.bitselect').op('f64x2.add').set(c);
+      f.get(d).get(vKYy).get(vDYy).get(mask).op('v128.bitselect').op('f64x2.add').set(d);
+    }
+  };
+  const lane = (v: number, l: number): void => {
+    const b = Array.from({ length: 8 }, (_, i) => 8 * l + i);
+    f.get(v).get(v).shuffle([...b, ...b]);
+  };
+  // whole words: 32 elements of straight-line code each, four per load (up to WORD_LOOP_PATTERNS;
+  // beyond, the general loop takes the whole row)
+  if (patterns <= WORD_LOOP_PATTERNS) f.get(K).i32(-32).op('i32.and').set(full);
+  else f.i32(0).set(full);
+  f.get(X).set(xp);
+  if (patterns <= WORD_LOOP_PATTERNS) f.for(wo, 0, () => f.get(full).i32(3).op('i32.shr_u'), 4, () => {
+    loadPairWords(() => f.get(wo));
+    if (summary) f.i32(0).set(nzw);
+    for (let g = 0; g < 8; g++) {
+      f.get(xp).op('v128.load', 16 * g, 0).set(x4);
+      if (summary) {
+        f.get(nzw).get(x4).v128i32(0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff).op('v128.and').v128i32(0, 0, 0, 0).op('i32x4.ne').op('i32x4.bitmask');
+        if (g > 0) f.i32(4 * g).op('i32.shl');
+        f.op('i32.or').set(nzw);
+      }
+      for (let h = 0; h < 2; h++) {
+        if (h === 0) f.get(x4);
+        else f.get(x4).get(x4).shuffle32([2, 3, 2, 3]);
+        f.op('f64x2.promote_low_f32x4').set(xd);
+        f.get(xd).get(xd).op('f64x2.mul').set(x2d);
+        if (summary) {
+          const e = h === 0 ? e01 : e23;
+          f.get(e).get(x2d).op('f64x2.add').set(e);
+        }
+        // ỹ = f32(f32(x − η) + η)
+        f.get(xd).get(etaV).op('f64x2.sub').op('f32x4.demote_f64x2_zero').op('f64x2.promote_low_f32x4');
+        f.get(etaV).op('f64x2.add').op('f32x4.demote_f64x2_zero').op('f64x2.promote_low_f32x4').set(ykd);
+        f.get(ykd).get(xd).op('f64x2.sub').tee(td).get(td).op('f64x2.mul').set(dk2d);
+        f.get(ydV).get(xd).op('f64x2.sub').tee(td).get(td).op('f64x2.mul').set(dd2d);
+        f.get(xd).get(ykd).op('f64x2.mul').set(xykd);
+        f.get(xd).get(ydV).op('f64x2.mul').set(xydd);
+        f.get(ykd).get(ykd).op('f64x2.mul').set(yk2d);
+        for (let l = 0; l < 2; l++) {
+          const i = 4 * g + 2 * h + l;
+          lane(x2d, l);
+          f.set(vKE);
+          lane(dk2d, l);
+          f.set(vKErr);
+          lane(dd2d, l);
+          f.set(vDErr);
+          lane(xykd, l);
+          f.set(vKXy);
+          lane(xydd, l);
+          f.set(vDXy);
+          lane(yk2d, l);
+          f.set(vKYy);
+          addPairs(() => f.i32(31 - i));
+        }
+      }
+    }
+    if (summary) {
+      f.get(NZ).get(wo).op('i32.add').get(nzw).op('i32.store');
+      f.get(cnt).get(nzw).op('i32.popcnt').op('i32.add').set(cnt);
+    }
+    f.get(xp).i32(128).op('i32.add').set(xp);
+  });
+  if (summary) {
+    f.get(e01).op('f64x2.extract_lane', 0).set(e0);
+    f.get(e01).op('f64x2.extract_lane', 1).set(e1);
+    f.get(e23).op('f64x2.extract_lane', 0).set(e2);
+    f.get(e23).op('f64x2.extract_lane', 1).set(e3);
+    f.i32(0).set(nzw);
+  }
+  // the tail (K mod 32 elements), or the whole row: the general loop
+  f.for(j, () => f.get(full), () => f.get(K), 1, () => {
     emitTerms(f, X, ETA, j, { xv, x2, yk, yd, dk2, dd2, xyk, xyd, yk2, t });
     f.get(x2).op('f64x2.splat').set(vKE);
     f.get(dk2).op('f64x2.splat').set(vKErr);
@@ -90,31 +207,20 @@ function emitSimdSums(m: ModuleBuilder, patterns: number, summary: boolean): voi
       f.get(r4).i32(2).op('i32.eq').if().get(e2).get(x2).op('f64.add').set(e2).else();
       f.get(e3).get(x2).op('f64.add').set(e3).end().end().end();
       f.get(nzw).get(xv).f64(0).op('f64.ne').get(j).op('i32.shl').op('i32.or').set(nzw);
+      // a whole word of nonzero bits (only where the general loop takes whole words)
       f.get(j).i32(31).op('i32.and').i32(31).op('i32.eq').if();
       f.get(NZ).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').get(nzw).op('i32.store');
       f.get(cnt).get(nzw).op('i32.popcnt').op('i32.add').set(cnt);
       f.i32(0).set(nzw);
       f.end();
     }
-    // at each word (j mod 32 = 0): the words of patterns 2q, 2q + 1 as i32 lanes [w, w, w′, w′]
+    // at each word's first element (j mod 32 = 0): its word of every pattern
     f.get(j).i32(31).op('i32.and').op('i32.eqz').if();
-    for (let q = 0; q < pairs; q++) {
-      const word = (b: number) => f.get(b).get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl').op('i32.add').op('i32.load');
-      word(base[2 * q + 1]).set(w1);
-      word(base[2 * q]).op('i32x4.splat').get(w1).op('i32x4.replace_lane', 2).get(w1).op('i32x4.replace_lane', 3).set(pairWords[q]);
-    }
+    loadPairWords(() => f.get(j).i32(5).op('i32.shr_u').i32(2).op('i32.shl'));
     f.end();
-    // keep bit j of each lane to the sign (shift by 31 − j mod 32 = ~j mod 32), spread by shr_s:
-    // both i32 halves of an i64 lane equal, so each f64 lane's mask is all ones or zero
+    // keep bit j to the sign: shift by 31 − j mod 32 = ~j mod 32 (i32x4.shl takes its count mod 32)
     f.get(j).i32(-1).op('i32.xor').set(shift);
-    for (let q = 0; q < pairs; q++) {
-      f.get(pairWords[q]).get(shift).op('i32x4.shl').i32(31).op('i32x4.shr_s').set(mask);
-      const [a, b, c, d] = sum[q];
-      f.get(a).get(vKE).get(mask).op('v128.and').op('f64x2.add').set(a);
-      f.get(b).get(vKErr).get(vDErr).get(mask).op('v128.bitselect').op('f64x2.add').set(b);
-      f.get(c).get(vKXy).get(vDXy).get(mask).op('v128.bitselect').op('f64x2.add').set(c);
-      f.get(d).get(vKYy).get(vDYy).get(mask).op('v128.bitselect').op('f64x2.add').set(d);
-    }
+    addPairs(() => f.get(shift));
   });
   for (let p = 0; p < patterns; p++) {
     sum[p >> 1].forEach((s, i) => f.get(OUT).get(s).op('f64x2.extract_lane', p & 1).op('f64.store', 8 * (4 * p + i)));

@@ -122,6 +122,27 @@ maybe('the SIMD network kernel', () => {
     }
   });
 
+  test.each([
+    ['F16-like values (composite keys)', true],
+    ['arbitrary float32 values (plain keys, ties fall back to JavaScript)', false],
+  ])('selecting keys only (no x², the network without D) gives the JavaScript kernel’s keep words bit for bit on %s', (_, f16Like) => {
+    const rand = lcg(f16Like ? 31 : 37);
+    let rows = 0;
+    for (const k of WIDTHS) {
+      const simd = new NetworkSelector(k, PATTERNS);
+      const js = new NetworkSelector(k, PATTERNS, undefined, { simd: false });
+      for (let t = 0; t < 8; t++) {
+        const x = floatRow(rand, k, f16Like, t % 3 === 2);
+        const bits = new Int32Array(x.buffer);
+        simd.select(bits, 0, null);
+        js.select(bits, 0, Float64Array.from(x, (v) => v * v));
+        PATTERNS.forEach((_, i) => expect(Array.from(simd.words[i])).toEqual(Array.from(js.words[i])));
+        rows++;
+      }
+    }
+    expect(rows).toBe(8 * WIDTHS.length);
+  });
+
   test('sums a row’s energy in the canonical order, so a large x² does not swallow the small ones', () => {
     // x² = [2^52·4, 1, 0, 1] (F16 cannot hold 2^26; use float32): sequential sum rounds 2^54 + 1 to 2^54
     // twice; the canonical (P0 + P2) + (P1 + P3) = 2^54 + 2 exactly

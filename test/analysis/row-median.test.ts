@@ -106,6 +106,31 @@ describe('WasmRowMedian reused row after row (its buckets cleared by each pass, 
   });
 });
 
+describe('WasmRowMedian’s NaN test on every position of a row (the four-wide first pass and its scalar rest)', () => {
+  test('a NaN of either sign at any position of rows of widths 1 to 13 gives lowerMedian’s value and no z from shift', () => {
+    // a negative NaN's key ranks first, where sort() puts NaN last: only the NaN flag sends such a
+    // row to lowerMedian (rows with a negative NaN first are counted: the case is exercised)
+    let negativeNanFirst = 0;
+    for (let k = 1; k <= 13; k++) {
+      const med = new WasmRowMedian(k);
+      const fallback = new Float32Array(k);
+      for (let at = 0; at < k; at++) {
+        for (const nanBits of [0x7fc00000, 0xffc00000 | 0, 0xff800001 | 0]) {
+          const x = Float32Array.from({ length: k }, (_, j) => j - k / 2 + 0.5);
+          const bits = new Int32Array(x.buffer);
+          bits[at] = nanBits;
+          const got = med.median(x, bits, 0, k);
+          const want = lowerMedian(x, k, 0, fallback);
+          expect(Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want))).toBe(true);
+          expect(med.shift(x, 0, k, want, new Float32Array(k), 0)).toBe(false);
+          if (nanBits < 0 && at === 0 && k > 1) negativeNanFirst++;
+        }
+      }
+    }
+    expect(negativeNanFirst).toBe(24);
+  });
+});
+
 describe('WasmRowMedian.shift (dpts’s z = x − η from the row in the kernel’s memory)', () => {
   test('writes Math.fround(x − η) bit for bit for widths that are and are not multiples of four, and only for the row just medianed', () => {
     const rand = lcg(99);

@@ -74,3 +74,32 @@ describe('WasmRowSums (four sums of every pattern of a row in one pass)', () => 
     }
   });
 });
+
+describe('WasmRowSums on rows of any width (whole 32-bit keep words and tails)', () => {
+  (SIMD_AVAILABLE ? test : test.skip)('gives the directly written sums and RowContext’s summary to the bit for K = 1 … 200 and 1 … 13 patterns, rows with ±0, ties and NaN', () => {
+    const rand = lcg(11);
+    let compared = 0;
+    for (let k = 1; k <= 200; k += k < 70 ? 1 : 13) {
+      const nWords = (k + 31) >>> 5;
+      const patterns = 1 + (k % 13);
+      // values from a small set (ties), ±0, a NaN in some rows, the rest random float32
+      const pool = [0, -0, 1.5, -1.5, 0.25, Number.NaN];
+      const x = Float32Array.from({ length: 2 * k }, (_, i) => (rand() < 0.35 ? pool[Math.floor(rand() * (i < k ? 5 : 6))] : Math.fround((rand() - 0.5) * 16)));
+      const words = Array.from({ length: patterns }, () => Uint32Array.from({ length: 2 * nWords }, () => Math.floor(rand() * 2 ** 32)));
+      const sums = new WasmRowSums(k, patterns, true);
+      for (let t = 0; t < 2; t++) {
+        for (const eta of [-0, 0.1, x[t * k + (k >> 1)]]) {
+          sums.row(x, t * k, eta, words, t * nWords);
+          expect(Array.from(sums.sums)).toEqual(directSums(x, t * k, k, eta, words, t * nWords));
+          const row = new RowContext(k);
+          row.load(0, x, t * k);
+          expect(sums.rowSummary[0]).toBe(row.energy);
+          expect(sums.rowSummary[1]).toBe(row.nonzeros);
+          expect(Array.from(sums.nonzeroWords)).toEqual(Array.from(row.nonzeroWords));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(6 * (69 + 11));
+  });
+});
