@@ -228,9 +228,10 @@ function widestPattern(patterns: readonly NmPattern[]): NmPattern {
 export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): { comparators: number; depth: number; m: number } {
   const widest = widestPattern(patterns);
   const effectiveKind = unitNetworkKind(kind, patterns);
-  let comparators = comparatorCount(selectionNetwork(effectiveKind, widest.n, widest.m));
+  // through the memoised shapes: perf asks this for every pruned site of every simulated step
+  let comparators = networkComparators(effectiveKind, widest.m, { n: widest.n });
   for (const p of patterns) {
-    const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(widest.m / p.m);
+    const sub = networkComparators(effectiveKind, p.m, { n: p.n }) * Math.floor(widest.m / p.m);
     comparators = Math.max(comparators, sub);
   }
   return { comparators, depth: networkDepthStages(effectiveKind, widest.m, { n: widest.n }), m: widest.m };
