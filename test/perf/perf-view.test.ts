@@ -12,7 +12,7 @@ import { catalogModel } from '../../src/workload/catalog.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import type { HardwareProfile } from '../../src/profile/schema.js';
 
-const PATTERNS = ['2:4', '4:8', '8:16', '16:32', 'unstructured'].map(parsePattern);
+const PATTERNS = ['2:4', '4:8', '8:16', '16:32', 'unstructured'].map((t) => parsePattern(t));
 
 /** A deep proxy of `value` that adds the dotted path of every property read to `reads` (indices as [i]). */
 function recording<T>(value: T, reads: Set<string>, at = ''): T {
