@@ -8,7 +8,9 @@
  * goes to TMP/.nmsim-cache beside --out), changes one profile (act-8of16's clock, 1830 → 1700 MHz),
  * reruns into TMP/r2 and records wall time and the child's CPU time (user + system, from
  * process.resourceUsage of a spawned `node`) of both. Prints each repetition, then medians and the
- * ratio of the medians (rerun / cold), wall and CPU. $NMSIM_CACHE_DIR is cleared for the children.
+ * ratio of the medians (rerun / cold), wall and CPU, with the 1-minute load average after each
+ * repetition (on a shared machine the wall times mean little without it). $NMSIM_CACHE_DIR is
+ * cleared for the children.
  *
  *   node bench/review-rerun.mjs [--reps 3] [--keep]
  *
@@ -64,7 +66,7 @@ for (let i = 0; i < reps; i++) {
     const rerun = review(profiles, path.join(dir, 'r2'));
     rows.push({ cold, rerun });
     console.log(
-      `rep ${i + 1}: cold ${fmt(cold.wallMs)} wall, ${fmt(cold.cpuMs)} CPU; rerun ${fmt(rerun.wallMs)} wall, ${fmt(rerun.cpuMs)} CPU; ` +
+      `rep ${i + 1} (1-min load ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs): cold ${fmt(cold.wallMs)} wall, ${fmt(cold.cpuMs)} CPU; rerun ${fmt(rerun.wallMs)} wall, ${fmt(rerun.cpuMs)} CPU; ` +
         `ratio ${(rerun.wallMs / cold.wallMs).toFixed(3)} wall, ${(rerun.cpuMs / cold.cpuMs).toFixed(3)} CPU`,
     );
     console.log(`  cold timings_ms ${JSON.stringify(cold.timings)}`);

@@ -33,7 +33,7 @@ import { inputError, type NmsimError } from '../diagnostics.js';
 import { computeKFraction, type ExecutionPlan } from './execution-plan.js';
 import type { HardwareView } from './hardware-view.js';
 import { chooseTile, type TileShape } from './tiling.js';
-import { metadataDecodeLatencyCycles, operandTraffic, reloadBytes, type OperandTraffic } from './operand-traffic.js';
+import { metadataDecodeLatencyCycles, operandTraffic, reloadBytes, type OperandSplit, type OperandTraffic } from './operand-traffic.js';
 
 export const STALL_CAUSES = ['dram', 'buffer', 'fill', 'drain', 'launch'] as const;
 export type StallCause = (typeof STALL_CAUSES)[number];
@@ -306,8 +306,17 @@ function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: numb
   const bufferStallByLevel = hw.levels.map(() => 0);
   let compute = 0;
   let prevCompute = 0;
+  // a step's cost depends on its K depth only: every step but a short last one has the full depth,
+  // so each depth is costed once (the sums below still add step by step, in order: the same numbers)
+  let lastK = -1;
+  let lastCost: StepCost | undefined;
   for (let s = s0; s < s1; s++) {
-    const cost = stepCost(ctx, r, c, grid.kAt(s), wave);
+    const kDense = grid.kAt(s);
+    if (kDense !== lastK) {
+      lastK = kDense;
+      lastCost = stepCost(ctx, r, c, kDense, wave);
+    }
+    const cost = lastCost!;
     const supply = Math.max(cost.buffer, cost.dram);
     if (s === s0) {
       stalls.fill += supply + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
@@ -362,54 +371,94 @@ function runWaves(ctx: TileContext): WaveTotals {
   const kindCount = 4 * grid.slices;
   const classOfKind = new Int32Array(kindCount);
   const idByKey = new Map<string, number>();
+  // every K slice but the last has the same length and ends before the last K step, so its key is
+  // that of slice 0 (built once per row/column kind, not once per slice)
+  const innerKey: string[] = [];
   for (let kind = 0; kind < kindCount; kind++) {
     const slice = kind % grid.slices;
-    const lastRow = Math.floor(kind / grid.slices) >= 2;
-    const lastCol = Math.floor(kind / grid.slices) % 2 === 1;
+    const rc = Math.floor(kind / grid.slices);
+    const lastRow = rc >= 2;
+    const lastCol = rc % 2 === 1;
     const s0 = slice * grid.stepsPerSlice;
     const s1 = Math.min(grid.steps, s0 + grid.stepsPerSlice);
-    const key = `${grid.rowsOf(lastRow ? grid.rowTiles - 1 : 0)}x${grid.colsOf(lastCol ? grid.colTiles - 1 : 0)}:${s1 - s0}:${s1 === grid.steps}`;
+    const inner = slice < grid.slices - 1;
+    const key =
+      (inner ? innerKey[rc] : undefined) ?? `${grid.rowsOf(lastRow ? grid.rowTiles - 1 : 0)}x${grid.colsOf(lastCol ? grid.colTiles - 1 : 0)}:${s1 - s0}:${s1 === grid.steps}`;
+    if (inner) innerKey[rc] = key;
     if (!idByKey.has(key)) idByKey.set(key, idByKey.size);
     classOfKind[kind] = idByKey.get(key)!;
   }
   const classCount = new Int32Array(idByKey.size);
   const classFirstTile = new Float64Array(idByKey.size);
+  const add = (id: number, firstTile: number, count: number, order: number[]) => {
+    if (classCount[id] === 0) {
+      order.push(id);
+      classFirstTile[id] = firstTile;
+    }
+    classCount[id] += count;
+  };
+  // the slowest tile of a wave depends only on its classes and their counts, in order: waves of the
+  // same composition (every full wave inside a large GEMM) are timed once
+  const slowestByComposition = new Map<string, TileTiming>();
   for (let w = 0; w < waves; w++) {
     const first = w * hw.cores;
     const last = Math.min(grid.tiles, first + hw.cores) - 1;
     // the wave's tile classes and how many of each, in the order of their first tile
     classCount.fill(0);
     const order: number[] = [];
-    for (let t = first; t <= last; t++) {
-      const out = Math.floor(t / grid.slices);
-      const row = Math.floor(out / grid.colTiles);
-      const kind = ((row === grid.rowTiles - 1 ? 2 : 0) + (out - row * grid.colTiles === grid.colTiles - 1 ? 1 : 0)) * grid.slices + (t - out * grid.slices);
-      const id = classOfKind[kind];
-      if (classCount[id]++ === 0) {
-        order.push(id);
-        classFirstTile[id] = t;
+    if (grid.slices === 1) {
+      // one tile per output tile: a row's tiles before its last column are one kind, its last column
+      // another, so the wave is counted row by row (the same counts and order as tile by tile)
+      for (let t = first; t <= last; ) {
+        const row = Math.floor(t / grid.colTiles);
+        const lastColTile = row * grid.colTiles + grid.colTiles - 1;
+        const rowEnd = Math.min(last, lastColTile);
+        const base = row === grid.rowTiles - 1 ? 2 : 0;
+        const interiorEnd = Math.min(rowEnd, lastColTile - 1);
+        if (interiorEnd >= t) add(classOfKind[base], t, interiorEnd - t + 1, order);
+        if (rowEnd === lastColTile) add(classOfKind[base + 1], lastColTile, 1, order);
+        t = rowEnd + 1;
+      }
+    } else {
+      // split-K: an output tile's K slices before its last are one class (same rows, columns and
+      // slice length, not at the last K step), its last slice another: counted output by output
+      for (let t = first; t <= last; ) {
+        const out = Math.floor(t / grid.slices);
+        const row = Math.floor(out / grid.colTiles);
+        const rc = (row === grid.rowTiles - 1 ? 2 : 0) + (out - row * grid.colTiles === grid.colTiles - 1 ? 1 : 0);
+        const lastSliceTile = out * grid.slices + grid.slices - 1;
+        const outEnd = Math.min(last, lastSliceTile);
+        const innerEnd = Math.min(outEnd, lastSliceTile - 1);
+        if (innerEnd >= t) add(classOfKind[rc * grid.slices + (t - out * grid.slices)], t, innerEnd - t + 1, order);
+        if (outEnd === lastSliceTile) add(classOfKind[rc * grid.slices + grid.slices - 1], lastSliceTile, 1, order);
+        t = outEnd + 1;
       }
     }
-    const classes = new Map<number, { r: number; c: number; s0: number; s1: number; count: number }>();
-    for (const id of order) classes.set(id, { ...tileAt(classFirstTile[id]), count: classCount[id] });
-    const wave: WaveShare = { levelBytesPerFullStep: hw.levels.map(() => 0), refillBytesPerFullStep: 0, outputBytes: 0, key: '' };
-    for (const { r, c, count } of classes.values()) {
-      hw.levels.forEach((level, i) => {
-        if (level.shared) wave.levelBytesPerFullStep[i] += count * traffic.levelBytes(i, r, c, kStep);
-      });
-      wave.refillBytesPerFullStep += count * traffic.tileRefillBytes(r, c, kStep);
-      wave.outputBytes += count * r * c * grid.outElementBytes;
-    }
-    wave.key = `${wave.refillBytesPerFullStep}|${wave.outputBytes}|${wave.levelBytesPerFullStep.join(',')}`;
-    let slowest: TileTiming | undefined;
-    for (const [key, { r, c, s0, s1 }] of classes) {
-      const memoKey = `${key}@${wave.key}`;
-      let timing = memo.get(memoKey);
-      if (!timing) {
-        timing = tileTiming(ctx, r, c, s0, s1, wave);
-        memo.set(memoKey, timing);
+    let composition = '';
+    for (const id of order) composition += `${id}:${classCount[id]},`;
+    let slowest = slowestByComposition.get(composition);
+    if (!slowest) {
+      const classes = new Map<number, { r: number; c: number; s0: number; s1: number; count: number }>();
+      for (const id of order) classes.set(id, { ...tileAt(classFirstTile[id]), count: classCount[id] });
+      const wave: WaveShare = { levelBytesPerFullStep: hw.levels.map(() => 0), refillBytesPerFullStep: 0, outputBytes: 0, key: '' };
+      for (const { r, c, count } of classes.values()) {
+        hw.levels.forEach((level, i) => {
+          if (level.shared) wave.levelBytesPerFullStep[i] += count * traffic.levelBytes(i, r, c, kStep);
+        });
+        wave.refillBytesPerFullStep += count * traffic.tileRefillBytes(r, c, kStep);
+        wave.outputBytes += count * r * c * grid.outElementBytes;
       }
-      if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
+      wave.key = `${wave.refillBytesPerFullStep}|${wave.outputBytes}|${wave.levelBytesPerFullStep.join(',')}`;
+      for (const [key, { r, c, s0, s1 }] of classes) {
+        const memoKey = `${key}@${wave.key}`;
+        let timing = memo.get(memoKey);
+        if (!timing) {
+          timing = tileTiming(ctx, r, c, s0, s1, wave);
+          memo.set(memoKey, timing);
+        }
+        if (!slowest || timing.cycles > slowest.cycles) slowest = timing;
+      }
+      slowestByComposition.set(composition, slowest!);
     }
     cycles += slowest!.cycles;
     computeCycles += slowest!.compute;
@@ -479,14 +528,22 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
   for (const [r, nr] of rowClasses) {
     for (const [c, nc] of colClasses) {
+      // per level, the bytes of a step of each K depth (full, or a short last step), computed once per depth;
+      // the sums still add step by step, in order (the same numbers as costing every step)
+      let lastK = -1;
+      let split: OperandSplit[] = [];
       for (let s = 0; s < grid.steps; s++) {
         const kDense = grid.kAt(s);
-        hw.levels.forEach((_, i) => {
-          const b = traffic.levelOperandBytes(i, r, c, kDense);
+        if (kDense !== lastK) {
+          lastK = kDense;
+          split = hw.levels.map((_, i) => traffic.levelOperandBytes(i, r, c, kDense));
+        }
+        for (let i = 0; i < split.length; i++) {
+          const b = split[i];
           levelReads[i].activation += nr * nc * b.activation;
           levelReads[i].weight += nr * nc * b.weight;
           if (i === 0) realRowActivationFeed += (nr * nc * b.activation * r) / (Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * MMA_FRAGMENT_ROWS_TOKENS);
-        });
+        }
       }
     }
   }
@@ -523,10 +580,13 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   };
 }
 
-/** Tile extents along one dimension and how many tiles have each. */
+/** Tile extents along one dimension and how many tiles have each (sizeOf: tileGrid rowsOf/colsOf, full tiles then a possibly short last one). */
 function sizeClasses(tiles: number, sizeOf: (i: number) => number): Map<number, number> {
+  // rowsOf/colsOf: every tile but the last is full, the last may be short (the same map, in the
+  // same order, as counting tile by tile)
   const out = new Map<number, number>();
-  for (let i = 0; i < tiles; i++) out.set(sizeOf(i), (out.get(sizeOf(i)) ?? 0) + 1);
+  if (tiles > 1) out.set(sizeOf(0), tiles - 1);
+  if (tiles > 0) out.set(sizeOf(tiles - 1), (out.get(sizeOf(tiles - 1)) ?? 0) + 1);
   return out;
 }
 

@@ -90,3 +90,19 @@ export function densePeakTflops(p: HardwareProfile): number {
   const hw = hardwareView(p);
   return (2 * hw.peakDenseMacsPerCycle * hw.clockHz) / 1e12;
 }
+
+/**
+ * The profile as the performance model sees it, as text: every field but the name (perf writes it
+ * only into warning texts) and `sparsity.selectorStyle` (it sizes the selector's area; no perf
+ * function reads it — test/perf/perf-view.test.ts records every property simulate reads on every
+ * shipped profile). Everything else is in, so a field perf starts to read is in the key without
+ * anyone listing it. Profiles with one text get the same steps (times, I/O, bottlenecks, activity):
+ * the review estimates and serves design-axis variants once per text (review/points.ts,
+ * review/profile-cache.ts), which is what makes a selector-only variant free and keeps an
+ * encoding or provisioning variant apart. Profiles are validated finite numbers, so JSON is exact.
+ */
+export function perfViewKey(p: HardwareProfile): string {
+  const { name: _name, sparsity, ...rest } = p;
+  const { selectorStyle: _selector, ...perfSparsity } = sparsity;
+  return JSON.stringify({ ...rest, sparsity: perfSparsity });
+}

@@ -119,11 +119,25 @@ function tileWarnings(layers: readonly LayerSim[], hw: HardwareView): Diagnostic
 /** Which GEMM operand carries the pattern: activations pruned online (default), or weights pruned offline (planWeightPattern). */
 export type SparseOperand = 'activation' | 'weight';
 
-export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation'): ModelSim {
-  const hw = hardwareView(profile);
+/** How a step runs `pattern` (execution-plan.ts) and the measured structure it uses (`measured` when it is the pattern's). */
+function stepPlan(profile: HardwareProfile, pattern: Pattern, measured: MeasuredSparsity | undefined, operand: SparseOperand): { plan: ExecutionPlan; own: MeasuredSparsity | undefined } {
   // weight masks are fixed offline: no measured activation structure applies to them
   const own = operand === 'activation' && measured && isMeasuredFor(measured, pattern) ? measured : undefined;
-  const plan = operand === 'weight' ? planWeightPattern(profile, pattern) : planPattern(profile, pattern, own);
+  return { own, plan: operand === 'weight' ? planWeightPattern(profile, pattern) : planPattern(profile, pattern, own) };
+}
+
+/**
+ * The plan compareModel's step for `pattern` runs under (the same phase-independent choice, the
+ * measured structure picked from the list as compareModel picks it): a caller that drops the
+ * patterns a core runs dense (review/serving.ts) can leave them out before simulating.
+ */
+export function comparisonPlan(profile: HardwareProfile, pattern: Pattern, measured?: readonly MeasuredSparsity[], operand: SparseOperand = 'activation'): ExecutionPlan {
+  return stepPlan(profile, pattern, measured?.find((x) => isMeasuredFor(x, pattern)), operand).plan;
+}
+
+export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation'): ModelSim {
+  const hw = hardwareView(profile);
+  const { own, plan } = stepPlan(profile, pattern, measured, operand);
   const warnings = [...plan.warnings];
   const rowSkip = plan.mode !== 'dense' && plan.rowSkipping && w.phase.kind === 'decode';
   let weightRows: ModelSim['weightRows'];

@@ -18,7 +18,7 @@ import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { codeFingerprint, touch } from '../review/cache.js';
-import { renderPng } from './png.js';
+import { renderPngOffThread } from './png.js';
 
 export const PNG_CACHE_FORMAT = 'nmsim-chart-png-cache/1';
 
@@ -55,9 +55,13 @@ function wholePng(bytes: Uint8Array): boolean {
   return b.length >= PNG_SIGNATURE.length + PNG_END.length && b.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE) && b.subarray(b.length - PNG_END.length).equals(PNG_END);
 }
 
-/** renderPng(svg).png, read from `dir` when an earlier review stored it (dir undefined: no cache). */
+/**
+ * renderPng(svg).png, read from `dir` when an earlier review stored it (dir undefined: no cache).
+ * A miss is rasterised off the main thread (png.ts renderPngOffThread): a caller that starts
+ * several before awaiting them (write-report.ts) overlaps them with its own work.
+ */
 export async function cachedPng(svg: string, dir: string | undefined): Promise<Uint8Array> {
-  if (dir === undefined) return (await renderPng(svg)).png;
+  if (dir === undefined) return renderPngOffThread(svg);
   const file = pngEntryFile(dir, await pngCacheKey(svg));
   try {
     const bytes = new Uint8Array(await fs.readFile(file));
@@ -68,7 +72,7 @@ export async function cachedPng(svg: string, dir: string | undefined): Promise<U
   } catch {
     // no entry yet (or an unreadable one): rasterise
   }
-  const png = (await renderPng(svg)).png;
+  const png = await renderPngOffThread(svg);
   const tmp = `${path.join(dir, `.${path.basename(file)}`)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fs.mkdir(dir, { recursive: true });

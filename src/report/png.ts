@@ -4,6 +4,7 @@
  * fonts would make the PNG depend on the machine.
  */
 import { createRequire } from 'node:module';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import * as path from 'node:path';
 import { CHART_FONT_FAMILY } from './charts/frame.js';
 
@@ -30,17 +31,33 @@ export interface RenderedPng {
   pixels: Uint8Array;
 }
 
-export async function renderPng(svg: string, opts: PngOptions = {}): Promise<RenderedPng> {
-  const { Resvg } = await import('@resvg/resvg-js');
+/** resvg's options for a chart: the zoom, a white background, the DejaVu faces only (or none). */
+export function resvgOptions(opts: PngOptions = {}): ResvgRenderOptions {
   const withFonts = opts.withFonts ?? true;
-  const resvg = new Resvg(svg, {
+  return {
     fitTo: { mode: 'zoom', value: opts.zoom ?? PNG_ZOOM },
     background: '#ffffff',
     font: withFonts
       ? { loadSystemFonts: false, fontFiles: chartFontFiles(), defaultFontFamily: CHART_FONT_FAMILY, sansSerifFamily: CHART_FONT_FAMILY }
       : { loadSystemFonts: false, fontFiles: [], defaultFontFamily: '' },
     logLevel: 'off',
-  });
+  };
+}
+
+export async function renderPng(svg: string, opts: PngOptions = {}): Promise<RenderedPng> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  const resvg = new Resvg(svg, resvgOptions(opts));
   const img = resvg.render();
   return { png: new Uint8Array(img.asPng()), widthPx: img.width, heightPx: img.height, pixels: new Uint8Array(img.pixels) };
+}
+
+/**
+ * renderPng(svg, opts).png, rasterised off the main thread: resvg's renderAsync parses and draws
+ * on libuv's thread pool, so a review goes on drawing its other charts and writing its tables
+ * meanwhile (rerun16d; the same options, the same bytes — test/report/png-cache.test.ts).
+ */
+export async function renderPngOffThread(svg: string, opts: PngOptions = {}): Promise<Uint8Array> {
+  const { renderAsync } = await import('@resvg/resvg-js');
+  const img = await renderAsync(svg, resvgOptions(opts));
+  return new Uint8Array(img.asPng());
 }

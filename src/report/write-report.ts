@@ -54,40 +54,45 @@ function sha256(data: string | Uint8Array): string {
 /** Renders every deterministic report file in memory (everything but run.json). */
 /** `pngCacheDir`: where charts' PNGs are kept by their SVG's hash (png-cache.ts); absent = every chart rasterised. */
 export async function renderReport(data: ReviewData, pngCacheDir?: string): Promise<Map<string, string | Uint8Array>> {
-  const renderPng = async (svg: string) => ({ png: await cachedPng(svg, pngCacheDir) });
+  // each chart's PNG is started as soon as its SVG exists and awaited at the end: the rasterising
+  // (off the main thread, png-cache.ts) overlaps drawing the other charts and writing the tables
+  const renderPng = (svg: string) => ({ png: cachedPng(svg, pngCacheDir) });
   validateReviewData(data);
-  const files = new Map<string, string | Uint8Array>();
+  const files = new Map<string, string | Uint8Array | Promise<Uint8Array>>();
   files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
   // every variant of the design axes, when the review swept any (review/axes.ts)
   if (data.variants && data.variants.length > 0) files.set(DESIGN_VARIANTS_CSV, designVariantsCsv(data.variants, data.decodeBatches));
   const svgs = await renderCharts(data);
   for (const stem of CHART_STEMS) {
     files.set(`${stem}.svg`, svgs[stem]);
-    files.set(`${stem}.png`, (await renderPng(svgs[stem])).png);
+    files.set(`${stem}.png`, renderPng(svgs[stem]).png);
   }
   // the energy charts, when the review priced energy (review/energy.ts)
   const energySvgs: Record<string, string> = data.energy && data.energy.length > 0 ? await renderEnergyCharts(data, accuracyAxisLabel(data.headline.accuracyKind)) : {};
   for (const [stem, svg] of Object.entries(energySvgs)) {
     files.set(`${stem}.svg`, svg);
-    files.set(`${stem}.png`, (await renderPng(svg)).png);
+    files.set(`${stem}.png`, renderPng(svg).png);
   }
   // the sensitivity tornado, only when the review swept assumptions (review/sensitivity.ts)
   const sensitivitySvgs: Record<string, string> = data.sensitivity ? { [TORNADO_STEM]: await tornadoChart(data.sensitivity, pairText(data.sensitivity)) } : {};
   for (const [stem, svg] of Object.entries(sensitivitySvgs)) {
     files.set(`${stem}.svg`, svg);
-    files.set(`${stem}.png`, (await renderPng(svg)).png);
+    files.set(`${stem}.png`, renderPng(svg).png);
   }
   // the decode chart of the serving metrics (review/serving.ts)
   const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving, decodeBaseline(weightBaselineRow(data), data.serving)) } : {};
   if (data.serving && data.unionDensity.length > 0) servingSvgs[UNION_GAP_STEM] = await unionGapChart(data.unionDensity, data.unionDensitySource);
   for (const [stem, svg] of Object.entries(servingSvgs)) {
     files.set(`${stem}.svg`, svg);
-    files.set(`${stem}.png`, (await renderPng(svg)).png);
+    files.set(`${stem}.png`, renderPng(svg).png);
   }
   const blocks = reviewDocument(data);
   files.set(REPORT_FILES.markdown, toMarkdown(blocks));
   files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs, ...sensitivitySvgs, ...servingSvgs }));
-  return files;
+  // the PNGs in their places, in the same order (all awaited together: a failed one rejects once)
+  const entries = [...files];
+  const values = await Promise.all(entries.map(([, value]) => value));
+  return new Map(entries.map(([name], i) => [name, values[i]]));
 }
 
 /** run.json: inputs with hashes, tool version, output hashes, and (only here) timings. */

@@ -4,7 +4,11 @@
  * so the review must not use it as that pattern's accuracy (explore/accuracy.ts
  * screenMeasuredRuns). Masks are streamed in chunks (trace/mask.ts checkMaskRows).
  */
+import { createHash } from 'node:crypto';
 import type { MaskViolation } from '../explore/accuracy.js';
+import { TOOL_VERSION } from '../version.js';
+import { CACHE_FORMAT, cached, codeFingerprint, type CacheEntryKind, type CacheStatus } from './cache.js';
+import type { OpenedBundle } from './inputs.js';
 import { parsePattern } from '../sparsity/pattern.js';
 import type { TraceBundle } from '../trace/bundle.js';
 import { checkMaskRows, emptyMaskCheck, maskRowBytes } from '../trace/mask.js';
@@ -42,4 +46,23 @@ export async function maskViolations(bundle: TraceBundle, runIds: ReadonlySet<st
     }
   }
   return out;
+}
+
+export const MASKS_ENTRY: CacheEntryKind = { prefix: 'masks', what: "the recorded masks' check" };
+
+/**
+ * maskViolations through the cache folder `dir` (rerun16d: streaming every measured run's masks
+ * was ~0.1 s of each rerun). Key: sha256 of CACHE_FORMAT, TOOL_VERSION, the code fingerprint, the
+ * sha256 of every file of the bundle (openBundlesHashed's, so a changed mask byte is a new key
+ * whatever the file's size and mtime) and the runs checked. `dir` undefined: computed, nothing
+ * stored. The entry's own warnings are dropped (the analysis entry in the same folder reports an
+ * unusable folder).
+ */
+export async function maskViolationsCached(dir: string | undefined, opened: OpenedBundle, runIds: ReadonlySet<string>): Promise<{ value: Map<string, MaskViolation>; status: CacheStatus }> {
+  const key = async () =>
+    createHash('sha256')
+      .update(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: MASKS_ENTRY.prefix, files: opened.files, runs: [...runIds].sort() }))
+      .digest('hex');
+  const r = await cached(dir, key, async () => [...(await maskViolations(opened.bundle, runIds))], MASKS_ENTRY);
+  return { value: new Map(r.value), status: r.status };
 }

@@ -23,6 +23,7 @@ import type { CoreVariant, DesignPoint } from '../explore/design-point.js';
 import { areaReport } from '../area/report.js';
 import { chooseVariants } from '../explore/variants.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { perfViewKey } from '../perf/hardware-view.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
 import { areaBreakdownRows, profileCost, type AreaReportLike } from './area.js';
@@ -140,8 +141,8 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     byProfile.set(pi, [...(byProfile.get(pi) ?? []), k % perProfile]);
   }
   const techCache = new Map<string, TechLibrary>();
-  // the perf model reads the metadata encoding and the provisioning (buffer bandwidths), never the
-  // selector style: variants that differ only in selector share one estimate
+  // one estimate per perf view (perf/hardware-view.ts perfViewKey: the profile but its name and
+  // selector style, which perf never reads): selector-only variants share it, encodings do not
   const estimates = new Map<string, ReturnType<typeof estimateProfile>>();
   const out: PointRecords = { points: [], profiles: [], energy: [] };
   let done = 0;
@@ -163,7 +164,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const keys = new Set(configIndices.map((ci) => patternKey(inputs.configs[ci].pattern)));
     const needed = inputs.patterns.filter((q) => keys.has(patternKey(q)));
     const design = inputs.designs?.[pi];
-    const estimateKey = `${inputs.baseIndex?.[pi] ?? pi}|${design ? `${design.metadataEncoding}|${design.provisioning}` : ''}|${needed.map(patternKey).join(',')}`;
+    const estimateKey = `${perfViewKey(profile)}|${needed.map(patternKey).join(',')}`;
     let estimate = estimates.get(estimateKey);
     if (!estimate) {
       estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);

@@ -38,6 +38,7 @@ import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords }
 import { servingFor, servingForProfile, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { perfViewKey } from '../perf/hardware-view.js';
 import type { Pattern } from '../sparsity/pattern.js';
 
 export const POINTS_ENTRY: CacheEntryKind = { prefix: 'points', what: "the profile's design points" };
@@ -189,9 +190,9 @@ export async function evaluatePointsCached(
 /**
  * servingFor over every profile, one loaded profile (with all its design-axis variants: `designs`
  * and `baseIndex` as in PointInputs) at a time through the cache `dir` (undefined: no cache, the
- * same result). The key holds each variant's applied profile and its design. Variants that differ
- * only in selector style share one computation (perf reads the encoding and the provisioning,
- * never the selector: evaluatePoints shares their estimates on the same ground), renamed.
+ * same result). The key holds each variant's applied profile and its design. Variants with one perf
+ * view (perf/hardware-view.ts perfViewKey: all but the name and the selector style, which perf never
+ * reads) share one computation, renamed — evaluatePoints shares their estimates on the same ground.
  */
 export async function servingForCached(
   dir: string | undefined,
@@ -212,8 +213,7 @@ export async function servingForCached(
     const bySpeedKey = new Map<string, ServingResult>();
     const results = groups[g].map((pi) => {
       const profile = profiles[pi].loaded.profile;
-      const d = variants.designs?.[pi];
-      const speedKey = d ? `${d.metadataEncoding}|${d.provisioning}` : `#${pi}`;
+      const speedKey = perfViewKey(profile);
       const same = bySpeedKey.get(speedKey);
       if (same) return { ...same, rows: same.rows.map((r) => ({ ...r, profile: profile.name })) };
       const onWeights = weightPatternsOn(profile, weightPatterns);

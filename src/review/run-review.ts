@@ -39,7 +39,7 @@ import type { ModelShape } from '../workload/model-shape.js';
 import { perfAssumptions, reviewConventions } from './assumptions.js';
 import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus } from './cache.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
-import { maskViolations } from './masks.js';
+import { maskViolationsCached } from './masks.js';
 import { summariseAnalysis, type AnalysisSummary } from './measure.js';
 import { workloadText, type ReviewWorkload } from './performance.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
@@ -192,11 +192,11 @@ export function choosePrimary(bundles: readonly OpenedBundle[]): Primary {
  * The perplexities one accuracy axis may hold: one text, one run per configuration, masks that
  * obey their pattern; everything left out or suspicious is named in the notes.
  */
-async function screenAccuracy(primary: OpenedBundle, raw: readonly MeasuredRun[], swept: readonly SweepConfig[]): Promise<{ measured: MeasuredRun[]; notes: string[]; warnings: Diagnostic[] }> {
+async function screenAccuracy(primary: OpenedBundle, raw: readonly MeasuredRun[], swept: readonly SweepConfig[], cacheDir: string | undefined): Promise<{ measured: MeasuredRun[]; notes: string[]; warnings: Diagnostic[] }> {
   const screen = screenMeasuredRuns(
     raw,
     swept,
-    await maskViolations(primary.bundle, new Set(raw.map((r) => r.runId))),
+    (await maskViolationsCached(cacheDir, primary, new Set(raw.map((r) => r.runId)))).value,
     new Map(primary.bundle.manifest.runs.map((r, i) => [r.id, i])),
   );
   const file = path.join(primary.path, MANIFEST_FILE);
@@ -456,7 +456,7 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const reviewed = profiles.filter((h) => !variants.twins.includes(h.loaded.profile.name));
   const primary = choosePrimary(bundles);
   const p = primary.bundle;
-  const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs);
+  const accuracy = await screenAccuracy(p, primary.measuredByBundle[primary.index], configs, analyses === undefined ? opts.cacheDir : undefined);
   const structurePatterns = structurePatternsOf(opts, profiles);
   const cachedAnalysis = await cached(
     analyses === undefined ? opts.cacheDir : undefined,

@@ -224,13 +224,28 @@ function widestPattern(patterns: readonly NmPattern[]): NmPattern {
   return patterns.reduce((a, b) => (b.m > a.m ? b : a));
 }
 
-/** Comparators one unit needs for the given patterns (the union for several). */
-export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): { comparators: number; depth: number; m: number } {
+const unitCache = new WeakMap<readonly NmPattern[], Map<NetworkKind, Readonly<{ comparators: number; depth: number; m: number }>>>();
+
+/**
+ * Comparators one unit needs for the given patterns (the union for several). Memoised per pattern
+ * list (a profile's own, which perf passes for every pruned site of every step) and kind; the
+ * result is frozen, shared by every caller.
+ */
+export function unitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): Readonly<{ comparators: number; depth: number; m: number }> {
+  let byKind = unitCache.get(patterns);
+  if (!byKind) unitCache.set(patterns, (byKind = new Map()));
+  let unit = byKind.get(kind);
+  if (!unit) byKind.set(kind, (unit = Object.freeze(computeUnitComparators(kind, patterns))));
+  return unit;
+}
+
+function computeUnitComparators(kind: NetworkKind, patterns: readonly NmPattern[]): { comparators: number; depth: number; m: number } {
   const widest = widestPattern(patterns);
   const effectiveKind = unitNetworkKind(kind, patterns);
-  let comparators = comparatorCount(selectionNetwork(effectiveKind, widest.n, widest.m));
+  // through the memoised shapes: perf asks this for every pruned site of every simulated step
+  let comparators = networkComparators(effectiveKind, widest.m, { n: widest.n });
   for (const p of patterns) {
-    const sub = comparatorCount(selectionNetwork(effectiveKind, p.n, p.m)) * Math.floor(widest.m / p.m);
+    const sub = networkComparators(effectiveKind, p.m, { n: p.n }) * Math.floor(widest.m / p.m);
     comparators = Math.max(comparators, sub);
   }
   return { comparators, depth: networkDepthStages(effectiveKind, widest.m, { n: widest.n }), m: widest.m };

@@ -2,7 +2,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cachedPng, pngCacheKey, pngEntryFile } from '../../src/report/png-cache.js';
-import { renderPng } from '../../src/report/png.js';
+import { renderPng, renderPngOffThread } from '../../src/report/png.js';
+import { renderCharts } from '../../src/report/charts/index.js';
+import { fixtureReviewData } from './fixture.js';
 
 let tmp: string;
 beforeAll(async () => {
@@ -60,4 +62,21 @@ describe('the chart PNG cache', () => {
     const png = await cachedPng(svg('#ff0000'), path.join(blocker, 'cache'));
     expect(Buffer.from(png).equals(Buffer.from((await renderPng(svg('#ff0000'))).png))).toBe(true);
   });
+});
+
+describe('rasterising off the main thread (rerun16d)', () => {
+  it('gives the in-thread bytes for every chart of a review, several at once', async () => {
+    const svgs = Object.values(await renderCharts(fixtureReviewData()));
+    expect(svgs.length).toBeGreaterThanOrEqual(4);
+    // started together, as write-report.ts starts them
+    const offThread = await Promise.all(svgs.map((s) => renderPngOffThread(s)));
+    for (const [i, s] of svgs.entries()) {
+      const inThread = (await renderPng(s)).png;
+      expect(inThread.length).toBeGreaterThan(1000);
+      expect(Buffer.from(offThread[i]).equals(Buffer.from(inThread))).toBe(true);
+    }
+    // and without fonts too (the options are the same object)
+    const bare = svg('#123456');
+    expect(Buffer.from(await renderPngOffThread(bare, { withFonts: false })).equals(Buffer.from((await renderPng(bare, { withFonts: false })).png))).toBe(true);
+  }, 30_000);
 });
