@@ -232,6 +232,9 @@ interface Workspace {
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
+  /** forwardWindow's logits [capacity · vocab] and KV cache, made on its first call */
+  windowLogits?: Float32Array;
+  windowCache?: KvCache;
 }
 
 const workspaces = new WeakMap<ModelWeights, Workspace>();
@@ -358,6 +361,7 @@ export function forwardChunk(
   tokenIds: ArrayLike<number>,
   startPos: number,
   hooks?: LinearHooks,
+  logitsInto?: (ws: Workspace) => Float32Array,
 ): Float32Array {
   const c = model.config;
   const T = tokenIds.length;
@@ -417,7 +421,7 @@ export function forwardChunk(
     for (let i = 0; i < T * dim; i++) x[i] += down[i];
   }
   rmsnorm(xb, x, model.rmsFinal, T, dim);
-  const logits = new Float32Array(T * c.vocabSize);
+  const logits = logitsInto ? logitsInto(ws) : new Float32Array(T * c.vocabSize);
   if (ws.wasm && T >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(logits, xb, ws.wasm.cls, T);
   else matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
   return logits;
@@ -426,6 +430,21 @@ export function forwardChunk(
 /** Whole-sequence causal pass from an empty cache (evaluation). */
 export function forwardSequence(model: ModelWeights, tokenIds: ArrayLike<number>, hooks?: LinearHooks): Float32Array {
   return forwardChunk(model, createKvCache(model), tokenIds, 0, hooks);
+}
+
+/**
+ * forwardSequence without allocating: the logits [tokens, vocab] are a view of a buffer the
+ * model's workspace keeps, valid only until the next forward call on this model (the perplexity
+ * windows read them at once), and the KV cache is the workspace's own, reused from window to
+ * window — a whole-sequence pass from position 0 writes every position before it reads it, so
+ * the stale contents of an earlier window are never read. The same bits as forwardSequence
+ * (test/capture/forward-workspace.test.ts).
+ */
+export function forwardWindow(model: ModelWeights, tokenIds: ArrayLike<number>, hooks?: LinearHooks): Float32Array {
+  const ws = workspace(model, tokenIds.length);
+  const cache = (ws.windowCache ??= createKvCache(model));
+  const vocab = model.config.vocabSize;
+  return forwardChunk(model, cache, tokenIds, 0, hooks, (w) => (w.windowLogits ??= new Float32Array(w.capacity * vocab)).subarray(0, tokenIds.length * vocab));
 }
 
 /** One KV-cache step (generation): the logits [vocab] of the token at `pos`. */

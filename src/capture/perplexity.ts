@@ -7,7 +7,7 @@
  */
 import { inputError } from '../diagnostics.js';
 import type { ModelWeights } from './checkpoint.js';
-import { forwardSequence, type LinearHooks } from './forward.js';
+import { forwardWindow, type LinearHooks } from './forward.js';
 import { encode, type Tokenizer } from './tokenizer.js';
 
 export function encodeStream(tok: Tokenizer, stories: readonly string[]): Int32Array {
@@ -93,7 +93,7 @@ export interface WindowHooksFactory {
  */
 export function windowLosses(model: ModelWeights, window: Int32Array, hooks: LinearHooks | undefined): Float64Array {
   const vocab = model.config.vocabSize;
-  const logits = forwardSequence(model, window, hooks);
+  const logits = forwardWindow(model, window, hooks);
   const losses = new Float64Array(Math.max(0, window.length - 1));
   for (let t = 0; t + 1 < window.length; t++) losses[t] = tokenNll(logits, t * vocab, vocab, window[t + 1]);
   return losses;
