@@ -19,7 +19,7 @@ import type { Consumer } from '../trace/manifest.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
-import { WasmAttention } from './attention-wasm.js';
+import { WasmLayerAttention } from './attention-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
@@ -225,8 +225,8 @@ interface Workspace {
   proj: Record<Consumer, [Float32Array, number]>[];
   /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
   wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
-  /** the WebAssembly SIMD attention kernel (absent: attendHead in JS) */
-  attention?: WasmAttention;
+  /** the WebAssembly SIMD attention kernel, a whole layer per call (absent: attendHead in JS) */
+  attention?: WasmLayerAttention;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
   silu?: WasmSilu;
   /** dense runs: the site input repeated once per consumer */
@@ -264,7 +264,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
-      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? new WasmAttention(headSize(c), c.seqLen, kvDim(c)) : undefined,
+      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? (ws?.attention ?? new WasmLayerAttention(headSize(c), c.seqLen, kvDim(c), c.nHeads)) : undefined,
       silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
     };
     workspaces.set(model, ws);
@@ -393,16 +393,11 @@ export function forwardChunk(
         values[ch * seqLen + startPos + t] = v[t * kv + ch];
       }
     }
-    const wasmAttention = T >= WASM_MIN_TOKENS ? ws.attention : undefined;
-    wasmAttention?.load(keys, values, startPos + T);
-    for (let t = 0; t < T; t++) {
-      const pos = startPos + t;
-      const n = pos + 1;
-      for (let h = 0; h < c.nHeads; h++) {
-        const qo = t * dim + h * hs;
-        const ko = Math.floor(h / kvMul) * hs;
-        if (wasmAttention) wasmAttention.head(q, qo, ko, n, scale, att);
-        else attendHead(q, qo, keys, values, ko, hs, n, seqLen, scale, scores, ws.qs, att);
+    if (ws.attention && T >= WASM_MIN_TOKENS) ws.attention.run(keys, values, q, T, startPos, scale, att);
+    else {
+      for (let t = 0; t < T; t++) {
+        const n = startPos + t + 1;
+        for (let h = 0; h < c.nHeads; h++) attendHead(q, t * dim + h * hs, keys, values, Math.floor(h / kvMul) * hs, hs, n, seqLen, scale, scores, ws.qs, att);
       }
     }
     const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);
