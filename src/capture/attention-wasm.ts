@@ -144,12 +144,21 @@ function emitSoftmax(f: FunctionBuilder): void {
   f.get(S).set(ps);
   f.get(N).i32(-2).op('i32.and').set(n2);
 
-  /** e ← exp of the lanes of `input` (clamped or not), 2^e by `twoPowE` */
-  const core = (input: number, twoPowE: () => void) => {
+  const [cMagic, cInv64, cBias] = [f.local(V128), f.local(V128), f.local(V128)];
+  splat(ROUND_MAGIC, cMagic);
+  splat(1 / STEPS, cInv64);
+  splat(TWO_52_PLUS_1023, cBias);
+  /**
+   * e ← exp of the lanes of `input`. fast (both lanes ≥ SAFE_EXPONENT_BITS_ABOVE): k's low bits
+   * from the float64 kf + 1.5·2^52 (an exact integer sum whose low 32 bits are k in two's
+   * complement), 2^e from the bits of 2^52 + 1023 + floor(kf / 64) shifted up by 52 (floor(kf / 64)
+   * = k >> 6; kf / 64 is exact); otherwise k = trunc_sat(kf) and TWO_POW_E lane by lane.
+   */
+  const core = (input: number, fast: boolean) => {
     // kf = Math.round(input · INV_STEP) = floor(v + 0.5); r = input − kf·STEP; k = kf | 0
     f.get(input).get(cInv).op('f64x2.mul').get(cHalf).op('f64x2.add').op('f64x2.floor').set(kf);
     f.get(input).get(kf).get(cStep).op('f64x2.mul').op('f64x2.sub').set(r);
-    f.get(kf).op('i32x4.trunc_sat_f64x2_s_zero').set(k4);
+    if (!fast) f.get(kf).op('i32x4.trunc_sat_f64x2_s_zero').set(k4);
     // p = 1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24 + r·(1/120)))))
     f.get(c24).get(r).get(c120).op('f64x2.mul').op('f64x2.add').set(t);
     f.get(c6).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
@@ -157,35 +166,39 @@ function emitSoftmax(f: FunctionBuilder): void {
     f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
     f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
     // TWO_POW_J[k & 63]: both lanes' addresses at once, one load per lane
-    f.get(k4).v128i32(STEPS - 1, STEPS - 1, STEPS - 1, STEPS - 1).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
-    f.get(ja).op('i32x4.extract_lane', 1);
-    f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    if (fast) {
+      f.get(kf).get(cMagic).op('f64x2.add').v128i32(STEPS - 1, 0, STEPS - 1, 0).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
+      f.get(ja).op('i32x4.extract_lane', 2);
+      f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    } else {
+      f.get(k4).v128i32(STEPS - 1, STEPS - 1, STEPS - 1, STEPS - 1).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
+      f.get(ja).op('i32x4.extract_lane', 1);
+      f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    }
     f.op('v128.load64_lane', 0, 1);
-    twoPowE();
+    if (fast) {
+      // (e + 1023) << 52: the bits of the normal 2^e, e = k >> 6 ≥ −1022
+      f.get(kf).get(cInv64).op('f64x2.mul').op('f64x2.floor').get(cBias).op('f64x2.add').i32(52).op('i64x2.shl');
+    } else {
+      // TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
+      const lane = (l: number) =>
+        f.get(TABLES).get(k4).op('i32x4.extract_lane', l).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
+      lane(0);
+      f.op('f64x2.splat');
+      lane(1);
+      f.op('f64x2.replace_lane', 1);
+    }
     f.op('f64x2.mul').get(t).op('f64x2.mul').set(e);
-  };
-  const bitsTwoPowE = () => {
-    // (e + 1023) << 52: the bits of the normal 2^e, e = k >> 6 ≥ −1022
-    f.get(k4).op('i64x2.extend_low_i32x4_s').i32(6).op('i64x2.shr_s').v128i32(1023, 0, 1023, 0).op('i64x2.add').i32(52).op('i64x2.shl');
-  };
-  const tableTwoPowE = () => {
-    // TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
-    const lane = (l: number) =>
-      f.get(TABLES).get(k4).op('i32x4.extract_lane', l).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
-    lane(0);
-    f.op('f64x2.splat');
-    lane(1);
-    f.op('f64x2.replace_lane', 1);
   };
   const pair = (lanes: 1 | 2) => {
     f.get(ps).op('v128.load', 0, 3).get(cMax).op('f64x2.sub').set(x);
     f.get(x).get(cSafe).op('f64x2.ge').op('i32x4.all_true').if();
-    core(x, bitsTwoPowE);
+    core(x, true);
     f.else();
     // lanes above the underflow bound take the table path; the others are clamped to it here
     f.get(x).get(cU).op('f64x2.gt').set(ok);
     f.get(x).get(cU).op('f64x2.max').set(xc);
-    core(xc, tableTwoPowE);
+    core(xc, false);
     // below the bound: NaN stays NaN, everything else is 0
     f.get(e);
     f.get(x).v128i32(0, 0, 0, 0).get(x).get(x).op('f64x2.ne').op('v128.bitselect');
@@ -209,6 +222,9 @@ function emitSoftmax(f: FunctionBuilder): void {
  * (test/capture/attention.test.ts checks every e of that range and inputs on both sides).
  */
 export const SAFE_EXPONENT_BITS_ABOVE = -708;
+/** 1.5·2^52: kf + this (|kf| < 2^51, an integer) is exact and holds k in its low bits */
+const ROUND_MAGIC = 1.5 * 2 ** 52;
+const TWO_52_PLUS_1023 = 2 ** 52 + 1023;
 
 export const WASM_ATTENTION_AVAILABLE = SIMD_AVAILABLE;
 
