@@ -73,13 +73,25 @@ export function shareModel(model: ModelWeights): ModelWeights {
   };
 }
 
-/** Worker threads by default: one per core the process may use. */
+/**
+ * Threads by default: the cores this process may use that the 1-minute load average leaves free,
+ * at least 1 (freeCores). Measured (bench/README.md, issue 17 capture): on this 2-core machine at
+ * load 5–9 a second thread never found a free core — 2 threads took 9–70 % more wall time and
+ * 10–50 % more CPU than 1 on 10 and 100 stories — while on free cores it scores windows in
+ * parallel. The results are the same bits for any count, so the choice changes only the time.
+ */
 export function defaultThreads(): number {
-  return os.availableParallelism();
+  return freeCores(os.availableParallelism(), os.loadavg()[0]);
+}
+
+/** max(1, cores − round(load)), at most cores (a load average of 0 where the OS has none, e.g. Windows). */
+export function freeCores(cores: number, loadAverage: number): number {
+  const busy = Number.isFinite(loadAverage) && loadAverage > 0 ? Math.round(loadAverage) : 0;
+  return Math.max(1, Math.min(cores, cores - busy));
 }
 
 export interface PoolOptions {
-  /** worker threads (≥ 1); default: os.availableParallelism(); never more than the windows */
+  /** threads (≥ 1: this one and threads − 1 workers); default: defaultThreads(); never more than the windows */
   threads?: number;
   spec?: RunSpec;
   amber?: Map<string, Float32Array>;
