@@ -10,14 +10,32 @@
  * kept −0 becomes +0). Tested bit-equal to pruneMatrix in test/capture/prune-fast.test.ts.
  */
 import type { Pattern } from '../sparsity/pattern.js';
+import { WasmNmPrune, wasmPruneApplies } from './prune-wasm.js';
 
 export interface FastPruneScratch {
   scores: Float64Array;
   sorted: Float64Array;
+  /** the WebAssembly kernel for magnitude's full groups (prune-wasm.ts), made on first use */
+  wasm?: WasmNmPrune;
 }
 
 export function fastPruneScratch(m: number): FastPruneScratch {
   return { scores: new Float64Array(m), sorted: new Float64Array(m) };
+}
+
+/** Whether pruneNmFast hands the full groups to WebAssembly (setWasmPrune(false): never; for tests). */
+let wasmPruneEnabled = true;
+export function setWasmPrune(enabled: boolean): void {
+  wasmPruneEnabled = enabled;
+}
+
+/** one kernel per N:M, shared by every scratch (its memory grows by replacement) */
+const kernels = new Map<string, WasmNmPrune>();
+function kernelFor(n: number, m: number, elements: number): WasmNmPrune {
+  const key = `${n}:${m}`;
+  let k = kernels.get(key);
+  if (!k || k.capacity < elements) kernels.set(key, (k = new WasmNmPrune(n, m, Math.max(elements, 2 * (k?.capacity ?? 0)))));
+  return k;
 }
 
 /** Whether pruneNmFast computes this configuration (else use pruneMatrix). */
@@ -42,9 +60,16 @@ export function pruneNmFast(
 ): number {
   const { scores, sorted } = scratch;
   let kept = 0;
+  // magnitude's full groups in WebAssembly (the same keep set and outputs); the tails below
+  let g0 = 0;
+  if (wasmPruneEnabled && !factors && k >= m && wasmPruneApplies(n, m)) {
+    kernelFor(n, m, tokens * k).fullGroups(x, tokens, k, out, keep);
+    g0 = Math.floor(k / m) * m;
+    kept += tokens * (g0 / m) * n;
+  }
   for (let t = 0; t < tokens; t++) {
     const row = t * k;
-    for (let g = 0; g < k; g += m) {
+    for (let g = g0; g < k; g += m) {
       const base = row + g;
       const r = Math.min(m, k - g);
       const quota = Math.min(n, r);
