@@ -15,8 +15,6 @@ import { WasmNmPrune, wasmPruneApplies } from './prune-wasm.js';
 export interface FastPruneScratch {
   scores: Float64Array;
   sorted: Float64Array;
-  /** the WebAssembly kernel for magnitude's full groups (prune-wasm.ts), made on first use */
-  wasm?: WasmNmPrune;
 }
 
 export function fastPruneScratch(m: number): FastPruneScratch {
@@ -60,16 +58,15 @@ export function pruneNmFast(
 ): number {
   const { scores, sorted } = scratch;
   let kept = 0;
-  // magnitude's full groups in WebAssembly (the same keep set and outputs); the tails below
-  let g0 = 0;
-  if (wasmPruneEnabled && !factors && k >= m && wasmPruneApplies(n, m)) {
-    kernelFor(n, m, tokens * k).fullGroups(x, tokens, k, out, keep);
-    g0 = Math.floor(k / m) * m;
-    kept += tokens * (g0 / m) * n;
+  // magnitude in WebAssembly: the same keep set and outputs (prune-wasm.ts)
+  if (wasmPruneEnabled && !factors && wasmPruneApplies(n, m)) {
+    kernelFor(n, m, tokens * k).prune(x, tokens, k, out, keep);
+    const tail = k % m;
+    return tokens * (Math.floor(k / m) * n + Math.min(n, tail));
   }
   for (let t = 0; t < tokens; t++) {
     const row = t * k;
-    for (let g = g0; g < k; g += m) {
+    for (let g = 0; g < k; g += m) {
       const base = row + g;
       const r = Math.min(m, k - g);
       const quota = Math.min(n, r);

@@ -1,6 +1,6 @@
 /**
- * prune-fast.ts's N:M magnitude selection (no mitigation) in WebAssembly SIMD for the full groups
- * of M (M a multiple of 4, at most 32); a row's tail group of r < M stays with prune-fast.ts.
+ * prune-fast.ts's N:M magnitude selection (no mitigation) in WebAssembly SIMD, M a multiple of 4
+ * up to 32, tail groups included (a tail of r keeps min(N, r)).
  * Per group, each element's rank = #(scores greater) + #(equal scores at a lower index), kept
  * when rank < N — selectKeep's rule, so the same set as prune-fast.ts's threshold walk. Scores
  * are compared as the bits of |x| read as int32: for non-negative floats (+0 … +∞) the integer
@@ -21,16 +21,25 @@ export function wasmPruneApplies(n: number, m: number): boolean {
   return SIMD_AVAILABLE && m % 4 === 0 && m <= 32 && n < m;
 }
 
-/** prune(x, out, keep, s, groups): `groups` consecutive full groups of M at x (f32), out (f32), keep (u8); s = 4·M bytes of scratch. */
+/**
+ * prune(x, out, keep, s, tokens, k): every row of x [tokens, k] (f32) into out (f32) and keep (u8),
+ * s = 4·M bytes of scratch. A row's tail group of r = k mod M elements is loaded as a full group
+ * whose lanes from r on score −2 (below every real score, NaN's −1 included, and at higher
+ * indices, so the real elements' ranks are those of a group of r, and min(N, r) of them are
+ * kept); its lanes from r on are written past the row — into the next row's first group, which
+ * is computed after it, or into the slack after the last row.
+ */
 function kernelModule(n: number, m: number): WebAssembly.Module {
   const key = `${n}:${m}`;
   let mod = modules.get(key);
   if (mod) return mod;
   const mb = new ModuleBuilder();
-  const f = mb.func('prune', [I32, I32, I32, I32, I32], []);
-  const [X, OUT, KEEP, S, GROUPS] = [0, 1, 2, 3, 4];
+  const f = mb.func('prune', [I32, I32, I32, I32, I32, I32], []);
+  const [X, OUT, KEEP, S, TOKENS, K] = [0, 1, 2, 3, 4, 5];
   const V = m / 4;
+  const t = f.local(I32);
   const g = f.local(I32);
+  const full = f.local(I32);
   const px = f.local(I32);
   const po = f.local(I32);
   const pk = f.local(I32);
@@ -40,17 +49,23 @@ function kernelModule(n: number, m: number): WebAssembly.Module {
   const sj = f.local(V128);
   const nanAbove = f.local(V128);
   const quota = f.local(V128);
+  const rv = f.local(V128);
   f.i32(NAN_ABOVE).op('i32x4.splat').set(nanAbove);
   f.i32(n).op('i32x4.splat').set(quota);
+  // full = k − k mod M; r = k mod M (splat) for the tail's lane mask
+  f.get(K).get(K).i32(m).op('i32.rem_u').op('i32.sub').set(full);
+  f.get(K).i32(m).op('i32.rem_u').op('i32x4.splat').set(rv);
   f.get(X).set(px);
   f.get(OUT).set(po);
   f.get(KEEP).set(pk);
-  f.for(g, 0, () => f.get(GROUPS), 1, () => {
+  /** one group at px/po/pk; tail: lanes ≥ r score −2 */
+  const group = (tail: boolean) => {
     for (let v = 0; v < V; v++) {
       f.get(px).op('v128.load', 16 * v, 2).set(xv[v]);
       // s = bits of |x|, NaN → −1
       f.get(xv[v]).op('f32x4.abs').set(sv[v]);
       f.v128i32(-1, -1, -1, -1).get(sv[v]).get(sv[v]).get(nanAbove).op('i32x4.gt_s').op('v128.bitselect').set(sv[v]);
+      if (tail) f.get(sv[v]).v128i32(-2, -2, -2, -2).v128i32(4 * v, 4 * v + 1, 4 * v + 2, 4 * v + 3).get(rv).op('i32x4.lt_s').op('v128.bitselect').set(sv[v]);
       f.get(S).get(sv[v]).op('v128.store', 16 * v, 2);
       f.v128i32(0, 0, 0, 0).set(cnt[v]);
     }
@@ -75,9 +90,24 @@ function kernelModule(n: number, m: number): WebAssembly.Module {
       f.v128i32(0, 0, 0, 0).shuffle([0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12]);
       f.op('v128.store32_lane', 4 * v, 0);
     }
-    f.get(px).i32(4 * m).op('i32.add').set(px);
-    f.get(po).i32(4 * m).op('i32.add').set(po);
-    f.get(pk).i32(m).op('i32.add').set(pk);
+  };
+  const advance = (elements: () => void) => {
+    elements();
+    f.i32(2).op('i32.shl').get(px).op('i32.add').set(px);
+    elements();
+    f.i32(2).op('i32.shl').get(po).op('i32.add').set(po);
+    elements();
+    f.get(pk).op('i32.add').set(pk);
+  };
+  f.for(t, 0, () => f.get(TOKENS), 1, () => {
+    f.for(g, 0, () => f.get(full), m, () => {
+      group(false);
+      advance(() => f.i32(m));
+    });
+    f.get(K).get(full).op('i32.ne').if();
+    group(true);
+    advance(() => f.get(K).get(full).op('i32.sub'));
+    f.end();
   });
   mod = new WebAssembly.Module(mb.bytes());
   modules.set(key, mod);
@@ -89,7 +119,7 @@ export class WasmNmPrune {
   private readonly x: Float32Array;
   private readonly out: Float32Array;
   private readonly keep: Uint8Array;
-  private readonly fn: (x: number, out: number, keep: number, s: number, groups: number) => void;
+  private readonly fn: (x: number, out: number, keep: number, s: number, tokens: number, k: number) => void;
   private readonly outOffset: number;
   private readonly keepOffset: number;
   private readonly sOffset: number;
@@ -100,10 +130,11 @@ export class WasmNmPrune {
     readonly capacity: number,
   ) {
     if (!wasmPruneApplies(n, m)) throw new Error(`WasmNmPrune: ${n}:${m} is not a kernel pattern`);
-    const bytes = Math.ceil((capacity * 4) / 16) * 16;
+    // + one group of slack: a tail group's loads and its lanes past the last row
+    const bytes = Math.ceil(((capacity + m) * 4) / 16) * 16;
     this.outOffset = bytes;
     this.keepOffset = 2 * bytes;
-    this.sOffset = 2 * bytes + Math.ceil(capacity / 16) * 16;
+    this.sOffset = 2 * bytes + Math.ceil((capacity + m) / 16) * 16;
     const memory = new WebAssembly.Memory({ initial: Math.ceil((this.sOffset + 4 * m) / PAGE) });
     this.fn = new WebAssembly.Instance(kernelModule(n, m), { env: { memory } }).exports.prune as WasmNmPrune['fn'];
     this.x = new Float32Array(memory.buffer, 0, capacity);
@@ -111,26 +142,12 @@ export class WasmNmPrune {
     this.keep = new Uint8Array(memory.buffer, this.keepOffset, capacity);
   }
 
-  /**
-   * The full groups of every row of x [tokens, k] (k ≥ M): out and keep at the same positions;
-   * the tail of each row (k mod M elements) is left untouched. tokens·k ≤ capacity.
-   */
-  fullGroups(x: Float32Array, tokens: number, k: number, out: Float32Array, keep: Uint8Array): void {
-    const m = this.m;
-    const full = Math.floor(k / m) * m;
+  /** Every group of every row of x [tokens, k] (tail groups included) into out and keep; tokens·k ≤ capacity. */
+  prune(x: Float32Array, tokens: number, k: number, out: Float32Array, keep: Uint8Array): void {
     const total = tokens * k;
     this.x.set(x.subarray(0, total));
-    if (full === k) {
-      this.fn(0, this.outOffset, this.keepOffset, this.sOffset, tokens * (k / m));
-      out.set(this.out.subarray(0, total));
-      keep.set(this.keep.subarray(0, total));
-      return;
-    }
-    for (let t = 0; t < tokens; t++) {
-      const row = t * k;
-      this.fn(row * 4, this.outOffset + row * 4, this.keepOffset + row, this.sOffset, full / m);
-      out.set(this.out.subarray(row, row + full), row);
-      keep.set(this.keep.subarray(row, row + full), row);
-    }
+    this.fn(0, this.outOffset, this.keepOffset, this.sOffset, tokens, k);
+    out.set(this.out.subarray(0, total));
+    keep.set(this.keep.subarray(0, total));
   }
 }
