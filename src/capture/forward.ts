@@ -21,6 +21,7 @@ import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
 import { WasmLayerAttention } from './attention-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
+import { WasmGlue } from './glue-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
@@ -53,7 +54,7 @@ export function createKvCache(model: ModelWeights): KvCache {
   };
 }
 
-function rmsnorm(out: Float32Array, x: Float32Array, g: Float32Array, tokens: number, dim: number): void {
+export function rmsnorm(out: Float32Array, x: Float32Array, g: Float32Array, tokens: number, dim: number): void {
   for (let t = 0; t < tokens; t++) {
     const r = t * dim;
     let ss = 0;
@@ -229,6 +230,8 @@ interface Workspace {
   attention?: WasmLayerAttention;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
   silu?: WasmSilu;
+  /** RMSNorm and the residual adds in WebAssembly (absent: the JS loops) */
+  glue?: WasmGlue;
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
@@ -266,6 +269,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
       attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? (ws?.attention ?? new WasmLayerAttention(headSize(c), c.seqLen, kvDim(c), c.nHeads)) : undefined,
       silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
+      glue: wasmMatmulEnabled ? new WasmGlue(capacity * c.dim, c.dim) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -377,9 +381,15 @@ export function forwardChunk(
   const seqLen = c.seqLen;
   const scores = ws.scores;
 
+  const glue = T >= WASM_MIN_TOKENS ? ws.glue : undefined;
+  const norm = (out: Float32Array, g: Float32Array) => (glue ? glue.rmsnorm(out, x, g, T, dim, RMS_NORM_EPS) : rmsnorm(out, x, g, T, dim));
+  const addInto = (o: Float32Array) => {
+    if (glue) glue.add(x, o, T * dim);
+    else for (let i = 0; i < T * dim; i++) x[i] += o[i];
+  };
   for (let l = 0; l < c.nLayers; l++) {
     const w = model.layers[l];
-    rmsnorm(xb, x, w.rmsAtt, T, dim);
+    norm(xb, w.rmsAtt);
     const [q, k, v] = runSite(ws, l, 'qkv', xb, T, dim, startPos, hooks);
     rope(q, T, dim, ws.rope, startPos);
     rope(k, T, kv, ws.rope, startPos);
@@ -401,9 +411,9 @@ export function forwardChunk(
       }
     }
     const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);
-    for (let i = 0; i < T * dim; i++) x[i] += o[i];
+    addInto(o);
 
-    rmsnorm(xb, x, w.rmsFfn, T, dim);
+    norm(xb, w.rmsFfn);
     const [g, u] = runSite(ws, l, 'gate_up', xb, T, dim, startPos, hooks);
     // SwiGLU: in WebAssembly (the same bits; it declines inputs beyond its exp's range) or here
     if (!(ws.silu && T >= WASM_MIN_TOKENS && ws.silu.gate(hb, g, u, T * c.hiddenDim))) {
@@ -413,9 +423,9 @@ export function forwardChunk(
       }
     }
     const [down] = runSite(ws, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
-    for (let i = 0; i < T * dim; i++) x[i] += down[i];
+    addInto(down);
   }
-  rmsnorm(xb, x, model.rmsFinal, T, dim);
+  norm(xb, model.rmsFinal);
   const logits = logitsInto ? logitsInto(ws) : new Float32Array(T * c.vocabSize);
   if (ws.wasm && T >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(logits, xb, ws.wasm.cls, T);
   else matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
