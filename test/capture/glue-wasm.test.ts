@@ -1,13 +1,18 @@
 /**
- * WasmGlue (src/capture/glue-wasm.ts) gives forward.ts's RMSNorm and residual add bit for bit:
- * random rows of several widths (odd ones included) and magnitudes (1e-30 … 1e30, where ss
- * overflows or underflows), signed zeros, subnormals, NaN and ±∞.
+ * WasmGlue (src/capture/glue-wasm.ts) gives forward.ts's RMSNorm and residual add bit for bit
+ * (NaN where it gives NaN): random rows of several widths (odd ones included) and magnitudes
+ * (1e-30 … 1e30, where ss overflows or underflows), signed zeros, subnormals, NaN and ±∞.
  */
 import fc from 'fast-check';
 import { rmsnorm, RMS_NORM_EPS } from '../../src/capture/forward.js';
 import { WasmGlue, WASM_GLUE_AVAILABLE } from '../../src/capture/glue-wasm.js';
 
-const bits = (a: Float32Array): number[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+/**
+ * The bits of each float32, every NaN as one value: a NaN's payload depends on which operand the
+ * processor propagates, which V8's compilers may commute (JavaScript vs JavaScript can differ);
+ * a NaN activation ends as non-finite logits, which the perplexity refuses whatever its payload.
+ */
+const bits = (a: Float32Array): (number | string)[] => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length), (b, i) => (Number.isNaN(a[i]) ? 'NaN' : b));
 const SPECIAL = [0, -0, 1e-45, -1e-40, Number.NaN, Infinity, -Infinity, 3.4e38, -3.4e38];
 
 (WASM_GLUE_AVAILABLE ? describe : describe.skip)('RMSNorm and residual adds in WebAssembly', () => {
