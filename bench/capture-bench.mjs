@@ -4,7 +4,8 @@
  * validation text, encoded once by nmsim's tokenizer into .bench/capture-stream-N.i32, evaluated
  * under the perplexity protocol (windows of seq_len, stride seq_len − 1) by
  *   - nmsim dense and 8:16 magnitude (bench/capture-child.mjs, one process per repetition), on
- *     one thread and on --threads worker threads (default os.availableParallelism()),
+ *     one thread and on --threads threads (the main thread and threads − 1 workers; default
+ *     os.availableParallelism()),
  *   - numpy dense (bench/capture-numpy.py), with OpenBLAS's default threads and with
  *     OPENBLAS_NUM_THREADS=1 (the ratios are taken against the faster of the two),
  * REPS alternating repetitions each; prints medians of tokens/s over wall time and over CPU time
@@ -41,8 +42,8 @@ fs.writeFileSync(streamPath, Buffer.from(stream.buffer, stream.byteOffset, strea
 const tools = {
   'nmsim dense': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense']],
   'nmsim 8:16 magnitude': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16']],
-  [`nmsim dense, ${a.threads} worker threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense', a.threads]],
-  [`nmsim 8:16 magnitude, ${a.threads} worker threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16', a.threads]],
+  [`nmsim dense, ${a.threads} threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense', a.threads]],
+  [`nmsim 8:16 magnitude, ${a.threads} threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16', a.threads]],
   'numpy dense': () => ['python3', ['bench/capture-numpy.py', a.model, streamPath, '--json']],
   'numpy dense, 1 BLAS thread': () => ['python3', ['bench/capture-numpy.py', a.model, streamPath, '--json'], { OPENBLAS_NUM_THREADS: '1' }],
 };
@@ -69,7 +70,7 @@ const rows = Object.entries(runs).map(([name, rs]) => ({
   mean_nll_nats: rs[0].mean_nll_nats,
 }));
 // against the faster numpy configuration (on a loaded 2-core machine OpenBLAS's default threads
-// spin and lose to one thread; the nmsim rows without "worker threads" evaluate on one thread)
+// spin and lose to one thread; the nmsim rows without "threads" evaluate on one thread)
 const np = rows.filter((r) => r.tool.startsWith('numpy')).sort((p, q) => q.tokens_per_s - p.tokens_per_s)[0];
 for (const r of rows) {
   r.vs_fastest_numpy_wall = +(r.tokens_per_s / np.tokens_per_s).toFixed(2);

@@ -4,8 +4,8 @@
  * stream file (little-endian int32, written by the runner), dense or N:M magnitude-pruned. Prints
  * JSON: tokens processed, wall and CPU seconds of the evaluation (model load excluded, like the
  * numpy peer), mean NLL. THREADS = 0 (default): the single-thread evaluatePerplexity; THREADS ≥ 1:
- * evaluatePerplexityThreaded on that many worker threads (CPU time is the whole process's, every
- * thread included). Needs `npm run build`.
+ * evaluatePerplexityThreaded on that many threads, this one and THREADS − 1 workers (CPU time is
+ * the whole process's, every thread included). Needs `npm run build`.
  *
  *   node bench/capture-child.mjs MODEL STREAM.i32 dense|N:M [THREADS]
  */

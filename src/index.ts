@@ -37,6 +37,7 @@ export { encodeStories, encodeStream, evaluatePerplexity, type PerplexityResult,
 export { createPruningHooks, runId, type RunSpec, type Calibration } from './capture/prune-hooks.js';
 export { calibrateStaticShifts, calibrateAffine, calibrateInputNorms } from './capture/calibrate.js';
 export { captureRuns, captureRunsThreaded, needsCalibration, isWeightSpec, captureRunId, type CapturedRun, type CaptureOptions, type CaptureSpec } from './capture/capture.js';
+export { defaultThreads } from './capture/perplexity-pool.js';
 export { pruneModelWeights, weightMaskStats, weightRunId, type WeightRunSpec, type WeightMask, type WeightMaskStats } from './capture/weight-runs.js';
 export { readInputFile } from './capture/input-file.js';
 export { writeCaptureBundle, sha256Hex } from './capture/capture-bundle.js';

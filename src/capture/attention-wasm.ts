@@ -144,12 +144,21 @@ function emitSoftmax(f: FunctionBuilder): void {
   f.get(S).set(ps);
   f.get(N).i32(-2).op('i32.and').set(n2);
 
-  /** e ← exp of the lanes of `input` (clamped or not), 2^e by `twoPowE` */
-  const core = (input: number, twoPowE: () => void) => {
+  const [cMagic, cInv64, cBias] = [f.local(V128), f.local(V128), f.local(V128)];
+  splat(ROUND_MAGIC, cMagic);
+  splat(1 / STEPS, cInv64);
+  splat(TWO_52_PLUS_1023, cBias);
+  /**
+   * e ← exp of the lanes of `input`. fast (both lanes ≥ SAFE_EXPONENT_BITS_ABOVE): k's low bits
+   * from the float64 kf + 1.5·2^52 (an exact integer sum whose low 32 bits are k in two's
+   * complement), 2^e from the bits of 2^52 + 1023 + floor(kf / 64) shifted up by 52 (floor(kf / 64)
+   * = k >> 6; kf / 64 is exact); otherwise k = trunc_sat(kf) and TWO_POW_E lane by lane.
+   */
+  const core = (input: number, fast: boolean) => {
     // kf = Math.round(input · INV_STEP) = floor(v + 0.5); r = input − kf·STEP; k = kf | 0
     f.get(input).get(cInv).op('f64x2.mul').get(cHalf).op('f64x2.add').op('f64x2.floor').set(kf);
     f.get(input).get(kf).get(cStep).op('f64x2.mul').op('f64x2.sub').set(r);
-    f.get(kf).op('i32x4.trunc_sat_f64x2_s_zero').set(k4);
+    if (!fast) f.get(kf).op('i32x4.trunc_sat_f64x2_s_zero').set(k4);
     // p = 1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24 + r·(1/120)))))
     f.get(c24).get(r).get(c120).op('f64x2.mul').op('f64x2.add').set(t);
     f.get(c6).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
@@ -157,35 +166,39 @@ function emitSoftmax(f: FunctionBuilder): void {
     f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
     f.get(cOne).get(r).get(t).op('f64x2.mul').op('f64x2.add').set(t);
     // TWO_POW_J[k & 63]: both lanes' addresses at once, one load per lane
-    f.get(k4).v128i32(STEPS - 1, STEPS - 1, STEPS - 1, STEPS - 1).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
-    f.get(ja).op('i32x4.extract_lane', 1);
-    f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    if (fast) {
+      f.get(kf).get(cMagic).op('f64x2.add').v128i32(STEPS - 1, 0, STEPS - 1, 0).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
+      f.get(ja).op('i32x4.extract_lane', 2);
+      f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    } else {
+      f.get(k4).v128i32(STEPS - 1, STEPS - 1, STEPS - 1, STEPS - 1).op('v128.and').i32(3).op('i32x4.shl').get(cTables).op('i32x4.add').set(ja);
+      f.get(ja).op('i32x4.extract_lane', 1);
+      f.get(ja).op('i32x4.extract_lane', 0).op('v128.load64_zero', 0, 3);
+    }
     f.op('v128.load64_lane', 0, 1);
-    twoPowE();
+    if (fast) {
+      // (e + 1023) << 52: the bits of the normal 2^e, e = k >> 6 ≥ −1022
+      f.get(kf).get(cInv64).op('f64x2.mul').op('f64x2.floor').get(cBias).op('f64x2.add').i32(52).op('i64x2.shl');
+    } else {
+      // TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
+      const lane = (l: number) =>
+        f.get(TABLES).get(k4).op('i32x4.extract_lane', l).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
+      lane(0);
+      f.op('f64x2.splat');
+      lane(1);
+      f.op('f64x2.replace_lane', 1);
+    }
     f.op('f64x2.mul').get(t).op('f64x2.mul').set(e);
-  };
-  const bitsTwoPowE = () => {
-    // (e + 1023) << 52: the bits of the normal 2^e, e = k >> 6 ≥ −1022
-    f.get(k4).op('i64x2.extend_low_i32x4_s').i32(6).op('i64x2.shr_s').v128i32(1023, 0, 1023, 0).op('i64x2.add').i32(52).op('i64x2.shl');
-  };
-  const tableTwoPowE = () => {
-    // TWO_POW_E[(k >> 6) − MIN_EXPONENT], lane by lane
-    const lane = (l: number) =>
-      f.get(TABLES).get(k4).op('i32x4.extract_lane', l).i32(6).op('i32.shr_s').i32(-MIN_EXPONENT + STEPS).op('i32.add').i32(3).op('i32.shl').op('i32.add').op('f64.load');
-    lane(0);
-    f.op('f64x2.splat');
-    lane(1);
-    f.op('f64x2.replace_lane', 1);
   };
   const pair = (lanes: 1 | 2) => {
     f.get(ps).op('v128.load', 0, 3).get(cMax).op('f64x2.sub').set(x);
     f.get(x).get(cSafe).op('f64x2.ge').op('i32x4.all_true').if();
-    core(x, bitsTwoPowE);
+    core(x, true);
     f.else();
     // lanes above the underflow bound take the table path; the others are clamped to it here
     f.get(x).get(cU).op('f64x2.gt').set(ok);
     f.get(x).get(cU).op('f64x2.max').set(xc);
-    core(xc, tableTwoPowE);
+    core(xc, false);
     // below the bound: NaN stays NaN, everything else is 0
     f.get(e);
     f.get(x).v128i32(0, 0, 0, 0).get(x).get(x).op('f64x2.ne').op('v128.bitselect');
@@ -209,6 +222,9 @@ function emitSoftmax(f: FunctionBuilder): void {
  * (test/capture/attention.test.ts checks every e of that range and inputs on both sides).
  */
 export const SAFE_EXPONENT_BITS_ABOVE = -708;
+/** 1.5·2^52: kf + this (|kf| < 2^51, an integer) is exact and holds k in its low bits */
+const ROUND_MAGIC = 1.5 * 2 ** 52;
+const TWO_52_PLUS_1023 = 2 ** 52 + 1023;
 
 export const WASM_ATTENTION_AVAILABLE = SIMD_AVAILABLE;
 
@@ -293,5 +309,244 @@ export class WasmAttention {
     this.valuesFn(this.vOffset + ko * 4, this.sOffset, this.outOffset, n);
     const out = this.out;
     for (let i = 0; i < hs; i++) att[qo + i] = out[i] * inv;
+  }
+}
+
+/**
+ * The byte layout of WasmLayerAttention's memory: keys f64 channel-major [kv, kStride] (positions
+ * p, p+1 adjacent; kStride = seq_len + 2 rounded to even, so an odd n's spare lane is a slot of
+ * the row), values f64 [seq_len, kv], the queries and the output f32 [seq_len, dim] as
+ * forwardChunk holds them, the scaled queries and the scores of one group of query heads, and
+ * exp.ts's tables.
+ */
+interface LayerLayout {
+  hs: number;
+  seqLen: number;
+  kv: number;
+  nHeads: number;
+  dim: number;
+  kvMul: number;
+  /** query heads that share one pass over their kv head's keys and values */
+  group: number;
+  kStride: number;
+  k: number;
+  v: number;
+  q: number;
+  att: number;
+  qs: number;
+  s: number;
+  tables: number;
+  end: number;
+}
+
+function layerLayout(hs: number, seqLen: number, kv: number, nHeads: number): LayerLayout {
+  const dim = nHeads * hs;
+  const kvMul = nHeads / (kv / hs);
+  const group = kvMul % 2 === 0 ? 2 : 1;
+  const kStride = seqLen + 2 + (seqLen & 1);
+  const up = (b: number) => Math.ceil(b / 16) * 16;
+  const k = 0;
+  const v = k + up(kv * kStride * 8);
+  const q = v + up(seqLen * kv * 8);
+  const att = q + up(seqLen * dim * 4);
+  const qs = att + up(seqLen * dim * 4);
+  const s = qs + up(group * hs * 8);
+  const tables = s + up(group * kStride * 8);
+  const end = tables + (STEPS + TWO_POW_E.length) * 8;
+  return { hs, seqLen, kv, nHeads, dim, kvMul, group, kStride, k, v, q, att, qs, s, tables, end };
+}
+
+function layerModule(L: LayerLayout): WebAssembly.Module {
+  const key = `layer/${L.hs}/${L.seqLen}/${L.kv}/${L.nHeads}`;
+  let mod = modules.get(key);
+  if (mod) return mod;
+  const m = new ModuleBuilder();
+  const softmax = m.func('softmax', [I32, I32, F64, I32], [F64]);
+  emitSoftmax(softmax);
+  emitLayer(m.func('layer', [I32, I32, F64], []), m.indexOf(softmax), L);
+  mod = new WebAssembly.Module(m.bytes());
+  modules.set(key, mod);
+  return mod;
+}
+
+/**
+ * layer(T, startPos, scale): every query head of query rows t < T (position startPos + t, so
+ * n = startPos + t + 1 positions) against the loaded cache, into the output rows — attendHead's
+ * arithmetic per head, with the loops over tokens, kv heads and query heads here instead of in
+ * JavaScript, and the `group` query heads that share a kv head (grouped-query attention) taking
+ * their scores from one load of each key pair and their value sums from one load of each value
+ * pair. Per head: qs = f64(q)·scale; each score 0 + Σ over groups of 4 channels (then a pair) of
+ * ((q0k0 + q1k1) + q2k2) + q3k3, two positions per f64x2, the maximum per lane (an odd n's spare
+ * lane −∞), then the larger lane; softmax (the one function above: exps and their sum in p
+ * order); the value sums acc + e_p·v_p over p = 0 … n−1 from 0, two channels per f64x2;
+ * att = f32(acc · (1 / sum)).
+ */
+function emitLayer(f: FunctionBuilder, softmaxIndex: number, L: LayerLayout): void {
+  const [T, START, SCALE] = [0, 1, 2];
+  const { hs, kv, dim, kvMul, group: G, kStride } = L;
+  const nKv = kv / hs;
+  const t = f.local(I32);
+  const n = f.local(I32);
+  const g = f.local(I32);
+  const qg = f.local(I32);
+  const ag = f.local(I32);
+  const kb = f.local(I32);
+  const vb = f.local(I32);
+  const p = f.local(I32);
+  const pk = f.local(I32);
+  const ps = f.local(I32);
+  const pv = f.local(I32);
+  const mx = Array.from({ length: G }, () => f.local(V128));
+  const s = Array.from({ length: G }, () => f.local(V128));
+  const tmp = f.local(V128);
+  const kk = Array.from({ length: 4 }, () => f.local(V128));
+  const w = Array.from({ length: G }, () => f.local(V128));
+  const acc = Array.from({ length: G }, () => Array.from({ length: hs / 2 }, () => f.local(V128)));
+  const maxv = Array.from({ length: G }, () => f.local(F64));
+  const inv = Array.from({ length: G }, () => f.local(F64));
+  const rowStride = kStride * 8;
+
+  f.for(t, 0, () => f.get(T), 1, () => {
+    f.get(START).get(t).op('i32.add').i32(1).op('i32.add').set(n);
+    f.get(t).i32(dim * 4).op('i32.mul').set(qg);
+    f.get(qg).i32(L.att).op('i32.add').set(ag);
+    f.get(qg).i32(L.q).op('i32.add').set(qg);
+    f.i32(L.k).set(kb);
+    f.i32(L.v).set(vb);
+    f.for(g, 0, nKv, 1, () => {
+      for (let jj = 0; jj < kvMul; jj += G) {
+        // the scaled queries of heads g·kvMul + jj …
+        for (let j = 0; j < G; j++) {
+          for (let i = 0; i < hs; i++) {
+            f.i32(0).get(qg).op('f32.load', ((jj + j) * hs + i) * 4).op('f64.promote_f32').get(SCALE).op('f64.mul').op('f64.store', L.qs + (j * hs + i) * 8);
+          }
+        }
+        // scores and their maximum
+        for (let j = 0; j < G; j++) f.f64(-Infinity).op('f64x2.splat').set(mx[j]);
+        f.get(kb).set(pk);
+        f.i32(L.s).set(ps);
+        f.for(p, 0, () => f.get(n), 2, () => {
+          for (let j = 0; j < G; j++) f.v128i32(0, 0, 0, 0).set(s[j]);
+          let c = 0;
+          const chunk = (size: number) => {
+            for (let i = 0; i < size; i++) f.get(pk).op('v128.load', (c + i) * rowStride).set(kk[i]);
+            for (let j = 0; j < G; j++) {
+              const qsplat = (ch: number) => f.i32(0).op('v128.load64_splat', L.qs + (j * hs + ch) * 8);
+              qsplat(c);
+              f.get(kk[0]).op('f64x2.mul');
+              for (let i = 1; i < size; i++) {
+                qsplat(c + i);
+                f.get(kk[i]).op('f64x2.mul').op('f64x2.add');
+              }
+              f.set(tmp);
+              f.get(s[j]).get(tmp).op('f64x2.add').set(s[j]);
+            }
+            c += size;
+          };
+          while (c + 4 <= hs) chunk(4);
+          while (c < hs) chunk(2);
+          f.get(p).i32(1).op('i32.add').get(n).op('i32.ge_s').if();
+          for (let j = 0; j < G; j++) f.get(s[j]).f64(-Infinity).op('f64x2.replace_lane', 1).set(s[j]);
+          f.end();
+          for (let j = 0; j < G; j++) {
+            f.get(ps).get(s[j]).op('v128.store', j * rowStride);
+            f.get(s[j]).get(mx[j]).get(s[j]).get(mx[j]).op('f64x2.gt').op('v128.bitselect').set(mx[j]);
+          }
+          f.get(pk).i32(16).op('i32.add').set(pk);
+          f.get(ps).i32(16).op('i32.add').set(ps);
+        });
+        for (let j = 0; j < G; j++) {
+          f.get(mx[j]).op('f64x2.extract_lane', 1);
+          f.get(mx[j]).op('f64x2.extract_lane', 0);
+          f.get(mx[j]).op('f64x2.extract_lane', 1);
+          f.get(mx[j]).op('f64x2.extract_lane', 0);
+          f.op('f64.gt').op('select').set(maxv[j]);
+        }
+        // exps and their sums
+        for (let j = 0; j < G; j++) {
+          f.f64(1);
+          f.i32(L.s + j * rowStride).get(n).get(maxv[j]).i32(L.tables).call(softmaxIndex);
+          f.op('f64.div').set(inv[j]);
+        }
+        // value sums
+        for (let j = 0; j < G; j++) for (const a of acc[j]) f.v128i32(0, 0, 0, 0).set(a);
+        f.get(vb).set(pv);
+        f.i32(L.s).set(ps);
+        f.for(p, 0, () => f.get(n), 1, () => {
+          for (let j = 0; j < G; j++) f.get(ps).op('v128.load64_splat', j * rowStride).set(w[j]);
+          for (let a = 0; a < hs / 2; a++) {
+            f.get(pv).op('v128.load', a * 16).set(tmp);
+            for (let j = 0; j < G; j++) f.get(acc[j][a]).get(w[j]).get(tmp).op('f64x2.mul').op('f64x2.add').set(acc[j][a]);
+          }
+          f.get(pv).i32(kv * 8).op('i32.add').set(pv);
+          f.get(ps).i32(8).op('i32.add').set(ps);
+        });
+        for (let j = 0; j < G; j++) {
+          for (let a = 0; a < hs / 2; a++) {
+            f.get(ag).get(acc[j][a]).get(inv[j]).op('f64x2.splat').op('f64x2.mul').op('f32x4.demote_f64x2_zero');
+            f.op('v128.store64_lane', ((jj + j) * hs + 2 * a) * 4, 0);
+          }
+        }
+      }
+      f.get(qg).i32(kvMul * hs * 4).op('i32.add').set(qg);
+      f.get(ag).i32(kvMul * hs * 4).op('i32.add').set(ag);
+      f.get(kb).i32(hs * rowStride).op('i32.add').set(kb);
+      f.get(vb).i32(hs * 8).op('i32.add').set(vb);
+    });
+  });
+}
+
+/**
+ * Attention of a whole layer for a chunk of query rows in one WebAssembly call (emitLayer): the
+ * cache's positions are copied in as float64 (keys channel-major, values transposed) once per
+ * layer and chunk, the queries in and the output out with one copy each. The same bits as
+ * attendHead per (token, head) (test/capture/attention.test.ts).
+ */
+export class WasmLayerAttention {
+  private readonly L: LayerLayout;
+  private readonly k64: Float64Array;
+  private readonly v64: Float64Array;
+  private readonly q32: Float32Array;
+  private readonly att32: Float32Array;
+  private readonly layerFn: (t: number, startPos: number, scale: number) => void;
+
+  constructor(hs: number, seqLen: number, kv: number, nHeads: number) {
+    if (hs % 2 !== 0) throw new Error(`WasmLayerAttention: head size ${hs} is odd`);
+    if (kv % hs !== 0 || nHeads % (kv / hs) !== 0) throw new Error(`WasmLayerAttention: ${nHeads} query heads do not share ${kv / hs} kv heads evenly`);
+    const L = (this.L = layerLayout(hs, seqLen, kv, nHeads));
+    const memory = new WebAssembly.Memory({ initial: Math.ceil(L.end / PAGE) });
+    const inst = new WebAssembly.Instance(layerModule(L), { env: { memory } });
+    this.layerFn = inst.exports.layer as WasmLayerAttention['layerFn'];
+    const buf = memory.buffer;
+    this.k64 = new Float64Array(buf, L.k, kv * L.kStride);
+    this.v64 = new Float64Array(buf, L.v, seqLen * kv);
+    this.q32 = new Float32Array(buf, L.q, seqLen * L.dim);
+    this.att32 = new Float32Array(buf, L.att, seqLen * L.dim);
+    const tables = new Float64Array(buf, L.tables, STEPS + TWO_POW_E.length);
+    tables.set(TWO_POW_J);
+    tables.set(TWO_POW_E, STEPS);
+  }
+
+  /**
+   * att[t·dim …] for query rows t < T of q [T, dim] at positions startPos + t, against positions
+   * 0 … startPos + T − 1 of one layer's cache (channel-major [kv, seq_len], this chunk's keys and
+   * values already written); scale = 1/√hs.
+   */
+  run(keys: Float32Array, values: Float32Array, q: Float32Array, tokens: number, startPos: number, scale: number, att: Float32Array): void {
+    const { seqLen, kv, kStride, dim } = this.L;
+    const n = startPos + tokens;
+    const k64 = this.k64;
+    const v64 = this.v64;
+    for (let ch = 0; ch < kv; ch++) {
+      const row = ch * seqLen;
+      const kr = ch * kStride;
+      for (let p = 0; p < n; p++) {
+        k64[kr + p] = keys[row + p];
+        v64[p * kv + ch] = values[row + p];
+      }
+    }
+    this.q32.set(q.subarray(0, tokens * dim));
+    this.layerFn(tokens, startPos, scale);
+    att.set(this.att32.subarray(0, tokens * dim));
   }
 }

@@ -19,8 +19,9 @@ import type { Consumer } from '../trace/manifest.js';
 import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
-import { WasmAttention } from './attention-wasm.js';
+import { WasmLayerAttention } from './attention-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
+import { WasmGlue } from './glue-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
@@ -53,7 +54,7 @@ export function createKvCache(model: ModelWeights): KvCache {
   };
 }
 
-function rmsnorm(out: Float32Array, x: Float32Array, g: Float32Array, tokens: number, dim: number): void {
+export function rmsnorm(out: Float32Array, x: Float32Array, g: Float32Array, tokens: number, dim: number): void {
   for (let t = 0; t < tokens; t++) {
     const r = t * dim;
     let ss = 0;
@@ -225,13 +226,18 @@ interface Workspace {
   proj: Record<Consumer, [Float32Array, number]>[];
   /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
   wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
-  /** the WebAssembly SIMD attention kernel (absent: attendHead in JS) */
-  attention?: WasmAttention;
+  /** the WebAssembly SIMD attention kernel, a whole layer per call (absent: attendHead in JS) */
+  attention?: WasmLayerAttention;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
   silu?: WasmSilu;
+  /** RMSNorm and the residual adds in WebAssembly (absent: the JS loops) */
+  glue?: WasmGlue;
   /** dense runs: the site input repeated once per consumer */
   same: Record<SiteKind, Float32Array[]>;
   outputs: Record<SiteKind, Float32Array[]>;
+  /** forwardWindow's logits [capacity · vocab] and KV cache, made on its first call */
+  windowLogits?: Float32Array;
+  windowCache?: KvCache;
 }
 
 const workspaces = new WeakMap<ModelWeights, Workspace>();
@@ -261,8 +267,9 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
-      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? new WasmAttention(headSize(c), c.seqLen, kvDim(c)) : undefined,
+      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? (ws?.attention ?? new WasmLayerAttention(headSize(c), c.seqLen, kvDim(c), c.nHeads)) : undefined,
       silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
+      glue: wasmMatmulEnabled ? new WasmGlue(capacity * c.dim, c.dim) : undefined,
     };
     workspaces.set(model, ws);
   }
@@ -358,6 +365,7 @@ export function forwardChunk(
   tokenIds: ArrayLike<number>,
   startPos: number,
   hooks?: LinearHooks,
+  logitsInto?: (ws: Workspace) => Float32Array,
 ): Float32Array {
   const c = model.config;
   const T = tokenIds.length;
@@ -373,9 +381,15 @@ export function forwardChunk(
   const seqLen = c.seqLen;
   const scores = ws.scores;
 
+  const glue = T >= WASM_MIN_TOKENS ? ws.glue : undefined;
+  const norm = (out: Float32Array, g: Float32Array) => (glue ? glue.rmsnorm(out, x, g, T, dim, RMS_NORM_EPS) : rmsnorm(out, x, g, T, dim));
+  const addInto = (o: Float32Array) => {
+    if (glue) glue.add(x, o, T * dim);
+    else for (let i = 0; i < T * dim; i++) x[i] += o[i];
+  };
   for (let l = 0; l < c.nLayers; l++) {
     const w = model.layers[l];
-    rmsnorm(xb, x, w.rmsAtt, T, dim);
+    norm(xb, w.rmsAtt);
     const [q, k, v] = runSite(ws, l, 'qkv', xb, T, dim, startPos, hooks);
     rope(q, T, dim, ws.rope, startPos);
     rope(k, T, kv, ws.rope, startPos);
@@ -389,22 +403,17 @@ export function forwardChunk(
         values[ch * seqLen + startPos + t] = v[t * kv + ch];
       }
     }
-    const wasmAttention = T >= WASM_MIN_TOKENS ? ws.attention : undefined;
-    wasmAttention?.load(keys, values, startPos + T);
-    for (let t = 0; t < T; t++) {
-      const pos = startPos + t;
-      const n = pos + 1;
-      for (let h = 0; h < c.nHeads; h++) {
-        const qo = t * dim + h * hs;
-        const ko = Math.floor(h / kvMul) * hs;
-        if (wasmAttention) wasmAttention.head(q, qo, ko, n, scale, att);
-        else attendHead(q, qo, keys, values, ko, hs, n, seqLen, scale, scores, ws.qs, att);
+    if (ws.attention && T >= WASM_MIN_TOKENS) ws.attention.run(keys, values, q, T, startPos, scale, att);
+    else {
+      for (let t = 0; t < T; t++) {
+        const n = startPos + t + 1;
+        for (let h = 0; h < c.nHeads; h++) attendHead(q, t * dim + h * hs, keys, values, Math.floor(h / kvMul) * hs, hs, n, seqLen, scale, scores, ws.qs, att);
       }
     }
     const [o] = runSite(ws, l, 'o', att, T, dim, startPos, hooks);
-    for (let i = 0; i < T * dim; i++) x[i] += o[i];
+    addInto(o);
 
-    rmsnorm(xb, x, w.rmsFfn, T, dim);
+    norm(xb, w.rmsFfn);
     const [g, u] = runSite(ws, l, 'gate_up', xb, T, dim, startPos, hooks);
     // SwiGLU: in WebAssembly (the same bits; it declines inputs beyond its exp's range) or here
     if (!(ws.silu && T >= WASM_MIN_TOKENS && ws.silu.gate(hb, g, u, T * c.hiddenDim))) {
@@ -414,10 +423,10 @@ export function forwardChunk(
       }
     }
     const [down] = runSite(ws, l, 'down', hb, T, c.hiddenDim, startPos, hooks);
-    for (let i = 0; i < T * dim; i++) x[i] += down[i];
+    addInto(down);
   }
-  rmsnorm(xb, x, model.rmsFinal, T, dim);
-  const logits = new Float32Array(T * c.vocabSize);
+  norm(xb, model.rmsFinal);
+  const logits = logitsInto ? logitsInto(ws) : new Float32Array(T * c.vocabSize);
   if (ws.wasm && T >= WASM_MIN_TOKENS) ws.wasm.kernel.matmul(logits, xb, ws.wasm.cls, T);
   else matmulXWt(logits, xb, model.wcls, T, dim, c.vocabSize);
   return logits;
@@ -426,6 +435,21 @@ export function forwardChunk(
 /** Whole-sequence causal pass from an empty cache (evaluation). */
 export function forwardSequence(model: ModelWeights, tokenIds: ArrayLike<number>, hooks?: LinearHooks): Float32Array {
   return forwardChunk(model, createKvCache(model), tokenIds, 0, hooks);
+}
+
+/**
+ * forwardSequence without allocating: the logits [tokens, vocab] are a view of a buffer the
+ * model's workspace keeps, valid only until the next forward call on this model (the perplexity
+ * windows read them at once), and the KV cache is the workspace's own, reused from window to
+ * window — a whole-sequence pass from position 0 writes every position before it reads it, so
+ * the stale contents of an earlier window are never read. The same bits as forwardSequence
+ * (test/capture/forward-workspace.test.ts).
+ */
+export function forwardWindow(model: ModelWeights, tokenIds: ArrayLike<number>, hooks?: LinearHooks): Float32Array {
+  const ws = workspace(model, tokenIds.length);
+  const cache = (ws.windowCache ??= createKvCache(model));
+  const vocab = model.config.vocabSize;
+  return forwardChunk(model, cache, tokenIds, 0, hooks, (w) => (w.windowLogits ??= new Float32Array(w.capacity * vocab)).subarray(0, tokenIds.length * vocab));
 }
 
 /** One KV-cache step (generation): the logits [vocab] of the token at `pos`. */

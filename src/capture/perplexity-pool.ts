@@ -14,8 +14,9 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { NmsimError, type Diagnostic, type ErrorKind } from '../diagnostics.js';
 import type { LayerWeights, ModelWeights } from './checkpoint.js';
-import { NllAccumulator, windowStarts, type PerplexityResult } from './perplexity.js';
-import type { Calibration, RunSpec } from './prune-hooks.js';
+import { CRITERION_INFO } from '../sparsity/registry.js';
+import { NllAccumulator, windowLosses, windowStarts, type PerplexityResult } from './perplexity.js';
+import { createPruningHooks, isDenseSpec, modelAmberFactors, type Calibration, type RunSpec } from './prune-hooks.js';
 
 /** What a worker needs once: the shared model, the stream and the configuration. */
 export interface PoolWorkerInit {
@@ -72,13 +73,25 @@ export function shareModel(model: ModelWeights): ModelWeights {
   };
 }
 
-/** Worker threads by default: one per core the process may use. */
+/**
+ * Threads by default: the cores this process may use that the 1-minute load average leaves free,
+ * at least 1 (freeCores). Measured (bench/README.md, issue 17 capture): on this 2-core machine at
+ * load 5–9 a second thread never found a free core — 2 threads took 9–70 % more wall time and
+ * 10–50 % more CPU than 1 on 10 and 100 stories — while on free cores it scores windows in
+ * parallel. The results are the same bits for any count, so the choice changes only the time.
+ */
 export function defaultThreads(): number {
-  return os.availableParallelism();
+  return freeCores(os.availableParallelism(), os.loadavg()[0]);
+}
+
+/** max(1, cores − round(load)), at most cores (a load average of 0 where the OS has none, e.g. Windows). */
+export function freeCores(cores: number, loadAverage: number): number {
+  const busy = Number.isFinite(loadAverage) && loadAverage > 0 ? Math.round(loadAverage) : 0;
+  return Math.max(1, Math.min(cores, cores - busy));
 }
 
 export interface PoolOptions {
-  /** worker threads (≥ 1); default: os.availableParallelism(); never more than the windows */
+  /** threads (≥ 1: this one and threads − 1 workers); default: defaultThreads(); never more than the windows */
   threads?: number;
   spec?: RunSpec;
   amber?: Map<string, Float32Array>;
@@ -88,7 +101,16 @@ export interface PoolOptions {
 }
 
 /**
- * evaluatePerplexity's result (the same bits) with the windows scored on worker threads.
+ * Windows a worker holds at once: the next is queued while it scores one, so it never waits for
+ * the main thread (which scores windows itself and reads replies only between its windows).
+ */
+const WORKER_QUEUE = 2;
+
+/**
+ * evaluatePerplexity's result (the same bits) with the windows scored on `threads` threads: this
+ * one and threads − 1 workers (threads = 1: no worker). The main thread takes a window whenever
+ * it is free, so one thread's start-up (module load, WASM compile, weight packing, a cold JIT) is
+ * saved against threads workers, and its warm kernels serve every later run of the process.
  * `seconds`/`tokensPerSecond` include starting the workers and sharing the model.
  */
 export async function evaluatePerplexityThreaded(model: ModelWeights, stream: Int32Array, opts: PoolOptions = {}): Promise<PerplexityResult> {
@@ -99,10 +121,18 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
   const acc = new NllAccumulator(stream.length, starts.length, opts.storyStarts);
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), starts.length));
   if (starts.length === 0) return acc.result(started);
-  const sharedStream = new Int32Array(new SharedArrayBuffer(stream.length * 4));
-  sharedStream.set(stream);
-  const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec: opts.spec, amber: opts.amber, calibration: opts.calibration };
-  const workers = Array.from({ length: threads }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init }));
+  const spec = opts.spec;
+  const pruned = spec !== undefined && !isDenseSpec(spec);
+  // amber factors are static (weights only): computed once here, for this thread and every worker
+  const amber = pruned && CRITERION_INFO[spec.criterion].perConsumer ? (opts.amber ?? modelAmberFactors(model)) : undefined;
+  const windowEnd = (w: number) => Math.min(starts[w] + seqLen, stream.length);
+  let workers: Worker[] = [];
+  if (threads > 1) {
+    const sharedStream = new Int32Array(new SharedArrayBuffer(stream.length * 4));
+    sharedStream.set(stream);
+    const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec, amber, calibration: opts.calibration };
+    workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init }));
+  }
   const done: (Float64Array | undefined)[] = new Array(starts.length);
   let next = 0; // next window to hand out
   let added = 0; // windows added to the accumulator (in order)
@@ -115,10 +145,27 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
           reject(e);
         }
       };
+      /** a window's losses in; the finished prefix into the accumulator, in window order */
+      const record = (w: number, losses: Float64Array): void => {
+        done[w] = losses;
+        try {
+          while (added < starts.length && done[added]) {
+            const a = added;
+            acc.add(a, starts[a], windowEnd(a) - starts[a], done[a]!);
+            done[a] = undefined;
+            added++;
+            opts.onWindow?.(added, starts.length);
+          }
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        if (added === starts.length) resolve();
+      };
       const send = (worker: Worker) => {
         if (next >= starts.length) return;
         const w = next++;
-        const req: PoolRequest = { w, start: starts[w], end: Math.min(starts[w] + seqLen, stream.length) };
+        const req: PoolRequest = { w, start: starts[w], end: windowEnd(w) };
         worker.postMessage(req);
       };
       for (const worker of workers) {
@@ -130,24 +177,27 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
             fail(e.diagnostics ? new NmsimError(e.diagnostics, e.kind) : new Error(e.message));
             return;
           }
-          done[reply.w] = reply.losses;
-          try {
-            while (added < starts.length && done[added]) {
-              const w = added;
-              acc.add(w, starts[w], Math.min(starts[w] + seqLen, stream.length) - starts[w], done[w]!);
-              done[w] = undefined;
-              added++;
-              opts.onWindow?.(added, starts.length);
-            }
-          } catch (err) {
-            fail(err);
-            return;
-          }
-          if (added === starts.length) resolve();
-          else send(worker);
+          record(reply.w, reply.losses);
+          if (!failed) send(worker);
         });
-        send(worker);
+        for (let q = 0; q < WORKER_QUEUE; q++) send(worker);
       }
+      // this thread: one window at a time, the workers' replies read in between
+      const scoreHere = () => {
+        if (failed || next >= starts.length) return;
+        const w = next++;
+        let losses: Float64Array;
+        try {
+          const hooks = pruned ? createPruningHooks(model, spec, { amber, calibration: opts.calibration }) : undefined;
+          losses = windowLosses(model, stream.subarray(starts[w], windowEnd(w)), hooks);
+        } catch (e) {
+          fail(e);
+          return;
+        }
+        record(w, losses);
+        setImmediate(scoreHere);
+      };
+      setImmediate(scoreHere);
     });
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));

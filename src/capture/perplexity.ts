@@ -7,8 +7,9 @@
  */
 import { inputError } from '../diagnostics.js';
 import type { ModelWeights } from './checkpoint.js';
-import { forwardSequence, type LinearHooks } from './forward.js';
+import { forwardWindow, type LinearHooks } from './forward.js';
 import { encode, type Tokenizer } from './tokenizer.js';
+import { WasmRowNll, WASM_NLL_AVAILABLE } from './nll-wasm.js';
 
 export function encodeStream(tok: Tokenizer, stories: readonly string[]): Int32Array {
   return encodeStories(tok, stories).stream;
@@ -88,16 +89,25 @@ export interface WindowHooksFactory {
 
 /**
  * The NLL of each next-token prediction of one window (window.length − 1 of them, in position
- * order), from one whole-sequence pass. The single-thread and the worker-thread evaluations
+ * order), from one whole-sequence pass; tokenNll's bits, computed in WebAssembly for windows of
+ * ≥ 5 tokens (nll-wasm.ts). The single-thread and the worker-thread evaluations
  * (perplexity-pool.ts) both score windows here, so a window's losses are the same bits in both.
  */
 export function windowLosses(model: ModelWeights, window: Int32Array, hooks: LinearHooks | undefined): Float64Array {
   const vocab = model.config.vocabSize;
-  const logits = forwardSequence(model, window, hooks);
+  const logits = forwardWindow(model, window, hooks);
   const losses = new Float64Array(Math.max(0, window.length - 1));
-  for (let t = 0; t + 1 < window.length; t++) losses[t] = tokenNll(logits, t * vocab, vocab, window[t + 1]);
+  const rows = losses.length;
+  if (WASM_NLL_AVAILABLE && rows >= 4) {
+    let kernel = rowNll.get(model);
+    if (!kernel || kernel.capacityRows < rows) rowNll.set(model, (kernel = new WasmRowNll(Math.max(rows, model.config.seqLen), vocab)));
+    kernel.losses(logits, rows, window.subarray(1), losses, tokenNll);
+  } else for (let t = 0; t < rows; t++) losses[t] = tokenNll(logits, t * vocab, vocab, window[t + 1]);
   return losses;
 }
+
+/** one row-NLL kernel per model (its memory holds a window's logits) */
+const rowNll = new WeakMap<ModelWeights, WasmRowNll>();
 
 /**
  * Sums the windows' losses in window order and position order — the one float64 summation

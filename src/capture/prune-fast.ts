@@ -10,6 +10,7 @@
  * kept −0 becomes +0). Tested bit-equal to pruneMatrix in test/capture/prune-fast.test.ts.
  */
 import type { Pattern } from '../sparsity/pattern.js';
+import { WasmNmPrune, wasmPruneApplies } from './prune-wasm.js';
 
 export interface FastPruneScratch {
   scores: Float64Array;
@@ -18,6 +19,21 @@ export interface FastPruneScratch {
 
 export function fastPruneScratch(m: number): FastPruneScratch {
   return { scores: new Float64Array(m), sorted: new Float64Array(m) };
+}
+
+/** Whether pruneNmFast hands the full groups to WebAssembly (setWasmPrune(false): never; for tests). */
+let wasmPruneEnabled = true;
+export function setWasmPrune(enabled: boolean): void {
+  wasmPruneEnabled = enabled;
+}
+
+/** one kernel per N:M, shared by every scratch (its memory grows by replacement) */
+const kernels = new Map<string, WasmNmPrune>();
+function kernelFor(n: number, m: number, elements: number): WasmNmPrune {
+  const key = `${n}:${m}`;
+  let k = kernels.get(key);
+  if (!k || k.capacity < elements) kernels.set(key, (k = new WasmNmPrune(n, m, Math.max(elements, 2 * (k?.capacity ?? 0)))));
+  return k;
 }
 
 /** Whether pruneNmFast computes this configuration (else use pruneMatrix). */
@@ -42,6 +58,12 @@ export function pruneNmFast(
 ): number {
   const { scores, sorted } = scratch;
   let kept = 0;
+  // magnitude in WebAssembly: the same keep set and outputs (prune-wasm.ts)
+  if (wasmPruneEnabled && !factors && wasmPruneApplies(n, m)) {
+    kernelFor(n, m, tokens * k).prune(x, tokens, k, out, keep);
+    const tail = k % m;
+    return tokens * (Math.floor(k / m) * n + Math.min(n, tail));
+  }
   for (let t = 0; t < tokens; t++) {
     const row = t * k;
     for (let g = 0; g < k; g += m) {

@@ -87,6 +87,15 @@ export function createPruningHooks(model: ModelWeights, spec: RunSpec, opts: Pru
   // N:M magnitude/amber without mitigation: the same bits as pruneMatrix, faster (prune-fast.ts)
   const fast = !dense && fastPruneApplies(spec.pattern, spec.criterion, spec.mitigation) && spec.pattern.kind === 'nm' ? spec.pattern : undefined;
   const scratch = fast ? fastPruneScratch(fast.m) : undefined;
+  // the fast path's outputs and masks, reused from site to site (pruneNmFast writes every element;
+  // a site's pruned inputs are read only by its own projections, the recorder copies the masks)
+  const buffers = new Map<string, { out: Float32Array; keep: Uint8Array }>();
+  const buffersFor = (consumer: number, size: number) => {
+    const key = `${consumer}/${size}`;
+    let b = buffers.get(key);
+    if (!b) buffers.set(key, (b = { out: new Float32Array(size), keep: new Uint8Array(size) }));
+    return b;
+  };
   return {
     inputs(layer, kind, x, tokens, k, startPos) {
       const consumers = SITE_CONSUMERS[kind];
@@ -103,8 +112,7 @@ export function createPruningHooks(model: ModelWeights, spec: RunSpec, opts: Pru
           masks.push(masks[0]);
           continue;
         }
-        const out = new Float32Array(tokens * k);
-        const keep = new Uint8Array(tokens * k);
+        const { out, keep } = fast ? buffersFor(i, tokens * k) : { out: new Float32Array(tokens * k), keep: new Uint8Array(tokens * k) };
         const ctx = { amberFactors: amber?.get(consumerKey(layer, consumers[i])), staticShift };
         if (fast) {
           checkPruneContext(spec.criterion, spec.mitigation, ctx, k);

@@ -13,7 +13,7 @@
  * t = r². |x| ≥ LIMIT (fdlibm's overflow, underflow and subnormal-scaling branches), NaN and ±∞
  * are not computed here: the call reports them and the caller runs its JavaScript loop instead.
  */
-import { ModuleBuilder, I32, V128, SIMD_AVAILABLE } from '../wasm/assembler.js';
+import { ModuleBuilder, I32, V128, SIMD_AVAILABLE, type FunctionBuilder } from '../wasm/assembler.js';
 
 const PAGE = 65536;
 /** |x| below this: k ≥ −1020, so y·2^k is fdlibm's normal branch (2^k from its bits) */
@@ -45,16 +45,15 @@ const TWO_52_PLUS_BIAS = 2 ** 52 + 1023;
 
 let compiled: WebAssembly.Module | undefined;
 
-/** silu(g, u, out, n) → 1 where some element's |a| ≥ LIMIT or is NaN (out then incomplete), else 0. */
-function kernelModule(): WebAssembly.Module {
-  if (compiled) return compiled;
-  const m = new ModuleBuilder();
-  const f = m.func('silu', [I32, I32, I32, I32], [I32]);
-  const [G, U, OUT, N] = [0, 1, 2, 3];
-  const i = f.local(I32);
-  const inRange = f.local(V128);
+/**
+ * Declares, in function f, the constants and temporaries of fdlibm's exp and returns an emitter:
+ * exp(x, ax, e) sets local e to Math.exp of each lane of local x (ax = |x| already set), the same
+ * bits where |x| < SILU_EXP_LIMIT (other lanes and NaN: garbage — the caller checks the range).
+ * `k(value)` pushes one of the splatted constants (SILU_EXP_LIMIT among them).
+ */
+export function fdlibmExpEmitter(f: FunctionBuilder): { exp: (x: number, ax: number, e: number) => void; k: (value: number) => void } {
   const q = f.local(V128);
-  const [a, x, ax, mRed, mOne, kf, hi, lo, r, t, c, yab, yc, e] = Array.from({ length: 14 }, () => f.local(V128));
+  const [mRed, mOne, kf, hi, lo, r, t, c, yab, yc] = Array.from({ length: 10 }, () => f.local(V128));
   // every constant splat once into a local
   const consts = new Map<number, number>();
   for (const v of [SILU_EXP_LIMIT, REDUCE_FROM, ONE_STEP_BELOW, TINY_BELOW, INV_LN2, 0.5, -0.5, 1, -1, 0, LN2_HI, LN2_LO, P1, P2, P3, P4, P5, 2, TWO_52_PLUS_BIAS]) {
@@ -65,14 +64,7 @@ function kernelModule(): WebAssembly.Module {
   const k = (value: number): void => {
     f.get(consts.get(value)!);
   };
-  f.v128i32(-1, -1, -1, -1).set(inRange);
-  f.for(i, 0, () => f.get(N), 2, () => {
-    // a: two float32 promoted; x = −a
-    f.get(G).get(i).i32(2).op('i32.shl').op('i32.add').op('v128.load64_zero', 0, 2).op('f64x2.promote_low_f32x4').set(a);
-    f.get(a).op('f64x2.neg').set(x);
-    f.get(x).op('f64x2.abs').set(ax);
-    // out of range (or NaN) in either lane: flag it (the caller recomputes in JavaScript)
-    f.get(inRange).get(ax); k(SILU_EXP_LIMIT); f.op('f64x2.lt').op('v128.and').set(inRange);
+  const exp = (x: number, ax: number, e: number): void => {
     f.get(ax); k(REDUCE_FROM); f.op('f64x2.ge').set(mRed);
     f.get(ax); k(ONE_STEP_BELOW); f.op('f64x2.lt').set(mOne);
     // k: ±1 (one step), (int)(x·invln2 ± 0.5) (general), 0 (no reduction); as float64
@@ -107,6 +99,29 @@ function kernelModule(): WebAssembly.Module {
     k(1); f.get(x).op('f64x2.add');
     f.get(yc).get(ax); k(TINY_BELOW); f.op('f64x2.lt').op('v128.bitselect');
     f.get(mRed).op('v128.bitselect').set(e);
+  };
+  return { exp, k };
+}
+
+/** silu(g, u, out, n) → 1 where some element's |a| ≥ LIMIT or is NaN (out then incomplete), else 0. */
+function kernelModule(): WebAssembly.Module {
+  if (compiled) return compiled;
+  const m = new ModuleBuilder();
+  const f = m.func('silu', [I32, I32, I32, I32], [I32]);
+  const [G, U, OUT, N] = [0, 1, 2, 3];
+  const i = f.local(I32);
+  const inRange = f.local(V128);
+  const [a, x, ax, e] = Array.from({ length: 4 }, () => f.local(V128));
+  const { exp, k } = fdlibmExpEmitter(f);
+  f.v128i32(-1, -1, -1, -1).set(inRange);
+  f.for(i, 0, () => f.get(N), 2, () => {
+    // a: two float32 promoted; x = −a
+    f.get(G).get(i).i32(2).op('i32.shl').op('i32.add').op('v128.load64_zero', 0, 2).op('f64x2.promote_low_f32x4').set(a);
+    f.get(a).op('f64x2.neg').set(x);
+    f.get(x).op('f64x2.abs').set(ax);
+    // out of range (or NaN) in either lane: flag it (the caller recomputes in JavaScript)
+    f.get(inRange).get(ax); k(SILU_EXP_LIMIT); f.op('f64x2.lt').op('v128.and').set(inRange);
+    exp(x, ax, e);
     // h = (a / (1 + e)) · u, rounded to float32
     f.get(OUT).get(i).i32(2).op('i32.shl').op('i32.add');
     f.get(a); k(1); f.get(e).op('f64x2.add').op('f64x2.div');

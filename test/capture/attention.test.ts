@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { attendHead } from '../../src/capture/forward.js';
 import { expNonPositive, INV_STEP, STEP, UNDERFLOW } from '../../src/capture/exp.js';
-import { SAFE_EXPONENT_BITS_ABOVE, WasmAttention, WASM_ATTENTION_AVAILABLE } from '../../src/capture/attention-wasm.js';
+import { SAFE_EXPONENT_BITS_ABOVE, WasmAttention, WasmLayerAttention, WASM_ATTENTION_AVAILABLE } from '../../src/capture/attention-wasm.js';
 
 function referenceHead(
   q: Float32Array, qo: number, keys: Float32Array, values: Float32Array, ko: number,
@@ -122,6 +122,75 @@ describe('attention of one head', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+(WASM_ATTENTION_AVAILABLE ? describe : describe.skip)('a whole layer\'s attention in one WebAssembly call', () => {
+  /** attendHead (tested against the three-pass reference above) for every (row, head) of a chunk */
+  function referenceLayer(q: Float32Array, keys: Float32Array, values: Float32Array, hs: number, nHeads: number, kv: number, T: number, startPos: number, seqLen: number, scale: number): Float32Array {
+    const dim = nHeads * hs;
+    const kvMul = nHeads / (kv / hs);
+    const att = new Float32Array(T * dim);
+    const scores = new Float64Array(seqLen);
+    const qs = new Float64Array(hs);
+    for (let t = 0; t < T; t++) {
+      for (let h = 0; h < nHeads; h++) attendHead(q, t * dim + h * hs, keys, values, Math.floor(h / kvMul) * hs, hs, startPos + t + 1, seqLen, scale, scores, qs, att);
+    }
+    return att;
+  }
+
+  test('equals attendHead per token and head bit for bit (head sizes 2 … 48; 1, 2, 3 and 4 query heads per kv head; chunks from position 0 and mid-sequence; odd and even seq_len)', () => {
+    const kernels = new Map<string, WasmLayerAttention>();
+    let cases = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom(2, 4, 6, 8, 10, 48),
+        fc.constantFrom(1, 2, 3, 4),
+        fc.constantFrom(1, 2),
+        fc.constantFrom(37, 64),
+        fc.integer({ min: 0, max: 63 }),
+        fc.integer({ min: 1, max: 64 }),
+        fc.double({ min: 0.01, max: 30, noNaN: true }),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (hs, kvMul, nKv, seqLen, startRaw, tRaw, scale, seed) => {
+          const startPos = Math.min(startRaw, seqLen - 1);
+          const T = Math.min(tRaw, seqLen - startPos);
+          const nHeads = nKv * kvMul;
+          const kv = nKv * hs;
+          const dim = nHeads * hs;
+          let s = seed;
+          const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+          const keys = Float32Array.from({ length: kv * seqLen }, rnd);
+          const values = Float32Array.from({ length: kv * seqLen }, rnd);
+          const q = Float32Array.from({ length: T * dim }, rnd);
+          const want = referenceLayer(q, keys, values, hs, nHeads, kv, T, startPos, seqLen, scale);
+          const key = `${hs}/${kvMul}/${nKv}/${seqLen}`;
+          if (!kernels.has(key)) kernels.set(key, new WasmLayerAttention(hs, seqLen, kv, nHeads));
+          const got = new Float32Array(T * dim + 3).fill(7); // rows past T stay untouched
+          kernels.get(key)!.run(keys, values, q, T, startPos, scale, got);
+          expect(bits(got.subarray(0, T * dim))).toEqual(bits(want));
+          expect(Array.from(got.subarray(T * dim))).toEqual([7, 7, 7]);
+          cases++;
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(cases).toBe(200);
+  });
+
+  test('a kernel reused after a longer chunk (stale positions beyond n in its memory) and one-position rows give attendHead\'s bits', () => {
+    const hs = 8, nHeads = 8, kv = 32, seqLen = 33;
+    const k = new WasmLayerAttention(hs, seqLen, kv, nHeads);
+    let s = 99;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4;
+    for (const [T, startPos] of [[33, 0], [5, 0], [1, 0], [2, 31], [4, 0]]) {
+      const keys = Float32Array.from({ length: kv * seqLen }, rnd);
+      const values = Float32Array.from({ length: kv * seqLen }, rnd);
+      const q = Float32Array.from({ length: T * nHeads * hs }, rnd);
+      const got = new Float32Array(T * nHeads * hs);
+      k.run(keys, values, q, T, startPos, 1 / Math.sqrt(hs), got);
+      expect(bits(got)).toEqual(bits(referenceLayer(q, keys, values, hs, nHeads, kv, T, startPos, seqLen, 1 / Math.sqrt(hs))));
+    }
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { parseCheckpoint, type ModelWeights } from '../../src/capture/checkpoint.js';
-import { createKvCache, forwardSequence, forwardStep } from '../../src/capture/forward.js';
+import { createKvCache, forwardSequence, forwardStep, forwardWindow } from '../../src/capture/forward.js';
 import { createPruningHooks } from '../../src/capture/prune-hooks.js';
 import { nm } from '../../src/sparsity/pattern.js';
 import { describeWithShared, sharedPath } from '../helpers/shared.js';
@@ -42,5 +42,33 @@ describeWithShared('forward pass buffer reuse', ['models/stories260K.bin'], () =
     expect(steps).toEqual(b.slice(0, 3).map((id, pos) => bits(forwardStep(freshStepModel, freshCache, id, pos))));
     // pruning changed the logits (the comparison above is not dense against dense)
     expect(bits(prunedA)).not.toEqual(denseABits);
+  });
+
+  test('forwardWindow (reused logits and KV cache) equals forwardSequence on a fresh model for windows of 40, 17, 40 and 5 tokens, dense and 2:4', () => {
+    const a = Array.from({ length: 40 }, (_, i) => (i * 29 + 3) % 512);
+    const b = Array.from({ length: 17 }, (_, i) => (i * 13 + 7) % 512);
+    const c = Array.from({ length: 5 }, (_, i) => (i * 101 + 1) % 512);
+    const spec = { pattern: nm(2, 4), criterion: 'magnitude', mitigation: 'none' } as const;
+    const shared = load();
+    const got = [
+      bits(forwardWindow(shared, a)),
+      bits(forwardWindow(shared, b)), // the cache still holds a's 40 positions
+      bits(forwardWindow(shared, a, createPruningHooks(shared, spec))),
+      bits(forwardWindow(shared, c)),
+    ];
+    const fresh = () => load();
+    const f = fresh();
+    const want = [
+      bits(forwardSequence(fresh(), a)),
+      bits(forwardSequence(fresh(), b)),
+      bits(forwardSequence(f, a, createPruningHooks(f, spec))),
+      bits(forwardSequence(fresh(), c)),
+    ];
+    expect(got.map((g) => g.length)).toEqual([40 * 512, 17 * 512, 40 * 512, 5 * 512]);
+    expect(got).toEqual(want);
+    // a view of the workspace's buffer: the next call overwrites it (callers read it at once)
+    const view = forwardWindow(shared, c);
+    forwardWindow(shared, b);
+    expect(bits(view)).not.toEqual(want[3]);
   });
 });

@@ -5,7 +5,8 @@
  * set (many ties), signed zeros, NaN and ±Infinity.
  */
 import fc from 'fast-check';
-import { pruneNmFast } from '../../src/capture/prune-fast.js';
+import { pruneNmFast, setWasmPrune } from '../../src/capture/prune-fast.js';
+import { wasmPruneApplies } from '../../src/capture/prune-wasm.js';
 import { pruneMatrix } from '../../src/sparsity/prune.js';
 import { nm } from '../../src/sparsity/pattern.js';
 
@@ -56,5 +57,29 @@ describe('fast N:M pruning for capture', () => {
     const tieKeep = new Uint8Array(4);
     pruneNmFast(Float32Array.from([1, -1, 1, 1]), 1, 4, 2, 4, undefined, new Float32Array(4), tieKeep);
     expect(Array.from(tieKeep)).toEqual([1, 1, 0, 0]);
+  });
+
+  (wasmPruneApplies(8, 16) ? test : test.skip)('magnitude\'s full groups in WebAssembly equal pruneMatrix and the JavaScript path: 2:4, 4:8, 8:16, 16:32 at widths 64 and 172 (a tail of 12), 200 tokens, ties, ±0, NaN, ±∞', () => {
+    let s = 12345;
+    const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (const [n, m] of [[2, 4], [4, 8], [8, 16], [16, 32], [1, 4], [3, 8]]) {
+      for (const k of [64, 172, m]) {
+        const tokens = k === m ? 3 : 200;
+        const x = Float32Array.from({ length: tokens * k }, () => (rnd() < 0.3 ? VALUES[Math.floor(rnd() * VALUES.length)] : Math.fround(rnd() * 4 - 2)));
+        const want = new Float32Array(tokens * k);
+        const wantKeep = new Uint8Array(tokens * k);
+        const wantKept = pruneMatrix(x, tokens, k, { pattern: nm(n, m), criterion: 'magnitude', mitigation: 'none' }, {}, want, wantKeep);
+        const got = new Float32Array(tokens * k).fill(7);
+        const gotKeep = new Uint8Array(tokens * k).fill(9);
+        expect(pruneNmFast(x, tokens, k, n, m, undefined, got, gotKeep)).toBe(wantKept);
+        expect(Buffer.from(gotKeep).equals(Buffer.from(wantKeep))).toBe(true);
+        expect(Buffer.from(got.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+        setWasmPrune(false);
+        const js = new Float32Array(tokens * k);
+        pruneNmFast(x, tokens, k, n, m, undefined, js, new Uint8Array(tokens * k));
+        setWasmPrune(true);
+        expect(Buffer.from(js.buffer).equals(Buffer.from(got.buffer))).toBe(true);
+      }
+    }
   });
 });

@@ -2,7 +2,6 @@
  * nmsim capture: real pruned runs of a llama2.c checkpoint → perplexities and a trace bundle.
  * Runs prune activations (the default) or, with --operand weight, the linear weights once.
  */
-import os from 'node:os';
 import type { CommandModule } from 'yargs';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
@@ -17,6 +16,7 @@ import { criteriaByOperand, parseOperands, parseRunCriteria } from '../../sparsi
 import { formatStoryRange, loadStories, selectStories } from '../../capture/stories.js';
 import { encodeStories } from '../../capture/perplexity.js';
 import { captureRuns, captureRunsThreaded, isWeightSpec, needsCalibration, type CaptureOptions, type CaptureSpec } from '../../capture/capture.js';
+import { defaultThreads } from '../../capture/perplexity-pool.js';
 import type { WeightRunSpec } from '../../capture/weight-runs.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
@@ -87,8 +87,8 @@ function captureOptions(argv: Args) {
     if (argv.out === undefined) noEffect('--weight-trace-tokens', 'without --out (the recorded activations are kept only in the bundle)', 'add --out FOLDER to write the bundle, or drop --weight-trace-tokens.');
   }
   const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
-  // default: one worker per core this process may use (never past the option's bound)
-  const threads = wholeNumberOption('threads', argv.threads, Math.min(os.availableParallelism(), OPTION_BOUNDS.threads.max));
+  // default: the cores the load average leaves free, at least 1 (never past the option's bound)
+  const threads = wholeNumberOption('threads', argv.threads, Math.min(defaultThreads(), OPTION_BOUNDS.threads.max));
   return { specs, traceTokens, weightTraceTokens, range, calib: calibRange(argv), threads };
 }
 
@@ -137,8 +137,8 @@ export const command: CommandModule<object, Args> = {
         },
         threads: {
           type: 'string',
-          defaultDescription: 'the cores available',
-          describe: `worker threads for the runs that record nothing (no --out, or a weight run with --weight-trace-tokens 0); 0 or 1: this thread only (at most ${OPTION_BOUNDS.threads.max}); the results are the same bits for any count`,
+          defaultDescription: 'the cores the 1-minute load average leaves free, at least 1',
+          describe: `threads (this one and N − 1 workers) for the runs that record nothing (no --out, or a weight run with --weight-trace-tokens 0); 0 or 1: this thread only (at most ${OPTION_BOUNDS.threads.max}); the results are the same bits for any count`,
         },
         dense: { type: 'boolean', default: true, describe: 'include the dense run (--no-dense skips it)' },
         out: { type: 'string', describe: 'bundle folder to write (created, or replaced atomically only when it is a bundle nmsim captured); without it nothing is written' },
