@@ -324,6 +324,19 @@ export interface ServingChoiceRow {
  * once per chosen variant profile. A profile with no variant row (a weight core as written, or a
  * review without swept axes) keeps every row. Row order: the variants' order, as computed.
  */
+/**
+ * The patterns of `patterns` whose serving rows servingOfChosen keeps for the variant `profile`
+ * (given `variantRows`): all of them for a core that was not swept, else its chosen ones (null:
+ * none chosen, so not even its dense row is kept and nothing needs computing). The dense row
+ * comes with any pattern (servingForProfile always emits it), as servingOfChosen keeps it.
+ */
+export function servingPatternsOf(profile: string, patterns: readonly Pattern[], variantRows: readonly ServingChoiceRow[]): Pattern[] | null {
+  if (!variantRows.some((r) => r.profile === profile)) return [...patterns];
+  const chosen = new Set(variantRows.filter((r) => r.chosen && r.profile === profile).map((r) => formatPattern(r.pattern)));
+  if (chosen.size === 0) return null;
+  return patterns.filter((p) => chosen.has(formatPattern(p)));
+}
+
 export function servingOfChosen(serving: ServingResult, variantRows: readonly ServingChoiceRow[]): ServingResult {
   const swept = new Set(variantRows.map((r) => r.profile));
   const chosenProfiles = new Set(variantRows.filter((r) => r.chosen).map((r) => r.profile));
