@@ -35,7 +35,7 @@ import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind
 import type { Diagnostic } from '../diagnostics.js';
 import type { HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
-import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
+import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
@@ -211,6 +211,8 @@ export async function servingForCached(
    * variant's rows (a point shard, which runs before any choice)
    */
   chosen?: readonly ServingChoiceRow[],
+  /** prefill steps the design points simulated (serving.ts PrefillSims): reused; changes no row, so not in the key */
+  prefillSims?: PrefillSims,
 ): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const profiles = variants.profiles;
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
@@ -229,7 +231,7 @@ export async function servingForCached(
       // weight masks are fixed offline: no measured activation structure applies (as the weight points)
       const weightRows = onWeights.length > 0 ? servingForProfile(profile, onWeights, shape, [], mix, tpotTargetMs, SERVING_BATCHES, 'weight') : [];
       // no rows kept: the result's fields but no simulation (weightBytes is still this profile's: servingFor reads the first profile's operand width)
-      const r = mine === null ? { ...servingFor([], patterns, shape, measured, mix, tpotTargetMs), weightBytes: servingWeightBytes(shape, profile.tensorCore.operandBits / 8), weightRows } : { ...servingFor([profile], mine, shape, measured, mix, tpotTargetMs), weightRows };
+      const r = mine === null ? { ...servingFor([], patterns, shape, measured, mix, tpotTargetMs), weightBytes: servingWeightBytes(shape, profile.tensorCore.operandBits / 8), weightRows } : { ...servingFor([profile], mine, shape, measured, mix, tpotTargetMs, SERVING_BATCHES, prefillSims), weightRows };
       bySpeedKey.set(speedKey, r);
       return r;
     });

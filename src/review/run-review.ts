@@ -49,7 +49,7 @@ import { evaluatePointsCached, servingForCached, type ProfileCacheStatus } from 
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
 import { defaultAxes, designVariants, refuseSweptSetKeys, type DesignAxes } from './axes.js';
-import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, type ServingMix } from './serving.js';
+import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, type PrefillSims, type ServingMix } from './serving.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -407,11 +407,14 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     // the serving rows wait for the variant choice (withChosenServing): only the chosen variants' are shown
     const unserved = await prepareReview(opts, profiles, bundles, progress, analyses, 'after-choice');
     clock.lap('analysis_ms');
+    // the prefill steps the points simulate, for the serving rows of the same perf views (serving.ts PrefillSims)
+    const prefillSims: PrefillSims = new Map();
     // per profile through the cache: a rerun with one profile changed evaluates that profile only
-    const evaluated = await evaluatePointsCached(unserved.inputs, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
+    const evaluated = await evaluatePointsCached({ ...unserved.inputs, prefillSims }, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
     const records: PointRecords = { points: evaluated.records.flatMap((r) => r.points), profiles: evaluated.records.flatMap((r) => r.profiles), energy: evaluated.records.flatMap((r) => r.energy) };
     clock.lap('models_ms');
-    const prepared = await withChosenServing(unserved, opts, records);
+    const prepared = await withChosenServing(unserved, opts, records, prefillSims);
+    prefillSims.clear();
     clock.lap('serving_ms');
     const assembled = assembleReview(prepared.common, [records]);
     clock.lap('sweep_ms');
@@ -547,10 +550,10 @@ export async function prepareReview(
  * its chosen variants' rows, not its 18 variants'). The serving assumption row goes last, as
  * prepareReview 'now' puts it. Per loaded profile through the cache, keyed on the choice too.
  */
-export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords): Promise<PreparedReview> {
+export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords, prefillSims?: PrefillSims): Promise<PreparedReview> {
   const chosen = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : [])))).rows;
   const { inputs } = prepared;
-  const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen);
+  const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen, prefillSims);
   const serving = servingCached.serving;
   return {
     ...prepared,

@@ -8,8 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
 import { decodeValue, encodeValue } from '../../src/review/cache.js';
-import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
-import type { ServingResult } from '../../src/review/serving.js';
+import { loadProfilesHashed, openBundlesHashed, profileFiles } from '../../src/review/inputs.js';
+import { evaluatePoints } from '../../src/review/points.js';
+import { bundlePathsOf, prepareReview, resolveReviewOptions, runReview, withChosenServing, type ReviewOptions } from '../../src/review/run-review.js';
+import type { PrefillSims, ServingResult } from '../../src/review/serving.js';
 import { formatPattern, parsePattern } from '../../src/sparsity/pattern.js';
 import { writeSyntheticBundle } from './synthetic-bundle.js';
 
@@ -56,5 +58,34 @@ describe('serving rows after the variant choice', () => {
     const warm = await runReview({ ...opts, cacheDir: dir });
     expect(warm.profileCache.serving).toEqual(['hit']);
     expect(encodeValue(warm.data)).toBe(encodeValue(o.data));
+  }, 120_000);
+
+  it('reuses the prefill steps the design points simulated: the same rows as simulating them again, and a planted step shows they are read', async () => {
+    const opts = resolveReviewOptions({ patterns: ['8:16'].map((p) => parsePattern(p)), criteria: ['magnitude'], mitigations: ['none'], axes: { selector: ['mux', 'sorted-mux'], encoding: ['index', 'bitmask'], provisioning: ['dense-balanced'] }, traces: [bundle], profiles: [profiles] });
+    const { profiles: loaded } = await loadProfilesHashed(profileFiles(opts.profiles));
+    const bundles = await openBundlesHashed(bundlePathsOf(opts));
+    try {
+      const prepared = await prepareReview(opts, loaded, bundles, undefined, undefined, 'after-choice');
+      expect(prepared.common.serving).toBeUndefined();
+      const sims: PrefillSims = new Map();
+      const records = await evaluatePoints({ ...prepared.inputs, prefillSims: sims });
+      // 2 perf views (the encodings; selector twins share one) × (dense + 8:16), at the 2048-token prefill
+      expect(sims.size).toBe(4);
+      expect([...sims.keys()].every((k) => k.includes('|2048|'))).toBe(true);
+      const reused = await withChosenServing(prepared, opts, records, sims);
+      const fresh = await withChosenServing(prepared, opts, records);
+      expect(encodeValue(reused.common.serving)).toBe(encodeValue(fresh.common.serving));
+      // a planted dense step (twice as slow) moves the dense row's TTFT: the map is what serving reads
+      const planted: PrefillSims = new Map([...sims].map(([k, v]) => [k, k.endsWith('|dense') ? { ...v, timeS: 2 * v.timeS } : v]));
+      const moved = await withChosenServing(prepared, opts, records, planted);
+      const dense = (r: typeof moved) => r.common.serving!.rows.find((x) => x.pattern.kind === 'dense')!;
+      expect(dense(moved).ttftMs).toBe(2 * dense(fresh).ttftMs);
+      // another prompt length (--serving 512:64) finds no step and simulates its own
+      const other = await withChosenServing(prepared, { ...opts, serving: { promptTokens: 512, outputTokens: 64 } }, records, planted);
+      const otherFresh = await withChosenServing(prepared, { ...opts, serving: { promptTokens: 512, outputTokens: 64 } }, records);
+      expect(encodeValue(other.common.serving)).toBe(encodeValue(otherFresh.common.serving));
+    } finally {
+      await Promise.all(bundles.map((b) => b.bundle.close()));
+    }
   }, 120_000);
 });
