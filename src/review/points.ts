@@ -33,7 +33,7 @@ import { profileEnergy, type PatternEnergy } from './energy.js';
 import type { HashedProfile } from './inputs.js';
 import { estimateProfile, type ReviewWorkload } from './performance.js';
 import type { Assumption, ReviewData } from './review-data.js';
-import { decodeFitNotes, servingOfChosen } from './serving.js';
+import { decodeFitNotes, prefillSimKey, servingOfChosen, type PrefillSims } from './serving.js';
 
 /** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
 export interface PointInputs {
@@ -54,6 +54,8 @@ export interface PointInputs {
   /** per profile, its design on the swept axes and the loaded profile it is a variant of (review/axes.ts); absent: every profile is its own */
   designs?: readonly CoreVariant[];
   baseIndex?: readonly number[];
+  /** where to record each fresh estimate's prefill steps for the serving rows to reuse (serving.ts PrefillSims; runReview); not part of any cache key, it changes no result */
+  prefillSims?: PrefillSims;
 }
 
 /** The review's fields that do not depend on any design point (computed from the analysis and the inputs). */
@@ -164,11 +166,19 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const keys = new Set(configIndices.map((ci) => patternKey(inputs.configs[ci].pattern)));
     const needed = inputs.patterns.filter((q) => keys.has(patternKey(q)));
     const design = inputs.designs?.[pi];
-    const estimateKey = `${perfViewKey(profile)}|${needed.map(patternKey).join(',')}`;
+    const view = perfViewKey(profile);
+    const estimateKey = `${view}|${needed.map(patternKey).join(',')}`;
     let estimate = estimates.get(estimateKey);
     if (!estimate) {
       estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);
       estimates.set(estimateKey, estimate);
+      if (inputs.prefillSims) {
+        // estimateProfile's prefill: the dense step, then one per sparse pattern of `needed`, in order
+        const sims = inputs.prefillSims;
+        const tokens = inputs.workload.prefillTokens;
+        sims.set(prefillSimKey(view, tokens, { kind: 'dense' }), estimate.prefill.dense);
+        needed.filter((q) => q.kind !== 'dense').forEach((q, i) => sims.set(prefillSimKey(view, tokens, q), estimate!.prefill.patterns[i].sim));
+      }
     }
     const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured);
     if (owned(pi * perProfile)) {

@@ -35,7 +35,8 @@ import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind
 import type { Diagnostic } from '../diagnostics.js';
 import type { HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
-import { servingFor, servingForProfile, SERVING_BATCHES, type ServingMix, type ServingResult } from './serving.js';
+import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
+import { patternKey } from '../explore/design-point.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { perfViewKey } from '../perf/hardware-view.js';
@@ -204,29 +205,42 @@ export async function servingForCached(
   tpotTargetMs: number,
   /** the measured weight runs' patterns: rows on the cores that take them on weights (weightPatternsOn), the decode chart's baseline */
   weightPatterns: readonly Pattern[] = [],
+  /**
+   * the variant choice (explore/variants.ts rows): only the rows servingOfChosen keeps are computed
+   * (serving.ts servingPatternsOf; a swept variant chosen for no pattern gets none). Absent: every
+   * variant's rows (a point shard, which runs before any choice)
+   */
+  chosen?: readonly ServingChoiceRow[],
+  /** prefill steps the design points simulated (serving.ts PrefillSims): reused; changes no row, so not in the key */
+  prefillSims?: PrefillSims,
 ): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const profiles = variants.profiles;
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
   const groups = variantGroups(variants);
   const designsOf = (g: number) => (variants.designs ? groups[g].map((pi) => variants.designs![pi]) : null);
+  const patternsOf = (pi: number) => (chosen ? servingPatternsOf(profiles[pi].loaded.profile.name, patterns, chosen) : [...patterns]);
   const one = async (g: number): Promise<ServingResult> => {
     const bySpeedKey = new Map<string, ServingResult>();
     const results = groups[g].map((pi) => {
       const profile = profiles[pi].loaded.profile;
-      const speedKey = perfViewKey(profile);
+      const mine = patternsOf(pi);
+      const speedKey = `${perfViewKey(profile)}|${mine === null ? '-' : mine.map(patternKey).join(',')}`;
       const same = bySpeedKey.get(speedKey);
       if (same) return { ...same, rows: same.rows.map((r) => ({ ...r, profile: profile.name })) };
       const onWeights = weightPatternsOn(profile, weightPatterns);
       // weight masks are fixed offline: no measured activation structure applies (as the weight points)
       const weightRows = onWeights.length > 0 ? servingForProfile(profile, onWeights, shape, [], mix, tpotTargetMs, SERVING_BATCHES, 'weight') : [];
-      const r = { ...servingFor([profile], patterns, shape, measured, mix, tpotTargetMs), weightRows };
+      // no rows kept: the result's fields but no simulation (weightBytes is still this profile's: servingFor reads the first profile's operand width)
+      const r = mine === null ? { ...servingFor([], patterns, shape, measured, mix, tpotTargetMs), weightBytes: servingWeightBytes(shape, profile.tensorCore.operandBits / 8), weightRows } : { ...servingFor([profile], mine, shape, measured, mix, tpotTargetMs, SERVING_BATCHES, prefillSims), weightRows };
       bySpeedKey.set(speedKey, r);
       return r;
     });
     return { ...results[0], rows: results.flatMap((r) => r.rows), weightRows: results.flatMap((r) => r.weightRows ?? []) };
   };
   const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES, weightPatterns });
-  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, designsOf, one);
+  // the chosen patterns of each variant are part of the entry's key (null: every pattern)
+  const extraOf = (g: number) => ({ designs: designsOf(g), patterns: chosen ? groups[g].map((pi) => patternsOf(pi)?.map(patternKey) ?? null) : null });
+  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, extraOf, one);
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
   const { weightRows: _w, ...first } = values[0];
   const weightRows = values.flatMap((v) => v.weightRows ?? []);

@@ -25,7 +25,8 @@ import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
 import { accuracyFor, measuredRuns, measuredWeightRuns, proxyFor, runConfig, screenMeasuredRuns, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type SweepConfig } from '../explore/accuracy.js';
-import { distinctPatterns, patternKey } from '../explore/design-point.js';
+import { distinctPatterns, patternKey, sortDesignPoints } from '../explore/design-point.js';
+import { chooseVariants } from '../explore/variants.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
 import { parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
@@ -48,7 +49,7 @@ import { evaluatePointsCached, servingForCached, type ProfileCacheStatus } from 
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
 import { defaultAxes, designVariants, refuseSweptSetKeys, type DesignAxes } from './axes.js';
-import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, type ServingMix } from './serving.js';
+import { DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, servingAssumption, type PrefillSims, type ServingMix } from './serving.js';
 
 export interface ReviewOptions {
   /** bundle folders; empty or absent = every bundle under the package's traces/ */
@@ -403,12 +404,18 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   const bundles = await openBundlesHashed(bundlePaths, opts.cacheDir);
   clock.lap('load_inputs_ms');
   try {
-    const prepared = await prepareReview(opts, profiles, bundles, progress, analyses);
+    // the serving rows wait for the variant choice (withChosenServing): only the chosen variants' are shown
+    const unserved = await prepareReview(opts, profiles, bundles, progress, analyses, 'after-choice');
     clock.lap('analysis_ms');
+    // the prefill steps the points simulate, for the serving rows of the same perf views (serving.ts PrefillSims)
+    const prefillSims: PrefillSims = new Map();
     // per profile through the cache: a rerun with one profile changed evaluates that profile only
-    const evaluated = await evaluatePointsCached(prepared.inputs, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
+    const evaluated = await evaluatePointsCached({ ...unserved.inputs, prefillSims }, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
     const records: PointRecords = { points: evaluated.records.flatMap((r) => r.points), profiles: evaluated.records.flatMap((r) => r.profiles), energy: evaluated.records.flatMap((r) => r.energy) };
     clock.lap('models_ms');
+    const prepared = await withChosenServing(unserved, opts, records, prefillSims);
+    prefillSims.clear();
+    clock.lap('serving_ms');
     const assembled = assembleReview(prepared.common, [records]);
     clock.lap('sweep_ms');
     progress?.stage('sensitivity', 0.9);
@@ -449,7 +456,15 @@ export interface PreparedReview {
  * proxies, workload, and the fields of the report that depend on no point. `bundles` stay open
  * (the caller closes them).
  */
-export async function prepareReview(opts: ResolvedReviewOptions, profiles: readonly HashedProfile[], bundles: readonly OpenedBundle[], progress?: ReviewProgress, analyses?: ReviewAnalyses): Promise<PreparedReview> {
+export async function prepareReview(
+  opts: ResolvedReviewOptions,
+  profiles: readonly HashedProfile[],
+  bundles: readonly OpenedBundle[],
+  progress?: ReviewProgress,
+  analyses?: ReviewAnalyses,
+  /** 'now': every design-axis variant's serving rows (a point shard: its merge has no analysis to compute them from); 'after-choice': none yet, withChosenServing adds the chosen variants' */
+  serving: 'now' | 'after-choice' = 'now',
+): Promise<PreparedReview> {
   const configs = sweptConfigs(opts);
   // every activation core × the swept design axes; provisioning twins (act-8of16-sb) left out
   const variants = designVariants(profiles, opts.axes);
@@ -471,8 +486,10 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   const measured = analysis.measured;
   // serving metrics depend on no design point: computed once here for every design-axis variant, so a
   // merge of shards has them too (per reviewed profile through the cache); assembleReview keeps the chosen variants'
-  const servingCached = await servingForCached(opts.cacheDir, variants, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, distinctPatterns(weights.runs.map((r) => r.pattern)));
-  const serving = servingCached.serving;
+  const servingCached =
+    serving === 'now'
+      ? await servingForCached(opts.cacheDir, variants, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, distinctPatterns(weights.runs.map((r) => r.pattern)))
+      : undefined;
   const inputs: PointInputs = {
     profiles: variants.profiles,
     designs: variants.designs,
@@ -508,8 +525,8 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
     unionDensitySource: `${p.path} run "${analysis.structureRunId ?? '?'}", magnitude selection, aligned consecutive batches`,
     patterns: [...opts.patterns],
     assumptionsBefore: reviewConventions(analysis.conventions, workloadText(workload)),
-    assumptionsAfter: [...perfAssumptions(), servingAssumption(serving)],
-    serving,
+    assumptionsAfter: servingCached ? [...perfAssumptions(), servingAssumption(servingCached.serving)] : perfAssumptions(),
+    ...(servingCached ? { serving: servingCached.serving } : {}),
     notes: [...accuracy.notes, ...weights.notes, ...primary.notes, ...analysis.notes, workloadNote, ...variants.notes],
     weightRuns: weights.runs,
     ...(opts.compare ? { compare: opts.compare } : {}),
@@ -517,12 +534,32 @@ export async function prepareReview(opts: ResolvedReviewOptions, profiles: reado
   return {
     inputs,
     common,
-    warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings, ...servingCached.warnings],
+    warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings, ...(servingCached?.warnings ?? [])],
     primaryBundle: p.path,
     analysisCache: cachedAnalysis.status,
-    servingCache: servingCached.status,
+    servingCache: servingCached?.status ?? [],
     loadedProfiles: profiles,
     axes: opts.axes,
+  };
+}
+
+/**
+ * `prepared` (prepareReview 'after-choice') with the serving rows of the variants the review chooses
+ * from `records` (explore/variants.ts chooseVariants, as assembleReview chooses): the rows
+ * assembleReview's servingOfChosen keeps, and no others computed (a rerun's changed profile costs
+ * its chosen variants' rows, not its 18 variants'). The serving assumption row goes last, as
+ * prepareReview 'now' puts it. Per loaded profile through the cache, keyed on the choice too.
+ */
+export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords, prefillSims?: PrefillSims): Promise<PreparedReview> {
+  const chosen = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : [])))).rows;
+  const { inputs } = prepared;
+  const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen, prefillSims);
+  const serving = servingCached.serving;
+  return {
+    ...prepared,
+    common: { ...prepared.common, assumptionsAfter: [...prepared.common.assumptionsAfter, servingAssumption(serving)], serving },
+    warnings: [...prepared.warnings, ...servingCached.warnings],
+    servingCache: servingCached.status,
   };
 }
 

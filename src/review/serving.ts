@@ -24,7 +24,9 @@
  */
 import { usageError } from '../diagnostics.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
-import { comparisonPlan, type SparseOperand } from '../perf/model-sim.js';
+import { comparisonPlan, type ModelSim, type SparseOperand } from '../perf/model-sim.js';
+import { perfViewKey } from '../perf/hardware-view.js';
+import { patternKey } from '../explore/design-point.js';
 import { simulate } from '../perf/simulate.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import { formatPattern, type Pattern } from '../sparsity/pattern.js';
@@ -201,11 +203,15 @@ export function servingForProfile(
   tpotTargetMs: number,
   batches: readonly number[] = SERVING_BATCHES,
   operand: SparseOperand = 'activation',
+  /** prefill steps the design points already simulated on the same model and measured sparsity (PrefillSims): reused, not simulated again */
+  prefillSims?: PrefillSims,
 ): ServingRow[] {
   // a pattern the core runs dense (execution-plan.ts) would repeat the dense row: left out before
   // simulating (its steps were a third of a shipped activation core's serving work, then dropped)
   const sparse = patterns.filter((p) => p.kind !== 'dense' && comparisonPlan(profile, p, measured, operand).mode !== 'dense');
-  const prefill = simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured, operand });
+  const prefill =
+    (operand === 'activation' ? knownPrefill(prefillSims, profile, mix.promptTokens, sparse) : undefined) ??
+    simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured, operand });
   const contextTokens = decodeContextOf(mix);
   const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured, operand }));
   const capacity = profile.memory.dramCapacityBytes;
@@ -242,6 +248,35 @@ export function servingForProfile(
   return operand === 'weight' ? sparseRows : [row({ kind: 'dense' }, null), ...sparseRows];
 }
 
+/**
+ * Prefill steps already simulated in this review (points.ts records each activation estimate's
+ * prefill: its dense step and each sparse pattern's), by prefillSimKey. Only for the model and the
+ * measured sparsity the serving rows use (runReview passes one map to both): a step is a function of
+ * the perf view (perf/hardware-view.ts perfViewKey: selector twins share it), the prompt tokens and
+ * the pattern, so serving reads the same ModelSim it would simulate (serving reads its timeS and
+ * bottleneck; test/review/serving-chosen.test.ts compares with and without).
+ */
+export type PrefillSims = Map<string, ModelSim>;
+
+export function prefillSimKey(view: string, tokens: number, pattern: Pattern): string {
+  return `${view}|${tokens}|${pattern.kind === 'dense' ? 'dense' : patternKey(pattern)}`;
+}
+
+/** The prefill comparison's steps from `sims` when every one is there (dense and each of `sparse`), else undefined. */
+function knownPrefill(sims: PrefillSims | undefined, profile: HardwareProfile, tokens: number, sparse: readonly Pattern[]): { dense: ModelSim; patterns: { sim: ModelSim }[] } | undefined {
+  if (sims === undefined || sims.size === 0) return undefined;
+  const view = perfViewKey(profile);
+  const dense = sims.get(prefillSimKey(view, tokens, { kind: 'dense' }));
+  if (!dense) return undefined;
+  const patterns: { sim: ModelSim }[] = [];
+  for (const p of sparse) {
+    const sim = sims.get(prefillSimKey(view, tokens, p));
+    if (!sim) return undefined;
+    patterns.push({ sim });
+  }
+  return { dense, patterns };
+}
+
 /** What a batch of B sequences holds at its end (weights + KV cache at prompt + output tokens), and whether it fits in `capacityBytes`. */
 export function memoryOf(shape: ModelShape, batch: number, peakContextTokens: number, valueBytes: number, capacityBytes: number | undefined): { memoryBytes: number; fits?: boolean } {
   const memoryBytes = servingWeightBytes(shape, valueBytes) + kvCacheBytes(shape, batch, peakContextTokens, valueBytes);
@@ -256,6 +291,7 @@ export function servingFor(
   mix: ServingMix,
   tpotTargetMs: number,
   batches: readonly number[] = SERVING_BATCHES,
+  prefillSims?: PrefillSims,
 ): ServingResult {
   return {
     promptTokens: mix.promptTokens,
@@ -265,7 +301,7 @@ export function servingFor(
     batches: [...batches],
     weightBytes: servingWeightBytes(shape, profiles.length > 0 ? profiles[0].tensorCore.operandBits / 8 : 2),
     peakContextTokens: mix.promptTokens + mix.outputTokens,
-    rows: profiles.flatMap((p) => servingForProfile(p, patterns, shape, measured, mix, tpotTargetMs, batches)),
+    rows: profiles.flatMap((p) => servingForProfile(p, patterns, shape, measured, mix, tpotTargetMs, batches, 'activation', prefillSims)),
   };
 }
 
@@ -324,6 +360,19 @@ export interface ServingChoiceRow {
  * once per chosen variant profile. A profile with no variant row (a weight core as written, or a
  * review without swept axes) keeps every row. Row order: the variants' order, as computed.
  */
+/**
+ * The patterns of `patterns` whose serving rows servingOfChosen keeps for the variant `profile`
+ * (given `variantRows`): all of them for a core that was not swept, else its chosen ones (null:
+ * none chosen, so not even its dense row is kept and nothing needs computing). The dense row
+ * comes with any pattern (servingForProfile always emits it), as servingOfChosen keeps it.
+ */
+export function servingPatternsOf(profile: string, patterns: readonly Pattern[], variantRows: readonly ServingChoiceRow[]): Pattern[] | null {
+  if (!variantRows.some((r) => r.profile === profile)) return [...patterns];
+  const chosen = new Set(variantRows.filter((r) => r.chosen && r.profile === profile).map((r) => formatPattern(r.pattern)));
+  if (chosen.size === 0) return null;
+  return patterns.filter((p) => chosen.has(formatPattern(p)));
+}
+
 export function servingOfChosen(serving: ServingResult, variantRows: readonly ServingChoiceRow[]): ServingResult {
   const swept = new Set(variantRows.map((r) => r.profile));
   const chosenProfiles = new Set(variantRows.filter((r) => r.chosen).map((r) => r.profile));
