@@ -22,6 +22,7 @@ import { checkSiteBounds } from './memory.js';
 import { analyzeSite, configurations, type SiteResult } from './site-analysis.js';
 import { loadSiteInput } from './site-input.js';
 import type { AnalysisPlan, AnalysisResult, ConfigResult, NonfiniteSummary, RunAnalysis, SlotStats } from './types.js';
+import { workerExecArgv } from '../worker-exec-argv.js';
 
 export interface AnalysisProgress {
   doneRows: number;
@@ -303,7 +304,7 @@ async function runOnWorkers(
   tick: (rows: number, site: string) => void,
 ): Promise<void> {
   const queue = [...which].sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
-  const pool = Array.from({ length: count }, () => new Worker(fileURLToPath(script), { workerData: { root, plan } }));
+  const pool = Array.from({ length: count }, () => new Worker(fileURLToPath(script), { workerData: { root, plan }, execArgv: workerExecArgv() }));
   try {
     await Promise.all(
       pool.map(

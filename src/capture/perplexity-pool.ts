@@ -17,6 +17,7 @@ import type { LayerWeights, ModelWeights } from './checkpoint.js';
 import { CRITERION_INFO } from '../sparsity/registry.js';
 import { NllAccumulator, windowLosses, windowStarts, type PerplexityResult } from './perplexity.js';
 import { createPruningHooks, isDenseSpec, modelAmberFactors, type Calibration, type RunSpec } from './prune-hooks.js';
+import { workerExecArgv } from '../worker-exec-argv.js';
 
 /** What a worker needs once: the shared model, the stream and the configuration. */
 export interface PoolWorkerInit {
@@ -131,7 +132,7 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
     const sharedStream = new Int32Array(new SharedArrayBuffer(stream.length * 4));
     sharedStream.set(stream);
     const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec, amber, calibration: opts.calibration };
-    workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init }));
+    workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init, execArgv: workerExecArgv() }));
   }
   const done: (Float64Array | undefined)[] = new Array(starts.length);
   let next = 0; // next window to hand out

@@ -6,7 +6,10 @@
 import { createRequire } from 'node:module';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { CHART_FONT_FAMILY } from './charts/frame.js';
+import type { PngReply, PngRequest } from './png-worker.js';
+import { workerExecArgv } from '../worker-exec-argv.js';
 
 export const PNG_ZOOM = 2;
 
@@ -51,13 +54,55 @@ export async function renderPng(svg: string, opts: PngOptions = {}): Promise<Ren
   return { png: new Uint8Array(img.asPng()), widthPx: img.width, heightPx: img.height, pixels: new Uint8Array(img.pixels) };
 }
 
+/** One worker thread per process (png-worker.ts), started on the first PNG; referenced only while a PNG is pending. */
+let pngWorker: { worker: Worker; pending: Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>; next: number } | undefined;
+
+/** Compiled code can start the worker; under ts-jest (a .ts module) the PNG is drawn by renderAsync instead. */
+function pngWorkerScript(): URL | null {
+  return import.meta.url.endsWith('.js') ? new URL('./png-worker.js', import.meta.url) : null;
+}
+
+function startPngWorker(script: URL): NonNullable<typeof pngWorker> {
+  const worker = new Worker(script, { execArgv: workerExecArgv() });
+  const state = { worker, pending: new Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>(), next: 0 };
+  const failAll = (e: Error) => {
+    for (const p of state.pending.values()) p.reject(e);
+    state.pending.clear();
+    if (pngWorker === state) pngWorker = undefined;
+  };
+  worker.on('message', (m: PngReply) => {
+    const p = state.pending.get(m.id);
+    if (!p) return;
+    state.pending.delete(m.id);
+    if (state.pending.size === 0) worker.unref();
+    if ('png' in m) p.resolve(m.png);
+    else p.reject(new Error(`resvg could not rasterise a chart: ${m.error}`));
+  });
+  worker.on('error', failAll);
+  worker.on('exit', (code) => failAll(new Error(`the PNG worker thread exited (code ${code})`)));
+  worker.unref();
+  return state;
+}
+
 /**
- * renderPng(svg, opts).png, rasterised off the main thread: resvg's renderAsync parses and draws
- * on libuv's thread pool, so a review goes on drawing its other charts and writing its tables
- * meanwhile (rerun16d; the same options, the same bytes — test/report/png-cache.test.ts).
+ * renderPng(svg, opts).png, rasterised off the main thread: compiled code hands the SVG to one
+ * worker thread (png-worker.ts: parse, draw and PNG encoding there), so a review goes on drawing
+ * its other charts and writing its tables meanwhile; under ts-jest resvg's renderAsync draws on
+ * libuv's pool and encodes here. Same options, same bytes (test/report/png-cache.test.ts,
+ * test/report/png-worker.test.ts).
  */
 export async function renderPngOffThread(svg: string, opts: PngOptions = {}): Promise<Uint8Array> {
-  const { renderAsync } = await import('@resvg/resvg-js');
-  const img = await renderAsync(svg, resvgOptions(opts));
-  return new Uint8Array(img.asPng());
+  const script = pngWorkerScript();
+  if (script === null) {
+    const { renderAsync } = await import('@resvg/resvg-js');
+    const img = await renderAsync(svg, resvgOptions(opts));
+    return new Uint8Array(img.asPng());
+  }
+  pngWorker ??= startPngWorker(script);
+  const state = pngWorker;
+  const id = state.next++;
+  const done = new Promise<Uint8Array>((resolve, reject) => state.pending.set(id, { resolve, reject }));
+  state.worker.ref();
+  state.worker.postMessage({ id, svg, options: resvgOptions(opts) } satisfies PngRequest);
+  return done;
 }
