@@ -18,8 +18,9 @@ export type PngReply = { id: number; png: Uint8Array } | { id: number; error: st
 parentPort?.on('message', (m: PngRequest) => {
   let reply: PngReply;
   try {
-    const buf = new Resvg(m.svg, m.options).render().asPng();
-    reply = { id: m.id, png: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+    // a copy with an ArrayBuffer of its own: transferring the Buffer's might detach a shared pool (or, on newer
+    // Node, throw for an untransferable one)
+    reply = { id: m.id, png: new Uint8Array(new Resvg(m.svg, m.options).render().asPng()) };
   } catch (e) {
     reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
   }
