@@ -484,8 +484,9 @@ export async function prepareReview(
   const { workload, note: workloadNote } = reviewWorkload(opts, p);
   const weights = weightRunsOf(p, accuracy.measured);
   const measured = analysis.measured;
-  // serving metrics depend on no design point: computed once here for every design-axis variant, so a
-  // merge of shards has them too (per reviewed profile through the cache); assembleReview keeps the chosen variants'
+  // 'now' (a point shard): every design-axis variant's serving rows, so a merge of shards has them (per
+  // reviewed profile through the cache; assembleReview keeps the chosen variants'); 'after-choice' (runReview):
+  // none here, withChosenServing computes the chosen variants' rows once the points are known
   const servingCached =
     serving === 'now'
       ? await servingForCached(opts.cacheDir, variants, opts.patterns, workload.shape, measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, distinctPatterns(weights.runs.map((r) => r.pattern)))
