@@ -25,6 +25,7 @@ import { startProgress, type Progress } from '../progress.js';
 import { reviewOptions, type ReviewArgv } from '../review-options.js';
 import { sensitivityTerminal } from '../../report/review-sensitivity.js';
 import { claimOutput, commandLine, printJson, runCommand } from '../run.js';
+import { proseColumns, wrapProse } from '../terminal-wrap.js';
 
 export const DEFAULT_OUT = 'reports/review';
 
@@ -154,8 +155,9 @@ export const command: CommandModule<object, ReviewArgs> = {
         return;
       }
       process.stderr.write(collapseWarnings(outcome.warnings));
-      process.stdout.write(terminalSummary(outcome.data, written.outDir, written.headlinePng));
-      if (outcome.data.sensitivity) process.stdout.write(`\n${sensitivityTerminal(outcome.data.sensitivity)}`);
+      const columns = proseColumns(process.stdout);
+      process.stdout.write(wrapProse(terminalSummary(outcome.data, written.outDir, written.headlinePng), columns));
+      if (outcome.data.sensitivity) process.stdout.write(`\n${wrapProse(sensitivityTerminal(outcome.data.sensitivity), columns)}`);
       process.stdout.write(reviewFooter(elapsedS, opts.patterns));
     }),
 };
