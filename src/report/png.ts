@@ -106,6 +106,17 @@ function ensurePngWorkers(script: URL): void {
   while (pngWorkers.length < PNG_WORKERS) pngWorkers.push(startPngWorker(script));
 }
 
+/**
+ * Starts the PNG workers now (none under ts-jest, where they cannot run), so that their start (a
+ * thread, node's bootstrap, loading resvg: ~50–60 ms each) overlaps the caller's drawing instead
+ * of delaying its first PNG (report/write-report.ts renderReport). Unreferenced: an idle worker
+ * never holds the process open.
+ */
+export function startPngWorkers(): void {
+  const script = pngWorkerScript();
+  if (script !== null) ensurePngWorkers(script);
+}
+
 /** Charts handed to each live PNG worker so far (tests: started together, they are spread over the pool). */
 export function pngWorkerLoad(): number[] {
   return pngWorkers.map((w) => w.served);
