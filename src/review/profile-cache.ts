@@ -29,6 +29,9 @@
  * (test/review/profile-cache.test.ts checks the union against one evaluatePoints).
  */
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { SPEC_EXTENSIONS } from '../profile/paths.js';
 import { loadTech } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
@@ -69,6 +72,64 @@ async function entryKey(kind: CacheEntryKind, shared: string, profile: string, t
   return sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: kind.prefix, shared, profile, tech }));
 }
 
+export const TECH_ENTRY: CacheEntryKind = { prefix: 'tech', what: "the tech library's digest" };
+
+/**
+ * What loadTech(name, dirs) can read: every file findTechFile could find in `dirs` (a tech file
+ * and the nodes it derives or scales from are looked up by name in those folders, a base next to
+ * its file first — one of them too), as name → sha256 of its bytes, per folder; a file that is one
+ * of the review's loaded profiles is listed as 'profile' instead of its bytes: loadTech refuses a
+ * profile (tech/is-profile), so a load that succeeded read none, and editing a profile (a rerun's
+ * usual change) leaves its tech key alone. undefined when a folder cannot be listed or a file read.
+ */
+async function techFilesPart(dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
+  const loaded = new Set(profiles.map((h) => path.resolve(h.loaded.file)));
+  const out: { dir: string; files: [string, string][] }[] = [];
+  try {
+    for (const dir of dirs) {
+      const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
+        throw e;
+      });
+      const files: [string, string][] = [];
+      for (const name of names.filter((n) => SPEC_EXTENSIONS.some((e) => n.endsWith(e))).sort()) {
+        const file = path.join(dir, name);
+        // findTechFile takes a regular file (a link to one too) and skips anything else
+        const stat = await fs.stat(file).catch(() => undefined);
+        if (!stat?.isFile()) continue;
+        files.push([name, loaded.has(path.resolve(file)) ? 'profile' : sha256Bytes(await fs.readFile(file))]);
+      }
+      out.push({ dir, files });
+    }
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(out);
+}
+
+function sha256Bytes(b: Buffer): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/**
+ * sha256 of encodeValue(loadTech(name, dirs)) — what the points key holds of the tech library —
+ * through the cache `dir` (issue 16: loading the shipped 5nm library, derived from asap7 and
+ * scaled from it and nangate45, parsed ~5 YAML files with energy tables on every rerun, ~0.1 s).
+ * Key: CACHE_FORMAT, TOOL_VERSION, the code fingerprint, the name, the folders and
+ * techFilesPart (every file loadTech could read, by content). undefined (that layer uncached) when
+ * the library holds what encodeValue cannot carry exactly or the folders cannot be read.
+ */
+export async function techDigest(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
+  const compute = async () => {
+    const text = exactText(await loadTech(name, dirs));
+    return text === undefined ? null : sha256(text);
+  };
+  const files = await techFilesPart(dirs, profiles);
+  if (files === undefined) return (await compute()) ?? undefined;
+  const key = async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: TECH_ENTRY.prefix, name, dirs, files }));
+  return (await cached(dir, key, compute, TECH_ENTRY)).value ?? undefined;
+}
+
 /**
  * For each group of profiles (`groups`: runs of indices into `profiles`): `compute(g)` through the
  * cache `dir` under a key of `shared` and the group's parts (each profile's, plus its tech library
@@ -88,6 +149,7 @@ async function perGroup<T>(
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
+  // per tech name and folders: the sha256 of the loaded library's exact text (techDigest)
   const techText = new Map<string, string | undefined>();
   for (let g = 0; g < groups.length; g++) {
     const parts: string[] = [];
@@ -101,10 +163,10 @@ async function perGroup<T>(
       else parts.push(sha256(part));
       if (cacheable && withTech) {
         const techKey = `${h.loaded.profile.tech}|${h.loaded.techDirs.join('|')}`;
-        if (!techText.has(techKey)) techText.set(techKey, exactText(await loadTech(h.loaded.profile.tech, h.loaded.techDirs)));
+        if (!techText.has(techKey)) techText.set(techKey, await techDigest(dir!, h.loaded.profile.tech, h.loaded.techDirs, profiles));
         const t = techText.get(techKey);
         if (t === undefined) cacheable = false;
-        else techs.push(sha256(t));
+        else techs.push(t);
       }
     }
     const extraText = cacheable ? exactText(extra(g)) : undefined;
