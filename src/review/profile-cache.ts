@@ -32,7 +32,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { SPEC_EXTENSIONS } from '../profile/paths.js';
-import { loadTech } from '../profile/tech.js';
+import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -113,21 +113,30 @@ function sha256Bytes(b: Buffer): string {
 
 /**
  * sha256 of encodeValue(loadTech(name, dirs)) — what the points key holds of the tech library —
- * through the cache `dir` (issue 16: loading the shipped 5nm library, derived from asap7 and
- * scaled from it and nangate45, parsed ~5 YAML files with energy tables on every rerun, ~0.1 s).
- * Key: CACHE_FORMAT, TOOL_VERSION, the code fingerprint, the name, the folders and
- * techFilesPart (every file loadTech could read, by content). undefined (that layer uncached) when
- * the library holds what encodeValue cannot carry exactly or the folders cannot be read.
+ * and the library itself, through the cache `dir` (issue 16: loading the shipped 5nm library,
+ * derived from asap7 and scaled from it and nangate45, parsed ~5 YAML files with energy tables on
+ * every rerun, ~0.1 s). Key: CACHE_FORMAT, TOOL_VERSION, the code fingerprint, the name, the
+ * folders and techFilesPart (every file loadTech could read, by content). The entry holds the
+ * library's exact text decoded (the value encodeValue carries exactly: what the key hashed), so the
+ * changed profile's points (evaluatePoints, `techs`) take it too. digest undefined (that layer
+ * uncached) when the library holds what encodeValue cannot carry exactly; a folder that cannot be
+ * read leaves the tech uncached but still gives the digest.
  */
-export async function techDigest(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
-  const compute = async () => {
-    const text = exactText(await loadTech(name, dirs));
-    return text === undefined ? null : sha256(text);
+export async function cachedTech(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<{ digest?: string; library?: TechLibrary }> {
+  const compute = async (): Promise<{ digest: string; library: TechLibrary } | null> => {
+    const library = await loadTech(name, dirs);
+    const text = exactText(library);
+    return text === undefined ? null : { digest: sha256(text), library };
   };
   const files = await techFilesPart(dirs, profiles);
-  if (files === undefined) return (await compute()) ?? undefined;
   const key = async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: TECH_ENTRY.prefix, name, dirs, files }));
-  return (await cached(dir, key, compute, TECH_ENTRY)).value ?? undefined;
+  const r = files === undefined ? await compute() : (await cached(dir, key, compute, TECH_ENTRY)).value;
+  return r ?? {};
+}
+
+/** cachedTech's digest alone (the points key's part). */
+export async function techDigest(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
+  return (await cachedTech(dir, name, dirs, profiles)).digest;
 }
 
 /**
@@ -145,6 +154,8 @@ async function perGroup<T>(
   withTech: boolean,
   extra: (g: number) => unknown,
   compute: (g: number) => Promise<T>,
+  /** where the tech libraries read for the keys are left for `compute` (by `${tech}|${techDirs}`, evaluatePoints' own key) */
+  libraries?: Map<string, TechLibrary>,
 ): Promise<{ values: T[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
@@ -163,7 +174,11 @@ async function perGroup<T>(
       else parts.push(sha256(part));
       if (cacheable && withTech) {
         const techKey = `${h.loaded.profile.tech}|${h.loaded.techDirs.join('|')}`;
-        if (!techText.has(techKey)) techText.set(techKey, await techDigest(dir!, h.loaded.profile.tech, h.loaded.techDirs, profiles));
+        if (!techText.has(techKey)) {
+          const t = await cachedTech(dir!, h.loaded.profile.tech, h.loaded.techDirs, profiles);
+          techText.set(techKey, t.digest);
+          if (t.library) libraries?.set(techKey, t.library);
+        }
         const t = techText.get(techKey);
         if (t === undefined) cacheable = false;
         else techs.push(t);
@@ -237,6 +252,7 @@ export async function evaluatePointsCached(
         });
   const groups = variantGroups(inputs);
   const designsOf = (g: number) => (inputs.designs ? groups[g].map((pi) => inputs.designs![pi]) : null);
+  const techs = new Map<string, TechLibrary>();
   const { values, status, warnings } = await perGroup(dir, POINTS_ENTRY, shared, inputs.profiles, groups, true, designsOf, async (g) => {
     const first = groups[g][0];
     stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
@@ -245,8 +261,9 @@ export async function evaluatePointsCached(
       ...inputs,
       profiles: groups[g].map((pi) => inputs.profiles[pi]),
       ...(designs ? { designs, baseIndex: designs.map(() => 0) } : {}),
+      techs,
     });
-  });
+  }, techs);
   return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
 }
 

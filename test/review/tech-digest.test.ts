@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { loadTech } from '../../src/profile/tech.js';
 import { decodeValue, encodeValue } from '../../src/review/cache.js';
 import { loadProfilesHashed } from '../../src/review/inputs.js';
-import { techDigest } from '../../src/review/profile-cache.js';
+import { cachedTech, techDigest } from '../../src/review/profile-cache.js';
 
 let tmp: string;
 
@@ -43,12 +43,29 @@ async function setUp(name: string) {
 }
 
 describe('the tech-library digest through the cache', () => {
+  it("gives loadTech's library beside the digest, from the entry on a hit (the changed profile's points take it)", async () => {
+    const s = await setUp('library');
+    const h = (await loadProfilesHashed([s.file])).profiles;
+    const { tech } = h[0].loaded.profile;
+    const { techDirs } = h[0].loaded;
+    const fresh = await loadTech(tech, techDirs);
+    const first = await cachedTech(s.cache, tech, techDirs, h);
+    expect(first.library).toEqual(fresh);
+    expect(first.digest).toBe(sha256(encodeValue(fresh)));
+    const [entry] = await entries(s.cache);
+    const stored = decodeValue(await fs.readFile(path.join(s.cache, entry), 'utf8')) as { value: { library: { name: string } } };
+    stored.value.library.name = 'planted';
+    await fs.writeFile(path.join(s.cache, entry), encodeValue(stored));
+    expect((await cachedTech(s.cache, tech, techDirs, h)).library?.name).toBe('planted');
+  });
+
+
   it("is the sha256 of the loaded library's exact text, read back from its entry, and kept when a loaded profile changes", async () => {
     const s = await setUp('hit');
     expect(await s.digest()).toBe(await s.uncached());
     const [entry] = await entries(s.cache);
-    const stored = decodeValue(await fs.readFile(path.join(s.cache, entry), 'utf8')) as { value: string };
-    stored.value = 'planted';
+    const stored = decodeValue(await fs.readFile(path.join(s.cache, entry), 'utf8')) as { value: { digest: string } };
+    stored.value.digest = 'planted';
     await fs.writeFile(path.join(s.cache, entry), encodeValue(stored));
     expect(await s.digest()).toBe('planted');
     // the rerun's change: a profile's clock — not a file loadTech reads
