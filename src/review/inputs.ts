@@ -242,3 +242,36 @@ export async function openBundlesHashed(paths: readonly string[], cacheDir?: str
   }
   return out;
 }
+
+/**
+ * What loadTech(name, dirs) can read (the key of profile-cache.ts cachedTech): every file findTechFile could find in `dirs` (a tech file
+ * and the nodes it derives or scales from are looked up by name in those folders, a base next to
+ * its file first — one of them too), as name → sha256 of its bytes, per folder; a file that is one
+ * of the review's loaded profiles is listed as 'profile' instead of its bytes: loadTech refuses a
+ * profile (tech/is-profile), so a load that succeeded read none, and editing a profile (a rerun's
+ * usual change) leaves its tech key alone. undefined when a folder cannot be listed or a file read.
+ */
+export async function techFilesPart(dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
+  const loaded = new Set(profiles.map((h) => path.resolve(h.loaded.file)));
+  const out: { dir: string; files: [string, string][] }[] = [];
+  try {
+    for (const dir of dirs) {
+      const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
+        throw e;
+      });
+      const files: [string, string][] = [];
+      for (const name of names.filter((n) => SPEC_EXTENSIONS.some((e) => n.endsWith(e))).sort()) {
+        const file = path.join(dir, name);
+        // findTechFile takes a regular file (a link to one too) and skips anything else
+        const stat = await fs.stat(file).catch(() => undefined);
+        if (!stat?.isFile()) continue;
+        files.push([name, loaded.has(path.resolve(file)) ? 'profile' : createHash('sha256').update(await fs.readFile(file)).digest('hex')]);
+      }
+      out.push({ dir, files });
+    }
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(out);
+}

@@ -29,14 +29,11 @@
  * (test/review/profile-cache.test.ts checks the union against one evaluatePoints).
  */
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { SPEC_EXTENSIONS } from '../profile/paths.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { HashedProfile } from './inputs.js';
+import { techFilesPart, type HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
@@ -73,43 +70,6 @@ async function entryKey(kind: CacheEntryKind, shared: string, profile: string, t
 }
 
 export const TECH_ENTRY: CacheEntryKind = { prefix: 'tech', what: "the tech library's digest" };
-
-/**
- * What loadTech(name, dirs) can read: every file findTechFile could find in `dirs` (a tech file
- * and the nodes it derives or scales from are looked up by name in those folders, a base next to
- * its file first — one of them too), as name → sha256 of its bytes, per folder; a file that is one
- * of the review's loaded profiles is listed as 'profile' instead of its bytes: loadTech refuses a
- * profile (tech/is-profile), so a load that succeeded read none, and editing a profile (a rerun's
- * usual change) leaves its tech key alone. undefined when a folder cannot be listed or a file read.
- */
-async function techFilesPart(dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
-  const loaded = new Set(profiles.map((h) => path.resolve(h.loaded.file)));
-  const out: { dir: string; files: [string, string][] }[] = [];
-  try {
-    for (const dir of dirs) {
-      const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
-        throw e;
-      });
-      const files: [string, string][] = [];
-      for (const name of names.filter((n) => SPEC_EXTENSIONS.some((e) => n.endsWith(e))).sort()) {
-        const file = path.join(dir, name);
-        // findTechFile takes a regular file (a link to one too) and skips anything else
-        const stat = await fs.stat(file).catch(() => undefined);
-        if (!stat?.isFile()) continue;
-        files.push([name, loaded.has(path.resolve(file)) ? 'profile' : sha256Bytes(await fs.readFile(file))]);
-      }
-      out.push({ dir, files });
-    }
-  } catch {
-    return undefined;
-  }
-  return JSON.stringify(out);
-}
-
-function sha256Bytes(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
-}
 
 /**
  * sha256 of encodeValue(loadTech(name, dirs)) — what the points key holds of the tech library —
