@@ -98,22 +98,59 @@ export function inverseCdfQuantile(sorted: ArrayLike<number>, p: number): number
   return sorted[rank - 1];
 }
 
+/**
+ * The story indices of every resample of one plan (seed, n stories, R resamples), in draw order:
+ * index r·n + k is the k-th draw of resample r, ⌊u·n⌋ with u from mulberry32(seed). Every run of
+ * a bundle is measured on the same stories with the same seed, so a review's ~20 bootstraps draw
+ * the same R·n indices: they are drawn once and kept for the last plan asked (issue 16: the draws
+ * were ~3/4 of the bootstrap's time). Plans of more than MAX_KEPT_DRAWS indices are not kept
+ * (undefined: the caller draws as it goes). A Uint32Array holds any n (n ≤ 2³² stories).
+ */
+const MAX_KEPT_DRAWS = 1 << 20; // 4 MiB of Uint32: 524 stories at the default 2000 resamples
+let keptDraws: { seed: number; stories: number; resamples: number; indices: Uint32Array } | undefined;
+
+export function resampleIndices(seed: number, stories: number, resamples: number): Uint32Array | undefined {
+  if (keptDraws && keptDraws.seed === seed && keptDraws.stories === stories && keptDraws.resamples === resamples) return keptDraws.indices;
+  if (stories * resamples > MAX_KEPT_DRAWS) return undefined;
+  const indices = new Uint32Array(stories * resamples);
+  const rand = mulberry32(seed);
+  for (let j = 0; j < indices.length; j++) indices[j] = floor(rand() * stories);
+  keptDraws = { seed, stories, resamples, indices };
+  return indices;
+}
+
 /** Percentile-bootstrap interval of one run's perplexity, resampling stories with replacement. */
 export function bootstrapPerplexity(run: PerStoryNll, opts: BootstrapOptions = {}): PerplexityInterval {
   checkRun(run, 'run');
   const o = options(opts);
   const n = run.tokens.length;
   const values = new Float64Array(o.resamples);
-  const rand = mulberry32(o.seed);
-  for (let r = 0; r < o.resamples; r++) {
-    let nll = 0;
-    let tokens = 0;
-    for (let k = 0; k < n; k++) {
-      const i = floor(rand() * n);
-      nll += run.nllSumsNats[i];
-      tokens += run.tokens[i];
+  const drawn = resampleIndices(o.seed, n, o.resamples);
+  const { nllSumsNats, tokens: storyTokens } = run;
+  if (drawn) {
+    // the same draws and the same order of additions as the loop below: the same bits
+    for (let r = 0, j = 0; r < o.resamples; r++) {
+      let nll = 0;
+      let tokens = 0;
+      for (let k = 0; k < n; k++, j++) {
+        const i = drawn[j];
+        nll += nllSumsNats[i];
+        tokens += storyTokens[i];
+      }
+      values[r] = exp(nll / tokens);
     }
-    values[r] = exp(nll / tokens);
+  } else {
+    const rand = mulberry32(o.seed);
+    for (let r = 0; r < o.resamples; r++) {
+      let nll = 0;
+      let tokens = 0;
+      for (let k = 0; k < n; k++) {
+        const i = floor(rand() * n);
+        nll += nllSumsNats[i];
+        tokens += storyTokens[i];
+      }
+      values[r] = exp(nll / tokens);
+    }
   }
   return { perplexity: perplexityOf(run), interval: intervalOf(values, o.confidence), confidence: o.confidence, resamples: o.resamples, stories: n };
 }

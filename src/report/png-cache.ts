@@ -14,7 +14,7 @@
  * warns about it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { codeFingerprint, touch } from '../review/cache.js';
@@ -63,8 +63,12 @@ function wholePng(bytes: Uint8Array): boolean {
 export async function cachedPng(svg: string, dir: string | undefined): Promise<Uint8Array> {
   if (dir === undefined) return renderPngOffThread(svg);
   const file = pngEntryFile(dir, await pngCacheKey(svg));
+  // read synchronously (~0.1 ms for a chart's PNG): an async read's callback waits until the
+  // caller yields to the event loop, and renderReport draws every chart before it does, so a miss
+  // reached the worker only after the last chart was drawn — the rasterising was a tail instead of
+  // overlapping the drawing (issue 16). A miss is handed to the worker now.
   try {
-    const bytes = new Uint8Array(await fs.readFile(file));
+    const bytes = new Uint8Array(readFileSync(file));
     if (wholePng(bytes)) {
       touch(file);
       return bytes;

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CHART_FONT_FAMILY } from './charts/frame.js';
@@ -54,21 +55,37 @@ export async function renderPng(svg: string, opts: PngOptions = {}): Promise<Ren
   return { png: new Uint8Array(img.asPng()), widthPx: img.width, heightPx: img.height, pixels: new Uint8Array(img.pixels) };
 }
 
-/** One worker thread per process (png-worker.ts), started on the first PNG; referenced only while a PNG is pending. */
-let pngWorker: { worker: Worker; pending: Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>; next: number } | undefined;
+/**
+ * Worker threads a process rasterises on (png-worker.ts): two, or one on a one-CPU machine. A
+ * review's last charts (the decode chart, the energy charts) are drawn after the others, and
+ * rasterising them (~90 ms a chart at zoom 2) was a tail with the main thread idle: with a
+ * second thread the tail's charts are drawn two at a time (issue 16).
+ */
+export const PNG_WORKERS = Math.max(1, Math.min(2, availableParallelism()));
 
-/** Compiled code can start the worker; under ts-jest (a .ts module) the PNG is drawn by renderAsync instead. */
+interface PngWorkerState {
+  worker: Worker;
+  pending: Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>;
+  /** charts this worker was handed (pngWorkerLoad) */
+  served: number;
+}
+
+/** The pool, started on the first PNG; each worker referenced only while one of its PNGs is pending. */
+let pngWorkers: PngWorkerState[] = [];
+let nextPngId = 0;
+
+/** Compiled code can start the workers; under ts-jest (a .ts module) the PNG is drawn by renderAsync instead. */
 function pngWorkerScript(): URL | null {
   return import.meta.url.endsWith('.js') ? new URL('./png-worker.js', import.meta.url) : null;
 }
 
-function startPngWorker(script: URL): NonNullable<typeof pngWorker> {
+function startPngWorker(script: URL): PngWorkerState {
   const worker = new Worker(script, { execArgv: workerExecArgv() });
-  const state = { worker, pending: new Map<number, { resolve: (png: Uint8Array) => void; reject: (e: Error) => void }>(), next: 0 };
+  const state: PngWorkerState = { worker, pending: new Map(), served: 0 };
   const failAll = (e: Error) => {
     for (const p of state.pending.values()) p.reject(e);
     state.pending.clear();
-    if (pngWorker === state) pngWorker = undefined;
+    pngWorkers = pngWorkers.filter((w) => w !== state);
   };
   worker.on('message', (m: PngReply) => {
     const p = state.pending.get(m.id);
@@ -84,9 +101,30 @@ function startPngWorker(script: URL): NonNullable<typeof pngWorker> {
   return state;
 }
 
+/** Starts the pool's missing workers (unreferenced: an idle worker never holds the process open). */
+function ensurePngWorkers(script: URL): void {
+  while (pngWorkers.length < PNG_WORKERS) pngWorkers.push(startPngWorker(script));
+}
+
 /**
- * renderPng(svg, opts).png, rasterised off the main thread: compiled code hands the SVG to one
- * worker thread (png-worker.ts: parse, draw and PNG encoding there), so a review goes on drawing
+ * Starts the PNG workers now (none under ts-jest, where they cannot run), so that their start (a
+ * thread, node's bootstrap, loading resvg: ~50–60 ms each) overlaps the caller's drawing instead
+ * of delaying its first PNG (report/write-report.ts renderReport). Unreferenced: an idle worker
+ * never holds the process open.
+ */
+export function startPngWorkers(): void {
+  const script = pngWorkerScript();
+  if (script !== null) ensurePngWorkers(script);
+}
+
+/** Charts handed to each live PNG worker so far (tests: started together, they are spread over the pool). */
+export function pngWorkerLoad(): number[] {
+  return pngWorkers.map((w) => w.served);
+}
+
+/**
+ * renderPng(svg, opts).png, rasterised off the main thread: compiled code hands the SVG to a
+ * worker thread of the pool (PNG_WORKERS; png-worker.ts: parse, draw and PNG encoding there), so a review goes on drawing
  * its other charts and writing its tables meanwhile; under ts-jest resvg's renderAsync draws on
  * libuv's pool and encodes here. Same options, same bytes (test/report/png-cache.test.ts,
  * test/report/png-worker.test.ts).
@@ -98,10 +136,12 @@ export async function renderPngOffThread(svg: string, opts: PngOptions = {}): Pr
     const img = await renderAsync(svg, resvgOptions(opts));
     return new Uint8Array(img.asPng());
   }
-  pngWorker ??= startPngWorker(script);
-  const state = pngWorker;
-  const id = state.next++;
+  ensurePngWorkers(script);
+  // the worker with the fewest charts pending (the first on a tie): charts started together alternate
+  const state = pngWorkers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  const id = nextPngId++;
   const done = new Promise<Uint8Array>((resolve, reject) => state.pending.set(id, { resolve, reject }));
+  state.served++;
   state.worker.ref();
   state.worker.postMessage({ id, svg, options: resvgOptions(opts) } satisfies PngRequest);
   return done;

@@ -23,6 +23,7 @@ import { designPointsCsv } from './design-points-csv.js';
 import { DESIGN_VARIANTS_CSV, designVariantsCsv } from './design-variants-csv.js';
 import { toHtml, toMarkdown } from './document.js';
 import { cachedPng } from './png-cache.js';
+import { startPngWorkers } from './png.js';
 import { pruneCache } from '../review/cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
 import { pairText } from './review-sensitivity.js';
@@ -58,10 +59,15 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
   // (off the main thread, png-cache.ts) overlaps drawing the other charts and writing the tables
   const renderPng = (svg: string) => ({ png: cachedPng(svg, pngCacheDir) });
   validateReviewData(data);
+  // the rasterising threads boot while the charts are drawn (issue 16: their start was on the tail)
+  startPngWorkers();
   const files = new Map<string, string | Uint8Array | Promise<Uint8Array>>();
-  files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
+  // the tables' places are kept first (a Map keeps a key's place when its value is set later, and
+  // run.json lists the files in this order), their text written after the charts are handed out
+  files.set(REPORT_FILES.csv, '');
   // every variant of the design axes, when the review swept any (review/axes.ts)
-  if (data.variants && data.variants.length > 0) files.set(DESIGN_VARIANTS_CSV, designVariantsCsv(data.variants, data.decodeBatches));
+  const withVariants = data.variants !== undefined && data.variants.length > 0;
+  if (withVariants) files.set(DESIGN_VARIANTS_CSV, '');
   const svgs = await renderCharts(data);
   for (const stem of CHART_STEMS) {
     files.set(`${stem}.svg`, svgs[stem]);
@@ -86,6 +92,8 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
     files.set(`${stem}.svg`, svg);
     files.set(`${stem}.png`, renderPng(svg).png);
   }
+  files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
+  if (withVariants) files.set(DESIGN_VARIANTS_CSV, designVariantsCsv(data.variants!, data.decodeBatches));
   const blocks = reviewDocument(data);
   files.set(REPORT_FILES.markdown, toMarkdown(blocks));
   files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs, ...sensitivitySvgs, ...servingSvgs }));

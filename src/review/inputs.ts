@@ -13,7 +13,9 @@ import { openBundle, MANIFEST_FILE, type TraceBundle } from '../trace/bundle.js'
 import { parseManifest } from '../trace/manifest-check.js';
 import type { Manifest } from '../trace/manifest.js';
 import { TOOL_VERSION } from '../version.js';
-import { CACHE_FORMAT, cached, codeFingerprint, type CacheEntryKind } from './cache.js';
+import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind } from './cache.js';
+import { MAX_SPEC_FILE_BYTES } from '../profile/read-spec.js';
+import { findTechFile, techSearchDirs } from '../profile/tech.js';
 
 /** The package root: src/review (or dist/review) → ../.. */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -81,16 +83,92 @@ export interface HashedProfile {
   sha256: string;
 }
 
-/** Loads every profile, collecting all errors before failing (one run shows every problem). */
-export async function loadProfilesHashed(files: readonly string[]): Promise<{ profiles: HashedProfile[]; warnings: Diagnostic[] }> {
+export const PROFILE_ENTRY: CacheEntryKind = { prefix: 'profile', what: 'the profile' };
+
+/** Carries a loaded profile that encodeValue cannot store out of `cached` (which then stores nothing). */
+class Unstorable {
+  constructor(readonly loaded: LoadedProfile) {}
+}
+
+/**
+ * The file's bytes when it is a regular file loadProfile would read (≤ MAX_SPEC_FILE_BYTES), else
+ * undefined: a FIFO, a folder, a missing or oversized file goes to loadProfile, whose error is the one to give.
+ */
+async function specBytes(file: string): Promise<Buffer | undefined> {
+  try {
+    const stat = await fs.stat(file);
+    return stat.isFile() && stat.size <= MAX_SPEC_FILE_BYTES ? await fs.readFile(file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * loadProfile(file) through the cache `dir` (issue 16: a rerun with one profile changed parsed
+ * every YAML file and ran zod on every profile again, ~0.1–0.2 s). Key: sha256 of CACHE_FORMAT,
+ * TOOL_VERSION, the code fingerprint, the path as given and resolved (LoadedProfile.file, the
+ * warnings' file and the tech search folders come from it) and the tech search folders, then
+ * the file's bytes. loadProfile reads nothing else but whether the tech file it names exists
+ * (techSearchDirs order): a hit checks that again (findTechFile) and loads afresh when it fails,
+ * so the error is loadProfile's. A profile that fails to load throws as loadProfile does and
+ * stores nothing; one encodeValue cannot carry exactly is returned unstored. The entry's warnings
+ * are dropped, as cachedManifestCheck's: the analysis entry in the same folder reports them.
+ */
+async function loadProfileCached(file: string, dir: string | undefined): Promise<{ loaded: LoadedProfile; sha256: string }> {
+  const bytes = dir === undefined ? undefined : await specBytes(file);
+  if (dir === undefined || bytes === undefined) {
+    const loaded = await loadProfile(file);
+    return { loaded, sha256: await sha256File(file) };
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const key = async () =>
+    createHash('sha256')
+      .update(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: PROFILE_ENTRY.prefix, file, resolved: path.resolve(file), techDirs: techSearchDirs(file) }))
+      .update('\0')
+      .update(sha256)
+      .digest('hex');
+  try {
+    const r = await cached(
+      dir,
+      key,
+      async () => {
+        const loaded = await loadProfile(file);
+        try {
+          encodeValue(loaded);
+        } catch {
+          throw new Unstorable(loaded);
+        }
+        return loaded;
+      },
+      PROFILE_ENTRY,
+    );
+    if (r.status === 'hit') {
+      try {
+        findTechFile(r.value.spec.tech, r.value.techDirs);
+      } catch {
+        return { loaded: await loadProfile(file), sha256 };
+      }
+    }
+    return { loaded: r.value, sha256 };
+  } catch (e) {
+    if (e instanceof Unstorable) return { loaded: e.loaded, sha256 };
+    throw e;
+  }
+}
+
+/**
+ * Loads every profile, collecting all errors before failing (one run shows every problem).
+ * `cacheDir`: where loaded profiles are remembered by their file's bytes (loadProfileCached); absent = every file loaded.
+ */
+export async function loadProfilesHashed(files: readonly string[], cacheDir?: string): Promise<{ profiles: HashedProfile[]; warnings: Diagnostic[] }> {
   const profiles: HashedProfile[] = [];
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   for (const f of files) {
     try {
-      const loaded = await loadProfile(f);
+      const { loaded, sha256 } = await loadProfileCached(f, cacheDir);
       warnings.push(...loaded.warnings);
-      profiles.push({ loaded, path: displayPath(f), sha256: await sha256File(f) });
+      profiles.push({ loaded, path: displayPath(f), sha256 });
     } catch (e) {
       if (!isNmsimError(e)) throw e;
       errors.push(...e.diagnostics);
@@ -163,4 +241,37 @@ export async function openBundlesHashed(paths: readonly string[], cacheDir?: str
     throw new NmsimError(errors);
   }
   return out;
+}
+
+/**
+ * What loadTech(name, dirs) can read (the key of profile-cache.ts cachedTech): every file findTechFile could find in `dirs` (a tech file
+ * and the nodes it derives or scales from are looked up by name in those folders, a base next to
+ * its file first — one of them too), as name → sha256 of its bytes, per folder; a file that is one
+ * of the review's loaded profiles is listed as 'profile' instead of its bytes: loadTech refuses a
+ * profile (tech/is-profile), so a load that succeeded read none, and editing a profile (a rerun's
+ * usual change) leaves its tech key alone. undefined when a folder cannot be listed or a file read.
+ */
+export async function techFilesPart(dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
+  const loaded = new Set(profiles.map((h) => path.resolve(h.loaded.file)));
+  const out: { dir: string; files: [string, string][] }[] = [];
+  try {
+    for (const dir of dirs) {
+      const names = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return [] as string[];
+        throw e;
+      });
+      const files: [string, string][] = [];
+      for (const name of names.filter((n) => SPEC_EXTENSIONS.some((e) => n.endsWith(e))).sort()) {
+        const file = path.join(dir, name);
+        // findTechFile takes a regular file (a link to one too) and skips anything else
+        const stat = await fs.stat(file).catch(() => undefined);
+        if (!stat?.isFile()) continue;
+        files.push([name, loaded.has(path.resolve(file)) ? 'profile' : createHash('sha256').update(await fs.readFile(file)).digest('hex')]);
+      }
+      out.push({ dir, files });
+    }
+  } catch {
+    return undefined;
+  }
+  return JSON.stringify(out);
 }

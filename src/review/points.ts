@@ -54,6 +54,8 @@ export interface PointInputs {
   /** per profile, its design on the swept axes and the loaded profile it is a variant of (review/axes.ts); absent: every profile is its own */
   designs?: readonly CoreVariant[];
   baseIndex?: readonly number[];
+  /** tech libraries already loaded, by `${tech}|${techDirs}` (profile-cache.ts cachedTech, read for the cache keys): taken instead of loading them again; absent: each loaded */
+  techs?: ReadonlyMap<string, TechLibrary>;
   /** where to record each fresh estimate's prefill steps for the serving rows to reuse (serving.ts PrefillSims; runReview); not part of any cache key, it changes no result */
   prefillSims?: PrefillSims;
 }
@@ -155,7 +157,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const profile = hashed.loaded.profile;
     stage?.(profile.name, done++ / byProfile.size);
     const techKey = `${profile.tech}|${hashed.loaded.techDirs.join('|')}`;
-    let tech = techCache.get(techKey);
+    let tech = techCache.get(techKey) ?? inputs.techs?.get(techKey);
     if (!tech) {
       tech = await loadTech(profile.tech, hashed.loaded.techDirs);
       techCache.set(techKey, tech);

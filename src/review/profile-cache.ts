@@ -29,11 +29,11 @@
  * (test/review/profile-cache.test.ts checks the union against one evaluatePoints).
  */
 import { createHash } from 'node:crypto';
-import { loadTech } from '../profile/tech.js';
+import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
-import type { HashedProfile } from './inputs.js';
+import { techFilesPart, type HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
@@ -69,6 +69,36 @@ async function entryKey(kind: CacheEntryKind, shared: string, profile: string, t
   return sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: kind.prefix, shared, profile, tech }));
 }
 
+export const TECH_ENTRY: CacheEntryKind = { prefix: 'tech', what: "the tech library's digest" };
+
+/**
+ * sha256 of encodeValue(loadTech(name, dirs)) — what the points key holds of the tech library —
+ * and the library itself, through the cache `dir` (issue 16: loading the shipped 5nm library,
+ * derived from asap7 and scaled from it and nangate45, parsed ~5 YAML files with energy tables on
+ * every rerun, ~0.1 s). Key: CACHE_FORMAT, TOOL_VERSION, the code fingerprint, the name, the
+ * folders and techFilesPart (every file loadTech could read, by content). The entry holds the
+ * library's exact text decoded (the value encodeValue carries exactly: what the key hashed), so the
+ * changed profile's points (evaluatePoints, `techs`) take it too. digest undefined (that layer
+ * uncached) when the library holds what encodeValue cannot carry exactly; a folder that cannot be
+ * read leaves the tech uncached but still gives the digest.
+ */
+export async function cachedTech(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<{ digest?: string; library?: TechLibrary }> {
+  const compute = async (): Promise<{ digest: string; library: TechLibrary } | null> => {
+    const library = await loadTech(name, dirs);
+    const text = exactText(library);
+    return text === undefined ? null : { digest: sha256(text), library };
+  };
+  const files = await techFilesPart(dirs, profiles);
+  const key = async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: TECH_ENTRY.prefix, name, dirs, files }));
+  const r = files === undefined ? await compute() : (await cached(dir, key, compute, TECH_ENTRY)).value;
+  return r ?? {};
+}
+
+/** cachedTech's digest alone (the points key's part). */
+export async function techDigest(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
+  return (await cachedTech(dir, name, dirs, profiles)).digest;
+}
+
 /**
  * For each group of profiles (`groups`: runs of indices into `profiles`): `compute(g)` through the
  * cache `dir` under a key of `shared` and the group's parts (each profile's, plus its tech library
@@ -84,10 +114,13 @@ async function perGroup<T>(
   withTech: boolean,
   extra: (g: number) => unknown,
   compute: (g: number) => Promise<T>,
+  /** where the tech libraries read for the keys are left for `compute` (by `${tech}|${techDirs}`, evaluatePoints' own key) */
+  libraries?: Map<string, TechLibrary>,
 ): Promise<{ values: T[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
+  // per tech name and folders: the sha256 of the loaded library's exact text (techDigest)
   const techText = new Map<string, string | undefined>();
   for (let g = 0; g < groups.length; g++) {
     const parts: string[] = [];
@@ -101,10 +134,14 @@ async function perGroup<T>(
       else parts.push(sha256(part));
       if (cacheable && withTech) {
         const techKey = `${h.loaded.profile.tech}|${h.loaded.techDirs.join('|')}`;
-        if (!techText.has(techKey)) techText.set(techKey, exactText(await loadTech(h.loaded.profile.tech, h.loaded.techDirs)));
+        if (!techText.has(techKey)) {
+          const t = await cachedTech(dir!, h.loaded.profile.tech, h.loaded.techDirs, profiles);
+          techText.set(techKey, t.digest);
+          if (t.library) libraries?.set(techKey, t.library);
+        }
         const t = techText.get(techKey);
         if (t === undefined) cacheable = false;
-        else techs.push(sha256(t));
+        else techs.push(t);
       }
     }
     const extraText = cacheable ? exactText(extra(g)) : undefined;
@@ -175,6 +212,7 @@ export async function evaluatePointsCached(
         });
   const groups = variantGroups(inputs);
   const designsOf = (g: number) => (inputs.designs ? groups[g].map((pi) => inputs.designs![pi]) : null);
+  const techs = new Map<string, TechLibrary>();
   const { values, status, warnings } = await perGroup(dir, POINTS_ENTRY, shared, inputs.profiles, groups, true, designsOf, async (g) => {
     const first = groups[g][0];
     stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
@@ -183,8 +221,9 @@ export async function evaluatePointsCached(
       ...inputs,
       profiles: groups[g].map((pi) => inputs.profiles[pi]),
       ...(designs ? { designs, baseIndex: designs.map(() => 0) } : {}),
+      techs,
     });
-  });
+  }, techs);
   return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
 }
 

@@ -396,7 +396,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
   const opts = resolveReviewOptions(options);
   const bundlePaths = bundlePathsOf(opts);
   progress?.stage('loading profiles', 0.02);
-  const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles));
+  const { profiles, warnings: profileWarnings } = await loadProfilesHashed(profileFiles(opts.profiles), opts.cacheDir);
   // every --set value is validated before any trace is read; a swept design axis is not an assumption
   if (Array.isArray(opts.sensitivity)) refuseSweptSetKeys(opts.sensitivity.map((o) => o.key), opts.axes);
   const variants = opts.sensitivity === undefined ? undefined : await sensitivityVariants(profiles, opts.sensitivity === 'default' ? defaultOverrides(profiles, opts.axes) : opts.sensitivity);

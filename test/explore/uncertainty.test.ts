@@ -5,6 +5,7 @@ import {
   bootstrapPairedPerplexity,
   bootstrapPerplexity,
   inverseCdfQuantile,
+  resampleIndices,
   perplexityOf,
   type PerStoryNll,
 } from '../../src/explore/uncertainty.js';
@@ -101,6 +102,47 @@ describe('bootstrapPerplexity on hand-computed cases', () => {
     values.sort((a, b) => a - b);
     // inverse CDF: ⌈0.025·500⌉ = 13th and ⌈0.975·500⌉ = 488th smallest
     expect(bootstrapPerplexity(run, { resamples: R }).interval).toEqual([values[12], values[487]]);
+  });
+});
+
+/** The documented protocol drawn as it goes (no kept draws): the interval's two values. */
+function referenceInterval(run: PerStoryNll, seed: number, R: number): [number, number] {
+  const n = run.tokens.length;
+  const rand = mulberry32(seed);
+  const values: number[] = [];
+  for (let r = 0; r < R; r++) {
+    let nll = 0;
+    let tokens = 0;
+    for (let k = 0; k < n; k++) {
+      const i = Math.floor(rand() * n);
+      nll += run.nllSumsNats[i];
+      tokens += run.tokens[i];
+    }
+    values.push(Math.exp(nll / tokens));
+  }
+  values.sort((a, b) => a - b);
+  return [values[Math.ceil(0.025 * R - 1e-9) - 1], values[Math.ceil(0.975 * R - 1e-9) - 1]];
+}
+
+describe('the resampled story indices kept between bootstraps (issue 16)', () => {
+  const a = { nllSumsNats: [10, 31, 7, 22, 15, 40, 3], tokens: [8, 20, 6, 11, 9, 25, 4] };
+  const a2 = { nllSumsNats: [12, 30, 9, 20, 14, 41, 5], tokens: [8, 20, 6, 11, 9, 25, 4] };
+  const b = { nllSumsNats: [10, 31, 7, 22, 15, 40], tokens: [8, 20, 6, 11, 9, 25] };
+
+  it('give every run of a plan the protocol\'s interval, and a plan of other stories, seed or resamples its own draws', () => {
+    // interleaved plans: a kept draw reused for the wrong n, seed or R would give another interval
+    const asked: [PerStoryNll, number, number][] = [[a, BOOTSTRAP_DEFAULTS.seed, 2000], [a2, BOOTSTRAP_DEFAULTS.seed, 2000], [a, 7, 1999], [a, 7, 2000], [b, 7, 2000], [a2, BOOTSTRAP_DEFAULTS.seed, 2000]];
+    for (const [run, seed, R] of asked) expect(bootstrapPerplexity(run, { seed, resamples: R }).interval).toEqual(referenceInterval(run, seed, R));
+    // the kept draws are the protocol's ⌊u·n⌋ in order: 7 stories, the first draws of mulberry32(7)
+    const rand = mulberry32(7);
+    expect([...resampleIndices(7, 7, 3)!]).toEqual(Array.from({ length: 21 }, () => Math.floor(rand() * 7)));
+  });
+
+  it('are not kept for a plan of more than 2²⁰ draws: that bootstrap draws as it goes and gets the same interval', () => {
+    const n = 525; // 525 · 2000 = 1 050 000 > 2²⁰ = 1 048 576
+    const run = { nllSumsNats: Array.from({ length: n }, (_, i) => 5 + (i % 13)), tokens: Array.from({ length: n }, (_, i) => 3 + (i % 5)) };
+    expect(resampleIndices(BOOTSTRAP_DEFAULTS.seed, n, 2000)).toBeUndefined();
+    expect(bootstrapPerplexity(run).interval).toEqual(referenceInterval(run, BOOTSTRAP_DEFAULTS.seed, 2000));
   });
 });
 
