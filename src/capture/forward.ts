@@ -23,6 +23,7 @@ import { WasmLayerAttention } from './attention-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
 import { WasmGlue } from './glue-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
+import { packedBytesF32, WasmMatmulF32 } from './matmul-f32-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
 
@@ -225,7 +226,7 @@ interface Workspace {
   view: { x: Float32Array; xb: Float32Array; att: Float32Array; hb: Float32Array };
   proj: Record<Consumer, [Float32Array, number]>[];
   /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
-  wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
+  wasm?: { kernel: WasmMatmul | WasmMatmulF32; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
   /** the WebAssembly SIMD attention kernel, a whole layer per call (absent: attendHead in JS) */
   attention?: WasmLayerAttention;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
@@ -310,9 +311,12 @@ const WASM_MIN_TOKENS = 4;
 function packModel(model: ModelWeights, proj: Record<Consumer, [Float32Array, number]>[], capacity: number): Workspace['wasm'] {
   const c = model.config;
   const width = (consumer: Consumer) => (consumer === 'down' ? c.hiddenDim : c.dim);
-  let bytes = packedBytes(c.vocabSize, c.dim);
-  for (const layer of proj) for (const consumer of Object.keys(layer) as Consumer[]) bytes += packedBytes(layer[consumer][1], width(consumer));
-  const kernel = new WasmMatmul(bytes, capacity, Math.max(c.dim, c.hiddenDim), Math.max(c.dim, c.hiddenDim, c.vocabSize));
+  // precision 'f32': the float32-accumulating kernel (precision.ts); otherwise the bit-identical one
+  const f32 = model.precision === 'f32';
+  const packedBytesOf = f32 ? packedBytesF32 : packedBytes;
+  let bytes = packedBytesOf(c.vocabSize, c.dim);
+  for (const layer of proj) for (const consumer of Object.keys(layer) as Consumer[]) bytes += packedBytesOf(layer[consumer][1], width(consumer));
+  const kernel = new (f32 ? WasmMatmulF32 : WasmMatmul)(bytes, capacity, Math.max(c.dim, c.hiddenDim), Math.max(c.dim, c.hiddenDim, c.vocabSize));
   return {
     kernel,
     proj: proj.map((layer) => {

@@ -6,7 +6,7 @@
  * any thread count (test/capture/perplexity-pool.test.ts).
  *
  * The model's tensors are copied once into one SharedArrayBuffer (`shareModel`) that every
- * worker reads; each worker builds the configuration's hooks per window exactly as the
+ * worker reads (with the model's precision, precision.ts); each worker builds the configuration's hooks per window exactly as the
  * single-thread path does. Recording (the capture observer) is not available here: a run that
  * records stays on `evaluatePerplexity`.
  */
@@ -71,6 +71,7 @@ export function shareModel(model: ModelWeights): ModelWeights {
     layers: model.layers.map((l) => Object.fromEntries(LAYER_TENSORS.map((k) => [k, s(l[k])])) as unknown as LayerWeights),
     rmsFinal: s(model.rmsFinal),
     wcls: s(model.wcls),
+    ...(model.precision ? { precision: model.precision } : {}),
   };
 }
 
