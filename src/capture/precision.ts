@@ -6,7 +6,9 @@
  *                   accumulate in float32, four outputs per f32x4 lane group (matmul-f32-wasm.ts):
  *                   the precision of llama2.c run.c and of a numpy float32 forward pass, NOT
  *                   bit-identical to f64. Attention, softmax, SwiGLU, RMSNorm and the NLL stay
- *                   float64-accumulated as in f64 (only the matmul is float32 so far).
+ *                   float64-accumulated as in f64 (only the matmul is float32 so far). One-token
+ *                   chunks (generation steps), and every chunk where WebAssembly SIMD is missing
+ *                   or setWasmMatmul(false) holds, take the JavaScript float64 matmul as in f64.
  */
 export const PRECISIONS = ['f64', 'f32'] as const;
 export type Precision = (typeof PRECISIONS)[number];
