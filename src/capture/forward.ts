@@ -20,6 +20,7 @@ import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
 import { WasmLayerAttention } from './attention-wasm.js';
+import { attentionF32Fits, WasmLayerAttentionF32 } from './attention-f32-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
 import { WasmGlue } from './glue-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
@@ -228,7 +229,7 @@ interface Workspace {
   /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
   wasm?: { kernel: WasmMatmul | WasmMatmulF32; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
   /** the WebAssembly SIMD attention kernel, a whole layer per call (absent: attendHead in JS) */
-  attention?: WasmLayerAttention;
+  attention?: WasmLayerAttention | WasmLayerAttentionF32;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
   silu?: WasmSilu;
   /** RMSNorm and the residual adds in WebAssembly (absent: the JS loops) */
@@ -268,7 +269,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
-      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? (ws?.attention ?? new WasmLayerAttention(headSize(c), c.seqLen, kvDim(c), c.nHeads)) : undefined,
+      attention: wasmMatmulEnabled ? (ws?.attention ?? layerAttention(model)) : undefined,
       silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
       glue: wasmMatmulEnabled ? new WasmGlue(capacity * c.dim, c.dim) : undefined,
     };
@@ -290,6 +291,14 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
     }
   }
   return ws;
+}
+
+/** precision 'f32' (precision.ts): the float32 kernel where its shape fits; otherwise the bit-identical float64 one */
+function layerAttention(model: ModelWeights): WasmLayerAttention | WasmLayerAttentionF32 | undefined {
+  const c = model.config;
+  const hs = headSize(c);
+  if (model.precision === 'f32' && attentionF32Fits(hs, kvDim(c), c.nHeads)) return new WasmLayerAttentionF32(hs, c.seqLen, kvDim(c), c.nHeads);
+  return hs % 2 === 0 ? new WasmLayerAttention(hs, c.seqLen, kvDim(c), c.nHeads) : undefined;
 }
 
 /**

@@ -2,13 +2,14 @@
  * The arithmetic of an evaluation (`ModelWeights.precision`, `nmsim capture --precision`):
  *   f64 (default) — float32 storage, float64 accumulation: bit-identical to the JavaScript
  *                   reference in every kernel, the precision every shipped trace was made in;
- *   f32           — the projections (every linear layer and the classifier, chunks of ≥ 4 tokens)
- *                   accumulate in float32, four outputs per f32x4 lane group (matmul-f32-wasm.ts):
- *                   the precision of llama2.c run.c and of a numpy float32 forward pass, NOT
- *                   bit-identical to f64. Attention, softmax, SwiGLU, RMSNorm and the NLL stay
- *                   float64-accumulated as in f64 (only the matmul is float32 so far). One-token
- *                   chunks (generation steps), and every chunk where WebAssembly SIMD is missing
- *                   or setWasmMatmul(false) holds, take the JavaScript float64 matmul as in f64.
+ *   f32           — float32 arithmetic with four lanes per op where nmsim spends its time: the
+ *                   projections (every linear layer and the classifier; matmul-f32-wasm.ts) and the
+ *                   attention (scores, softmax with a float32 exp, value sums; attention-f32-wasm.ts),
+ *                   for chunks of ≥ 4 tokens (the perplexity windows) — the precision of llama2.c
+ *                   run.c and of a numpy float32 forward pass, NOT bit-identical to f64. SwiGLU,
+ *                   RMSNorm, the residual adds and the NLL stay as in f64. One-token chunks
+ *                   (generation steps), and every chunk where WebAssembly SIMD is missing or
+ *                   setWasmMatmul(false) holds, take the JavaScript float64 kernels as in f64.
  */
 export const PRECISIONS = ['f64', 'f32'] as const;
 export type Precision = (typeof PRECISIONS)[number];
