@@ -19,7 +19,8 @@
  *
  * expF32(x), x ≤ 0 (Cephes expf, S. L. Moshier; the range reduction and polynomial of its
  * `expf.c`): x' = max(x, LO) with LO = −87.33654 (so k ≥ −126 and 2^k is a normal float32);
- * k = floor(x'·log2e + 0.5); r = (x' − k·C1) − k·C2 with C1 + C2 = ln2 (C1 = 0.693359375 has 9
+ * k = x'·log2e rounded to the nearest integer, ties to even (by adding 1.5·2^23 + 127, whose sum's
+ * low bits are then k + 127: 2^k's exponent field); r = (x' − k·C1) − k·C2 with C1 + C2 = ln2 (C1 = 0.693359375 has 9
  * bits, so k·C1 is exact); y = ((((((P0·r + P1)·r + P2)·r + P3)·r + P4)·r + P5)·r² + r) + 1;
  * e = y · 2^k (2^k from its bits, (k + 127) << 23); x < LO → 0 (−∞ too); NaN → NaN. Relative
  * error ≤ 2 float32 ulps over [−87.3, 0] (measured against Math.exp: the test).
@@ -42,7 +43,8 @@ export const EXPF = {
 export function expF32(x: number): number {
   if (x < EXPF.LO) return 0;
   const xc = Math.max(x, EXPF.LO);
-  const kf = Math.floor(f32(f32(xc * EXPF.LOG2E) + 0.5));
+  const magic = 1.5 * 2 ** 23 + 127;
+  const kf = f32(f32(f32(xc * EXPF.LOG2E) + magic) - magic);
   let r = f32(xc - f32(kf * EXPF.C1));
   r = f32(r - f32(kf * EXPF.C2));
   const z = f32(r * r);
@@ -139,7 +141,7 @@ function emitLayer(f: FunctionBuilder, L: Layout): void {
   const nv = f.local(V128); // i32x4 splat of n
   const scale = f.local(V128);
   // expF32's locals and constants
-  const [x, xc, kf, r, z, y] = Array.from({ length: 6 }, () => f.local(V128));
+  const [x, xc, kf, r, z] = Array.from({ length: 5 }, () => f.local(V128));
   const c = (v: number) => {
     const l = f.local(V128);
     f.f64(v).op('f32.demote_f64').op('f32x4.splat').set(l);
@@ -147,31 +149,31 @@ function emitLayer(f: FunctionBuilder, L: Layout): void {
   };
   const cLo = c(EXPF.LO);
   const cLog2e = c(EXPF.LOG2E);
-  const cHalf = c(0.5);
   const cOne = c(1);
   const cC1 = c(EXPF.C1);
   const cC2 = c(EXPF.C2);
   const cP = EXPF.P.map(c);
   const cNegInf = c(-Infinity);
-  const cMagic = c(1.5 * 2 ** 23);
+  // 1.5·2^23 + 127: adding it to |v| < 2^21 rounds v to an integer k and leaves k + 127 in the low bits
+  const cMagic = c(1.5 * 2 ** 23 + 127);
+  const kb2 = f.local(V128);
   f.get(SCALE).op('f32.demote_f64').op('f32x4.splat').set(scale);
 
   /** e ← expF32 of the lanes of x */
   const expLanes = (e: number) => {
     // x' = x < LO ? LO : x (pmax: one instruction; NaN stays NaN)
     f.get(x).get(cLo).op('f32x4.pmax').set(xc);
-    f.get(xc).get(cLog2e).op('f32x4.mul').get(cHalf).op('f32x4.add').op('f32x4.floor').set(kf);
+    // x'·log2e + (1.5·2^23 + 127) rounds to an integer, ties to even: its low bits are k + 127
+    f.get(xc).get(cLog2e).op('f32x4.mul').get(cMagic).op('f32x4.add').set(kb2);
+    f.get(kb2).get(cMagic).op('f32x4.sub').set(kf);
     f.get(xc).get(kf).get(cC1).op('f32x4.mul').op('f32x4.sub').get(kf).get(cC2).op('f32x4.mul').op('f32x4.sub').set(r);
     f.get(r).get(r).op('f32x4.mul').set(z);
     f.get(cP[0]);
     for (let i = 1; i < 6; i++) f.get(r).op('f32x4.mul').get(cP[i]).op('f32x4.add');
-    f.get(z).op('f32x4.mul').get(r).op('f32x4.add').get(cOne).op('f32x4.add').set(y);
-    // x < LO → 0, else y · 2^k (k ≥ −126 after the clamp: a normal power of two)
-    f.v128i32(0, 0, 0, 0);
-    // 2^k's bits: kf + 1.5·2^23 is exact (|k| ≤ 126) and its low bits are k in two's complement, so
-    // (bits + 127) << 23 = (k + 127) << 23 (the constant's own bits shift out)
-    f.get(y).get(kf).get(cMagic).op('f32x4.add').i32(127).op('i32x4.splat').op('i32x4.add').i32(23).op('i32x4.shl').op('f32x4.mul');
-    f.get(x).get(cLo).op('f32x4.lt').op('v128.bitselect').set(e);
+    f.get(z).op('f32x4.mul').get(r).op('f32x4.add').get(cOne).op('f32x4.add');
+    // · 2^k, whose bits are (k + 127) << 23 (the constant's own bits shift out); x < LO → 0 (NaN kept)
+    f.get(kb2).i32(23).op('i32x4.shl').op('f32x4.mul');
+    f.get(x).get(cLo).op('f32x4.lt').op('v128.andnot').set(e);
   };
 
   f.for(t, 0, () => f.get(T), 1, () => {
