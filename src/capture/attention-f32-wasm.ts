@@ -39,12 +39,14 @@ export const EXPF = {
   P: [f32(1.9875691500e-4), f32(1.3981999507e-3), f32(8.3334519073e-3), f32(4.1665795894e-2), f32(1.6666665459e-1), f32(5.0000001201e-1)],
 } as const;
 
+/** 1.5·2^23 + 127 (a float32): see expF32Emitter */
+const EXP_MAGIC = 1.5 * 2 ** 23 + 127;
+
 /** expF32 of one float32 x in JavaScript, every operation rounded to float32 (the kernel's lanes) */
 export function expF32(x: number): number {
   if (x < EXPF.LO) return 0;
   const xc = Math.max(x, EXPF.LO);
-  const magic = 1.5 * 2 ** 23 + 127;
-  const kf = f32(f32(f32(xc * EXPF.LOG2E) + magic) - magic);
+  const kf = f32(f32(f32(xc * EXPF.LOG2E) + EXP_MAGIC) - EXP_MAGIC);
   let r = f32(xc - f32(kf * EXPF.C1));
   r = f32(r - f32(kf * EXPF.C2));
   const z = f32(r * r);
@@ -53,6 +55,42 @@ export function expF32(x: number): number {
   const y = f32(f32(f32(p * z) + r) + 1);
   if (kf !== kf) return NaN;
   return f32(y * 2 ** kf);
+}
+
+/**
+ * Declares, in function f, expF32's constants and temporaries and returns exp(x, e): local e ←
+ * expF32 of each lane of local x (the file comment's operations, any x: x < LO → 0, NaN → NaN).
+ */
+export function expF32Emitter(f: FunctionBuilder): (x: number, e: number) => void {
+  const [xc, kf, kb, r, z] = Array.from({ length: 5 }, () => f.local(V128));
+  const c = (v: number) => {
+    const l = f.local(V128);
+    f.f64(v).op('f32.demote_f64').op('f32x4.splat').set(l);
+    return l;
+  };
+  const cLo = c(EXPF.LO);
+  const cLog2e = c(EXPF.LOG2E);
+  const cOne = c(1);
+  const cC1 = c(EXPF.C1);
+  const cC2 = c(EXPF.C2);
+  const cP = EXPF.P.map(c);
+  // 1.5·2^23 + 127: adding it to |v| < 2^21 rounds v to an integer k and leaves k + 127 in the low bits
+  const cMagic = c(EXP_MAGIC);
+  return (x, e) => {
+    // x' = x < LO ? LO : x (pmax: one instruction; NaN stays NaN)
+    f.get(x).get(cLo).op('f32x4.pmax').set(xc);
+    // x'·log2e + (1.5·2^23 + 127) rounds to an integer, ties to even: its low bits are k + 127
+    f.get(xc).get(cLog2e).op('f32x4.mul').get(cMagic).op('f32x4.add').set(kb);
+    f.get(kb).get(cMagic).op('f32x4.sub').set(kf);
+    f.get(xc).get(kf).get(cC1).op('f32x4.mul').op('f32x4.sub').get(kf).get(cC2).op('f32x4.mul').op('f32x4.sub').set(r);
+    f.get(r).get(r).op('f32x4.mul').set(z);
+    f.get(cP[0]);
+    for (let i = 1; i < 6; i++) f.get(r).op('f32x4.mul').get(cP[i]).op('f32x4.add');
+    f.get(z).op('f32x4.mul').get(r).op('f32x4.add').get(cOne).op('f32x4.add');
+    // · 2^k, whose bits are (k + 127) << 23 (the constant's own bits shift out); x < LO → 0 (NaN kept)
+    f.get(kb).i32(23).op('i32x4.shl').op('f32x4.mul');
+    f.get(x).get(cLo).op('f32x4.lt').op('v128.andnot').set(e);
+  };
 }
 
 interface Layout {
@@ -140,41 +178,14 @@ function emitLayer(f: FunctionBuilder, L: Layout): void {
   const pos = f.local(V128); // i32x4 positions p … p+3
   const nv = f.local(V128); // i32x4 splat of n
   const scale = f.local(V128);
-  // expF32's locals and constants
-  const [x, xc, kf, r, z] = Array.from({ length: 5 }, () => f.local(V128));
-  const c = (v: number) => {
-    const l = f.local(V128);
-    f.f64(v).op('f32.demote_f64').op('f32x4.splat').set(l);
-    return l;
-  };
-  const cLo = c(EXPF.LO);
-  const cLog2e = c(EXPF.LOG2E);
-  const cOne = c(1);
-  const cC1 = c(EXPF.C1);
-  const cC2 = c(EXPF.C2);
-  const cP = EXPF.P.map(c);
-  const cNegInf = c(-Infinity);
-  // 1.5·2^23 + 127: adding it to |v| < 2^21 rounds v to an integer k and leaves k + 127 in the low bits
-  const cMagic = c(1.5 * 2 ** 23 + 127);
-  const kb2 = f.local(V128);
+  const cNegInf = f.local(V128);
+  f.f64(-Infinity).op('f32.demote_f64').op('f32x4.splat').set(cNegInf);
+  const cOne = f.local(V128);
+  f.f64(1).op('f32.demote_f64').op('f32x4.splat').set(cOne);
+  const x = f.local(V128);
+  const expF32Lanes = expF32Emitter(f);
+  const expLanes = (e: number) => expF32Lanes(x, e);
   f.get(SCALE).op('f32.demote_f64').op('f32x4.splat').set(scale);
-
-  /** e ← expF32 of the lanes of x */
-  const expLanes = (e: number) => {
-    // x' = x < LO ? LO : x (pmax: one instruction; NaN stays NaN)
-    f.get(x).get(cLo).op('f32x4.pmax').set(xc);
-    // x'·log2e + (1.5·2^23 + 127) rounds to an integer, ties to even: its low bits are k + 127
-    f.get(xc).get(cLog2e).op('f32x4.mul').get(cMagic).op('f32x4.add').set(kb2);
-    f.get(kb2).get(cMagic).op('f32x4.sub').set(kf);
-    f.get(xc).get(kf).get(cC1).op('f32x4.mul').op('f32x4.sub').get(kf).get(cC2).op('f32x4.mul').op('f32x4.sub').set(r);
-    f.get(r).get(r).op('f32x4.mul').set(z);
-    f.get(cP[0]);
-    for (let i = 1; i < 6; i++) f.get(r).op('f32x4.mul').get(cP[i]).op('f32x4.add');
-    f.get(z).op('f32x4.mul').get(r).op('f32x4.add').get(cOne).op('f32x4.add');
-    // · 2^k, whose bits are (k + 127) << 23 (the constant's own bits shift out); x < LO → 0 (NaN kept)
-    f.get(kb2).i32(23).op('i32x4.shl').op('f32x4.mul');
-    f.get(x).get(cLo).op('f32x4.lt').op('v128.andnot').set(e);
-  };
 
   f.for(t, 0, () => f.get(T), 1, () => {
     f.get(START).get(t).op('i32.add').i32(1).op('i32.add').set(n);

@@ -22,6 +22,7 @@ import { matmulXWt } from './matmul.js';
 import { WasmLayerAttention } from './attention-wasm.js';
 import { attentionF32Fits, WasmLayerAttentionF32 } from './attention-f32-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
+import { WasmSiluF32 } from './silu-f32-wasm.js';
 import { WasmGlue } from './glue-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
 import { packedBytesF32, WasmMatmulF32 } from './matmul-f32-wasm.js';
@@ -231,7 +232,7 @@ interface Workspace {
   /** the WebAssembly SIMD attention kernel, a whole layer per call (absent: attendHead in JS) */
   attention?: WasmLayerAttention | WasmLayerAttentionF32;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
-  silu?: WasmSilu;
+  silu?: WasmSilu | WasmSiluF32;
   /** RMSNorm and the residual adds in WebAssembly (absent: the JS loops) */
   glue?: WasmGlue;
   /** dense runs: the site input repeated once per consumer */
@@ -270,7 +271,7 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
       attention: wasmMatmulEnabled ? (ws?.attention ?? layerAttention(model)) : undefined,
-      silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
+      silu: wasmMatmulEnabled ? new (model.precision === 'f32' ? WasmSiluF32 : WasmSilu)(capacity * c.hiddenDim) : undefined,
       glue: wasmMatmulEnabled ? new WasmGlue(capacity * c.dim, c.dim) : undefined,
     };
     workspaces.set(model, ws);

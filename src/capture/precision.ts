@@ -6,8 +6,9 @@
  *                   projections (every linear layer and the classifier; matmul-f32-wasm.ts) and the
  *                   attention (scores, softmax with a float32 exp, value sums; attention-f32-wasm.ts),
  *                   for chunks of ≥ 4 tokens (the perplexity windows) — the precision of llama2.c
- *                   run.c and of a numpy float32 forward pass, NOT bit-identical to f64. SwiGLU,
- *                   RMSNorm, the residual adds and the NLL stay as in f64. One-token chunks
+ *                   run.c and of a numpy float32 forward pass, NOT bit-identical to f64 — and the
+ *                   SwiGLU gate (silu-f32-wasm.ts). RMSNorm, the residual adds and the NLL stay as
+ *                   in f64. One-token chunks
  *                   (generation steps), and every chunk where WebAssembly SIMD is missing or
  *                   setWasmMatmul(false) holds, take the JavaScript float64 kernels as in f64.
  */
