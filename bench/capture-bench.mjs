@@ -6,6 +6,8 @@
  *   - nmsim dense and 8:16 magnitude (bench/capture-child.mjs, one process per repetition), on
  *     one thread and on --threads threads (the main thread and threads − 1 workers; default
  *     os.availableParallelism()),
+ *   - the same four with --precision f32's arithmetic (the opt-in float32 matmul, src/capture/precision.ts:
+ *     not bit-identical to the default; rows named "f32"),
  *   - numpy dense (bench/capture-numpy.py), with OpenBLAS's default threads and with
  *     OPENBLAS_NUM_THREADS=1 (the ratios are taken against the faster of the two),
  * REPS alternating repetitions each; prints medians of tokens/s over wall time and over CPU time
@@ -13,7 +15,7 @@
  * load average before and after, and each tool's mean NLL (they must agree: same model, same
  * windows). Needs `npm run build`.
  *
- *   node bench/capture-bench.mjs [--model ../shared/models/stories260K.bin] [--stories 10] [--reps 5] [--threads N]
+ *   node bench/capture-bench.mjs [--model ../shared/models/stories260K.bin] [--stories 10] [--reps 5] [--threads N] [--only dense,f32]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +33,8 @@ const { values: a } = parseArgs({
     stories: { type: 'string', default: '10' },
     reps: { type: 'string', default: '5' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
+    // comma-separated substrings: only the rows whose name contains one of them (numpy rows always run)
+    only: { type: 'string' },
   },
 });
 fs.mkdirSync('.bench', { recursive: true });
@@ -44,9 +48,17 @@ const tools = {
   'nmsim 8:16 magnitude': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16']],
   [`nmsim dense, ${a.threads} threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense', a.threads]],
   [`nmsim 8:16 magnitude, ${a.threads} threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16', a.threads]],
+  'nmsim dense, f32': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense', '0', 'f32']],
+  'nmsim 8:16 magnitude, f32': () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16', '0', 'f32']],
+  [`nmsim dense, f32, ${a.threads} threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, 'dense', a.threads, 'f32']],
+  [`nmsim 8:16 magnitude, f32, ${a.threads} threads`]: () => ['node', ['bench/capture-child.mjs', a.model, streamPath, '8:16', a.threads, 'f32']],
   'numpy dense': () => ['python3', ['bench/capture-numpy.py', a.model, streamPath, '--json']],
   'numpy dense, 1 BLAS thread': () => ['python3', ['bench/capture-numpy.py', a.model, streamPath, '--json'], { OPENBLAS_NUM_THREADS: '1' }],
 };
+if (a.only) {
+  const keep = a.only.split(',');
+  for (const name of Object.keys(tools)) if (!name.startsWith('numpy') && !keep.some((k) => name.includes(k))) delete tools[name];
+}
 const runs = Object.fromEntries(Object.keys(tools).map((k) => [k, []]));
 const load0 = os.loadavg()[0];
 for (let rep = 0; rep < +a.reps; rep++) {

@@ -5,9 +5,10 @@
  * JSON: tokens processed, wall and CPU seconds of the evaluation (model load excluded, like the
  * numpy peer), mean NLL. THREADS = 0 (default): the single-thread evaluatePerplexity; THREADS ≥ 1:
  * evaluatePerplexityThreaded on that many threads, this one and THREADS − 1 workers (CPU time is
- * the whole process's, every thread included). Needs `npm run build`.
+ * the whole process's, every thread included). PRECISION f64 (default, bit-identical to the
+ * reference) or f32 (the opt-in float32 matmul, src/capture/precision.ts). Needs `npm run build`.
  *
- *   node bench/capture-child.mjs MODEL STREAM.i32 dense|N:M [THREADS]
+ *   node bench/capture-child.mjs MODEL STREAM.i32 dense|N:M [THREADS] [f64|f32]
  */
 import fs from 'node:fs';
 import { loadCheckpoint } from '../dist/capture/checkpoint.js';
@@ -15,10 +16,12 @@ import { evaluatePerplexity } from '../dist/capture/perplexity.js';
 import { evaluatePerplexityThreaded } from '../dist/capture/perplexity-pool.js';
 import { createPruningHooks } from '../dist/capture/prune-hooks.js';
 import { parsePattern } from '../dist/sparsity/pattern.js';
+import { isPrecision, withPrecision } from '../dist/capture/precision.js';
 
-const [modelPath, streamPath, mode = 'dense', threadsArg = '0'] = process.argv.slice(2);
+const [modelPath, streamPath, mode = 'dense', threadsArg = '0', precision = 'f64'] = process.argv.slice(2);
 const threads = +threadsArg;
-const model = await loadCheckpoint(modelPath);
+if (!isPrecision(precision)) throw new Error(`precision must be f64 or f32, not ${precision}`);
+const model = withPrecision(await loadCheckpoint(modelPath), precision);
 const bytes = fs.readFileSync(streamPath);
 const stream = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
 const spec = mode === 'dense' ? undefined : { pattern: parsePattern(mode), criterion: 'magnitude', mitigation: 'none' };
@@ -30,4 +33,4 @@ const wallS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 const tokens = Math.round(r.tokensPerSecond * r.seconds);
-console.log(JSON.stringify({ tokens, threads, windows: r.windows, mean_nll_nats: r.meanNllNats, wall_s: wallS, cpu_s: cpuS }));
+console.log(JSON.stringify({ tokens, threads, precision, windows: r.windows, mean_nll_nats: r.meanNllNats, wall_s: wallS, cpu_s: cpuS }));

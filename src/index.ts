@@ -38,6 +38,7 @@ export { createPruningHooks, runId, type RunSpec, type Calibration } from './cap
 export { calibrateStaticShifts, calibrateAffine, calibrateInputNorms } from './capture/calibrate.js';
 export { captureRuns, captureRunsThreaded, needsCalibration, isWeightSpec, captureRunId, type CapturedRun, type CaptureOptions, type CaptureSpec } from './capture/capture.js';
 export { defaultThreads } from './capture/perplexity-pool.js';
+export { PRECISIONS, DEFAULT_PRECISION, isPrecision, withPrecision, type Precision } from './capture/precision.js';
 export { pruneModelWeights, weightMaskStats, weightRunId, type WeightRunSpec, type WeightMask, type WeightMaskStats } from './capture/weight-runs.js';
 export { readInputFile } from './capture/input-file.js';
 export { writeCaptureBundle, sha256Hex } from './capture/capture-bundle.js';

@@ -16,6 +16,7 @@
  *
  * `parseCheckpoint` is pure (bytes in, model out); `loadCheckpoint` reads the file.
  */
+import type { Precision } from './precision.js';
 import { inputError } from '../diagnostics.js';
 import { readInputFile } from './input-file.js';
 
@@ -57,6 +58,8 @@ export interface ModelWeights {
   layers: LayerWeights[];
   rmsFinal: Float32Array; // [dim]
   wcls: Float32Array; // [vocab, dim] (the embedding itself when tied)
+  /** the evaluation's arithmetic (precision.ts); absent: 'f64', bit-identical to the JS reference */
+  precision?: Precision;
 }
 
 export function headSize(c: ModelConfig): number {

@@ -20,9 +20,12 @@ import type { ModelWeights } from './checkpoint.js';
 import { headSize, kvDim } from './checkpoint.js';
 import { matmulXWt } from './matmul.js';
 import { WasmLayerAttention } from './attention-wasm.js';
+import { attentionF32Fits, WasmLayerAttentionF32 } from './attention-f32-wasm.js';
 import { WasmSilu } from './silu-wasm.js';
+import { WasmSiluF32 } from './silu-f32-wasm.js';
 import { WasmGlue } from './glue-wasm.js';
 import { packedBytes, WasmMatmul, WASM_MATMUL_AVAILABLE, type PackedWeight } from './matmul-wasm.js';
+import { packedBytesF32, WasmMatmulF32 } from './matmul-f32-wasm.js';
 import { expNonPositive } from './exp.js';
 import { SITE_CONSUMERS, type SiteKind } from './sites.js';
 
@@ -225,11 +228,11 @@ interface Workspace {
   view: { x: Float32Array; xb: Float32Array; att: Float32Array; hb: Float32Array };
   proj: Record<Consumer, [Float32Array, number]>[];
   /** the WebAssembly SIMD matmul with this model's weights packed (absent: the JS kernel) */
-  wasm?: { kernel: WasmMatmul; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
+  wasm?: { kernel: WasmMatmul | WasmMatmulF32; proj: Record<Consumer, PackedWeight>[]; cls: PackedWeight };
   /** the WebAssembly SIMD attention kernel, a whole layer per call (absent: attendHead in JS) */
-  attention?: WasmLayerAttention;
+  attention?: WasmLayerAttention | WasmLayerAttentionF32;
   /** the WebAssembly SIMD SwiGLU gate (absent: the JS loop) */
-  silu?: WasmSilu;
+  silu?: WasmSilu | WasmSiluF32;
   /** RMSNorm and the residual adds in WebAssembly (absent: the JS loops) */
   glue?: WasmGlue;
   /** dense runs: the site input repeated once per consumer */
@@ -267,8 +270,8 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
       same: {} as Record<SiteKind, Float32Array[]>,
       outputs: {} as Record<SiteKind, Float32Array[]>,
       wasm: wasmMatmulEnabled ? packModel(model, proj, capacity) : undefined,
-      attention: wasmMatmulEnabled && headSize(c) % 2 === 0 ? (ws?.attention ?? new WasmLayerAttention(headSize(c), c.seqLen, kvDim(c), c.nHeads)) : undefined,
-      silu: wasmMatmulEnabled ? new WasmSilu(capacity * c.hiddenDim) : undefined,
+      attention: wasmMatmulEnabled ? (ws?.attention ?? layerAttention(model)) : undefined,
+      silu: wasmMatmulEnabled ? new (model.precision === 'f32' ? WasmSiluF32 : WasmSilu)(capacity * c.hiddenDim) : undefined,
       glue: wasmMatmulEnabled ? new WasmGlue(capacity * c.dim, c.dim) : undefined,
     };
     workspaces.set(model, ws);
@@ -291,6 +294,14 @@ function workspace(model: ModelWeights, tokens: number): Workspace {
   return ws;
 }
 
+/** precision 'f32' (precision.ts): the float32 kernel where its shape fits; otherwise the bit-identical float64 one */
+function layerAttention(model: ModelWeights): WasmLayerAttention | WasmLayerAttentionF32 | undefined {
+  const c = model.config;
+  const hs = headSize(c);
+  if (model.precision === 'f32' && attentionF32Fits(hs, kvDim(c), c.nHeads)) return new WasmLayerAttentionF32(hs, c.seqLen, kvDim(c), c.nHeads);
+  return hs % 2 === 0 ? new WasmLayerAttention(hs, c.seqLen, kvDim(c), c.nHeads) : undefined;
+}
+
 /**
  * Whether forwardChunk uses the WebAssembly SIMD kernels (matmul-wasm.ts and attention-wasm.ts;
  * the same bits as matmulXWt and attendHead) for chunks of ≥ 4 tokens; on by default where the
@@ -310,9 +321,12 @@ const WASM_MIN_TOKENS = 4;
 function packModel(model: ModelWeights, proj: Record<Consumer, [Float32Array, number]>[], capacity: number): Workspace['wasm'] {
   const c = model.config;
   const width = (consumer: Consumer) => (consumer === 'down' ? c.hiddenDim : c.dim);
-  let bytes = packedBytes(c.vocabSize, c.dim);
-  for (const layer of proj) for (const consumer of Object.keys(layer) as Consumer[]) bytes += packedBytes(layer[consumer][1], width(consumer));
-  const kernel = new WasmMatmul(bytes, capacity, Math.max(c.dim, c.hiddenDim), Math.max(c.dim, c.hiddenDim, c.vocabSize));
+  // precision 'f32': the float32-accumulating kernel (precision.ts); otherwise the bit-identical one
+  const f32 = model.precision === 'f32';
+  const packedBytesOf = f32 ? packedBytesF32 : packedBytes;
+  let bytes = packedBytesOf(c.vocabSize, c.dim);
+  for (const layer of proj) for (const consumer of Object.keys(layer) as Consumer[]) bytes += packedBytesOf(layer[consumer][1], width(consumer));
+  const kernel = new (f32 ? WasmMatmulF32 : WasmMatmul)(bytes, capacity, Math.max(c.dim, c.hiddenDim), Math.max(c.dim, c.hiddenDim, c.vocabSize));
   return {
     kernel,
     proj: proj.map((layer) => {

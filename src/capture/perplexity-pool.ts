@@ -6,7 +6,7 @@
  * any thread count (test/capture/perplexity-pool.test.ts).
  *
  * The model's tensors are copied once into one SharedArrayBuffer (`shareModel`) that every
- * worker reads; each worker builds the configuration's hooks per window exactly as the
+ * worker reads (with the model's precision, precision.ts); each worker builds the configuration's hooks per window exactly as the
  * single-thread path does. Recording (the capture observer) is not available here: a run that
  * records stays on `evaluatePerplexity`.
  */
@@ -27,17 +27,22 @@ export interface PoolWorkerInit {
   spec?: RunSpec;
   amber?: Map<string, Float32Array>;
   calibration?: Calibration;
-}
-
-export interface PoolRequest {
-  w: number;
-  start: number;
-  end: number;
+  /**
+   * next[0]: the next window to score, claimed by every thread with Atomics.add (no messages, so
+   * a worker never waits for the busy main thread to hand it work, and the last windows go to
+   * whichever thread is free first); a value ≥ the window count means none is left
+   */
+  next: Int32Array;
 }
 
 export type PoolReply =
   | { w: number; losses: Float64Array }
   | { w: number; error: { message: string; diagnostics?: Diagnostic[]; kind?: ErrorKind } };
+
+/** the windows of a stream, in order, as [start, end) */
+export function poolWindows(streamLength: number, seqLen: number): { start: number; end: number }[] {
+  return windowStarts(streamLength, seqLen).map((start) => ({ start, end: Math.min(start + seqLen, streamLength) }));
+}
 
 const LAYER_TENSORS = ['rmsAtt', 'wq', 'wk', 'wv', 'wo', 'rmsFfn', 'w1', 'w2', 'w3'] as const;
 
@@ -71,6 +76,7 @@ export function shareModel(model: ModelWeights): ModelWeights {
     layers: model.layers.map((l) => Object.fromEntries(LAYER_TENSORS.map((k) => [k, s(l[k])])) as unknown as LayerWeights),
     rmsFinal: s(model.rmsFinal),
     wcls: s(model.wcls),
+    ...(model.precision ? { precision: model.precision } : {}),
   };
 }
 
@@ -102,12 +108,6 @@ export interface PoolOptions {
 }
 
 /**
- * Windows a worker holds at once: the next is queued while it scores one, so it never waits for
- * the main thread (which scores windows itself and reads replies only between its windows).
- */
-const WORKER_QUEUE = 2;
-
-/**
  * evaluatePerplexity's result (the same bits) with the windows scored on `threads` threads: this
  * one and threads − 1 workers (threads = 1: no worker). The main thread takes a window whenever
  * it is free, so one thread's start-up (module load, WASM compile, weight packing, a cold JIT) is
@@ -117,25 +117,25 @@ const WORKER_QUEUE = 2;
 export async function evaluatePerplexityThreaded(model: ModelWeights, stream: Int32Array, opts: PoolOptions = {}): Promise<PerplexityResult> {
   const started = performance.now();
   const seqLen = model.config.seqLen;
-  const starts = windowStarts(stream.length, seqLen);
+  const windows = poolWindows(stream.length, seqLen);
   // story starts are checked here, before any worker starts
-  const acc = new NllAccumulator(stream.length, starts.length, opts.storyStarts);
-  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), starts.length));
-  if (starts.length === 0) return acc.result(started);
+  const acc = new NllAccumulator(stream.length, windows.length, opts.storyStarts);
+  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreads(), windows.length));
+  if (windows.length === 0) return acc.result(started);
   const spec = opts.spec;
   const pruned = spec !== undefined && !isDenseSpec(spec);
   // amber factors are static (weights only): computed once here, for this thread and every worker
   const amber = pruned && CRITERION_INFO[spec.criterion].perConsumer ? (opts.amber ?? modelAmberFactors(model)) : undefined;
-  const windowEnd = (w: number) => Math.min(starts[w] + seqLen, stream.length);
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const claim = (): number => Atomics.add(next, 0, 1);
   let workers: Worker[] = [];
   if (threads > 1) {
     const sharedStream = new Int32Array(new SharedArrayBuffer(stream.length * 4));
     sharedStream.set(stream);
-    const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec, amber, calibration: opts.calibration };
+    const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec, amber, calibration: opts.calibration, next };
     workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init, execArgv: workerExecArgv() }));
   }
-  const done: (Float64Array | undefined)[] = new Array(starts.length);
-  let next = 0; // next window to hand out
+  const done: (Float64Array | undefined)[] = new Array(windows.length);
   let added = 0; // windows added to the accumulator (in order)
   try {
     await new Promise<void>((resolve, reject) => {
@@ -143,6 +143,8 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
       const fail = (e: unknown) => {
         if (!failed) {
           failed = true;
+          // no thread claims another window
+          Atomics.store(next, 0, windows.length);
           reject(e);
         }
       };
@@ -150,24 +152,18 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
       const record = (w: number, losses: Float64Array): void => {
         done[w] = losses;
         try {
-          while (added < starts.length && done[added]) {
+          while (added < windows.length && done[added]) {
             const a = added;
-            acc.add(a, starts[a], windowEnd(a) - starts[a], done[a]!);
+            acc.add(a, windows[a].start, windows[a].end - windows[a].start, done[a]!);
             done[a] = undefined;
             added++;
-            opts.onWindow?.(added, starts.length);
+            opts.onWindow?.(added, windows.length);
           }
         } catch (err) {
           fail(err);
           return;
         }
-        if (added === starts.length) resolve();
-      };
-      const send = (worker: Worker) => {
-        if (next >= starts.length) return;
-        const w = next++;
-        const req: PoolRequest = { w, start: starts[w], end: windowEnd(w) };
-        worker.postMessage(req);
+        if (added === windows.length) resolve();
       };
       for (const worker of workers) {
         worker.on('error', fail);
@@ -179,18 +175,17 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
             return;
           }
           record(reply.w, reply.losses);
-          if (!failed) send(worker);
         });
-        for (let q = 0; q < WORKER_QUEUE; q++) send(worker);
       }
-      // this thread: one window at a time, the workers' replies read in between
+      // this thread: one claimed window at a time, the workers' replies read in between
       const scoreHere = () => {
-        if (failed || next >= starts.length) return;
-        const w = next++;
+        if (failed) return;
+        const w = claim();
+        if (w >= windows.length) return;
         let losses: Float64Array;
         try {
           const hooks = pruned ? createPruningHooks(model, spec, { amber, calibration: opts.calibration }) : undefined;
-          losses = windowLosses(model, stream.subarray(starts[w], windowEnd(w)), hooks);
+          losses = windowLosses(model, stream.subarray(windows[w].start, windows[w].end), hooks);
         } catch (e) {
           fail(e);
           return;

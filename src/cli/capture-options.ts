@@ -14,6 +14,7 @@ import { sha256Hex } from '../capture/capture-bundle.js';
 import { needsCalibration } from '../capture/capture.js';
 import { readInputFile } from '../capture/input-file.js';
 import type { CaptureSpec } from '../capture/capture.js';
+import { DEFAULT_PRECISION, isPrecision, PRECISIONS, type Precision } from '../capture/precision.js';
 
 export const DEFAULT_CALIB_OFFSET = 900;
 export const DEFAULT_CALIB_STORIES = 50;
@@ -135,4 +136,30 @@ export async function loadCalibStream(
 
 export function specsNeedCalibration(specs: readonly CaptureSpec[]): boolean {
   return specs.some(needsCalibration);
+}
+
+export const precisionOption = {
+  type: 'string',
+  defaultDescription: DEFAULT_PRECISION,
+  describe:
+    'evaluation arithmetic: f64 (float32 weights and activations, float64 accumulation: bit-identical to the reference, as every shipped trace) or f32 ' +
+    '(the projections, the attention and SwiGLU compute in float32 with 4-lane SIMD, as llama2.c run.c and numpy float32 do: faster, not bit-identical to f64, mean NLL within ~1e-6 relative; ' +
+    'RMSNorm and the NLL stay as in f64). f32 measures perplexity only (no --out)',
+} as const;
+
+/** --precision (default f64); f32 with --out is refused: a bundle's traces are the f64 reference's bits. */
+export function parsePrecision(value: string | undefined, out: string | undefined): Precision {
+  if (value === undefined) return DEFAULT_PRECISION;
+  if (!isPrecision(value)) {
+    throw usageError({ code: 'capture/unknown-precision', path: '--precision', message: `"${value}" is not a precision; expected one of ${PRECISIONS.join(', ')}.`, hint: 'write --precision f64 (the default, bit-identical) or --precision f32 (float32 accumulation, faster)' });
+  }
+  if (value === 'f32' && out !== undefined) {
+    throw usageError({
+      code: 'capture/precision-with-out',
+      path: '--precision',
+      message: 'a bundle is written in the default precision only (f64: its traces and perplexities are the reference\'s bits), but --precision is f32.',
+      hint: 'drop --precision to write the bundle, or drop --out to measure perplexity in float32',
+    });
+  }
+  return value;
 }

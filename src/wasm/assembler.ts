@@ -201,6 +201,17 @@ const OPS: Record<string, OpInfo> = {
   'f64x2.div': simd(0xf3),
   'f64x2.convert_low_i32x4_s': simd(0xfe),
   'f64x2.max': simd(0xf5),
+  // appended for the float32 attention (capture/attention-f32-wasm.ts)
+  'f32x4.replace_lane': slane(0x20),
+  'f32x4.lt': simd(0x43),
+  'f32x4.ge': simd(0x46),
+  'f32x4.floor': simd(0x68),
+  'f32x4.div': simd(0xe7),
+  'f32x4.min': simd(0xe8),
+  'f32x4.max': simd(0xe9),
+  'i32x4.trunc_sat_f32x4_s': simd(0xf8),
+  'f32x4.convert_i32x4_s': simd(0xfa),
+  'f32x4.pmax': simd(0xeb),
 };
 
 export type OpName = keyof typeof OPS;

@@ -20,7 +20,8 @@ import { defaultThreads } from '../../capture/perplexity-pool.js';
 import type { WeightRunSpec } from '../../capture/weight-runs.js';
 import { sha256Hex, writeCaptureBundle } from '../../capture/capture-bundle.js';
 import { TRACE_BUNDLE_OUTPUT } from '../../trace/writer.js';
-import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
+import { calibOptions, calibRange, checkRecordingMemory, loadCalibStream, loadModelAndTokenizer, modelOptions, parsePrecision, precisionOption, refuseUnusedCalibration, specsNeedCalibration, type CalibArgs } from '../capture-options.js';
+import { withPrecision } from '../../capture/precision.js';
 import { formatBound, MAX_LIST_PATTERNS, noEffect, nonEmptyList, OPTION_BOUNDS, parseQuoted, wholeNumberOption, type BoundedOption } from '../options.js';
 
 const bounds = (o: BoundedOption) => `${formatBound(OPTION_BOUNDS[o].min)}–${formatBound(OPTION_BOUNDS[o].max)}`;
@@ -42,6 +43,7 @@ interface Args extends CalibArgs {
   'trace-tokens'?: string;
   'weight-trace-tokens'?: string;
   threads?: string;
+  precision?: string;
   dense: boolean;
   out?: string;
   json?: boolean;
@@ -89,7 +91,8 @@ function captureOptions(argv: Args) {
   const range = { offset: wholeNumberOption('offset', argv.offset, 0), count: wholeNumberOption('stories', argv.stories, DEFAULT_STORIES) };
   // default: the cores the load average leaves free, at least 1 (never past the option's bound)
   const threads = wholeNumberOption('threads', argv.threads, Math.min(defaultThreads(), OPTION_BOUNDS.threads.max));
-  return { specs, traceTokens, weightTraceTokens, range, calib: calibRange(argv), threads };
+  const precision = parsePrecision(argv.precision, argv.out);
+  return { specs, traceTokens, weightTraceTokens, range, calib: calibRange(argv), threads, precision };
 }
 
 /** Which calibrated quantities the runs use ("spts, wanda"), for the bundle's notes. */
@@ -140,6 +143,7 @@ export const command: CommandModule<object, Args> = {
           defaultDescription: 'the cores the 1-minute load average leaves free, at least 1',
           describe: `threads (this one and N − 1 workers) for the runs that record nothing (no --out, or a weight run with --weight-trace-tokens 0); 0 or 1: this thread only (at most ${OPTION_BOUNDS.threads.max}); the results are the same bits for any count`,
         },
+        precision: precisionOption,
         dense: { type: 'boolean', default: true, describe: 'include the dense run (--no-dense skips it)' },
         out: { type: 'string', describe: 'bundle folder to write (created, or replaced atomically only when it is a bundle nmsim captured); without it nothing is written' },
         json: { type: 'boolean', describe: 'print the runs and their perplexities as JSON' },
@@ -154,7 +158,7 @@ export const command: CommandModule<object, Args> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv.json, async () => {
-      const { specs, traceTokens: requestedTraceTokens, weightTraceTokens: requestedWeightTraceTokens, range, calib: calibStories, threads } = captureOptions(argv);
+      const { specs, traceTokens: requestedTraceTokens, weightTraceTokens: requestedWeightTraceTokens, range, calib: calibStories, threads, precision } = captureOptions(argv);
       if (specs.length === 0) throw usageError({ code: 'capture/no-runs', path: '--patterns', message: 'nothing to run.', hint: 'name a pattern, or keep the dense run' });
       if (argv.out !== undefined && requestedTraceTokens === 0) {
         throw usageError({
@@ -166,7 +170,9 @@ export const command: CommandModule<object, Args> = {
       }
       if (argv.out !== undefined) await claimOutput(argv.out, TRACE_BUNDLE_OUTPUT, [argv.model, argv.tokenizer, argv.text]);
 
-      const { model, tokenizer, checkpointSha256 } = await loadModelAndTokenizer(argv.model, argv.tokenizer);
+      const loaded = await loadModelAndTokenizer(argv.model, argv.tokenizer);
+      const { tokenizer, checkpointSha256 } = loaded;
+      const model = withPrecision(loaded.model, precision);
       const textBytes = await fs.readFile(argv.text).catch(() => undefined);
       const stories = await loadStories(argv.text);
       const { stream: evalStream, storyStarts: evalStoryStarts } = encodeStories(tokenizer, selectStories(stories, range, argv.text, '--offset/--stories'));
