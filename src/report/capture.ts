@@ -62,6 +62,8 @@ export interface CaptureSummary {
   clactBatchTokens: number;
   /** the bundle folder written, if any */
   bundle?: string;
+  /** the evaluation's arithmetic (`--precision`); absent = 'f64', the float64 reference */
+  precision?: 'f64' | 'f32';
   runs: readonly CapturedRun[];
 }
 
@@ -75,13 +77,15 @@ export function captureJson(c: CaptureSummary) {
     calibration: c.calibration ?? null,
     clact_batch_tokens: c.clactBatchTokens,
     bundle: c.bundle ?? null,
+    precision: c.precision ?? 'f64',
     runs: c.runs.map(capturedRunJson),
   };
 }
 
 /** The perplexity of every run, one line each, and where the bundle went. */
 export function captureText(c: CaptureSummary): string {
-  const lines = [`perplexity on ${c.evaluated} (${c.runs[0]?.result.scoredTokens ?? 0} scored tokens)`];
+  const arithmetic = c.precision === 'f32' ? '; float32 arithmetic (--precision f32): not the float64 reference\'s bits' : '';
+  const lines = [`perplexity on ${c.evaluated} (${c.runs[0]?.result.scoredTokens ?? 0} scored tokens${arithmetic})`];
   for (const r of c.runs) lines.push(`  ${r.id.padEnd(32)} ${fixed(r.result.perplexity, PRECISION.capturePerplexity)}${weightMaskText(r)}`);
   if (c.bundle) lines.push(`bundle written to ${c.bundle}`);
   return lines.join('\n') + '\n';

@@ -24,6 +24,7 @@ describeWithShared('nmsim capture --precision', ['models/stories260K.bin', 'mode
       const r = runCli([...BASE, '--patterns', '8:16', '--precision', precision, '--threads', threads]);
       expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
       expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout).precision).toBe(precision);
       return runsOf(r.stdout);
     });
     expect(f32two).toEqual(f32one);
@@ -32,6 +33,15 @@ describeWithShared('nmsim capture --precision', ['models/stories260K.bin', 'mode
     expect(d32.scored_tokens).toBe(d64.scored_tokens);
     expect(d32.mean_nll_nats).not.toBe(d64.mean_nll_nats);
     expect(Math.abs(d32.mean_nll_nats - d64.mean_nll_nats) / d64.mean_nll_nats).toBeLessThanOrEqual(16 * U);
+  });
+
+  test('the text output says when the evaluation ran in float32, and says nothing for the default', () => {
+    const plain = BASE.filter((a) => a !== '--json');
+    const f32 = runCli([...plain, '--patterns', 'dense', '--precision', 'f32']);
+    const f64 = runCli([...plain, '--patterns', 'dense']);
+    expect([f32.code, f64.code]).toEqual([0, 0]);
+    expect(f32.stdout.split('\n')[0]).toMatch(/scored tokens; float32 arithmetic \(--precision f32\): not the float64 reference's bits\)$/);
+    expect(f64.stdout.split('\n')[0]).toMatch(/^perplexity on .* \(\d+ scored tokens\)$/);
   });
 
   test('an unknown precision is a usage error listing the valid ones', () => {

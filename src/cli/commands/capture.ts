@@ -221,7 +221,7 @@ export const command: CommandModule<object, Args> = {
         });
       }
 
-      const summary = { model: path.basename(argv.model), evaluated, range, calibration: calib?.label, clactBatchTokens: model.config.seqLen, bundle: argv.out, runs };
+      const summary = { model: path.basename(argv.model), evaluated, range, calibration: calib?.label, clactBatchTokens: model.config.seqLen, bundle: argv.out, precision, runs };
       if (argv.json) printJson(captureJson(summary));
       else process.stdout.write(captureText(summary));
     }),
