@@ -6,7 +6,8 @@
  * 15M) — with random weights (speed only: the forward pass does the same work whatever the
  * values). Writes the checkpoint (llama2.c legacy format, 58 MiB) and a random token stream into a
  * fresh temporary folder, runs bench/capture-child.mjs (the perplexity protocol's evaluation
- * loop, model load excluded) dense and 8:16 magnitude REPS times each, alternating, and prints
+ * loop, model load excluded) dense and 8:16 magnitude, each in the default f64 and in --precision
+ * f32 arithmetic (rows named "f32"), REPS times each, alternating, and prints
  * medians of tokens/s over wall and CPU time. The folder is removed at the end.
  *
  *   node bench/stories15m-speed.mjs [--reps 3] [--windows 2]
@@ -39,12 +40,14 @@ try {
   const stream = Int32Array.from({ length: tokens }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % config.vocabSize);
   const streamPath = path.join(dir, 'stream.i32');
   fs.writeFileSync(streamPath, Buffer.from(stream.buffer));
-  const modes = ['dense', '8:16'];
+  // each mode: [pattern, precision] (f32: --precision f32's float32 arithmetic, not the default's bits)
+  const modes = ['dense', '8:16', 'dense f32', '8:16 f32'];
   const runs = Object.fromEntries(modes.map((m) => [m, []]));
   const load0 = os.loadavg()[0];
   for (let rep = 0; rep < +a.reps; rep++) {
     for (const mode of modes) {
-      const out = execFileSync(process.execPath, [path.join('bench', 'capture-child.mjs'), modelPath, streamPath, mode], { encoding: 'utf8' });
+      const [pattern, precision = 'f64'] = mode.split(' ');
+      const out = execFileSync(process.execPath, [path.join('bench', 'capture-child.mjs'), modelPath, streamPath, pattern, '0', precision], { encoding: 'utf8' });
       runs[mode].push(JSON.parse(out.trim().split('\n').pop()));
     }
   }
@@ -53,7 +56,7 @@ try {
     return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   };
   const rows = modes.map((mode) => ({
-    mode: mode === 'dense' ? 'dense' : `${mode} magnitude`,
+    mode: { dense: 'dense', '8:16': '8:16 magnitude', 'dense f32': 'dense, f32', '8:16 f32': '8:16 magnitude, f32' }[mode],
     tokens: runs[mode][0].tokens,
     wall_s: +median(runs[mode].map((r) => r.wall_s)).toFixed(3),
     cpu_s: +median(runs[mode].map((r) => r.cpu_s)).toFixed(3),
