@@ -94,11 +94,6 @@ export async function cachedTech(dir: string, name: string, dirs: readonly strin
   return r ?? {};
 }
 
-/** cachedTech's digest alone (the points key's part). */
-export async function techDigest(dir: string, name: string, dirs: readonly string[], profiles: readonly HashedProfile[]): Promise<string | undefined> {
-  return (await cachedTech(dir, name, dirs, profiles)).digest;
-}
-
 /**
  * For each group of profiles (`groups`: runs of indices into `profiles`): `compute(g)` through the
  * cache `dir` under a key of `shared` and the group's parts (each profile's, plus its tech library
@@ -120,7 +115,7 @@ async function perGroup<T>(
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
-  // per tech name and folders: the sha256 of the loaded library's exact text (techDigest)
+  // per tech name and folders: the sha256 of the loaded library's exact text (cachedTech's digest)
   const techText = new Map<string, string | undefined>();
   for (let g = 0; g < groups.length; g++) {
     const parts: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * The tech-library digest the points key holds, through the cache (review/profile-cache.ts
- * techDigest, issue 16): a rerun reads it instead of loading the 5nm library (and the asap7 and
+ * cachedTech's digest, issue 16): a rerun reads it instead of loading the 5nm library (and the asap7 and
  * nangate45 files it derives and scales from) again, unless a file loadTech could read changed.
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { loadTech } from '../../src/profile/tech.js';
 import { decodeValue, encodeValue } from '../../src/review/cache.js';
 import { loadProfilesHashed } from '../../src/review/inputs.js';
-import { cachedTech, techDigest } from '../../src/review/profile-cache.js';
+import { cachedTech } from '../../src/review/profile-cache.js';
 
 let tmp: string;
 
@@ -38,7 +38,7 @@ async function setUp(name: string) {
   const { profiles } = await loadProfilesHashed([file]);
   const h = profiles[0];
   const uncached = async () => sha256(encodeValue(await loadTech(h.loaded.profile.tech, h.loaded.techDirs)));
-  const digest = () => techDigest(path.join(root, '.nmsim-cache'), h.loaded.profile.tech, h.loaded.techDirs, profiles);
+  const digest = async () => (await cachedTech(path.join(root, '.nmsim-cache'), h.loaded.profile.tech, h.loaded.techDirs, profiles)).digest;
   return { root, file, cache: path.join(root, '.nmsim-cache'), digest, uncached, techDir: path.join(root, 'profiles', 'tech') };
 }
 
