@@ -4,6 +4,7 @@
 import { isWeightSpec, type CapturedRun } from '../capture/capture.js';
 import type { WeightMaskStats } from '../capture/weight-runs.js';
 import type { RunSpec } from '../capture/prune-hooks.js';
+import { DEFAULT_PRECISION, type Precision } from '../capture/precision.js';
 import { formatPattern } from '../sparsity/pattern.js';
 import { fixed, PRECISION } from './format.js';
 
@@ -63,7 +64,7 @@ export interface CaptureSummary {
   /** the bundle folder written, if any */
   bundle?: string;
   /** the evaluation's arithmetic (`--precision`); absent = 'f64', the float64 reference */
-  precision?: 'f64' | 'f32';
+  precision?: Precision;
   runs: readonly CapturedRun[];
 }
 
@@ -77,7 +78,7 @@ export function captureJson(c: CaptureSummary) {
     calibration: c.calibration ?? null,
     clact_batch_tokens: c.clactBatchTokens,
     bundle: c.bundle ?? null,
-    precision: c.precision ?? 'f64',
+    precision: c.precision ?? DEFAULT_PRECISION,
     runs: c.runs.map(capturedRunJson),
   };
 }
