@@ -9,7 +9,7 @@ import { EXIT_USAGE, handleClosedStreams, reportNmsimError } from './run.js';
 import { checkOptionShapes } from './options.js';
 import { isNmsimError } from '../diagnostics.js';
 import { closestName } from '../user-text.js';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { TOOL_VERSION } from '../version.js';
 
 /**
@@ -39,7 +39,9 @@ function joinDashValues(argv: readonly string[]): string[] {
 
 export async function main(argv: string[]): Promise<void> {
   handleClosedStreams();
-  let cli = yargs(joinDashValues(argv))
+  const args = joinDashValues(argv);
+  const commands = await loadCommands(args);
+  let cli = yargs(args)
     .scriptName('nmsim')
     .usage(
       'nmsim — which N:M activation-sparsity pattern should the next sparse tensor core support, and what does it cost?\n\n' +

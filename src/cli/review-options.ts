@@ -5,7 +5,8 @@ import type { ResolvedReviewOptions } from '../review/run-review.js';
 import { parseCriteria, parseMitigations } from '../sparsity/registry.js';
 import { isModelId, MODEL_IDS } from '../workload/catalog.js';
 import { didYouMean, excerpt } from '../user-text.js';
-import { parseAxes, parseServingMix, parseTpotTarget } from '../index.js';
+import { parseAxes } from '../review/axes.js';
+import { parseServingMix, parseTpotTarget } from '../review/serving.js';
 import { formatPattern, parsePatternList, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { listArg, noEffect, nonEmptyList, parseQuoted, sparsePatternsOption, wholeNumberListOption as numberList, wholeNumberOption as number } from './options.js';
 

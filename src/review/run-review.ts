@@ -19,7 +19,7 @@
  */
 import { configurationProduct } from '../sparsity/configurations.js';
 import * as path from 'node:path';
-import { analyze, type AnalysisProgress } from '../analysis/analyze.js';
+import type { AnalysisProgress } from '../analysis/analyze.js';
 import { checkBatchSizes, defaultPlan } from '../analysis/plan.js';
 import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
@@ -255,8 +255,10 @@ async function analysePrimary(primary: OpenedBundle, opts: ResolvedReviewOptions
   progress?.stage('analysing traces', 0.1);
   const plans = reviewAnalysisPlans(primary, opts, structurePatterns);
   const notes = [...plans.notes];
-  const structure = given?.structure ?? (await analyze(primary.bundle, plans.structure, at(0.1, 0.1)));
-  const proxies = given?.proxies ?? (await analyze(primary.bundle, plans.proxies, at(0.2, 0.5)));
+  // loaded here, not with the review: a rerun whose analysis comes from the cache never loads the analysis kernels
+  const analyse = async (plan: Partial<AnalysisPlan>, onProgress: (p: AnalysisProgress) => void) => (await import('../analysis/analyze.js')).analyze(primary.bundle, plan, onProgress);
+  const structure = given?.structure ?? (await analyse(plans.structure, at(0.1, 0.1)));
+  const proxies = given?.proxies ?? (await analyse(plans.proxies, at(0.2, 0.5)));
   // a site with no finite row has no statistics: the review refuses rather than score it
   const errors = dedupeDiagnostics([...structure.errors, ...proxies.errors]);
   if (errors.length > 0) throw new NmsimError(errors);

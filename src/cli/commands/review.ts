@@ -13,10 +13,11 @@ import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
 import { REVIEW_REPORT_OUTPUT, writeReviewReport, type WrittenReport } from '../../report/write-report.js';
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
-import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir, parseShard, parseSetArgs, reviewShard, shardBlock, type ReviewAnalyses, type ReviewOptions } from '../../index.js';
-import { readShardFolder, REVIEW_POINTS_OUTPUT, REVIEW_SHARD_OUTPUT, writeReviewPointsFolder, writeReviewShardFolder } from '../../report/shard-folder.js';
-import { inputError, NmsimError, usageError } from '../../diagnostics.js';
-import { reviewPointsShard, type ReviewShard } from '../../review/shard.js';
+// the review's own modules, not the library's index (which loads every command's: capture's kernels, validate's corpus)
+import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from '../../review/cache.js';
+import { parseSetArgs } from '../../review/sensitivity.js';
+import type { ReviewAnalyses, ReviewOptions } from '../../review/run-review.js';
+import { usageError } from '../../diagnostics.js';
 import { CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -29,7 +30,7 @@ import { proseColumns, wrapProse } from '../terminal-wrap.js';
 
 export const DEFAULT_OUT = 'reports/review';
 
-interface ReviewArgs extends ReviewArgv {
+export interface ReviewArgs extends ReviewArgv {
   /** default DEFAULT_OUT; --shard needs it given */
   out?: string;
   shard?: string;
@@ -42,7 +43,7 @@ interface ReviewArgs extends ReviewArgv {
 }
 
 /** The files and folders a review reads, so that --out is never one of them (nor inside or around one). */
-function reviewInputs(traces: readonly string[], profiles: readonly string[]): string[] {
+export function reviewInputs(traces: readonly string[], profiles: readonly string[]): string[] {
   let files: string[] = [];
   try {
     files = profileFiles(profiles);
@@ -141,7 +142,9 @@ export const command: CommandModule<object, ReviewArgs> = {
         throw usageError({ code: 'review/sensitivity-shard', path: '--sensitivity', message: '--sensitivity and --set run on the whole review, not on a shard of it.', hint: 'run `nmsim review --sensitivity` (or --set …) without --shard.' });
       }
       if (args.shard !== undefined) {
-        await (args.analysis !== undefined ? reviewPointsCommand(args, base) : reviewShardCommand(args, base));
+        // the shard stages load the analysis modules a plain review does not need on a warm cache
+        const shard = await import('./review-shard.js');
+        await (args.analysis !== undefined ? shard.reviewPointsCommand(args, base) : shard.reviewShardCommand(args, base));
         return;
       }
       const out = args.out ?? DEFAULT_OUT;
@@ -161,54 +164,3 @@ export const command: CommandModule<object, ReviewArgs> = {
       process.stdout.write(reviewFooter(elapsedS, opts.patterns));
     }),
 };
-
-/** `review --shard i/n --out PART`: this shard's part of the review's analysis (review/shard.ts). */
-async function reviewShardCommand(args: ArgumentsCamelCase<ReviewArgs>, opts: ReviewOptions): Promise<void> {
-  const shard = parseShard(args.shard!);
-  if (args.out === undefined) {
-    throw usageError({ code: 'shard/out-required', path: '--out', message: `--shard ${args.shard} writes a part for \`nmsim merge\`; say where with --out.`, hint: `nmsim review … --shard ${args.shard} --out parts/review-${shard.index}` });
-  }
-  const claim = await claimOutput(args.out, REVIEW_SHARD_OUTPUT, reviewInputs(opts.traces ?? [], opts.profiles ?? []));
-  const part = await reviewShard(opts, shard);
-  await writeReviewShardFolder(claim, part);
-  const mine = part.pieces.filter((p) => p.shard === shard.index).length;
-  if (args.json) printJson({ ok: true, shard: `${shard.index}/${shard.count}`, job: part.job.id, pieces: mine, pieces_in_job: part.pieces.length, out: args.out });
-  else process.stdout.write(`review shard ${shard.index}/${shard.count}: ${mine} of ${part.pieces.length} analysis pieces → ${args.out}; job ${part.job.id.slice(0, 12)}\n`);
-}
-
-/** The --analysis folders as review analysis parts; every bad one named at once. */
-async function readAnalysisParts(dirs: readonly string[]): Promise<{ where: string; data: ReviewShard }[]> {
-  const parts: { where: string; data: ReviewShard }[] = [];
-  const errors: NmsimError[] = [];
-  for (const where of dirs) {
-    try {
-      const read = await readShardFolder(where);
-      if (read.kind !== 'review') {
-        throw inputError({ code: 'review/analysis-not-a-part', file: where, message: `${where} is not a part of the review's analysis: it is a part of \`nmsim ${read.kind === 'analysis' ? 'analyze --shard' : 'review --shard --analysis'}\`.`, hint: 'give --analysis the --out folders of `nmsim review <same options> --shard k/K` (stage 1)' });
-      }
-      parts.push({ where, data: read.data });
-    } catch (e) {
-      if (e instanceof NmsimError) errors.push(e);
-      else throw e;
-    }
-  }
-  if (errors.length > 0) throw new NmsimError(errors.flatMap((e) => e.diagnostics));
-  return parts;
-}
-
-/** `review --shard i/n --analysis PARTS --out PART`: block i of n of the design points (review/shard.ts). */
-async function reviewPointsCommand(args: ArgumentsCamelCase<ReviewArgs>, opts: ReviewOptions): Promise<void> {
-  const shard = parseShard(args.shard!);
-  if (args.out === undefined) {
-    throw usageError({ code: 'shard/out-required', path: '--out', message: `--shard ${args.shard} writes a part for \`nmsim merge\`; say where with --out.`, hint: `nmsim review … --shard ${args.shard} --analysis parts/analysis-* --out parts/points-${shard.index}` });
-  }
-  const dirs = (args.analysis ?? []).map(String);
-  if (dirs.length === 0) throw usageError({ code: 'review/analysis-empty', path: '--analysis', message: '--analysis needs the folders of every analysis part.', hint: 'nmsim review … --shard 0/4 --analysis parts/analysis-* --out parts/points-0' });
-  const claim = await claimOutput(args.out, REVIEW_POINTS_OUTPUT, [...reviewInputs(opts.traces ?? [], opts.profiles ?? []), ...dirs]);
-  const part = await reviewPointsShard(opts, shard, await readAnalysisParts(dirs));
-  await writeReviewPointsFolder(claim, part);
-  const block = shardBlock(part.pointCount, shard);
-  const held = block.end > block.start ? `design points ${block.start}–${block.end - 1} of ${part.pointCount}` : `no design point (of ${part.pointCount})`;
-  if (args.json) printJson({ ok: true, shard: `${shard.index}/${shard.count}`, job: part.job.id, points: block.end - block.start, first_point: block.start, points_in_job: part.pointCount, out: args.out });
-  else process.stdout.write(`review points shard ${shard.index}/${shard.count}: ${held} → ${args.out}; job ${part.job.id.slice(0, 12)}\n`);
-}
