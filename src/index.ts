@@ -106,6 +106,7 @@ export type { ReviewData } from './review/review-data.js';
 
 // report: every renderer (strings and files; the CLI prints them)
 export { writeReviewReport, renderReport, REPORT_FILES, type WrittenReport } from './report/write-report.js';
+export { startPngWorkers } from './report/png.js';
 export { recommendationText } from './report/recommendation.js';
 export { designPointsCsv } from './report/design-points-csv.js';
 export { analysisJson } from './report/analysis-json.js';

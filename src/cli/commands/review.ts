@@ -11,6 +11,7 @@ import { collapseWarnings } from '../../report/diagnostics-text.js';
 import { reviewJson } from '../../report/review-json.js';
 import { reviewFooter, terminalSummary } from '../../report/review-summary.js';
 import { REVIEW_REPORT_OUTPUT, writeReviewReport, type WrittenReport } from '../../report/write-report.js';
+import { startPngWorkers } from '../../report/png.js';
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
 // the review's own modules, not the library's index (which loads every command's: capture's kernels, validate's corpus)
@@ -147,6 +148,8 @@ export const command: CommandModule<object, ReviewArgs> = {
         await (args.analysis !== undefined ? shard.reviewPointsCommand(args, base) : shard.reviewShardCommand(args, base));
         return;
       }
+      // the chart PNGs' worker threads start now, on the core the review's models leave idle, not when the first chart is drawn
+      startPngWorkers();
       const out = args.out ?? DEFAULT_OUT;
       const sensitivity = args.set !== undefined ? parseSetArgs(args.set.map(String)) : args.sensitivity ? ('default' as const) : undefined;
       const opts = { ...base, ...(args.cache ? { cacheDir: defaultCacheDir(out) } : {}), ...(sensitivity !== undefined ? { sensitivity } : {}) };
