@@ -35,6 +35,7 @@ import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind
 import type { Diagnostic } from '../diagnostics.js';
 import { techFilesPart, type HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
+import type { Accuracy, DesignPoint } from '../explore/design-point.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
 import type { ModelShape } from '../workload/model-shape.js';
@@ -154,6 +155,64 @@ async function perGroup<T>(
   return { values, status, warnings };
 }
 
+/**
+ * A points entry as stored: every design point's `accuracy` and `proxy` — the lookups of its
+ * configuration (or weight run), inputs.accuracy/proxy/weightAccuracy, whose results the entry's
+ * key holds — replaced by null (in place, so the point's keys keep their order), and put back by
+ * `unpackPoints` on load. They were ~70% of an entry's bytes (a measured accuracy carries its
+ * per-story NLL sums and token counts, ~2.5 KB, repeated on every variant × configuration), so a
+ * hit parsed that much JSON for values the review already holds. A point whose accuracy or proxy
+ * is not its lookup's value (none today) is stored as it is. `records` is not changed.
+ */
+export function packPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
+  const lookups = pointLookups(inputs);
+  const same = (a: unknown, b: unknown) => a === b || (b !== undefined && exactText(a) !== undefined && exactText(a) === exactText(b));
+  return {
+    ...records,
+    points: records.points.map((r) => {
+      if (!r.point) return r;
+      const want = lookups(r.index);
+      const point: Record<string, unknown> = { ...r.point };
+      if (same(r.point.accuracy, want.accuracy)) point.accuracy = null;
+      if (r.point.proxy !== undefined && same(r.point.proxy, want.proxy)) point.proxy = null;
+      return { ...r, point: point as unknown as DesignPoint };
+    }),
+  };
+}
+
+/** packPoints undone in place on `records` (freshly decoded, or packPoints' own copy): each null accuracy or proxy is its lookup's value again. */
+export function unpackPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
+  const lookups = pointLookups(inputs);
+  for (const r of records.points) {
+    const point = r.point as (Omit<DesignPoint, 'accuracy' | 'proxy'> & { accuracy: DesignPoint['accuracy'] | null; proxy?: DesignPoint['proxy'] | null }) | undefined;
+    if (!point || (point.accuracy !== null && point.proxy !== null)) continue;
+    const want = lookups(r.index);
+    if (point.accuracy === null) point.accuracy = want.accuracy!;
+    if (point.proxy === null) point.proxy = want.proxy!;
+  }
+  return records;
+}
+
+/** Per point index of one profile's run (index mod the points per profile: a configuration, then the weight runs) the lookups' values, each computed once. */
+function pointLookups(inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): (index: number) => { accuracy?: Accuracy; proxy?: Accuracy } {
+  const perProfile = inputs.configs.length + inputs.weightRuns.length;
+  const memo = new Map<number, { accuracy?: Accuracy; proxy?: Accuracy }>();
+  return (index) => {
+    const k = index % perProfile;
+    let v = memo.get(k);
+    if (!v) {
+      if (k < inputs.configs.length) {
+        const c = inputs.configs[k];
+        v = { accuracy: inputs.accuracy(c), proxy: inputs.proxy(c) };
+      } else {
+        v = { accuracy: inputs.weightAccuracy(inputs.weightRuns[k - inputs.configs.length]) };
+      }
+      memo.set(k, v);
+    }
+    return v;
+  };
+}
+
 /** The records of a run of profiles starting at `first` moved to their place in the full list. */
 function rebase(r: PointRecords, first: number, perProfile: number): PointRecords {
   return {
@@ -212,14 +271,16 @@ export async function evaluatePointsCached(
     const first = groups[g][0];
     stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
     const designs = designsOf(g);
-    return evaluatePoints({
+    const records = await evaluatePoints({
       ...inputs,
       profiles: groups[g].map((pi) => inputs.profiles[pi]),
       ...(designs ? { designs, baseIndex: designs.map(() => 0) } : {}),
       techs,
     });
+    // stored without the accuracies the key holds (packPoints), put back below (hit or miss alike)
+    return dir === undefined ? records : packPoints(records, inputs);
   }, techs);
-  return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
+  return { records: values.map((r, g) => rebase(dir === undefined ? r : unpackPoints(r, inputs), groups[g][0], perProfileCount)), status, warnings };
 }
 
 /**

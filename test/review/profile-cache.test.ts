@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeValue } from '../../src/review/cache.js';
 import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
-import { servingForCached } from '../../src/review/profile-cache.js';
+import { packPoints, servingForCached, unpackPoints } from '../../src/review/profile-cache.js';
 import { loadProfilesHashed } from '../../src/review/inputs.js';
 import { servingFor } from '../../src/review/serving.js';
 import { catalogModel } from '../../src/workload/catalog.js';
@@ -100,6 +100,52 @@ describe('the per-profile caches (design points and serving rows)', () => {
     expect(changed.analysisCache).toBe('miss');
     expect(encodeValue(changed.data)).toBe(encodeValue((await runReview({ ...opts, cacheDir: undefined })).data));
   }, 120_000);
+
+  it('a points entry stores every point with a null accuracy and proxy (its configuration\'s lookups, which the key holds), and a hit puts the lookups\' values back: the review equals the uncached one', async () => {
+    const dir = path.join(tmp, 'cache-packed');
+    const opts: ReviewOptions = { ...FAST, traces: [bundle], profiles: [profiles], cacheDir: dir };
+    const cold = await runReview(opts);
+    expect(cold.profileCache.points).toEqual(['miss', 'miss']);
+    const entries = (await fs.readdir(dir)).filter((n) => n.startsWith('points-'));
+    expect(entries).toHaveLength(2);
+    let stored = 0;
+    for (const name of entries) {
+      const entry = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as { value: { points: { point?: Record<string, unknown> }[] } };
+      for (const r of entry.value.points) {
+        if (!r.point) continue;
+        stored++;
+        expect(r.point.accuracy).toBeNull();
+        if ('proxy' in r.point) expect(r.point.proxy).toBeNull();
+      }
+    }
+    // one criterion and one mitigation: one point per variant × pattern, each a row of the variants table (a pattern a core runs dense has none)
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBe(cold.data.variants?.length);
+    const warm = await runReview(opts);
+    expect(warm.profileCache.points).toEqual(['hit', 'hit']);
+    const fresh = encodeValue((await runReview({ ...opts, cacheDir: undefined })).data);
+    expect(encodeValue(cold.data)).toBe(fresh);
+    expect(encodeValue(warm.data)).toBe(fresh);
+    expect(warm.data.points.every((p) => p.accuracy !== null && typeof p.accuracy.value === 'number')).toBe(true);
+  }, 60_000);
+
+  it('packPoints keeps an accuracy or proxy that is not its lookup\'s value, and unpackPoints restores the rest in their key order', () => {
+    const config = { pattern: parsePattern('8:16'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const measured = { value: 12.5, kind: 'measured-perplexity' as const, source: 'run x' };
+    const proxy = { value: 0.25, kind: 'proxy-rel-err' as const, source: 'analysis' };
+    const inputs = { configs: [config], weightRuns: [], accuracy: () => measured, proxy: () => proxy, weightAccuracy: () => measured };
+    const point = (accuracy: typeof measured, p: typeof proxy) => ({ id: 'a', profile: 'a', accuracy, proxy: p, model: 'm' }) as never;
+    const records = { points: [{ index: 0, point: point(measured, proxy) }, { index: 1, point: point({ ...measured, value: 13 }, { ...proxy }) }], profiles: [], energy: [] };
+    const packed = packPoints(records, inputs);
+    // index 1 is configuration 0 of the next profile (1 point per profile): an equal proxy is packed, a different accuracy kept
+    expect(packed.points.map((r) => [r.point?.accuracy ?? null, r.point?.proxy ?? null])).toEqual([
+      [null, null],
+      [{ ...measured, value: 13 }, null],
+    ]);
+    expect(records.points[0].point).toEqual(point(measured, proxy));
+    const back = unpackPoints(JSON.parse(JSON.stringify(packed)), inputs);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(records));
+  });
 
   it('serving rows of each profile alone, joined, are servingFor over every profile (the cache stores per profile what servingFor gives for all)', async () => {
     const { profiles: hashed } = await loadProfilesHashed([path.join(SHIPPED_PROFILE_DIR, 'act-8of16.yaml'), path.join(SHIPPED_PROFILE_DIR, 'a100-like.yaml')]);
