@@ -156,34 +156,74 @@ async function perGroup<T>(
 }
 
 /**
- * A points entry as stored: every design point's `accuracy` and `proxy` — the lookups of its
- * configuration (or weight run), inputs.accuracy/proxy/weightAccuracy, whose results the entry's
- * key holds — replaced by null (in place, so the point's keys keep their order), and put back by
- * `unpackPoints` on load. They were ~70% of an entry's bytes (a measured accuracy carries its
- * per-story NLL sums and token counts, ~2.5 KB, repeated on every variant × configuration), so a
- * hit parsed that much JSON for values the review already holds. A point whose accuracy or proxy
- * is not its lookup's value (none today) is stored as it is. `records` is not changed.
+ * A points entry as stored, so that a hit parses about a third of what evaluatePoints returns:
+ *   - every design point's `accuracy` and `proxy` — the lookups of its configuration (or weight
+ *     run), inputs.accuracy/proxy/weightAccuracy, whose results the entry's key holds — is null
+ *     (in place, so the point's keys keep their order): a measured accuracy carries its per-story
+ *     NLL sums and token counts (~2.5 KB), repeated on every variant × configuration;
+ *   - a point with the same profile, pattern and keys as an earlier full point of the entry is
+ *     `{ $like: <that record's position>, <only the fields that differ> }`: a variant's
+ *     configurations of one pattern share its hardware figures (decode rows, speed-ups, areas,
+ *     chip, variant), so what remains is the id, criterion and mitigation.
+ * `unpackPoints` undoes both on load; an expanded point shares its base's unchanged field values
+ * (plain data no one mutates, as the sweep already shares patterns and accuracies between points).
+ * A point whose accuracy or proxy is not its lookup's value (none today) is stored as it is.
+ * `records` is not changed.
  */
 export function packPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
   const lookups = pointLookups(inputs);
-  const same = (a: unknown, b: unknown) => a === b || (b !== undefined && exactText(a) !== undefined && exactText(a) === exactText(b));
+  const same = (a: unknown, b: unknown) => a === b || (b !== undefined && sameJson(a, b));
+  // per profile, pattern and key list: the position of the first full point, the base of the next ones
+  const bases = new Map<string, { at: number; point: Record<string, unknown> }>();
   return {
     ...records,
-    points: records.points.map((r) => {
+    points: records.points.map((r, at) => {
       if (!r.point) return r;
       const want = lookups(r.index);
       const point: Record<string, unknown> = { ...r.point };
       if (same(r.point.accuracy, want.accuracy)) point.accuracy = null;
       if (r.point.proxy !== undefined && same(r.point.proxy, want.proxy)) point.proxy = null;
-      return { ...r, point: point as unknown as DesignPoint };
+      const keys = Object.keys(point);
+      const baseKey = `${r.point.profile}\0${patternKey(r.point.pattern)}\0${keys.join('\0')}`;
+      const base = bases.get(baseKey);
+      if (!base) {
+        bases.set(baseKey, { at, point });
+        return { ...r, point: point as unknown as DesignPoint };
+      }
+      const like: Record<string, unknown> = { [LIKE]: base.at };
+      let full = false;
+      for (const k of keys) {
+        if (sameJson(point[k], base.point[k])) continue;
+        // an undefined field JSON would leave out, so the base's value would come back: stored full
+        if (point[k] === undefined) full = true;
+        like[k] = point[k];
+      }
+      return { ...r, point: (full ? point : like) as unknown as DesignPoint };
     }),
   };
 }
 
-/** packPoints undone in place on `records` (freshly decoded, or packPoints' own copy): each null accuracy or proxy is its lookup's value again. */
+/** The key of a packed point that names its base (no DesignPoint field starts with $). */
+const LIKE = '$like';
+
+/** packPoints undone in place on `records` (freshly decoded, or packPoints' own copy). */
 export function unpackPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
   const lookups = pointLookups(inputs);
-  for (const r of records.points) {
+  const points = records.points;
+  for (const r of points) {
+    const packed = r.point as unknown as Record<string, unknown> | undefined;
+    if (!packed) continue;
+    const at = packed[LIKE];
+    if (typeof at === 'number') {
+      // the base is an earlier, full point; its keys in its order, each the packed value or the base's
+      const base = points[at]?.point as unknown as Record<string, unknown> | undefined;
+      if (!base || typeof base[LIKE] === 'number') throw new SyntaxError(`points entry: ${LIKE} ${at} names no full point`);
+      const point: Record<string, unknown> = {};
+      for (const k of Object.keys(base)) point[k] = k in packed ? packed[k] : base[k];
+      (r as { point?: unknown }).point = point;
+    }
+  }
+  for (const r of points) {
     const point = r.point as (Omit<DesignPoint, 'accuracy' | 'proxy'> & { accuracy: DesignPoint['accuracy'] | null; proxy?: DesignPoint['proxy'] | null }) | undefined;
     if (!point || (point.accuracy !== null && point.proxy !== null)) continue;
     const want = lookups(r.index);
@@ -191,6 +231,27 @@ export function unpackPoints(records: PointRecords, inputs: Pick<PointInputs, 'c
     if (point.proxy === null) point.proxy = want.proxy!;
   }
   return records;
+}
+
+/** Whether two JSON values (plain data) are equal: same keys in the same order, same numbers (−0 and NaN as encodeValue tells them). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return typeof a !== 'number' || Object.is(a, b);
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], bb[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameJson((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
 }
 
 /** Per point index of one profile's run (index mod the points per profile: a configuration, then the weight runs) the lookups' values, each computed once. */

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeValue } from '../../src/review/cache.js';
+import { decodeValue, encodeValue } from '../../src/review/cache.js';
 import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
 import { packPoints, servingForCached, unpackPoints } from '../../src/review/profile-cache.js';
 import { loadProfilesHashed } from '../../src/review/inputs.js';
@@ -101,26 +101,32 @@ describe('the per-profile caches (design points and serving rows)', () => {
     expect(encodeValue(changed.data)).toBe(encodeValue((await runReview({ ...opts, cacheDir: undefined })).data));
   }, 120_000);
 
-  it('a points entry stores every point with a null accuracy and proxy (its configuration\'s lookups, which the key holds), and a hit puts the lookups\' values back: the review equals the uncached one', async () => {
+  it('a points entry stores every point with a null accuracy and proxy (its configuration\'s lookups, which the key holds) and a variant\'s later points as differences from its first, and a hit puts the lookups\' values back: the review equals the uncached one', async () => {
     const dir = path.join(tmp, 'cache-packed');
-    const opts: ReviewOptions = { ...FAST, traces: [bundle], profiles: [profiles], cacheDir: dir };
+    // two mitigations without a measured run (both proxies, so points with the same fields): two configurations per pattern, which share the variant's hardware figures
+    const opts: ReviewOptions = { ...FAST, mitigations: ['var', 'dpts'], traces: [bundle], profiles: [profiles], cacheDir: dir };
     const cold = await runReview(opts);
     expect(cold.profileCache.points).toEqual(['miss', 'miss']);
     const entries = (await fs.readdir(dir)).filter((n) => n.startsWith('points-'));
     expect(entries).toHaveLength(2);
     let stored = 0;
+    let like = 0;
     for (const name of entries) {
       const entry = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as { value: { points: { point?: Record<string, unknown> }[] } };
       for (const r of entry.value.points) {
         if (!r.point) continue;
         stored++;
-        expect(r.point.accuracy).toBeNull();
+        // a point stored as "$like" an earlier one holds only what differs: never an accuracy here
+        if ('$like' in r.point) like++;
+        else expect(r.point.accuracy).toBeNull();
+        if ('accuracy' in r.point) expect(r.point.accuracy).toBeNull();
         if ('proxy' in r.point) expect(r.point.proxy).toBeNull();
       }
     }
-    // one criterion and one mitigation: one point per variant × pattern, each a row of the variants table (a pattern a core runs dense has none)
-    expect(stored).toBeGreaterThan(0);
-    expect(stored).toBe(cold.data.variants?.length);
+    // one full point per variant × pattern (a row of the variants table), the other mitigation's a difference from it
+    expect(like).toBeGreaterThan(0);
+    expect(stored - like).toBe(cold.data.variants?.length);
+    expect(like).toBe(stored / 2);
     const warm = await runReview(opts);
     expect(warm.profileCache.points).toEqual(['hit', 'hit']);
     const fresh = encodeValue((await runReview({ ...opts, cacheDir: undefined })).data);
@@ -134,17 +140,37 @@ describe('the per-profile caches (design points and serving rows)', () => {
     const measured = { value: 12.5, kind: 'measured-perplexity' as const, source: 'run x' };
     const proxy = { value: 0.25, kind: 'proxy-rel-err' as const, source: 'analysis' };
     const inputs = { configs: [config], weightRuns: [], accuracy: () => measured, proxy: () => proxy, weightAccuracy: () => measured };
-    const point = (accuracy: typeof measured, p: typeof proxy) => ({ id: 'a', profile: 'a', accuracy, proxy: p, model: 'm' }) as never;
+    const point = (accuracy: typeof measured, p: typeof proxy) => ({ id: 'a', profile: 'a', pattern: config.pattern, accuracy, proxy: p, model: 'm' }) as never;
     const records = { points: [{ index: 0, point: point(measured, proxy) }, { index: 1, point: point({ ...measured, value: 13 }, { ...proxy }) }], profiles: [], energy: [] };
     const packed = packPoints(records, inputs);
-    // index 1 is configuration 0 of the next profile (1 point per profile): an equal proxy is packed, a different accuracy kept
-    expect(packed.points.map((r) => [r.point?.accuracy ?? null, r.point?.proxy ?? null])).toEqual([
-      [null, null],
-      [{ ...measured, value: 13 }, null],
+    // index 1 is configuration 0 of the next profile (1 point per profile): an equal proxy is packed,
+    // a different accuracy kept; the second point is the first but its accuracy
+    expect(packed.points.map((r) => r.point)).toEqual([
+      { id: 'a', profile: 'a', pattern: config.pattern, accuracy: null, proxy: null, model: 'm' },
+      { $like: 0, accuracy: { ...measured, value: 13 } },
     ]);
     expect(records.points[0].point).toEqual(point(measured, proxy));
     const back = unpackPoints(JSON.parse(JSON.stringify(packed)), inputs);
     expect(JSON.stringify(back)).toBe(JSON.stringify(records));
+  });
+
+  it('a point that differs from its base only by −0, NaN or an undefined field comes back as it went in', () => {
+    const config = { pattern: parsePattern('8:16'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const acc = { value: 1, kind: 'proxy-rel-err' as const, source: 's' };
+    const inputs = { configs: [config], weightRuns: [], accuracy: () => acc, proxy: () => undefined, weightAccuracy: () => acc };
+    const rec = (index: number, x: unknown, y: unknown) => ({ index, point: { id: `p${index}`, profile: 'a', pattern: config.pattern, accuracy: acc, x, y } as never });
+    const records = { points: [rec(0, 0, 1), rec(1, -0, NaN), rec(2, 0, undefined), rec(3, 0, 1)], profiles: [], energy: [] };
+    const packed = packPoints(records, inputs);
+    expect(packed.points.map((r) => r.point)).toEqual([
+      { id: 'p0', profile: 'a', pattern: config.pattern, accuracy: null, x: 0, y: 1 },
+      { $like: 0, id: 'p1', x: -0, y: NaN },
+      // y undefined: JSON leaves it out, so the point is stored whole
+      { id: 'p2', profile: 'a', pattern: config.pattern, accuracy: null, x: 0, y: undefined },
+      { $like: 0, id: 'p3' },
+    ]);
+    const back = unpackPoints(decodeValue(encodeValue(packed)) as typeof packed, inputs);
+    expect(Object.is((back.points[1].point as unknown as { x: number }).x, -0)).toBe(true);
+    expect(encodeValue(back)).toBe(encodeValue(records));
   });
 
   it('serving rows of each profile alone, joined, are servingFor over every profile (the cache stores per profile what servingFor gives for all)', async () => {
