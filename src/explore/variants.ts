@@ -51,14 +51,16 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
   // only cores with more than one variant were swept (today's weight cores stay as written)
   const variantsOf = new Map<string, Set<string>>();
   for (const p of points) if (p.variant) variantsOf.set(p.variant.base, (variantsOf.get(p.variant.base) ?? new Set()).add(p.profile));
-  const groupKey = (p: DesignPoint): string | undefined => {
+  // each point's group, computed once (the loops below read it three times per point)
+  const keys = points.map((p): string | undefined => {
     if (!p.variant || p.operand === 'weight' || variantsOf.get(p.variant.base)!.size < 2) return undefined;
     return `${p.variant.base}|${p.variant.provisioning}|${patternKey(p.pattern)}`;
-  };
+  });
   // the first point of each variant × pattern stands for it (its configurations share hardware figures)
   const groups = new Map<string, DesignPoint[]>();
-  for (const p of points) {
-    const key = groupKey(p);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const key = keys[i];
     if (key === undefined) continue;
     const list = groups.get(key) ?? [];
     if (!list.some((q) => q.profile === p.profile)) list.push(p);
@@ -75,8 +77,9 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
   }
   const rows: VariantRow[] = [];
   const listed = new Set<string>();
-  for (const p of points) {
-    const key = groupKey(p);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const key = keys[i];
     if (key === undefined || listed.has(`${p.profile}|${key}`)) continue;
     listed.add(`${p.profile}|${key}`);
     const chosen = chosenProfile.get(key)!;
@@ -99,8 +102,8 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
     });
   }
   return {
-    chosen: points.filter((p) => {
-      const key = groupKey(p);
+    chosen: points.filter((p, i) => {
+      const key = keys[i];
       return key === undefined || chosenProfile.get(key) === p.profile;
     }),
     rows,

@@ -26,7 +26,7 @@ import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, D
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
 import { accuracyFor, measuredRuns, measuredWeightRuns, proxyFor, runConfig, screenMeasuredRuns, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type SweepConfig } from '../explore/accuracy.js';
 import { distinctPatterns, patternKey, sortDesignPoints } from '../explore/design-point.js';
-import { chooseVariants } from '../explore/variants.js';
+import { chooseVariants, type VariantChoice } from '../explore/variants.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
 import { parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
@@ -416,7 +416,8 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const prepared = await withChosenServing(unserved, opts, records, prefillSims);
     prefillSims.clear();
     clock.lap('serving_ms');
-    const assembled = assembleReview(prepared.common, [records]);
+    // the variant choice withChosenServing made over these records, not made again
+    const assembled = assembleReview(prepared.common, [records], prepared.variantChoice);
     clock.lap('sweep_ms');
     progress?.stage('sensitivity', 0.9);
     const data = variants === undefined ? assembled : { ...assembled, sensitivity: await evaluateSensitivity(prepared, assembled, records, variants, opts.compare ?? DEFAULT_COMPARISON) };
@@ -449,6 +450,8 @@ export interface PreparedReview {
   /** the profiles as loaded (inputs.profiles holds their variants on the design axes) and the axes */
   loadedProfiles: readonly HashedProfile[];
   axes: DesignAxes;
+  /** withChosenServing's variant choice over the records it was given (assembleReview takes it for the same records) */
+  variantChoice?: VariantChoice;
 }
 
 /**
@@ -552,7 +555,8 @@ export async function prepareReview(
  * prepareReview 'now' puts it. Per loaded profile through the cache, keyed on the choice too.
  */
 export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords, prefillSims?: PrefillSims): Promise<PreparedReview> {
-  const chosen = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : [])))).rows;
+  const variantChoice = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : []))));
+  const chosen = variantChoice.rows;
   const { inputs } = prepared;
   const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen, prefillSims);
   const serving = servingCached.serving;
@@ -561,6 +565,7 @@ export async function withChosenServing(prepared: PreparedReview, opts: Resolved
     common: { ...prepared.common, assumptionsAfter: [...prepared.common.assumptionsAfter, servingAssumption(serving)], serving },
     warnings: [...prepared.warnings, ...servingCached.warnings],
     servingCache: servingCached.status,
+    variantChoice,
   };
 }
 
