@@ -36,6 +36,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { techFilesPart, type HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
 import type { Accuracy, DesignPoint } from '../explore/design-point.js';
+import { accuracyFor, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type ProxyAccuracy, type SweepConfig } from '../explore/accuracy.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
 import type { ModelShape } from '../workload/model-shape.js';
@@ -93,6 +94,54 @@ export async function cachedTech(dir: string, name: string, dirs: readonly strin
   const key = async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: TECH_ENTRY.prefix, name, dirs, files }));
   const r = files === undefined ? await compute() : (await cached(dir, key, compute, TECH_ENTRY)).value;
   return r ?? {};
+}
+
+export const ACCURACY_ENTRY: CacheEntryKind = { prefix: 'accuracy', what: 'the accuracy of the swept configurations' };
+
+/** What the review's accuracy lookups read (run-review.ts prepareReview). */
+export interface AccuracySources {
+  configs: readonly SweepConfig[];
+  /** the screened measured runs of the primary bundle */
+  measured: readonly MeasuredRun[];
+  proxies: readonly ProxyAccuracy[];
+  weightRuns: readonly MeasuredWeightRun[];
+  /** the primary bundle's display path (the accuracies' sources quote it) */
+  bundleLabel: string;
+}
+
+/**
+ * explore/accuracy.ts accuracyFor of every configuration and weightAccuracy of every weight run,
+ * through the cache `dir` (issue 16: a measured run's accuracy carries a seeded bootstrap interval
+ * over its stories, ~35 ms of every rerun for values that only change with the manifest). Key:
+ * CACHE_FORMAT, TOOL_VERSION, the code fingerprint and the exact text of everything the two
+ * functions read (the configurations, the measured runs with their per-story NLL, the proxies,
+ * the weight runs, the bundle's label); a value encodeValue cannot carry leaves it uncached.
+ * Returns the lookups PointInputs takes: one object per configuration and weight run (the same
+ * one each call), and for anything outside the lists the functions themselves.
+ */
+export async function accuracyLookupsCached(
+  dir: string | undefined,
+  src: AccuracySources,
+): Promise<{ accuracy: (c: SweepConfig) => Accuracy | undefined; weightAccuracy: (r: MeasuredWeightRun) => Accuracy; status: CacheStatus; warnings: Diagnostic[] }> {
+  const compute = async () => ({
+    configs: src.configs.map((c) => accuracyFor(c, src.measured, src.proxies, src.bundleLabel) ?? null),
+    weightRuns: src.weightRuns.map((r) => weightAccuracy(r, src.bundleLabel)),
+  });
+  const text = dir === undefined ? undefined : exactText(src);
+  const r = await cached(
+    text === undefined ? undefined : dir,
+    async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: ACCURACY_ENTRY.prefix, sources: sha256(text!) })),
+    compute,
+    ACCURACY_ENTRY,
+  );
+  const byConfig = new Map<SweepConfig, Accuracy | undefined>(src.configs.map((c, i) => [c, r.value.configs[i] ?? undefined]));
+  const byRun = new Map<MeasuredWeightRun, Accuracy>(src.weightRuns.map((w, i) => [w, r.value.weightRuns[i]]));
+  return {
+    accuracy: (c) => (byConfig.has(c) ? byConfig.get(c) : accuracyFor(c, src.measured, src.proxies, src.bundleLabel)),
+    weightAccuracy: (w) => byRun.get(w) ?? weightAccuracy(w, src.bundleLabel),
+    status: r.status,
+    warnings: r.warnings,
+  };
 }
 
 /**

@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeValue, encodeValue } from '../../src/review/cache.js';
 import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
-import { packPoints, servingForCached, unpackPoints } from '../../src/review/profile-cache.js';
+import { accuracyLookupsCached, packPoints, servingForCached, unpackPoints } from '../../src/review/profile-cache.js';
+import { accuracyFor, weightAccuracy, type MeasuredRun, type MeasuredWeightRun } from '../../src/explore/accuracy.js';
 import { loadProfilesHashed } from '../../src/review/inputs.js';
 import { servingFor } from '../../src/review/serving.js';
 import { catalogModel } from '../../src/workload/catalog.js';
@@ -171,6 +172,34 @@ describe('the per-profile caches (design points and serving rows)', () => {
     const back = unpackPoints(decodeValue(encodeValue(packed)) as typeof packed, inputs);
     expect(Object.is((back.points[1].point as unknown as { x: number }).x, -0)).toBe(true);
     expect(encodeValue(back)).toBe(encodeValue(records));
+  });
+
+  it('the accuracy lookups are read back from their entry equal to accuracyFor and weightAccuracy, and a changed per-story NLL is a new entry, never the stale interval', async () => {
+    const dir = path.join(tmp, 'cache-accuracy');
+    const c816 = { pattern: parsePattern('8:16'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const c1632 = { pattern: parsePattern('16:32'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const perStory = { nllSumsNats: [30, 41, 25, 52, 33, 47], tokens: [10, 12, 9, 14, 11, 13] };
+    // perplexity = exp(ΣNLL / Σtokens) = exp(228 / 69)
+    const run: MeasuredRun = { ...c816, runId: '8of16', perplexity: Math.exp(228 / 69), dataset: 'd', scoredTokens: 69, perStory };
+    const weight: MeasuredWeightRun = { pattern: parsePattern('2:4'), criterion: 'magnitude', runId: 'w24', perplexity: 30, dataset: 'd', scoredTokens: 69, perStory };
+    const proxies = [{ ...c1632, relErrL2: 0.125, source: 'analysis' }];
+    const src = { configs: [c816, c1632], measured: [run], proxies, weightRuns: [weight], bundleLabel: 'b' };
+    const expected = encodeValue([accuracyFor(c816, [run], proxies, 'b'), accuracyFor(c1632, [run], proxies, 'b'), weightAccuracy(weight, 'b')]);
+    const cold = await accuracyLookupsCached(dir, src);
+    const warm = await accuracyLookupsCached(dir, src);
+    expect([cold.status, warm.status]).toEqual(['miss', 'hit']);
+    for (const l of [cold, warm]) expect(encodeValue([l.accuracy(c816), l.accuracy(c1632), l.weightAccuracy(weight)])).toBe(expected);
+    // a measured accuracy carries its bootstrap interval, which the entry stores
+    expect(warm.accuracy(c816)?.interval).toHaveLength(2);
+    // one object per configuration, whoever asks
+    expect(warm.accuracy(c816)).toBe(warm.accuracy(c816));
+    // the same perplexity with other stories: another interval, another entry
+    const moved = { ...run, perStory: { ...perStory, nllSumsNats: [20, 51, 25, 52, 33, 47] } };
+    const changed = await accuracyLookupsCached(dir, { ...src, measured: [moved] });
+    expect(changed.status).toBe('miss');
+    expect(encodeValue(changed.accuracy(c816))).toBe(encodeValue(accuracyFor(c816, [moved], proxies, 'b')));
+    expect(changed.accuracy(c816)?.interval).not.toEqual(warm.accuracy(c816)?.interval);
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('accuracy-'))).toHaveLength(2);
   });
 
   it('serving rows of each profile alone, joined, are servingFor over every profile (the cache stores per profile what servingFor gives for all)', async () => {
