@@ -58,13 +58,18 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
   });
   // the first point of each variant × pattern stands for it (its configurations share hardware figures)
   const groups = new Map<string, DesignPoint[]>();
+  // the position of each variant × pattern's first point, in point order (one row each, below)
+  const firsts: number[] = [];
+  const seen = new Set<string>();
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
     const key = keys[i];
-    if (key === undefined) continue;
-    const list = groups.get(key) ?? [];
-    if (!list.some((q) => q.profile === p.profile)) list.push(p);
-    groups.set(key, list);
+    if (key === undefined || seen.has(`${p.profile}|${key}`)) continue;
+    seen.add(`${p.profile}|${key}`);
+    firsts.push(i);
+    const list = groups.get(key);
+    if (list) list.push(p);
+    else groups.set(key, [p]);
   }
   const chosenProfile = new Map<string, string>();
   for (const [key, list] of groups) {
@@ -76,12 +81,9 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
     chosenProfile.set(key, best.profile);
   }
   const rows: VariantRow[] = [];
-  const listed = new Set<string>();
-  for (let i = 0; i < points.length; i++) {
+  for (const i of firsts) {
     const p = points[i];
-    const key = keys[i];
-    if (key === undefined || listed.has(`${p.profile}|${key}`)) continue;
-    listed.add(`${p.profile}|${key}`);
+    const key = keys[i]!;
     const chosen = chosenProfile.get(key)!;
     rows.push({
       profile: p.profile,
