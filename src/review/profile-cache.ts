@@ -34,7 +34,7 @@ import { TOOL_VERSION } from '../version.js';
 import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { techFilesPart, type HashedProfile } from './inputs.js';
-import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
+import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords, type ProfileRecord } from './points.js';
 import type { Accuracy, DesignPoint } from '../explore/design-point.js';
 import { accuracyFor, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type ProxyAccuracy, type SweepConfig } from '../explore/accuracy.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
@@ -226,6 +226,12 @@ export function packPoints(records: PointRecords, inputs: Pick<PointInputs, 'con
   const bases = new Map<string, { at: number; point: Record<string, unknown> }>();
   return {
     ...records,
+    // a variant's area report, tech rows and dense energy repeat its first variant's but where the design differs
+    profiles: records.profiles.map((p, at) => {
+      if (at === 0) return p;
+      const d = deltaOf(records.profiles[0], p);
+      return d === undefined || d === null ? p : ({ [LIKE]: 0, [DELTA]: d } as unknown as ProfileRecord);
+    }),
     points: records.points.map((r, at) => {
       if (!r.point) return r;
       const want = lookups(r.index);
@@ -255,9 +261,79 @@ export function packPoints(records: PointRecords, inputs: Pick<PointInputs, 'con
 /** The key of a packed point that names its base (no DesignPoint field starts with $). */
 const LIKE = '$like';
 
+/** The key of a packed profile record that holds its difference from the entry's first (deltaOf). */
+const DELTA = '$delta';
+
+/**
+ * `v` as a difference from `base` (both plain JSON data): `{ $o: { key: difference } }` for an
+ * object with the base's keys in the base's order, `{ $a: { index: difference } }` for an array
+ * of the base's length — listing only what differs —, else `{ $v: v }`; `null` where equal.
+ * undefined (JSON leaves it out, so the base's value would come back) where a differing value
+ * holds an undefined: the caller stores `v` whole.
+ */
+function deltaOf(base: unknown, v: unknown): unknown {
+  if (sameJson(base, v)) return null;
+  if (base !== null && v !== null && typeof base === 'object' && typeof v === 'object' && Array.isArray(base) === Array.isArray(v)) {
+    if (Array.isArray(base)) {
+      const arr = v as unknown[];
+      if (arr.length !== base.length) return hasUndefined(v) ? undefined : { $v: v };
+      const changed: Record<number, unknown> = {};
+      for (let i = 0; i < arr.length; i++) {
+        const d = deltaOf(base[i], arr[i]);
+        if (d === undefined) return undefined;
+        if (d !== null) changed[i] = d;
+      }
+      return { $a: changed };
+    }
+    const b = base as Record<string, unknown>;
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    const baseKeys = Object.keys(b);
+    if (keys.length === baseKeys.length && keys.every((k, i) => k === baseKeys[i])) {
+      const changed: Record<string, unknown> = {};
+      for (const k of keys) {
+        const d = deltaOf(b[k], o[k]);
+        if (d === undefined) return undefined;
+        if (d !== null) changed[k] = d;
+      }
+      return { $o: changed };
+    }
+  }
+  return hasUndefined(v) ? undefined : { $v: v };
+}
+
+function hasUndefined(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (v === null || typeof v !== 'object') return false;
+  return Array.isArray(v) ? v.some(hasUndefined) : Object.values(v).some(hasUndefined);
+}
+
+/** deltaOf undone: a new value sharing the base's unchanged parts. */
+function applyDelta(base: unknown, d: unknown): unknown {
+  if (d === null) return base;
+  const node = d as { $v?: unknown; $o?: Record<string, unknown>; $a?: Record<string, unknown> };
+  if ('$v' in node) return node.$v;
+  if (node.$o !== undefined) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const k in node.$o) out[k] = applyDelta(out[k], node.$o[k]);
+    return out;
+  }
+  if (node.$a !== undefined) {
+    const out = [...(base as unknown[])];
+    for (const i in node.$a) out[Number(i)] = applyDelta(out[Number(i)], node.$a[i]);
+    return out;
+  }
+  throw new SyntaxError('points entry: a profile record difference is neither $v, $o nor $a');
+}
+
 /** packPoints undone in place on `records` (freshly decoded, or packPoints' own copy). */
 export function unpackPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
   const lookups = pointLookups(inputs);
+  const profiles = records.profiles;
+  for (let i = 1; i < profiles.length; i++) {
+    const packed = profiles[i] as unknown as Record<string, unknown>;
+    if (packed[LIKE] === 0 && DELTA in packed) profiles[i] = applyDelta(profiles[0], packed[DELTA]) as ProfileRecord;
+  }
   const points = records.points;
   for (const r of points) {
     const packed = r.point as unknown as Record<string, unknown> | undefined;

@@ -113,7 +113,9 @@ describe('the per-profile caches (design points and serving rows)', () => {
     let stored = 0;
     let like = 0;
     for (const name of entries) {
-      const entry = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as { value: { points: { point?: Record<string, unknown> }[] } };
+      const entry = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as { value: { points: { point?: Record<string, unknown> }[]; profiles: Record<string, unknown>[] } };
+      // each variant's profile record after the first is its difference from the first
+      expect(entry.value.profiles.map((p) => Object.keys(p)[0])).toEqual(['index', '$like']);
       for (const r of entry.value.points) {
         if (!r.point) continue;
         stored++;
@@ -172,6 +174,22 @@ describe('the per-profile caches (design points and serving rows)', () => {
     const back = unpackPoints(decodeValue(encodeValue(packed)) as typeof packed, inputs);
     expect(Object.is((back.points[1].point as unknown as { x: number }).x, -0)).toBe(true);
     expect(encodeValue(back)).toBe(encodeValue(records));
+  });
+
+  it('a profile record stored as its difference from the first comes back equal, −0 and NaN included; one holding an undefined where it differs is stored whole', () => {
+    const inputs = { configs: [], weightRuns: [], accuracy: () => undefined, proxy: () => undefined, weightAccuracy: () => ({ value: 1, kind: 'proxy-rel-err' as const, source: 's' }) };
+    const base = { index: 0, report: { profile: 'a', areaUm2: 10, parts: [{ n: 'mux', a: 1 }, { n: 'meta', a: 2 }], flags: [1, 2] }, tech: { key: 't', rows: [{ x: 0 }] } };
+    const other = { index: 1, report: { profile: 'a · b', areaUm2: -0, parts: [{ n: 'mux', a: NaN }, { n: 'meta', a: 2 }], flags: [1, 2, 3] }, tech: { key: 't', rows: [{ x: 0 }] } };
+    const holed = { index: 2, report: { ...base.report, areaUm2: undefined }, tech: base.tech };
+    const records = { points: [], profiles: [base, other, holed] as never[], energy: [] };
+    const packed = packPoints(records, inputs);
+    expect(packed.profiles[0]).toBe(base);
+    // only what differs: the index, the name, the area, one part's area and the longer list
+    expect(packed.profiles[1]).toEqual({ $like: 0, $delta: { $o: { index: { $v: 1 }, report: { $o: { profile: { $v: 'a · b' }, areaUm2: { $v: -0 }, parts: { $a: { 0: { $o: { a: { $v: NaN } } } } }, flags: { $v: [1, 2, 3] } } } } } });
+    expect(packed.profiles[2]).toBe(holed);
+    const back = unpackPoints(decodeValue(encodeValue(packed)) as typeof packed, inputs);
+    expect(encodeValue(back.profiles)).toBe(encodeValue(records.profiles));
+    expect(Object.is((back.profiles[1] as unknown as typeof other).report.areaUm2, -0)).toBe(true);
   });
 
   it('the accuracy lookups are read back from their entry equal to accuracyFor and weightAccuracy, and a changed per-story NLL is a new entry, never the stale interval', async () => {
