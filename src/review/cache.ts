@@ -316,7 +316,7 @@ export function touch(file: string): void {
 
 /**
  * How many entries of each kind pruneCache keeps (newest first). A review of the shipped inputs
- * uses 1 analysis entry, 1 manifest entry per bundle, 1 filehash entry per bundle file (10 for the shipped bundle), 1 accuracy entry, 8 profile, 1 tech, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
+ * uses 1 analysis entry, 1 manifest entry per bundle, 1 filehash entry per bundle file (23 for the shipped bundle), 1 accuracy entry, 8 profile, 1 tech, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
  * the points entries are the big ones (40 KB–1.2 MB each, ~6 MB per review of the shipped profiles).
  */
 export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, masks: 8, accuracy: 8, filehash: 64, profile: 32, tech: 16, points: 32, serving: 32, png: 48 };

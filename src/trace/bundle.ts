@@ -147,11 +147,15 @@ function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files:
       return src.readBytes(0, src.info.byteLength);
     },
     async sha256(hashFile = sha256Of) {
+      const rels = [...hashed].sort();
+      // every file at once (each on its own handle: a rerun's stat-keyed hashes are file-system
+      // round trips, not reading); a failure is the first file's in name order, as one by one
+      const settled = await Promise.allSettled(rels.map(async (rel) => hashFile(anonymous ? root : await files.resolve(rel, { file: root }))));
       const out: Record<string, string> = {};
-      for (const rel of [...hashed].sort()) {
-        const abs = anonymous ? root : await files.resolve(rel, { file: root });
-        out[rel] = await hashFile(abs);
-      }
+      settled.forEach((r, i) => {
+        if (r.status === 'rejected') throw r.reason;
+        out[rels[i]] = r.value;
+      });
       return out;
     },
     close: () => files.close(),
