@@ -243,6 +243,17 @@ export function decodeValue(text: string): unknown {
 
 export type CacheStatus = 'hit' | 'miss' | 'off';
 
+/** An entry file's text, or why it could not be read. */
+export type EntryRead = { text: string } | { error: unknown };
+
+/** Reads an entry file; never rejects (a read started ahead and never awaited cannot be an unhandled rejection). */
+export function readEntry(file: string): Promise<EntryRead> {
+  return fs.readFile(file, 'utf8').then(
+    (text) => ({ text }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 export interface Cached<T> {
   value: T;
   status: CacheStatus;
@@ -257,20 +268,25 @@ export interface Cached<T> {
  * (compute, store nothing, and the key — a function — is not even computed). A corrupt entry is reported and replaced; an error thrown by
  * `compute` propagates and nothing is stored.
  */
-export async function cached<T>(dir: string | undefined, keyOf: string | (() => Promise<string>), compute: () => Promise<T>, kind: CacheEntryKind = ANALYSIS_ENTRY): Promise<Cached<T>> {
+export async function cached<T>(
+  dir: string | undefined,
+  keyOf: string | (() => Promise<string>),
+  compute: () => Promise<T>,
+  kind: CacheEntryKind = ANALYSIS_ENTRY,
+  /** readEntry(cacheEntryFile(dir, key, kind)) started earlier (profile-cache.ts reads the next entries while one is decoded or computed) */
+  prefetched?: Promise<EntryRead>,
+): Promise<Cached<T>> {
   if (dir === undefined) return { value: await compute(), status: 'off', warnings: [] };
   const key = typeof keyOf === 'string' ? keyOf : await keyOf();
   const file = cacheEntryFile(dir, key, kind);
   const what = kind.what;
   const warnings: Diagnostic[] = [];
   let text: string | undefined;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    // no entry (or no folder, or a file where the folder should be: the write reports that)
-    if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) {
-      warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the ${kind.prefix} cache entry could not be read (${(e as Error).message}); ${what} runs again.`, hint: `remove ${file}, or pass --no-cache.` });
-    }
+  const read = await (prefetched ?? readEntry(file));
+  if ('text' in read) text = read.text;
+  else if (!['ENOENT', 'ENOTDIR'].includes((read.error as NodeJS.ErrnoException).code ?? '')) {
+    // no entry (or no folder, or a file where the folder should be: the write reports that) is no warning
+    warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the ${kind.prefix} cache entry could not be read (${(read.error as Error).message}); ${what} runs again.`, hint: `remove ${file}, or pass --no-cache.` });
   }
   if (text !== undefined) {
     try {

@@ -31,7 +31,7 @@
 import { createHash } from 'node:crypto';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
-import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
+import { CACHE_FORMAT, cached, cacheEntryFile, codeFingerprint, encodeValue, readEntry, type CacheEntryKind, type CacheStatus, type EntryRead } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { techFilesPart, type HashedProfile } from './inputs.js';
 import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords, type ProfileRecord } from './points.js';
@@ -165,8 +165,12 @@ async function perGroup<T>(
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
+  const sharedDigest = shared === undefined ? undefined : sha256(shared);
   // per tech name and folders: the sha256 of the loaded library's exact text (cachedTech's digest)
   const techText = new Map<string, string | undefined>();
+  // first every group's key, and its entry's read started (the reads overlap decoding and computing the earlier groups)
+  const keys: (string | undefined)[] = [];
+  const reads: (Promise<EntryRead> | undefined)[] = [];
   for (let g = 0; g < groups.length; g++) {
     const parts: string[] = [];
     const techs: string[] = [];
@@ -191,12 +195,13 @@ async function perGroup<T>(
     }
     const extraText = cacheable ? exactText(extra(g)) : undefined;
     if (extraText === undefined) cacheable = false;
-    const r = await cached(
-      cacheable ? dir : undefined,
-      async () => entryKey(kind, sha256(shared!), sha256(JSON.stringify({ parts, extra: extraText })), withTech ? sha256(JSON.stringify(techs)) : null),
-      () => compute(g),
-      kind,
-    );
+    const key = cacheable ? await entryKey(kind, sharedDigest!, sha256(JSON.stringify({ parts, extra: extraText })), withTech ? sha256(JSON.stringify(techs)) : null) : undefined;
+    keys.push(key);
+    reads.push(key === undefined ? undefined : readEntry(cacheEntryFile(dir!, key, kind)));
+  }
+  for (let g = 0; g < groups.length; g++) {
+    const key = keys[g];
+    const r = await cached(key === undefined ? undefined : dir, key ?? '', () => compute(g), kind, reads[g]);
     values.push(r.value);
     status.push(r.status);
     warnings.push(...r.warnings);
