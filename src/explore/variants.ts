@@ -51,18 +51,25 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
   // only cores with more than one variant were swept (today's weight cores stay as written)
   const variantsOf = new Map<string, Set<string>>();
   for (const p of points) if (p.variant) variantsOf.set(p.variant.base, (variantsOf.get(p.variant.base) ?? new Set()).add(p.profile));
-  const groupKey = (p: DesignPoint): string | undefined => {
+  // each point's group, computed once (the loops below read it three times per point)
+  const keys = points.map((p): string | undefined => {
     if (!p.variant || p.operand === 'weight' || variantsOf.get(p.variant.base)!.size < 2) return undefined;
     return `${p.variant.base}|${p.variant.provisioning}|${patternKey(p.pattern)}`;
-  };
+  });
   // the first point of each variant × pattern stands for it (its configurations share hardware figures)
   const groups = new Map<string, DesignPoint[]>();
-  for (const p of points) {
-    const key = groupKey(p);
-    if (key === undefined) continue;
-    const list = groups.get(key) ?? [];
-    if (!list.some((q) => q.profile === p.profile)) list.push(p);
-    groups.set(key, list);
+  // the position of each variant × pattern's first point, in point order (one row each, below)
+  const firsts: number[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i];
+    const key = keys[i];
+    if (key === undefined || seen.has(`${p.profile}|${key}`)) continue;
+    seen.add(`${p.profile}|${key}`);
+    firsts.push(i);
+    const list = groups.get(key);
+    if (list) list.push(p);
+    else groups.set(key, [p]);
   }
   const chosenProfile = new Map<string, string>();
   for (const [key, list] of groups) {
@@ -74,11 +81,9 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
     chosenProfile.set(key, best.profile);
   }
   const rows: VariantRow[] = [];
-  const listed = new Set<string>();
-  for (const p of points) {
-    const key = groupKey(p);
-    if (key === undefined || listed.has(`${p.profile}|${key}`)) continue;
-    listed.add(`${p.profile}|${key}`);
+  for (const i of firsts) {
+    const p = points[i];
+    const key = keys[i]!;
     const chosen = chosenProfile.get(key)!;
     rows.push({
       profile: p.profile,
@@ -99,8 +104,8 @@ export function chooseVariants(points: readonly DesignPoint[]): VariantChoice {
     });
   }
   return {
-    chosen: points.filter((p) => {
-      const key = groupKey(p);
+    chosen: points.filter((p, i) => {
+      const key = keys[i];
       return key === undefined || chosenProfile.get(key) === p.profile;
     }),
     rows,

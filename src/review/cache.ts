@@ -243,6 +243,17 @@ export function decodeValue(text: string): unknown {
 
 export type CacheStatus = 'hit' | 'miss' | 'off';
 
+/** An entry file's text, or why it could not be read. */
+export type EntryRead = { text: string } | { error: unknown };
+
+/** Reads an entry file; never rejects (a read started ahead and never awaited cannot be an unhandled rejection). */
+export function readEntry(file: string): Promise<EntryRead> {
+  return fs.readFile(file, 'utf8').then(
+    (text) => ({ text }),
+    (error: unknown) => ({ error }),
+  );
+}
+
 export interface Cached<T> {
   value: T;
   status: CacheStatus;
@@ -257,20 +268,25 @@ export interface Cached<T> {
  * (compute, store nothing, and the key — a function — is not even computed). A corrupt entry is reported and replaced; an error thrown by
  * `compute` propagates and nothing is stored.
  */
-export async function cached<T>(dir: string | undefined, keyOf: string | (() => Promise<string>), compute: () => Promise<T>, kind: CacheEntryKind = ANALYSIS_ENTRY): Promise<Cached<T>> {
+export async function cached<T>(
+  dir: string | undefined,
+  keyOf: string | (() => Promise<string>),
+  compute: () => Promise<T>,
+  kind: CacheEntryKind = ANALYSIS_ENTRY,
+  /** readEntry(cacheEntryFile(dir, key, kind)) started earlier (profile-cache.ts reads the next entries while one is decoded or computed) */
+  prefetched?: Promise<EntryRead>,
+): Promise<Cached<T>> {
   if (dir === undefined) return { value: await compute(), status: 'off', warnings: [] };
   const key = typeof keyOf === 'string' ? keyOf : await keyOf();
   const file = cacheEntryFile(dir, key, kind);
   const what = kind.what;
   const warnings: Diagnostic[] = [];
   let text: string | undefined;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    // no entry (or no folder, or a file where the folder should be: the write reports that)
-    if (!['ENOENT', 'ENOTDIR'].includes((e as NodeJS.ErrnoException).code ?? '')) {
-      warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the ${kind.prefix} cache entry could not be read (${(e as Error).message}); ${what} runs again.`, hint: `remove ${file}, or pass --no-cache.` });
-    }
+  const read = await (prefetched ?? readEntry(file));
+  if ('text' in read) text = read.text;
+  else if (!['ENOENT', 'ENOTDIR'].includes((read.error as NodeJS.ErrnoException).code ?? '')) {
+    // no entry (or no folder, or a file where the folder should be: the write reports that) is no warning
+    warnings.push({ code: 'review/cache-unreadable', severity: 'warning', file, message: `the ${kind.prefix} cache entry could not be read (${(read.error as Error).message}); ${what} runs again.`, hint: `remove ${file}, or pass --no-cache.` });
   }
   if (text !== undefined) {
     try {
@@ -316,10 +332,10 @@ export function touch(file: string): void {
 
 /**
  * How many entries of each kind pruneCache keeps (newest first). A review of the shipped inputs
- * uses 1 analysis entry, 1 manifest entry per bundle, 8 profile, 1 tech, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
- * the points entries are the big ones (60 KB–2.8 MB each, ~15 MB per review of the shipped profiles).
+ * uses 1 analysis entry, 1 manifest entry per bundle, 1 filehash entry per bundle file (23 for the shipped bundle), 1 accuracy entry, 8 profile, 1 tech, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
+ * the points entries are the big ones (40 KB–1.2 MB each, ~6 MB per review of the shipped profiles).
  */
-export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, masks: 8, profile: 32, tech: 16, points: 32, serving: 32, png: 48 };
+export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, masks: 8, accuracy: 8, filehash: 64, profile: 32, tech: 16, points: 32, serving: 32, png: 48 };
 
 /** An entry's name: `<kind>-<64 hex digits>.json|png` (cached() and report/png-cache.ts). */
 const ENTRY_NAME = /^([a-z]+)-[0-9a-f]{64}\.(json|png)$/;

@@ -21,7 +21,7 @@ import type { MeasuredWeightRun, SweepConfig } from '../explore/accuracy.js';
 import { sweep, type SkippedPoint, type WorkloadPoint } from '../explore/sweep.js';
 import type { CoreVariant, DesignPoint } from '../explore/design-point.js';
 import { areaReport } from '../area/report.js';
-import { chooseVariants } from '../explore/variants.js';
+import { chooseVariants, type VariantChoice } from '../explore/variants.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { perfViewKey } from '../perf/hardware-view.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
@@ -241,17 +241,22 @@ function withVariant(p: DesignPoint, design: CoreVariant | undefined): DesignPoi
   return design ? { ...p, variant: { ...design } } : p;
 }
 
-/** The records of every block (any order) → ReviewData: the design points sorted, the fronts and the recommendation over all of them. */
-export function assembleReview(common: ReviewCommon, records: readonly PointRecords[]): ReviewData {
+/**
+ * The records of every block (any order) → ReviewData: the design points sorted, the fronts and the recommendation over all of them.
+ * `choice`: chooseVariants(sortDesignPoints(every point of `records`)) when the caller has it already
+ * (runReview: withChosenServing chose over the same records); absent: chosen here.
+ */
+export function assembleReview(common: ReviewCommon, records: readonly PointRecords[], choice?: VariantChoice): ReviewData {
   const points = records.flatMap((r) => r.points).sort((a, b) => a.index - b.index);
   // the cheapest variant per core × provisioning × pattern (explore/variants.ts) is the design
   // point the fronts, summary, recommendation and charts see; every variant is in data.variants
-  const variants = chooseVariants(sortDesignPoints(points.flatMap((r) => (r.point ? [r.point] : []))));
+  const variants = choice ?? chooseVariants(sortDesignPoints(points.flatMap((r) => (r.point ? [r.point] : []))));
   const chosenIds = new Set(variants.chosen.map((p) => p.id));
   const chosenProfiles = new Set(variants.chosen.map((p) => p.profile));
+  const pointProfiles = new Set(points.flatMap((r) => (r.point ? [r.point.profile] : [])));
   const profiles = records
     .flatMap((r) => r.profiles)
-    .filter((p) => chosenProfiles.has(p.report.profile) || !points.some((r) => r.point?.profile === p.report.profile))
+    .filter((p) => chosenProfiles.has(p.report.profile) || !pointProfiles.has(p.report.profile))
     .sort((a, b) => a.index - b.index);
   const energyRows = records.flatMap((r) => r.energy);
   const energy = profiles.flatMap((p) =>

@@ -31,10 +31,12 @@
 import { createHash } from 'node:crypto';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
-import { CACHE_FORMAT, cached, codeFingerprint, encodeValue, type CacheEntryKind, type CacheStatus } from './cache.js';
+import { CACHE_FORMAT, cached, cacheEntryFile, codeFingerprint, encodeValue, readEntry, type CacheEntryKind, type CacheStatus, type EntryRead } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { techFilesPart, type HashedProfile } from './inputs.js';
-import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords } from './points.js';
+import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords, type ProfileRecord } from './points.js';
+import type { Accuracy, DesignPoint } from '../explore/design-point.js';
+import { accuracyFor, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type ProxyAccuracy, type SweepConfig } from '../explore/accuracy.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
 import type { ModelShape } from '../workload/model-shape.js';
@@ -94,6 +96,54 @@ export async function cachedTech(dir: string, name: string, dirs: readonly strin
   return r ?? {};
 }
 
+export const ACCURACY_ENTRY: CacheEntryKind = { prefix: 'accuracy', what: 'the accuracy of the swept configurations' };
+
+/** What the review's accuracy lookups read (run-review.ts prepareReview). */
+export interface AccuracySources {
+  configs: readonly SweepConfig[];
+  /** the screened measured runs of the primary bundle */
+  measured: readonly MeasuredRun[];
+  proxies: readonly ProxyAccuracy[];
+  weightRuns: readonly MeasuredWeightRun[];
+  /** the primary bundle's display path (the accuracies' sources quote it) */
+  bundleLabel: string;
+}
+
+/**
+ * explore/accuracy.ts accuracyFor of every configuration and weightAccuracy of every weight run,
+ * through the cache `dir` (issue 16: a measured run's accuracy carries a seeded bootstrap interval
+ * over its stories, ~35 ms of every rerun for values that only change with the manifest). Key:
+ * CACHE_FORMAT, TOOL_VERSION, the code fingerprint and the exact text of everything the two
+ * functions read (the configurations, the measured runs with their per-story NLL, the proxies,
+ * the weight runs, the bundle's label); a value encodeValue cannot carry leaves it uncached.
+ * Returns the lookups PointInputs takes: one object per configuration and weight run (the same
+ * one each call), and for anything outside the lists the functions themselves.
+ */
+export async function accuracyLookupsCached(
+  dir: string | undefined,
+  src: AccuracySources,
+): Promise<{ accuracy: (c: SweepConfig) => Accuracy | undefined; weightAccuracy: (r: MeasuredWeightRun) => Accuracy; status: CacheStatus; warnings: Diagnostic[] }> {
+  const compute = async () => ({
+    configs: src.configs.map((c) => accuracyFor(c, src.measured, src.proxies, src.bundleLabel) ?? null),
+    weightRuns: src.weightRuns.map((r) => weightAccuracy(r, src.bundleLabel)),
+  });
+  const text = dir === undefined ? undefined : exactText(src);
+  const r = await cached(
+    text === undefined ? undefined : dir,
+    async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: ACCURACY_ENTRY.prefix, sources: sha256(text!) })),
+    compute,
+    ACCURACY_ENTRY,
+  );
+  const byConfig = new Map<SweepConfig, Accuracy | undefined>(src.configs.map((c, i) => [c, r.value.configs[i] ?? undefined]));
+  const byRun = new Map<MeasuredWeightRun, Accuracy>(src.weightRuns.map((w, i) => [w, r.value.weightRuns[i]]));
+  return {
+    accuracy: (c) => (byConfig.has(c) ? byConfig.get(c) : accuracyFor(c, src.measured, src.proxies, src.bundleLabel)),
+    weightAccuracy: (w) => byRun.get(w) ?? weightAccuracy(w, src.bundleLabel),
+    status: r.status,
+    warnings: r.warnings,
+  };
+}
+
 /**
  * For each group of profiles (`groups`: runs of indices into `profiles`): `compute(g)` through the
  * cache `dir` under a key of `shared` and the group's parts (each profile's, plus its tech library
@@ -115,8 +165,12 @@ async function perGroup<T>(
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
+  const sharedDigest = shared === undefined ? undefined : sha256(shared);
   // per tech name and folders: the sha256 of the loaded library's exact text (cachedTech's digest)
   const techText = new Map<string, string | undefined>();
+  // first every group's key, and its entry's read started (the reads overlap decoding and computing the earlier groups)
+  const keys: (string | undefined)[] = [];
+  const reads: (Promise<EntryRead> | undefined)[] = [];
   for (let g = 0; g < groups.length; g++) {
     const parts: string[] = [];
     const techs: string[] = [];
@@ -141,17 +195,214 @@ async function perGroup<T>(
     }
     const extraText = cacheable ? exactText(extra(g)) : undefined;
     if (extraText === undefined) cacheable = false;
-    const r = await cached(
-      cacheable ? dir : undefined,
-      async () => entryKey(kind, sha256(shared!), sha256(JSON.stringify({ parts, extra: extraText })), withTech ? sha256(JSON.stringify(techs)) : null),
-      () => compute(g),
-      kind,
-    );
+    const key = cacheable ? await entryKey(kind, sharedDigest!, sha256(JSON.stringify({ parts, extra: extraText })), withTech ? sha256(JSON.stringify(techs)) : null) : undefined;
+    keys.push(key);
+    reads.push(key === undefined ? undefined : readEntry(cacheEntryFile(dir!, key, kind)));
+  }
+  for (let g = 0; g < groups.length; g++) {
+    const key = keys[g];
+    const r = await cached(key === undefined ? undefined : dir, key ?? '', () => compute(g), kind, reads[g]);
     values.push(r.value);
     status.push(r.status);
     warnings.push(...r.warnings);
   }
   return { values, status, warnings };
+}
+
+/**
+ * A points entry as stored, so that a hit parses about a third of what evaluatePoints returns:
+ *   - every design point's `accuracy` and `proxy` — the lookups of its configuration (or weight
+ *     run), inputs.accuracy/proxy/weightAccuracy, whose results the entry's key holds — is null
+ *     (in place, so the point's keys keep their order): a measured accuracy carries its per-story
+ *     NLL sums and token counts (~2.5 KB), repeated on every variant × configuration;
+ *   - a point with the same profile, pattern and keys as an earlier full point of the entry is
+ *     `{ $like: <that record's position>, <only the fields that differ> }`: a variant's
+ *     configurations of one pattern share its hardware figures (decode rows, speed-ups, areas,
+ *     chip, variant), so what remains is the id, criterion and mitigation.
+ * `unpackPoints` undoes both on load; an expanded point shares its base's unchanged field values
+ * (plain data no one mutates, as the sweep already shares patterns and accuracies between points).
+ * A point whose accuracy or proxy is not its lookup's value (none today) is stored as it is.
+ * `records` is not changed.
+ */
+export function packPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
+  const lookups = pointLookups(inputs);
+  const same = (a: unknown, b: unknown) => a === b || (b !== undefined && sameJson(a, b));
+  // per profile, pattern and key list: the position of the first full point, the base of the next ones
+  const bases = new Map<string, { at: number; point: Record<string, unknown> }>();
+  return {
+    ...records,
+    // a variant's area report, tech rows and dense energy repeat its first variant's but where the design differs
+    profiles: records.profiles.map((p, at) => {
+      if (at === 0) return p;
+      const d = deltaOf(records.profiles[0], p);
+      return d === undefined || d === null ? p : ({ [LIKE]: 0, [DELTA]: d } as unknown as ProfileRecord);
+    }),
+    points: records.points.map((r, at) => {
+      if (!r.point) return r;
+      const want = lookups(r.index);
+      const point: Record<string, unknown> = { ...r.point };
+      if (same(r.point.accuracy, want.accuracy)) point.accuracy = null;
+      if (r.point.proxy !== undefined && same(r.point.proxy, want.proxy)) point.proxy = null;
+      const keys = Object.keys(point);
+      const baseKey = `${r.point.profile}\0${patternKey(r.point.pattern)}\0${keys.join('\0')}`;
+      const base = bases.get(baseKey);
+      if (!base) {
+        bases.set(baseKey, { at, point });
+        return { ...r, point: point as unknown as DesignPoint };
+      }
+      const like: Record<string, unknown> = { [LIKE]: base.at };
+      let full = false;
+      for (const k of keys) {
+        if (sameJson(point[k], base.point[k])) continue;
+        // an undefined field JSON would leave out, so the base's value would come back: stored full
+        if (point[k] === undefined) full = true;
+        like[k] = point[k];
+      }
+      return { ...r, point: (full ? point : like) as unknown as DesignPoint };
+    }),
+  };
+}
+
+/** The key of a packed point that names its base (no DesignPoint field starts with $). */
+const LIKE = '$like';
+
+/** The key of a packed profile record that holds its difference from the entry's first (deltaOf). */
+const DELTA = '$delta';
+
+/**
+ * `v` as a difference from `base` (both plain JSON data): `{ $o: { key: difference } }` for an
+ * object with the base's keys in the base's order, `{ $a: { index: difference } }` for an array
+ * of the base's length — listing only what differs —, else `{ $v: v }`; `null` where equal.
+ * undefined (JSON leaves it out, so the base's value would come back) where a differing value
+ * holds an undefined: the caller stores `v` whole.
+ */
+function deltaOf(base: unknown, v: unknown): unknown {
+  if (sameJson(base, v)) return null;
+  if (base !== null && v !== null && typeof base === 'object' && typeof v === 'object' && Array.isArray(base) === Array.isArray(v)) {
+    if (Array.isArray(base)) {
+      const arr = v as unknown[];
+      if (arr.length !== base.length) return hasUndefined(v) ? undefined : { $v: v };
+      const changed: Record<number, unknown> = {};
+      for (let i = 0; i < arr.length; i++) {
+        const d = deltaOf(base[i], arr[i]);
+        if (d === undefined) return undefined;
+        if (d !== null) changed[i] = d;
+      }
+      return { $a: changed };
+    }
+    const b = base as Record<string, unknown>;
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    const baseKeys = Object.keys(b);
+    if (keys.length === baseKeys.length && keys.every((k, i) => k === baseKeys[i])) {
+      const changed: Record<string, unknown> = {};
+      for (const k of keys) {
+        const d = deltaOf(b[k], o[k]);
+        if (d === undefined) return undefined;
+        if (d !== null) changed[k] = d;
+      }
+      return { $o: changed };
+    }
+  }
+  return hasUndefined(v) ? undefined : { $v: v };
+}
+
+function hasUndefined(v: unknown): boolean {
+  if (v === undefined) return true;
+  if (v === null || typeof v !== 'object') return false;
+  return Array.isArray(v) ? v.some(hasUndefined) : Object.values(v).some(hasUndefined);
+}
+
+/** deltaOf undone: a new value sharing the base's unchanged parts. */
+function applyDelta(base: unknown, d: unknown): unknown {
+  if (d === null) return base;
+  const node = d as { $v?: unknown; $o?: Record<string, unknown>; $a?: Record<string, unknown> };
+  if ('$v' in node) return node.$v;
+  if (node.$o !== undefined) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const k in node.$o) out[k] = applyDelta(out[k], node.$o[k]);
+    return out;
+  }
+  if (node.$a !== undefined) {
+    const out = [...(base as unknown[])];
+    for (const i in node.$a) out[Number(i)] = applyDelta(out[Number(i)], node.$a[i]);
+    return out;
+  }
+  throw new SyntaxError('points entry: a profile record difference is neither $v, $o nor $a');
+}
+
+/** packPoints undone in place on `records` (freshly decoded, or packPoints' own copy). */
+export function unpackPoints(records: PointRecords, inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): PointRecords {
+  const lookups = pointLookups(inputs);
+  const profiles = records.profiles;
+  for (let i = 1; i < profiles.length; i++) {
+    const packed = profiles[i] as unknown as Record<string, unknown>;
+    if (packed[LIKE] === 0 && DELTA in packed) profiles[i] = applyDelta(profiles[0], packed[DELTA]) as ProfileRecord;
+  }
+  const points = records.points;
+  for (const r of points) {
+    const packed = r.point as unknown as Record<string, unknown> | undefined;
+    if (!packed) continue;
+    const at = packed[LIKE];
+    if (typeof at === 'number') {
+      // the base is an earlier, full point; its keys in its order, each the packed value or the base's
+      const base = points[at]?.point as unknown as Record<string, unknown> | undefined;
+      if (!base || typeof base[LIKE] === 'number') throw new SyntaxError(`points entry: ${LIKE} ${at} names no full point`);
+      // a spread copies the base's keys in order (V8's fast clone); assigning a key it has keeps its place
+      const point: Record<string, unknown> = { ...base };
+      for (const k in packed) if (k !== LIKE) point[k] = packed[k];
+      (r as { point?: unknown }).point = point;
+    }
+  }
+  for (const r of points) {
+    const point = r.point as (Omit<DesignPoint, 'accuracy' | 'proxy'> & { accuracy: DesignPoint['accuracy'] | null; proxy?: DesignPoint['proxy'] | null }) | undefined;
+    if (!point || (point.accuracy !== null && point.proxy !== null)) continue;
+    const want = lookups(r.index);
+    if (point.accuracy === null) point.accuracy = want.accuracy!;
+    if (point.proxy === null) point.proxy = want.proxy!;
+  }
+  return records;
+}
+
+/** Whether two JSON values (plain data) are equal: same keys in the same order, same numbers (−0 and NaN as encodeValue tells them). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return typeof a !== 'number' || Object.is(a, b);
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], bb[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i] || !sameJson((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  }
+  return true;
+}
+
+/** Per point index of one profile's run (index mod the points per profile: a configuration, then the weight runs) the lookups' values, each computed once. */
+function pointLookups(inputs: Pick<PointInputs, 'configs' | 'weightRuns' | 'accuracy' | 'proxy' | 'weightAccuracy'>): (index: number) => { accuracy?: Accuracy; proxy?: Accuracy } {
+  const perProfile = inputs.configs.length + inputs.weightRuns.length;
+  const memo = new Map<number, { accuracy?: Accuracy; proxy?: Accuracy }>();
+  return (index) => {
+    const k = index % perProfile;
+    let v = memo.get(k);
+    if (!v) {
+      if (k < inputs.configs.length) {
+        const c = inputs.configs[k];
+        v = { accuracy: inputs.accuracy(c), proxy: inputs.proxy(c) };
+      } else {
+        v = { accuracy: inputs.weightAccuracy(inputs.weightRuns[k - inputs.configs.length]) };
+      }
+      memo.set(k, v);
+    }
+    return v;
+  };
 }
 
 /** The records of a run of profiles starting at `first` moved to their place in the full list. */
@@ -212,14 +463,16 @@ export async function evaluatePointsCached(
     const first = groups[g][0];
     stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
     const designs = designsOf(g);
-    return evaluatePoints({
+    const records = await evaluatePoints({
       ...inputs,
       profiles: groups[g].map((pi) => inputs.profiles[pi]),
       ...(designs ? { designs, baseIndex: designs.map(() => 0) } : {}),
       techs,
     });
+    // stored without the accuracies the key holds (packPoints), put back below (hit or miss alike)
+    return dir === undefined ? records : packPoints(records, inputs);
   }, techs);
-  return { records: values.map((r, g) => rebase(r, groups[g][0], perProfileCount)), status, warnings };
+  return { records: values.map((r, g) => rebase(dir === undefined ? r : unpackPoints(r, inputs), groups[g][0], perProfileCount)), status, warnings };
 }
 
 /**

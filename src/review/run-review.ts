@@ -24,9 +24,9 @@ import { checkBatchSizes, defaultPlan } from '../analysis/plan.js';
 import type { AnalysisPlan, AnalysisResult } from '../analysis/types.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS, DEFAULT_UNION_BATCH_SIZES } from '../defaults.js';
 import { NmsimError, inputError, type Diagnostic } from '../diagnostics.js';
-import { accuracyFor, measuredRuns, measuredWeightRuns, proxyFor, runConfig, screenMeasuredRuns, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type SweepConfig } from '../explore/accuracy.js';
+import { measuredRuns, measuredWeightRuns, proxyFor, runConfig, screenMeasuredRuns, type MeasuredRun, type MeasuredWeightRun, type SweepConfig } from '../explore/accuracy.js';
 import { distinctPatterns, patternKey, sortDesignPoints } from '../explore/design-point.js';
-import { chooseVariants } from '../explore/variants.js';
+import { chooseVariants, type VariantChoice } from '../explore/variants.js';
 import { ioFootprintTable } from '../explore/io-savings.js';
 import { parsePattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import { CRITERIA, MITIGATIONS, type Criterion, type Mitigation } from '../sparsity/registry.js';
@@ -45,7 +45,7 @@ import { summariseAnalysis, type AnalysisSummary } from './measure.js';
 import { workloadText, type ReviewWorkload } from './performance.js';
 import type { AccuracyReference, IoSavingsRow, ReviewBundle, ReviewBundleRun, ReviewData } from './review-data.js';
 import { assembleReview, type PointInputs, type PointRecords, type ReviewCommon } from './points.js';
-import { evaluatePointsCached, servingForCached, type ProfileCacheStatus } from './profile-cache.js';
+import { accuracyLookupsCached, evaluatePointsCached, servingForCached, type ProfileCacheStatus } from './profile-cache.js';
 import { defaultOverrides, evaluateSensitivity, sensitivityVariants, type SetOverride } from './sensitivity.js';
 import { DEFAULT_COMPARISON } from '../explore/recommend.js';
 import { defaultAxes, designVariants, refuseSweptSetKeys, type DesignAxes } from './axes.js';
@@ -418,7 +418,8 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const prepared = await withChosenServing(unserved, opts, records, prefillSims);
     prefillSims.clear();
     clock.lap('serving_ms');
-    const assembled = assembleReview(prepared.common, [records]);
+    // the variant choice withChosenServing made over these records, not made again
+    const assembled = assembleReview(prepared.common, [records], prepared.variantChoice);
     clock.lap('sweep_ms');
     progress?.stage('sensitivity', 0.9);
     const data = variants === undefined ? assembled : { ...assembled, sensitivity: await evaluateSensitivity(prepared, assembled, records, variants, opts.compare ?? DEFAULT_COMPARISON) };
@@ -451,6 +452,8 @@ export interface PreparedReview {
   /** the profiles as loaded (inputs.profiles holds their variants on the design axes) and the axes */
   loadedProfiles: readonly HashedProfile[];
   axes: DesignAxes;
+  /** withChosenServing's variant choice over the records it was given (assembleReview takes it for the same records) */
+  variantChoice?: VariantChoice;
 }
 
 /**
@@ -486,6 +489,8 @@ export async function prepareReview(
   const { workload, note: workloadNote } = reviewWorkload(opts, p);
   const weights = weightRunsOf(p, accuracy.measured);
   const measured = analysis.measured;
+  // every configuration's and weight run's accuracy (bootstrap intervals) through the cache, one object each
+  const lookups = await accuracyLookupsCached(analyses === undefined ? opts.cacheDir : undefined, { configs, measured: accuracy.measured, proxies, weightRuns: weights.runs, bundleLabel: p.path });
   // 'now' (a point shard): every design-axis variant's serving rows, so a merge of shards has them (per
   // reviewed profile through the cache; assembleReview keeps the chosen variants'); 'after-choice' (runReview):
   // none here, withChosenServing computes the chosen variants' rows once the points are known
@@ -502,11 +507,11 @@ export async function prepareReview(
     workload,
     workloadPoint: { model: workload.shape.id, prefillTokens: opts.prefillTokens, decodeBatches: [...opts.decodeBatches], decodeContextTokens: opts.decodeContextTokens },
     measured,
-    accuracy: memoByConfig((c) => accuracyFor(c, accuracy.measured, proxies, p.path)),
-    proxy: (c) => proxyFor(c, proxies),
+    accuracy: lookups.accuracy,
+    proxy: memoByConfig((c) => proxyFor(c, proxies)),
     weightRuns: weights.runs,
     weightPatterns: distinctPatterns(weights.runs.map((r) => r.pattern)),
-    weightAccuracy: (r) => weightAccuracy(r, p.path),
+    weightAccuracy: lookups.weightAccuracy,
   };
   const common: ReviewCommon = {
     title: opts.title ?? reviewTitle(p.bundle.manifest.model.name, reviewed.length),
@@ -537,7 +542,7 @@ export async function prepareReview(
   return {
     inputs,
     common,
-    warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...analysis.warnings, ...(servingCached?.warnings ?? [])],
+    warnings: [...accuracy.warnings, ...cachedAnalysis.warnings, ...lookups.warnings, ...analysis.warnings, ...(servingCached?.warnings ?? [])],
     primaryBundle: p.path,
     analysisCache: cachedAnalysis.status,
     servingCache: servingCached?.status ?? [],
@@ -554,7 +559,8 @@ export async function prepareReview(
  * prepareReview 'now' puts it. Per loaded profile through the cache, keyed on the choice too.
  */
 export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords, prefillSims?: PrefillSims): Promise<PreparedReview> {
-  const chosen = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : [])))).rows;
+  const variantChoice = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : []))));
+  const chosen = variantChoice.rows;
   const { inputs } = prepared;
   const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen, prefillSims);
   const serving = servingCached.serving;
@@ -563,6 +569,7 @@ export async function withChosenServing(prepared: PreparedReview, opts: Resolved
     common: { ...prepared.common, assumptionsAfter: [...prepared.common.assumptionsAfter, servingAssumption(serving)], serving },
     warnings: [...prepared.warnings, ...servingCached.warnings],
     servingCache: servingCached.status,
+    variantChoice,
   };
 }
 

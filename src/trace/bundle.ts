@@ -41,13 +41,16 @@ export interface TraceBundle {
   readFloat32(ref: TensorRef, where?: string): Promise<Float32Array>;
   /** a packed mask's bytes [tokens, ceil(K/8)] (a weight mask's: [out_features, ceil(K/8)]) */
   readMask(ref: TensorRef, where?: string): Promise<Uint8Array>;
-  /** sha256 of every file in the bundle (manifest included), keyed by relative name */
-  sha256(): Promise<Record<string, string>>;
+  /**
+   * sha256 of every file in the bundle (manifest included), keyed by relative name; `hashFile`
+   * (absolute path → its sha256, e.g. review/inputs.ts's stat-keyed memo) instead of reading each file
+   */
+  sha256(hashFile?: (abs: string) => Promise<string>): Promise<Record<string, string>>;
   close(): Promise<void>;
 }
 
 /** sha256 of a regular file, read in 1 MiB chunks through one reused buffer. */
-async function sha256Of(abs: string): Promise<string> {
+export async function sha256Of(abs: string): Promise<string> {
   const { fh } = await openRegularFile(abs, abs, { file: abs }, 'bundle files');
   try {
     const hash = createHash('sha256');
@@ -143,12 +146,16 @@ function makeBundle(root: string, manifest: Manifest, anonymous: boolean, files:
       }
       return src.readBytes(0, src.info.byteLength);
     },
-    async sha256() {
+    async sha256(hashFile = sha256Of) {
+      const rels = [...hashed].sort();
+      // every file at once (each on its own handle: a rerun's stat-keyed hashes are file-system
+      // round trips, not reading); a failure is the first file's in name order, as one by one
+      const settled = await Promise.allSettled(rels.map(async (rel) => hashFile(anonymous ? root : await files.resolve(rel, { file: root }))));
       const out: Record<string, string> = {};
-      for (const rel of [...hashed].sort()) {
-        const abs = anonymous ? root : await files.resolve(rel, { file: root });
-        out[rel] = await sha256Of(abs);
-      }
+      settled.forEach((r, i) => {
+        if (r.status === 'rejected') throw r.reason;
+        out[rels[i]] = r.value;
+      });
       return out;
     },
     close: () => files.close(),

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analysisCacheKey, CACHE_DIR_ENV, cacheEntryFile, cached, codeFingerprint, decodeValue, defaultCacheDir, encodeValue, type CacheKeyInput } from '../../src/review/cache.js';
+import { analysisCacheKey, ANALYSIS_ENTRY, CACHE_DIR_ENV, cacheEntryFile, cached, codeFingerprint, decodeValue, defaultCacheDir, encodeValue, readEntry, type CacheKeyInput } from '../../src/review/cache.js';
 import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
 import { runCli } from '../helpers/cli.js';
 import { writeSyntheticBundle } from './synthetic-bundle.js';
@@ -95,6 +95,28 @@ describe('cached()', () => {
     await expect(cached(dir, 'k2', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await fs.readdir(dir)).toEqual(['analysis-k1.json']);
     expect((await cached(undefined, 'k1', compute)).status).toBe('off');
+  });
+
+  it('a read started ahead is what cached() uses: its text is a hit, a missing file a silent miss, an unreadable one the same warning as its own read', async () => {
+    const dir = await fs.mkdtemp(path.join(tmp, 'prefetch-'));
+    await cached(dir, 'k', async () => ({ n: 1 }));
+    const hit = await cached(dir, 'k', async () => ({ n: 2 }), ANALYSIS_ENTRY, readEntry(cacheEntryFile(dir, 'k')));
+    expect([hit.status, hit.value, hit.warnings]).toEqual(['hit', { n: 1 }, []]);
+    // the prefetched text is the one decoded: another entry's text under this key is corrupt
+    await cached(dir, 'other', async () => ({ n: 9 }));
+    const wrong = await cached(dir, 'k', async () => ({ n: 3 }), ANALYSIS_ENTRY, readEntry(cacheEntryFile(dir, 'other')));
+    expect([wrong.status, wrong.value, wrong.warnings.map((w) => w.code)]).toEqual(['miss', { n: 3 }, ['review/cache-corrupt']]);
+    const missing = await cached(dir, 'm', async () => ({ n: 4 }), ANALYSIS_ENTRY, readEntry(cacheEntryFile(dir, 'm')));
+    expect([missing.status, missing.warnings]).toEqual(['miss', []]);
+    // a folder where the entry should be: unreadable (and then unwritable)
+    await fs.mkdir(cacheEntryFile(dir, 'd'));
+    const own = await cached(dir, 'd', async () => ({ n: 5 }));
+    const ahead = await cached(dir, 'd', async () => ({ n: 5 }), ANALYSIS_ENTRY, readEntry(cacheEntryFile(dir, 'd')));
+    expect(own.warnings.map((w) => w.code)).toEqual(['review/cache-unreadable', 'review/cache-unwritable']);
+    // the same warnings but the temp file's random name in the unwritable one's message
+    expect(ahead.warnings[0]).toEqual(own.warnings[0]);
+    expect(ahead.warnings.map((w) => w.code)).toEqual(['review/cache-unreadable', 'review/cache-unwritable']);
+    expect(ahead.value).toEqual({ n: 5 });
   });
 
   it.each([

@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeValue } from '../../src/review/cache.js';
+import { decodeValue, encodeValue } from '../../src/review/cache.js';
 import { SHIPPED_PROFILE_DIR } from '../../src/profile/paths.js';
-import { servingForCached } from '../../src/review/profile-cache.js';
+import { accuracyLookupsCached, packPoints, servingForCached, unpackPoints } from '../../src/review/profile-cache.js';
+import { accuracyFor, weightAccuracy, type MeasuredRun, type MeasuredWeightRun } from '../../src/explore/accuracy.js';
 import { loadProfilesHashed } from '../../src/review/inputs.js';
 import { servingFor } from '../../src/review/serving.js';
 import { catalogModel } from '../../src/workload/catalog.js';
@@ -100,6 +101,124 @@ describe('the per-profile caches (design points and serving rows)', () => {
     expect(changed.analysisCache).toBe('miss');
     expect(encodeValue(changed.data)).toBe(encodeValue((await runReview({ ...opts, cacheDir: undefined })).data));
   }, 120_000);
+
+  it('a points entry stores every point with a null accuracy and proxy (its configuration\'s lookups, which the key holds) and a variant\'s later points as differences from its first, and a hit puts the lookups\' values back: the review equals the uncached one', async () => {
+    const dir = path.join(tmp, 'cache-packed');
+    // two mitigations without a measured run (both proxies, so points with the same fields): two configurations per pattern, which share the variant's hardware figures
+    const opts: ReviewOptions = { ...FAST, mitigations: ['var', 'dpts'], traces: [bundle], profiles: [profiles], cacheDir: dir };
+    const cold = await runReview(opts);
+    expect(cold.profileCache.points).toEqual(['miss', 'miss']);
+    const entries = (await fs.readdir(dir)).filter((n) => n.startsWith('points-'));
+    expect(entries).toHaveLength(2);
+    let stored = 0;
+    let like = 0;
+    for (const name of entries) {
+      const entry = JSON.parse(await fs.readFile(path.join(dir, name), 'utf8')) as { value: { points: { point?: Record<string, unknown> }[]; profiles: Record<string, unknown>[] } };
+      // each variant's profile record after the first is its difference from the first
+      expect(entry.value.profiles.map((p) => Object.keys(p)[0])).toEqual(['index', '$like']);
+      for (const r of entry.value.points) {
+        if (!r.point) continue;
+        stored++;
+        // a point stored as "$like" an earlier one holds only what differs: never an accuracy here
+        if ('$like' in r.point) like++;
+        else expect(r.point.accuracy).toBeNull();
+        if ('accuracy' in r.point) expect(r.point.accuracy).toBeNull();
+        if ('proxy' in r.point) expect(r.point.proxy).toBeNull();
+      }
+    }
+    // one full point per variant × pattern (a row of the variants table), the other mitigation's a difference from it
+    expect(like).toBeGreaterThan(0);
+    expect(stored - like).toBe(cold.data.variants?.length);
+    expect(like).toBe(stored / 2);
+    const warm = await runReview(opts);
+    expect(warm.profileCache.points).toEqual(['hit', 'hit']);
+    const fresh = encodeValue((await runReview({ ...opts, cacheDir: undefined })).data);
+    expect(encodeValue(cold.data)).toBe(fresh);
+    expect(encodeValue(warm.data)).toBe(fresh);
+    expect(warm.data.points.every((p) => p.accuracy !== null && typeof p.accuracy.value === 'number')).toBe(true);
+  }, 60_000);
+
+  it('packPoints keeps an accuracy or proxy that is not its lookup\'s value, and unpackPoints restores the rest in their key order', () => {
+    const config = { pattern: parsePattern('8:16'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const measured = { value: 12.5, kind: 'measured-perplexity' as const, source: 'run x' };
+    const proxy = { value: 0.25, kind: 'proxy-rel-err' as const, source: 'analysis' };
+    const inputs = { configs: [config], weightRuns: [], accuracy: () => measured, proxy: () => proxy, weightAccuracy: () => measured };
+    const point = (accuracy: typeof measured, p: typeof proxy) => ({ id: 'a', profile: 'a', pattern: config.pattern, accuracy, proxy: p, model: 'm' }) as never;
+    const records = { points: [{ index: 0, point: point(measured, proxy) }, { index: 1, point: point({ ...measured, value: 13 }, { ...proxy }) }], profiles: [], energy: [] };
+    const packed = packPoints(records, inputs);
+    // index 1 is configuration 0 of the next profile (1 point per profile): an equal proxy is packed,
+    // a different accuracy kept; the second point is the first but its accuracy
+    expect(packed.points.map((r) => r.point)).toEqual([
+      { id: 'a', profile: 'a', pattern: config.pattern, accuracy: null, proxy: null, model: 'm' },
+      { $like: 0, accuracy: { ...measured, value: 13 } },
+    ]);
+    expect(records.points[0].point).toEqual(point(measured, proxy));
+    const back = unpackPoints(JSON.parse(JSON.stringify(packed)), inputs);
+    expect(JSON.stringify(back)).toBe(JSON.stringify(records));
+  });
+
+  it('a point that differs from its base only by −0, NaN or an undefined field comes back as it went in', () => {
+    const config = { pattern: parsePattern('8:16'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const acc = { value: 1, kind: 'proxy-rel-err' as const, source: 's' };
+    const inputs = { configs: [config], weightRuns: [], accuracy: () => acc, proxy: () => undefined, weightAccuracy: () => acc };
+    const rec = (index: number, x: unknown, y: unknown) => ({ index, point: { id: `p${index}`, profile: 'a', pattern: config.pattern, accuracy: acc, x, y } as never });
+    const records = { points: [rec(0, 0, 1), rec(1, -0, NaN), rec(2, 0, undefined), rec(3, 0, 1)], profiles: [], energy: [] };
+    const packed = packPoints(records, inputs);
+    expect(packed.points.map((r) => r.point)).toEqual([
+      { id: 'p0', profile: 'a', pattern: config.pattern, accuracy: null, x: 0, y: 1 },
+      { $like: 0, id: 'p1', x: -0, y: NaN },
+      // y undefined: JSON leaves it out, so the point is stored whole
+      { id: 'p2', profile: 'a', pattern: config.pattern, accuracy: null, x: 0, y: undefined },
+      { $like: 0, id: 'p3' },
+    ]);
+    const back = unpackPoints(decodeValue(encodeValue(packed)) as typeof packed, inputs);
+    expect(Object.is((back.points[1].point as unknown as { x: number }).x, -0)).toBe(true);
+    expect(encodeValue(back)).toBe(encodeValue(records));
+  });
+
+  it('a profile record stored as its difference from the first comes back equal, −0 and NaN included; one holding an undefined where it differs is stored whole', () => {
+    const inputs = { configs: [], weightRuns: [], accuracy: () => undefined, proxy: () => undefined, weightAccuracy: () => ({ value: 1, kind: 'proxy-rel-err' as const, source: 's' }) };
+    const base = { index: 0, report: { profile: 'a', areaUm2: 10, parts: [{ n: 'mux', a: 1 }, { n: 'meta', a: 2 }], flags: [1, 2] }, tech: { key: 't', rows: [{ x: 0 }] } };
+    const other = { index: 1, report: { profile: 'a · b', areaUm2: -0, parts: [{ n: 'mux', a: NaN }, { n: 'meta', a: 2 }], flags: [1, 2, 3] }, tech: { key: 't', rows: [{ x: 0 }] } };
+    const holed = { index: 2, report: { ...base.report, areaUm2: undefined }, tech: base.tech };
+    const records = { points: [], profiles: [base, other, holed] as never[], energy: [] };
+    const packed = packPoints(records, inputs);
+    expect(packed.profiles[0]).toBe(base);
+    // only what differs: the index, the name, the area, one part's area and the longer list
+    expect(packed.profiles[1]).toEqual({ $like: 0, $delta: { $o: { index: { $v: 1 }, report: { $o: { profile: { $v: 'a · b' }, areaUm2: { $v: -0 }, parts: { $a: { 0: { $o: { a: { $v: NaN } } } } }, flags: { $v: [1, 2, 3] } } } } } });
+    expect(packed.profiles[2]).toBe(holed);
+    const back = unpackPoints(decodeValue(encodeValue(packed)) as typeof packed, inputs);
+    expect(encodeValue(back.profiles)).toBe(encodeValue(records.profiles));
+    expect(Object.is((back.profiles[1] as unknown as typeof other).report.areaUm2, -0)).toBe(true);
+  });
+
+  it('the accuracy lookups are read back from their entry equal to accuracyFor and weightAccuracy, and a changed per-story NLL is a new entry, never the stale interval', async () => {
+    const dir = path.join(tmp, 'cache-accuracy');
+    const c816 = { pattern: parsePattern('8:16'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const c1632 = { pattern: parsePattern('16:32'), criterion: 'magnitude' as const, mitigation: 'none' as const };
+    const perStory = { nllSumsNats: [30, 41, 25, 52, 33, 47], tokens: [10, 12, 9, 14, 11, 13] };
+    // perplexity = exp(ΣNLL / Σtokens) = exp(228 / 69)
+    const run: MeasuredRun = { ...c816, runId: '8of16', perplexity: Math.exp(228 / 69), dataset: 'd', scoredTokens: 69, perStory };
+    const weight: MeasuredWeightRun = { pattern: parsePattern('2:4'), criterion: 'magnitude', runId: 'w24', perplexity: 30, dataset: 'd', scoredTokens: 69, perStory };
+    const proxies = [{ ...c1632, relErrL2: 0.125, source: 'analysis' }];
+    const src = { configs: [c816, c1632], measured: [run], proxies, weightRuns: [weight], bundleLabel: 'b' };
+    const expected = encodeValue([accuracyFor(c816, [run], proxies, 'b'), accuracyFor(c1632, [run], proxies, 'b'), weightAccuracy(weight, 'b')]);
+    const cold = await accuracyLookupsCached(dir, src);
+    const warm = await accuracyLookupsCached(dir, src);
+    expect([cold.status, warm.status]).toEqual(['miss', 'hit']);
+    for (const l of [cold, warm]) expect(encodeValue([l.accuracy(c816), l.accuracy(c1632), l.weightAccuracy(weight)])).toBe(expected);
+    // a measured accuracy carries its bootstrap interval, which the entry stores
+    expect(warm.accuracy(c816)?.interval).toHaveLength(2);
+    // one object per configuration, whoever asks
+    expect(warm.accuracy(c816)).toBe(warm.accuracy(c816));
+    // the same perplexity with other stories: another interval, another entry
+    const moved = { ...run, perStory: { ...perStory, nllSumsNats: [20, 51, 25, 52, 33, 47] } };
+    const changed = await accuracyLookupsCached(dir, { ...src, measured: [moved] });
+    expect(changed.status).toBe('miss');
+    expect(encodeValue(changed.accuracy(c816))).toBe(encodeValue(accuracyFor(c816, [moved], proxies, 'b')));
+    expect(changed.accuracy(c816)?.interval).not.toEqual(warm.accuracy(c816)?.interval);
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('accuracy-'))).toHaveLength(2);
+  });
 
   it('serving rows of each profile alone, joined, are servingFor over every profile (the cache stores per profile what servingFor gives for all)', async () => {
     const { profiles: hashed } = await loadProfilesHashed([path.join(SHIPPED_PROFILE_DIR, 'act-8of16.yaml'), path.join(SHIPPED_PROFILE_DIR, 'a100-like.yaml')]);
