@@ -22,7 +22,7 @@ import { ENERGY_CHART_STEMS, renderEnergyCharts } from './charts/energy.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { DESIGN_VARIANTS_CSV, designVariantsCsv } from './design-variants-csv.js';
 import { toHtml, toMarkdown } from './document.js';
-import { cachedPng } from './png-cache.js';
+import { cachedPng, pngCacheReady } from './png-cache.js';
 import { startPngWorkers } from './png.js';
 import { pruneCache } from '../review/cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
@@ -61,6 +61,8 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
   validateReviewData(data);
   // the rasterising threads boot while the charts are drawn (issue 16: their start was on the tail)
   startPngWorkers();
+  // every chart's PNG is then looked up (and a miss handed to a thread) the moment its SVG exists
+  if (pngCacheDir !== undefined) await pngCacheReady();
   const files = new Map<string, string | Uint8Array | Promise<Uint8Array>>();
   // the tables' places are kept first (a Map keeps a key's place when its value is set later, and
   // run.json lists the files in this order), their text written after the charts are handed out
