@@ -2,7 +2,7 @@
  * design-points.csv: one row per design point in the stable design-point order, snake_case
  * headers with units, fixed precision (report/format.ts). Empty cell = not applicable.
  */
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from './csv.js';
 import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, patternText, PRECISION } from './format.js';
 import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
@@ -159,5 +159,5 @@ export function designPointsCsv(
     ...energyCsvCells(p, energy, decodeBatches),
   ];
   });
-  return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });
+  return csvText([designPointsHeader(decodeBatches), ...rows]);
 }
