@@ -2,7 +2,7 @@
  * design-points.csv: one row per design point in the stable design-point order, snake_case
  * headers with units, fixed precision (report/format.ts). Empty cell = not applicable.
  */
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from './csv.js';
 import { accuracyOf, decodeAt, sortDesignPoints, type DesignPoint } from '../explore/design-point.js';
 import { fixed, patternText, PRECISION } from './format.js';
 import { chipCoresMm2, chipOverheadMm2, isoAreaOf, perfPerAreaVsDense } from '../explore/iso-area.js';
@@ -10,7 +10,7 @@ import type { PatternEnergy } from '../review/energy.js';
 
 /** Shares of an SM or a die are small (0.0031): six digits keep them readable. */
 const SHARE_DIGITS = 6;
-import { energyCsvCells, energyCsvColumns } from './review-energy.js';
+import { energyCsvCells, energyCsvColumns, energyLookup } from './review-energy.js';
 
 /** Column names for decode at batch B: one speed-up and one I/O-savings column per batch. */
 export function decodeColumns(batch: number): [string, string] {
@@ -109,6 +109,7 @@ export function designPointsCsv(
       return d ? [fixed(d.speedup, PRECISION.speedup), fixed(d.ioSavingsFraction, PRECISION.fraction)] : ['', ''];
     });
   const opt = (v: number | undefined, digits: number) => (v === undefined ? '' : fixed(v, digits));
+  const energyOfPoint = energyLookup(energy);
   const rows = sortDesignPoints(points).map((p) => {
     // weight points are the baseline, not a sparse core to price against dense cores
     const iso = p.operand === 'activation' ? isoAreaOf(p) : undefined;
@@ -156,8 +157,8 @@ export function designPointsCsv(
       const fits = decodeAt(p, b)?.fits;
       return fits === undefined ? '' : fits ? 'true' : 'false';
     }),
-    ...energyCsvCells(p, energy, decodeBatches),
+    ...energyCsvCells(p, energyOfPoint, decodeBatches),
   ];
   });
-  return stringify([designPointsHeader(decodeBatches), ...rows], { record_delimiter: '\n' });
+  return csvText([designPointsHeader(decodeBatches), ...rows]);
 }

@@ -4,7 +4,7 @@
  * figures every configuration of it shares, and which variant the review chose for its core,
  * provisioning and pattern (explore/variants.ts). design-points.csv holds the chosen ones' points.
  */
-import { stringify } from 'csv-stringify/sync';
+import { csvText } from './csv.js';
 import type { VariantRow } from '../explore/variants.js';
 import { fixed, patternText, PRECISION } from './format.js';
 
@@ -51,5 +51,5 @@ export function designVariantsCsv(rows: readonly VariantRow[], decodeBatches: re
     r.chosen ? 'true' : 'false',
     r.chosenProfile,
   ]);
-  return stringify([designVariantsHeader(decodeBatches), ...body], { record_delimiter: '\n' });
+  return csvText([designVariantsHeader(decodeBatches), ...body]);
 }

@@ -38,12 +38,28 @@ function rendererVersions(): string {
   return versions;
 }
 
-export async function pngCacheKey(svg: string): Promise<string> {
+/** codeFingerprint() once it has resolved: from then on a chart's key is computed without yielding. */
+let code: string | undefined;
+
+/**
+ * Resolves when pngCacheKey and cachedPng no longer need to wait for the code fingerprint: from
+ * then on cachedPng reads its entry, or hands a miss to a rasterising thread, before it returns.
+ */
+export async function pngCacheReady(): Promise<void> {
+  code ??= await codeFingerprint();
+}
+
+function keyOf(svg: string, fingerprint: string): string {
   return createHash('sha256')
-    .update(JSON.stringify({ format: PNG_CACHE_FORMAT, code: await codeFingerprint(), renderer: rendererVersions() }))
+    .update(JSON.stringify({ format: PNG_CACHE_FORMAT, code: fingerprint, renderer: rendererVersions() }))
     .update('\0')
     .update(svg)
     .digest('hex');
+}
+
+export async function pngCacheKey(svg: string): Promise<string> {
+  await pngCacheReady();
+  return keyOf(svg, code!);
 }
 
 export function pngEntryFile(dir: string, key: string): string {
@@ -62,11 +78,13 @@ function wholePng(bytes: Uint8Array): boolean {
  */
 export async function cachedPng(svg: string, dir: string | undefined): Promise<Uint8Array> {
   if (dir === undefined) return renderPngOffThread(svg);
-  const file = pngEntryFile(dir, await pngCacheKey(svg));
-  // read synchronously (~0.1 ms for a chart's PNG): an async read's callback waits until the
-  // caller yields to the event loop, and renderReport draws every chart before it does, so a miss
-  // reached the worker only after the last chart was drawn — the rasterising was a tail instead of
-  // overlapping the drawing (issue 16). A miss is handed to the worker now.
+  // no await before the miss is handed over once the fingerprint is known (pngCacheReady): an
+  // await's continuation waits until the caller yields to the event loop, and renderReport draws
+  // its last charts and then every table (~200 ms) before it does, so the last chart's miss
+  // reached a thread only after the tables — a tail of its own (issue 16)
+  const file = pngEntryFile(dir, code !== undefined ? keyOf(svg, code) : await pngCacheKey(svg));
+  // read synchronously (~0.1 ms for a chart's PNG), for the same reason: a miss is handed to the
+  // worker now, while the caller goes on drawing
   try {
     const bytes = new Uint8Array(readFileSync(file));
     if (wholePng(bytes)) {

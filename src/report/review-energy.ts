@@ -4,7 +4,7 @@
  * pair (8:16 vs 16:32 by default) side by side at every decode batch. Only formats; every
  * figure is in the data.
  */
-import { samePattern, type Pattern } from '../sparsity/pattern.js';
+import { formatPattern, samePattern, type Pattern } from '../sparsity/pattern.js';
 import type { Operand } from '../sparsity/weight-registry.js';
 import type { DesignPoint } from '../explore/design-point.js';
 import { energyAtBatch, type PatternEnergy } from '../review/energy.js';
@@ -37,6 +37,21 @@ export function energyOf(energy: readonly PatternEnergy[] | undefined, profile: 
   return energy?.find((e) => e.profile === profile && samePattern(e.pattern, pattern) && (e.operand ?? 'activation') === operand);
 }
 
+/**
+ * energyOf as a lookup built once (design-points.csv asks it twice per design point: with ~460
+ * points the linear searches were ~15 ms of the report, issue 16). The first row of each
+ * (profile, pattern, operand) wins, as energyOf's find does; built over `energy` as it is now.
+ */
+export function energyLookup(energy: readonly PatternEnergy[] | undefined): (profile: string, pattern: Pattern, operand: Operand) => PatternEnergy | undefined {
+  const key = (profile: string, pattern: Pattern, operand: Operand) => `${profile}\0${formatPattern(pattern)}\0${operand}`;
+  const index = new Map<string, PatternEnergy>();
+  for (const e of energy ?? []) {
+    const k = key(e.profile, e.pattern, e.operand ?? 'activation');
+    if (!index.has(k)) index.set(k, e);
+  }
+  return (profile, pattern, operand) => index.get(key(profile, pattern, operand));
+}
+
 /** CSV columns, appended after the fixed ones: the point's core, then its dense core. */
 export function energyCsvColumns(decodeBatches: readonly number[]): string[] {
   const own = ['prefill_energy_mj_per_token', ...decodeBatches.map((b) => `decode_energy_mj_per_token_b${b}`)];
@@ -44,7 +59,7 @@ export function energyCsvColumns(decodeBatches: readonly number[]): string[] {
 }
 
 /** The cells of energyCsvColumns for one point (empty where the review has no energy for it). */
-export function energyCsvCells(p: DesignPoint, energy: readonly PatternEnergy[] | undefined, decodeBatches: readonly number[]): string[] {
+export function energyCsvCells(p: DesignPoint, energy: ReturnType<typeof energyLookup>, decodeBatches: readonly number[]): string[] {
   const cells = (e: PatternEnergy | undefined) => [
     e ? fixed(e.prefill.joulesPerToken * 1e3, ENERGY_MJ_DIGITS) : '',
     ...decodeBatches.map((b) => {
@@ -52,7 +67,7 @@ export function energyCsvCells(p: DesignPoint, energy: readonly PatternEnergy[] 
       return d ? fixed(d.joulesPerToken * 1e3, ENERGY_MJ_DIGITS) : '';
     }),
   ];
-  return [...cells(energyOf(energy, p.profile, p.pattern, p.operand)), ...cells(energyOf(energy, p.profile, { kind: 'dense' }))];
+  return [...cells(energy(p.profile, p.pattern, p.operand)), ...cells(energy(p.profile, { kind: 'dense' }, 'activation'))];
 }
 
 /** The core a summary row names (native, else compatible), as the summary tables do. */

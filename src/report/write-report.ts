@@ -22,7 +22,7 @@ import { ENERGY_CHART_STEMS, renderEnergyCharts } from './charts/energy.js';
 import { designPointsCsv } from './design-points-csv.js';
 import { DESIGN_VARIANTS_CSV, designVariantsCsv } from './design-variants-csv.js';
 import { toHtml, toMarkdown } from './document.js';
-import { cachedPng } from './png-cache.js';
+import { cachedPng, pngCacheReady } from './png-cache.js';
 import { startPngWorkers } from './png.js';
 import { pruneCache } from '../review/cache.js';
 import { TORNADO_STEM, tornadoChart } from './charts/tornado.js';
@@ -61,6 +61,8 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
   validateReviewData(data);
   // the rasterising threads boot while the charts are drawn (issue 16: their start was on the tail)
   startPngWorkers();
+  // every chart's PNG is then looked up (and a miss handed to a thread) the moment its SVG exists
+  if (pngCacheDir !== undefined) await pngCacheReady();
   const files = new Map<string, string | Uint8Array | Promise<Uint8Array>>();
   // the tables' places are kept first (a Map keeps a key's place when its value is set later, and
   // run.json lists the files in this order), their text written after the charts are handed out
@@ -68,30 +70,29 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
   // every variant of the design axes, when the review swept any (review/axes.ts)
   const withVariants = data.variants !== undefined && data.variants.length > 0;
   if (withVariants) files.set(DESIGN_VARIANTS_CSV, '');
-  const svgs = await renderCharts(data);
-  for (const stem of CHART_STEMS) {
-    files.set(`${stem}.svg`, svgs[stem]);
-    files.set(`${stem}.png`, renderPng(svgs[stem]).png);
-  }
+  // each chart's PNG is started the moment the chart is drawn, before the next one is; the files
+  // keep the order they always had (every chart's .svg then its .png, the charts in their order)
+  const chartPngs = new Map<string, Promise<Uint8Array>>();
+  const drawn = (stem: string, svg: string) => chartPngs.set(stem, renderPng(svg).png);
+  const place = (charts: Record<string, string>) => {
+    for (const [stem, svg] of Object.entries(charts)) {
+      files.set(`${stem}.svg`, svg);
+      files.set(`${stem}.png`, chartPngs.get(stem) ?? renderPng(svg).png);
+    }
+  };
+  const svgs = await renderCharts(data, undefined, drawn);
+  place(svgs);
   // the energy charts, when the review priced energy (review/energy.ts)
-  const energySvgs: Record<string, string> = data.energy && data.energy.length > 0 ? await renderEnergyCharts(data, accuracyAxisLabel(data.headline.accuracyKind)) : {};
-  for (const [stem, svg] of Object.entries(energySvgs)) {
-    files.set(`${stem}.svg`, svg);
-    files.set(`${stem}.png`, renderPng(svg).png);
-  }
+  const energySvgs: Record<string, string> = data.energy && data.energy.length > 0 ? await renderEnergyCharts(data, accuracyAxisLabel(data.headline.accuracyKind), undefined, drawn) : {};
+  place(energySvgs);
   // the sensitivity tornado, only when the review swept assumptions (review/sensitivity.ts)
   const sensitivitySvgs: Record<string, string> = data.sensitivity ? { [TORNADO_STEM]: await tornadoChart(data.sensitivity, pairText(data.sensitivity)) } : {};
-  for (const [stem, svg] of Object.entries(sensitivitySvgs)) {
-    files.set(`${stem}.svg`, svg);
-    files.set(`${stem}.png`, renderPng(svg).png);
-  }
-  // the decode chart of the serving metrics (review/serving.ts)
-  const servingSvgs: Record<string, string> = data.serving && data.serving.rows.length > 0 ? { [DECODE_CHART_STEM]: await decodeServingChart(data.serving, decodeBaseline(weightBaselineRow(data), data.serving)) } : {};
+  place(sensitivitySvgs);
+  // the decode chart of the serving metrics (review/serving.ts), its PNG started before the union-gap chart is drawn
+  const servingSvgs: Record<string, string> = {};
+  if (data.serving && data.serving.rows.length > 0) drawn(DECODE_CHART_STEM, (servingSvgs[DECODE_CHART_STEM] = await decodeServingChart(data.serving, decodeBaseline(weightBaselineRow(data), data.serving))));
   if (data.serving && data.unionDensity.length > 0) servingSvgs[UNION_GAP_STEM] = await unionGapChart(data.unionDensity, data.unionDensitySource);
-  for (const [stem, svg] of Object.entries(servingSvgs)) {
-    files.set(`${stem}.svg`, svg);
-    files.set(`${stem}.png`, renderPng(svg).png);
-  }
+  place(servingSvgs);
   files.set(REPORT_FILES.csv, designPointsCsv(data.points, data.headline.frontIds, data.speedupFrontIds, data.decodeBatches, data.energy));
   if (withVariants) files.set(DESIGN_VARIANTS_CSV, designVariantsCsv(data.variants!, data.decodeBatches));
   const blocks = reviewDocument(data);

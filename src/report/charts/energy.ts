@@ -92,7 +92,8 @@ export function energyBars(data: ReviewData): { label: string; core: string; row
   return bars;
 }
 
-export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string, backend: ChartBackend = SVG_TREE_BACKEND): Promise<Record<EnergyChartStem, string>> {
+/** `onChart` gets each chart the moment it is drawn (charts/index.ts renderCharts: its PNG starts there). */
+export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string, backend: ChartBackend = SVG_TREE_BACKEND, onChart?: (stem: EnergyChartStem, svg: string) => void): Promise<Record<EnergyChartStem, string>> {
   const batch = energyChartBatch(data);
   const scatter = energyScatterPoints(data);
   const front = new Set(minimisingFront(scatter.map((s) => ({ id: s.point.id, x: s.mjPerToken, y: s.point.accuracy.value }))));
@@ -106,6 +107,7 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
     points: scatter.map((s) => ({ id: s.point.id, pattern: s.point.pattern, x: s.mjPerToken, y: s.point.accuracy.value, label: `${patternText(s.point.pattern)} ${s.point.profile}`, onFront: front.has(s.point.id) })),
     references: data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value })),
   }, backend);
+  onChart?.('accuracy-vs-energy', accuracy);
   const bars = energyBars(data);
   const at = (row: PatternEnergy) => energyAtBatch(row, batch);
   // the chart's series: the big components alone, the N:M parts as one (the palette has 8
@@ -126,5 +128,6 @@ export async function renderEnergyCharts(data: ReviewData, accuracyLabel: string
     },
     barLabel: (v) => (v >= 10 ? fixed(v, 0) : mjText(v)),
   }, backend);
+  onChart?.('energy-breakdown', breakdown);
   return { 'accuracy-vs-energy': accuracy, 'energy-breakdown': breakdown };
 }

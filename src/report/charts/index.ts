@@ -77,7 +77,16 @@ function comparedPointIds(data: ReviewData): Set<string> {
   return new Set(ids);
 }
 
-export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG_TREE_BACKEND): Promise<Record<ChartStem, string>> {
+/**
+ * The five charts' SVG text. `onChart` gets each chart the moment it is drawn, before the next is
+ * started: write-report.ts starts its PNG there, so the rasterising of the headline chart overlaps
+ * drawing the other four (issue 16: handed over together, the first PNG waited for all five).
+ */
+export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG_TREE_BACKEND, onChart?: (stem: ChartStem, svg: string) => void): Promise<Record<ChartStem, string>> {
+  const drawn = (stem: ChartStem, svg: string): string => {
+    onChart?.(stem, svg);
+    return svg;
+  };
   const kind = data.headline.accuracyKind;
   // every point with a figure of the headline kind, plotted at that figure (never the other kind)
   // weight points: those of the most accurate weight run of each pattern (the baseline's criterion
@@ -105,7 +114,7 @@ export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG
   });
   const references = data.accuracyReferences.filter((r) => r.kind === kind).map((r) => ({ label: r.label, y: r.value }));
 
-  const headline = await scatterFrontChart({
+  const headline = drawn('accuracy-vs-area', await scatterFrontChart({
     title: CHART_TITLES['accuracy-vs-area'],
     subtitle,
     xLabel: 'area overhead vs the same core without sparsity support (%)',
@@ -115,8 +124,8 @@ export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG
     points: candidates.map((p) => scatterPoint(p, p.areaOverheadFraction, onHeadline)),
     references,
     ...(weightLegend ? { weightLegend } : {}),
-  }, backend);
-  const speed = await scatterFrontChart({
+  }, backend));
+  const speed = drawn('accuracy-vs-speedup', await scatterFrontChart({
     title: CHART_TITLES['accuracy-vs-speedup'],
     subtitle,
     xLabel: 'prefill speed-up vs dense on the same core (×)',
@@ -126,12 +135,12 @@ export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG
     points: candidates.map((p) => scatterPoint(p, p.prefillSpeedup, onSpeedup)),
     references,
     ...(weightLegend ? { weightLegend } : {}),
-  }, backend);
+  }, backend));
 
   const ioPatterns = distinctPatterns(data.ioSavings.map((r) => r.pattern));
   const encodings = METADATA_ENCODINGS.filter((e) => data.ioSavings.some((r) => r.encoding === e));
   const valueBits = data.ioSavings[0]?.valueBits ?? 16;
-  const io = await groupedBarChart({
+  const io = drawn('io-savings', await groupedBarChart({
     title: CHART_TITLES['io-savings'],
     subtitle: `values + metadata vs dense, ${valueBits}-bit values; ${data.ioSavings[0]?.source ?? ''}`,
     xLabel: 'pattern',
@@ -141,7 +150,7 @@ export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG
     value: (g, s) => data.ioSavings.find((r) => patternText(r.pattern) === g && r.encoding === s)?.savingsFraction,
     yFormat: (v) => fixed(v * 100, 0),
     barLabel: (v) => percent(v, 1),
-  }, backend);
+  }, backend));
 
   const areaGroups = distinctPatterns(data.areaBreakdown.map((r) => r.pattern));
   const components = [...new Set(data.areaBreakdown.map((r) => r.component))];
@@ -149,7 +158,7 @@ export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG
     const row = data.areaBreakdown.find((r) => samePattern(r.pattern, g));
     return row ? areaCoreText(row) : '';
   };
-  const area = await stackedBarChart({
+  const area = drawn('area-breakdown', await stackedBarChart({
     title: CHART_TITLES['area-breakdown'],
     subtitle: `one core per pattern: ${areaGroups.map((g) => `${patternText(g)} = ${groupCore(g)}`).join(', ')}`,
     xLabel: 'pattern (core that runs it natively)',
@@ -159,8 +168,8 @@ export async function renderCharts(data: ReviewData, backend: ChartBackend = SVG
     value: (g, s) => data.areaBreakdown.filter((r) => patternText(r.pattern) === g && r.component === s).reduce((a, r) => a + r.areaUm2, 0),
     barLabel: (v) => groupedNumber(v, 0),
     segmentLabel: (v) => `${groupedNumber(v, 0)} µm²`,
-  }, backend);
+  }, backend));
 
-  const union = await unionDensityChart(data.unionDensity, data.unionDensitySource, backend);
+  const union = drawn('union-density', await unionDensityChart(data.unionDensity, data.unionDensitySource, backend));
   return { 'accuracy-vs-area': headline, 'accuracy-vs-speedup': speed, 'io-savings': io, 'area-breakdown': area, 'union-density': union };
 }
