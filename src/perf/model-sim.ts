@@ -87,8 +87,8 @@ function sumRoofline(list: { rooflineCycles: number }[]): number {
 }
 
 /** One decoder layer under a plan: its GEMMs, its other operators and, for software pruning, the passes over each site it produces. */
-function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile, rowFraction: (g: GemmOp) => number): LayerSim {
-  const gemms = l.gemms.map((g) => simulateGemm(g, plan, hw, rowFraction(g)));
+function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile, gemmOf: (g: GemmOp) => GemmSim): LayerSim {
+  const gemms = l.gemms.map(gemmOf);
   const nonGemm = l.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile));
   if (plan.mode !== 'dense' && plan.pruning === 'software') {
     for (const op of l.nonGemm) {
@@ -98,6 +98,43 @@ function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, 
   }
   const all = [...gemms, ...nonGemm];
   return { layerCount: l.layerCount, attention: l.attention, gemms, nonGemm, cycles: sumCycles(all), rooflineCycles: sumRoofline(all) };
+}
+
+/**
+ * simulateGemm for the GEMMs of one step (one plan, one hardware view): a GEMM of the same shape
+ * as one already simulated in the step — k and v, gate and up, q and o when the heads span the
+ * hidden size, every projection of a second layer kind (sliding-window layers) — gets that
+ * result under its own name. simulateGemm reads of a GemmOp only its rows, K, N and whether it
+ * has a site (not which one, not its name), so the key is those and the row fraction; the copy's
+ * nested records are its own (nothing is shared between two GemmSims).
+ */
+function stepGemms(plan: ExecutionPlan, hw: HardwareView): (g: GemmOp, weightRowFraction: number) => GemmSim {
+  const done = new Map<string, GemmSim>();
+  return (g, weightRowFraction) => {
+    const key = `${g.rowsTokens}|${g.kIn}|${g.nOut}|${g.site !== undefined}|${weightRowFraction}`;
+    const first = done.get(key);
+    if (!first) {
+      const sim = simulateGemm(g, plan, hw, weightRowFraction);
+      done.set(key, sim);
+      return sim;
+    }
+    return copyGemmSim(first, g.name);
+  };
+}
+
+/** A GemmSim under another name, its nested records copied. */
+function copyGemmSim(s: GemmSim, name: string): GemmSim {
+  const bytesByLevel: GemmSim['activity']['bytesByLevel'] = {};
+  for (const [level, b] of Object.entries(s.activity.bytesByLevel)) bytesByLevel[level] = { ...b };
+  return {
+    ...s,
+    name,
+    tile: { ...s.tile },
+    stallCycles: { ...s.stallCycles },
+    bufferStallByLevel: { ...s.bufferStallByLevel },
+    bytes: { ...s.bytes },
+    activity: { ...s.activity, bytesByLevel },
+  };
 }
 
 /** A warning per layer kind whose smallest tile does not fit the operand buffer (its cycles are optimistic). */
@@ -151,9 +188,10 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     const u = unionDensity(effectiveDensity(pattern, k), w.rowsTokens, own);
     weightRows = { fraction: u.density, batch: w.rowsTokens, source: u.source };
   }
-  const layers = w.layers.map((l) => simulateLayer(l, plan, hw, profile, rowFraction));
+  const gemmOf = stepGemms(plan, hw);
+  const layers = w.layers.map((l) => simulateLayer(l, plan, hw, profile, (g) => gemmOf(g, rowFraction(g))));
   const head = {
-    gemms: w.head.gemms.map((g) => simulateGemm(g, plan, hw, 1)),
+    gemms: w.head.gemms.map((g) => gemmOf(g, 1)),
     nonGemm: w.head.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile)),
   };
   const headCycles = sumCycles([...head.gemms, ...head.nonGemm]);
