@@ -116,10 +116,18 @@ interface GemmWork {
   tile: TileShape;
 }
 
+/**
+ * Whether the plan applies to this GEMM: a pruned site under a sparse mode. Otherwise the GEMM
+ * runs dense and simulateGemm reads nothing of the plan (model-sim.ts keys such GEMMs without it).
+ */
+export function runsSparse(gemm: Pick<GemmOp, 'site'>, plan: Pick<ExecutionPlan, 'mode'>): boolean {
+  return gemm.site !== undefined && plan.mode !== 'dense';
+}
+
 /** Step 1: the GEMM's operands, MACs and unique DRAM bytes (reloads when neither operand fits half the reuse capacity). */
 function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmWork {
   const b = hw.operandBytes;
-  const sparse = gemm.site !== undefined && plan.mode !== 'dense';
+  const sparse = runsSparse(gemm, plan);
   // weight N:M (pruned offline): the weight operand is compressed, the activation dense
   const weightSparse = sparse && plan.sparseOperand === 'weight';
   const pattern = sparse && !weightSparse ? plan.requested : ({ kind: 'dense' } as const);

@@ -12,7 +12,7 @@ import type { HardwareProfile } from '../profile/schema.js';
 import { effectiveDensity, formatPattern, METADATA_ENCODINGS, type MetadataEncoding, type Pattern } from '../sparsity/pattern.js';
 import type { GemmOp, LayerWorkload, ModelWorkload } from '../workload/layer-ops.js';
 import { planPattern, planWeightPattern, type ExecutionPlan } from './execution-plan.js';
-import { simulateGemm, type GemmSim } from './gemm-pipeline.js';
+import { runsSparse, simulateGemm, type GemmSim } from './gemm-pipeline.js';
 import { hardwareView, type HardwareView } from './hardware-view.js';
 import { modelIo, type IoTotals } from './io-model.js';
 import { isMeasuredFor, unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
@@ -101,21 +101,47 @@ function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, 
 }
 
 /**
- * simulateGemm for the GEMMs of one step (one plan, one hardware view): a GEMM of the same shape
- * as one already simulated in the step — k and v, gate and up, q and o when the heads span the
- * hidden size, every projection of a second layer kind (sliding-window layers) — gets that
- * result under its own name. simulateGemm reads of a GemmOp only its rows, K, N and whether it
- * has a site (not which one, not its name), so the key is those and the row fraction; the copy's
- * nested records are its own (nothing is shared between two GemmSims).
+ * GEMM results kept across steps (model-sim.ts stepGemms): a caller that simulates many steps of
+ * one workload on related profiles — the review's design-axis variants of a core — passes one,
+ * so a dense GEMM (the dense baseline, a pattern the core runs dense, the LM head under any plan)
+ * is simulated once per hardware view and shape. Keys hold every input simulateGemm reads.
  */
-function stepGemms(plan: ExecutionPlan, hw: HardwareView): (g: GemmOp, weightRowFraction: number) => GemmSim {
-  const done = new Map<string, GemmSim>();
+export interface GemmMemo {
+  /** the hardware views seen, as text (every field but the name), each with a short id */
+  views: Map<string, number>;
+  sims: Map<string, GemmSim>;
+}
+
+export function gemmMemo(): GemmMemo {
+  return { views: new Map(), sims: new Map() };
+}
+
+/**
+ * simulateGemm for the GEMMs of one step (one plan, one hardware view): a GEMM whose key is one
+ * already simulated — in this step (k and v, gate and up, q and o when the heads span the hidden
+ * size, every projection of a second layer kind) or, through `memo`, in an earlier step — gets
+ * that result under its own name. simulateGemm reads of a GemmOp only its rows, K, N and whether
+ * it has a site (not which one, not its name), of the view every field but the name (only an
+ * error text reads it), and of the plan nothing unless the GEMM runs sparse (gemm-pipeline.ts
+ * runsSparse); so the key is the view's text, the plan's text or `dense`, the shape and the row
+ * fraction. A copy's nested records are its own (nothing is shared between two GemmSims).
+ */
+function stepGemms(plan: ExecutionPlan, hw: HardwareView, memo: GemmMemo = gemmMemo()): (g: GemmOp, weightRowFraction: number) => GemmSim {
+  const { name: _name, ...view } = hw;
+  const viewText = JSON.stringify(view);
+  let viewId = memo.views.get(viewText);
+  if (viewId === undefined) {
+    viewId = memo.views.size;
+    memo.views.set(viewText, viewId);
+  }
+  let planText: string | undefined;
   return (g, weightRowFraction) => {
-    const key = `${g.rowsTokens}|${g.kIn}|${g.nOut}|${g.site !== undefined}|${weightRowFraction}`;
-    const first = done.get(key);
+    const planPart = runsSparse(g, plan) ? (planText ??= JSON.stringify(plan)) : 'dense';
+    const key = `${viewId}|${planPart}|${g.rowsTokens}|${g.kIn}|${g.nOut}|${weightRowFraction}`;
+    const first = memo.sims.get(key);
     if (!first) {
       const sim = simulateGemm(g, plan, hw, weightRowFraction);
-      done.set(key, sim);
+      memo.sims.set(key, sim);
       return sim;
     }
     return copyGemmSim(first, g.name);
@@ -172,7 +198,8 @@ export function comparisonPlan(profile: HardwareProfile, pattern: Pattern, measu
   return stepPlan(profile, pattern, measured?.find((x) => isMeasuredFor(x, pattern)), operand).plan;
 }
 
-export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation'): ModelSim {
+/** One step of `w` under `pattern`; `memo` (gemmMemo) carries GEMM results across steps, else each step simulates its own. */
+export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation', memo?: GemmMemo): ModelSim {
   const hw = hardwareView(profile);
   const { own, plan } = stepPlan(profile, pattern, measured, operand);
   const warnings = [...plan.warnings];
@@ -188,7 +215,7 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     const u = unionDensity(effectiveDensity(pattern, k), w.rowsTokens, own);
     weightRows = { fraction: u.density, batch: w.rowsTokens, source: u.source };
   }
-  const gemmOf = stepGemms(plan, hw);
+  const gemmOf = stepGemms(plan, hw, memo);
   const layers = w.layers.map((l) => simulateLayer(l, plan, hw, profile, (g) => gemmOf(g, rowFraction(g))));
   const head = {
     gemms: w.head.gemms.map((g) => gemmOf(g, 1)),
@@ -244,14 +271,14 @@ function projectionCycles(s: ModelSim): number {
 }
 
 /** Dense baseline plus each pattern, with speed-ups and I/O savings against the baseline. */
-export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[], operand: SparseOperand = 'activation'): Comparison {
-  const dense = simulateModel(w, profile, { kind: 'dense' });
+export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[], operand: SparseOperand = 'activation', memo?: GemmMemo): Comparison {
+  const dense = simulateModel(w, profile, { kind: 'dense' }, undefined, 'activation', memo);
   const siteBytes = (io: IoTotals) => io.siteActivationsReadBytes + io.siteActivationsWrittenBytes;
   const out: PatternComparison[] = patterns
     .filter((p) => p.kind !== 'dense')
     .map((p) => {
       const m = measured?.find((x) => isMeasuredFor(x, p));
-      const sim = simulateModel(w, profile, p, m, operand);
+      const sim = simulateModel(w, profile, p, m, operand, memo);
       const d = dense.io.perStep;
       const s = sim.io.perStep;
       return {

@@ -1,14 +1,18 @@
 /**
  * simulateModel simulates a GEMM shape once per step (model-sim.ts stepGemms): k and v, gate and
- * up, and every projection of gemma's sliding-window layers repeat a shape already simulated.
- * Checked against simulateGemm called on each GEMM alone, field by field (every bit), so a key
- * that missed an input simulateGemm reads would hand one GEMM another's result.
+ * up, and every projection of gemma's sliding-window layers repeat a shape already simulated; with
+ * a GemmMemo, once across steps (the review's design-axis variants of a core share their dense
+ * GEMMs). Checked against simulateGemm called on each GEMM alone and against steps simulated
+ * without a memo, field by field (every bit), so a key that missed an input simulateGemm reads
+ * would hand one GEMM another's result.
  */
 import * as path from 'node:path';
 import { simulateGemm } from '../../src/perf/gemm-pipeline.js';
 import { hardwareView } from '../../src/perf/hardware-view.js';
-import { unionDensity } from '../../src/perf/measured-sparsity.js';
-import { simulateModel, type ModelSim } from '../../src/perf/model-sim.js';
+import { unionDensity, type MeasuredSparsity } from '../../src/perf/measured-sparsity.js';
+import { compareModel, gemmMemo, simulateModel, type ModelSim } from '../../src/perf/model-sim.js';
+import { withDesignChoices } from '../../src/profile/normalize.js';
+import { METADATA_ENCODINGS, parsePatternList } from '../../src/sparsity/pattern.js';
 import { loadProfile } from '../../src/profile/load.js';
 import type { HardwareProfile } from '../../src/profile/schema.js';
 import { effectiveDensity, parsePattern, type Pattern } from '../../src/sparsity/pattern.js';
@@ -98,5 +102,43 @@ describe('a step simulates each GEMM shape once', () => {
     k.bufferStallByLevel[Object.keys(k.bufferStallByLevel)[0]] += 1;
     k.tile.rowsTokens += 1;
     expect(v).toEqual(before);
+  });
+
+  test('one memo across the encoding × provisioning variants of a core gives every step what it gives without one, and simulates fewer GEMMs', async () => {
+    const base = await shipped('act-8of16');
+    const variants = METADATA_ENCODINGS.flatMap((metadataEncoding) =>
+      (['dense-balanced', 'sparse-balanced'] as const).map((provisioning) => withDesignChoices(base, { metadataEncoding, provisioning })),
+    );
+    // six perf views: encodings change the sparse operands' bytes, provisioning the buffer bandwidths
+    expect(new Set(variants.map((v) => JSON.stringify(v.sparsity) + JSON.stringify(v.memory))).size).toBe(6);
+    const patterns = parsePatternList('2:4,8:16,16:32,unstructured');
+    const memo = gemmMemo();
+    let gemmCount = 0;
+    for (const phase of phases) {
+      for (const v of variants) {
+        const w = modelWorkload(MODEL_CATALOG['llama3.1-8b'], phase, 2);
+        const shared = compareModel(w, v, patterns, undefined, 'activation', memo);
+        expect(shared).toEqual(compareModel(w, v, patterns));
+        gemmCount += (1 + patterns.length) * (w.layers.reduce((s, l) => s + l.gemms.length, 0) + w.head.gemms.length);
+      }
+    }
+    // 3 phases × 6 variants × 5 steps × 8 GEMMs; without sharing across steps each step simulates its 5 shapes (450)
+    expect(gemmCount).toBe(720);
+    // shared: act-8of16 runs 2:4 (compatible) and 8:16 (native) sparse, 16:32 and unstructured dense. Per phase:
+    // 6 views × 2 sparse patterns × 4 site shapes (q = o at 4096 × 4096, k = v, gate = up, down) = 48, plus the
+    // dense GEMMs once per hardware view: 2 × (4 site shapes + the LM head) = 10 → 58; × 3 phases = 174, less
+    // the LM head of decode B = 1, the prefill's (one logit row in both): 2 × 1 → 172
+    expect(memo.sims.size).toBe(172);
+    // a measured union density changes only the row fraction (not the plan of a native pattern): its own GEMMs
+    const w8 = modelWorkload(MODEL_CATALOG['llama3.1-8b'], { kind: 'decode', batch: 8, contextTokens: 2048 }, 2);
+    const m: MeasuredSparsity = { pattern: '8:16', keptFraction: 0.5, unionDensityByBatch: { 8: 0.61 }, unionSource: 'trace X', compatibleFraction: {} };
+    const independent = compareModel(w8, base, parsePatternList('8:16'), undefined, 'activation', memo);
+    const measured = compareModel(w8, base, parsePatternList('8:16'), [m], 'activation', memo);
+    expect(measured).toEqual(compareModel(w8, base, parsePatternList('8:16'), [m]));
+    expect(measured.patterns[0].sim.plan).toEqual(independent.patterns[0].sim.plan);
+    expect(measured.patterns[0].sim.layers[0].gemms[0].weightRowFraction).toBe(0.61);
+    expect(independent.patterns[0].sim.layers[0].gemms[0].weightRowFraction).toBe(1 - 0.5 ** 8);
+    // two hardware views (provisioning), whatever the encoding
+    expect(memo.views.size).toBe(2);
   });
 });
