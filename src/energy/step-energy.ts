@@ -6,7 +6,7 @@
  *   ModelSim.activity (perf's counts) ─ perf-adapter ─▶ ActivityCounts ─┐
  *   profile + tech (run pattern) ─▶ EventEnergies ┴▶ EnergyBreakdown ─▶ J/token, tokens/J, vs dense
  */
-import { areaReport } from '../area/report.js';
+import { areaReport, type AreaReport } from '../area/report.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { TechLibrary } from '../profile/tech.js';
 import type { Comparison, ModelSim } from '../perf/model-sim.js';
@@ -71,11 +71,12 @@ export type { EnergyBreakdown };
 /**
  * What `nmsim simulate` reports: the comparison's energy with perf/mm² and, for a profile
  * without power figures, leakage from the area model; undefined when the tech file has no
- * energy table.
+ * energy table. `area`: the profile's `areaReport(profile, tech)` when the caller has it already
+ * (the review, once per profile for all its steps); absent, it is computed here.
  */
-export function simulationEnergy(c: Comparison, profile: HardwareProfile, tech: TechLibrary, measured?: readonly MeasuredSparsity[]): ComparisonEnergy | undefined {
+export function simulationEnergy(c: Comparison, profile: HardwareProfile, tech: TechLibrary, measured?: readonly MeasuredSparsity[], given?: AreaReport): ComparisonEnergy | undefined {
   if (!tech.energy) return undefined;
-  const area = areaReport(profile, tech);
+  const area = given ?? areaReport(profile, tech);
   return comparisonEnergy(c, profile, tech, measured, {
     coreUm2: { dense: area.dense.totalUm2, sparse: area.core.totalUm2 },
     chipMm2: { logic: area.chip.coresMm2, sram: area.chip.sharedSramMm2 },

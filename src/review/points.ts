@@ -186,7 +186,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
         needed.filter((q) => q.kind !== 'dense').forEach((q, i) => sims.set(prefillSimKey(view, tokens, q), estimate!.prefill.patterns[i].sim));
       }
     }
-    const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured);
+    const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured, report);
     if (owned(pi * perProfile)) {
       out.profiles.push({ index: pi, report, tech: { key: techKey, name: tech.name, assumptions: techAssumptions([tech]) }, ...(energyRows ? { denseEnergy: energyRows[0] } : {}) });
     }
@@ -214,7 +214,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const weightEstimate = onWeights.length > 0 ? estimateProfile(profile, onWeights, inputs.workload, [], 'weight', gemms) : undefined;
     if (weightEstimate) {
       // the dense row is the activation one's (same core, same dense step)
-      const rows = profileEnergy(profile, tech, weightEstimate, onWeights);
+      const rows = profileEnergy(profile, tech, weightEstimate, onWeights, undefined, report);
       if (rows) {
         onWeights.forEach((q, j) => {
           const first = inputs.weightRuns.findIndex((r) => patternKey(r.pattern) === patternKey(q));

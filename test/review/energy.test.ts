@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../src/analysis/analyze.js';
+import { areaReport } from '../../src/area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS } from '../../src/defaults.js';
 import { ENERGY_COMPONENTS } from '../../src/energy/event-energies.js';
 import { simulationEnergy } from '../../src/energy/step-energy.js';
@@ -97,5 +98,27 @@ describe('the review\'s energy per token', () => {
     const rows = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile)!;
     expect(rows.map((r) => patternKey(r.pattern))).toEqual(['dense', ...DEFAULT_PATTERNS.map(patternKey)]);
     expect(rows.every((r) => r.decode.length === 1 && r.decode[0].batchTokens === 1 && r.prefill.tokens === 128)).toBe(true);
+  });
+
+  it('is the same with the profile\'s area report handed in (as the review does, once per profile) and moves with the report it is given', async () => {
+    // act-8of16-sb gives no power figures: its static power is the leakage of the area report's silicon
+    const loaded = await loadProfile(resolveProfileRef('act-8of16-sb'));
+    expect(loaded.profile.power).toBeUndefined();
+    const tech = await loadTech(loaded.profile.tech, loaded.techDirs);
+    const workload = { shape: catalogModel(DEFAULT_MODEL), prefillTokens: 128, decodeBatches: [1, 8], decodeContextTokens: 256 };
+    const estimate = estimateProfile(loaded.profile, DEFAULT_PATTERNS, workload, fromFile);
+    const computed = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile)!;
+    const report = areaReport(loaded.profile, tech);
+    expect(profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile, report)).toEqual(computed);
+    // the report is read: twice the silicon leaks twice, so static energy doubles and the MACs' stays
+    const doubled = { ...report, chip: { ...report.chip, coresMm2: 2 * report.chip.coresMm2, sharedSramMm2: 2 * report.chip.sharedSramMm2 } };
+    const rows = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile, doubled)!;
+    for (const [i, row] of rows.entries()) {
+      for (const [at, was] of [[row.prefill, computed[i].prefill], [row.decode[1], computed[i].decode[1]]]) {
+        expect(was.joulesPerTokenByComponent.static).toBeGreaterThan(0);
+        expect(at.joulesPerTokenByComponent.static).toBeCloseTo(2 * was.joulesPerTokenByComponent.static, 12);
+        expect(at.joulesPerTokenByComponent.mac).toBe(was.joulesPerTokenByComponent.mac);
+      }
+    }
   });
 });
