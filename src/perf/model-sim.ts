@@ -229,8 +229,21 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     layers.reduce((s, l) => s + l.layerCount * l.gemms.reduce((t, g) => t + g.denseEquivalentFlops, 0), 0) +
     head.gemms.reduce((t, g) => t + g.denseEquivalentFlops, 0);
   const timeS = cycles / hw.clockHz;
+  // the I/O under each encoding, and under the profile's own (`io`) the same call's result. A
+  // dense plan stores nothing compressed, so its I/O reads no encoding: computed once, copied
+  const ioOf = new Map<MetadataEncoding, ReturnType<typeof modelIo>>();
+  const ioIn = (enc: MetadataEncoding) => {
+    let io = ioOf.get(enc);
+    if (!io) {
+      const same = plan.mode === 'dense' ? ioOf.values().next().value : undefined;
+      io = same ? { perStep: { ...same.perStep }, perLayer: { ...same.perLayer }, perToken: { ...same.perToken } } : modelIo(w, plan, hw.operandBytes, enc, rowFraction);
+      ioOf.set(enc, io);
+    }
+    return io;
+  };
+  const io = ioIn(profile.sparsity.metadataEncoding);
   const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
-  for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
+  for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = enc === profile.sparsity.metadataEncoding ? { ...io.perStep } : ioIn(enc).perStep;
   warnings.push(...tileWarnings(layers, hw));
   const cyclesByBinding: Record<string, number> = {};
   const tally = (x: { cycles: number; binding: string }, times: number) => (cyclesByBinding[x.binding] = (cyclesByBinding[x.binding] ?? 0) + times * x.cycles);
@@ -257,7 +270,7 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     timeS,
     denseEquivalentFlops: flops,
     tflops: flops / timeS / 1e12,
-    io: modelIo(w, plan, hw.operandBytes, profile.sparsity.metadataEncoding, rowFraction),
+    io,
     ioByEncoding,
     bottleneck,
     cyclesByBinding,
