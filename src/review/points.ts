@@ -34,7 +34,7 @@ import { profileEnergy, type PatternEnergy } from './energy.js';
 import type { HashedProfile } from './inputs.js';
 import { estimateProfile, type ReviewWorkload } from './performance.js';
 import type { Assumption, ReviewData } from './review-data.js';
-import { decodeFitNotes, prefillSimKey, servingOfChosen, type PrefillSims } from './serving.js';
+import { decodeFitNotes, prefillSimKey, reviewGemms, servingOfChosen, type PrefillSims } from './serving.js';
 
 /** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
 export interface PointInputs {
@@ -150,8 +150,9 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
   // selector style, which perf never reads): selector-only variants share it, encodings do not
   const estimates = new Map<string, ReturnType<typeof estimateProfile>>();
   // and one GEMM result per hardware view, plan and shape across them (perf/model-sim.ts gemmMemo):
-  // the design-axis variants of a core share their dense baseline's GEMMs and the LM head's
-  const gemms = gemmMemo();
+  // the design-axis variants of a core share their dense baseline's GEMMs and the LM head's; with
+  // the review's PrefillSims, the memo its serving rows read too (serving.ts reviewGemms)
+  const gemms = reviewGemms(inputs.prefillSims) ?? gemmMemo();
   const out: PointRecords = { points: [], profiles: [], energy: [] };
   let done = 0;
   for (const [pi, slots] of byProfile) {
