@@ -223,15 +223,30 @@ function tileGrid(work: GemmWork, hw: HardwareView): TileGrid {
 function dramPerOnChipByte(work: GemmWork, grid: TileGrid, traffic: OperandTraffic): number {
   const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
   const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
+  const { full, fullK, lastK } = stepDepths(grid);
   let onChipTotal = 0;
   for (const [r, nr] of rowClasses) {
     for (const [c, nc] of colClasses) {
+      // step by step, in order, as costing every step: each depth's bytes computed once
+      const fullBytes = full > 0 ? traffic.tileRefillBytes(r, c, fullK) : 0;
       let perTile = 0;
-      for (let s = 0; s < grid.steps; s++) perTile += traffic.tileRefillBytes(r, c, grid.kAt(s));
+      for (let s = 0; s < full; s++) perTile += fullBytes;
+      if (lastK !== undefined) perTile += traffic.tileRefillBytes(r, c, lastK);
       onChipTotal += nr * nc * perTile;
     }
   }
   return onChipTotal > 0 ? work.dramInputBytes / onChipTotal : 0;
+}
+
+/**
+ * The K steps of a GEMM by depth: every step but the last is full (tileGrid kAt), the last may be
+ * short. `full` steps of `fullK` elements, then one of `lastK` when it is short.
+ */
+function stepDepths(grid: TileGrid): { full: number; fullK: number; lastK?: number } {
+  if (grid.steps === 0) return { full: 0, fullK: 0 };
+  const fullK = grid.kAt(0);
+  const lastK = grid.kAt(grid.steps - 1);
+  return lastK === fullK ? { full: grid.steps, fullK } : { full: grid.steps - 1, fullK, lastK };
 }
 
 interface StepCost {
@@ -534,24 +549,24 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   let realRowActivationFeed = 0;
   const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
   const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
+  const { full, fullK, lastK } = stepDepths(grid);
   for (const [r, nr] of rowClasses) {
+    const paddedRows = Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * MMA_FRAGMENT_ROWS_TOKENS;
     for (const [c, nc] of colClasses) {
       // per level, the bytes of a step of each K depth (full, or a short last step), computed once per depth;
-      // the sums still add step by step, in order (the same numbers as costing every step)
-      let lastK = -1;
-      let split: OperandSplit[] = [];
-      for (let s = 0; s < grid.steps; s++) {
-        const kDense = grid.kAt(s);
-        if (kDense !== lastK) {
-          lastK = kDense;
-          split = hw.levels.map((_, i) => traffic.levelOperandBytes(i, r, c, kDense));
-        }
-        for (let i = 0; i < split.length; i++) {
-          const b = split[i];
-          levelReads[i].activation += nr * nc * b.activation;
-          levelReads[i].weight += nr * nc * b.weight;
-          if (i === 0) realRowActivationFeed += (nr * nc * b.activation * r) / (Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * MMA_FRAGMENT_ROWS_TOKENS);
-        }
+      // each sum still adds step by step, in order (the same numbers as costing every step): one
+      // accumulator at a time, the full steps' term repeated, then the short step's
+      const tiles = nr * nc;
+      const add = (acc: number, term: number, last: number | undefined): number => {
+        for (let s = 0; s < full; s++) acc += term;
+        return last === undefined ? acc : acc + last;
+      };
+      for (let i = 0; i < levelReads.length; i++) {
+        const f: OperandSplit = full > 0 ? traffic.levelOperandBytes(i, r, c, fullK) : { activation: 0, weight: 0 };
+        const l = lastK === undefined ? undefined : traffic.levelOperandBytes(i, r, c, lastK);
+        levelReads[i].activation = add(levelReads[i].activation, tiles * f.activation, l && tiles * l.activation);
+        levelReads[i].weight = add(levelReads[i].weight, tiles * f.weight, l && tiles * l.weight);
+        if (i === 0) realRowActivationFeed = add(realRowActivationFeed, (tiles * f.activation * r) / paddedRows, l && (tiles * l.activation * r) / paddedRows);
       }
     }
   }
