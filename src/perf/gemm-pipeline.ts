@@ -328,30 +328,34 @@ function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: numb
   const stalls = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);
   let compute = 0;
-  let prevCompute = 0;
   // a step's cost depends on its K depth only: every step but a short last one has the full depth,
-  // so each depth is costed once (the sums below still add step by step, in order: the same numbers)
-  let lastK = -1;
-  let lastCost: StepCost | undefined;
-  for (let s = s0; s < s1; s++) {
-    const kDense = grid.kAt(s);
-    if (kDense !== lastK) {
-      lastK = kDense;
-      lastCost = stepCost(ctx, r, c, kDense, wave);
-    }
-    const cost = lastCost!;
-    const supply = Math.max(cost.buffer, cost.dram);
-    if (s === s0) {
-      stalls.fill += supply + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
-    } else if (supply > prevCompute) {
-      if (cost.dram >= cost.buffer) stalls.dram += supply - prevCompute;
-      else {
-        stalls.buffer += supply - prevCompute;
-        bufferStallByLevel[cost.bufferLevel] += supply - prevCompute;
+  // so each depth is costed once, and each sum still adds step by step, in order (the same numbers
+  // as costing every step): the first step (fill), the full steps after it, then a short last one
+  if (s1 > s0) {
+    const kFirst = grid.kAt(s0);
+    const kEnd = grid.kAt(s1 - 1);
+    const first = stepCost(ctx, r, c, kFirst, wave);
+    stalls.fill += Math.max(first.buffer, first.dram) + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
+    compute += first.compute;
+    // a step after another: it stalls when its supply outlasts the previous step's MACs
+    const after = (cost: StepCost, prevCompute: number, times: number) => {
+      const supply = Math.max(cost.buffer, cost.dram);
+      if (supply > prevCompute) {
+        const stall = supply - prevCompute;
+        if (cost.dram >= cost.buffer) {
+          for (let t = 0; t < times; t++) stalls.dram += stall;
+        } else {
+          for (let t = 0; t < times; t++) {
+            stalls.buffer += stall;
+            bufferStallByLevel[cost.bufferLevel] += stall;
+          }
+        }
       }
-    }
-    compute += cost.compute;
-    prevCompute = cost.compute;
+      for (let t = 0; t < times; t++) compute += cost.compute;
+    };
+    const short = kEnd !== kFirst;
+    after(first, first.compute, s1 - s0 - 1 - (short ? 1 : 0));
+    if (short) after(stepCost(ctx, r, c, kEnd, wave), first.compute, 1);
   }
   const tileOut = r * c * grid.outElementBytes;
   stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, wave.outputBytes / hw.dramBytesPerCycle);
