@@ -109,11 +109,23 @@ function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, 
 export interface GemmMemo {
   /** the hardware views seen, as text (every field but the name), each with a short id */
   views: Map<string, number>;
+  /** the plans seen, as text, each with a short id (`d` stands for a GEMM that runs dense) */
+  plans: Map<string, number>;
   sims: Map<string, GemmSim>;
 }
 
 export function gemmMemo(): GemmMemo {
-  return { views: new Map(), sims: new Map() };
+  return { views: new Map(), plans: new Map(), sims: new Map() };
+}
+
+/** The id of `text` in `ids`, a new one the first time. */
+function idOf(ids: Map<string, number>, text: string): number {
+  let id = ids.get(text);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(text, id);
+  }
+  return id;
 }
 
 /**
@@ -123,20 +135,15 @@ export function gemmMemo(): GemmMemo {
  * that result under its own name. simulateGemm reads of a GemmOp only its rows, K, N and whether
  * it has a site (not which one, not its name), of the view every field but the name (only an
  * error text reads it), and of the plan nothing unless the GEMM runs sparse (gemm-pipeline.ts
- * runsSparse); so the key is the view's text, the plan's text or `dense`, the shape and the row
- * fraction. A copy's nested records are its own (nothing is shared between two GemmSims).
+ * runsSparse); so the key is the view's text, the plan's text or `d` (dense), the shape and the
+ * row fraction (the texts by their ids in the memo). A copy's nested records are its own (nothing is shared between two GemmSims).
  */
 function stepGemms(plan: ExecutionPlan, hw: HardwareView, memo: GemmMemo = gemmMemo()): (g: GemmOp, weightRowFraction: number) => GemmSim {
   const { name: _name, ...view } = hw;
-  const viewText = JSON.stringify(view);
-  let viewId = memo.views.get(viewText);
-  if (viewId === undefined) {
-    viewId = memo.views.size;
-    memo.views.set(viewText, viewId);
-  }
-  let planText: string | undefined;
+  const viewId = idOf(memo.views, JSON.stringify(view));
+  let planId: number | undefined;
   return (g, weightRowFraction) => {
-    const planPart = runsSparse(g, plan) ? (planText ??= JSON.stringify(plan)) : 'dense';
+    const planPart = runsSparse(g, plan) ? (planId ??= idOf(memo.plans, JSON.stringify(plan))) : 'd';
     const key = `${viewId}|${planPart}|${g.rowsTokens}|${g.kIn}|${g.nOut}|${weightRowFraction}`;
     const first = memo.sims.get(key);
     if (!first) {
