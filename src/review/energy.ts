@@ -11,7 +11,7 @@
  */
 import { areaReport, type AreaReport } from '../area/report.js';
 import { ENERGY_COMPONENTS, type EnergyComponent } from '../energy/event-energies.js';
-import { simulationEnergy, type ComparisonEnergy, type StepEnergy } from '../energy/step-energy.js';
+import { energyAreas, eventsOnce, simulationEnergy, type ComparisonEnergy, type StepEnergy } from '../energy/step-energy.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import type { Comparison } from '../perf/model-sim.js';
 import type { HardwareProfile } from '../profile/schema.js';
@@ -69,9 +69,11 @@ export function profileEnergy(
 ): PatternEnergy[] | undefined {
   if (!tech.energy) return undefined;
   const report = area ?? areaReport(profile, tech);
-  const prefill = simulationEnergy(steps.prefill, profile, tech, measured, report);
+  // one set of per-event energies per run pattern for all the steps (the leakage area is the report's)
+  const eventsOf = eventsOnce(profile, tech, energyAreas(report).chipMm2);
+  const prefill = simulationEnergy(steps.prefill, profile, tech, measured, report, eventsOf);
   if (!prefill) return undefined;
-  const decode = steps.decode.map((c) => ({ batchTokens: c.phase.kind === 'decode' ? c.phase.batch : 0, energy: simulationEnergy(c, profile, tech, measured, report)! }));
+  const decode = steps.decode.map((c) => ({ batchTokens: c.phase.kind === 'decode' ? c.phase.batch : 0, energy: simulationEnergy(c, profile, tech, measured, report, eventsOf)! }));
   const pick = (e: ComparisonEnergy, i: number) => (i < 0 ? e.dense : e.patterns[i]);
   const sparse = patterns.filter((p) => p.kind !== 'dense');
   const row = (pattern: Pattern, i: number): PatternEnergy => ({

@@ -11,12 +11,13 @@ import { analyze } from '../../src/analysis/analyze.js';
 import { areaReport } from '../../src/area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS } from '../../src/defaults.js';
 import { ENERGY_COMPONENTS } from '../../src/energy/event-energies.js';
-import { simulationEnergy } from '../../src/energy/step-energy.js';
+import { simulationEnergy, type StepEnergy } from '../../src/energy/step-energy.js';
 import { patternKey } from '../../src/explore/design-point.js';
 import { loadMeasuredSparsity } from '../../src/perf/measured-file.js';
 import type { MeasuredSparsity } from '../../src/perf/measured-sparsity.js';
 import { simulate } from '../../src/perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../src/profile/load.js';
+import { formatPattern } from '../../src/sparsity/pattern.js';
 import { loadTech } from '../../src/profile/tech.js';
 import { analysisJson } from '../../src/report/analysis-json.js';
 import { profileEnergy } from '../../src/review/energy.js';
@@ -121,4 +122,25 @@ describe('the review\'s energy per token', () => {
       }
     }
   });
+
+  it('prices each run pattern with its own event energies when one core runs several natively (act-flex), as simulate does', async () => {
+    const loaded = await loadProfile(resolveProfileRef('act-flex'));
+    const tech = await loadTech(loaded.profile.tech, loaded.techDirs);
+    const workload = { shape: catalogModel(DEFAULT_MODEL), prefillTokens: 128, decodeBatches: [1, 8], decodeContextTokens: 256 };
+    const estimate = estimateProfile(loaded.profile, DEFAULT_PATTERNS, workload, fromFile);
+    const runs = new Set(estimate.prefill.patterns.map((p) => (p.sim.plan.mode === 'dense' ? 'dense' : formatPattern(p.sim.plan.runPattern!))));
+    // at least two N:M run patterns besides dense: their selectors, metadata and pruning units cost differently
+    expect([...runs].filter((r) => r !== 'dense').length).toBeGreaterThanOrEqual(2);
+    const rows = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile)!;
+    for (const [j, c] of [estimate.prefill, ...estimate.decode].entries()) {
+      const e = simulationEnergy(c, loaded.profile, tech, fromFile)!;
+      const at = (i: number) => (j === 0 ? rows[i].prefill : rows[i].decode[j - 1]);
+      expect(at(0).joulesPerTokenByComponent).toEqual(atComponents(e.dense));
+      e.patterns.forEach((p, i) => expect(at(1 + i).joulesPerTokenByComponent).toEqual(atComponents(p)));
+    }
+  });
 });
+
+function atComponents(s: StepEnergy): Record<string, number> {
+  return Object.fromEntries(ENERGY_COMPONENTS.map((c) => [c, s.breakdown.joulesByComponent[c] / s.tokens]));
+}
