@@ -64,13 +64,26 @@ export function candidatePositions(p: NmPattern, k: number, slot: number, sorted
   return out;
 }
 
-/** Mux inputs per multiplier slot for the union of patterns. */
+/**
+ * The inputs per slot, by patterns (in order), K and sortedness: a review costs the selector of
+ * every design-axis variant and every pattern subset of a core (area, timing), from a handful of
+ * distinct arguments. Small: one entry per distinct argument list a process meets.
+ */
+const slotInputsCache = new Map<string, readonly number[]>();
+
+/** Mux inputs per multiplier slot for the union of patterns (a fresh array each call). */
 export function muxInputsPerSlot(patterns: readonly NmPattern[], k: number, sorted: boolean): number[] {
-  return Array.from({ length: k }, (_, slot) => {
-    const u = new Set<number>();
-    for (const p of patterns) for (const x of candidatePositions(p, k, slot, sorted)) u.add(x);
-    return u.size;
-  });
+  const key = `${k}|${sorted}|${patterns.map((p) => `${p.n}:${p.m}`).join(',')}`;
+  let inputs = slotInputsCache.get(key);
+  if (!inputs) {
+    inputs = Array.from({ length: k }, (_, slot) => {
+      const u = new Set<number>();
+      for (const p of patterns) for (const x of candidatePositions(p, k, slot, sorted)) u.add(x);
+      return u.size;
+    });
+    slotInputsCache.set(key, inputs);
+  }
+  return [...inputs];
 }
 
 /** True when every pattern (and K) splits into hierarchical blocks. */

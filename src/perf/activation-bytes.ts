@@ -12,9 +12,25 @@ export interface RowBytes {
   metadataBytes: number;
 }
 
+/**
+ * Row bytes by stored pattern, K, element width and encoding: every GEMM and site of every step
+ * asks for a handful of them, and an N:M footprint's metadata bits go through BigInt arithmetic
+ * (sparsity/pattern.ts metadataBitsPerGroup). Cleared when it grows past ROW_BYTES_KEPT.
+ */
+const rowBytesKept = new Map<string, RowBytes>();
+const ROW_BYTES_KEPT = 4096;
+
 export function activationRowBytes(pattern: Pattern, compressed: boolean, k: number, elementBytes: number, encoding: MetadataEncoding): RowBytes {
-  const r = rowFootprint(compressed ? pattern : { kind: 'dense' }, k, elementBytes * 8, encoding);
-  return { valueBytes: r.valueBits / 8, metadataBytes: r.metadataBits / 8 };
+  const stored: Pattern = compressed ? pattern : { kind: 'dense' };
+  const key = `${stored.kind === 'nm' ? `${stored.n}:${stored.m}` : stored.kind}|${k}|${elementBytes}|${encoding}`;
+  let bytes = rowBytesKept.get(key);
+  if (!bytes) {
+    const r = rowFootprint(stored, k, elementBytes * 8, encoding);
+    bytes = { valueBytes: r.valueBits / 8, metadataBytes: r.metadataBits / 8 };
+    if (rowBytesKept.size >= ROW_BYTES_KEPT) rowBytesKept.clear();
+    rowBytesKept.set(key, bytes);
+  }
+  return { ...bytes };
 }
 
 /** Stored footprint relative to dense (e.g. 0.5625 for 2:4 BF16 with index metadata). */

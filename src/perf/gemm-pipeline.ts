@@ -116,10 +116,18 @@ interface GemmWork {
   tile: TileShape;
 }
 
+/**
+ * Whether the plan applies to this GEMM: a pruned site under a sparse mode. Otherwise the GEMM
+ * runs dense and simulateGemm reads nothing of the plan (model-sim.ts keys such GEMMs without it).
+ */
+export function runsSparse(gemm: Pick<GemmOp, 'site'>, plan: Pick<ExecutionPlan, 'mode'>): boolean {
+  return gemm.site !== undefined && plan.mode !== 'dense';
+}
+
 /** Step 1: the GEMM's operands, MACs and unique DRAM bytes (reloads when neither operand fits half the reuse capacity). */
 function gemmWork(gemm: GemmOp, plan: ExecutionPlan, hw: HardwareView, weightRowFraction: number): GemmWork {
   const b = hw.operandBytes;
-  const sparse = gemm.site !== undefined && plan.mode !== 'dense';
+  const sparse = runsSparse(gemm, plan);
   // weight N:M (pruned offline): the weight operand is compressed, the activation dense
   const weightSparse = sparse && plan.sparseOperand === 'weight';
   const pattern = sparse && !weightSparse ? plan.requested : ({ kind: 'dense' } as const);
@@ -215,15 +223,30 @@ function tileGrid(work: GemmWork, hw: HardwareView): TileGrid {
 function dramPerOnChipByte(work: GemmWork, grid: TileGrid, traffic: OperandTraffic): number {
   const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
   const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
+  const { full, fullK, lastK } = stepDepths(grid);
   let onChipTotal = 0;
   for (const [r, nr] of rowClasses) {
     for (const [c, nc] of colClasses) {
+      // step by step, in order, as costing every step: each depth's bytes computed once
+      const fullBytes = full > 0 ? traffic.tileRefillBytes(r, c, fullK) : 0;
       let perTile = 0;
-      for (let s = 0; s < grid.steps; s++) perTile += traffic.tileRefillBytes(r, c, grid.kAt(s));
+      for (let s = 0; s < full; s++) perTile += fullBytes;
+      if (lastK !== undefined) perTile += traffic.tileRefillBytes(r, c, lastK);
       onChipTotal += nr * nc * perTile;
     }
   }
   return onChipTotal > 0 ? work.dramInputBytes / onChipTotal : 0;
+}
+
+/**
+ * The K steps of a GEMM by depth: every step but the last is full (tileGrid kAt), the last may be
+ * short. `full` steps of `fullK` elements, then one of `lastK` when it is short.
+ */
+function stepDepths(grid: TileGrid): { full: number; fullK: number; lastK?: number } {
+  if (grid.steps === 0) return { full: 0, fullK: 0 };
+  const fullK = grid.kAt(0);
+  const lastK = grid.kAt(grid.steps - 1);
+  return lastK === fullK ? { full: grid.steps, fullK } : { full: grid.steps - 1, fullK, lastK };
 }
 
 interface StepCost {
@@ -305,30 +328,34 @@ function tileTiming(ctx: TileContext, r: number, c: number, s0: number, s1: numb
   const stalls = emptyStalls();
   const bufferStallByLevel = hw.levels.map(() => 0);
   let compute = 0;
-  let prevCompute = 0;
   // a step's cost depends on its K depth only: every step but a short last one has the full depth,
-  // so each depth is costed once (the sums below still add step by step, in order: the same numbers)
-  let lastK = -1;
-  let lastCost: StepCost | undefined;
-  for (let s = s0; s < s1; s++) {
-    const kDense = grid.kAt(s);
-    if (kDense !== lastK) {
-      lastK = kDense;
-      lastCost = stepCost(ctx, r, c, kDense, wave);
-    }
-    const cost = lastCost!;
-    const supply = Math.max(cost.buffer, cost.dram);
-    if (s === s0) {
-      stalls.fill += supply + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
-    } else if (supply > prevCompute) {
-      if (cost.dram >= cost.buffer) stalls.dram += supply - prevCompute;
-      else {
-        stalls.buffer += supply - prevCompute;
-        bufferStallByLevel[cost.bufferLevel] += supply - prevCompute;
+  // so each depth is costed once, and each sum still adds step by step, in order (the same numbers
+  // as costing every step): the first step (fill), the full steps after it, then a short last one
+  if (s1 > s0) {
+    const kFirst = grid.kAt(s0);
+    const kEnd = grid.kAt(s1 - 1);
+    const first = stepCost(ctx, r, c, kFirst, wave);
+    stalls.fill += Math.max(first.buffer, first.dram) + hw.dramLatencyCycles + ctx.work.decodeLatencyCycles;
+    compute += first.compute;
+    // a step after another: it stalls when its supply outlasts the previous step's MACs
+    const after = (cost: StepCost, prevCompute: number, times: number) => {
+      const supply = Math.max(cost.buffer, cost.dram);
+      if (supply > prevCompute) {
+        const stall = supply - prevCompute;
+        if (cost.dram >= cost.buffer) {
+          for (let t = 0; t < times; t++) stalls.dram += stall;
+        } else {
+          for (let t = 0; t < times; t++) {
+            stalls.buffer += stall;
+            bufferStallByLevel[cost.bufferLevel] += stall;
+          }
+        }
       }
-    }
-    compute += cost.compute;
-    prevCompute = cost.compute;
+      for (let t = 0; t < times; t++) compute += cost.compute;
+    };
+    const short = kEnd !== kFirst;
+    after(first, first.compute, s1 - s0 - 1 - (short ? 1 : 0));
+    if (short) after(stepCost(ctx, r, c, kEnd, wave), first.compute, 1);
   }
   const tileOut = r * c * grid.outElementBytes;
   stalls.drain += MAC_PIPELINE_DRAIN_CYCLES + Math.max(tileOut / hw.localBuffer.bandwidthBytesPerCycle, wave.outputBytes / hw.dramBytesPerCycle);
@@ -526,24 +553,24 @@ function gemmActivity(work: GemmWork, grid: TileGrid, traffic: OperandTraffic, p
   let realRowActivationFeed = 0;
   const rowClasses = sizeClasses(grid.rowTiles, grid.rowsOf);
   const colClasses = sizeClasses(grid.colTiles, grid.colsOf);
+  const { full, fullK, lastK } = stepDepths(grid);
   for (const [r, nr] of rowClasses) {
+    const paddedRows = Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * MMA_FRAGMENT_ROWS_TOKENS;
     for (const [c, nc] of colClasses) {
       // per level, the bytes of a step of each K depth (full, or a short last step), computed once per depth;
-      // the sums still add step by step, in order (the same numbers as costing every step)
-      let lastK = -1;
-      let split: OperandSplit[] = [];
-      for (let s = 0; s < grid.steps; s++) {
-        const kDense = grid.kAt(s);
-        if (kDense !== lastK) {
-          lastK = kDense;
-          split = hw.levels.map((_, i) => traffic.levelOperandBytes(i, r, c, kDense));
-        }
-        for (let i = 0; i < split.length; i++) {
-          const b = split[i];
-          levelReads[i].activation += nr * nc * b.activation;
-          levelReads[i].weight += nr * nc * b.weight;
-          if (i === 0) realRowActivationFeed += (nr * nc * b.activation * r) / (Math.ceil(r / MMA_FRAGMENT_ROWS_TOKENS) * MMA_FRAGMENT_ROWS_TOKENS);
-        }
+      // each sum still adds step by step, in order (the same numbers as costing every step): one
+      // accumulator at a time, the full steps' term repeated, then the short step's
+      const tiles = nr * nc;
+      const add = (acc: number, term: number, last: number | undefined): number => {
+        for (let s = 0; s < full; s++) acc += term;
+        return last === undefined ? acc : acc + last;
+      };
+      for (let i = 0; i < levelReads.length; i++) {
+        const f: OperandSplit = full > 0 ? traffic.levelOperandBytes(i, r, c, fullK) : { activation: 0, weight: 0 };
+        const l = lastK === undefined ? undefined : traffic.levelOperandBytes(i, r, c, lastK);
+        levelReads[i].activation = add(levelReads[i].activation, tiles * f.activation, l && tiles * l.activation);
+        levelReads[i].weight = add(levelReads[i].weight, tiles * f.weight, l && tiles * l.weight);
+        if (i === 0) realRowActivationFeed = add(realRowActivationFeed, (tiles * f.activation * r) / paddedRows, l && (tiles * l.activation * r) / paddedRows);
       }
     }
   }

@@ -12,7 +12,7 @@ import type { HardwareProfile } from '../profile/schema.js';
 import { effectiveDensity, formatPattern, METADATA_ENCODINGS, type MetadataEncoding, type Pattern } from '../sparsity/pattern.js';
 import type { GemmOp, LayerWorkload, ModelWorkload } from '../workload/layer-ops.js';
 import { planPattern, planWeightPattern, type ExecutionPlan } from './execution-plan.js';
-import { simulateGemm, type GemmSim } from './gemm-pipeline.js';
+import { runsSparse, simulateGemm, type GemmSim } from './gemm-pipeline.js';
 import { hardwareView, type HardwareView } from './hardware-view.js';
 import { modelIo, type IoTotals } from './io-model.js';
 import { isMeasuredFor, unionDensity, type MeasuredSparsity } from './measured-sparsity.js';
@@ -87,8 +87,8 @@ function sumRoofline(list: { rooflineCycles: number }[]): number {
 }
 
 /** One decoder layer under a plan: its GEMMs, its other operators and, for software pruning, the passes over each site it produces. */
-function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile, rowFraction: (g: GemmOp) => number): LayerSim {
-  const gemms = l.gemms.map((g) => simulateGemm(g, plan, hw, rowFraction(g)));
+function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, profile: HardwareProfile, gemmOf: (g: GemmOp) => GemmSim): LayerSim {
+  const gemms = l.gemms.map(gemmOf);
   const nonGemm = l.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile));
   if (plan.mode !== 'dense' && plan.pruning === 'software') {
     for (const op of l.nonGemm) {
@@ -98,6 +98,76 @@ function simulateLayer(l: LayerWorkload, plan: ExecutionPlan, hw: HardwareView, 
   }
   const all = [...gemms, ...nonGemm];
   return { layerCount: l.layerCount, attention: l.attention, gemms, nonGemm, cycles: sumCycles(all), rooflineCycles: sumRoofline(all) };
+}
+
+/**
+ * GEMM results kept across steps (model-sim.ts stepGemms): a caller that simulates many steps of
+ * one workload on related profiles — the review's design-axis variants of a core — passes one,
+ * so a dense GEMM (the dense baseline, a pattern the core runs dense, the LM head under any plan)
+ * is simulated once per hardware view and shape. Keys hold every input simulateGemm reads.
+ */
+export interface GemmMemo {
+  /** the hardware views seen, as text (every field but the name), each with a short id */
+  views: Map<string, number>;
+  /** the plans seen, as text, each with a short id (`d` stands for a GEMM that runs dense) */
+  plans: Map<string, number>;
+  sims: Map<string, GemmSim>;
+}
+
+export function gemmMemo(): GemmMemo {
+  return { views: new Map(), plans: new Map(), sims: new Map() };
+}
+
+/** The id of `text` in `ids`, a new one the first time. */
+function idOf(ids: Map<string, number>, text: string): number {
+  let id = ids.get(text);
+  if (id === undefined) {
+    id = ids.size;
+    ids.set(text, id);
+  }
+  return id;
+}
+
+/**
+ * simulateGemm for the GEMMs of one step (one plan, one hardware view): a GEMM whose key is one
+ * already simulated — in this step (k and v, gate and up, q and o when the heads span the hidden
+ * size, every projection of a second layer kind) or, through `memo`, in an earlier step — gets
+ * that result under its own name. simulateGemm reads of a GemmOp only its rows, K, N and whether
+ * it has a site (not which one, not its name), of the view every field but the name (only an
+ * error text reads it), and of the plan nothing unless the GEMM runs sparse (gemm-pipeline.ts
+ * runsSparse); so the key is the view's text, the plan's text or `d` (dense), the shape and the
+ * row fraction (the texts by their ids in the memo). A copy's nested records are its own (nothing is shared between two GemmSims).
+ */
+function stepGemms(plan: ExecutionPlan, hw: HardwareView, memo: GemmMemo = gemmMemo()): (g: GemmOp, weightRowFraction: number) => GemmSim {
+  const { name: _name, ...view } = hw;
+  const viewId = idOf(memo.views, JSON.stringify(view));
+  let planId: number | undefined;
+  return (g, weightRowFraction) => {
+    const planPart = runsSparse(g, plan) ? (planId ??= idOf(memo.plans, JSON.stringify(plan))) : 'd';
+    const key = `${viewId}|${planPart}|${g.rowsTokens}|${g.kIn}|${g.nOut}|${weightRowFraction}`;
+    const first = memo.sims.get(key);
+    if (!first) {
+      const sim = simulateGemm(g, plan, hw, weightRowFraction);
+      memo.sims.set(key, sim);
+      return sim;
+    }
+    return copyGemmSim(first, g.name);
+  };
+}
+
+/** A GemmSim under another name, its nested records copied. */
+function copyGemmSim(s: GemmSim, name: string): GemmSim {
+  const bytesByLevel: GemmSim['activity']['bytesByLevel'] = {};
+  for (const [level, b] of Object.entries(s.activity.bytesByLevel)) bytesByLevel[level] = { ...b };
+  return {
+    ...s,
+    name,
+    tile: { ...s.tile },
+    stallCycles: { ...s.stallCycles },
+    bufferStallByLevel: { ...s.bufferStallByLevel },
+    bytes: { ...s.bytes },
+    activity: { ...s.activity, bytesByLevel },
+  };
 }
 
 /** A warning per layer kind whose smallest tile does not fit the operand buffer (its cycles are optimistic). */
@@ -135,7 +205,8 @@ export function comparisonPlan(profile: HardwareProfile, pattern: Pattern, measu
   return stepPlan(profile, pattern, measured?.find((x) => isMeasuredFor(x, pattern)), operand).plan;
 }
 
-export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation'): ModelSim {
+/** One step of `w` under `pattern`; `memo` (gemmMemo) carries GEMM results across steps, else each step simulates its own. */
+export function simulateModel(w: ModelWorkload, profile: HardwareProfile, pattern: Pattern, measured?: MeasuredSparsity, operand: SparseOperand = 'activation', memo?: GemmMemo): ModelSim {
   const hw = hardwareView(profile);
   const { own, plan } = stepPlan(profile, pattern, measured, operand);
   const warnings = [...plan.warnings];
@@ -151,9 +222,10 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     const u = unionDensity(effectiveDensity(pattern, k), w.rowsTokens, own);
     weightRows = { fraction: u.density, batch: w.rowsTokens, source: u.source };
   }
-  const layers = w.layers.map((l) => simulateLayer(l, plan, hw, profile, rowFraction));
+  const gemmOf = stepGemms(plan, hw, memo);
+  const layers = w.layers.map((l) => simulateLayer(l, plan, hw, profile, (g) => gemmOf(g, rowFraction(g))));
   const head = {
-    gemms: w.head.gemms.map((g) => simulateGemm(g, plan, hw, 1)),
+    gemms: w.head.gemms.map((g) => gemmOf(g, 1)),
     nonGemm: w.head.nonGemm.map((op) => simulateNonGemm(op, plan, hw, profile)),
   };
   const headCycles = sumCycles([...head.gemms, ...head.nonGemm]);
@@ -164,8 +236,21 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     layers.reduce((s, l) => s + l.layerCount * l.gemms.reduce((t, g) => t + g.denseEquivalentFlops, 0), 0) +
     head.gemms.reduce((t, g) => t + g.denseEquivalentFlops, 0);
   const timeS = cycles / hw.clockHz;
+  // the I/O under each encoding, and under the profile's own (`io`) the same call's result. A
+  // dense plan stores nothing compressed, so its I/O reads no encoding: computed once, copied
+  const ioOf = new Map<MetadataEncoding, ReturnType<typeof modelIo>>();
+  const ioIn = (enc: MetadataEncoding) => {
+    let io = ioOf.get(enc);
+    if (!io) {
+      const same = plan.mode === 'dense' ? ioOf.values().next().value : undefined;
+      io = same ? { perStep: { ...same.perStep }, perLayer: { ...same.perLayer }, perToken: { ...same.perToken } } : modelIo(w, plan, hw.operandBytes, enc, rowFraction);
+      ioOf.set(enc, io);
+    }
+    return io;
+  };
+  const io = ioIn(profile.sparsity.metadataEncoding);
   const ioByEncoding = {} as Record<MetadataEncoding, IoTotals>;
-  for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = modelIo(w, plan, hw.operandBytes, enc, rowFraction).perStep;
+  for (const enc of METADATA_ENCODINGS) ioByEncoding[enc] = enc === profile.sparsity.metadataEncoding ? { ...io.perStep } : ioIn(enc).perStep;
   warnings.push(...tileWarnings(layers, hw));
   const cyclesByBinding: Record<string, number> = {};
   const tally = (x: { cycles: number; binding: string }, times: number) => (cyclesByBinding[x.binding] = (cyclesByBinding[x.binding] ?? 0) + times * x.cycles);
@@ -192,7 +277,7 @@ export function simulateModel(w: ModelWorkload, profile: HardwareProfile, patter
     timeS,
     denseEquivalentFlops: flops,
     tflops: flops / timeS / 1e12,
-    io: modelIo(w, plan, hw.operandBytes, profile.sparsity.metadataEncoding, rowFraction),
+    io,
     ioByEncoding,
     bottleneck,
     cyclesByBinding,
@@ -206,14 +291,14 @@ function projectionCycles(s: ModelSim): number {
 }
 
 /** Dense baseline plus each pattern, with speed-ups and I/O savings against the baseline. */
-export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[], operand: SparseOperand = 'activation'): Comparison {
-  const dense = simulateModel(w, profile, { kind: 'dense' });
+export function compareModel(w: ModelWorkload, profile: HardwareProfile, patterns: Pattern[], measured?: MeasuredSparsity[], operand: SparseOperand = 'activation', memo?: GemmMemo): Comparison {
+  const dense = simulateModel(w, profile, { kind: 'dense' }, undefined, 'activation', memo);
   const siteBytes = (io: IoTotals) => io.siteActivationsReadBytes + io.siteActivationsWrittenBytes;
   const out: PatternComparison[] = patterns
     .filter((p) => p.kind !== 'dense')
     .map((p) => {
       const m = measured?.find((x) => isMeasuredFor(x, p));
-      const sim = simulateModel(w, profile, p, m, operand);
+      const sim = simulateModel(w, profile, p, m, operand, memo);
       const d = dense.io.perStep;
       const s = sim.io.perStep;
       return {

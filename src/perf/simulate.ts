@@ -17,7 +17,7 @@ import { modelWorkload, type Phase } from '../workload/layer-ops.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import { hardwareView } from './hardware-view.js';
 import type { MeasuredSparsity } from './measured-sparsity.js';
-import { compareModel, type Comparison, type SparseOperand } from './model-sim.js';
+import { compareModel, type Comparison, type GemmMemo, type SparseOperand } from './model-sim.js';
 
 export interface SimulateInput {
   profile: HardwareProfile;
@@ -29,12 +29,14 @@ export interface SimulateInput {
   measured?: readonly MeasuredSparsity[];
   /** the sparse operand: activations pruned online (default) or weights pruned offline (execution-plan.ts planWeightPattern) */
   operand?: SparseOperand;
+  /** GEMM results to reuse and add to (model-sim.ts gemmMemo): changes no number, only what is simulated again */
+  gemms?: GemmMemo;
 }
 
 export function simulate(input: SimulateInput): Comparison {
   const workload = modelWorkload(input.model, input.phase, hardwareView(input.profile).operandBytes);
   const patterns = input.patterns.filter((p) => p.kind !== 'dense');
-  return compareModel(workload, input.profile, patterns, input.measured ? [...input.measured] : undefined, input.operand ?? 'activation');
+  return compareModel(workload, input.profile, patterns, input.measured ? [...input.measured] : undefined, input.operand ?? 'activation', input.gemms);
 }
 
 /** Every warning of a comparison's runs (dense first, then each pattern), each once. */

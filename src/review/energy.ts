@@ -9,8 +9,9 @@
  *
  * Pure; a profile whose tech file has no energy table gives no rows (the report says so).
  */
+import { areaReport, type AreaReport } from '../area/report.js';
 import { ENERGY_COMPONENTS, type EnergyComponent } from '../energy/event-energies.js';
-import { simulationEnergy, type ComparisonEnergy, type StepEnergy } from '../energy/step-energy.js';
+import { energyAreas, eventsOnce, simulationEnergy, type ComparisonEnergy, type StepEnergy } from '../energy/step-energy.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import type { Comparison } from '../perf/model-sim.js';
 import type { HardwareProfile } from '../profile/schema.js';
@@ -55,6 +56,8 @@ function atStep(s: StepEnergy): EnergyAtStep {
 /**
  * Dense and every pattern of one profile, from the comparisons estimateProfile returned (prefill
  * and one per decode batch, ascending). Undefined when the tech file has no energy table.
+ * `area`: the profile's areaReport(profile, tech) when the caller has it (points.ts does), so
+ * the steps do not compute it again each; absent, computed once here.
  */
 export function profileEnergy(
   profile: HardwareProfile,
@@ -62,10 +65,15 @@ export function profileEnergy(
   steps: { prefill: Comparison; decode: readonly Comparison[] },
   patterns: readonly Pattern[],
   measured?: readonly MeasuredSparsity[],
+  area?: AreaReport,
 ): PatternEnergy[] | undefined {
-  const prefill = simulationEnergy(steps.prefill, profile, tech, measured);
+  if (!tech.energy) return undefined;
+  const report = area ?? areaReport(profile, tech);
+  // one set of per-event energies per run pattern for all the steps (the leakage area is the report's)
+  const eventsOf = eventsOnce(profile, tech, energyAreas(report).chipMm2);
+  const prefill = simulationEnergy(steps.prefill, profile, tech, measured, report, eventsOf);
   if (!prefill) return undefined;
-  const decode = steps.decode.map((c) => ({ batchTokens: c.phase.kind === 'decode' ? c.phase.batch : 0, energy: simulationEnergy(c, profile, tech, measured)! }));
+  const decode = steps.decode.map((c) => ({ batchTokens: c.phase.kind === 'decode' ? c.phase.batch : 0, energy: simulationEnergy(c, profile, tech, measured, report, eventsOf)! }));
   const pick = (e: ComparisonEnergy, i: number) => (i < 0 ? e.dense : e.patterns[i]);
   const sparse = patterns.filter((p) => p.kind !== 'dense');
   const row = (pattern: Pattern, i: number): PatternEnergy => ({

@@ -6,7 +6,7 @@
  * class profile and say nothing about the silicon).
  */
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
-import type { Comparison, SparseOperand } from '../perf/model-sim.js';
+import type { Comparison, GemmMemo, SparseOperand } from '../perf/model-sim.js';
 import { simulate } from '../perf/simulate.js';
 import type { HardwareProfile } from '../profile/schema.js';
 import type { ExecutionEstimate } from '../explore/sweep.js';
@@ -32,7 +32,8 @@ export function workloadText(w: ReviewWorkload): string {
  * Runs the performance model for every pattern on one profile — through perf/simulate.ts, the
  * function `nmsim simulate` calls — and returns the estimates keyed by patternKey. With
  * `operand` weight the patterns are on the weights, pruned offline (perf/execution-plan.ts
- * planWeightPattern): a pattern the core does not run on weights executes dense.
+ * planWeightPattern): a pattern the core does not run on weights executes dense. `gemms`
+ * (perf/model-sim.ts gemmMemo) shares GEMM results with other estimates of the same workload.
  */
 export function estimateProfile(
   profile: HardwareProfile,
@@ -40,9 +41,10 @@ export function estimateProfile(
   workload: ReviewWorkload,
   measured: readonly MeasuredSparsity[],
   operand: SparseOperand = 'activation',
+  gemms?: GemmMemo,
 ): { byPattern: Map<string, ExecutionEstimate>; prefill: Comparison; decode: Comparison[] } {
   const sparse = patterns.filter((p) => p.kind !== 'dense');
-  const run = (phase: Phase) => simulate({ profile, model: workload.shape, phase, patterns: sparse, measured, operand });
+  const run = (phase: Phase) => simulate({ profile, model: workload.shape, phase, patterns: sparse, measured, operand, ...(gemms ? { gemms } : {}) });
   const prefill = run({ kind: 'prefill', tokens: workload.prefillTokens });
   const decode = workload.decodeBatches.map((batch) => run({ kind: 'decode', batch, contextTokens: workload.decodeContextTokens }));
   const byPattern = new Map<string, ExecutionEstimate>();

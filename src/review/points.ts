@@ -23,6 +23,7 @@ import type { CoreVariant, DesignPoint } from '../explore/design-point.js';
 import { areaReport } from '../area/report.js';
 import { chooseVariants, type VariantChoice } from '../explore/variants.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
+import { gemmMemo } from '../perf/model-sim.js';
 import { perfViewKey } from '../perf/hardware-view.js';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { samePattern, type Pattern } from '../sparsity/pattern.js';
@@ -33,7 +34,7 @@ import { profileEnergy, type PatternEnergy } from './energy.js';
 import type { HashedProfile } from './inputs.js';
 import { estimateProfile, type ReviewWorkload } from './performance.js';
 import type { Assumption, ReviewData } from './review-data.js';
-import { decodeFitNotes, prefillSimKey, servingOfChosen, type PrefillSims } from './serving.js';
+import { decodeFitNotes, prefillSimKey, reviewGemms, servingOfChosen, type PrefillSims } from './serving.js';
 
 /** What evaluating a point needs: the loaded profiles, the swept configurations and the analysis's measurements. */
 export interface PointInputs {
@@ -148,6 +149,10 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
   // one estimate per perf view (perf/hardware-view.ts perfViewKey: the profile but its name and
   // selector style, which perf never reads): selector-only variants share it, encodings do not
   const estimates = new Map<string, ReturnType<typeof estimateProfile>>();
+  // and one GEMM result per hardware view, plan and shape across them (perf/model-sim.ts gemmMemo):
+  // the design-axis variants of a core share their dense baseline's GEMMs and the LM head's; with
+  // the review's PrefillSims, the memo its serving rows read too (serving.ts reviewGemms)
+  const gemms = reviewGemms(inputs.prefillSims) ?? gemmMemo();
   const out: PointRecords = { points: [], profiles: [], energy: [] };
   let done = 0;
   for (const [pi, slots] of byProfile) {
@@ -172,7 +177,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     const estimateKey = `${view}|${needed.map(patternKey).join(',')}`;
     let estimate = estimates.get(estimateKey);
     if (!estimate) {
-      estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured);
+      estimate = estimateProfile(profile, needed, inputs.workload, inputs.measured, 'activation', gemms);
       estimates.set(estimateKey, estimate);
       if (inputs.prefillSims) {
         // estimateProfile's prefill: the dense step, then one per sparse pattern of `needed`, in order
@@ -182,7 +187,7 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
         needed.filter((q) => q.kind !== 'dense').forEach((q, i) => sims.set(prefillSimKey(view, tokens, q), estimate!.prefill.patterns[i].sim));
       }
     }
-    const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured);
+    const energyRows = profileEnergy(profile, tech, estimate, needed, inputs.measured, report);
     if (owned(pi * perProfile)) {
       out.profiles.push({ index: pi, report, tech: { key: techKey, name: tech.name, assumptions: techAssumptions([tech]) }, ...(energyRows ? { denseEnergy: energyRows[0] } : {}) });
     }
@@ -207,10 +212,10 @@ export async function evaluatePoints(inputs: PointInputs, block?: PointBlock, st
     // weight masks are fixed offline: no measured activation structure applies
     const wKeys = new Set(weightIndices.map((wi) => patternKey(inputs.weightRuns[wi].pattern)));
     const onWeights = weightPatternsOn(profile, inputs.weightPatterns).filter((q) => wKeys.has(patternKey(q)));
-    const weightEstimate = onWeights.length > 0 ? estimateProfile(profile, onWeights, inputs.workload, [], 'weight') : undefined;
+    const weightEstimate = onWeights.length > 0 ? estimateProfile(profile, onWeights, inputs.workload, [], 'weight', gemms) : undefined;
     if (weightEstimate) {
       // the dense row is the activation one's (same core, same dense step)
-      const rows = profileEnergy(profile, tech, weightEstimate, onWeights);
+      const rows = profileEnergy(profile, tech, weightEstimate, onWeights, undefined, report);
       if (rows) {
         onWeights.forEach((q, j) => {
           const first = inputs.weightRuns.findIndex((r) => patternKey(r.pattern) === patternKey(q));

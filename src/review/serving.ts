@@ -24,7 +24,7 @@
  */
 import { usageError } from '../diagnostics.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
-import { comparisonPlan, type ModelSim, type SparseOperand } from '../perf/model-sim.js';
+import { comparisonPlan, gemmMemo, type GemmMemo, type ModelSim, type SparseOperand } from '../perf/model-sim.js';
 import { perfViewKey } from '../perf/hardware-view.js';
 import { patternKey } from '../explore/design-point.js';
 import { simulate } from '../perf/simulate.js';
@@ -209,11 +209,13 @@ export function servingForProfile(
   // a pattern the core runs dense (execution-plan.ts) would repeat the dense row: left out before
   // simulating (its steps were a third of a shipped activation core's serving work, then dropped)
   const sparse = patterns.filter((p) => p.kind !== 'dense' && comparisonPlan(profile, p, measured, operand).mode !== 'dense');
+  const memo = reviewGemms(prefillSims);
+  const gemms = memo ? { gemms: memo } : {};
   const prefill =
     (operand === 'activation' ? knownPrefill(prefillSims, profile, mix.promptTokens, sparse) : undefined) ??
-    simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured, operand });
+    simulate({ profile, model: shape, phase: { kind: 'prefill', tokens: mix.promptTokens }, patterns: sparse, measured, operand, ...gemms });
   const contextTokens = decodeContextOf(mix);
-  const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured, operand }));
+  const decode = batches.map((batch) => simulate({ profile, model: shape, phase: { kind: 'decode', batch, contextTokens }, patterns: sparse, measured, operand, ...gemms }));
   const capacity = profile.memory.dramCapacityBytes;
   const peakContextTokens = mix.promptTokens + mix.outputTokens;
   const row = (pattern: Pattern, i: number | null): ServingRow => {
@@ -257,6 +259,22 @@ export function servingForProfile(
  * bottleneck; test/review/serving-chosen.test.ts compares with and without).
  */
 export type PrefillSims = Map<string, ModelSim>;
+
+/**
+ * The GEMM results one review's design points and serving rows share (perf/model-sim.ts
+ * gemmMemo), held by the review's PrefillSims map (runReview makes one per review, points.ts and
+ * the serving rows both get it), so they live as long as that map. Serving's decode steps have
+ * the points' decode GEMMs (a decode GEMM's shape is the batch's, whatever the context) and each
+ * core's variants share their dense ones. A result changes nothing: the key holds every input.
+ */
+const reviewGemmMemos = new WeakMap<PrefillSims, GemmMemo>();
+
+export function reviewGemms(sims: PrefillSims | undefined): GemmMemo | undefined {
+  if (sims === undefined) return undefined;
+  let memo = reviewGemmMemos.get(sims);
+  if (!memo) reviewGemmMemos.set(sims, (memo = gemmMemo()));
+  return memo;
+}
 
 export function prefillSimKey(view: string, tokens: number, pattern: Pattern): string {
   return `${view}|${tokens}|${pattern.kind === 'dense' ? 'dense' : patternKey(pattern)}`;

@@ -57,6 +57,24 @@ describe('operand selector', () => {
     expect(muxInputsPerSlot([nm(2, 4), nm(4, 8)], 8, true)).toEqual(new Array(8).fill(5));
   });
 
+  test('the inputs per slot are kept per patterns, K and sortedness: calls that differ in one argument each get their own answer, and a caller may change the array it gets', () => {
+    // 2:4 unsorted: any of 4 positions; sorted: M − N + 1 = 3; K = 4 → 4 slots; 4:8 unsorted: 8
+    const calls: Array<[Parameters<typeof muxInputsPerSlot>, number[]]> = [
+      [[[nm(2, 4)], 8, false], new Array(8).fill(4)],
+      [[[nm(2, 4)], 8, true], new Array(8).fill(3)],
+      [[[nm(2, 4)], 4, false], new Array(4).fill(4)],
+      [[[nm(4, 8)], 8, false], new Array(8).fill(8)],
+      [[[nm(2, 4), nm(4, 8)], 8, true], new Array(8).fill(5)],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [args, expected] of calls) {
+        const got = muxInputsPerSlot(...args);
+        expect(got).toEqual(expected);
+        got[0] = -1;
+      }
+    }
+  });
+
   test('muxes scale with lanes and operand width; staged weights with output columns only', () => {
     const a = selectorArea(one, [nm(4, 8)], 'mux', tech);
     const b = selectorArea({ lanes: 64, denseKPerCycle: 8, operandBits: 8, activationRowsPerCycle: 8 }, [nm(4, 8)], 'mux', tech);

@@ -8,14 +8,16 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { analyze } from '../../src/analysis/analyze.js';
+import { areaReport } from '../../src/area/report.js';
 import { DEFAULT_DECODE_BATCHES, DEFAULT_DECODE_CONTEXT_TOKENS, DEFAULT_MODEL, DEFAULT_PATTERNS, DEFAULT_PREFILL_TOKENS } from '../../src/defaults.js';
 import { ENERGY_COMPONENTS } from '../../src/energy/event-energies.js';
-import { simulationEnergy } from '../../src/energy/step-energy.js';
+import { simulationEnergy, type StepEnergy } from '../../src/energy/step-energy.js';
 import { patternKey } from '../../src/explore/design-point.js';
 import { loadMeasuredSparsity } from '../../src/perf/measured-file.js';
 import type { MeasuredSparsity } from '../../src/perf/measured-sparsity.js';
 import { simulate } from '../../src/perf/simulate.js';
 import { loadProfile, resolveProfileRef } from '../../src/profile/load.js';
+import { formatPattern } from '../../src/sparsity/pattern.js';
 import { loadTech } from '../../src/profile/tech.js';
 import { analysisJson } from '../../src/report/analysis-json.js';
 import { profileEnergy } from '../../src/review/energy.js';
@@ -98,4 +100,47 @@ describe('the review\'s energy per token', () => {
     expect(rows.map((r) => patternKey(r.pattern))).toEqual(['dense', ...DEFAULT_PATTERNS.map(patternKey)]);
     expect(rows.every((r) => r.decode.length === 1 && r.decode[0].batchTokens === 1 && r.prefill.tokens === 128)).toBe(true);
   });
+
+  it('is the same with the profile\'s area report handed in (as the review does, once per profile) and moves with the report it is given', async () => {
+    // act-8of16-sb gives no power figures: its static power is the leakage of the area report's silicon
+    const loaded = await loadProfile(resolveProfileRef('act-8of16-sb'));
+    expect(loaded.profile.power).toBeUndefined();
+    const tech = await loadTech(loaded.profile.tech, loaded.techDirs);
+    const workload = { shape: catalogModel(DEFAULT_MODEL), prefillTokens: 128, decodeBatches: [1, 8], decodeContextTokens: 256 };
+    const estimate = estimateProfile(loaded.profile, DEFAULT_PATTERNS, workload, fromFile);
+    const computed = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile)!;
+    const report = areaReport(loaded.profile, tech);
+    expect(profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile, report)).toEqual(computed);
+    // the report is read: twice the silicon leaks twice, so static energy doubles and the MACs' stays
+    const doubled = { ...report, chip: { ...report.chip, coresMm2: 2 * report.chip.coresMm2, sharedSramMm2: 2 * report.chip.sharedSramMm2 } };
+    const rows = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile, doubled)!;
+    for (const [i, row] of rows.entries()) {
+      for (const [at, was] of [[row.prefill, computed[i].prefill], [row.decode[1], computed[i].decode[1]]]) {
+        expect(was.joulesPerTokenByComponent.static).toBeGreaterThan(0);
+        expect(at.joulesPerTokenByComponent.static).toBeCloseTo(2 * was.joulesPerTokenByComponent.static, 12);
+        expect(at.joulesPerTokenByComponent.mac).toBe(was.joulesPerTokenByComponent.mac);
+      }
+    }
+  });
+
+  it('prices each run pattern with its own event energies when one core runs several natively (act-flex), as simulate does', async () => {
+    const loaded = await loadProfile(resolveProfileRef('act-flex'));
+    const tech = await loadTech(loaded.profile.tech, loaded.techDirs);
+    const workload = { shape: catalogModel(DEFAULT_MODEL), prefillTokens: 128, decodeBatches: [1, 8], decodeContextTokens: 256 };
+    const estimate = estimateProfile(loaded.profile, DEFAULT_PATTERNS, workload, fromFile);
+    const runs = new Set(estimate.prefill.patterns.map((p) => (p.sim.plan.mode === 'dense' ? 'dense' : formatPattern(p.sim.plan.runPattern!))));
+    // at least two N:M run patterns besides dense: their selectors, metadata and pruning units cost differently
+    expect([...runs].filter((r) => r !== 'dense').length).toBeGreaterThanOrEqual(2);
+    const rows = profileEnergy(loaded.profile, tech, estimate, DEFAULT_PATTERNS, fromFile)!;
+    for (const [j, c] of [estimate.prefill, ...estimate.decode].entries()) {
+      const e = simulationEnergy(c, loaded.profile, tech, fromFile)!;
+      const at = (i: number) => (j === 0 ? rows[i].prefill : rows[i].decode[j - 1]);
+      expect(at(0).joulesPerTokenByComponent).toEqual(atComponents(e.dense));
+      e.patterns.forEach((p, i) => expect(at(1 + i).joulesPerTokenByComponent).toEqual(atComponents(p)));
+    }
+  });
 });
+
+function atComponents(s: StepEnergy): Record<string, number> {
+  return Object.fromEntries(ENERGY_COMPONENTS.map((c) => [c, s.breakdown.joulesByComponent[c] / s.tokens]));
+}

@@ -11,7 +11,7 @@ import { decodeValue, encodeValue } from '../../src/review/cache.js';
 import { loadProfilesHashed, openBundlesHashed, profileFiles } from '../../src/review/inputs.js';
 import { evaluatePoints } from '../../src/review/points.js';
 import { bundlePathsOf, prepareReview, resolveReviewOptions, runReview, withChosenServing, type ReviewOptions } from '../../src/review/run-review.js';
-import type { PrefillSims, ServingResult } from '../../src/review/serving.js';
+import { reviewGemms, type PrefillSims, type ServingResult } from '../../src/review/serving.js';
 import { formatPattern, parsePattern } from '../../src/sparsity/pattern.js';
 import { writeSyntheticBundle } from './synthetic-bundle.js';
 
@@ -72,9 +72,19 @@ describe('serving rows after the variant choice', () => {
       // 2 perf views (the encodings; selector twins share one) × (dense + 8:16), at the 2048-token prefill
       expect(sims.size).toBe(4);
       expect([...sims.keys()].every((k) => k.includes('|2048|'))).toBe(true);
+      // the points' GEMM results are the serving rows' too (serving.ts reviewGemms, held by the map)
+      const memo = reviewGemms(sims)!;
+      const afterPoints = memo.sims.size;
+      expect(afterPoints).toBeGreaterThan(0);
       const reused = await withChosenServing(prepared, opts, records, sims);
       const fresh = await withChosenServing(prepared, opts, records);
       expect(encodeValue(reused.common.serving)).toBe(encodeValue(fresh.common.serving));
+      // the serving steps found the points' decode B = 1 and 8 GEMMs: simulating them on a memo of their own needs more
+      const own: PrefillSims = new Map(sims);
+      await withChosenServing(prepared, opts, records, own);
+      expect(reviewGemms(own)).not.toBe(memo);
+      expect(reviewGemms(own)!.sims.size).toBeGreaterThan(memo.sims.size - afterPoints);
+      expect(reviewGemms(undefined)).toBeUndefined();
       // a planted dense step (twice as slow) moves the dense row's TTFT: the map is what serving reads
       const planted: PrefillSims = new Map([...sims].map(([k, v]) => [k, k.endsWith('|dense') ? { ...v, timeS: 2 * v.timeS } : v]));
       const moved = await withChosenServing(prepared, opts, records, planted);
