@@ -5,14 +5,20 @@
  *
  * Per repetition, in a fresh temporary folder: copies the shipped profiles (with their tech/),
  * runs `nmsim review --profiles TMP/profiles --out TMP/r1` cold (no cache folder yet: the cache
- * goes to TMP/.nmsim-cache beside --out), changes one profile (act-8of16's clock, 1830 → 1700 MHz),
+ * goes to TMP/.nmsim-cache beside --out), changes one profile (--profile, default act-8of16: its clock,
+ * 1830 → 1700 MHz),
  * reruns into TMP/r2 and records wall time and the child's CPU time (user + system, from
  * process.resourceUsage of a spawned `node`) of both. Prints each repetition, then medians and the
  * ratio of the medians (rerun / cold), wall and CPU, with the 1-minute load average after each
  * repetition (on a shared machine the wall times mean little without it). $NMSIM_CACHE_DIR is
  * cleared for the children.
  *
- *   node bench/review-rerun.mjs [--reps 3] [--keep]
+ *   node bench/review-rerun.mjs [--reps 3] [--keep] [--profile act-8of16]
+ *
+ * act-8of16 has a provisioning twin (act-8of16-sb: the same core but its provisioning, reviewed as
+ * act-8of16's sparse-balanced variant): changing act-8of16's clock un-twins it, so the rerun
+ * evaluates two cores' design points (act-8of16's and, now on its own, act-8of16-sb's). A profile
+ * without a twin (act-4of8, act-2of4, act-flex) changes one core's only.
  *
  * Needs `npm run build` (npm run bench:review builds first). --keep leaves the folders for a look.
  */
@@ -25,7 +31,7 @@ import { parseArgs } from 'node:util';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
-const { values: a } = parseArgs({ options: { reps: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { reps: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false }, profile: { type: 'string', default: 'act-8of16' } } });
 const reps = Number(a.reps);
 if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer, got ${a.reps}`);
 
@@ -58,7 +64,7 @@ for (let i = 0; i < reps; i++) {
     const profiles = path.join(dir, 'profiles');
     fs.cpSync(path.join(ROOT, 'hardware-profiles'), profiles, { recursive: true });
     const cold = review(profiles, path.join(dir, 'r1'));
-    const file = path.join(profiles, 'act-8of16.yaml');
+    const file = path.join(profiles, `${a.profile}.yaml`);
     const text = fs.readFileSync(file, 'utf8');
     const changed = text.replace(/^clock: 1830 MHz$/m, 'clock: 1700 MHz');
     if (changed === text) throw new Error(`${file}: no "clock: 1830 MHz" line to change`);
@@ -78,5 +84,5 @@ for (let i = 0; i < reps; i++) {
 }
 const m = (k, f) => median(rows.map((r) => r[k][f]));
 const [cw, cc, rw, rc] = [m('cold', 'wallMs'), m('cold', 'cpuMs'), m('rerun', 'wallMs'), m('rerun', 'cpuMs')];
-console.log(`median of ${reps}: cold ${fmt(cw)} wall, ${fmt(cc)} CPU; rerun with act-8of16's clock changed ${fmt(rw)} wall, ${fmt(rc)} CPU`);
+console.log(`median of ${reps}: cold ${fmt(cw)} wall, ${fmt(cc)} CPU; rerun with ${a.profile}'s clock changed ${fmt(rw)} wall, ${fmt(rc)} CPU`);
 console.log(`ratio rerun/cold (medians): ${(rw / cw).toFixed(3)} wall, ${(rc / cc).toFixed(3)} CPU (goal ≤ 0.2)`);
