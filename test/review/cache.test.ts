@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -72,6 +73,10 @@ describe('the cache key', () => {
     expect(await codeFingerprint(code)).toBe(before);
     await fs.writeFile(path.join(code, 'analysis', 'analyze.js'), 'export const x = 2;');
     expect(await codeFingerprint(code)).not.toBe(before);
+    // derived here: sha256 over "path\0bytes\0" of the code files in sorted path order
+    const expected = createHash('sha256');
+    for (const [f, text] of [['analysis/analyze.js', 'export const x = 2;'], ['index.ts', 'export {};']]) expected.update(`${f}\0`).update(text).update('\0');
+    expect(await codeFingerprint(code)).toBe(expected.digest('hex'));
     expect(await codeFingerprint()).toMatch(/^[0-9a-f]{64}$/);
   });
 
