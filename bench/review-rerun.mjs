@@ -5,15 +5,15 @@
  *
  * Per repetition, in a fresh temporary folder: copies the shipped profiles (with their tech/),
  * runs `nmsim review --profiles TMP/profiles --out TMP/r1` cold (no cache folder yet: the cache
- * goes to TMP/.nmsim-cache beside --out), changes one profile (--profile, default act-8of16: its clock,
- * 1830 → 1700 MHz),
- * reruns into TMP/r2 and records wall time and the child's CPU time (user + system, from
- * process.resourceUsage of a spawned `node`) of both. Prints each repetition, then medians and the
- * ratio of the medians (rerun / cold), wall and CPU, with the 1-minute load average after each
- * repetition (on a shared machine the wall times mean little without it). $NMSIM_CACHE_DIR is
- * cleared for the children.
+ * goes to TMP/.nmsim-cache beside --out), then per profile named by --profile (default act-8of16; a
+ * comma-separated list, or all) changes that profile's clock (to 1700 MHz) and reruns into
+ * TMP/r2, r3, … — each rerun has one profile changed against the run before it. Records wall time and
+ * the child's CPU time (user + system, from process.resourceUsage of a spawned `node`) of every run.
+ * Prints each repetition, then medians and, per changed profile, the ratio of the medians (rerun /
+ * cold), wall and CPU, with the 1-minute load average after each rerun (on a shared machine the wall
+ * times mean little without it). $NMSIM_CACHE_DIR is cleared for the children.
  *
- *   node bench/review-rerun.mjs [--reps 3] [--keep] [--profile act-8of16]
+ *   node bench/review-rerun.mjs [--reps 3] [--keep] [--profile act-8of16 | act-4of8,act-flex | all]
  *
  * act-8of16 has a provisioning twin (act-8of16-sb: the same core but its provisioning, reviewed as
  * act-8of16's sparse-balanced variant): changing act-8of16's clock un-twins it, so the rerun
@@ -57,6 +57,19 @@ const median = (xs) => {
 };
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
+/** The profiles to change, one rerun each (in turn, each rerun changing one more profile than the run before it). */
+const shipped = fs.readdirSync(path.join(ROOT, 'hardware-profiles')).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, '')).sort();
+const names = a.profile === 'all' ? shipped : a.profile.split(',');
+for (const n of names) if (!shipped.includes(n)) throw new Error(`--profile ${n}: not a shipped profile (${shipped.join(', ')}, or all)`);
+
+/** The profile's clock line set to 1700 MHz (1300 MHz where it is 1700 MHz already): one changed parameter. */
+function changeClock(file) {
+  const text = fs.readFileSync(file, 'utf8');
+  const m = /^clock: (.+)$/m.exec(text);
+  if (!m) throw new Error(`${file}: no "clock:" line to change`);
+  fs.writeFileSync(file, text.replace(/^clock: .+$/m, `clock: ${m[1] === '1700 MHz' ? '1300 MHz' : '1700 MHz'}`));
+}
+
 const rows = [];
 for (let i = 0; i < reps; i++) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nmsim-review-rerun-'));
@@ -64,25 +77,26 @@ for (let i = 0; i < reps; i++) {
     const profiles = path.join(dir, 'profiles');
     fs.cpSync(path.join(ROOT, 'hardware-profiles'), profiles, { recursive: true });
     const cold = review(profiles, path.join(dir, 'r1'));
-    const file = path.join(profiles, `${a.profile}.yaml`);
-    const text = fs.readFileSync(file, 'utf8');
-    const changed = text.replace(/^clock: 1830 MHz$/m, 'clock: 1700 MHz');
-    if (changed === text) throw new Error(`${file}: no "clock: 1830 MHz" line to change`);
-    fs.writeFileSync(file, changed);
-    const rerun = review(profiles, path.join(dir, 'r2'));
-    rows.push({ cold, rerun });
-    console.log(
-      `rep ${i + 1} (1-min load ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs): cold ${fmt(cold.wallMs)} wall, ${fmt(cold.cpuMs)} CPU; rerun ${fmt(rerun.wallMs)} wall, ${fmt(rerun.cpuMs)} CPU; ` +
-        `ratio ${(rerun.wallMs / cold.wallMs).toFixed(3)} wall, ${(rerun.cpuMs / cold.cpuMs).toFixed(3)} CPU`,
-    );
-    console.log(`  cold timings_ms ${JSON.stringify(cold.timings)}`);
-    console.log(`  rerun timings_ms ${JSON.stringify(rerun.timings)}`);
+    console.log(`rep ${i + 1}: cold ${fmt(cold.wallMs)} wall, ${fmt(cold.cpuMs)} CPU; timings_ms ${JSON.stringify(cold.timings)}`);
+    const reruns = {};
+    for (const [j, name] of names.entries()) {
+      changeClock(path.join(profiles, `${name}.yaml`));
+      const rerun = review(profiles, path.join(dir, `r${j + 2}`));
+      reruns[name] = rerun;
+      console.log(
+        `  ${name}'s clock changed (1-min load ${os.loadavg()[0].toFixed(2)} on ${os.cpus().length} CPUs): rerun ${fmt(rerun.wallMs)} wall, ${fmt(rerun.cpuMs)} CPU; ` +
+          `ratio ${(rerun.wallMs / cold.wallMs).toFixed(3)} wall, ${(rerun.cpuMs / cold.cpuMs).toFixed(3)} CPU; timings_ms ${JSON.stringify(rerun.timings)}`,
+      );
+    }
+    rows.push({ cold, reruns });
   } finally {
     if (a.keep) console.log(`  kept ${dir}`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
 }
-const m = (k, f) => median(rows.map((r) => r[k][f]));
-const [cw, cc, rw, rc] = [m('cold', 'wallMs'), m('cold', 'cpuMs'), m('rerun', 'wallMs'), m('rerun', 'cpuMs')];
-console.log(`median of ${reps}: cold ${fmt(cw)} wall, ${fmt(cc)} CPU; rerun with ${a.profile}'s clock changed ${fmt(rw)} wall, ${fmt(rc)} CPU`);
-console.log(`ratio rerun/cold (medians): ${(rw / cw).toFixed(3)} wall, ${(rc / cc).toFixed(3)} CPU (goal ≤ 0.2)`);
+const [cw, cc] = [median(rows.map((r) => r.cold.wallMs)), median(rows.map((r) => r.cold.cpuMs))];
+console.log(`median of ${reps}: cold ${fmt(cw)} wall, ${fmt(cc)} CPU`);
+for (const name of names) {
+  const [rw, rc] = [median(rows.map((r) => r.reruns[name].wallMs)), median(rows.map((r) => r.reruns[name].cpuMs))];
+  console.log(`rerun with ${name}'s clock changed ${fmt(rw)} wall, ${fmt(rc)} CPU; ratio rerun/cold (medians): ${(rw / cw).toFixed(3)} wall, ${(rc / cc).toFixed(3)} CPU (goal ≤ 0.2)`);
+}
