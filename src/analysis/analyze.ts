@@ -9,7 +9,6 @@
  * Sites are independent and their random batches are seeded by site index, so results are the
  * same whatever the number of workers.
  */
-import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { NmsimError, usageError, type Diagnostic } from '../diagnostics.js';
@@ -22,7 +21,7 @@ import { checkSiteBounds } from './memory.js';
 import { analyzeSite, configurations, type SiteResult } from './site-analysis.js';
 import { loadSiteInput } from './site-input.js';
 import type { AnalysisPlan, AnalysisResult, ConfigResult, NonfiniteSummary, RunAnalysis, SlotStats } from './types.js';
-import { workerExecArgv } from '../worker-exec-argv.js';
+import { startWorker } from '../worker-exec-argv.js';
 
 export interface AnalysisProgress {
   doneRows: number;
@@ -304,7 +303,7 @@ async function runOnWorkers(
   tick: (rows: number, site: string) => void,
 ): Promise<void> {
   const queue = [...which].sort((a, b) => tasks[b].elements - tasks[a].elements || a - b);
-  const pool = Array.from({ length: count }, () => new Worker(fileURLToPath(script), { workerData: { root, plan }, execArgv: workerExecArgv() }));
+  const pool = Array.from({ length: count }, () => startWorker(fileURLToPath(script), { workerData: { root, plan } }));
   try {
     await Promise.all(
       pool.map(

@@ -11,13 +11,13 @@
  * records stays on `evaluatePerplexity`.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { NmsimError, type Diagnostic, type ErrorKind } from '../diagnostics.js';
 import type { LayerWeights, ModelWeights } from './checkpoint.js';
 import { CRITERION_INFO } from '../sparsity/registry.js';
 import { NllAccumulator, windowLosses, windowStarts, type PerplexityResult } from './perplexity.js';
 import { createPruningHooks, isDenseSpec, modelAmberFactors, type Calibration, type RunSpec } from './prune-hooks.js';
-import { workerExecArgv } from '../worker-exec-argv.js';
+import { startWorker } from '../worker-exec-argv.js';
 
 /** What a worker needs once: the shared model, the stream and the configuration. */
 export interface PoolWorkerInit {
@@ -133,7 +133,7 @@ export async function evaluatePerplexityThreaded(model: ModelWeights, stream: In
     const sharedStream = new Int32Array(new SharedArrayBuffer(stream.length * 4));
     sharedStream.set(stream);
     const init: PoolWorkerInit = { model: shareModel(model), stream: sharedStream, spec, amber, calibration: opts.calibration, next };
-    workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init, execArgv: workerExecArgv() }));
+    workers = Array.from({ length: threads - 1 }, () => startWorker(new URL('./perplexity-worker.js', import.meta.url), { workerData: init }));
   }
   const done: (Float64Array | undefined)[] = new Array(windows.length);
   let added = 0; // windows added to the accumulator (in order)

@@ -7,10 +7,10 @@ import { createRequire } from 'node:module';
 import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CHART_FONT_FAMILY } from './charts/frame.js';
 import type { PngReply, PngRequest } from './png-worker.js';
-import { workerExecArgv } from '../worker-exec-argv.js';
+import { startWorker } from '../worker-exec-argv.js';
 
 export const PNG_ZOOM = 2;
 
@@ -80,7 +80,7 @@ function pngWorkerScript(): URL | null {
 }
 
 function startPngWorker(script: URL): PngWorkerState {
-  const worker = new Worker(script, { execArgv: workerExecArgv() });
+  const worker = startWorker(script);
   const state: PngWorkerState = { worker, pending: new Map(), served: 0 };
   const failAll = (e: Error) => {
     for (const p of state.pending.values()) p.reject(e);
