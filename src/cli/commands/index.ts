@@ -5,11 +5,10 @@ export const COMMAND_NAMES = ['review', 'inspect', 'analyze', 'capture', 'genera
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /**
- * Each command loaded on demand:
- * a command's module imports the library parts it runs (capture its kernels, validate its corpus),
- * so `nmsim review` loads the review's modules only (loadCommands).
+ * Each command loaded on demand: a command's module imports the library parts it runs (capture its
+ * kernels, validate its corpus), so `nmsim review` loads the review's modules only (loadCommands).
  */
-const LOADERS: Record<string, () => Promise<unknown>> & Record<CommandName, () => Promise<unknown>> = {
+const LOADERS: Record<CommandName, () => Promise<unknown>> = {
   review: async () => (await import('./review.js')).command,
   inspect: async () => (await import('./inspect.js')).command,
   analyze: async () => (await import('./analyze.js')).command,
