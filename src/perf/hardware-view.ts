@@ -93,16 +93,19 @@ export function densePeakTflops(p: HardwareProfile): number {
 
 /**
  * The profile as the performance model sees it, as text: every field but the name (perf writes it
- * only into warning texts) and `sparsity.selectorStyle` (it sizes the selector's area; no perf
- * function reads it — test/perf/perf-view.test.ts records every property simulate reads on every
- * shipped profile). Everything else is in, so a field perf starts to read is in the key without
- * anyone listing it. Profiles with one text get the same steps (times, I/O, bottlenecks, activity):
- * the review estimates and serves design-axis variants once per text (review/points.ts,
- * review/profile-cache.ts), which is what makes a selector-only variant free and keeps an
- * encoding or provisioning variant apart. Profiles are validated finite numbers, so JSON is exact.
+ * only into warning texts), `sparsity.selectorStyle` (it sizes the selector's area) and what only
+ * the reports and the energy model read — `description`, `sources`, `illustrative`, `defaulted`
+ * and `power` (no perf function reads them: test/perf/perf-view.test.ts records every property
+ * simulate and the serving rows read on every shipped profile). Everything else is in, so a field
+ * perf starts to read is in the key without anyone listing it. Profiles with one text get the
+ * same steps (times, I/O, bottlenecks, activity): the review estimates and serves design-axis
+ * variants once per text (review/points.ts, review/profile-cache.ts), which is what makes a
+ * selector-only variant free and keeps an encoding or provisioning variant apart, and keeps one
+ * core's serving rows across reruns under another name (a provisioning twin reviewed on its own,
+ * profile-cache.ts SERVING_VIEW_ENTRY). Profiles are validated finite numbers, so JSON is exact.
  */
 export function perfViewKey(p: HardwareProfile): string {
-  const { name: _name, sparsity, ...rest } = p;
+  const { name: _name, description: _d, sources: _s, illustrative: _i, defaulted: _f, power: _p, sparsity, ...rest } = p;
   const { selectorStyle: _selector, ...perfSparsity } = sparsity;
   return JSON.stringify({ ...rest, sparsity: perfSparsity });
 }

@@ -1,13 +1,15 @@
 /**
  * The perf view key (perf/hardware-view.ts perfViewKey) the review shares estimates and serving rows
  * by: a selector-only variant has the same key, an encoding or provisioning variant does not; and
- * the ground it stands on — simulate never reads `sparsity.selectorStyle` — checked by recording
- * every property simulate reads from each shipped profile, prefill and decode, every pattern.
+ * the ground it stands on — simulate and the serving rows never read `sparsity.selectorStyle`, the
+ * prose or the power — checked by recording every property they read from each shipped profile,
+ * prefill and decode, every pattern.
  */
 import { loadProfile, listShippedProfiles, resolveProfileRef } from '../../src/profile/load.js';
 import { withDesignChoices } from '../../src/profile/normalize.js';
 import { perfViewKey } from '../../src/perf/hardware-view.js';
 import { simulate } from '../../src/perf/simulate.js';
+import { servingForProfile } from '../../src/review/serving.js';
 import { catalogModel } from '../../src/workload/catalog.js';
 import { parsePattern } from '../../src/sparsity/pattern.js';
 import type { HardwareProfile } from '../../src/profile/schema.js';
@@ -41,25 +43,31 @@ describe('the perf view key', () => {
     expect(perfViewKey(withDesignChoices(p, { selectorStyle: 'sorted-mux' }))).toBe(key);
     expect(perfViewKey(withDesignChoices(p, { selectorStyle: 'hierarchical' }))).toBe(key);
     expect(perfViewKey({ ...p, name: 'another name' })).toBe(key);
+    // nor the prose and the power (a provisioning twin's file differs from its base's in them)
+    expect(p.power).toBeDefined();
+    expect(perfViewKey({ ...p, description: 'another', sources: [], illustrative: !p.illustrative, defaulted: [], power: undefined })).toBe(key);
     expect(perfViewKey(withDesignChoices(p, { metadataEncoding: 'bitmask' }))).not.toBe(key);
     expect(perfViewKey(withDesignChoices(p, { provisioning: 'sparse-balanced' }))).not.toBe(key);
     // the clock (what the rerun bench changes) is in the view
     expect(perfViewKey({ ...p, clockHz: p.clockHz * 0.9 })).not.toBe(key);
   });
 
-  it('leaves out only what simulate never reads: no shipped profile has its selector style read, and the encoding is read', async () => {
+  it('leaves out only what simulate and the serving rows never read: no shipped profile has its selector style, prose or power read, and the encoding is read', async () => {
     const model = catalogModel('llama3.1-8b');
     const reads = new Set<string>();
     for (const profile of await shipped()) {
       for (const phase of [{ kind: 'prefill' as const, tokens: 512 }, { kind: 'decode' as const, batch: 8, contextTokens: 1024 }]) {
         simulate({ profile: recording(profile, reads), model, phase, patterns: PATTERNS });
       }
+      servingForProfile(recording(profile, reads), PATTERNS, model, [], { promptTokens: 256, outputTokens: 32 }, 50, [1, 4]);
+      servingForProfile(recording(profile, reads), PATTERNS, model, [], { promptTokens: 256, outputTokens: 32 }, 50, [1, 4], 'weight');
     }
     expect(reads.has('sparsity.metadataEncoding')).toBe(true);
     expect(reads.has('memory.buffers[].bandwidthBytesPerCycle')).toBe(true);
+    expect(reads.has('memory.dramCapacityBytes')).toBe(true);
     expect(reads.has('sparsity.selectorStyle')).toBe(false);
-    // whatever else it reads is in the key (perfViewKey drops only these two)
-    const dropped = [...reads].filter((r) => r === 'name' || r.startsWith('sparsity.selectorStyle'));
+    // whatever else they read is in the key (perfViewKey drops only these; the name goes only into warning texts and the rows' own label)
+    const dropped = [...reads].filter((r) => ['name', 'description', 'sources', 'illustrative', 'defaulted', 'power'].includes(r.split(/[.[]/)[0]) || r.startsWith('sparsity.selectorStyle'));
     expect(dropped).toEqual(['name']);
   });
 
