@@ -100,7 +100,7 @@ export { parseAxes, defaultAxes, designVariants, sweepsAxes, AXIS_NAMES, AXIS_VA
 export { chooseVariants, SPEEDUP_TOLERANCE, type VariantRow, type VariantChoice } from './explore/variants.js';
 export { servingFor, servingForProfile, pickAtTarget, parseServingMix, parseTpotTarget, bestCoreSeries, DEFAULT_SERVING, DEFAULT_TPOT_TARGET_MS, SERVING_BATCHES, type ServingMix, type ServingResult, type ServingRow, type ServingStep, type ServingPick } from './review/serving.js';
 export { defaultBundlePaths, profileFiles } from './review/inputs.js';
-export { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from './review/cache.js';
+export { CACHE_DIR_ENV, CACHE_FOLDER, DeferredStores, defaultCacheDir } from './review/cache.js';
 export { buildReview } from './review/build.js';
 export type { ReviewData } from './review/review-data.js';
 

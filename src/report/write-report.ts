@@ -52,9 +52,14 @@ function sha256(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** Renders every deterministic report file in memory (everything but run.json). */
-/** `pngCacheDir`: where charts' PNGs are kept by their SVG's hash (png-cache.ts); absent = every chart rasterised. */
-export async function renderReport(data: ReviewData, pngCacheDir?: string): Promise<Map<string, string | Uint8Array>> {
+/**
+ * Renders every deterministic report file in memory (everything but run.json).
+ * `pngCacheDir`: where charts' PNGs are kept by their SVG's hash (png-cache.ts); absent = every chart rasterised.
+ * `whileRasterising`: run once every chart is drawn and the tables written, before the PNGs are
+ * awaited: work for the main thread while the rasterising threads finish (`nmsim review` writes
+ * the cache entries it deferred, review/cache.ts DeferredStores).
+ */
+export async function renderReport(data: ReviewData, pngCacheDir?: string, whileRasterising?: () => Promise<void>): Promise<Map<string, string | Uint8Array>> {
   // each chart's PNG is started as soon as its SVG exists and awaited at the end: the rasterising
   // (off the main thread, png-cache.ts) overlaps drawing the other charts and writing the tables
   const renderPng = (svg: string) => ({ png: cachedPng(svg, pngCacheDir) });
@@ -98,6 +103,7 @@ export async function renderReport(data: ReviewData, pngCacheDir?: string): Prom
   const blocks = reviewDocument(data);
   files.set(REPORT_FILES.markdown, toMarkdown(blocks));
   files.set(REPORT_FILES.html, toHtml(data.title, blocks, { ...svgs, ...energySvgs, ...sensitivitySvgs, ...servingSvgs }));
+  await whileRasterising?.();
   // the PNGs in their places, in the same order (all awaited together: a failed one rejects once)
   const entries = [...files];
   const values = await Promise.all(entries.map(([, value]) => value));
@@ -157,12 +163,15 @@ export interface WrittenReport {
   warnings: Diagnostic[];
 }
 
-/** `opts.cacheDir`: the review's cache folder, where chart PNGs are kept by their SVG's hash (png-cache.ts). */
-export async function writeReviewReport(outDir: string, data: ReviewData, run: RunRecord, opts: ClaimOptions & { cacheDir?: string } = {}): Promise<WrittenReport> {
+/**
+ * `opts.cacheDir`: the review's cache folder, where chart PNGs are kept by their SVG's hash
+ * (png-cache.ts). `opts.whileRasterising`: renderReport's, run while the charts rasterise.
+ */
+export async function writeReviewReport(outDir: string, data: ReviewData, run: RunRecord, opts: ClaimOptions & { cacheDir?: string; whileRasterising?: () => Promise<void> } = {}): Promise<WrittenReport> {
   const claim = await claimOutputFolder(outDir, REVIEW_REPORT_OUTPUT, opts);
   try {
     const started = performance.now();
-    const files = await renderReport(data, opts.cacheDir);
+    const files = await renderReport(data, opts.cacheDir, opts.whileRasterising);
     const timingsMs = { ...run.timingsMs, render_ms: performance.now() - started };
     const runText = runJson(data, files, { ...run, timingsMs });
     await claim.write(async (tmp) => {

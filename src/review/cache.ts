@@ -259,6 +259,25 @@ export function readEntry(file: string): Promise<EntryRead> {
   );
 }
 
+/**
+ * The value of the entry `key` of `kind` in `dir`, or undefined where there is none or it is not a
+ * valid entry for that key (no warning: for a lookup that has a computation to fall back on, whose
+ * own entry cached() then writes). A value read is marked used (touch).
+ */
+export async function readValue(dir: string, key: string, kind: CacheEntryKind): Promise<unknown> {
+  const file = cacheEntryFile(dir, key, kind);
+  const read = await readEntry(file);
+  if (!('text' in read)) return undefined;
+  try {
+    const entry = decodeValue(read.text) as { format?: unknown; key?: unknown; value?: unknown };
+    if (entry === null || typeof entry !== 'object' || entry.format !== CACHE_FORMAT || entry.key !== key || !('value' in entry)) return undefined;
+    touch(file);
+    return entry.value;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface Cached<T> {
   value: T;
   status: CacheStatus;
@@ -269,9 +288,45 @@ export interface Cached<T> {
 }
 
 /**
+ * Cache entries a review computed and has not written yet (cached() `store.defer`): a miss's
+ * encoding and writing (~20–50 ms for a points entry) moved off the review's path to where its main
+ * thread waits for the charts' rasterising threads (`nmsim review`: cli/commands/review.ts
+ * reviewAndWrite flushes them then, and again in any case before it returns). Whoever defers must
+ * flush; a value handed out stays unchanged until then (plain data the report only reads — the
+ * rerun tests compare a review from these entries with one computed afresh).
+ */
+export class DeferredStores {
+  private readonly pending: (() => Promise<Diagnostic[]>)[] = [];
+
+  add(store: () => Promise<Diagnostic[]>): void {
+    this.pending.push(store);
+  }
+
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Writes every pending entry, in the order deferred; their warnings (a folder that cannot be written). */
+  async flush(): Promise<Diagnostic[]> {
+    const warnings: Diagnostic[] = [];
+    for (let next = this.pending.shift(); next !== undefined; next = this.pending.shift()) warnings.push(...(await next()));
+    return warnings;
+  }
+}
+
+/** How cached() stores a computed value. */
+export interface StoreOptions<T> {
+  /** what the entry holds (default: the value): a hit hands this back, so the caller undoes it (profile-cache.ts packPoints); it must not change `value` */
+  stored?: (value: T) => unknown;
+  /** write the entry when `defer` is flushed instead of before returning (status 'miss' either way; a failed write's warning comes from flush) */
+  defer?: DeferredStores;
+}
+
+/**
  * The cached value for `key` in `dir`, else `compute()` stored there. `dir` undefined: no cache
  * (compute, store nothing, and the key — a function — is not even computed). A corrupt entry is reported and replaced; an error thrown by
- * `compute` propagates and nothing is stored.
+ * `compute` propagates and nothing is stored. A hit returns what the entry holds (`store.stored`'s
+ * form); a miss returns the computed value itself.
  */
 export async function cached<T>(
   dir: string | undefined,
@@ -280,6 +335,7 @@ export async function cached<T>(
   kind: CacheEntryKind = ANALYSIS_ENTRY,
   /** readEntry(cacheEntryFile(dir, key, kind)) started earlier (profile-cache.ts reads the next entries while one is decoded or computed) */
   prefetched?: Promise<EntryRead>,
+  store: StoreOptions<T> = {},
 ): Promise<Cached<T>> {
   if (dir === undefined) return { value: await compute(), status: 'off', warnings: [] };
   const key = typeof keyOf === 'string' ? keyOf : await keyOf();
@@ -313,17 +369,26 @@ export async function cached<T>(
     }
   }
   const value = await compute();
+  const write = () => writeEntry(dir, key, kind, store.stored ? store.stored(value) : value);
+  if (store.defer) store.defer.add(write);
+  else warnings.push(...(await write()));
+  return { value, status: 'miss', warnings, file };
+}
+
+/** Stores `value` as the entry `key` of `kind` in `dir` (a temporary file renamed into place); a failure is a warning, never fatal. */
+export async function writeEntry(dir: string, key: string, kind: CacheEntryKind, value: unknown): Promise<Diagnostic[]> {
+  const file = cacheEntryFile(dir, key, kind);
   const body = encodeValue({ format: CACHE_FORMAT, key, value });
   const tmp = path.join(dir, `.${kind.prefix}-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(tmp, body);
     await fs.rename(tmp, file);
+    return [];
   } catch (e) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    warnings.push({ code: 'review/cache-unwritable', severity: 'warning', file, message: `${what} could not be stored in the cache (${(e as Error).message}); the next review ${kind === ANALYSIS_ENTRY ? 'analyses' : 'computes it'} again.`, hint: `set ${CACHE_DIR_ENV} to a writable folder, or pass --no-cache.` });
+    return [{ code: 'review/cache-unwritable', severity: 'warning', file, message: `${kind.what} could not be stored in the cache (${(e as Error).message}); the next review ${kind === ANALYSIS_ENTRY ? 'analyses' : 'computes it'} again.`, hint: `set ${CACHE_DIR_ENV} to a writable folder, or pass --no-cache.` }];
   }
-  return { value, status: 'miss', warnings, file };
 }
 
 /**
@@ -340,7 +405,7 @@ export function touch(file: string): void {
  * uses 1 analysis entry, 1 manifest entry per bundle, 1 filehash entry per bundle file (23 for the shipped bundle), 1 accuracy entry, 8 profile, 1 tech, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
  * the points entries are the big ones (40 KB–1.2 MB each, ~6 MB per review of the shipped profiles).
  */
-export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, masks: 8, accuracy: 8, filehash: 64, profile: 32, tech: 16, points: 32, serving: 32, png: 48 };
+export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, masks: 8, accuracy: 8, filehash: 64, profile: 32, tech: 16, points: 32, pointsalias: 32, serving: 32, servingview: 128, png: 48 };
 
 /** An entry's name: `<kind>-<64 hex digits>.json|png` (cached() and report/png-cache.ts). */
 const ENTRY_NAME = /^([a-z]+)-[0-9a-f]{64}\.(json|png)$/;

@@ -31,11 +31,11 @@
 import { createHash } from 'node:crypto';
 import { loadTech, type TechLibrary } from '../profile/tech.js';
 import { TOOL_VERSION } from '../version.js';
-import { CACHE_FORMAT, cached, cacheEntryFile, codeFingerprint, encodeValue, readEntry, type CacheEntryKind, type CacheStatus, type EntryRead } from './cache.js';
+import { CACHE_FORMAT, cached, cacheEntryFile, codeFingerprint, encodeValue, readEntry, readValue, writeEntry, type CacheEntryKind, type CacheStatus, type DeferredStores, type EntryRead, type StoreOptions } from './cache.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { techFilesPart, type HashedProfile } from './inputs.js';
-import { evaluatePoints, weightPatternsOn, type PointInputs, type PointRecords, type ProfileRecord } from './points.js';
-import type { Accuracy, DesignPoint } from '../explore/design-point.js';
+import { evaluatePoints, weightPatternsOn, type EnergyRecord, type PointInputs, type PointRecord, type PointRecords, type ProfileRecord } from './points.js';
+import type { Accuracy, CoreVariant, DesignPoint } from '../explore/design-point.js';
 import { accuracyFor, weightAccuracy, type MeasuredRun, type MeasuredWeightRun, type ProxyAccuracy, type SweepConfig } from '../explore/accuracy.js';
 import { servingFor, servingForProfile, servingPatternsOf, servingWeightBytes, SERVING_BATCHES, type PrefillSims, type ServingChoiceRow, type ServingMix, type ServingResult } from './serving.js';
 import { patternKey } from '../explore/design-point.js';
@@ -43,9 +43,12 @@ import type { ModelShape } from '../workload/model-shape.js';
 import type { MeasuredSparsity } from '../perf/measured-sparsity.js';
 import { perfViewKey } from '../perf/hardware-view.js';
 import type { Pattern } from '../sparsity/pattern.js';
+import type { HardwareProfile } from '../profile/schema.js';
 
 export const POINTS_ENTRY: CacheEntryKind = { prefix: 'points', what: "the profile's design points" };
 export const SERVING_ENTRY: CacheEntryKind = { prefix: 'serving', what: "the profile's serving metrics" };
+/** One perf view's serving rows (servingForCached: read when its profile's serving entry misses, so a core reviewed under another name keeps them). */
+export const SERVING_VIEW_ENTRY: CacheEntryKind = { prefix: 'servingview', what: "one perf view's serving metrics" };
 
 /** Per loaded profile (in profile order; for the points, one entry holds all its design-axis variants): whether its entry was read ('hit'), computed and stored ('miss'), or no cache ('off'). */
 export type ProfileCacheStatus = CacheStatus[];
@@ -144,6 +147,12 @@ export async function accuracyLookupsCached(
   };
 }
 
+/** The parts of a group's entry key that no profile of it changes: the shared inputs' digest and its tech libraries' (null: not keyed on tech). */
+interface GroupKeyParts {
+  shared: string;
+  techs: string | null;
+}
+
 /**
  * For each group of profiles (`groups`: runs of indices into `profiles`): `compute(g)` through the
  * cache `dir` under a key of `shared` and the group's parts (each profile's, plus its tech library
@@ -158,10 +167,13 @@ async function perGroup<T>(
   groups: readonly (readonly number[])[],
   withTech: boolean,
   extra: (g: number) => unknown,
-  compute: (g: number) => Promise<T>,
+  /** `parts`: what the group's key was made of (undefined where the group is not cached) */
+  compute: (g: number, parts?: GroupKeyParts) => Promise<T>,
   /** where the tech libraries read for the keys are left for `compute` (by `${tech}|${techDirs}`, evaluatePoints' own key) */
   libraries?: Map<string, TechLibrary>,
-): Promise<{ values: T[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
+  /** how a computed value is stored (cache.ts cached) */
+  store: StoreOptions<T> = {},
+): Promise<{ values: T[]; status: ProfileCacheStatus; warnings: Diagnostic[]; keys: (string | undefined)[]; parts: (GroupKeyParts | undefined)[] }> {
   const values: T[] = [];
   const status: ProfileCacheStatus = [];
   const warnings: Diagnostic[] = [];
@@ -170,6 +182,7 @@ async function perGroup<T>(
   const techText = new Map<string, string | undefined>();
   // first every group's key, and its entry's read started (the reads overlap decoding and computing the earlier groups)
   const keys: (string | undefined)[] = [];
+  const keyParts: (GroupKeyParts | undefined)[] = [];
   const reads: (Promise<EntryRead> | undefined)[] = [];
   for (let g = 0; g < groups.length; g++) {
     const parts: string[] = [];
@@ -197,16 +210,17 @@ async function perGroup<T>(
     if (extraText === undefined) cacheable = false;
     const key = cacheable ? await entryKey(kind, sharedDigest!, sha256(JSON.stringify({ parts, extra: extraText })), withTech ? sha256(JSON.stringify(techs)) : null) : undefined;
     keys.push(key);
+    keyParts.push(key === undefined ? undefined : { shared: sharedDigest!, techs: withTech ? sha256(JSON.stringify(techs)) : null });
     reads.push(key === undefined ? undefined : readEntry(cacheEntryFile(dir!, key, kind)));
   }
   for (let g = 0; g < groups.length; g++) {
     const key = keys[g];
-    const r = await cached(key === undefined ? undefined : dir, key ?? '', () => compute(g), kind, reads[g]);
+    const r = await cached(key === undefined ? undefined : dir, key ?? '', () => compute(g, keyParts[g]), kind, reads[g], store);
     values.push(r.value);
     status.push(r.status);
     warnings.push(...r.warnings);
   }
-  return { values, status, warnings };
+  return { values, status, warnings, keys, parts: keyParts };
 }
 
 /**
@@ -430,15 +444,122 @@ function variantGroups(inputs: Pick<PointInputs, 'profiles' | 'baseIndex'>): num
 }
 
 /**
+ * Where a core's design points are kept under another name: `pointsalias-<key>.json` (issue 16: a
+ * provisioning twin — act-8of16-sb, the same core as act-8of16 but its provisioning — is reviewed as
+ * the other's variant until one of the two files changes; then it is a core of its own, whose
+ * variants are the very designs the other's entry holds, listed in another order and named after
+ * it). key = sha256({ CACHE_FORMAT, TOOL_VERSION, code fingerprint, kind, the points key's shared
+ * and tech parts, the sorted digests of the group's variants' contents (variantContent) }); value:
+ * the points entry's key and, in that entry's order, each variant's content digest, name and base.
+ * Written beside every points entry a review stores; read when a group's own entry is missing.
+ */
+export const POINTS_ALIAS_ENTRY: CacheEntryKind = { prefix: 'pointsalias', what: "where a core's design points are kept under another name" };
+
+interface PointsAlias {
+  entry: string;
+  variants: string[];
+  names: string[];
+  bases: (string | null)[];
+}
+
+/**
+ * A variant's design as its points records read it, without what names or describes it: the loaded
+ * profile but its name, description, sources, `illustrative` flag and list of defaulted keys (no
+ * model reads them: the records of a profile renamed and re-described are the same but for the
+ * names, test/review/profile-cache.test.ts), its tech folders and its choice on each design axis.
+ * undefined where encodeValue cannot carry it exactly.
+ */
+function variantContent(h: HashedProfile, design: CoreVariant | undefined): string | undefined {
+  const { name: _n, description: _d, sources: _s, illustrative: _i, defaulted: _f, ...profile } = h.loaded.profile;
+  const choices = design ? { selectorStyle: design.selectorStyle, metadataEncoding: design.metadataEncoding, provisioning: design.provisioning } : null;
+  return exactText({ profile, techDirs: h.loaded.techDirs, choices });
+}
+
+/** A group's variants as an alias names them: content digests, names and bases, in the group's order; undefined when not exactly encodable or two are alike. */
+function groupVariants(inputs: Pick<PointInputs, 'profiles' | 'designs'>, group: readonly number[]): Omit<PointsAlias, 'entry'> | undefined {
+  const variants: string[] = [];
+  for (const pi of group) {
+    const text = variantContent(inputs.profiles[pi], inputs.designs?.[pi]);
+    if (text === undefined) return undefined;
+    variants.push(sha256(text));
+  }
+  if (new Set(variants).size !== variants.length) return undefined;
+  return { variants, names: group.map((pi) => inputs.profiles[pi].loaded.profile.name), bases: group.map((pi) => inputs.designs?.[pi]?.base ?? null) };
+}
+
+async function aliasKey(parts: { shared: string; techs: string | null }, variants: readonly string[]): Promise<string> {
+  return sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: POINTS_ALIAS_ENTRY.prefix, shared: parts.shared, techs: parts.techs, variants: [...variants].sort() }));
+}
+
+function isAlias(v: unknown, want: Omit<PointsAlias, 'entry'>): v is PointsAlias {
+  const a = v as Partial<PointsAlias> | null;
+  const strings = (x: unknown) => Array.isArray(x) && x.length === want.variants.length && x.every((y) => typeof y === 'string');
+  return (
+    a !== null && typeof a === 'object' && typeof a.entry === 'string' && strings(a.variants) && strings(a.names) &&
+    Array.isArray(a.bases) && a.bases.length === want.variants.length && a.bases.every((b) => b === null || typeof b === 'string') &&
+    new Set(a.variants).size === want.variants.length && a.variants!.every((d) => want.variants.includes(d))
+  );
+}
+
+/**
+ * The records of one group's profiles (group-local indices) `from` names, moved to the group `to`
+ * names: each variant to the place of the variant with its content, every name it carries — the
+ * point's profile and id, the variant's base, a skipped point's profile, the area report's and the
+ * energy rows' profile — changed to that variant's. undefined where a record does not carry the
+ * names where this expects them (then the group is computed).
+ */
+function renamedRecords(r: PointRecords, from: PointsAlias, to: Omit<PointsAlias, 'entry'>, perProfile: number): PointRecords | undefined {
+  const place = new Map(to.variants.map((d, j) => [d, j]));
+  const moved = from.variants.map((d) => place.get(d)!);
+  const n = from.variants.length;
+  if (r.profiles.length !== n || r.points.length !== n * perProfile) return undefined;
+  const points: PointRecord[] = [];
+  for (const rec of r.points) {
+    const i = Math.floor(rec.index / perProfile);
+    const j = moved[i];
+    const [was, now] = [from.names[i], to.names[j]];
+    const out: PointRecord = { ...rec, index: j * perProfile + (rec.index % perProfile) };
+    if (rec.point) {
+      const p = rec.point;
+      if (p.profile !== was || !p.id.startsWith(`${was}|`) || (p.variant?.base ?? null) !== from.bases[i]) return undefined;
+      out.point = { ...p, id: now + p.id.slice(was.length), profile: now, ...(p.variant ? { variant: { ...p.variant, base: to.bases[j]! } } : {}) };
+    }
+    if (rec.skipped) {
+      if (rec.skipped.profile !== was) return undefined;
+      out.skipped = { ...rec.skipped, profile: now };
+    }
+    points.push(out);
+  }
+  const profiles: ProfileRecord[] = [];
+  for (const p of r.profiles) {
+    const j = moved[p.index];
+    if (p.report.profile !== from.names[p.index] || (p.denseEnergy !== undefined && p.denseEnergy.profile !== from.names[p.index])) return undefined;
+    profiles.push({ ...p, index: j, report: { ...p.report, profile: to.names[j] }, ...(p.denseEnergy ? { denseEnergy: { ...p.denseEnergy, profile: to.names[j] } } : {}) });
+  }
+  const energy: EnergyRecord[] = [];
+  for (const e of r.energy) {
+    const j = moved[e.profile];
+    if (e.row.profile !== from.names[e.profile]) return undefined;
+    energy.push({ ...e, profile: j, row: { ...e.row, profile: to.names[j] } });
+  }
+  // in evaluatePoints' order: points by index, profiles by index, energy rows by profile (each profile's in its order)
+  return { points: points.sort((a, b) => a.index - b.index), profiles: profiles.sort((a, b) => a.index - b.index), energy: energy.map((e, k) => ({ e, k })).sort((a, b) => a.e.profile - b.e.profile || a.k - b.k).map((x) => x.e) };
+}
+
+/**
  * evaluatePoints over every point, one loaded profile (with all its design-axis variants, which
  * share perf estimates) at a time through the cache `dir` (undefined: no cache, the same
- * records). Returns one PointRecords per loaded profile (assembleReview takes the list).
+ * records). Returns one PointRecords per loaded profile (assembleReview takes the list). `defer`:
+ * a missed entry is packed and written when it is flushed (cache.ts DeferredStores), not before
+ * this returns. A group whose own entry is missing but whose variants an earlier review stored
+ * under other names (POINTS_ALIAS_ENTRY) takes those records renamed (`renamed`), not computed.
  */
 export async function evaluatePointsCached(
   inputs: PointInputs,
   dir: string | undefined,
   stage?: (profile: string, fraction: number) => void,
-): Promise<{ records: PointRecords[]; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
+  defer?: DeferredStores,
+): Promise<{ records: PointRecords[]; status: ProfileCacheStatus; warnings: Diagnostic[]; renamed: boolean[] }> {
   const perProfileCount = inputs.configs.length + inputs.weightRuns.length;
   const shared =
     dir === undefined
@@ -459,20 +580,47 @@ export async function evaluatePointsCached(
   const groups = variantGroups(inputs);
   const designsOf = (g: number) => (inputs.designs ? groups[g].map((pi) => inputs.designs![pi]) : null);
   const techs = new Map<string, TechLibrary>();
-  const { values, status, warnings } = await perGroup(dir, POINTS_ENTRY, shared, inputs.profiles, groups, true, designsOf, async (g) => {
+  const renamed = groups.map(() => false);
+  const variantsOf = new Map<number, Omit<PointsAlias, 'entry'> | undefined>();
+  const variants = (g: number) => {
+    if (!variantsOf.has(g)) variantsOf.set(g, groupVariants(inputs, groups[g]));
+    return variantsOf.get(g);
+  };
+  const { values, status, warnings, keys, parts: keyParts } = await perGroup(dir, POINTS_ENTRY, shared, inputs.profiles, groups, true, designsOf, async (g, parts) => {
     const first = groups[g][0];
     stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
+    // the same variants stored under other names (a provisioning twin un-twinned): renamed
+    const mine = parts && dir !== undefined ? variants(g) : undefined;
+    if (mine) {
+      const alias = await readValue(dir!, await aliasKey(parts!, mine.variants), POINTS_ALIAS_ENTRY);
+      const stored = isAlias(alias, mine) ? await readValue(dir!, alias.entry, POINTS_ENTRY) : undefined;
+      const records = stored !== undefined && isAlias(alias, mine) ? renamedRecords(unpackPoints(stored as PointRecords, inputs), alias, mine, perProfileCount) : undefined;
+      if (records) {
+        renamed[g] = true;
+        return records;
+      }
+    }
     const designs = designsOf(g);
-    const records = await evaluatePoints({
+    return evaluatePoints({
       ...inputs,
       profiles: groups[g].map((pi) => inputs.profiles[pi]),
       ...(designs ? { designs, baseIndex: designs.map(() => 0) } : {}),
       techs,
     });
-    // stored without the accuracies the key holds (packPoints), put back below (hit or miss alike)
-    return dir === undefined ? records : packPoints(records, inputs);
-  }, techs);
-  return { records: values.map((r, g) => rebase(dir === undefined ? r : unpackPoints(r, inputs), groups[g][0], perProfileCount)), status, warnings };
+    // stored without the accuracies the key holds (packPoints), put back on a hit (unpackPoints)
+  }, techs, { stored: (records) => packPoints(records, inputs), ...(defer ? { defer } : {}) });
+  // beside every entry stored, where another group with the same variants finds it
+  if (dir !== undefined) {
+    for (let g = 0; g < groups.length; g++) {
+      const [key, parts] = [keys[g], keyParts[g]];
+      const mine = status[g] === 'miss' && key !== undefined && parts !== undefined ? variants(g) : undefined;
+      if (!mine) continue;
+      const write = async () => writeEntry(dir, await aliasKey(parts!, mine.variants), POINTS_ALIAS_ENTRY, { entry: key!, ...mine });
+      if (defer) defer.add(write);
+      else warnings.push(...(await write()));
+    }
+  }
+  return { records: values.map((r, g) => rebase(status[g] === 'hit' ? unpackPoints(r, inputs) : r, groups[g][0], perProfileCount)), status, warnings, renamed };
 }
 
 /**
@@ -506,30 +654,71 @@ export async function servingForCached(
   const groups = variantGroups(variants);
   const designsOf = (g: number) => (variants.designs ? groups[g].map((pi) => variants.designs![pi]) : null);
   const patternsOf = (pi: number) => (chosen ? servingPatternsOf(profiles[pi].loaded.profile.name, patterns, chosen) : [...patterns]);
+  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES, weightPatterns });
+  const sharedDigest = shared === undefined ? undefined : sha256(shared);
+  // the warnings of the per-view entries (read or written inside a group's computation)
+  const viewWarnings: Diagnostic[] = [];
+  /** One variant's result: its rows under the name '' (servingOfView), from the per-view entry through the cache `dir`. */
+  const ofView = async (pi: number, speedKey: string): Promise<ServingResult> => {
+    const compute = async () => servingOfView(profiles[pi].loaded.profile, patternsOf(pi), patterns, shape, measured, mix, tpotTargetMs, weightPatterns, prefillSims);
+    if (dir === undefined || sharedDigest === undefined) return compute();
+    const key = async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: SERVING_VIEW_ENTRY.prefix, shared: sharedDigest, view: speedKey }));
+    const r = await cached(dir, key, compute, SERVING_VIEW_ENTRY);
+    viewWarnings.push(...r.warnings);
+    return r.value;
+  };
   const one = async (g: number): Promise<ServingResult> => {
     const bySpeedKey = new Map<string, ServingResult>();
-    const results = groups[g].map((pi) => {
+    const results: ServingResult[] = [];
+    for (const pi of groups[g]) {
       const profile = profiles[pi].loaded.profile;
       const mine = patternsOf(pi);
       const speedKey = `${perfViewKey(profile)}|${mine === null ? '-' : mine.map(patternKey).join(',')}`;
-      const same = bySpeedKey.get(speedKey);
-      if (same) return { ...same, rows: same.rows.map((r) => ({ ...r, profile: profile.name })) };
-      const onWeights = weightPatternsOn(profile, weightPatterns);
-      // weight masks are fixed offline: no measured activation structure applies (as the weight points)
-      const weightRows = onWeights.length > 0 ? servingForProfile(profile, onWeights, shape, [], mix, tpotTargetMs, SERVING_BATCHES, 'weight') : [];
-      // no rows kept: the result's fields but no simulation (weightBytes is still this profile's: servingFor reads the first profile's operand width)
-      const r = mine === null ? { ...servingFor([], patterns, shape, measured, mix, tpotTargetMs), weightBytes: servingWeightBytes(shape, profile.tensorCore.operandBits / 8), weightRows } : { ...servingFor([profile], mine, shape, measured, mix, tpotTargetMs, SERVING_BATCHES, prefillSims), weightRows };
-      bySpeedKey.set(speedKey, r);
-      return r;
-    });
+      let r = bySpeedKey.get(speedKey);
+      if (!r) bySpeedKey.set(speedKey, (r = await ofView(pi, speedKey)));
+      results.push(named(r, profile.name));
+    }
     return { ...results[0], rows: results.flatMap((r) => r.rows), weightRows: results.flatMap((r) => r.weightRows ?? []) };
   };
-  const shared = dir === undefined ? undefined : exactText({ patterns, shape, measured, mix, tpotTargetMs, batches: SERVING_BATCHES, weightPatterns });
   // the chosen patterns of each variant are part of the entry's key (null: every pattern)
   const extraOf = (g: number) => ({ designs: designsOf(g), patterns: chosen ? groups[g].map((pi) => patternsOf(pi)?.map(patternKey) ?? null) : null });
   const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, extraOf, one);
+  warnings.push(...viewWarnings);
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
   const { weightRows: _w, ...first } = values[0];
   const weightRows = values.flatMap((v) => v.weightRows ?? []);
   return { serving: { ...first, rows: values.flatMap((v) => v.rows), ...(weightRows.length > 0 ? { weightRows } : {}) }, status, warnings };
+}
+
+/**
+ * One variant's serving result as the per-view entry holds it: servingFor of the variant alone on its
+ * chosen patterns (`mine`; null: none kept, so no simulation), its weight rows (weightPatternsOn), and
+ * every row's profile '' — a function of the perf view (perfViewKey: neither the name, the prose nor
+ * the power, which serving never reads) and of the shared inputs, whichever profile computed it.
+ */
+function servingOfView(
+  profile: HardwareProfile,
+  mine: Pattern[] | null,
+  patterns: readonly Pattern[],
+  shape: ModelShape,
+  measured: readonly MeasuredSparsity[],
+  mix: ServingMix,
+  tpotTargetMs: number,
+  weightPatterns: readonly Pattern[],
+  prefillSims: PrefillSims | undefined,
+): ServingResult {
+  const onWeights = weightPatternsOn(profile, weightPatterns);
+  // weight masks are fixed offline: no measured activation structure applies (as the weight points)
+  const weightRows = onWeights.length > 0 ? servingForProfile(profile, onWeights, shape, [], mix, tpotTargetMs, SERVING_BATCHES, 'weight') : [];
+  // no rows kept: the result's fields but no simulation (weightBytes is still this profile's: servingFor reads the first profile's operand width)
+  const r =
+    mine === null
+      ? { ...servingFor([], patterns, shape, measured, mix, tpotTargetMs), weightBytes: servingWeightBytes(shape, profile.tensorCore.operandBits / 8), weightRows }
+      : { ...servingFor([profile], mine, shape, measured, mix, tpotTargetMs, SERVING_BATCHES, prefillSims), weightRows };
+  return named(r, '');
+}
+
+/** `r` with every row's profile `name` (rows and weight rows; the only fields that name a profile). */
+function named(r: ServingResult, name: string): ServingResult {
+  return { ...r, rows: r.rows.map((x) => ({ ...x, profile: name })), ...(r.weightRows ? { weightRows: r.weightRows.map((x) => ({ ...x, profile: name })) } : {}) };
 }

@@ -38,7 +38,7 @@ import { catalogModel } from '../workload/catalog.js';
 import { modelFromManifest } from '../workload/from-manifest.js';
 import type { ModelShape } from '../workload/model-shape.js';
 import { perfAssumptions, reviewConventions } from './assumptions.js';
-import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus } from './cache.js';
+import { analysisCacheKey, cached, codeFingerprint, type CacheKeyInput, type CacheStatus, type DeferredStores } from './cache.js';
 import { defaultBundlePaths, loadProfilesHashed, openBundlesHashed, profileFiles, type HashedProfile, type OpenedBundle } from './inputs.js';
 import { maskViolationsCached } from './masks.js';
 import { summariseAnalysis, type AnalysisSummary } from './measure.js';
@@ -102,8 +102,11 @@ export interface ReviewOutcome {
   primaryBundle: string;
   /** whether the analysis came from the cache ('off': no cache folder given) */
   analysisCache: CacheStatus;
-  /** per profile (profile order): whether its design points and its serving rows came from the cache (profile-cache.ts) */
-  profileCache: { points: ProfileCacheStatus; serving: ProfileCacheStatus };
+  /**
+   * per profile (profile order): whether its design points and its serving rows came from the cache
+   * (profile-cache.ts); `pointsRenamed`: its missed points entry taken from another core's, renamed (POINTS_ALIAS_ENTRY)
+   */
+  profileCache: { points: ProfileCacheStatus; serving: ProfileCacheStatus; pointsRenamed: boolean[] };
 }
 
 /**
@@ -391,9 +394,11 @@ export function reviewTitle(modelName: string, profileCount: number): string {
 /**
  * `analyses`: both analyses already computed (the merge of review shards); they must be those
  * of reviewAnalysisPlans on the same inputs (review/shard.ts checks the job). Given analyses
- * bypass the cache.
+ * bypass the cache. `defer`: the design points' missed cache entries are written when the caller
+ * flushes it (cache.ts DeferredStores; `nmsim review` does while the charts rasterise), not before
+ * this returns; absent, before.
  */
-export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress, analyses?: ReviewAnalyses): Promise<ReviewOutcome> {
+export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress, analyses?: ReviewAnalyses, defer?: DeferredStores): Promise<ReviewOutcome> {
   const clock = stopwatch();
   const opts = resolveReviewOptions(options);
   const bundlePaths = bundlePathsOf(opts);
@@ -412,7 +417,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     // the prefill steps the points simulate, for the serving rows of the same perf views (serving.ts PrefillSims)
     const prefillSims: PrefillSims = new Map();
     // per profile through the cache: a rerun with one profile changed evaluates that profile only
-    const evaluated = await evaluatePointsCached({ ...unserved.inputs, prefillSims }, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f));
+    const evaluated = await evaluatePointsCached({ ...unserved.inputs, prefillSims }, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f), defer);
     const records: PointRecords = { points: evaluated.records.flatMap((r) => r.points), profiles: evaluated.records.flatMap((r) => r.profiles), energy: evaluated.records.flatMap((r) => r.energy) };
     clock.lap('models_ms');
     const prepared = await withChosenServing(unserved, opts, records, prefillSims);
@@ -430,7 +435,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
       warnings: [...profileWarnings, ...prepared.warnings, ...evaluated.warnings],
       primaryBundle: prepared.primaryBundle,
       analysisCache: prepared.analysisCache,
-      profileCache: { points: evaluated.status, serving: prepared.servingCache },
+      profileCache: { points: evaluated.status, serving: prepared.servingCache, pointsRenamed: evaluated.renamed },
     };
   } finally {
     await Promise.all(bundles.map((b) => b.bundle.close()));

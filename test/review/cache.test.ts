@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { analysisCacheKey, ANALYSIS_ENTRY, CACHE_DIR_ENV, cacheEntryFile, cached, codeFingerprint, decodeValue, defaultCacheDir, encodeValue, readEntry, type CacheKeyInput } from '../../src/review/cache.js';
+import { analysisCacheKey, ANALYSIS_ENTRY, CACHE_DIR_ENV, cacheEntryFile, cached, codeFingerprint, decodeValue, DeferredStores, defaultCacheDir, encodeValue, readEntry, readValue, type CacheKeyInput } from '../../src/review/cache.js';
 import { runReview, type ReviewOptions } from '../../src/review/run-review.js';
 import { runCli } from '../helpers/cli.js';
 import { writeSyntheticBundle } from './synthetic-bundle.js';
@@ -157,6 +157,31 @@ describe('cached()', () => {
     await fs.writeFile(blocker, 'x');
     const r = await cached(path.join(blocker, 'cache'), 'k', async () => 42);
     expect([r.status, r.value, r.warnings.map((w) => w.code)]).toEqual(['miss', 42, ['review/cache-unwritable']]);
+  });
+
+  it('with deferred stores a miss returns its value at once and writes the entry (in `stored`\'s form) only when they are flushed; a failed write is flush\'s warning', async () => {
+    const dir = path.join(tmp, 'deferred');
+    const stores = new DeferredStores();
+    const value = { n: 1, list: [1, 2, 3] };
+    const stored = (v: typeof value) => ({ ...v, list: v.list.length });
+    const miss = await cached(dir, 'k', async () => value, ANALYSIS_ENTRY, undefined, { stored, defer: stores });
+    expect([miss.status, miss.value, miss.warnings, stores.size]).toEqual(['miss', value, [], 1]);
+    await expect(fs.readdir(dir)).rejects.toThrow();
+    expect(await stores.flush()).toEqual([]);
+    expect(stores.size).toBe(0);
+    // a hit hands back what was stored (the caller undoes `stored`)
+    const hit = await cached(dir, 'k', async () => value, ANALYSIS_ENTRY, undefined, { stored, defer: stores });
+    expect([hit.status, hit.value, stores.size]).toEqual(['hit', { n: 1, list: 3 }, 0]);
+    expect(await readValue(dir, 'k', ANALYSIS_ENTRY)).toEqual({ n: 1, list: 3 });
+    expect(await readValue(dir, 'another', ANALYSIS_ENTRY)).toBeUndefined();
+    // without deferral the same entry is written before cached() returns
+    await cached(dir, 'k2', async () => value, ANALYSIS_ENTRY, undefined, { stored });
+    expect((await fs.readdir(dir)).sort()).toEqual(['analysis-k.json', 'analysis-k2.json']);
+    const blocker = path.join(tmp, 'a-file-deferred');
+    await fs.writeFile(blocker, 'x');
+    const failing = await cached(path.join(blocker, 'cache'), 'k', async () => 42, ANALYSIS_ENTRY, undefined, { defer: stores });
+    expect([failing.value, failing.warnings]).toEqual([42, []]);
+    expect((await stores.flush()).map((w) => w.code)).toEqual(['review/cache-unwritable']);
   });
 });
 

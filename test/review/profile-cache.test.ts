@@ -102,6 +102,41 @@ describe('the per-profile caches (design points and serving rows)', () => {
     expect(encodeValue(changed.data)).toBe(encodeValue((await runReview({ ...opts, cacheDir: undefined })).data));
   }, 120_000);
 
+  it('a provisioning twin un-twinned by a change to its base takes its design points from the base\'s entry, renamed and reordered, the review equals the uncached one', async () => {
+    // act-8of16 and act-8of16-sb (the same core but its provisioning): with provisioning swept the
+    // second is the first's sparse-balanced variant; its copy here is also re-described, re-sourced
+    // and not illustrative, which neither the twin rule nor the models read
+    const folder = path.join(tmp, 'twins');
+    await fs.mkdir(folder);
+    await fs.copyFile(path.join(SHIPPED_PROFILE_DIR, 'act-8of16.yaml'), path.join(folder, 'act-8of16.yaml'));
+    const sb = (await fs.readFile(path.join(SHIPPED_PROFILE_DIR, 'act-8of16-sb.yaml'), 'utf8'))
+      .replace('illustrative: true', 'illustrative: false')
+      .replace(/^sources:\n/m, 'sources:\n  - "a source only this copy cites"\n')
+      .replace(/^description: >-\n/m, 'description: >-\n  A copy re-described for the test.\n');
+    await fs.writeFile(path.join(folder, 'act-8of16-sb.yaml'), sb);
+    const dir = path.join(tmp, 'cache-twins');
+    const opts: ReviewOptions = { ...FAST, axes: { selector: ['mux', 'hierarchical'], provisioning: ['dense-balanced', 'sparse-balanced'] }, traces: [bundle], profiles: [folder], cacheDir: dir };
+    const cold = await runReview(opts);
+    expect([cold.profileCache.points, cold.profileCache.pointsRenamed]).toEqual([['miss'], [false]]);
+    expect(cold.data.profiles.map((p) => p.name)).toEqual(['act-8of16']);
+
+    // act-8of16's clock: act-8of16-sb is a core of its own, whose variants are act-8of16's cold ones
+    await edit(path.join(folder, 'act-8of16.yaml'), 'clock: 1830 MHz', 'clock: 1700 MHz');
+    const rerun = await runReview(opts);
+    // profiles sorted by name: act-8of16 (computed), act-8of16-sb (its twin's entry, renamed)
+    expect([rerun.profileCache.points, rerun.profileCache.pointsRenamed]).toEqual([['miss', 'miss'], [false, true]]);
+    expect(rerun.data.profiles.map((p) => p.name)).toEqual(['act-8of16', 'act-8of16-sb']);
+    const sbPoints = rerun.data.points.filter((p) => p.profile.startsWith('act-8of16-sb'));
+    expect(sbPoints.length).toBeGreaterThan(0);
+    expect(sbPoints.every((p) => p.id.startsWith(`${p.profile}|`) && p.variant?.base === 'act-8of16-sb')).toBe(true);
+    const fresh = encodeValue((await runReview({ ...opts, cacheDir: undefined })).data);
+    expect(encodeValue(rerun.data)).toBe(fresh);
+    // the twin's own entry now exists: a second rerun reads it
+    const warm = await runReview(opts);
+    expect([warm.profileCache.points, warm.profileCache.pointsRenamed]).toEqual([['hit', 'hit'], [false, false]]);
+    expect(encodeValue(warm.data)).toBe(fresh);
+  }, 120_000);
+
   it('a points entry stores every point with a null accuracy and proxy (its configuration\'s lookups, which the key holds) and a variant\'s later points as differences from its first, and a hit puts the lookups\' values back: the review equals the uncached one', async () => {
     const dir = path.join(tmp, 'cache-packed');
     // two mitigations without a measured run (both proxies, so points with the same fields): two configurations per pattern, which share the variant's hardware figures
@@ -218,6 +253,39 @@ describe('the per-profile caches (design points and serving rows)', () => {
     expect(encodeValue(changed.accuracy(c816))).toBe(encodeValue(accuracyFor(c816, [moved], proxies, 'b')));
     expect(changed.accuracy(c816)?.interval).not.toEqual(warm.accuracy(c816)?.interval);
     expect((await fs.readdir(dir)).filter((n) => n.startsWith('accuracy-'))).toHaveLength(2);
+  });
+
+  it('a profile\'s serving rows are kept per perf view: a copy under another name, description and power (which serving never reads) misses its own entry but computes nothing, and its rows carry its name', async () => {
+    const patterns = ['8:16'].map((p) => parsePattern(p));
+    const mix = { promptTokens: 512, outputTokens: 64 };
+    const shape = catalogModel('llama3.1-8b');
+    const folder = path.join(tmp, 'serving-view');
+    await fs.mkdir(folder);
+    await fs.copyFile(path.join(SHIPPED_PROFILE_DIR, 'act-8of16.yaml'), path.join(folder, 'act-8of16.yaml'));
+    const text = await fs.readFile(path.join(SHIPPED_PROFILE_DIR, 'act-8of16.yaml'), 'utf8');
+    const power = text.slice(text.indexOf('\npower:\n'), text.indexOf('\nchip:\n'));
+    expect(power.length).toBeGreaterThan(0);
+    await fs.writeFile(path.join(folder, 'renamed.yaml'), text.replace('name: act-8of16', 'name: renamed').replace(/^description: >-\n/m, 'description: >-\n  Another description.\n').replace(power, ''));
+    const dir = path.join(tmp, 'serving-view-cache');
+    const views = async () => (await fs.readdir(dir)).filter((n) => n.startsWith('servingview-')).sort();
+    const original = (await loadProfilesHashed([path.join(folder, 'act-8of16.yaml')])).profiles;
+    const copy = (await loadProfilesHashed([path.join(folder, 'renamed.yaml')])).profiles;
+    expect(copy[0].loaded.profile.power).toBeUndefined();
+    const a = await servingForCached(dir, { profiles: original }, patterns, shape, [], mix, 50);
+    const written = await views();
+    expect([a.status, written.length]).toEqual([['miss'], 1]);
+    const b = await servingForCached(dir, { profiles: copy }, patterns, shape, [], mix, 50);
+    // its own entry missed, its view's was read: no view entry written
+    expect(b.status).toEqual(['miss']);
+    expect(await views()).toEqual(written);
+    expect(b.serving.rows.map((r) => r.profile)).toEqual(['renamed', 'renamed']);
+    expect(encodeValue(b.serving)).toBe(encodeValue(servingFor([copy[0].loaded.profile], patterns, shape, [], mix, 50)));
+    // a changed clock is another view: computed and written
+    await fs.writeFile(path.join(folder, 'renamed.yaml'), text.replace('name: act-8of16', 'name: renamed').replace('clock: 1830 MHz', 'clock: 1700 MHz'));
+    const slower = (await loadProfilesHashed([path.join(folder, 'renamed.yaml')])).profiles;
+    const c = await servingForCached(dir, { profiles: slower }, patterns, shape, [], mix, 50);
+    expect((await views()).length).toBe(2);
+    expect(encodeValue(c.serving)).toBe(encodeValue(servingFor([slower[0].loaded.profile], patterns, shape, [], mix, 50)));
   });
 
   it('serving rows of each profile alone, joined, are servingFor over every profile (the cache stores per profile what servingFor gives for all)', async () => {

@@ -132,8 +132,8 @@ describe('nmsim review on a synthetic bundle', () => {
   it('a second run gives byte-identical files (run.json differs only in timings), its analysis, checked manifest, masks check, loaded profiles, tech digests, design points, serving rows and chart PNGs read from the cache beside --out', async () => {
     const cacheDir = path.join(path.dirname(out), '.nmsim-cache');
     const entries = (await fs.readdir(cacheDir)).filter((f) => /\.(json|png)$/.test(f));
-    // one analysis, the accuracy lookups, a checked manifest per bundle, a hash per bundle file, the masks check, a loaded profile, a points and a serving entry per profile, a tech digest per tech library, a PNG per chart
-    expect([...new Set(entries.map((f) => f.split('-')[0]))].sort()).toEqual(['accuracy', 'analysis', 'filehash', 'manifest', 'masks', 'png', 'points', 'profile', 'serving', 'tech']);
+    // one analysis, the accuracy lookups, a checked manifest per bundle, a hash per bundle file, the masks check, a loaded profile, a points entry and its alias and a serving entry per profile, serving rows per perf view, a tech digest per tech library, a PNG per chart
+    expect([...new Set(entries.map((f) => f.split('-')[0]))].sort()).toEqual(['accuracy', 'analysis', 'filehash', 'manifest', 'masks', 'png', 'points', 'pointsalias', 'profile', 'serving', 'servingview', 'tech']);
     const inodes = await Promise.all(entries.map(async (f) => (await fs.stat(path.join(cacheDir, f))).ino));
     const again = runCli(['review', '--traces', bundle, '--profiles', PROFILES, '--out', out, ...FAST]);
     expect(again.code).toBe(0);

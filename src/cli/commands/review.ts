@@ -15,10 +15,10 @@ import { startPngWorkers } from '../../report/png.js';
 import { defaultBundlePaths, profileFiles } from '../../review/inputs.js';
 import { runReview, type ReviewOutcome, type ReviewProgress } from '../../review/run-review.js';
 // the review's own modules, not the library's index (which loads every command's: capture's kernels, validate's corpus)
-import { CACHE_DIR_ENV, CACHE_FOLDER, defaultCacheDir } from '../../review/cache.js';
+import { CACHE_DIR_ENV, CACHE_FOLDER, DeferredStores, defaultCacheDir } from '../../review/cache.js';
 import { parseSetArgs } from '../../review/sensitivity.js';
 import type { ReviewAnalyses, ReviewOptions } from '../../review/run-review.js';
-import { usageError } from '../../diagnostics.js';
+import { usageError, type Diagnostic } from '../../diagnostics.js';
 import { CRITERIA, MITIGATIONS } from '../../sparsity/registry.js';
 import { MODEL_IDS } from '../../workload/catalog.js';
 import { TOOL_VERSION } from '../../version.js';
@@ -75,13 +75,22 @@ function progressStages(bar: Progress): ReviewProgress {
 export async function reviewAndWrite(args: { out: string; progress: boolean; json?: boolean }, opts: ReviewOptions, analyses?: ReviewAnalyses): Promise<{ outcome: ReviewOutcome; written: WrittenReport }> {
   const bar = await startProgress(100, 'review', args.progress && !args.json);
   const progress = progressStages(bar);
+  // the design points' missed cache entries are packed and written while the charts rasterise
+  // (the main thread waits for those threads then), and in any case before this returns
+  const stores = new DeferredStores();
+  let storeWarnings: Diagnostic[] = [];
+  const flush = async () => {
+    storeWarnings = [...storeWarnings, ...(await stores.flush())];
+  };
   try {
-    const outcome = await runReview(opts, progress, analyses);
+    const outcome = await runReview(opts, progress, analyses, opts.cacheDir !== undefined ? stores : undefined);
     progress.stage('writing the report', 0.9);
-    const written = await writeReviewReport(args.out, outcome.data, { toolVersion: TOOL_VERSION, command: commandLine(), timingsMs: outcome.timingsMs }, opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {});
+    const written = await writeReviewReport(args.out, outcome.data, { toolVersion: TOOL_VERSION, command: commandLine(), timingsMs: outcome.timingsMs }, opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir, whileRasterising: flush } : {});
+    await flush();
     progress.stage('done', 1);
-    return { outcome, written };
+    return { outcome: { ...outcome, warnings: [...outcome.warnings, ...storeWarnings] }, written };
   } finally {
+    if (stores.size > 0) await flush();
     bar.stop();
   }
 }
