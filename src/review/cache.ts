@@ -320,6 +320,8 @@ export interface StoreOptions<T> {
   stored?: (value: T) => unknown;
   /** write the entry when `defer` is flushed instead of before returning (status 'miss' either way; a failed write's warning comes from flush) */
   defer?: DeferredStores;
+  /** true for a computed value not to store (profile-cache.ts: records another entry holds already) */
+  skip?: (value: T) => boolean;
 }
 
 /**
@@ -369,6 +371,7 @@ export async function cached<T>(
     }
   }
   const value = await compute();
+  if (store.skip?.(value)) return { value, status: 'miss', warnings, file };
   const write = () => writeEntry(dir, key, kind, store.stored ? store.stored(value) : value);
   if (store.defer) store.defer.add(write);
   else warnings.push(...(await write()));
@@ -402,8 +405,11 @@ export function touch(file: string): void {
 
 /**
  * How many entries of each kind pruneCache keeps (newest first). A review of the shipped inputs
- * uses 1 analysis entry, 1 manifest entry per bundle, 1 filehash entry per bundle file (23 for the shipped bundle), 1 accuracy entry, 8 profile, 1 tech, 9 points and 7 serving entries and 9 chart PNGs (a clock change adds 5);
- * the points entries are the big ones (40 KB–1.2 MB each, ~6 MB per review of the shipped profiles).
+ * uses 1 analysis entry, 1 manifest entry per bundle, 1 filehash entry per bundle file (23 for the
+ * shipped bundle), 1 accuracy entry, 9 profile, 2 tech, 7 points (one per reviewed core, its
+ * variants and provisioning twin included) with as many aliases, 7 serving entries, 44 serving
+ * rows per perf view and 9 chart PNGs (a clock change adds 5); the points entries are the big ones
+ * (40 KB–1.2 MB each, ~4.5 MB per review of the shipped profiles), a perf view's rows 0.3–18 KB.
  */
 export const CACHE_KEEP: Readonly<Record<string, number>> = { analysis: 4, manifest: 8, masks: 8, accuracy: 8, filehash: 64, profile: 32, tech: 16, points: 32, pointsalias: 32, serving: 32, servingview: 128, png: 48 };
 

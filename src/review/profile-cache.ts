@@ -451,7 +451,9 @@ function variantGroups(inputs: Pick<PointInputs, 'profiles' | 'baseIndex'>): num
  * it). key = sha256({ CACHE_FORMAT, TOOL_VERSION, code fingerprint, kind, the points key's shared
  * and tech parts, the sorted digests of the group's variants' contents (variantContent) }); value:
  * the points entry's key and, in that entry's order, each variant's content digest, name and base.
- * Written beside every points entry a review stores; read when a group's own entry is missing.
+ * Written beside every points entry a review computes and stores; read when a group's own entry is
+ * missing. The records a group takes this way are not stored again under its own key (the alias
+ * keeps finding them, and a use marks the entry used, so pruning keeps it): no entry holds them twice.
  */
 export const POINTS_ALIAS_ENTRY: CacheEntryKind = { prefix: 'pointsalias', what: "where a core's design points are kept under another name" };
 
@@ -552,7 +554,8 @@ function renamedRecords(r: PointRecords, from: PointsAlias, to: Omit<PointsAlias
  * records). Returns one PointRecords per loaded profile (assembleReview takes the list). `defer`:
  * a missed entry is packed and written when it is flushed (cache.ts DeferredStores), not before
  * this returns. A group whose own entry is missing but whose variants an earlier review stored
- * under other names (POINTS_ALIAS_ENTRY) takes those records renamed (`renamed`), not computed.
+ * under other names (POINTS_ALIAS_ENTRY) takes those records renamed (`renamed`), not computed and
+ * not stored again.
  */
 export async function evaluatePointsCached(
   inputs: PointInputs,
@@ -581,6 +584,8 @@ export async function evaluatePointsCached(
   const designsOf = (g: number) => (inputs.designs ? groups[g].map((pi) => inputs.designs![pi]) : null);
   const techs = new Map<string, TechLibrary>();
   const renamed = groups.map(() => false);
+  // records taken from another group's entry: not stored again under this group's key (the alias finds them)
+  const taken = new WeakSet<PointRecords>();
   const variantsOf = new Map<number, Omit<PointsAlias, 'entry'> | undefined>();
   const variants = (g: number) => {
     if (!variantsOf.has(g)) variantsOf.set(g, groupVariants(inputs, groups[g]));
@@ -597,6 +602,7 @@ export async function evaluatePointsCached(
       const records = stored !== undefined && isAlias(alias, mine) ? renamedRecords(unpackPoints(stored as PointRecords, inputs), alias, mine, perProfileCount) : undefined;
       if (records) {
         renamed[g] = true;
+        taken.add(records);
         return records;
       }
     }
@@ -608,12 +614,12 @@ export async function evaluatePointsCached(
       techs,
     });
     // stored without the accuracies the key holds (packPoints), put back on a hit (unpackPoints)
-  }, techs, { stored: (records) => packPoints(records, inputs), ...(defer ? { defer } : {}) });
+  }, techs, { stored: (records) => packPoints(records, inputs), skip: (records) => taken.has(records), ...(defer ? { defer } : {}) });
   // beside every entry stored, where another group with the same variants finds it
   if (dir !== undefined) {
     for (let g = 0; g < groups.length; g++) {
       const [key, parts] = [keys[g], keyParts[g]];
-      const mine = status[g] === 'miss' && key !== undefined && parts !== undefined ? variants(g) : undefined;
+      const mine = status[g] === 'miss' && !renamed[g] && key !== undefined && parts !== undefined ? variants(g) : undefined;
       if (!mine) continue;
       const write = async () => writeEntry(dir, await aliasKey(parts!, mine.variants), POINTS_ALIAS_ENTRY, { entry: key!, ...mine });
       if (defer) defer.add(write);
@@ -648,6 +654,8 @@ export async function servingForCached(
   chosen?: readonly ServingChoiceRow[],
   /** prefill steps the design points simulated (serving.ts PrefillSims): reused; changes no row, so not in the key */
   prefillSims?: PrefillSims,
+  /** missed entries (the profiles' and the perf views') written when this is flushed (cache.ts DeferredStores) */
+  defer?: DeferredStores,
 ): Promise<{ serving: ServingResult; status: ProfileCacheStatus; warnings: Diagnostic[] }> {
   const profiles = variants.profiles;
   if (profiles.length === 0) return { serving: servingFor([], patterns, shape, measured, mix, tpotTargetMs), status: [], warnings: [] };
@@ -663,12 +671,14 @@ export async function servingForCached(
     const compute = async () => servingOfView(profiles[pi].loaded.profile, patternsOf(pi), patterns, shape, measured, mix, tpotTargetMs, weightPatterns, prefillSims);
     if (dir === undefined || sharedDigest === undefined) return compute();
     const key = async () => sha256(JSON.stringify({ format: CACHE_FORMAT, toolVersion: TOOL_VERSION, code: await codeFingerprint(), kind: SERVING_VIEW_ENTRY.prefix, shared: sharedDigest, view: speedKey }));
-    const r = await cached(dir, key, compute, SERVING_VIEW_ENTRY);
+    const r = await cached(dir, key, compute, SERVING_VIEW_ENTRY, undefined, defer ? { defer } : {});
     viewWarnings.push(...r.warnings);
     return r.value;
   };
+  // one result per perf view and chosen patterns in this call (a selector-only variant, or a profile
+  // whose copy under another name is reviewed too, shares it; a deferred entry is not on disk yet)
+  const bySpeedKey = new Map<string, ServingResult>();
   const one = async (g: number): Promise<ServingResult> => {
-    const bySpeedKey = new Map<string, ServingResult>();
     const results: ServingResult[] = [];
     for (const pi of groups[g]) {
       const profile = profiles[pi].loaded.profile;
@@ -682,7 +692,7 @@ export async function servingForCached(
   };
   // the chosen patterns of each variant are part of the entry's key (null: every pattern)
   const extraOf = (g: number) => ({ designs: designsOf(g), patterns: chosen ? groups[g].map((pi) => patternsOf(pi)?.map(patternKey) ?? null) : null });
-  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, extraOf, one);
+  const { values, status, warnings } = await perGroup(dir, SERVING_ENTRY, shared, profiles, groups, false, extraOf, one, undefined, defer ? { defer } : {});
   warnings.push(...viewWarnings);
   // servingFor's rows are its profiles' rows in order; every other field depends on no profile
   const { weightRows: _w, ...first } = values[0];

@@ -394,9 +394,9 @@ export function reviewTitle(modelName: string, profileCount: number): string {
 /**
  * `analyses`: both analyses already computed (the merge of review shards); they must be those
  * of reviewAnalysisPlans on the same inputs (review/shard.ts checks the job). Given analyses
- * bypass the cache. `defer`: the design points' missed cache entries are written when the caller
- * flushes it (cache.ts DeferredStores; `nmsim review` does while the charts rasterise), not before
- * this returns; absent, before.
+ * bypass the cache. `defer`: the design points' and serving rows' missed cache entries are written
+ * when the caller flushes it (cache.ts DeferredStores; `nmsim review` does while the charts
+ * rasterise), not before this returns; absent, before.
  */
 export async function runReview(options: ReviewOptions = {}, progress?: ReviewProgress, analyses?: ReviewAnalyses, defer?: DeferredStores): Promise<ReviewOutcome> {
   const clock = stopwatch();
@@ -420,7 +420,7 @@ export async function runReview(options: ReviewOptions = {}, progress?: ReviewPr
     const evaluated = await evaluatePointsCached({ ...unserved.inputs, prefillSims }, opts.cacheDir, (name, f) => progress?.stage(`modelling ${name}`, 0.7 + 0.2 * f), defer);
     const records: PointRecords = { points: evaluated.records.flatMap((r) => r.points), profiles: evaluated.records.flatMap((r) => r.profiles), energy: evaluated.records.flatMap((r) => r.energy) };
     clock.lap('models_ms');
-    const prepared = await withChosenServing(unserved, opts, records, prefillSims);
+    const prepared = await withChosenServing(unserved, opts, records, prefillSims, defer);
     prefillSims.clear();
     clock.lap('serving_ms');
     // the variant choice withChosenServing made over these records, not made again
@@ -561,13 +561,14 @@ export async function prepareReview(
  * from `records` (explore/variants.ts chooseVariants, as assembleReview chooses): the rows
  * assembleReview's servingOfChosen keeps, and no others computed (a rerun's changed profile costs
  * its chosen variants' rows, not its 18 variants'). The serving assumption row goes last, as
- * prepareReview 'now' puts it. Per loaded profile through the cache, keyed on the choice too.
+ * prepareReview 'now' puts it. Per loaded profile through the cache, keyed on the choice too
+ * (`defer`: its missed entries written when that is flushed).
  */
-export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords, prefillSims?: PrefillSims): Promise<PreparedReview> {
+export async function withChosenServing(prepared: PreparedReview, opts: ResolvedReviewOptions, records: PointRecords, prefillSims?: PrefillSims, defer?: DeferredStores): Promise<PreparedReview> {
   const variantChoice = chooseVariants(sortDesignPoints(records.points.flatMap((r) => (r.point ? [r.point] : []))));
   const chosen = variantChoice.rows;
   const { inputs } = prepared;
-  const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen, prefillSims);
+  const servingCached = await servingForCached(opts.cacheDir, inputs, opts.patterns, inputs.workload.shape, inputs.measured, opts.serving ?? DEFAULT_SERVING, opts.tpotTargetMs ?? DEFAULT_TPOT_TARGET_MS, inputs.weightPatterns, chosen, prefillSims, defer);
   const serving = servingCached.serving;
   return {
     ...prepared,

@@ -131,10 +131,13 @@ describe('the per-profile caches (design points and serving rows)', () => {
     expect(sbPoints.every((p) => p.id.startsWith(`${p.profile}|`) && p.variant?.base === 'act-8of16-sb')).toBe(true);
     const fresh = encodeValue((await runReview({ ...opts, cacheDir: undefined })).data);
     expect(encodeValue(rerun.data)).toBe(fresh);
-    // the twin's own entry now exists: a second rerun reads it
+    // not stored twice: act-8of16-sb has no entry of its own, a second rerun renames again (and still equals)
+    const entries = (await fs.readdir(dir)).filter((n) => n.startsWith('points-'));
+    expect(entries).toHaveLength(2);
     const warm = await runReview(opts);
-    expect([warm.profileCache.points, warm.profileCache.pointsRenamed]).toEqual([['hit', 'hit'], [false, false]]);
+    expect([warm.profileCache.points, warm.profileCache.pointsRenamed]).toEqual([['hit', 'miss'], [false, true]]);
     expect(encodeValue(warm.data)).toBe(fresh);
+    expect((await fs.readdir(dir)).filter((n) => n.startsWith('points-'))).toEqual(entries);
   }, 120_000);
 
   it('a points entry stores every point with a null accuracy and proxy (its configuration\'s lookups, which the key holds) and a variant\'s later points as differences from its first, and a hit puts the lookups\' values back: the review equals the uncached one', async () => {
