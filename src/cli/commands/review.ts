@@ -75,8 +75,8 @@ function progressStages(bar: Progress): ReviewProgress {
 export async function reviewAndWrite(args: { out: string; progress: boolean; json?: boolean }, opts: ReviewOptions, analyses?: ReviewAnalyses): Promise<{ outcome: ReviewOutcome; written: WrittenReport }> {
   const bar = await startProgress(100, 'review', args.progress && !args.json);
   const progress = progressStages(bar);
-  // the design points' missed cache entries are packed and written while the charts rasterise
-  // (the main thread waits for those threads then), and in any case before this returns
+  // the design points' and serving rows' missed cache entries are packed and written while the
+  // charts rasterise (the main thread waits for those threads then), and in any case before this returns
   const stores = new DeferredStores();
   let storeWarnings: Diagnostic[] = [];
   const flush = async () => {
