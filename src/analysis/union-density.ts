@@ -27,21 +27,9 @@
  * reported beside them.
  */
 import { countAll } from './bitset.js';
+import { mulberry32 } from './mulberry32.js';
 
-// module-local: inside a vm context (jest) every global lookup of Math.imul costs ~0.4 µs, 250× the multiply
-const imul = Math.imul;
-
-/** mulberry32: a small, well-known 32-bit PRNG (public domain); deterministic across platforms. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = imul(t ^ (t >>> 15), t | 1);
-    t ^= t + imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** Which random batches each token belongs to, for every batch size. */
 export interface RandomBatchPlan {

@@ -19,7 +19,7 @@
  * Pure and deterministic: the same inputs and seed give the same intervals, bit for bit.
  */
 import { inputError, usageError } from '../diagnostics.js';
-import { mulberry32 } from '../analysis/union-density.js';
+import { mulberry32 } from '../analysis/mulberry32.js';
 import { countNoun } from '../plural.js';
 
 // module-local: the resampling loops run R·n times, and a global lookup is slow inside a vm context (jest)
