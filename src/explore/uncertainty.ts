@@ -101,8 +101,8 @@ export function inverseCdfQuantile(sorted: ArrayLike<number>, p: number): number
 /**
  * The story indices of every resample of one plan (seed, n stories, R resamples), in draw order:
  * index r·n + k is the k-th draw of resample r, ⌊u·n⌋ with u from mulberry32(seed). Every run of
- * a bundle is measured on the same stories with the same seed, so a review's ~20 bootstraps draw
- * the same R·n indices: they are drawn once and kept for the last plan asked (issue 16: the draws
+ * a bundle is measured on the same stories with the same seed, so a review's ~20 bootstraps (and its
+ * paired comparisons, bootstrapPairedPerplexity) draw the same R·n indices: they are drawn once and kept for the last plan asked (issue 16: the draws
  * were ~3/4 of the bootstrap's time). Plans of more than MAX_KEPT_DRAWS indices are not kept
  * (undefined: the caller draws as it goes). A Uint32Array holds any n (n ≤ 2³² stories).
  */
@@ -167,13 +167,16 @@ export function bootstrapPairedPerplexity(a: PerStoryNll, b: PerStoryNll, opts: 
   const n = a.tokens.length;
   const differences = new Float64Array(o.resamples);
   const ratios = new Float64Array(o.resamples);
-  const rand = mulberry32(o.seed);
-  for (let r = 0; r < o.resamples; r++) {
+  // the plan's kept draws (resampleIndices: a review's paired comparisons share them with its
+  // bootstraps), else drawn as they go: the same indices in the same order, so the same bits
+  const drawn = resampleIndices(o.seed, n, o.resamples);
+  const rand = drawn ? undefined : mulberry32(o.seed);
+  for (let r = 0, j = 0; r < o.resamples; r++) {
     let nllA = 0;
     let nllB = 0;
     let tokens = 0;
-    for (let k = 0; k < n; k++) {
-      const i = floor(rand() * n);
+    for (let k = 0; k < n; k++, j++) {
+      const i = drawn ? drawn[j] : floor(rand!() * n);
       nllA += a.nllSumsNats[i];
       nllB += b.nllSumsNats[i];
       tokens += a.tokens[i];

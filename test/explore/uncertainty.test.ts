@@ -138,6 +138,40 @@ describe('the resampled story indices kept between bootstraps (issue 16)', () =>
     expect([...resampleIndices(7, 7, 3)!]).toEqual(Array.from({ length: 21 }, () => Math.floor(rand() * 7)));
   });
 
+  it('give the paired comparison the protocol\'s intervals too: kept (7 stories) or drawn as it goes (525), the same bits as drawing each index in turn', () => {
+    /** a − b and a / b per resample from mulberry32's ⌊u·n⌋ in turn, then the inverse-CDF ranks */
+    const reference = (x: PerStoryNll, y: PerStoryNll, R: number) => {
+      const n = x.tokens.length;
+      const rand = mulberry32(BOOTSTRAP_DEFAULTS.seed);
+      const diffs: number[] = [];
+      const ratios: number[] = [];
+      for (let r = 0; r < R; r++) {
+        let nx = 0;
+        let ny = 0;
+        let t = 0;
+        for (let k = 0; k < n; k++) {
+          const i = Math.floor(rand() * n);
+          nx += x.nllSumsNats[i];
+          ny += y.nllSumsNats[i];
+          t += x.tokens[i];
+        }
+        diffs.push(Math.exp(nx / t) - Math.exp(ny / t));
+        ratios.push(Math.exp((nx - ny) / t));
+      }
+      const rank = (v: number[], p: number) => [...v].sort((u, w) => u - w)[Math.ceil(p * R - 1e-9) - 1];
+      return { differenceInterval: [rank(diffs, 0.025), rank(diffs, 0.975)], ratioInterval: [rank(ratios, 0.025), rank(ratios, 0.975)] };
+    };
+    const n = 525;
+    const big = { nllSumsNats: Array.from({ length: n }, (_, i) => 5 + (i % 13)), tokens: Array.from({ length: n }, (_, i) => 3 + (i % 5)) };
+    const big2 = { nllSumsNats: big.nllSumsNats.map((v, i) => v + (i % 3) * 0.25), tokens: big.tokens };
+    for (const [x, y] of [[a, a2], [big, big2], [a2, a]] as [PerStoryNll, PerStoryNll][]) {
+      const r = bootstrapPairedPerplexity(x, y);
+      expect({ differenceInterval: r.differenceInterval, ratioInterval: r.ratioInterval }).toEqual(reference(x, y, 2000));
+    }
+    expect(resampleIndices(BOOTSTRAP_DEFAULTS.seed, 7, 2000)).toBeDefined();
+    expect(resampleIndices(BOOTSTRAP_DEFAULTS.seed, n, 2000)).toBeUndefined();
+  });
+
   it('are not kept for a plan of more than 2²⁰ draws: that bootstrap draws as it goes and gets the same interval', () => {
     const n = 525; // 525 · 2000 = 1 050 000 > 2²⁰ = 1 048 576
     const run = { nllSumsNats: Array.from({ length: n }, (_, i) => 5 + (i % 13)), tokens: Array.from({ length: n }, (_, i) => 3 + (i % 5)) };
