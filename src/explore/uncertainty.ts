@@ -101,10 +101,11 @@ export function inverseCdfQuantile(sorted: ArrayLike<number>, p: number): number
 /**
  * The story indices of every resample of one plan (seed, n stories, R resamples), in draw order:
  * index r·n + k is the k-th draw of resample r, ⌊u·n⌋ with u from mulberry32(seed). Every run of
- * a bundle is measured on the same stories with the same seed, so a review's ~20 bootstraps (and its
- * paired comparisons, bootstrapPairedPerplexity) draw the same R·n indices: they are drawn once and kept for the last plan asked (issue 16: the draws
- * were ~3/4 of the bootstrap's time). Plans of more than MAX_KEPT_DRAWS indices are not kept
- * (undefined: the caller draws as it goes). A Uint32Array holds any n (n ≤ 2³² stories).
+ * a bundle is measured on the same stories with the same seed, so a review's ~20 bootstraps (and
+ * its paired comparisons, bootstrapPairedPerplexity) draw the same R·n indices: they are drawn once
+ * and kept for the last plan asked (issue 16: the draws were ~3/4 of the bootstrap's time). Plans
+ * of more than MAX_KEPT_DRAWS indices are not kept (undefined: the caller draws as it goes). A
+ * Uint32Array holds any n (n ≤ 2³² stories).
  */
 const MAX_KEPT_DRAWS = 1 << 20; // 4 MiB of Uint32: 524 stories at the default 2000 resamples
 let keptDraws: { seed: number; stories: number; resamples: number; indices: Uint32Array } | undefined;
