@@ -269,13 +269,21 @@ export async function readValue(dir: string, key: string, kind: CacheEntryKind):
   const read = await readEntry(file);
   if (!('text' in read)) return undefined;
   try {
-    const entry = decodeValue(read.text) as { format?: unknown; key?: unknown; value?: unknown };
-    if (entry === null || typeof entry !== 'object' || entry.format !== CACHE_FORMAT || entry.key !== key || !('value' in entry)) return undefined;
+    const value = entryValue(read.text, key);
     touch(file);
-    return entry.value;
+    return value;
   } catch {
     return undefined;
   }
+}
+
+/** The value an entry's text holds for `key`; a SyntaxError where the text is not a valid entry of CACHE_FORMAT for that key. */
+function entryValue(text: string, key: string): unknown {
+  const entry = decodeValue(text) as { format?: unknown; key?: unknown; value?: unknown };
+  if (entry === null || typeof entry !== 'object' || entry.format !== CACHE_FORMAT || entry.key !== key || !('value' in entry)) {
+    throw new SyntaxError(`not a ${CACHE_FORMAT} entry for key ${key.slice(0, 12)}…`);
+  }
+  return entry.value;
 }
 
 export interface Cached<T> {
@@ -353,12 +361,9 @@ export async function cached<T>(
   }
   if (text !== undefined) {
     try {
-      const entry = decodeValue(text) as { format?: unknown; key?: unknown; value?: unknown };
-      if (entry === null || typeof entry !== 'object' || entry.format !== CACHE_FORMAT || entry.key !== key || !('value' in entry)) {
-        throw new SyntaxError(`not a ${CACHE_FORMAT} entry for key ${key.slice(0, 12)}…`);
-      }
+      const value = entryValue(text, key) as T;
       touch(file);
-      return { value: entry.value as T, status: 'hit', warnings, file };
+      return { value, status: 'hit', warnings, file };
     } catch (e) {
       warnings.push({
         code: 'review/cache-corrupt',

@@ -596,10 +596,10 @@ export async function evaluatePointsCached(
     stage?.(inputs.designs?.[first]?.base ?? inputs.profiles[first].loaded.profile.name, first / inputs.profiles.length);
     // the same variants stored under other names (a provisioning twin un-twinned): renamed
     const mine = parts && dir !== undefined ? variants(g) : undefined;
-    if (mine) {
-      const alias = await readValue(dir!, await aliasKey(parts!, mine.variants), POINTS_ALIAS_ENTRY);
-      const stored = isAlias(alias, mine) ? await readValue(dir!, alias.entry, POINTS_ENTRY) : undefined;
-      const records = stored !== undefined && isAlias(alias, mine) ? renamedRecords(unpackPoints(stored as PointRecords, inputs), alias, mine, perProfileCount) : undefined;
+    const alias = mine ? await readValue(dir!, await aliasKey(parts!, mine.variants), POINTS_ALIAS_ENTRY) : undefined;
+    if (mine && isAlias(alias, mine)) {
+      const stored = await readValue(dir!, alias.entry, POINTS_ENTRY);
+      const records = stored === undefined ? undefined : renamedRecords(unpackPoints(stored as PointRecords, inputs), alias, mine, perProfileCount);
       if (records) {
         renamed[g] = true;
         taken.add(records);
